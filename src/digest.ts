@@ -1,0 +1,78 @@
+import { type Entry, fieldValue, type Severity, worse } from './entries.js'
+
+/** How often one value of a `group-by` field occurs among the entries. */
+export interface ValueCount {
+  value: string
+  count: number
+}
+
+/** Counts for one `group-by` field, most frequent value first. Fields no entry has are left out. */
+export interface Breakdown {
+  field: string
+  counts: ValueCount[]
+}
+
+/** What a run found, reduced to what a person needs to read. */
+export interface Digest {
+  /** Every matched entry. */
+  total: number
+  /** Entries with a 5xx status. */
+  critical: number
+  /** Entries with a 4xx status. */
+  warning: number
+  /** The worst severity among the entries; `none` when there are none (or none has a status). */
+  worst: Severity
+  breakdowns: Breakdown[]
+  /** Up to `max-samples` entries, the most severe first, then the newest. */
+  samples: Entry[]
+}
+
+export interface DigestSettings {
+  groupBy: readonly string[]
+  maxSamples: number
+}
+
+/** Counts, breaks down and samples the entries in one pass. */
+export function buildDigest(entries: Iterable<Entry>, settings: DigestSettings): Digest {
+  const counts = new Map<string, Map<string, number>>(settings.groupBy.map((field) => [field, new Map()]))
+  const digest: Digest = { total: 0, critical: 0, warning: 0, worst: 'none', breakdowns: [], samples: [] }
+  const samples: Entry[] = []
+  for (const entry of entries) {
+    digest.total += 1
+    if (entry.severity === 'critical') digest.critical += 1
+    if (entry.severity === 'warning') digest.warning += 1
+    digest.worst = worse(digest.worst, entry.severity)
+    for (const [field, byValue] of counts) {
+      const value = fieldValue(entry, field)
+      if (value !== undefined) byValue.set(value, (byValue.get(value) ?? 0) + 1)
+    }
+    keepSample(samples, entry, settings.maxSamples)
+  }
+  for (const [field, byValue] of counts) {
+    if (byValue.size === 0) continue
+    const sorted = [...byValue].map(([value, count]) => ({ value, count }))
+    sorted.sort((a, b) => b.count - a.count || a.value.localeCompare(b.value))
+    digest.breakdowns.push({ field, counts: sorted })
+  }
+  digest.samples = samples
+  return digest
+}
+
+const sampleRank: Record<Severity, number> = { critical: 0, warning: 1, none: 2 }
+
+function compareSamples(a: Entry, b: Entry): number {
+  return (
+    sampleRank[a.severity] - sampleRank[b.severity] ||
+    (b.fields['@timestamp'] ?? '').localeCompare(a.fields['@timestamp'] ?? '')
+  )
+}
+
+/** Keeps the best `max` samples without holding every entry: insert in order, drop the last. */
+function keepSample(samples: Entry[], entry: Entry, max: number): void {
+  if (max <= 0) return
+  if (samples.length === max && compareSamples(entry, samples[max - 1] as Entry) >= 0) return
+  let index = samples.findIndex((kept) => compareSamples(entry, kept) < 0)
+  if (index === -1) index = samples.length
+  samples.splice(index, 0, entry)
+  if (samples.length > max) samples.pop()
+}

@@ -1,0 +1,88 @@
+import type { ResultField } from '@aws-sdk/client-cloudwatch-logs'
+
+/** 5xx is critical, 4xx a warning; anything else the query matched has no severity of its own. */
+export type Severity = 'critical' | 'warning' | 'none'
+
+/** One matched log entry: a result row of the query, with what we could learn from it. */
+export interface Entry {
+  /** Every field the query returned, by name. Insights returns every value as a string. */
+  fields: Record<string, string>
+  /** `@message` parsed as JSON when it is a JSON object (JSON.parse only: log text is never evaluated). */
+  json?: Record<string, unknown>
+  /** The HTTP status read from the status field, when it holds a number. */
+  status?: number
+  severity: Severity
+}
+
+/** Turns a GetQueryResults row (a list of field/value pairs) into an Entry. */
+export function toEntry(row: readonly ResultField[], statusField: string): Entry {
+  const fields: Record<string, string> = {}
+  for (const { field, value } of row) {
+    if (field !== undefined && value !== undefined) fields[field] = value
+  }
+  const entry: Entry = { fields, severity: 'none' }
+  const json = parseJsonObject(fields['@message'])
+  if (json) entry.json = json
+  const status = parseStatus(fieldValue(entry, statusField))
+  if (status !== undefined) {
+    entry.status = status
+    entry.severity = severityOf(status)
+  }
+  return entry
+}
+
+/**
+ * The value of a field as text: a field the query returned wins, then the same (dotted) name inside
+ * `@message`'s JSON, the way Insights discovers JSON fields (`request.path` → `{"request":{"path":…}}`).
+ */
+export function fieldValue(entry: Entry, name: string): string | undefined {
+  const returned = entry.fields[name]
+  if (returned !== undefined) return returned
+  if (!entry.json) return undefined
+  const found = entry.json[name] ?? lookupDotted(entry.json, name.split('.'))
+  if (found === undefined || found === null) return undefined
+  return typeof found === 'object' ? JSON.stringify(found) : String(found)
+}
+
+export function severityOf(status: number): Severity {
+  if (status >= 500 && status <= 599) return 'critical'
+  if (status >= 400 && status <= 499) return 'warning'
+  return 'none'
+}
+
+const severityRank: Record<Severity, number> = { none: 0, warning: 1, critical: 2 }
+
+/** The worse of two severities. */
+export function worse(a: Severity, b: Severity): Severity {
+  return severityRank[a] >= severityRank[b] ? a : b
+}
+
+function lookupDotted(value: unknown, path: readonly string[]): unknown {
+  let current = value
+  for (const key of path) {
+    if (current === null || typeof current !== 'object' || !Object.hasOwn(current, key)) return undefined
+    current = (current as Record<string, unknown>)[key]
+  }
+  return current
+}
+
+function parseJsonObject(text: string | undefined): Record<string, unknown> | undefined {
+  // Cheap check first: most non-JSON lines never reach JSON.parse.
+  if (text === undefined || !text.trimStart().startsWith('{')) return undefined
+  try {
+    const parsed: unknown = JSON.parse(text)
+    return parsed !== null && typeof parsed === 'object' && !Array.isArray(parsed)
+      ? (parsed as Record<string, unknown>)
+      : undefined
+  } catch {
+    return undefined
+  }
+}
+
+function parseStatus(text: string | undefined): number | undefined {
+  if (text === undefined) return undefined
+  const trimmed = text.trim()
+  // API Gateway logs the status as a quoted string ("502"); anything else is not a status.
+  if (!/^\d{3}$/.test(trimmed)) return undefined
+  return Number(trimmed)
+}

@@ -1,0 +1,265 @@
+/**
+ * Every input, read, parsed and validated once, before any network call. The rest of the code
+ * takes a `Settings` and never reads an input itself.
+ */
+
+export type QueryLanguage = 'CWLI' | 'SQL' | 'PPL'
+
+export interface Settings {
+  /** Log group names or ARNs (an ARN's trailing `:*` removed), without duplicates. */
+  logGroups: string[]
+  region: string
+  /** IAM role assumed with the workflow's OIDC token; absent = the default credential chain. */
+  roleToAssume?: string
+  roleSessionName: string
+  roleDurationSeconds: number
+  /** OIDC audience the token is requested for. */
+  audience: string
+  query: string
+  queryLanguage: QueryLanguage
+  /** Window length when there is no checkpoint. */
+  intervalSeconds: number
+  /** How far behind the clock the window ends (ingestion lag). */
+  queryDelaySeconds: number
+  /** Per query; the query is stopped when it runs out. */
+  queryTimeoutMs: number
+  /** Rows fetched per run at most. */
+  maxResults: number
+  /** Label in messages and the summary. */
+  monitorName: string
+  /** Incoming-webhook URLs; empty = summary only. Masked as soon as they are read. */
+  slackWebhookUrls: string[]
+  /** The field whose value decides severity (5xx critical, 4xx warning). */
+  statusField: string
+  /** Fields to break counts down by. */
+  groupBy: string[]
+  /** Sample entries shown in the message. */
+  maxSamples: number
+  failOnMatch: boolean
+  dryRun: boolean
+}
+
+/** A bad input: the message names the input, what it got and what it accepts. */
+export class SettingsError extends Error {
+  constructor(
+    readonly input: string,
+    detail: string,
+  ) {
+    super(`Input "${input}": ${detail}`)
+    this.name = 'SettingsError'
+  }
+}
+
+export interface SettingsSources {
+  /** Reads one input as the runner passes it (core.getInput). */
+  getInput: (name: string) => string
+  /** Hides a value from the log (core.setSecret). */
+  setSecret: (value: string) => void
+  env: Record<string, string | undefined>
+}
+
+export const DEFAULT_QUERY = 'fields @timestamp, @message, @log | filter status >= 400 | sort @timestamp desc'
+
+/** StartQuery's `queryString` limit. */
+const MAX_QUERY_LENGTH = 10_000
+/** StartQuery runs at most 60 minutes before the service times it out. */
+const MAX_QUERY_TIMEOUT_SECONDS = 60 * 60
+/** StartQuery `limit` and GetQueryResults pagination stop at 100,000 rows. */
+const MAX_RESULTS = 100_000
+/** One Slack message holds at most 50 blocks; samples beyond this could not be shown. */
+const MAX_SAMPLES = 20
+
+export function readSettings({ getInput, setSecret, env }: SettingsSources): Settings {
+  const input = (name: string): string => getInput(name).trim()
+
+  const slackWebhookUrls = parseList(input('slack-webhook-url'), /\n/).map((url) => parseWebhookUrl(url))
+  // Mask before anything else can print them, the path separately too (it is the secret part).
+  for (const url of slackWebhookUrls) {
+    setSecret(url)
+    setSecret(new URL(url).pathname)
+  }
+
+  const logGroups = [...new Set(parseList(input('log-group-names')).map(parseLogGroup))]
+  if (logGroups.length === 0) {
+    throw new SettingsError('log-group-names', 'is required: give one or more log group names or ARNs.')
+  }
+
+  const query = input('query') || DEFAULT_QUERY
+  if (query.length > MAX_QUERY_LENGTH) {
+    throw new SettingsError(
+      'query',
+      `is ${query.length} characters long; CloudWatch Logs Insights accepts at most ${MAX_QUERY_LENGTH}.`,
+    )
+  }
+
+  const roleToAssume = input('role-to-assume')
+  const settings: Settings = {
+    logGroups,
+    region: parseRegion(input('aws-region') || env.AWS_REGION || env.AWS_DEFAULT_REGION || ''),
+    roleSessionName: parseSessionName(input('role-session-name') || defaultSessionName(env)),
+    roleDurationSeconds: parseInteger('role-duration-seconds', input('role-duration-seconds') || '900', 900, 43_200),
+    audience: input('audience') || 'sts.amazonaws.com',
+    query,
+    queryLanguage: parseQueryLanguage(input('query-language') || 'CWLI'),
+    intervalSeconds: parseDuration('interval', input('interval') || '5m', { min: 1 }),
+    queryDelaySeconds: parseDuration('query-delay', input('query-delay') || '1m', { min: 0 }),
+    queryTimeoutMs:
+      parseDuration('query-timeout', input('query-timeout') || '5m', { min: 1, max: MAX_QUERY_TIMEOUT_SECONDS }) * 1000,
+    maxResults: parseInteger('max-results', input('max-results') || String(MAX_RESULTS), 1, MAX_RESULTS),
+    monitorName: input('monitor-name') || defaultMonitorName(env),
+    slackWebhookUrls,
+    statusField: input('status-field') || 'status',
+    groupBy: parseList(input('group-by') || 'status, httpMethod, resourcePath, routeKey'),
+    maxSamples: parseInteger('max-samples', input('max-samples') || '10', 0, MAX_SAMPLES),
+    failOnMatch: parseBoolean('fail-on-match', input('fail-on-match') || 'false'),
+    dryRun: parseBoolean('dry-run', input('dry-run') || 'false'),
+  }
+  if (roleToAssume) settings.roleToAssume = parseRoleArn(roleToAssume)
+  return settings
+}
+
+/** Items separated by newlines or commas (or only newlines), trimmed, empty ones dropped. */
+export function parseList(text: string, separator: RegExp = /[\n,]/): string[] {
+  return text
+    .split(separator)
+    .map((item) => item.trim())
+    .filter((item) => item !== '')
+}
+
+const DURATION_UNITS: Record<string, number> = { s: 1, m: 60, h: 3600, d: 86_400 }
+
+/**
+ * A duration such as `90s`, `5m`, `1h` or `1h30m`, in whole seconds. A bare `0` means none; any
+ * other bare number is refused, because `5` could mean seconds or minutes.
+ */
+export function parseDuration(name: string, text: string, limits: { min: number; max?: number }): number {
+  const value = text.trim().toLowerCase()
+  const accepted = 'use a whole number with a unit s, m, h or d, like 90s, 5m, 1h or 1h30m'
+  let seconds: number
+  if (value === '0') {
+    seconds = 0
+  } else if (/^(\d+[smhd])+$/.test(value)) {
+    seconds = 0
+    for (const [, amount, unit] of value.matchAll(/(\d+)([smhd])/g)) {
+      seconds += Number(amount) * (DURATION_UNITS[unit as string] as number)
+    }
+  } else {
+    throw new SettingsError(name, `"${text}" is not a duration; ${accepted}.`)
+  }
+  if (seconds < limits.min || (limits.max !== undefined && seconds > limits.max)) {
+    const range =
+      limits.max === undefined
+        ? `at least ${formatDuration(limits.min)}`
+        : `between ${formatDuration(limits.min)} and ${formatDuration(limits.max)}`
+    throw new SettingsError(name, `"${text}" is out of range; it must be ${range}.`)
+  }
+  return seconds
+}
+
+/** `3900` → `1h5m`: durations in messages read the way they are written in inputs. */
+export function formatDuration(totalSeconds: number): string {
+  if (totalSeconds === 0) return '0s'
+  let rest = totalSeconds
+  let text = ''
+  for (const [unit, size] of Object.entries(DURATION_UNITS).reverse()) {
+    if (rest >= size) {
+      text += `${Math.floor(rest / size)}${unit}`
+      rest %= size
+    }
+  }
+  return text
+}
+
+export function parseBoolean(name: string, text: string): boolean {
+  // The YAML 1.2 core schema spellings, as core.getBooleanInput accepts them.
+  if (['true', 'True', 'TRUE'].includes(text)) return true
+  if (['false', 'False', 'FALSE'].includes(text)) return false
+  throw new SettingsError(name, `"${text}" is not a boolean; use true or false.`)
+}
+
+export function parseInteger(name: string, text: string, min: number, max: number): number {
+  if (!/^\d+$/.test(text)) {
+    throw new SettingsError(name, `"${text}" is not a whole number; use one from ${min} to ${max}.`)
+  }
+  const value = Number(text)
+  if (value < min || value > max) {
+    throw new SettingsError(name, `${value} is out of range; use a whole number from ${min} to ${max}.`)
+  }
+  return value
+}
+
+function parseRegion(text: string): string {
+  if (text === '') {
+    throw new SettingsError('aws-region', 'is required: set it, or the AWS_REGION environment variable (e.g. eu-west-1).')
+  }
+  // Partition prefixes such as us-gov- and cn- included; names are lower case, ending in a number.
+  if (!/^[a-z]{2,}(-[a-z]+)+-\d+$/.test(text)) {
+    throw new SettingsError('aws-region', `"${text}" is not an AWS region name; use one like eu-west-1 or us-gov-west-1.`)
+  }
+  return text
+}
+
+function parseRoleArn(text: string): string {
+  if (!/^arn:aws(-[a-z]+)*:iam::\d{12}:role\/[\w+=,.@/-]{1,512}$/.test(text)) {
+    throw new SettingsError(
+      'role-to-assume',
+      `"${text}" is not an IAM role ARN; use arn:aws:iam::<12-digit account id>:role/<role name>.`,
+    )
+  }
+  return text
+}
+
+/** STS accepts 2–64 characters of `[\w+=,.@-]` as a session name. */
+function parseSessionName(text: string): string {
+  if (!/^[\w+=,.@-]{2,64}$/.test(text)) {
+    throw new SettingsError(
+      'role-session-name',
+      `"${text}" is not a valid session name; use 2 to 64 letters, digits or any of _+=,.@-`,
+    )
+  }
+  return text
+}
+
+function parseQueryLanguage(text: string): QueryLanguage {
+  const upper = text.toUpperCase()
+  if (upper === 'CWLI' || upper === 'SQL' || upper === 'PPL') return upper
+  throw new SettingsError('query-language', `"${text}" is not a query language; use CWLI, SQL or PPL.`)
+}
+
+/** A log group name (StartQuery's pattern, 1–512 characters) or a log group ARN. */
+function parseLogGroup(text: string): string {
+  const arn = /^arn:aws(-[a-z]+)*:logs:[a-z0-9-]+:\d{12}:log-group:([.\-_/#A-Za-z0-9]{1,512})(:\*)?$/.exec(text)
+  // StartQuery rejects the trailing `:*` that DescribeLogGroups puts on ARNs.
+  if (arn) return arn[3] ? text.slice(0, -2) : text
+  if (/^[.\-_/#A-Za-z0-9]{1,512}$/.test(text)) return text
+  throw new SettingsError(
+    'log-group-names',
+    `"${text}" is not a log group name or ARN; names use letters, digits and . - _ / # (up to 512), ARNs look like arn:aws:logs:<region>:<account>:log-group:<name>.`,
+  )
+}
+
+function parseWebhookUrl(text: string): string {
+  let url: URL | undefined
+  try {
+    url = new URL(text)
+  } catch {
+    url = undefined
+  }
+  if (!url || (url.protocol !== 'https:' && url.protocol !== 'http:')) {
+    // Never echo the value: it is a secret.
+    throw new SettingsError(
+      'slack-webhook-url',
+      'holds a value that is not an http(s) URL; give one incoming-webhook URL per line (https://hooks.slack.com/services/…).',
+    )
+  }
+  return text
+}
+
+function defaultSessionName(env: Record<string, string | undefined>): string {
+  return `insights-watch-${env.GITHUB_RUN_ID || 'local'}`
+}
+
+function defaultMonitorName(env: Record<string, string | undefined>): string {
+  const parts = [env.GITHUB_WORKFLOW, env.GITHUB_JOB].filter((part): part is string => Boolean(part))
+  return parts.length > 0 ? parts.join(' / ') : 'insights-watch'
+}

@@ -1,0 +1,98 @@
+import { spawn } from 'node:child_process'
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join, resolve } from 'node:path'
+import { node24Path } from './node24.js'
+
+export const distEntry = resolve(import.meta.dirname, '../../dist/index.js')
+
+export interface ActionRun {
+  exitCode: number | null
+  stdout: string
+  stderr: string
+  outputs: Record<string, string>
+  summary: string
+  runnerTemp: string
+}
+
+export interface RunActionOptions {
+  /** Inputs by their action.yml names; passed as INPUT_<NAME> the way the runner does. */
+  inputs: Record<string, string>
+  env?: Record<string, string>
+  /** Sent to the process after this many ms (to test cancellation). */
+  signal?: { name: NodeJS.Signals; afterMs: number }
+  timeoutMs?: number
+}
+
+/**
+ * Runs the bundled action as a runner does: Node 24, inputs as INPUT_* variables, GITHUB_OUTPUT and
+ * GITHUB_STEP_SUMMARY files, RUNNER_TEMP. Nothing of the test process's AWS settings leaks in.
+ */
+export async function runAction(options: RunActionOptions): Promise<ActionRun> {
+  const runnerTemp = mkdtempSync(join(tmpdir(), 'insights-watch-runner-'))
+  const outputFile = join(runnerTemp, 'github_output')
+  const summaryFile = join(runnerTemp, 'step_summary')
+  writeFileSync(outputFile, '')
+  writeFileSync(summaryFile, '')
+  const env: Record<string, string> = {
+    PATH: process.env.PATH ?? '',
+    HOME: runnerTemp,
+    GITHUB_ACTIONS: 'true',
+    GITHUB_OUTPUT: outputFile,
+    GITHUB_STEP_SUMMARY: summaryFile,
+    RUNNER_TEMP: runnerTemp,
+    GITHUB_SERVER_URL: 'https://github.com',
+    GITHUB_REPOSITORY: 'acme/api',
+    GITHUB_RUN_ID: '4242',
+    GITHUB_RUN_ATTEMPT: '1',
+    GITHUB_WORKFLOW: 'api-errors',
+    GITHUB_JOB: 'watch',
+    // Keep the SDK away from any real profile or instance metadata on the test machine.
+    AWS_CONFIG_FILE: join(runnerTemp, 'aws-config'),
+    AWS_SHARED_CREDENTIALS_FILE: join(runnerTemp, 'aws-credentials'),
+    AWS_EC2_METADATA_DISABLED: 'true',
+    ...options.env,
+  }
+  for (const [name, value] of Object.entries(options.inputs)) {
+    env[`INPUT_${name.replace(/ /g, '_').toUpperCase()}`] = value
+  }
+  const child = spawn(node24Path(), [distEntry], { env, stdio: ['ignore', 'pipe', 'pipe'] })
+  let stdout = ''
+  let stderr = ''
+  child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
+    stdout += chunk
+  })
+  child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
+    stderr += chunk
+  })
+  const signalTimer = options.signal
+    ? setTimeout(() => child.kill(options.signal?.name), options.signal.afterMs)
+    : undefined
+  const killTimer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs ?? 60_000)
+  const exitCode = await new Promise<number | null>((resolvePromise) => child.on('close', resolvePromise))
+  clearTimeout(signalTimer)
+  clearTimeout(killTimer)
+  return {
+    exitCode,
+    stdout,
+    stderr,
+    outputs: parseOutputs(readFileSync(outputFile, 'utf8')),
+    summary: readFileSync(summaryFile, 'utf8'),
+    runnerTemp,
+  }
+}
+
+/** Reads GITHUB_OUTPUT's `name<<delimiter` … `delimiter` blocks, as @actions/core writes them. */
+export function parseOutputs(text: string): Record<string, string> {
+  const outputs: Record<string, string> = {}
+  const lines = text.split('\n')
+  for (let i = 0; i < lines.length; i++) {
+    const match = /^([^<]+)<<(.+)$/.exec(lines[i] ?? '')
+    if (!match) continue
+    const [, name, delimiter] = match as unknown as [string, string, string]
+    const value: string[] = []
+    for (i += 1; i < lines.length && lines[i] !== delimiter; i++) value.push(lines[i] ?? '')
+    outputs[name] = value.join('\n')
+  }
+  return outputs
+}

@@ -1,0 +1,129 @@
+import { describe, expect, it } from 'vitest'
+import { DEFAULT_QUERY, parseDuration, readSettings, SettingsError } from '../../src/settings.js'
+
+function settingsFrom(inputs: Record<string, string>, env: Record<string, string> = {}) {
+  const secrets: string[] = []
+  const settings = readSettings({
+    getInput: (name) => inputs[name] ?? '',
+    setSecret: (value) => secrets.push(value),
+    env,
+  })
+  return { settings, secrets }
+}
+
+const minimal = { 'log-group-names': '/aws/apigateway/prod-access', 'aws-region': 'eu-west-1' }
+
+function errorFor(inputs: Record<string, string>, env: Record<string, string> = {}): SettingsError {
+  try {
+    settingsFrom(inputs, env)
+  } catch (error) {
+    if (error instanceof SettingsError) return error
+    throw error
+  }
+  throw new Error('expected a SettingsError')
+}
+
+describe('readSettings', () => {
+  it('applies the defaults of design.md when only the required inputs are given', () => {
+    const { settings } = settingsFrom(minimal, { GITHUB_RUN_ID: '42', GITHUB_WORKFLOW: 'api-errors', GITHUB_JOB: 'watch' })
+    expect(settings).toEqual({
+      logGroups: ['/aws/apigateway/prod-access'],
+      region: 'eu-west-1',
+      roleSessionName: 'insights-watch-42',
+      roleDurationSeconds: 900,
+      audience: 'sts.amazonaws.com',
+      query: DEFAULT_QUERY,
+      queryLanguage: 'CWLI',
+      intervalSeconds: 300,
+      queryDelaySeconds: 60,
+      queryTimeoutMs: 300_000,
+      maxResults: 100_000,
+      monitorName: 'api-errors / watch',
+      slackWebhookUrls: [],
+      statusField: 'status',
+      groupBy: ['status', 'httpMethod', 'resourcePath', 'routeKey'],
+      maxSamples: 10,
+      failOnMatch: false,
+      dryRun: false,
+    })
+  })
+
+  it('splits log groups on newlines and commas, drops duplicates and the trailing :* of ARNs', () => {
+    const { settings } = settingsFrom({
+      ...minimal,
+      'log-group-names': '/a, /b\n\n/a\narn:aws:logs:eu-west-1:123456789012:log-group:/c:*\n',
+    })
+    expect(settings.logGroups).toEqual(['/a', '/b', 'arn:aws:logs:eu-west-1:123456789012:log-group:/c'])
+  })
+
+  it('takes the region from AWS_REGION when the input is empty', () => {
+    const { settings } = settingsFrom({ 'log-group-names': '/a' }, { AWS_REGION: 'us-gov-west-1' })
+    expect(settings.region).toBe('us-gov-west-1')
+  })
+
+  it('masks every webhook URL and its path as soon as it is read', () => {
+    const url = 'https://hooks.slack.com/services/T000/B000/XXXXSECRET'
+    const { settings, secrets } = settingsFrom({ ...minimal, 'slack-webhook-url': `${url}\nhttps://hooks.slack.com/services/T1/B1/Y` })
+    expect(settings.slackWebhookUrls).toHaveLength(2)
+    expect(secrets).toContain(url)
+    expect(secrets).toContain('/services/T000/B000/XXXXSECRET')
+  })
+
+  it('accepts a role ARN in any partition and upper/lower-case query languages', () => {
+    const { settings } = settingsFrom({
+      ...minimal,
+      'role-to-assume': 'arn:aws-us-gov:iam::123456789012:role/path/insights-watch',
+      'query-language': 'sql',
+    })
+    expect(settings.roleToAssume).toBe('arn:aws-us-gov:iam::123456789012:role/path/insights-watch')
+    expect(settings.queryLanguage).toBe('SQL')
+  })
+
+  it.each([
+    [{ 'log-group-names': '' }, 'log-group-names', 'is required'],
+    [{ 'log-group-names': 'bad group!' }, 'log-group-names', 'not a log group name or ARN'],
+    [{ 'aws-region': 'Europe' }, 'aws-region', 'eu-west-1'],
+    [{ 'role-to-assume': 'insights-watch' }, 'role-to-assume', 'arn:aws:iam::'],
+    [{ 'role-duration-seconds': '60' }, 'role-duration-seconds', 'from 900 to 43200'],
+    [{ 'role-session-name': 'has space' }, 'role-session-name', '2 to 64'],
+    [{ interval: '5' }, 'interval', 'like 90s, 5m, 1h or 1h30m'],
+    [{ interval: '0' }, 'interval', 'at least 1s'],
+    [{ 'query-delay': 'soon' }, 'query-delay', 'not a duration'],
+    [{ 'query-timeout': '2h' }, 'query-timeout', 'between 1s and 1h'],
+    [{ query: 'x'.repeat(10_001) }, 'query', 'at most 10000'],
+    [{ 'query-language': 'KQL' }, 'query-language', 'CWLI, SQL or PPL'],
+    [{ 'max-results': '100001' }, 'max-results', 'from 1 to 100000'],
+    [{ 'max-samples': 'ten' }, 'max-samples', 'not a whole number'],
+    [{ 'fail-on-match': 'yes' }, 'fail-on-match', 'true or false'],
+    [{ 'dry-run': '1' }, 'dry-run', 'true or false'],
+    [{ 'slack-webhook-url': 'hooks.slack.com/services/x' }, 'slack-webhook-url', 'not an http(s) URL'],
+  ])('refuses %o naming the input and what it accepts', (bad, input, hint) => {
+    const error = errorFor({ ...minimal, ...bad })
+    expect(error.input).toBe(input)
+    expect(error.message).toContain(`Input "${input}"`)
+    expect(error.message).toContain(hint)
+  })
+
+  it('fails without a region anywhere, saying where to set it', () => {
+    expect(errorFor({ 'log-group-names': '/a' }).message).toMatch(/aws-region.*AWS_REGION/)
+  })
+
+  it('never echoes a bad webhook URL, which is a secret', () => {
+    const error = errorFor({ ...minimal, 'slack-webhook-url': 'not-a-url-but-SECRET' })
+    expect(error.message).not.toContain('SECRET')
+  })
+})
+
+describe('parseDuration', () => {
+  it.each([
+    ['90s', 90],
+    ['5m', 300],
+    ['1h', 3600],
+    ['1h30m', 5400],
+    ['2d', 172_800],
+    ['0', 0],
+    [' 10M ', 600],
+  ])('reads %s as %d seconds', (text, seconds) => {
+    expect(parseDuration('interval', text, { min: 0 })).toBe(seconds)
+  })
+})
