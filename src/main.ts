@@ -5,7 +5,7 @@ import { buildDigest } from './digest.js'
 import { type Entry, toEntry } from './entries.js'
 import { runBatchedQuery } from './insights/batches.js'
 import { currentWindow, isoSecond } from './insights/window.js'
-import { postToSlack, formatDryRun } from './notify/slack.js'
+import { formatDryRun, postToSlack } from './notify/slack.js'
 import { buildSlackMessage } from './notify/slack-message.js'
 import { addJobSummary } from './notify/summary.js'
 import { resultsFilePath, stepOutputs, writeResultsFile } from './outputs.js'
@@ -55,7 +55,13 @@ export async function run(deps: RunDeps = realDeps()): Promise<void> {
           window,
           maxRows: settings.maxResults,
         },
-        { client: logs, now: deps.now, sleep: deps.sleep, log: core.info, timeoutMs: settings.queryTimeoutMs },
+        {
+          client: logs,
+          now: deps.now,
+          sleep: deps.sleep,
+          log: core.info,
+          timeoutMs: settings.queryTimeoutMs,
+        },
       ),
     )
     logs.destroy()
@@ -84,7 +90,7 @@ export async function run(deps: RunDeps = realDeps()): Promise<void> {
 
     const delivery = await core.group('Slack', () => notify(report, settings, deps))
 
-    addJobSummary(report, core.summary)
+    addJobSummary(report, core.summary, delivery.note)
     await core.summary.write()
     for (const [name, value] of Object.entries(stepOutputs(report, resultsFile, delivery.notified))) {
       core.setOutput(name, value)
@@ -103,30 +109,38 @@ export async function run(deps: RunDeps = realDeps()): Promise<void> {
 
 interface Delivery {
   notified: boolean
+  /** What happened, for the job summary. */
+  note: string
   error?: Error
 }
 
 /** One message per webhook when anything matched; the summary and outputs are written even if Slack fails. */
 async function notify(report: Report, settings: Settings, deps: RunDeps): Promise<Delivery> {
-  if (report.digest.total === 0) {
-    core.info('No matching entries: nothing to send.')
-    return { notified: false }
+  const webhooks = settings.slackWebhookUrls.length
+  const delivery = (notified: boolean, note: string): Delivery => {
+    core.info(note)
+    return { notified, note }
   }
-  if (settings.slackWebhookUrls.length === 0) {
-    core.info('No slack-webhook-url: the job summary is the only report.')
-    return { notified: false }
-  }
+  if (report.digest.total === 0) return delivery(false, 'No matching entries: nothing to send to Slack.')
+  if (webhooks === 0) return delivery(false, 'No slack-webhook-url is set: this summary is the only report.')
   const message = buildSlackMessage(report)
   if (settings.dryRun) {
-    core.info(`dry-run: not sending; the payload for ${settings.slackWebhookUrls.length} webhook(s) would be:`)
-    core.info(formatDryRun(message, settings.slackWebhookUrls.length))
-    return { notified: false }
+    core.info(formatDryRun(message, webhooks))
+    return delivery(false, 'dry-run: the Slack message was printed in the log, not sent.')
   }
   try {
-    await postToSlack(message, settings.slackWebhookUrls, { fetch: deps.fetch, sleep: deps.sleep, log: core.info })
-    return { notified: true }
+    await postToSlack(message, settings.slackWebhookUrls, {
+      fetch: deps.fetch,
+      sleep: deps.sleep,
+      log: core.info,
+    })
+    return delivery(
+      true,
+      `Slack: one message delivered to ${webhooks === 1 ? 'the webhook' : `each of ${webhooks} webhooks`}.`,
+    )
   } catch (error) {
-    return { notified: false, error: error instanceof Error ? error : new Error(String(error)) }
+    const failure = error instanceof Error ? error : new Error(String(error))
+    return { notified: false, note: `Slack: not delivered. ${failure.message}`, error: failure }
   }
 }
 
@@ -135,7 +149,9 @@ async function notify(report: Report, settings: Settings, deps: RunDeps): Promis
  * the rows. Aggregating queries return one row per group, so for them the comparison means nothing.
  */
 function rowsMissing(settings: Settings, recordsMatched: number, rows: number): boolean {
-  return settings.queryLanguage === 'CWLI' && !/(^|\|)\s*stats\s/i.test(settings.query) && recordsMatched > rows
+  return (
+    settings.queryLanguage === 'CWLI' && !/(^|\|)\s*stats\s/i.test(settings.query) && recordsMatched > rows
+  )
 }
 
 function workflowRunUrl(env: Record<string, string | undefined>): string | undefined {

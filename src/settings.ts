@@ -97,14 +97,22 @@ export function readSettings({ getInput, setSecret, env }: SettingsSources): Set
     logGroups,
     region: parseRegion(input('aws-region') || env.AWS_REGION || env.AWS_DEFAULT_REGION || ''),
     roleSessionName: parseSessionName(input('role-session-name') || defaultSessionName(env)),
-    roleDurationSeconds: parseInteger('role-duration-seconds', input('role-duration-seconds') || '900', 900, 43_200),
+    roleDurationSeconds: parseInteger(
+      'role-duration-seconds',
+      input('role-duration-seconds') || '900',
+      900,
+      43_200,
+    ),
     audience: input('audience') || 'sts.amazonaws.com',
     query,
     queryLanguage: parseQueryLanguage(input('query-language') || 'CWLI'),
     intervalSeconds: parseDuration('interval', input('interval') || '5m', { min: 1 }),
     queryDelaySeconds: parseDuration('query-delay', input('query-delay') || '1m', { min: 0 }),
     queryTimeoutMs:
-      parseDuration('query-timeout', input('query-timeout') || '5m', { min: 1, max: MAX_QUERY_TIMEOUT_SECONDS }) * 1000,
+      parseDuration('query-timeout', input('query-timeout') || '5m', {
+        min: 1,
+        max: MAX_QUERY_TIMEOUT_SECONDS,
+      }) * 1000,
     maxResults: parseInteger('max-results', input('max-results') || String(MAX_RESULTS), 1, MAX_RESULTS),
     monitorName: input('monitor-name') || defaultMonitorName(env),
     slackWebhookUrls,
@@ -190,11 +198,17 @@ export function parseInteger(name: string, text: string, min: number, max: numbe
 
 function parseRegion(text: string): string {
   if (text === '') {
-    throw new SettingsError('aws-region', 'is required: set it, or the AWS_REGION environment variable (e.g. eu-west-1).')
+    throw new SettingsError(
+      'aws-region',
+      'is required: set it, or the AWS_REGION environment variable (e.g. eu-west-1).',
+    )
   }
   // Partition prefixes such as us-gov- and cn- included; names are lower case, ending in a number.
   if (!/^[a-z]{2,}(-[a-z]+)+-\d+$/.test(text)) {
-    throw new SettingsError('aws-region', `"${text}" is not an AWS region name; use one like eu-west-1 or us-gov-west-1.`)
+    throw new SettingsError(
+      'aws-region',
+      `"${text}" is not an AWS region name; use one like eu-west-1 or us-gov-west-1.`,
+    )
   }
   return text
 }
@@ -228,7 +242,9 @@ function parseQueryLanguage(text: string): QueryLanguage {
 
 /** A log group name (StartQuery's pattern, 1–512 characters) or a log group ARN. */
 function parseLogGroup(text: string): string {
-  const arn = /^arn:aws(-[a-z]+)*:logs:[a-z0-9-]+:\d{12}:log-group:([.\-_/#A-Za-z0-9]{1,512})(:\*)?$/.exec(text)
+  const arn = /^arn:aws(-[a-z]+)*:logs:[a-z0-9-]+:\d{12}:log-group:([.\-_/#A-Za-z0-9]{1,512})(:\*)?$/.exec(
+    text,
+  )
   // StartQuery rejects the trailing `:*` that DescribeLogGroups puts on ARNs.
   if (arn) return arn[3] ? text.slice(0, -2) : text
   if (/^[.\-_/#A-Za-z0-9]{1,512}$/.test(text)) return text

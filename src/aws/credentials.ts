@@ -37,7 +37,10 @@ const REFRESH_MARGIN_MS = 60_000
  * advice instead of as an opaque error on the first Logs call. With `role-to-assume`, the role is assumed
  * with the workflow's OIDC token; without it, the SDK's default chain is used (env, profile, instance).
  */
-export async function resolveCredentials(settings: Settings, deps: CredentialDeps): Promise<CredentialProvider> {
+export async function resolveCredentials(
+  settings: Settings,
+  deps: CredentialDeps,
+): Promise<CredentialProvider> {
   const { roleToAssume } = settings
   const fetchCredentials = async () => {
     const credentials = roleToAssume
@@ -56,7 +59,11 @@ export async function resolveCredentials(settings: Settings, deps: CredentialDep
   return provider
 }
 
-async function assumeRoleWithOidc(settings: Settings, roleArn: string, deps: CredentialDeps): Promise<AwsCredentials> {
+async function assumeRoleWithOidc(
+  settings: Settings,
+  roleArn: string,
+  deps: CredentialDeps,
+): Promise<AwsCredentials> {
   if (!deps.env.ACTIONS_ID_TOKEN_REQUEST_URL || !deps.env.ACTIONS_ID_TOKEN_REQUEST_TOKEN) {
     throw new CredentialsError(
       `"role-to-assume" is set, but the runner offers no OIDC token. Add "permissions: id-token: write" to the workflow or job ` +

@@ -13,9 +13,22 @@ const binary = join(installDir, 'node_modules/node/bin/node')
 export function node24Path(): string {
   if (process.env.NODE24) return process.env.NODE24
   if (!existsSync(binary)) {
-    execFileSync('npm', ['install', '--prefix', installDir, '--no-save', '--no-package-lock', '--no-audit', '--no-fund', 'node@24'], {
-      stdio: 'inherit',
-    })
+    execFileSync(
+      'npm',
+      [
+        'install',
+        '--prefix',
+        installDir,
+        '--no-save',
+        '--no-package-lock',
+        '--no-audit',
+        '--no-fund',
+        'node@24',
+      ],
+      {
+        stdio: 'inherit',
+      },
+    )
   }
   const version = execFileSync(binary, ['--version'], { encoding: 'utf8' }).trim()
   if (!version.startsWith('v24.')) throw new Error(`${binary} is ${version}, not Node 24`)

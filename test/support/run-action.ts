@@ -22,6 +22,8 @@ export interface RunActionOptions {
   /** Sent to the process after this many ms (to test cancellation). */
   signal?: { name: NodeJS.Signals; afterMs: number }
   timeoutMs?: number
+  /** The Node binary; Node 24 by default, as the runner uses for `using: node24`. */
+  node?: string
 }
 
 /**
@@ -56,7 +58,7 @@ export async function runAction(options: RunActionOptions): Promise<ActionRun> {
   for (const [name, value] of Object.entries(options.inputs)) {
     env[`INPUT_${name.replace(/ /g, '_').toUpperCase()}`] = value
   }
-  const child = spawn(node24Path(), [distEntry], { env, stdio: ['ignore', 'pipe', 'pipe'] })
+  const child = spawn(options.node ?? node24Path(), [distEntry], { env, stdio: ['ignore', 'pipe', 'pipe'] })
   let stdout = ''
   let stderr = ''
   child.stdout.setEncoding('utf8').on('data', (chunk: string) => {

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest'
 import { fieldValue, toEntry } from '../../src/entries.js'
 
-const row = (fields: Record<string, string>) => Object.entries(fields).map(([field, value]) => ({ field, value }))
+const row = (fields: Record<string, string>) =>
+  Object.entries(fields).map(([field, value]) => ({ field, value }))
 
 describe('toEntry', () => {
   it('reads severity from a JSON status string in @message, as API Gateway logs it', () => {
@@ -18,7 +19,10 @@ describe('toEntry', () => {
   })
 
   it('finds dotted fields inside nested JSON and uses a custom status field', () => {
-    const entry = toEntry(row({ '@message': '{"response":{"code":"429"},"request":{"path":"/a"}}' }), 'response.code')
+    const entry = toEntry(
+      row({ '@message': '{"response":{"code":"429"},"request":{"path":"/a"}}' }),
+      'response.code',
+    )
     expect(entry.status).toBe(429)
     expect(fieldValue(entry, 'request.path')).toBe('/a')
   })

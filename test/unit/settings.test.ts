@@ -25,7 +25,11 @@ function errorFor(inputs: Record<string, string>, env: Record<string, string> = 
 
 describe('readSettings', () => {
   it('applies the defaults of design.md when only the required inputs are given', () => {
-    const { settings } = settingsFrom(minimal, { GITHUB_RUN_ID: '42', GITHUB_WORKFLOW: 'api-errors', GITHUB_JOB: 'watch' })
+    const { settings } = settingsFrom(minimal, {
+      GITHUB_RUN_ID: '42',
+      GITHUB_WORKFLOW: 'api-errors',
+      GITHUB_JOB: 'watch',
+    })
     expect(settings).toEqual({
       logGroups: ['/aws/apigateway/prod-access'],
       region: 'eu-west-1',
@@ -63,7 +67,10 @@ describe('readSettings', () => {
 
   it('masks every webhook URL and its path as soon as it is read', () => {
     const url = 'https://hooks.slack.com/services/T000/B000/XXXXSECRET'
-    const { settings, secrets } = settingsFrom({ ...minimal, 'slack-webhook-url': `${url}\nhttps://hooks.slack.com/services/T1/B1/Y` })
+    const { settings, secrets } = settingsFrom({
+      ...minimal,
+      'slack-webhook-url': `${url}\nhttps://hooks.slack.com/services/T1/B1/Y`,
+    })
     expect(settings.slackWebhookUrls).toHaveLength(2)
     expect(secrets).toContain(url)
     expect(secrets).toContain('/services/T000/B000/XXXXSECRET')

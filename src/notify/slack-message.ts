@@ -1,0 +1,381 @@
+import type { Breakdown } from '../digest.js'
+import { type Entry, fieldValue, type Severity } from '../entries.js'
+import { isoSecond } from '../insights/window.js'
+import type { Report } from '../report.js'
+import { formatDuration } from '../settings.js'
+import { escapeSlack, escapeSlackPlainText, fitEscaped, truncate } from './escape.js'
+
+/*
+ * Slack limits (Block Kit reference, docs.slack.dev/reference/block-kit): 50 blocks a message, a
+ * section's text 3,000 characters, a section's fields 10 × 2,000, a context block 10 elements, a
+ * header 150 characters of plain text. Top-level `text` is cut by Slack past 40,000 characters; we keep
+ * it short because it is the line a phone notification shows. The payload cap is ours: Slack has
+ * rejected block-heavy messages well below the documented limits (`msg_blocks_too_long`, bolt-js#2509).
+ */
+const MAX_BLOCKS = 50
+const MAX_SECTION_TEXT = 3_000
+const MAX_FIELDS = 10
+const MAX_FIELD_TEXT = 2_000
+const MAX_CONTEXT_ELEMENTS = 10
+const MAX_CONTEXT_TEXT = 2_000
+const MAX_HEADER_TEXT = 150
+const MAX_TOP_LEVEL_TEXT = 3_000
+export const DEFAULT_MAX_PAYLOAD_CHARS = 35_000
+
+/** Breakdown values shown per field; the rest are summed up in "and N more". */
+const TOP_VALUES = 5
+/** Log groups named in the message; the rest are counted. */
+const SHOWN_LOG_GROUPS = 3
+
+/* Room for each piece of log text in a sample, so 20 samples stay far below the payload cap. */
+const MAX_NAME = 80
+const MAX_VALUE = 80
+const MAX_PATH = 200
+const MAX_SHORT = 40
+const MAX_REQUEST_ID = 100
+const MAX_ERROR_MESSAGE = 300
+const MAX_RAW_MESSAGE = 500
+const MAX_LOG_GROUP = 120
+
+/* API Gateway access-log field names (REST and HTTP APIs, the AWS console's JSON formats). */
+const METHOD_FIELDS = ['httpMethod', 'method']
+const PATH_FIELDS = ['resourcePath', 'routeKey', 'path']
+const LATENCY_FIELDS = ['responseLatency', 'integrationLatency', 'latency', 'integration.latency']
+const REQUEST_ID_FIELDS = ['requestId', 'extendedRequestId']
+const ERROR_FIELDS = ['error.message', 'errorMessage', 'integrationErrorMessage', 'error.messageString']
+const STATUS_FIELDS = ['status']
+
+const COLORS: Record<Severity, string> = {
+  critical: '#d00000',
+  warning: '#e8a317',
+  none: '#9e9e9e',
+}
+
+const ICONS: Record<Severity, string> = { critical: '🔴', warning: '🟠', none: '⚪' }
+
+export interface MrkdwnText {
+  type: 'mrkdwn'
+  text: string
+  /** true: Slack does not auto-link URLs, channel names or mentions in the text (log text holds them). */
+  verbatim: boolean
+}
+
+export interface PlainText {
+  type: 'plain_text'
+  text: string
+  emoji: boolean
+}
+
+export type SlackBlock =
+  | { type: 'header'; text: PlainText }
+  | { type: 'section'; text: MrkdwnText }
+  | { type: 'section'; fields: MrkdwnText[] }
+  | { type: 'context'; elements: MrkdwnText[] }
+  | { type: 'divider' }
+
+export interface SlackAttachment {
+  /** The colour bar beside the message: the worst severity found. */
+  color: string
+  /** Plain-text summary for clients that cannot show blocks. */
+  fallback: string
+  blocks: SlackBlock[]
+}
+
+/** An incoming-webhook payload. The blocks sit in an attachment only to get the colour bar. */
+export interface SlackMessage {
+  text: string
+  attachments: [SlackAttachment]
+}
+
+export interface SlackMessageOptions {
+  /**
+   * Slack syntax such as `<!here>` or `<@U012AB3CD>`, put as it is at the start of the top-level text
+   * when 5xx entries were found. It is the user's own input (the `mention` input), never log text.
+   */
+  mention?: string
+  /** A link to the query in the CloudWatch console. */
+  consoleUrl?: string
+  /** Cap on the JSON payload, in characters; samples are dropped from the end to stay under it. */
+  maxPayloadChars?: number
+}
+
+/** The one Slack message for a run: headline, window, breakdowns, samples, links. */
+export function buildSlackMessage(report: Report, options: SlackMessageOptions = {}): SlackMessage {
+  const maxPayload = options.maxPayloadChars ?? DEFAULT_MAX_PAYLOAD_CHARS
+  const { digest } = report
+  const fixedTop: SlackBlock[] = [headerBlock(report), section(overviewText(report))]
+  if (report.truncated) fixedTop.push(section(truncatedText(report)))
+  const breakdowns = breakdownBlock(digest.breakdowns)
+  if (breakdowns) fixedTop.push(breakdowns)
+
+  // Room for the samples title, the divider, the "not shown" note and the footer.
+  const sampleRoom = Math.max(0, MAX_BLOCKS - fixedTop.length - 4)
+  const sampleBlocks = digest.samples.slice(0, sampleRoom).map((entry) => section(sampleText(entry)))
+  const sampleCount = digest.samples.length
+  let shown = sampleBlocks.length
+
+  const assemble = (count: number): SlackMessage => {
+    const blocks = [...fixedTop]
+    if (sampleCount > 0) {
+      blocks.push({ type: 'divider' }, section(samplesTitle(report, count)), ...sampleBlocks.slice(0, count))
+      if (count < sampleCount) blocks.push(context([notShownText(sampleCount - count)]))
+    }
+    blocks.push(footerBlock(report, options))
+    const fallback = headline(report)
+    return {
+      text: topLevelText(report, options),
+      attachments: [{ color: COLORS[digest.worst], fallback, blocks }],
+    }
+  }
+
+  let message = assemble(shown)
+  // Drop samples from the end until the payload fits; the summary still shows them all.
+  while (shown > 0 && JSON.stringify(message).length > maxPayload) {
+    shown -= 1
+    message = assemble(shown)
+  }
+  return message
+}
+
+/** `42 matching entries (30 5xx, 12 4xx)`: the numbers the on-call person needs first. */
+function headline(report: Report): string {
+  const { monitorName, digest } = report
+  const name = fitEscaped(monitorName, MAX_NAME, escapeSlack)
+  if (digest.total === 0) return `${name}: no matching entries in ${windowText(report)}`
+  return `${name}: ${countsText(report)} in ${windowText(report)}`
+}
+
+function countsText(report: Report): string {
+  const { total, critical, warning } = report.digest
+  const parts = [`${count(critical)} 5xx`, `${count(warning)} 4xx`]
+  const other = total - critical - warning
+  if (other > 0) parts.push(`${count(other)} other`)
+  return `${count(total)}${report.truncated ? '+' : ''} ${plural(total, 'matching entry', 'matching entries')} (${parts.join(', ')})`
+}
+
+function topLevelText(report: Report, options: SlackMessageOptions): string {
+  const icon = report.digest.total === 0 ? '✅' : ICONS[report.digest.worst]
+  const mention = options.mention && report.digest.critical > 0 ? `${options.mention} ` : ''
+  // The mention goes first and whole: a cut mention would not notify anyone.
+  return truncate(`${mention}${icon} ${headline(report)}`, MAX_TOP_LEVEL_TEXT)
+}
+
+function headerBlock(report: Report): SlackBlock {
+  const { digest } = report
+  const icon = digest.total === 0 ? '✅' : ICONS[digest.worst]
+  const summary =
+    digest.total === 0
+      ? 'no matching entries'
+      : `${count(digest.total)}${report.truncated ? '+' : ''} ${plural(digest.total, 'entry', 'entries')} · ${count(digest.critical)} 5xx · ${count(digest.warning)} 4xx`
+  const room = MAX_HEADER_TEXT - summary.length - icon.length - 3
+  const name = fitEscaped(report.monitorName, Math.max(room, 10), escapeSlackPlainText)
+  const text = truncate(`${icon} ${name}: ${summary}`, MAX_HEADER_TEXT)
+  return { type: 'header', text: { type: 'plain_text', text, emoji: true } }
+}
+
+function overviewText(report: Report): string {
+  const { digest, logGroups } = report
+  const other = digest.total - digest.critical - digest.warning
+  const lines = [
+    digest.total === 0
+      ? '*No matching entries* in this window.'
+      : `*${count(digest.total)}* ${plural(digest.total, 'matching entry', 'matching entries')}: *${count(digest.critical)}* 5xx, *${count(digest.warning)}* 4xx${other > 0 ? `, ${count(other)} other` : ''}`,
+    `*Window* ${windowText(report)} (${formatDuration(Math.max(0, report.window.end - report.window.start))})`,
+  ]
+  const named = logGroups.slice(0, SHOWN_LOG_GROUPS).map((group) => code(group, MAX_LOG_GROUP))
+  const rest = logGroups.length - named.length
+  const label = plural(logGroups.length, 'Log group', 'Log groups')
+  lines.push(`*${label}* ${named.join(', ')}${rest > 0 ? ` and ${count(rest)} more` : ''}`)
+  return lines.join('\n')
+}
+
+function truncatedText(report: Report): string {
+  const { recordsMatched } = report.statistics
+  const fetched = count(report.digest.total)
+  const matched = recordsMatched > report.digest.total ? `${count(recordsMatched)} entries matched; ` : ''
+  return `⚠️ *Partial result:* ${matched}only the first ${fetched} were fetched (\`max-results\`). Counts and samples cover those.`
+}
+
+/** `2026-11-23 10:00:00Z – 10:05:00Z`: both ends in UTC, the date once when both share it. */
+export function windowText(report: Pick<Report, 'window'>): string {
+  const start = isoSecond(report.window.start).replace('T', ' ')
+  const end = isoSecond(report.window.end).replace('T', ' ')
+  const sameDay = start.slice(0, 10) === end.slice(0, 10)
+  return `${start} – ${sameDay ? end.slice(11) : end}`
+}
+
+function breakdownBlock(breakdowns: readonly Breakdown[]): SlackBlock | undefined {
+  if (breakdowns.length === 0) return undefined
+  const shown = breakdowns.slice(0, MAX_FIELDS)
+  const fields = shown.map((breakdown, index) => {
+    let text = breakdownText(breakdown)
+    // Fields past the tenth cannot be shown in one section; say so in the last one.
+    if (index === shown.length - 1 && breakdowns.length > shown.length) {
+      const hidden = breakdowns.length - shown.length
+      text += `\n_${count(hidden)} more ${plural(hidden, 'field', 'fields')} in the job summary_`
+    }
+    return mrkdwn(truncate(text, MAX_FIELD_TEXT))
+  })
+  return { type: 'section', fields }
+}
+
+function breakdownText(breakdown: Breakdown): string {
+  const top = breakdown.counts.slice(0, TOP_VALUES)
+  const lines = [`*${escapeSlack(truncate(breakdown.field, MAX_NAME))}*`]
+  for (const { value, count: n } of top) lines.push(`${code(value, MAX_VALUE)} ${count(n)}`)
+  const rest = breakdown.counts.slice(TOP_VALUES)
+  if (rest.length > 0) {
+    const entries = rest.reduce((sum, { count: n }) => sum + n, 0)
+    lines.push(`and ${count(rest.length)} more (${count(entries)})`)
+  }
+  return lines.join('\n')
+}
+
+function samplesTitle(report: Report, shown: number): string {
+  const { total } = report.digest
+  return `*${plural(shown, 'Sample', 'Samples')}*: ${count(shown)} of ${count(total)}, 5xx first, newest first`
+}
+
+function notShownText(hidden: number): string {
+  return `${count(hidden)} more ${plural(hidden, 'sample', 'samples')} not shown to keep the message within Slack's size limits; the job summary lists them.`
+}
+
+/**
+ * One sample as the on-call person reads it:
+ * `🔴 *502* `GET /items/{id}` · 1,234 ms · 2026-11-23 10:01:02.123` then the request id, the error
+ * message if the log has one, and the raw message when there is no method or path to show.
+ */
+function sampleText(entry: Entry): string {
+  const status = entry.status !== undefined ? String(entry.status) : first(entry, STATUS_FIELDS)
+  const method = first(entry, METHOD_FIELDS)
+  const path = first(entry, PATH_FIELDS)
+  const latency = first(entry, LATENCY_FIELDS)
+  const requestId = first(entry, REQUEST_ID_FIELDS)
+  const error = first(entry, ERROR_FIELDS)
+  const time = entry.fields['@timestamp']
+
+  const head = [
+    status !== undefined
+      ? `${ICONS[entry.severity]} *${escapeSlack(truncate(status, MAX_SHORT))}*`
+      : ICONS.none,
+  ]
+  if (method !== undefined || path !== undefined) {
+    // An HTTP API routeKey already starts with the method (`GET /items`).
+    const showMethod = method !== undefined && (path === undefined || !path.startsWith(`${method} `))
+    const parts = [showMethod ? method : undefined, path].filter((part) => part !== undefined)
+    // Each part is fitted on its own so a huge method cannot push the path out.
+    const fitted = parts.map((part) => fitEscaped(part, part === path ? MAX_PATH : MAX_SHORT, escapeOneLine))
+    head.push(`\`${fitted.join(' ')}\``)
+  }
+  if (latency !== undefined) head.push(latencyText(latency))
+  if (time !== undefined) head.push(escapeSlack(truncate(time, MAX_SHORT)))
+
+  const lines = [head.join(' · ')]
+  if (requestId !== undefined) lines.push(`request ${code(requestId, MAX_REQUEST_ID)}`)
+  if (error !== undefined) lines.push(`error ${code(error, MAX_ERROR_MESSAGE)}`)
+  const message = entry.fields['@message']
+  if (method === undefined && path === undefined && message !== undefined) {
+    lines.push(codeBlock(message, MAX_RAW_MESSAGE))
+  }
+  return lines.join('\n')
+}
+
+function latencyText(value: string): string {
+  const trimmed = value.trim()
+  if (/^\d+(\.\d+)?$/.test(trimmed)) return `${Number(trimmed).toLocaleString('en-US')} ms`
+  return escapeSlack(truncate(trimmed, MAX_SHORT))
+}
+
+function first(entry: Entry, names: readonly string[]): string | undefined {
+  for (const name of names) {
+    const value = fieldValue(entry, name)
+    // API Gateway logs a missing value as `-`.
+    if (value !== undefined && value !== '' && value !== '-') return value
+  }
+  return undefined
+}
+
+function footerBlock(report: Report, options: SlackMessageOptions): SlackBlock {
+  const { statistics, queries } = report
+  const elements = [
+    `Scanned ${formatBytes(statistics.bytesScanned)} in ${count(statistics.recordsScanned)} records · ${count(statistics.recordsMatched)} matched · ${count(queries.length)} ${plural(queries.length, 'query', 'queries')}`,
+  ]
+  const links: string[] = []
+  const run = report.runUrl !== undefined ? slackLink(report.runUrl, 'View workflow run') : undefined
+  if (run) links.push(run)
+  const consoleLink =
+    options.consoleUrl !== undefined ? slackLink(options.consoleUrl, 'Open in Logs Insights') : undefined
+  if (consoleLink) links.push(consoleLink)
+  if (links.length > 0) elements.push(links.join(' · '))
+  return context(elements)
+}
+
+/**
+ * `<url|label>` for a URL of ours (run or console link). Slack reads `|` and `>` as the end of the URL,
+ * so they are percent-encoded, and `&` is escaped as in any text; anything but http(s) is left out.
+ */
+export function slackLink(url: string, label: string): string | undefined {
+  let parsed: URL
+  try {
+    parsed = new URL(url)
+  } catch {
+    return undefined
+  }
+  if (parsed.protocol !== 'https:' && parsed.protocol !== 'http:') return undefined
+  const href = parsed.href.replace(/[|<>\s]/g, (char) => encodeURIComponent(char)).replace(/&/g, '&amp;')
+  return `<${href}|${escapeSlack(label)}>`
+}
+
+/** Log text as an inline code span: one line, escaped, fitted to `max` characters inside the backticks. */
+function code(text: string, max: number): string {
+  if (!/\S/.test(text)) return '_(empty)_'
+  // Line breaks are folded inside the escaper, so only the part that can fit is ever scanned.
+  return `\`${fitEscaped(text, max, escapeOneLine)}\``
+}
+
+function escapeOneLine(text: string): string {
+  return escapeSlack(text.replace(/\s+/g, ' '))
+}
+
+/** Log text as a code block; the escaped backticks cannot close it early. */
+function codeBlock(text: string, max: number): string {
+  if (!/\S/.test(text)) return '_(empty message)_'
+  return `\`\`\`${fitEscaped(text, max, escapeSlack)}\`\`\``
+}
+
+function mrkdwn(text: string): MrkdwnText {
+  return { type: 'mrkdwn', text, verbatim: true }
+}
+
+/** A section whose text can never exceed Slack's 3,000 characters, whatever the parts added up to. */
+function section(text: string): SlackBlock {
+  return { type: 'section', text: mrkdwn(truncate(text, MAX_SECTION_TEXT)) }
+}
+
+function context(texts: readonly string[]): SlackBlock {
+  const elements = texts
+    .slice(0, MAX_CONTEXT_ELEMENTS)
+    .map((text) => mrkdwn(truncate(text, MAX_CONTEXT_TEXT)))
+  return { type: 'context', elements }
+}
+
+function count(n: number): string {
+  return n.toLocaleString('en-US')
+}
+
+function plural(n: number, one: string, many: string): string {
+  return n === 1 ? one : many
+}
+
+/** `1.2 GB`: decimal units, as CloudWatch Logs prices data scanned. */
+export function formatBytes(bytes: number): string {
+  const units = ['B', 'kB', 'MB', 'GB', 'TB', 'PB']
+  let value = bytes
+  let unit = 0
+  while (value >= 1000 && unit < units.length - 1) {
+    value /= 1000
+    unit += 1
+  }
+  const digits = unit === 0 || value >= 100 ? 0 : 1
+  return `${value.toFixed(digits)} ${units[unit]}`
+}

@@ -1,0 +1,209 @@
+import {
+  type FetchFunction,
+  IncomingWebhook,
+  IncomingWebhookHTTPError,
+  IncomingWebhookRequestError,
+} from '@slack/webhook'
+import type { SlackMessage } from './slack-message.js'
+
+export interface SlackDeps {
+  /** Transport for the webhook client; `globalThis.fetch` when absent. */
+  fetch?: typeof fetch
+  sleep: (ms: number) => Promise<void>
+  log: (line: string) => void
+  /** Tries per webhook, the first included. */
+  maxAttempts?: number
+  /** Source of jitter in [0, 1); `Math.random` when absent. */
+  random?: () => number
+}
+
+const DEFAULT_MAX_ATTEMPTS = 5
+/** A 429 without `Retry-After` waits this long. */
+const DEFAULT_RETRY_AFTER_MS = 1_000
+/** However long Slack asks us to wait, a scheduled job does not sit idle longer than this per try. */
+const MAX_RETRY_AFTER_MS = 60_000
+const BACKOFF_BASE_MS = 500
+const BACKOFF_MAX_MS = 8_000
+/** Slack: "Posting messages: 1 per second" per webhook (api.slack.com/docs/rate-limits). */
+const MIN_GAP_MS = 1_000
+/** A hung connection must not hold the job until the runner's own timeout. */
+const REQUEST_TIMEOUT_MS = 15_000
+/** Slack's error bodies are short codes (`invalid_payload`); a proxy's HTML page is not worth more. */
+const MAX_BODY_IN_ERROR = 200
+
+/** What Slack's documented 4xx answers mean for the person who set the action up. */
+const HINTS: Record<string, string> = {
+  invalid_payload: 'Slack could not read the message; this is a bug in insights-watch, please report it.',
+  invalid_blocks: 'Slack rejected the message layout; this is a bug in insights-watch, please report it.',
+  channel_not_found: "The webhook's channel no longer exists; create a new webhook and update the secret.",
+  channel_is_archived: "The webhook's channel is archived; unarchive it or create a new webhook.",
+  action_prohibited: 'A Slack admin has restricted posting to this channel.',
+  no_service: 'The webhook was revoked or its app removed; create a new webhook and update the secret.',
+  no_team: 'The Slack workspace of the webhook no longer exists.',
+  invalid_token: 'The webhook was revoked; create a new webhook and update the secret.',
+  user_not_found: 'The user the webhook posts to no longer exists.',
+}
+
+/**
+ * Posts the message once to every webhook, in parallel (each webhook has its own rate limit). Every
+ * webhook is tried even when another fails; the error then names each one that failed. Webhook URLs
+ * are secrets: they never appear in a log line or an error, a webhook is named `webhook 1 of 2`.
+ */
+export async function postToSlack(
+  message: SlackMessage,
+  webhookUrls: string[],
+  deps: SlackDeps,
+): Promise<void> {
+  const total = webhookUrls.length
+  const firstIndex = new Map<string, number>()
+  const jobs: Promise<void>[] = []
+  webhookUrls.forEach((url, index) => {
+    const name = `webhook ${index + 1} of ${total}`
+    const earlier = firstIndex.get(url)
+    if (earlier !== undefined) {
+      // One message per destination: a second post would be a duplicate in the same channel.
+      deps.log(`Slack: ${name} is the same as webhook ${earlier + 1}; posting there once.`)
+      return
+    }
+    firstIndex.set(url, index)
+    jobs.push(postOne(message, url, name, deps))
+  })
+  const failures = (await Promise.allSettled(jobs)).flatMap((result) =>
+    result.status === 'rejected'
+      ? [result.reason instanceof Error ? result.reason : new Error(String(result.reason))]
+      : [],
+  )
+  const [onlyFailure] = failures
+  if (onlyFailure === undefined) return
+  if (failures.length === 1) throw onlyFailure
+  throw new Error(
+    `Slack: ${failures.length} of ${jobs.length} webhooks failed. ${failures.map((error) => error.message).join(' ')}`,
+  )
+}
+
+/** What went wrong with one attempt, and whether (and after how long) to try again. */
+interface Failure {
+  problem: string
+  status?: number
+  retryInMs?: number
+  hint?: string
+}
+
+async function postOne(message: SlackMessage, url: string, name: string, deps: SlackDeps): Promise<void> {
+  const maxAttempts = Math.max(1, deps.maxAttempts ?? DEFAULT_MAX_ATTEMPTS)
+  const random = deps.random ?? Math.random
+  const transport = deps.fetch ?? globalThis.fetch
+  // IncomingWebhookHTTPError carries status and body but no headers: keep the last Retry-After here.
+  let retryAfter: string | null = null
+  const capturing: FetchFunction = async (input, init) => {
+    retryAfter = null
+    const response = await transport(input, init as RequestInit)
+    retryAfter = response.headers.get('retry-after')
+    return response
+  }
+  // Retries are ours (retries: 0): the client does not retry 429 and cannot see Retry-After.
+  const webhook = new IncomingWebhook(url, {
+    fetch: capturing,
+    retryConfig: { retries: 0 },
+    timeout: REQUEST_TIMEOUT_MS,
+  })
+
+  for (let attempt = 1; ; attempt += 1) {
+    let failure: Failure
+    try {
+      await webhook.send(message)
+      deps.log(`Slack: posted to ${name}${attempt > 1 ? ` on attempt ${attempt}` : ''}.`)
+      return
+    } catch (error) {
+      failure = describe(error, retryAfter, attempt, random, url)
+    }
+    if (failure.retryInMs === undefined) {
+      const hint = failure.hint ? ` ${failure.hint}` : ''
+      throw new Error(`Slack rejected the message for ${name}: ${failure.problem}.${hint}`)
+    }
+    if (attempt >= maxAttempts) {
+      throw new Error(
+        `Slack: gave up on ${name} after ${attempt} ${attempt === 1 ? 'attempt' : 'attempts'}; the last one got ${failure.problem}.`,
+      )
+    }
+    const wait = Math.max(MIN_GAP_MS, failure.retryInMs)
+    deps.log(
+      `Slack: ${name} answered ${failure.problem}; retrying in ${formatSeconds(wait)} (attempt ${attempt + 1} of ${maxAttempts}).`,
+    )
+    await deps.sleep(wait)
+  }
+}
+
+function describe(
+  error: unknown,
+  retryAfter: string | null,
+  attempt: number,
+  random: () => number,
+  url: string,
+): Failure {
+  if (error instanceof IncomingWebhookHTTPError) {
+    const status = error.statusCode
+    const body = scrub(oneLine(error.body), url)
+    const problem = `HTTP ${status}${body ? ` ${body}` : ''}`
+    if (status === 429) return { problem, status, retryInMs: retryAfterMs(retryAfter) }
+    if (status >= 500) return { problem, status, retryInMs: backoffMs(attempt, random) }
+    const hint = HINTS[error.body.trim()]
+    return hint ? { problem, status, hint } : { problem, status }
+  }
+  if (error instanceof IncomingWebhookRequestError) {
+    const cause = error.original.cause
+    const code =
+      cause && typeof cause === 'object' && 'code' in cause && typeof cause.code === 'string'
+        ? ` (${cause.code})`
+        : ''
+    const problem = `a network error: ${scrub(oneLine(error.original.message), url)}${code}`
+    return { problem, retryInMs: backoffMs(attempt, random) }
+  }
+  const text = error instanceof Error ? error.message : String(error)
+  return { problem: `an unexpected error: ${scrub(oneLine(text), url)}` }
+}
+
+/** `Retry-After` in seconds (the form Slack sends), 1 s when absent or unreadable, at most 60 s. */
+function retryAfterMs(header: string | null): number {
+  const seconds = header === null ? Number.NaN : Number(header.trim())
+  if (!Number.isFinite(seconds) || seconds < 0) return DEFAULT_RETRY_AFTER_MS
+  return Math.min(MAX_RETRY_AFTER_MS, Math.ceil(seconds * 1000))
+}
+
+/** Exponential backoff with "equal jitter": half the delay fixed, half random, so retries spread out. */
+function backoffMs(attempt: number, random: () => number): number {
+  const delay = Math.min(BACKOFF_MAX_MS, BACKOFF_BASE_MS * 2 ** attempt)
+  return Math.round(delay / 2 + random() * (delay / 2))
+}
+
+/** A webhook URL must never reach a log: the URL and its path (the secret part) are replaced wherever seen. */
+function scrub(text: string, url: string): string {
+  let result = text.split(url).join('[webhook URL]')
+  try {
+    const { pathname } = new URL(url)
+    if (pathname.length > 1) result = result.split(pathname).join('[webhook URL]')
+  } catch {
+    // Not a URL: only the whole string could leak, and it is already replaced.
+  }
+  return result
+}
+
+function oneLine(text: string): string {
+  const line = text.replace(/\s+/g, ' ').trim()
+  return line.length > MAX_BODY_IN_ERROR ? `${line.slice(0, MAX_BODY_IN_ERROR)}…` : line
+}
+
+function formatSeconds(ms: number): string {
+  return `${(ms / 1000).toFixed(ms % 1000 === 0 ? 0 : 1)} s`
+}
+
+/**
+ * The payload as `dry-run` prints it: what would be posted and to how many webhooks, never where.
+ */
+export function formatDryRun(message: SlackMessage, webhookCount: number): string {
+  const destination =
+    webhookCount === 0
+      ? 'No slack-webhook-url is set; this is the Slack message a run would post if one were:'
+      : `dry-run: this Slack message would be posted to ${webhookCount} ${webhookCount === 1 ? 'webhook' : 'webhooks'} (not sent):`
+  return `${destination}\n${JSON.stringify(message, null, 2)}`
+}

@@ -1,0 +1,250 @@
+import type { summary } from '@actions/core'
+import type { Breakdown } from '../digest.js'
+import { type Entry, fieldValue } from '../entries.js'
+import { isoSecond } from '../insights/window.js'
+import type { Report } from '../report.js'
+import { formatDuration } from '../settings.js'
+import { escapeMarkdownHtml, fitEscaped, truncate } from './escape.js'
+import { formatBytes } from './slack-message.js'
+
+/** `core.summary`: passed in so tests read the buffer instead of writing `GITHUB_STEP_SUMMARY`. */
+export type Summary = typeof summary
+
+/**
+ * GitHub rejects a step summary over 1 MiB ("Step isolation and limits", workflow-commands docs) and
+ * shows nothing of it. What this module adds stays under the limit minus room for whatever the step
+ * adds after it (an error note, say).
+ */
+const SUMMARY_LIMIT_BYTES = 1024 * 1024
+const ROOM_FOR_OTHERS_BYTES = 64 * 1024
+
+/* Caps on escaped text (escaping can grow a character up to six times, so these are output sizes). */
+const MAX_CELL = 600
+const MAX_QUERY = 64 * 1024
+const MAX_LOG_GROUPS = 100
+const MAX_QUERY_IDS = 100
+const MAX_BREAKDOWN_FIELDS = 20
+const MAX_BREAKDOWN_VALUES = 20
+const MAX_SAMPLES = 100
+/** The raw `@message` in the samples table, in source characters (before escaping). */
+const MAX_MESSAGE = 300
+
+const METHOD_FIELDS = ['httpMethod', 'method']
+const PATH_FIELDS = ['resourcePath', 'routeKey', 'path']
+const REQUEST_ID_FIELDS = ['requestId', 'extendedRequestId']
+
+type Row = Parameters<Summary['addTable']>[0][number]
+
+/**
+ * The run as a person reviews it later: what was checked, what was found, whether Slack was told
+ * (`notification`), the query, breakdowns, samples. Every piece of log text is escaped, since `core.summary` writes its arguments as raw HTML.
+ */
+export function addJobSummary(report: Report, summary: Summary, notification?: string): void {
+  const { digest } = report
+  const cut: string[] = []
+
+  // The parts every summary has; their size is bounded by the caps above.
+  summary.addHeading(`insights-watch: ${cell(report.monitorName)}`, 2)
+  summary.addRaw(`<p>${headline(report)}</p>`, true)
+  if (report.truncated) summary.addRaw(`<p>${truncatedNote(report)}</p>`, true)
+  // Slack's error text may be echoed in the note: it is escaped like log text.
+  if (notification) summary.addRaw(`<p>${fitEscaped(notification, MAX_CELL, escapeMarkdownHtml)}</p>`, true)
+  summary.addTable(runRows(report))
+  summary.addHeading(`Query (${cell(report.queryLanguage)})`, 3)
+  // addCodeBlock puts the text between <pre><code> as it is: unescaped, a `</code>` in it would end it.
+  summary.addCodeBlock(
+    fitEscaped(report.query, MAX_QUERY, (text) => escapeMarkdownHtml(text, { multiline: true })),
+  )
+
+  // Breakdowns and samples get what is left, less room for the closing note and link.
+  const budget = new Budget(SUMMARY_LIMIT_BYTES - ROOM_FOR_OTHERS_BYTES - 1024 - bytes(summary.stringify()))
+
+  const breakdowns = digest.breakdowns.slice(0, MAX_BREAKDOWN_FIELDS)
+  for (const breakdown of breakdowns) {
+    const rows = breakdownRows(breakdown, budget)
+    if (rows === undefined) {
+      cut.push('breakdown tables')
+      break
+    }
+    summary.addHeading(`By ${cell(breakdown.field)}`, 3)
+    summary.addTable(rows)
+  }
+  if (digest.breakdowns.length > breakdowns.length) {
+    cut.push(`${digest.breakdowns.length - breakdowns.length} breakdown fields`)
+  }
+
+  if (digest.samples.length > 0) {
+    const { rows, shown } = sampleRows(digest.samples.slice(0, MAX_SAMPLES), budget)
+    summary.addHeading(`Samples (${count(shown)} of ${count(digest.total)}, 5xx first, newest first)`, 3)
+    summary.addTable(rows)
+    if (shown < digest.samples.length) cut.push(`${count(digest.samples.length - shown)} samples`)
+  }
+
+  if (cut.length > 0) {
+    summary.addRaw(
+      `<p>Not shown, to keep the summary under GitHub's 1 MiB limit: ${cut.join(', ')}. The results file has every entry.</p>`,
+      true,
+    )
+  }
+  const runLink = report.runUrl !== undefined ? safeHref(report.runUrl) : undefined
+  if (runLink !== undefined) summary.addLink('View workflow run', runLink)
+}
+
+function headline(report: Report): string {
+  const { total, critical, warning } = report.digest
+  if (total === 0) return 'No matching entries in this window.'
+  const other = total - critical - warning
+  const rest = other > 0 ? `, ${count(other)} other` : ''
+  return `<b>${count(total)}</b> ${total === 1 ? 'matching entry' : 'matching entries'}: <b>${count(critical)}</b> 5xx, <b>${count(warning)}</b> 4xx${rest}.`
+}
+
+function truncatedNote(report: Report): string {
+  const matched = report.statistics.recordsMatched
+  const fetched = report.digest.total
+  const all = matched > fetched ? `${count(matched)} entries matched; ` : ''
+  return `<b>Partial result:</b> ${all}only the first ${count(fetched)} were fetched (<code>max-results</code>). Counts, breakdowns and samples cover those.`
+}
+
+function runRows(report: Report): Row[] {
+  const { window, digest, statistics } = report
+  const groups = report.logGroups.slice(0, MAX_LOG_GROUPS).map((group) => cell(group))
+  if (report.logGroups.length > groups.length) {
+    groups.push(`and ${count(report.logGroups.length - groups.length)} more`)
+  }
+  const ids = report.queries.slice(0, MAX_QUERY_IDS).map((query) => cell(query.queryId))
+  if (report.queries.length > ids.length) ids.push(`and ${count(report.queries.length - ids.length)} more`)
+  const row = (label: string, value: string): Row => [{ data: label, header: true }, orDash(value)]
+  return [
+    row('Window start (UTC)', isoSecond(window.start)),
+    row(
+      'Window end (UTC)',
+      `${isoSecond(window.end)} (${formatDuration(Math.max(0, window.end - window.start))})`,
+    ),
+    row(
+      report.logGroups.length === 1 ? 'Log group' : `Log groups (${count(report.logGroups.length)})`,
+      groups.join('<br>'),
+    ),
+    row(
+      report.queries.length === 1 ? 'Query id' : `Query ids (${count(report.queries.length)})`,
+      ids.join('<br>'),
+    ),
+    row(
+      'Matching entries',
+      `${count(digest.total)} (5xx: ${count(digest.critical)}, 4xx: ${count(digest.warning)})`,
+    ),
+    row('Records matched', count(statistics.recordsMatched)),
+    row('Records scanned', count(statistics.recordsScanned)),
+    row('Bytes scanned', `${formatBytes(statistics.bytesScanned)} (${count(statistics.bytesScanned)} bytes)`),
+    row('Truncated', report.truncated ? 'yes: more entries matched than were fetched' : 'no'),
+  ]
+}
+
+/** Value | count, most frequent first; `undefined` when not even the header fits the budget. */
+function breakdownRows(breakdown: Breakdown, budget: Budget): Row[] | undefined {
+  const header: Row = [
+    { data: cell(breakdown.field), header: true },
+    { data: 'Count', header: true },
+  ]
+  if (!budget.spend(rowBytes(header) + 64)) return undefined
+  const rows = [header]
+  const top = breakdown.counts.slice(0, MAX_BREAKDOWN_VALUES)
+  let shown = 0
+  for (const { value, count: n } of top) {
+    const row: Row = [cell(value), count(n)]
+    if (!budget.spend(rowBytes(row))) break
+    rows.push(row)
+    shown += 1
+  }
+  const rest = breakdown.counts.slice(shown)
+  if (rest.length > 0) {
+    const entries = rest.reduce((sum, { count: n }) => sum + n, 0)
+    const row: Row = [
+      `and ${count(rest.length)} more ${rest.length === 1 ? 'value' : 'values'}`,
+      count(entries),
+    ]
+    budget.spend(rowBytes(row))
+    rows.push(row)
+  }
+  return rows
+}
+
+function sampleRows(samples: readonly Entry[], budget: Budget): { rows: Row[]; shown: number } {
+  const header: Row = ['Time', 'Status', 'Method', 'Path', 'Request id', 'Message'].map((label) => ({
+    data: label,
+    header: true,
+  }))
+  budget.spend(rowBytes(header) + 64)
+  const rows = [header]
+  let shown = 0
+  for (const entry of samples) {
+    const status = entry.status !== undefined ? String(entry.status) : fieldValue(entry, 'status')
+    const message = entry.fields['@message']
+    const row: Row = [
+      orDash(cell(entry.fields['@timestamp'])),
+      orDash(cell(status)),
+      orDash(cell(first(entry, METHOD_FIELDS))),
+      orDash(cell(first(entry, PATH_FIELDS))),
+      orDash(cell(first(entry, REQUEST_ID_FIELDS))),
+      orDash(message === undefined ? '' : escapeMarkdownHtml(truncate(message, MAX_MESSAGE))),
+    ]
+    if (!budget.spend(rowBytes(row))) break
+    rows.push(row)
+    shown += 1
+  }
+  return { rows, shown }
+}
+
+function first(entry: Entry, names: readonly string[]): string | undefined {
+  for (const name of names) {
+    const value = fieldValue(entry, name)
+    if (value !== undefined && value !== '' && value !== '-') return value
+  }
+  return undefined
+}
+
+/** Log text for a table cell or heading: escaped, one line, at most `MAX_CELL` characters. */
+function cell(text: string | undefined): string {
+  return text === undefined ? '' : fitEscaped(text, MAX_CELL, escapeMarkdownHtml)
+}
+
+/** core.summary writes `<td>` without a closing tag for an empty cell; a dash keeps the table whole. */
+function orDash(html: string): string {
+  return html === '' ? '—' : html
+}
+
+/** An http(s) URL safe inside `href="…"`; anything else (`javascript:`) is left out. */
+function safeHref(url: string): string | undefined {
+  try {
+    const parsed = new URL(url)
+    if (parsed.protocol !== 'https:' && parsed.protocol !== 'http:') return undefined
+    return parsed.href.replace(/[&"'<>]/g, (char) => `&#${char.charCodeAt(0)};`)
+  } catch {
+    return undefined
+  }
+}
+
+function rowBytes(row: Row): number {
+  let total = 9 // <tr></tr>
+  for (const item of row) total += bytes(typeof item === 'string' ? item : item.data) + 9
+  return total
+}
+
+function bytes(text: string): number {
+  return Buffer.byteLength(text, 'utf8')
+}
+
+function count(n: number): string {
+  return n.toLocaleString('en-US')
+}
+
+/** Bytes left for the optional parts of the summary (breakdowns, samples). */
+class Budget {
+  constructor(private remaining: number) {}
+
+  /** Takes `amount` from the budget; false (and nothing taken) when it does not fit. */
+  spend(amount: number): boolean {
+    if (amount > this.remaining) return false
+    this.remaining -= amount
+    return true
+  }
+}

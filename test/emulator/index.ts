@@ -1,0 +1,263 @@
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import { setTimeout as sleep } from 'node:timers/promises'
+import { type Fault, FaultBook, type ServiceName } from './faults.js'
+import { type CallIdentity, headerValue, type Reply, type WireRequest } from './http-types.js'
+import { KeyStore } from './keys.js'
+import { AwsError, awsErrorReply, LogsService, type QueryStatus } from './logs-service.js'
+import { OIDC_PATH, OidcService } from './oidc-service.js'
+import { SLACK_PATH, type SlackPost, SlackService } from './slack-service.js'
+import { StsService, stsErrorReply } from './sts-service.js'
+
+export type { Fault, ServiceName } from './faults.js'
+export type { SlackPost } from './slack-service.js'
+
+export interface EmulatorOptions {
+  /** Injectable clock, ms; default Date.now. All emulator time (queries, ingestion, tokens) uses it. */
+  now?: () => number
+  /** Default '123456789012'. */
+  accountId?: string
+  /** Default 'us-east-1'. */
+  region?: string
+  /** StartQuery → Complete, in emulator ms: the first 30% Scheduled, then Running with partial rows. Default 300. */
+  queryLatencyMs?: number
+  /**
+   * Reading of StartQuery's inclusive endTime: 'instant' = events with timestamp <= end*1000;
+   * 'whole' = timestamp < (end+1)*1000. Default 'whole'.
+   */
+  endSecond?: 'instant' | 'whole'
+  /** Beyond it StartQuery → LimitExceededException. Default 100 (AWS's quota). */
+  maxConcurrentQueries?: number
+  /** GetQueryResults page size with nextToken. Default 10,000. */
+  pageSize?: number
+  /** Cap on rows per query (with `nextToken: false`, a service without paging). Default none. */
+  maxRowsPerQuery?: number
+  /** Whether GetQueryResults pages with nextToken (and StartQuery's limit reaches 100,000). Default true. */
+  nextToken?: boolean
+}
+
+export interface Call {
+  service: ServiceName
+  /** Logs/STS action, `IdToken` for OIDC, the webhook name for Slack. */
+  action: string
+  /** Emulator-clock ms of arrival. */
+  at: number
+  /** The SigV4 key id a Logs request named (whether or not it was accepted). */
+  accessKeyId?: string
+  /** What the emulator answered; 0 for a dropped connection. */
+  status: number
+  /** The parsed request: JSON for Logs and Slack, form fields for STS (without the token). */
+  body?: unknown
+  /** The answer: parsed JSON for Logs and OIDC (errors included), the text for STS (XML) and Slack. */
+  response?: unknown
+}
+
+export interface Emulator {
+  /** http://127.0.0.1:PORT */
+  url: string
+  /** What a runner-like child process needs to reach the emulator instead of AWS / GitHub. */
+  env: Record<string, string>
+  /** Static keys the emulator accepts for the default-credential-chain path. */
+  defaultCredentials: { accessKeyId: string; secretAccessKey: string }
+  /** The role the emulator's STS lets an emulator-issued OIDC token assume. */
+  roleArn: string
+  /** `${url}/services/T000/B000/<name>`; each name records separately. Default name 'default'. */
+  slackWebhookUrl(name?: string): string
+  /** Posts to one webhook (default name 'default'), in arrival order, rejected ones included. */
+  slackPosts(name?: string): SlackPost[]
+  /** Every request, in arrival order (a live array). */
+  calls: Call[]
+  createLogGroup(name: string): void
+  /** Direct seeding: creates the group and stream if needed; ingestionTime defaults to now(). */
+  putLogEvents(
+    logGroup: string,
+    events: Array<{ timestamp: number; message: string; ingestionTime?: number; logStream?: string }>,
+  ): void
+  inject(fault: Fault): void
+  /** The next StartQuery succeeds, and the query ends with this status instead of Complete. */
+  failNextQuery(status: 'Failed' | 'Cancelled' | 'Timeout' | 'Unknown'): void
+  stop(): Promise<void>
+}
+
+const DEFAULT_WEBHOOK = 'default'
+
+interface Route {
+  service: ServiceName
+  identify(request: WireRequest): CallIdentity
+  handle(request: WireRequest, identity: CallIdentity): Reply
+  faultReply(fault: Fault, request: WireRequest, identity: CallIdentity): Reply
+  /** The service's shape for an unexpected failure inside the emulator. */
+  internalError(message: string): Reply
+}
+
+function readBody(request: IncomingMessage): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = []
+    request.on('data', (chunk: Buffer) => chunks.push(chunk))
+    request.on('end', () => resolve(Buffer.concat(chunks)))
+    request.on('error', reject)
+  })
+}
+
+export async function startEmulator(options: EmulatorOptions = {}): Promise<Emulator> {
+  const now = options.now ?? Date.now
+  const accountId = options.accountId ?? '123456789012'
+  const region = options.region ?? 'us-east-1'
+  const roleArn = `arn:aws:iam::${accountId}:role/insights-watch`
+  const keys = new KeyStore()
+  const faults = new FaultBook()
+  const calls: Call[] = []
+  const oidc = new OidcService(now)
+  const sts = new StsService({ now, accountId, roleArn, keys, oidc })
+  const slack = new SlackService(now)
+  const logs = new LogsService({
+    now,
+    accountId,
+    region,
+    queryLatencyMs: options.queryLatencyMs ?? 300,
+    endSecond: options.endSecond ?? 'whole',
+    maxConcurrentQueries: options.maxConcurrentQueries ?? 100,
+    pageSize: options.pageSize ?? 10_000,
+    maxRowsPerQuery: options.maxRowsPerQuery,
+    nextToken: options.nextToken ?? true,
+    keys,
+  })
+
+  const routes: Record<ServiceName, Route> = {
+    logs: {
+      service: 'logs',
+      identify: (r) => logs.identify(r),
+      handle: (r, id) => logs.handle(r, id),
+      faultReply: (f) => logs.faultReply(f),
+      internalError: (message) => awsErrorReply(new AwsError('InternalFailure', message, 500)),
+    },
+    sts: {
+      service: 'sts',
+      identify: (r) => sts.identify(r),
+      handle: (r) => sts.handle(r),
+      faultReply: (f) => sts.faultReply(f),
+      internalError: (message) => stsErrorReply(500, 'InternalFailure', message),
+    },
+    oidc: {
+      service: 'oidc',
+      identify: () => oidc.identify(),
+      handle: (r) => oidc.handle(r),
+      faultReply: (f) => oidc.faultReply(f),
+      internalError: (message) => ({ status: 500, headers: {}, body: message }),
+    },
+    slack: {
+      service: 'slack',
+      identify: (r) => slack.identify(r),
+      handle: (r, id) => slack.handle(r, id),
+      faultReply: (f, r, id) => slack.faultReply(f, r, id),
+      internalError: (message) => ({ status: 500, headers: { 'content-type': 'text/html' }, body: message }),
+    },
+  }
+
+  // Logs and STS share the root path, as they do behind a single AWS_ENDPOINT_URL: Logs is JSON-RPC
+  // with X-Amz-Target, STS is the form-encoded query protocol.
+  function routeOf(request: WireRequest): Route | undefined {
+    const path = request.url.split('?')[0] ?? ''
+    if (request.method === 'GET' && path === OIDC_PATH) return routes.oidc
+    if (request.method !== 'POST') return undefined
+    if (SLACK_PATH.test(path)) return routes.slack
+    if (LogsService.matches(request)) return routes.logs
+    if ((headerValue(request.headers, 'content-type') ?? '').includes('application/x-www-form-urlencoded')) {
+      return routes.sts
+    }
+    return undefined
+  }
+
+  async function dispatch(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const at = now()
+    const wire: WireRequest = {
+      method: req.method ?? 'GET',
+      url: req.url ?? '/',
+      headers: req.headers,
+      body: await readBody(req),
+    }
+    const route = routeOf(wire)
+    if (!route) {
+      res
+        .writeHead(404, { 'content-type': 'text/plain' })
+        .end(`No emulated service at ${wire.method} ${wire.url}`)
+      return
+    }
+    const identity = route.identify(wire)
+    const call: Call = { service: route.service, action: identity.action, at, status: 0 }
+    if (identity.accessKeyId !== undefined) call.accessKeyId = identity.accessKeyId
+    if (identity.body !== undefined) call.body = identity.body
+    calls.push(call)
+
+    const fault = faults.take(route.service, identity.action)
+    if (fault?.latencyMs) await sleep(fault.latencyMs)
+    if (fault?.dropConnection) {
+      if (route.service === 'slack') slack.record(wire, identity, { status: 0, headers: {}, body: '' })
+      req.socket.destroy()
+      return
+    }
+    let reply: Reply
+    try {
+      reply =
+        fault && FaultBook.answers(fault)
+          ? route.faultReply(fault, wire, identity)
+          : route.handle(wire, identity)
+    } catch (error) {
+      const message = error instanceof Error ? (error.stack ?? error.message) : String(error)
+      process.stderr.write(
+        `insights-watch emulator: ${route.service} ${identity.action} failed: ${message}\n`,
+      )
+      reply = route.internalError(error instanceof Error ? error.message : String(error))
+    }
+    call.status = reply.status
+    call.response = 'data' in reply ? reply.data : reply.body
+    res.writeHead(reply.status, { ...reply.headers, 'content-length': String(Buffer.byteLength(reply.body)) })
+    res.end(reply.body)
+  }
+
+  const server = createServer((req, res) => {
+    dispatch(req, res).catch((error: unknown) => {
+      process.stderr.write(`insights-watch emulator: ${String(error)}\n`)
+      if (!res.headersSent) res.writeHead(500).end()
+    })
+  })
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject)
+    server.listen(0, '127.0.0.1', () => resolve())
+  })
+  const { port } = server.address() as AddressInfo
+  const url = `http://127.0.0.1:${port}`
+
+  return {
+    url,
+    env: {
+      AWS_ENDPOINT_URL_CLOUDWATCH_LOGS: url,
+      AWS_ENDPOINT_URL_STS: url,
+      // The runner's URL already carries a query; @actions/core appends `&audience=`.
+      ACTIONS_ID_TOKEN_REQUEST_URL: `${url}${OIDC_PATH}?api-version=2.0`,
+      ACTIONS_ID_TOKEN_REQUEST_TOKEN: oidc.requestToken,
+      AWS_REGION: region,
+    },
+    defaultCredentials: {
+      accessKeyId: keys.staticKey.accessKeyId,
+      secretAccessKey: keys.staticKey.secretAccessKey,
+    },
+    roleArn,
+    slackWebhookUrl: (name = DEFAULT_WEBHOOK) => `${url}/services/T000/B000/${encodeURIComponent(name)}`,
+    slackPosts: (name = DEFAULT_WEBHOOK) => slack.posts.filter((p) => p.name === encodeURIComponent(name)),
+    calls,
+    createLogGroup: (name) => {
+      logs.createLogGroup(name)
+    },
+    putLogEvents: (logGroup, events) => logs.seed(logGroup, events),
+    inject: (fault) => faults.add(fault),
+    failNextQuery: (status: QueryStatus) => logs.failNextQuery(status),
+    stop: () =>
+      new Promise<void>((resolve, reject) => {
+        if (!server.listening) return resolve()
+        server.close((error) => (error ? reject(error) : resolve()))
+        // Keep-alive sockets of the SDK's agent would hold close() open.
+        server.closeAllConnections()
+      }),
+  }
+}
