@@ -59502,7 +59502,7 @@ module.exports = {
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(1874);
+/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(6308);
 
 await (0,_main_js__WEBPACK_IMPORTED_MODULE_0__/* .run */ .e)();
 
@@ -59511,7 +59511,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 1874:
+/***/ 6308:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -59520,8 +59520,2489 @@ __nccwpck_require__.d(__webpack_exports__, {
   e: () => (/* binding */ run)
 });
 
-;// CONCATENATED MODULE: external "os"
-const external_os_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("os");
+// EXTERNAL MODULE: ./node_modules/@actions/core/lib/core.js + 7 modules
+var core = __nccwpck_require__(3838);
+// EXTERNAL MODULE: ./node_modules/@aws-sdk/client-cloudwatch-logs/dist-cjs/index.js
+var dist_cjs = __nccwpck_require__(303);
+// EXTERNAL MODULE: ./node_modules/@aws-sdk/credential-providers/dist-cjs/index.js
+var credential_providers_dist_cjs = __nccwpck_require__(9719);
+;// CONCATENATED MODULE: ./src/aws/credentials.ts
+
+/** Fails the step with a message that says what to change, never with the credentials themselves. */
+class CredentialsError extends Error {
+    constructor(message, options) {
+        super(message, options);
+        this.name = 'CredentialsError';
+    }
+}
+/** Credentials are renewed this long before they expire, so a request never carries stale ones. */
+const REFRESH_MARGIN_MS = 60_000;
+/**
+ * Resolves AWS credentials once, up front, so that a trust-policy or permission mistake fails here with
+ * advice instead of as an opaque error on the first Logs call. With `role-to-assume`, the role is assumed
+ * with the workflow's OIDC token; without it, the SDK's default chain is used (env, profile, instance).
+ */
+async function resolveCredentials(settings, deps) {
+    const { roleToAssume } = settings;
+    const fetchCredentials = async () => {
+        const credentials = roleToAssume
+            ? await assumeRoleWithOidc(settings, roleToAssume, deps)
+            : await fromDefaultChain(settings);
+        mask(credentials, deps.setSecret);
+        return credentials;
+    };
+    const provider = renewing(fetchCredentials, deps.now);
+    const credentials = await provider();
+    deps.log(settings.roleToAssume
+        ? `Assumed ${settings.roleToAssume} as session ${settings.roleSessionName} (valid until ${credentials.expiration?.toISOString() ?? 'unknown'}).`
+        : 'Using AWS credentials from the default credential chain (no role-to-assume).');
+    return provider;
+}
+async function assumeRoleWithOidc(settings, roleArn, deps) {
+    if (!deps.env.ACTIONS_ID_TOKEN_REQUEST_URL || !deps.env.ACTIONS_ID_TOKEN_REQUEST_TOKEN) {
+        throw new CredentialsError(`"role-to-assume" is set, but the runner offers no OIDC token. Add "permissions: id-token: write" to the workflow or job ` +
+            '(runs for pull requests from forks never get one), or leave "role-to-assume" empty to use credentials from the environment.');
+    }
+    let token;
+    try {
+        token = await deps.getIDToken(settings.audience);
+    }
+    catch (error) {
+        throw new CredentialsError(`Could not get a GitHub OIDC token for audience "${settings.audience}": ${errorText(error)}. ` +
+            'Check that the job has "permissions: id-token: write".', { cause: error });
+    }
+    deps.setSecret(token);
+    try {
+        return await (0,credential_providers_dist_cjs/* fromWebToken */.G7)({
+            roleArn,
+            webIdentityToken: token,
+            roleSessionName: settings.roleSessionName,
+            durationSeconds: settings.roleDurationSeconds,
+            // Without an explicit region the inner STS client has used us-east-1 (aws-sdk-js-v3#5105).
+            clientConfig: { region: settings.region },
+        })();
+    }
+    catch (error) {
+        const claims = tokenClaims(token);
+        throw new CredentialsError(`Could not assume role ${roleArn} with the GitHub OIDC token: ${errorText(error)}. ` +
+            `Check the role's trust policy: it must trust the GitHub OIDC provider (token.actions.githubusercontent.com), ` +
+            `its "token.actions.githubusercontent.com:aud" condition must be "${settings.audience}", and its ` +
+            `"token.actions.githubusercontent.com:sub" condition must match this run` +
+            (claims.sub ? ` (this token's sub is "${claims.sub}")` : '') +
+            '. Scheduled runs use the default branch.', { cause: error });
+    }
+}
+async function fromDefaultChain(settings) {
+    try {
+        return await (0,credential_providers_dist_cjs/* fromNodeProviderChain */.br)({ clientConfig: { region: settings.region } })();
+    }
+    catch (error) {
+        throw new CredentialsError(`No AWS credentials found: ${errorText(error)}. Set "role-to-assume" to an IAM role that trusts GitHub's OIDC provider ` +
+            '(and give the job "permissions: id-token: write"), or provide credentials in the environment.', { cause: error });
+    }
+}
+/** Calls `fetch` once, then again only when the credentials are about to expire. */
+function renewing(fetchCredentials, now) {
+    let current;
+    let pending;
+    return async () => {
+        const expiresAt = current?.expiration?.getTime();
+        if (current && (expiresAt === undefined || expiresAt - now() > REFRESH_MARGIN_MS))
+            return current;
+        pending ??= fetchCredentials().finally(() => {
+            pending = undefined;
+        });
+        current = await pending;
+        return current;
+    };
+}
+function mask(credentials, setSecret) {
+    setSecret(credentials.accessKeyId);
+    setSecret(credentials.secretAccessKey);
+    if (credentials.sessionToken)
+        setSecret(credentials.sessionToken);
+}
+/** The token's claims, read (not verified) only to tell the user which `sub` their trust policy must match. */
+function tokenClaims(token) {
+    try {
+        const payload = token.split('.')[1];
+        if (!payload)
+            return {};
+        const claims = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8'));
+        const sub = claims.sub;
+        return typeof sub === 'string' ? { sub } : {};
+    }
+    catch {
+        return {};
+    }
+}
+function errorText(error) {
+    return error instanceof Error ? error.message : String(error);
+}
+
+// EXTERNAL MODULE: external "node:crypto"
+var external_node_crypto_ = __nccwpck_require__(7598);
+;// CONCATENATED MODULE: ./src/entries.ts
+
+/** Turns a GetQueryResults row (a list of field/value pairs) into an Entry. */
+function toEntry(row, statusField) {
+    const fields = {};
+    for (const { field, value } of row) {
+        if (field !== undefined && value !== undefined)
+            fields[field] = value;
+    }
+    const entry = { fields, severity: 'none' };
+    const json = parseJsonObject(fields['@message']);
+    if (json)
+        entry.json = json;
+    const status = parseStatus(fieldValue(entry, statusField));
+    if (status !== undefined) {
+        entry.status = status;
+        entry.severity = severityOf(status);
+    }
+    return entry;
+}
+/**
+ * The value of a field as text: a field the query returned wins, then the same (dotted) name inside
+ * `@message`'s JSON, the way Insights discovers JSON fields (`request.path` → `{"request":{"path":…}}`).
+ */
+function fieldValue(entry, name) {
+    const returned = entry.fields[name];
+    if (returned !== undefined)
+        return returned;
+    if (!entry.json)
+        return undefined;
+    const found = entry.json[name] ?? lookupDotted(entry.json, name.split('.'));
+    if (found === undefined || found === null)
+        return undefined;
+    return typeof found === 'object' ? JSON.stringify(found) : String(found);
+}
+/**
+ * An id for an entry that stays the same when another query returns it again: a hash of every field
+ * the query returned except `@ptr` (log group, `@timestamp` and `@message` with the default query).
+ * `@ptr` is left out because AWS does not document it as stable across queries.
+ */
+function fingerprint(entry) {
+    const hash = (0,external_node_crypto_.createHash)('sha256');
+    for (const name of Object.keys(entry.fields).sort()) {
+        if (name === '@ptr')
+            continue;
+        hash
+            .update(name)
+            .update('\u0000')
+            .update(entry.fields[name])
+            .update('\u0000');
+    }
+    // 72 bits: a chance of about 1 in 10^13 that two of 10,000 entries in an overlap collide.
+    return hash.digest('base64url').slice(0, 12);
+}
+/** The epoch second of the entry's `@timestamp` (`2026-11-23 10:00:00.123`, UTC), when it has one. */
+function entrySecond(entry) {
+    const text = entry.fields['@timestamp'];
+    if (text === undefined)
+        return undefined;
+    const ms = Date.parse(/[zZ]|[+-]\d\d:?\d\d$/.test(text) ? text : `${text.replace(' ', 'T')}Z`);
+    return Number.isNaN(ms) ? undefined : Math.floor(ms / 1000);
+}
+function severityOf(status) {
+    if (status >= 500 && status <= 599)
+        return 'critical';
+    if (status >= 400 && status <= 499)
+        return 'warning';
+    return 'none';
+}
+const severityRank = { none: 0, warning: 1, critical: 2 };
+/** The worse of two severities. */
+function worse(a, b) {
+    return severityRank[a] >= severityRank[b] ? a : b;
+}
+function lookupDotted(value, path) {
+    let current = value;
+    for (const key of path) {
+        if (current === null || typeof current !== 'object' || !Object.hasOwn(current, key))
+            return undefined;
+        current = current[key];
+    }
+    return current;
+}
+function parseJsonObject(text) {
+    // Cheap check first: most non-JSON lines never reach JSON.parse.
+    if (text === undefined || !text.trimStart().startsWith('{'))
+        return undefined;
+    try {
+        const parsed = JSON.parse(text);
+        return parsed !== null && typeof parsed === 'object' && !Array.isArray(parsed)
+            ? parsed
+            : undefined;
+    }
+    catch {
+        return undefined;
+    }
+}
+function parseStatus(text) {
+    if (text === undefined)
+        return undefined;
+    const trimmed = text.trim();
+    // API Gateway logs the status as a quoted string ("502"); anything else is not a status.
+    if (!/^\d{3}$/.test(trimmed))
+        return undefined;
+    return Number(trimmed);
+}
+
+;// CONCATENATED MODULE: ./src/dedup.ts
+
+/**
+ * The entries reported so far in the stretch that runs check twice (the overlap). An entry the
+ * previous run reported is not new; the same line seen twice in one result counts twice, so
+ * identical lines are told apart by their occurrence number.
+ */
+class ReportedEntries {
+    bySecond = new Map();
+    constructor(previous = {}) {
+        for (const [second, fingerprints] of Object.entries(previous)) {
+            this.bySecond.set(Number(second), new Set(fingerprints));
+        }
+    }
+    /**
+     * Filters a run's entries down to those not reported before, and remembers them. Entries without a
+     * readable @timestamp are kept under `fallbackSecond` (the window's end), so they last one overlap.
+     */
+    *keepNew(entries, fallbackSecond) {
+        const seenThisRun = new Map();
+        for (const entry of entries) {
+            const base = fingerprint(entry);
+            const occurrence = (seenThisRun.get(base) ?? 0) + 1;
+            seenThisRun.set(base, occurrence);
+            const id = occurrence === 1 ? base : `${base}#${occurrence}`;
+            const timestamp = entrySecond(entry);
+            if (timestamp === undefined ? this.anywhere(id) : this.bySecond.get(timestamp)?.has(id))
+                continue;
+            const second = timestamp ?? fallbackSecond;
+            let reported = this.bySecond.get(second);
+            if (!reported) {
+                reported = new Set();
+                this.bySecond.set(second, reported);
+            }
+            reported.add(id);
+            yield entry;
+        }
+    }
+    /** Without a timestamp an entry could sit under any second: look in all (only an overlap's worth). */
+    anywhere(id) {
+        for (const ids of this.bySecond.values())
+            if (ids.has(id))
+                return true;
+        return false;
+    }
+    /** The fingerprints a run must keep: those at or after `from`, the next run's earliest second. */
+    since(from) {
+        const kept = {};
+        for (const [second, ids] of [...this.bySecond].sort(([a], [b]) => a - b)) {
+            if (second >= from && ids.size > 0)
+                kept[String(second)] = [...ids];
+        }
+        return kept;
+    }
+}
+
+;// CONCATENATED MODULE: ./src/digest.ts
+
+/** Counts, breaks down and samples the entries in one pass. */
+function buildDigest(entries, settings) {
+    const counts = new Map(settings.groupBy.map((field) => [field, new Map()]));
+    const digest = { total: 0, critical: 0, warning: 0, worst: 'none', breakdowns: [], samples: [] };
+    const samples = [];
+    for (const entry of entries) {
+        digest.total += 1;
+        if (entry.severity === 'critical')
+            digest.critical += 1;
+        if (entry.severity === 'warning')
+            digest.warning += 1;
+        digest.worst = worse(digest.worst, entry.severity);
+        for (const [field, byValue] of counts) {
+            const value = fieldValue(entry, field);
+            if (value !== undefined)
+                byValue.set(value, (byValue.get(value) ?? 0) + 1);
+        }
+        keepSample(samples, entry, settings.maxSamples);
+    }
+    for (const [field, byValue] of counts) {
+        if (byValue.size === 0)
+            continue;
+        const sorted = [...byValue].map(([value, count]) => ({ value, count }));
+        sorted.sort((a, b) => b.count - a.count || compareText(a.value, b.value));
+        digest.breakdowns.push({ field, counts: sorted });
+    }
+    digest.samples = samples;
+    return digest;
+}
+const sampleRank = { critical: 0, warning: 1, none: 2 };
+function compareSamples(a, b) {
+    return (sampleRank[a.severity] - sampleRank[b.severity] ||
+        compareText(b.fields['@timestamp'] ?? '', a.fields['@timestamp'] ?? ''));
+}
+/** Code-unit order: stable and fast on long values (localeCompare is slow on long shared prefixes). */
+function compareText(a, b) {
+    return a < b ? -1 : a > b ? 1 : 0;
+}
+/** Keeps the best `max` samples without holding every entry: insert in order, drop the last. */
+function keepSample(samples, entry, max) {
+    if (max <= 0)
+        return;
+    if (samples.length === max && compareSamples(entry, samples[max - 1]) >= 0)
+        return;
+    let index = samples.findIndex((kept) => compareSamples(entry, kept) < 0);
+    if (index === -1)
+        index = samples.length;
+    samples.splice(index, 0, entry);
+    if (samples.length > max)
+        samples.pop();
+}
+
+;// CONCATENATED MODULE: ./src/settings.ts
+/**
+ * Every input, read, parsed and validated once, before any network call. The rest of the code
+ * takes a `Settings` and never reads an input itself.
+ */
+/** A bad input: the message names the input, what it got and what it accepts. */
+class SettingsError extends Error {
+    input;
+    constructor(input, detail) {
+        super(`Input "${input}": ${detail}`);
+        this.input = input;
+        this.name = 'SettingsError';
+    }
+}
+const DEFAULT_QUERY = 'fields @timestamp, @message, @log | filter status >= 400 | sort @timestamp desc';
+/** StartQuery's `queryString` limit. */
+const MAX_QUERY_LENGTH = 10_000;
+/** StartQuery runs at most 60 minutes before the service times it out. */
+const MAX_QUERY_TIMEOUT_SECONDS = 60 * 60;
+/** StartQuery `limit` and GetQueryResults pagination stop at 100,000 rows. */
+const MAX_RESULTS = 100_000;
+/** One Slack message holds at most 50 blocks; samples beyond this could not be shown. */
+const MAX_SAMPLES = 20;
+function readSettings({ getInput, setSecret, env }) {
+    const input = (name) => getInput(name).trim();
+    const slackWebhookUrls = parseList(input('slack-webhook-url'), /\n/).map((url) => parseWebhookUrl(url));
+    // Mask before anything else can print them, the path separately too (it is the secret part).
+    for (const url of slackWebhookUrls) {
+        setSecret(url);
+        setSecret(new URL(url).pathname);
+    }
+    const logGroups = [...new Set(parseList(input('log-group-names')).map(parseLogGroup))];
+    if (logGroups.length === 0) {
+        throw new SettingsError('log-group-names', 'is required: give one or more log group names or ARNs.');
+    }
+    const query = input('query') || DEFAULT_QUERY;
+    if (query.length > MAX_QUERY_LENGTH) {
+        throw new SettingsError('query', `is ${query.length} characters long; CloudWatch Logs Insights accepts at most ${MAX_QUERY_LENGTH}.`);
+    }
+    const roleToAssume = input('role-to-assume');
+    const settings = {
+        logGroups,
+        region: parseRegion(input('aws-region') || env.AWS_REGION || env.AWS_DEFAULT_REGION || ''),
+        roleSessionName: parseSessionName(input('role-session-name') || defaultSessionName(env)),
+        roleDurationSeconds: parseInteger('role-duration-seconds', input('role-duration-seconds') || '900', 900, 43_200),
+        audience: input('audience') || 'sts.amazonaws.com',
+        query,
+        queryLanguage: parseQueryLanguage(input('query-language') || 'CWLI'),
+        intervalSeconds: parseDuration('interval', input('interval') || '5m', { min: 1 }),
+        queryDelaySeconds: parseDuration('query-delay', input('query-delay') || '1m', { min: 0 }),
+        overlapSeconds: parseDuration('overlap', input('overlap') || '2m', { min: 0 }),
+        maxCatchUpSeconds: parseDuration('max-catch-up', input('max-catch-up') || '1h', { min: 1 }),
+        state: parseState(input('state') || 'actions-cache'),
+        queryTimeoutMs: parseDuration('query-timeout', input('query-timeout') || '5m', {
+            min: 1,
+            max: MAX_QUERY_TIMEOUT_SECONDS,
+        }) * 1000,
+        maxResults: parseInteger('max-results', input('max-results') || String(MAX_RESULTS), 1, MAX_RESULTS),
+        monitorName: input('monitor-name') || defaultMonitorName(env),
+        slackWebhookUrls,
+        statusField: input('status-field') || 'status',
+        groupBy: parseList(input('group-by') || 'status, httpMethod, resourcePath, routeKey'),
+        maxSamples: parseInteger('max-samples', input('max-samples') || '10', 0, MAX_SAMPLES),
+        failOnMatch: parseBoolean('fail-on-match', input('fail-on-match') || 'false'),
+        dryRun: parseBoolean('dry-run', input('dry-run') || 'false'),
+    };
+    if (roleToAssume)
+        settings.roleToAssume = parseRoleArn(roleToAssume);
+    // The first window reaches interval + query-delay back from now; max-catch-up must allow that much.
+    if (settings.maxCatchUpSeconds < settings.intervalSeconds + settings.queryDelaySeconds) {
+        throw new SettingsError('max-catch-up', `${formatDuration(settings.maxCatchUpSeconds)} is shorter than interval + query-delay (${formatDuration(settings.intervalSeconds + settings.queryDelaySeconds)}); raise it or shorten those.`);
+    }
+    return settings;
+}
+function parseState(text) {
+    if (text === 'actions-cache' || text === 'none')
+        return { kind: text };
+    if (text.startsWith('file:') && text.length > 'file:'.length)
+        return { kind: 'file', path: text.slice('file:'.length) };
+    throw new SettingsError('state', `"${text}" is not a state backend; use actions-cache, file:<path> or none.`);
+}
+/** Items separated by newlines or commas (or only newlines), trimmed, empty ones dropped. */
+function parseList(text, separator = /[\n,]/) {
+    return text
+        .split(separator)
+        .map((item) => item.trim())
+        .filter((item) => item !== '');
+}
+const DURATION_UNITS = { s: 1, m: 60, h: 3600, d: 86_400 };
+/**
+ * A duration such as `90s`, `5m`, `1h` or `1h30m`, in whole seconds. A bare `0` means none; any
+ * other bare number is refused, because `5` could mean seconds or minutes.
+ */
+function parseDuration(name, text, limits) {
+    const value = text.trim().toLowerCase();
+    const accepted = 'use a whole number with a unit s, m, h or d, like 90s, 5m, 1h or 1h30m';
+    let seconds;
+    if (value === '0') {
+        seconds = 0;
+    }
+    else if (/^(\d+[smhd])+$/.test(value)) {
+        seconds = 0;
+        for (const [, amount, unit] of value.matchAll(/(\d+)([smhd])/g)) {
+            seconds += Number(amount) * DURATION_UNITS[unit];
+        }
+    }
+    else {
+        throw new SettingsError(name, `"${text}" is not a duration; ${accepted}.`);
+    }
+    if (seconds < limits.min || (limits.max !== undefined && seconds > limits.max)) {
+        const range = limits.max === undefined
+            ? `at least ${formatDuration(limits.min)}`
+            : `between ${formatDuration(limits.min)} and ${formatDuration(limits.max)}`;
+        throw new SettingsError(name, `"${text}" is out of range; it must be ${range}.`);
+    }
+    return seconds;
+}
+/** `3900` → `1h5m`: durations in messages read the way they are written in inputs. */
+function formatDuration(totalSeconds) {
+    if (totalSeconds === 0)
+        return '0s';
+    let rest = totalSeconds;
+    let text = '';
+    for (const [unit, size] of Object.entries(DURATION_UNITS).reverse()) {
+        if (rest >= size) {
+            text += `${Math.floor(rest / size)}${unit}`;
+            rest %= size;
+        }
+    }
+    return text;
+}
+function parseBoolean(name, text) {
+    // The YAML 1.2 core schema spellings, as core.getBooleanInput accepts them.
+    if (['true', 'True', 'TRUE'].includes(text))
+        return true;
+    if (['false', 'False', 'FALSE'].includes(text))
+        return false;
+    throw new SettingsError(name, `"${text}" is not a boolean; use true or false.`);
+}
+function parseInteger(name, text, min, max) {
+    if (!/^\d+$/.test(text)) {
+        throw new SettingsError(name, `"${text}" is not a whole number; use one from ${min} to ${max}.`);
+    }
+    const value = Number(text);
+    if (value < min || value > max) {
+        throw new SettingsError(name, `${value} is out of range; use a whole number from ${min} to ${max}.`);
+    }
+    return value;
+}
+function parseRegion(text) {
+    if (text === '') {
+        throw new SettingsError('aws-region', 'is required: set it, or the AWS_REGION environment variable (e.g. eu-west-1).');
+    }
+    // Partition prefixes such as us-gov- and cn- included; names are lower case, ending in a number.
+    if (!/^[a-z]{2,}(-[a-z]+)+-\d+$/.test(text)) {
+        throw new SettingsError('aws-region', `"${text}" is not an AWS region name; use one like eu-west-1 or us-gov-west-1.`);
+    }
+    return text;
+}
+function parseRoleArn(text) {
+    if (!/^arn:aws(-[a-z]+)*:iam::\d{12}:role\/[\w+=,.@/-]{1,512}$/.test(text)) {
+        throw new SettingsError('role-to-assume', `"${text}" is not an IAM role ARN; use arn:aws:iam::<12-digit account id>:role/<role name>.`);
+    }
+    return text;
+}
+/** STS accepts 2–64 characters of `[\w+=,.@-]` as a session name. */
+function parseSessionName(text) {
+    if (!/^[\w+=,.@-]{2,64}$/.test(text)) {
+        throw new SettingsError('role-session-name', `"${text}" is not a valid session name; use 2 to 64 letters, digits or any of _+=,.@-`);
+    }
+    return text;
+}
+function parseQueryLanguage(text) {
+    const upper = text.toUpperCase();
+    if (upper === 'CWLI' || upper === 'SQL' || upper === 'PPL')
+        return upper;
+    throw new SettingsError('query-language', `"${text}" is not a query language; use CWLI, SQL or PPL.`);
+}
+/** A log group name (StartQuery's pattern, 1–512 characters) or a log group ARN. */
+function parseLogGroup(text) {
+    const arn = /^arn:aws(-[a-z]+)*:logs:[a-z0-9-]+:\d{12}:log-group:([.\-_/#A-Za-z0-9]{1,512})(:\*)?$/.exec(text);
+    // StartQuery rejects the trailing `:*` that DescribeLogGroups puts on ARNs.
+    if (arn)
+        return arn[3] ? text.slice(0, -2) : text;
+    if (/^[.\-_/#A-Za-z0-9]{1,512}$/.test(text))
+        return text;
+    throw new SettingsError('log-group-names', `"${text}" is not a log group name or ARN; names use letters, digits and . - _ / # (up to 512), ARNs look like arn:aws:logs:<region>:<account>:log-group:<name>.`);
+}
+function parseWebhookUrl(text) {
+    let url;
+    try {
+        url = new URL(text);
+    }
+    catch {
+        url = undefined;
+    }
+    if (!url || (url.protocol !== 'https:' && url.protocol !== 'http:')) {
+        // Never echo the value: it is a secret.
+        throw new SettingsError('slack-webhook-url', 'holds a value that is not an http(s) URL; give one incoming-webhook URL per line (https://hooks.slack.com/services/…).');
+    }
+    return text;
+}
+function defaultSessionName(env) {
+    return `insights-watch-${env.GITHUB_RUN_ID || 'local'}`;
+}
+function defaultMonitorName(env) {
+    const parts = [env.GITHUB_WORKFLOW, env.GITHUB_JOB].filter((part) => Boolean(part));
+    return parts.length > 0 ? parts.join(' / ') : 'insights-watch';
+}
+
+;// CONCATENATED MODULE: ./src/insights/window.ts
+/**
+ * The window for a run: from the checkpoint (the last second the previous run checked), less
+ * `overlap`, to `now − query-delay`. Without a checkpoint, the last `interval` up to `now − query-delay`.
+ * A run never reaches further back than `max-catch-up` from now: anything older becomes a gap.
+ */
+function planWindow(nowMs, checkpoint, settings) {
+    const nowSecond = Math.floor(nowMs / 1000);
+    const end = nowSecond - settings.queryDelaySeconds;
+    if (checkpoint === undefined) {
+        return { window: { start: end - settings.intervalSeconds, end }, rechecked: 0, firstRun: true };
+    }
+    const earliest = nowSecond - settings.maxCatchUpSeconds;
+    // The checkpoint's own second is always checked again: under the instant reading of StartQuery's
+    // end, entries later within that second were not covered by the previous run.
+    let start = checkpoint - settings.overlapSeconds;
+    const plan = { window: { start, end }, rechecked: 0, firstRun: false };
+    if (start < earliest) {
+        // Everything before `earliest` that this run would have checked loses its guarantee: the unchecked
+        // stretch, and the previous run's overlap, checked once but not again for logs that arrived late.
+        plan.gap = { start, end: earliest - 1 };
+        start = earliest;
+    }
+    // Only if the clock went backwards is the checkpoint ahead of `end`; check `end` again rather than nothing.
+    plan.window = { start: Math.min(start, end), end };
+    plan.rechecked = Math.max(0, Math.min(checkpoint, end) - start + 1);
+    return plan;
+}
+/** The checkpoint after a run that checked `window`: never moves backwards. */
+function nextCheckpoint(previous, window) {
+    return previous === undefined ? window.end : Math.max(previous, window.end);
+}
+/** ISO 8601 (UTC) of an epoch second, as the outputs and messages show it. */
+function isoSecond(epochSeconds) {
+    return new Date(epochSeconds * 1000).toISOString().replace('.000Z', 'Z');
+}
+
+;// CONCATENATED MODULE: ./src/insights/query.ts
+/**
+ * One CloudWatch Logs Insights query: start it, poll it until it ends, fetch every page of its
+ * result up to a row cap, and stop it when it runs out of time or the run is cancelled.
+ */
+
+
+
+class QueryError extends Error {
+    kind;
+    queryId;
+    /** The last status GetQueryResults reported, when there was one. */
+    status;
+    query;
+    logGroups;
+    constructor(message, details) {
+        super(message, details.cause === undefined ? undefined : { cause: details.cause });
+        this.name = 'QueryError';
+        this.kind = details.kind;
+        this.query = details.query;
+        this.logGroups = details.logGroups;
+        if (details.queryId !== undefined)
+            this.queryId = details.queryId;
+        if (details.status !== undefined)
+            this.status = details.status;
+    }
+}
+/** Milliseconds before the first poll: most small queries finish within a few hundred. */
+const FIRST_POLL_DELAY_MS = 100;
+/** Each poll waits this much longer than the one before, up to the cap. */
+const POLL_BACKOFF = 1.5;
+/**
+ * Polls never wait longer than this. With the growth above a query makes at most 4 polls in its
+ * first second and 1 a second after, under GetQueryResults' 5 TPS quota (per account; gogama/incite
+ * `RPSQuotaLimits`, incite issue #14 — not on an official page retrieved).
+ */
+const MAX_POLL_DELAY_MS = 1000;
+/** Result pages are fetched back to back; at least this far apart keeps them under 5 TPS too. */
+const MIN_PAGE_INTERVAL_MS = 200;
+const PENDING = new Set(['Scheduled', 'Running']);
+async function runInsightsQuery(query, deps) {
+    const { client, log, signal } = deps;
+    const groups = describeGroups(query.logGroups);
+    const fail = (message, details) => new QueryError(message, { ...details, query: query.queryString, logGroups: query.logGroups });
+    if (signal?.aborted) {
+        throw fail(`Insights query not started: the run was cancelled (log groups: ${groups}).`, {
+            kind: 'aborted',
+        });
+    }
+    const startedAt = deps.now();
+    let queryId;
+    try {
+        const started = await client.send(new dist_cjs/* StartQueryCommand */.qbV(startQueryInput(query)));
+        if (!started.queryId)
+            throw new Error('StartQuery returned no queryId');
+        queryId = started.queryId;
+    }
+    catch (error) {
+        throw startError(error, query, groups, fail);
+    }
+    log(`Insights query ${queryId} started: ${query.queryLanguage} over ${groups}, ` +
+        `${isoSecond(query.window.start)} to ${isoSecond(query.window.end)}`);
+    const stop = async (why) => {
+        try {
+            await client.send(new dist_cjs/* StopQueryCommand */.MN0({ queryId }));
+            log(`Insights query ${queryId} stopped (${why}).`);
+        }
+        catch (error) {
+            // StopQuery errors when the query ended meanwhile ("the specified query is not running",
+            // StopQuery API doc); the error being thrown matters more than this one.
+            log(`Insights query ${queryId}: StopQuery failed (${why}): ${messageOf(error)}`);
+        }
+    };
+    const abortedError = (status) => fail(`Insights query ${queryId} was stopped: the run was cancelled (log groups: ${groups}).`, {
+        kind: 'aborted',
+        queryId,
+        status,
+    });
+    // Poll until the query leaves Scheduled/Running. Rows returned while Running are partial
+    // (GetQueryResults doc: "If the value of the Status field in the output is Running, this
+    // operation returns only partial results"), so only the Complete response's rows are kept.
+    const deadline = startedAt + deps.timeoutMs;
+    let delay = FIRST_POLL_DELAY_MS;
+    let status;
+    let complete;
+    for (;;) {
+        await pause(deps, Math.min(delay, Math.max(0, deadline - deps.now())));
+        delay = Math.min(delay * POLL_BACKOFF, MAX_POLL_DELAY_MS);
+        if (signal?.aborted) {
+            await stop('the run was cancelled');
+            throw abortedError(status);
+        }
+        let response;
+        try {
+            response = await client.send(new dist_cjs/* GetQueryResultsCommand */.sAK({ queryId }));
+        }
+        catch (error) {
+            // The SDK has retried already; left running, the query would hold one of the account's
+            // concurrent-query slots for up to 60 minutes.
+            await stop('GetQueryResults failed');
+            throw fail(`GetQueryResults failed for Insights query ${queryId} (log groups: ${groups}): ${messageOf(error)}`, {
+                kind: 'results',
+                queryId,
+                status,
+                cause: error,
+            });
+        }
+        const elapsed = deps.now() - startedAt;
+        if (response.status !== status) {
+            status = response.status;
+            log(`Insights query ${queryId}: ${status ?? 'no status'} after ${seconds(elapsed)}`);
+        }
+        if (status === 'Complete') {
+            complete = response;
+            break;
+        }
+        if (status === undefined || !PENDING.has(status)) {
+            throw fail(`Insights query ${queryId} ended with status ${status ?? '(none)'} (log groups: ${groups})`, {
+                kind: 'status',
+                queryId,
+                status,
+            });
+        }
+        if (deps.now() >= deadline) {
+            await stop('query-timeout ran out');
+            throw fail(`Insights query ${queryId} was stopped after ${seconds(elapsed)}, still ${status}: it ran out of the ` +
+                `query-timeout (${timeoutText(deps.timeoutMs)}). Raise the query-timeout input, or narrow the query ` +
+                `or the log groups (log groups: ${groups}).`, { kind: 'timeout', queryId, status });
+        }
+    }
+    const statistics = toStatistics(complete.statistics);
+    let rows = complete.results ?? [];
+    let nextToken = complete.nextToken;
+    let pages = 1;
+    let lastRequestAt = deps.now();
+    // Results come in pages of up to 10,000 rows via nextToken (GetQueryResults doc, in SDKs from
+    // 2026-04); older services return everything in one response with no token.
+    while (nextToken && rows.length < query.maxRows) {
+        await pause(deps, Math.max(0, lastRequestAt + MIN_PAGE_INTERVAL_MS - deps.now()));
+        if (signal?.aborted)
+            throw abortedError(status);
+        lastRequestAt = deps.now();
+        let page;
+        try {
+            page = await client.send(new dist_cjs/* GetQueryResultsCommand */.sAK({ queryId, nextToken }));
+        }
+        catch (error) {
+            throw fail(`GetQueryResults failed for page ${pages + 1} of Insights query ${queryId} (log groups: ${groups}): ` +
+                messageOf(error), { kind: 'results', queryId, status, cause: error });
+        }
+        pages += 1;
+        const pageRows = page.results ?? [];
+        rows = rows.concat(pageRows);
+        if (page.nextToken === nextToken && pageRows.length === 0) {
+            // An empty page handing back the same token would otherwise be fetched forever.
+            log(`Insights query ${queryId}: page ${pages} was empty and repeated its nextToken; stopped paging.`);
+            nextToken = undefined;
+            break;
+        }
+        nextToken = page.nextToken;
+    }
+    const rowsCapped = rows.length > query.maxRows || (rows.length >= query.maxRows && Boolean(nextToken));
+    if (rows.length > query.maxRows)
+        rows = rows.slice(0, query.maxRows);
+    log(`Insights query ${queryId} complete in ${seconds(deps.now() - startedAt)}: ${rows.length} rows` +
+        `${pages > 1 ? ` in ${pages} pages` : ''}${rowsCapped ? ` (capped at ${query.maxRows}; more exist)` : ''}; ` +
+        `${statistics.recordsMatched} records matched, ${statistics.recordsScanned} scanned, ` +
+        `${formatBytes(statistics.bytesScanned)} scanned`);
+    return { queryId, rows, statistics, rowsCapped };
+}
+function startQueryInput(query) {
+    const input = {
+        startTime: query.window.start,
+        endTime: query.window.end,
+        queryString: query.queryString,
+        queryLanguage: query.queryLanguage,
+    };
+    // logGroupNames takes names only; logGroupIdentifiers takes names or ARNs (and ARNs are needed
+    // for cross-account queries) — StartQuery API doc.
+    if (query.logGroups.some((group) => group.startsWith('arn:'))) {
+        input.logGroupIdentifiers = query.logGroups;
+    }
+    else {
+        input.logGroupNames = query.logGroups;
+    }
+    if (query.limit !== undefined)
+        input.limit = query.limit;
+    return input;
+}
+function startError(error, query, groups, fail) {
+    const name = error?.name;
+    if (name === 'MalformedQueryException') {
+        // queryCompileError is documented as "Reserved" but, when present, says where the error is.
+        const compile = error.queryCompileError;
+        const where = compile?.location?.startCharOffset;
+        const detail = compile?.message && compile.message !== messageOf(error)
+            ? ` (${compile.message}${where === undefined ? '' : ` at character ${where}`})`
+            : '';
+        return fail(`The query is malformed: ${messageOf(error)}${detail}\nQuery: ${query.queryString}`, {
+            kind: 'malformed',
+            cause: error,
+        });
+    }
+    if (name === 'ResourceNotFoundException') {
+        return fail(`StartQuery could not find the log groups: ${messageOf(error)}. Check the names in log-group-names ` +
+            `and that aws-region is the region they are in (log groups: ${groups}).`, { kind: 'not-found', cause: error });
+    }
+    return fail(`StartQuery failed for log groups ${groups}: ${messageOf(error)}`, {
+        kind: 'start',
+        cause: error,
+    });
+}
+function toStatistics(statistics) {
+    return {
+        recordsMatched: statistics?.recordsMatched ?? 0,
+        recordsScanned: statistics?.recordsScanned ?? 0,
+        bytesScanned: statistics?.bytesScanned ?? 0,
+    };
+}
+/** Sleeps, but wakes as soon as the signal aborts, so a cancelled run stops its query at once. */
+async function pause(deps, ms) {
+    const { signal } = deps;
+    if (!signal)
+        return deps.sleep(ms);
+    if (signal.aborted)
+        return;
+    let onAbort;
+    const aborted = new Promise((resolve) => {
+        onAbort = resolve;
+        signal.addEventListener('abort', onAbort, { once: true });
+    });
+    try {
+        await Promise.race([deps.sleep(ms), aborted]);
+    }
+    finally {
+        if (onAbort)
+            signal.removeEventListener('abort', onAbort);
+    }
+}
+/** Up to 10 names, so a 50-group batch does not swamp a Slack error message. */
+function describeGroups(groups) {
+    const shown = groups.slice(0, 10).join(', ');
+    return groups.length > 10 ? `${shown} and ${groups.length - 10} more` : shown;
+}
+function messageOf(error) {
+    return error instanceof Error ? error.message : String(error);
+}
+function seconds(ms) {
+    return `${(ms / 1000).toFixed(1)} s`;
+}
+function timeoutText(ms) {
+    return ms % 1000 === 0 ? formatDuration(ms / 1000) : `${ms} ms`;
+}
+function formatBytes(bytes) {
+    const units = ['B', 'KB', 'MB', 'GB', 'TB'];
+    let value = bytes;
+    let unit = 0;
+    while (value >= 1024 && unit < units.length - 1) {
+        value /= 1024;
+        unit += 1;
+    }
+    return unit === 0 ? `${value} B` : `${value.toFixed(1)} ${units[unit]}`;
+}
+
+;// CONCATENATED MODULE: ./src/insights/batches.ts
+
+/** StartQuery takes at most 50 log groups (service model, since 2022-11). */
+const MAX_LOG_GROUPS_PER_QUERY = 50;
+/** Splits log groups into StartQuery-sized batches. */
+function batchLogGroups(logGroups) {
+    const batches = [];
+    for (let i = 0; i < logGroups.length; i += MAX_LOG_GROUPS_PER_QUERY) {
+        batches.push(logGroups.slice(i, i + MAX_LOG_GROUPS_PER_QUERY));
+    }
+    return batches;
+}
+/** Runs the query once per batch of log groups, one after the other, and merges what they return. */
+async function runBatchedQuery(query, deps) {
+    const merged = {
+        queries: [],
+        rows: [],
+        statistics: { recordsMatched: 0, recordsScanned: 0, bytesScanned: 0 },
+        truncated: false,
+    };
+    for (const logGroups of batchLogGroups(query.logGroups)) {
+        const result = await runInsightsQuery({
+            logGroups,
+            queryString: query.queryString,
+            queryLanguage: query.queryLanguage,
+            window: query.window,
+            maxRows: Math.max(0, query.maxRows - merged.rows.length),
+        }, deps);
+        merged.queries.push({ queryId: result.queryId, logGroups, statistics: result.statistics });
+        for (const row of result.rows)
+            merged.rows.push(row);
+        merged.statistics.recordsMatched += result.statistics.recordsMatched;
+        merged.statistics.recordsScanned += result.statistics.recordsScanned;
+        merged.statistics.bytesScanned += result.statistics.bytesScanned;
+        merged.truncated ||= result.rowsCapped;
+    }
+    return merged;
+}
+
+// EXTERNAL MODULE: ./node_modules/@slack/webhook/dist/index.js
+var dist = __nccwpck_require__(4443);
+;// CONCATENATED MODULE: ./src/notify/slack.ts
+
+const DEFAULT_MAX_ATTEMPTS = 5;
+/** A 429 without `Retry-After` waits this long. */
+const DEFAULT_RETRY_AFTER_MS = 1_000;
+/** However long Slack asks us to wait, a scheduled job does not sit idle longer than this per try. */
+const MAX_RETRY_AFTER_MS = 60_000;
+const BACKOFF_BASE_MS = 500;
+const BACKOFF_MAX_MS = 8_000;
+/** Slack: "Posting messages: 1 per second" per webhook (api.slack.com/docs/rate-limits). */
+const MIN_GAP_MS = 1_000;
+/** A hung connection must not hold the job until the runner's own timeout. */
+const REQUEST_TIMEOUT_MS = 15_000;
+/** Slack's error bodies are short codes (`invalid_payload`); a proxy's HTML page is not worth more. */
+const MAX_BODY_IN_ERROR = 200;
+/** What Slack's documented 4xx answers mean for the person who set the action up. */
+const HINTS = {
+    invalid_payload: 'Slack could not read the message; this is a bug in insights-watch, please report it.',
+    invalid_blocks: 'Slack rejected the message layout; this is a bug in insights-watch, please report it.',
+    channel_not_found: "The webhook's channel no longer exists; create a new webhook and update the secret.",
+    channel_is_archived: "The webhook's channel is archived; unarchive it or create a new webhook.",
+    action_prohibited: 'A Slack admin has restricted posting to this channel.',
+    no_service: 'The webhook was revoked or its app removed; create a new webhook and update the secret.',
+    no_team: 'The Slack workspace of the webhook no longer exists.',
+    invalid_token: 'The webhook was revoked; create a new webhook and update the secret.',
+    user_not_found: 'The user the webhook posts to no longer exists.',
+};
+/**
+ * Posts the message once to every webhook, in parallel (each webhook has its own rate limit). Every
+ * webhook is tried even when another fails; the error then names each one that failed. Webhook URLs
+ * are secrets: they never appear in a log line or an error, a webhook is named `webhook 1 of 2`.
+ */
+async function postToSlack(message, webhookUrls, deps) {
+    const total = webhookUrls.length;
+    const firstIndex = new Map();
+    const jobs = [];
+    webhookUrls.forEach((url, index) => {
+        const name = `webhook ${index + 1} of ${total}`;
+        const earlier = firstIndex.get(url);
+        if (earlier !== undefined) {
+            // One message per destination: a second post would be a duplicate in the same channel.
+            deps.log(`Slack: ${name} is the same as webhook ${earlier + 1}; posting there once.`);
+            return;
+        }
+        firstIndex.set(url, index);
+        jobs.push(postOne(message, url, name, deps));
+    });
+    const failures = (await Promise.allSettled(jobs)).flatMap((result) => result.status === 'rejected'
+        ? [result.reason instanceof Error ? result.reason : new Error(String(result.reason))]
+        : []);
+    const [onlyFailure] = failures;
+    if (onlyFailure === undefined)
+        return;
+    if (failures.length === 1)
+        throw onlyFailure;
+    throw new Error(`Slack: ${failures.length} of ${jobs.length} webhooks failed. ${failures.map((error) => error.message).join(' ')}`);
+}
+async function postOne(message, url, name, deps) {
+    const maxAttempts = Math.max(1, deps.maxAttempts ?? DEFAULT_MAX_ATTEMPTS);
+    const random = deps.random ?? Math.random;
+    const transport = deps.fetch ?? globalThis.fetch;
+    // IncomingWebhookHTTPError carries status and body but no headers: keep the last Retry-After here.
+    let retryAfter = null;
+    const capturing = async (input, init) => {
+        retryAfter = null;
+        const response = await transport(input, init);
+        retryAfter = response.headers.get('retry-after');
+        return response;
+    };
+    // Retries are ours (retries: 0): the client does not retry 429 and cannot see Retry-After.
+    const webhook = new dist.IncomingWebhook(url, {
+        fetch: capturing,
+        retryConfig: { retries: 0 },
+        timeout: REQUEST_TIMEOUT_MS,
+    });
+    for (let attempt = 1;; attempt += 1) {
+        let failure;
+        try {
+            await webhook.send(message);
+            deps.log(`Slack: posted to ${name}${attempt > 1 ? ` on attempt ${attempt}` : ''}.`);
+            return;
+        }
+        catch (error) {
+            failure = describe(error, retryAfter, attempt, random, url);
+        }
+        if (failure.retryInMs === undefined) {
+            const hint = failure.hint ? ` ${failure.hint}` : '';
+            throw new Error(`Slack rejected the message for ${name}: ${failure.problem}.${hint}`);
+        }
+        if (attempt >= maxAttempts) {
+            throw new Error(`Slack: gave up on ${name} after ${attempt} ${attempt === 1 ? 'attempt' : 'attempts'}; the last one got ${failure.problem}.`);
+        }
+        const wait = Math.max(MIN_GAP_MS, failure.retryInMs);
+        deps.log(`Slack: ${name} answered ${failure.problem}; retrying in ${formatSeconds(wait)} (attempt ${attempt + 1} of ${maxAttempts}).`);
+        await deps.sleep(wait);
+    }
+}
+function describe(error, retryAfter, attempt, random, url) {
+    if (error instanceof dist.IncomingWebhookHTTPError) {
+        const status = error.statusCode;
+        const body = scrub(oneLine(error.body), url);
+        const problem = `HTTP ${status}${body ? ` ${body}` : ''}`;
+        if (status === 429)
+            return { problem, status, retryInMs: retryAfterMs(retryAfter) };
+        if (status >= 500)
+            return { problem, status, retryInMs: backoffMs(attempt, random) };
+        const hint = HINTS[error.body.trim()];
+        return hint ? { problem, status, hint } : { problem, status };
+    }
+    if (error instanceof dist.IncomingWebhookRequestError) {
+        const cause = error.original.cause;
+        const code = cause && typeof cause === 'object' && 'code' in cause && typeof cause.code === 'string'
+            ? ` (${cause.code})`
+            : '';
+        const problem = `a network error: ${scrub(oneLine(error.original.message), url)}${code}`;
+        return { problem, retryInMs: backoffMs(attempt, random) };
+    }
+    const text = error instanceof Error ? error.message : String(error);
+    return { problem: `an unexpected error: ${scrub(oneLine(text), url)}` };
+}
+/** `Retry-After` in seconds (the form Slack sends), 1 s when absent or unreadable, at most 60 s. */
+function retryAfterMs(header) {
+    const seconds = header === null ? Number.NaN : Number(header.trim());
+    if (!Number.isFinite(seconds) || seconds < 0)
+        return DEFAULT_RETRY_AFTER_MS;
+    return Math.min(MAX_RETRY_AFTER_MS, Math.ceil(seconds * 1000));
+}
+/** Exponential backoff with "equal jitter": half the delay fixed, half random, so retries spread out. */
+function backoffMs(attempt, random) {
+    const delay = Math.min(BACKOFF_MAX_MS, BACKOFF_BASE_MS * 2 ** attempt);
+    return Math.round(delay / 2 + random() * (delay / 2));
+}
+/** A webhook URL must never reach a log: the URL and its path (the secret part) are replaced wherever seen. */
+function scrub(text, url) {
+    let result = text.split(url).join('[webhook URL]');
+    try {
+        const { pathname } = new URL(url);
+        if (pathname.length > 1)
+            result = result.split(pathname).join('[webhook URL]');
+    }
+    catch {
+        // Not a URL: only the whole string could leak, and it is already replaced.
+    }
+    return result;
+}
+function oneLine(text) {
+    const line = text.replace(/\s+/g, ' ').trim();
+    return line.length > MAX_BODY_IN_ERROR ? `${line.slice(0, MAX_BODY_IN_ERROR)}…` : line;
+}
+function formatSeconds(ms) {
+    return `${(ms / 1000).toFixed(ms % 1000 === 0 ? 0 : 1)} s`;
+}
+/**
+ * The payload as `dry-run` prints it: what would be posted and to how many webhooks, never where.
+ */
+function formatDryRun(message, webhookCount) {
+    const destination = webhookCount === 0
+        ? 'No slack-webhook-url is set; this is the Slack message a run would post if one were:'
+        : `dry-run: this Slack message would be posted to ${webhookCount} ${webhookCount === 1 ? 'webhook' : 'webhooks'} (not sent):`;
+    return `${destination}\n${JSON.stringify(message, null, 2)}`;
+}
+
+;// CONCATENATED MODULE: ./src/notify/escape.ts
+/**
+ * Escaping of log text for the two places a person reads it: Slack mrkdwn and the job summary.
+ *
+ * Log lines are written by whoever calls the API, so they are hostile input: a request path of
+ * `<!channel>` must not ping a channel, and `</table><script>` must not break the summary.
+ */
+/** Slack's control characters (api.slack.com/reference/surfaces/formatting, "Escaping text"). */
+const SLACK_ENTITIES = { '&': '&amp;', '<': '&lt;', '>': '&gt;' };
+/**
+ * Slack's formatting delimiters, swapped for characters that look alike but mean nothing to mrkdwn.
+ *
+ * Why not a zero-width space next to the delimiter: Slack has no escape for `*_~` and its rules for
+ * when a delimiter counts are undocumented; a zero-width space is the well-known trick to make Slack
+ * format *inside* a word, so inserting one could help a hostile line format rather than stop it. A
+ * look-alike is inert under any rule, and a backtick look-alike can neither open nor close a code span.
+ * The cost: a path copied from Slack holds `ˍ` where the log has `_`; the job summary and the results
+ * file keep the exact text.
+ */
+const SLACK_LOOKALIKES = {
+    '*': '\u2217', // ∗ ASTERISK OPERATOR
+    _: '\u02CD', // ˍ MODIFIER LETTER LOW MACRON
+    '~': '\u223C', // ∼ TILDE OPERATOR
+    '`': '\u02CB', // ˋ MODIFIER LETTER GRAVE ACCENT
+};
+/**
+ * C0 controls (but tab and line breaks), DEL, and the bidirectional overrides and isolates, which let a
+ * line display in another order than it reads ("Trojan Source", CVE-2021-42574).
+ */
+// biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is the point
+const UNSAFE_CHARACTERS = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F\u202A-\u202E\u2066-\u2069]/g;
+const REPLACEMENT = '\uFFFD';
+/**
+ * Log text made inert for Slack mrkdwn: `&`, `<`, `>` become entities (so `<!channel>`, `<@U123>` and
+ * `<https://x|label>` arrive as text), `*`, `_`, `~` and the backtick become look-alikes (so a line can
+ * neither format itself nor leave a code span), and control characters become `�`. Line breaks stay.
+ */
+function escapeSlack(text) {
+    return text
+        .replace(UNSAFE_CHARACTERS, REPLACEMENT)
+        .replace(/[&<>*_~`]/g, (char) => SLACK_ENTITIES[char] ?? SLACK_LOOKALIKES[char] ?? char);
+}
+/**
+ * Text for a Slack `plain_text` object (the header block): only `&`, `<`, `>` are control characters
+ * there, since plain text renders no formatting.
+ */
+function escapeSlackPlainText(text) {
+    return text
+        .replace(UNSAFE_CHARACTERS, REPLACEMENT)
+        .replace(/[&<>]/g, (char) => SLACK_ENTITIES[char] ?? char);
+}
+/**
+ * Numeric character references for everything that means something to HTML or GitHub-flavoured
+ * markdown. Numeric references work in both (an HTML block and a markdown paragraph decode them
+ * alike), where a backslash escape would show up literally inside HTML.
+ */
+const HTML_MARKDOWN_ENTITIES = {
+    '&': '&amp;',
+    '<': '&lt;',
+    '>': '&gt;',
+    '"': '&quot;',
+    "'": '&#39;',
+    '|': '&#124;', // table cell separator
+    '`': '&#96;', // code spans and fences
+    '*': '&#42;',
+    _: '&#95;',
+    '~': '&#126;', // strikethrough, ~~~ fences
+    '[': '&#91;', // links and images
+    ']': '&#93;',
+    '\\': '&#92;',
+    '#': '&#35;', // headings, issue references
+    '!': '&#33;',
+    $: '&#36;', // GitHub renders $math$
+    '@': '&#64;', // @mentions
+};
+/**
+ * Log text made inert for the job summary, which GitHub renders as markdown with HTML in it and which
+ * `@actions/core` writes without escaping anything.
+ *
+ * Line breaks become `<br>` unless `multiline`: an HTML block in markdown ends at a blank line, so a
+ * log line with `\n\n` in it would otherwise drop out of the table into markdown.
+ */
+function escapeMarkdownHtml(text, options = {}) {
+    const escaped = text
+        .replace(UNSAFE_CHARACTERS, REPLACEMENT)
+        .replace(/[&<>"'|`*_~[\]\\#!$@]/g, (char) => HTML_MARKDOWN_ENTITIES[char] ?? char);
+    return options.multiline ? escaped.replace(/\r\n?/g, '\n') : escaped.replace(/\r\n|\r|\n/g, '<br>');
+}
+/** `… [cut, 12,345 more characters]`: says how much is missing, so nobody mistakes a part for the whole. */
+function cutMark(removed) {
+    return `… [cut, ${removed.toLocaleString('en-US')} more characters]`;
+}
+/** The largest cut position at or below `index` that does not split a surrogate pair. */
+function safeCutIndex(text, index) {
+    if (index <= 0)
+        return 0;
+    if (index >= text.length)
+        return text.length;
+    const before = text.charCodeAt(index - 1);
+    return before >= 0xd800 && before <= 0xdbff ? index - 1 : index;
+}
+/**
+ * `text` cut to at most `max` UTF-16 code units, the cut mark included, never splitting a surrogate
+ * pair. When `max` cannot even hold the mark, a bare `…` ends the text.
+ */
+function truncate(text, max) {
+    if (text.length <= max)
+        return text;
+    if (max <= 0)
+        return '';
+    // The mark for the most that could be removed is at least as long as the real one.
+    const reserve = cutMark(text.length).length;
+    if (reserve >= max)
+        return `${text.slice(0, safeCutIndex(text, max - 1))}…`;
+    const keep = safeCutIndex(text, max - reserve);
+    return text.slice(0, keep) + cutMark(text.length - keep);
+}
+/**
+ * `escaper(text)` in at most `max` code units: when it does not fit, the source text is cut (so an
+ * entity or a look-alike is never split) and the escaped cut mark appended.
+ */
+function fitEscaped(text, max, escaper) {
+    // Escaping never shortens a character: text longer than `max` cannot fit, so skip escaping all of it.
+    if (text.length <= max) {
+        const whole = escaper(text);
+        if (whole.length <= max)
+            return whole;
+    }
+    if (max <= 0)
+        return '';
+    const reserve = escaper(cutMark(text.length)).length;
+    if (reserve >= max)
+        return truncate(escaper(text.slice(0, max)), max).replace(/&[#\w]*…$/, '…');
+    const budget = max - reserve;
+    const candidate = text.slice(0, safeCutIndex(text, budget));
+    let used = 0;
+    let keep = 0;
+    for (const char of candidate) {
+        used += escaper(char).length;
+        if (used > budget)
+            break;
+        keep += char.length;
+    }
+    return escaper(text.slice(0, keep)) + escaper(cutMark(text.length - keep));
+}
+
+;// CONCATENATED MODULE: ./src/notify/slack-message.ts
+
+
+
+
+/*
+ * Slack limits (Block Kit reference, docs.slack.dev/reference/block-kit): 50 blocks a message, a
+ * section's text 3,000 characters, a section's fields 10 × 2,000, a context block 10 elements, a
+ * header 150 characters of plain text. Top-level `text` is cut by Slack past 40,000 characters; we keep
+ * it short because it is the line a phone notification shows. The payload cap is ours: Slack has
+ * rejected block-heavy messages well below the documented limits (`msg_blocks_too_long`, bolt-js#2509).
+ */
+const MAX_BLOCKS = 50;
+const MAX_SECTION_TEXT = 3_000;
+const MAX_FIELDS = 10;
+const MAX_FIELD_TEXT = 2_000;
+const MAX_CONTEXT_ELEMENTS = 10;
+const MAX_CONTEXT_TEXT = 2_000;
+const MAX_HEADER_TEXT = 150;
+const MAX_TOP_LEVEL_TEXT = 3_000;
+const DEFAULT_MAX_PAYLOAD_CHARS = 35_000;
+/** Breakdown values shown per field; the rest are summed up in "and N more". */
+const TOP_VALUES = 5;
+/** Log groups named in the message; the rest are counted. */
+const SHOWN_LOG_GROUPS = 3;
+/* Room for each piece of log text in a sample, so 20 samples stay far below the payload cap. */
+const MAX_NAME = 80;
+const MAX_VALUE = 80;
+const MAX_PATH = 200;
+const MAX_SHORT = 40;
+const MAX_REQUEST_ID = 100;
+const MAX_ERROR_MESSAGE = 300;
+const MAX_RAW_MESSAGE = 500;
+const MAX_LOG_GROUP = 120;
+/* API Gateway access-log field names (REST and HTTP APIs, the AWS console's JSON formats). */
+const METHOD_FIELDS = ['httpMethod', 'method'];
+const PATH_FIELDS = ['resourcePath', 'routeKey', 'path'];
+const LATENCY_FIELDS = ['responseLatency', 'integrationLatency', 'latency', 'integration.latency'];
+const REQUEST_ID_FIELDS = ['requestId', 'extendedRequestId'];
+const ERROR_FIELDS = ['error.message', 'errorMessage', 'integrationErrorMessage', 'error.messageString'];
+const STATUS_FIELDS = ['status'];
+const COLORS = {
+    critical: '#d00000',
+    warning: '#e8a317',
+    none: '#9e9e9e',
+};
+const ICONS = { critical: '🔴', warning: '🟠', none: '⚪' };
+/** The one Slack message for a run: headline, window, breakdowns, samples, links. */
+function buildSlackMessage(report, options = {}) {
+    const maxPayload = options.maxPayloadChars ?? DEFAULT_MAX_PAYLOAD_CHARS;
+    const { digest } = report;
+    const fixedTop = [headerBlock(report), section(overviewText(report))];
+    if (report.gap)
+        fixedTop.push(section(gapText(report, report.gap)));
+    if (report.truncated)
+        fixedTop.push(section(truncatedText(report)));
+    const breakdowns = breakdownBlock(digest.breakdowns);
+    if (breakdowns)
+        fixedTop.push(breakdowns);
+    // Room for the samples title, the divider, the "not shown" note and the footer.
+    const sampleRoom = Math.max(0, MAX_BLOCKS - fixedTop.length - 4);
+    const sampleBlocks = digest.samples.slice(0, sampleRoom).map((entry) => section(sampleText(entry)));
+    const sampleCount = digest.samples.length;
+    let shown = sampleBlocks.length;
+    const assemble = (count) => {
+        const blocks = [...fixedTop];
+        if (sampleCount > 0) {
+            blocks.push({ type: 'divider' }, section(samplesTitle(report, count)), ...sampleBlocks.slice(0, count));
+            if (count < sampleCount)
+                blocks.push(context([notShownText(sampleCount - count)]));
+        }
+        blocks.push(footerBlock(report, options));
+        const fallback = headline(report);
+        return {
+            text: topLevelText(report, options),
+            // A gap is worth a warning colour even when nothing matched: part of the timeline went unchecked.
+            attachments: [
+                { color: COLORS[report.gap && digest.worst === 'none' ? 'warning' : digest.worst], fallback, blocks },
+            ],
+        };
+    };
+    let message = assemble(shown);
+    // Drop samples from the end until the payload fits; the summary still shows them all.
+    while (shown > 0 && JSON.stringify(message).length > maxPayload) {
+        shown -= 1;
+        message = assemble(shown);
+    }
+    return message;
+}
+/** `42 matching entries (30 5xx, 12 4xx)`: the numbers the on-call person needs first. */
+function headline(report) {
+    const { monitorName, digest } = report;
+    const name = fitEscaped(monitorName, MAX_NAME, escapeSlack);
+    const gap = report.gap
+        ? ` (${formatDuration(report.gap.end - report.gap.start + 1)} before it not checked)`
+        : '';
+    if (digest.total === 0)
+        return `${name}: no matching entries in ${windowText(report)}${gap}`;
+    return `${name}: ${countsText(report)} in ${windowText(report)}${gap}`;
+}
+function countsText(report) {
+    const { total, critical, warning } = report.digest;
+    const parts = [`${count(critical)} 5xx`, `${count(warning)} 4xx`];
+    const other = total - critical - warning;
+    if (other > 0)
+        parts.push(`${count(other)} other`);
+    return `${count(total)}${report.truncated ? '+' : ''} ${plural(total, 'matching entry', 'matching entries')} (${parts.join(', ')})`;
+}
+function topLevelText(report, options) {
+    const icon = report.digest.total === 0 ? '✅' : ICONS[report.digest.worst];
+    const mention = options.mention && report.digest.critical > 0 ? `${options.mention} ` : '';
+    // The mention goes first and whole: a cut mention would not notify anyone.
+    return truncate(`${mention}${icon} ${headline(report)}`, MAX_TOP_LEVEL_TEXT);
+}
+function headerBlock(report) {
+    const { digest } = report;
+    const icon = digest.total === 0 ? '✅' : ICONS[digest.worst];
+    const summary = digest.total === 0
+        ? 'no matching entries'
+        : `${count(digest.total)}${report.truncated ? '+' : ''} ${plural(digest.total, 'entry', 'entries')} · ${count(digest.critical)} 5xx · ${count(digest.warning)} 4xx`;
+    const room = MAX_HEADER_TEXT - summary.length - icon.length - 3;
+    const name = fitEscaped(report.monitorName, Math.max(room, 10), escapeSlackPlainText);
+    const text = truncate(`${icon} ${name}: ${summary}`, MAX_HEADER_TEXT);
+    return { type: 'header', text: { type: 'plain_text', text, emoji: true } };
+}
+function overviewText(report) {
+    const { digest, logGroups } = report;
+    const other = digest.total - digest.critical - digest.warning;
+    const lines = [
+        digest.total === 0
+            ? '*No matching entries* in this window.'
+            : `*${count(digest.total)}* ${plural(digest.total, 'matching entry', 'matching entries')}: *${count(digest.critical)}* 5xx, *${count(digest.warning)}* 4xx${other > 0 ? `, ${count(other)} other` : ''}`,
+        `*Window* ${windowText(report)} (${formatDuration(Math.max(0, report.window.end - report.window.start))})`,
+    ];
+    const named = logGroups.slice(0, SHOWN_LOG_GROUPS).map((group) => code(group, MAX_LOG_GROUP));
+    const rest = logGroups.length - named.length;
+    const label = plural(logGroups.length, 'Log group', 'Log groups');
+    lines.push(`*${label}* ${named.join(', ')}${rest > 0 ? ` and ${count(rest)} more` : ''}`);
+    return lines.join('\n');
+}
+function gapText(report, gap) {
+    const length = formatDuration(gap.end - gap.start + 1);
+    const once = report.previousCheckpoint !== undefined && report.previousCheckpoint >= gap.start
+        ? ` Up to ${isoSecond(report.previousCheckpoint).slice(11)} it was checked once, but not again for logs that arrived late.`
+        : '';
+    return `⚠️ *Not checked:* ${windowText({ window: gap })} (${length}). The previous run ended more than \`max-catch-up\` (${formatDuration(report.maxCatchUpSeconds)}) ago, so this run could not reach back that far; query that stretch by hand if it matters.${once}`;
+}
+function truncatedText(report) {
+    const { recordsMatched } = report.statistics;
+    const fetched = count(report.digest.total);
+    const matched = recordsMatched > report.digest.total ? `${count(recordsMatched)} entries matched; ` : '';
+    return `⚠️ *Partial result:* ${matched}only the first ${fetched} were fetched (\`max-results\`). Counts and samples cover those.`;
+}
+/** `2026-11-23 10:00:00Z – 10:05:00Z`: both ends in UTC, the date once when both share it. */
+function windowText(report) {
+    const start = isoSecond(report.window.start).replace('T', ' ');
+    const end = isoSecond(report.window.end).replace('T', ' ');
+    const sameDay = start.slice(0, 10) === end.slice(0, 10);
+    return `${start} – ${sameDay ? end.slice(11) : end}`;
+}
+function breakdownBlock(breakdowns) {
+    if (breakdowns.length === 0)
+        return undefined;
+    const shown = breakdowns.slice(0, MAX_FIELDS);
+    const fields = shown.map((breakdown, index) => {
+        let text = breakdownText(breakdown);
+        // Fields past the tenth cannot be shown in one section; say so in the last one.
+        if (index === shown.length - 1 && breakdowns.length > shown.length) {
+            const hidden = breakdowns.length - shown.length;
+            text += `\n_${count(hidden)} more ${plural(hidden, 'field', 'fields')} in the job summary_`;
+        }
+        return mrkdwn(truncate(text, MAX_FIELD_TEXT));
+    });
+    return { type: 'section', fields };
+}
+function breakdownText(breakdown) {
+    const top = breakdown.counts.slice(0, TOP_VALUES);
+    const lines = [`*${escapeSlack(truncate(breakdown.field, MAX_NAME))}*`];
+    for (const { value, count: n } of top)
+        lines.push(`${code(value, MAX_VALUE)} ${count(n)}`);
+    const rest = breakdown.counts.slice(TOP_VALUES);
+    if (rest.length > 0) {
+        const entries = rest.reduce((sum, { count: n }) => sum + n, 0);
+        lines.push(`and ${count(rest.length)} more (${count(entries)})`);
+    }
+    return lines.join('\n');
+}
+function samplesTitle(report, shown) {
+    const { total } = report.digest;
+    return `*${plural(shown, 'Sample', 'Samples')}*: ${count(shown)} of ${count(total)}, 5xx first, newest first`;
+}
+function notShownText(hidden) {
+    return `${count(hidden)} more ${plural(hidden, 'sample', 'samples')} not shown to keep the message within Slack's size limits; the job summary lists them.`;
+}
+/**
+ * One sample as the on-call person reads it:
+ * `🔴 *502* `GET /items/{id}` · 1,234 ms · 2026-11-23 10:01:02.123` then the request id, the error
+ * message if the log has one, and the raw message when there is no method or path to show.
+ */
+function sampleText(entry) {
+    const status = entry.status !== undefined ? String(entry.status) : first(entry, STATUS_FIELDS);
+    const method = first(entry, METHOD_FIELDS);
+    const path = first(entry, PATH_FIELDS);
+    const latency = first(entry, LATENCY_FIELDS);
+    const requestId = first(entry, REQUEST_ID_FIELDS);
+    const error = first(entry, ERROR_FIELDS);
+    const time = entry.fields['@timestamp'];
+    const head = [
+        status !== undefined
+            ? `${ICONS[entry.severity]} *${escapeSlack(truncate(status, MAX_SHORT))}*`
+            : ICONS.none,
+    ];
+    if (method !== undefined || path !== undefined) {
+        // An HTTP API routeKey already starts with the method (`GET /items`).
+        const showMethod = method !== undefined && (path === undefined || !path.startsWith(`${method} `));
+        const parts = [showMethod ? method : undefined, path].filter((part) => part !== undefined);
+        // Each part is fitted on its own so a huge method cannot push the path out.
+        const fitted = parts.map((part) => fitEscaped(part, part === path ? MAX_PATH : MAX_SHORT, escapeOneLine));
+        head.push(`\`${fitted.join(' ')}\``);
+    }
+    if (latency !== undefined)
+        head.push(latencyText(latency));
+    if (time !== undefined)
+        head.push(escapeSlack(truncate(time, MAX_SHORT)));
+    const lines = [head.join(' · ')];
+    if (requestId !== undefined)
+        lines.push(`request ${code(requestId, MAX_REQUEST_ID)}`);
+    if (error !== undefined)
+        lines.push(`error ${code(error, MAX_ERROR_MESSAGE)}`);
+    const message = entry.fields['@message'];
+    if (method === undefined && path === undefined && message !== undefined) {
+        lines.push(codeBlock(message, MAX_RAW_MESSAGE));
+    }
+    return lines.join('\n');
+}
+function latencyText(value) {
+    const trimmed = value.trim();
+    if (/^\d+(\.\d+)?$/.test(trimmed))
+        return `${Number(trimmed).toLocaleString('en-US')} ms`;
+    return escapeSlack(truncate(trimmed, MAX_SHORT));
+}
+function first(entry, names) {
+    for (const name of names) {
+        const value = fieldValue(entry, name);
+        // API Gateway logs a missing value as `-`.
+        if (value !== undefined && value !== '' && value !== '-')
+            return value;
+    }
+    return undefined;
+}
+function footerBlock(report, options) {
+    const { statistics, queries } = report;
+    const elements = [
+        `Scanned ${slack_message_formatBytes(statistics.bytesScanned)} in ${count(statistics.recordsScanned)} records · ${count(statistics.recordsMatched)} matched · ${count(queries.length)} ${plural(queries.length, 'query', 'queries')}`,
+    ];
+    const links = [];
+    const run = report.runUrl !== undefined ? slackLink(report.runUrl, 'View workflow run') : undefined;
+    if (run)
+        links.push(run);
+    const consoleLink = options.consoleUrl !== undefined ? slackLink(options.consoleUrl, 'Open in Logs Insights') : undefined;
+    if (consoleLink)
+        links.push(consoleLink);
+    if (links.length > 0)
+        elements.push(links.join(' · '));
+    return context(elements);
+}
+/**
+ * `<url|label>` for a URL of ours (run or console link). Slack reads `|` and `>` as the end of the URL,
+ * so they are percent-encoded, and `&` is escaped as in any text; anything but http(s) is left out.
+ */
+function slackLink(url, label) {
+    let parsed;
+    try {
+        parsed = new URL(url);
+    }
+    catch {
+        return undefined;
+    }
+    if (parsed.protocol !== 'https:' && parsed.protocol !== 'http:')
+        return undefined;
+    const href = parsed.href.replace(/[|<>\s]/g, (char) => encodeURIComponent(char)).replace(/&/g, '&amp;');
+    return `<${href}|${escapeSlack(label)}>`;
+}
+/** Log text as an inline code span: one line, escaped, fitted to `max` characters inside the backticks. */
+function code(text, max) {
+    if (!/\S/.test(text))
+        return '_(empty)_';
+    // Line breaks are folded inside the escaper, so only the part that can fit is ever scanned.
+    return `\`${fitEscaped(text, max, escapeOneLine)}\``;
+}
+function escapeOneLine(text) {
+    return escapeSlack(text.replace(/\s+/g, ' '));
+}
+/** Log text as a code block; the escaped backticks cannot close it early. */
+function codeBlock(text, max) {
+    if (!/\S/.test(text))
+        return '_(empty message)_';
+    return `\`\`\`${fitEscaped(text, max, escapeSlack)}\`\`\``;
+}
+function mrkdwn(text) {
+    return { type: 'mrkdwn', text, verbatim: true };
+}
+/** A section whose text can never exceed Slack's 3,000 characters, whatever the parts added up to. */
+function section(text) {
+    return { type: 'section', text: mrkdwn(truncate(text, MAX_SECTION_TEXT)) };
+}
+function context(texts) {
+    const elements = texts
+        .slice(0, MAX_CONTEXT_ELEMENTS)
+        .map((text) => mrkdwn(truncate(text, MAX_CONTEXT_TEXT)));
+    return { type: 'context', elements };
+}
+function count(n) {
+    return n.toLocaleString('en-US');
+}
+function plural(n, one, many) {
+    return n === 1 ? one : many;
+}
+/** `1.2 GB`: decimal units, as CloudWatch Logs prices data scanned. */
+function slack_message_formatBytes(bytes) {
+    const units = ['B', 'kB', 'MB', 'GB', 'TB', 'PB'];
+    let value = bytes;
+    let unit = 0;
+    while (value >= 1000 && unit < units.length - 1) {
+        value /= 1000;
+        unit += 1;
+    }
+    const digits = unit === 0 || value >= 100 ? 0 : 1;
+    return `${value.toFixed(digits)} ${units[unit]}`;
+}
+
+;// CONCATENATED MODULE: ./src/notify/summary.ts
+
+
+
+
+
+/**
+ * GitHub rejects a step summary over 1 MiB ("Step isolation and limits", workflow-commands docs) and
+ * shows nothing of it. What this module adds stays under the limit minus room for whatever the step
+ * adds after it (an error note, say).
+ */
+const SUMMARY_LIMIT_BYTES = 1024 * 1024;
+const ROOM_FOR_OTHERS_BYTES = 64 * 1024;
+/* Caps on escaped text (escaping can grow a character up to six times, so these are output sizes). */
+const MAX_CELL = 600;
+const MAX_QUERY = 64 * 1024;
+const MAX_LOG_GROUPS = 100;
+const MAX_QUERY_IDS = 100;
+const MAX_BREAKDOWN_FIELDS = 20;
+const MAX_BREAKDOWN_VALUES = 20;
+const summary_MAX_SAMPLES = 100;
+/** The raw `@message` in the samples table, in source characters (before escaping). */
+const MAX_MESSAGE = 300;
+const summary_METHOD_FIELDS = ['httpMethod', 'method'];
+const summary_PATH_FIELDS = ['resourcePath', 'routeKey', 'path'];
+const summary_REQUEST_ID_FIELDS = ['requestId', 'extendedRequestId'];
+/**
+ * The run as a person reviews it later: what was checked, what was found, whether Slack was told
+ * (`notification`), the query, breakdowns, samples. Every piece of log text is escaped, since `core.summary` writes its arguments as raw HTML.
+ */
+function addJobSummary(report, summary, notification) {
+    const { digest } = report;
+    const cut = [];
+    // The parts every summary has; their size is bounded by the caps above.
+    summary.addHeading(`insights-watch: ${cell(report.monitorName)}`, 2);
+    summary.addRaw(`<p>${summary_headline(report)}</p>`, true);
+    if (report.gap)
+        summary.addRaw(`<p>${gapNote(report, report.gap)}</p>`, true);
+    if (report.truncated)
+        summary.addRaw(`<p>${truncatedNote(report)}</p>`, true);
+    // Slack's error text may be echoed in the note: it is escaped like log text.
+    if (notification)
+        summary.addRaw(`<p>${fitEscaped(notification, MAX_CELL, escapeMarkdownHtml)}</p>`, true);
+    summary.addTable(runRows(report));
+    summary.addHeading(`Query (${cell(report.queryLanguage)})`, 3);
+    // addCodeBlock puts the text between <pre><code> as it is: unescaped, a `</code>` in it would end it.
+    summary.addCodeBlock(fitEscaped(report.query, MAX_QUERY, (text) => escapeMarkdownHtml(text, { multiline: true })));
+    // Breakdowns and samples get what is left, less room for the closing note and link.
+    const budget = new Budget(SUMMARY_LIMIT_BYTES - ROOM_FOR_OTHERS_BYTES - 1024 - bytes(summary.stringify()));
+    const breakdowns = digest.breakdowns.slice(0, MAX_BREAKDOWN_FIELDS);
+    for (const breakdown of breakdowns) {
+        const rows = breakdownRows(breakdown, budget);
+        if (rows === undefined) {
+            cut.push('breakdown tables');
+            break;
+        }
+        summary.addHeading(`By ${cell(breakdown.field)}`, 3);
+        summary.addTable(rows);
+    }
+    if (digest.breakdowns.length > breakdowns.length) {
+        cut.push(`${digest.breakdowns.length - breakdowns.length} breakdown fields`);
+    }
+    if (digest.samples.length > 0) {
+        const { rows, shown } = sampleRows(digest.samples.slice(0, summary_MAX_SAMPLES), budget);
+        summary.addHeading(`Samples (${summary_count(shown)} of ${summary_count(digest.total)}, 5xx first, newest first)`, 3);
+        summary.addTable(rows);
+        if (shown < digest.samples.length)
+            cut.push(`${summary_count(digest.samples.length - shown)} samples`);
+    }
+    if (cut.length > 0) {
+        summary.addRaw(`<p>Not shown, to keep the summary under GitHub's 1 MiB limit: ${cut.join(', ')}. The results file has every entry.</p>`, true);
+    }
+    const runLink = report.runUrl !== undefined ? safeHref(report.runUrl) : undefined;
+    if (runLink !== undefined)
+        summary.addLink('View workflow run', runLink);
+}
+function summary_headline(report) {
+    const { total, critical, warning } = report.digest;
+    if (total === 0)
+        return 'No matching entries in this window.';
+    const other = total - critical - warning;
+    const rest = other > 0 ? `, ${summary_count(other)} other` : '';
+    return `<b>${summary_count(total)}</b> ${total === 1 ? 'matching entry' : 'matching entries'}: <b>${summary_count(critical)}</b> 5xx, <b>${summary_count(warning)}</b> 4xx${rest}.`;
+}
+function gapNote(report, gap) {
+    const once = report.previousCheckpoint !== undefined && report.previousCheckpoint >= gap.start
+        ? ` Up to ${isoSecond(report.previousCheckpoint)} it was checked once by the previous run, but not again for logs that arrived late.`
+        : '';
+    return `<b>Not checked:</b> ${isoSecond(gap.start)} – ${isoSecond(gap.end)} (${formatDuration(gap.end - gap.start + 1)}). The previous run ended more than <code>max-catch-up</code> (${formatDuration(report.maxCatchUpSeconds)}) ago, so this run could not reach back that far; query that stretch by hand if it matters.${once}`;
+}
+function truncatedNote(report) {
+    const matched = report.statistics.recordsMatched;
+    const fetched = report.digest.total;
+    const all = matched > fetched ? `${summary_count(matched)} entries matched; ` : '';
+    return `<b>Partial result:</b> ${all}only the first ${summary_count(fetched)} were fetched (<code>max-results</code>). Counts, breakdowns and samples cover those.`;
+}
+function runRows(report) {
+    const { window, digest, statistics } = report;
+    const groups = report.logGroups.slice(0, MAX_LOG_GROUPS).map((group) => cell(group));
+    if (report.logGroups.length > groups.length) {
+        groups.push(`and ${summary_count(report.logGroups.length - groups.length)} more`);
+    }
+    const ids = report.queries.slice(0, MAX_QUERY_IDS).map((query) => cell(query.queryId));
+    if (report.queries.length > ids.length)
+        ids.push(`and ${summary_count(report.queries.length - ids.length)} more`);
+    const row = (label, value) => [{ data: label, header: true }, orDash(value)];
+    return [
+        row('Window start (UTC)', isoSecond(window.start)),
+        row('Window end (UTC)', `${isoSecond(window.end)} (${formatDuration(Math.max(0, window.end - window.start))})`),
+        row(report.logGroups.length === 1 ? 'Log group' : `Log groups (${summary_count(report.logGroups.length)})`, groups.join('<br>')),
+        row(report.queries.length === 1 ? 'Query id' : `Query ids (${summary_count(report.queries.length)})`, ids.join('<br>')),
+        row('Matching entries', `${summary_count(digest.total)} (5xx: ${summary_count(digest.critical)}, 4xx: ${summary_count(digest.warning)})`),
+        row('Records matched', summary_count(statistics.recordsMatched)),
+        row('Records scanned', summary_count(statistics.recordsScanned)),
+        row('Bytes scanned', `${slack_message_formatBytes(statistics.bytesScanned)} (${summary_count(statistics.bytesScanned)} bytes)`),
+        row('Truncated', report.truncated ? 'yes: more entries matched than were fetched' : 'no'),
+        row('Re-checked (overlap)', report.rechecked > 0
+            ? `${formatDuration(report.rechecked)} of the previous window; ${summary_count(report.alreadyReported)} ${report.alreadyReported === 1 ? 'entry' : 'entries'} already reported there, not counted again`
+            : 'nothing: no checkpoint to continue from'),
+    ];
+}
+/** Value | count, most frequent first; `undefined` when not even the header fits the budget. */
+function breakdownRows(breakdown, budget) {
+    const header = [
+        { data: cell(breakdown.field), header: true },
+        { data: 'Count', header: true },
+    ];
+    if (!budget.spend(rowBytes(header) + 64))
+        return undefined;
+    const rows = [header];
+    const top = breakdown.counts.slice(0, MAX_BREAKDOWN_VALUES);
+    let shown = 0;
+    for (const { value, count: n } of top) {
+        const row = [cell(value), summary_count(n)];
+        if (!budget.spend(rowBytes(row)))
+            break;
+        rows.push(row);
+        shown += 1;
+    }
+    const rest = breakdown.counts.slice(shown);
+    if (rest.length > 0) {
+        const entries = rest.reduce((sum, { count: n }) => sum + n, 0);
+        const row = [
+            `and ${summary_count(rest.length)} more ${rest.length === 1 ? 'value' : 'values'}`,
+            summary_count(entries),
+        ];
+        budget.spend(rowBytes(row));
+        rows.push(row);
+    }
+    return rows;
+}
+function sampleRows(samples, budget) {
+    const header = ['Time', 'Status', 'Method', 'Path', 'Request id', 'Message'].map((label) => ({
+        data: label,
+        header: true,
+    }));
+    budget.spend(rowBytes(header) + 64);
+    const rows = [header];
+    let shown = 0;
+    for (const entry of samples) {
+        const status = entry.status !== undefined ? String(entry.status) : fieldValue(entry, 'status');
+        const message = entry.fields['@message'];
+        const row = [
+            orDash(cell(entry.fields['@timestamp'])),
+            orDash(cell(status)),
+            orDash(cell(summary_first(entry, summary_METHOD_FIELDS))),
+            orDash(cell(summary_first(entry, summary_PATH_FIELDS))),
+            orDash(cell(summary_first(entry, summary_REQUEST_ID_FIELDS))),
+            orDash(message === undefined ? '' : escapeMarkdownHtml(truncate(message, MAX_MESSAGE))),
+        ];
+        if (!budget.spend(rowBytes(row)))
+            break;
+        rows.push(row);
+        shown += 1;
+    }
+    return { rows, shown };
+}
+function summary_first(entry, names) {
+    for (const name of names) {
+        const value = fieldValue(entry, name);
+        if (value !== undefined && value !== '' && value !== '-')
+            return value;
+    }
+    return undefined;
+}
+/** Log text for a table cell or heading: escaped, one line, at most `MAX_CELL` characters. */
+function cell(text) {
+    return text === undefined ? '' : fitEscaped(text, MAX_CELL, escapeMarkdownHtml);
+}
+/** core.summary writes `<td>` without a closing tag for an empty cell; a dash keeps the table whole. */
+function orDash(html) {
+    return html === '' ? '—' : html;
+}
+/** An http(s) URL safe inside `href="…"`; anything else (`javascript:`) is left out. */
+function safeHref(url) {
+    try {
+        const parsed = new URL(url);
+        if (parsed.protocol !== 'https:' && parsed.protocol !== 'http:')
+            return undefined;
+        return parsed.href.replace(/[&"'<>]/g, (char) => `&#${char.charCodeAt(0)};`);
+    }
+    catch {
+        return undefined;
+    }
+}
+function rowBytes(row) {
+    let total = 9; // <tr></tr>
+    for (const item of row)
+        total += bytes(typeof item === 'string' ? item : item.data) + 9;
+    return total;
+}
+function bytes(text) {
+    return Buffer.byteLength(text, 'utf8');
+}
+function summary_count(n) {
+    return n.toLocaleString('en-US');
+}
+/** Bytes left for the optional parts of the summary (breakdowns, samples). */
+class Budget {
+    remaining;
+    constructor(remaining) {
+        this.remaining = remaining;
+    }
+    /** Takes `amount` from the budget; false (and nothing taken) when it does not fit. */
+    spend(amount) {
+        if (amount > this.remaining)
+            return false;
+        this.remaining -= amount;
+        return true;
+    }
+}
+
+// EXTERNAL MODULE: external "node:events"
+var external_node_events_ = __nccwpck_require__(8474);
+// EXTERNAL MODULE: external "node:fs"
+var external_node_fs_ = __nccwpck_require__(3024);
+// EXTERNAL MODULE: external "node:os"
+var external_node_os_ = __nccwpck_require__(8161);
+// EXTERNAL MODULE: external "node:path"
+var external_node_path_ = __nccwpck_require__(6760);
+;// CONCATENATED MODULE: ./src/outputs.ts
+
+
+
+
+
+function stepOutputs(report, resultsFile, notified) {
+    return {
+        'match-count': String(report.digest.total),
+        'critical-count': String(report.digest.critical),
+        'window-start': isoSecond(report.window.start),
+        'window-end': isoSecond(report.window.end),
+        'query-ids': report.queries.map((query) => query.queryId).join(','),
+        notified: String(notified),
+        truncated: String(report.truncated),
+        'results-file': resultsFile,
+    };
+}
+/** Where the results file goes: under RUNNER_TEMP, which the runner empties after the job. */
+function resultsFilePath(env) {
+    const attempt = env.GITHUB_RUN_ATTEMPT ? `-${env.GITHUB_RUN_ATTEMPT}` : '';
+    const name = `insights-watch-${env.GITHUB_RUN_ID ?? process.pid}${attempt}-${env.GITHUB_ACTION ?? 'results'}.jsonl`;
+    return (0,external_node_path_.join)(env.RUNNER_TEMP || (0,external_node_os_.tmpdir)(), name);
+}
+/**
+ * Writes one JSON line per matched entry: the fields the query returned as they came, with the
+ * severity and status we read from them. Streamed, so a large result is never one string in memory.
+ */
+async function writeResultsFile(path, entries) {
+    const file = (0,external_node_fs_.createWriteStream)(path, { encoding: 'utf8' });
+    const failed = (0,external_node_events_.once)(file, 'error').then(([error]) => Promise.reject(error));
+    failed.catch(() => { }); // observed through the races below; this only keeps it from going unhandled
+    for (const entry of entries) {
+        const line = `${JSON.stringify({ severity: entry.severity, status: entry.status ?? null, fields: entry.fields })}\n`;
+        if (!file.write(line))
+            await Promise.race([(0,external_node_events_.once)(file, 'drain'), failed]);
+    }
+    file.end();
+    await Promise.race([(0,external_node_events_.once)(file, 'finish'), failed]);
+}
+
+;// CONCATENATED MODULE: ./src/state/checkpoint.ts
+/**
+ * What one run leaves for the next: how far it checked, and which entries it reported in the stretch
+ * the next run will check again. Stored as JSON text by whichever backend `state` names.
+ */
+/** Bumped when the shape changes; a newer version than this code knows is not guessed at. */
+const STATE_VERSION = 1;
+function parseCheckpoint(text) {
+    if (text === undefined)
+        return {};
+    let value;
+    try {
+        value = JSON.parse(text);
+    }
+    catch {
+        return { problem: 'the saved state is not valid JSON' };
+    }
+    if (!isRecord(value))
+        return { problem: 'the saved state is not a JSON object' };
+    if (typeof value.version === 'number' && value.version > STATE_VERSION) {
+        return {
+            problem: `the saved state has version ${value.version}, newer than this action understands (${STATE_VERSION})`,
+        };
+    }
+    if (value.version !== STATE_VERSION || !Number.isSafeInteger(value.checked) || !isRecord(value.reported)) {
+        return { problem: 'the saved state does not have the expected fields' };
+    }
+    const reported = {};
+    for (const [second, fingerprints] of Object.entries(value.reported)) {
+        if (!/^\d+$/.test(second) ||
+            !Array.isArray(fingerprints) ||
+            !fingerprints.every((f) => typeof f === 'string')) {
+            return { problem: 'the saved state has malformed fingerprints' };
+        }
+        reported[second] = fingerprints;
+    }
+    return {
+        checkpoint: {
+            version: STATE_VERSION,
+            checked: value.checked,
+            reported,
+            savedAt: typeof value.savedAt === 'string' ? value.savedAt : '',
+        },
+    };
+}
+function serializeCheckpoint(checkpoint) {
+    return `${JSON.stringify(checkpoint)}\n`;
+}
+function isRecord(value) {
+    return value !== null && typeof value === 'object' && !Array.isArray(value);
+}
+
+// EXTERNAL MODULE: external "node:fs/promises"
+var promises_ = __nccwpck_require__(1455);
+;// CONCATENATED MODULE: ./src/state/file-store.ts
+
+
+/** `state: file:<path>`: a JSON file, for self-hosted runners and local runs. */
+function createFileStore(path) {
+    const absolute = (0,external_node_path_.resolve)(path);
+    return {
+        description: `file ${absolute}`,
+        async load() {
+            try {
+                return await (0,promises_.readFile)(absolute, 'utf8');
+            }
+            catch (error) {
+                if (error.code === 'ENOENT')
+                    return undefined;
+                throw error;
+            }
+        },
+        async save(content) {
+            await (0,promises_.mkdir)((0,external_node_path_.dirname)(absolute), { recursive: true });
+            // Write then rename: a run killed mid-write leaves the previous state, never half a file.
+            const partial = `${absolute}.${process.pid}.tmp`;
+            await (0,promises_.writeFile)(partial, content, 'utf8');
+            await (0,promises_.rename)(partial, absolute);
+        },
+    };
+}
+/** `state: none`: every run is a first run (no checkpoint, no overlap). */
+function createNullStore() {
+    return {
+        description: 'none (every run checks the last interval)',
+        load: async () => undefined,
+        save: async () => { },
+    };
+}
+
+;// CONCATENATED MODULE: ./src/state/open.ts
+
+
+
+
+/** The backend the `state` input names. */
+async function openStateStore(settings, env, now, log) {
+    switch (settings.state.kind) {
+        case 'none':
+            return createNullStore();
+        case 'file':
+            return createFileStore(settings.state.path);
+        case 'actions-cache': {
+            // Loaded only when used: @actions/cache and the Azure SDK it brings are most of the bundle.
+            const { createActionsCacheStore } = await Promise.all(/* import() */[__nccwpck_require__.e(691), __nccwpck_require__.e(817)]).then(__nccwpck_require__.bind(__nccwpck_require__, 1817));
+            return createActionsCacheStore({
+                keyPrefix: stateKeyPrefix(settings.monitorName),
+                // A new key every run: cache entries are immutable, and the newest is restored by prefix.
+                runKey: `${env.GITHUB_RUN_ID ?? 'local'}-${env.GITHUB_RUN_ATTEMPT ?? '1'}-${now()}`,
+                directory: (0,external_node_path_.join)(env.RUNNER_TEMP || (0,external_node_os_.tmpdir)(), 'insights-watch-state'),
+                log,
+            });
+        }
+    }
+}
+/**
+ * `insights-watch-<monitor>-<hash>-`: the cache is already scoped to the repository; the monitor name
+ * (slugged for reading, hashed so `a b` and `a-b` differ) keeps two monitors in one repository apart.
+ */
+function stateKeyPrefix(monitorName) {
+    const slug = monitorName
+        .toLowerCase()
+        .replace(/[^a-z0-9]+/g, '-')
+        .replace(/^-|-$/g, '')
+        .slice(0, 60);
+    const hash = (0,external_node_crypto_.createHash)('sha256').update(monitorName).digest('hex').slice(0, 8);
+    return `insights-watch-${slug || 'monitor'}-${hash}-`;
+}
+
+;// CONCATENATED MODULE: ./src/main.ts
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+const realDeps = () => ({
+    now: Date.now,
+    sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+    fetch: globalThis.fetch,
+    env: process.env,
+});
+/**
+ * One run: settings → credentials → checkpoint and window → query → entries, less those reported
+ * before → digest → Slack → checkpoint saved → summary, outputs.
+ * Any failure fails the step with a message that says what to do; nothing fails quietly.
+ */
+async function run(deps = realDeps()) {
+    try {
+        const settings = readSettings({ getInput: core/* getInput */.V4, setSecret: core/* setSecret */.Pq, env: deps.env });
+        const credentials = await core/* group */.Os('Credentials', () => resolveCredentials(settings, {
+            env: deps.env,
+            getIDToken: (audience) => core/* getIDToken */.V9(audience),
+            setSecret: core/* setSecret */.Pq,
+            log: core/* info */.pq,
+            now: deps.now,
+        }));
+        const store = await openStateStore(settings, deps.env, deps.now, core/* info */.pq);
+        const previous = await core/* group */.Os(`Checkpoint (${store.description})`, () => loadCheckpoint(store));
+        const plan = planWindow(deps.now(), previous?.checked, settings);
+        const { window } = plan;
+        if (plan.gap) {
+            core/* warning */.$e(`Not checked: ${isoSecond(plan.gap.start)} – ${isoSecond(plan.gap.end)}. The previous run ended more than max-catch-up (${formatDuration(settings.maxCatchUpSeconds)}) ago, so this run starts ${formatDuration(settings.maxCatchUpSeconds)} back. Query that stretch by hand if it matters.`, { title: 'insights-watch: part of the timeline was skipped' });
+        }
+        const logs = new dist_cjs/* CloudWatchLogsClient */.TFr({ region: settings.region, credentials });
+        const result = await core/* group */.Os(`Query ${isoSecond(window.start)} – ${isoSecond(window.end)}`, () => runBatchedQuery({
+            logGroups: settings.logGroups,
+            queryString: settings.query,
+            queryLanguage: settings.queryLanguage,
+            window,
+            maxRows: settings.maxResults,
+        }, {
+            client: logs,
+            now: deps.now,
+            sleep: deps.sleep,
+            log: core/* info */.pq,
+            timeoutMs: settings.queryTimeoutMs,
+        }));
+        logs.destroy();
+        const matched = result.rows.map((row) => toEntry(row, settings.statusField));
+        const reported = new ReportedEntries(previous?.reported);
+        // Only what no earlier run reported counts: in the outputs, the message and the results file.
+        const entries = [...reported.keepNew(matched, window.end)];
+        const report = {
+            monitorName: settings.monitorName,
+            window,
+            logGroups: settings.logGroups,
+            query: settings.query,
+            queryLanguage: settings.queryLanguage,
+            queries: result.queries,
+            statistics: result.statistics,
+            digest: buildDigest(entries, settings),
+            truncated: result.truncated || rowsMissing(settings, result.statistics.recordsMatched, matched.length),
+            rechecked: plan.rechecked,
+            alreadyReported: matched.length - entries.length,
+            maxCatchUpSeconds: settings.maxCatchUpSeconds,
+        };
+        if (plan.gap)
+            report.gap = plan.gap;
+        if (previous)
+            report.previousCheckpoint = previous.checked;
+        const runUrl = workflowRunUrl(deps.env);
+        if (runUrl)
+            report.runUrl = runUrl;
+        core/* info */.pq(`Found ${report.digest.total} new matching entries (${report.digest.critical} 5xx, ${report.digest.warning} 4xx)` +
+            (report.alreadyReported > 0
+                ? `; ${report.alreadyReported} in the overlap were reported before`
+                : '') +
+            (report.truncated ? '; truncated' : ''));
+        const resultsFile = resultsFilePath(deps.env);
+        await writeResultsFile(resultsFile, entries);
+        const delivery = await core/* group */.Os('Slack', () => notify(report, settings, deps));
+        // Saved only once Slack has the entries: after a failed post the next run reports them again.
+        let stateNote;
+        if (settings.dryRun)
+            stateNote = 'dry-run: the checkpoint was left where it was.';
+        else if (delivery.error)
+            stateNote = 'The checkpoint was not moved: the next run checks this window again.';
+        else {
+            const checked = nextCheckpoint(previous?.checked, window);
+            stateNote = await saveCheckpoint(store, {
+                version: STATE_VERSION,
+                checked,
+                reported: reported.since(checked - settings.overlapSeconds),
+                savedAt: new Date(deps.now()).toISOString(),
+            });
+        }
+        addJobSummary(report, core/* summary */.z, `${delivery.note} ${stateNote}`);
+        await core/* summary */.z.write();
+        for (const [name, value] of Object.entries(stepOutputs(report, resultsFile, delivery.notified))) {
+            core/* setOutput */.uH(name, value);
+        }
+        if (delivery.error)
+            throw delivery.error;
+        if (settings.failOnMatch && report.digest.total > 0) {
+            core/* setFailed */.C1(`fail-on-match: ${report.digest.total} matching entries (${report.digest.critical} 5xx) in ${isoSecond(window.start)} – ${isoSecond(window.end)}.`);
+        }
+    }
+    catch (error) {
+        core/* setFailed */.C1(error instanceof Error ? error.message : String(error));
+    }
+}
+/** The previous run's checkpoint; trouble reading it is a warning and a fresh start, never a crash. */
+async function loadCheckpoint(store) {
+    const fresh = 'Starting fresh: this run checks the last interval only.';
+    let text;
+    try {
+        text = await store.load();
+    }
+    catch (error) {
+        core/* warning */.$e(`Could not read the checkpoint from ${store.description}: ${errorMessage(error)}. ${fresh}`);
+        return undefined;
+    }
+    const loaded = parseCheckpoint(text);
+    if (loaded.checkpoint) {
+        core/* info */.pq(`Checked up to ${isoSecond(loaded.checkpoint.checked)} by the previous run (saved ${loaded.checkpoint.savedAt}).`);
+        return loaded.checkpoint;
+    }
+    if (loaded.problem)
+        core/* warning */.$e(`Ignoring the checkpoint in ${store.description}: ${loaded.problem}. ${fresh}`);
+    else
+        core/* info */.pq(`No checkpoint in ${store.description} yet: this run checks the last interval.`);
+    return undefined;
+}
+async function saveCheckpoint(store, checkpoint) {
+    try {
+        await store.save(serializeCheckpoint(checkpoint));
+        const note = `Checkpoint saved: checked up to ${isoSecond(checkpoint.checked)}.`;
+        core/* info */.pq(note);
+        return note;
+    }
+    catch (error) {
+        const note = `Could not save the checkpoint to ${store.description}: ${errorMessage(error)}. The next run will check this stretch again, so some entries may be reported twice.`;
+        core/* warning */.$e(note);
+        return note;
+    }
+}
+function errorMessage(error) {
+    return error instanceof Error ? error.message : String(error);
+}
+/**
+ * One message per webhook when anything new matched or a gap was found; the summary and outputs are
+ * written even when Slack fails.
+ */
+async function notify(report, settings, deps) {
+    const webhooks = settings.slackWebhookUrls.length;
+    const delivery = (notified, note) => {
+        core/* info */.pq(note);
+        return { notified, note };
+    };
+    // A gap is news even without matches: part of the timeline went unchecked.
+    if (report.digest.total === 0 && !report.gap) {
+        return delivery(false, 'No new matching entries: nothing to send to Slack.');
+    }
+    if (webhooks === 0)
+        return delivery(false, 'No slack-webhook-url is set: this summary is the only report.');
+    const message = buildSlackMessage(report);
+    if (settings.dryRun) {
+        core/* info */.pq(formatDryRun(message, webhooks));
+        return delivery(false, 'dry-run: the Slack message was printed in the log, not sent.');
+    }
+    try {
+        await postToSlack(message, settings.slackWebhookUrls, {
+            fetch: deps.fetch,
+            sleep: deps.sleep,
+            log: core/* info */.pq,
+        });
+        return delivery(true, `Slack: one message delivered to ${webhooks === 1 ? 'the webhook' : `each of ${webhooks} webhooks`}.`);
+    }
+    catch (error) {
+        const failure = error instanceof Error ? error : new Error(String(error));
+        return { notified: false, note: `Slack: not delivered. ${failure.message}`, error: failure };
+    }
+}
+/**
+ * Whether the query matched more records than it returned rows, which means the counts cover only
+ * the rows. Aggregating queries return one row per group, so for them the comparison means nothing.
+ */
+function rowsMissing(settings, recordsMatched, rows) {
+    return (settings.queryLanguage === 'CWLI' && !/(^|\|)\s*stats\s/i.test(settings.query) && recordsMatched > rows);
+}
+function workflowRunUrl(env) {
+    const { GITHUB_SERVER_URL, GITHUB_REPOSITORY, GITHUB_RUN_ID } = env;
+    if (!GITHUB_SERVER_URL || !GITHUB_REPOSITORY || !GITHUB_RUN_ID)
+        return undefined;
+    return `${GITHUB_SERVER_URL}/${GITHUB_REPOSITORY}/actions/runs/${GITHUB_RUN_ID}`;
+}
+
+
+/***/ }),
+
+/***/ 2613:
+/***/ ((module) => {
+
+module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("assert");
+
+/***/ }),
+
+/***/ 181:
+/***/ ((module) => {
+
+module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("buffer");
+
+/***/ }),
+
+/***/ 6982:
+/***/ ((module) => {
+
+module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("crypto");
+
+/***/ }),
+
+/***/ 4434:
+/***/ ((module) => {
+
+module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("events");
+
+/***/ }),
+
+/***/ 9896:
+/***/ ((module) => {
+
+module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("fs");
+
+/***/ }),
+
+/***/ 8611:
+/***/ ((module) => {
+
+module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("http");
+
+/***/ }),
+
+/***/ 5692:
+/***/ ((module) => {
+
+module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("https");
+
+/***/ }),
+
+/***/ 9278:
+/***/ ((module) => {
+
+module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("net");
+
+/***/ }),
+
+/***/ 4589:
+/***/ ((module) => {
+
+module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:assert");
+
+/***/ }),
+
+/***/ 6698:
+/***/ ((module) => {
+
+module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:async_hooks");
+
+/***/ }),
+
+/***/ 4573:
+/***/ ((module) => {
+
+module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:buffer");
+
+/***/ }),
+
+/***/ 1421:
+/***/ ((module) => {
+
+module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:child_process");
+
+/***/ }),
+
+/***/ 7540:
+/***/ ((module) => {
+
+module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:console");
+
+/***/ }),
+
+/***/ 7598:
+/***/ ((module) => {
+
+module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:crypto");
+
+/***/ }),
+
+/***/ 3053:
+/***/ ((module) => {
+
+module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:diagnostics_channel");
+
+/***/ }),
+
+/***/ 610:
+/***/ ((module) => {
+
+module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:dns");
+
+/***/ }),
+
+/***/ 8474:
+/***/ ((module) => {
+
+module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:events");
+
+/***/ }),
+
+/***/ 3024:
+/***/ ((module) => {
+
+module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:fs");
+
+/***/ }),
+
+/***/ 1455:
+/***/ ((module) => {
+
+module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:fs/promises");
+
+/***/ }),
+
+/***/ 7067:
+/***/ ((module) => {
+
+module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:http");
+
+/***/ }),
+
+/***/ 2467:
+/***/ ((module) => {
+
+module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:http2");
+
+/***/ }),
+
+/***/ 4708:
+/***/ ((module) => {
+
+module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:https");
+
+/***/ }),
+
+/***/ 8995:
+/***/ ((module) => {
+
+module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:module");
+
+/***/ }),
+
+/***/ 7030:
+/***/ ((module) => {
+
+module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:net");
+
+/***/ }),
+
+/***/ 8161:
+/***/ ((module) => {
+
+module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:os");
+
+/***/ }),
+
+/***/ 6760:
+/***/ ((module) => {
+
+module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:path");
+
+/***/ }),
+
+/***/ 643:
+/***/ ((module) => {
+
+module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:perf_hooks");
+
+/***/ }),
+
+/***/ 1708:
+/***/ ((module) => {
+
+module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:process");
+
+/***/ }),
+
+/***/ 1792:
+/***/ ((module) => {
+
+module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:querystring");
+
+/***/ }),
+
+/***/ 7075:
+/***/ ((module) => {
+
+module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:stream");
+
+/***/ }),
+
+/***/ 1692:
+/***/ ((module) => {
+
+module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:tls");
+
+/***/ }),
+
+/***/ 3136:
+/***/ ((module) => {
+
+module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:url");
+
+/***/ }),
+
+/***/ 7975:
+/***/ ((module) => {
+
+module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:util");
+
+/***/ }),
+
+/***/ 3429:
+/***/ ((module) => {
+
+module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:util/types");
+
+/***/ }),
+
+/***/ 5919:
+/***/ ((module) => {
+
+module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:worker_threads");
+
+/***/ }),
+
+/***/ 8522:
+/***/ ((module) => {
+
+module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:zlib");
+
+/***/ }),
+
+/***/ 857:
+/***/ ((module) => {
+
+module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("os");
+
+/***/ }),
+
+/***/ 6928:
+/***/ ((module) => {
+
+module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("path");
+
+/***/ }),
+
+/***/ 2203:
+/***/ ((module) => {
+
+module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("stream");
+
+/***/ }),
+
+/***/ 3193:
+/***/ ((module) => {
+
+module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("string_decoder");
+
+/***/ }),
+
+/***/ 4756:
+/***/ ((module) => {
+
+module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("tls");
+
+/***/ }),
+
+/***/ 2018:
+/***/ ((module) => {
+
+module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("tty");
+
+/***/ }),
+
+/***/ 7016:
+/***/ ((module) => {
+
+module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("url");
+
+/***/ }),
+
+/***/ 9023:
+/***/ ((module) => {
+
+module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("util");
+
+/***/ }),
+
+/***/ 3838:
+/***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
+
+
+// EXPORTS
+__nccwpck_require__.d(__webpack_exports__, {
+  Yz: () => (/* binding */ debug),
+  z3: () => (/* binding */ error),
+  V9: () => (/* binding */ getIDToken),
+  V4: () => (/* binding */ getInput),
+  Os: () => (/* binding */ group),
+  pq: () => (/* binding */ info),
+  _o: () => (/* binding */ isDebug),
+  C1: () => (/* binding */ setFailed),
+  uH: () => (/* binding */ setOutput),
+  Pq: () => (/* binding */ setSecret),
+  z: () => (/* reexport */ summary),
+  $e: () => (/* binding */ warning)
+});
+
+// UNUSED EXPORTS: ExitCode, addPath, endGroup, exportVariable, getBooleanInput, getMultilineInput, getState, markdownSummary, notice, platform, saveState, setCommandEcho, startGroup, toPlatformPath, toPosixPath, toWin32Path
+
+// EXTERNAL MODULE: external "os"
+var external_os_ = __nccwpck_require__(857);
 ;// CONCATENATED MODULE: ./node_modules/@actions/core/lib/utils.js
 // We use any as a valid input type
 /* eslint-disable @typescript-eslint/no-explicit-any */
@@ -59596,7 +62077,7 @@ function utils_toCommandProperties(annotationProperties) {
  */
 function command_issueCommand(command, properties, message) {
     const cmd = new Command(command, properties, message);
-    process.stdout.write(cmd.toString() + external_os_namespaceObject.EOL);
+    process.stdout.write(cmd.toString() + external_os_.EOL);
 }
 function command_issue(name, message = '') {
     command_issueCommand(name, {}, message);
@@ -59650,10 +62131,10 @@ function escapeProperty(s) {
         .replace(/,/g, '%2C');
 }
 //# sourceMappingURL=command.js.map
-;// CONCATENATED MODULE: external "crypto"
-const external_crypto_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("crypto");
-;// CONCATENATED MODULE: external "fs"
-const external_fs_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("fs");
+// EXTERNAL MODULE: external "crypto"
+var external_crypto_ = __nccwpck_require__(6982);
+// EXTERNAL MODULE: external "fs"
+var external_fs_ = __nccwpck_require__(9896);
 ;// CONCATENATED MODULE: ./node_modules/@actions/core/lib/file-command.js
 // For internal use, subject to change.
 // We use any as a valid input type
@@ -59667,15 +62148,15 @@ function file_command_issueFileCommand(command, message) {
     if (!filePath) {
         throw new Error(`Unable to find environment variable for file command ${command}`);
     }
-    if (!external_fs_namespaceObject.existsSync(filePath)) {
+    if (!external_fs_.existsSync(filePath)) {
         throw new Error(`Missing file at path: ${filePath}`);
     }
-    external_fs_namespaceObject.appendFileSync(filePath, `${utils_toCommandValue(message)}${external_os_namespaceObject.EOL}`, {
+    external_fs_.appendFileSync(filePath, `${utils_toCommandValue(message)}${external_os_.EOL}`, {
         encoding: 'utf8'
     });
 }
 function file_command_prepareKeyValueMessage(key, value) {
-    const delimiter = `ghadelimiter_${external_crypto_namespaceObject.randomUUID()}`;
+    const delimiter = `ghadelimiter_${external_crypto_.randomUUID()}`;
     const convertedValue = utils_toCommandValue(value);
     // These should realistically never happen, but just in case someone finds a
     // way to exploit uuid generation let's not allow keys or values that contain
@@ -59686,11 +62167,1588 @@ function file_command_prepareKeyValueMessage(key, value) {
     if (convertedValue.includes(delimiter)) {
         throw new Error(`Unexpected input: value should not contain the delimiter "${delimiter}"`);
     }
-    return `${key}<<${delimiter}${external_os_namespaceObject.EOL}${convertedValue}${external_os_namespaceObject.EOL}${delimiter}`;
+    return `${key}<<${delimiter}${external_os_.EOL}${convertedValue}${external_os_.EOL}${delimiter}`;
 }
 //# sourceMappingURL=file-command.js.map
-;// CONCATENATED MODULE: external "path"
-const external_path_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("path");
+// EXTERNAL MODULE: external "path"
+var external_path_ = __nccwpck_require__(6928);
+// EXTERNAL MODULE: ./node_modules/@actions/http-client/lib/index.js + 1 modules
+var lib = __nccwpck_require__(4942);
+// EXTERNAL MODULE: ./node_modules/@actions/http-client/lib/auth.js
+var auth = __nccwpck_require__(2145);
+;// CONCATENATED MODULE: ./node_modules/@actions/core/lib/oidc-utils.js
+var __awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
+    function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
+    return new (P || (P = Promise))(function (resolve, reject) {
+        function fulfilled(value) { try { step(generator.next(value)); } catch (e) { reject(e); } }
+        function rejected(value) { try { step(generator["throw"](value)); } catch (e) { reject(e); } }
+        function step(result) { result.done ? resolve(result.value) : adopt(result.value).then(fulfilled, rejected); }
+        step((generator = generator.apply(thisArg, _arguments || [])).next());
+    });
+};
+
+
+
+class OidcClient {
+    static createHttpClient(allowRetry = true, maxRetry = 10) {
+        const requestOptions = {
+            allowRetries: allowRetry,
+            maxRetries: maxRetry
+        };
+        return new lib/* HttpClient */.Qq('actions/oidc-client', [new auth/* BearerCredentialHandler */.tZ(OidcClient.getRequestToken())], requestOptions);
+    }
+    static getRequestToken() {
+        const token = process.env['ACTIONS_ID_TOKEN_REQUEST_TOKEN'];
+        if (!token) {
+            throw new Error('Unable to get ACTIONS_ID_TOKEN_REQUEST_TOKEN env variable');
+        }
+        return token;
+    }
+    static getIDTokenUrl() {
+        const runtimeUrl = process.env['ACTIONS_ID_TOKEN_REQUEST_URL'];
+        if (!runtimeUrl) {
+            throw new Error('Unable to get ACTIONS_ID_TOKEN_REQUEST_URL env variable');
+        }
+        return runtimeUrl;
+    }
+    static getCall(id_token_url) {
+        return __awaiter(this, void 0, void 0, function* () {
+            var _a;
+            const httpclient = OidcClient.createHttpClient();
+            const res = yield httpclient
+                .getJson(id_token_url)
+                .catch(error => {
+                throw new Error(`Failed to get ID Token. \n 
+        Error Code : ${error.statusCode}\n 
+        Error Message: ${error.message}`);
+            });
+            const id_token = (_a = res.result) === null || _a === void 0 ? void 0 : _a.value;
+            if (!id_token) {
+                throw new Error('Response json body do not have ID Token field');
+            }
+            return id_token;
+        });
+    }
+    static getIDToken(audience) {
+        return __awaiter(this, void 0, void 0, function* () {
+            try {
+                // New ID Token is requested from action service
+                let id_token_url = OidcClient.getIDTokenUrl();
+                if (audience) {
+                    const encodedAudience = encodeURIComponent(audience);
+                    id_token_url = `${id_token_url}&audience=${encodedAudience}`;
+                }
+                debug(`ID token url is ${id_token_url}`);
+                const id_token = yield OidcClient.getCall(id_token_url);
+                setSecret(id_token);
+                return id_token;
+            }
+            catch (error) {
+                throw new Error(`Error message: ${error.message}`);
+            }
+        });
+    }
+}
+//# sourceMappingURL=oidc-utils.js.map
+;// CONCATENATED MODULE: ./node_modules/@actions/core/lib/summary.js
+var summary_awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
+    function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
+    return new (P || (P = Promise))(function (resolve, reject) {
+        function fulfilled(value) { try { step(generator.next(value)); } catch (e) { reject(e); } }
+        function rejected(value) { try { step(generator["throw"](value)); } catch (e) { reject(e); } }
+        function step(result) { result.done ? resolve(result.value) : adopt(result.value).then(fulfilled, rejected); }
+        step((generator = generator.apply(thisArg, _arguments || [])).next());
+    });
+};
+
+
+const { access, appendFile, writeFile } = external_fs_.promises;
+const SUMMARY_ENV_VAR = 'GITHUB_STEP_SUMMARY';
+const SUMMARY_DOCS_URL = 'https://docs.github.com/actions/using-workflows/workflow-commands-for-github-actions#adding-a-job-summary';
+class Summary {
+    constructor() {
+        this._buffer = '';
+    }
+    /**
+     * Finds the summary file path from the environment, rejects if env var is not found or file does not exist
+     * Also checks r/w permissions.
+     *
+     * @returns step summary file path
+     */
+    filePath() {
+        return summary_awaiter(this, void 0, void 0, function* () {
+            if (this._filePath) {
+                return this._filePath;
+            }
+            const pathFromEnv = process.env[SUMMARY_ENV_VAR];
+            if (!pathFromEnv) {
+                throw new Error(`Unable to find environment variable for $${SUMMARY_ENV_VAR}. Check if your runtime environment supports job summaries.`);
+            }
+            try {
+                yield access(pathFromEnv, external_fs_.constants.R_OK | external_fs_.constants.W_OK);
+            }
+            catch (_a) {
+                throw new Error(`Unable to access summary file: '${pathFromEnv}'. Check if the file has correct read/write permissions.`);
+            }
+            this._filePath = pathFromEnv;
+            return this._filePath;
+        });
+    }
+    /**
+     * Wraps content in an HTML tag, adding any HTML attributes
+     *
+     * @param {string} tag HTML tag to wrap
+     * @param {string | null} content content within the tag
+     * @param {[attribute: string]: string} attrs key-value list of HTML attributes to add
+     *
+     * @returns {string} content wrapped in HTML element
+     */
+    wrap(tag, content, attrs = {}) {
+        const htmlAttrs = Object.entries(attrs)
+            .map(([key, value]) => ` ${key}="${value}"`)
+            .join('');
+        if (!content) {
+            return `<${tag}${htmlAttrs}>`;
+        }
+        return `<${tag}${htmlAttrs}>${content}</${tag}>`;
+    }
+    /**
+     * Writes text in the buffer to the summary buffer file and empties buffer. Will append by default.
+     *
+     * @param {SummaryWriteOptions} [options] (optional) options for write operation
+     *
+     * @returns {Promise<Summary>} summary instance
+     */
+    write(options) {
+        return summary_awaiter(this, void 0, void 0, function* () {
+            const overwrite = !!(options === null || options === void 0 ? void 0 : options.overwrite);
+            const filePath = yield this.filePath();
+            const writeFunc = overwrite ? writeFile : appendFile;
+            yield writeFunc(filePath, this._buffer, { encoding: 'utf8' });
+            return this.emptyBuffer();
+        });
+    }
+    /**
+     * Clears the summary buffer and wipes the summary file
+     *
+     * @returns {Summary} summary instance
+     */
+    clear() {
+        return summary_awaiter(this, void 0, void 0, function* () {
+            return this.emptyBuffer().write({ overwrite: true });
+        });
+    }
+    /**
+     * Returns the current summary buffer as a string
+     *
+     * @returns {string} string of summary buffer
+     */
+    stringify() {
+        return this._buffer;
+    }
+    /**
+     * If the summary buffer is empty
+     *
+     * @returns {boolen} true if the buffer is empty
+     */
+    isEmptyBuffer() {
+        return this._buffer.length === 0;
+    }
+    /**
+     * Resets the summary buffer without writing to summary file
+     *
+     * @returns {Summary} summary instance
+     */
+    emptyBuffer() {
+        this._buffer = '';
+        return this;
+    }
+    /**
+     * Adds raw text to the summary buffer
+     *
+     * @param {string} text content to add
+     * @param {boolean} [addEOL=false] (optional) append an EOL to the raw text (default: false)
+     *
+     * @returns {Summary} summary instance
+     */
+    addRaw(text, addEOL = false) {
+        this._buffer += text;
+        return addEOL ? this.addEOL() : this;
+    }
+    /**
+     * Adds the operating system-specific end-of-line marker to the buffer
+     *
+     * @returns {Summary} summary instance
+     */
+    addEOL() {
+        return this.addRaw(external_os_.EOL);
+    }
+    /**
+     * Adds an HTML codeblock to the summary buffer
+     *
+     * @param {string} code content to render within fenced code block
+     * @param {string} lang (optional) language to syntax highlight code
+     *
+     * @returns {Summary} summary instance
+     */
+    addCodeBlock(code, lang) {
+        const attrs = Object.assign({}, (lang && { lang }));
+        const element = this.wrap('pre', this.wrap('code', code), attrs);
+        return this.addRaw(element).addEOL();
+    }
+    /**
+     * Adds an HTML list to the summary buffer
+     *
+     * @param {string[]} items list of items to render
+     * @param {boolean} [ordered=false] (optional) if the rendered list should be ordered or not (default: false)
+     *
+     * @returns {Summary} summary instance
+     */
+    addList(items, ordered = false) {
+        const tag = ordered ? 'ol' : 'ul';
+        const listItems = items.map(item => this.wrap('li', item)).join('');
+        const element = this.wrap(tag, listItems);
+        return this.addRaw(element).addEOL();
+    }
+    /**
+     * Adds an HTML table to the summary buffer
+     *
+     * @param {SummaryTableCell[]} rows table rows
+     *
+     * @returns {Summary} summary instance
+     */
+    addTable(rows) {
+        const tableBody = rows
+            .map(row => {
+            const cells = row
+                .map(cell => {
+                if (typeof cell === 'string') {
+                    return this.wrap('td', cell);
+                }
+                const { header, data, colspan, rowspan } = cell;
+                const tag = header ? 'th' : 'td';
+                const attrs = Object.assign(Object.assign({}, (colspan && { colspan })), (rowspan && { rowspan }));
+                return this.wrap(tag, data, attrs);
+            })
+                .join('');
+            return this.wrap('tr', cells);
+        })
+            .join('');
+        const element = this.wrap('table', tableBody);
+        return this.addRaw(element).addEOL();
+    }
+    /**
+     * Adds a collapsable HTML details element to the summary buffer
+     *
+     * @param {string} label text for the closed state
+     * @param {string} content collapsable content
+     *
+     * @returns {Summary} summary instance
+     */
+    addDetails(label, content) {
+        const element = this.wrap('details', this.wrap('summary', label) + content);
+        return this.addRaw(element).addEOL();
+    }
+    /**
+     * Adds an HTML image tag to the summary buffer
+     *
+     * @param {string} src path to the image you to embed
+     * @param {string} alt text description of the image
+     * @param {SummaryImageOptions} options (optional) addition image attributes
+     *
+     * @returns {Summary} summary instance
+     */
+    addImage(src, alt, options) {
+        const { width, height } = options || {};
+        const attrs = Object.assign(Object.assign({}, (width && { width })), (height && { height }));
+        const element = this.wrap('img', null, Object.assign({ src, alt }, attrs));
+        return this.addRaw(element).addEOL();
+    }
+    /**
+     * Adds an HTML section heading element
+     *
+     * @param {string} text heading text
+     * @param {number | string} [level=1] (optional) the heading level, default: 1
+     *
+     * @returns {Summary} summary instance
+     */
+    addHeading(text, level) {
+        const tag = `h${level}`;
+        const allowedTag = ['h1', 'h2', 'h3', 'h4', 'h5', 'h6'].includes(tag)
+            ? tag
+            : 'h1';
+        const element = this.wrap(allowedTag, text);
+        return this.addRaw(element).addEOL();
+    }
+    /**
+     * Adds an HTML thematic break (<hr>) to the summary buffer
+     *
+     * @returns {Summary} summary instance
+     */
+    addSeparator() {
+        const element = this.wrap('hr', null);
+        return this.addRaw(element).addEOL();
+    }
+    /**
+     * Adds an HTML line break (<br>) to the summary buffer
+     *
+     * @returns {Summary} summary instance
+     */
+    addBreak() {
+        const element = this.wrap('br', null);
+        return this.addRaw(element).addEOL();
+    }
+    /**
+     * Adds an HTML blockquote to the summary buffer
+     *
+     * @param {string} text quote text
+     * @param {string} cite (optional) citation url
+     *
+     * @returns {Summary} summary instance
+     */
+    addQuote(text, cite) {
+        const attrs = Object.assign({}, (cite && { cite }));
+        const element = this.wrap('blockquote', text, attrs);
+        return this.addRaw(element).addEOL();
+    }
+    /**
+     * Adds an HTML anchor tag to the summary buffer
+     *
+     * @param {string} text link text/content
+     * @param {string} href hyperlink
+     *
+     * @returns {Summary} summary instance
+     */
+    addLink(text, href) {
+        const element = this.wrap('a', text, { href });
+        return this.addRaw(element).addEOL();
+    }
+}
+const _summary = new Summary();
+/**
+ * @deprecated use `core.summary`
+ */
+const markdownSummary = (/* unused pure expression or super */ null && (_summary));
+const summary = _summary;
+//# sourceMappingURL=summary.js.map
+;// CONCATENATED MODULE: ./node_modules/@actions/core/lib/path-utils.js
+
+/**
+ * toPosixPath converts the given path to the posix form. On Windows, \\ will be
+ * replaced with /.
+ *
+ * @param pth. Path to transform.
+ * @return string Posix path.
+ */
+function toPosixPath(pth) {
+    return pth.replace(/[\\]/g, '/');
+}
+/**
+ * toWin32Path converts the given path to the win32 form. On Linux, / will be
+ * replaced with \\.
+ *
+ * @param pth. Path to transform.
+ * @return string Win32 path.
+ */
+function toWin32Path(pth) {
+    return pth.replace(/[/]/g, '\\');
+}
+/**
+ * toPlatformPath converts the given path to a platform-specific path. It does
+ * this by replacing instances of / and \ with the platform-specific path
+ * separator.
+ *
+ * @param pth The path to platformize.
+ * @return string The platform-specific path.
+ */
+function toPlatformPath(pth) {
+    return pth.replace(/[/\\]/g, path.sep);
+}
+//# sourceMappingURL=path-utils.js.map
+// EXTERNAL MODULE: ./node_modules/@actions/exec/lib/exec.js + 3 modules
+var lib_exec = __nccwpck_require__(7187);
+;// CONCATENATED MODULE: ./node_modules/@actions/core/lib/platform.js
+var platform_awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
+    function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
+    return new (P || (P = Promise))(function (resolve, reject) {
+        function fulfilled(value) { try { step(generator.next(value)); } catch (e) { reject(e); } }
+        function rejected(value) { try { step(generator["throw"](value)); } catch (e) { reject(e); } }
+        function step(result) { result.done ? resolve(result.value) : adopt(result.value).then(fulfilled, rejected); }
+        step((generator = generator.apply(thisArg, _arguments || [])).next());
+    });
+};
+
+
+const getWindowsInfo = () => platform_awaiter(void 0, void 0, void 0, function* () {
+    const { stdout: version } = yield exec.getExecOutput('powershell -command "(Get-CimInstance -ClassName Win32_OperatingSystem).Version"', undefined, {
+        silent: true
+    });
+    const { stdout: name } = yield exec.getExecOutput('powershell -command "(Get-CimInstance -ClassName Win32_OperatingSystem).Caption"', undefined, {
+        silent: true
+    });
+    return {
+        name: name.trim(),
+        version: version.trim()
+    };
+});
+const getMacOsInfo = () => platform_awaiter(void 0, void 0, void 0, function* () {
+    var _a, _b, _c, _d;
+    const { stdout } = yield exec.getExecOutput('sw_vers', undefined, {
+        silent: true
+    });
+    const version = (_b = (_a = stdout.match(/ProductVersion:\s*(.+)/)) === null || _a === void 0 ? void 0 : _a[1]) !== null && _b !== void 0 ? _b : '';
+    const name = (_d = (_c = stdout.match(/ProductName:\s*(.+)/)) === null || _c === void 0 ? void 0 : _c[1]) !== null && _d !== void 0 ? _d : '';
+    return {
+        name,
+        version
+    };
+});
+const getLinuxInfo = () => platform_awaiter(void 0, void 0, void 0, function* () {
+    const { stdout } = yield exec.getExecOutput('lsb_release', ['-i', '-r', '-s'], {
+        silent: true
+    });
+    const [name, version] = stdout.trim().split('\n');
+    return {
+        name,
+        version
+    };
+});
+const platform = external_os_.platform();
+const arch = external_os_.arch();
+const isWindows = platform === 'win32';
+const isMacOS = platform === 'darwin';
+const isLinux = platform === 'linux';
+function getDetails() {
+    return platform_awaiter(this, void 0, void 0, function* () {
+        return Object.assign(Object.assign({}, (yield (isWindows
+            ? getWindowsInfo()
+            : isMacOS
+                ? getMacOsInfo()
+                : getLinuxInfo()))), { platform,
+            arch,
+            isWindows,
+            isMacOS,
+            isLinux });
+    });
+}
+//# sourceMappingURL=platform.js.map
+;// CONCATENATED MODULE: ./node_modules/@actions/core/lib/core.js
+var core_awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
+    function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
+    return new (P || (P = Promise))(function (resolve, reject) {
+        function fulfilled(value) { try { step(generator.next(value)); } catch (e) { reject(e); } }
+        function rejected(value) { try { step(generator["throw"](value)); } catch (e) { reject(e); } }
+        function step(result) { result.done ? resolve(result.value) : adopt(result.value).then(fulfilled, rejected); }
+        step((generator = generator.apply(thisArg, _arguments || [])).next());
+    });
+};
+
+
+
+
+
+
+/**
+ * The code to exit an action
+ */
+var ExitCode;
+(function (ExitCode) {
+    /**
+     * A code indicating that the action was successful
+     */
+    ExitCode[ExitCode["Success"] = 0] = "Success";
+    /**
+     * A code indicating that the action was a failure
+     */
+    ExitCode[ExitCode["Failure"] = 1] = "Failure";
+})(ExitCode || (ExitCode = {}));
+//-----------------------------------------------------------------------
+// Variables
+//-----------------------------------------------------------------------
+/**
+ * Sets env variable for this action and future actions in the job
+ * @param name the name of the variable to set
+ * @param val the value of the variable. Non-string values will be converted to a string via JSON.stringify
+ */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+function exportVariable(name, val) {
+    const convertedVal = toCommandValue(val);
+    process.env[name] = convertedVal;
+    const filePath = process.env['GITHUB_ENV'] || '';
+    if (filePath) {
+        return issueFileCommand('ENV', prepareKeyValueMessage(name, val));
+    }
+    issueCommand('set-env', { name }, convertedVal);
+}
+/**
+ * Registers a secret which will get masked from logs
+ *
+ * @param secret - Value of the secret to be masked
+ * @remarks
+ * This function instructs the Actions runner to mask the specified value in any
+ * logs produced during the workflow run. Once registered, the secret value will
+ * be replaced with asterisks (***) whenever it appears in console output, logs,
+ * or error messages.
+ *
+ * This is useful for protecting sensitive information such as:
+ * - API keys
+ * - Access tokens
+ * - Authentication credentials
+ * - URL parameters containing signatures (SAS tokens)
+ *
+ * Note that masking only affects future logs; any previous appearances of the
+ * secret in logs before calling this function will remain unmasked.
+ *
+ * @example
+ * ```typescript
+ * // Register an API token as a secret
+ * const apiToken = "abc123xyz456";
+ * setSecret(apiToken);
+ *
+ * // Now any logs containing this value will show *** instead
+ * console.log(`Using token: ${apiToken}`); // Outputs: "Using token: ***"
+ * ```
+ */
+function setSecret(secret) {
+    command_issueCommand('add-mask', {}, secret);
+}
+/**
+ * Prepends inputPath to the PATH (for this action and future actions)
+ * @param inputPath
+ */
+function addPath(inputPath) {
+    const filePath = process.env['GITHUB_PATH'] || '';
+    if (filePath) {
+        issueFileCommand('PATH', inputPath);
+    }
+    else {
+        issueCommand('add-path', {}, inputPath);
+    }
+    process.env['PATH'] = `${inputPath}${path.delimiter}${process.env['PATH']}`;
+}
+/**
+ * Gets the value of an input.
+ * Unless trimWhitespace is set to false in InputOptions, the value is also trimmed.
+ * Returns an empty string if the value is not defined.
+ *
+ * @param     name     name of the input to get
+ * @param     options  optional. See InputOptions.
+ * @returns   string
+ */
+function getInput(name, options) {
+    const val = process.env[`INPUT_${name.replace(/ /g, '_').toUpperCase()}`] || '';
+    if (options && options.required && !val) {
+        throw new Error(`Input required and not supplied: ${name}`);
+    }
+    if (options && options.trimWhitespace === false) {
+        return val;
+    }
+    return val.trim();
+}
+/**
+ * Gets the values of an multiline input.  Each value is also trimmed.
+ *
+ * @param     name     name of the input to get
+ * @param     options  optional. See InputOptions.
+ * @returns   string[]
+ *
+ */
+function getMultilineInput(name, options) {
+    const inputs = getInput(name, options)
+        .split('\n')
+        .filter(x => x !== '');
+    if (options && options.trimWhitespace === false) {
+        return inputs;
+    }
+    return inputs.map(input => input.trim());
+}
+/**
+ * Gets the input value of the boolean type in the YAML 1.2 "core schema" specification.
+ * Support boolean input list: `true | True | TRUE | false | False | FALSE` .
+ * The return value is also in boolean type.
+ * ref: https://yaml.org/spec/1.2/spec.html#id2804923
+ *
+ * @param     name     name of the input to get
+ * @param     options  optional. See InputOptions.
+ * @returns   boolean
+ */
+function getBooleanInput(name, options) {
+    const trueValue = ['true', 'True', 'TRUE'];
+    const falseValue = ['false', 'False', 'FALSE'];
+    const val = getInput(name, options);
+    if (trueValue.includes(val))
+        return true;
+    if (falseValue.includes(val))
+        return false;
+    throw new TypeError(`Input does not meet YAML 1.2 "Core Schema" specification: ${name}\n` +
+        `Support boolean input list: \`true | True | TRUE | false | False | FALSE\``);
+}
+/**
+ * Sets the value of an output.
+ *
+ * @param     name     name of the output to set
+ * @param     value    value to store. Non-string values will be converted to a string via JSON.stringify
+ */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+function setOutput(name, value) {
+    const filePath = process.env['GITHUB_OUTPUT'] || '';
+    if (filePath) {
+        return file_command_issueFileCommand('OUTPUT', file_command_prepareKeyValueMessage(name, value));
+    }
+    process.stdout.write(external_os_.EOL);
+    command_issueCommand('set-output', { name }, utils_toCommandValue(value));
+}
+/**
+ * Enables or disables the echoing of commands into stdout for the rest of the step.
+ * Echoing is disabled by default if ACTIONS_STEP_DEBUG is not set.
+ *
+ */
+function setCommandEcho(enabled) {
+    issue('echo', enabled ? 'on' : 'off');
+}
+//-----------------------------------------------------------------------
+// Results
+//-----------------------------------------------------------------------
+/**
+ * Sets the action status to failed.
+ * When the action exits it will be with an exit code of 1
+ * @param message add error issue message
+ */
+function setFailed(message) {
+    process.exitCode = ExitCode.Failure;
+    error(message);
+}
+//-----------------------------------------------------------------------
+// Logging Commands
+//-----------------------------------------------------------------------
+/**
+ * Gets whether Actions Step Debug is on or not
+ */
+function isDebug() {
+    return process.env['RUNNER_DEBUG'] === '1';
+}
+/**
+ * Writes debug message to user log
+ * @param message debug message
+ */
+function debug(message) {
+    command_issueCommand('debug', {}, message);
+}
+/**
+ * Adds an error issue
+ * @param message error issue message. Errors will be converted to string via toString()
+ * @param properties optional properties to add to the annotation.
+ */
+function error(message, properties = {}) {
+    command_issueCommand('error', utils_toCommandProperties(properties), message instanceof Error ? message.toString() : message);
+}
+/**
+ * Adds a warning issue
+ * @param message warning issue message. Errors will be converted to string via toString()
+ * @param properties optional properties to add to the annotation.
+ */
+function warning(message, properties = {}) {
+    command_issueCommand('warning', utils_toCommandProperties(properties), message instanceof Error ? message.toString() : message);
+}
+/**
+ * Adds a notice issue
+ * @param message notice issue message. Errors will be converted to string via toString()
+ * @param properties optional properties to add to the annotation.
+ */
+function notice(message, properties = {}) {
+    issueCommand('notice', toCommandProperties(properties), message instanceof Error ? message.toString() : message);
+}
+/**
+ * Writes info to log with console.log.
+ * @param message info message
+ */
+function info(message) {
+    process.stdout.write(message + external_os_.EOL);
+}
+/**
+ * Begin an output group.
+ *
+ * Output until the next `groupEnd` will be foldable in this group
+ *
+ * @param name The name of the output group
+ */
+function startGroup(name) {
+    command_issue('group', name);
+}
+/**
+ * End an output group.
+ */
+function endGroup() {
+    command_issue('endgroup');
+}
+/**
+ * Wrap an asynchronous function call in a group.
+ *
+ * Returns the same type as the function itself.
+ *
+ * @param name The name of the group
+ * @param fn The function to wrap in the group
+ */
+function group(name, fn) {
+    return core_awaiter(this, void 0, void 0, function* () {
+        startGroup(name);
+        let result;
+        try {
+            result = yield fn();
+        }
+        finally {
+            endGroup();
+        }
+        return result;
+    });
+}
+//-----------------------------------------------------------------------
+// Wrapper action state
+//-----------------------------------------------------------------------
+/**
+ * Saves state for current action, the state can only be retrieved by this action's post job execution.
+ *
+ * @param     name     name of the state to store
+ * @param     value    value to store. Non-string values will be converted to a string via JSON.stringify
+ */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+function saveState(name, value) {
+    const filePath = process.env['GITHUB_STATE'] || '';
+    if (filePath) {
+        return issueFileCommand('STATE', prepareKeyValueMessage(name, value));
+    }
+    issueCommand('save-state', { name }, toCommandValue(value));
+}
+/**
+ * Gets the value of an state set by this action's main execution.
+ *
+ * @param     name     name of the state to get
+ * @returns   string
+ */
+function getState(name) {
+    return process.env[`STATE_${name}`] || '';
+}
+function getIDToken(aud) {
+    return core_awaiter(this, void 0, void 0, function* () {
+        return yield OidcClient.getIDToken(aud);
+    });
+}
+/**
+ * Summary exports
+ */
+
+/**
+ * @deprecated use core.summary
+ */
+
+/**
+ * Path exports
+ */
+
+/**
+ * Platform utilities exports
+ */
+
+//# sourceMappingURL=core.js.map
+
+/***/ }),
+
+/***/ 7187:
+/***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
+
+
+// EXPORTS
+__nccwpck_require__.d(__webpack_exports__, {
+  m: () => (/* binding */ exec)
+});
+
+// UNUSED EXPORTS: getExecOutput
+
+// EXTERNAL MODULE: external "string_decoder"
+var external_string_decoder_ = __nccwpck_require__(3193);
+// EXTERNAL MODULE: external "os"
+var external_os_ = __nccwpck_require__(857);
+// EXTERNAL MODULE: external "events"
+var external_events_ = __nccwpck_require__(4434);
+;// CONCATENATED MODULE: external "child_process"
+const external_child_process_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("child_process");
+// EXTERNAL MODULE: external "path"
+var external_path_ = __nccwpck_require__(6928);
+// EXTERNAL MODULE: ./node_modules/@actions/io/lib/io.js
+var io = __nccwpck_require__(8701);
+// EXTERNAL MODULE: ./node_modules/@actions/io/lib/io-util.js
+var io_util = __nccwpck_require__(90);
+;// CONCATENATED MODULE: external "timers"
+const external_timers_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("timers");
+;// CONCATENATED MODULE: ./node_modules/@actions/exec/lib/toolrunner.js
+var __awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
+    function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
+    return new (P || (P = Promise))(function (resolve, reject) {
+        function fulfilled(value) { try { step(generator.next(value)); } catch (e) { reject(e); } }
+        function rejected(value) { try { step(generator["throw"](value)); } catch (e) { reject(e); } }
+        function step(result) { result.done ? resolve(result.value) : adopt(result.value).then(fulfilled, rejected); }
+        step((generator = generator.apply(thisArg, _arguments || [])).next());
+    });
+};
+
+
+
+
+
+
+
+/* eslint-disable @typescript-eslint/unbound-method */
+const IS_WINDOWS = process.platform === 'win32';
+/*
+ * Class for running command line tools. Handles quoting and arg parsing in a platform agnostic way.
+ */
+class ToolRunner extends external_events_.EventEmitter {
+    constructor(toolPath, args, options) {
+        super();
+        if (!toolPath) {
+            throw new Error("Parameter 'toolPath' cannot be null or empty.");
+        }
+        this.toolPath = toolPath;
+        this.args = args || [];
+        this.options = options || {};
+    }
+    _debug(message) {
+        if (this.options.listeners && this.options.listeners.debug) {
+            this.options.listeners.debug(message);
+        }
+    }
+    _getCommandString(options, noPrefix) {
+        const toolPath = this._getSpawnFileName();
+        const args = this._getSpawnArgs(options);
+        let cmd = noPrefix ? '' : '[command]'; // omit prefix when piped to a second tool
+        if (IS_WINDOWS) {
+            // Windows + cmd file
+            if (this._isCmdFile()) {
+                cmd += toolPath;
+                for (const a of args) {
+                    cmd += ` ${a}`;
+                }
+            }
+            // Windows + verbatim
+            else if (options.windowsVerbatimArguments) {
+                cmd += `"${toolPath}"`;
+                for (const a of args) {
+                    cmd += ` ${a}`;
+                }
+            }
+            // Windows (regular)
+            else {
+                cmd += this._windowsQuoteCmdArg(toolPath);
+                for (const a of args) {
+                    cmd += ` ${this._windowsQuoteCmdArg(a)}`;
+                }
+            }
+        }
+        else {
+            // OSX/Linux - this can likely be improved with some form of quoting.
+            // creating processes on Unix is fundamentally different than Windows.
+            // on Unix, execvp() takes an arg array.
+            cmd += toolPath;
+            for (const a of args) {
+                cmd += ` ${a}`;
+            }
+        }
+        return cmd;
+    }
+    _processLineBuffer(data, strBuffer, onLine) {
+        try {
+            let s = strBuffer + data.toString();
+            let n = s.indexOf(external_os_.EOL);
+            while (n > -1) {
+                const line = s.substring(0, n);
+                onLine(line);
+                // the rest of the string ...
+                s = s.substring(n + external_os_.EOL.length);
+                n = s.indexOf(external_os_.EOL);
+            }
+            return s;
+        }
+        catch (err) {
+            // streaming lines to console is best effort.  Don't fail a build.
+            this._debug(`error processing line. Failed with error ${err}`);
+            return '';
+        }
+    }
+    _getSpawnFileName() {
+        if (IS_WINDOWS) {
+            if (this._isCmdFile()) {
+                return process.env['COMSPEC'] || 'cmd.exe';
+            }
+        }
+        return this.toolPath;
+    }
+    _getSpawnArgs(options) {
+        if (IS_WINDOWS) {
+            if (this._isCmdFile()) {
+                let argline = `/D /S /C "${this._windowsQuoteCmdArg(this.toolPath)}`;
+                for (const a of this.args) {
+                    argline += ' ';
+                    argline += options.windowsVerbatimArguments
+                        ? a
+                        : this._windowsQuoteCmdArg(a);
+                }
+                argline += '"';
+                return [argline];
+            }
+        }
+        return this.args;
+    }
+    _endsWith(str, end) {
+        return str.endsWith(end);
+    }
+    _isCmdFile() {
+        const upperToolPath = this.toolPath.toUpperCase();
+        return (this._endsWith(upperToolPath, '.CMD') ||
+            this._endsWith(upperToolPath, '.BAT'));
+    }
+    _windowsQuoteCmdArg(arg) {
+        // for .exe, apply the normal quoting rules that libuv applies
+        if (!this._isCmdFile()) {
+            return this._uvQuoteCmdArg(arg);
+        }
+        // otherwise apply quoting rules specific to the cmd.exe command line parser.
+        // the libuv rules are generic and are not designed specifically for cmd.exe
+        // command line parser.
+        //
+        // for a detailed description of the cmd.exe command line parser, refer to
+        // http://stackoverflow.com/questions/4094699/how-does-the-windows-command-interpreter-cmd-exe-parse-scripts/7970912#7970912
+        // need quotes for empty arg
+        if (!arg) {
+            return '""';
+        }
+        // determine whether the arg needs to be quoted
+        const cmdSpecialChars = [
+            ' ',
+            '\t',
+            '&',
+            '(',
+            ')',
+            '[',
+            ']',
+            '{',
+            '}',
+            '^',
+            '=',
+            ';',
+            '!',
+            "'",
+            '+',
+            ',',
+            '`',
+            '~',
+            '|',
+            '<',
+            '>',
+            '"'
+        ];
+        let needsQuotes = false;
+        for (const char of arg) {
+            if (cmdSpecialChars.some(x => x === char)) {
+                needsQuotes = true;
+                break;
+            }
+        }
+        // short-circuit if quotes not needed
+        if (!needsQuotes) {
+            return arg;
+        }
+        // the following quoting rules are very similar to the rules that by libuv applies.
+        //
+        // 1) wrap the string in quotes
+        //
+        // 2) double-up quotes - i.e. " => ""
+        //
+        //    this is different from the libuv quoting rules. libuv replaces " with \", which unfortunately
+        //    doesn't work well with a cmd.exe command line.
+        //
+        //    note, replacing " with "" also works well if the arg is passed to a downstream .NET console app.
+        //    for example, the command line:
+        //          foo.exe "myarg:""my val"""
+        //    is parsed by a .NET console app into an arg array:
+        //          [ "myarg:\"my val\"" ]
+        //    which is the same end result when applying libuv quoting rules. although the actual
+        //    command line from libuv quoting rules would look like:
+        //          foo.exe "myarg:\"my val\""
+        //
+        // 3) double-up slashes that precede a quote,
+        //    e.g.  hello \world    => "hello \world"
+        //          hello\"world    => "hello\\""world"
+        //          hello\\"world   => "hello\\\\""world"
+        //          hello world\    => "hello world\\"
+        //
+        //    technically this is not required for a cmd.exe command line, or the batch argument parser.
+        //    the reasons for including this as a .cmd quoting rule are:
+        //
+        //    a) this is optimized for the scenario where the argument is passed from the .cmd file to an
+        //       external program. many programs (e.g. .NET console apps) rely on the slash-doubling rule.
+        //
+        //    b) it's what we've been doing previously (by deferring to node default behavior) and we
+        //       haven't heard any complaints about that aspect.
+        //
+        // note, a weakness of the quoting rules chosen here, is that % is not escaped. in fact, % cannot be
+        // escaped when used on the command line directly - even though within a .cmd file % can be escaped
+        // by using %%.
+        //
+        // the saving grace is, on the command line, %var% is left as-is if var is not defined. this contrasts
+        // the line parsing rules within a .cmd file, where if var is not defined it is replaced with nothing.
+        //
+        // one option that was explored was replacing % with ^% - i.e. %var% => ^%var^%. this hack would
+        // often work, since it is unlikely that var^ would exist, and the ^ character is removed when the
+        // variable is used. the problem, however, is that ^ is not removed when %* is used to pass the args
+        // to an external program.
+        //
+        // an unexplored potential solution for the % escaping problem, is to create a wrapper .cmd file.
+        // % can be escaped within a .cmd file.
+        let reverse = '"';
+        let quoteHit = true;
+        for (let i = arg.length; i > 0; i--) {
+            // walk the string in reverse
+            reverse += arg[i - 1];
+            if (quoteHit && arg[i - 1] === '\\') {
+                reverse += '\\'; // double the slash
+            }
+            else if (arg[i - 1] === '"') {
+                quoteHit = true;
+                reverse += '"'; // double the quote
+            }
+            else {
+                quoteHit = false;
+            }
+        }
+        reverse += '"';
+        return reverse.split('').reverse().join('');
+    }
+    _uvQuoteCmdArg(arg) {
+        // Tool runner wraps child_process.spawn() and needs to apply the same quoting as
+        // Node in certain cases where the undocumented spawn option windowsVerbatimArguments
+        // is used.
+        //
+        // Since this function is a port of quote_cmd_arg from Node 4.x (technically, lib UV,
+        // see https://github.com/nodejs/node/blob/v4.x/deps/uv/src/win/process.c for details),
+        // pasting copyright notice from Node within this function:
+        //
+        //      Copyright Joyent, Inc. and other Node contributors. All rights reserved.
+        //
+        //      Permission is hereby granted, free of charge, to any person obtaining a copy
+        //      of this software and associated documentation files (the "Software"), to
+        //      deal in the Software without restriction, including without limitation the
+        //      rights to use, copy, modify, merge, publish, distribute, sublicense, and/or
+        //      sell copies of the Software, and to permit persons to whom the Software is
+        //      furnished to do so, subject to the following conditions:
+        //
+        //      The above copyright notice and this permission notice shall be included in
+        //      all copies or substantial portions of the Software.
+        //
+        //      THE SOFTWARE IS PROVIDED "AS IS", WITHOUT WARRANTY OF ANY KIND, EXPRESS OR
+        //      IMPLIED, INCLUDING BUT NOT LIMITED TO THE WARRANTIES OF MERCHANTABILITY,
+        //      FITNESS FOR A PARTICULAR PURPOSE AND NONINFRINGEMENT. IN NO EVENT SHALL THE
+        //      AUTHORS OR COPYRIGHT HOLDERS BE LIABLE FOR ANY CLAIM, DAMAGES OR OTHER
+        //      LIABILITY, WHETHER IN AN ACTION OF CONTRACT, TORT OR OTHERWISE, ARISING
+        //      FROM, OUT OF OR IN CONNECTION WITH THE SOFTWARE OR THE USE OR OTHER DEALINGS
+        //      IN THE SOFTWARE.
+        if (!arg) {
+            // Need double quotation for empty argument
+            return '""';
+        }
+        if (!arg.includes(' ') && !arg.includes('\t') && !arg.includes('"')) {
+            // No quotation needed
+            return arg;
+        }
+        if (!arg.includes('"') && !arg.includes('\\')) {
+            // No embedded double quotes or backslashes, so I can just wrap
+            // quote marks around the whole thing.
+            return `"${arg}"`;
+        }
+        // Expected input/output:
+        //   input : hello"world
+        //   output: "hello\"world"
+        //   input : hello""world
+        //   output: "hello\"\"world"
+        //   input : hello\world
+        //   output: hello\world
+        //   input : hello\\world
+        //   output: hello\\world
+        //   input : hello\"world
+        //   output: "hello\\\"world"
+        //   input : hello\\"world
+        //   output: "hello\\\\\"world"
+        //   input : hello world\
+        //   output: "hello world\\" - note the comment in libuv actually reads "hello world\"
+        //                             but it appears the comment is wrong, it should be "hello world\\"
+        let reverse = '"';
+        let quoteHit = true;
+        for (let i = arg.length; i > 0; i--) {
+            // walk the string in reverse
+            reverse += arg[i - 1];
+            if (quoteHit && arg[i - 1] === '\\') {
+                reverse += '\\';
+            }
+            else if (arg[i - 1] === '"') {
+                quoteHit = true;
+                reverse += '\\';
+            }
+            else {
+                quoteHit = false;
+            }
+        }
+        reverse += '"';
+        return reverse.split('').reverse().join('');
+    }
+    _cloneExecOptions(options) {
+        options = options || {};
+        const result = {
+            cwd: options.cwd || process.cwd(),
+            env: options.env || process.env,
+            silent: options.silent || false,
+            windowsVerbatimArguments: options.windowsVerbatimArguments || false,
+            failOnStdErr: options.failOnStdErr || false,
+            ignoreReturnCode: options.ignoreReturnCode || false,
+            delay: options.delay || 10000
+        };
+        result.outStream = options.outStream || process.stdout;
+        result.errStream = options.errStream || process.stderr;
+        return result;
+    }
+    _getSpawnOptions(options, toolPath) {
+        options = options || {};
+        const result = {};
+        result.cwd = options.cwd;
+        result.env = options.env;
+        result['windowsVerbatimArguments'] =
+            options.windowsVerbatimArguments || this._isCmdFile();
+        if (options.windowsVerbatimArguments) {
+            result.argv0 = `"${toolPath}"`;
+        }
+        return result;
+    }
+    /**
+     * Exec a tool.
+     * Output will be streamed to the live console.
+     * Returns promise with return code
+     *
+     * @param     tool     path to tool to exec
+     * @param     options  optional exec options.  See ExecOptions
+     * @returns   number
+     */
+    exec() {
+        return __awaiter(this, void 0, void 0, function* () {
+            // root the tool path if it is unrooted and contains relative pathing
+            if (!io_util/* isRooted */.Qh(this.toolPath) &&
+                (this.toolPath.includes('/') ||
+                    (IS_WINDOWS && this.toolPath.includes('\\')))) {
+                // prefer options.cwd if it is specified, however options.cwd may also need to be rooted
+                this.toolPath = external_path_.resolve(process.cwd(), this.options.cwd || process.cwd(), this.toolPath);
+            }
+            // if the tool is only a file name, then resolve it from the PATH
+            // otherwise verify it exists (add extension on Windows if necessary)
+            this.toolPath = yield io/* which */.K7(this.toolPath, true);
+            return new Promise((resolve, reject) => __awaiter(this, void 0, void 0, function* () {
+                this._debug(`exec tool: ${this.toolPath}`);
+                this._debug('arguments:');
+                for (const arg of this.args) {
+                    this._debug(`   ${arg}`);
+                }
+                const optionsNonNull = this._cloneExecOptions(this.options);
+                if (!optionsNonNull.silent && optionsNonNull.outStream) {
+                    optionsNonNull.outStream.write(this._getCommandString(optionsNonNull) + external_os_.EOL);
+                }
+                const state = new ExecState(optionsNonNull, this.toolPath);
+                state.on('debug', (message) => {
+                    this._debug(message);
+                });
+                if (this.options.cwd && !(yield io_util/* exists */.t2(this.options.cwd))) {
+                    return reject(new Error(`The cwd: ${this.options.cwd} does not exist!`));
+                }
+                const fileName = this._getSpawnFileName();
+                const cp = external_child_process_namespaceObject.spawn(fileName, this._getSpawnArgs(optionsNonNull), this._getSpawnOptions(this.options, fileName));
+                let stdbuffer = '';
+                if (cp.stdout) {
+                    cp.stdout.on('data', (data) => {
+                        if (this.options.listeners && this.options.listeners.stdout) {
+                            this.options.listeners.stdout(data);
+                        }
+                        if (!optionsNonNull.silent && optionsNonNull.outStream) {
+                            optionsNonNull.outStream.write(data);
+                        }
+                        stdbuffer = this._processLineBuffer(data, stdbuffer, (line) => {
+                            if (this.options.listeners && this.options.listeners.stdline) {
+                                this.options.listeners.stdline(line);
+                            }
+                        });
+                    });
+                }
+                let errbuffer = '';
+                if (cp.stderr) {
+                    cp.stderr.on('data', (data) => {
+                        state.processStderr = true;
+                        if (this.options.listeners && this.options.listeners.stderr) {
+                            this.options.listeners.stderr(data);
+                        }
+                        if (!optionsNonNull.silent &&
+                            optionsNonNull.errStream &&
+                            optionsNonNull.outStream) {
+                            const s = optionsNonNull.failOnStdErr
+                                ? optionsNonNull.errStream
+                                : optionsNonNull.outStream;
+                            s.write(data);
+                        }
+                        errbuffer = this._processLineBuffer(data, errbuffer, (line) => {
+                            if (this.options.listeners && this.options.listeners.errline) {
+                                this.options.listeners.errline(line);
+                            }
+                        });
+                    });
+                }
+                cp.on('error', (err) => {
+                    state.processError = err.message;
+                    state.processExited = true;
+                    state.processClosed = true;
+                    state.CheckComplete();
+                });
+                cp.on('exit', (code) => {
+                    state.processExitCode = code;
+                    state.processExited = true;
+                    this._debug(`Exit code ${code} received from tool '${this.toolPath}'`);
+                    state.CheckComplete();
+                });
+                cp.on('close', (code) => {
+                    state.processExitCode = code;
+                    state.processExited = true;
+                    state.processClosed = true;
+                    this._debug(`STDIO streams have closed for tool '${this.toolPath}'`);
+                    state.CheckComplete();
+                });
+                state.on('done', (error, exitCode) => {
+                    if (stdbuffer.length > 0) {
+                        this.emit('stdline', stdbuffer);
+                    }
+                    if (errbuffer.length > 0) {
+                        this.emit('errline', errbuffer);
+                    }
+                    cp.removeAllListeners();
+                    if (error) {
+                        reject(error);
+                    }
+                    else {
+                        resolve(exitCode);
+                    }
+                });
+                if (this.options.input) {
+                    if (!cp.stdin) {
+                        throw new Error('child process missing stdin');
+                    }
+                    cp.stdin.end(this.options.input);
+                }
+            }));
+        });
+    }
+}
+/**
+ * Convert an arg string to an array of args. Handles escaping
+ *
+ * @param    argString   string of arguments
+ * @returns  string[]    array of arguments
+ */
+function argStringToArray(argString) {
+    const args = [];
+    let inQuotes = false;
+    let escaped = false;
+    let arg = '';
+    function append(c) {
+        // we only escape double quotes.
+        if (escaped && c !== '"') {
+            arg += '\\';
+        }
+        arg += c;
+        escaped = false;
+    }
+    for (let i = 0; i < argString.length; i++) {
+        const c = argString.charAt(i);
+        if (c === '"') {
+            if (!escaped) {
+                inQuotes = !inQuotes;
+            }
+            else {
+                append(c);
+            }
+            continue;
+        }
+        if (c === '\\' && escaped) {
+            append(c);
+            continue;
+        }
+        if (c === '\\' && inQuotes) {
+            escaped = true;
+            continue;
+        }
+        if (c === ' ' && !inQuotes) {
+            if (arg.length > 0) {
+                args.push(arg);
+                arg = '';
+            }
+            continue;
+        }
+        append(c);
+    }
+    if (arg.length > 0) {
+        args.push(arg.trim());
+    }
+    return args;
+}
+class ExecState extends external_events_.EventEmitter {
+    constructor(options, toolPath) {
+        super();
+        this.processClosed = false; // tracks whether the process has exited and stdio is closed
+        this.processError = '';
+        this.processExitCode = 0;
+        this.processExited = false; // tracks whether the process has exited
+        this.processStderr = false; // tracks whether stderr was written to
+        this.delay = 10000; // 10 seconds
+        this.done = false;
+        this.timeout = null;
+        if (!toolPath) {
+            throw new Error('toolPath must not be empty');
+        }
+        this.options = options;
+        this.toolPath = toolPath;
+        if (options.delay) {
+            this.delay = options.delay;
+        }
+    }
+    CheckComplete() {
+        if (this.done) {
+            return;
+        }
+        if (this.processClosed) {
+            this._setResult();
+        }
+        else if (this.processExited) {
+            this.timeout = (0,external_timers_namespaceObject.setTimeout)(ExecState.HandleTimeout, this.delay, this);
+        }
+    }
+    _debug(message) {
+        this.emit('debug', message);
+    }
+    _setResult() {
+        // determine whether there is an error
+        let error;
+        if (this.processExited) {
+            if (this.processError) {
+                error = new Error(`There was an error when attempting to execute the process '${this.toolPath}'. This may indicate the process failed to start. Error: ${this.processError}`);
+            }
+            else if (this.processExitCode !== 0 && !this.options.ignoreReturnCode) {
+                error = new Error(`The process '${this.toolPath}' failed with exit code ${this.processExitCode}`);
+            }
+            else if (this.processStderr && this.options.failOnStdErr) {
+                error = new Error(`The process '${this.toolPath}' failed because one or more lines were written to the STDERR stream`);
+            }
+        }
+        // clear the timeout
+        if (this.timeout) {
+            clearTimeout(this.timeout);
+            this.timeout = null;
+        }
+        this.done = true;
+        this.emit('done', error, this.processExitCode);
+    }
+    static HandleTimeout(state) {
+        if (state.done) {
+            return;
+        }
+        if (!state.processClosed && state.processExited) {
+            const message = `The STDIO streams did not close within ${state.delay / 1000} seconds of the exit event from process '${state.toolPath}'. This may indicate a child process inherited the STDIO streams and has not yet exited.`;
+            state._debug(message);
+        }
+        state._setResult();
+    }
+}
+//# sourceMappingURL=toolrunner.js.map
+;// CONCATENATED MODULE: ./node_modules/@actions/exec/lib/exec.js
+var exec_awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
+    function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
+    return new (P || (P = Promise))(function (resolve, reject) {
+        function fulfilled(value) { try { step(generator.next(value)); } catch (e) { reject(e); } }
+        function rejected(value) { try { step(generator["throw"](value)); } catch (e) { reject(e); } }
+        function step(result) { result.done ? resolve(result.value) : adopt(result.value).then(fulfilled, rejected); }
+        step((generator = generator.apply(thisArg, _arguments || [])).next());
+    });
+};
+
+
+/**
+ * Exec a command.
+ * Output will be streamed to the live console.
+ * Returns promise with return code
+ *
+ * @param     commandLine        command to execute (can include additional args). Must be correctly escaped.
+ * @param     args               optional arguments for tool. Escaping is handled by the lib.
+ * @param     options            optional exec options.  See ExecOptions
+ * @returns   Promise<number>    exit code
+ */
+function exec(commandLine, args, options) {
+    return exec_awaiter(this, void 0, void 0, function* () {
+        const commandArgs = argStringToArray(commandLine);
+        if (commandArgs.length === 0) {
+            throw new Error(`Parameter 'commandLine' cannot be null or empty.`);
+        }
+        // Path to tool to execute should be first arg
+        const toolPath = commandArgs[0];
+        args = commandArgs.slice(1).concat(args || []);
+        const runner = new ToolRunner(toolPath, args, options);
+        return runner.exec();
+    });
+}
+/**
+ * Exec a command and get the output.
+ * Output will be streamed to the live console.
+ * Returns promise with the exit code and collected stdout and stderr
+ *
+ * @param     commandLine           command to execute (can include additional args). Must be correctly escaped.
+ * @param     args                  optional arguments for tool. Escaping is handled by the lib.
+ * @param     options               optional exec options.  See ExecOptions
+ * @returns   Promise<ExecOutput>   exit code, stdout, and stderr
+ */
+function getExecOutput(commandLine, args, options) {
+    return exec_awaiter(this, void 0, void 0, function* () {
+        var _a, _b;
+        let stdout = '';
+        let stderr = '';
+        //Using string decoder covers the case where a mult-byte character is split
+        const stdoutDecoder = new StringDecoder('utf8');
+        const stderrDecoder = new StringDecoder('utf8');
+        const originalStdoutListener = (_a = options === null || options === void 0 ? void 0 : options.listeners) === null || _a === void 0 ? void 0 : _a.stdout;
+        const originalStdErrListener = (_b = options === null || options === void 0 ? void 0 : options.listeners) === null || _b === void 0 ? void 0 : _b.stderr;
+        const stdErrListener = (data) => {
+            stderr += stderrDecoder.write(data);
+            if (originalStdErrListener) {
+                originalStdErrListener(data);
+            }
+        };
+        const stdOutListener = (data) => {
+            stdout += stdoutDecoder.write(data);
+            if (originalStdoutListener) {
+                originalStdoutListener(data);
+            }
+        };
+        const listeners = Object.assign(Object.assign({}, options === null || options === void 0 ? void 0 : options.listeners), { stdout: stdOutListener, stderr: stdErrListener });
+        const exitCode = yield exec(commandLine, args, Object.assign(Object.assign({}, options), { listeners }));
+        //flush any remaining characters
+        stdout += stdoutDecoder.end();
+        stderr += stderrDecoder.end();
+        return {
+            exitCode,
+            stdout,
+            stderr
+        };
+    });
+}
+//# sourceMappingURL=exec.js.map
+
+/***/ }),
+
+/***/ 2145:
+/***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   tZ: () => (/* binding */ BearerCredentialHandler)
+/* harmony export */ });
+/* unused harmony exports BasicCredentialHandler, PersonalAccessTokenCredentialHandler */
+var __awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
+    function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
+    return new (P || (P = Promise))(function (resolve, reject) {
+        function fulfilled(value) { try { step(generator.next(value)); } catch (e) { reject(e); } }
+        function rejected(value) { try { step(generator["throw"](value)); } catch (e) { reject(e); } }
+        function step(result) { result.done ? resolve(result.value) : adopt(result.value).then(fulfilled, rejected); }
+        step((generator = generator.apply(thisArg, _arguments || [])).next());
+    });
+};
+class BasicCredentialHandler {
+    constructor(username, password) {
+        this.username = username;
+        this.password = password;
+    }
+    prepareRequest(options) {
+        if (!options.headers) {
+            throw Error('The request has no headers');
+        }
+        options.headers['Authorization'] = `Basic ${Buffer.from(`${this.username}:${this.password}`).toString('base64')}`;
+    }
+    // This handler cannot handle 401
+    canHandleAuthentication() {
+        return false;
+    }
+    handleAuthentication() {
+        return __awaiter(this, void 0, void 0, function* () {
+            throw new Error('not implemented');
+        });
+    }
+}
+class BearerCredentialHandler {
+    constructor(token) {
+        this.token = token;
+    }
+    // currently implements pre-authorization
+    // TODO: support preAuth = false where it hooks on 401
+    prepareRequest(options) {
+        if (!options.headers) {
+            throw Error('The request has no headers');
+        }
+        options.headers['Authorization'] = `Bearer ${this.token}`;
+    }
+    // This handler cannot handle 401
+    canHandleAuthentication() {
+        return false;
+    }
+    handleAuthentication() {
+        return __awaiter(this, void 0, void 0, function* () {
+            throw new Error('not implemented');
+        });
+    }
+}
+class PersonalAccessTokenCredentialHandler {
+    constructor(token) {
+        this.token = token;
+    }
+    // currently implements pre-authorization
+    // TODO: support preAuth = false where it hooks on 401
+    prepareRequest(options) {
+        if (!options.headers) {
+            throw Error('The request has no headers');
+        }
+        options.headers['Authorization'] = `Basic ${Buffer.from(`PAT:${this.token}`).toString('base64')}`;
+    }
+    // This handler cannot handle 401
+    canHandleAuthentication() {
+        return false;
+    }
+    handleAuthentication() {
+        return __awaiter(this, void 0, void 0, function* () {
+            throw new Error('not implemented');
+        });
+    }
+}
+//# sourceMappingURL=auth.js.map
+
+/***/ }),
+
+/***/ 4942:
+/***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
+
+
+// EXPORTS
+__nccwpck_require__.d(__webpack_exports__, {
+  Qq: () => (/* binding */ HttpClient),
+  Kg: () => (/* binding */ HttpClientError),
+  Hv: () => (/* binding */ HttpCodes)
+});
+
+// UNUSED EXPORTS: Headers, HttpClientResponse, MediaTypes, getProxyUrl, isHttps
+
 // EXTERNAL MODULE: external "http"
 var external_http_ = __nccwpck_require__(8611);
 var external_http_namespaceObject = /*#__PURE__*/__nccwpck_require__.t(external_http_, 2);
@@ -60489,84 +64547,24 @@ class HttpClient {
 }
 const lowercaseKeys = (obj) => Object.keys(obj).reduce((c, k) => ((c[k.toLowerCase()] = obj[k]), c), {});
 //# sourceMappingURL=index.js.map
-;// CONCATENATED MODULE: ./node_modules/@actions/http-client/lib/auth.js
-var auth_awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
-    function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
-    return new (P || (P = Promise))(function (resolve, reject) {
-        function fulfilled(value) { try { step(generator.next(value)); } catch (e) { reject(e); } }
-        function rejected(value) { try { step(generator["throw"](value)); } catch (e) { reject(e); } }
-        function step(result) { result.done ? resolve(result.value) : adopt(result.value).then(fulfilled, rejected); }
-        step((generator = generator.apply(thisArg, _arguments || [])).next());
-    });
-};
-class BasicCredentialHandler {
-    constructor(username, password) {
-        this.username = username;
-        this.password = password;
-    }
-    prepareRequest(options) {
-        if (!options.headers) {
-            throw Error('The request has no headers');
-        }
-        options.headers['Authorization'] = `Basic ${Buffer.from(`${this.username}:${this.password}`).toString('base64')}`;
-    }
-    // This handler cannot handle 401
-    canHandleAuthentication() {
-        return false;
-    }
-    handleAuthentication() {
-        return auth_awaiter(this, void 0, void 0, function* () {
-            throw new Error('not implemented');
-        });
-    }
-}
-class BearerCredentialHandler {
-    constructor(token) {
-        this.token = token;
-    }
-    // currently implements pre-authorization
-    // TODO: support preAuth = false where it hooks on 401
-    prepareRequest(options) {
-        if (!options.headers) {
-            throw Error('The request has no headers');
-        }
-        options.headers['Authorization'] = `Bearer ${this.token}`;
-    }
-    // This handler cannot handle 401
-    canHandleAuthentication() {
-        return false;
-    }
-    handleAuthentication() {
-        return auth_awaiter(this, void 0, void 0, function* () {
-            throw new Error('not implemented');
-        });
-    }
-}
-class PersonalAccessTokenCredentialHandler {
-    constructor(token) {
-        this.token = token;
-    }
-    // currently implements pre-authorization
-    // TODO: support preAuth = false where it hooks on 401
-    prepareRequest(options) {
-        if (!options.headers) {
-            throw Error('The request has no headers');
-        }
-        options.headers['Authorization'] = `Basic ${Buffer.from(`PAT:${this.token}`).toString('base64')}`;
-    }
-    // This handler cannot handle 401
-    canHandleAuthentication() {
-        return false;
-    }
-    handleAuthentication() {
-        return auth_awaiter(this, void 0, void 0, function* () {
-            throw new Error('not implemented');
-        });
-    }
-}
-//# sourceMappingURL=auth.js.map
-;// CONCATENATED MODULE: ./node_modules/@actions/core/lib/oidc-utils.js
-var oidc_utils_awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
+
+/***/ }),
+
+/***/ 90:
+/***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   Ck: () => (/* binding */ mkdir),
+/* harmony export */   H8: () => (/* binding */ IS_WINDOWS),
+/* harmony export */   Qh: () => (/* binding */ isRooted),
+/* harmony export */   rm: () => (/* binding */ rm),
+/* harmony export */   t2: () => (/* binding */ exists),
+/* harmony export */   vr: () => (/* binding */ tryGetExecutablePath)
+/* harmony export */ });
+/* unused harmony exports chmod, copyFile, lstat, open, readdir, rename, rmdir, stat, symlink, unlink, readlink, UV_FS_O_EXLOCK, READONLY, isDirectory, getCmdPath */
+/* harmony import */ var fs__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(9896);
+/* harmony import */ var path__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(6928);
+var __awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
     function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
     return new (P || (P = Promise))(function (resolve, reject) {
         function fulfilled(value) { try { step(generator.next(value)); } catch (e) { reject(e); } }
@@ -60577,404 +64575,7 @@ var oidc_utils_awaiter = (undefined && undefined.__awaiter) || function (thisArg
 };
 
 
-
-class OidcClient {
-    static createHttpClient(allowRetry = true, maxRetry = 10) {
-        const requestOptions = {
-            allowRetries: allowRetry,
-            maxRetries: maxRetry
-        };
-        return new HttpClient('actions/oidc-client', [new BearerCredentialHandler(OidcClient.getRequestToken())], requestOptions);
-    }
-    static getRequestToken() {
-        const token = process.env['ACTIONS_ID_TOKEN_REQUEST_TOKEN'];
-        if (!token) {
-            throw new Error('Unable to get ACTIONS_ID_TOKEN_REQUEST_TOKEN env variable');
-        }
-        return token;
-    }
-    static getIDTokenUrl() {
-        const runtimeUrl = process.env['ACTIONS_ID_TOKEN_REQUEST_URL'];
-        if (!runtimeUrl) {
-            throw new Error('Unable to get ACTIONS_ID_TOKEN_REQUEST_URL env variable');
-        }
-        return runtimeUrl;
-    }
-    static getCall(id_token_url) {
-        return oidc_utils_awaiter(this, void 0, void 0, function* () {
-            var _a;
-            const httpclient = OidcClient.createHttpClient();
-            const res = yield httpclient
-                .getJson(id_token_url)
-                .catch(error => {
-                throw new Error(`Failed to get ID Token. \n 
-        Error Code : ${error.statusCode}\n 
-        Error Message: ${error.message}`);
-            });
-            const id_token = (_a = res.result) === null || _a === void 0 ? void 0 : _a.value;
-            if (!id_token) {
-                throw new Error('Response json body do not have ID Token field');
-            }
-            return id_token;
-        });
-    }
-    static getIDToken(audience) {
-        return oidc_utils_awaiter(this, void 0, void 0, function* () {
-            try {
-                // New ID Token is requested from action service
-                let id_token_url = OidcClient.getIDTokenUrl();
-                if (audience) {
-                    const encodedAudience = encodeURIComponent(audience);
-                    id_token_url = `${id_token_url}&audience=${encodedAudience}`;
-                }
-                debug(`ID token url is ${id_token_url}`);
-                const id_token = yield OidcClient.getCall(id_token_url);
-                setSecret(id_token);
-                return id_token;
-            }
-            catch (error) {
-                throw new Error(`Error message: ${error.message}`);
-            }
-        });
-    }
-}
-//# sourceMappingURL=oidc-utils.js.map
-;// CONCATENATED MODULE: ./node_modules/@actions/core/lib/summary.js
-var summary_awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
-    function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
-    return new (P || (P = Promise))(function (resolve, reject) {
-        function fulfilled(value) { try { step(generator.next(value)); } catch (e) { reject(e); } }
-        function rejected(value) { try { step(generator["throw"](value)); } catch (e) { reject(e); } }
-        function step(result) { result.done ? resolve(result.value) : adopt(result.value).then(fulfilled, rejected); }
-        step((generator = generator.apply(thisArg, _arguments || [])).next());
-    });
-};
-
-
-const { access, appendFile, writeFile } = external_fs_namespaceObject.promises;
-const SUMMARY_ENV_VAR = 'GITHUB_STEP_SUMMARY';
-const SUMMARY_DOCS_URL = 'https://docs.github.com/actions/using-workflows/workflow-commands-for-github-actions#adding-a-job-summary';
-class Summary {
-    constructor() {
-        this._buffer = '';
-    }
-    /**
-     * Finds the summary file path from the environment, rejects if env var is not found or file does not exist
-     * Also checks r/w permissions.
-     *
-     * @returns step summary file path
-     */
-    filePath() {
-        return summary_awaiter(this, void 0, void 0, function* () {
-            if (this._filePath) {
-                return this._filePath;
-            }
-            const pathFromEnv = process.env[SUMMARY_ENV_VAR];
-            if (!pathFromEnv) {
-                throw new Error(`Unable to find environment variable for $${SUMMARY_ENV_VAR}. Check if your runtime environment supports job summaries.`);
-            }
-            try {
-                yield access(pathFromEnv, external_fs_namespaceObject.constants.R_OK | external_fs_namespaceObject.constants.W_OK);
-            }
-            catch (_a) {
-                throw new Error(`Unable to access summary file: '${pathFromEnv}'. Check if the file has correct read/write permissions.`);
-            }
-            this._filePath = pathFromEnv;
-            return this._filePath;
-        });
-    }
-    /**
-     * Wraps content in an HTML tag, adding any HTML attributes
-     *
-     * @param {string} tag HTML tag to wrap
-     * @param {string | null} content content within the tag
-     * @param {[attribute: string]: string} attrs key-value list of HTML attributes to add
-     *
-     * @returns {string} content wrapped in HTML element
-     */
-    wrap(tag, content, attrs = {}) {
-        const htmlAttrs = Object.entries(attrs)
-            .map(([key, value]) => ` ${key}="${value}"`)
-            .join('');
-        if (!content) {
-            return `<${tag}${htmlAttrs}>`;
-        }
-        return `<${tag}${htmlAttrs}>${content}</${tag}>`;
-    }
-    /**
-     * Writes text in the buffer to the summary buffer file and empties buffer. Will append by default.
-     *
-     * @param {SummaryWriteOptions} [options] (optional) options for write operation
-     *
-     * @returns {Promise<Summary>} summary instance
-     */
-    write(options) {
-        return summary_awaiter(this, void 0, void 0, function* () {
-            const overwrite = !!(options === null || options === void 0 ? void 0 : options.overwrite);
-            const filePath = yield this.filePath();
-            const writeFunc = overwrite ? writeFile : appendFile;
-            yield writeFunc(filePath, this._buffer, { encoding: 'utf8' });
-            return this.emptyBuffer();
-        });
-    }
-    /**
-     * Clears the summary buffer and wipes the summary file
-     *
-     * @returns {Summary} summary instance
-     */
-    clear() {
-        return summary_awaiter(this, void 0, void 0, function* () {
-            return this.emptyBuffer().write({ overwrite: true });
-        });
-    }
-    /**
-     * Returns the current summary buffer as a string
-     *
-     * @returns {string} string of summary buffer
-     */
-    stringify() {
-        return this._buffer;
-    }
-    /**
-     * If the summary buffer is empty
-     *
-     * @returns {boolen} true if the buffer is empty
-     */
-    isEmptyBuffer() {
-        return this._buffer.length === 0;
-    }
-    /**
-     * Resets the summary buffer without writing to summary file
-     *
-     * @returns {Summary} summary instance
-     */
-    emptyBuffer() {
-        this._buffer = '';
-        return this;
-    }
-    /**
-     * Adds raw text to the summary buffer
-     *
-     * @param {string} text content to add
-     * @param {boolean} [addEOL=false] (optional) append an EOL to the raw text (default: false)
-     *
-     * @returns {Summary} summary instance
-     */
-    addRaw(text, addEOL = false) {
-        this._buffer += text;
-        return addEOL ? this.addEOL() : this;
-    }
-    /**
-     * Adds the operating system-specific end-of-line marker to the buffer
-     *
-     * @returns {Summary} summary instance
-     */
-    addEOL() {
-        return this.addRaw(external_os_namespaceObject.EOL);
-    }
-    /**
-     * Adds an HTML codeblock to the summary buffer
-     *
-     * @param {string} code content to render within fenced code block
-     * @param {string} lang (optional) language to syntax highlight code
-     *
-     * @returns {Summary} summary instance
-     */
-    addCodeBlock(code, lang) {
-        const attrs = Object.assign({}, (lang && { lang }));
-        const element = this.wrap('pre', this.wrap('code', code), attrs);
-        return this.addRaw(element).addEOL();
-    }
-    /**
-     * Adds an HTML list to the summary buffer
-     *
-     * @param {string[]} items list of items to render
-     * @param {boolean} [ordered=false] (optional) if the rendered list should be ordered or not (default: false)
-     *
-     * @returns {Summary} summary instance
-     */
-    addList(items, ordered = false) {
-        const tag = ordered ? 'ol' : 'ul';
-        const listItems = items.map(item => this.wrap('li', item)).join('');
-        const element = this.wrap(tag, listItems);
-        return this.addRaw(element).addEOL();
-    }
-    /**
-     * Adds an HTML table to the summary buffer
-     *
-     * @param {SummaryTableCell[]} rows table rows
-     *
-     * @returns {Summary} summary instance
-     */
-    addTable(rows) {
-        const tableBody = rows
-            .map(row => {
-            const cells = row
-                .map(cell => {
-                if (typeof cell === 'string') {
-                    return this.wrap('td', cell);
-                }
-                const { header, data, colspan, rowspan } = cell;
-                const tag = header ? 'th' : 'td';
-                const attrs = Object.assign(Object.assign({}, (colspan && { colspan })), (rowspan && { rowspan }));
-                return this.wrap(tag, data, attrs);
-            })
-                .join('');
-            return this.wrap('tr', cells);
-        })
-            .join('');
-        const element = this.wrap('table', tableBody);
-        return this.addRaw(element).addEOL();
-    }
-    /**
-     * Adds a collapsable HTML details element to the summary buffer
-     *
-     * @param {string} label text for the closed state
-     * @param {string} content collapsable content
-     *
-     * @returns {Summary} summary instance
-     */
-    addDetails(label, content) {
-        const element = this.wrap('details', this.wrap('summary', label) + content);
-        return this.addRaw(element).addEOL();
-    }
-    /**
-     * Adds an HTML image tag to the summary buffer
-     *
-     * @param {string} src path to the image you to embed
-     * @param {string} alt text description of the image
-     * @param {SummaryImageOptions} options (optional) addition image attributes
-     *
-     * @returns {Summary} summary instance
-     */
-    addImage(src, alt, options) {
-        const { width, height } = options || {};
-        const attrs = Object.assign(Object.assign({}, (width && { width })), (height && { height }));
-        const element = this.wrap('img', null, Object.assign({ src, alt }, attrs));
-        return this.addRaw(element).addEOL();
-    }
-    /**
-     * Adds an HTML section heading element
-     *
-     * @param {string} text heading text
-     * @param {number | string} [level=1] (optional) the heading level, default: 1
-     *
-     * @returns {Summary} summary instance
-     */
-    addHeading(text, level) {
-        const tag = `h${level}`;
-        const allowedTag = ['h1', 'h2', 'h3', 'h4', 'h5', 'h6'].includes(tag)
-            ? tag
-            : 'h1';
-        const element = this.wrap(allowedTag, text);
-        return this.addRaw(element).addEOL();
-    }
-    /**
-     * Adds an HTML thematic break (<hr>) to the summary buffer
-     *
-     * @returns {Summary} summary instance
-     */
-    addSeparator() {
-        const element = this.wrap('hr', null);
-        return this.addRaw(element).addEOL();
-    }
-    /**
-     * Adds an HTML line break (<br>) to the summary buffer
-     *
-     * @returns {Summary} summary instance
-     */
-    addBreak() {
-        const element = this.wrap('br', null);
-        return this.addRaw(element).addEOL();
-    }
-    /**
-     * Adds an HTML blockquote to the summary buffer
-     *
-     * @param {string} text quote text
-     * @param {string} cite (optional) citation url
-     *
-     * @returns {Summary} summary instance
-     */
-    addQuote(text, cite) {
-        const attrs = Object.assign({}, (cite && { cite }));
-        const element = this.wrap('blockquote', text, attrs);
-        return this.addRaw(element).addEOL();
-    }
-    /**
-     * Adds an HTML anchor tag to the summary buffer
-     *
-     * @param {string} text link text/content
-     * @param {string} href hyperlink
-     *
-     * @returns {Summary} summary instance
-     */
-    addLink(text, href) {
-        const element = this.wrap('a', text, { href });
-        return this.addRaw(element).addEOL();
-    }
-}
-const _summary = new Summary();
-/**
- * @deprecated use `core.summary`
- */
-const markdownSummary = (/* unused pure expression or super */ null && (_summary));
-const summary = _summary;
-//# sourceMappingURL=summary.js.map
-;// CONCATENATED MODULE: ./node_modules/@actions/core/lib/path-utils.js
-
-/**
- * toPosixPath converts the given path to the posix form. On Windows, \\ will be
- * replaced with /.
- *
- * @param pth. Path to transform.
- * @return string Posix path.
- */
-function toPosixPath(pth) {
-    return pth.replace(/[\\]/g, '/');
-}
-/**
- * toWin32Path converts the given path to the win32 form. On Linux, / will be
- * replaced with \\.
- *
- * @param pth. Path to transform.
- * @return string Win32 path.
- */
-function toWin32Path(pth) {
-    return pth.replace(/[/]/g, '\\');
-}
-/**
- * toPlatformPath converts the given path to a platform-specific path. It does
- * this by replacing instances of / and \ with the platform-specific path
- * separator.
- *
- * @param pth The path to platformize.
- * @return string The platform-specific path.
- */
-function toPlatformPath(pth) {
-    return pth.replace(/[/\\]/g, path.sep);
-}
-//# sourceMappingURL=path-utils.js.map
-// EXTERNAL MODULE: external "string_decoder"
-var external_string_decoder_ = __nccwpck_require__(3193);
-// EXTERNAL MODULE: external "events"
-var external_events_ = __nccwpck_require__(4434);
-;// CONCATENATED MODULE: external "child_process"
-const external_child_process_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("child_process");
-// EXTERNAL MODULE: external "assert"
-var external_assert_ = __nccwpck_require__(2613);
-;// CONCATENATED MODULE: ./node_modules/@actions/io/lib/io-util.js
-var io_util_awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
-    function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
-    return new (P || (P = Promise))(function (resolve, reject) {
-        function fulfilled(value) { try { step(generator.next(value)); } catch (e) { reject(e); } }
-        function rejected(value) { try { step(generator["throw"](value)); } catch (e) { reject(e); } }
-        function step(result) { result.done ? resolve(result.value) : adopt(result.value).then(fulfilled, rejected); }
-        step((generator = generator.apply(thisArg, _arguments || [])).next());
-    });
-};
-
-
-const { chmod, copyFile, lstat, mkdir, open: io_util_open, readdir, rename, rm, rmdir, stat, symlink, unlink } = external_fs_namespaceObject.promises;
+const { chmod, copyFile, lstat, mkdir, open, readdir, rename, rm, rmdir, stat, symlink, unlink } = fs__WEBPACK_IMPORTED_MODULE_0__.promises;
 // export const {open} = 'fs'
 const IS_WINDOWS = process.platform === 'win32';
 /**
@@ -60989,7 +64590,7 @@ const IS_WINDOWS = process.platform === 'win32';
  * backslash to all junction results on Windows.
  */
 function readlink(fsPath) {
-    return io_util_awaiter(this, void 0, void 0, function* () {
+    return __awaiter(this, void 0, void 0, function* () {
         const result = yield fs.promises.readlink(fsPath);
         // On Windows, restore Node 20 behavior: add trailing backslash to all results
         // since junctions on Windows are always directory links
@@ -61001,9 +64602,9 @@ function readlink(fsPath) {
 }
 // See https://github.com/nodejs/node/blob/d0153aee367422d0858105abec186da4dff0a0c5/deps/uv/include/uv/win.h#L691
 const UV_FS_O_EXLOCK = 0x10000000;
-const READONLY = external_fs_namespaceObject.constants.O_RDONLY;
+const READONLY = fs__WEBPACK_IMPORTED_MODULE_0__.constants.O_RDONLY;
 function exists(fsPath) {
-    return io_util_awaiter(this, void 0, void 0, function* () {
+    return __awaiter(this, void 0, void 0, function* () {
         try {
             yield stat(fsPath);
         }
@@ -61017,7 +64618,7 @@ function exists(fsPath) {
     });
 }
 function isDirectory(fsPath_1) {
-    return io_util_awaiter(this, arguments, void 0, function* (fsPath, useStat = false) {
+    return __awaiter(this, arguments, void 0, function* (fsPath, useStat = false) {
         const stats = useStat ? yield stat(fsPath) : yield lstat(fsPath);
         return stats.isDirectory();
     });
@@ -61044,7 +64645,7 @@ function isRooted(p) {
  * @return if file exists and is executable, returns the file path. otherwise empty string.
  */
 function tryGetExecutablePath(filePath, extensions) {
-    return io_util_awaiter(this, void 0, void 0, function* () {
+    return __awaiter(this, void 0, void 0, function* () {
         let stats = undefined;
         try {
             // test file exists
@@ -61059,7 +64660,7 @@ function tryGetExecutablePath(filePath, extensions) {
         if (stats && stats.isFile()) {
             if (IS_WINDOWS) {
                 // on Windows, test for valid extension
-                const upperExt = external_path_namespaceObject.extname(filePath).toUpperCase();
+                const upperExt = path__WEBPACK_IMPORTED_MODULE_1__.extname(filePath).toUpperCase();
                 if (extensions.some(validExt => validExt.toUpperCase() === upperExt)) {
                     return filePath;
                 }
@@ -61088,11 +64689,11 @@ function tryGetExecutablePath(filePath, extensions) {
                 if (IS_WINDOWS) {
                     // preserve the case of the actual file (since an extension was appended)
                     try {
-                        const directory = external_path_namespaceObject.dirname(filePath);
-                        const upperName = external_path_namespaceObject.basename(filePath).toUpperCase();
+                        const directory = path__WEBPACK_IMPORTED_MODULE_1__.dirname(filePath);
+                        const upperName = path__WEBPACK_IMPORTED_MODULE_1__.basename(filePath).toUpperCase();
                         for (const actualName of yield readdir(directory)) {
                             if (upperName === actualName.toUpperCase()) {
-                                filePath = external_path_namespaceObject.join(directory, actualName);
+                                filePath = path__WEBPACK_IMPORTED_MODULE_1__.join(directory, actualName);
                                 break;
                             }
                         }
@@ -61142,8 +64743,22 @@ function getCmdPath() {
     return (_a = process.env['COMSPEC']) !== null && _a !== void 0 ? _a : `cmd.exe`;
 }
 //# sourceMappingURL=io-util.js.map
-;// CONCATENATED MODULE: ./node_modules/@actions/io/lib/io.js
-var io_awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
+
+/***/ }),
+
+/***/ 8701:
+/***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   K7: () => (/* binding */ which),
+/* harmony export */   U$: () => (/* binding */ mkdirP),
+/* harmony export */   Yz: () => (/* binding */ rmRF)
+/* harmony export */ });
+/* unused harmony exports cp, mv, findInPath */
+/* harmony import */ var assert__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(2613);
+/* harmony import */ var path__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(6928);
+/* harmony import */ var _io_util_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(90);
+var __awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
     function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
     return new (P || (P = Promise))(function (resolve, reject) {
         function fulfilled(value) { try { step(generator.next(value)); } catch (e) { reject(e); } }
@@ -61164,7 +64779,7 @@ var io_awaiter = (undefined && undefined.__awaiter) || function (thisArg, _argum
  * @param     options   optional. See CopyOptions.
  */
 function cp(source_1, dest_1) {
-    return io_awaiter(this, arguments, void 0, function* (source, dest, options = {}) {
+    return __awaiter(this, arguments, void 0, function* (source, dest, options = {}) {
         const { force, recursive, copySourceDirectory } = readCopyOptions(options);
         const destStat = (yield ioUtil.exists(dest)) ? yield ioUtil.stat(dest) : null;
         // Dest is an existing file, but not forcing
@@ -61192,7 +64807,7 @@ function cp(source_1, dest_1) {
                 // a file cannot be copied to itself
                 throw new Error(`'${newDest}' and '${source}' are the same file`);
             }
-            yield io_copyFile(source, newDest, force);
+            yield copyFile(source, newDest, force);
         }
     });
 }
@@ -61204,7 +64819,7 @@ function cp(source_1, dest_1) {
  * @param     options   optional. See MoveOptions.
  */
 function mv(source_1, dest_1) {
-    return io_awaiter(this, arguments, void 0, function* (source, dest, options = {}) {
+    return __awaiter(this, arguments, void 0, function* (source, dest, options = {}) {
         if (yield ioUtil.exists(dest)) {
             let destExists = true;
             if (yield ioUtil.isDirectory(dest)) {
@@ -61231,8 +64846,8 @@ function mv(source_1, dest_1) {
  * @param inputPath path to remove
  */
 function rmRF(inputPath) {
-    return io_awaiter(this, void 0, void 0, function* () {
-        if (ioUtil.IS_WINDOWS) {
+    return __awaiter(this, void 0, void 0, function* () {
+        if (_io_util_js__WEBPACK_IMPORTED_MODULE_2__/* .IS_WINDOWS */ .H8) {
             // Check for invalid characters
             // https://docs.microsoft.com/en-us/windows/win32/fileio/naming-a-file
             if (/[*"<>|]/.test(inputPath)) {
@@ -61241,7 +64856,7 @@ function rmRF(inputPath) {
         }
         try {
             // note if path does not exist, error is silent
-            yield ioUtil.rm(inputPath, {
+            yield _io_util_js__WEBPACK_IMPORTED_MODULE_2__.rm(inputPath, {
                 force: true,
                 maxRetries: 3,
                 recursive: true,
@@ -61261,9 +64876,9 @@ function rmRF(inputPath) {
  * @returns Promise<void>
  */
 function mkdirP(fsPath) {
-    return io_awaiter(this, void 0, void 0, function* () {
-        ok(fsPath, 'a path argument must be provided');
-        yield ioUtil.mkdir(fsPath, { recursive: true });
+    return __awaiter(this, void 0, void 0, function* () {
+        (0,assert__WEBPACK_IMPORTED_MODULE_0__.ok)(fsPath, 'a path argument must be provided');
+        yield _io_util_js__WEBPACK_IMPORTED_MODULE_2__/* .mkdir */ .Ck(fsPath, { recursive: true });
     });
 }
 /**
@@ -61275,7 +64890,7 @@ function mkdirP(fsPath) {
  * @returns   Promise<string>   path to tool
  */
 function which(tool, check) {
-    return io_awaiter(this, void 0, void 0, function* () {
+    return __awaiter(this, void 0, void 0, function* () {
         if (!tool) {
             throw new Error("parameter 'tool' is required");
         }
@@ -61283,7 +64898,7 @@ function which(tool, check) {
         if (check) {
             const result = yield which(tool, false);
             if (!result) {
-                if (IS_WINDOWS) {
+                if (_io_util_js__WEBPACK_IMPORTED_MODULE_2__/* .IS_WINDOWS */ .H8) {
                     throw new Error(`Unable to locate executable file: ${tool}. Please verify either the file path exists or the file can be found within a directory specified by the PATH environment variable. Also verify the file has a valid extension for an executable file.`);
                 }
                 else {
@@ -61305,29 +64920,29 @@ function which(tool, check) {
  * @returns   Promise<string[]>  the paths of the tool
  */
 function findInPath(tool) {
-    return io_awaiter(this, void 0, void 0, function* () {
+    return __awaiter(this, void 0, void 0, function* () {
         if (!tool) {
             throw new Error("parameter 'tool' is required");
         }
         // build the list of extensions to try
         const extensions = [];
-        if (IS_WINDOWS && process.env['PATHEXT']) {
-            for (const extension of process.env['PATHEXT'].split(external_path_namespaceObject.delimiter)) {
+        if (_io_util_js__WEBPACK_IMPORTED_MODULE_2__/* .IS_WINDOWS */ .H8 && process.env['PATHEXT']) {
+            for (const extension of process.env['PATHEXT'].split(path__WEBPACK_IMPORTED_MODULE_1__.delimiter)) {
                 if (extension) {
                     extensions.push(extension);
                 }
             }
         }
         // if it's rooted, return it if exists. otherwise return empty.
-        if (isRooted(tool)) {
-            const filePath = yield tryGetExecutablePath(tool, extensions);
+        if (_io_util_js__WEBPACK_IMPORTED_MODULE_2__/* .isRooted */ .Qh(tool)) {
+            const filePath = yield _io_util_js__WEBPACK_IMPORTED_MODULE_2__/* .tryGetExecutablePath */ .vr(tool, extensions);
             if (filePath) {
                 return [filePath];
             }
             return [];
         }
         // if any path separators, return empty
-        if (tool.includes(external_path_namespaceObject.sep)) {
+        if (tool.includes(path__WEBPACK_IMPORTED_MODULE_1__.sep)) {
             return [];
         }
         // build the list of directories
@@ -61338,7 +64953,7 @@ function findInPath(tool) {
         // across platforms.
         const directories = [];
         if (process.env.PATH) {
-            for (const p of process.env.PATH.split(external_path_namespaceObject.delimiter)) {
+            for (const p of process.env.PATH.split(path__WEBPACK_IMPORTED_MODULE_1__.delimiter)) {
                 if (p) {
                     directories.push(p);
                 }
@@ -61347,7 +64962,7 @@ function findInPath(tool) {
         // find all matches
         const matches = [];
         for (const directory of directories) {
-            const filePath = yield tryGetExecutablePath(external_path_namespaceObject.join(directory, tool), extensions);
+            const filePath = yield _io_util_js__WEBPACK_IMPORTED_MODULE_2__/* .tryGetExecutablePath */ .vr(path__WEBPACK_IMPORTED_MODULE_1__.join(directory, tool), extensions);
             if (filePath) {
                 matches.push(filePath);
             }
@@ -61364,7 +64979,7 @@ function readCopyOptions(options) {
     return { force, recursive, copySourceDirectory };
 }
 function cpDirRecursive(sourceDir, destDir, currentDepth, force) {
-    return io_awaiter(this, void 0, void 0, function* () {
+    return __awaiter(this, void 0, void 0, function* () {
         // Ensure there is not a run away recursive copy
         if (currentDepth >= 255)
             return;
@@ -61380,7 +64995,7 @@ function cpDirRecursive(sourceDir, destDir, currentDepth, force) {
                 yield cpDirRecursive(srcFile, destFile, currentDepth, force);
             }
             else {
-                yield io_copyFile(srcFile, destFile, force);
+                yield copyFile(srcFile, destFile, force);
             }
         }
         // Change the mode for the newly created directory
@@ -61388,8 +65003,8 @@ function cpDirRecursive(sourceDir, destDir, currentDepth, force) {
     });
 }
 // Buffered file copy
-function io_copyFile(srcFile, destFile, force) {
-    return io_awaiter(this, void 0, void 0, function* () {
+function copyFile(srcFile, destFile, force) {
+    return __awaiter(this, void 0, void 0, function* () {
         if ((yield ioUtil.lstat(srcFile)).isSymbolicLink()) {
             // unlink/re-link it
             try {
@@ -61414,3091 +65029,6 @@ function io_copyFile(srcFile, destFile, force) {
     });
 }
 //# sourceMappingURL=io.js.map
-;// CONCATENATED MODULE: external "timers"
-const external_timers_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("timers");
-;// CONCATENATED MODULE: ./node_modules/@actions/exec/lib/toolrunner.js
-var toolrunner_awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
-    function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
-    return new (P || (P = Promise))(function (resolve, reject) {
-        function fulfilled(value) { try { step(generator.next(value)); } catch (e) { reject(e); } }
-        function rejected(value) { try { step(generator["throw"](value)); } catch (e) { reject(e); } }
-        function step(result) { result.done ? resolve(result.value) : adopt(result.value).then(fulfilled, rejected); }
-        step((generator = generator.apply(thisArg, _arguments || [])).next());
-    });
-};
-
-
-
-
-
-
-
-/* eslint-disable @typescript-eslint/unbound-method */
-const toolrunner_IS_WINDOWS = process.platform === 'win32';
-/*
- * Class for running command line tools. Handles quoting and arg parsing in a platform agnostic way.
- */
-class ToolRunner extends external_events_.EventEmitter {
-    constructor(toolPath, args, options) {
-        super();
-        if (!toolPath) {
-            throw new Error("Parameter 'toolPath' cannot be null or empty.");
-        }
-        this.toolPath = toolPath;
-        this.args = args || [];
-        this.options = options || {};
-    }
-    _debug(message) {
-        if (this.options.listeners && this.options.listeners.debug) {
-            this.options.listeners.debug(message);
-        }
-    }
-    _getCommandString(options, noPrefix) {
-        const toolPath = this._getSpawnFileName();
-        const args = this._getSpawnArgs(options);
-        let cmd = noPrefix ? '' : '[command]'; // omit prefix when piped to a second tool
-        if (toolrunner_IS_WINDOWS) {
-            // Windows + cmd file
-            if (this._isCmdFile()) {
-                cmd += toolPath;
-                for (const a of args) {
-                    cmd += ` ${a}`;
-                }
-            }
-            // Windows + verbatim
-            else if (options.windowsVerbatimArguments) {
-                cmd += `"${toolPath}"`;
-                for (const a of args) {
-                    cmd += ` ${a}`;
-                }
-            }
-            // Windows (regular)
-            else {
-                cmd += this._windowsQuoteCmdArg(toolPath);
-                for (const a of args) {
-                    cmd += ` ${this._windowsQuoteCmdArg(a)}`;
-                }
-            }
-        }
-        else {
-            // OSX/Linux - this can likely be improved with some form of quoting.
-            // creating processes on Unix is fundamentally different than Windows.
-            // on Unix, execvp() takes an arg array.
-            cmd += toolPath;
-            for (const a of args) {
-                cmd += ` ${a}`;
-            }
-        }
-        return cmd;
-    }
-    _processLineBuffer(data, strBuffer, onLine) {
-        try {
-            let s = strBuffer + data.toString();
-            let n = s.indexOf(external_os_namespaceObject.EOL);
-            while (n > -1) {
-                const line = s.substring(0, n);
-                onLine(line);
-                // the rest of the string ...
-                s = s.substring(n + external_os_namespaceObject.EOL.length);
-                n = s.indexOf(external_os_namespaceObject.EOL);
-            }
-            return s;
-        }
-        catch (err) {
-            // streaming lines to console is best effort.  Don't fail a build.
-            this._debug(`error processing line. Failed with error ${err}`);
-            return '';
-        }
-    }
-    _getSpawnFileName() {
-        if (toolrunner_IS_WINDOWS) {
-            if (this._isCmdFile()) {
-                return process.env['COMSPEC'] || 'cmd.exe';
-            }
-        }
-        return this.toolPath;
-    }
-    _getSpawnArgs(options) {
-        if (toolrunner_IS_WINDOWS) {
-            if (this._isCmdFile()) {
-                let argline = `/D /S /C "${this._windowsQuoteCmdArg(this.toolPath)}`;
-                for (const a of this.args) {
-                    argline += ' ';
-                    argline += options.windowsVerbatimArguments
-                        ? a
-                        : this._windowsQuoteCmdArg(a);
-                }
-                argline += '"';
-                return [argline];
-            }
-        }
-        return this.args;
-    }
-    _endsWith(str, end) {
-        return str.endsWith(end);
-    }
-    _isCmdFile() {
-        const upperToolPath = this.toolPath.toUpperCase();
-        return (this._endsWith(upperToolPath, '.CMD') ||
-            this._endsWith(upperToolPath, '.BAT'));
-    }
-    _windowsQuoteCmdArg(arg) {
-        // for .exe, apply the normal quoting rules that libuv applies
-        if (!this._isCmdFile()) {
-            return this._uvQuoteCmdArg(arg);
-        }
-        // otherwise apply quoting rules specific to the cmd.exe command line parser.
-        // the libuv rules are generic and are not designed specifically for cmd.exe
-        // command line parser.
-        //
-        // for a detailed description of the cmd.exe command line parser, refer to
-        // http://stackoverflow.com/questions/4094699/how-does-the-windows-command-interpreter-cmd-exe-parse-scripts/7970912#7970912
-        // need quotes for empty arg
-        if (!arg) {
-            return '""';
-        }
-        // determine whether the arg needs to be quoted
-        const cmdSpecialChars = [
-            ' ',
-            '\t',
-            '&',
-            '(',
-            ')',
-            '[',
-            ']',
-            '{',
-            '}',
-            '^',
-            '=',
-            ';',
-            '!',
-            "'",
-            '+',
-            ',',
-            '`',
-            '~',
-            '|',
-            '<',
-            '>',
-            '"'
-        ];
-        let needsQuotes = false;
-        for (const char of arg) {
-            if (cmdSpecialChars.some(x => x === char)) {
-                needsQuotes = true;
-                break;
-            }
-        }
-        // short-circuit if quotes not needed
-        if (!needsQuotes) {
-            return arg;
-        }
-        // the following quoting rules are very similar to the rules that by libuv applies.
-        //
-        // 1) wrap the string in quotes
-        //
-        // 2) double-up quotes - i.e. " => ""
-        //
-        //    this is different from the libuv quoting rules. libuv replaces " with \", which unfortunately
-        //    doesn't work well with a cmd.exe command line.
-        //
-        //    note, replacing " with "" also works well if the arg is passed to a downstream .NET console app.
-        //    for example, the command line:
-        //          foo.exe "myarg:""my val"""
-        //    is parsed by a .NET console app into an arg array:
-        //          [ "myarg:\"my val\"" ]
-        //    which is the same end result when applying libuv quoting rules. although the actual
-        //    command line from libuv quoting rules would look like:
-        //          foo.exe "myarg:\"my val\""
-        //
-        // 3) double-up slashes that precede a quote,
-        //    e.g.  hello \world    => "hello \world"
-        //          hello\"world    => "hello\\""world"
-        //          hello\\"world   => "hello\\\\""world"
-        //          hello world\    => "hello world\\"
-        //
-        //    technically this is not required for a cmd.exe command line, or the batch argument parser.
-        //    the reasons for including this as a .cmd quoting rule are:
-        //
-        //    a) this is optimized for the scenario where the argument is passed from the .cmd file to an
-        //       external program. many programs (e.g. .NET console apps) rely on the slash-doubling rule.
-        //
-        //    b) it's what we've been doing previously (by deferring to node default behavior) and we
-        //       haven't heard any complaints about that aspect.
-        //
-        // note, a weakness of the quoting rules chosen here, is that % is not escaped. in fact, % cannot be
-        // escaped when used on the command line directly - even though within a .cmd file % can be escaped
-        // by using %%.
-        //
-        // the saving grace is, on the command line, %var% is left as-is if var is not defined. this contrasts
-        // the line parsing rules within a .cmd file, where if var is not defined it is replaced with nothing.
-        //
-        // one option that was explored was replacing % with ^% - i.e. %var% => ^%var^%. this hack would
-        // often work, since it is unlikely that var^ would exist, and the ^ character is removed when the
-        // variable is used. the problem, however, is that ^ is not removed when %* is used to pass the args
-        // to an external program.
-        //
-        // an unexplored potential solution for the % escaping problem, is to create a wrapper .cmd file.
-        // % can be escaped within a .cmd file.
-        let reverse = '"';
-        let quoteHit = true;
-        for (let i = arg.length; i > 0; i--) {
-            // walk the string in reverse
-            reverse += arg[i - 1];
-            if (quoteHit && arg[i - 1] === '\\') {
-                reverse += '\\'; // double the slash
-            }
-            else if (arg[i - 1] === '"') {
-                quoteHit = true;
-                reverse += '"'; // double the quote
-            }
-            else {
-                quoteHit = false;
-            }
-        }
-        reverse += '"';
-        return reverse.split('').reverse().join('');
-    }
-    _uvQuoteCmdArg(arg) {
-        // Tool runner wraps child_process.spawn() and needs to apply the same quoting as
-        // Node in certain cases where the undocumented spawn option windowsVerbatimArguments
-        // is used.
-        //
-        // Since this function is a port of quote_cmd_arg from Node 4.x (technically, lib UV,
-        // see https://github.com/nodejs/node/blob/v4.x/deps/uv/src/win/process.c for details),
-        // pasting copyright notice from Node within this function:
-        //
-        //      Copyright Joyent, Inc. and other Node contributors. All rights reserved.
-        //
-        //      Permission is hereby granted, free of charge, to any person obtaining a copy
-        //      of this software and associated documentation files (the "Software"), to
-        //      deal in the Software without restriction, including without limitation the
-        //      rights to use, copy, modify, merge, publish, distribute, sublicense, and/or
-        //      sell copies of the Software, and to permit persons to whom the Software is
-        //      furnished to do so, subject to the following conditions:
-        //
-        //      The above copyright notice and this permission notice shall be included in
-        //      all copies or substantial portions of the Software.
-        //
-        //      THE SOFTWARE IS PROVIDED "AS IS", WITHOUT WARRANTY OF ANY KIND, EXPRESS OR
-        //      IMPLIED, INCLUDING BUT NOT LIMITED TO THE WARRANTIES OF MERCHANTABILITY,
-        //      FITNESS FOR A PARTICULAR PURPOSE AND NONINFRINGEMENT. IN NO EVENT SHALL THE
-        //      AUTHORS OR COPYRIGHT HOLDERS BE LIABLE FOR ANY CLAIM, DAMAGES OR OTHER
-        //      LIABILITY, WHETHER IN AN ACTION OF CONTRACT, TORT OR OTHERWISE, ARISING
-        //      FROM, OUT OF OR IN CONNECTION WITH THE SOFTWARE OR THE USE OR OTHER DEALINGS
-        //      IN THE SOFTWARE.
-        if (!arg) {
-            // Need double quotation for empty argument
-            return '""';
-        }
-        if (!arg.includes(' ') && !arg.includes('\t') && !arg.includes('"')) {
-            // No quotation needed
-            return arg;
-        }
-        if (!arg.includes('"') && !arg.includes('\\')) {
-            // No embedded double quotes or backslashes, so I can just wrap
-            // quote marks around the whole thing.
-            return `"${arg}"`;
-        }
-        // Expected input/output:
-        //   input : hello"world
-        //   output: "hello\"world"
-        //   input : hello""world
-        //   output: "hello\"\"world"
-        //   input : hello\world
-        //   output: hello\world
-        //   input : hello\\world
-        //   output: hello\\world
-        //   input : hello\"world
-        //   output: "hello\\\"world"
-        //   input : hello\\"world
-        //   output: "hello\\\\\"world"
-        //   input : hello world\
-        //   output: "hello world\\" - note the comment in libuv actually reads "hello world\"
-        //                             but it appears the comment is wrong, it should be "hello world\\"
-        let reverse = '"';
-        let quoteHit = true;
-        for (let i = arg.length; i > 0; i--) {
-            // walk the string in reverse
-            reverse += arg[i - 1];
-            if (quoteHit && arg[i - 1] === '\\') {
-                reverse += '\\';
-            }
-            else if (arg[i - 1] === '"') {
-                quoteHit = true;
-                reverse += '\\';
-            }
-            else {
-                quoteHit = false;
-            }
-        }
-        reverse += '"';
-        return reverse.split('').reverse().join('');
-    }
-    _cloneExecOptions(options) {
-        options = options || {};
-        const result = {
-            cwd: options.cwd || process.cwd(),
-            env: options.env || process.env,
-            silent: options.silent || false,
-            windowsVerbatimArguments: options.windowsVerbatimArguments || false,
-            failOnStdErr: options.failOnStdErr || false,
-            ignoreReturnCode: options.ignoreReturnCode || false,
-            delay: options.delay || 10000
-        };
-        result.outStream = options.outStream || process.stdout;
-        result.errStream = options.errStream || process.stderr;
-        return result;
-    }
-    _getSpawnOptions(options, toolPath) {
-        options = options || {};
-        const result = {};
-        result.cwd = options.cwd;
-        result.env = options.env;
-        result['windowsVerbatimArguments'] =
-            options.windowsVerbatimArguments || this._isCmdFile();
-        if (options.windowsVerbatimArguments) {
-            result.argv0 = `"${toolPath}"`;
-        }
-        return result;
-    }
-    /**
-     * Exec a tool.
-     * Output will be streamed to the live console.
-     * Returns promise with return code
-     *
-     * @param     tool     path to tool to exec
-     * @param     options  optional exec options.  See ExecOptions
-     * @returns   number
-     */
-    exec() {
-        return toolrunner_awaiter(this, void 0, void 0, function* () {
-            // root the tool path if it is unrooted and contains relative pathing
-            if (!isRooted(this.toolPath) &&
-                (this.toolPath.includes('/') ||
-                    (toolrunner_IS_WINDOWS && this.toolPath.includes('\\')))) {
-                // prefer options.cwd if it is specified, however options.cwd may also need to be rooted
-                this.toolPath = external_path_namespaceObject.resolve(process.cwd(), this.options.cwd || process.cwd(), this.toolPath);
-            }
-            // if the tool is only a file name, then resolve it from the PATH
-            // otherwise verify it exists (add extension on Windows if necessary)
-            this.toolPath = yield which(this.toolPath, true);
-            return new Promise((resolve, reject) => toolrunner_awaiter(this, void 0, void 0, function* () {
-                this._debug(`exec tool: ${this.toolPath}`);
-                this._debug('arguments:');
-                for (const arg of this.args) {
-                    this._debug(`   ${arg}`);
-                }
-                const optionsNonNull = this._cloneExecOptions(this.options);
-                if (!optionsNonNull.silent && optionsNonNull.outStream) {
-                    optionsNonNull.outStream.write(this._getCommandString(optionsNonNull) + external_os_namespaceObject.EOL);
-                }
-                const state = new ExecState(optionsNonNull, this.toolPath);
-                state.on('debug', (message) => {
-                    this._debug(message);
-                });
-                if (this.options.cwd && !(yield exists(this.options.cwd))) {
-                    return reject(new Error(`The cwd: ${this.options.cwd} does not exist!`));
-                }
-                const fileName = this._getSpawnFileName();
-                const cp = external_child_process_namespaceObject.spawn(fileName, this._getSpawnArgs(optionsNonNull), this._getSpawnOptions(this.options, fileName));
-                let stdbuffer = '';
-                if (cp.stdout) {
-                    cp.stdout.on('data', (data) => {
-                        if (this.options.listeners && this.options.listeners.stdout) {
-                            this.options.listeners.stdout(data);
-                        }
-                        if (!optionsNonNull.silent && optionsNonNull.outStream) {
-                            optionsNonNull.outStream.write(data);
-                        }
-                        stdbuffer = this._processLineBuffer(data, stdbuffer, (line) => {
-                            if (this.options.listeners && this.options.listeners.stdline) {
-                                this.options.listeners.stdline(line);
-                            }
-                        });
-                    });
-                }
-                let errbuffer = '';
-                if (cp.stderr) {
-                    cp.stderr.on('data', (data) => {
-                        state.processStderr = true;
-                        if (this.options.listeners && this.options.listeners.stderr) {
-                            this.options.listeners.stderr(data);
-                        }
-                        if (!optionsNonNull.silent &&
-                            optionsNonNull.errStream &&
-                            optionsNonNull.outStream) {
-                            const s = optionsNonNull.failOnStdErr
-                                ? optionsNonNull.errStream
-                                : optionsNonNull.outStream;
-                            s.write(data);
-                        }
-                        errbuffer = this._processLineBuffer(data, errbuffer, (line) => {
-                            if (this.options.listeners && this.options.listeners.errline) {
-                                this.options.listeners.errline(line);
-                            }
-                        });
-                    });
-                }
-                cp.on('error', (err) => {
-                    state.processError = err.message;
-                    state.processExited = true;
-                    state.processClosed = true;
-                    state.CheckComplete();
-                });
-                cp.on('exit', (code) => {
-                    state.processExitCode = code;
-                    state.processExited = true;
-                    this._debug(`Exit code ${code} received from tool '${this.toolPath}'`);
-                    state.CheckComplete();
-                });
-                cp.on('close', (code) => {
-                    state.processExitCode = code;
-                    state.processExited = true;
-                    state.processClosed = true;
-                    this._debug(`STDIO streams have closed for tool '${this.toolPath}'`);
-                    state.CheckComplete();
-                });
-                state.on('done', (error, exitCode) => {
-                    if (stdbuffer.length > 0) {
-                        this.emit('stdline', stdbuffer);
-                    }
-                    if (errbuffer.length > 0) {
-                        this.emit('errline', errbuffer);
-                    }
-                    cp.removeAllListeners();
-                    if (error) {
-                        reject(error);
-                    }
-                    else {
-                        resolve(exitCode);
-                    }
-                });
-                if (this.options.input) {
-                    if (!cp.stdin) {
-                        throw new Error('child process missing stdin');
-                    }
-                    cp.stdin.end(this.options.input);
-                }
-            }));
-        });
-    }
-}
-/**
- * Convert an arg string to an array of args. Handles escaping
- *
- * @param    argString   string of arguments
- * @returns  string[]    array of arguments
- */
-function argStringToArray(argString) {
-    const args = [];
-    let inQuotes = false;
-    let escaped = false;
-    let arg = '';
-    function append(c) {
-        // we only escape double quotes.
-        if (escaped && c !== '"') {
-            arg += '\\';
-        }
-        arg += c;
-        escaped = false;
-    }
-    for (let i = 0; i < argString.length; i++) {
-        const c = argString.charAt(i);
-        if (c === '"') {
-            if (!escaped) {
-                inQuotes = !inQuotes;
-            }
-            else {
-                append(c);
-            }
-            continue;
-        }
-        if (c === '\\' && escaped) {
-            append(c);
-            continue;
-        }
-        if (c === '\\' && inQuotes) {
-            escaped = true;
-            continue;
-        }
-        if (c === ' ' && !inQuotes) {
-            if (arg.length > 0) {
-                args.push(arg);
-                arg = '';
-            }
-            continue;
-        }
-        append(c);
-    }
-    if (arg.length > 0) {
-        args.push(arg.trim());
-    }
-    return args;
-}
-class ExecState extends external_events_.EventEmitter {
-    constructor(options, toolPath) {
-        super();
-        this.processClosed = false; // tracks whether the process has exited and stdio is closed
-        this.processError = '';
-        this.processExitCode = 0;
-        this.processExited = false; // tracks whether the process has exited
-        this.processStderr = false; // tracks whether stderr was written to
-        this.delay = 10000; // 10 seconds
-        this.done = false;
-        this.timeout = null;
-        if (!toolPath) {
-            throw new Error('toolPath must not be empty');
-        }
-        this.options = options;
-        this.toolPath = toolPath;
-        if (options.delay) {
-            this.delay = options.delay;
-        }
-    }
-    CheckComplete() {
-        if (this.done) {
-            return;
-        }
-        if (this.processClosed) {
-            this._setResult();
-        }
-        else if (this.processExited) {
-            this.timeout = (0,external_timers_namespaceObject.setTimeout)(ExecState.HandleTimeout, this.delay, this);
-        }
-    }
-    _debug(message) {
-        this.emit('debug', message);
-    }
-    _setResult() {
-        // determine whether there is an error
-        let error;
-        if (this.processExited) {
-            if (this.processError) {
-                error = new Error(`There was an error when attempting to execute the process '${this.toolPath}'. This may indicate the process failed to start. Error: ${this.processError}`);
-            }
-            else if (this.processExitCode !== 0 && !this.options.ignoreReturnCode) {
-                error = new Error(`The process '${this.toolPath}' failed with exit code ${this.processExitCode}`);
-            }
-            else if (this.processStderr && this.options.failOnStdErr) {
-                error = new Error(`The process '${this.toolPath}' failed because one or more lines were written to the STDERR stream`);
-            }
-        }
-        // clear the timeout
-        if (this.timeout) {
-            clearTimeout(this.timeout);
-            this.timeout = null;
-        }
-        this.done = true;
-        this.emit('done', error, this.processExitCode);
-    }
-    static HandleTimeout(state) {
-        if (state.done) {
-            return;
-        }
-        if (!state.processClosed && state.processExited) {
-            const message = `The STDIO streams did not close within ${state.delay / 1000} seconds of the exit event from process '${state.toolPath}'. This may indicate a child process inherited the STDIO streams and has not yet exited.`;
-            state._debug(message);
-        }
-        state._setResult();
-    }
-}
-//# sourceMappingURL=toolrunner.js.map
-;// CONCATENATED MODULE: ./node_modules/@actions/exec/lib/exec.js
-var exec_awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
-    function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
-    return new (P || (P = Promise))(function (resolve, reject) {
-        function fulfilled(value) { try { step(generator.next(value)); } catch (e) { reject(e); } }
-        function rejected(value) { try { step(generator["throw"](value)); } catch (e) { reject(e); } }
-        function step(result) { result.done ? resolve(result.value) : adopt(result.value).then(fulfilled, rejected); }
-        step((generator = generator.apply(thisArg, _arguments || [])).next());
-    });
-};
-
-
-/**
- * Exec a command.
- * Output will be streamed to the live console.
- * Returns promise with return code
- *
- * @param     commandLine        command to execute (can include additional args). Must be correctly escaped.
- * @param     args               optional arguments for tool. Escaping is handled by the lib.
- * @param     options            optional exec options.  See ExecOptions
- * @returns   Promise<number>    exit code
- */
-function exec_exec(commandLine, args, options) {
-    return exec_awaiter(this, void 0, void 0, function* () {
-        const commandArgs = tr.argStringToArray(commandLine);
-        if (commandArgs.length === 0) {
-            throw new Error(`Parameter 'commandLine' cannot be null or empty.`);
-        }
-        // Path to tool to execute should be first arg
-        const toolPath = commandArgs[0];
-        args = commandArgs.slice(1).concat(args || []);
-        const runner = new tr.ToolRunner(toolPath, args, options);
-        return runner.exec();
-    });
-}
-/**
- * Exec a command and get the output.
- * Output will be streamed to the live console.
- * Returns promise with the exit code and collected stdout and stderr
- *
- * @param     commandLine           command to execute (can include additional args). Must be correctly escaped.
- * @param     args                  optional arguments for tool. Escaping is handled by the lib.
- * @param     options               optional exec options.  See ExecOptions
- * @returns   Promise<ExecOutput>   exit code, stdout, and stderr
- */
-function getExecOutput(commandLine, args, options) {
-    return exec_awaiter(this, void 0, void 0, function* () {
-        var _a, _b;
-        let stdout = '';
-        let stderr = '';
-        //Using string decoder covers the case where a mult-byte character is split
-        const stdoutDecoder = new StringDecoder('utf8');
-        const stderrDecoder = new StringDecoder('utf8');
-        const originalStdoutListener = (_a = options === null || options === void 0 ? void 0 : options.listeners) === null || _a === void 0 ? void 0 : _a.stdout;
-        const originalStdErrListener = (_b = options === null || options === void 0 ? void 0 : options.listeners) === null || _b === void 0 ? void 0 : _b.stderr;
-        const stdErrListener = (data) => {
-            stderr += stderrDecoder.write(data);
-            if (originalStdErrListener) {
-                originalStdErrListener(data);
-            }
-        };
-        const stdOutListener = (data) => {
-            stdout += stdoutDecoder.write(data);
-            if (originalStdoutListener) {
-                originalStdoutListener(data);
-            }
-        };
-        const listeners = Object.assign(Object.assign({}, options === null || options === void 0 ? void 0 : options.listeners), { stdout: stdOutListener, stderr: stdErrListener });
-        const exitCode = yield exec_exec(commandLine, args, Object.assign(Object.assign({}, options), { listeners }));
-        //flush any remaining characters
-        stdout += stdoutDecoder.end();
-        stderr += stderrDecoder.end();
-        return {
-            exitCode,
-            stdout,
-            stderr
-        };
-    });
-}
-//# sourceMappingURL=exec.js.map
-;// CONCATENATED MODULE: ./node_modules/@actions/core/lib/platform.js
-var platform_awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
-    function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
-    return new (P || (P = Promise))(function (resolve, reject) {
-        function fulfilled(value) { try { step(generator.next(value)); } catch (e) { reject(e); } }
-        function rejected(value) { try { step(generator["throw"](value)); } catch (e) { reject(e); } }
-        function step(result) { result.done ? resolve(result.value) : adopt(result.value).then(fulfilled, rejected); }
-        step((generator = generator.apply(thisArg, _arguments || [])).next());
-    });
-};
-
-
-const getWindowsInfo = () => platform_awaiter(void 0, void 0, void 0, function* () {
-    const { stdout: version } = yield exec.getExecOutput('powershell -command "(Get-CimInstance -ClassName Win32_OperatingSystem).Version"', undefined, {
-        silent: true
-    });
-    const { stdout: name } = yield exec.getExecOutput('powershell -command "(Get-CimInstance -ClassName Win32_OperatingSystem).Caption"', undefined, {
-        silent: true
-    });
-    return {
-        name: name.trim(),
-        version: version.trim()
-    };
-});
-const getMacOsInfo = () => platform_awaiter(void 0, void 0, void 0, function* () {
-    var _a, _b, _c, _d;
-    const { stdout } = yield exec.getExecOutput('sw_vers', undefined, {
-        silent: true
-    });
-    const version = (_b = (_a = stdout.match(/ProductVersion:\s*(.+)/)) === null || _a === void 0 ? void 0 : _a[1]) !== null && _b !== void 0 ? _b : '';
-    const name = (_d = (_c = stdout.match(/ProductName:\s*(.+)/)) === null || _c === void 0 ? void 0 : _c[1]) !== null && _d !== void 0 ? _d : '';
-    return {
-        name,
-        version
-    };
-});
-const getLinuxInfo = () => platform_awaiter(void 0, void 0, void 0, function* () {
-    const { stdout } = yield exec.getExecOutput('lsb_release', ['-i', '-r', '-s'], {
-        silent: true
-    });
-    const [name, version] = stdout.trim().split('\n');
-    return {
-        name,
-        version
-    };
-});
-const platform = external_os_namespaceObject.platform();
-const arch = external_os_namespaceObject.arch();
-const isWindows = platform === 'win32';
-const isMacOS = platform === 'darwin';
-const isLinux = platform === 'linux';
-function getDetails() {
-    return platform_awaiter(this, void 0, void 0, function* () {
-        return Object.assign(Object.assign({}, (yield (isWindows
-            ? getWindowsInfo()
-            : isMacOS
-                ? getMacOsInfo()
-                : getLinuxInfo()))), { platform,
-            arch,
-            isWindows,
-            isMacOS,
-            isLinux });
-    });
-}
-//# sourceMappingURL=platform.js.map
-;// CONCATENATED MODULE: ./node_modules/@actions/core/lib/core.js
-var core_awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
-    function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
-    return new (P || (P = Promise))(function (resolve, reject) {
-        function fulfilled(value) { try { step(generator.next(value)); } catch (e) { reject(e); } }
-        function rejected(value) { try { step(generator["throw"](value)); } catch (e) { reject(e); } }
-        function step(result) { result.done ? resolve(result.value) : adopt(result.value).then(fulfilled, rejected); }
-        step((generator = generator.apply(thisArg, _arguments || [])).next());
-    });
-};
-
-
-
-
-
-
-/**
- * The code to exit an action
- */
-var ExitCode;
-(function (ExitCode) {
-    /**
-     * A code indicating that the action was successful
-     */
-    ExitCode[ExitCode["Success"] = 0] = "Success";
-    /**
-     * A code indicating that the action was a failure
-     */
-    ExitCode[ExitCode["Failure"] = 1] = "Failure";
-})(ExitCode || (ExitCode = {}));
-//-----------------------------------------------------------------------
-// Variables
-//-----------------------------------------------------------------------
-/**
- * Sets env variable for this action and future actions in the job
- * @param name the name of the variable to set
- * @param val the value of the variable. Non-string values will be converted to a string via JSON.stringify
- */
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-function exportVariable(name, val) {
-    const convertedVal = toCommandValue(val);
-    process.env[name] = convertedVal;
-    const filePath = process.env['GITHUB_ENV'] || '';
-    if (filePath) {
-        return issueFileCommand('ENV', prepareKeyValueMessage(name, val));
-    }
-    issueCommand('set-env', { name }, convertedVal);
-}
-/**
- * Registers a secret which will get masked from logs
- *
- * @param secret - Value of the secret to be masked
- * @remarks
- * This function instructs the Actions runner to mask the specified value in any
- * logs produced during the workflow run. Once registered, the secret value will
- * be replaced with asterisks (***) whenever it appears in console output, logs,
- * or error messages.
- *
- * This is useful for protecting sensitive information such as:
- * - API keys
- * - Access tokens
- * - Authentication credentials
- * - URL parameters containing signatures (SAS tokens)
- *
- * Note that masking only affects future logs; any previous appearances of the
- * secret in logs before calling this function will remain unmasked.
- *
- * @example
- * ```typescript
- * // Register an API token as a secret
- * const apiToken = "abc123xyz456";
- * setSecret(apiToken);
- *
- * // Now any logs containing this value will show *** instead
- * console.log(`Using token: ${apiToken}`); // Outputs: "Using token: ***"
- * ```
- */
-function setSecret(secret) {
-    command_issueCommand('add-mask', {}, secret);
-}
-/**
- * Prepends inputPath to the PATH (for this action and future actions)
- * @param inputPath
- */
-function addPath(inputPath) {
-    const filePath = process.env['GITHUB_PATH'] || '';
-    if (filePath) {
-        issueFileCommand('PATH', inputPath);
-    }
-    else {
-        issueCommand('add-path', {}, inputPath);
-    }
-    process.env['PATH'] = `${inputPath}${path.delimiter}${process.env['PATH']}`;
-}
-/**
- * Gets the value of an input.
- * Unless trimWhitespace is set to false in InputOptions, the value is also trimmed.
- * Returns an empty string if the value is not defined.
- *
- * @param     name     name of the input to get
- * @param     options  optional. See InputOptions.
- * @returns   string
- */
-function getInput(name, options) {
-    const val = process.env[`INPUT_${name.replace(/ /g, '_').toUpperCase()}`] || '';
-    if (options && options.required && !val) {
-        throw new Error(`Input required and not supplied: ${name}`);
-    }
-    if (options && options.trimWhitespace === false) {
-        return val;
-    }
-    return val.trim();
-}
-/**
- * Gets the values of an multiline input.  Each value is also trimmed.
- *
- * @param     name     name of the input to get
- * @param     options  optional. See InputOptions.
- * @returns   string[]
- *
- */
-function getMultilineInput(name, options) {
-    const inputs = getInput(name, options)
-        .split('\n')
-        .filter(x => x !== '');
-    if (options && options.trimWhitespace === false) {
-        return inputs;
-    }
-    return inputs.map(input => input.trim());
-}
-/**
- * Gets the input value of the boolean type in the YAML 1.2 "core schema" specification.
- * Support boolean input list: `true | True | TRUE | false | False | FALSE` .
- * The return value is also in boolean type.
- * ref: https://yaml.org/spec/1.2/spec.html#id2804923
- *
- * @param     name     name of the input to get
- * @param     options  optional. See InputOptions.
- * @returns   boolean
- */
-function getBooleanInput(name, options) {
-    const trueValue = ['true', 'True', 'TRUE'];
-    const falseValue = ['false', 'False', 'FALSE'];
-    const val = getInput(name, options);
-    if (trueValue.includes(val))
-        return true;
-    if (falseValue.includes(val))
-        return false;
-    throw new TypeError(`Input does not meet YAML 1.2 "Core Schema" specification: ${name}\n` +
-        `Support boolean input list: \`true | True | TRUE | false | False | FALSE\``);
-}
-/**
- * Sets the value of an output.
- *
- * @param     name     name of the output to set
- * @param     value    value to store. Non-string values will be converted to a string via JSON.stringify
- */
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-function setOutput(name, value) {
-    const filePath = process.env['GITHUB_OUTPUT'] || '';
-    if (filePath) {
-        return file_command_issueFileCommand('OUTPUT', file_command_prepareKeyValueMessage(name, value));
-    }
-    process.stdout.write(external_os_namespaceObject.EOL);
-    command_issueCommand('set-output', { name }, utils_toCommandValue(value));
-}
-/**
- * Enables or disables the echoing of commands into stdout for the rest of the step.
- * Echoing is disabled by default if ACTIONS_STEP_DEBUG is not set.
- *
- */
-function setCommandEcho(enabled) {
-    issue('echo', enabled ? 'on' : 'off');
-}
-//-----------------------------------------------------------------------
-// Results
-//-----------------------------------------------------------------------
-/**
- * Sets the action status to failed.
- * When the action exits it will be with an exit code of 1
- * @param message add error issue message
- */
-function setFailed(message) {
-    process.exitCode = ExitCode.Failure;
-    error(message);
-}
-//-----------------------------------------------------------------------
-// Logging Commands
-//-----------------------------------------------------------------------
-/**
- * Gets whether Actions Step Debug is on or not
- */
-function isDebug() {
-    return process.env['RUNNER_DEBUG'] === '1';
-}
-/**
- * Writes debug message to user log
- * @param message debug message
- */
-function debug(message) {
-    command_issueCommand('debug', {}, message);
-}
-/**
- * Adds an error issue
- * @param message error issue message. Errors will be converted to string via toString()
- * @param properties optional properties to add to the annotation.
- */
-function error(message, properties = {}) {
-    command_issueCommand('error', utils_toCommandProperties(properties), message instanceof Error ? message.toString() : message);
-}
-/**
- * Adds a warning issue
- * @param message warning issue message. Errors will be converted to string via toString()
- * @param properties optional properties to add to the annotation.
- */
-function warning(message, properties = {}) {
-    issueCommand('warning', toCommandProperties(properties), message instanceof Error ? message.toString() : message);
-}
-/**
- * Adds a notice issue
- * @param message notice issue message. Errors will be converted to string via toString()
- * @param properties optional properties to add to the annotation.
- */
-function notice(message, properties = {}) {
-    issueCommand('notice', toCommandProperties(properties), message instanceof Error ? message.toString() : message);
-}
-/**
- * Writes info to log with console.log.
- * @param message info message
- */
-function info(message) {
-    process.stdout.write(message + external_os_namespaceObject.EOL);
-}
-/**
- * Begin an output group.
- *
- * Output until the next `groupEnd` will be foldable in this group
- *
- * @param name The name of the output group
- */
-function startGroup(name) {
-    command_issue('group', name);
-}
-/**
- * End an output group.
- */
-function endGroup() {
-    command_issue('endgroup');
-}
-/**
- * Wrap an asynchronous function call in a group.
- *
- * Returns the same type as the function itself.
- *
- * @param name The name of the group
- * @param fn The function to wrap in the group
- */
-function group(name, fn) {
-    return core_awaiter(this, void 0, void 0, function* () {
-        startGroup(name);
-        let result;
-        try {
-            result = yield fn();
-        }
-        finally {
-            endGroup();
-        }
-        return result;
-    });
-}
-//-----------------------------------------------------------------------
-// Wrapper action state
-//-----------------------------------------------------------------------
-/**
- * Saves state for current action, the state can only be retrieved by this action's post job execution.
- *
- * @param     name     name of the state to store
- * @param     value    value to store. Non-string values will be converted to a string via JSON.stringify
- */
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-function saveState(name, value) {
-    const filePath = process.env['GITHUB_STATE'] || '';
-    if (filePath) {
-        return issueFileCommand('STATE', prepareKeyValueMessage(name, value));
-    }
-    issueCommand('save-state', { name }, toCommandValue(value));
-}
-/**
- * Gets the value of an state set by this action's main execution.
- *
- * @param     name     name of the state to get
- * @returns   string
- */
-function getState(name) {
-    return process.env[`STATE_${name}`] || '';
-}
-function getIDToken(aud) {
-    return core_awaiter(this, void 0, void 0, function* () {
-        return yield OidcClient.getIDToken(aud);
-    });
-}
-/**
- * Summary exports
- */
-
-/**
- * @deprecated use core.summary
- */
-
-/**
- * Path exports
- */
-
-/**
- * Platform utilities exports
- */
-
-//# sourceMappingURL=core.js.map
-// EXTERNAL MODULE: ./node_modules/@aws-sdk/client-cloudwatch-logs/dist-cjs/index.js
-var dist_cjs = __nccwpck_require__(303);
-// EXTERNAL MODULE: ./node_modules/@aws-sdk/credential-providers/dist-cjs/index.js
-var credential_providers_dist_cjs = __nccwpck_require__(9719);
-;// CONCATENATED MODULE: ./src/aws/credentials.ts
-
-/** Fails the step with a message that says what to change, never with the credentials themselves. */
-class CredentialsError extends Error {
-    constructor(message, options) {
-        super(message, options);
-        this.name = 'CredentialsError';
-    }
-}
-/** Credentials are renewed this long before they expire, so a request never carries stale ones. */
-const REFRESH_MARGIN_MS = 60_000;
-/**
- * Resolves AWS credentials once, up front, so that a trust-policy or permission mistake fails here with
- * advice instead of as an opaque error on the first Logs call. With `role-to-assume`, the role is assumed
- * with the workflow's OIDC token; without it, the SDK's default chain is used (env, profile, instance).
- */
-async function resolveCredentials(settings, deps) {
-    const { roleToAssume } = settings;
-    const fetchCredentials = async () => {
-        const credentials = roleToAssume
-            ? await assumeRoleWithOidc(settings, roleToAssume, deps)
-            : await fromDefaultChain(settings);
-        mask(credentials, deps.setSecret);
-        return credentials;
-    };
-    const provider = renewing(fetchCredentials, deps.now);
-    const credentials = await provider();
-    deps.log(settings.roleToAssume
-        ? `Assumed ${settings.roleToAssume} as session ${settings.roleSessionName} (valid until ${credentials.expiration?.toISOString() ?? 'unknown'}).`
-        : 'Using AWS credentials from the default credential chain (no role-to-assume).');
-    return provider;
-}
-async function assumeRoleWithOidc(settings, roleArn, deps) {
-    if (!deps.env.ACTIONS_ID_TOKEN_REQUEST_URL || !deps.env.ACTIONS_ID_TOKEN_REQUEST_TOKEN) {
-        throw new CredentialsError(`"role-to-assume" is set, but the runner offers no OIDC token. Add "permissions: id-token: write" to the workflow or job ` +
-            '(runs for pull requests from forks never get one), or leave "role-to-assume" empty to use credentials from the environment.');
-    }
-    let token;
-    try {
-        token = await deps.getIDToken(settings.audience);
-    }
-    catch (error) {
-        throw new CredentialsError(`Could not get a GitHub OIDC token for audience "${settings.audience}": ${errorText(error)}. ` +
-            'Check that the job has "permissions: id-token: write".', { cause: error });
-    }
-    deps.setSecret(token);
-    try {
-        return await (0,credential_providers_dist_cjs/* fromWebToken */.G7)({
-            roleArn,
-            webIdentityToken: token,
-            roleSessionName: settings.roleSessionName,
-            durationSeconds: settings.roleDurationSeconds,
-            // Without an explicit region the inner STS client has used us-east-1 (aws-sdk-js-v3#5105).
-            clientConfig: { region: settings.region },
-        })();
-    }
-    catch (error) {
-        const claims = tokenClaims(token);
-        throw new CredentialsError(`Could not assume role ${roleArn} with the GitHub OIDC token: ${errorText(error)}. ` +
-            `Check the role's trust policy: it must trust the GitHub OIDC provider (token.actions.githubusercontent.com), ` +
-            `its "token.actions.githubusercontent.com:aud" condition must be "${settings.audience}", and its ` +
-            `"token.actions.githubusercontent.com:sub" condition must match this run` +
-            (claims.sub ? ` (this token's sub is "${claims.sub}")` : '') +
-            '. Scheduled runs use the default branch.', { cause: error });
-    }
-}
-async function fromDefaultChain(settings) {
-    try {
-        return await (0,credential_providers_dist_cjs/* fromNodeProviderChain */.br)({ clientConfig: { region: settings.region } })();
-    }
-    catch (error) {
-        throw new CredentialsError(`No AWS credentials found: ${errorText(error)}. Set "role-to-assume" to an IAM role that trusts GitHub's OIDC provider ` +
-            '(and give the job "permissions: id-token: write"), or provide credentials in the environment.', { cause: error });
-    }
-}
-/** Calls `fetch` once, then again only when the credentials are about to expire. */
-function renewing(fetchCredentials, now) {
-    let current;
-    let pending;
-    return async () => {
-        const expiresAt = current?.expiration?.getTime();
-        if (current && (expiresAt === undefined || expiresAt - now() > REFRESH_MARGIN_MS))
-            return current;
-        pending ??= fetchCredentials().finally(() => {
-            pending = undefined;
-        });
-        current = await pending;
-        return current;
-    };
-}
-function mask(credentials, setSecret) {
-    setSecret(credentials.accessKeyId);
-    setSecret(credentials.secretAccessKey);
-    if (credentials.sessionToken)
-        setSecret(credentials.sessionToken);
-}
-/** The token's claims, read (not verified) only to tell the user which `sub` their trust policy must match. */
-function tokenClaims(token) {
-    try {
-        const payload = token.split('.')[1];
-        if (!payload)
-            return {};
-        const claims = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8'));
-        const sub = claims.sub;
-        return typeof sub === 'string' ? { sub } : {};
-    }
-    catch {
-        return {};
-    }
-}
-function errorText(error) {
-    return error instanceof Error ? error.message : String(error);
-}
-
-;// CONCATENATED MODULE: ./src/entries.ts
-/** Turns a GetQueryResults row (a list of field/value pairs) into an Entry. */
-function toEntry(row, statusField) {
-    const fields = {};
-    for (const { field, value } of row) {
-        if (field !== undefined && value !== undefined)
-            fields[field] = value;
-    }
-    const entry = { fields, severity: 'none' };
-    const json = parseJsonObject(fields['@message']);
-    if (json)
-        entry.json = json;
-    const status = parseStatus(fieldValue(entry, statusField));
-    if (status !== undefined) {
-        entry.status = status;
-        entry.severity = severityOf(status);
-    }
-    return entry;
-}
-/**
- * The value of a field as text: a field the query returned wins, then the same (dotted) name inside
- * `@message`'s JSON, the way Insights discovers JSON fields (`request.path` → `{"request":{"path":…}}`).
- */
-function fieldValue(entry, name) {
-    const returned = entry.fields[name];
-    if (returned !== undefined)
-        return returned;
-    if (!entry.json)
-        return undefined;
-    const found = entry.json[name] ?? lookupDotted(entry.json, name.split('.'));
-    if (found === undefined || found === null)
-        return undefined;
-    return typeof found === 'object' ? JSON.stringify(found) : String(found);
-}
-function severityOf(status) {
-    if (status >= 500 && status <= 599)
-        return 'critical';
-    if (status >= 400 && status <= 499)
-        return 'warning';
-    return 'none';
-}
-const severityRank = { none: 0, warning: 1, critical: 2 };
-/** The worse of two severities. */
-function worse(a, b) {
-    return severityRank[a] >= severityRank[b] ? a : b;
-}
-function lookupDotted(value, path) {
-    let current = value;
-    for (const key of path) {
-        if (current === null || typeof current !== 'object' || !Object.hasOwn(current, key))
-            return undefined;
-        current = current[key];
-    }
-    return current;
-}
-function parseJsonObject(text) {
-    // Cheap check first: most non-JSON lines never reach JSON.parse.
-    if (text === undefined || !text.trimStart().startsWith('{'))
-        return undefined;
-    try {
-        const parsed = JSON.parse(text);
-        return parsed !== null && typeof parsed === 'object' && !Array.isArray(parsed)
-            ? parsed
-            : undefined;
-    }
-    catch {
-        return undefined;
-    }
-}
-function parseStatus(text) {
-    if (text === undefined)
-        return undefined;
-    const trimmed = text.trim();
-    // API Gateway logs the status as a quoted string ("502"); anything else is not a status.
-    if (!/^\d{3}$/.test(trimmed))
-        return undefined;
-    return Number(trimmed);
-}
-
-;// CONCATENATED MODULE: ./src/digest.ts
-
-/** Counts, breaks down and samples the entries in one pass. */
-function buildDigest(entries, settings) {
-    const counts = new Map(settings.groupBy.map((field) => [field, new Map()]));
-    const digest = { total: 0, critical: 0, warning: 0, worst: 'none', breakdowns: [], samples: [] };
-    const samples = [];
-    for (const entry of entries) {
-        digest.total += 1;
-        if (entry.severity === 'critical')
-            digest.critical += 1;
-        if (entry.severity === 'warning')
-            digest.warning += 1;
-        digest.worst = worse(digest.worst, entry.severity);
-        for (const [field, byValue] of counts) {
-            const value = fieldValue(entry, field);
-            if (value !== undefined)
-                byValue.set(value, (byValue.get(value) ?? 0) + 1);
-        }
-        keepSample(samples, entry, settings.maxSamples);
-    }
-    for (const [field, byValue] of counts) {
-        if (byValue.size === 0)
-            continue;
-        const sorted = [...byValue].map(([value, count]) => ({ value, count }));
-        sorted.sort((a, b) => b.count - a.count || compareText(a.value, b.value));
-        digest.breakdowns.push({ field, counts: sorted });
-    }
-    digest.samples = samples;
-    return digest;
-}
-const sampleRank = { critical: 0, warning: 1, none: 2 };
-function compareSamples(a, b) {
-    return (sampleRank[a.severity] - sampleRank[b.severity] ||
-        compareText(b.fields['@timestamp'] ?? '', a.fields['@timestamp'] ?? ''));
-}
-/** Code-unit order: stable and fast on long values (localeCompare is slow on long shared prefixes). */
-function compareText(a, b) {
-    return a < b ? -1 : a > b ? 1 : 0;
-}
-/** Keeps the best `max` samples without holding every entry: insert in order, drop the last. */
-function keepSample(samples, entry, max) {
-    if (max <= 0)
-        return;
-    if (samples.length === max && compareSamples(entry, samples[max - 1]) >= 0)
-        return;
-    let index = samples.findIndex((kept) => compareSamples(entry, kept) < 0);
-    if (index === -1)
-        index = samples.length;
-    samples.splice(index, 0, entry);
-    if (samples.length > max)
-        samples.pop();
-}
-
-;// CONCATENATED MODULE: ./src/settings.ts
-/**
- * Every input, read, parsed and validated once, before any network call. The rest of the code
- * takes a `Settings` and never reads an input itself.
- */
-/** A bad input: the message names the input, what it got and what it accepts. */
-class SettingsError extends Error {
-    input;
-    constructor(input, detail) {
-        super(`Input "${input}": ${detail}`);
-        this.input = input;
-        this.name = 'SettingsError';
-    }
-}
-const DEFAULT_QUERY = 'fields @timestamp, @message, @log | filter status >= 400 | sort @timestamp desc';
-/** StartQuery's `queryString` limit. */
-const MAX_QUERY_LENGTH = 10_000;
-/** StartQuery runs at most 60 minutes before the service times it out. */
-const MAX_QUERY_TIMEOUT_SECONDS = 60 * 60;
-/** StartQuery `limit` and GetQueryResults pagination stop at 100,000 rows. */
-const MAX_RESULTS = 100_000;
-/** One Slack message holds at most 50 blocks; samples beyond this could not be shown. */
-const MAX_SAMPLES = 20;
-function readSettings({ getInput, setSecret, env }) {
-    const input = (name) => getInput(name).trim();
-    const slackWebhookUrls = parseList(input('slack-webhook-url'), /\n/).map((url) => parseWebhookUrl(url));
-    // Mask before anything else can print them, the path separately too (it is the secret part).
-    for (const url of slackWebhookUrls) {
-        setSecret(url);
-        setSecret(new URL(url).pathname);
-    }
-    const logGroups = [...new Set(parseList(input('log-group-names')).map(parseLogGroup))];
-    if (logGroups.length === 0) {
-        throw new SettingsError('log-group-names', 'is required: give one or more log group names or ARNs.');
-    }
-    const query = input('query') || DEFAULT_QUERY;
-    if (query.length > MAX_QUERY_LENGTH) {
-        throw new SettingsError('query', `is ${query.length} characters long; CloudWatch Logs Insights accepts at most ${MAX_QUERY_LENGTH}.`);
-    }
-    const roleToAssume = input('role-to-assume');
-    const settings = {
-        logGroups,
-        region: parseRegion(input('aws-region') || env.AWS_REGION || env.AWS_DEFAULT_REGION || ''),
-        roleSessionName: parseSessionName(input('role-session-name') || defaultSessionName(env)),
-        roleDurationSeconds: parseInteger('role-duration-seconds', input('role-duration-seconds') || '900', 900, 43_200),
-        audience: input('audience') || 'sts.amazonaws.com',
-        query,
-        queryLanguage: parseQueryLanguage(input('query-language') || 'CWLI'),
-        intervalSeconds: parseDuration('interval', input('interval') || '5m', { min: 1 }),
-        queryDelaySeconds: parseDuration('query-delay', input('query-delay') || '1m', { min: 0 }),
-        queryTimeoutMs: parseDuration('query-timeout', input('query-timeout') || '5m', {
-            min: 1,
-            max: MAX_QUERY_TIMEOUT_SECONDS,
-        }) * 1000,
-        maxResults: parseInteger('max-results', input('max-results') || String(MAX_RESULTS), 1, MAX_RESULTS),
-        monitorName: input('monitor-name') || defaultMonitorName(env),
-        slackWebhookUrls,
-        statusField: input('status-field') || 'status',
-        groupBy: parseList(input('group-by') || 'status, httpMethod, resourcePath, routeKey'),
-        maxSamples: parseInteger('max-samples', input('max-samples') || '10', 0, MAX_SAMPLES),
-        failOnMatch: parseBoolean('fail-on-match', input('fail-on-match') || 'false'),
-        dryRun: parseBoolean('dry-run', input('dry-run') || 'false'),
-    };
-    if (roleToAssume)
-        settings.roleToAssume = parseRoleArn(roleToAssume);
-    return settings;
-}
-/** Items separated by newlines or commas (or only newlines), trimmed, empty ones dropped. */
-function parseList(text, separator = /[\n,]/) {
-    return text
-        .split(separator)
-        .map((item) => item.trim())
-        .filter((item) => item !== '');
-}
-const DURATION_UNITS = { s: 1, m: 60, h: 3600, d: 86_400 };
-/**
- * A duration such as `90s`, `5m`, `1h` or `1h30m`, in whole seconds. A bare `0` means none; any
- * other bare number is refused, because `5` could mean seconds or minutes.
- */
-function parseDuration(name, text, limits) {
-    const value = text.trim().toLowerCase();
-    const accepted = 'use a whole number with a unit s, m, h or d, like 90s, 5m, 1h or 1h30m';
-    let seconds;
-    if (value === '0') {
-        seconds = 0;
-    }
-    else if (/^(\d+[smhd])+$/.test(value)) {
-        seconds = 0;
-        for (const [, amount, unit] of value.matchAll(/(\d+)([smhd])/g)) {
-            seconds += Number(amount) * DURATION_UNITS[unit];
-        }
-    }
-    else {
-        throw new SettingsError(name, `"${text}" is not a duration; ${accepted}.`);
-    }
-    if (seconds < limits.min || (limits.max !== undefined && seconds > limits.max)) {
-        const range = limits.max === undefined
-            ? `at least ${formatDuration(limits.min)}`
-            : `between ${formatDuration(limits.min)} and ${formatDuration(limits.max)}`;
-        throw new SettingsError(name, `"${text}" is out of range; it must be ${range}.`);
-    }
-    return seconds;
-}
-/** `3900` → `1h5m`: durations in messages read the way they are written in inputs. */
-function formatDuration(totalSeconds) {
-    if (totalSeconds === 0)
-        return '0s';
-    let rest = totalSeconds;
-    let text = '';
-    for (const [unit, size] of Object.entries(DURATION_UNITS).reverse()) {
-        if (rest >= size) {
-            text += `${Math.floor(rest / size)}${unit}`;
-            rest %= size;
-        }
-    }
-    return text;
-}
-function parseBoolean(name, text) {
-    // The YAML 1.2 core schema spellings, as core.getBooleanInput accepts them.
-    if (['true', 'True', 'TRUE'].includes(text))
-        return true;
-    if (['false', 'False', 'FALSE'].includes(text))
-        return false;
-    throw new SettingsError(name, `"${text}" is not a boolean; use true or false.`);
-}
-function parseInteger(name, text, min, max) {
-    if (!/^\d+$/.test(text)) {
-        throw new SettingsError(name, `"${text}" is not a whole number; use one from ${min} to ${max}.`);
-    }
-    const value = Number(text);
-    if (value < min || value > max) {
-        throw new SettingsError(name, `${value} is out of range; use a whole number from ${min} to ${max}.`);
-    }
-    return value;
-}
-function parseRegion(text) {
-    if (text === '') {
-        throw new SettingsError('aws-region', 'is required: set it, or the AWS_REGION environment variable (e.g. eu-west-1).');
-    }
-    // Partition prefixes such as us-gov- and cn- included; names are lower case, ending in a number.
-    if (!/^[a-z]{2,}(-[a-z]+)+-\d+$/.test(text)) {
-        throw new SettingsError('aws-region', `"${text}" is not an AWS region name; use one like eu-west-1 or us-gov-west-1.`);
-    }
-    return text;
-}
-function parseRoleArn(text) {
-    if (!/^arn:aws(-[a-z]+)*:iam::\d{12}:role\/[\w+=,.@/-]{1,512}$/.test(text)) {
-        throw new SettingsError('role-to-assume', `"${text}" is not an IAM role ARN; use arn:aws:iam::<12-digit account id>:role/<role name>.`);
-    }
-    return text;
-}
-/** STS accepts 2–64 characters of `[\w+=,.@-]` as a session name. */
-function parseSessionName(text) {
-    if (!/^[\w+=,.@-]{2,64}$/.test(text)) {
-        throw new SettingsError('role-session-name', `"${text}" is not a valid session name; use 2 to 64 letters, digits or any of _+=,.@-`);
-    }
-    return text;
-}
-function parseQueryLanguage(text) {
-    const upper = text.toUpperCase();
-    if (upper === 'CWLI' || upper === 'SQL' || upper === 'PPL')
-        return upper;
-    throw new SettingsError('query-language', `"${text}" is not a query language; use CWLI, SQL or PPL.`);
-}
-/** A log group name (StartQuery's pattern, 1–512 characters) or a log group ARN. */
-function parseLogGroup(text) {
-    const arn = /^arn:aws(-[a-z]+)*:logs:[a-z0-9-]+:\d{12}:log-group:([.\-_/#A-Za-z0-9]{1,512})(:\*)?$/.exec(text);
-    // StartQuery rejects the trailing `:*` that DescribeLogGroups puts on ARNs.
-    if (arn)
-        return arn[3] ? text.slice(0, -2) : text;
-    if (/^[.\-_/#A-Za-z0-9]{1,512}$/.test(text))
-        return text;
-    throw new SettingsError('log-group-names', `"${text}" is not a log group name or ARN; names use letters, digits and . - _ / # (up to 512), ARNs look like arn:aws:logs:<region>:<account>:log-group:<name>.`);
-}
-function parseWebhookUrl(text) {
-    let url;
-    try {
-        url = new URL(text);
-    }
-    catch {
-        url = undefined;
-    }
-    if (!url || (url.protocol !== 'https:' && url.protocol !== 'http:')) {
-        // Never echo the value: it is a secret.
-        throw new SettingsError('slack-webhook-url', 'holds a value that is not an http(s) URL; give one incoming-webhook URL per line (https://hooks.slack.com/services/…).');
-    }
-    return text;
-}
-function defaultSessionName(env) {
-    return `insights-watch-${env.GITHUB_RUN_ID || 'local'}`;
-}
-function defaultMonitorName(env) {
-    const parts = [env.GITHUB_WORKFLOW, env.GITHUB_JOB].filter((part) => Boolean(part));
-    return parts.length > 0 ? parts.join(' / ') : 'insights-watch';
-}
-
-;// CONCATENATED MODULE: ./src/insights/window.ts
-/**
- * The window for a run with no checkpoint: `[now − query-delay − interval, now − query-delay]`.
- * The end stays `query-delay` behind the clock because logs reach Insights seconds to minutes late.
- */
-function currentWindow(nowMs, settings) {
-    const end = Math.floor(nowMs / 1000) - settings.queryDelaySeconds;
-    return { start: end - settings.intervalSeconds, end };
-}
-/** ISO 8601 (UTC) of an epoch second, as the outputs and messages show it. */
-function isoSecond(epochSeconds) {
-    return new Date(epochSeconds * 1000).toISOString().replace('.000Z', 'Z');
-}
-
-;// CONCATENATED MODULE: ./src/insights/query.ts
-/**
- * One CloudWatch Logs Insights query: start it, poll it until it ends, fetch every page of its
- * result up to a row cap, and stop it when it runs out of time or the run is cancelled.
- */
-
-
-
-class QueryError extends Error {
-    kind;
-    queryId;
-    /** The last status GetQueryResults reported, when there was one. */
-    status;
-    query;
-    logGroups;
-    constructor(message, details) {
-        super(message, details.cause === undefined ? undefined : { cause: details.cause });
-        this.name = 'QueryError';
-        this.kind = details.kind;
-        this.query = details.query;
-        this.logGroups = details.logGroups;
-        if (details.queryId !== undefined)
-            this.queryId = details.queryId;
-        if (details.status !== undefined)
-            this.status = details.status;
-    }
-}
-/** Milliseconds before the first poll: most small queries finish within a few hundred. */
-const FIRST_POLL_DELAY_MS = 100;
-/** Each poll waits this much longer than the one before, up to the cap. */
-const POLL_BACKOFF = 1.5;
-/**
- * Polls never wait longer than this. With the growth above a query makes at most 4 polls in its
- * first second and 1 a second after, under GetQueryResults' 5 TPS quota (per account; gogama/incite
- * `RPSQuotaLimits`, incite issue #14 — not on an official page retrieved).
- */
-const MAX_POLL_DELAY_MS = 1000;
-/** Result pages are fetched back to back; at least this far apart keeps them under 5 TPS too. */
-const MIN_PAGE_INTERVAL_MS = 200;
-const PENDING = new Set(['Scheduled', 'Running']);
-async function runInsightsQuery(query, deps) {
-    const { client, log, signal } = deps;
-    const groups = describeGroups(query.logGroups);
-    const fail = (message, details) => new QueryError(message, { ...details, query: query.queryString, logGroups: query.logGroups });
-    if (signal?.aborted) {
-        throw fail(`Insights query not started: the run was cancelled (log groups: ${groups}).`, {
-            kind: 'aborted',
-        });
-    }
-    const startedAt = deps.now();
-    let queryId;
-    try {
-        const started = await client.send(new dist_cjs/* StartQueryCommand */.qbV(startQueryInput(query)));
-        if (!started.queryId)
-            throw new Error('StartQuery returned no queryId');
-        queryId = started.queryId;
-    }
-    catch (error) {
-        throw startError(error, query, groups, fail);
-    }
-    log(`Insights query ${queryId} started: ${query.queryLanguage} over ${groups}, ` +
-        `${isoSecond(query.window.start)} to ${isoSecond(query.window.end)}`);
-    const stop = async (why) => {
-        try {
-            await client.send(new dist_cjs/* StopQueryCommand */.MN0({ queryId }));
-            log(`Insights query ${queryId} stopped (${why}).`);
-        }
-        catch (error) {
-            // StopQuery errors when the query ended meanwhile ("the specified query is not running",
-            // StopQuery API doc); the error being thrown matters more than this one.
-            log(`Insights query ${queryId}: StopQuery failed (${why}): ${messageOf(error)}`);
-        }
-    };
-    const abortedError = (status) => fail(`Insights query ${queryId} was stopped: the run was cancelled (log groups: ${groups}).`, {
-        kind: 'aborted',
-        queryId,
-        status,
-    });
-    // Poll until the query leaves Scheduled/Running. Rows returned while Running are partial
-    // (GetQueryResults doc: "If the value of the Status field in the output is Running, this
-    // operation returns only partial results"), so only the Complete response's rows are kept.
-    const deadline = startedAt + deps.timeoutMs;
-    let delay = FIRST_POLL_DELAY_MS;
-    let status;
-    let complete;
-    for (;;) {
-        await pause(deps, Math.min(delay, Math.max(0, deadline - deps.now())));
-        delay = Math.min(delay * POLL_BACKOFF, MAX_POLL_DELAY_MS);
-        if (signal?.aborted) {
-            await stop('the run was cancelled');
-            throw abortedError(status);
-        }
-        let response;
-        try {
-            response = await client.send(new dist_cjs/* GetQueryResultsCommand */.sAK({ queryId }));
-        }
-        catch (error) {
-            // The SDK has retried already; left running, the query would hold one of the account's
-            // concurrent-query slots for up to 60 minutes.
-            await stop('GetQueryResults failed');
-            throw fail(`GetQueryResults failed for Insights query ${queryId} (log groups: ${groups}): ${messageOf(error)}`, {
-                kind: 'results',
-                queryId,
-                status,
-                cause: error,
-            });
-        }
-        const elapsed = deps.now() - startedAt;
-        if (response.status !== status) {
-            status = response.status;
-            log(`Insights query ${queryId}: ${status ?? 'no status'} after ${seconds(elapsed)}`);
-        }
-        if (status === 'Complete') {
-            complete = response;
-            break;
-        }
-        if (status === undefined || !PENDING.has(status)) {
-            throw fail(`Insights query ${queryId} ended with status ${status ?? '(none)'} (log groups: ${groups})`, {
-                kind: 'status',
-                queryId,
-                status,
-            });
-        }
-        if (deps.now() >= deadline) {
-            await stop('query-timeout ran out');
-            throw fail(`Insights query ${queryId} was stopped after ${seconds(elapsed)}, still ${status}: it ran out of the ` +
-                `query-timeout (${timeoutText(deps.timeoutMs)}). Raise the query-timeout input, or narrow the query ` +
-                `or the log groups (log groups: ${groups}).`, { kind: 'timeout', queryId, status });
-        }
-    }
-    const statistics = toStatistics(complete.statistics);
-    let rows = complete.results ?? [];
-    let nextToken = complete.nextToken;
-    let pages = 1;
-    let lastRequestAt = deps.now();
-    // Results come in pages of up to 10,000 rows via nextToken (GetQueryResults doc, in SDKs from
-    // 2026-04); older services return everything in one response with no token.
-    while (nextToken && rows.length < query.maxRows) {
-        await pause(deps, Math.max(0, lastRequestAt + MIN_PAGE_INTERVAL_MS - deps.now()));
-        if (signal?.aborted)
-            throw abortedError(status);
-        lastRequestAt = deps.now();
-        let page;
-        try {
-            page = await client.send(new dist_cjs/* GetQueryResultsCommand */.sAK({ queryId, nextToken }));
-        }
-        catch (error) {
-            throw fail(`GetQueryResults failed for page ${pages + 1} of Insights query ${queryId} (log groups: ${groups}): ` +
-                messageOf(error), { kind: 'results', queryId, status, cause: error });
-        }
-        pages += 1;
-        const pageRows = page.results ?? [];
-        rows = rows.concat(pageRows);
-        if (page.nextToken === nextToken && pageRows.length === 0) {
-            // An empty page handing back the same token would otherwise be fetched forever.
-            log(`Insights query ${queryId}: page ${pages} was empty and repeated its nextToken; stopped paging.`);
-            nextToken = undefined;
-            break;
-        }
-        nextToken = page.nextToken;
-    }
-    const rowsCapped = rows.length > query.maxRows || (rows.length >= query.maxRows && Boolean(nextToken));
-    if (rows.length > query.maxRows)
-        rows = rows.slice(0, query.maxRows);
-    log(`Insights query ${queryId} complete in ${seconds(deps.now() - startedAt)}: ${rows.length} rows` +
-        `${pages > 1 ? ` in ${pages} pages` : ''}${rowsCapped ? ` (capped at ${query.maxRows}; more exist)` : ''}; ` +
-        `${statistics.recordsMatched} records matched, ${statistics.recordsScanned} scanned, ` +
-        `${formatBytes(statistics.bytesScanned)} scanned`);
-    return { queryId, rows, statistics, rowsCapped };
-}
-function startQueryInput(query) {
-    const input = {
-        startTime: query.window.start,
-        endTime: query.window.end,
-        queryString: query.queryString,
-        queryLanguage: query.queryLanguage,
-    };
-    // logGroupNames takes names only; logGroupIdentifiers takes names or ARNs (and ARNs are needed
-    // for cross-account queries) — StartQuery API doc.
-    if (query.logGroups.some((group) => group.startsWith('arn:'))) {
-        input.logGroupIdentifiers = query.logGroups;
-    }
-    else {
-        input.logGroupNames = query.logGroups;
-    }
-    if (query.limit !== undefined)
-        input.limit = query.limit;
-    return input;
-}
-function startError(error, query, groups, fail) {
-    const name = error?.name;
-    if (name === 'MalformedQueryException') {
-        // queryCompileError is documented as "Reserved" but, when present, says where the error is.
-        const compile = error.queryCompileError;
-        const where = compile?.location?.startCharOffset;
-        const detail = compile?.message && compile.message !== messageOf(error)
-            ? ` (${compile.message}${where === undefined ? '' : ` at character ${where}`})`
-            : '';
-        return fail(`The query is malformed: ${messageOf(error)}${detail}\nQuery: ${query.queryString}`, {
-            kind: 'malformed',
-            cause: error,
-        });
-    }
-    if (name === 'ResourceNotFoundException') {
-        return fail(`StartQuery could not find the log groups: ${messageOf(error)}. Check the names in log-group-names ` +
-            `and that aws-region is the region they are in (log groups: ${groups}).`, { kind: 'not-found', cause: error });
-    }
-    return fail(`StartQuery failed for log groups ${groups}: ${messageOf(error)}`, {
-        kind: 'start',
-        cause: error,
-    });
-}
-function toStatistics(statistics) {
-    return {
-        recordsMatched: statistics?.recordsMatched ?? 0,
-        recordsScanned: statistics?.recordsScanned ?? 0,
-        bytesScanned: statistics?.bytesScanned ?? 0,
-    };
-}
-/** Sleeps, but wakes as soon as the signal aborts, so a cancelled run stops its query at once. */
-async function pause(deps, ms) {
-    const { signal } = deps;
-    if (!signal)
-        return deps.sleep(ms);
-    if (signal.aborted)
-        return;
-    let onAbort;
-    const aborted = new Promise((resolve) => {
-        onAbort = resolve;
-        signal.addEventListener('abort', onAbort, { once: true });
-    });
-    try {
-        await Promise.race([deps.sleep(ms), aborted]);
-    }
-    finally {
-        if (onAbort)
-            signal.removeEventListener('abort', onAbort);
-    }
-}
-/** Up to 10 names, so a 50-group batch does not swamp a Slack error message. */
-function describeGroups(groups) {
-    const shown = groups.slice(0, 10).join(', ');
-    return groups.length > 10 ? `${shown} and ${groups.length - 10} more` : shown;
-}
-function messageOf(error) {
-    return error instanceof Error ? error.message : String(error);
-}
-function seconds(ms) {
-    return `${(ms / 1000).toFixed(1)} s`;
-}
-function timeoutText(ms) {
-    return ms % 1000 === 0 ? formatDuration(ms / 1000) : `${ms} ms`;
-}
-function formatBytes(bytes) {
-    const units = ['B', 'KB', 'MB', 'GB', 'TB'];
-    let value = bytes;
-    let unit = 0;
-    while (value >= 1024 && unit < units.length - 1) {
-        value /= 1024;
-        unit += 1;
-    }
-    return unit === 0 ? `${value} B` : `${value.toFixed(1)} ${units[unit]}`;
-}
-
-;// CONCATENATED MODULE: ./src/insights/batches.ts
-
-/** StartQuery takes at most 50 log groups (service model, since 2022-11). */
-const MAX_LOG_GROUPS_PER_QUERY = 50;
-/** Splits log groups into StartQuery-sized batches. */
-function batchLogGroups(logGroups) {
-    const batches = [];
-    for (let i = 0; i < logGroups.length; i += MAX_LOG_GROUPS_PER_QUERY) {
-        batches.push(logGroups.slice(i, i + MAX_LOG_GROUPS_PER_QUERY));
-    }
-    return batches;
-}
-/** Runs the query once per batch of log groups, one after the other, and merges what they return. */
-async function runBatchedQuery(query, deps) {
-    const merged = {
-        queries: [],
-        rows: [],
-        statistics: { recordsMatched: 0, recordsScanned: 0, bytesScanned: 0 },
-        truncated: false,
-    };
-    for (const logGroups of batchLogGroups(query.logGroups)) {
-        const result = await runInsightsQuery({
-            logGroups,
-            queryString: query.queryString,
-            queryLanguage: query.queryLanguage,
-            window: query.window,
-            maxRows: Math.max(0, query.maxRows - merged.rows.length),
-        }, deps);
-        merged.queries.push({ queryId: result.queryId, logGroups, statistics: result.statistics });
-        for (const row of result.rows)
-            merged.rows.push(row);
-        merged.statistics.recordsMatched += result.statistics.recordsMatched;
-        merged.statistics.recordsScanned += result.statistics.recordsScanned;
-        merged.statistics.bytesScanned += result.statistics.bytesScanned;
-        merged.truncated ||= result.rowsCapped;
-    }
-    return merged;
-}
-
-// EXTERNAL MODULE: ./node_modules/@slack/webhook/dist/index.js
-var dist = __nccwpck_require__(4443);
-;// CONCATENATED MODULE: ./src/notify/slack.ts
-
-const DEFAULT_MAX_ATTEMPTS = 5;
-/** A 429 without `Retry-After` waits this long. */
-const DEFAULT_RETRY_AFTER_MS = 1_000;
-/** However long Slack asks us to wait, a scheduled job does not sit idle longer than this per try. */
-const MAX_RETRY_AFTER_MS = 60_000;
-const BACKOFF_BASE_MS = 500;
-const BACKOFF_MAX_MS = 8_000;
-/** Slack: "Posting messages: 1 per second" per webhook (api.slack.com/docs/rate-limits). */
-const MIN_GAP_MS = 1_000;
-/** A hung connection must not hold the job until the runner's own timeout. */
-const REQUEST_TIMEOUT_MS = 15_000;
-/** Slack's error bodies are short codes (`invalid_payload`); a proxy's HTML page is not worth more. */
-const MAX_BODY_IN_ERROR = 200;
-/** What Slack's documented 4xx answers mean for the person who set the action up. */
-const HINTS = {
-    invalid_payload: 'Slack could not read the message; this is a bug in insights-watch, please report it.',
-    invalid_blocks: 'Slack rejected the message layout; this is a bug in insights-watch, please report it.',
-    channel_not_found: "The webhook's channel no longer exists; create a new webhook and update the secret.",
-    channel_is_archived: "The webhook's channel is archived; unarchive it or create a new webhook.",
-    action_prohibited: 'A Slack admin has restricted posting to this channel.',
-    no_service: 'The webhook was revoked or its app removed; create a new webhook and update the secret.',
-    no_team: 'The Slack workspace of the webhook no longer exists.',
-    invalid_token: 'The webhook was revoked; create a new webhook and update the secret.',
-    user_not_found: 'The user the webhook posts to no longer exists.',
-};
-/**
- * Posts the message once to every webhook, in parallel (each webhook has its own rate limit). Every
- * webhook is tried even when another fails; the error then names each one that failed. Webhook URLs
- * are secrets: they never appear in a log line or an error, a webhook is named `webhook 1 of 2`.
- */
-async function postToSlack(message, webhookUrls, deps) {
-    const total = webhookUrls.length;
-    const firstIndex = new Map();
-    const jobs = [];
-    webhookUrls.forEach((url, index) => {
-        const name = `webhook ${index + 1} of ${total}`;
-        const earlier = firstIndex.get(url);
-        if (earlier !== undefined) {
-            // One message per destination: a second post would be a duplicate in the same channel.
-            deps.log(`Slack: ${name} is the same as webhook ${earlier + 1}; posting there once.`);
-            return;
-        }
-        firstIndex.set(url, index);
-        jobs.push(postOne(message, url, name, deps));
-    });
-    const failures = (await Promise.allSettled(jobs)).flatMap((result) => result.status === 'rejected'
-        ? [result.reason instanceof Error ? result.reason : new Error(String(result.reason))]
-        : []);
-    const [onlyFailure] = failures;
-    if (onlyFailure === undefined)
-        return;
-    if (failures.length === 1)
-        throw onlyFailure;
-    throw new Error(`Slack: ${failures.length} of ${jobs.length} webhooks failed. ${failures.map((error) => error.message).join(' ')}`);
-}
-async function postOne(message, url, name, deps) {
-    const maxAttempts = Math.max(1, deps.maxAttempts ?? DEFAULT_MAX_ATTEMPTS);
-    const random = deps.random ?? Math.random;
-    const transport = deps.fetch ?? globalThis.fetch;
-    // IncomingWebhookHTTPError carries status and body but no headers: keep the last Retry-After here.
-    let retryAfter = null;
-    const capturing = async (input, init) => {
-        retryAfter = null;
-        const response = await transport(input, init);
-        retryAfter = response.headers.get('retry-after');
-        return response;
-    };
-    // Retries are ours (retries: 0): the client does not retry 429 and cannot see Retry-After.
-    const webhook = new dist.IncomingWebhook(url, {
-        fetch: capturing,
-        retryConfig: { retries: 0 },
-        timeout: REQUEST_TIMEOUT_MS,
-    });
-    for (let attempt = 1;; attempt += 1) {
-        let failure;
-        try {
-            await webhook.send(message);
-            deps.log(`Slack: posted to ${name}${attempt > 1 ? ` on attempt ${attempt}` : ''}.`);
-            return;
-        }
-        catch (error) {
-            failure = describe(error, retryAfter, attempt, random, url);
-        }
-        if (failure.retryInMs === undefined) {
-            const hint = failure.hint ? ` ${failure.hint}` : '';
-            throw new Error(`Slack rejected the message for ${name}: ${failure.problem}.${hint}`);
-        }
-        if (attempt >= maxAttempts) {
-            throw new Error(`Slack: gave up on ${name} after ${attempt} ${attempt === 1 ? 'attempt' : 'attempts'}; the last one got ${failure.problem}.`);
-        }
-        const wait = Math.max(MIN_GAP_MS, failure.retryInMs);
-        deps.log(`Slack: ${name} answered ${failure.problem}; retrying in ${formatSeconds(wait)} (attempt ${attempt + 1} of ${maxAttempts}).`);
-        await deps.sleep(wait);
-    }
-}
-function describe(error, retryAfter, attempt, random, url) {
-    if (error instanceof dist.IncomingWebhookHTTPError) {
-        const status = error.statusCode;
-        const body = scrub(oneLine(error.body), url);
-        const problem = `HTTP ${status}${body ? ` ${body}` : ''}`;
-        if (status === 429)
-            return { problem, status, retryInMs: retryAfterMs(retryAfter) };
-        if (status >= 500)
-            return { problem, status, retryInMs: backoffMs(attempt, random) };
-        const hint = HINTS[error.body.trim()];
-        return hint ? { problem, status, hint } : { problem, status };
-    }
-    if (error instanceof dist.IncomingWebhookRequestError) {
-        const cause = error.original.cause;
-        const code = cause && typeof cause === 'object' && 'code' in cause && typeof cause.code === 'string'
-            ? ` (${cause.code})`
-            : '';
-        const problem = `a network error: ${scrub(oneLine(error.original.message), url)}${code}`;
-        return { problem, retryInMs: backoffMs(attempt, random) };
-    }
-    const text = error instanceof Error ? error.message : String(error);
-    return { problem: `an unexpected error: ${scrub(oneLine(text), url)}` };
-}
-/** `Retry-After` in seconds (the form Slack sends), 1 s when absent or unreadable, at most 60 s. */
-function retryAfterMs(header) {
-    const seconds = header === null ? Number.NaN : Number(header.trim());
-    if (!Number.isFinite(seconds) || seconds < 0)
-        return DEFAULT_RETRY_AFTER_MS;
-    return Math.min(MAX_RETRY_AFTER_MS, Math.ceil(seconds * 1000));
-}
-/** Exponential backoff with "equal jitter": half the delay fixed, half random, so retries spread out. */
-function backoffMs(attempt, random) {
-    const delay = Math.min(BACKOFF_MAX_MS, BACKOFF_BASE_MS * 2 ** attempt);
-    return Math.round(delay / 2 + random() * (delay / 2));
-}
-/** A webhook URL must never reach a log: the URL and its path (the secret part) are replaced wherever seen. */
-function scrub(text, url) {
-    let result = text.split(url).join('[webhook URL]');
-    try {
-        const { pathname } = new URL(url);
-        if (pathname.length > 1)
-            result = result.split(pathname).join('[webhook URL]');
-    }
-    catch {
-        // Not a URL: only the whole string could leak, and it is already replaced.
-    }
-    return result;
-}
-function oneLine(text) {
-    const line = text.replace(/\s+/g, ' ').trim();
-    return line.length > MAX_BODY_IN_ERROR ? `${line.slice(0, MAX_BODY_IN_ERROR)}…` : line;
-}
-function formatSeconds(ms) {
-    return `${(ms / 1000).toFixed(ms % 1000 === 0 ? 0 : 1)} s`;
-}
-/**
- * The payload as `dry-run` prints it: what would be posted and to how many webhooks, never where.
- */
-function formatDryRun(message, webhookCount) {
-    const destination = webhookCount === 0
-        ? 'No slack-webhook-url is set; this is the Slack message a run would post if one were:'
-        : `dry-run: this Slack message would be posted to ${webhookCount} ${webhookCount === 1 ? 'webhook' : 'webhooks'} (not sent):`;
-    return `${destination}\n${JSON.stringify(message, null, 2)}`;
-}
-
-;// CONCATENATED MODULE: ./src/notify/escape.ts
-/**
- * Escaping of log text for the two places a person reads it: Slack mrkdwn and the job summary.
- *
- * Log lines are written by whoever calls the API, so they are hostile input: a request path of
- * `<!channel>` must not ping a channel, and `</table><script>` must not break the summary.
- */
-/** Slack's control characters (api.slack.com/reference/surfaces/formatting, "Escaping text"). */
-const SLACK_ENTITIES = { '&': '&amp;', '<': '&lt;', '>': '&gt;' };
-/**
- * Slack's formatting delimiters, swapped for characters that look alike but mean nothing to mrkdwn.
- *
- * Why not a zero-width space next to the delimiter: Slack has no escape for `*_~` and its rules for
- * when a delimiter counts are undocumented; a zero-width space is the well-known trick to make Slack
- * format *inside* a word, so inserting one could help a hostile line format rather than stop it. A
- * look-alike is inert under any rule, and a backtick look-alike can neither open nor close a code span.
- * The cost: a path copied from Slack holds `ˍ` where the log has `_`; the job summary and the results
- * file keep the exact text.
- */
-const SLACK_LOOKALIKES = {
-    '*': '\u2217', // ∗ ASTERISK OPERATOR
-    _: '\u02CD', // ˍ MODIFIER LETTER LOW MACRON
-    '~': '\u223C', // ∼ TILDE OPERATOR
-    '`': '\u02CB', // ˋ MODIFIER LETTER GRAVE ACCENT
-};
-/**
- * C0 controls (but tab and line breaks), DEL, and the bidirectional overrides and isolates, which let a
- * line display in another order than it reads ("Trojan Source", CVE-2021-42574).
- */
-// biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is the point
-const UNSAFE_CHARACTERS = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F\u202A-\u202E\u2066-\u2069]/g;
-const REPLACEMENT = '\uFFFD';
-/**
- * Log text made inert for Slack mrkdwn: `&`, `<`, `>` become entities (so `<!channel>`, `<@U123>` and
- * `<https://x|label>` arrive as text), `*`, `_`, `~` and the backtick become look-alikes (so a line can
- * neither format itself nor leave a code span), and control characters become `�`. Line breaks stay.
- */
-function escapeSlack(text) {
-    return text
-        .replace(UNSAFE_CHARACTERS, REPLACEMENT)
-        .replace(/[&<>*_~`]/g, (char) => SLACK_ENTITIES[char] ?? SLACK_LOOKALIKES[char] ?? char);
-}
-/**
- * Text for a Slack `plain_text` object (the header block): only `&`, `<`, `>` are control characters
- * there, since plain text renders no formatting.
- */
-function escapeSlackPlainText(text) {
-    return text
-        .replace(UNSAFE_CHARACTERS, REPLACEMENT)
-        .replace(/[&<>]/g, (char) => SLACK_ENTITIES[char] ?? char);
-}
-/**
- * Numeric character references for everything that means something to HTML or GitHub-flavoured
- * markdown. Numeric references work in both (an HTML block and a markdown paragraph decode them
- * alike), where a backslash escape would show up literally inside HTML.
- */
-const HTML_MARKDOWN_ENTITIES = {
-    '&': '&amp;',
-    '<': '&lt;',
-    '>': '&gt;',
-    '"': '&quot;',
-    "'": '&#39;',
-    '|': '&#124;', // table cell separator
-    '`': '&#96;', // code spans and fences
-    '*': '&#42;',
-    _: '&#95;',
-    '~': '&#126;', // strikethrough, ~~~ fences
-    '[': '&#91;', // links and images
-    ']': '&#93;',
-    '\\': '&#92;',
-    '#': '&#35;', // headings, issue references
-    '!': '&#33;',
-    $: '&#36;', // GitHub renders $math$
-    '@': '&#64;', // @mentions
-};
-/**
- * Log text made inert for the job summary, which GitHub renders as markdown with HTML in it and which
- * `@actions/core` writes without escaping anything.
- *
- * Line breaks become `<br>` unless `multiline`: an HTML block in markdown ends at a blank line, so a
- * log line with `\n\n` in it would otherwise drop out of the table into markdown.
- */
-function escapeMarkdownHtml(text, options = {}) {
-    const escaped = text
-        .replace(UNSAFE_CHARACTERS, REPLACEMENT)
-        .replace(/[&<>"'|`*_~[\]\\#!$@]/g, (char) => HTML_MARKDOWN_ENTITIES[char] ?? char);
-    return options.multiline ? escaped.replace(/\r\n?/g, '\n') : escaped.replace(/\r\n|\r|\n/g, '<br>');
-}
-/** `… [cut, 12,345 more characters]`: says how much is missing, so nobody mistakes a part for the whole. */
-function cutMark(removed) {
-    return `… [cut, ${removed.toLocaleString('en-US')} more characters]`;
-}
-/** The largest cut position at or below `index` that does not split a surrogate pair. */
-function safeCutIndex(text, index) {
-    if (index <= 0)
-        return 0;
-    if (index >= text.length)
-        return text.length;
-    const before = text.charCodeAt(index - 1);
-    return before >= 0xd800 && before <= 0xdbff ? index - 1 : index;
-}
-/**
- * `text` cut to at most `max` UTF-16 code units, the cut mark included, never splitting a surrogate
- * pair. When `max` cannot even hold the mark, a bare `…` ends the text.
- */
-function truncate(text, max) {
-    if (text.length <= max)
-        return text;
-    if (max <= 0)
-        return '';
-    // The mark for the most that could be removed is at least as long as the real one.
-    const reserve = cutMark(text.length).length;
-    if (reserve >= max)
-        return `${text.slice(0, safeCutIndex(text, max - 1))}…`;
-    const keep = safeCutIndex(text, max - reserve);
-    return text.slice(0, keep) + cutMark(text.length - keep);
-}
-/**
- * `escaper(text)` in at most `max` code units: when it does not fit, the source text is cut (so an
- * entity or a look-alike is never split) and the escaped cut mark appended.
- */
-function fitEscaped(text, max, escaper) {
-    // Escaping never shortens a character: text longer than `max` cannot fit, so skip escaping all of it.
-    if (text.length <= max) {
-        const whole = escaper(text);
-        if (whole.length <= max)
-            return whole;
-    }
-    if (max <= 0)
-        return '';
-    const reserve = escaper(cutMark(text.length)).length;
-    if (reserve >= max)
-        return truncate(escaper(text.slice(0, max)), max).replace(/&[#\w]*…$/, '…');
-    const budget = max - reserve;
-    const candidate = text.slice(0, safeCutIndex(text, budget));
-    let used = 0;
-    let keep = 0;
-    for (const char of candidate) {
-        used += escaper(char).length;
-        if (used > budget)
-            break;
-        keep += char.length;
-    }
-    return escaper(text.slice(0, keep)) + escaper(cutMark(text.length - keep));
-}
-
-;// CONCATENATED MODULE: ./src/notify/slack-message.ts
-
-
-
-
-/*
- * Slack limits (Block Kit reference, docs.slack.dev/reference/block-kit): 50 blocks a message, a
- * section's text 3,000 characters, a section's fields 10 × 2,000, a context block 10 elements, a
- * header 150 characters of plain text. Top-level `text` is cut by Slack past 40,000 characters; we keep
- * it short because it is the line a phone notification shows. The payload cap is ours: Slack has
- * rejected block-heavy messages well below the documented limits (`msg_blocks_too_long`, bolt-js#2509).
- */
-const MAX_BLOCKS = 50;
-const MAX_SECTION_TEXT = 3_000;
-const MAX_FIELDS = 10;
-const MAX_FIELD_TEXT = 2_000;
-const MAX_CONTEXT_ELEMENTS = 10;
-const MAX_CONTEXT_TEXT = 2_000;
-const MAX_HEADER_TEXT = 150;
-const MAX_TOP_LEVEL_TEXT = 3_000;
-const DEFAULT_MAX_PAYLOAD_CHARS = 35_000;
-/** Breakdown values shown per field; the rest are summed up in "and N more". */
-const TOP_VALUES = 5;
-/** Log groups named in the message; the rest are counted. */
-const SHOWN_LOG_GROUPS = 3;
-/* Room for each piece of log text in a sample, so 20 samples stay far below the payload cap. */
-const MAX_NAME = 80;
-const MAX_VALUE = 80;
-const MAX_PATH = 200;
-const MAX_SHORT = 40;
-const MAX_REQUEST_ID = 100;
-const MAX_ERROR_MESSAGE = 300;
-const MAX_RAW_MESSAGE = 500;
-const MAX_LOG_GROUP = 120;
-/* API Gateway access-log field names (REST and HTTP APIs, the AWS console's JSON formats). */
-const METHOD_FIELDS = ['httpMethod', 'method'];
-const PATH_FIELDS = ['resourcePath', 'routeKey', 'path'];
-const LATENCY_FIELDS = ['responseLatency', 'integrationLatency', 'latency', 'integration.latency'];
-const REQUEST_ID_FIELDS = ['requestId', 'extendedRequestId'];
-const ERROR_FIELDS = ['error.message', 'errorMessage', 'integrationErrorMessage', 'error.messageString'];
-const STATUS_FIELDS = ['status'];
-const COLORS = {
-    critical: '#d00000',
-    warning: '#e8a317',
-    none: '#9e9e9e',
-};
-const ICONS = { critical: '🔴', warning: '🟠', none: '⚪' };
-/** The one Slack message for a run: headline, window, breakdowns, samples, links. */
-function buildSlackMessage(report, options = {}) {
-    const maxPayload = options.maxPayloadChars ?? DEFAULT_MAX_PAYLOAD_CHARS;
-    const { digest } = report;
-    const fixedTop = [headerBlock(report), section(overviewText(report))];
-    if (report.truncated)
-        fixedTop.push(section(truncatedText(report)));
-    const breakdowns = breakdownBlock(digest.breakdowns);
-    if (breakdowns)
-        fixedTop.push(breakdowns);
-    // Room for the samples title, the divider, the "not shown" note and the footer.
-    const sampleRoom = Math.max(0, MAX_BLOCKS - fixedTop.length - 4);
-    const sampleBlocks = digest.samples.slice(0, sampleRoom).map((entry) => section(sampleText(entry)));
-    const sampleCount = digest.samples.length;
-    let shown = sampleBlocks.length;
-    const assemble = (count) => {
-        const blocks = [...fixedTop];
-        if (sampleCount > 0) {
-            blocks.push({ type: 'divider' }, section(samplesTitle(report, count)), ...sampleBlocks.slice(0, count));
-            if (count < sampleCount)
-                blocks.push(context([notShownText(sampleCount - count)]));
-        }
-        blocks.push(footerBlock(report, options));
-        const fallback = headline(report);
-        return {
-            text: topLevelText(report, options),
-            attachments: [{ color: COLORS[digest.worst], fallback, blocks }],
-        };
-    };
-    let message = assemble(shown);
-    // Drop samples from the end until the payload fits; the summary still shows them all.
-    while (shown > 0 && JSON.stringify(message).length > maxPayload) {
-        shown -= 1;
-        message = assemble(shown);
-    }
-    return message;
-}
-/** `42 matching entries (30 5xx, 12 4xx)`: the numbers the on-call person needs first. */
-function headline(report) {
-    const { monitorName, digest } = report;
-    const name = fitEscaped(monitorName, MAX_NAME, escapeSlack);
-    if (digest.total === 0)
-        return `${name}: no matching entries in ${windowText(report)}`;
-    return `${name}: ${countsText(report)} in ${windowText(report)}`;
-}
-function countsText(report) {
-    const { total, critical, warning } = report.digest;
-    const parts = [`${count(critical)} 5xx`, `${count(warning)} 4xx`];
-    const other = total - critical - warning;
-    if (other > 0)
-        parts.push(`${count(other)} other`);
-    return `${count(total)}${report.truncated ? '+' : ''} ${plural(total, 'matching entry', 'matching entries')} (${parts.join(', ')})`;
-}
-function topLevelText(report, options) {
-    const icon = report.digest.total === 0 ? '✅' : ICONS[report.digest.worst];
-    const mention = options.mention && report.digest.critical > 0 ? `${options.mention} ` : '';
-    // The mention goes first and whole: a cut mention would not notify anyone.
-    return truncate(`${mention}${icon} ${headline(report)}`, MAX_TOP_LEVEL_TEXT);
-}
-function headerBlock(report) {
-    const { digest } = report;
-    const icon = digest.total === 0 ? '✅' : ICONS[digest.worst];
-    const summary = digest.total === 0
-        ? 'no matching entries'
-        : `${count(digest.total)}${report.truncated ? '+' : ''} ${plural(digest.total, 'entry', 'entries')} · ${count(digest.critical)} 5xx · ${count(digest.warning)} 4xx`;
-    const room = MAX_HEADER_TEXT - summary.length - icon.length - 3;
-    const name = fitEscaped(report.monitorName, Math.max(room, 10), escapeSlackPlainText);
-    const text = truncate(`${icon} ${name}: ${summary}`, MAX_HEADER_TEXT);
-    return { type: 'header', text: { type: 'plain_text', text, emoji: true } };
-}
-function overviewText(report) {
-    const { digest, logGroups } = report;
-    const other = digest.total - digest.critical - digest.warning;
-    const lines = [
-        digest.total === 0
-            ? '*No matching entries* in this window.'
-            : `*${count(digest.total)}* ${plural(digest.total, 'matching entry', 'matching entries')}: *${count(digest.critical)}* 5xx, *${count(digest.warning)}* 4xx${other > 0 ? `, ${count(other)} other` : ''}`,
-        `*Window* ${windowText(report)} (${formatDuration(Math.max(0, report.window.end - report.window.start))})`,
-    ];
-    const named = logGroups.slice(0, SHOWN_LOG_GROUPS).map((group) => code(group, MAX_LOG_GROUP));
-    const rest = logGroups.length - named.length;
-    const label = plural(logGroups.length, 'Log group', 'Log groups');
-    lines.push(`*${label}* ${named.join(', ')}${rest > 0 ? ` and ${count(rest)} more` : ''}`);
-    return lines.join('\n');
-}
-function truncatedText(report) {
-    const { recordsMatched } = report.statistics;
-    const fetched = count(report.digest.total);
-    const matched = recordsMatched > report.digest.total ? `${count(recordsMatched)} entries matched; ` : '';
-    return `⚠️ *Partial result:* ${matched}only the first ${fetched} were fetched (\`max-results\`). Counts and samples cover those.`;
-}
-/** `2026-11-23 10:00:00Z – 10:05:00Z`: both ends in UTC, the date once when both share it. */
-function windowText(report) {
-    const start = isoSecond(report.window.start).replace('T', ' ');
-    const end = isoSecond(report.window.end).replace('T', ' ');
-    const sameDay = start.slice(0, 10) === end.slice(0, 10);
-    return `${start} – ${sameDay ? end.slice(11) : end}`;
-}
-function breakdownBlock(breakdowns) {
-    if (breakdowns.length === 0)
-        return undefined;
-    const shown = breakdowns.slice(0, MAX_FIELDS);
-    const fields = shown.map((breakdown, index) => {
-        let text = breakdownText(breakdown);
-        // Fields past the tenth cannot be shown in one section; say so in the last one.
-        if (index === shown.length - 1 && breakdowns.length > shown.length) {
-            const hidden = breakdowns.length - shown.length;
-            text += `\n_${count(hidden)} more ${plural(hidden, 'field', 'fields')} in the job summary_`;
-        }
-        return mrkdwn(truncate(text, MAX_FIELD_TEXT));
-    });
-    return { type: 'section', fields };
-}
-function breakdownText(breakdown) {
-    const top = breakdown.counts.slice(0, TOP_VALUES);
-    const lines = [`*${escapeSlack(truncate(breakdown.field, MAX_NAME))}*`];
-    for (const { value, count: n } of top)
-        lines.push(`${code(value, MAX_VALUE)} ${count(n)}`);
-    const rest = breakdown.counts.slice(TOP_VALUES);
-    if (rest.length > 0) {
-        const entries = rest.reduce((sum, { count: n }) => sum + n, 0);
-        lines.push(`and ${count(rest.length)} more (${count(entries)})`);
-    }
-    return lines.join('\n');
-}
-function samplesTitle(report, shown) {
-    const { total } = report.digest;
-    return `*${plural(shown, 'Sample', 'Samples')}*: ${count(shown)} of ${count(total)}, 5xx first, newest first`;
-}
-function notShownText(hidden) {
-    return `${count(hidden)} more ${plural(hidden, 'sample', 'samples')} not shown to keep the message within Slack's size limits; the job summary lists them.`;
-}
-/**
- * One sample as the on-call person reads it:
- * `🔴 *502* `GET /items/{id}` · 1,234 ms · 2026-11-23 10:01:02.123` then the request id, the error
- * message if the log has one, and the raw message when there is no method or path to show.
- */
-function sampleText(entry) {
-    const status = entry.status !== undefined ? String(entry.status) : first(entry, STATUS_FIELDS);
-    const method = first(entry, METHOD_FIELDS);
-    const path = first(entry, PATH_FIELDS);
-    const latency = first(entry, LATENCY_FIELDS);
-    const requestId = first(entry, REQUEST_ID_FIELDS);
-    const error = first(entry, ERROR_FIELDS);
-    const time = entry.fields['@timestamp'];
-    const head = [
-        status !== undefined
-            ? `${ICONS[entry.severity]} *${escapeSlack(truncate(status, MAX_SHORT))}*`
-            : ICONS.none,
-    ];
-    if (method !== undefined || path !== undefined) {
-        // An HTTP API routeKey already starts with the method (`GET /items`).
-        const showMethod = method !== undefined && (path === undefined || !path.startsWith(`${method} `));
-        const parts = [showMethod ? method : undefined, path].filter((part) => part !== undefined);
-        // Each part is fitted on its own so a huge method cannot push the path out.
-        const fitted = parts.map((part) => fitEscaped(part, part === path ? MAX_PATH : MAX_SHORT, escapeOneLine));
-        head.push(`\`${fitted.join(' ')}\``);
-    }
-    if (latency !== undefined)
-        head.push(latencyText(latency));
-    if (time !== undefined)
-        head.push(escapeSlack(truncate(time, MAX_SHORT)));
-    const lines = [head.join(' · ')];
-    if (requestId !== undefined)
-        lines.push(`request ${code(requestId, MAX_REQUEST_ID)}`);
-    if (error !== undefined)
-        lines.push(`error ${code(error, MAX_ERROR_MESSAGE)}`);
-    const message = entry.fields['@message'];
-    if (method === undefined && path === undefined && message !== undefined) {
-        lines.push(codeBlock(message, MAX_RAW_MESSAGE));
-    }
-    return lines.join('\n');
-}
-function latencyText(value) {
-    const trimmed = value.trim();
-    if (/^\d+(\.\d+)?$/.test(trimmed))
-        return `${Number(trimmed).toLocaleString('en-US')} ms`;
-    return escapeSlack(truncate(trimmed, MAX_SHORT));
-}
-function first(entry, names) {
-    for (const name of names) {
-        const value = fieldValue(entry, name);
-        // API Gateway logs a missing value as `-`.
-        if (value !== undefined && value !== '' && value !== '-')
-            return value;
-    }
-    return undefined;
-}
-function footerBlock(report, options) {
-    const { statistics, queries } = report;
-    const elements = [
-        `Scanned ${slack_message_formatBytes(statistics.bytesScanned)} in ${count(statistics.recordsScanned)} records · ${count(statistics.recordsMatched)} matched · ${count(queries.length)} ${plural(queries.length, 'query', 'queries')}`,
-    ];
-    const links = [];
-    const run = report.runUrl !== undefined ? slackLink(report.runUrl, 'View workflow run') : undefined;
-    if (run)
-        links.push(run);
-    const consoleLink = options.consoleUrl !== undefined ? slackLink(options.consoleUrl, 'Open in Logs Insights') : undefined;
-    if (consoleLink)
-        links.push(consoleLink);
-    if (links.length > 0)
-        elements.push(links.join(' · '));
-    return context(elements);
-}
-/**
- * `<url|label>` for a URL of ours (run or console link). Slack reads `|` and `>` as the end of the URL,
- * so they are percent-encoded, and `&` is escaped as in any text; anything but http(s) is left out.
- */
-function slackLink(url, label) {
-    let parsed;
-    try {
-        parsed = new URL(url);
-    }
-    catch {
-        return undefined;
-    }
-    if (parsed.protocol !== 'https:' && parsed.protocol !== 'http:')
-        return undefined;
-    const href = parsed.href.replace(/[|<>\s]/g, (char) => encodeURIComponent(char)).replace(/&/g, '&amp;');
-    return `<${href}|${escapeSlack(label)}>`;
-}
-/** Log text as an inline code span: one line, escaped, fitted to `max` characters inside the backticks. */
-function code(text, max) {
-    if (!/\S/.test(text))
-        return '_(empty)_';
-    // Line breaks are folded inside the escaper, so only the part that can fit is ever scanned.
-    return `\`${fitEscaped(text, max, escapeOneLine)}\``;
-}
-function escapeOneLine(text) {
-    return escapeSlack(text.replace(/\s+/g, ' '));
-}
-/** Log text as a code block; the escaped backticks cannot close it early. */
-function codeBlock(text, max) {
-    if (!/\S/.test(text))
-        return '_(empty message)_';
-    return `\`\`\`${fitEscaped(text, max, escapeSlack)}\`\`\``;
-}
-function mrkdwn(text) {
-    return { type: 'mrkdwn', text, verbatim: true };
-}
-/** A section whose text can never exceed Slack's 3,000 characters, whatever the parts added up to. */
-function section(text) {
-    return { type: 'section', text: mrkdwn(truncate(text, MAX_SECTION_TEXT)) };
-}
-function context(texts) {
-    const elements = texts
-        .slice(0, MAX_CONTEXT_ELEMENTS)
-        .map((text) => mrkdwn(truncate(text, MAX_CONTEXT_TEXT)));
-    return { type: 'context', elements };
-}
-function count(n) {
-    return n.toLocaleString('en-US');
-}
-function plural(n, one, many) {
-    return n === 1 ? one : many;
-}
-/** `1.2 GB`: decimal units, as CloudWatch Logs prices data scanned. */
-function slack_message_formatBytes(bytes) {
-    const units = ['B', 'kB', 'MB', 'GB', 'TB', 'PB'];
-    let value = bytes;
-    let unit = 0;
-    while (value >= 1000 && unit < units.length - 1) {
-        value /= 1000;
-        unit += 1;
-    }
-    const digits = unit === 0 || value >= 100 ? 0 : 1;
-    return `${value.toFixed(digits)} ${units[unit]}`;
-}
-
-;// CONCATENATED MODULE: ./src/notify/summary.ts
-
-
-
-
-
-/**
- * GitHub rejects a step summary over 1 MiB ("Step isolation and limits", workflow-commands docs) and
- * shows nothing of it. What this module adds stays under the limit minus room for whatever the step
- * adds after it (an error note, say).
- */
-const SUMMARY_LIMIT_BYTES = 1024 * 1024;
-const ROOM_FOR_OTHERS_BYTES = 64 * 1024;
-/* Caps on escaped text (escaping can grow a character up to six times, so these are output sizes). */
-const MAX_CELL = 600;
-const MAX_QUERY = 64 * 1024;
-const MAX_LOG_GROUPS = 100;
-const MAX_QUERY_IDS = 100;
-const MAX_BREAKDOWN_FIELDS = 20;
-const MAX_BREAKDOWN_VALUES = 20;
-const summary_MAX_SAMPLES = 100;
-/** The raw `@message` in the samples table, in source characters (before escaping). */
-const MAX_MESSAGE = 300;
-const summary_METHOD_FIELDS = ['httpMethod', 'method'];
-const summary_PATH_FIELDS = ['resourcePath', 'routeKey', 'path'];
-const summary_REQUEST_ID_FIELDS = ['requestId', 'extendedRequestId'];
-/**
- * The run as a person reviews it later: what was checked, what was found, whether Slack was told
- * (`notification`), the query, breakdowns, samples. Every piece of log text is escaped, since `core.summary` writes its arguments as raw HTML.
- */
-function addJobSummary(report, summary, notification) {
-    const { digest } = report;
-    const cut = [];
-    // The parts every summary has; their size is bounded by the caps above.
-    summary.addHeading(`insights-watch: ${cell(report.monitorName)}`, 2);
-    summary.addRaw(`<p>${summary_headline(report)}</p>`, true);
-    if (report.truncated)
-        summary.addRaw(`<p>${truncatedNote(report)}</p>`, true);
-    // Slack's error text may be echoed in the note: it is escaped like log text.
-    if (notification)
-        summary.addRaw(`<p>${fitEscaped(notification, MAX_CELL, escapeMarkdownHtml)}</p>`, true);
-    summary.addTable(runRows(report));
-    summary.addHeading(`Query (${cell(report.queryLanguage)})`, 3);
-    // addCodeBlock puts the text between <pre><code> as it is: unescaped, a `</code>` in it would end it.
-    summary.addCodeBlock(fitEscaped(report.query, MAX_QUERY, (text) => escapeMarkdownHtml(text, { multiline: true })));
-    // Breakdowns and samples get what is left, less room for the closing note and link.
-    const budget = new Budget(SUMMARY_LIMIT_BYTES - ROOM_FOR_OTHERS_BYTES - 1024 - bytes(summary.stringify()));
-    const breakdowns = digest.breakdowns.slice(0, MAX_BREAKDOWN_FIELDS);
-    for (const breakdown of breakdowns) {
-        const rows = breakdownRows(breakdown, budget);
-        if (rows === undefined) {
-            cut.push('breakdown tables');
-            break;
-        }
-        summary.addHeading(`By ${cell(breakdown.field)}`, 3);
-        summary.addTable(rows);
-    }
-    if (digest.breakdowns.length > breakdowns.length) {
-        cut.push(`${digest.breakdowns.length - breakdowns.length} breakdown fields`);
-    }
-    if (digest.samples.length > 0) {
-        const { rows, shown } = sampleRows(digest.samples.slice(0, summary_MAX_SAMPLES), budget);
-        summary.addHeading(`Samples (${summary_count(shown)} of ${summary_count(digest.total)}, 5xx first, newest first)`, 3);
-        summary.addTable(rows);
-        if (shown < digest.samples.length)
-            cut.push(`${summary_count(digest.samples.length - shown)} samples`);
-    }
-    if (cut.length > 0) {
-        summary.addRaw(`<p>Not shown, to keep the summary under GitHub's 1 MiB limit: ${cut.join(', ')}. The results file has every entry.</p>`, true);
-    }
-    const runLink = report.runUrl !== undefined ? safeHref(report.runUrl) : undefined;
-    if (runLink !== undefined)
-        summary.addLink('View workflow run', runLink);
-}
-function summary_headline(report) {
-    const { total, critical, warning } = report.digest;
-    if (total === 0)
-        return 'No matching entries in this window.';
-    const other = total - critical - warning;
-    const rest = other > 0 ? `, ${summary_count(other)} other` : '';
-    return `<b>${summary_count(total)}</b> ${total === 1 ? 'matching entry' : 'matching entries'}: <b>${summary_count(critical)}</b> 5xx, <b>${summary_count(warning)}</b> 4xx${rest}.`;
-}
-function truncatedNote(report) {
-    const matched = report.statistics.recordsMatched;
-    const fetched = report.digest.total;
-    const all = matched > fetched ? `${summary_count(matched)} entries matched; ` : '';
-    return `<b>Partial result:</b> ${all}only the first ${summary_count(fetched)} were fetched (<code>max-results</code>). Counts, breakdowns and samples cover those.`;
-}
-function runRows(report) {
-    const { window, digest, statistics } = report;
-    const groups = report.logGroups.slice(0, MAX_LOG_GROUPS).map((group) => cell(group));
-    if (report.logGroups.length > groups.length) {
-        groups.push(`and ${summary_count(report.logGroups.length - groups.length)} more`);
-    }
-    const ids = report.queries.slice(0, MAX_QUERY_IDS).map((query) => cell(query.queryId));
-    if (report.queries.length > ids.length)
-        ids.push(`and ${summary_count(report.queries.length - ids.length)} more`);
-    const row = (label, value) => [{ data: label, header: true }, orDash(value)];
-    return [
-        row('Window start (UTC)', isoSecond(window.start)),
-        row('Window end (UTC)', `${isoSecond(window.end)} (${formatDuration(Math.max(0, window.end - window.start))})`),
-        row(report.logGroups.length === 1 ? 'Log group' : `Log groups (${summary_count(report.logGroups.length)})`, groups.join('<br>')),
-        row(report.queries.length === 1 ? 'Query id' : `Query ids (${summary_count(report.queries.length)})`, ids.join('<br>')),
-        row('Matching entries', `${summary_count(digest.total)} (5xx: ${summary_count(digest.critical)}, 4xx: ${summary_count(digest.warning)})`),
-        row('Records matched', summary_count(statistics.recordsMatched)),
-        row('Records scanned', summary_count(statistics.recordsScanned)),
-        row('Bytes scanned', `${slack_message_formatBytes(statistics.bytesScanned)} (${summary_count(statistics.bytesScanned)} bytes)`),
-        row('Truncated', report.truncated ? 'yes: more entries matched than were fetched' : 'no'),
-    ];
-}
-/** Value | count, most frequent first; `undefined` when not even the header fits the budget. */
-function breakdownRows(breakdown, budget) {
-    const header = [
-        { data: cell(breakdown.field), header: true },
-        { data: 'Count', header: true },
-    ];
-    if (!budget.spend(rowBytes(header) + 64))
-        return undefined;
-    const rows = [header];
-    const top = breakdown.counts.slice(0, MAX_BREAKDOWN_VALUES);
-    let shown = 0;
-    for (const { value, count: n } of top) {
-        const row = [cell(value), summary_count(n)];
-        if (!budget.spend(rowBytes(row)))
-            break;
-        rows.push(row);
-        shown += 1;
-    }
-    const rest = breakdown.counts.slice(shown);
-    if (rest.length > 0) {
-        const entries = rest.reduce((sum, { count: n }) => sum + n, 0);
-        const row = [
-            `and ${summary_count(rest.length)} more ${rest.length === 1 ? 'value' : 'values'}`,
-            summary_count(entries),
-        ];
-        budget.spend(rowBytes(row));
-        rows.push(row);
-    }
-    return rows;
-}
-function sampleRows(samples, budget) {
-    const header = ['Time', 'Status', 'Method', 'Path', 'Request id', 'Message'].map((label) => ({
-        data: label,
-        header: true,
-    }));
-    budget.spend(rowBytes(header) + 64);
-    const rows = [header];
-    let shown = 0;
-    for (const entry of samples) {
-        const status = entry.status !== undefined ? String(entry.status) : fieldValue(entry, 'status');
-        const message = entry.fields['@message'];
-        const row = [
-            orDash(cell(entry.fields['@timestamp'])),
-            orDash(cell(status)),
-            orDash(cell(summary_first(entry, summary_METHOD_FIELDS))),
-            orDash(cell(summary_first(entry, summary_PATH_FIELDS))),
-            orDash(cell(summary_first(entry, summary_REQUEST_ID_FIELDS))),
-            orDash(message === undefined ? '' : escapeMarkdownHtml(truncate(message, MAX_MESSAGE))),
-        ];
-        if (!budget.spend(rowBytes(row)))
-            break;
-        rows.push(row);
-        shown += 1;
-    }
-    return { rows, shown };
-}
-function summary_first(entry, names) {
-    for (const name of names) {
-        const value = fieldValue(entry, name);
-        if (value !== undefined && value !== '' && value !== '-')
-            return value;
-    }
-    return undefined;
-}
-/** Log text for a table cell or heading: escaped, one line, at most `MAX_CELL` characters. */
-function cell(text) {
-    return text === undefined ? '' : fitEscaped(text, MAX_CELL, escapeMarkdownHtml);
-}
-/** core.summary writes `<td>` without a closing tag for an empty cell; a dash keeps the table whole. */
-function orDash(html) {
-    return html === '' ? '—' : html;
-}
-/** An http(s) URL safe inside `href="…"`; anything else (`javascript:`) is left out. */
-function safeHref(url) {
-    try {
-        const parsed = new URL(url);
-        if (parsed.protocol !== 'https:' && parsed.protocol !== 'http:')
-            return undefined;
-        return parsed.href.replace(/[&"'<>]/g, (char) => `&#${char.charCodeAt(0)};`);
-    }
-    catch {
-        return undefined;
-    }
-}
-function rowBytes(row) {
-    let total = 9; // <tr></tr>
-    for (const item of row)
-        total += bytes(typeof item === 'string' ? item : item.data) + 9;
-    return total;
-}
-function bytes(text) {
-    return Buffer.byteLength(text, 'utf8');
-}
-function summary_count(n) {
-    return n.toLocaleString('en-US');
-}
-/** Bytes left for the optional parts of the summary (breakdowns, samples). */
-class Budget {
-    remaining;
-    constructor(remaining) {
-        this.remaining = remaining;
-    }
-    /** Takes `amount` from the budget; false (and nothing taken) when it does not fit. */
-    spend(amount) {
-        if (amount > this.remaining)
-            return false;
-        this.remaining -= amount;
-        return true;
-    }
-}
-
-// EXTERNAL MODULE: external "node:events"
-var external_node_events_ = __nccwpck_require__(8474);
-// EXTERNAL MODULE: external "node:fs"
-var external_node_fs_ = __nccwpck_require__(3024);
-// EXTERNAL MODULE: external "node:os"
-var external_node_os_ = __nccwpck_require__(8161);
-// EXTERNAL MODULE: external "node:path"
-var external_node_path_ = __nccwpck_require__(6760);
-;// CONCATENATED MODULE: ./src/outputs.ts
-
-
-
-
-
-function stepOutputs(report, resultsFile, notified) {
-    return {
-        'match-count': String(report.digest.total),
-        'critical-count': String(report.digest.critical),
-        'window-start': isoSecond(report.window.start),
-        'window-end': isoSecond(report.window.end),
-        'query-ids': report.queries.map((query) => query.queryId).join(','),
-        notified: String(notified),
-        truncated: String(report.truncated),
-        'results-file': resultsFile,
-    };
-}
-/** Where the results file goes: under RUNNER_TEMP, which the runner empties after the job. */
-function resultsFilePath(env) {
-    const attempt = env.GITHUB_RUN_ATTEMPT ? `-${env.GITHUB_RUN_ATTEMPT}` : '';
-    const name = `insights-watch-${env.GITHUB_RUN_ID ?? process.pid}${attempt}-${env.GITHUB_ACTION ?? 'results'}.jsonl`;
-    return (0,external_node_path_.join)(env.RUNNER_TEMP || (0,external_node_os_.tmpdir)(), name);
-}
-/**
- * Writes one JSON line per matched entry: the fields the query returned as they came, with the
- * severity and status we read from them. Streamed, so a large result is never one string in memory.
- */
-async function writeResultsFile(path, entries) {
-    const file = (0,external_node_fs_.createWriteStream)(path, { encoding: 'utf8' });
-    const failed = (0,external_node_events_.once)(file, 'error').then(([error]) => Promise.reject(error));
-    failed.catch(() => { }); // observed through the races below; this only keeps it from going unhandled
-    for (const entry of entries) {
-        const line = `${JSON.stringify({ severity: entry.severity, status: entry.status ?? null, fields: entry.fields })}\n`;
-        if (!file.write(line))
-            await Promise.race([(0,external_node_events_.once)(file, 'drain'), failed]);
-    }
-    file.end();
-    await Promise.race([(0,external_node_events_.once)(file, 'finish'), failed]);
-}
-
-;// CONCATENATED MODULE: ./src/main.ts
-
-
-
-
-
-
-
-
-
-
-
-
-const realDeps = () => ({
-    now: Date.now,
-    sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
-    fetch: globalThis.fetch,
-    env: process.env,
-});
-/**
- * One run: settings → credentials → window → query → entries → digest → Slack, summary, outputs.
- * Any failure fails the step with a message that says what to do; nothing fails quietly.
- */
-async function run(deps = realDeps()) {
-    try {
-        const settings = readSettings({ getInput: getInput, setSecret: setSecret, env: deps.env });
-        const credentials = await group('Credentials', () => resolveCredentials(settings, {
-            env: deps.env,
-            getIDToken: (audience) => getIDToken(audience),
-            setSecret: setSecret,
-            log: info,
-            now: deps.now,
-        }));
-        const window = currentWindow(deps.now(), settings);
-        const logs = new dist_cjs/* CloudWatchLogsClient */.TFr({ region: settings.region, credentials });
-        const result = await group(`Query ${isoSecond(window.start)} – ${isoSecond(window.end)}`, () => runBatchedQuery({
-            logGroups: settings.logGroups,
-            queryString: settings.query,
-            queryLanguage: settings.queryLanguage,
-            window,
-            maxRows: settings.maxResults,
-        }, {
-            client: logs,
-            now: deps.now,
-            sleep: deps.sleep,
-            log: info,
-            timeoutMs: settings.queryTimeoutMs,
-        }));
-        logs.destroy();
-        const entries = result.rows.map((row) => toEntry(row, settings.statusField));
-        const report = {
-            monitorName: settings.monitorName,
-            window,
-            logGroups: settings.logGroups,
-            query: settings.query,
-            queryLanguage: settings.queryLanguage,
-            queries: result.queries,
-            statistics: result.statistics,
-            digest: buildDigest(entries, settings),
-            truncated: result.truncated || rowsMissing(settings, result.statistics.recordsMatched, entries.length),
-        };
-        const runUrl = workflowRunUrl(deps.env);
-        if (runUrl)
-            report.runUrl = runUrl;
-        info(`Found ${report.digest.total} matching entries (${report.digest.critical} 5xx, ${report.digest.warning} 4xx)` +
-            (report.truncated ? ', truncated' : ''));
-        const resultsFile = resultsFilePath(deps.env);
-        await writeResultsFile(resultsFile, entries);
-        const delivery = await group('Slack', () => notify(report, settings, deps));
-        addJobSummary(report, summary, delivery.note);
-        await summary.write();
-        for (const [name, value] of Object.entries(stepOutputs(report, resultsFile, delivery.notified))) {
-            setOutput(name, value);
-        }
-        if (delivery.error)
-            throw delivery.error;
-        if (settings.failOnMatch && report.digest.total > 0) {
-            setFailed(`fail-on-match: ${report.digest.total} matching entries (${report.digest.critical} 5xx) in ${isoSecond(window.start)} – ${isoSecond(window.end)}.`);
-        }
-    }
-    catch (error) {
-        setFailed(error instanceof Error ? error.message : String(error));
-    }
-}
-/** One message per webhook when anything matched; the summary and outputs are written even if Slack fails. */
-async function notify(report, settings, deps) {
-    const webhooks = settings.slackWebhookUrls.length;
-    const delivery = (notified, note) => {
-        info(note);
-        return { notified, note };
-    };
-    if (report.digest.total === 0)
-        return delivery(false, 'No matching entries: nothing to send to Slack.');
-    if (webhooks === 0)
-        return delivery(false, 'No slack-webhook-url is set: this summary is the only report.');
-    const message = buildSlackMessage(report);
-    if (settings.dryRun) {
-        info(formatDryRun(message, webhooks));
-        return delivery(false, 'dry-run: the Slack message was printed in the log, not sent.');
-    }
-    try {
-        await postToSlack(message, settings.slackWebhookUrls, {
-            fetch: deps.fetch,
-            sleep: deps.sleep,
-            log: info,
-        });
-        return delivery(true, `Slack: one message delivered to ${webhooks === 1 ? 'the webhook' : `each of ${webhooks} webhooks`}.`);
-    }
-    catch (error) {
-        const failure = error instanceof Error ? error : new Error(String(error));
-        return { notified: false, note: `Slack: not delivered. ${failure.message}`, error: failure };
-    }
-}
-/**
- * Whether the query matched more records than it returned rows, which means the counts cover only
- * the rows. Aggregating queries return one row per group, so for them the comparison means nothing.
- */
-function rowsMissing(settings, recordsMatched, rows) {
-    return (settings.queryLanguage === 'CWLI' && !/(^|\|)\s*stats\s/i.test(settings.query) && recordsMatched > rows);
-}
-function workflowRunUrl(env) {
-    const { GITHUB_SERVER_URL, GITHUB_REPOSITORY, GITHUB_RUN_ID } = env;
-    if (!GITHUB_SERVER_URL || !GITHUB_REPOSITORY || !GITHUB_RUN_ID)
-        return undefined;
-    return `${GITHUB_SERVER_URL}/${GITHUB_REPOSITORY}/actions/runs/${GITHUB_RUN_ID}`;
-}
-
-
-/***/ }),
-
-/***/ 2613:
-/***/ ((module) => {
-
-module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("assert");
-
-/***/ }),
-
-/***/ 4434:
-/***/ ((module) => {
-
-module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("events");
-
-/***/ }),
-
-/***/ 8611:
-/***/ ((module) => {
-
-module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("http");
-
-/***/ }),
-
-/***/ 5692:
-/***/ ((module) => {
-
-module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("https");
-
-/***/ }),
-
-/***/ 9278:
-/***/ ((module) => {
-
-module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("net");
-
-/***/ }),
-
-/***/ 4589:
-/***/ ((module) => {
-
-module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:assert");
-
-/***/ }),
-
-/***/ 6698:
-/***/ ((module) => {
-
-module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:async_hooks");
-
-/***/ }),
-
-/***/ 4573:
-/***/ ((module) => {
-
-module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:buffer");
-
-/***/ }),
-
-/***/ 1421:
-/***/ ((module) => {
-
-module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:child_process");
-
-/***/ }),
-
-/***/ 7540:
-/***/ ((module) => {
-
-module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:console");
-
-/***/ }),
-
-/***/ 7598:
-/***/ ((module) => {
-
-module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:crypto");
-
-/***/ }),
-
-/***/ 3053:
-/***/ ((module) => {
-
-module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:diagnostics_channel");
-
-/***/ }),
-
-/***/ 610:
-/***/ ((module) => {
-
-module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:dns");
-
-/***/ }),
-
-/***/ 8474:
-/***/ ((module) => {
-
-module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:events");
-
-/***/ }),
-
-/***/ 3024:
-/***/ ((module) => {
-
-module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:fs");
-
-/***/ }),
-
-/***/ 1455:
-/***/ ((module) => {
-
-module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:fs/promises");
-
-/***/ }),
-
-/***/ 7067:
-/***/ ((module) => {
-
-module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:http");
-
-/***/ }),
-
-/***/ 2467:
-/***/ ((module) => {
-
-module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:http2");
-
-/***/ }),
-
-/***/ 4708:
-/***/ ((module) => {
-
-module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:https");
-
-/***/ }),
-
-/***/ 7030:
-/***/ ((module) => {
-
-module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:net");
-
-/***/ }),
-
-/***/ 8161:
-/***/ ((module) => {
-
-module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:os");
-
-/***/ }),
-
-/***/ 6760:
-/***/ ((module) => {
-
-module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:path");
-
-/***/ }),
-
-/***/ 643:
-/***/ ((module) => {
-
-module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:perf_hooks");
-
-/***/ }),
-
-/***/ 1708:
-/***/ ((module) => {
-
-module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:process");
-
-/***/ }),
-
-/***/ 1792:
-/***/ ((module) => {
-
-module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:querystring");
-
-/***/ }),
-
-/***/ 7075:
-/***/ ((module) => {
-
-module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:stream");
-
-/***/ }),
-
-/***/ 1692:
-/***/ ((module) => {
-
-module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:tls");
-
-/***/ }),
-
-/***/ 3136:
-/***/ ((module) => {
-
-module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:url");
-
-/***/ }),
-
-/***/ 7975:
-/***/ ((module) => {
-
-module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:util");
-
-/***/ }),
-
-/***/ 3429:
-/***/ ((module) => {
-
-module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:util/types");
-
-/***/ }),
-
-/***/ 5919:
-/***/ ((module) => {
-
-module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:worker_threads");
-
-/***/ }),
-
-/***/ 8522:
-/***/ ((module) => {
-
-module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:zlib");
-
-/***/ }),
-
-/***/ 3193:
-/***/ ((module) => {
-
-module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("string_decoder");
-
-/***/ }),
-
-/***/ 4756:
-/***/ ((module) => {
-
-module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("tls");
-
-/***/ }),
-
-/***/ 9023:
-/***/ ((module) => {
-
-module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("util");
 
 /***/ }),
 
@@ -64540,6 +65070,9 @@ module.exports = /*#__PURE__*/JSON.parse('{"name":"@slack/webhook","version":"8.
 /******/ 	// Return the exports of the module
 /******/ 	return module.exports;
 /******/ }
+/******/ 
+/******/ // expose the modules object (__webpack_modules__)
+/******/ __nccwpck_require__.m = __webpack_modules__;
 /******/ 
 /************************************************************************/
 /******/ /* webpack/runtime/asset-relocator-loader */
@@ -64614,6 +65147,18 @@ module.exports = /*#__PURE__*/JSON.parse('{"name":"@slack/webhook","version":"8.
 /******/ 	};
 /******/ })();
 /******/ 
+/******/ /* webpack/runtime/compat get default export */
+/******/ (() => {
+/******/ 	// getDefaultExport function for compatibility with non-harmony modules
+/******/ 	__nccwpck_require__.n = (module) => {
+/******/ 		var getter = module && module.__esModule ?
+/******/ 			() => (module['default']) :
+/******/ 			() => (module);
+/******/ 		__nccwpck_require__.d(getter, { a: getter });
+/******/ 		return getter;
+/******/ 	};
+/******/ })();
+/******/ 
 /******/ /* webpack/runtime/create fake namespace object */
 /******/ (() => {
 /******/ 	var getProto = Object.getPrototypeOf ? (obj) => (Object.getPrototypeOf(obj)) : (obj) => (obj.__proto__);
@@ -64656,6 +65201,28 @@ module.exports = /*#__PURE__*/JSON.parse('{"name":"@slack/webhook","version":"8.
 /******/ 	};
 /******/ })();
 /******/ 
+/******/ /* webpack/runtime/ensure chunk */
+/******/ (() => {
+/******/ 	__nccwpck_require__.f = {};
+/******/ 	// This file contains only the entry chunk.
+/******/ 	// The chunk loading function for additional chunks
+/******/ 	__nccwpck_require__.e = (chunkId) => {
+/******/ 		return Promise.all(Object.keys(__nccwpck_require__.f).reduce((promises, key) => {
+/******/ 			__nccwpck_require__.f[key](chunkId, promises);
+/******/ 			return promises;
+/******/ 		}, []));
+/******/ 	};
+/******/ })();
+/******/ 
+/******/ /* webpack/runtime/get javascript chunk filename */
+/******/ (() => {
+/******/ 	// This function allow to reference async chunks
+/******/ 	__nccwpck_require__.u = (chunkId) => {
+/******/ 		// return url for filenames based on template
+/******/ 		return "" + chunkId + ".index.js";
+/******/ 	};
+/******/ })();
+/******/ 
 /******/ /* webpack/runtime/hasOwnProperty shorthand */
 /******/ (() => {
 /******/ 	__nccwpck_require__.o = (obj, prop) => (Object.prototype.hasOwnProperty.call(obj, prop))
@@ -64670,6 +65237,69 @@ module.exports = /*#__PURE__*/JSON.parse('{"name":"@slack/webhook","version":"8.
 /******/ 		}
 /******/ 		Object.defineProperty(exports, '__esModule', { value: true });
 /******/ 	};
+/******/ })();
+/******/ 
+/******/ /* webpack/runtime/import chunk loading */
+/******/ (() => {
+/******/ 	// no baseURI
+/******/ 	
+/******/ 	// object to store loaded and loading chunks
+/******/ 	// undefined = chunk not loaded, null = chunk preloaded/prefetched
+/******/ 	// [resolve, Promise] = chunk loading, 0 = chunk loaded
+/******/ 	var installedChunks = {
+/******/ 		792: 0
+/******/ 	};
+/******/ 	
+/******/ 	var installChunk = (data) => {
+/******/ 		var {ids, modules, runtime} = data;
+/******/ 		// add "modules" to the modules object,
+/******/ 		// then flag all "ids" as loaded and fire callback
+/******/ 		var moduleId, chunkId, i = 0;
+/******/ 		for(moduleId in modules) {
+/******/ 			if(__nccwpck_require__.o(modules, moduleId)) {
+/******/ 				__nccwpck_require__.m[moduleId] = modules[moduleId];
+/******/ 			}
+/******/ 		}
+/******/ 		if(runtime) runtime(__nccwpck_require__);
+/******/ 		for(;i < ids.length; i++) {
+/******/ 			chunkId = ids[i];
+/******/ 			if(__nccwpck_require__.o(installedChunks, chunkId) && installedChunks[chunkId]) {
+/******/ 				installedChunks[chunkId][0]();
+/******/ 			}
+/******/ 			installedChunks[ids[i]] = 0;
+/******/ 		}
+/******/ 	
+/******/ 	}
+/******/ 	
+/******/ 	__nccwpck_require__.f.j = (chunkId, promises) => {
+/******/ 			// import() chunk loading for javascript
+/******/ 			var installedChunkData = __nccwpck_require__.o(installedChunks, chunkId) ? installedChunks[chunkId] : undefined;
+/******/ 			if(installedChunkData !== 0) { // 0 means "already installed".
+/******/ 	
+/******/ 				// a Promise means "currently loading".
+/******/ 				if(installedChunkData) {
+/******/ 					promises.push(installedChunkData[1]);
+/******/ 				} else {
+/******/ 					if(true) { // all chunks have JS
+/******/ 						// setup Promise in chunk cache
+/******/ 						var promise = import("./" + __nccwpck_require__.u(chunkId)).then(installChunk, (e) => {
+/******/ 							if(installedChunks[chunkId] !== 0) installedChunks[chunkId] = undefined;
+/******/ 							throw e;
+/******/ 						});
+/******/ 						var promise = Promise.race([promise, new Promise((resolve) => (installedChunkData = installedChunks[chunkId] = [resolve]))])
+/******/ 						promises.push(installedChunkData[1] = promise);
+/******/ 					}
+/******/ 				}
+/******/ 			}
+/******/ 	};
+/******/ 	
+/******/ 	// no prefetching
+/******/ 	
+/******/ 	// no preloaded
+/******/ 	
+/******/ 	// no external install chunk
+/******/ 	
+/******/ 	// no on chunks loaded
 /******/ })();
 /******/ 
 /************************************************************************/

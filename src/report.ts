@@ -29,6 +29,19 @@ export interface Report {
   digest: Digest
   /** True when more rows matched than were fetched: the counts cover the fetched rows only. */
   truncated: boolean
+  /** Seconds at the start of the window that the previous run checked already (its overlap). */
+  rechecked: number
+  /** Entries in the re-checked stretch that an earlier run already reported: dropped, not counted. */
+  alreadyReported: number
+  /**
+   * A stretch this run could not check because it was older than max-catch-up: the time after the
+   * previous checkpoint and the overlap before it (checked once, not again for late logs).
+   */
+  gap?: Window
+  /** The last second the previous run checked, when there was a previous run. */
+  previousCheckpoint?: number
+  /** The `max-catch-up` setting, to explain a gap. */
+  maxCatchUpSeconds: number
   /** Link to the workflow run that made this report, when running on GitHub. */
   runUrl?: string
 }

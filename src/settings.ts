@@ -5,6 +5,9 @@
 
 export type QueryLanguage = 'CWLI' | 'SQL' | 'PPL'
 
+/** Where the checkpoint lives between runs (the `state` input). */
+export type StateSetting = { kind: 'actions-cache' } | { kind: 'file'; path: string } | { kind: 'none' }
+
 export interface Settings {
   /** Log group names or ARNs (an ARN's trailing `:*` removed), without duplicates. */
   logGroups: string[]
@@ -21,6 +24,11 @@ export interface Settings {
   intervalSeconds: number
   /** How far behind the clock the window ends (ingestion lag). */
   queryDelaySeconds: number
+  /** The tail of the last window checked again; entries already reported are dropped. */
+  overlapSeconds: number
+  /** How far back from now a run reaches after missed runs; older stretches are reported as gaps. */
+  maxCatchUpSeconds: number
+  state: StateSetting
   /** Per query; the query is stopped when it runs out. */
   queryTimeoutMs: number
   /** Rows fetched per run at most. */
@@ -108,6 +116,9 @@ export function readSettings({ getInput, setSecret, env }: SettingsSources): Set
     queryLanguage: parseQueryLanguage(input('query-language') || 'CWLI'),
     intervalSeconds: parseDuration('interval', input('interval') || '5m', { min: 1 }),
     queryDelaySeconds: parseDuration('query-delay', input('query-delay') || '1m', { min: 0 }),
+    overlapSeconds: parseDuration('overlap', input('overlap') || '2m', { min: 0 }),
+    maxCatchUpSeconds: parseDuration('max-catch-up', input('max-catch-up') || '1h', { min: 1 }),
+    state: parseState(input('state') || 'actions-cache'),
     queryTimeoutMs:
       parseDuration('query-timeout', input('query-timeout') || '5m', {
         min: 1,
@@ -123,7 +134,24 @@ export function readSettings({ getInput, setSecret, env }: SettingsSources): Set
     dryRun: parseBoolean('dry-run', input('dry-run') || 'false'),
   }
   if (roleToAssume) settings.roleToAssume = parseRoleArn(roleToAssume)
+  // The first window reaches interval + query-delay back from now; max-catch-up must allow that much.
+  if (settings.maxCatchUpSeconds < settings.intervalSeconds + settings.queryDelaySeconds) {
+    throw new SettingsError(
+      'max-catch-up',
+      `${formatDuration(settings.maxCatchUpSeconds)} is shorter than interval + query-delay (${formatDuration(settings.intervalSeconds + settings.queryDelaySeconds)}); raise it or shorten those.`,
+    )
+  }
   return settings
+}
+
+function parseState(text: string): StateSetting {
+  if (text === 'actions-cache' || text === 'none') return { kind: text }
+  if (text.startsWith('file:') && text.length > 'file:'.length)
+    return { kind: 'file', path: text.slice('file:'.length) }
+  throw new SettingsError(
+    'state',
+    `"${text}" is not a state backend; use actions-cache, file:<path> or none.`,
+  )
 }
 
 /** Items separated by newlines or commas (or only newlines), trimmed, empty ones dropped. */

@@ -1,8 +1,10 @@
 /**
  * The stretch of log time one run checks.
  *
- * StartQuery takes whole epoch seconds and documents both ends as inclusive, so a window is kept in
- * whole seconds and both `start` and `end` are passed to the service as they are.
+ * StartQuery takes whole epoch seconds and documents both ends as inclusive, but not whether the end
+ * second is the instant `end.000` or the whole second up to `end.999`. A window is kept in whole
+ * seconds, and the next run always checks the previous end second again, so nothing in it is lost
+ * under the instant reading; what the whole-second reading reports twice, the fingerprints drop.
  */
 export interface Window {
   /** First second checked, epoch seconds, inclusive. */
@@ -14,15 +16,59 @@ export interface Window {
 export interface WindowSettings {
   intervalSeconds: number
   queryDelaySeconds: number
+  overlapSeconds: number
+  maxCatchUpSeconds: number
+}
+
+/** What a run checks, and what it cannot check any more. */
+export interface WindowPlan {
+  window: Window
+  /** Seconds of `window` that the previous run checked already (its overlap); 0 on a first run. */
+  rechecked: number
+  /**
+   * What this run should have checked but cannot, because it is older than max-catch-up: the stretch
+   * after the checkpoint and the overlap before it. Reported, never silently skipped.
+   */
+  gap?: Window
+  /** True when there was no checkpoint: the window covers `interval`. */
+  firstRun: boolean
 }
 
 /**
- * The window for a run with no checkpoint: `[now − query-delay − interval, now − query-delay]`.
- * The end stays `query-delay` behind the clock because logs reach Insights seconds to minutes late.
+ * The window for a run: from the checkpoint (the last second the previous run checked), less
+ * `overlap`, to `now − query-delay`. Without a checkpoint, the last `interval` up to `now − query-delay`.
+ * A run never reaches further back than `max-catch-up` from now: anything older becomes a gap.
  */
-export function currentWindow(nowMs: number, settings: WindowSettings): Window {
-  const end = Math.floor(nowMs / 1000) - settings.queryDelaySeconds
-  return { start: end - settings.intervalSeconds, end }
+export function planWindow(
+  nowMs: number,
+  checkpoint: number | undefined,
+  settings: WindowSettings,
+): WindowPlan {
+  const nowSecond = Math.floor(nowMs / 1000)
+  const end = nowSecond - settings.queryDelaySeconds
+  if (checkpoint === undefined) {
+    return { window: { start: end - settings.intervalSeconds, end }, rechecked: 0, firstRun: true }
+  }
+  const earliest = nowSecond - settings.maxCatchUpSeconds
+  // The checkpoint's own second is always checked again: under the instant reading of StartQuery's
+  // end, entries later within that second were not covered by the previous run.
+  let start = checkpoint - settings.overlapSeconds
+  const plan: WindowPlan = { window: { start, end }, rechecked: 0, firstRun: false }
+  if (start < earliest) {
+    // Everything before `earliest` that this run would have checked loses its guarantee: the unchecked
+    // stretch, and the previous run's overlap, checked once but not again for logs that arrived late.
+    plan.gap = { start, end: earliest - 1 }
+    start = earliest
+  }
+  // Only if the clock went backwards is the checkpoint ahead of `end`; check `end` again rather than nothing.
+  plan.window = { start: Math.min(start, end), end }
+  plan.rechecked = Math.max(0, Math.min(checkpoint, end) - start + 1)
+  return plan
+}
+
+/** The checkpoint after a run that checked `window`: never moves backwards. */
+export function nextCheckpoint(previous: number | undefined, window: Window): number {
+  return previous === undefined ? window.end : Math.max(previous, window.end)
 }
 
 /** ISO 8601 (UTC) of an epoch second, as the outputs and messages show it. */

@@ -1,6 +1,6 @@
 import type { Breakdown } from '../digest.js'
 import { type Entry, fieldValue, type Severity } from '../entries.js'
-import { isoSecond } from '../insights/window.js'
+import { isoSecond, type Window } from '../insights/window.js'
 import type { Report } from '../report.js'
 import { formatDuration } from '../settings.js'
 import { escapeSlack, escapeSlackPlainText, fitEscaped, truncate } from './escape.js'
@@ -104,6 +104,7 @@ export function buildSlackMessage(report: Report, options: SlackMessageOptions =
   const maxPayload = options.maxPayloadChars ?? DEFAULT_MAX_PAYLOAD_CHARS
   const { digest } = report
   const fixedTop: SlackBlock[] = [headerBlock(report), section(overviewText(report))]
+  if (report.gap) fixedTop.push(section(gapText(report, report.gap)))
   if (report.truncated) fixedTop.push(section(truncatedText(report)))
   const breakdowns = breakdownBlock(digest.breakdowns)
   if (breakdowns) fixedTop.push(breakdowns)
@@ -124,7 +125,10 @@ export function buildSlackMessage(report: Report, options: SlackMessageOptions =
     const fallback = headline(report)
     return {
       text: topLevelText(report, options),
-      attachments: [{ color: COLORS[digest.worst], fallback, blocks }],
+      // A gap is worth a warning colour even when nothing matched: part of the timeline went unchecked.
+      attachments: [
+        { color: COLORS[report.gap && digest.worst === 'none' ? 'warning' : digest.worst], fallback, blocks },
+      ],
     }
   }
 
@@ -141,8 +145,11 @@ export function buildSlackMessage(report: Report, options: SlackMessageOptions =
 function headline(report: Report): string {
   const { monitorName, digest } = report
   const name = fitEscaped(monitorName, MAX_NAME, escapeSlack)
-  if (digest.total === 0) return `${name}: no matching entries in ${windowText(report)}`
-  return `${name}: ${countsText(report)} in ${windowText(report)}`
+  const gap = report.gap
+    ? ` (${formatDuration(report.gap.end - report.gap.start + 1)} before it not checked)`
+    : ''
+  if (digest.total === 0) return `${name}: no matching entries in ${windowText(report)}${gap}`
+  return `${name}: ${countsText(report)} in ${windowText(report)}${gap}`
 }
 
 function countsText(report: Report): string {
@@ -187,6 +194,15 @@ function overviewText(report: Report): string {
   const label = plural(logGroups.length, 'Log group', 'Log groups')
   lines.push(`*${label}* ${named.join(', ')}${rest > 0 ? ` and ${count(rest)} more` : ''}`)
   return lines.join('\n')
+}
+
+function gapText(report: Report, gap: Window): string {
+  const length = formatDuration(gap.end - gap.start + 1)
+  const once =
+    report.previousCheckpoint !== undefined && report.previousCheckpoint >= gap.start
+      ? ` Up to ${isoSecond(report.previousCheckpoint).slice(11)} it was checked once, but not again for logs that arrived late.`
+      : ''
+  return `⚠️ *Not checked:* ${windowText({ window: gap })} (${length}). The previous run ended more than \`max-catch-up\` (${formatDuration(report.maxCatchUpSeconds)}) ago, so this run could not reach back that far; query that stretch by hand if it matters.${once}`
 }
 
 function truncatedText(report: Report): string {

@@ -1,7 +1,7 @@
 import type { summary } from '@actions/core'
 import type { Breakdown } from '../digest.js'
 import { type Entry, fieldValue } from '../entries.js'
-import { isoSecond } from '../insights/window.js'
+import { isoSecond, type Window } from '../insights/window.js'
 import type { Report } from '../report.js'
 import { formatDuration } from '../settings.js'
 import { escapeMarkdownHtml, fitEscaped, truncate } from './escape.js'
@@ -46,6 +46,7 @@ export function addJobSummary(report: Report, summary: Summary, notification?: s
   // The parts every summary has; their size is bounded by the caps above.
   summary.addHeading(`insights-watch: ${cell(report.monitorName)}`, 2)
   summary.addRaw(`<p>${headline(report)}</p>`, true)
+  if (report.gap) summary.addRaw(`<p>${gapNote(report, report.gap)}</p>`, true)
   if (report.truncated) summary.addRaw(`<p>${truncatedNote(report)}</p>`, true)
   // Slack's error text may be echoed in the note: it is escaped like log text.
   if (notification) summary.addRaw(`<p>${fitEscaped(notification, MAX_CELL, escapeMarkdownHtml)}</p>`, true)
@@ -98,6 +99,14 @@ function headline(report: Report): string {
   return `<b>${count(total)}</b> ${total === 1 ? 'matching entry' : 'matching entries'}: <b>${count(critical)}</b> 5xx, <b>${count(warning)}</b> 4xx${rest}.`
 }
 
+function gapNote(report: Report, gap: Window): string {
+  const once =
+    report.previousCheckpoint !== undefined && report.previousCheckpoint >= gap.start
+      ? ` Up to ${isoSecond(report.previousCheckpoint)} it was checked once by the previous run, but not again for logs that arrived late.`
+      : ''
+  return `<b>Not checked:</b> ${isoSecond(gap.start)} – ${isoSecond(gap.end)} (${formatDuration(gap.end - gap.start + 1)}). The previous run ended more than <code>max-catch-up</code> (${formatDuration(report.maxCatchUpSeconds)}) ago, so this run could not reach back that far; query that stretch by hand if it matters.${once}`
+}
+
 function truncatedNote(report: Report): string {
   const matched = report.statistics.recordsMatched
   const fetched = report.digest.total
@@ -136,6 +145,12 @@ function runRows(report: Report): Row[] {
     row('Records scanned', count(statistics.recordsScanned)),
     row('Bytes scanned', `${formatBytes(statistics.bytesScanned)} (${count(statistics.bytesScanned)} bytes)`),
     row('Truncated', report.truncated ? 'yes: more entries matched than were fetched' : 'no'),
+    row(
+      'Re-checked (overlap)',
+      report.rechecked > 0
+        ? `${formatDuration(report.rechecked)} of the previous window; ${count(report.alreadyReported)} ${report.alreadyReported === 1 ? 'entry' : 'entries'} already reported there, not counted again`
+        : 'nothing: no checkpoint to continue from',
+    ),
   ]
 }
 

@@ -154,19 +154,36 @@ describe('a scheduled run with OIDC', () => {
     expect(emulator.slackPosts('alerts')).toHaveLength(1)
   })
 
-  it('never prints the webhook URLs, the OIDC token or the AWS keys', async () => {
+  it('never prints the webhook URLs, the OIDC token or the AWS keys, with debug logging on', async () => {
     seed(GROUP, [[120, accessLog(500)]])
     const run = await runAction({ inputs: oidcInputs(), env: { ...emulator.env, RUNNER_DEBUG: '1' } })
     expect(run.exitCode, run.stdout).toBe(0)
+    const token = String(
+      (emulator.calls.find((call) => call.service === 'oidc')?.response as { value?: string } | undefined)
+        ?.value,
+    )
+    const stsAnswer = String(emulator.calls.find((call) => call.service === 'sts')?.response)
+    const keys = ['AccessKeyId', 'SecretAccessKey', 'SessionToken'].map(
+      (name) => new RegExp(`<${name}>([^<]+)</${name}>`).exec(stsAnswer)?.[1] as string,
+    )
+    const secrets = [
+      emulator.slackWebhookUrl('alerts'),
+      new URL(emulator.slackWebhookUrl('oncall')).pathname,
+      token,
+      ...keys,
+    ]
     const masked = run.stdout
       .split('\n')
       .filter((line) => line.startsWith('::add-mask::'))
       .map((line) => line.slice('::add-mask::'.length))
-    expect(masked).toContain(emulator.slackWebhookUrl('alerts'))
-    expect(masked.length).toBeGreaterThanOrEqual(6) // 2 URLs, their paths, the token, the three keys
     const printed = printedLines(run)
-    for (const secret of masked) expect(printed).not.toContain(secret)
-    expect(run.summary).not.toContain('/services/')
+    for (const secret of secrets) {
+      expect(secret).toBeTruthy()
+      expect(masked).toContain(secret)
+      expect(printed).not.toContain(secret)
+      expect(run.summary).not.toContain(secret)
+      expect(JSON.stringify(emulator.slackPosts('alerts'))).not.toContain(secret)
+    }
   })
 })
 

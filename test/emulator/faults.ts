@@ -1,5 +1,5 @@
-/** The four services the emulator answers for; `calls` and faults are keyed by them. */
-export type ServiceName = 'logs' | 'sts' | 'oidc' | 'slack'
+/** The services the emulator answers for; `calls` and faults are keyed by them. */
+export type ServiceName = 'logs' | 'sts' | 'oidc' | 'slack' | 'cache'
 
 /**
  * A misbehaviour to apply to the next matching call(s). Without `status`, `errorType`, `body` or
@@ -7,16 +7,24 @@ export type ServiceName = 'logs' | 'sts' | 'oidc' | 'slack'
  */
 export interface Fault {
   service: ServiceName
-  /** Logs/STS action (`StartQuery`, `AssumeRoleWithWebIdentity`), `IdToken` for OIDC, webhook name for Slack. */
+  /**
+   * Logs/STS action (`StartQuery`, `AssumeRoleWithWebIdentity`), `IdToken` for OIDC, webhook name for
+   * Slack; for the cache the Twirp method (`CreateCacheEntry`, `FinalizeCacheEntryUpload`,
+   * `GetCacheEntryDownloadURL`) or the blob operation (`PutBlob`, `PutBlock`, `PutBlockList`, `GetBlob`,
+   * `GetBlobProperties`).
+   */
   action?: string
   /** The first N matching calls; default 1. */
   times?: number
   /** Wall-clock delay before answering (real time: it is the client's timeout that it exercises). */
   latencyMs?: number
   status?: number
-  /** AWS error code (`ThrottlingException`, `ServiceUnavailableException`, STS `Throttling`, …). */
+  /**
+   * AWS error code (`ThrottlingException`, `ServiceUnavailableException`, STS `Throttling`, …); for the
+   * cache a Twirp code (`internal`, `already_exists`) or an Azure Storage code (`ServerBusy`).
+   */
   errorType?: string
-  /** Error text: Slack's plain-text body (`invalid_payload`), or the AWS error message. */
+  /** Error text: Slack's plain-text body (`invalid_payload`), the AWS error message, or the cache's message. */
   body?: string
   /** Slack 429: the `Retry-After` header, in seconds. */
   retryAfterSeconds?: number

@@ -13,6 +13,8 @@ export interface Reply {
   status: number
   headers: Record<string, string>
   body: string
+  /** A binary answer (blob downloads), sent instead of `body`. A `content-length` header, when set, wins. */
+  raw?: Buffer
   /** The answer as data, for `calls` (the parsed JSON for JSON answers; else the body text). */
   data?: unknown
 }

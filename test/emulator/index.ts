@@ -1,6 +1,7 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { setTimeout as sleep } from 'node:timers/promises'
+import { ActionsCacheService, type CacheEntryInfo } from './actions-cache-service.js'
 import { type Fault, FaultBook, type ServiceName } from './faults.js'
 import { type CallIdentity, headerValue, type Reply, type WireRequest } from './http-types.js'
 import { KeyStore } from './keys.js'
@@ -9,6 +10,7 @@ import { OIDC_PATH, OidcService } from './oidc-service.js'
 import { SLACK_PATH, type SlackPost, SlackService } from './slack-service.js'
 import { StsService, stsErrorReply } from './sts-service.js'
 
+export type { CacheEntryInfo } from './actions-cache-service.js'
 export type { Fault, ServiceName } from './faults.js'
 export type { SlackPost } from './slack-service.js'
 
@@ -38,7 +40,10 @@ export interface EmulatorOptions {
 
 export interface Call {
   service: ServiceName
-  /** Logs/STS action, `IdToken` for OIDC, the webhook name for Slack. */
+  /**
+   * Logs/STS action, `IdToken` for OIDC, the webhook name for Slack; for the cache the Twirp method
+   * (`CreateCacheEntry`, …) or the blob operation (`PutBlob`, `PutBlock`, `PutBlockList`, `GetBlob`, …).
+   */
   action: string
   /** Emulator-clock ms of arrival. */
   at: number
@@ -46,9 +51,15 @@ export interface Call {
   accessKeyId?: string
   /** What the emulator answered; 0 for a dropped connection. */
   status: number
-  /** The parsed request: JSON for Logs and Slack, form fields for STS (without the token). */
+  /**
+   * The parsed request: JSON for Logs, Slack and the cache's Twirp calls, form fields for STS (without
+   * the token), `{ blob, bytes, blockId? }` for a blob upload.
+   */
   body?: unknown
-  /** The answer: parsed JSON for Logs and OIDC (errors included), the text for STS (XML) and Slack. */
+  /**
+   * The answer: parsed JSON for Logs, OIDC and the cache's Twirp calls (errors included), the text for
+   * STS (XML) and Slack, `{ code, message }` for a blob error, `{ bytes }` for a blob download.
+   */
   response?: unknown
 }
 
@@ -76,6 +87,8 @@ export interface Emulator {
   inject(fault: Fault): void
   /** The next StartQuery succeeds, and the query ends with this status instead of Complete. */
   failNextQuery(status: 'Failed' | 'Cancelled' | 'Timeout' | 'Unknown'): void
+  /** Finalized Actions cache entries (what GitHub would list), oldest reservation first. */
+  cacheEntries(): CacheEntryInfo[]
   stop(): Promise<void>
 }
 
@@ -87,7 +100,7 @@ interface Route {
   handle(request: WireRequest, identity: CallIdentity): Reply
   faultReply(fault: Fault, request: WireRequest, identity: CallIdentity): Reply
   /** The service's shape for an unexpected failure inside the emulator. */
-  internalError(message: string): Reply
+  internalError(message: string, request: WireRequest): Reply
 }
 
 function readBody(request: IncomingMessage): Promise<Buffer> {
@@ -110,6 +123,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   const oidc = new OidcService(now)
   const sts = new StsService({ now, accountId, roleArn, keys, oidc })
   const slack = new SlackService(now)
+  const cache = new ActionsCacheService(now)
   const logs = new LogsService({
     now,
     accountId,
@@ -152,6 +166,13 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
       faultReply: (f, r, id) => slack.faultReply(f, r, id),
       internalError: (message) => ({ status: 500, headers: { 'content-type': 'text/html' }, body: message }),
     },
+    cache: {
+      service: 'cache',
+      identify: (r) => cache.identify(r),
+      handle: (r, id) => cache.handle(r, id),
+      faultReply: (f, r, id) => cache.faultReply(f, r, id),
+      internalError: (message, r) => cache.internalError(message, r),
+    },
   }
 
   // Logs and STS share the root path, as they do behind a single AWS_ENDPOINT_URL: Logs is JSON-RPC
@@ -159,6 +180,8 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   function routeOf(request: WireRequest): Route | undefined {
     const path = request.url.split('?')[0] ?? ''
     if (request.method === 'GET' && path === OIDC_PATH) return routes.oidc
+    // The cache's Twirp calls and its blob PUT/GET/HEAD live under their own paths.
+    if (ActionsCacheService.matches(request)) return routes.cache
     if (request.method !== 'POST') return undefined
     if (SLACK_PATH.test(path)) return routes.slack
     if (LogsService.matches(request)) return routes.logs
@@ -207,12 +230,16 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
       process.stderr.write(
         `insights-watch emulator: ${route.service} ${identity.action} failed: ${message}\n`,
       )
-      reply = route.internalError(error instanceof Error ? error.message : String(error))
+      reply = route.internalError(error instanceof Error ? error.message : String(error), wire)
     }
     call.status = reply.status
     call.response = 'data' in reply ? reply.data : reply.body
-    res.writeHead(reply.status, { ...reply.headers, 'content-length': String(Buffer.byteLength(reply.body)) })
-    res.end(reply.body)
+    const payload = reply.raw ?? reply.body
+    res.writeHead(reply.status, {
+      ...reply.headers,
+      'content-length': reply.headers['content-length'] ?? String(Buffer.byteLength(payload)),
+    })
+    res.end(payload)
   }
 
   const server = createServer((req, res) => {
@@ -237,6 +264,14 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
       ACTIONS_ID_TOKEN_REQUEST_URL: `${url}${OIDC_PATH}?api-version=2.0`,
       ACTIONS_ID_TOKEN_REQUEST_TOKEN: oidc.requestToken,
       AWS_REGION: region,
+      // @actions/cache: v2 (Twirp + blob) is what hosted runners use; it builds Twirp URLs as
+      // `new URL('/twirp/…', ACTIONS_RESULTS_URL)`, and the runner's value ends with `/`.
+      ACTIONS_CACHE_SERVICE_V2: 'true',
+      ACTIONS_RESULTS_URL: `${url}/`,
+      ACTIONS_RUNTIME_TOKEN: cache.runtimeToken,
+      // Read and write; set explicitly so a cache-mode exported by a real runner running the tests
+      // (for example read-only for an untrusted event) does not leak into the emulated one.
+      ACTIONS_CACHE_MODE: 'write',
     },
     defaultCredentials: {
       accessKeyId: keys.staticKey.accessKeyId,
@@ -252,6 +287,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     putLogEvents: (logGroup, events) => logs.seed(logGroup, events),
     inject: (fault) => faults.add(fault),
     failNextQuery: (status: QueryStatus) => logs.failNextQuery(status),
+    cacheEntries: () => cache.entries(),
     stop: () =>
       new Promise<void>((resolve, reject) => {
         if (!server.listening) return resolve()

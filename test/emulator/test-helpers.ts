@@ -43,3 +43,36 @@ export async function rejection(promise: Promise<unknown>): Promise<Error & Reco
   }
   throw new Error('expected the call to fail, it succeeded')
 }
+
+/**
+ * Sets variables in this process's environment (undefined removes one) and returns the undo. For
+ * clients that read the environment at call time, as `@actions/cache` does, when run in-process.
+ */
+export function setProcessEnv(values: Record<string, string | undefined>): () => void {
+  const saved = Object.keys(values).map((name) => [name, process.env[name]] as const)
+  for (const [name, value] of Object.entries(values)) {
+    if (value === undefined) delete process.env[name]
+    else process.env[name] = value
+  }
+  return () => {
+    for (const [name, value] of saved) {
+      if (value === undefined) delete process.env[name]
+      else process.env[name] = value
+    }
+  }
+}
+
+/**
+ * Retries with multi-second backoff (@actions/cache's Twirp client: 5 attempts from 3 s; Azure's
+ * storage policy: 4 tries from 4 s) run at once: timers of a second or more fire after 1 ms.
+ * Returns the undo.
+ */
+export function compressBackoff(): () => void {
+  const real = globalThis.setTimeout
+  const fast = ((handler: (...args: unknown[]) => void, ms?: number, ...args: unknown[]) =>
+    real(handler, ms !== undefined && ms >= 1000 ? 1 : ms, ...args)) as unknown as typeof setTimeout
+  globalThis.setTimeout = Object.assign(fast, real)
+  return () => {
+    globalThis.setTimeout = real
+  }
+}

@@ -2,9 +2,11 @@ import { spawn } from 'node:child_process'
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
+import { pathToFileURL } from 'node:url'
 import { node24Path } from './node24.js'
 
 export const distEntry = resolve(import.meta.dirname, '../../dist/index.js')
+const shiftedClock = resolve(import.meta.dirname, 'shifted-clock.mjs')
 
 export interface ActionRun {
   exitCode: number | null
@@ -24,6 +26,8 @@ export interface RunActionOptions {
   timeoutMs?: number
   /** The Node binary; Node 24 by default, as the runner uses for `using: node24`. */
   node?: string
+  /** Shifts the action's clock (Date) by this much, to run it at another moment; see shifted-clock.mjs. */
+  clockOffsetMs?: number
 }
 
 /**
@@ -58,7 +62,12 @@ export async function runAction(options: RunActionOptions): Promise<ActionRun> {
   for (const [name, value] of Object.entries(options.inputs)) {
     env[`INPUT_${name.replace(/ /g, '_').toUpperCase()}`] = value
   }
-  const child = spawn(options.node ?? node24Path(), [distEntry], { env, stdio: ['ignore', 'pipe', 'pipe'] })
+  const args = [distEntry]
+  if (options.clockOffsetMs !== undefined) {
+    env.INSIGHTS_WATCH_TEST_CLOCK_OFFSET_MS = String(options.clockOffsetMs)
+    args.unshift('--import', pathToFileURL(shiftedClock).href)
+  }
+  const child = spawn(options.node ?? node24Path(), args, { env, stdio: ['ignore', 'pipe', 'pipe'] })
   let stdout = ''
   let stderr = ''
   child.stdout.setEncoding('utf8').on('data', (chunk: string) => {

@@ -40,6 +40,9 @@ describe('readSettings', () => {
       queryLanguage: 'CWLI',
       intervalSeconds: 300,
       queryDelaySeconds: 60,
+      overlapSeconds: 120,
+      maxCatchUpSeconds: 3600,
+      state: { kind: 'actions-cache' },
       queryTimeoutMs: 300_000,
       maxResults: 100_000,
       monitorName: 'api-errors / watch',
@@ -103,12 +106,24 @@ describe('readSettings', () => {
     [{ 'max-samples': 'ten' }, 'max-samples', 'not a whole number'],
     [{ 'fail-on-match': 'yes' }, 'fail-on-match', 'true or false'],
     [{ 'dry-run': '1' }, 'dry-run', 'true or false'],
+    [{ overlap: '-1m' }, 'overlap', 'not a duration'],
+    [{ 'max-catch-up': '5m' }, 'max-catch-up', 'shorter than interval + query-delay (6m)'],
+    [{ state: 'redis' }, 'state', 'actions-cache, file:<path> or none'],
+    [{ state: 'file:' }, 'state', 'actions-cache, file:<path> or none'],
     [{ 'slack-webhook-url': 'hooks.slack.com/services/x' }, 'slack-webhook-url', 'not an http(s) URL'],
   ])('refuses %o naming the input and what it accepts', (bad, input, hint) => {
     const error = errorFor({ ...minimal, ...bad })
     expect(error.input).toBe(input)
     expect(error.message).toContain(`Input "${input}"`)
     expect(error.message).toContain(hint)
+  })
+
+  it('reads the state backend', () => {
+    expect(settingsFrom({ ...minimal, state: 'file:/var/lib/watch/state.json' }).settings.state).toEqual({
+      kind: 'file',
+      path: '/var/lib/watch/state.json',
+    })
+    expect(settingsFrom({ ...minimal, state: 'none' }).settings.state).toEqual({ kind: 'none' })
   })
 
   it('fails without a region anywhere, saying where to set it', () => {

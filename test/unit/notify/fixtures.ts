@@ -58,6 +58,9 @@ export function makeReport(options: ReportOptions = {}): Report {
     statistics: { recordsMatched: entries.length, recordsScanned: 48_213, bytesScanned: 12_345_678 },
     digest,
     truncated: false,
+    rechecked: 0,
+    alreadyReported: 0,
+    maxCatchUpSeconds: 3600,
     runUrl: 'https://github.com/acme/api/actions/runs/123456789',
     ...overrides,
   }
