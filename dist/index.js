@@ -59502,7 +59502,7 @@ module.exports = {
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(6308);
+/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(1722);
 
 await (0,_main_js__WEBPACK_IMPORTED_MODULE_0__/* .run */ .e)();
 
@@ -59511,7 +59511,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 6308:
+/***/ 1722:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -59524,6 +59524,84 @@ __nccwpck_require__.d(__webpack_exports__, {
 var core = __nccwpck_require__(3838);
 // EXTERNAL MODULE: ./node_modules/@aws-sdk/client-cloudwatch-logs/dist-cjs/index.js
 var dist_cjs = __nccwpck_require__(303);
+;// CONCATENATED MODULE: ./src/alerting.ts
+const NO_PENDING = { total: 0, critical: 0, warning: 0, windows: 0 };
+/**
+ * Decides between an alert, silence and a resolved notice. Thresholds apply to each window's new
+ * entries; `realert` silences alerts for a while after one was posted, and the next alert tells what
+ * arrived in between; `notify-resolved` posts once when a window no longer alerts after alerting ones.
+ */
+function decideAlert(counts, previous, nowSeconds, window, settings) {
+    const pending = previous?.pending ?? NO_PENDING;
+    const unmet = unmetThresholds(counts, settings.thresholds);
+    if (unmet === undefined) {
+        const failingSince = previous?.failingSince ?? window.start;
+        const lastAlertAt = previous?.lastAlertAt;
+        const quietUntil = lastAlertAt === undefined ? undefined : lastAlertAt + settings.realertSeconds;
+        if (lastAlertAt !== undefined && quietUntil !== undefined && nowSeconds < quietUntil) {
+            return {
+                kind: 'quiet',
+                lastAlertAt,
+                quietUntil,
+                state: {
+                    lastAlertAt,
+                    failingSince,
+                    failingUntil: window.end,
+                    pending: add(pending, counts),
+                },
+            };
+        }
+        const decision = {
+            kind: 'alert',
+            state: { lastAlertAt: nowSeconds, failingSince, failingUntil: window.end, pending: NO_PENDING },
+        };
+        if (pending.windows > 0 && lastAlertAt !== undefined)
+            decision.sinceLastAlert = { ...pending, lastAlertAt };
+        return decision;
+    }
+    // Not alerting. The time of the last alert is kept: the quiet period runs from it whatever happens.
+    const state = { pending: NO_PENDING };
+    if (previous?.lastAlertAt !== undefined)
+        state.lastAlertAt = previous.lastAlertAt;
+    if (previous?.failingSince !== undefined && settings.notifyResolved) {
+        return {
+            kind: 'resolved',
+            failingSince: previous.failingSince,
+            failingUntil: previous.failingUntil ?? window.start,
+            unreported: pending,
+            state,
+        };
+    }
+    if (counts.total > 0)
+        return { kind: 'below-threshold', unmet, state };
+    return { kind: 'none', state };
+}
+/** Undefined when a threshold is met; otherwise which thresholds were not, for the summary. */
+function unmetThresholds(counts, thresholds) {
+    const checks = [
+        [thresholds.total, counts.total, 'matches'],
+        [thresholds.critical, counts.critical, '5xx'],
+        [thresholds.warning, counts.warning, '4xx'],
+    ];
+    const unmet = [];
+    for (const [threshold, count, label] of checks) {
+        if (threshold === undefined)
+            continue;
+        if (count >= threshold)
+            return undefined;
+        unmet.push(`${count} ${label} of ${threshold}`);
+    }
+    return unmet.join(', ');
+}
+function add(pending, counts) {
+    return {
+        total: pending.total + counts.total,
+        critical: pending.critical + counts.critical,
+        warning: pending.warning + counts.warning,
+        windows: pending.windows + 1,
+    };
+}
+
 // EXTERNAL MODULE: ./node_modules/@aws-sdk/credential-providers/dist-cjs/index.js
 var credential_providers_dist_cjs = __nccwpck_require__(9719);
 ;// CONCATENATED MODULE: ./src/aws/credentials.ts
@@ -59763,29 +59841,34 @@ class ReportedEntries {
             this.bySecond.set(Number(second), new Set(fingerprints));
         }
     }
+    /** Occurrences of each fingerprint in this run so far, to tell identical lines apart. */
+    seenThisRun = new Map();
     /**
-     * Filters a run's entries down to those not reported before, and remembers them. Entries without a
-     * readable @timestamp are kept under `fallbackSecond` (the window's end), so they last one overlap.
+     * True for an entry no earlier run reported; it is then remembered. Entries without a readable
+     * @timestamp are kept under `fallbackSecond` (the window's end), so they last one overlap.
      */
-    *keepNew(entries, fallbackSecond) {
-        const seenThisRun = new Map();
-        for (const entry of entries) {
-            const base = fingerprint(entry);
-            const occurrence = (seenThisRun.get(base) ?? 0) + 1;
-            seenThisRun.set(base, occurrence);
-            const id = occurrence === 1 ? base : `${base}#${occurrence}`;
-            const timestamp = entrySecond(entry);
-            if (timestamp === undefined ? this.anywhere(id) : this.bySecond.get(timestamp)?.has(id))
-                continue;
-            const second = timestamp ?? fallbackSecond;
-            let reported = this.bySecond.get(second);
-            if (!reported) {
-                reported = new Set();
-                this.bySecond.set(second, reported);
-            }
-            reported.add(id);
-            yield entry;
+    isNew(entry, fallbackSecond) {
+        const base = fingerprint(entry);
+        const occurrence = (this.seenThisRun.get(base) ?? 0) + 1;
+        this.seenThisRun.set(base, occurrence);
+        const id = occurrence === 1 ? base : `${base}#${occurrence}`;
+        const timestamp = entrySecond(entry);
+        if (timestamp === undefined ? this.anywhere(id) : this.bySecond.get(timestamp)?.has(id))
+            return false;
+        const second = timestamp ?? fallbackSecond;
+        let reported = this.bySecond.get(second);
+        if (!reported) {
+            reported = new Set();
+            this.bySecond.set(second, reported);
         }
+        reported.add(id);
+        return true;
+    }
+    /** The entries not reported before, remembering them (isNew over a list). */
+    *keepNew(entries, fallbackSecond) {
+        for (const entry of entries)
+            if (this.isNew(entry, fallbackSecond))
+                yield entry;
     }
     /** Without a timestamp an entry could sit under any second: look in all (only an overlap's worth). */
     anywhere(id) {
@@ -59807,34 +59890,58 @@ class ReportedEntries {
 
 ;// CONCATENATED MODULE: ./src/digest.ts
 
-/** Counts, breaks down and samples the entries in one pass. */
-function buildDigest(entries, settings) {
-    const counts = new Map(settings.groupBy.map((field) => [field, new Map()]));
-    const digest = { total: 0, critical: 0, warning: 0, worst: 'none', breakdowns: [], samples: [] };
-    const samples = [];
-    for (const entry of entries) {
+/**
+ * Counts, breaks down and samples entries one at a time, as the query's pages arrive, so that no
+ * list of every entry is ever held.
+ */
+class DigestBuilder {
+    settings;
+    counts;
+    digest = {
+        total: 0,
+        critical: 0,
+        warning: 0,
+        worst: 'none',
+        breakdowns: [],
+        samples: [],
+    };
+    constructor(settings) {
+        this.settings = settings;
+        this.counts = new Map(settings.groupBy.map((field) => [field, new Map()]));
+    }
+    add(entry) {
+        const { digest } = this;
         digest.total += 1;
         if (entry.severity === 'critical')
             digest.critical += 1;
         if (entry.severity === 'warning')
             digest.warning += 1;
         digest.worst = worse(digest.worst, entry.severity);
-        for (const [field, byValue] of counts) {
+        for (const [field, byValue] of this.counts) {
             const value = fieldValue(entry, field);
             if (value !== undefined)
                 byValue.set(value, (byValue.get(value) ?? 0) + 1);
         }
-        keepSample(samples, entry, settings.maxSamples);
+        keepSample(digest.samples, entry, this.settings.maxSamples);
     }
-    for (const [field, byValue] of counts) {
-        if (byValue.size === 0)
-            continue;
-        const sorted = [...byValue].map(([value, count]) => ({ value, count }));
-        sorted.sort((a, b) => b.count - a.count || compareText(a.value, b.value));
-        digest.breakdowns.push({ field, counts: sorted });
+    build() {
+        const breakdowns = [];
+        for (const [field, byValue] of this.counts) {
+            if (byValue.size === 0)
+                continue;
+            const sorted = [...byValue].map(([value, count]) => ({ value, count }));
+            sorted.sort((a, b) => b.count - a.count || compareText(a.value, b.value));
+            breakdowns.push({ field, counts: sorted });
+        }
+        return { ...this.digest, breakdowns, samples: [...this.digest.samples] };
     }
-    digest.samples = samples;
-    return digest;
+}
+/** The digest of a list of entries (DigestBuilder in one call). */
+function buildDigest(entries, settings) {
+    const builder = new DigestBuilder(settings);
+    for (const entry of entries)
+        builder.add(entry);
+    return builder.build();
 }
 const sampleRank = { critical: 0, warning: 1, none: 2 };
 function compareSamples(a, b) {
@@ -59922,6 +60029,11 @@ function readSettings({ getInput, setSecret, env }) {
         statusField: input('status-field') || 'status',
         groupBy: parseList(input('group-by') || 'status, httpMethod, resourcePath, routeKey'),
         maxSamples: parseInteger('max-samples', input('max-samples') || '10', 0, MAX_SAMPLES),
+        thresholds: parseThresholds(input('thresholds') || '1'),
+        mention: parseMention(input('mention')),
+        realertSeconds: parseDuration('realert', input('realert') || '0', { min: 0 }),
+        notifyResolved: parseBoolean('notify-resolved', input('notify-resolved') || 'true'),
+        notifyOnError: parseBoolean('notify-on-error', input('notify-on-error') || 'true'),
         failOnMatch: parseBoolean('fail-on-match', input('fail-on-match') || 'false'),
         dryRun: parseBoolean('dry-run', input('dry-run') || 'false'),
     };
@@ -59932,6 +60044,41 @@ function readSettings({ getInput, setSecret, env }) {
         throw new SettingsError('max-catch-up', `${formatDuration(settings.maxCatchUpSeconds)} is shorter than interval + query-delay (${formatDuration(settings.intervalSeconds + settings.queryDelaySeconds)}); raise it or shorten those.`);
     }
     return settings;
+}
+const THRESHOLD_KEYS = {
+    total: 'total',
+    all: 'total',
+    '5xx': 'critical',
+    '4xx': 'warning',
+};
+/** `1` (overall), or per severity: `5xx=1, 4xx=20` (and `total=…`). */
+function parseThresholds(text) {
+    const accepted = 'use a whole number (like 1), or per severity like 5xx=1, 4xx=20';
+    if (/^\d+$/.test(text))
+        return { total: parseInteger('thresholds', text, 1, 1_000_000) };
+    const thresholds = {};
+    for (const item of parseList(text)) {
+        const match = /^([^=\s]+)\s*=\s*(\S+)$/.exec(item);
+        const key = match ? THRESHOLD_KEYS[match[1].toLowerCase()] : undefined;
+        if (!match || !key)
+            throw new SettingsError('thresholds', `"${item}" is not a threshold; ${accepted}.`);
+        if (thresholds[key] !== undefined)
+            throw new SettingsError('thresholds', `${match[1]} is given twice.`);
+        thresholds[key] = parseInteger('thresholds', match[2], 1, 1_000_000);
+    }
+    if (Object.keys(thresholds).length === 0)
+        throw new SettingsError('thresholds', `is empty; ${accepted}.`);
+    return thresholds;
+}
+/** One or more Slack mentions: `<!here>`, `<!channel>`, `<!everyone>`, `<@U…>`, `<!subteam^S…>`. */
+function parseMention(text) {
+    if (text === '')
+        return '';
+    const mention = /<(?:!here|!channel|!everyone|@[UW][A-Z0-9]+|!subteam\^[A-Z0-9]+)>/;
+    if (!new RegExp(`^${mention.source}(\\s+${mention.source})*$`).test(text)) {
+        throw new SettingsError('mention', `"${text}" is not Slack mention syntax; use <!here>, <!channel>, <@U012AB3CD> (a member id) or <!subteam^S012AB3CD> (a user group), separated by spaces.`);
+    }
+    return text;
 }
 function parseState(text) {
     if (text === 'actions-cache' || text === 'none')
@@ -60069,6 +60216,161 @@ function defaultMonitorName(env) {
     return parts.length > 0 ? parts.join(' / ') : 'insights-watch';
 }
 
+;// CONCATENATED MODULE: ./src/insights/throttle.ts
+/**
+ * Staying inside CloudWatch Logs' request quotas, and backing off when the service says we did not:
+ * a shared request-rate limiter, full-jitter backoff for throttling errors, and a small pool that
+ * caps how many queries run at once.
+ */
+/**
+ * GetQueryResults (and StartQuery, StopQuery) allow 5 requests a second per account; the quota cannot
+ * be raised. Not on an official page retrieved: gogama/incite `RPSQuotaLimits` ("as documented in the
+ * AWS service limits system") and incite issue #14 ("The service quota limit for GetQueryResults is
+ * 5 TPS and this value cannot be increased").
+ */
+const REQUESTS_PER_SECOND = 5;
+/** Full-jitter backoff after a throttling error: the first wait is up to 1 s, doubling … */
+const THROTTLE_BACKOFF_BASE_MS = 1000;
+/** … up to 20 s, the AWS SDK's own maximum retry delay (smithy `util-retry` MAXIMUM_RETRY_DELAY). */
+const THROTTLE_BACKOFF_CAP_MS = 20_000;
+/**
+ * Error codes that mean "slow down". The SDK's standard retry strategy already retries these (smithy
+ * `service-error-classification` THROTTLING_ERROR_CODES lists them, LimitExceededException
+ * included), so by the time one reaches us its own attempts are spent. For StartQuery,
+ * LimitExceededException means the account's concurrent-query quota (100, dashboards and scheduled
+ * queries included: StartQuery API doc) is in use.
+ */
+const THROTTLING_CODES = new Set([
+    'ThrottlingException',
+    'LimitExceededException',
+    'TooManyRequestsException',
+    'RequestLimitExceeded',
+    'Throttling',
+    'ThrottledException',
+    'RequestThrottled',
+    'RequestThrottledException',
+]);
+/** The AWS error code of an SDK error (`error.name` is the `__type` of the JSON error), if any. */
+function errorCode(error) {
+    const name = error?.name;
+    return typeof name === 'string' ? name : undefined;
+}
+function isThrottlingError(error) {
+    const code = errorCode(error);
+    return code !== undefined && THROTTLING_CODES.has(code);
+}
+/**
+ * How long to wait before retry number `attempt + 1` after a throttling error: "full jitter", a
+ * uniformly random wait between 0 and min(cap, base · 2^attempt) (AWS Architecture Blog, "Exponential
+ * Backoff And Jitter", 2015). Random waits spread many throttled callers apart instead of having them
+ * retry in lockstep.
+ */
+function backoffDelay(attempt, random = Math.random) {
+    const ceiling = Math.min(THROTTLE_BACKOFF_CAP_MS, THROTTLE_BACKOFF_BASE_MS * 2 ** Math.max(0, attempt));
+    return Math.floor(Math.min(Math.max(random(), 0), 1) * ceiling);
+}
+/**
+ * At most `limit` requests in any `intervalMs`: a sliding-window log of the last grants, handed out
+ * first come, first served. Stricter than a token bucket of the same rate (which allows a burst of
+ * `limit` right after a full second of `limit`), so no window of one second ever sees more than
+ * `limit` calls whatever the service's own bucket looks like.
+ */
+class RateLimiter {
+    limit;
+    intervalMs;
+    clock;
+    #grants = [];
+    #queue = Promise.resolve();
+    constructor(limit, intervalMs, clock) {
+        this.limit = limit;
+        this.intervalMs = intervalMs;
+        this.clock = clock;
+        if (!Number.isInteger(limit) || limit < 1)
+            throw new Error(`RateLimiter limit must be ≥ 1, got ${limit}`);
+    }
+    /** Resolves when one more request fits; callers are served in the order they asked. */
+    take() {
+        const turn = this.#queue.then(() => this.#next());
+        this.#queue = turn.catch(() => undefined);
+        return turn;
+    }
+    async #next() {
+        for (;;) {
+            const now = this.clock.now();
+            while (this.#grants.length > 0 && this.#grants[0] <= now - this.intervalMs) {
+                this.#grants.shift();
+            }
+            if (this.#grants.length < this.limit) {
+                this.#grants.push(now);
+                return;
+            }
+            await this.clock.sleep(this.#grants[0] + this.intervalMs - now);
+        }
+    }
+}
+function throttle_createRequestLimits(clock) {
+    return {
+        startQuery: new RateLimiter(REQUESTS_PER_SECOND, 1000, clock),
+        getQueryResults: new RateLimiter(REQUESTS_PER_SECOND, 1000, clock),
+    };
+}
+/** Thrown by `Pool.acquire` when the signal aborts while waiting. */
+class AbortedError extends Error {
+    constructor() {
+        super('aborted');
+        this.name = 'AbortedError';
+    }
+}
+/** At most `size` holders at once; waiters are served first come, first served. */
+class Pool {
+    size;
+    #free;
+    #waiting = [];
+    constructor(size) {
+        this.size = size;
+        if (!Number.isInteger(size) || size < 1)
+            throw new Error(`Pool size must be a whole number ≥ 1, got ${size}`);
+        this.#free = size;
+    }
+    /** Resolves with the release function once a place is free; rejects if the signal aborts first. */
+    acquire(signal) {
+        if (signal?.aborted)
+            return Promise.reject(new AbortedError());
+        return new Promise((resolve, reject) => {
+            let released = false;
+            const release = () => {
+                if (released)
+                    return;
+                released = true;
+                const next = this.#waiting.shift();
+                if (next)
+                    next.grant();
+                else
+                    this.#free += 1;
+            };
+            const onAbort = () => {
+                const index = this.#waiting.indexOf(waiter);
+                if (index >= 0)
+                    this.#waiting.splice(index, 1);
+                reject(new AbortedError());
+            };
+            const waiter = {
+                grant: () => {
+                    signal?.removeEventListener('abort', onAbort);
+                    resolve(release);
+                },
+            };
+            if (this.#free > 0) {
+                this.#free -= 1;
+                resolve(release);
+                return;
+            }
+            this.#waiting.push(waiter);
+            signal?.addEventListener('abort', onAbort, { once: true });
+        });
+    }
+}
+
 ;// CONCATENATED MODULE: ./src/insights/window.ts
 /**
  * The window for a run: from the checkpoint (the last second the previous run checked), less
@@ -60114,6 +60416,7 @@ function isoSecond(epochSeconds) {
 
 
 
+
 class QueryError extends Error {
     kind;
     queryId;
@@ -60121,6 +60424,8 @@ class QueryError extends Error {
     status;
     query;
     logGroups;
+    /** For kind 'limit': the largest `limit` the service said it accepts. */
+    acceptedLimit;
     constructor(message, details) {
         super(message, details.cause === undefined ? undefined : { cause: details.cause });
         this.name = 'QueryError';
@@ -60131,6 +60436,8 @@ class QueryError extends Error {
             this.queryId = details.queryId;
         if (details.status !== undefined)
             this.status = details.status;
+        if (details.acceptedLimit !== undefined)
+            this.acceptedLimit = details.acceptedLimit;
     }
 }
 /** Milliseconds before the first poll: most small queries finish within a few hundred. */
@@ -60146,39 +60453,49 @@ const MAX_POLL_DELAY_MS = 1000;
 /** Result pages are fetched back to back; at least this far apart keeps them under 5 TPS too. */
 const MIN_PAGE_INTERVAL_MS = 200;
 const PENDING = new Set(['Scheduled', 'Running']);
+/** Runs one query to the end and returns its rows, at most query.maxRows of them. */
 async function runInsightsQuery(query, deps) {
+    const shared = deps.limits ? deps : { ...deps, limits: createRequestLimits(deps) };
+    const completed = await completeQuery(query, shared);
+    let rows = completed.rows;
+    const fetched = await fetchPages(query, completed, shared, {
+        wantMore: () => rows.length < query.maxRows,
+        onPage: (page) => {
+            rows = rows.concat(page);
+        },
+    });
+    const rowsCapped = rows.length > query.maxRows || (rows.length >= query.maxRows && fetched.nextToken !== undefined);
+    if (rows.length > query.maxRows)
+        rows = rows.slice(0, query.maxRows);
+    const { queryId, statistics } = completed;
+    deps.log(`Insights query ${queryId} complete in ${seconds(deps.now() - completed.startedAt)}: ${rows.length} rows` +
+        `${fetched.pages > 1 ? ` in ${fetched.pages} pages` : ''}${rowsCapped ? ` (capped at ${query.maxRows}; more exist)` : ''}; ` +
+        describeStatistics(statistics));
+    return { queryId, rows, statistics, rowsCapped };
+}
+/**
+ * Starts the query (backing off while throttled) and polls it until it is Complete. Throws a
+ * QueryError when it fails, ends otherwise, outlives query-timeout (stopped with StopQuery) or the
+ * signal aborts (stopped too).
+ */
+async function completeQuery(query, deps) {
     const { client, log, signal } = deps;
+    const limits = deps.limits ?? throttle_createRequestLimits(deps);
+    const random = deps.random ?? Math.random;
     const groups = describeGroups(query.logGroups);
-    const fail = (message, details) => new QueryError(message, { ...details, query: query.queryString, logGroups: query.logGroups });
+    const fail = failer(query);
     if (signal?.aborted) {
         throw fail(`Insights query not started: the run was cancelled (log groups: ${groups}).`, {
             kind: 'aborted',
         });
     }
     const startedAt = deps.now();
-    let queryId;
-    try {
-        const started = await client.send(new dist_cjs/* StartQueryCommand */.qbV(startQueryInput(query)));
-        if (!started.queryId)
-            throw new Error('StartQuery returned no queryId');
-        queryId = started.queryId;
-    }
-    catch (error) {
-        throw startError(error, query, groups, fail);
-    }
+    const deadline = startedAt + deps.timeoutMs;
+    const queryId = await startWithBackoff(query, deps, limits, random, deadline);
     log(`Insights query ${queryId} started: ${query.queryLanguage} over ${groups}, ` +
-        `${isoSecond(query.window.start)} to ${isoSecond(query.window.end)}`);
-    const stop = async (why) => {
-        try {
-            await client.send(new dist_cjs/* StopQueryCommand */.MN0({ queryId }));
-            log(`Insights query ${queryId} stopped (${why}).`);
-        }
-        catch (error) {
-            // StopQuery errors when the query ended meanwhile ("the specified query is not running",
-            // StopQuery API doc); the error being thrown matters more than this one.
-            log(`Insights query ${queryId}: StopQuery failed (${why}): ${messageOf(error)}`);
-        }
-    };
+        `${isoSecond(query.window.start)} to ${isoSecond(query.window.end)}` +
+        (query.limit === undefined ? '' : ` (limit ${query.limit})`));
+    const stop = (why) => stopQuery(queryId, why, deps);
     const abortedError = (status) => fail(`Insights query ${queryId} was stopped: the run was cancelled (log groups: ${groups}).`, {
         kind: 'aborted',
         queryId,
@@ -60187,13 +60504,17 @@ async function runInsightsQuery(query, deps) {
     // Poll until the query leaves Scheduled/Running. Rows returned while Running are partial
     // (GetQueryResults doc: "If the value of the Status field in the output is Running, this
     // operation returns only partial results"), so only the Complete response's rows are kept.
-    const deadline = startedAt + deps.timeoutMs;
     let delay = FIRST_POLL_DELAY_MS;
+    let wait = delay;
+    let throttled = 0;
     let status;
-    let complete;
     for (;;) {
-        await pause(deps, Math.min(delay, Math.max(0, deadline - deps.now())));
-        delay = Math.min(delay * POLL_BACKOFF, MAX_POLL_DELAY_MS);
+        await pause(deps, Math.min(wait, Math.max(0, deadline - deps.now())));
+        if (signal?.aborted) {
+            await stop('the run was cancelled');
+            throw abortedError(status);
+        }
+        await limits.getQueryResults.take();
         if (signal?.aborted) {
             await stop('the run was cancelled');
             throw abortedError(status);
@@ -60203,31 +60524,43 @@ async function runInsightsQuery(query, deps) {
             response = await client.send(new dist_cjs/* GetQueryResultsCommand */.sAK({ queryId }));
         }
         catch (error) {
+            if (isThrottlingError(error)) {
+                // Beyond the SDK's own retries: wait with jitter, as long as query-timeout allows.
+                const backoff = backoffDelay(throttled, random);
+                throttled += 1;
+                if (deps.now() + backoff < deadline) {
+                    log(`Insights query ${queryId}: GetQueryResults throttled (${errorCode(error)}); polling again in ${seconds(backoff)}.`);
+                    wait = backoff;
+                    continue;
+                }
+                await stop('GetQueryResults stayed throttled');
+                throw throttledError('GetQueryResults', error, throttled, deps, startedAt, fail, { queryId, status });
+            }
             // The SDK has retried already; left running, the query would hold one of the account's
             // concurrent-query slots for up to 60 minutes.
             await stop('GetQueryResults failed');
-            throw fail(`GetQueryResults failed for Insights query ${queryId} (log groups: ${groups}): ${messageOf(error)}`, {
-                kind: 'results',
-                queryId,
-                status,
-                cause: error,
-            });
+            throw fail(`GetQueryResults failed for Insights query ${queryId} (log groups: ${groups}): ${messageOf(error)}`, { kind: 'results', queryId, status, cause: error });
         }
+        throttled = 0;
         const elapsed = deps.now() - startedAt;
         if (response.status !== status) {
             status = response.status;
             log(`Insights query ${queryId}: ${status ?? 'no status'} after ${seconds(elapsed)}`);
         }
         if (status === 'Complete') {
-            complete = response;
-            break;
+            const completed = {
+                queryId,
+                statistics: toStatistics(response.statistics),
+                rows: response.results ?? [],
+                startedAt,
+                deadline,
+            };
+            if (response.nextToken)
+                completed.nextToken = response.nextToken;
+            return completed;
         }
         if (status === undefined || !PENDING.has(status)) {
-            throw fail(`Insights query ${queryId} ended with status ${status ?? '(none)'} (log groups: ${groups})`, {
-                kind: 'status',
-                queryId,
-                status,
-            });
+            throw fail(`Insights query ${queryId} ended with status ${status ?? '(none)'} (log groups: ${groups})`, { kind: 'status', queryId, status });
         }
         if (deps.now() >= deadline) {
             await stop('query-timeout ran out');
@@ -60235,46 +60568,143 @@ async function runInsightsQuery(query, deps) {
                 `query-timeout (${timeoutText(deps.timeoutMs)}). Raise the query-timeout input, or narrow the query ` +
                 `or the log groups (log groups: ${groups}).`, { kind: 'timeout', queryId, status });
         }
+        delay = Math.min(delay * POLL_BACKOFF, MAX_POLL_DELAY_MS);
+        wait = delay;
     }
-    const statistics = toStatistics(complete.statistics);
-    let rows = complete.results ?? [];
-    let nextToken = complete.nextToken;
+}
+/**
+ * Fetches the pages after the Complete response, while `wantMore()` says so, handing each page's rows
+ * to `onPage` and keeping none. Results come in pages of up to 10,000 rows via nextToken
+ * (GetQueryResults doc, in SDKs from 2026-04); older services return everything in one response with
+ * no token, and then there is nothing to fetch.
+ */
+async function fetchPages(query, completed, deps, handler) {
+    const { client, log, signal } = deps;
+    const { queryId } = completed;
+    const limits = deps.limits ?? throttle_createRequestLimits(deps);
+    const random = deps.random ?? Math.random;
+    const groups = describeGroups(query.logGroups);
+    const fail = failer(query);
+    let nextToken = completed.nextToken;
     let pages = 1;
+    let throttled = 0;
     let lastRequestAt = deps.now();
-    // Results come in pages of up to 10,000 rows via nextToken (GetQueryResults doc, in SDKs from
-    // 2026-04); older services return everything in one response with no token.
-    while (nextToken && rows.length < query.maxRows) {
+    while (nextToken && handler.wantMore()) {
         await pause(deps, Math.max(0, lastRequestAt + MIN_PAGE_INTERVAL_MS - deps.now()));
-        if (signal?.aborted)
-            throw abortedError(status);
+        if (!signal?.aborted)
+            await limits.getQueryResults.take();
+        if (signal?.aborted) {
+            throw fail(`Insights query ${queryId}: fetching its results stopped: the run was cancelled.`, {
+                kind: 'aborted',
+                queryId,
+                status: 'Complete',
+            });
+        }
         lastRequestAt = deps.now();
         let page;
         try {
             page = await client.send(new dist_cjs/* GetQueryResultsCommand */.sAK({ queryId, nextToken }));
         }
         catch (error) {
+            if (isThrottlingError(error)) {
+                const backoff = backoffDelay(throttled, random);
+                throttled += 1;
+                if (deps.now() + backoff < completed.deadline) {
+                    log(`Insights query ${queryId}: page ${pages + 1} throttled (${errorCode(error)}); retrying in ${seconds(backoff)}.`);
+                    await pause(deps, backoff);
+                    continue;
+                }
+                throw throttledError('GetQueryResults', error, throttled, deps, completed.startedAt, fail, {
+                    queryId,
+                    status: 'Complete',
+                });
+            }
             throw fail(`GetQueryResults failed for page ${pages + 1} of Insights query ${queryId} (log groups: ${groups}): ` +
-                messageOf(error), { kind: 'results', queryId, status, cause: error });
+                messageOf(error), { kind: 'results', queryId, status: 'Complete', cause: error });
         }
+        throttled = 0;
         pages += 1;
-        const pageRows = page.results ?? [];
-        rows = rows.concat(pageRows);
-        if (page.nextToken === nextToken && pageRows.length === 0) {
+        const rows = page.results ?? [];
+        if (page.nextToken === nextToken && rows.length === 0) {
             // An empty page handing back the same token would otherwise be fetched forever.
             log(`Insights query ${queryId}: page ${pages} was empty and repeated its nextToken; stopped paging.`);
             nextToken = undefined;
             break;
         }
         nextToken = page.nextToken;
+        handler.onPage(rows);
     }
-    const rowsCapped = rows.length > query.maxRows || (rows.length >= query.maxRows && Boolean(nextToken));
-    if (rows.length > query.maxRows)
-        rows = rows.slice(0, query.maxRows);
-    log(`Insights query ${queryId} complete in ${seconds(deps.now() - startedAt)}: ${rows.length} rows` +
-        `${pages > 1 ? ` in ${pages} pages` : ''}${rowsCapped ? ` (capped at ${query.maxRows}; more exist)` : ''}; ` +
-        `${statistics.recordsMatched} records matched, ${statistics.recordsScanned} scanned, ` +
+    return nextToken ? { pages, nextToken } : { pages };
+}
+/** One-line statistics for the log. */
+function describeStatistics(statistics) {
+    return (`${statistics.recordsMatched} records matched, ${statistics.recordsScanned} scanned, ` +
         `${formatBytes(statistics.bytesScanned)} scanned`);
-    return { queryId, rows, statistics, rowsCapped };
+}
+/** Stops a query, logging (not throwing) when that fails: the error that caused it matters more. */
+async function stopQuery(queryId, why, deps) {
+    try {
+        await deps.client.send(new dist_cjs/* StopQueryCommand */.MN0({ queryId }));
+        deps.log(`Insights query ${queryId} stopped (${why}).`);
+    }
+    catch (error) {
+        // StopQuery errors when the query ended meanwhile ("the specified query is not running",
+        // StopQuery API doc).
+        deps.log(`Insights query ${queryId}: StopQuery failed (${why}): ${messageOf(error)}`);
+    }
+}
+function failer(query) {
+    return (message, details) => new QueryError(message, { ...details, query: query.queryString, logGroups: query.logGroups });
+}
+/**
+ * StartQuery, retried with full-jitter backoff while the service throttles it, for as long as
+ * query-timeout allows counting from the first attempt. The SDK's standard retry strategy has already
+ * made its own attempts (3 by default) for each call that reaches here.
+ */
+async function startWithBackoff(query, deps, limits, random, deadline) {
+    const groups = describeGroups(query.logGroups);
+    const fail = failer(query);
+    const startedAt = deps.now();
+    let attempts = 0;
+    for (;;) {
+        await limits.startQuery.take();
+        if (deps.signal?.aborted) {
+            throw fail(`Insights query not started: the run was cancelled (log groups: ${groups}).`, {
+                kind: 'aborted',
+            });
+        }
+        attempts += 1;
+        let error;
+        try {
+            const started = await deps.client.send(new dist_cjs/* StartQueryCommand */.qbV(startQueryInput(query)));
+            if (started.queryId)
+                return started.queryId;
+            error = new Error('StartQuery returned no queryId');
+        }
+        catch (thrown) {
+            error = thrown;
+        }
+        if (!isThrottlingError(error))
+            throw startError(error, query, groups, fail);
+        const backoff = backoffDelay(attempts - 1, random);
+        if (deps.now() + backoff >= deadline) {
+            throw throttledError('StartQuery', error, attempts, deps, startedAt, fail, {});
+        }
+        deps.log(`StartQuery throttled (${errorCode(error)}: ${messageOf(error)}) for ${groups}; ` +
+            `trying again in ${seconds(backoff)} (attempt ${attempts + 1}).`);
+        await pause(deps, backoff);
+    }
+}
+function throttledError(action, error, attempts, deps, since, fail, ids) {
+    const code = errorCode(error) ?? 'throttled';
+    const why = code === 'LimitExceededException' && action === 'StartQuery'
+        ? "the account's concurrent Insights queries (100 per account and region, dashboards and scheduled " +
+            'queries included) stayed in use'
+        : `the account's ${action} request rate (about 5 a second) stayed exceeded`;
+    return fail(`${action} was throttled (${code}: ${messageOf(error)}) ${attempts} times over ` +
+        `${seconds(deps.now() - since)}, beyond the AWS SDK's own retries: ${why}. Gave up before the ` +
+        `query-timeout (${timeoutText(deps.timeoutMs)}) ran out. Raise the query-timeout input, or run this ` +
+        `monitor when fewer queries run in the account.`, { kind: 'throttled', ...ids, cause: error });
 }
 function startQueryInput(query) {
     const input = {
@@ -60297,6 +60727,20 @@ function startQueryInput(query) {
 }
 function startError(error, query, groups, fail) {
     const name = error?.name;
+    if (query.limit !== undefined &&
+        (name === 'InvalidParameterException' || name === 'ValidationException') &&
+        /\blimit\b/i.test(messageOf(error))) {
+        // The 100,000 maximum came in 2026-05 (service model EventsLimitStartQuery); a service without it
+        // answers a validation error such as "Value '100000' at 'limit' failed to satisfy constraint:
+        // Member must have value less than or equal to 10000".
+        const named = /(?:less than or equal to|between 1 and)\s+([\d,]+)/i.exec(messageOf(error))?.[1];
+        const acceptedLimit = named === undefined ? undefined : Number(named.replace(/,/g, ''));
+        return fail(`StartQuery refused limit ${query.limit}: ${messageOf(error)}`, {
+            kind: 'limit',
+            cause: error,
+            acceptedLimit: acceptedLimit !== undefined && Number.isInteger(acceptedLimit) ? acceptedLimit : undefined,
+        });
+    }
     if (name === 'MalformedQueryException') {
         // queryCompileError is documented as "Reserved" but, when present, says where the error is.
         const compile = error.queryCompileError;
@@ -60370,10 +60814,252 @@ function formatBytes(bytes) {
     return unit === 0 ? `${value} B` : `${value.toFixed(1)} ${units[unit]}`;
 }
 
+;// CONCATENATED MODULE: ./src/insights/split.ts
+/**
+ * Commands whose rows are not one per matching record: aggregations (`stats`), `dedup` (one row per
+ * key), and the newer commands that reshape results (`pattern`, `anomaly`, `diff`, `unnest`, `join`;
+ * aws/agent-toolkit-for-aws cloudwatch/log-insights.md lists them).
+ */
+const NON_RECORD_COMMANDS = new Set(['stats', 'dedup', 'pattern', 'anomaly', 'diff', 'unnest', 'join']);
+function analyseQuery(queryString, language) {
+    if (language !== 'CWLI') {
+        // OpenSearch SQL and PPL are not parsed here: an aggregation or LIMIT in them cannot be told
+        // apart, so their rows are taken as the service returns them.
+        return { records: false, userLimit: false, splittable: false, passLimit: false, newestFirst: false };
+    }
+    const commands = commandNames(queryString);
+    const records = !commands.some((command) => NON_RECORD_COMMANDS.has(command));
+    const userLimit = commands.includes('limit');
+    return {
+        records,
+        userLimit,
+        splittable: records && !userLimit,
+        passLimit: true,
+        newestFirst: /(^|\|)\s*sort\s+@timestamp\s+desc\b/i.test(stripLiterals(queryString)),
+    };
+}
+/** The first word of each `|`-separated command, lower case, with strings and comments removed. */
+function commandNames(queryString) {
+    return stripLiterals(queryString)
+        .split('|')
+        .map((command) => /^\s*([A-Za-z]+)/.exec(command)?.[1]?.toLowerCase())
+        .filter((name) => name !== undefined);
+}
+/**
+ * The query with quoted strings, backquoted field names, regex literals after `like`/`=~`, and `#`
+ * comments blanked out, so a `|` or a command word inside them is not taken for a command.
+ */
+function stripLiterals(queryString) {
+    let out = '';
+    let i = 0;
+    let previousWord = '';
+    while (i < queryString.length) {
+        const char = queryString[i];
+        if (char === '"' || char === "'" || char === '`') {
+            i = skipQuoted(queryString, i, char);
+            out += ' ';
+            previousWord = '';
+            continue;
+        }
+        if (char === '/' && (previousWord === 'like' || previousWord === '=~')) {
+            i = skipQuoted(queryString, i, '/');
+            out += ' ';
+            previousWord = '';
+            continue;
+        }
+        if (char === '#') {
+            while (i < queryString.length && queryString[i] !== '\n')
+                i += 1;
+            continue;
+        }
+        if (/\s/.test(char)) {
+            out += char;
+            i += 1;
+            continue;
+        }
+        const word = /^(=~|[A-Za-z_@.]+|.)/.exec(queryString.slice(i, i + 64))?.[0] ?? char;
+        previousWord = word.toLowerCase();
+        out += word;
+        i += word.length;
+    }
+    return out;
+}
+function skipQuoted(text, start, quote) {
+    let i = start + 1;
+    while (i < text.length) {
+        if (text[i] === '\\')
+            i += 2;
+        else if (text[i] === quote)
+            return i + 1;
+        else
+            i += 1;
+    }
+    return i;
+}
+/** Never more parts from one split than this, however large matched/capacity is. */
+const MAX_PARTS_PER_SPLIT = 128;
+/**
+ * How many parts a window whose query matched `matched` records but could return only `capacity`
+ * rows is cut into: 2^d, the fewest levels d of halving after which parts of average size fit. Each
+ * level that is queried scans the whole window again (billed per GB scanned), so the levels that
+ * would overflow on average are not queried; a part that still overflows (the records are not spread
+ * evenly) is split again by the same rule.
+ */
+function partsNeeded(matched, capacity) {
+    if (capacity <= 0 || !Number.isFinite(matched / capacity))
+        return 2;
+    let parts = 2;
+    while (parts * capacity < matched && parts < MAX_PARTS_PER_SPLIT)
+        parts *= 2;
+    return parts;
+}
+/**
+ * Cuts [start, end] into `parts` windows [t0, t1], [t1, t2], … [t(k-1), tk], t0 = start, tk = end,
+ * each boundary second shared by the two windows either side of it (see the header). Needs
+ * end − start ≥ 1 per part, so a window of width w = end − start yields at most w parts; a window of
+ * one or two seconds (w ≤ 1) cannot be split: under the instant reading no query can cover the inside
+ * of second S without also covering all of [S.000, (S+1).000].
+ */
+function splitWindow(window, parts) {
+    const width = window.end - window.start;
+    const count = Math.max(1, Math.min(Math.floor(parts), width));
+    const bounds = Array.from({ length: count + 1 }, (_, i) => window.start + Math.floor((i * width) / count));
+    return Array.from({ length: count }, (_, i) => ({
+        start: bounds[i],
+        end: bounds[i + 1],
+    }));
+}
+/** A window can be split when it is at least three seconds (two boundaries apart) wide. */
+function canSplit(window) {
+    return window.end - window.start >= 2;
+}
+/**
+ * The epoch second of a row's `@timestamp` ("2026-01-15 12:00:00.000", UTC: how GetQueryResults
+ * returns it; ISO 8601 also read), or undefined when the row has none.
+ */
+function rowSecond(row) {
+    const value = row.find((field) => field.field === '@timestamp')?.value;
+    return value === undefined ? undefined : timestampSecond(value);
+}
+function timestampSecond(value) {
+    const match = /^(\d{4}-\d{2}-\d{2})[ T](\d{2}:\d{2}:\d{2})(\.\d+)?(Z|[+-]\d{2}:?\d{2})?$/.exec(value.trim());
+    if (!match)
+        return undefined;
+    const ms = Date.parse(`${match[1]}T${match[2]}${match[4] ?? 'Z'}`);
+    return Number.isNaN(ms) ? undefined : Math.floor(ms / 1000);
+}
+/** The parts of a part, inheriting its shared ends. */
+function splitPart(part, parts) {
+    const windows = splitWindow(part, parts);
+    return windows.map((window, index) => ({
+        ...window,
+        sharedStart: index === 0 ? part.sharedStart : true,
+        sharedEnd: index === windows.length - 1 ? part.sharedEnd : true,
+    }));
+}
+/** Which side of a split second a part is on. */
+const BEFORE = 0;
+const AFTER = 1;
+/**
+ * The multiset union at split seconds, for one batch of log groups (rows of different log groups
+ * are different records even when they look the same). Parts may finish in any order and
+ * concurrently: a part's row in a shared second is delivered only while its side has returned more
+ * copies of that row than the other side has — so each row is delivered max(before, after) times.
+ * Only rows in shared seconds are remembered, and only until both sides are done.
+ */
+class SplitSecondMerge {
+    #shared = new Map();
+    /** The rows of `part` to deliver: all of them, less the copies the neighbouring part delivered. */
+    filter(part, rows) {
+        if (!part.sharedStart && !part.sharedEnd)
+            return rows;
+        let kept;
+        for (let index = 0; index < rows.length; index++) {
+            const row = rows[index];
+            const deliver = this.#admit(part, row);
+            if (!deliver && kept === undefined)
+                kept = rows.slice(0, index);
+            else if (deliver && kept !== undefined)
+                kept.push(row);
+        }
+        return kept ?? rows;
+    }
+    /** The part has returned all its rows: its side of its shared seconds is complete. */
+    finish(part) {
+        if (part.sharedStart)
+            this.#finishSide(part.start);
+        if (part.sharedEnd)
+            this.#finishSide(part.end);
+    }
+    /** Seconds whose counts are still held (for tests: memory is released as parts finish). */
+    get heldSeconds() {
+        return this.#shared.size;
+    }
+    #admit(part, row) {
+        const second = rowSecond(row);
+        let side;
+        // A row with no readable @timestamp cannot be placed; splitting is only chosen when the query
+        // returns @timestamp, so this does not happen. Such rows are merged as if in the shared second:
+        // an extra copy of a line is worse in an alert than a missing duplicate.
+        if (second === undefined)
+            side = part.sharedStart ? AFTER : BEFORE;
+        else if (part.sharedStart && second === part.start)
+            side = AFTER;
+        else if (part.sharedEnd && second === part.end)
+            side = BEFORE;
+        else
+            return true;
+        const at = second ?? (side === AFTER ? part.start : part.end);
+        let shared = this.#shared.get(at);
+        if (!shared) {
+            shared = { counts: [new Map(), new Map()], finished: 0 };
+            this.#shared.set(at, shared);
+        }
+        const key = rowKey(row);
+        const mine = (shared.counts[side]?.get(key) ?? 0) + 1;
+        shared.counts[side]?.set(key, mine);
+        return mine > (shared.counts[1 - side]?.get(key) ?? 0);
+    }
+    #finishSide(second) {
+        const shared = this.#shared.get(second);
+        if (!shared) {
+            this.#shared.set(second, { counts: [new Map(), new Map()], finished: 1 });
+            return;
+        }
+        shared.finished += 1;
+        if (shared.finished >= 2)
+            this.#shared.delete(second);
+    }
+}
+/** Rows from the same query list the same fields in the same order; field and value make the key. */
+function rowKey(row) {
+    return JSON.stringify(row.map((field) => [field.field ?? '', field.value ?? '']));
+}
+
 ;// CONCATENATED MODULE: ./src/insights/batches.ts
+
+
+
 
 /** StartQuery takes at most 50 log groups (service model, since 2022-11). */
 const MAX_LOG_GROUPS_PER_QUERY = 50;
+/**
+ * Queries running at once by default. The account allows 100 concurrent Insights queries, shared
+ * with dashboards, scheduled queries and other users (StartQuery API doc); a monitor should take few
+ * of them.
+ */
+const DEFAULT_CONCURRENCY = 4;
+/**
+ * StartQuery's largest `limit` (service model `EventsLimitStartQuery`, 2026-05: "The maximum limit is
+ * 100,000 … paginating with the nextToken"; Logs Insights QL only). A service that still caps at
+ * 10,000 refuses it; the run then uses the maximum it names.
+ */
+const MAX_QUERY_LIMIT = 100_000;
+/**
+ * Rows a query returns without a `limit` (CWL_QuerySyntax-Limit: "If you omit limit, the query
+ * defaults to returning up to 10,000 log events"), and the `limit` maximum before 2026-05.
+ */
+const DEFAULT_QUERY_ROWS = 10_000;
 /** Splits log groups into StartQuery-sized batches. */
 function batchLogGroups(logGroups) {
     const batches = [];
@@ -60382,31 +61068,408 @@ function batchLogGroups(logGroups) {
     }
     return batches;
 }
-/** Runs the query once per batch of log groups, one after the other, and merges what they return. */
+/**
+ * Runs the query over every batch of log groups, at most `concurrency` queries at once, and hands the
+ * rows to `onRows` as they arrive. A batch that fails is reported in `failures` while the others
+ * complete; an aborted signal stops every query (StopQuery) and throws; an error thrown by `onRows`
+ * stops every query and is rethrown.
+ */
 async function runBatchedQuery(query, deps) {
-    const merged = {
-        queries: [],
-        rows: [],
-        statistics: { recordsMatched: 0, recordsScanned: 0, bytesScanned: 0 },
-        truncated: false,
-    };
-    for (const logGroups of batchLogGroups(query.logGroups)) {
-        const result = await runInsightsQuery({
-            logGroups,
-            queryString: query.queryString,
-            queryLanguage: query.queryLanguage,
-            window: query.window,
-            maxRows: Math.max(0, query.maxRows - merged.rows.length),
-        }, deps);
-        merged.queries.push({ queryId: result.queryId, logGroups, statistics: result.statistics });
-        for (const row of result.rows)
-            merged.rows.push(row);
-        merged.statistics.recordsMatched += result.statistics.recordsMatched;
-        merged.statistics.recordsScanned += result.statistics.recordsScanned;
-        merged.statistics.bytesScanned += result.statistics.bytesScanned;
-        merged.truncated ||= result.rowsCapped;
+    return new BatchedRun(query, deps).run();
+}
+class BatchedRun {
+    #query;
+    #deps;
+    #shape;
+    #controller = new AbortController();
+    #queryDeps;
+    #pool;
+    /** Rows onRows may still take. */
+    #remaining;
+    #rowsFetched = 0;
+    /**
+     * Rows were left unfetched in a way only this run knows: new rows cut by max-results, or (for
+     * queries whose rows are not records) pages left. For record queries the rest is counted at the end.
+     */
+    #truncated = false;
+    /** The largest StartQuery `limit` to pass; undefined: pass none. Lowered when the service refuses one. */
+    #maxLimit;
+    #runs = [];
+    #order = 0;
+    #fatal;
+    #abortError;
+    constructor(query, deps) {
+        this.#query = query;
+        this.#deps = deps;
+        this.#shape = analyseQuery(query.queryString, query.queryLanguage);
+        this.#maxLimit = this.#shape.passLimit ? MAX_QUERY_LIMIT : undefined;
+        this.#remaining = Math.max(0, query.maxRows);
+        this.#pool = new Pool(deps.concurrency ?? DEFAULT_CONCURRENCY);
+        this.#queryDeps = {
+            client: deps.client,
+            now: deps.now,
+            sleep: deps.sleep,
+            log: deps.log,
+            timeoutMs: deps.timeoutMs,
+            signal: this.#controller.signal,
+            // One set of limits for every query of the run: the quotas are per account, not per query.
+            limits: deps.limits ?? throttle_createRequestLimits(deps),
+        };
+        if (deps.random)
+            this.#queryDeps.random = deps.random;
     }
-    return merged;
+    get #stopped() {
+        return this.#controller.signal.aborted;
+    }
+    async run() {
+        const outer = this.#deps.signal;
+        const onAbort = () => this.#controller.abort(outer?.reason);
+        if (outer?.aborted)
+            onAbort();
+        else
+            outer?.addEventListener('abort', onAbort, { once: true });
+        try {
+            const batches = batchLogGroups(this.#query.logGroups);
+            if (batches.length > 1) {
+                this.#deps.log(`${this.#query.logGroups.length} log groups: ${batches.length} queries of at most ` +
+                    `${MAX_LOG_GROUPS_PER_QUERY} groups, up to ${this.#pool.size} at once.`);
+            }
+            const states = await Promise.all(batches.map((groups, index) => this.#runBatch(index, groups)));
+            if (this.#fatal)
+                throw this.#fatal.error;
+            if (this.#stopped) {
+                throw (this.#abortError ??
+                    new QueryError('Insights queries stopped: the run was cancelled.', {
+                        kind: 'aborted',
+                        query: this.#query.queryString,
+                        logGroups: [...this.#query.logGroups],
+                    }));
+            }
+            const statistics = { recordsMatched: 0, recordsScanned: 0, bytesScanned: 0 };
+            const failures = [];
+            let truncated = this.#truncated;
+            states.forEach((state, index) => {
+                if (state.statistics) {
+                    statistics.recordsMatched += state.statistics.recordsMatched;
+                    statistics.recordsScanned += state.statistics.recordsScanned;
+                    statistics.bytesScanned += state.statistics.bytesScanned;
+                    // One row per record: the batch is complete exactly when it delivered as many rows as its
+                    // whole-window query matched. Counting, rather than flagging parts left unrun or pages left
+                    // unfetched, does not call a run truncated when max-results ran out just as the last new
+                    // row arrived, with only rows already delivered (shared seconds) left behind.
+                    if (this.#shape.records && !state.error && state.delivered < state.statistics.recordsMatched) {
+                        truncated = true;
+                    }
+                }
+                if (state.error) {
+                    failures.push({ batch: index, logGroups: batches[index] ?? [], error: state.error });
+                }
+            });
+            const queries = this.#runs
+                .sort((a, b) => a.batch - b.batch || a.order - b.order)
+                .map((entry) => entry.run);
+            return { queries, statistics, rowsFetched: this.#rowsFetched, truncated, failures };
+        }
+        finally {
+            outer?.removeEventListener('abort', onAbort);
+        }
+    }
+    /** One batch: its whole-window query, then the parts of any split, until done or failed. */
+    async #runBatch(batch, logGroups) {
+        const state = { delivered: 0 };
+        const merge = new SplitSecondMerge();
+        const runPart = async (part, whole) => {
+            // Parts left when max-results has run out are not queried (the counts tell whether rows are missing).
+            if (state.error || this.#stopped || (!whole && this.#remaining === 0))
+                return;
+            let release;
+            try {
+                release = await this.#pool.acquire(this.#controller.signal);
+            }
+            catch {
+                return; // aborted while waiting: run() reports it
+            }
+            let parts = [];
+            try {
+                if (state.error || this.#stopped || (!whole && this.#remaining === 0))
+                    return;
+                parts = await this.#queryPart(batch, logGroups, part, whole, merge, state);
+            }
+            catch (error) {
+                if (this.#stopped) {
+                    this.#abortError ??= error instanceof Error ? error : new Error(String(error));
+                    return;
+                }
+                state.error ??= error instanceof Error ? error : new Error(String(error));
+                if (!whole) {
+                    this.#deps.log(`Batch ${batch + 1}: the part ${isoSecond(part.start)} – ${isoSecond(part.end)} failed; the batch is ` +
+                        `incomplete: ${state.error.message}`);
+                }
+            }
+            finally {
+                release();
+            }
+            // Released before the parts queue up: a batch never holds a place while waiting for another.
+            await Promise.all(parts.map((child) => runPart(child, false)));
+        };
+        await runPart({ ...this.#query.window, sharedStart: false, sharedEnd: false }, true);
+        return state;
+    }
+    /**
+     * Runs one query over `part`, and either delivers its rows or, when they are capped and the
+     * window can be split, returns the parts to query instead (delivering nothing).
+     */
+    async #queryPart(batch, logGroups, part, whole, merge, state) {
+        // Asking for no more rows than max-results still takes saves transfer — but only where every row
+        // is new: a part's rows in its shared seconds may be the neighbour's again and dropped by the
+        // merge, so a part cut to the budget could come back short of new rows. Parts ask for the
+        // service's maximum, and the budget is applied to what the merge lets through.
+        const shares = part.sharedStart || part.sharedEnd;
+        const limit = this.#maxLimit === undefined
+            ? undefined
+            : shares
+                ? this.#maxLimit
+                : Math.max(1, Math.min(this.#maxLimit, this.#remaining));
+        const insights = {
+            logGroups,
+            queryString: this.#query.queryString,
+            queryLanguage: this.#query.queryLanguage,
+            window: { start: part.start, end: part.end },
+            maxRows: this.#remaining,
+        };
+        if (limit !== undefined)
+            insights.limit = limit;
+        let completed;
+        try {
+            completed = await completeQuery(insights, this.#queryDeps);
+        }
+        catch (error) {
+            if (error instanceof QueryError && error.kind === 'limit' && limit !== undefined) {
+                const accepted = error.acceptedLimit ?? DEFAULT_QUERY_ROWS;
+                if (accepted >= 1 && accepted < limit) {
+                    this.#maxLimit = Math.min(this.#maxLimit ?? accepted, accepted);
+                    this.#deps.log(`${error.message}. Using limit ${accepted} from now on.`);
+                    return this.#queryPart(batch, logGroups, part, whole, merge, state);
+                }
+            }
+            throw error;
+        }
+        const { queryId, statistics } = completed;
+        this.#runs.push({ batch, order: this.#order++, run: { queryId, logGroups, statistics } });
+        if (whole)
+            state.statistics = statistics;
+        const matched = statistics.recordsMatched;
+        const range = `${isoSecond(part.start)} – ${isoSecond(part.end)}`;
+        if (this.#shape.records) {
+            // What this one query can return: all of it is in hand when the service does not page; when it
+            // pages, rows up to the limit passed (the service's default 10,000 without one).
+            const capacity = completed.nextToken
+                ? Math.min(matched, limit ?? DEFAULT_QUERY_ROWS)
+                : completed.rows.length;
+            // Rows wanted: all of them — or, where every row is new (no shared second), no more than
+            // max-results still takes. A part's capped rows may be mostly its neighbour's again, so
+            // "capacity ≥ what max-results takes" does not mean it would deliver that many.
+            const wanted = shares ? matched : Math.min(matched, this.#remaining);
+            if (capacity < wanted) {
+                const reason = this.#cannotSplit(part, completed.rows);
+                if (reason === undefined) {
+                    const parts = splitPart(part, partsNeeded(matched, capacity));
+                    if (this.#shape.newestFirst)
+                        parts.reverse();
+                    this.#deps.log(`Insights query ${queryId}: ${matched} records matched in ${range}, but one query returns ` +
+                        `${capacity} rows here: fetching them in ${parts.length} parts.`);
+                    return parts;
+                }
+                this.#deps.log(`Insights query ${queryId}: ${matched} records matched in ${range}, ${capacity} rows returned; ` +
+                    `not split (${reason}), so the result is truncated.`);
+            }
+        }
+        let returned = 0;
+        const take = (rows) => {
+            returned += rows.length;
+            this.#deliver(merge.filter(part, rows), state);
+        };
+        take(completed.rows);
+        const fetched = await fetchPages(insights, completed, this.#queryDeps, {
+            wantMore: () => this.#remaining > 0,
+            onPage: take,
+        });
+        merge.finish(part);
+        if (fetched.nextToken !== undefined && !this.#shape.records)
+            this.#truncated = true;
+        this.#deps.log(`Insights query ${queryId} complete in ${batches_seconds(this.#deps.now() - completed.startedAt)}: ` +
+            `${returned} rows${fetched.pages > 1 ? ` in ${fetched.pages} pages` : ''}` +
+            `${fetched.nextToken === undefined ? '' : ' (max-results reached; more exist)'}; ` +
+            describeStatistics(statistics));
+        return [];
+    }
+    /** Why a part whose rows were capped cannot be split, or undefined when it can. */
+    #cannotSplit(part, rows) {
+        if (!this.#shape.splittable) {
+            return this.#shape.userLimit
+                ? 'the query has its own limit command'
+                : 'the query does not return records';
+        }
+        if (!canSplit(part))
+            return `${part.end - part.start + 1} seconds cannot be split further`;
+        // Merging the parts at their shared seconds needs each row's second.
+        if (rows.length === 0 || !rows.every((row) => rowSecond(row) !== undefined)) {
+            return 'the rows carry no @timestamp, which merging split parts needs';
+        }
+        return undefined;
+    }
+    /** Hands rows to onRows, up to maxRows in total. */
+    #deliver(rows, state) {
+        // After a cancel or a failed consumer, nothing more is handed on.
+        if (rows.length === 0 || this.#stopped)
+            return;
+        const count = Math.min(rows.length, this.#remaining);
+        if (count < rows.length)
+            this.#truncated = true;
+        if (count === 0)
+            return;
+        this.#remaining -= count;
+        this.#rowsFetched += count;
+        state.delivered += count;
+        try {
+            this.#deps.onRows(count === rows.length ? rows : rows.slice(0, count));
+        }
+        catch (error) {
+            // The consumer failed: nothing more can be reported, so every query is stopped.
+            this.#fatal ??= { error };
+            this.#controller.abort(error);
+            throw error;
+        }
+    }
+}
+function batches_seconds(ms) {
+    return `${(ms / 1000).toFixed(1)} s`;
+}
+
+;// CONCATENATED MODULE: ./src/notify/console-link.ts
+/**
+ * A link that opens the CloudWatch Logs Insights console on the query a run made: same query text,
+ * same log groups, same absolute window, same query language.
+ *
+ * The console keeps the whole query in the URL fragment, as a JSURL v1 text (Sage/jsurl
+ * `lib/jsurl.js`) after `#logsV2:logs-insights$3FqueryDetail$3D`. Nothing here is a documented AWS
+ * interface: the format is the one the console itself writes in its address bar and that public code
+ * generates (shared/reference/aws-slack-facts.md §4).
+ */
+/**
+ * Why the single-encoded form (`…$3FqueryDetail$3D~(end~'…`) and not the console's "copy link" form
+ * (`…$3FqueryDetail$3D$257E$2528end…`, the same JSURL text percent-encoded twice with `%` as `$`):
+ * the single-encoded form is what the console writes in its own address bar (links copied from it,
+ * with `queryId`, `lang`, `logClass` keys, are quoted in public code, e.g.
+ * Pearcekieser/tampermonkey-scripts `aws/cw-insights/cw-lambda-deep-dive.user.js`), it is what most
+ * public generators emit (remotion-dev/remotion `packages/lambda/src/shared/call-lambda-streaming.ts`;
+ * Grafana emits the same JSURL text on the legacy `#logs-insights:queryDetail=` route), and the console
+ * opens both. It is also the form a person can read and check in a Slack message. Reference §4.1.
+ *
+ * The `$XX` escapes of `?` and `=` stay unambiguous because the JSURL text below never holds `$` or `%`:
+ * both are written `*XX`.
+ */
+const FRAGMENT_PREFIX = '#logsV2:logs-insights$3FqueryDetail$3D';
+/**
+ * `<partition-code>-<direction>-<n>`, e.g. `us-east-1`, `us-gov-west-1`, `cn-northwest-1`. The region
+ * becomes part of the host name, so anything else is refused rather than put into a URL.
+ */
+const REGION = /^[a-z]{2,4}(?:-[a-z]+)+-\d{1,2}$/;
+/**
+ * The console URL for a Logs Insights query. Throws a RangeError for a region that is not an AWS region
+ * name, or a window that is not whole epoch seconds with start ≤ end: the caller passes what it gave
+ * StartQuery, so either is a bug, not something to link to.
+ */
+function logsInsightsConsoleUrl(input) {
+    const { region, window } = input;
+    if (!REGION.test(region))
+        throw new RangeError(`not an AWS region name: ${JSON.stringify(region)}`);
+    if (!Number.isSafeInteger(window.start) || !Number.isSafeInteger(window.end) || window.start > window.end) {
+        throw new RangeError(`not a window of epoch seconds: ${window.start}..${window.end}`);
+    }
+    // Key order as the console writes it: end, start, timeType, tz, editorString, source, lang
+    // (console links quoted in public code, reference §4.1 items 2 and 5).
+    const detail = jsurlObject([
+        // The window is shown as [start, end], both the exact seconds given to StartQuery, not
+        // [start, end + 1s): StartQuery takes whole seconds and documents endTime as inclusive, so the
+        // console, which runs StartQuery too, gets back the very range the run queried (inference: how the
+        // console converts the ISO times is not documented). The
+        // console's own absolute ranges end the same way, on the last included second (`…04:59:59.000Z`
+        // after a `…05:00:00.000Z` start in console links). An end of `end + 1` would add a second the run
+        // did not count (it belongs to the next window); `.999Z` would depend on how the console rounds.
+        ['end', jsurlString(isoTime(window.end))],
+        ['start', jsurlString(isoTime(window.start))],
+        ['timeType', jsurlString('ABSOLUTE')],
+        // UTC so the times read the same for everyone on the channel and match the digest's times.
+        ['tz', jsurlString('UTC')],
+        ['editorString', jsurlString(input.query)],
+        ['source', jsurlArray(input.logGroups.map((group) => jsurlString(logGroupSource(group))))],
+        // Always set (console links since StartQuery gained `queryLanguage` carry it): left out, the console
+        // might open on whichever language tab the person used last (inference, not verified).
+        ['lang', jsurlString(input.queryLanguage ?? 'CWLI')],
+    ]);
+    return `https://${consoleHost(region)}/cloudwatch/home?region=${region}${FRAGMENT_PREFIX}${detail}`;
+}
+/**
+ * The console host of a region's partition, always with the region in front, as Grafana's
+ * `getLogsEndpoint` builds it and its test pins (grafana/grafana
+ * `public/app/plugins/datasource/cloudwatch/aws_url.ts` and `aws_url.test.ts`:
+ * `us-gov-east-1.console.amazonaws-us-gov.com`, `cn-northwest-1.console.amazonaws.cn`). The bare
+ * partition hosts (`console.amazonaws-us-gov.com`, `console.amazonaws.cn`) are seen in public links too;
+ * the regional one goes straight to the region the query ran in.
+ */
+function consoleHost(region) {
+    if (region.startsWith('us-gov-'))
+        return `${region}.console.amazonaws-us-gov.com`;
+    if (region.startsWith('cn-'))
+        return `${region}.console.amazonaws.cn`;
+    return `${region}.console.aws.amazon.com`;
+}
+/**
+ * An ARN as the console's `source` takes it: without the `:*` that DescribeLogGroups' `arn` carries and
+ * StartQuery refuses ("Don't include an * at the end", botocore model `logGroupIdentifiers`); Grafana
+ * strips it the same way. A name cannot end in `:*` (pattern `[\.\-_/#A-Za-z0-9]+`).
+ */
+function logGroupSource(group) {
+    return group.startsWith('arn:') && group.endsWith(':*') ? group.slice(0, -2) : group;
+}
+/** `2026-11-23T10:00:00.000Z`: with milliseconds, as in every console-written link. */
+function isoTime(epochSeconds) {
+    return new Date(epochSeconds * 1000).toISOString();
+}
+/**
+ * JSURL v1 values (Sage/jsurl `lib/jsurl.js`): a value starts with `~`; a string is `~'` and its
+ * encoded text, which ends at the next `~` or `)`; an object is `~(key~value~key~value)` where each
+ * value brings its own `~`; an array is `~(~v1~v2)`, the empty one `~(~)`.
+ */
+function jsurlString(text) {
+    return `~'${jsurlEncode(text)}`;
+}
+function jsurlArray(values) {
+    return `~(${values.length > 0 ? values.join('') : '~'})`;
+}
+function jsurlObject(entries) {
+    return `~(${entries.map(([key, value]) => `${jsurlEncode(key)}${value}`).join('~')})`;
+}
+/**
+ * JSURL's string escape, on UTF-16 code units: `*XX` (two lowercase hex digits) below 0x100, `**XXXX`
+ * from 0x100, so `é` is `*e9` and an emoji is its two surrogates `**d83d**de00`.
+ *
+ * Kept literal: only `[A-Za-z0-9_.-]`. Sage/jsurl also keeps `'` and `(` literal and writes `$` as `!`;
+ * this writes them `*27`, `*28`, `*24`, which its parser reads back the same (`*XX` is decoded for any
+ * code). Why: the console's own editorStrings encode `'`, `(`, `)` (`*27Processed*20batch*27`,
+ * `sum*28new_matches*29`, reference §4.2), Grafana's copy of the encoder keeps only `[\w-.]`, and `*24`
+ * also reads as `$` to the decoders that only undo `*XX`. An encoded text is then `[A-Za-z0-9_.*-]`
+ * only, and the whole URL adds just JSURL's `~'()` and the fixed `:/?=#$`: no `|`, `<`, `>`, space, `"`,
+ * `&`, `%` or line break, whatever the query holds. So it fits a Slack `<url|label>` and an HTML
+ * attribute as it is, and a WHATWG URL parser leaves it unchanged (none of it is in the fragment
+ * percent-encode set), so `new URL(url).href` is the same string.
+ */
+function jsurlEncode(text) {
+    return text.replace(/[^A-Za-z0-9_.-]/g, (unit) => {
+        const code = unit.charCodeAt(0);
+        return code < 0x100 ? `*${code.toString(16).padStart(2, '0')}` : `**${code.toString(16).padStart(4, '0')}`;
+    });
 }
 
 // EXTERNAL MODULE: ./node_modules/@slack/webhook/dist/index.js
@@ -60604,25 +61667,32 @@ const SLACK_LOOKALIKES = {
  */
 // biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is the point
 const UNSAFE_CHARACTERS = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F\u202A-\u202E\u2066-\u2069]/g;
+/**
+ * Half of a surrogate pair on its own: not a character, so no UTF-8 can carry it. JSON.stringify writes
+ * it as `\ud800`, which RFC 8259 (8.2) says a receiver may take any way it likes, rejection included:
+ * one such line must not cost the whole Slack message, nor show differently in the summary.
+ */
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
 const REPLACEMENT = '\uFFFD';
+/** Control, bidi-override and lone-surrogate code units replaced by `�`. */
+function replaceUnsafe(text) {
+    return text.replace(UNSAFE_CHARACTERS, REPLACEMENT).replace(LONE_SURROGATE, REPLACEMENT);
+}
 /**
  * Log text made inert for Slack mrkdwn: `&`, `<`, `>` become entities (so `<!channel>`, `<@U123>` and
  * `<https://x|label>` arrive as text), `*`, `_`, `~` and the backtick become look-alikes (so a line can
- * neither format itself nor leave a code span), and control characters become `�`. Line breaks stay.
+ * neither format itself nor leave a code span), and control characters and lone surrogates become `�`.
+ * Line breaks stay.
  */
 function escapeSlack(text) {
-    return text
-        .replace(UNSAFE_CHARACTERS, REPLACEMENT)
-        .replace(/[&<>*_~`]/g, (char) => SLACK_ENTITIES[char] ?? SLACK_LOOKALIKES[char] ?? char);
+    return replaceUnsafe(text).replace(/[&<>*_~`]/g, (char) => SLACK_ENTITIES[char] ?? SLACK_LOOKALIKES[char] ?? char);
 }
 /**
  * Text for a Slack `plain_text` object (the header block): only `&`, `<`, `>` are control characters
  * there, since plain text renders no formatting.
  */
 function escapeSlackPlainText(text) {
-    return text
-        .replace(UNSAFE_CHARACTERS, REPLACEMENT)
-        .replace(/[&<>]/g, (char) => SLACK_ENTITIES[char] ?? char);
+    return replaceUnsafe(text).replace(/[&<>]/g, (char) => SLACK_ENTITIES[char] ?? char);
 }
 /**
  * Numeric character references for everything that means something to HTML or GitHub-flavoured
@@ -60656,9 +61726,7 @@ const HTML_MARKDOWN_ENTITIES = {
  * log line with `\n\n` in it would otherwise drop out of the table into markdown.
  */
 function escapeMarkdownHtml(text, options = {}) {
-    const escaped = text
-        .replace(UNSAFE_CHARACTERS, REPLACEMENT)
-        .replace(/[&<>"'|`*_~[\]\\#!$@]/g, (char) => HTML_MARKDOWN_ENTITIES[char] ?? char);
+    const escaped = replaceUnsafe(text).replace(/[&<>"'|`*_~[\]\\#!$@]/g, (char) => HTML_MARKDOWN_ENTITIES[char] ?? char);
     return options.multiline ? escaped.replace(/\r\n?/g, '\n') : escaped.replace(/\r\n|\r|\n/g, '<br>');
 }
 /** `… [cut, 12,345 more characters]`: says how much is missing, so nobody mistakes a part for the whole. */
@@ -60692,10 +61760,12 @@ function truncate(text, max) {
 }
 /**
  * `escaper(text)` in at most `max` code units: when it does not fit, the source text is cut (so an
- * entity or a look-alike is never split) and the escaped cut mark appended.
+ * entity or a look-alike is never split) and the escaped cut mark appended, counting what is missing in
+ * characters of the source. When `max` cannot even hold the mark, a bare `…` ends the text.
  */
 function fitEscaped(text, max, escaper) {
-    // Escaping never shortens a character: text longer than `max` cannot fit, so skip escaping all of it.
+    // Escaping lengthens text (or, folding whitespace, barely shortens it): text longer than `max` is
+    // not worth escaping whole just to find out that it does not fit.
     if (text.length <= max) {
         const whole = escaper(text);
         if (whole.length <= max)
@@ -60703,20 +61773,21 @@ function fitEscaped(text, max, escaper) {
     }
     if (max <= 0)
         return '';
-    const reserve = escaper(cutMark(text.length)).length;
-    if (reserve >= max)
-        return truncate(escaper(text.slice(0, max)), max).replace(/&[#\w]*…$/, '…');
-    const budget = max - reserve;
+    // The mark for the most that could be removed is at least as long as the real one.
+    const fullMark = escaper(cutMark(text.length)).length < max;
+    const budget = max - (fullMark ? escaper(cutMark(text.length)).length : 1);
     const candidate = text.slice(0, safeCutIndex(text, budget));
     let used = 0;
     let keep = 0;
+    // Character by character: an escaper never makes a piece of text longer than its characters
+    // escaped one by one (it may make it shorter, folding `\r\n` or runs of spaces).
     for (const char of candidate) {
         used += escaper(char).length;
         if (used > budget)
             break;
         keep += char.length;
     }
-    return escaper(text.slice(0, keep)) + escaper(cutMark(text.length - keep));
+    return escaper(text.slice(0, keep)) + (fullMark ? escaper(cutMark(text.length - keep)) : '…');
 }
 
 ;// CONCATENATED MODULE: ./src/notify/slack-message.ts
@@ -60765,12 +61836,15 @@ const COLORS = {
     warning: '#e8a317',
     none: '#9e9e9e',
 };
+const RESOLVED_COLOR = '#2eb67d';
 const ICONS = { critical: '🔴', warning: '🟠', none: '⚪' };
 /** The one Slack message for a run: headline, window, breakdowns, samples, links. */
 function buildSlackMessage(report, options = {}) {
     const maxPayload = options.maxPayloadChars ?? DEFAULT_MAX_PAYLOAD_CHARS;
     const { digest } = report;
     const fixedTop = [headerBlock(report), section(overviewText(report))];
+    if (options.sinceLastAlert)
+        fixedTop.push(section(sinceLastAlertText(options.sinceLastAlert)));
     if (report.gap)
         fixedTop.push(section(gapText(report, report.gap)));
     if (report.truncated)
@@ -60858,6 +61932,10 @@ function overviewText(report) {
     const label = plural(logGroups.length, 'Log group', 'Log groups');
     lines.push(`*${label}* ${named.join(', ')}${rest > 0 ? ` and ${count(rest)} more` : ''}`);
     return lines.join('\n');
+}
+function sinceLastAlertText(since) {
+    const windows = `${count(since.windows)} ${plural(since.windows, 'window', 'windows')}`;
+    return `⏱️ *Since the last alert* (${isoSecond(since.lastAlertAt).replace('T', ' ')}): *${count(since.total)}* more ${plural(since.total, 'entry', 'entries')} (${count(since.critical)} 5xx, ${count(since.warning)} 4xx) in ${windows} held back by \`realert\`, not counted above.`;
 }
 function gapText(report, gap) {
     const length = formatDuration(gap.end - gap.start + 1);
@@ -61049,6 +62127,64 @@ function slack_message_formatBytes(bytes) {
     const digits = unit === 0 || value >= 100 ? 0 : 1;
     return `${value.toFixed(digits)} ${units[unit]}`;
 }
+/** The one message when a window no longer alerts after alerting ones: how long it was failing. */
+function buildResolvedMessage(report, resolved, options = {}) {
+    const name = fitEscaped(report.monitorName, MAX_NAME, escapeSlack);
+    const failing = formatDuration(Math.max(0, resolved.failingUntil - resolved.failingSince));
+    const headline = `${name}: resolved after ${failing} of errors`;
+    const lines = [
+        `*Resolved:* ${windowText(report)} is below the alert thresholds.`,
+        `It was failing for *${failing}* (${windowText({ window: { start: resolved.failingSince, end: resolved.failingUntil } })}).`,
+    ];
+    if (resolved.unreported.total > 0) {
+        lines.push(`${count(resolved.unreported.total)} more ${plural(resolved.unreported.total, 'entry', 'entries')} (${count(resolved.unreported.critical)} 5xx, ${count(resolved.unreported.warning)} 4xx) arrived during the quiet period after the last alert.`);
+    }
+    if (report.digest.total > 0) {
+        lines.push(`This window still had ${countsText(report)}, fewer than the thresholds.`);
+    }
+    const blocks = [
+        {
+            type: 'header',
+            text: {
+                type: 'plain_text',
+                text: truncate(`✅ ${escapeSlackPlainText(headline)}`, MAX_HEADER_TEXT),
+                emoji: true,
+            },
+        },
+        section(truncate(lines.join('\n'), MAX_SECTION_TEXT)),
+    ];
+    if (report.gap)
+        blocks.push(section(gapText(report, report.gap)));
+    blocks.push(footerBlock(report, options));
+    return {
+        text: truncate(`✅ ${headline}`, MAX_TOP_LEVEL_TEXT),
+        attachments: [{ color: RESOLVED_COLOR, fallback: headline, blocks }],
+    };
+}
+/** `notify-on-error`: the monitor itself failed, so it is not watching; never silent. */
+function buildFailureMessage(failure) {
+    const name = fitEscaped(failure.monitorName, MAX_NAME, escapeSlack);
+    const headline = `${name}: the monitor failed and is not checking logs`;
+    const blocks = [
+        {
+            type: 'header',
+            text: {
+                type: 'plain_text',
+                text: truncate(`🛑 ${escapeSlackPlainText(failure.monitorName)} is broken`, MAX_HEADER_TEXT),
+                emoji: true,
+            },
+        },
+        section(`*${headline}.* Until this is fixed, errors in the logs go unreported.`),
+        section(codeBlock(failure.reason, MAX_SECTION_TEXT - 100)),
+    ];
+    const run = failure.runUrl !== undefined ? slackLink(failure.runUrl, 'View the failed run') : undefined;
+    if (run)
+        blocks.push(context([run]));
+    return {
+        text: truncate(`🛑 ${headline}`, MAX_TOP_LEVEL_TEXT),
+        attachments: [{ color: COLORS.critical, fallback: headline, blocks }],
+    };
+}
 
 ;// CONCATENATED MODULE: ./src/notify/summary.ts
 
@@ -61122,6 +62258,9 @@ function addJobSummary(report, summary, notification) {
     if (cut.length > 0) {
         summary.addRaw(`<p>Not shown, to keep the summary under GitHub's 1 MiB limit: ${cut.join(', ')}. The results file has every entry.</p>`, true);
     }
+    const consoleLink = safeHref(report.consoleUrl);
+    if (consoleLink !== undefined)
+        summary.addRaw(`<p><a href="${consoleLink}">Open this query in CloudWatch Logs Insights</a></p>`, true);
     const runLink = report.runUrl !== undefined ? safeHref(report.runUrl) : undefined;
     if (runLink !== undefined)
         summary.addLink('View workflow run', runLink);
@@ -61282,8 +62421,6 @@ class Budget {
     }
 }
 
-// EXTERNAL MODULE: external "node:events"
-var external_node_events_ = __nccwpck_require__(8474);
 // EXTERNAL MODULE: external "node:fs"
 var external_node_fs_ = __nccwpck_require__(3024);
 // EXTERNAL MODULE: external "node:os"
@@ -61291,7 +62428,6 @@ var external_node_os_ = __nccwpck_require__(8161);
 // EXTERNAL MODULE: external "node:path"
 var external_node_path_ = __nccwpck_require__(6760);
 ;// CONCATENATED MODULE: ./src/outputs.ts
-
 
 
 
@@ -61315,20 +62451,29 @@ function resultsFilePath(env) {
     return (0,external_node_path_.join)(env.RUNNER_TEMP || (0,external_node_os_.tmpdir)(), name);
 }
 /**
- * Writes one JSON line per matched entry: the fields the query returned as they came, with the
- * severity and status we read from them. Streamed, so a large result is never one string in memory.
+ * The results file: one JSON line per entry reported, with the fields the query returned as they came
+ * and the severity and status read from them. Appended page by page as the query's rows arrive, so a
+ * large result is never one string in memory; synchronous, so it can be fed from a row callback.
  */
-async function writeResultsFile(path, entries) {
-    const file = (0,external_node_fs_.createWriteStream)(path, { encoding: 'utf8' });
-    const failed = (0,external_node_events_.once)(file, 'error').then(([error]) => Promise.reject(error));
-    failed.catch(() => { }); // observed through the races below; this only keeps it from going unhandled
-    for (const entry of entries) {
-        const line = `${JSON.stringify({ severity: entry.severity, status: entry.status ?? null, fields: entry.fields })}\n`;
-        if (!file.write(line))
-            await Promise.race([(0,external_node_events_.once)(file, 'drain'), failed]);
+class ResultsFile {
+    path;
+    fd;
+    constructor(path) {
+        this.path = path;
+        this.fd = (0,external_node_fs_.openSync)(path, 'w');
     }
-    file.end();
-    await Promise.race([(0,external_node_events_.once)(file, 'finish'), failed]);
+    append(entries) {
+        if (entries.length === 0)
+            return;
+        let lines = '';
+        for (const entry of entries) {
+            lines += `${JSON.stringify({ severity: entry.severity, status: entry.status ?? null, fields: entry.fields })}\n`;
+        }
+        (0,external_node_fs_.writeSync)(this.fd, lines);
+    }
+    close() {
+        (0,external_node_fs_.closeSync)(this.fd);
+    }
 }
 
 ;// CONCATENATED MODULE: ./src/state/checkpoint.ts
@@ -61367,14 +62512,44 @@ function parseCheckpoint(text) {
         }
         reported[second] = fingerprints;
     }
-    return {
-        checkpoint: {
-            version: STATE_VERSION,
-            checked: value.checked,
-            reported,
-            savedAt: typeof value.savedAt === 'string' ? value.savedAt : '',
+    const checkpoint = {
+        version: STATE_VERSION,
+        checked: value.checked,
+        reported,
+        savedAt: typeof value.savedAt === 'string' ? value.savedAt : '',
+    };
+    if (value.alert !== undefined) {
+        const alert = parseAlertState(value.alert);
+        if (!alert)
+            return { problem: 'the saved state has a malformed alert record' };
+        checkpoint.alert = alert;
+    }
+    return { checkpoint };
+}
+function parseAlertState(value) {
+    if (!isRecord(value) || !isRecord(value.pending))
+        return undefined;
+    const { pending } = value;
+    const counts = [pending.total, pending.critical, pending.warning, pending.windows];
+    if (!counts.every((n) => Number.isSafeInteger(n) && n >= 0))
+        return undefined;
+    const alert = {
+        pending: {
+            total: pending.total,
+            critical: pending.critical,
+            warning: pending.warning,
+            windows: pending.windows,
         },
     };
+    for (const key of ['lastAlertAt', 'failingSince', 'failingUntil']) {
+        const time = value[key];
+        if (time === undefined)
+            continue;
+        if (!Number.isSafeInteger(time))
+            return undefined;
+        alert[key] = time;
+    }
+    return alert;
 }
 function serializeCheckpoint(checkpoint) {
     return `${JSON.stringify(checkpoint)}\n`;
@@ -61476,36 +62651,72 @@ function stateKeyPrefix(monitorName) {
 
 
 
+
+
 const realDeps = () => ({
     now: Date.now,
     sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
     fetch: globalThis.fetch,
     env: process.env,
+    signal: cancellationSignal(),
 });
 /**
  * One run: settings → credentials → checkpoint and window → query → entries, less those reported
- * before → digest → Slack → checkpoint saved → summary, outputs.
+ * before → digest and alert decision → Slack → checkpoint saved → summary, outputs.
  * Any failure fails the step with a message that says what to do; nothing fails quietly.
  */
 async function run(deps = realDeps()) {
+    let settings;
     try {
-        const settings = readSettings({ getInput: core/* getInput */.V4, setSecret: core/* setSecret */.Pq, env: deps.env });
-        const credentials = await core/* group */.Os('Credentials', () => resolveCredentials(settings, {
-            env: deps.env,
-            getIDToken: (audience) => core/* getIDToken */.V9(audience),
-            setSecret: core/* setSecret */.Pq,
-            log: core/* info */.pq,
-            now: deps.now,
-        }));
-        const store = await openStateStore(settings, deps.env, deps.now, core/* info */.pq);
-        const previous = await core/* group */.Os(`Checkpoint (${store.description})`, () => loadCheckpoint(store));
-        const plan = planWindow(deps.now(), previous?.checked, settings);
-        const { window } = plan;
-        if (plan.gap) {
-            core/* warning */.$e(`Not checked: ${isoSecond(plan.gap.start)} – ${isoSecond(plan.gap.end)}. The previous run ended more than max-catch-up (${formatDuration(settings.maxCatchUpSeconds)}) ago, so this run starts ${formatDuration(settings.maxCatchUpSeconds)} back. Query that stretch by hand if it matters.`, { title: 'insights-watch: part of the timeline was skipped' });
+        settings = readSettings({ getInput: core/* getInput */.V4, setSecret: core/* setSecret */.Pq, env: deps.env });
+        await watch(settings, deps);
+    }
+    catch (error) {
+        const message = errorMessage(error);
+        core/* setFailed */.C1(message);
+        // Not when Slack itself refused the message, nor when the job was cancelled on purpose.
+        if (settings && !deps.signal?.aborted && !(error instanceof SlackDeliveryError)) {
+            await notifyFailure(settings, message, deps);
         }
-        const logs = new dist_cjs/* CloudWatchLogsClient */.TFr({ region: settings.region, credentials });
-        const result = await core/* group */.Os(`Query ${isoSecond(window.start)} – ${isoSecond(window.end)}`, () => runBatchedQuery({
+    }
+}
+async function watch(settings, deps) {
+    const credentials = await core/* group */.Os('Credentials', () => resolveCredentials(settings, {
+        env: deps.env,
+        getIDToken: (audience) => core/* getIDToken */.V9(audience),
+        setSecret: core/* setSecret */.Pq,
+        log: core/* info */.pq,
+        now: deps.now,
+    }));
+    const store = await openStateStore(settings, deps.env, deps.now, core/* info */.pq);
+    const previous = await core/* group */.Os(`Checkpoint (${store.description})`, () => loadCheckpoint(store));
+    const plan = planWindow(deps.now(), previous?.checked, settings);
+    const { window } = plan;
+    if (plan.gap) {
+        core/* warning */.$e(`Not checked: ${isoSecond(plan.gap.start)} – ${isoSecond(plan.gap.end)}. The previous run ended more than max-catch-up (${formatDuration(settings.maxCatchUpSeconds)}) ago, so this run starts ${formatDuration(settings.maxCatchUpSeconds)} back. Query that stretch by hand if it matters.`, { title: 'insights-watch: part of the timeline was skipped' });
+    }
+    // Rows become entries as each page arrives: only what no earlier run reported is counted, sampled
+    // and written to the results file; nothing holds every row.
+    const reported = new ReportedEntries(previous?.reported);
+    const digest = new DigestBuilder(settings);
+    const resultsFile = new ResultsFile(resultsFilePath(deps.env));
+    let matched = 0;
+    const onRows = (rows) => {
+        const fresh = [];
+        for (const row of rows) {
+            matched += 1;
+            const entry = toEntry(row, settings.statusField);
+            if (!reported.isNew(entry, window.end))
+                continue;
+            digest.add(entry);
+            fresh.push(entry);
+        }
+        resultsFile.append(fresh);
+    };
+    const logs = new dist_cjs/* CloudWatchLogsClient */.TFr({ region: settings.region, credentials });
+    let result;
+    try {
+        result = await core/* group */.Os(`Query ${isoSecond(window.start)} – ${isoSecond(window.end)}`, () => runBatchedQuery({
             logGroups: settings.logGroups,
             queryString: settings.query,
             queryLanguage: settings.queryLanguage,
@@ -61517,69 +62728,86 @@ async function run(deps = realDeps()) {
             sleep: deps.sleep,
             log: core/* info */.pq,
             timeoutMs: settings.queryTimeoutMs,
+            onRows,
+            ...(deps.signal ? { signal: deps.signal } : {}),
         }));
+    }
+    finally {
         logs.destroy();
-        const matched = result.rows.map((row) => toEntry(row, settings.statusField));
-        const reported = new ReportedEntries(previous?.reported);
-        // Only what no earlier run reported counts: in the outputs, the message and the results file.
-        const entries = [...reported.keepNew(matched, window.end)];
-        const report = {
-            monitorName: settings.monitorName,
-            window,
+        resultsFile.close();
+    }
+    const found = digest.build();
+    const report = {
+        monitorName: settings.monitorName,
+        window,
+        logGroups: settings.logGroups,
+        query: settings.query,
+        queryLanguage: settings.queryLanguage,
+        queries: result.queries,
+        statistics: result.statistics,
+        digest: found,
+        truncated: result.truncated,
+        rechecked: plan.rechecked,
+        alreadyReported: matched - found.total,
+        consoleUrl: logsInsightsConsoleUrl({
+            region: settings.region,
             logGroups: settings.logGroups,
             query: settings.query,
+            window,
             queryLanguage: settings.queryLanguage,
-            queries: result.queries,
-            statistics: result.statistics,
-            digest: buildDigest(entries, settings),
-            truncated: result.truncated || rowsMissing(settings, result.statistics.recordsMatched, matched.length),
-            rechecked: plan.rechecked,
-            alreadyReported: matched.length - entries.length,
-            maxCatchUpSeconds: settings.maxCatchUpSeconds,
-        };
-        if (plan.gap)
-            report.gap = plan.gap;
-        if (previous)
-            report.previousCheckpoint = previous.checked;
-        const runUrl = workflowRunUrl(deps.env);
-        if (runUrl)
-            report.runUrl = runUrl;
-        core/* info */.pq(`Found ${report.digest.total} new matching entries (${report.digest.critical} 5xx, ${report.digest.warning} 4xx)` +
-            (report.alreadyReported > 0
-                ? `; ${report.alreadyReported} in the overlap were reported before`
-                : '') +
-            (report.truncated ? '; truncated' : ''));
-        const resultsFile = resultsFilePath(deps.env);
-        await writeResultsFile(resultsFile, entries);
-        const delivery = await core/* group */.Os('Slack', () => notify(report, settings, deps));
-        // Saved only once Slack has the entries: after a failed post the next run reports them again.
-        let stateNote;
-        if (settings.dryRun)
-            stateNote = 'dry-run: the checkpoint was left where it was.';
-        else if (delivery.error)
-            stateNote = 'The checkpoint was not moved: the next run checks this window again.';
-        else {
-            const checked = nextCheckpoint(previous?.checked, window);
-            stateNote = await saveCheckpoint(store, {
-                version: STATE_VERSION,
-                checked,
-                reported: reported.since(checked - settings.overlapSeconds),
-                savedAt: new Date(deps.now()).toISOString(),
-            });
-        }
-        addJobSummary(report, core/* summary */.z, `${delivery.note} ${stateNote}`);
-        await core/* summary */.z.write();
-        for (const [name, value] of Object.entries(stepOutputs(report, resultsFile, delivery.notified))) {
-            core/* setOutput */.uH(name, value);
-        }
-        if (delivery.error)
-            throw delivery.error;
-        if (settings.failOnMatch && report.digest.total > 0) {
-            core/* setFailed */.C1(`fail-on-match: ${report.digest.total} matching entries (${report.digest.critical} 5xx) in ${isoSecond(window.start)} – ${isoSecond(window.end)}.`);
-        }
+        }),
+        maxCatchUpSeconds: settings.maxCatchUpSeconds,
+    };
+    if (plan.gap)
+        report.gap = plan.gap;
+    if (previous)
+        report.previousCheckpoint = previous.checked;
+    const runUrl = workflowRunUrl(deps.env);
+    if (runUrl)
+        report.runUrl = runUrl;
+    core/* info */.pq(`Found ${report.digest.total} new matching entries (${report.digest.critical} 5xx, ${report.digest.warning} 4xx)` +
+        (report.alreadyReported > 0 ? `; ${report.alreadyReported} in the overlap were reported before` : '') +
+        (report.truncated
+            ? `; truncated: ${result.statistics.recordsMatched} matched, ${result.rowsFetched} fetched`
+            : ''));
+    const decision = decideAlert(report.digest, previous?.alert, Math.floor(deps.now() / 1000), window, settings);
+    const delivery = await core/* group */.Os('Slack', () => notify(report, decision, settings, deps));
+    // Saved only once Slack has the message: after a failed post the next run reports the entries again.
+    // When a batch of log groups failed, the checkpoint stays where it was (its entries were not seen),
+    // and the fingerprints of what was reported keep the next run from repeating it.
+    let stateNote;
+    if (settings.dryRun)
+        stateNote = 'dry-run: the checkpoint was left where it was.';
+    else if (delivery.error)
+        stateNote = 'The checkpoint was not moved: the next run checks this window again.';
+    else {
+        const checked = result.failures.length > 0
+            ? (previous?.checked ?? window.start - 1 + settings.overlapSeconds)
+            : nextCheckpoint(previous?.checked, window);
+        stateNote = await saveCheckpoint(store, {
+            version: STATE_VERSION,
+            checked,
+            reported: reported.since(checked - settings.overlapSeconds),
+            savedAt: new Date(deps.now()).toISOString(),
+            alert: decision.state,
+        });
     }
-    catch (error) {
-        core/* setFailed */.C1(error instanceof Error ? error.message : String(error));
+    addJobSummary(report, core/* summary */.z, `${delivery.note} ${stateNote}`);
+    await core/* summary */.z.write();
+    const unfetched = report.truncated ? Math.max(0, result.statistics.recordsMatched - result.rowsFetched) : 0;
+    const outputs = stepOutputs(report, resultsFile.path, delivery.notified);
+    // Past max-results the count stays exact: the rows not fetched are counted from the statistics.
+    outputs['match-count'] = String(report.digest.total + unfetched);
+    for (const [name, value] of Object.entries(outputs))
+        core/* setOutput */.uH(name, value);
+    if (delivery.error)
+        throw new SlackDeliveryError(delivery.error.message);
+    if (result.failures.length > 0) {
+        const failed = result.failures.map((failure) => `batch ${failure.batch + 1} (${main_describeGroups(failure.logGroups)}): ${failure.error.message}`);
+        throw new Error(`${failed.length} of ${Math.ceil(settings.logGroups.length / 50)} query batches failed; the others were reported. ${failed.join(' ')}`);
+    }
+    if (settings.failOnMatch && decision.kind === 'alert') {
+        core/* setFailed */.C1(`fail-on-match: ${report.digest.total} matching entries (${report.digest.critical} 5xx) in ${isoSecond(window.start)} – ${isoSecond(window.end)}.`);
     }
 }
 /** The previous run's checkpoint; trouble reading it is a warning and a fresh start, never a crash. */
@@ -61617,29 +62845,54 @@ async function saveCheckpoint(store, checkpoint) {
         return note;
     }
 }
-function errorMessage(error) {
-    return error instanceof Error ? error.message : String(error);
+/** Slack did not take the message: telling Slack about it would fail the same way. */
+class SlackDeliveryError extends Error {
+    name = 'SlackDeliveryError';
 }
 /**
- * One message per webhook when anything new matched or a gap was found; the summary and outputs are
- * written even when Slack fails.
+ * One message per webhook for an alert, a resolved episode or a gap in the timeline; nothing for
+ * windows below the thresholds or inside the quiet period, which the summary explains instead.
  */
-async function notify(report, settings, deps) {
-    const webhooks = settings.slackWebhookUrls.length;
-    const delivery = (notified, note) => {
+async function notify(report, decision, settings, deps) {
+    const { consoleUrl } = report;
+    const silent = (note) => {
         core/* info */.pq(note);
-        return { notified, note };
+        return { notified: false, note };
     };
-    // A gap is news even without matches: part of the timeline went unchecked.
-    if (report.digest.total === 0 && !report.gap) {
-        return delivery(false, 'No new matching entries: nothing to send to Slack.');
+    let message;
+    let what;
+    switch (decision.kind) {
+        case 'alert':
+            what = 'alert';
+            message = buildSlackMessage(report, {
+                consoleUrl,
+                ...(settings.mention ? { mention: settings.mention } : {}),
+                ...(decision.sinceLastAlert ? { sinceLastAlert: decision.sinceLastAlert } : {}),
+            });
+            break;
+        case 'resolved':
+            what = 'resolved notice';
+            message = buildResolvedMessage(report, decision, { consoleUrl });
+            break;
+        default: {
+            const why = decision.kind === 'quiet'
+                ? `Quiet period: the last alert was at ${isoSecond(decision.lastAlertAt)} and realert is ${formatDuration(settings.realertSeconds)}; these entries are told with the next alert (after ${isoSecond(decision.quietUntil)}).`
+                : decision.kind === 'below-threshold'
+                    ? `Below the thresholds (${decision.unmet}): no alert.`
+                    : 'No new matching entries: nothing to send.';
+            // A gap is news on its own: part of the timeline went unchecked.
+            if (!report.gap)
+                return silent(why);
+            what = 'gap notice';
+            message = buildSlackMessage(report, { consoleUrl });
+        }
     }
+    const webhooks = settings.slackWebhookUrls.length;
     if (webhooks === 0)
-        return delivery(false, 'No slack-webhook-url is set: this summary is the only report.');
-    const message = buildSlackMessage(report);
+        return silent(`No slack-webhook-url is set: the ${what} is in this summary only.`);
     if (settings.dryRun) {
         core/* info */.pq(formatDryRun(message, webhooks));
-        return delivery(false, 'dry-run: the Slack message was printed in the log, not sent.');
+        return silent(`dry-run: the ${what} was printed in the log, not sent.`);
     }
     try {
         await postToSlack(message, settings.slackWebhookUrls, {
@@ -61647,19 +62900,65 @@ async function notify(report, settings, deps) {
             sleep: deps.sleep,
             log: core/* info */.pq,
         });
-        return delivery(true, `Slack: one message delivered to ${webhooks === 1 ? 'the webhook' : `each of ${webhooks} webhooks`}.`);
+        const note = `Slack: the ${what} was delivered to ${webhooks === 1 ? 'the webhook' : `each of ${webhooks} webhooks`}.`;
+        core/* info */.pq(note);
+        return { notified: true, note };
     }
     catch (error) {
         const failure = error instanceof Error ? error : new Error(String(error));
-        return { notified: false, note: `Slack: not delivered. ${failure.message}`, error: failure };
+        return {
+            notified: false,
+            note: `Slack: the ${what} was not delivered. ${failure.message}`,
+            error: failure,
+        };
+    }
+}
+/** `notify-on-error`: a monitor that cannot run says so in Slack, so it is never silently dead. */
+async function notifyFailure(settings, reason, deps) {
+    if (!settings.notifyOnError || settings.slackWebhookUrls.length === 0)
+        return;
+    const notice = { monitorName: settings.monitorName, reason };
+    const runUrl = workflowRunUrl(deps.env);
+    if (runUrl)
+        notice.runUrl = runUrl;
+    const message = buildFailureMessage(notice);
+    if (settings.dryRun) {
+        core/* info */.pq(formatDryRun(message, settings.slackWebhookUrls.length));
+        return;
+    }
+    try {
+        await postToSlack(message, settings.slackWebhookUrls, {
+            fetch: deps.fetch,
+            sleep: deps.sleep,
+            log: core/* info */.pq,
+        });
+        core/* info */.pq('Slack was told that the monitor failed (notify-on-error).');
+    }
+    catch (error) {
+        core/* warning */.$e(`Could not tell Slack that the monitor failed: ${errorMessage(error)}`);
     }
 }
 /**
- * Whether the query matched more records than it returned rows, which means the counts cover only
- * the rows. Aggregating queries return one row per group, so for them the comparison means nothing.
+ * Aborted on SIGINT or SIGTERM, which the runner sends when the job is cancelled or times out, so that
+ * running queries are stopped rather than left to use the account's concurrent-query quota.
  */
-function rowsMissing(settings, recordsMatched, rows) {
-    return (settings.queryLanguage === 'CWLI' && !/(^|\|)\s*stats\s/i.test(settings.query) && recordsMatched > rows);
+function cancellationSignal() {
+    const controller = new AbortController();
+    for (const signal of ['SIGINT', 'SIGTERM']) {
+        process.once(signal, () => {
+            core/* info */.pq(`Received ${signal}: stopping the running queries.`);
+            controller.abort(new Error(`The run was cancelled (${signal}); running queries were stopped.`));
+        });
+    }
+    return controller.signal;
+}
+function main_describeGroups(groups) {
+    return groups.length <= 3
+        ? groups.join(', ')
+        : `${groups.slice(0, 3).join(', ')} and ${groups.length - 3} more`;
+}
+function errorMessage(error) {
+    return error instanceof Error ? error.message : String(error);
 }
 function workflowRunUrl(env) {
     const { GITHUB_SERVER_URL, GITHUB_REPOSITORY, GITHUB_RUN_ID } = env;

@@ -11,6 +11,7 @@ import { join, relative, resolve } from 'node:path'
 import { startEmulator } from '../test/emulator/index.js'
 import { accessLogs } from '../test/support/access-logs.js'
 import { distEntry, runAction } from '../test/support/run-action.js'
+import { renderSlackPreviewHtml, renderSummaryPreviewHtml } from './preview.js'
 import { bold, dim, renderSlackMessage, renderSummary } from './terminal.js'
 
 const root = resolve(import.meta.dirname, '..')
@@ -57,7 +58,9 @@ try {
       'aws-region': 'eu-west-1',
       'role-to-assume': emulator.roleArn,
       interval: '1h',
+      'max-catch-up': '2h',
       'monitor-name': 'shop-api (demo)',
+      mention: '<!here>',
       'slack-webhook-url': emulator.slackWebhookUrl('alerts'),
     },
     env: emulator.env,
@@ -69,10 +72,19 @@ try {
     message: join(outDir, 'slack-message.json'),
     summary: join(outDir, 'job-summary.html'),
     log: join(outDir, 'action.log'),
+    slackPreview: join(outDir, 'slack-preview.html'),
+    summaryPreview: join(outDir, 'job-summary-preview.html'),
   }
   writeFileSync(files.log, run.stdout + run.stderr)
   writeFileSync(files.summary, run.summary)
-  if (post) writeFileSync(files.message, `${JSON.stringify(post.body, null, 2)}\n`)
+  writeFileSync(files.summaryPreview, renderSummaryPreviewHtml(run.summary))
+  if (post) {
+    writeFileSync(files.message, `${JSON.stringify(post.body, null, 2)}\n`)
+    writeFileSync(
+      files.slackPreview,
+      renderSlackPreviewHtml(post.body as Parameters<typeof renderSlackPreviewHtml>[0]),
+    )
+  }
 
   const rule = (title: string) =>
     console.log(`\n${bold(`━━ ${title} ${'━'.repeat(Math.max(0, 70 - title.length))}`)}`)
@@ -93,6 +105,11 @@ try {
   rule('Step outputs')
   for (const [name, value] of Object.entries(run.outputs)) console.log(`${name.padEnd(15)} ${value}`)
   console.log(dim(`\nThe action's log: ${relative(process.cwd(), files.log)}`))
+  console.log(
+    dim(
+      `Previews to open in a browser: ${post ? `${relative(process.cwd(), files.slackPreview)} and ` : ''}${relative(process.cwd(), files.summaryPreview)}`,
+    ),
+  )
   console.log(
     `${run.exitCode === 0 ? bold('Run succeeded') : bold(`Run failed (exit ${run.exitCode})`)} in ${((Date.now() - started) / 1000).toFixed(1)} s; ${emulator.calls.length} requests reached the emulator, none left this machine.`,
   )

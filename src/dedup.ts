@@ -14,28 +14,33 @@ export class ReportedEntries {
     }
   }
 
+  /** Occurrences of each fingerprint in this run so far, to tell identical lines apart. */
+  private readonly seenThisRun = new Map<string, number>()
+
   /**
-   * Filters a run's entries down to those not reported before, and remembers them. Entries without a
-   * readable @timestamp are kept under `fallbackSecond` (the window's end), so they last one overlap.
+   * True for an entry no earlier run reported; it is then remembered. Entries without a readable
+   * @timestamp are kept under `fallbackSecond` (the window's end), so they last one overlap.
    */
-  *keepNew(entries: Iterable<Entry>, fallbackSecond: number): Generator<Entry> {
-    const seenThisRun = new Map<string, number>()
-    for (const entry of entries) {
-      const base = fingerprint(entry)
-      const occurrence = (seenThisRun.get(base) ?? 0) + 1
-      seenThisRun.set(base, occurrence)
-      const id = occurrence === 1 ? base : `${base}#${occurrence}`
-      const timestamp = entrySecond(entry)
-      if (timestamp === undefined ? this.anywhere(id) : this.bySecond.get(timestamp)?.has(id)) continue
-      const second = timestamp ?? fallbackSecond
-      let reported = this.bySecond.get(second)
-      if (!reported) {
-        reported = new Set()
-        this.bySecond.set(second, reported)
-      }
-      reported.add(id)
-      yield entry
+  isNew(entry: Entry, fallbackSecond: number): boolean {
+    const base = fingerprint(entry)
+    const occurrence = (this.seenThisRun.get(base) ?? 0) + 1
+    this.seenThisRun.set(base, occurrence)
+    const id = occurrence === 1 ? base : `${base}#${occurrence}`
+    const timestamp = entrySecond(entry)
+    if (timestamp === undefined ? this.anywhere(id) : this.bySecond.get(timestamp)?.has(id)) return false
+    const second = timestamp ?? fallbackSecond
+    let reported = this.bySecond.get(second)
+    if (!reported) {
+      reported = new Set()
+      this.bySecond.set(second, reported)
     }
+    reported.add(id)
+    return true
+  }
+
+  /** The entries not reported before, remembering them (isNew over a list). */
+  *keepNew(entries: Iterable<Entry>, fallbackSecond: number): Generator<Entry> {
+    for (const entry of entries) if (this.isNew(entry, fallbackSecond)) yield entry
   }
 
   /** Without a timestamp an entry could sit under any second: look in all (only an overlap's worth). */

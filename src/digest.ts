@@ -32,30 +32,55 @@ export interface DigestSettings {
   maxSamples: number
 }
 
-/** Counts, breaks down and samples the entries in one pass. */
-export function buildDigest(entries: Iterable<Entry>, settings: DigestSettings): Digest {
-  const counts = new Map<string, Map<string, number>>(settings.groupBy.map((field) => [field, new Map()]))
-  const digest: Digest = { total: 0, critical: 0, warning: 0, worst: 'none', breakdowns: [], samples: [] }
-  const samples: Entry[] = []
-  for (const entry of entries) {
+/**
+ * Counts, breaks down and samples entries one at a time, as the query's pages arrive, so that no
+ * list of every entry is ever held.
+ */
+export class DigestBuilder {
+  private readonly counts: Map<string, Map<string, number>>
+  private readonly digest: Digest = {
+    total: 0,
+    critical: 0,
+    warning: 0,
+    worst: 'none',
+    breakdowns: [],
+    samples: [],
+  }
+
+  constructor(private readonly settings: DigestSettings) {
+    this.counts = new Map(settings.groupBy.map((field) => [field, new Map()]))
+  }
+
+  add(entry: Entry): void {
+    const { digest } = this
     digest.total += 1
     if (entry.severity === 'critical') digest.critical += 1
     if (entry.severity === 'warning') digest.warning += 1
     digest.worst = worse(digest.worst, entry.severity)
-    for (const [field, byValue] of counts) {
+    for (const [field, byValue] of this.counts) {
       const value = fieldValue(entry, field)
       if (value !== undefined) byValue.set(value, (byValue.get(value) ?? 0) + 1)
     }
-    keepSample(samples, entry, settings.maxSamples)
+    keepSample(digest.samples, entry, this.settings.maxSamples)
   }
-  for (const [field, byValue] of counts) {
-    if (byValue.size === 0) continue
-    const sorted = [...byValue].map(([value, count]) => ({ value, count }))
-    sorted.sort((a, b) => b.count - a.count || compareText(a.value, b.value))
-    digest.breakdowns.push({ field, counts: sorted })
+
+  build(): Digest {
+    const breakdowns: Breakdown[] = []
+    for (const [field, byValue] of this.counts) {
+      if (byValue.size === 0) continue
+      const sorted = [...byValue].map(([value, count]) => ({ value, count }))
+      sorted.sort((a, b) => b.count - a.count || compareText(a.value, b.value))
+      breakdowns.push({ field, counts: sorted })
+    }
+    return { ...this.digest, breakdowns, samples: [...this.digest.samples] }
   }
-  digest.samples = samples
-  return digest
+}
+
+/** The digest of a list of entries (DigestBuilder in one call). */
+export function buildDigest(entries: Iterable<Entry>, settings: DigestSettings): Digest {
+  const builder = new DigestBuilder(settings)
+  for (const entry of entries) builder.add(entry)
+  return builder.build()
 }
 
 const sampleRank: Record<Severity, number> = { critical: 0, warning: 1, none: 2 }

@@ -1,15 +1,22 @@
 import * as core from '@actions/core'
 import { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs'
+import { type AlertDecision, decideAlert } from './alerting.js'
 import { resolveCredentials } from './aws/credentials.js'
 import { ReportedEntries } from './dedup.js'
-import { buildDigest } from './digest.js'
-import { type Entry, toEntry } from './entries.js'
-import { runBatchedQuery } from './insights/batches.js'
+import { DigestBuilder } from './digest.js'
+import { toEntry } from './entries.js'
+import { type BatchedResult, runBatchedQuery } from './insights/batches.js'
 import { isoSecond, nextCheckpoint, planWindow } from './insights/window.js'
+import { logsInsightsConsoleUrl } from './notify/console-link.js'
 import { formatDryRun, postToSlack } from './notify/slack.js'
-import { buildSlackMessage } from './notify/slack-message.js'
+import {
+  buildFailureMessage,
+  buildResolvedMessage,
+  buildSlackMessage,
+  type SlackMessage,
+} from './notify/slack-message.js'
 import { addJobSummary } from './notify/summary.js'
-import { resultsFilePath, stepOutputs, writeResultsFile } from './outputs.js'
+import { ResultsFile, resultsFilePath, stepOutputs } from './outputs.js'
 import type { Report } from './report.js'
 import { formatDuration, readSettings, type Settings } from './settings.js'
 import { type Checkpoint, parseCheckpoint, STATE_VERSION, serializeCheckpoint } from './state/checkpoint.js'
@@ -22,6 +29,8 @@ export interface RunDeps {
   sleep: (ms: number) => Promise<void>
   fetch: typeof fetch
   env: Record<string, string | undefined>
+  /** Aborted when the job is cancelled: running queries are stopped (StopQuery). */
+  signal?: AbortSignal
 }
 
 const realDeps = (): RunDeps => ({
@@ -29,39 +38,72 @@ const realDeps = (): RunDeps => ({
   sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
   fetch: globalThis.fetch,
   env: process.env,
+  signal: cancellationSignal(),
 })
 
 /**
  * One run: settings → credentials → checkpoint and window → query → entries, less those reported
- * before → digest → Slack → checkpoint saved → summary, outputs.
+ * before → digest and alert decision → Slack → checkpoint saved → summary, outputs.
  * Any failure fails the step with a message that says what to do; nothing fails quietly.
  */
 export async function run(deps: RunDeps = realDeps()): Promise<void> {
+  let settings: Settings | undefined
   try {
-    const settings = readSettings({ getInput: core.getInput, setSecret: core.setSecret, env: deps.env })
-    const credentials = await core.group('Credentials', () =>
-      resolveCredentials(settings, {
-        env: deps.env,
-        getIDToken: (audience) => core.getIDToken(audience),
-        setSecret: core.setSecret,
-        log: core.info,
-        now: deps.now,
-      }),
-    )
-
-    const store = await openStateStore(settings, deps.env, deps.now, core.info)
-    const previous = await core.group(`Checkpoint (${store.description})`, () => loadCheckpoint(store))
-    const plan = planWindow(deps.now(), previous?.checked, settings)
-    const { window } = plan
-    if (plan.gap) {
-      core.warning(
-        `Not checked: ${isoSecond(plan.gap.start)} – ${isoSecond(plan.gap.end)}. The previous run ended more than max-catch-up (${formatDuration(settings.maxCatchUpSeconds)}) ago, so this run starts ${formatDuration(settings.maxCatchUpSeconds)} back. Query that stretch by hand if it matters.`,
-        { title: 'insights-watch: part of the timeline was skipped' },
-      )
+    settings = readSettings({ getInput: core.getInput, setSecret: core.setSecret, env: deps.env })
+    await watch(settings, deps)
+  } catch (error) {
+    const message = errorMessage(error)
+    core.setFailed(message)
+    // Not when Slack itself refused the message, nor when the job was cancelled on purpose.
+    if (settings && !deps.signal?.aborted && !(error instanceof SlackDeliveryError)) {
+      await notifyFailure(settings, message, deps)
     }
+  }
+}
 
-    const logs = new CloudWatchLogsClient({ region: settings.region, credentials })
-    const result = await core.group(`Query ${isoSecond(window.start)} – ${isoSecond(window.end)}`, () =>
+async function watch(settings: Settings, deps: RunDeps): Promise<void> {
+  const credentials = await core.group('Credentials', () =>
+    resolveCredentials(settings, {
+      env: deps.env,
+      getIDToken: (audience) => core.getIDToken(audience),
+      setSecret: core.setSecret,
+      log: core.info,
+      now: deps.now,
+    }),
+  )
+
+  const store = await openStateStore(settings, deps.env, deps.now, core.info)
+  const previous = await core.group(`Checkpoint (${store.description})`, () => loadCheckpoint(store))
+  const plan = planWindow(deps.now(), previous?.checked, settings)
+  const { window } = plan
+  if (plan.gap) {
+    core.warning(
+      `Not checked: ${isoSecond(plan.gap.start)} – ${isoSecond(plan.gap.end)}. The previous run ended more than max-catch-up (${formatDuration(settings.maxCatchUpSeconds)}) ago, so this run starts ${formatDuration(settings.maxCatchUpSeconds)} back. Query that stretch by hand if it matters.`,
+      { title: 'insights-watch: part of the timeline was skipped' },
+    )
+  }
+
+  // Rows become entries as each page arrives: only what no earlier run reported is counted, sampled
+  // and written to the results file; nothing holds every row.
+  const reported = new ReportedEntries(previous?.reported)
+  const digest = new DigestBuilder(settings)
+  const resultsFile = new ResultsFile(resultsFilePath(deps.env))
+  let matched = 0
+  const onRows: Parameters<typeof runBatchedQuery>[1]['onRows'] = (rows) => {
+    const fresh = []
+    for (const row of rows) {
+      matched += 1
+      const entry = toEntry(row, settings.statusField)
+      if (!reported.isNew(entry, window.end)) continue
+      digest.add(entry)
+      fresh.push(entry)
+    }
+    resultsFile.append(fresh)
+  }
+  const logs = new CloudWatchLogsClient({ region: settings.region, credentials })
+  let result: BatchedResult
+  try {
+    result = await core.group(`Query ${isoSecond(window.start)} – ${isoSecond(window.end)}`, () =>
       runBatchedQuery(
         {
           logGroups: settings.logGroups,
@@ -76,75 +118,101 @@ export async function run(deps: RunDeps = realDeps()): Promise<void> {
           sleep: deps.sleep,
           log: core.info,
           timeoutMs: settings.queryTimeoutMs,
+          onRows,
+          ...(deps.signal ? { signal: deps.signal } : {}),
         },
       ),
     )
+  } finally {
     logs.destroy()
+    resultsFile.close()
+  }
 
-    const matched = result.rows.map((row) => toEntry(row, settings.statusField))
-    const reported = new ReportedEntries(previous?.reported)
-    // Only what no earlier run reported counts: in the outputs, the message and the results file.
-    const entries: Entry[] = [...reported.keepNew(matched, window.end)]
-    const report: Report = {
-      monitorName: settings.monitorName,
-      window,
+  const found = digest.build()
+  const report: Report = {
+    monitorName: settings.monitorName,
+    window,
+    logGroups: settings.logGroups,
+    query: settings.query,
+    queryLanguage: settings.queryLanguage,
+    queries: result.queries,
+    statistics: result.statistics,
+    digest: found,
+    truncated: result.truncated,
+    rechecked: plan.rechecked,
+    alreadyReported: matched - found.total,
+    consoleUrl: logsInsightsConsoleUrl({
+      region: settings.region,
       logGroups: settings.logGroups,
       query: settings.query,
+      window,
       queryLanguage: settings.queryLanguage,
-      queries: result.queries,
-      statistics: result.statistics,
-      digest: buildDigest(entries, settings),
-      truncated: result.truncated || rowsMissing(settings, result.statistics.recordsMatched, matched.length),
-      rechecked: plan.rechecked,
-      alreadyReported: matched.length - entries.length,
-      maxCatchUpSeconds: settings.maxCatchUpSeconds,
-    }
-    if (plan.gap) report.gap = plan.gap
-    if (previous) report.previousCheckpoint = previous.checked
-    const runUrl = workflowRunUrl(deps.env)
-    if (runUrl) report.runUrl = runUrl
-    core.info(
-      `Found ${report.digest.total} new matching entries (${report.digest.critical} 5xx, ${report.digest.warning} 4xx)` +
-        (report.alreadyReported > 0
-          ? `; ${report.alreadyReported} in the overlap were reported before`
-          : '') +
-        (report.truncated ? '; truncated' : ''),
+    }),
+    maxCatchUpSeconds: settings.maxCatchUpSeconds,
+  }
+  if (plan.gap) report.gap = plan.gap
+  if (previous) report.previousCheckpoint = previous.checked
+  const runUrl = workflowRunUrl(deps.env)
+  if (runUrl) report.runUrl = runUrl
+  core.info(
+    `Found ${report.digest.total} new matching entries (${report.digest.critical} 5xx, ${report.digest.warning} 4xx)` +
+      (report.alreadyReported > 0 ? `; ${report.alreadyReported} in the overlap were reported before` : '') +
+      (report.truncated
+        ? `; truncated: ${result.statistics.recordsMatched} matched, ${result.rowsFetched} fetched`
+        : ''),
+  )
+
+  const decision = decideAlert(
+    report.digest,
+    previous?.alert,
+    Math.floor(deps.now() / 1000),
+    window,
+    settings,
+  )
+  const delivery = await core.group('Slack', () => notify(report, decision, settings, deps))
+
+  // Saved only once Slack has the message: after a failed post the next run reports the entries again.
+  // When a batch of log groups failed, the checkpoint stays where it was (its entries were not seen),
+  // and the fingerprints of what was reported keep the next run from repeating it.
+  let stateNote: string
+  if (settings.dryRun) stateNote = 'dry-run: the checkpoint was left where it was.'
+  else if (delivery.error) stateNote = 'The checkpoint was not moved: the next run checks this window again.'
+  else {
+    const checked =
+      result.failures.length > 0
+        ? (previous?.checked ?? window.start - 1 + settings.overlapSeconds)
+        : nextCheckpoint(previous?.checked, window)
+    stateNote = await saveCheckpoint(store, {
+      version: STATE_VERSION,
+      checked,
+      reported: reported.since(checked - settings.overlapSeconds),
+      savedAt: new Date(deps.now()).toISOString(),
+      alert: decision.state,
+    })
+  }
+
+  addJobSummary(report, core.summary, `${delivery.note} ${stateNote}`)
+  await core.summary.write()
+  const unfetched = report.truncated ? Math.max(0, result.statistics.recordsMatched - result.rowsFetched) : 0
+  const outputs = stepOutputs(report, resultsFile.path, delivery.notified)
+  // Past max-results the count stays exact: the rows not fetched are counted from the statistics.
+  outputs['match-count'] = String(report.digest.total + unfetched)
+  for (const [name, value] of Object.entries(outputs)) core.setOutput(name, value)
+
+  if (delivery.error) throw new SlackDeliveryError(delivery.error.message)
+  if (result.failures.length > 0) {
+    const failed = result.failures.map(
+      (failure) =>
+        `batch ${failure.batch + 1} (${describeGroups(failure.logGroups)}): ${failure.error.message}`,
     )
-
-    const resultsFile = resultsFilePath(deps.env)
-    await writeResultsFile(resultsFile, entries)
-
-    const delivery = await core.group('Slack', () => notify(report, settings, deps))
-
-    // Saved only once Slack has the entries: after a failed post the next run reports them again.
-    let stateNote: string
-    if (settings.dryRun) stateNote = 'dry-run: the checkpoint was left where it was.'
-    else if (delivery.error)
-      stateNote = 'The checkpoint was not moved: the next run checks this window again.'
-    else {
-      const checked = nextCheckpoint(previous?.checked, window)
-      stateNote = await saveCheckpoint(store, {
-        version: STATE_VERSION,
-        checked,
-        reported: reported.since(checked - settings.overlapSeconds),
-        savedAt: new Date(deps.now()).toISOString(),
-      })
-    }
-
-    addJobSummary(report, core.summary, `${delivery.note} ${stateNote}`)
-    await core.summary.write()
-    for (const [name, value] of Object.entries(stepOutputs(report, resultsFile, delivery.notified))) {
-      core.setOutput(name, value)
-    }
-
-    if (delivery.error) throw delivery.error
-    if (settings.failOnMatch && report.digest.total > 0) {
-      core.setFailed(
-        `fail-on-match: ${report.digest.total} matching entries (${report.digest.critical} 5xx) in ${isoSecond(window.start)} – ${isoSecond(window.end)}.`,
-      )
-    }
-  } catch (error) {
-    core.setFailed(error instanceof Error ? error.message : String(error))
+    throw new Error(
+      `${failed.length} of ${Math.ceil(settings.logGroups.length / 50)} query batches failed; the others were reported. ${failed.join(' ')}`,
+    )
+  }
+  if (settings.failOnMatch && decision.kind === 'alert') {
+    core.setFailed(
+      `fail-on-match: ${report.digest.total} matching entries (${report.digest.critical} 5xx) in ${isoSecond(window.start)} – ${isoSecond(window.end)}.`,
+    )
   }
 }
 
@@ -184,8 +252,9 @@ async function saveCheckpoint(store: StateStore, checkpoint: Checkpoint): Promis
   }
 }
 
-function errorMessage(error: unknown): string {
-  return error instanceof Error ? error.message : String(error)
+/** Slack did not take the message: telling Slack about it would fail the same way. */
+class SlackDeliveryError extends Error {
+  override name = 'SlackDeliveryError'
 }
 
 interface Delivery {
@@ -196,24 +265,53 @@ interface Delivery {
 }
 
 /**
- * One message per webhook when anything new matched or a gap was found; the summary and outputs are
- * written even when Slack fails.
+ * One message per webhook for an alert, a resolved episode or a gap in the timeline; nothing for
+ * windows below the thresholds or inside the quiet period, which the summary explains instead.
  */
-async function notify(report: Report, settings: Settings, deps: RunDeps): Promise<Delivery> {
-  const webhooks = settings.slackWebhookUrls.length
-  const delivery = (notified: boolean, note: string): Delivery => {
+async function notify(
+  report: Report,
+  decision: AlertDecision,
+  settings: Settings,
+  deps: RunDeps,
+): Promise<Delivery> {
+  const { consoleUrl } = report
+  const silent = (note: string): Delivery => {
     core.info(note)
-    return { notified, note }
+    return { notified: false, note }
   }
-  // A gap is news even without matches: part of the timeline went unchecked.
-  if (report.digest.total === 0 && !report.gap) {
-    return delivery(false, 'No new matching entries: nothing to send to Slack.')
+  let message: SlackMessage | undefined
+  let what: string
+  switch (decision.kind) {
+    case 'alert':
+      what = 'alert'
+      message = buildSlackMessage(report, {
+        consoleUrl,
+        ...(settings.mention ? { mention: settings.mention } : {}),
+        ...(decision.sinceLastAlert ? { sinceLastAlert: decision.sinceLastAlert } : {}),
+      })
+      break
+    case 'resolved':
+      what = 'resolved notice'
+      message = buildResolvedMessage(report, decision, { consoleUrl })
+      break
+    default: {
+      const why =
+        decision.kind === 'quiet'
+          ? `Quiet period: the last alert was at ${isoSecond(decision.lastAlertAt)} and realert is ${formatDuration(settings.realertSeconds)}; these entries are told with the next alert (after ${isoSecond(decision.quietUntil)}).`
+          : decision.kind === 'below-threshold'
+            ? `Below the thresholds (${decision.unmet}): no alert.`
+            : 'No new matching entries: nothing to send.'
+      // A gap is news on its own: part of the timeline went unchecked.
+      if (!report.gap) return silent(why)
+      what = 'gap notice'
+      message = buildSlackMessage(report, { consoleUrl })
+    }
   }
-  if (webhooks === 0) return delivery(false, 'No slack-webhook-url is set: this summary is the only report.')
-  const message = buildSlackMessage(report)
+  const webhooks = settings.slackWebhookUrls.length
+  if (webhooks === 0) return silent(`No slack-webhook-url is set: the ${what} is in this summary only.`)
   if (settings.dryRun) {
     core.info(formatDryRun(message, webhooks))
-    return delivery(false, 'dry-run: the Slack message was printed in the log, not sent.')
+    return silent(`dry-run: the ${what} was printed in the log, not sent.`)
   }
   try {
     await postToSlack(message, settings.slackWebhookUrls, {
@@ -221,24 +319,65 @@ async function notify(report: Report, settings: Settings, deps: RunDeps): Promis
       sleep: deps.sleep,
       log: core.info,
     })
-    return delivery(
-      true,
-      `Slack: one message delivered to ${webhooks === 1 ? 'the webhook' : `each of ${webhooks} webhooks`}.`,
-    )
+    const note = `Slack: the ${what} was delivered to ${webhooks === 1 ? 'the webhook' : `each of ${webhooks} webhooks`}.`
+    core.info(note)
+    return { notified: true, note }
   } catch (error) {
     const failure = error instanceof Error ? error : new Error(String(error))
-    return { notified: false, note: `Slack: not delivered. ${failure.message}`, error: failure }
+    return {
+      notified: false,
+      note: `Slack: the ${what} was not delivered. ${failure.message}`,
+      error: failure,
+    }
+  }
+}
+
+/** `notify-on-error`: a monitor that cannot run says so in Slack, so it is never silently dead. */
+async function notifyFailure(settings: Settings, reason: string, deps: RunDeps): Promise<void> {
+  if (!settings.notifyOnError || settings.slackWebhookUrls.length === 0) return
+  const notice: Parameters<typeof buildFailureMessage>[0] = { monitorName: settings.monitorName, reason }
+  const runUrl = workflowRunUrl(deps.env)
+  if (runUrl) notice.runUrl = runUrl
+  const message = buildFailureMessage(notice)
+  if (settings.dryRun) {
+    core.info(formatDryRun(message, settings.slackWebhookUrls.length))
+    return
+  }
+  try {
+    await postToSlack(message, settings.slackWebhookUrls, {
+      fetch: deps.fetch,
+      sleep: deps.sleep,
+      log: core.info,
+    })
+    core.info('Slack was told that the monitor failed (notify-on-error).')
+  } catch (error) {
+    core.warning(`Could not tell Slack that the monitor failed: ${errorMessage(error)}`)
   }
 }
 
 /**
- * Whether the query matched more records than it returned rows, which means the counts cover only
- * the rows. Aggregating queries return one row per group, so for them the comparison means nothing.
+ * Aborted on SIGINT or SIGTERM, which the runner sends when the job is cancelled or times out, so that
+ * running queries are stopped rather than left to use the account's concurrent-query quota.
  */
-function rowsMissing(settings: Settings, recordsMatched: number, rows: number): boolean {
-  return (
-    settings.queryLanguage === 'CWLI' && !/(^|\|)\s*stats\s/i.test(settings.query) && recordsMatched > rows
-  )
+function cancellationSignal(): AbortSignal {
+  const controller = new AbortController()
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    process.once(signal, () => {
+      core.info(`Received ${signal}: stopping the running queries.`)
+      controller.abort(new Error(`The run was cancelled (${signal}); running queries were stopped.`))
+    })
+  }
+  return controller.signal
+}
+
+function describeGroups(groups: readonly string[]): string {
+  return groups.length <= 3
+    ? groups.join(', ')
+    : `${groups.slice(0, 3).join(', ')} and ${groups.length - 3} more`
+}
+
+function errorMessage(error: unknown): string {
+  return error instanceof Error ? error.message : String(error)
 }
 
 function workflowRunUrl(env: Record<string, string | undefined>): string | undefined {

@@ -1,5 +1,4 @@
-import { once } from 'node:events'
-import { createWriteStream } from 'node:fs'
+import { closeSync, openSync, writeSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { Entry } from './entries.js'
@@ -39,17 +38,27 @@ export function resultsFilePath(env: Record<string, string | undefined>): string
 }
 
 /**
- * Writes one JSON line per matched entry: the fields the query returned as they came, with the
- * severity and status we read from them. Streamed, so a large result is never one string in memory.
+ * The results file: one JSON line per entry reported, with the fields the query returned as they came
+ * and the severity and status read from them. Appended page by page as the query's rows arrive, so a
+ * large result is never one string in memory; synchronous, so it can be fed from a row callback.
  */
-export async function writeResultsFile(path: string, entries: Iterable<Entry>): Promise<void> {
-  const file = createWriteStream(path, { encoding: 'utf8' })
-  const failed = once(file, 'error').then(([error]) => Promise.reject(error))
-  failed.catch(() => {}) // observed through the races below; this only keeps it from going unhandled
-  for (const entry of entries) {
-    const line = `${JSON.stringify({ severity: entry.severity, status: entry.status ?? null, fields: entry.fields })}\n`
-    if (!file.write(line)) await Promise.race([once(file, 'drain'), failed])
+export class ResultsFile {
+  private readonly fd: number
+
+  constructor(readonly path: string) {
+    this.fd = openSync(path, 'w')
   }
-  file.end()
-  await Promise.race([once(file, 'finish'), failed])
+
+  append(entries: readonly Entry[]): void {
+    if (entries.length === 0) return
+    let lines = ''
+    for (const entry of entries) {
+      lines += `${JSON.stringify({ severity: entry.severity, status: entry.status ?? null, fields: entry.fields })}\n`
+    }
+    writeSync(this.fd, lines)
+  }
+
+  close(): void {
+    closeSync(this.fd)
+  }
 }

@@ -44,4 +44,6 @@ export interface Report {
   maxCatchUpSeconds: number
   /** Link to the workflow run that made this report, when running on GitHub. */
   runUrl?: string
+  /** Link to the CloudWatch Logs Insights console on this query, log groups and window. */
+  consoleUrl: string
 }

@@ -5,6 +5,18 @@
 
 export type QueryLanguage = 'CWLI' | 'SQL' | 'PPL'
 
+/**
+ * Alert only at this many new entries in a window: overall, or per severity. A window alerts when any
+ * threshold that is set is met.
+ */
+export interface Thresholds {
+  total?: number
+  /** 5xx entries. */
+  critical?: number
+  /** 4xx entries. */
+  warning?: number
+}
+
 /** Where the checkpoint lives between runs (the `state` input). */
 export type StateSetting = { kind: 'actions-cache' } | { kind: 'file'; path: string } | { kind: 'none' }
 
@@ -43,6 +55,13 @@ export interface Settings {
   groupBy: string[]
   /** Sample entries shown in the message. */
   maxSamples: number
+  thresholds: Thresholds
+  /** Slack mention syntax (`<!here>`, `<@U012AB3CD>`) added when a critical alert fires; '' for none. */
+  mention: string
+  /** Quiet period after an alert; 0 = every alerting window posts. */
+  realertSeconds: number
+  notifyResolved: boolean
+  notifyOnError: boolean
   failOnMatch: boolean
   dryRun: boolean
 }
@@ -130,6 +149,11 @@ export function readSettings({ getInput, setSecret, env }: SettingsSources): Set
     statusField: input('status-field') || 'status',
     groupBy: parseList(input('group-by') || 'status, httpMethod, resourcePath, routeKey'),
     maxSamples: parseInteger('max-samples', input('max-samples') || '10', 0, MAX_SAMPLES),
+    thresholds: parseThresholds(input('thresholds') || '1'),
+    mention: parseMention(input('mention')),
+    realertSeconds: parseDuration('realert', input('realert') || '0', { min: 0 }),
+    notifyResolved: parseBoolean('notify-resolved', input('notify-resolved') || 'true'),
+    notifyOnError: parseBoolean('notify-on-error', input('notify-on-error') || 'true'),
     failOnMatch: parseBoolean('fail-on-match', input('fail-on-match') || 'false'),
     dryRun: parseBoolean('dry-run', input('dry-run') || 'false'),
   }
@@ -142,6 +166,42 @@ export function readSettings({ getInput, setSecret, env }: SettingsSources): Set
     )
   }
   return settings
+}
+
+const THRESHOLD_KEYS: Record<string, keyof Thresholds> = {
+  total: 'total',
+  all: 'total',
+  '5xx': 'critical',
+  '4xx': 'warning',
+}
+
+/** `1` (overall), or per severity: `5xx=1, 4xx=20` (and `total=…`). */
+export function parseThresholds(text: string): Thresholds {
+  const accepted = 'use a whole number (like 1), or per severity like 5xx=1, 4xx=20'
+  if (/^\d+$/.test(text)) return { total: parseInteger('thresholds', text, 1, 1_000_000) }
+  const thresholds: Thresholds = {}
+  for (const item of parseList(text)) {
+    const match = /^([^=\s]+)\s*=\s*(\S+)$/.exec(item)
+    const key = match ? THRESHOLD_KEYS[(match[1] as string).toLowerCase()] : undefined
+    if (!match || !key) throw new SettingsError('thresholds', `"${item}" is not a threshold; ${accepted}.`)
+    if (thresholds[key] !== undefined) throw new SettingsError('thresholds', `${match[1]} is given twice.`)
+    thresholds[key] = parseInteger('thresholds', match[2] as string, 1, 1_000_000)
+  }
+  if (Object.keys(thresholds).length === 0) throw new SettingsError('thresholds', `is empty; ${accepted}.`)
+  return thresholds
+}
+
+/** One or more Slack mentions: `<!here>`, `<!channel>`, `<!everyone>`, `<@U…>`, `<!subteam^S…>`. */
+function parseMention(text: string): string {
+  if (text === '') return ''
+  const mention = /<(?:!here|!channel|!everyone|@[UW][A-Z0-9]+|!subteam\^[A-Z0-9]+)>/
+  if (!new RegExp(`^${mention.source}(\\s+${mention.source})*$`).test(text)) {
+    throw new SettingsError(
+      'mention',
+      `"${text}" is not Slack mention syntax; use <!here>, <!channel>, <@U012AB3CD> (a member id) or <!subteam^S012AB3CD> (a user group), separated by spaces.`,
+    )
+  }
+  return text
 }
 
 function parseState(text: string): StateSetting {

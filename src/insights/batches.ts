@@ -1,11 +1,55 @@
+/**
+ * The whole query of a run: any number of log groups, in batches of 50 run a few at a time, each
+ * batch's window split into parts when one query cannot return all its rows, and rows handed on as
+ * they arrive.
+ */
 import type { ResultField } from '@aws-sdk/client-cloudwatch-logs'
 import type { QueryRun, QueryStatistics } from '../report.js'
 import type { QueryLanguage } from '../settings.js'
-import { type QueryDeps, runInsightsQuery } from './query.js'
-import type { Window } from './window.js'
+import {
+  type CompletedQuery,
+  completeQuery,
+  describeStatistics,
+  fetchPages,
+  type InsightsQuery,
+  type QueryDeps,
+  QueryError,
+} from './query.js'
+import {
+  analyseQuery,
+  canSplit,
+  type Part,
+  partsNeeded,
+  type QueryShape,
+  rowSecond,
+  SplitSecondMerge,
+  splitPart,
+} from './split.js'
+import { createRequestLimits, Pool } from './throttle.js'
+import { isoSecond, type Window } from './window.js'
 
 /** StartQuery takes at most 50 log groups (service model, since 2022-11). */
 export const MAX_LOG_GROUPS_PER_QUERY = 50
+
+/**
+ * Queries running at once by default. The account allows 100 concurrent Insights queries, shared
+ * with dashboards, scheduled queries and other users (StartQuery API doc); a monitor should take few
+ * of them.
+ */
+export const DEFAULT_CONCURRENCY = 4
+
+/**
+ * StartQuery's largest `limit` (service model `EventsLimitStartQuery`, 2026-05: "The maximum limit is
+ * 100,000 … paginating with the nextToken"; Logs Insights QL only). A service that still caps at
+ * 10,000 refuses it; the run then uses the maximum it names.
+ */
+export const MAX_QUERY_LIMIT = 100_000
+
+/**
+ * Rows a query returns without a `limit` (CWL_QuerySyntax-Limit: "If you omit limit, the query
+ * defaults to returning up to 10,000 log events"), and the `limit` maximum before 2026-05.
+ */
+export const DEFAULT_QUERY_ROWS = 10_000
 
 export interface BatchedQuery {
   logGroups: readonly string[]
@@ -16,12 +60,40 @@ export interface BatchedQuery {
   maxRows: number
 }
 
+export interface BatchedDeps extends Omit<QueryDeps, 'signal'> {
+  signal?: AbortSignal
+  /** Queries of ≤ 50 groups running at once; default 4. */
+  concurrency?: number
+  /** Called with each batch's rows as they are fetched, never the same record twice, at most maxRows in total. */
+  onRows: (rows: ResultField[][]) => void
+}
+
+export interface BatchFailure {
+  /** 0-based index in the order of log-group-names: batch i holds groups 50·i to 50·i + 49. */
+  batch: number
+  logGroups: string[]
+  /** A QueryError (kind, queryId, status) for query failures. */
+  error: Error
+}
+
 export interface BatchedResult {
+  /**
+   * Every query that completed (split parts included), each with its own statistics, in batch order.
+   * A query that failed is named by its error in `failures` instead.
+   */
   queries: QueryRun[]
-  rows: ResultField[][]
+  /**
+   * Exact totals for the whole window: for each batch, the statistics of its whole-window query —
+   * never a sum over split parts, which overlap at split seconds. A batch whose whole-window query
+   * failed has none.
+   */
   statistics: QueryStatistics
-  /** More rows matched than were fetched. */
+  /** Rows passed to onRows. */
+  rowsFetched: number
+  /** Some matching rows were not fetched (maxRows reached, or a query capped its rows and could not be split). */
   truncated: boolean
+  /** Batches that failed; the others are still complete and reported. */
+  failures: BatchFailure[]
 }
 
 /** Splits log groups into StartQuery-sized batches. */
@@ -33,31 +105,302 @@ export function batchLogGroups(logGroups: readonly string[]): string[][] {
   return batches
 }
 
-/** Runs the query once per batch of log groups, one after the other, and merges what they return. */
-export async function runBatchedQuery(query: BatchedQuery, deps: QueryDeps): Promise<BatchedResult> {
-  const merged: BatchedResult = {
-    queries: [],
-    rows: [],
-    statistics: { recordsMatched: 0, recordsScanned: 0, bytesScanned: 0 },
-    truncated: false,
+/**
+ * Runs the query over every batch of log groups, at most `concurrency` queries at once, and hands the
+ * rows to `onRows` as they arrive. A batch that fails is reported in `failures` while the others
+ * complete; an aborted signal stops every query (StopQuery) and throws; an error thrown by `onRows`
+ * stops every query and is rethrown.
+ */
+export async function runBatchedQuery(query: BatchedQuery, deps: BatchedDeps): Promise<BatchedResult> {
+  return new BatchedRun(query, deps).run()
+}
+
+interface BatchState {
+  statistics?: QueryStatistics
+  error?: Error
+  /** Rows of this batch handed to onRows. */
+  delivered: number
+}
+
+class BatchedRun {
+  readonly #query: BatchedQuery
+  readonly #deps: BatchedDeps
+  readonly #shape: QueryShape
+  readonly #controller = new AbortController()
+  readonly #queryDeps: QueryDeps
+  readonly #pool: Pool
+  /** Rows onRows may still take. */
+  #remaining: number
+  #rowsFetched = 0
+  /**
+   * Rows were left unfetched in a way only this run knows: new rows cut by max-results, or (for
+   * queries whose rows are not records) pages left. For record queries the rest is counted at the end.
+   */
+  #truncated = false
+  /** The largest StartQuery `limit` to pass; undefined: pass none. Lowered when the service refuses one. */
+  #maxLimit: number | undefined
+  readonly #runs: Array<{ batch: number; order: number; run: QueryRun }> = []
+  #order = 0
+  #fatal: { error: unknown } | undefined
+  #abortError: Error | undefined
+
+  constructor(query: BatchedQuery, deps: BatchedDeps) {
+    this.#query = query
+    this.#deps = deps
+    this.#shape = analyseQuery(query.queryString, query.queryLanguage)
+    this.#maxLimit = this.#shape.passLimit ? MAX_QUERY_LIMIT : undefined
+    this.#remaining = Math.max(0, query.maxRows)
+    this.#pool = new Pool(deps.concurrency ?? DEFAULT_CONCURRENCY)
+    this.#queryDeps = {
+      client: deps.client,
+      now: deps.now,
+      sleep: deps.sleep,
+      log: deps.log,
+      timeoutMs: deps.timeoutMs,
+      signal: this.#controller.signal,
+      // One set of limits for every query of the run: the quotas are per account, not per query.
+      limits: deps.limits ?? createRequestLimits(deps),
+    }
+    if (deps.random) this.#queryDeps.random = deps.random
   }
-  for (const logGroups of batchLogGroups(query.logGroups)) {
-    const result = await runInsightsQuery(
-      {
-        logGroups,
-        queryString: query.queryString,
-        queryLanguage: query.queryLanguage,
-        window: query.window,
-        maxRows: Math.max(0, query.maxRows - merged.rows.length),
-      },
-      deps,
+
+  get #stopped(): boolean {
+    return this.#controller.signal.aborted
+  }
+
+  async run(): Promise<BatchedResult> {
+    const outer = this.#deps.signal
+    const onAbort = () => this.#controller.abort(outer?.reason)
+    if (outer?.aborted) onAbort()
+    else outer?.addEventListener('abort', onAbort, { once: true })
+    try {
+      const batches = batchLogGroups(this.#query.logGroups)
+      if (batches.length > 1) {
+        this.#deps.log(
+          `${this.#query.logGroups.length} log groups: ${batches.length} queries of at most ` +
+            `${MAX_LOG_GROUPS_PER_QUERY} groups, up to ${this.#pool.size} at once.`,
+        )
+      }
+      const states = await Promise.all(batches.map((groups, index) => this.#runBatch(index, groups)))
+
+      if (this.#fatal) throw this.#fatal.error
+      if (this.#stopped) {
+        throw (
+          this.#abortError ??
+          new QueryError('Insights queries stopped: the run was cancelled.', {
+            kind: 'aborted',
+            query: this.#query.queryString,
+            logGroups: [...this.#query.logGroups],
+          })
+        )
+      }
+
+      const statistics: QueryStatistics = { recordsMatched: 0, recordsScanned: 0, bytesScanned: 0 }
+      const failures: BatchFailure[] = []
+      let truncated = this.#truncated
+      states.forEach((state, index) => {
+        if (state.statistics) {
+          statistics.recordsMatched += state.statistics.recordsMatched
+          statistics.recordsScanned += state.statistics.recordsScanned
+          statistics.bytesScanned += state.statistics.bytesScanned
+          // One row per record: the batch is complete exactly when it delivered as many rows as its
+          // whole-window query matched. Counting, rather than flagging parts left unrun or pages left
+          // unfetched, does not call a run truncated when max-results ran out just as the last new
+          // row arrived, with only rows already delivered (shared seconds) left behind.
+          if (this.#shape.records && !state.error && state.delivered < state.statistics.recordsMatched) {
+            truncated = true
+          }
+        }
+        if (state.error) {
+          failures.push({ batch: index, logGroups: batches[index] ?? [], error: state.error })
+        }
+      })
+      const queries = this.#runs
+        .sort((a, b) => a.batch - b.batch || a.order - b.order)
+        .map((entry) => entry.run)
+      return { queries, statistics, rowsFetched: this.#rowsFetched, truncated, failures }
+    } finally {
+      outer?.removeEventListener('abort', onAbort)
+    }
+  }
+
+  /** One batch: its whole-window query, then the parts of any split, until done or failed. */
+  async #runBatch(batch: number, logGroups: string[]): Promise<BatchState> {
+    const state: BatchState = { delivered: 0 }
+    const merge = new SplitSecondMerge()
+    const runPart = async (part: Part, whole: boolean): Promise<void> => {
+      // Parts left when max-results has run out are not queried (the counts tell whether rows are missing).
+      if (state.error || this.#stopped || (!whole && this.#remaining === 0)) return
+      let release: () => void
+      try {
+        release = await this.#pool.acquire(this.#controller.signal)
+      } catch {
+        return // aborted while waiting: run() reports it
+      }
+      let parts: Part[] = []
+      try {
+        if (state.error || this.#stopped || (!whole && this.#remaining === 0)) return
+        parts = await this.#queryPart(batch, logGroups, part, whole, merge, state)
+      } catch (error) {
+        if (this.#stopped) {
+          this.#abortError ??= error instanceof Error ? error : new Error(String(error))
+          return
+        }
+        state.error ??= error instanceof Error ? error : new Error(String(error))
+        if (!whole) {
+          this.#deps.log(
+            `Batch ${batch + 1}: the part ${isoSecond(part.start)} – ${isoSecond(part.end)} failed; the batch is ` +
+              `incomplete: ${state.error.message}`,
+          )
+        }
+      } finally {
+        release()
+      }
+      // Released before the parts queue up: a batch never holds a place while waiting for another.
+      await Promise.all(parts.map((child) => runPart(child, false)))
+    }
+    await runPart({ ...this.#query.window, sharedStart: false, sharedEnd: false }, true)
+    return state
+  }
+
+  /**
+   * Runs one query over `part`, and either delivers its rows or, when they are capped and the
+   * window can be split, returns the parts to query instead (delivering nothing).
+   */
+  async #queryPart(
+    batch: number,
+    logGroups: string[],
+    part: Part,
+    whole: boolean,
+    merge: SplitSecondMerge,
+    state: BatchState,
+  ): Promise<Part[]> {
+    // Asking for no more rows than max-results still takes saves transfer — but only where every row
+    // is new: a part's rows in its shared seconds may be the neighbour's again and dropped by the
+    // merge, so a part cut to the budget could come back short of new rows. Parts ask for the
+    // service's maximum, and the budget is applied to what the merge lets through.
+    const shares = part.sharedStart || part.sharedEnd
+    const limit =
+      this.#maxLimit === undefined
+        ? undefined
+        : shares
+          ? this.#maxLimit
+          : Math.max(1, Math.min(this.#maxLimit, this.#remaining))
+    const insights: InsightsQuery = {
+      logGroups,
+      queryString: this.#query.queryString,
+      queryLanguage: this.#query.queryLanguage,
+      window: { start: part.start, end: part.end },
+      maxRows: this.#remaining,
+    }
+    if (limit !== undefined) insights.limit = limit
+
+    let completed: CompletedQuery
+    try {
+      completed = await completeQuery(insights, this.#queryDeps)
+    } catch (error) {
+      if (error instanceof QueryError && error.kind === 'limit' && limit !== undefined) {
+        const accepted = error.acceptedLimit ?? DEFAULT_QUERY_ROWS
+        if (accepted >= 1 && accepted < limit) {
+          this.#maxLimit = Math.min(this.#maxLimit ?? accepted, accepted)
+          this.#deps.log(`${error.message}. Using limit ${accepted} from now on.`)
+          return this.#queryPart(batch, logGroups, part, whole, merge, state)
+        }
+      }
+      throw error
+    }
+
+    const { queryId, statistics } = completed
+    this.#runs.push({ batch, order: this.#order++, run: { queryId, logGroups, statistics } })
+    if (whole) state.statistics = statistics
+    const matched = statistics.recordsMatched
+    const range = `${isoSecond(part.start)} – ${isoSecond(part.end)}`
+
+    if (this.#shape.records) {
+      // What this one query can return: all of it is in hand when the service does not page; when it
+      // pages, rows up to the limit passed (the service's default 10,000 without one).
+      const capacity = completed.nextToken
+        ? Math.min(matched, limit ?? DEFAULT_QUERY_ROWS)
+        : completed.rows.length
+      // Rows wanted: all of them — or, where every row is new (no shared second), no more than
+      // max-results still takes. A part's capped rows may be mostly its neighbour's again, so
+      // "capacity ≥ what max-results takes" does not mean it would deliver that many.
+      const wanted = shares ? matched : Math.min(matched, this.#remaining)
+      if (capacity < wanted) {
+        const reason = this.#cannotSplit(part, completed.rows)
+        if (reason === undefined) {
+          const parts = splitPart(part, partsNeeded(matched, capacity))
+          if (this.#shape.newestFirst) parts.reverse()
+          this.#deps.log(
+            `Insights query ${queryId}: ${matched} records matched in ${range}, but one query returns ` +
+              `${capacity} rows here: fetching them in ${parts.length} parts.`,
+          )
+          return parts
+        }
+        this.#deps.log(
+          `Insights query ${queryId}: ${matched} records matched in ${range}, ${capacity} rows returned; ` +
+            `not split (${reason}), so the result is truncated.`,
+        )
+      }
+    }
+
+    let returned = 0
+    const take = (rows: ResultField[][]) => {
+      returned += rows.length
+      this.#deliver(merge.filter(part, rows), state)
+    }
+    take(completed.rows)
+    const fetched = await fetchPages(insights, completed, this.#queryDeps, {
+      wantMore: () => this.#remaining > 0,
+      onPage: take,
+    })
+    merge.finish(part)
+    if (fetched.nextToken !== undefined && !this.#shape.records) this.#truncated = true
+    this.#deps.log(
+      `Insights query ${queryId} complete in ${seconds(this.#deps.now() - completed.startedAt)}: ` +
+        `${returned} rows${fetched.pages > 1 ? ` in ${fetched.pages} pages` : ''}` +
+        `${fetched.nextToken === undefined ? '' : ' (max-results reached; more exist)'}; ` +
+        describeStatistics(statistics),
     )
-    merged.queries.push({ queryId: result.queryId, logGroups, statistics: result.statistics })
-    for (const row of result.rows) merged.rows.push(row)
-    merged.statistics.recordsMatched += result.statistics.recordsMatched
-    merged.statistics.recordsScanned += result.statistics.recordsScanned
-    merged.statistics.bytesScanned += result.statistics.bytesScanned
-    merged.truncated ||= result.rowsCapped
+    return []
   }
-  return merged
+
+  /** Why a part whose rows were capped cannot be split, or undefined when it can. */
+  #cannotSplit(part: Part, rows: ResultField[][]): string | undefined {
+    if (!this.#shape.splittable) {
+      return this.#shape.userLimit
+        ? 'the query has its own limit command'
+        : 'the query does not return records'
+    }
+    if (!canSplit(part)) return `${part.end - part.start + 1} seconds cannot be split further`
+    // Merging the parts at their shared seconds needs each row's second.
+    if (rows.length === 0 || !rows.every((row) => rowSecond(row) !== undefined)) {
+      return 'the rows carry no @timestamp, which merging split parts needs'
+    }
+    return undefined
+  }
+
+  /** Hands rows to onRows, up to maxRows in total. */
+  #deliver(rows: ResultField[][], state: BatchState): void {
+    // After a cancel or a failed consumer, nothing more is handed on.
+    if (rows.length === 0 || this.#stopped) return
+    const count = Math.min(rows.length, this.#remaining)
+    if (count < rows.length) this.#truncated = true
+    if (count === 0) return
+    this.#remaining -= count
+    this.#rowsFetched += count
+    state.delivered += count
+    try {
+      this.#deps.onRows(count === rows.length ? rows : rows.slice(0, count))
+    } catch (error) {
+      // The consumer failed: nothing more can be reported, so every query is stopped.
+      this.#fatal ??= { error }
+      this.#controller.abort(error)
+      throw error
+    }
+  }
+}
+
+function seconds(ms: number): string {
+  return `${(ms / 1000).toFixed(1)} s`
 }

@@ -15,6 +15,13 @@ import {
 } from '@aws-sdk/client-cloudwatch-logs'
 import type { QueryStatistics } from '../report.js'
 import { formatDuration, type QueryLanguage } from '../settings.js'
+import {
+  backoffDelay,
+  createRequestLimits,
+  errorCode,
+  isThrottlingError,
+  type RequestLimits,
+} from './throttle.js'
 import { isoSecond, type Window } from './window.js'
 
 export type { ResultField }
@@ -62,6 +69,13 @@ export interface QueryDeps {
   timeoutMs: number
   /** Aborting stops a pending query (StopQuery) and makes the call throw. */
   signal?: AbortSignal
+  /**
+   * Request-rate limits shared by every query of a run, so that together they stay under the
+   * account's quotas; a query given none gets its own.
+   */
+  limits?: RequestLimits
+  /** Uniform in [0, 1), for backoff jitter; Math.random when not given. */
+  random?: () => number
 }
 
 export type QueryErrorKind =
@@ -69,8 +83,15 @@ export type QueryErrorKind =
   | 'malformed'
   /** StartQuery did not find a log group (ResourceNotFoundException). */
   | 'not-found'
-  /** StartQuery failed otherwise (access denied, throttled after retries, …). */
+  /** StartQuery failed otherwise (access denied, …). */
   | 'start'
+  /**
+   * StartQuery refused the `limit` parameter: a service (or partition) whose maximum is still 10,000
+   * rows. `acceptedLimit` holds the maximum its message names, when it names one.
+   */
+  | 'limit'
+  /** StartQuery or GetQueryResults stayed throttled until query-timeout ran out. */
+  | 'throttled'
   /** GetQueryResults failed. */
   | 'results'
   /** The query ended with a status other than Complete. */
@@ -87,6 +108,8 @@ export class QueryError extends Error {
   readonly status?: string
   readonly query: string
   readonly logGroups: string[]
+  /** For kind 'limit': the largest `limit` the service said it accepts. */
+  readonly acceptedLimit?: number
 
   constructor(
     message: string,
@@ -96,6 +119,7 @@ export class QueryError extends Error {
       logGroups: string[]
       queryId?: string | undefined
       status?: string | undefined
+      acceptedLimit?: number | undefined
       cause?: unknown
     },
   ) {
@@ -106,6 +130,7 @@ export class QueryError extends Error {
     this.logGroups = details.logGroups
     if (details.queryId !== undefined) this.queryId = details.queryId
     if (details.status !== undefined) this.status = details.status
+    if (details.acceptedLimit !== undefined) this.acceptedLimit = details.acceptedLimit
   }
 }
 
@@ -124,13 +149,63 @@ export const MIN_PAGE_INTERVAL_MS = 200
 
 const PENDING = new Set(['Scheduled', 'Running'])
 
+/** A query that reached Complete: its statistics and the rows of the Complete response. */
+export interface CompletedQuery {
+  queryId: string
+  /** From the Complete response: they count the whole result, even when rows are capped. */
+  statistics: QueryStatistics
+  /** The rows of the Complete response: the first page when the service pages. */
+  rows: ResultField[][]
+  /** Where the next page starts, when the service pages (GetQueryResults with nextToken). */
+  nextToken?: string
+  /** deps.now() at the first StartQuery attempt. */
+  startedAt: number
+  /** startedAt + query-timeout: starting, running and fetching this query end by then. */
+  deadline: number
+}
+
+/** What fetchPages did. */
+export interface PagesFetched {
+  /** Responses read, the Complete one included. */
+  pages: number
+  /** Set when fetching stopped (wantMore said no) while the service had more pages. */
+  nextToken?: string
+}
+
+/** Runs one query to the end and returns its rows, at most query.maxRows of them. */
 export async function runInsightsQuery(query: InsightsQuery, deps: QueryDeps): Promise<InsightsResult> {
+  const shared: QueryDeps = deps.limits ? deps : { ...deps, limits: createRequestLimits(deps) }
+  const completed = await completeQuery(query, shared)
+  let rows = completed.rows
+  const fetched = await fetchPages(query, completed, shared, {
+    wantMore: () => rows.length < query.maxRows,
+    onPage: (page) => {
+      rows = rows.concat(page)
+    },
+  })
+  const rowsCapped =
+    rows.length > query.maxRows || (rows.length >= query.maxRows && fetched.nextToken !== undefined)
+  if (rows.length > query.maxRows) rows = rows.slice(0, query.maxRows)
+  const { queryId, statistics } = completed
+  deps.log(
+    `Insights query ${queryId} complete in ${seconds(deps.now() - completed.startedAt)}: ${rows.length} rows` +
+      `${fetched.pages > 1 ? ` in ${fetched.pages} pages` : ''}${rowsCapped ? ` (capped at ${query.maxRows}; more exist)` : ''}; ` +
+      describeStatistics(statistics),
+  )
+  return { queryId, rows, statistics, rowsCapped }
+}
+
+/**
+ * Starts the query (backing off while throttled) and polls it until it is Complete. Throws a
+ * QueryError when it fails, ends otherwise, outlives query-timeout (stopped with StopQuery) or the
+ * signal aborts (stopped too).
+ */
+export async function completeQuery(query: InsightsQuery, deps: QueryDeps): Promise<CompletedQuery> {
   const { client, log, signal } = deps
+  const limits = deps.limits ?? createRequestLimits(deps)
+  const random = deps.random ?? Math.random
   const groups = describeGroups(query.logGroups)
-  const fail = (
-    message: string,
-    details: Omit<ConstructorParameters<typeof QueryError>[1], 'query' | 'logGroups'>,
-  ) => new QueryError(message, { ...details, query: query.queryString, logGroups: query.logGroups })
+  const fail = failer(query)
 
   if (signal?.aborted) {
     throw fail(`Insights query not started: the run was cancelled (log groups: ${groups}).`, {
@@ -139,29 +214,15 @@ export async function runInsightsQuery(query: InsightsQuery, deps: QueryDeps): P
   }
 
   const startedAt = deps.now()
-  let queryId: string
-  try {
-    const started = await client.send(new StartQueryCommand(startQueryInput(query)))
-    if (!started.queryId) throw new Error('StartQuery returned no queryId')
-    queryId = started.queryId
-  } catch (error) {
-    throw startError(error, query, groups, fail)
-  }
+  const deadline = startedAt + deps.timeoutMs
+  const queryId = await startWithBackoff(query, deps, limits, random, deadline)
   log(
     `Insights query ${queryId} started: ${query.queryLanguage} over ${groups}, ` +
-      `${isoSecond(query.window.start)} to ${isoSecond(query.window.end)}`,
+      `${isoSecond(query.window.start)} to ${isoSecond(query.window.end)}` +
+      (query.limit === undefined ? '' : ` (limit ${query.limit})`),
   )
 
-  const stop = async (why: string): Promise<void> => {
-    try {
-      await client.send(new StopQueryCommand({ queryId }))
-      log(`Insights query ${queryId} stopped (${why}).`)
-    } catch (error) {
-      // StopQuery errors when the query ended meanwhile ("the specified query is not running",
-      // StopQuery API doc); the error being thrown matters more than this one.
-      log(`Insights query ${queryId}: StopQuery failed (${why}): ${messageOf(error)}`)
-    }
-  }
+  const stop = (why: string) => stopQuery(queryId, why, deps)
   const abortedError = (status: string | undefined) =>
     fail(`Insights query ${queryId} was stopped: the run was cancelled (log groups: ${groups}).`, {
       kind: 'aborted',
@@ -172,13 +233,17 @@ export async function runInsightsQuery(query: InsightsQuery, deps: QueryDeps): P
   // Poll until the query leaves Scheduled/Running. Rows returned while Running are partial
   // (GetQueryResults doc: "If the value of the Status field in the output is Running, this
   // operation returns only partial results"), so only the Complete response's rows are kept.
-  const deadline = startedAt + deps.timeoutMs
   let delay = FIRST_POLL_DELAY_MS
+  let wait = delay
+  let throttled = 0
   let status: string | undefined
-  let complete: GetQueryResultsCommandOutput
   for (;;) {
-    await pause(deps, Math.min(delay, Math.max(0, deadline - deps.now())))
-    delay = Math.min(delay * POLL_BACKOFF, MAX_POLL_DELAY_MS)
+    await pause(deps, Math.min(wait, Math.max(0, deadline - deps.now())))
+    if (signal?.aborted) {
+      await stop('the run was cancelled')
+      throw abortedError(status)
+    }
+    await limits.getQueryResults.take()
     if (signal?.aborted) {
       await stop('the run was cancelled')
       throw abortedError(status)
@@ -188,19 +253,29 @@ export async function runInsightsQuery(query: InsightsQuery, deps: QueryDeps): P
     try {
       response = await client.send(new GetQueryResultsCommand({ queryId }))
     } catch (error) {
+      if (isThrottlingError(error)) {
+        // Beyond the SDK's own retries: wait with jitter, as long as query-timeout allows.
+        const backoff = backoffDelay(throttled, random)
+        throttled += 1
+        if (deps.now() + backoff < deadline) {
+          log(
+            `Insights query ${queryId}: GetQueryResults throttled (${errorCode(error)}); polling again in ${seconds(backoff)}.`,
+          )
+          wait = backoff
+          continue
+        }
+        await stop('GetQueryResults stayed throttled')
+        throw throttledError('GetQueryResults', error, throttled, deps, startedAt, fail, { queryId, status })
+      }
       // The SDK has retried already; left running, the query would hold one of the account's
       // concurrent-query slots for up to 60 minutes.
       await stop('GetQueryResults failed')
       throw fail(
         `GetQueryResults failed for Insights query ${queryId} (log groups: ${groups}): ${messageOf(error)}`,
-        {
-          kind: 'results',
-          queryId,
-          status,
-          cause: error,
-        },
+        { kind: 'results', queryId, status, cause: error },
       )
     }
+    throttled = 0
 
     const elapsed = deps.now() - startedAt
     if (response.status !== status) {
@@ -208,17 +283,20 @@ export async function runInsightsQuery(query: InsightsQuery, deps: QueryDeps): P
       log(`Insights query ${queryId}: ${status ?? 'no status'} after ${seconds(elapsed)}`)
     }
     if (status === 'Complete') {
-      complete = response
-      break
+      const completed: CompletedQuery = {
+        queryId,
+        statistics: toStatistics(response.statistics),
+        rows: response.results ?? [],
+        startedAt,
+        deadline,
+      }
+      if (response.nextToken) completed.nextToken = response.nextToken
+      return completed
     }
     if (status === undefined || !PENDING.has(status)) {
       throw fail(
         `Insights query ${queryId} ended with status ${status ?? '(none)'} (log groups: ${groups})`,
-        {
-          kind: 'status',
-          queryId,
-          status,
-        },
+        { kind: 'status', queryId, status },
       )
     }
     if (deps.now() >= deadline) {
@@ -230,51 +308,181 @@ export async function runInsightsQuery(query: InsightsQuery, deps: QueryDeps): P
         { kind: 'timeout', queryId, status },
       )
     }
+    delay = Math.min(delay * POLL_BACKOFF, MAX_POLL_DELAY_MS)
+    wait = delay
   }
+}
 
-  const statistics = toStatistics(complete.statistics)
-  let rows = complete.results ?? []
-  let nextToken = complete.nextToken
+/**
+ * Fetches the pages after the Complete response, while `wantMore()` says so, handing each page's rows
+ * to `onPage` and keeping none. Results come in pages of up to 10,000 rows via nextToken
+ * (GetQueryResults doc, in SDKs from 2026-04); older services return everything in one response with
+ * no token, and then there is nothing to fetch.
+ */
+export async function fetchPages(
+  query: InsightsQuery,
+  completed: CompletedQuery,
+  deps: QueryDeps,
+  handler: { wantMore: () => boolean; onPage: (rows: ResultField[][]) => void },
+): Promise<PagesFetched> {
+  const { client, log, signal } = deps
+  const { queryId } = completed
+  const limits = deps.limits ?? createRequestLimits(deps)
+  const random = deps.random ?? Math.random
+  const groups = describeGroups(query.logGroups)
+  const fail = failer(query)
+  let nextToken = completed.nextToken
   let pages = 1
+  let throttled = 0
   let lastRequestAt = deps.now()
-  // Results come in pages of up to 10,000 rows via nextToken (GetQueryResults doc, in SDKs from
-  // 2026-04); older services return everything in one response with no token.
-  while (nextToken && rows.length < query.maxRows) {
+  while (nextToken && handler.wantMore()) {
     await pause(deps, Math.max(0, lastRequestAt + MIN_PAGE_INTERVAL_MS - deps.now()))
-    if (signal?.aborted) throw abortedError(status)
+    if (!signal?.aborted) await limits.getQueryResults.take()
+    if (signal?.aborted) {
+      throw fail(`Insights query ${queryId}: fetching its results stopped: the run was cancelled.`, {
+        kind: 'aborted',
+        queryId,
+        status: 'Complete',
+      })
+    }
     lastRequestAt = deps.now()
     let page: GetQueryResultsCommandOutput
     try {
       page = await client.send(new GetQueryResultsCommand({ queryId, nextToken }))
     } catch (error) {
+      if (isThrottlingError(error)) {
+        const backoff = backoffDelay(throttled, random)
+        throttled += 1
+        if (deps.now() + backoff < completed.deadline) {
+          log(
+            `Insights query ${queryId}: page ${pages + 1} throttled (${errorCode(error)}); retrying in ${seconds(backoff)}.`,
+          )
+          await pause(deps, backoff)
+          continue
+        }
+        throw throttledError('GetQueryResults', error, throttled, deps, completed.startedAt, fail, {
+          queryId,
+          status: 'Complete',
+        })
+      }
       throw fail(
         `GetQueryResults failed for page ${pages + 1} of Insights query ${queryId} (log groups: ${groups}): ` +
           messageOf(error),
-        { kind: 'results', queryId, status, cause: error },
+        { kind: 'results', queryId, status: 'Complete', cause: error },
       )
     }
+    throttled = 0
     pages += 1
-    const pageRows = page.results ?? []
-    rows = rows.concat(pageRows)
-    if (page.nextToken === nextToken && pageRows.length === 0) {
+    const rows = page.results ?? []
+    if (page.nextToken === nextToken && rows.length === 0) {
       // An empty page handing back the same token would otherwise be fetched forever.
       log(`Insights query ${queryId}: page ${pages} was empty and repeated its nextToken; stopped paging.`)
       nextToken = undefined
       break
     }
     nextToken = page.nextToken
+    handler.onPage(rows)
   }
+  return nextToken ? { pages, nextToken } : { pages }
+}
 
-  const rowsCapped = rows.length > query.maxRows || (rows.length >= query.maxRows && Boolean(nextToken))
-  if (rows.length > query.maxRows) rows = rows.slice(0, query.maxRows)
-
-  log(
-    `Insights query ${queryId} complete in ${seconds(deps.now() - startedAt)}: ${rows.length} rows` +
-      `${pages > 1 ? ` in ${pages} pages` : ''}${rowsCapped ? ` (capped at ${query.maxRows}; more exist)` : ''}; ` +
-      `${statistics.recordsMatched} records matched, ${statistics.recordsScanned} scanned, ` +
-      `${formatBytes(statistics.bytesScanned)} scanned`,
+/** One-line statistics for the log. */
+export function describeStatistics(statistics: QueryStatistics): string {
+  return (
+    `${statistics.recordsMatched} records matched, ${statistics.recordsScanned} scanned, ` +
+    `${formatBytes(statistics.bytesScanned)} scanned`
   )
-  return { queryId, rows, statistics, rowsCapped }
+}
+
+/** Stops a query, logging (not throwing) when that fails: the error that caused it matters more. */
+async function stopQuery(queryId: string, why: string, deps: QueryDeps): Promise<void> {
+  try {
+    await deps.client.send(new StopQueryCommand({ queryId }))
+    deps.log(`Insights query ${queryId} stopped (${why}).`)
+  } catch (error) {
+    // StopQuery errors when the query ended meanwhile ("the specified query is not running",
+    // StopQuery API doc).
+    deps.log(`Insights query ${queryId}: StopQuery failed (${why}): ${messageOf(error)}`)
+  }
+}
+
+type Fail = (
+  message: string,
+  details: Omit<ConstructorParameters<typeof QueryError>[1], 'query' | 'logGroups'>,
+) => QueryError
+
+function failer(query: InsightsQuery): Fail {
+  return (message, details) =>
+    new QueryError(message, { ...details, query: query.queryString, logGroups: query.logGroups })
+}
+
+/**
+ * StartQuery, retried with full-jitter backoff while the service throttles it, for as long as
+ * query-timeout allows counting from the first attempt. The SDK's standard retry strategy has already
+ * made its own attempts (3 by default) for each call that reaches here.
+ */
+async function startWithBackoff(
+  query: InsightsQuery,
+  deps: QueryDeps,
+  limits: RequestLimits,
+  random: () => number,
+  deadline: number,
+): Promise<string> {
+  const groups = describeGroups(query.logGroups)
+  const fail = failer(query)
+  const startedAt = deps.now()
+  let attempts = 0
+  for (;;) {
+    await limits.startQuery.take()
+    if (deps.signal?.aborted) {
+      throw fail(`Insights query not started: the run was cancelled (log groups: ${groups}).`, {
+        kind: 'aborted',
+      })
+    }
+    attempts += 1
+    let error: unknown
+    try {
+      const started = await deps.client.send(new StartQueryCommand(startQueryInput(query)))
+      if (started.queryId) return started.queryId
+      error = new Error('StartQuery returned no queryId')
+    } catch (thrown) {
+      error = thrown
+    }
+    if (!isThrottlingError(error)) throw startError(error, query, groups, fail)
+    const backoff = backoffDelay(attempts - 1, random)
+    if (deps.now() + backoff >= deadline) {
+      throw throttledError('StartQuery', error, attempts, deps, startedAt, fail, {})
+    }
+    deps.log(
+      `StartQuery throttled (${errorCode(error)}: ${messageOf(error)}) for ${groups}; ` +
+        `trying again in ${seconds(backoff)} (attempt ${attempts + 1}).`,
+    )
+    await pause(deps, backoff)
+  }
+}
+
+function throttledError(
+  action: 'StartQuery' | 'GetQueryResults',
+  error: unknown,
+  attempts: number,
+  deps: QueryDeps,
+  since: number,
+  fail: Fail,
+  ids: { queryId?: string; status?: string | undefined },
+): QueryError {
+  const code = errorCode(error) ?? 'throttled'
+  const why =
+    code === 'LimitExceededException' && action === 'StartQuery'
+      ? "the account's concurrent Insights queries (100 per account and region, dashboards and scheduled " +
+        'queries included) stayed in use'
+      : `the account's ${action} request rate (about 5 a second) stayed exceeded`
+  return fail(
+    `${action} was throttled (${code}: ${messageOf(error)}) ${attempts} times over ` +
+      `${seconds(deps.now() - since)}, beyond the AWS SDK's own retries: ${why}. Gave up before the ` +
+      `query-timeout (${timeoutText(deps.timeoutMs)}) ran out. Raise the query-timeout input, or run this ` +
+      `monitor when fewer queries run in the account.`,
+    { kind: 'throttled', ...ids, cause: error },
+  )
 }
 
 function startQueryInput(query: InsightsQuery): StartQueryCommandInput {
@@ -295,13 +503,25 @@ function startQueryInput(query: InsightsQuery): StartQueryCommandInput {
   return input
 }
 
-function startError(
-  error: unknown,
-  query: InsightsQuery,
-  groups: string,
-  fail: (message: string, details: { kind: QueryErrorKind; cause?: unknown }) => QueryError,
-): QueryError {
+function startError(error: unknown, query: InsightsQuery, groups: string, fail: Fail): QueryError {
   const name = (error as { name?: unknown } | null)?.name
+  if (
+    query.limit !== undefined &&
+    (name === 'InvalidParameterException' || name === 'ValidationException') &&
+    /\blimit\b/i.test(messageOf(error))
+  ) {
+    // The 100,000 maximum came in 2026-05 (service model EventsLimitStartQuery); a service without it
+    // answers a validation error such as "Value '100000' at 'limit' failed to satisfy constraint:
+    // Member must have value less than or equal to 10000".
+    const named = /(?:less than or equal to|between 1 and)\s+([\d,]+)/i.exec(messageOf(error))?.[1]
+    const acceptedLimit = named === undefined ? undefined : Number(named.replace(/,/g, ''))
+    return fail(`StartQuery refused limit ${query.limit}: ${messageOf(error)}`, {
+      kind: 'limit',
+      cause: error,
+      acceptedLimit:
+        acceptedLimit !== undefined && Number.isInteger(acceptedLimit) ? acceptedLimit : undefined,
+    })
+  }
   if (name === 'MalformedQueryException') {
     // queryCompileError is documented as "Reserved" but, when present, says where the error is.
     const compile = (

@@ -31,17 +31,30 @@ const SLACK_LOOKALIKES: Record<string, string> = {
  */
 // biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is the point
 const UNSAFE_CHARACTERS = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F\u202A-\u202E\u2066-\u2069]/g
+/**
+ * Half of a surrogate pair on its own: not a character, so no UTF-8 can carry it. JSON.stringify writes
+ * it as `\ud800`, which RFC 8259 (8.2) says a receiver may take any way it likes, rejection included:
+ * one such line must not cost the whole Slack message, nor show differently in the summary.
+ */
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g
 const REPLACEMENT = '\uFFFD'
+
+/** Control, bidi-override and lone-surrogate code units replaced by `�`. */
+function replaceUnsafe(text: string): string {
+  return text.replace(UNSAFE_CHARACTERS, REPLACEMENT).replace(LONE_SURROGATE, REPLACEMENT)
+}
 
 /**
  * Log text made inert for Slack mrkdwn: `&`, `<`, `>` become entities (so `<!channel>`, `<@U123>` and
  * `<https://x|label>` arrive as text), `*`, `_`, `~` and the backtick become look-alikes (so a line can
- * neither format itself nor leave a code span), and control characters become `�`. Line breaks stay.
+ * neither format itself nor leave a code span), and control characters and lone surrogates become `�`.
+ * Line breaks stay.
  */
 export function escapeSlack(text: string): string {
-  return text
-    .replace(UNSAFE_CHARACTERS, REPLACEMENT)
-    .replace(/[&<>*_~`]/g, (char) => SLACK_ENTITIES[char] ?? SLACK_LOOKALIKES[char] ?? char)
+  return replaceUnsafe(text).replace(
+    /[&<>*_~`]/g,
+    (char) => SLACK_ENTITIES[char] ?? SLACK_LOOKALIKES[char] ?? char,
+  )
 }
 
 /**
@@ -49,9 +62,7 @@ export function escapeSlack(text: string): string {
  * there, since plain text renders no formatting.
  */
 export function escapeSlackPlainText(text: string): string {
-  return text
-    .replace(UNSAFE_CHARACTERS, REPLACEMENT)
-    .replace(/[&<>]/g, (char) => SLACK_ENTITIES[char] ?? char)
+  return replaceUnsafe(text).replace(/[&<>]/g, (char) => SLACK_ENTITIES[char] ?? char)
 }
 
 /**
@@ -92,9 +103,10 @@ export interface MarkdownHtmlOptions {
  * log line with `\n\n` in it would otherwise drop out of the table into markdown.
  */
 export function escapeMarkdownHtml(text: string, options: MarkdownHtmlOptions = {}): string {
-  const escaped = text
-    .replace(UNSAFE_CHARACTERS, REPLACEMENT)
-    .replace(/[&<>"'|`*_~[\]\\#!$@]/g, (char) => HTML_MARKDOWN_ENTITIES[char] ?? char)
+  const escaped = replaceUnsafe(text).replace(
+    /[&<>"'|`*_~[\]\\#!$@]/g,
+    (char) => HTML_MARKDOWN_ENTITIES[char] ?? char,
+  )
   return options.multiline ? escaped.replace(/\r\n?/g, '\n') : escaped.replace(/\r\n|\r|\n/g, '<br>')
 }
 
@@ -127,25 +139,29 @@ export function truncate(text: string, max: number): string {
 
 /**
  * `escaper(text)` in at most `max` code units: when it does not fit, the source text is cut (so an
- * entity or a look-alike is never split) and the escaped cut mark appended.
+ * entity or a look-alike is never split) and the escaped cut mark appended, counting what is missing in
+ * characters of the source. When `max` cannot even hold the mark, a bare `…` ends the text.
  */
 export function fitEscaped(text: string, max: number, escaper: (text: string) => string): string {
-  // Escaping never shortens a character: text longer than `max` cannot fit, so skip escaping all of it.
+  // Escaping lengthens text (or, folding whitespace, barely shortens it): text longer than `max` is
+  // not worth escaping whole just to find out that it does not fit.
   if (text.length <= max) {
     const whole = escaper(text)
     if (whole.length <= max) return whole
   }
   if (max <= 0) return ''
-  const reserve = escaper(cutMark(text.length)).length
-  if (reserve >= max) return truncate(escaper(text.slice(0, max)), max).replace(/&[#\w]*…$/, '…')
-  const budget = max - reserve
+  // The mark for the most that could be removed is at least as long as the real one.
+  const fullMark = escaper(cutMark(text.length)).length < max
+  const budget = max - (fullMark ? escaper(cutMark(text.length)).length : 1)
   const candidate = text.slice(0, safeCutIndex(text, budget))
   let used = 0
   let keep = 0
+  // Character by character: an escaper never makes a piece of text longer than its characters
+  // escaped one by one (it may make it shorter, folding `\r\n` or runs of spaces).
   for (const char of candidate) {
     used += escaper(char).length
     if (used > budget) break
     keep += char.length
   }
-  return escaper(text.slice(0, keep)) + escaper(cutMark(text.length - keep))
+  return escaper(text.slice(0, keep)) + (fullMark ? escaper(cutMark(text.length - keep)) : '…')
 }

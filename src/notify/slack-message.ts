@@ -1,3 +1,4 @@
+import type { Counts } from '../alerting.js'
 import type { Breakdown } from '../digest.js'
 import { type Entry, fieldValue, type Severity } from '../entries.js'
 import { isoSecond, type Window } from '../insights/window.js'
@@ -51,6 +52,8 @@ const COLORS: Record<Severity, string> = {
   none: '#9e9e9e',
 }
 
+const RESOLVED_COLOR = '#2eb67d'
+
 const ICONS: Record<Severity, string> = { critical: '🔴', warning: '🟠', none: '⚪' }
 
 export interface MrkdwnText {
@@ -97,6 +100,8 @@ export interface SlackMessageOptions {
   consoleUrl?: string
   /** Cap on the JSON payload, in characters; samples are dropped from the end to stay under it. */
   maxPayloadChars?: number
+  /** What arrived during the quiet period (`realert`) since the last alert, told with this one. */
+  sinceLastAlert?: Counts & { windows: number; lastAlertAt: number }
 }
 
 /** The one Slack message for a run: headline, window, breakdowns, samples, links. */
@@ -104,6 +109,7 @@ export function buildSlackMessage(report: Report, options: SlackMessageOptions =
   const maxPayload = options.maxPayloadChars ?? DEFAULT_MAX_PAYLOAD_CHARS
   const { digest } = report
   const fixedTop: SlackBlock[] = [headerBlock(report), section(overviewText(report))]
+  if (options.sinceLastAlert) fixedTop.push(section(sinceLastAlertText(options.sinceLastAlert)))
   if (report.gap) fixedTop.push(section(gapText(report, report.gap)))
   if (report.truncated) fixedTop.push(section(truncatedText(report)))
   const breakdowns = breakdownBlock(digest.breakdowns)
@@ -194,6 +200,11 @@ function overviewText(report: Report): string {
   const label = plural(logGroups.length, 'Log group', 'Log groups')
   lines.push(`*${label}* ${named.join(', ')}${rest > 0 ? ` and ${count(rest)} more` : ''}`)
   return lines.join('\n')
+}
+
+function sinceLastAlertText(since: Counts & { windows: number; lastAlertAt: number }): string {
+  const windows = `${count(since.windows)} ${plural(since.windows, 'window', 'windows')}`
+  return `⏱️ *Since the last alert* (${isoSecond(since.lastAlertAt).replace('T', ' ')}): *${count(since.total)}* more ${plural(since.total, 'entry', 'entries')} (${count(since.critical)} 5xx, ${count(since.warning)} 4xx) in ${windows} held back by \`realert\`, not counted above.`
 }
 
 function gapText(report: Report, gap: Window): string {
@@ -394,4 +405,82 @@ export function formatBytes(bytes: number): string {
   }
   const digits = unit === 0 || value >= 100 ? 0 : 1
   return `${value.toFixed(digits)} ${units[unit]}`
+}
+
+export interface ResolvedNotice {
+  failingSince: number
+  failingUntil: number
+  /** Entries held back by `realert` since the last alert. */
+  unreported: Counts & { windows: number }
+}
+
+/** The one message when a window no longer alerts after alerting ones: how long it was failing. */
+export function buildResolvedMessage(
+  report: Report,
+  resolved: ResolvedNotice,
+  options: SlackMessageOptions = {},
+): SlackMessage {
+  const name = fitEscaped(report.monitorName, MAX_NAME, escapeSlack)
+  const failing = formatDuration(Math.max(0, resolved.failingUntil - resolved.failingSince))
+  const headline = `${name}: resolved after ${failing} of errors`
+  const lines = [
+    `*Resolved:* ${windowText(report)} is below the alert thresholds.`,
+    `It was failing for *${failing}* (${windowText({ window: { start: resolved.failingSince, end: resolved.failingUntil } })}).`,
+  ]
+  if (resolved.unreported.total > 0) {
+    lines.push(
+      `${count(resolved.unreported.total)} more ${plural(resolved.unreported.total, 'entry', 'entries')} (${count(resolved.unreported.critical)} 5xx, ${count(resolved.unreported.warning)} 4xx) arrived during the quiet period after the last alert.`,
+    )
+  }
+  if (report.digest.total > 0) {
+    lines.push(`This window still had ${countsText(report)}, fewer than the thresholds.`)
+  }
+  const blocks: SlackBlock[] = [
+    {
+      type: 'header',
+      text: {
+        type: 'plain_text',
+        text: truncate(`✅ ${escapeSlackPlainText(headline)}`, MAX_HEADER_TEXT),
+        emoji: true,
+      },
+    },
+    section(truncate(lines.join('\n'), MAX_SECTION_TEXT)),
+  ]
+  if (report.gap) blocks.push(section(gapText(report, report.gap)))
+  blocks.push(footerBlock(report, options))
+  return {
+    text: truncate(`✅ ${headline}`, MAX_TOP_LEVEL_TEXT),
+    attachments: [{ color: RESOLVED_COLOR, fallback: headline, blocks }],
+  }
+}
+
+export interface FailureNotice {
+  monitorName: string
+  /** The error that stopped the run (it may quote AWS or Slack, so it is escaped like log text). */
+  reason: string
+  runUrl?: string
+}
+
+/** `notify-on-error`: the monitor itself failed, so it is not watching; never silent. */
+export function buildFailureMessage(failure: FailureNotice): SlackMessage {
+  const name = fitEscaped(failure.monitorName, MAX_NAME, escapeSlack)
+  const headline = `${name}: the monitor failed and is not checking logs`
+  const blocks: SlackBlock[] = [
+    {
+      type: 'header',
+      text: {
+        type: 'plain_text',
+        text: truncate(`🛑 ${escapeSlackPlainText(failure.monitorName)} is broken`, MAX_HEADER_TEXT),
+        emoji: true,
+      },
+    },
+    section(`*${headline}.* Until this is fixed, errors in the logs go unreported.`),
+    section(codeBlock(failure.reason, MAX_SECTION_TEXT - 100)),
+  ]
+  const run = failure.runUrl !== undefined ? slackLink(failure.runUrl, 'View the failed run') : undefined
+  if (run) blocks.push(context([run]))
+  return {
+    text: truncate(`🛑 ${headline}`, MAX_TOP_LEVEL_TEXT),
+    attachments: [{ color: COLORS.critical, fallback: headline, blocks }],
+  }
 }

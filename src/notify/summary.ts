@@ -87,6 +87,9 @@ export function addJobSummary(report: Report, summary: Summary, notification?: s
       true,
     )
   }
+  const consoleLink = safeHref(report.consoleUrl)
+  if (consoleLink !== undefined)
+    summary.addRaw(`<p><a href="${consoleLink}">Open this query in CloudWatch Logs Insights</a></p>`, true)
   const runLink = report.runUrl !== undefined ? safeHref(report.runUrl) : undefined
   if (runLink !== undefined) summary.addLink('View workflow run', runLink)
 }

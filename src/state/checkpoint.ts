@@ -1,3 +1,5 @@
+import type { AlertState } from '../alerting.js'
+
 /**
  * What one run leaves for the next: how far it checked, and which entries it reported in the stretch
  * the next run will check again. Stored as JSON text by whichever backend `state` names.
@@ -17,6 +19,8 @@ export interface Checkpoint {
   reported: Record<string, string[]>
   /** When it was saved (ISO 8601), for people reading the state. */
   savedAt: string
+  /** Alerting memory: the last alert, counts held back by `realert`, the current failing episode. */
+  alert?: AlertState
 }
 
 /** A checkpoint read back, or why there is none to use. */
@@ -50,14 +54,40 @@ export function parseCheckpoint(text: string | undefined): LoadedCheckpoint {
     }
     reported[second] = fingerprints
   }
-  return {
-    checkpoint: {
-      version: STATE_VERSION,
-      checked: value.checked as number,
-      reported,
-      savedAt: typeof value.savedAt === 'string' ? value.savedAt : '',
+  const checkpoint: Checkpoint = {
+    version: STATE_VERSION,
+    checked: value.checked as number,
+    reported,
+    savedAt: typeof value.savedAt === 'string' ? value.savedAt : '',
+  }
+  if (value.alert !== undefined) {
+    const alert = parseAlertState(value.alert)
+    if (!alert) return { problem: 'the saved state has a malformed alert record' }
+    checkpoint.alert = alert
+  }
+  return { checkpoint }
+}
+
+function parseAlertState(value: unknown): AlertState | undefined {
+  if (!isRecord(value) || !isRecord(value.pending)) return undefined
+  const { pending } = value
+  const counts = [pending.total, pending.critical, pending.warning, pending.windows]
+  if (!counts.every((n) => Number.isSafeInteger(n) && (n as number) >= 0)) return undefined
+  const alert: AlertState = {
+    pending: {
+      total: pending.total as number,
+      critical: pending.critical as number,
+      warning: pending.warning as number,
+      windows: pending.windows as number,
     },
   }
+  for (const key of ['lastAlertAt', 'failingSince', 'failingUntil'] as const) {
+    const time = value[key]
+    if (time === undefined) continue
+    if (!Number.isSafeInteger(time)) return undefined
+    alert[key] = time as number
+  }
+  return alert
 }
 
 export function serializeCheckpoint(checkpoint: Checkpoint): string {

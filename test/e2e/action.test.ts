@@ -214,7 +214,11 @@ describe('failures', () => {
     const run = await runAction({ inputs: oidcInputs(), env: withoutOidc })
     expect(run.exitCode).toBe(1)
     expect(run.stdout).toContain('permissions: id-token: write')
-    expect(emulator.calls).toEqual([])
+    // Nothing reached AWS; Slack got the one notice that the monitor is broken (notify-on-error).
+    expect(emulator.calls.filter((call) => call.service !== 'slack')).toEqual([])
+    expect(emulator.slackPosts('alerts').map((post) => JSON.stringify(post.body))).toEqual([
+      expect.stringContaining('id-token: write'),
+    ])
   })
 
   it('names the role and the trust policy conditions when STS refuses the token', async () => {
@@ -236,7 +240,10 @@ describe('failures', () => {
       const queryId =
         (logsCalls('StartQuery')[0]?.response as { queryId?: string } | undefined)?.queryId ?? 'no StartQuery'
       expect(run.stdout).toContain(queryId)
-      expect(emulator.slackPosts('alerts')).toEqual([])
+      // No digest: only the notice that the monitor failed, naming the status.
+      const posts = emulator.slackPosts('alerts').map((post) => JSON.stringify(post.body))
+      expect(posts).toEqual([expect.stringContaining('is broken')])
+      expect(posts[0]).toContain(status)
     },
   )
 

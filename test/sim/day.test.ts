@@ -386,13 +386,14 @@ describe('a simulated day of cron runs against the emulator', () => {
       expect(holes([...records.map((record) => record.window), ...figures.gaps], figures.range)).toEqual([])
 
       const problems: string[] = []
-      for (const record of records) {
+      for (const [index, record] of records.entries()) {
         const name = `run ${record.runId}`
         if (record.ids.length !== record.matchCount)
           problems.push(`${name}: match-count ${record.matchCount}, results file ${record.ids.length}`)
-        // One message when anything new matched or a gap was named (a gap is news on its own), and
-        // nothing otherwise.
-        const posts = record.matchCount > 0 || record.gap ? 1 : 0
+        // One message when anything new matched (an alert: the threshold is 1), when a gap was named
+        // (news on its own), or when a clean window follows an alerting one (resolved); else none.
+        const resolved = record.matchCount === 0 && (records[index - 1]?.matchCount ?? 0) > 0
+        const posts = record.matchCount > 0 || record.gap || resolved ? 1 : 0
         if (record.slackPosts !== posts)
           problems.push(`${name}: ${record.slackPosts} Slack posts, expected ${posts}`)
         if (record.gap && !record.warnedGap) problems.push(`${name}: gap not in a warning annotation`)

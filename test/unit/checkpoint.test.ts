@@ -35,3 +35,18 @@ describe('parseCheckpoint', () => {
     expect('problem' in loaded && loaded.problem).toContain(problem)
   })
 })
+
+describe('the alert record', () => {
+  it('reads back the alert memory, and refuses a malformed one', () => {
+    const alert = {
+      lastAlertAt: 100,
+      failingSince: 50,
+      failingUntil: 99,
+      pending: { total: 3, critical: 1, warning: 2, windows: 1 },
+    }
+    const text = serializeCheckpoint({ version: STATE_VERSION, checked: 5, reported: {}, savedAt: '', alert })
+    expect(parseCheckpoint(text)).toMatchObject({ checkpoint: { alert } })
+    const broken = text.replace('"windows":1', '"windows":-1')
+    expect(parseCheckpoint(broken)).toEqual({ problem: 'the saved state has a malformed alert record' })
+  })
+})

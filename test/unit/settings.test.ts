@@ -50,6 +50,11 @@ describe('readSettings', () => {
       statusField: 'status',
       groupBy: ['status', 'httpMethod', 'resourcePath', 'routeKey'],
       maxSamples: 10,
+      thresholds: { total: 1 },
+      mention: '',
+      realertSeconds: 0,
+      notifyResolved: true,
+      notifyOnError: true,
       failOnMatch: false,
       dryRun: false,
     })
@@ -109,6 +114,15 @@ describe('readSettings', () => {
     [{ overlap: '-1m' }, 'overlap', 'not a duration'],
     [{ 'max-catch-up': '5m' }, 'max-catch-up', 'shorter than interval + query-delay (6m)'],
     [{ state: 'redis' }, 'state', 'actions-cache, file:<path> or none'],
+    [{ thresholds: '0' }, 'thresholds', 'from 1 to'],
+    [{ thresholds: '5xx=1, 3xx=2' }, 'thresholds', 'per severity like 5xx=1, 4xx=20'],
+    [{ thresholds: '5xx=1, 5xx=2' }, 'thresholds', 'given twice'],
+    [{ thresholds: '4xx=many' }, 'thresholds', 'not a whole number'],
+    [{ mention: '@here' }, 'mention', '<!here>'],
+    [{ mention: '<!here> <https://evil|x>' }, 'mention', 'not Slack mention syntax'],
+    [{ realert: '20' }, 'realert', 'not a duration'],
+    [{ 'notify-resolved': 'maybe' }, 'notify-resolved', 'true or false'],
+    [{ 'notify-on-error': 'no' }, 'notify-on-error', 'true or false'],
     [{ state: 'file:' }, 'state', 'actions-cache, file:<path> or none'],
     [{ 'slack-webhook-url': 'hooks.slack.com/services/x' }, 'slack-webhook-url', 'not an http(s) URL'],
   ])('refuses %o naming the input and what it accepts', (bad, input, hint) => {
@@ -116,6 +130,22 @@ describe('readSettings', () => {
     expect(error.input).toBe(input)
     expect(error.message).toContain(`Input "${input}"`)
     expect(error.message).toContain(hint)
+  })
+
+  it('reads thresholds overall or per severity, and mentions', () => {
+    expect(settingsFrom({ ...minimal, thresholds: '5' }).settings.thresholds).toEqual({ total: 5 })
+    expect(settingsFrom({ ...minimal, thresholds: '5xx=1, 4xx=20' }).settings.thresholds).toEqual({
+      critical: 1,
+      warning: 20,
+    })
+    expect(settingsFrom({ ...minimal, thresholds: 'total=50\n5xx = 2' }).settings.thresholds).toEqual({
+      total: 50,
+      critical: 2,
+    })
+    expect(settingsFrom({ ...minimal, mention: '<!here> <@U012AB3CD>' }).settings.mention).toBe(
+      '<!here> <@U012AB3CD>',
+    )
+    expect(settingsFrom({ ...minimal, realert: '20m' }).settings.realertSeconds).toBe(1200)
   })
 
   it('reads the state backend', () => {

@@ -344,6 +344,24 @@ describe('runInsightsQuery', () => {
     expect(error.cause).toBe(aws)
   })
 
+  it('says when StartQuery refused the limit parameter, and the maximum the service named', async () => {
+    const refusal = Object.assign(
+      new Error(
+        "1 validation error detected: Value '100000' at 'limit' failed to satisfy constraint: Member must have value less than or equal to 10000",
+      ),
+      { name: 'InvalidParameterException' },
+    )
+    const { deps } = setup({ startError: refusal, polls: [] })
+    const error = await rejection(runInsightsQuery(query({ limit: 100_000 }), deps))
+    expect(error.kind).toBe('limit')
+    expect(error.acceptedLimit).toBe(10_000)
+    expect(error.message).toContain('StartQuery refused limit 100000')
+
+    // Without a limit passed, the same error is an ordinary StartQuery failure.
+    const other = setup({ startError: refusal, polls: [] })
+    expect((await rejection(runInsightsQuery(query(), other.deps))).kind).toBe('start')
+  })
+
   it('abbreviates a long list of log groups in messages', async () => {
     const logGroups = Array.from({ length: 50 }, (_, index) => `/group/${index}`)
     const { deps } = setup({ polls: [{ status: 'Failed' }] })

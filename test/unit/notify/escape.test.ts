@@ -39,6 +39,14 @@ describe('escapeSlack', () => {
     expect(`\`\`\`${escapeSlack('x ``` <!channel> ```')}\`\`\``.match(/```/g)).toHaveLength(2)
   })
 
+  it('replaces lone surrogates, which no UTF-8 can carry, and keeps pairs whole', () => {
+    // Found by the property tests: a lone surrogate went into the Slack JSON as `\ud800`.
+    expect(escapeSlack('a\uD800b \uDC00 ends\uDBFF')).toBe('a\uFFFDb \uFFFD ends\uFFFD')
+    expect(escapeSlack('\uDE00\uD83D')).toBe('\uFFFD\uFFFD')
+    expect(escapeSlack('😀 *x*')).toBe('😀 ∗x∗')
+    expect(escapeMarkdownHtml('\uDC00<😀>')).toBe('\uFFFD&lt;😀&gt;')
+  })
+
   it('keeps line breaks and ordinary text, and replaces control and bidi-override characters', () => {
     expect(escapeSlack('GET /items\nline two')).toBe('GET /items\nline two')
     expect(escapeSlack('ok\u0000\u001b[31m\u202Edesrever')).toBe('ok\uFFFD\uFFFD[31m\uFFFDdesrever')
@@ -78,6 +86,34 @@ describe('fitEscaped', () => {
     const fitted = fitEscaped('<'.repeat(1_000), 100, escapeSlack)
     expect(fitted.length).toBeLessThanOrEqual(100)
     expect(fitted).toMatch(/^(&lt;)+… \[cut, [\d,]+ more characters\]$/)
+  })
+
+  it('ends in a bare … and never half an entity when the limit cannot hold the cut mark', () => {
+    // Found by the property tests: a limit just above the mark's length gave `&l… [cut, 118 more
+    // characters]`, half an entity and a count of escaped characters, and `[cut]` raw in markdown.
+    for (let max = 1; max <= 45; max += 1) {
+      for (const [escaper, entity] of [
+        [escapeSlack, '&lt;'],
+        [escapeMarkdownHtml, '&lt;'],
+      ] as const) {
+        const fitted = fitEscaped('<'.repeat(1_000), max, escaper)
+        expect(fitted.length).toBeLessThanOrEqual(max)
+        expect(fitted).toMatch(
+          new RegExp(`^(${entity})*(…|… (\\[|&#91;)cut, [\\d,]+ more characters(\\]|&#93;))$`),
+        )
+        const kept = (fitted.match(/&lt;/g) ?? []).length
+        if (fitted.includes('cut'))
+          expect(fitted).toContain(`cut, ${(1_000 - kept).toLocaleString('en-US')} more`)
+      }
+    }
+    expect(fitEscaped('<'.repeat(1_000), 30, escapeSlack)).toBe(`${'&lt;'.repeat(7)}…`)
+    expect(fitEscaped('<'.repeat(1_000), 35, escapeMarkdownHtml)).toBe(`${'&lt;'.repeat(8)}…`)
+  })
+
+  it('never splits a surrogate pair, even with a limit of one', () => {
+    // Found by the property tests: the small-limit path cut the source at `max` code units.
+    expect(fitEscaped('𐀀𐀀', 1, escapeSlack)).toBe('…')
+    expect(fitEscaped('😀😀😀', 4, escapeSlack)).toBe('😀…')
   })
 
   it('counts what is missing in characters of the log text', () => {

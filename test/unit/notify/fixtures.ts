@@ -60,6 +60,8 @@ export function makeReport(options: ReportOptions = {}): Report {
     truncated: false,
     rechecked: 0,
     alreadyReported: 0,
+    consoleUrl:
+      'https://eu-west-1.console.aws.amazon.com/cloudwatch/home?region=eu-west-1#logsV2:logs-insights',
     maxCatchUpSeconds: 3600,
     runUrl: 'https://github.com/acme/api/actions/runs/123456789',
     ...overrides,

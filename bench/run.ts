@@ -1,0 +1,818 @@
+/**
+ * `npm run bench`: insights-watch against the emulator (test/emulator), under Node 24, next to a
+ * minimal reference client (bench/reference-client.ts) as the floor. Prints a table and writes
+ * bench/results.json. A benchmark, not a test: it exits 0 when a bar is missed, and says so.
+ *
+ * Every process is spawned the way a runner spawns the action (bench/lib.ts), one at a time, each
+ * scenario against a fresh emulator. Times come from one clock: Date.now() in this process, which is
+ * also the emulator's clock (`calls[].at`). Figures are medians of BENCH_REPS runs (default 5;
+ * BENCH_REPS_100K, default 3, for the 100,000-match run).
+ */
+import { execFileSync } from 'node:child_process'
+import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs'
+import { arch, cpus, loadavg, platform, release, totalmem } from 'node:os'
+import { join, relative } from 'node:path'
+import { type Emulator, type EmulatorOptions, startEmulator } from '../test/emulator/index.js'
+import { accessLogs, random } from '../test/support/access-logs.js'
+import { node24Path } from '../test/support/node24.js'
+import { distEntry } from '../test/support/run-action.js'
+import { bundle, exec, type ProcessRun, root, runProcess, type Sample, sample, tail } from './lib.js'
+
+const REGION = 'eu-west-1'
+const GROUP = '/aws/apigateway/prod-access'
+const REPS = Math.max(1, Number(process.env.BENCH_REPS ?? 5))
+const REPS_100K = Math.max(1, Number(process.env.BENCH_REPS_100K ?? 3))
+/** Runs of the informational (no bar) hosted-runner variant. */
+const INFO_REPS = Math.min(REPS, 3)
+/** Scenario 2's fixed query latency. */
+const QUERY_LATENCY_MS = 2000
+const MATCHES_100K = 100_000
+
+const BARS = {
+  coldStartMs: 300,
+  beyondLatencyMs: 600,
+  digestMs: 150,
+  digestRssMb: 150,
+  matches100kRssMb: 300,
+  postsPerWebhook: 1,
+} as const
+
+type Who = 'ours' | 'reference'
+type Credentials = 'default' | 'oidc'
+
+interface RunSpec {
+  who: Who
+  credentials: Credentials
+  /** The action's `state` input; the reference has none. */
+  state?: 'none' | 'actions-cache'
+  webhooks: string[]
+  intervalSeconds: number
+  extraInputs?: Record<string, string>
+  rss?: boolean
+}
+
+interface Scenario {
+  emulator: Emulator
+  run: ProcessRun
+  /** Slack posts per webhook name. */
+  posts: Record<string, number>
+}
+
+const node = node24Path()
+const nodeVersion = execFileSync(node, ['--version'], { encoding: 'utf8' }).trim()
+let referenceScript = ''
+let harnessScript = ''
+const problems: string[] = []
+
+// ── realistic log lines ────────────────────────────────────────────────────────────────────────────
+
+const ERROR_STATUSES = ['500', '502', '502', '503', '504', '400', '403', '404', '404', '429']
+
+/** `count` API Gateway access-log lines (REST JSON format); errors only unless `status` says otherwise. */
+function accessLines(count: number, seed: number, status?: string): string[] {
+  const rand = random(seed)
+  const to = Date.UTC(2026, 10, 23, 11)
+  const events = accessLogs({ from: to - 3_600_000, to, format: 'rest', meanGapMs: 3_600_000 / count, seed })
+  const lines: string[] = []
+  for (let i = 0; lines.length < count && events.length > 0; i++) {
+    const event = events[i % events.length]
+    if (!event) break
+    const line = JSON.parse(event.message) as Record<string, string>
+    if (status !== undefined) line.status = status
+    else if (Number(line.status) < 400) {
+      line.status = ERROR_STATUSES[Math.floor(rand() * ERROR_STATUSES.length)] ?? '500'
+    }
+    lines.push(JSON.stringify(line))
+  }
+  return lines
+}
+
+/** Events evenly spread over [now − fromSecondsAgo, now − toSecondsAgo], oldest first. */
+function spread(lines: readonly string[], fromSecondsAgo: number, toSecondsAgo: number) {
+  const now = Date.now()
+  const start = now - fromSecondsAgo * 1000
+  const span = (fromSecondsAgo - toSecondsAgo) * 1000
+  return lines.map((message, i) => ({ timestamp: start + Math.floor((i * span) / lines.length), message }))
+}
+
+// ── one run of ours or the reference against an emulator ───────────────────────────────────────────
+
+async function runOnce(
+  spec: RunSpec,
+  emulatorOptions: EmulatorOptions,
+  seed: (emulator: Emulator) => void,
+): Promise<Scenario> {
+  const emulator = await startEmulator({ region: REGION, ...emulatorOptions })
+  seed(emulator)
+  const urls = spec.webhooks.map((name) => emulator.slackWebhookUrl(name))
+  const env: Record<string, string> = { ...emulator.env }
+  if (spec.credentials === 'default') {
+    env.AWS_ACCESS_KEY_ID = emulator.defaultCredentials.accessKeyId
+    env.AWS_SECRET_ACCESS_KEY = emulator.defaultCredentials.secretAccessKey
+  }
+  let run: ProcessRun
+  if (spec.who === 'ours') {
+    const inputs: Record<string, string> = {
+      'log-group-names': GROUP,
+      'aws-region': REGION,
+      interval: `${spec.intervalSeconds}s`,
+      state: spec.state ?? 'none',
+      'slack-webhook-url': urls.join('\n'),
+      ...spec.extraInputs,
+    }
+    if (spec.credentials === 'oidc') inputs['role-to-assume'] = emulator.roleArn
+    run = await runProcess({ node, script: distEntry, inputs, env, rss: spec.rss ?? false })
+  } else {
+    env.REF_LOG_GROUPS = GROUP
+    env.REF_QUERY = 'fields @timestamp, @message, @log | filter status >= 400 | sort @timestamp desc'
+    env.REF_INTERVAL_SECONDS = String(spec.intervalSeconds)
+    env.REF_DELAY_SECONDS = '60'
+    env.REF_WEBHOOKS = urls.join('\n')
+    if (spec.credentials === 'oidc') env.REF_ROLE_ARN = emulator.roleArn
+    run = await runProcess({ node, script: referenceScript, env, rss: spec.rss ?? false })
+  }
+  await emulator.stop()
+  const posts: Record<string, number> = {}
+  for (const name of spec.webhooks)
+    posts[name] = emulator.slackPosts(name).filter((p) => p.status === 200).length
+  if (run.exitCode !== 0) {
+    problems.push(`${spec.who} (${spec.credentials}) exited ${run.exitCode ?? run.signal}:\n${tail(run)}`)
+  }
+  return { emulator, run, posts }
+}
+
+function msSince(run: ProcessRun, at: number | undefined): number {
+  return at === undefined ? Number.NaN : at - run.spawnedAt
+}
+
+function firstAt(emulator: Emulator, service: string, action?: string): number | undefined {
+  return emulator.calls.find((c) => c.service === service && (action === undefined || c.action === action))
+    ?.at
+}
+
+const fewMatches = (emulator: Emulator) => {
+  emulator.putLogEvents(GROUP, [
+    ...spread(accessLines(5, 21, '200'), 200, 90),
+    ...spread(accessLines(3, 22), 190, 95),
+  ])
+}
+
+// ── 1. cold start to the first request ─────────────────────────────────────────────────────────────
+
+interface ColdStart {
+  /** spawn → first request of any kind, and which it was. */
+  toFirstRequest: Sample
+  firstRequest: string
+  /** spawn → first AWS request (StartQuery on the default chain, STS AssumeRoleWithWebIdentity with OIDC). */
+  toFirstAwsRequest: Sample
+  firstAwsRequest: string
+  toStartQuery: Sample
+}
+
+async function coldStart(
+  who: Who,
+  credentials: Credentials,
+  state?: 'actions-cache',
+  reps = REPS,
+): Promise<ColdStart> {
+  const first: number[] = []
+  const aws: number[] = []
+  const start: number[] = []
+  let firstName = ''
+  let awsName = ''
+  for (let i = 0; i < reps; i++) {
+    const spec: RunSpec = { who, credentials, webhooks: ['alerts'], intervalSeconds: 300 }
+    if (state) spec.state = state
+    const { emulator, run } = await runOnce(spec, { queryLatencyMs: 100 }, fewMatches)
+    run.cleanup()
+    const call = emulator.calls[0]
+    firstName = call ? `${call.service} ${call.action}` : 'none'
+    first.push(msSince(run, call?.at))
+    const awsCall = emulator.calls.find((c) => c.service === 'logs' || c.service === 'sts')
+    awsName = awsCall ? `${awsCall.service} ${awsCall.action}` : 'none'
+    aws.push(msSince(run, awsCall?.at))
+    start.push(msSince(run, firstAt(emulator, 'logs', 'StartQuery')))
+  }
+  return {
+    toFirstRequest: sample(first),
+    firstRequest: firstName,
+    toFirstAwsRequest: sample(aws),
+    firstAwsRequest: awsName,
+    toStartQuery: sample(start),
+  }
+}
+
+// ── 2. wall time beyond a 2 s query ────────────────────────────────────────────────────────────────
+
+interface BeyondLatency {
+  wallMs: Sample
+  beyondLatencyMs: Sample
+  /** Where the time beyond the latency went (medians): spawn → StartQuery, the Complete answer after
+   * the query ended (poll lag), Complete → Slack post, Slack post → exit. */
+  breakdownMs: { startUp: number; pollLag: number; toSlack: number; afterSlack: number }
+  getQueryResultsCalls: number
+  slackPosts: number[]
+}
+
+async function beyondLatency(
+  who: Who,
+  credentials: Credentials,
+  state: 'none' | 'actions-cache' = 'none',
+  reps = REPS,
+): Promise<BeyondLatency> {
+  const wall: number[] = []
+  const parts = {
+    startUp: [] as number[],
+    pollLag: [] as number[],
+    toSlack: [] as number[],
+    afterSlack: [] as number[],
+  }
+  let polls = 0
+  const posts: number[] = []
+  for (let i = 0; i < reps; i++) {
+    const {
+      emulator,
+      run,
+      posts: byHook,
+    } = await runOnce(
+      { who, credentials, state, webhooks: ['alerts'], intervalSeconds: 300 },
+      { queryLatencyMs: QUERY_LATENCY_MS },
+      fewMatches,
+    )
+    run.cleanup()
+    wall.push(run.wallMs)
+    const started = firstAt(emulator, 'logs', 'StartQuery') ?? Number.NaN
+    const complete = emulator.calls.find(
+      (c) =>
+        c.action === 'GetQueryResults' &&
+        (c.response as { status?: string } | undefined)?.status === 'Complete',
+    )?.at
+    const slack = firstAt(emulator, 'slack') ?? Number.NaN
+    parts.startUp.push(started - run.spawnedAt)
+    parts.pollLag.push((complete ?? Number.NaN) - (started + QUERY_LATENCY_MS))
+    parts.toSlack.push(slack - (complete ?? Number.NaN))
+    parts.afterSlack.push(run.exitedAt - slack)
+    polls = emulator.calls.filter((c) => c.action === 'GetQueryResults').length
+    posts.push(byHook.alerts ?? 0)
+  }
+  const med = (values: number[]) => sample(values).median
+  return {
+    wallMs: sample(wall),
+    beyondLatencyMs: sample(wall.map((ms) => ms - QUERY_LATENCY_MS)),
+    breakdownMs: {
+      startUp: med(parts.startUp),
+      pollLag: med(parts.pollLag),
+      toSlack: med(parts.toSlack),
+      afterSlack: med(parts.afterSlack),
+    },
+    getQueryResultsCalls: polls,
+    slackPosts: posts,
+  }
+}
+
+// ── 3. 10,000 rows → digest, message, summary ──────────────────────────────────────────────────────
+
+interface DigestFigures {
+  totalMs: Sample
+  withResultsFileMs: Sample
+  /** CPU time (user + system) of the timed stretch, results file included. */
+  cpuMs: Sample
+  maxRssMb: Sample
+  rssBeforeMb: Sample
+  stagesMs: Record<string, number>
+  entries: number
+  viaTsx?: { totalMs: number; maxRssMb: number }
+}
+
+interface HarnessOutput {
+  entries: number
+  totalMs: number
+  withResultsFileMs: number
+  cpuMs: number
+  maxRssKb: number
+  rssBeforeKb: number
+  stagesMs: Record<string, number>
+}
+
+async function digest10k(): Promise<DigestFigures> {
+  const outputs: HarnessOutput[] = []
+  for (let i = 0; i < REPS; i++) {
+    const run = await runProcess({ node, script: harnessScript, nodeArgs: ['--expose-gc'] })
+    run.cleanup()
+    if (run.exitCode !== 0) {
+      problems.push(`digest harness exited ${run.exitCode}:\n${tail(run)}`)
+      continue
+    }
+    outputs.push(JSON.parse(run.stdout) as HarnessOutput)
+  }
+  const mb = (kb: number) => kb / 1024
+  const stages: Record<string, number> = {}
+  for (const name of Object.keys(outputs[0]?.stagesMs ?? {})) {
+    stages[name] = sample(outputs.map((o) => o.stagesMs[name] ?? Number.NaN)).median
+  }
+  const figures: DigestFigures = {
+    totalMs: sample(outputs.map((o) => o.totalMs)),
+    withResultsFileMs: sample(outputs.map((o) => o.withResultsFileMs)),
+    cpuMs: sample(outputs.map((o) => o.cpuMs)),
+    maxRssMb: sample(outputs.map((o) => mb(o.maxRssKb))),
+    rssBeforeMb: sample(outputs.map((o) => mb(o.rssBeforeKb))),
+    stagesMs: stages,
+    entries: outputs[0]?.entries ?? 0,
+  }
+  // For comparison only: the same harness through tsx, as a developer would run it.
+  const tsx = await runProcess({
+    node,
+    script: join(root, 'bench/digest-harness.ts'),
+    nodeArgs: ['--expose-gc', '--import', 'tsx'],
+  })
+  tsx.cleanup()
+  if (tsx.exitCode === 0) {
+    const o = JSON.parse(tsx.stdout) as HarnessOutput
+    figures.viaTsx = {
+      totalMs: Math.round(o.totalMs * 10) / 10,
+      maxRssMb: Math.round(mb(o.maxRssKb) * 10) / 10,
+    }
+  }
+  return figures
+}
+
+// ── 4. 100,000 matches from a service that caps queries at 10,000 rows without nextToken ────────────
+
+interface Matches100k {
+  wallMs: Sample
+  maxRssMb: Sample
+  /** Ours: the match-count output; the reference: the rows it fetched. */
+  reportedTotal: number[]
+  resultsFileLines?: number[]
+  distinctEntries?: number[]
+  truncated?: string[]
+  startQueryCalls: number[]
+  slackPosts: number[]
+}
+
+async function matches100k(who: Who, lines: readonly string[]): Promise<Matches100k> {
+  const figures: Matches100k = {
+    wallMs: sample([]),
+    maxRssMb: sample([]),
+    reportedTotal: [],
+    startQueryCalls: [],
+    slackPosts: [],
+  }
+  const wall: number[] = []
+  const rss: number[] = []
+  for (let i = 0; i < REPS_100K; i++) {
+    const { emulator, run, posts } = await runOnce(
+      {
+        who,
+        credentials: 'default',
+        webhooks: ['alerts'],
+        intervalSeconds: 1200,
+        extraInputs: { 'max-results': String(MATCHES_100K) },
+        rss: true,
+      },
+      { nextToken: false, maxRowsPerQuery: 10_000 },
+      (e) => e.putLogEvents(GROUP, spread(lines, 1140, 180)),
+    )
+    wall.push(run.wallMs)
+    rss.push((run.maxRssKb ?? Number.NaN) / 1024)
+    figures.startQueryCalls.push(emulator.calls.filter((c) => c.action === 'StartQuery').length)
+    figures.slackPosts.push(posts.alerts ?? 0)
+    if (who === 'ours') {
+      figures.reportedTotal.push(Number(run.outputs['match-count'] ?? Number.NaN))
+      figures.truncated = [...(figures.truncated ?? []), run.outputs.truncated ?? '(none)']
+      const { lines: count, distinct } = readResults(run.outputs['results-file'])
+      figures.resultsFileLines = [...(figures.resultsFileLines ?? []), count]
+      figures.distinctEntries = [...(figures.distinctEntries ?? []), distinct]
+    } else {
+      const line = run.stdout.trim().split('\n').pop() ?? '{}'
+      figures.reportedTotal.push((JSON.parse(line) as { rows?: number }).rows ?? Number.NaN)
+    }
+    run.cleanup()
+  }
+  figures.wallMs = sample(wall)
+  figures.maxRssMb = sample(rss)
+  return figures
+}
+
+/** Lines in the results file, and how many distinct log events (@ptr) they hold. */
+function readResults(path: string | undefined): { lines: number; distinct: number } {
+  if (!path) return { lines: 0, distinct: 0 }
+  let text: string
+  try {
+    text = readFileSync(path, 'utf8')
+  } catch {
+    return { lines: 0, distinct: 0 }
+  }
+  const ptrs = new Set<string>()
+  let lines = 0
+  for (const line of text.split('\n')) {
+    if (line === '') continue
+    lines += 1
+    const ptr = (JSON.parse(line) as { fields?: Record<string, string> }).fields?.['@ptr']
+    if (ptr !== undefined) ptrs.add(ptr)
+  }
+  return { lines, distinct: ptrs.size }
+}
+
+// ── 5. Slack posts: 2 webhooks, 40 errors ──────────────────────────────────────────────────────────
+
+async function slackTwoHooks(who: Who): Promise<Record<string, number>> {
+  const { run, posts } = await runOnce(
+    { who, credentials: 'default', webhooks: ['alerts', 'oncall'], intervalSeconds: 300 },
+    { queryLatencyMs: 300 },
+    (e) => e.putLogEvents(GROUP, spread(accessLines(40, 31), 230, 70)),
+  )
+  run.cleanup()
+  return posts
+}
+
+// ── the report ─────────────────────────────────────────────────────────────────────────────────────
+
+interface Row {
+  scenario: string
+  ours: string
+  reference: string
+  ratio: string
+  bar: string
+  /** undefined: no bar, shown for information. */
+  pass?: boolean
+}
+
+const ms = (value: number) => (Number.isFinite(value) ? `${Math.round(value)} ms` : 'n/a')
+const mb = (value: number) => (Number.isFinite(value) ? `${Math.round(value)} MB` : 'n/a')
+const ratio = (ours: number, reference: number) =>
+  Number.isFinite(ours) && Number.isFinite(reference) && reference > 0
+    ? `${(ours / reference).toFixed(2)}×`
+    : '—'
+const all = <T>(values: readonly T[], check: (value: T) => boolean) =>
+  values.length > 0 && values.every(check)
+const list = (values: readonly (number | string)[]) =>
+  [...new Set(values.map((v) => (typeof v === 'number' ? v.toLocaleString('en-US') : v)))].join(' / ')
+
+function printTable(rows: Row[]): void {
+  const cells = rows.map((r) => [
+    r.scenario,
+    r.ours,
+    r.reference,
+    r.ratio,
+    r.bar,
+    r.pass === undefined ? '' : r.pass ? 'pass' : 'FAIL',
+  ])
+  const header = ['scenario', 'ours', 'reference', 'ratio', 'bar', '']
+  const widths = header.map((h, i) => Math.max(h.length, ...cells.map((c) => (c[i] ?? '').length)))
+  const line = (c: string[]) => c.map((text, i) => text.padEnd(widths[i] ?? 0)).join('  ')
+  console.log(`\n${line(header)}\n${widths.map((w) => '─'.repeat(w)).join('  ')}`)
+  for (const c of cells) console.log(line(c))
+}
+
+function markdownTable(rows: Row[]): string {
+  const cell = (text: string) => text.replace(/\|/g, '\\|')
+  return [
+    '| scenario | ours | reference | ratio | bar | |',
+    '|---|---|---|---|---|---|',
+    ...rows.map(
+      (r) =>
+        `| ${cell(r.scenario)} | ${cell(r.ours)} | ${cell(r.reference)} | ${r.ratio} | ${cell(r.bar)} | ${r.pass === undefined ? '' : r.pass ? 'pass' : '**fail**'} |`,
+    ),
+  ].join('\n')
+}
+
+/** Newest modification under src/ against dist/index.js, to flag a stale bundle. */
+function distFreshness(): { distBuiltAt: string; newestSource: string; stale: boolean } {
+  let newest = 0
+  let newestPath = ''
+  const walk = (dir: string) => {
+    for (const entry of readdirSync(dir, { withFileTypes: true })) {
+      const path = join(dir, entry.name)
+      if (entry.isDirectory()) walk(path)
+      else if (statSync(path).mtimeMs > newest) {
+        newest = statSync(path).mtimeMs
+        newestPath = path
+      }
+    }
+  }
+  walk(join(root, 'src'))
+  const built = statSync(distEntry).mtimeMs
+  return {
+    distBuiltAt: new Date(built).toISOString(),
+    newestSource: `${relative(root, newestPath)} (${new Date(newest).toISOString()})`,
+    stale: newest > built,
+  }
+}
+
+async function main(): Promise<void> {
+  const startedAt = Date.now()
+  const loadBefore = loadavg()
+  const dist = distFreshness()
+  const log = (text: string) =>
+    console.log(`[bench ${((Date.now() - startedAt) / 1000).toFixed(0)}s] ${text}`)
+  log(
+    `Node ${nodeVersion} (${node}); ${cpus().length} CPUs; load ${loadBefore.map((l) => l.toFixed(2)).join(' ')}`,
+  )
+  const busy = () => loadavg()[0] ?? 0
+  if (busy() > cpus().length) {
+    log(
+      `WARNING: load average ${busy().toFixed(1)} on ${cpus().length} CPUs: other work competes, times will be inflated`,
+    )
+  }
+  if (dist.stale)
+    log(`WARNING: dist/index.js (${dist.distBuiltAt}) is older than ${dist.newestSource}: run npm run build`)
+
+  log('bundling the reference client and the digest harness (ncc, cached by source hash)')
+  ;[referenceScript, harnessScript] = await Promise.all([
+    bundle(join(root, 'bench/reference-client.ts')),
+    bundle(join(root, 'bench/digest-harness.ts')),
+  ])
+
+  log(`1. cold start (${REPS} runs each)`)
+  const cold = {
+    ours: { default: await coldStart('ours', 'default'), oidc: await coldStart('ours', 'oidc') },
+    reference: {
+      default: await coldStart('reference', 'default'),
+      oidc: await coldStart('reference', 'oidc'),
+    },
+    oursOidcActionsCache: await coldStart('ours', 'oidc', 'actions-cache', INFO_REPS),
+  }
+
+  log(`2. wall time beyond a ${QUERY_LATENCY_MS} ms query (${REPS} runs each)`)
+  const beyond = {
+    ours: await beyondLatency('ours', 'default'),
+    reference: await beyondLatency('reference', 'default'),
+    oursOidcActionsCache: await beyondLatency('ours', 'oidc', 'actions-cache', INFO_REPS),
+  }
+
+  log(`3. 10,000 rows → digest, message, summary (${REPS} runs)`)
+  const digest = await digest10k()
+
+  log(`4. 100,000 matches, 10,000 rows per query, no nextToken (${REPS_100K} runs each)`)
+  const lines = accessLines(MATCHES_100K, 41)
+  const big = { ours: await matches100k('ours', lines), reference: await matches100k('reference', lines) }
+
+  log('5. Slack posts: 2 webhooks, 40 errors')
+  const slack = { ours: await slackTwoHooks('ours'), reference: await slackTwoHooks('reference') }
+  const oldLambdaPosts = 40 * 2
+
+  // ── rows ──
+  const rows: Row[] = []
+  const coldRow = (label: string, ours: Sample, reference: Sample, bar?: number): Row => {
+    const row: Row = {
+      scenario: label,
+      ours: ms(ours.median),
+      reference: ms(reference.median),
+      ratio: ratio(ours.median, reference.median),
+      bar: bar === undefined ? '' : `≤ ${bar} ms`,
+    }
+    if (bar !== undefined) row.pass = ours.median <= bar
+    return row
+  }
+  rows.push(
+    coldRow(
+      'cold start → first AWS request (default chain: StartQuery)',
+      cold.ours.default.toFirstAwsRequest,
+      cold.reference.default.toFirstAwsRequest,
+      BARS.coldStartMs,
+    ),
+    coldRow(
+      'cold start → first AWS request (OIDC: STS AssumeRole…)',
+      cold.ours.oidc.toFirstAwsRequest,
+      cold.reference.oidc.toFirstAwsRequest,
+      BARS.coldStartMs,
+    ),
+    coldRow(
+      'cold start → OIDC token request (GitHub)',
+      cold.ours.oidc.toFirstRequest,
+      cold.reference.oidc.toFirstRequest,
+    ),
+    coldRow('cold start → StartQuery (OIDC)', cold.ours.oidc.toStartQuery, cold.reference.oidc.toStartQuery),
+    {
+      scenario: '  cold start → StartQuery (OIDC + state: actions-cache)',
+      ours: ms(cold.oursOidcActionsCache.toStartQuery.median),
+      reference: '—',
+      ratio: '',
+      bar: '(info)',
+    },
+  )
+  const beyondRow: Row = {
+    scenario: `wall time beyond a ${QUERY_LATENCY_MS / 1000} s query (start-up + poll lag + Slack)`,
+    ours: ms(beyond.ours.beyondLatencyMs.median),
+    reference: ms(beyond.reference.beyondLatencyMs.median),
+    ratio: ratio(beyond.ours.beyondLatencyMs.median, beyond.reference.beyondLatencyMs.median),
+    bar: `≤ ${BARS.beyondLatencyMs} ms`,
+    pass: beyond.ours.beyondLatencyMs.median <= BARS.beyondLatencyMs,
+  }
+  rows.push(beyondRow, {
+    scenario: '  same, OIDC + state: actions-cache (hosted-runner default)',
+    ours: ms(beyond.oursOidcActionsCache.beyondLatencyMs.median),
+    reference: '—',
+    ratio: '',
+    bar: '(info)',
+  })
+  rows.push(
+    {
+      scenario: '10,000 rows → digest, message, summary: time',
+      ours: ms(digest.totalMs.median),
+      reference: '—',
+      ratio: '',
+      bar: `≤ ${BARS.digestMs} ms`,
+      pass: digest.totalMs.median <= BARS.digestMs,
+    },
+    {
+      scenario: '10,000 rows → digest, message, summary: peak RSS',
+      ours: mb(digest.maxRssMb.median),
+      reference: '—',
+      ratio: '',
+      bar: `≤ ${BARS.digestRssMb} MB`,
+      pass: digest.maxRssMb.median <= BARS.digestRssMb,
+    },
+  )
+  const oursTotalsExact = all(big.ours.reportedTotal, (n) => n === MATCHES_100K)
+  const oursLinesExact =
+    all(big.ours.resultsFileLines ?? [], (n) => n === MATCHES_100K) &&
+    all(big.ours.distinctEntries ?? [], (n) => n === MATCHES_100K)
+  rows.push(
+    {
+      scenario: '100,000 matches: total reported (match-count)',
+      ours: list(big.ours.reportedTotal),
+      reference: list(big.reference.reportedTotal),
+      ratio: '',
+      bar: 'exactly 100,000',
+      pass: oursTotalsExact,
+    },
+    {
+      scenario: '100,000 matches: entries in the results file',
+      ours: `${list(big.ours.resultsFileLines ?? [])} (${list(big.ours.distinctEntries ?? [])} distinct)`,
+      reference: '—',
+      ratio: '',
+      bar: 'all 100,000',
+      pass: oursLinesExact,
+    },
+    {
+      scenario: '100,000 matches: truncated output',
+      ours: list(big.ours.truncated ?? []),
+      reference: '—',
+      ratio: '',
+      bar: 'false',
+      pass: all(big.ours.truncated ?? [], (t) => t === 'false'),
+    },
+    {
+      scenario: '100,000 matches: StartQuery calls',
+      ours: list(big.ours.startQueryCalls),
+      reference: list(big.reference.startQueryCalls),
+      ratio: '',
+      bar: '',
+    },
+    {
+      scenario: '100,000 matches: wall time',
+      ours: ms(big.ours.wallMs.median),
+      reference: ms(big.reference.wallMs.median),
+      ratio: ratio(big.ours.wallMs.median, big.reference.wallMs.median),
+      bar: '',
+    },
+    {
+      scenario: '100,000 matches: peak RSS',
+      ours: mb(big.ours.maxRssMb.median),
+      reference: mb(big.reference.maxRssMb.median),
+      ratio: ratio(big.ours.maxRssMb.median, big.reference.maxRssMb.median),
+      bar: `≤ ${BARS.matches100kRssMb} MB`,
+      pass: big.ours.maxRssMb.median <= BARS.matches100kRssMb,
+    },
+  )
+  const onePerHook = (counts: number[]) => all(counts, (n) => n === BARS.postsPerWebhook)
+  const slackOk = (posts: Record<string, number>) => onePerHook(Object.values(posts))
+  const postsPerRun = [
+    ...beyond.ours.slackPosts,
+    ...big.ours.slackPosts,
+    ...beyond.oursOidcActionsCache.slackPosts,
+  ]
+  rows.push(
+    {
+      scenario: 'Slack posts per run, 1 webhook (2 s and 100,000 runs)',
+      ours: list(postsPerRun),
+      reference: list([...beyond.reference.slackPosts, ...big.reference.slackPosts]),
+      ratio: '',
+      bar: '1 per webhook',
+      pass: onePerHook(postsPerRun),
+    },
+    {
+      scenario: 'Slack posts, 2 webhooks, 40 errors',
+      ours: String(Object.values(slack.ours).reduce((a, b) => a + b, 0)),
+      reference: String(Object.values(slack.reference).reduce((a, b) => a + b, 0)),
+      ratio: `old Lambda: ${oldLambdaPosts}`,
+      bar: '1 per webhook (2)',
+      pass: slackOk(slack.ours),
+    },
+  )
+
+  const notMet = rows
+    .filter((r) => r.pass === false)
+    .map((r) => `${r.scenario.trim()}: ${r.ours} (bar ${r.bar})`)
+  const results = {
+    generatedAt: new Date().toISOString(),
+    durationSeconds: Math.round((Date.now() - startedAt) / 1000),
+    node: { action: nodeVersion, bench: process.version },
+    machine: {
+      platform: platform(),
+      release: release(),
+      arch: arch(),
+      cpus: cpus().length,
+      cpuModel: cpus()[0]?.model ?? 'unknown',
+      totalMemoryMb: Math.round(totalmem() / 1024 / 1024),
+      loadAverage: { before: loadBefore, after: loadavg() },
+    },
+    git: gitState(),
+    dist,
+    repetitions: { default: REPS, matches100k: REPS_100K, hostedRunnerVariant: INFO_REPS },
+    bars: {
+      coldStartToFirstAwsRequestMs: BARS.coldStartMs,
+      wallTimeBeyondQueryLatencyMs: BARS.beyondLatencyMs,
+      digest10kRowsMs: BARS.digestMs,
+      digest10kRowsPeakRssMb: BARS.digestRssMb,
+      matches100k: {
+        total: MATCHES_100K,
+        resultsFileEntries: MATCHES_100K,
+        truncated: false,
+        peakRssMb: BARS.matches100kRssMb,
+      },
+      slackPostsPerWebhook: BARS.postsPerWebhook,
+    },
+    scenarios: {
+      coldStart: {
+        ...cold,
+        note: 'ms from spawn() to the emulator receiving the request; queryLatencyMs 100',
+      },
+      wallTimeBeyondQueryLatency: { queryLatencyMs: QUERY_LATENCY_MS, ...beyond },
+      digest10kRows: { ...digest, note: 'ncc bundle of bench/digest-harness.ts under Node 24 --expose-gc' },
+      matches100k: {
+        emulator: { nextToken: false, maxRowsPerQuery: 10_000, queryLatencyMs: 300 },
+        seeded: MATCHES_100K,
+        ...big,
+      },
+      slackTwoWebhooks40Errors: { ...slack, oldLambda: oldLambdaPosts },
+    },
+    pass: {
+      coldStartDefault: cold.ours.default.toFirstAwsRequest.median <= BARS.coldStartMs,
+      coldStartOidc: cold.ours.oidc.toFirstAwsRequest.median <= BARS.coldStartMs,
+      wallTimeBeyondQueryLatency: beyondRow.pass ?? false,
+      digestTime: digest.totalMs.median <= BARS.digestMs,
+      digestRss: digest.maxRssMb.median <= BARS.digestRssMb,
+      matches100kExactTotal: oursTotalsExact,
+      matches100kAllEntries: oursLinesExact,
+      matches100kNotTruncated: all(big.ours.truncated ?? [], (t) => t === 'false'),
+      matches100kRss: big.ours.maxRssMb.median <= BARS.matches100kRssMb,
+      slackOnePerWebhook: onePerHook(postsPerRun) && slackOk(slack.ours),
+    },
+    table: rows,
+    markdown: markdownTable(rows),
+    barsNotMet: notMet,
+    problems,
+  }
+  const resultsPath = join(root, 'bench/results.json')
+  writeFileSync(resultsPath, `${JSON.stringify(results, null, 2)}\n`)
+  // In the project's own format, so `biome check .` passes on the committed file.
+  await exec(join(root, 'node_modules/@biomejs/biome/bin/biome'), ['format', '--write', resultsPath])
+
+  printTable(rows)
+  console.log(
+    `\nwall time beyond ${QUERY_LATENCY_MS} ms, ours: start-up ${ms(beyond.ours.breakdownMs.startUp)}, poll lag ${ms(beyond.ours.breakdownMs.pollLag)}, ` +
+      `Complete → Slack ${ms(beyond.ours.breakdownMs.toSlack)}, Slack → exit ${ms(beyond.ours.breakdownMs.afterSlack)}` +
+      ` (reference: ${ms(beyond.reference.breakdownMs.startUp)}, ${ms(beyond.reference.breakdownMs.pollLag)}, ${ms(beyond.reference.breakdownMs.toSlack)}, ${ms(beyond.reference.breakdownMs.afterSlack)})`,
+  )
+  console.log(
+    `10,000 rows, ours by stage (ms): ${Object.entries(digest.stagesMs)
+      .map(([name, value]) => `${name} ${value.toFixed(1)}`)
+      .join(
+        ', ',
+      )}; CPU ${ms(digest.cpuMs.median)} (results file included); RSS before the work ${mb(digest.rssBeforeMb.median)}` +
+      (digest.viaTsx ? `; through tsx: ${ms(digest.viaTsx.totalMs)}, ${mb(digest.viaTsx.maxRssMb)}` : ''),
+  )
+  const loadAfter = results.machine.loadAverage.after[0] ?? 0
+  if (Math.max(loadBefore[0] ?? 0, loadAfter) > cpus().length) {
+    console.log(
+      `\nWARNING: the machine was busy (1-min load ${(loadBefore[0] ?? 0).toFixed(1)} before, ${loadAfter.toFixed(1)} after, on ${cpus().length} CPUs): times are inflated; compare the ratios, or rerun on an idle machine.`,
+    )
+  }
+  if (dist.stale)
+    console.log(`\nWARNING: dist/index.js is older than ${dist.newestSource}: figures are of a stale bundle.`)
+  for (const problem of problems) console.log(`\nproblem: ${problem}`)
+  console.log(`\nbench/results.json written (${results.durationSeconds} s, Node ${nodeVersion}).`)
+  if (notMet.length > 0) console.log(`\nBARS NOT MET: ${notMet.join('; ')}`)
+  else console.log('\nAll bars met.')
+}
+
+function gitState(): { head: string; dirtySources: boolean } {
+  try {
+    const head = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: root, encoding: 'utf8' }).trim()
+    const dirty = execFileSync('git', ['status', '--porcelain', '--', 'src'], {
+      cwd: root,
+      encoding: 'utf8',
+    }).trim()
+    return { head, dirtySources: dirty !== '' }
+  } catch {
+    return { head: 'unknown', dirtySources: false }
+  }
+}
+
+main().catch((error: unknown) => {
+  console.error(error)
+  process.exitCode = 1
+})

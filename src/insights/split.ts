@@ -1,0 +1,282 @@
+/**
+ * Splitting a query's window when one query cannot return every row, and merging the parts back
+ * without losing or repeating a record.
+ *
+ * StartQuery's `startTime`/`endTime` are whole seconds, both inclusive; whether the end second is the
+ * instant `end.000` or the whole second is not documented (see window.ts). A window [S, E] is split at
+ * M into [S, M] and [M, E], and the second M is shared:
+ *
+ * - under the "instant" reading [S, M] covers [S.000, M.000] and [M, E] covers [M.000, E.000]: together
+ *   exactly what [S, E] covers; the events at M.000 come back from both parts;
+ * - under the "whole" reading [S, M] covers S.000 … M.999 and [M, E] covers M.000 … E.999: together
+ *   exactly what [S, E] covers; every event of second M comes back from both parts.
+ *
+ * Either way, every second but M comes from exactly one part, and of second M one part returns all
+ * the records and the other returns a subset of them. So for the rows whose `@timestamp` falls in M,
+ * the merge keeps, for each distinct row, the larger of the two parts' counts — the multiset union —
+ * never the sum. Identical rows can be distinct records (the same log line twice in one millisecond),
+ * which is why it counts rather than keeps a set. Each part's rows are a subset of the records it
+ * covers, so the merge never delivers more copies of a row than there are records, even when a part
+ * was capped; when no part was capped it delivers exactly the records of [S, E].
+ */
+import type { ResultField } from '@aws-sdk/client-cloudwatch-logs'
+import type { QueryLanguage } from '../settings.js'
+import type { Window } from './window.js'
+
+/** What the query string says about its rows, as far as splitting is concerned. */
+export interface QueryShape {
+  /**
+   * One row per matching log record (no `stats`, `dedup`, …): then fewer rows than
+   * `statistics.recordsMatched` means rows are missing.
+   */
+  records: boolean
+  /** The query has its own `limit` command: the user asked for that many rows. */
+  userLimit: boolean
+  /** Rows may be fetched in time slices and merged: a Logs Insights QL record query without `limit`. */
+  splittable: boolean
+  /**
+   * Pass StartQuery's `limit` (up to 100,000). Only for Logs Insights QL: "100,000 limit is only
+   * supported for Logs Insights QL and is currently not supported for PPL and SQL" (StartQuery doc).
+   */
+  passLimit: boolean
+  /** `sort @timestamp desc`: when rows run out, the newest parts go first. */
+  newestFirst: boolean
+}
+
+/**
+ * Commands whose rows are not one per matching record: aggregations (`stats`), `dedup` (one row per
+ * key), and the newer commands that reshape results (`pattern`, `anomaly`, `diff`, `unnest`, `join`;
+ * aws/agent-toolkit-for-aws cloudwatch/log-insights.md lists them).
+ */
+const NON_RECORD_COMMANDS = new Set(['stats', 'dedup', 'pattern', 'anomaly', 'diff', 'unnest', 'join'])
+
+export function analyseQuery(queryString: string, language: QueryLanguage): QueryShape {
+  if (language !== 'CWLI') {
+    // OpenSearch SQL and PPL are not parsed here: an aggregation or LIMIT in them cannot be told
+    // apart, so their rows are taken as the service returns them.
+    return { records: false, userLimit: false, splittable: false, passLimit: false, newestFirst: false }
+  }
+  const commands = commandNames(queryString)
+  const records = !commands.some((command) => NON_RECORD_COMMANDS.has(command))
+  const userLimit = commands.includes('limit')
+  return {
+    records,
+    userLimit,
+    splittable: records && !userLimit,
+    passLimit: true,
+    newestFirst: /(^|\|)\s*sort\s+@timestamp\s+desc\b/i.test(stripLiterals(queryString)),
+  }
+}
+
+/** The first word of each `|`-separated command, lower case, with strings and comments removed. */
+export function commandNames(queryString: string): string[] {
+  return stripLiterals(queryString)
+    .split('|')
+    .map((command) => /^\s*([A-Za-z]+)/.exec(command)?.[1]?.toLowerCase())
+    .filter((name): name is string => name !== undefined)
+}
+
+/**
+ * The query with quoted strings, backquoted field names, regex literals after `like`/`=~`, and `#`
+ * comments blanked out, so a `|` or a command word inside them is not taken for a command.
+ */
+function stripLiterals(queryString: string): string {
+  let out = ''
+  let i = 0
+  let previousWord = ''
+  while (i < queryString.length) {
+    const char = queryString[i] as string
+    if (char === '"' || char === "'" || char === '`') {
+      i = skipQuoted(queryString, i, char)
+      out += ' '
+      previousWord = ''
+      continue
+    }
+    if (char === '/' && (previousWord === 'like' || previousWord === '=~')) {
+      i = skipQuoted(queryString, i, '/')
+      out += ' '
+      previousWord = ''
+      continue
+    }
+    if (char === '#') {
+      while (i < queryString.length && queryString[i] !== '\n') i += 1
+      continue
+    }
+    if (/\s/.test(char)) {
+      out += char
+      i += 1
+      continue
+    }
+    const word = /^(=~|[A-Za-z_@.]+|.)/.exec(queryString.slice(i, i + 64))?.[0] ?? char
+    previousWord = word.toLowerCase()
+    out += word
+    i += word.length
+  }
+  return out
+}
+
+function skipQuoted(text: string, start: number, quote: string): number {
+  let i = start + 1
+  while (i < text.length) {
+    if (text[i] === '\\') i += 2
+    else if (text[i] === quote) return i + 1
+    else i += 1
+  }
+  return i
+}
+
+/** Never more parts from one split than this, however large matched/capacity is. */
+export const MAX_PARTS_PER_SPLIT = 128
+
+/**
+ * How many parts a window whose query matched `matched` records but could return only `capacity`
+ * rows is cut into: 2^d, the fewest levels d of halving after which parts of average size fit. Each
+ * level that is queried scans the whole window again (billed per GB scanned), so the levels that
+ * would overflow on average are not queried; a part that still overflows (the records are not spread
+ * evenly) is split again by the same rule.
+ */
+export function partsNeeded(matched: number, capacity: number): number {
+  if (capacity <= 0 || !Number.isFinite(matched / capacity)) return 2
+  let parts = 2
+  while (parts * capacity < matched && parts < MAX_PARTS_PER_SPLIT) parts *= 2
+  return parts
+}
+
+/**
+ * Cuts [start, end] into `parts` windows [t0, t1], [t1, t2], … [t(k-1), tk], t0 = start, tk = end,
+ * each boundary second shared by the two windows either side of it (see the header). Needs
+ * end − start ≥ 1 per part, so a window of width w = end − start yields at most w parts; a window of
+ * one or two seconds (w ≤ 1) cannot be split: under the instant reading no query can cover the inside
+ * of second S without also covering all of [S.000, (S+1).000].
+ */
+export function splitWindow(window: Window, parts: number): Window[] {
+  const width = window.end - window.start
+  const count = Math.max(1, Math.min(Math.floor(parts), width))
+  const bounds = Array.from({ length: count + 1 }, (_, i) => window.start + Math.floor((i * width) / count))
+  return Array.from({ length: count }, (_, i) => ({
+    start: bounds[i] as number,
+    end: bounds[i + 1] as number,
+  }))
+}
+
+/** A window can be split when it is at least three seconds (two boundaries apart) wide. */
+export function canSplit(window: Window): boolean {
+  return window.end - window.start >= 2
+}
+
+/**
+ * The epoch second of a row's `@timestamp` ("2026-01-15 12:00:00.000", UTC: how GetQueryResults
+ * returns it; ISO 8601 also read), or undefined when the row has none.
+ */
+export function rowSecond(row: readonly ResultField[]): number | undefined {
+  const value = row.find((field) => field.field === '@timestamp')?.value
+  return value === undefined ? undefined : timestampSecond(value)
+}
+
+export function timestampSecond(value: string): number | undefined {
+  const match = /^(\d{4}-\d{2}-\d{2})[ T](\d{2}:\d{2}:\d{2})(\.\d+)?(Z|[+-]\d{2}:?\d{2})?$/.exec(value.trim())
+  if (!match) return undefined
+  const ms = Date.parse(`${match[1]}T${match[2]}${match[4] ?? 'Z'}`)
+  return Number.isNaN(ms) ? undefined : Math.floor(ms / 1000)
+}
+
+/** A window being fetched, and which of its end seconds it shares with a neighbouring part. */
+export interface Part extends Window {
+  /** `start` is a split second shared with the part before. */
+  sharedStart: boolean
+  /** `end` is a split second shared with the part after. */
+  sharedEnd: boolean
+}
+
+/** The parts of a part, inheriting its shared ends. */
+export function splitPart(part: Part, parts: number): Part[] {
+  const windows = splitWindow(part, parts)
+  return windows.map((window, index) => ({
+    ...window,
+    sharedStart: index === 0 ? part.sharedStart : true,
+    sharedEnd: index === windows.length - 1 ? part.sharedEnd : true,
+  }))
+}
+
+/** Which side of a split second a part is on. */
+const BEFORE = 0
+const AFTER = 1
+
+interface SharedSecond {
+  /** Per side, how many copies of each distinct row that side has returned. */
+  counts: [Map<string, number>, Map<string, number>]
+  /** Sides that have returned all their rows; at 2 the counts are dropped. */
+  finished: number
+}
+
+/**
+ * The multiset union at split seconds, for one batch of log groups (rows of different log groups
+ * are different records even when they look the same). Parts may finish in any order and
+ * concurrently: a part's row in a shared second is delivered only while its side has returned more
+ * copies of that row than the other side has — so each row is delivered max(before, after) times.
+ * Only rows in shared seconds are remembered, and only until both sides are done.
+ */
+export class SplitSecondMerge {
+  readonly #shared = new Map<number, SharedSecond>()
+
+  /** The rows of `part` to deliver: all of them, less the copies the neighbouring part delivered. */
+  filter(part: Part, rows: ResultField[][]): ResultField[][] {
+    if (!part.sharedStart && !part.sharedEnd) return rows
+    let kept: ResultField[][] | undefined
+    for (let index = 0; index < rows.length; index++) {
+      const row = rows[index] as ResultField[]
+      const deliver = this.#admit(part, row)
+      if (!deliver && kept === undefined) kept = rows.slice(0, index)
+      else if (deliver && kept !== undefined) kept.push(row)
+    }
+    return kept ?? rows
+  }
+
+  /** The part has returned all its rows: its side of its shared seconds is complete. */
+  finish(part: Part): void {
+    if (part.sharedStart) this.#finishSide(part.start)
+    if (part.sharedEnd) this.#finishSide(part.end)
+  }
+
+  /** Seconds whose counts are still held (for tests: memory is released as parts finish). */
+  get heldSeconds(): number {
+    return this.#shared.size
+  }
+
+  #admit(part: Part, row: ResultField[]): boolean {
+    const second = rowSecond(row)
+    let side: number
+    // A row with no readable @timestamp cannot be placed; splitting is only chosen when the query
+    // returns @timestamp, so this does not happen. Such rows are merged as if in the shared second:
+    // an extra copy of a line is worse in an alert than a missing duplicate.
+    if (second === undefined) side = part.sharedStart ? AFTER : BEFORE
+    else if (part.sharedStart && second === part.start) side = AFTER
+    else if (part.sharedEnd && second === part.end) side = BEFORE
+    else return true
+    const at = second ?? (side === AFTER ? part.start : part.end)
+    let shared = this.#shared.get(at)
+    if (!shared) {
+      shared = { counts: [new Map(), new Map()], finished: 0 }
+      this.#shared.set(at, shared)
+    }
+    const key = rowKey(row)
+    const mine = (shared.counts[side]?.get(key) ?? 0) + 1
+    shared.counts[side]?.set(key, mine)
+    return mine > (shared.counts[1 - side]?.get(key) ?? 0)
+  }
+
+  #finishSide(second: number): void {
+    const shared = this.#shared.get(second)
+    if (!shared) {
+      this.#shared.set(second, { counts: [new Map(), new Map()], finished: 1 })
+      return
+    }
+    shared.finished += 1
+    if (shared.finished >= 2) this.#shared.delete(second)
+  }
+}
+
+/** Rows from the same query list the same fields in the same order; field and value make the key. */
+function rowKey(row: readonly ResultField[]): string {
+  return JSON.stringify(row.map((field) => [field.field ?? '', field.value ?? '']))
+}
