@@ -59753,26 +59753,42 @@ function fieldValue(entry, name) {
     const found = entry.json[name] ?? lookupDotted(entry.json, name.split('.'));
     if (found === undefined || found === null)
         return undefined;
-    return typeof found === 'object' ? JSON.stringify(found) : String(found);
+    return typeof found === 'object' ? nestedText(found) : String(found);
+}
+/** A nested value as JSON text; a hostile line nested thousands deep would overflow JSON.stringify. */
+function nestedText(value) {
+    try {
+        return JSON.stringify(value);
+    }
+    catch {
+        return '[nested JSON too deep to show]';
+    }
 }
 /**
  * An id for an entry that stays the same when another query returns it again: a hash of every field
  * the query returned except `@ptr` (log group, `@timestamp` and `@message` with the default query).
  * `@ptr` is left out because AWS does not document it as stable across queries.
+ *
+ * The hashed text is `name NUL value NUL` for each field in name order. NUL and SOH inside a name or
+ * value are escaped with a SOH before them, so that no two different sets of fields give the same
+ * text (`{a: "x\0b\0y"}` is not `{a: "x", b: "y"}`); text without them (every real log line) is
+ * hashed exactly as before, so fingerprints saved by earlier versions still match. One one-shot
+ * hash of one string: an incremental hash per field costs several times as much per row.
  */
 function fingerprint(entry) {
-    const hash = (0,external_node_crypto_.createHash)('sha256');
+    let text = '';
     for (const name of Object.keys(entry.fields).sort()) {
         if (name === '@ptr')
             continue;
-        hash
-            .update(name)
-            .update('\u0000')
-            .update(entry.fields[name])
-            .update('\u0000');
+        text += `${escapeSeparators(name)}\u0000${escapeSeparators(entry.fields[name])}\u0000`;
     }
     // 72 bits: a chance of about 1 in 10^13 that two of 10,000 entries in an overlap collide.
-    return hash.digest('base64url').slice(0, 12);
+    return (0,external_node_crypto_.hash)('sha256', text, 'base64url').slice(0, 12);
+}
+function escapeSeparators(text) {
+    return text.includes('\u0000') || text.includes('\u0001')
+        ? text.replace(/[\u0000\u0001]/g, '\u0001$&')
+        : text;
 }
 /** The epoch second of the entry's `@timestamp` (`2026-11-23 10:00:00.123`, UTC), when it has one. */
 function entrySecond(entry) {
@@ -60096,6 +60112,11 @@ function parseList(text, separator = /[\n,]/) {
 }
 const DURATION_UNITS = { s: 1, m: 60, h: 3600, d: 86_400 };
 /**
+ * No duration input needs more than 30 days: CloudWatch Logs refuses events older than 14 days, and
+ * the cap keeps window arithmetic on safe integers and valid dates.
+ */
+const MAX_DURATION_SECONDS = 30 * 86_400;
+/**
  * A duration such as `90s`, `5m`, `1h` or `1h30m`, in whole seconds. A bare `0` means none; any
  * other bare number is refused, because `5` could mean seconds or minutes.
  */
@@ -60115,10 +60136,9 @@ function parseDuration(name, text, limits) {
     else {
         throw new SettingsError(name, `"${text}" is not a duration; ${accepted}.`);
     }
-    if (seconds < limits.min || (limits.max !== undefined && seconds > limits.max)) {
-        const range = limits.max === undefined
-            ? `at least ${formatDuration(limits.min)}`
-            : `between ${formatDuration(limits.min)} and ${formatDuration(limits.max)}`;
+    const max = limits.max ?? MAX_DURATION_SECONDS;
+    if (seconds < limits.min || seconds > max) {
+        const range = `between ${formatDuration(limits.min)} and ${formatDuration(max)}`;
         throw new SettingsError(name, `"${text}" is out of range; it must be ${range}.`);
     }
     return seconds;
@@ -60395,7 +60415,8 @@ function planWindow(nowMs, checkpoint, settings) {
         start = earliest;
     }
     // Only if the clock went backwards is the checkpoint ahead of `end`; check `end` again rather than nothing.
-    plan.window = { start: Math.min(start, end), end };
+    start = Math.min(start, end);
+    plan.window = { start, end };
     plan.rechecked = Math.max(0, Math.min(checkpoint, end) - start + 1);
     return plan;
 }
@@ -62034,7 +62055,9 @@ function sampleText(entry) {
 }
 function latencyText(value) {
     const trimmed = value.trim();
-    if (/^\d+(\.\d+)?$/.test(trimmed))
+    if (/^\d+$/.test(trimmed))
+        return `${count(Number(trimmed))} ms`;
+    if (/^\d+\.\d+$/.test(trimmed))
         return `${Number(trimmed).toLocaleString('en-US')} ms`;
     return escapeSlack(truncate(trimmed, MAX_SHORT));
 }
@@ -62109,8 +62132,19 @@ function context(texts) {
         .map((text) => mrkdwn(truncate(text, MAX_CONTEXT_TEXT)));
     return { type: 'context', elements };
 }
+/**
+ * An integer with thousands separators, `12,345`: what `toLocaleString('en-US')` gives, without it.
+ * The first toLocaleString of a process loads ICU's locale data, tens of milliseconds of a run;
+ * anything but a safe integer (never a count) still goes through it.
+ */
 function count(n) {
-    return n.toLocaleString('en-US');
+    if (!Number.isSafeInteger(n) || Object.is(n, -0))
+        return n.toLocaleString('en-US');
+    const digits = String(Math.abs(n));
+    let text = digits.slice(0, digits.length % 3 || 3);
+    for (let i = text.length; i < digits.length; i += 3)
+        text += `,${digits.slice(i, i + 3)}`;
+    return n < 0 ? `-${text}` : text;
 }
 function plural(n, one, many) {
     return n === 1 ? one : many;
@@ -62170,7 +62204,7 @@ function buildFailureMessage(failure) {
             type: 'header',
             text: {
                 type: 'plain_text',
-                text: truncate(`🛑 ${escapeSlackPlainText(failure.monitorName)} is broken`, MAX_HEADER_TEXT),
+                text: `🛑 ${fitEscaped(failure.monitorName, MAX_HEADER_TEXT - 20, escapeSlackPlainText)} is broken`,
                 emoji: true,
             },
         },
@@ -62250,10 +62284,10 @@ function addJobSummary(report, summary, notification) {
     }
     if (digest.samples.length > 0) {
         const { rows, shown } = sampleRows(digest.samples.slice(0, summary_MAX_SAMPLES), budget);
-        summary.addHeading(`Samples (${summary_count(shown)} of ${summary_count(digest.total)}, 5xx first, newest first)`, 3);
+        summary.addHeading(`Samples (${count(shown)} of ${count(digest.total)}, 5xx first, newest first)`, 3);
         summary.addTable(rows);
         if (shown < digest.samples.length)
-            cut.push(`${summary_count(digest.samples.length - shown)} samples`);
+            cut.push(`${count(digest.samples.length - shown)} samples`);
     }
     if (cut.length > 0) {
         summary.addRaw(`<p>Not shown, to keep the summary under GitHub's 1 MiB limit: ${cut.join(', ')}. The results file has every entry.</p>`, true);
@@ -62270,8 +62304,8 @@ function summary_headline(report) {
     if (total === 0)
         return 'No matching entries in this window.';
     const other = total - critical - warning;
-    const rest = other > 0 ? `, ${summary_count(other)} other` : '';
-    return `<b>${summary_count(total)}</b> ${total === 1 ? 'matching entry' : 'matching entries'}: <b>${summary_count(critical)}</b> 5xx, <b>${summary_count(warning)}</b> 4xx${rest}.`;
+    const rest = other > 0 ? `, ${count(other)} other` : '';
+    return `<b>${count(total)}</b> ${total === 1 ? 'matching entry' : 'matching entries'}: <b>${count(critical)}</b> 5xx, <b>${count(warning)}</b> 4xx${rest}.`;
 }
 function gapNote(report, gap) {
     const once = report.previousCheckpoint !== undefined && report.previousCheckpoint >= gap.start
@@ -62282,31 +62316,31 @@ function gapNote(report, gap) {
 function truncatedNote(report) {
     const matched = report.statistics.recordsMatched;
     const fetched = report.digest.total;
-    const all = matched > fetched ? `${summary_count(matched)} entries matched; ` : '';
-    return `<b>Partial result:</b> ${all}only the first ${summary_count(fetched)} were fetched (<code>max-results</code>). Counts, breakdowns and samples cover those.`;
+    const all = matched > fetched ? `${count(matched)} entries matched; ` : '';
+    return `<b>Partial result:</b> ${all}only the first ${count(fetched)} were fetched (<code>max-results</code>). Counts, breakdowns and samples cover those.`;
 }
 function runRows(report) {
     const { window, digest, statistics } = report;
     const groups = report.logGroups.slice(0, MAX_LOG_GROUPS).map((group) => cell(group));
     if (report.logGroups.length > groups.length) {
-        groups.push(`and ${summary_count(report.logGroups.length - groups.length)} more`);
+        groups.push(`and ${count(report.logGroups.length - groups.length)} more`);
     }
     const ids = report.queries.slice(0, MAX_QUERY_IDS).map((query) => cell(query.queryId));
     if (report.queries.length > ids.length)
-        ids.push(`and ${summary_count(report.queries.length - ids.length)} more`);
+        ids.push(`and ${count(report.queries.length - ids.length)} more`);
     const row = (label, value) => [{ data: label, header: true }, orDash(value)];
     return [
         row('Window start (UTC)', isoSecond(window.start)),
         row('Window end (UTC)', `${isoSecond(window.end)} (${formatDuration(Math.max(0, window.end - window.start))})`),
-        row(report.logGroups.length === 1 ? 'Log group' : `Log groups (${summary_count(report.logGroups.length)})`, groups.join('<br>')),
-        row(report.queries.length === 1 ? 'Query id' : `Query ids (${summary_count(report.queries.length)})`, ids.join('<br>')),
-        row('Matching entries', `${summary_count(digest.total)} (5xx: ${summary_count(digest.critical)}, 4xx: ${summary_count(digest.warning)})`),
-        row('Records matched', summary_count(statistics.recordsMatched)),
-        row('Records scanned', summary_count(statistics.recordsScanned)),
-        row('Bytes scanned', `${slack_message_formatBytes(statistics.bytesScanned)} (${summary_count(statistics.bytesScanned)} bytes)`),
+        row(report.logGroups.length === 1 ? 'Log group' : `Log groups (${count(report.logGroups.length)})`, groups.join('<br>')),
+        row(report.queries.length === 1 ? 'Query id' : `Query ids (${count(report.queries.length)})`, ids.join('<br>')),
+        row('Matching entries', `${count(digest.total)} (5xx: ${count(digest.critical)}, 4xx: ${count(digest.warning)})`),
+        row('Records matched', count(statistics.recordsMatched)),
+        row('Records scanned', count(statistics.recordsScanned)),
+        row('Bytes scanned', `${slack_message_formatBytes(statistics.bytesScanned)} (${count(statistics.bytesScanned)} bytes)`),
         row('Truncated', report.truncated ? 'yes: more entries matched than were fetched' : 'no'),
         row('Re-checked (overlap)', report.rechecked > 0
-            ? `${formatDuration(report.rechecked)} of the previous window; ${summary_count(report.alreadyReported)} ${report.alreadyReported === 1 ? 'entry' : 'entries'} already reported there, not counted again`
+            ? `${formatDuration(report.rechecked)} of the previous window; ${count(report.alreadyReported)} ${report.alreadyReported === 1 ? 'entry' : 'entries'} already reported there, not counted again`
             : 'nothing: no checkpoint to continue from'),
     ];
 }
@@ -62322,7 +62356,7 @@ function breakdownRows(breakdown, budget) {
     const top = breakdown.counts.slice(0, MAX_BREAKDOWN_VALUES);
     let shown = 0;
     for (const { value, count: n } of top) {
-        const row = [cell(value), summary_count(n)];
+        const row = [cell(value), count(n)];
         if (!budget.spend(rowBytes(row)))
             break;
         rows.push(row);
@@ -62332,8 +62366,8 @@ function breakdownRows(breakdown, budget) {
     if (rest.length > 0) {
         const entries = rest.reduce((sum, { count: n }) => sum + n, 0);
         const row = [
-            `and ${summary_count(rest.length)} more ${rest.length === 1 ? 'value' : 'values'}`,
-            summary_count(entries),
+            `and ${count(rest.length)} more ${rest.length === 1 ? 'value' : 'values'}`,
+            count(entries),
         ];
         budget.spend(rowBytes(row));
         rows.push(row);
@@ -62402,9 +62436,6 @@ function rowBytes(row) {
 }
 function bytes(text) {
     return Buffer.byteLength(text, 'utf8');
-}
-function summary_count(n) {
-    return n.toLocaleString('en-US');
 }
 /** Bytes left for the optional parts of the summary (breakdowns, samples). */
 class Budget {
@@ -62770,7 +62801,15 @@ async function watch(settings, deps) {
         (report.truncated
             ? `; truncated: ${result.statistics.recordsMatched} matched, ${result.rowsFetched} fetched`
             : ''));
-    const decision = decideAlert(report.digest, previous?.alert, Math.floor(deps.now() / 1000), window, settings);
+    let decision = decideAlert(report.digest, previous?.alert, Math.floor(deps.now() / 1000), window, settings);
+    // With a batch of log groups unchecked, "nothing found" proves nothing: no resolved notice, and the
+    // alert memory stays as it was until a run sees every group again.
+    if (result.failures.length > 0 && decision.kind !== 'alert' && decision.kind !== 'quiet') {
+        decision = {
+            kind: 'none',
+            state: previous?.alert ?? { pending: { total: 0, critical: 0, warning: 0, windows: 0 } },
+        };
+    }
     const delivery = await core/* group */.Os('Slack', () => notify(report, decision, settings, deps));
     // Saved only once Slack has the message: after a failed post the next run reports the entries again.
     // When a batch of log groups failed, the checkpoint stays where it was (its entries were not seen),

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto'
+import { hash } from 'node:crypto'
 import type { ResultField } from '@aws-sdk/client-cloudwatch-logs'
 
 /** 5xx is critical, 4xx a warning; anything else the query matched has no severity of its own. */
@@ -42,26 +42,43 @@ export function fieldValue(entry: Entry, name: string): string | undefined {
   if (!entry.json) return undefined
   const found = entry.json[name] ?? lookupDotted(entry.json, name.split('.'))
   if (found === undefined || found === null) return undefined
-  return typeof found === 'object' ? JSON.stringify(found) : String(found)
+  return typeof found === 'object' ? nestedText(found) : String(found)
+}
+
+/** A nested value as JSON text; a hostile line nested thousands deep would overflow JSON.stringify. */
+function nestedText(value: object): string {
+  try {
+    return JSON.stringify(value)
+  } catch {
+    return '[nested JSON too deep to show]'
+  }
 }
 
 /**
  * An id for an entry that stays the same when another query returns it again: a hash of every field
  * the query returned except `@ptr` (log group, `@timestamp` and `@message` with the default query).
  * `@ptr` is left out because AWS does not document it as stable across queries.
+ *
+ * The hashed text is `name NUL value NUL` for each field in name order. NUL and SOH inside a name or
+ * value are escaped with a SOH before them, so that no two different sets of fields give the same
+ * text (`{a: "x\0b\0y"}` is not `{a: "x", b: "y"}`); text without them (every real log line) is
+ * hashed exactly as before, so fingerprints saved by earlier versions still match. One one-shot
+ * hash of one string: an incremental hash per field costs several times as much per row.
  */
 export function fingerprint(entry: Entry): string {
-  const hash = createHash('sha256')
+  let text = ''
   for (const name of Object.keys(entry.fields).sort()) {
     if (name === '@ptr') continue
-    hash
-      .update(name)
-      .update('\u0000')
-      .update(entry.fields[name] as string)
-      .update('\u0000')
+    text += `${escapeSeparators(name)}\u0000${escapeSeparators(entry.fields[name] as string)}\u0000`
   }
   // 72 bits: a chance of about 1 in 10^13 that two of 10,000 entries in an overlap collide.
-  return hash.digest('base64url').slice(0, 12)
+  return hash('sha256', text, 'base64url').slice(0, 12)
+}
+
+function escapeSeparators(text: string): string {
+  return text.includes('\u0000') || text.includes('\u0001')
+    ? text.replace(/[\u0000\u0001]/g, '\u0001$&')
+    : text
 }
 
 /** The epoch second of the entry's `@timestamp` (`2026-11-23 10:00:00.123`, UTC), when it has one. */

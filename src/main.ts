@@ -162,13 +162,15 @@ async function watch(settings: Settings, deps: RunDeps): Promise<void> {
         : ''),
   )
 
-  const decision = decideAlert(
-    report.digest,
-    previous?.alert,
-    Math.floor(deps.now() / 1000),
-    window,
-    settings,
-  )
+  let decision = decideAlert(report.digest, previous?.alert, Math.floor(deps.now() / 1000), window, settings)
+  // With a batch of log groups unchecked, "nothing found" proves nothing: no resolved notice, and the
+  // alert memory stays as it was until a run sees every group again.
+  if (result.failures.length > 0 && decision.kind !== 'alert' && decision.kind !== 'quiet') {
+    decision = {
+      kind: 'none',
+      state: previous?.alert ?? { pending: { total: 0, critical: 0, warning: 0, windows: 0 } },
+    }
+  }
   const delivery = await core.group('Slack', () => notify(report, decision, settings, deps))
 
   // Saved only once Slack has the message: after a failed post the next run reports the entries again.

@@ -223,6 +223,11 @@ export function parseList(text: string, separator: RegExp = /[\n,]/): string[] {
 }
 
 const DURATION_UNITS: Record<string, number> = { s: 1, m: 60, h: 3600, d: 86_400 }
+/**
+ * No duration input needs more than 30 days: CloudWatch Logs refuses events older than 14 days, and
+ * the cap keeps window arithmetic on safe integers and valid dates.
+ */
+const MAX_DURATION_SECONDS = 30 * 86_400
 
 /**
  * A duration such as `90s`, `5m`, `1h` or `1h30m`, in whole seconds. A bare `0` means none; any
@@ -242,11 +247,9 @@ export function parseDuration(name: string, text: string, limits: { min: number;
   } else {
     throw new SettingsError(name, `"${text}" is not a duration; ${accepted}.`)
   }
-  if (seconds < limits.min || (limits.max !== undefined && seconds > limits.max)) {
-    const range =
-      limits.max === undefined
-        ? `at least ${formatDuration(limits.min)}`
-        : `between ${formatDuration(limits.min)} and ${formatDuration(limits.max)}`
+  const max = limits.max ?? MAX_DURATION_SECONDS
+  if (seconds < limits.min || seconds > max) {
+    const range = `between ${formatDuration(limits.min)} and ${formatDuration(max)}`
     throw new SettingsError(name, `"${text}" is out of range; it must be ${range}.`)
   }
   return seconds

@@ -61,7 +61,8 @@ export function planWindow(
     start = earliest
   }
   // Only if the clock went backwards is the checkpoint ahead of `end`; check `end` again rather than nothing.
-  plan.window = { start: Math.min(start, end), end }
+  start = Math.min(start, end)
+  plan.window = { start, end }
   plan.rechecked = Math.max(0, Math.min(checkpoint, end) - start + 1)
   return plan
 }

@@ -5,7 +5,7 @@ import { isoSecond, type Window } from '../insights/window.js'
 import type { Report } from '../report.js'
 import { formatDuration } from '../settings.js'
 import { escapeMarkdownHtml, fitEscaped, truncate } from './escape.js'
-import { formatBytes } from './slack-message.js'
+import { count, formatBytes } from './slack-message.js'
 
 /** `core.summary`: passed in so tests read the buffer instead of writing `GITHUB_STEP_SUMMARY`. */
 export type Summary = typeof summary
@@ -249,10 +249,6 @@ function rowBytes(row: Row): number {
 
 function bytes(text: string): number {
   return Buffer.byteLength(text, 'utf8')
-}
-
-function count(n: number): string {
-  return n.toLocaleString('en-US')
 }
 
 /** Bytes left for the optional parts of the summary (breakdowns, samples). */

@@ -35,7 +35,7 @@ function logErrors(atMs: number, statuses: number[]): void {
       timestamp: t0 + atMs + i * 1000,
       ingestionTime: t0 + atMs + i * 1000,
       message: JSON.stringify({
-        requestId: `req-${(sequence += 1)}`,
+        requestId: `req-${sequence++}`,
         httpMethod: 'POST',
         resourcePath: '/orders',
         status: String(status),

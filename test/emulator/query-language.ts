@@ -765,6 +765,9 @@ const NO_FIELDS = new Map<string, string>()
  * CHOICE: `null` values are left out (absent), and there is no cap on the number of fields (the docs
  * mention 100 or 200 per event).
  */
+const MAX_DISCOVERED_FIELDS = 200
+const MAX_JSON_DEPTH = 100
+
 function discoverJsonFields(message: string): Map<string, string> {
   const trimmed = message.trim()
   if (!trimmed.startsWith('{')) return NO_FIELDS
@@ -776,17 +779,25 @@ function discoverJsonFields(message: string): Map<string, string> {
   }
   if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) return NO_FIELDS
   const fields = new Map<string, string>()
-  const visit = (value: unknown, name: string): void => {
-    if (value === null || value === undefined) return
+  // Insights extracts at most 200 fields from a JSON event (CWL_AnalyzeLogData-discoverable-fields);
+  // the depth cap keeps a hostile, deeply nested line from overflowing the stack here.
+  const visit = (value: unknown, name: string, depth: number): void => {
+    if (
+      value === null ||
+      value === undefined ||
+      fields.size >= MAX_DISCOVERED_FIELDS ||
+      depth > MAX_JSON_DEPTH
+    )
+      return
     if (Array.isArray(value)) {
-      for (const [index, item] of value.entries()) visit(item, `${name}.${index}`)
+      for (const [index, item] of value.entries()) visit(item, `${name}.${index}`, depth + 1)
     } else if (typeof value === 'object') {
-      for (const [key, child] of Object.entries(value)) visit(child, `${name}.${key}`)
+      for (const [key, child] of Object.entries(value)) visit(child, `${name}.${key}`, depth + 1)
     } else {
       fields.set(name, String(value))
     }
   }
-  for (const [key, value] of Object.entries(parsed)) visit(value, key.startsWith('@') ? `@${key}` : key)
+  for (const [key, value] of Object.entries(parsed)) visit(value, key.startsWith('@') ? `@${key}` : key, 1)
   return fields
 }
 

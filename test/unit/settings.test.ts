@@ -102,7 +102,7 @@ describe('readSettings', () => {
     [{ 'role-duration-seconds': '60' }, 'role-duration-seconds', 'from 900 to 43200'],
     [{ 'role-session-name': 'has space' }, 'role-session-name', '2 to 64'],
     [{ interval: '5' }, 'interval', 'like 90s, 5m, 1h or 1h30m'],
-    [{ interval: '0' }, 'interval', 'at least 1s'],
+    [{ interval: '0' }, 'interval', 'between 1s and 30d'],
     [{ 'query-delay': 'soon' }, 'query-delay', 'not a duration'],
     [{ 'query-timeout': '2h' }, 'query-timeout', 'between 1s and 1h'],
     [{ query: 'x'.repeat(10_001) }, 'query', 'at most 10000'],
