@@ -59,11 +59,11 @@ function nestedText(value: object): string {
  * the query returned except `@ptr` (log group, `@timestamp` and `@message` with the default query).
  * `@ptr` is left out because AWS does not document it as stable across queries.
  *
- * The hashed text is `name NUL value NUL` for each field in name order. NUL and SOH inside a name or
- * value are escaped with a SOH before them, so that no two different sets of fields give the same
- * text (`{a: "x\0b\0y"}` is not `{a: "x", b: "y"}`); text without them (every real log line) is
- * hashed exactly as before, so fingerprints saved by earlier versions still match. One one-shot
- * hash of one string: an incremental hash per field costs several times as much per row.
+ * The hashed text is `name NUL value NUL` for each field in name order. A NUL or SOH inside a name
+ * or value gets a SOH before it, so no two different sets of fields give the same text
+ * (`{a: "x\0b\0y"}` is not `{a: "x", b: "y"}`), while text without them is hashed exactly as
+ * before, so fingerprints in checkpoints saved by earlier versions still match. One one-shot hash of
+ * one string: an incremental hash updated per field costs about twice as much per row.
  */
 export function fingerprint(entry: Entry): string {
   let text = ''
@@ -75,9 +75,11 @@ export function fingerprint(entry: Entry): string {
   return hash('sha256', text, 'base64url').slice(0, 12)
 }
 
+/** `text` with a SOH before each NUL and SOH, so field text cannot forge the separators. */
 function escapeSeparators(text: string): string {
   return text.includes('\u0000') || text.includes('\u0001')
-    ? text.replace(/[\u0000\u0001]/g, '\u0001$&')
+    ? // biome-ignore lint/suspicious/noControlCharactersInRegex: NUL and SOH are the separators escaped here
+      text.replace(/[\u0000\u0001]/g, '\u0001$&')
     : text
 }
 

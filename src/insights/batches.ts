@@ -350,6 +350,8 @@ class BatchedRun {
       this.#deliver(merge.filter(part, rows), state)
     }
     take(completed.rows)
+    // Delivered: not held while the later pages (up to 10,000 rows each) are fetched.
+    completed.rows = []
     const fetched = await fetchPages(insights, completed, this.#queryDeps, {
       wantMore: () => this.#remaining > 0,
       onPage: take,

@@ -156,7 +156,10 @@ describe('a scheduled run with OIDC', () => {
 
   it('never prints the webhook URLs, the OIDC token or the AWS keys, with debug logging on', async () => {
     seed(GROUP, [[120, accessLog(500)]])
-    const run = await runAction({ inputs: oidcInputs(), env: { ...emulator.env, RUNNER_DEBUG: '1' } })
+    const run = await runAction({
+      inputs: oidcInputs(),
+      env: { ...emulator.env, RUNNER_DEBUG: '1', ACTIONS_STEP_DEBUG: 'true' },
+    })
     expect(run.exitCode, run.stdout).toBe(0)
     const token = String(
       (emulator.calls.find((call) => call.service === 'oidc')?.response as { value?: string } | undefined)
@@ -183,6 +186,8 @@ describe('a scheduled run with OIDC', () => {
       expect(printed).not.toContain(secret)
       expect(run.summary).not.toContain(secret)
       expect(JSON.stringify(emulator.slackPosts('alerts'))).not.toContain(secret)
+      expect(JSON.stringify(run.outputs)).not.toContain(secret)
+      expect(readFileSync(run.outputs['results-file'] ?? '', 'utf8')).not.toContain(secret)
     }
   })
 })
