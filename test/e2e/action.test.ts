@@ -252,6 +252,18 @@ describe('failures', () => {
     },
   )
 
+  it('waits out throttling of StartQuery beyond the SDK retries, then reports', async () => {
+    seed(GROUP, [[120, accessLog(502)]])
+    // The SDK makes 3 attempts; the 4th and 5th throttles are the action's own jittered backoff.
+    emulator.inject({ service: 'logs', action: 'StartQuery', errorType: 'ThrottlingException', times: 5 })
+    const run = await runAction({ inputs: { ...oidcInputs(), 'log-group-names': GROUP }, env: emulator.env })
+    expect(run.exitCode, run.stdout).toBe(0)
+    const starts = logsCalls('StartQuery').map((call) => call.status)
+    expect(starts.filter((status) => status !== 200)).toHaveLength(5)
+    expect(starts.at(-1)).toBe(200)
+    expect(run.outputs['match-count']).toBe('1')
+  }, 60_000)
+
   it("shows AWS's reason and the query when the query is malformed", async () => {
     const run = await runAction({
       inputs: oidcInputs({ query: 'fields @message | parse @message "* *" as a, b' }),
