@@ -59800,6 +59800,22 @@ function entrySecond(entry) {
     const ms = Date.parse(/[zZ]|[+-]\d\d:?\d\d$/.test(text) ? text : `${text.replace(' ', 'T')}Z`);
     return Number.isNaN(ms) ? undefined : Math.floor(ms / 1000);
 }
+/** API Gateway access-log field names (REST and HTTP APIs, the AWS console's JSON formats), by role. */
+const ACCESS_LOG_FIELDS = {
+    method: ['httpMethod', 'method'],
+    path: ['resourcePath', 'routeKey', 'path'],
+    latency: ['responseLatency', 'integrationLatency', 'latency', 'integration.latency'],
+    requestId: ['requestId', 'extendedRequestId'],
+};
+/** The first of `names` the entry has a value for; API Gateway logs a missing value as `-`. */
+function firstValue(entry, names) {
+    for (const name of names) {
+        const value = fieldValue(entry, name);
+        if (value !== undefined && value !== '' && value !== '-')
+            return value;
+    }
+    return undefined;
+}
 function severityOf(status) {
     if (status >= 500 && status <= 599)
         return 'critical';
@@ -61849,11 +61865,10 @@ const MAX_REQUEST_ID = 100;
 const MAX_ERROR_MESSAGE = 300;
 const MAX_RAW_MESSAGE = 500;
 const MAX_LOG_GROUP = 120;
-/* API Gateway access-log field names (REST and HTTP APIs, the AWS console's JSON formats). */
-const METHOD_FIELDS = ['httpMethod', 'method'];
-const PATH_FIELDS = ['resourcePath', 'routeKey', 'path'];
-const LATENCY_FIELDS = ['responseLatency', 'integrationLatency', 'latency', 'integration.latency'];
-const REQUEST_ID_FIELDS = ['requestId', 'extendedRequestId'];
+const METHOD_FIELDS = ACCESS_LOG_FIELDS.method;
+const PATH_FIELDS = ACCESS_LOG_FIELDS.path;
+const LATENCY_FIELDS = ACCESS_LOG_FIELDS.latency;
+const REQUEST_ID_FIELDS = ACCESS_LOG_FIELDS.requestId;
 const ERROR_FIELDS = ['error.message', 'errorMessage', 'integrationErrorMessage', 'error.messageString'];
 const STATUS_FIELDS = ['status'];
 const COLORS = {
@@ -62022,12 +62037,12 @@ function notShownText(hidden) {
  * message if the log has one, and the raw message when there is no method or path to show.
  */
 function sampleText(entry) {
-    const status = entry.status !== undefined ? String(entry.status) : first(entry, STATUS_FIELDS);
-    const method = first(entry, METHOD_FIELDS);
-    const path = first(entry, PATH_FIELDS);
-    const latency = first(entry, LATENCY_FIELDS);
-    const requestId = first(entry, REQUEST_ID_FIELDS);
-    const error = first(entry, ERROR_FIELDS);
+    const status = entry.status !== undefined ? String(entry.status) : firstValue(entry, STATUS_FIELDS);
+    const method = firstValue(entry, METHOD_FIELDS);
+    const path = firstValue(entry, PATH_FIELDS);
+    const latency = firstValue(entry, LATENCY_FIELDS);
+    const requestId = firstValue(entry, REQUEST_ID_FIELDS);
+    const error = firstValue(entry, ERROR_FIELDS);
     const time = entry.fields['@timestamp'];
     const head = [
         status !== undefined
@@ -62064,15 +62079,6 @@ function latencyText(value) {
     if (/^\d+\.\d+$/.test(trimmed))
         return `${Number(trimmed).toLocaleString('en-US')} ms`;
     return escapeSlack(truncate(trimmed, MAX_SHORT));
-}
-function first(entry, names) {
-    for (const name of names) {
-        const value = fieldValue(entry, name);
-        // API Gateway logs a missing value as `-`.
-        if (value !== undefined && value !== '' && value !== '-')
-            return value;
-    }
-    return undefined;
 }
 function footerBlock(report, options) {
     const { statistics, queries } = report;
@@ -62247,9 +62253,7 @@ const MAX_BREAKDOWN_VALUES = 20;
 const summary_MAX_SAMPLES = 100;
 /** The raw `@message` in the samples table, in source characters (before escaping). */
 const MAX_MESSAGE = 300;
-const summary_METHOD_FIELDS = ['httpMethod', 'method'];
-const summary_PATH_FIELDS = ['resourcePath', 'routeKey', 'path'];
-const summary_REQUEST_ID_FIELDS = ['requestId', 'extendedRequestId'];
+const { method: summary_METHOD_FIELDS, path: summary_PATH_FIELDS, requestId: summary_REQUEST_ID_FIELDS } = ACCESS_LOG_FIELDS;
 /**
  * The run as a person reviews it later: what was checked, what was found, whether Slack was told
  * (`notification`), the query, breakdowns, samples. Every piece of log text is escaped, since `core.summary` writes its arguments as raw HTML.
@@ -62392,9 +62396,9 @@ function sampleRows(samples, budget) {
         const row = [
             orDash(cell(entry.fields['@timestamp'])),
             orDash(cell(status)),
-            orDash(cell(summary_first(entry, summary_METHOD_FIELDS))),
-            orDash(cell(summary_first(entry, summary_PATH_FIELDS))),
-            orDash(cell(summary_first(entry, summary_REQUEST_ID_FIELDS))),
+            orDash(cell(firstValue(entry, summary_METHOD_FIELDS))),
+            orDash(cell(firstValue(entry, summary_PATH_FIELDS))),
+            orDash(cell(firstValue(entry, summary_REQUEST_ID_FIELDS))),
             orDash(message === undefined ? '' : escapeMarkdownHtml(truncate(message, MAX_MESSAGE))),
         ];
         if (!budget.spend(rowBytes(row)))
@@ -62403,14 +62407,6 @@ function sampleRows(samples, budget) {
         shown += 1;
     }
     return { rows, shown };
-}
-function summary_first(entry, names) {
-    for (const name of names) {
-        const value = fieldValue(entry, name);
-        if (value !== undefined && value !== '' && value !== '-')
-            return value;
-    }
-    return undefined;
 }
 /** Log text for a table cell or heading: escaped, one line, at most `MAX_CELL` characters. */
 function cell(text) {

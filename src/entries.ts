@@ -91,6 +91,23 @@ export function entrySecond(entry: Entry): number | undefined {
   return Number.isNaN(ms) ? undefined : Math.floor(ms / 1000)
 }
 
+/** API Gateway access-log field names (REST and HTTP APIs, the AWS console's JSON formats), by role. */
+export const ACCESS_LOG_FIELDS = {
+  method: ['httpMethod', 'method'],
+  path: ['resourcePath', 'routeKey', 'path'],
+  latency: ['responseLatency', 'integrationLatency', 'latency', 'integration.latency'],
+  requestId: ['requestId', 'extendedRequestId'],
+} as const
+
+/** The first of `names` the entry has a value for; API Gateway logs a missing value as `-`. */
+export function firstValue(entry: Entry, names: readonly string[]): string | undefined {
+  for (const name of names) {
+    const value = fieldValue(entry, name)
+    if (value !== undefined && value !== '' && value !== '-') return value
+  }
+  return undefined
+}
+
 export function severityOf(status: number): Severity {
   if (status >= 500 && status <= 599) return 'critical'
   if (status >= 400 && status <= 499) return 'warning'

@@ -1,6 +1,6 @@
 import type { Counts } from '../alerting.js'
 import type { Breakdown } from '../digest.js'
-import { type Entry, fieldValue, type Severity } from '../entries.js'
+import { ACCESS_LOG_FIELDS, type Entry, fieldValue, firstValue, type Severity } from '../entries.js'
 import { isoSecond, type Window } from '../insights/window.js'
 import type { Report } from '../report.js'
 import { formatDuration } from '../settings.js'
@@ -38,11 +38,10 @@ const MAX_ERROR_MESSAGE = 300
 const MAX_RAW_MESSAGE = 500
 const MAX_LOG_GROUP = 120
 
-/* API Gateway access-log field names (REST and HTTP APIs, the AWS console's JSON formats). */
-const METHOD_FIELDS = ['httpMethod', 'method']
-const PATH_FIELDS = ['resourcePath', 'routeKey', 'path']
-const LATENCY_FIELDS = ['responseLatency', 'integrationLatency', 'latency', 'integration.latency']
-const REQUEST_ID_FIELDS = ['requestId', 'extendedRequestId']
+const METHOD_FIELDS = ACCESS_LOG_FIELDS.method
+const PATH_FIELDS = ACCESS_LOG_FIELDS.path
+const LATENCY_FIELDS = ACCESS_LOG_FIELDS.latency
+const REQUEST_ID_FIELDS = ACCESS_LOG_FIELDS.requestId
 const ERROR_FIELDS = ['error.message', 'errorMessage', 'integrationErrorMessage', 'error.messageString']
 const STATUS_FIELDS = ['status']
 
@@ -273,12 +272,12 @@ function notShownText(hidden: number): string {
  * message if the log has one, and the raw message when there is no method or path to show.
  */
 function sampleText(entry: Entry): string {
-  const status = entry.status !== undefined ? String(entry.status) : first(entry, STATUS_FIELDS)
-  const method = first(entry, METHOD_FIELDS)
-  const path = first(entry, PATH_FIELDS)
-  const latency = first(entry, LATENCY_FIELDS)
-  const requestId = first(entry, REQUEST_ID_FIELDS)
-  const error = first(entry, ERROR_FIELDS)
+  const status = entry.status !== undefined ? String(entry.status) : firstValue(entry, STATUS_FIELDS)
+  const method = firstValue(entry, METHOD_FIELDS)
+  const path = firstValue(entry, PATH_FIELDS)
+  const latency = firstValue(entry, LATENCY_FIELDS)
+  const requestId = firstValue(entry, REQUEST_ID_FIELDS)
+  const error = firstValue(entry, ERROR_FIELDS)
   const time = entry.fields['@timestamp']
 
   const head = [
@@ -312,15 +311,6 @@ function latencyText(value: string): string {
   if (/^\d+$/.test(trimmed)) return `${count(Number(trimmed))} ms`
   if (/^\d+\.\d+$/.test(trimmed)) return `${Number(trimmed).toLocaleString('en-US')} ms`
   return escapeSlack(truncate(trimmed, MAX_SHORT))
-}
-
-function first(entry: Entry, names: readonly string[]): string | undefined {
-  for (const name of names) {
-    const value = fieldValue(entry, name)
-    // API Gateway logs a missing value as `-`.
-    if (value !== undefined && value !== '' && value !== '-') return value
-  }
-  return undefined
 }
 
 function footerBlock(report: Report, options: SlackMessageOptions): SlackBlock {

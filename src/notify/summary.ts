@@ -1,6 +1,6 @@
 import type { summary } from '@actions/core'
 import type { Breakdown } from '../digest.js'
-import { type Entry, fieldValue } from '../entries.js'
+import { ACCESS_LOG_FIELDS, type Entry, fieldValue, firstValue } from '../entries.js'
 import { isoSecond, type Window } from '../insights/window.js'
 import type { Report } from '../report.js'
 import { formatDuration } from '../settings.js'
@@ -29,9 +29,7 @@ const MAX_SAMPLES = 100
 /** The raw `@message` in the samples table, in source characters (before escaping). */
 const MAX_MESSAGE = 300
 
-const METHOD_FIELDS = ['httpMethod', 'method']
-const PATH_FIELDS = ['resourcePath', 'routeKey', 'path']
-const REQUEST_ID_FIELDS = ['requestId', 'extendedRequestId']
+const { method: METHOD_FIELDS, path: PATH_FIELDS, requestId: REQUEST_ID_FIELDS } = ACCESS_LOG_FIELDS
 
 type Row = Parameters<Summary['addTable']>[0][number]
 
@@ -200,9 +198,9 @@ function sampleRows(samples: readonly Entry[], budget: Budget): { rows: Row[]; s
     const row: Row = [
       orDash(cell(entry.fields['@timestamp'])),
       orDash(cell(status)),
-      orDash(cell(first(entry, METHOD_FIELDS))),
-      orDash(cell(first(entry, PATH_FIELDS))),
-      orDash(cell(first(entry, REQUEST_ID_FIELDS))),
+      orDash(cell(firstValue(entry, METHOD_FIELDS))),
+      orDash(cell(firstValue(entry, PATH_FIELDS))),
+      orDash(cell(firstValue(entry, REQUEST_ID_FIELDS))),
       orDash(message === undefined ? '' : escapeMarkdownHtml(truncate(message, MAX_MESSAGE))),
     ]
     if (!budget.spend(rowBytes(row))) break
@@ -210,14 +208,6 @@ function sampleRows(samples: readonly Entry[], budget: Budget): { rows: Row[]; s
     shown += 1
   }
   return { rows, shown }
-}
-
-function first(entry: Entry, names: readonly string[]): string | undefined {
-  for (const name of names) {
-    const value = fieldValue(entry, name)
-    if (value !== undefined && value !== '' && value !== '-') return value
-  }
-  return undefined
 }
 
 /** Log text for a table cell or heading: escaped, one line, at most `MAX_CELL` characters. */
