@@ -4,11 +4,11 @@
  */
 import { spawn } from 'node:child_process'
 import { createHash } from 'node:crypto'
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { pathToFileURL } from 'node:url'
-import { parseOutputs } from '../test/support/run-action.js'
+import { parseOutputs, runnerEnv } from '../test/support/run-action.js'
 
 export const root = resolve(import.meta.dirname, '..')
 const rssProbe = pathToFileURL(resolve(import.meta.dirname, 'rss-probe.mjs')).href
@@ -46,41 +46,18 @@ export interface ProcessOptions {
 }
 
 /**
- * Runs a script as a runner runs an action (the environment of test/support/run-action.ts: Node 24,
- * INPUT_* variables, GITHUB_OUTPUT and GITHUB_STEP_SUMMARY files, RUNNER_TEMP, no AWS settings of
- * this machine), timing it from spawn() to exit.
+ * Runs a script as a runner runs an action (runnerEnv of test/support/run-action.ts: INPUT_*
+ * variables, GITHUB_OUTPUT and GITHUB_STEP_SUMMARY files, RUNNER_TEMP, no AWS settings of this
+ * machine; plus GITHUB_WORKSPACE), timing it from spawn() to exit.
  */
 export async function runProcess(options: ProcessOptions): Promise<ProcessRun> {
-  const runnerTemp = mkdtempSync(join(tmpdir(), 'insights-watch-bench-runner-'))
-  const workspace = join(runnerTemp, 'workspace')
-  mkdirSync(workspace)
-  const outputFile = join(runnerTemp, 'github_output')
-  const summaryFile = join(runnerTemp, 'step_summary')
+  const { env, runnerTemp, outputFile } = runnerEnv({
+    inputs: options.inputs,
+    env: options.env,
+    tempPrefix: 'insights-watch-bench-runner-',
+    workspace: true,
+  })
   const rssFile = join(runnerTemp, 'rss.json')
-  writeFileSync(outputFile, '')
-  writeFileSync(summaryFile, '')
-  const env: Record<string, string> = {
-    PATH: process.env.PATH ?? '',
-    HOME: runnerTemp,
-    GITHUB_ACTIONS: 'true',
-    GITHUB_OUTPUT: outputFile,
-    GITHUB_STEP_SUMMARY: summaryFile,
-    RUNNER_TEMP: runnerTemp,
-    GITHUB_WORKSPACE: workspace,
-    GITHUB_SERVER_URL: 'https://github.com',
-    GITHUB_REPOSITORY: 'acme/api',
-    GITHUB_RUN_ID: '4242',
-    GITHUB_RUN_ATTEMPT: '1',
-    GITHUB_WORKFLOW: 'api-errors',
-    GITHUB_JOB: 'watch',
-    AWS_CONFIG_FILE: join(runnerTemp, 'aws-config'),
-    AWS_SHARED_CREDENTIALS_FILE: join(runnerTemp, 'aws-credentials'),
-    AWS_EC2_METADATA_DISABLED: 'true',
-    ...options.env,
-  }
-  for (const [name, value] of Object.entries(options.inputs ?? {})) {
-    env[`INPUT_${name.replace(/ /g, '_').toUpperCase()}`] = value
-  }
   const args = [...(options.nodeArgs ?? [])]
   if (options.rss) {
     env.BENCH_RSS_FILE = rssFile

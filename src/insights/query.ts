@@ -20,6 +20,7 @@ import {
   createRequestLimits,
   errorCode,
   isThrottlingError,
+  onAbort,
   type RequestLimits,
 } from './throttle.js'
 import { isoSecond, type Window } from './window.js'
@@ -563,15 +564,15 @@ async function pause(deps: QueryDeps, ms: number): Promise<void> {
   const { signal } = deps
   if (!signal) return deps.sleep(ms)
   if (signal.aborted) return
-  let onAbort: (() => void) | undefined
+  // One listener for every query's pauses on the run's signal, not one per pause (see onAbort).
+  let stopWaiting = () => {}
   const aborted = new Promise<void>((resolve) => {
-    onAbort = resolve
-    signal.addEventListener('abort', onAbort, { once: true })
+    stopWaiting = onAbort(signal, resolve)
   })
   try {
     await Promise.race([deps.sleep(ms), aborted])
   } finally {
-    if (onAbort) signal.removeEventListener('abort', onAbort)
+    stopWaiting()
   }
 }
 

@@ -125,6 +125,49 @@ export class AbortedError extends Error {
   }
 }
 
+/** The waits pending on one signal, and the one abort listener that serves them all. */
+interface AbortWaits {
+  callbacks: Set<() => void>
+  listener: () => void
+}
+
+const abortWaits = new WeakMap<AbortSignal, AbortWaits>()
+
+/**
+ * Calls `callback` when `signal` aborts (at once if it already has); the returned function ends the
+ * wait, and must be called when whatever waited is over, aborted or not. However many waits are
+ * pending on a signal, it carries one abort listener, added with the first wait and removed with the
+ * last: a run's queries, their poll delays and the pool's waiters all share one signal, and one
+ * listener per wait would have dozens on it when a split queues many parts (Node warns past 10,
+ * MaxListenersExceededWarning). Callbacks run in the order their waits began.
+ */
+export function onAbort(signal: AbortSignal, callback: () => void): () => void {
+  if (signal.aborted) {
+    callback()
+    return () => {}
+  }
+  let waits = abortWaits.get(signal)
+  if (!waits) {
+    const callbacks = new Set<() => void>()
+    const listener = () => {
+      abortWaits.delete(signal)
+      for (const pending of [...callbacks]) pending()
+      callbacks.clear()
+    }
+    waits = { callbacks, listener }
+    abortWaits.set(signal, waits)
+    signal.addEventListener('abort', listener, { once: true })
+  }
+  const entry = () => callback()
+  const { callbacks, listener } = waits
+  callbacks.add(entry)
+  return () => {
+    if (!callbacks.delete(entry) || callbacks.size > 0) return
+    if (abortWaits.get(signal)?.callbacks === callbacks) abortWaits.delete(signal)
+    signal.removeEventListener('abort', listener)
+  }
+}
+
 /** At most `size` holders at once; waiters are served first come, first served. */
 export class Pool {
   #free: number
@@ -148,24 +191,27 @@ export class Pool {
         if (next) next.grant()
         else this.#free += 1
       }
-      const onAbort = () => {
-        const index = this.#waiting.indexOf(waiter)
-        if (index >= 0) this.#waiting.splice(index, 1)
-        reject(new AbortedError())
-      }
-      const waiter = {
-        grant: () => {
-          signal?.removeEventListener('abort', onAbort)
-          resolve(release)
-        },
-      }
       if (this.#free > 0) {
         this.#free -= 1
         resolve(release)
         return
       }
+      let stopWaiting = () => {}
+      const waiter = {
+        grant: () => {
+          stopWaiting()
+          resolve(release)
+        },
+      }
       this.#waiting.push(waiter)
-      signal?.addEventListener('abort', onAbort, { once: true })
+      // Only a waiter listens for the abort, and stops listening once granted.
+      if (signal) {
+        stopWaiting = onAbort(signal, () => {
+          const index = this.#waiting.indexOf(waiter)
+          if (index >= 0) this.#waiting.splice(index, 1)
+          reject(new AbortedError())
+        })
+      }
     })
   }
 }

@@ -2,23 +2,23 @@ import { mkdtempSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { type Emulator, startEmulator } from '../emulator/index.js'
-import { type ActionRun, runAction } from '../support/run-action.js'
+import type { Emulator } from '../emulator/index.js'
+import type { ActionRun } from '../support/run-action.js'
+import { startTimeline, type Timeline } from '../support/timeline.js'
 
 /** Alerts people act on: thresholds, mentions, deep links, realert, resolved, failure notices. */
 
 const GROUP = '/aws/apigateway/prod-access'
 const MINUTE = 60_000
 
+let timeline: Timeline
 let emulator: Emulator
 let t0: number
-let offset = 0
 let stateFile: string
 
 beforeEach(async () => {
-  t0 = Math.floor((Date.now() - 120 * MINUTE) / 1000) * 1000
-  offset = 0
-  emulator = await startEmulator({ region: 'eu-west-1', queryLatencyMs: 200, now: () => Date.now() + offset })
+  timeline = await startTimeline({ region: 'eu-west-1', queryLatencyMs: 200 })
+  ;({ emulator, t0 } = timeline)
   emulator.createLogGroup(GROUP)
   stateFile = join(mkdtempSync(join(tmpdir(), 'insights-watch-alerts-')), 'state.json')
 })
@@ -44,24 +44,18 @@ function logErrors(atMs: number, statuses: number[]): void {
   )
 }
 
-async function runAt(atMs: number, inputs: Record<string, string> = {}, env: Record<string, string> = {}) {
-  offset = t0 + atMs - Date.now()
-  return runAction({
-    inputs: {
+function runAt(atMs: number, inputs: Record<string, string> = {}, env: Record<string, string> = {}) {
+  return timeline.runAt(
+    atMs,
+    {
       'log-group-names': GROUP,
       'aws-region': 'eu-west-1',
       state: `file:${stateFile}`,
       'slack-webhook-url': emulator.slackWebhookUrl('alerts'),
       ...inputs,
     },
-    env: {
-      ...emulator.env,
-      AWS_ACCESS_KEY_ID: emulator.defaultCredentials.accessKeyId,
-      AWS_SECRET_ACCESS_KEY: emulator.defaultCredentials.secretAccessKey,
-      ...env,
-    },
-    clockOffsetMs: offset,
-  })
+    env,
+  )
 }
 
 const delivered = () => emulator.slackPosts('alerts').filter((post) => post.status === 200)

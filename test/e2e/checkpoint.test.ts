@@ -2,8 +2,9 @@ import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { type Emulator, startEmulator } from '../emulator/index.js'
-import { type ActionRun, runAction } from '../support/run-action.js'
+import type { Emulator } from '../emulator/index.js'
+import type { ActionRun } from '../support/run-action.js'
+import { startTimeline, type Timeline } from '../support/timeline.js'
 
 /**
  * The bundle run several times in a row with `state: file:…`, its clock moved between runs the way
@@ -14,17 +15,15 @@ import { type ActionRun, runAction } from '../support/run-action.js'
 const GROUP = '/aws/apigateway/prod-access'
 const MINUTE = 60_000
 
+let timeline: Timeline
 let emulator: Emulator
 /** The moment the test's timeline starts (epoch ms), two hours back so credentials stay valid. */
 let t0: number
-/** How far the action's and the emulator's clocks are shifted from real time. */
-let offset = 0
 let stateFile: string
 
 beforeEach(async () => {
-  t0 = Math.floor((Date.now() - 120 * MINUTE) / 1000) * 1000
-  offset = 0
-  emulator = await startEmulator({ region: 'eu-west-1', queryLatencyMs: 300, now: () => Date.now() + offset })
+  timeline = await startTimeline({ region: 'eu-west-1', queryLatencyMs: 300 })
+  ;({ emulator, t0 } = timeline)
   emulator.createLogGroup(GROUP)
   stateFile = join(mkdtempSync(join(tmpdir(), 'insights-watch-state-')), 'state.json')
 })
@@ -45,24 +44,18 @@ function logError(id: string, atMs: number, lagMs: number, status = 502): void {
 }
 
 /** Runs the bundle as if it started `atMs` into the timeline. */
-async function runAt(atMs: number, inputs: Record<string, string> = {}): Promise<ActionRun> {
-  offset = t0 + atMs - Date.now()
-  return runAction({
-    inputs: {
+function runAt(atMs: number, inputs: Record<string, string> = {}): Promise<ActionRun> {
+  return timeline.runAt(
+    atMs,
+    {
       'log-group-names': GROUP,
       state: `file:${stateFile}`,
       'monitor-name': 'api-errors',
       'slack-webhook-url': emulator.slackWebhookUrl('alerts'),
       ...inputs,
     },
-    env: {
-      ...emulator.env,
-      AWS_REGION: 'eu-west-1',
-      AWS_ACCESS_KEY_ID: emulator.defaultCredentials.accessKeyId,
-      AWS_SECRET_ACCESS_KEY: emulator.defaultCredentials.secretAccessKey,
-    },
-    clockOffsetMs: offset,
-  })
+    { AWS_REGION: 'eu-west-1' },
+  )
 }
 
 function reportedIds(run: ActionRun): string[] {

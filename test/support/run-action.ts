@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process'
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { pathToFileURL } from 'node:url'
@@ -30,16 +30,45 @@ export interface RunActionOptions {
   clockOffsetMs?: number
 }
 
+export interface RunnerEnvOptions {
+  /** Inputs by their action.yml names; passed as INPUT_<NAME> the way the runner does. */
+  inputs?: Record<string, string> | undefined
+  /** More variables, overriding the runner's (but not the inputs). */
+  env?: Record<string, string> | undefined
+  /** Name prefix of the RUNNER_TEMP directory made under the OS temporary directory. */
+  tempPrefix?: string
+  /** Also make RUNNER_TEMP/workspace and pass it as GITHUB_WORKSPACE. */
+  workspace?: boolean
+}
+
+export interface RunnerEnv {
+  /** The child's whole environment. */
+  env: Record<string, string>
+  /** A new, empty directory: RUNNER_TEMP and HOME. */
+  runnerTemp: string
+  /** GITHUB_OUTPUT, created empty. */
+  outputFile: string
+  /** GITHUB_STEP_SUMMARY, created empty. */
+  summaryFile: string
+}
+
 /**
- * Runs the bundled action as a runner does: Node 24, inputs as INPUT_* variables, GITHUB_OUTPUT and
- * GITHUB_STEP_SUMMARY files, RUNNER_TEMP. Nothing of the test process's AWS settings leaks in.
+ * The environment a runner gives an action: inputs as INPUT_* variables, GITHUB_OUTPUT and
+ * GITHUB_STEP_SUMMARY files, RUNNER_TEMP (a new directory, also HOME), the GITHUB_* names of a run.
+ * Nothing of this process's environment but PATH is passed on, so none of this machine's AWS settings
+ * leak in. Used by runAction and by the bench (bench/lib.ts).
  */
-export async function runAction(options: RunActionOptions): Promise<ActionRun> {
-  const runnerTemp = mkdtempSync(join(tmpdir(), 'insights-watch-runner-'))
+export function runnerEnv(options: RunnerEnvOptions = {}): RunnerEnv {
+  const runnerTemp = mkdtempSync(join(tmpdir(), options.tempPrefix ?? 'insights-watch-runner-'))
   const outputFile = join(runnerTemp, 'github_output')
   const summaryFile = join(runnerTemp, 'step_summary')
   writeFileSync(outputFile, '')
   writeFileSync(summaryFile, '')
+  let workspace: { GITHUB_WORKSPACE: string } | undefined
+  if (options.workspace) {
+    workspace = { GITHUB_WORKSPACE: join(runnerTemp, 'workspace') }
+    mkdirSync(workspace.GITHUB_WORKSPACE)
+  }
   const env: Record<string, string> = {
     PATH: process.env.PATH ?? '',
     HOME: runnerTemp,
@@ -47,21 +76,31 @@ export async function runAction(options: RunActionOptions): Promise<ActionRun> {
     GITHUB_OUTPUT: outputFile,
     GITHUB_STEP_SUMMARY: summaryFile,
     RUNNER_TEMP: runnerTemp,
+    ...workspace,
     GITHUB_SERVER_URL: 'https://github.com',
     GITHUB_REPOSITORY: 'acme/api',
     GITHUB_RUN_ID: '4242',
     GITHUB_RUN_ATTEMPT: '1',
     GITHUB_WORKFLOW: 'api-errors',
     GITHUB_JOB: 'watch',
-    // Keep the SDK away from any real profile or instance metadata on the test machine.
+    // Keep the SDK away from any real profile or instance metadata on this machine.
     AWS_CONFIG_FILE: join(runnerTemp, 'aws-config'),
     AWS_SHARED_CREDENTIALS_FILE: join(runnerTemp, 'aws-credentials'),
     AWS_EC2_METADATA_DISABLED: 'true',
     ...options.env,
   }
-  for (const [name, value] of Object.entries(options.inputs)) {
+  for (const [name, value] of Object.entries(options.inputs ?? {})) {
     env[`INPUT_${name.replace(/ /g, '_').toUpperCase()}`] = value
   }
+  return { env, runnerTemp, outputFile, summaryFile }
+}
+
+/**
+ * Runs the bundled action as a runner does: Node 24, in the runner's environment (runnerEnv).
+ * Nothing of the test process's AWS settings leaks in.
+ */
+export async function runAction(options: RunActionOptions): Promise<ActionRun> {
+  const { env, runnerTemp, outputFile, summaryFile } = runnerEnv({ inputs: options.inputs, env: options.env })
   const args = [distEntry]
   if (options.clockOffsetMs !== undefined) {
     env.INSIGHTS_WATCH_TEST_CLOCK_OFFSET_MS = String(options.clockOffsetMs)

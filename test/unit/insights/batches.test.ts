@@ -1,4 +1,5 @@
-import { describe, expect, it } from 'vitest'
+import { getEventListeners } from 'node:events'
+import { describe, expect, it, vi } from 'vitest'
 import {
   type BatchedDeps,
   type BatchedQuery,
@@ -360,4 +361,54 @@ describe('runBatchedQuery: splitting', () => {
     expect(sink.rows).toBeGreaterThan(0)
     expect(sink.rows).toBeLessThan(30_000)
   })
+})
+
+describe('runBatchedQuery: abort listeners', () => {
+  // One query at a time: dozens of parts wait for the pool. Twelve: as many poll delays at once too.
+  it.each([1, 12])(
+    'keeps one abort listener per signal however many parts and polls wait, and none after (concurrency %i)',
+    async (concurrency) => {
+      // Every signal the run listens on, and the most listeners any of them held at once, sampled at
+      // each sleep (a poll delay or a backoff: the parts queued behind the pool are waiting then).
+      const signals = new Set<AbortSignal>()
+      const addEventListener = EventTarget.prototype.addEventListener
+      const spy = vi.spyOn(EventTarget.prototype, 'addEventListener').mockImplementation(function (
+        this: EventTarget,
+        ...args: Parameters<EventTarget['addEventListener']>
+      ) {
+        if (this instanceof AbortSignal && args[0] === 'abort') signals.add(this)
+        return Reflect.apply(addEventListener, this, args)
+      })
+      const warnings: Error[] = []
+      const onWarning = (warning: Error) => warnings.push(warning)
+      process.on('warning', onWarning)
+      try {
+        // 3 batches split into many parts each (a service capping at 1,000 rows without paging), all
+        // waiting on the run's one signal.
+        const events = eventsIn(groupNames(120), 250)
+        const { logs, sink, deps, run, clock } = setup(events, { cap: 1000, maxLimit: 10_000 })
+        const outer = new AbortController()
+        deps.signal = outer.signal
+        deps.concurrency = concurrency
+        let most = 0
+        deps.sleep = (ms) => {
+          for (const signal of signals) most = Math.max(most, getEventListeners(signal, 'abort').length)
+          return clock.sleep(ms)
+        }
+        const result = await run()
+        await new Promise((resolve) => setImmediate(resolve)) // warnings are emitted on the next tick
+
+        expect(sink.rows).toBe(events.length)
+        expect(result.truncated).toBe(false)
+        expect(logs.ops('StartQuery').length).toBeGreaterThan(30)
+        expect(signals.size).toBe(2) // the caller's and the run's own
+        expect(most).toBe(1)
+        for (const signal of signals) expect(getEventListeners(signal, 'abort')).toHaveLength(0)
+        expect(warnings.filter((warning) => warning.name === 'MaxListenersExceededWarning')).toEqual([])
+      } finally {
+        process.off('warning', onWarning)
+        spy.mockRestore()
+      }
+    },
+  )
 })

@@ -1,3 +1,4 @@
+import { getEventListeners } from 'node:events'
 import { describe, expect, it } from 'vitest'
 import { runBatchedQuery } from '../../../src/insights/batches.js'
 import {
@@ -11,6 +12,7 @@ import {
   AbortedError,
   backoffDelay,
   isThrottlingError,
+  onAbort,
   Pool,
   RateLimiter,
   THROTTLE_BACKOFF_BASE_MS,
@@ -86,6 +88,73 @@ describe('Pool', () => {
     await e
     expect(order).toEqual(['c', 'e'])
     expect(() => new Pool(0)).toThrow()
+  })
+
+  it('keeps one abort listener on a signal however many wait, and none once they are served', async () => {
+    const pool = new Pool(1)
+    const controller = new AbortController()
+    const listeners = () => getEventListeners(controller.signal, 'abort').length
+    const first = await pool.acquire(controller.signal)
+    expect(listeners()).toBe(0) // served at once: never listened
+    const order: number[] = []
+    const waiters = Array.from({ length: 50 }, (_, i) =>
+      pool.acquire(controller.signal).then((release) => {
+        order.push(i)
+        release()
+      }),
+    )
+    expect(listeners()).toBe(1)
+    first()
+    await Promise.all(waiters)
+    expect(order).toEqual(Array.from({ length: 50 }, (_, i) => i))
+    expect(listeners()).toBe(0)
+  })
+
+  it('on abort rejects every waiter on the signal, in order, and leaves no listener', async () => {
+    const pool = new Pool(1)
+    const controller = new AbortController()
+    const held = await pool.acquire(controller.signal)
+    const order: number[] = []
+    const waiters = Array.from({ length: 20 }, (_, i) =>
+      pool.acquire(controller.signal).catch((error: unknown) => {
+        order.push(i)
+        return error
+      }),
+    )
+    const other = pool.acquire() // no signal: stays queued
+    controller.abort()
+    for (const error of await Promise.all(waiters)) expect(error).toBeInstanceOf(AbortedError)
+    expect(order).toEqual(Array.from({ length: 20 }, (_, i) => i))
+    expect(getEventListeners(controller.signal, 'abort')).toHaveLength(0)
+    held()
+    ;(await other)()
+  })
+})
+
+describe('onAbort', () => {
+  it('shares one listener between waits, removes it with the last, and calls back in order', () => {
+    const controller = new AbortController()
+    const listeners = () => getEventListeners(controller.signal, 'abort').length
+    const calls: string[] = []
+    const stops = ['a', 'b', 'c'].map((name) => onAbort(controller.signal, () => calls.push(name)))
+    expect(listeners()).toBe(1)
+    for (const stop of stops) stop()
+    expect(listeners()).toBe(0)
+
+    const stopA = onAbort(controller.signal, () => calls.push('a'))
+    onAbort(controller.signal, () => calls.push('b'))
+    const stopC = onAbort(controller.signal, () => calls.push('c'))
+    stopA()
+    stopA() // twice is harmless
+    expect(listeners()).toBe(1)
+    controller.abort()
+    expect(calls).toEqual(['b', 'c'])
+    expect(listeners()).toBe(0)
+    stopC() // after the abort: harmless
+
+    onAbort(controller.signal, () => calls.push('late'))
+    expect(calls).toEqual(['b', 'c', 'late'])
+    expect(listeners()).toBe(0)
   })
 })
 
