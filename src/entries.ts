@@ -37,12 +37,24 @@ export function toEntry(row: readonly ResultField[], statusField: string): Entry
  * `@message`'s JSON, the way Insights discovers JSON fields (`request.path` → `{"request":{"path":…}}`).
  */
 export function fieldValue(entry: Entry, name: string): string | undefined {
-  const returned = entry.fields[name]
-  if (returned !== undefined) return returned
-  if (!entry.json) return undefined
-  const found = entry.json[name] ?? lookupDotted(entry.json, name.split('.'))
+  if (Object.hasOwn(entry.fields, name)) return entry.fields[name]
+  const { json } = entry
+  if (!json) return undefined
+  const found = (Object.hasOwn(json, name) ? json[name] : undefined) ?? lookupDotted(json, dottedPath(name))
   if (found === undefined || found === null) return undefined
   return typeof found === 'object' ? nestedText(found) : String(found)
+}
+
+/** `request.path` → `['request', 'path']`, split once per name: the digest asks for every entry. */
+const dottedPaths = new Map<string, readonly string[]>()
+
+function dottedPath(name: string): readonly string[] {
+  let path = dottedPaths.get(name)
+  if (path === undefined) {
+    path = name.split('.')
+    dottedPaths.set(name, path)
+  }
+  return path
 }
 
 /** A nested value as JSON text; a hostile line nested thousands deep would overflow JSON.stringify. */
@@ -75,18 +87,34 @@ export function fingerprint(entry: Entry): string {
   return hash('sha256', text, 'base64url').slice(0, 12)
 }
 
+// biome-ignore lint/suspicious/noControlCharactersInRegex: NUL and SOH are the separators
+const SEPARATORS = /[\u0000\u0001]/g
+
 /** `text` with a SOH before each NUL and SOH, so field text cannot forge the separators. */
 function escapeSeparators(text: string): string {
-  return text.includes('\u0000') || text.includes('\u0001')
-    ? // biome-ignore lint/suspicious/noControlCharactersInRegex: NUL and SOH are the separators escaped here
-      text.replace(/[\u0000\u0001]/g, '\u0001$&')
-    : text
+  // One scan of the text in the usual case that it has neither (a global regex's test moves lastIndex).
+  SEPARATORS.lastIndex = 0
+  return SEPARATORS.test(text) ? text.replace(SEPARATORS, '\u0001$&') : text
 }
+
+/** Insights' own `@timestamp` format, UTC: `2026-11-23 10:00:00.123`. */
+const INSIGHTS_TIMESTAMP = /^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d(?:\.\d{1,9})?$/
+
+/** The last second parsed: rows arrive sorted by time, so neighbours share their second. */
+let lastSecond = { text: '', second: Number.NaN }
 
 /** The epoch second of the entry's `@timestamp` (`2026-11-23 10:00:00.123`, UTC), when it has one. */
 export function entrySecond(entry: Entry): number | undefined {
   const text = entry.fields['@timestamp']
   if (text === undefined) return undefined
+  if (INSIGHTS_TIMESTAMP.test(text)) {
+    const secondText = text.slice(0, 19)
+    if (secondText !== lastSecond.text) {
+      lastSecond = { text: secondText, second: Date.parse(`${secondText.replace(' ', 'T')}Z`) / 1000 }
+    }
+    return Number.isNaN(lastSecond.second) ? undefined : lastSecond.second
+  }
+  // Anything else Date.parse reads: ISO 8601 with a zone, or without one (taken as UTC).
   const ms = Date.parse(/[zZ]|[+-]\d\d:?\d\d$/.test(text) ? text : `${text.replace(' ', 'T')}Z`)
   return Number.isNaN(ms) ? undefined : Math.floor(ms / 1000)
 }

@@ -1,13 +1,15 @@
 import * as core from '@actions/core'
 import { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs'
+import type { FetchFunction } from '@slack/webhook'
 import { type AlertDecision, decideAlert } from './alerting.js'
 import { resolveCredentials } from './aws/credentials.js'
 import { ReportedEntries } from './dedup.js'
 import { DigestBuilder } from './digest.js'
-import { toEntry } from './entries.js'
 import { type BatchedResult, runBatchedQuery } from './insights/batches.js'
 import { isoSecond, nextCheckpoint, planWindow } from './insights/window.js'
+import { RowIntake } from './intake.js'
 import { logsInsightsConsoleUrl } from './notify/console-link.js'
+import { nodeHttpFetch } from './notify/http-transport.js'
 import { formatDryRun, postToSlack } from './notify/slack.js'
 import {
   buildFailureMessage,
@@ -27,7 +29,8 @@ import type { StateStore } from './state/store.js'
 export interface RunDeps {
   now: () => number
   sleep: (ms: number) => Promise<void>
-  fetch: typeof fetch
+  /** The Slack webhook client's transport. */
+  fetch: FetchFunction
   env: Record<string, string | undefined>
   /** Aborted when the job is cancelled: running queries are stopped (StopQuery). */
   signal?: AbortSignal
@@ -36,7 +39,7 @@ export interface RunDeps {
 const realDeps = (): RunDeps => ({
   now: Date.now,
   sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
-  fetch: globalThis.fetch,
+  fetch: nodeHttpFetch,
   env: process.env,
   signal: cancellationSignal(),
 })
@@ -83,23 +86,13 @@ async function watch(settings: Settings, deps: RunDeps): Promise<void> {
     )
   }
 
-  // Rows become entries as each page arrives: only what no earlier run reported is counted, sampled
-  // and written to the results file; nothing holds every row.
   const reported = new ReportedEntries(previous?.reported)
   const digest = new DigestBuilder(settings)
   const resultsFile = new ResultsFile(resultsFilePath(deps.env))
-  let matched = 0
-  const onRows: Parameters<typeof runBatchedQuery>[1]['onRows'] = (rows) => {
-    const fresh = []
-    for (const row of rows) {
-      matched += 1
-      const entry = toEntry(row, settings.statusField)
-      if (!reported.isNew(entry, window.end)) continue
-      digest.add(entry)
-      fresh.push(entry)
-    }
-    resultsFile.append(fresh)
-  }
+  const intake = new RowIntake(
+    { reported, digest, resultsFile },
+    { statusField: settings.statusField, fallbackSecond: window.end },
+  )
   const logs = new CloudWatchLogsClient({ region: settings.region, credentials })
   let result: BatchedResult
   try {
@@ -118,7 +111,7 @@ async function watch(settings: Settings, deps: RunDeps): Promise<void> {
           sleep: deps.sleep,
           log: core.info,
           timeoutMs: settings.queryTimeoutMs,
-          onRows,
+          onRows: (rows) => intake.take(rows),
           ...(deps.signal ? { signal: deps.signal } : {}),
         },
       ),
@@ -140,7 +133,7 @@ async function watch(settings: Settings, deps: RunDeps): Promise<void> {
     digest: found,
     truncated: result.truncated,
     rechecked: plan.rechecked,
-    alreadyReported: matched - found.total,
+    alreadyReported: intake.matched - found.total,
     consoleUrl: logsInsightsConsoleUrl({
       region: settings.region,
       logGroups: settings.logGroups,

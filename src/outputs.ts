@@ -37,28 +37,36 @@ export function resultsFilePath(env: Record<string, string | undefined>): string
   return join(env.RUNNER_TEMP || tmpdir(), name)
 }
 
+/** How much text the results file gathers before it writes: a few hundred entries. */
+const WRITE_CHUNK_CHARS = 256 * 1024
+
 /**
  * The results file: one JSON line per entry reported, with the fields the query returned as they came
- * and the severity and status read from them. Appended page by page as the query's rows arrive, so a
- * large result is never one string in memory; synchronous, so it can be fed from a row callback.
+ * and the severity and status read from them. Each entry is written as it arrives, in chunks, so a
+ * large result is never one string in memory and no entry outlives its row; synchronous, so it can
+ * be fed from a row callback.
  */
 export class ResultsFile {
   private readonly fd: number
+  private pending = ''
 
   constructor(readonly path: string) {
     this.fd = openSync(path, 'w')
   }
 
-  append(entries: readonly Entry[]): void {
-    if (entries.length === 0) return
-    let lines = ''
-    for (const entry of entries) {
-      lines += `${JSON.stringify({ severity: entry.severity, status: entry.status ?? null, fields: entry.fields })}\n`
-    }
-    writeSync(this.fd, lines)
+  add(entry: Entry): void {
+    this.pending += `${JSON.stringify({ severity: entry.severity, status: entry.status ?? null, fields: entry.fields })}\n`
+    if (this.pending.length >= WRITE_CHUNK_CHARS) this.flush()
   }
 
   close(): void {
+    this.flush()
     closeSync(this.fd)
+  }
+
+  private flush(): void {
+    if (this.pending === '') return
+    writeSync(this.fd, this.pending)
+    this.pending = ''
   }
 }

@@ -5,6 +5,8 @@
  * `<!channel>` must not ping a channel, and `</table><script>` must not break the summary.
  */
 
+import { count } from './numbers.js'
+
 /** Slack's control characters (api.slack.com/reference/surfaces/formatting, "Escaping text"). */
 const SLACK_ENTITIES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;' }
 
@@ -112,7 +114,7 @@ export function escapeMarkdownHtml(text: string, options: MarkdownHtmlOptions = 
 
 /** `… [cut, 12,345 more characters]`: says how much is missing, so nobody mistakes a part for the whole. */
 function cutMark(removed: number): string {
-  return `… [cut, ${removed.toLocaleString('en-US')} more characters]`
+  return `… [cut, ${count(removed)} more characters]`
 }
 
 /** The largest cut position at or below `index` that does not split a surrogate pair. */

@@ -1,10 +1,11 @@
 import type { Counts } from '../alerting.js'
 import type { Breakdown } from '../digest.js'
-import { ACCESS_LOG_FIELDS, type Entry, fieldValue, firstValue, type Severity } from '../entries.js'
+import { ACCESS_LOG_FIELDS, type Entry, firstValue, type Severity } from '../entries.js'
 import { isoSecond, type Window } from '../insights/window.js'
 import type { Report } from '../report.js'
 import { formatDuration } from '../settings.js'
 import { escapeSlack, escapeSlackPlainText, fitEscaped, truncate } from './escape.js'
+import { count, formatBytes } from './numbers.js'
 
 /*
  * Slack limits (Block Kit reference, docs.slack.dev/reference/block-kit): 50 blocks a message, a
@@ -377,34 +378,8 @@ function context(texts: readonly string[]): SlackBlock {
   return { type: 'context', elements }
 }
 
-/**
- * An integer with thousands separators, `12,345`: what `toLocaleString('en-US')` gives, without it.
- * The first toLocaleString of a process loads ICU's locale data, tens of milliseconds of a run;
- * anything but a safe integer (never a count) still goes through it.
- */
-export function count(n: number): string {
-  if (!Number.isSafeInteger(n) || Object.is(n, -0)) return n.toLocaleString('en-US')
-  const digits = String(Math.abs(n))
-  let text = digits.slice(0, digits.length % 3 || 3)
-  for (let i = text.length; i < digits.length; i += 3) text += `,${digits.slice(i, i + 3)}`
-  return n < 0 ? `-${text}` : text
-}
-
 function plural(n: number, one: string, many: string): string {
   return n === 1 ? one : many
-}
-
-/** `1.2 GB`: decimal units, as CloudWatch Logs prices data scanned. */
-export function formatBytes(bytes: number): string {
-  const units = ['B', 'kB', 'MB', 'GB', 'TB', 'PB']
-  let value = bytes
-  let unit = 0
-  while (value >= 1000 && unit < units.length - 1) {
-    value /= 1000
-    unit += 1
-  }
-  const digits = unit === 0 || value >= 100 ? 0 : 1
-  return `${value.toFixed(digits)} ${units[unit]}`
 }
 
 export interface ResolvedNotice {

@@ -4,11 +4,12 @@ import {
   IncomingWebhookHTTPError,
   IncomingWebhookRequestError,
 } from '@slack/webhook'
+import { nodeHttpFetch } from './http-transport.js'
 import type { SlackMessage } from './slack-message.js'
 
 export interface SlackDeps {
-  /** Transport for the webhook client; `globalThis.fetch` when absent. */
-  fetch?: typeof fetch
+  /** Transport for the webhook client; node:http(s) when absent (http-transport.ts). */
+  fetch?: FetchFunction
   sleep: (ms: number) => Promise<void>
   log: (line: string) => void
   /** Tries per webhook, the first included. */
@@ -92,12 +93,12 @@ interface Failure {
 async function postOne(message: SlackMessage, url: string, name: string, deps: SlackDeps): Promise<void> {
   const maxAttempts = Math.max(1, deps.maxAttempts ?? DEFAULT_MAX_ATTEMPTS)
   const random = deps.random ?? Math.random
-  const transport = deps.fetch ?? globalThis.fetch
+  const transport = deps.fetch ?? nodeHttpFetch
   // IncomingWebhookHTTPError carries status and body but no headers: keep the last Retry-After here.
   let retryAfter: string | null = null
   const capturing: FetchFunction = async (input, init) => {
     retryAfter = null
-    const response = await transport(input, init as RequestInit)
+    const response = await transport(input, init)
     retryAfter = response.headers.get('retry-after')
     return response
   }

@@ -5,7 +5,7 @@ import { isoSecond, type Window } from '../insights/window.js'
 import type { Report } from '../report.js'
 import { formatDuration } from '../settings.js'
 import { escapeMarkdownHtml, fitEscaped, truncate } from './escape.js'
-import { count, formatBytes } from './slack-message.js'
+import { count, formatBytes } from './numbers.js'
 
 /** `core.summary`: passed in so tests read the buffer instead of writing `GITHUB_STEP_SUMMARY`. */
 export type Summary = typeof summary

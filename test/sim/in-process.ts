@@ -6,6 +6,7 @@
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { run } from '../../src/main.js'
+import { nodeHttpFetch } from '../../src/notify/http-transport.js'
 import { parseOutputs } from '../support/run-action.js'
 
 /** A clock the simulation moves by hand; the emulator and the action both read it. */
@@ -96,7 +97,7 @@ export async function runInProcess(options: InProcessOptions): Promise<InProcess
       now: options.clock.now,
       // Polls and Slack back-off wait on the simulated clock, so a day runs in seconds.
       sleep: async (ms) => options.clock.advance(ms),
-      fetch: globalThis.fetch,
+      fetch: nodeHttpFetch,
       env,
     })
   } finally {

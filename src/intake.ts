@@ -1,0 +1,43 @@
+import type { ResultField } from '@aws-sdk/client-cloudwatch-logs'
+import type { ReportedEntries } from './dedup.js'
+import type { DigestBuilder } from './digest.js'
+import { toEntry } from './entries.js'
+import type { ResultsFile } from './outputs.js'
+
+export interface IntakeSinks {
+  /** What earlier runs reported, to leave out what the overlap finds again. */
+  reported: ReportedEntries
+  digest: DigestBuilder
+  resultsFile: Pick<ResultsFile, 'add'>
+}
+
+/**
+ * The step between the query and the report: each result row becomes an entry, and an entry no run
+ * has reported goes to the digest and the results file at once. Nothing holds an entry afterwards
+ * (the digest keeps its few samples), so a 10,000-row page is garbage as soon as it is read.
+ */
+export class RowIntake {
+  /** Rows the query returned, new or not. */
+  matched = 0
+
+  constructor(
+    private readonly sinks: IntakeSinks,
+    private readonly options: {
+      statusField: string
+      /** Where an entry without a readable @timestamp is remembered: the window's end. */
+      fallbackSecond: number
+    },
+  ) {}
+
+  take(rows: readonly (readonly ResultField[])[]): void {
+    const { reported, digest, resultsFile } = this.sinks
+    const { statusField, fallbackSecond } = this.options
+    for (const row of rows) {
+      this.matched += 1
+      const entry = toEntry(row, statusField)
+      if (!reported.isNew(entry, fallbackSecond)) continue
+      digest.add(entry)
+      resultsFile.add(entry)
+    }
+  }
+}
