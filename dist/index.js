@@ -62678,7 +62678,7 @@ function resultsFilePath(env) {
     return (0,external_node_path_.join)(env.RUNNER_TEMP || (0,external_node_os_.tmpdir)(), name);
 }
 /** How much text the results file gathers before it writes: a few hundred entries. */
-const WRITE_CHUNK_CHARS = 256 * 1024;
+const WRITE_CHUNK_CHARS = 64 * 1024;
 /**
  * The results file: one JSON line per entry reported, with the fields the query returned as they came
  * and the severity and status read from them. Each entry is written as it arrives, in chunks, so a

@@ -38,7 +38,7 @@ export function resultsFilePath(env: Record<string, string | undefined>): string
 }
 
 /** How much text the results file gathers before it writes: a few hundred entries. */
-const WRITE_CHUNK_CHARS = 256 * 1024
+const WRITE_CHUNK_CHARS = 64 * 1024
 
 /**
  * The results file: one JSON line per entry reported, with the fields the query returned as they came
