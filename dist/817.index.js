@@ -14,6 +14,8 @@ export const modules = {
 /* harmony import */ var node_path__WEBPACK_IMPORTED_MODULE_1__ = __webpack_require__(6760);
 /* harmony import */ var node_path__WEBPACK_IMPORTED_MODULE_1___default = /*#__PURE__*/__webpack_require__.n(node_path__WEBPACK_IMPORTED_MODULE_1__);
 /* harmony import */ var _actions_cache__WEBPACK_IMPORTED_MODULE_2__ = __webpack_require__(1691);
+/* harmony import */ var _errors_js__WEBPACK_IMPORTED_MODULE_3__ = __webpack_require__(3916);
+
 
 
 
@@ -21,8 +23,8 @@ export const modules = {
 const STATE_FILE = 'insights-watch-state.json';
 const MAX_KEY_LENGTH = 512;
 /**
- * `state: actions-cache`: the checkpoint as a GitHub Actions cache entry, one new key per run
- * (`keyPrefix + runKey`), the newest restored by prefix (actions/cache "Update a cache").
+ * `state: actions-cache`: the checkpoint as a GitHub Actions cache entry, one new key per save
+ * (`keyPrefix + runKey`, then `-2`, …), the newest restored by prefix (actions/cache "Update a cache").
  *
  * load() → the newest saved state, or undefined when there is none. `@actions/cache` reports every
  * restore failure (service error, failed download, broken archive) only by logging "Failed to
@@ -43,6 +45,7 @@ function createActionsCacheStore(options) {
     if (problem)
         throw new Error(`Invalid Actions cache key ${JSON.stringify(saveKey)}: ${problem}`);
     const file = (0,node_path__WEBPACK_IMPORTED_MODULE_1__.join)(directory, STATE_FILE);
+    let saves = 0;
     return {
         description: `actions cache (${keyPrefix}…)`,
         async load() {
@@ -57,7 +60,7 @@ function createActionsCacheStore(options) {
                     matched = await rootedIn(directory, () => _actions_cache__WEBPACK_IMPORTED_MODULE_2__/* .restoreCache */ .P3([STATE_FILE], saveKey, [keyPrefix]));
                 }
                 catch (error) {
-                    throw new Error(`Could not restore the state from the Actions cache: ${messageOf(error)}`);
+                    throw new Error(`Could not restore the state from the Actions cache: ${(0,_errors_js__WEBPACK_IMPORTED_MODULE_3__/* .errorMessage */ .g)(error)}`);
                 }
                 if (matched === undefined) {
                     log(`No state restored from the Actions cache (keys ${keyPrefix}…): none saved yet, or the restore ` +
@@ -69,7 +72,7 @@ function createActionsCacheStore(options) {
                     content = await (0,node_fs_promises__WEBPACK_IMPORTED_MODULE_0__.readFile)(file, 'utf8');
                 }
                 catch (error) {
-                    throw new Error(`The Actions cache entry ${matched} was restored but ${STATE_FILE} could not be read from it: ${messageOf(error)}`);
+                    throw new Error(`The Actions cache entry ${matched} was restored but ${STATE_FILE} could not be read from it: ${(0,_errors_js__WEBPACK_IMPORTED_MODULE_3__/* .errorMessage */ .g)(error)}`);
                 }
                 log(`Restored the state from the Actions cache entry ${matched}.`);
                 return content;
@@ -77,22 +80,24 @@ function createActionsCacheStore(options) {
         },
         async save(content) {
             requireCacheService();
+            saves += 1;
+            const key = saves === 1 ? saveKey : `${saveKey}-${saves}`;
             return serialized(async () => {
                 await (0,node_fs_promises__WEBPACK_IMPORTED_MODULE_0__.mkdir)(directory, { recursive: true });
                 await (0,node_fs_promises__WEBPACK_IMPORTED_MODULE_0__.writeFile)(file, content, 'utf8');
                 let cacheId;
                 try {
-                    cacheId = await rootedIn(directory, () => _actions_cache__WEBPACK_IMPORTED_MODULE_2__/* .saveCache */ .Io([STATE_FILE], saveKey));
+                    cacheId = await rootedIn(directory, () => _actions_cache__WEBPACK_IMPORTED_MODULE_2__/* .saveCache */ .Io([STATE_FILE], key));
                 }
                 catch (error) {
-                    throw new Error(`The state was not saved to the Actions cache (key ${saveKey}): ${messageOf(error)}`);
+                    throw new Error(`The state was not saved to the Actions cache (key ${key}): ${(0,_errors_js__WEBPACK_IMPORTED_MODULE_3__/* .errorMessage */ .g)(error)}`);
                 }
                 if (!Number.isInteger(cacheId) || cacheId < 0) {
-                    throw new Error(`The state was not saved to the Actions cache (key ${saveKey}): @actions/cache returned ${cacheId}; ` +
+                    throw new Error(`The state was not saved to the Actions cache (key ${key}): @actions/cache returned ${cacheId}; ` +
                         'its own message above says why (the key already taken, a cache service error, a failed upload, ' +
                         'or a read-only cache).');
                 }
-                log(`Saved the state to the Actions cache as ${saveKey} (cache id ${cacheId}).`);
+                log(`Saved the state to the Actions cache as ${key} (cache id ${cacheId}).`);
             });
         },
     };
@@ -114,9 +119,6 @@ function keyProblem(keyPrefix, saveKey) {
     if (saveKey.length > MAX_KEY_LENGTH)
         return `keys are limited to ${MAX_KEY_LENGTH} characters`;
     return undefined;
-}
-function messageOf(error) {
-    return error instanceof Error ? error.message : String(error);
 }
 let queue = Promise.resolve();
 /** One cache operation at a time: rootedIn() changes process-wide state for the duration of one. */

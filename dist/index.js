@@ -59498,6 +59498,20 @@ module.exports = {
 
 /***/ }),
 
+/***/ 3916:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   g: () => (/* binding */ errorMessage)
+/* harmony export */ });
+/** The message of whatever was thrown: an Error's message, anything else as text. */
+function errorMessage(error) {
+    return error instanceof Error ? error.message : String(error);
+}
+
+
+/***/ }),
+
 /***/ 8604:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
@@ -59538,7 +59552,7 @@ function keepYoungGenerationSmall() {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
 /* harmony import */ var _heap_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(8604);
-/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(5097);
+/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(3122);
 
 
 (0,_heap_js__WEBPACK_IMPORTED_MODULE_0__/* .keepYoungGenerationSmall */ .D)();
@@ -59549,7 +59563,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 5097:
+/***/ 3122:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -59642,7 +59656,10 @@ function add(pending, counts) {
 
 // EXTERNAL MODULE: ./node_modules/@aws-sdk/credential-providers/dist-cjs/index.js
 var credential_providers_dist_cjs = __nccwpck_require__(9719);
+// EXTERNAL MODULE: ./src/errors.ts
+var errors = __nccwpck_require__(3916);
 ;// CONCATENATED MODULE: ./src/aws/credentials.ts
+
 
 /** Fails the step with a message that says what to change, never with the credentials themselves. */
 class CredentialsError extends Error {
@@ -59684,7 +59701,7 @@ async function assumeRoleWithOidc(settings, roleArn, deps) {
         token = await deps.getIDToken(settings.audience);
     }
     catch (error) {
-        throw new CredentialsError(`Could not get a GitHub OIDC token for audience "${settings.audience}": ${errorText(error)}. ` +
+        throw new CredentialsError(`Could not get a GitHub OIDC token for audience "${settings.audience}": ${(0,errors/* errorMessage */.g)(error)}. ` +
             'Check that the job has "permissions: id-token: write".', { cause: error });
     }
     deps.setSecret(token);
@@ -59700,7 +59717,7 @@ async function assumeRoleWithOidc(settings, roleArn, deps) {
     }
     catch (error) {
         const claims = tokenClaims(token);
-        throw new CredentialsError(`Could not assume role ${roleArn} with the GitHub OIDC token: ${errorText(error)}. ` +
+        throw new CredentialsError(`Could not assume role ${roleArn} with the GitHub OIDC token: ${(0,errors/* errorMessage */.g)(error)}. ` +
             `Check the role's trust policy: it must trust the GitHub OIDC provider (token.actions.githubusercontent.com), ` +
             `its "token.actions.githubusercontent.com:aud" condition must be "${settings.audience}", and its ` +
             `"token.actions.githubusercontent.com:sub" condition must match this run` +
@@ -59713,7 +59730,7 @@ async function fromDefaultChain(settings) {
         return await (0,credential_providers_dist_cjs/* fromNodeProviderChain */.br)({ clientConfig: { region: settings.region } })();
     }
     catch (error) {
-        throw new CredentialsError(`No AWS credentials found: ${errorText(error)}. Set "role-to-assume" to an IAM role that trusts GitHub's OIDC provider ` +
+        throw new CredentialsError(`No AWS credentials found: ${(0,errors/* errorMessage */.g)(error)}. Set "role-to-assume" to an IAM role that trusts GitHub's OIDC provider ` +
             '(and give the job "permissions: id-token: write"), or provide credentials in the environment.', { cause: error });
     }
 }
@@ -59751,9 +59768,6 @@ function tokenClaims(token) {
     catch {
         return {};
     }
-}
-function errorText(error) {
-    return error instanceof Error ? error.message : String(error);
 }
 
 // EXTERNAL MODULE: external "node:crypto"
@@ -60061,6 +60075,400 @@ function keepSample(samples, entry, max) {
         samples.pop();
 }
 
+;// CONCATENATED MODULE: ./src/insights/window.ts
+/**
+ * The window for a run: from the checkpoint (the last second the previous run checked), less
+ * `overlap`, to `now − query-delay`. Without a checkpoint, the last `interval` up to `now − query-delay`.
+ * A run never reaches further back than `max-catch-up` from now: anything older becomes a gap.
+ */
+function planWindow(nowMs, checkpoint, settings) {
+    const nowSecond = Math.floor(nowMs / 1000);
+    const end = nowSecond - settings.queryDelaySeconds;
+    if (checkpoint === undefined) {
+        return { window: { start: end - settings.intervalSeconds, end }, rechecked: 0, firstRun: true };
+    }
+    const earliest = nowSecond - settings.maxCatchUpSeconds;
+    // The checkpoint's own second is always checked again: under the instant reading of StartQuery's
+    // end, entries later within that second were not covered by the previous run.
+    let start = checkpoint - settings.overlapSeconds;
+    const plan = { window: { start, end }, rechecked: 0, firstRun: false };
+    if (start < earliest) {
+        // Everything before `earliest` that this run would have checked loses its guarantee: the unchecked
+        // stretch, and the previous run's overlap, checked once but not again for logs that arrived late.
+        plan.gap = { start, end: earliest - 1 };
+        start = earliest;
+    }
+    // Only if the clock went backwards is the checkpoint ahead of `end`; check `end` again rather than nothing.
+    start = Math.min(start, end);
+    plan.window = { start, end };
+    plan.rechecked = Math.max(0, Math.min(checkpoint, end) - start + 1);
+    return plan;
+}
+/** The checkpoint after a run that checked `window`: never moves backwards. */
+function nextCheckpoint(previous, window) {
+    return previous === undefined ? window.end : Math.max(previous, window.end);
+}
+/** ISO 8601 (UTC) of an epoch second, as the outputs and messages show it. */
+function isoSecond(epochSeconds) {
+    return new Date(epochSeconds * 1000).toISOString().replace('.000Z', 'Z');
+}
+
+;// CONCATENATED MODULE: ./src/notify/console-link.ts
+/**
+ * A link that opens the CloudWatch Logs Insights console on the query a run made: same query text,
+ * same log groups, same absolute window, same query language.
+ *
+ * The console keeps the whole query in the URL fragment, as a JSURL v1 text (Sage/jsurl
+ * `lib/jsurl.js`) after `#logsV2:logs-insights$3FqueryDetail$3D`. Nothing here is a documented AWS
+ * interface: the format is the one the console itself writes in its address bar and that public code
+ * generates (shared/reference/aws-slack-facts.md §4).
+ */
+/**
+ * Why the single-encoded form (`…$3FqueryDetail$3D~(end~'…`) and not the console's "copy link" form
+ * (`…$3FqueryDetail$3D$257E$2528end…`, the same JSURL text percent-encoded twice with `%` as `$`):
+ * the single-encoded form is what the console writes in its own address bar (links copied from it,
+ * with `queryId`, `lang`, `logClass` keys, are quoted in public code, e.g.
+ * Pearcekieser/tampermonkey-scripts `aws/cw-insights/cw-lambda-deep-dive.user.js`), it is what most
+ * public generators emit (remotion-dev/remotion `packages/lambda/src/shared/call-lambda-streaming.ts`;
+ * Grafana emits the same JSURL text on the legacy `#logs-insights:queryDetail=` route), and the console
+ * opens both. It is also the form a person can read and check in a Slack message. Reference §4.1.
+ *
+ * The `$XX` escapes of `?` and `=` stay unambiguous because the JSURL text below never holds `$` or `%`:
+ * both are written `*XX`.
+ */
+const FRAGMENT_PREFIX = '#logsV2:logs-insights$3FqueryDetail$3D';
+/**
+ * `<partition-code>-<direction>-<n>`, e.g. `us-east-1`, `us-gov-west-1`, `cn-northwest-1`. The region
+ * becomes part of the host name, so anything else is refused rather than put into a URL.
+ */
+const REGION = /^[a-z]{2,4}(?:-[a-z]+)+-\d{1,2}$/;
+/**
+ * The console URL for a Logs Insights query. Throws a RangeError for a region that is not an AWS region
+ * name, or a window that is not whole epoch seconds with start ≤ end: the caller passes what it gave
+ * StartQuery, so either is a bug, not something to link to.
+ */
+function logsInsightsConsoleUrl(input) {
+    const { region, window } = input;
+    if (!REGION.test(region))
+        throw new RangeError(`not an AWS region name: ${JSON.stringify(region)}`);
+    if (!Number.isSafeInteger(window.start) || !Number.isSafeInteger(window.end) || window.start > window.end) {
+        throw new RangeError(`not a window of epoch seconds: ${window.start}..${window.end}`);
+    }
+    // Key order as the console writes it: end, start, timeType, tz, editorString, source, lang
+    // (console links quoted in public code, reference §4.1 items 2 and 5).
+    const detail = jsurlObject([
+        // The window is shown as [start, end], both the exact seconds given to StartQuery, not
+        // [start, end + 1s): StartQuery takes whole seconds and documents endTime as inclusive, so the
+        // console, which runs StartQuery too, gets back the very range the run queried (inference: how the
+        // console converts the ISO times is not documented). The
+        // console's own absolute ranges end the same way, on the last included second (`…04:59:59.000Z`
+        // after a `…05:00:00.000Z` start in console links). An end of `end + 1` would add a second the run
+        // did not count (it belongs to the next window); `.999Z` would depend on how the console rounds.
+        ['end', jsurlString(isoTime(window.end))],
+        ['start', jsurlString(isoTime(window.start))],
+        ['timeType', jsurlString('ABSOLUTE')],
+        // UTC so the times read the same for everyone on the channel and match the digest's times.
+        ['tz', jsurlString('UTC')],
+        ['editorString', jsurlString(input.query)],
+        ['source', jsurlArray(input.logGroups.map((group) => jsurlString(logGroupSource(group))))],
+        // Always set (console links since StartQuery gained `queryLanguage` carry it): left out, the console
+        // might open on whichever language tab the person used last (inference, not verified).
+        ['lang', jsurlString(input.queryLanguage ?? 'CWLI')],
+    ]);
+    return `https://${consoleHost(region)}/cloudwatch/home?region=${region}${FRAGMENT_PREFIX}${detail}`;
+}
+/**
+ * The console host of a region's partition, always with the region in front, as Grafana's
+ * `getLogsEndpoint` builds it and its test pins (grafana/grafana
+ * `public/app/plugins/datasource/cloudwatch/aws_url.ts` and `aws_url.test.ts`:
+ * `us-gov-east-1.console.amazonaws-us-gov.com`, `cn-northwest-1.console.amazonaws.cn`). The bare
+ * partition hosts (`console.amazonaws-us-gov.com`, `console.amazonaws.cn`) are seen in public links too;
+ * the regional one goes straight to the region the query ran in.
+ */
+function consoleHost(region) {
+    if (region.startsWith('us-gov-'))
+        return `${region}.console.amazonaws-us-gov.com`;
+    if (region.startsWith('cn-'))
+        return `${region}.console.amazonaws.cn`;
+    return `${region}.console.aws.amazon.com`;
+}
+/**
+ * An ARN as the console's `source` takes it: without the `:*` that DescribeLogGroups' `arn` carries and
+ * StartQuery refuses ("Don't include an * at the end", botocore model `logGroupIdentifiers`); Grafana
+ * strips it the same way. A name cannot end in `:*` (pattern `[\.\-_/#A-Za-z0-9]+`).
+ */
+function logGroupSource(group) {
+    return group.startsWith('arn:') && group.endsWith(':*') ? group.slice(0, -2) : group;
+}
+/** `2026-11-23T10:00:00.000Z`: with milliseconds, as in every console-written link. */
+function isoTime(epochSeconds) {
+    return new Date(epochSeconds * 1000).toISOString();
+}
+/**
+ * JSURL v1 values (Sage/jsurl `lib/jsurl.js`): a value starts with `~`; a string is `~'` and its
+ * encoded text, which ends at the next `~` or `)`; an object is `~(key~value~key~value)` where each
+ * value brings its own `~`; an array is `~(~v1~v2)`, the empty one `~(~)`.
+ */
+function jsurlString(text) {
+    return `~'${jsurlEncode(text)}`;
+}
+function jsurlArray(values) {
+    return `~(${values.length > 0 ? values.join('') : '~'})`;
+}
+function jsurlObject(entries) {
+    return `~(${entries.map(([key, value]) => `${jsurlEncode(key)}${value}`).join('~')})`;
+}
+/**
+ * JSURL's string escape, on UTF-16 code units: `*XX` (two lowercase hex digits) below 0x100, `**XXXX`
+ * from 0x100, so `é` is `*e9` and an emoji is its two surrogates `**d83d**de00`.
+ *
+ * Kept literal: only `[A-Za-z0-9_.-]`. Sage/jsurl also keeps `'` and `(` literal and writes `$` as `!`;
+ * this writes them `*27`, `*28`, `*24`, which its parser reads back the same (`*XX` is decoded for any
+ * code). Why: the console's own editorStrings encode `'`, `(`, `)` (`*27Processed*20batch*27`,
+ * `sum*28new_matches*29`, reference §4.2), Grafana's copy of the encoder keeps only `[\w-.]`, and `*24`
+ * also reads as `$` to the decoders that only undo `*XX`. An encoded text is then `[A-Za-z0-9_.*-]`
+ * only, and the whole URL adds just JSURL's `~'()` and the fixed `:/?=#$`: no `|`, `<`, `>`, space, `"`,
+ * `&`, `%` or line break, whatever the query holds. So it fits a Slack `<url|label>` and an HTML
+ * attribute as it is, and a WHATWG URL parser leaves it unchanged (none of it is in the fragment
+ * percent-encode set), so `new URL(url).href` is the same string.
+ */
+function jsurlEncode(text) {
+    return text.replace(/[^A-Za-z0-9_.-]/g, (unit) => {
+        const code = unit.charCodeAt(0);
+        return code < 0x100 ? `*${code.toString(16).padStart(2, '0')}` : `**${code.toString(16).padStart(4, '0')}`;
+    });
+}
+/** The workflow run's page on GitHub, when the runner's environment says which run this is. */
+function workflowRunUrl(env) {
+    const { GITHUB_SERVER_URL, GITHUB_REPOSITORY, GITHUB_RUN_ID } = env;
+    if (!GITHUB_SERVER_URL || !GITHUB_REPOSITORY || !GITHUB_RUN_ID)
+        return undefined;
+    return `${GITHUB_SERVER_URL}/${GITHUB_REPOSITORY}/actions/runs/${GITHUB_RUN_ID}`;
+}
+
+// EXTERNAL MODULE: ./node_modules/@slack/webhook/dist/index.js
+var dist = __nccwpck_require__(4443);
+// EXTERNAL MODULE: external "node:http"
+var external_node_http_ = __nccwpck_require__(7067);
+// EXTERNAL MODULE: external "node:https"
+var external_node_https_ = __nccwpck_require__(4708);
+;// CONCATENATED MODULE: ./src/notify/http-transport.ts
+
+
+/**
+ * The Slack webhook client's transport: one request over node:http(s), instead of the client's
+ * default `globalThis.fetch`.
+ *
+ * Node's fetch is a bundled undici that loads on first use: about 45 ms of every run that can post
+ * (about twice that after heap.ts has changed a V8 flag, which leaves Node's code cache unused),
+ * while node:http is loaded anyway for the AWS SDK. The webhook client needs only a POST, its
+ * status, headers and body; its `timeout` arrives as `init.signal` and aborts the request, body
+ * included. Redirects are not followed (the client asks for `redirect: 'error'`): a 3xx is a
+ * failed post, like any other non-2xx.
+ */
+const nodeHttpFetch = async (url, init = {}) => {
+    const target = new URL(url);
+    const send = target.protocol === 'http:' ? external_node_http_.request : external_node_https_.request;
+    const message = await new Promise((resolve, reject) => {
+        const request = send(target, {
+            method: init.method ?? 'GET',
+            headers: init.headers ?? {},
+            ...(init.signal ? { signal: init.signal } : {}),
+        }, resolve);
+        request.on('error', reject);
+        request.end(typeof init.body === 'string' ? init.body : undefined);
+    });
+    const chunks = [];
+    // Rejects when the connection drops or the signal aborts before the body has ended.
+    for await (const chunk of message)
+        chunks.push(chunk);
+    const body = Buffer.concat(chunks);
+    return fetchResponse(message, body, target.href);
+};
+function fetchResponse(message, body, url) {
+    const status = message.statusCode ?? 0;
+    const header = (name) => {
+        const value = message.headers[name.toLowerCase()];
+        return value === undefined ? null : Array.isArray(value) ? value.join(', ') : value;
+    };
+    return {
+        ok: status >= 200 && status <= 299,
+        status,
+        statusText: message.statusMessage ?? '',
+        url,
+        headers: {
+            get: header,
+            entries: () => Object.keys(message.headers).map((name) => [name, header(name) ?? '']),
+        },
+        text: async () => body.toString('utf8'),
+        json: async () => JSON.parse(body.toString('utf8')),
+        arrayBuffer: async () => body.buffer.slice(body.byteOffset, body.byteOffset + body.byteLength),
+    };
+}
+
+;// CONCATENATED MODULE: ./src/notify/slack.ts
+
+
+const DEFAULT_MAX_ATTEMPTS = 5;
+/** A 429 without `Retry-After` waits this long. */
+const DEFAULT_RETRY_AFTER_MS = 1_000;
+/** However long Slack asks us to wait, a scheduled job does not sit idle longer than this per try. */
+const MAX_RETRY_AFTER_MS = 60_000;
+const BACKOFF_BASE_MS = 500;
+const BACKOFF_MAX_MS = 8_000;
+/** Slack: "Posting messages: 1 per second" per webhook (api.slack.com/docs/rate-limits). */
+const MIN_GAP_MS = 1_000;
+/** A hung connection must not hold the job until the runner's own timeout. */
+const REQUEST_TIMEOUT_MS = 15_000;
+/** Slack's error bodies are short codes (`invalid_payload`); a proxy's HTML page is not worth more. */
+const MAX_BODY_IN_ERROR = 200;
+/** What Slack's documented 4xx answers mean for the person who set the action up. */
+const HINTS = {
+    invalid_payload: 'Slack could not read the message; this is a bug in insights-watch, please report it.',
+    invalid_blocks: 'Slack rejected the message layout; this is a bug in insights-watch, please report it.',
+    channel_not_found: "The webhook's channel no longer exists; create a new webhook and update the secret.",
+    channel_is_archived: "The webhook's channel is archived; unarchive it or create a new webhook.",
+    action_prohibited: 'A Slack admin has restricted posting to this channel.',
+    no_service: 'The webhook was revoked or its app removed; create a new webhook and update the secret.',
+    no_team: 'The Slack workspace of the webhook no longer exists.',
+    invalid_token: 'The webhook was revoked; create a new webhook and update the secret.',
+    user_not_found: 'The user the webhook posts to no longer exists.',
+};
+/**
+ * Posts the message once to every webhook, in parallel (each webhook has its own rate limit). Every
+ * webhook is tried even when another fails; the error then names each one that failed. Webhook URLs
+ * are secrets: they never appear in a log line or an error, a webhook is named `webhook 1 of 2`.
+ */
+async function postToSlack(message, webhookUrls, deps) {
+    const total = webhookUrls.length;
+    const firstIndex = new Map();
+    const jobs = [];
+    webhookUrls.forEach((url, index) => {
+        const name = `webhook ${index + 1} of ${total}`;
+        const earlier = firstIndex.get(url);
+        if (earlier !== undefined) {
+            // One message per destination: a second post would be a duplicate in the same channel.
+            deps.log(`Slack: ${name} is the same as webhook ${earlier + 1}; posting there once.`);
+            return;
+        }
+        firstIndex.set(url, index);
+        jobs.push(postOne(message, url, name, deps));
+    });
+    const failures = (await Promise.allSettled(jobs)).flatMap((result) => result.status === 'rejected'
+        ? [result.reason instanceof Error ? result.reason : new Error(String(result.reason))]
+        : []);
+    const [onlyFailure] = failures;
+    if (onlyFailure === undefined)
+        return;
+    if (failures.length === 1)
+        throw onlyFailure;
+    throw new Error(`Slack: ${failures.length} of ${jobs.length} webhooks failed. ${failures.map((error) => error.message).join(' ')}`);
+}
+async function postOne(message, url, name, deps) {
+    const maxAttempts = Math.max(1, deps.maxAttempts ?? DEFAULT_MAX_ATTEMPTS);
+    const random = deps.random ?? Math.random;
+    const transport = deps.fetch ?? nodeHttpFetch;
+    // IncomingWebhookHTTPError carries status and body but no headers: keep the last Retry-After here.
+    let retryAfter = null;
+    const capturing = async (input, init) => {
+        retryAfter = null;
+        const response = await transport(input, init);
+        retryAfter = response.headers.get('retry-after');
+        return response;
+    };
+    // Retries are ours (retries: 0): the client does not retry 429 and cannot see Retry-After.
+    const webhook = new dist.IncomingWebhook(url, {
+        fetch: capturing,
+        retryConfig: { retries: 0 },
+        timeout: REQUEST_TIMEOUT_MS,
+    });
+    for (let attempt = 1;; attempt += 1) {
+        let failure;
+        try {
+            await webhook.send(message);
+            deps.log(`Slack: posted to ${name}${attempt > 1 ? ` on attempt ${attempt}` : ''}.`);
+            return;
+        }
+        catch (error) {
+            failure = describe(error, retryAfter, attempt, random, url);
+        }
+        if (failure.retryInMs === undefined) {
+            const hint = failure.hint ? ` ${failure.hint}` : '';
+            throw new Error(`Slack rejected the message for ${name}: ${failure.problem}.${hint}`);
+        }
+        if (attempt >= maxAttempts) {
+            throw new Error(`Slack: gave up on ${name} after ${attempt} ${attempt === 1 ? 'attempt' : 'attempts'}; the last one got ${failure.problem}.`);
+        }
+        const wait = Math.max(MIN_GAP_MS, failure.retryInMs);
+        deps.log(`Slack: ${name} answered ${failure.problem}; retrying in ${formatSeconds(wait)} (attempt ${attempt + 1} of ${maxAttempts}).`);
+        await deps.sleep(wait);
+    }
+}
+function describe(error, retryAfter, attempt, random, url) {
+    if (error instanceof dist.IncomingWebhookHTTPError) {
+        const status = error.statusCode;
+        const body = scrub(oneLine(error.body), url);
+        const problem = `HTTP ${status}${body ? ` ${body}` : ''}`;
+        if (status === 429)
+            return { problem, status, retryInMs: retryAfterMs(retryAfter) };
+        if (status >= 500)
+            return { problem, status, retryInMs: backoffMs(attempt, random) };
+        const hint = HINTS[error.body.trim()];
+        return hint ? { problem, status, hint } : { problem, status };
+    }
+    if (error instanceof dist.IncomingWebhookRequestError) {
+        const cause = error.original.cause;
+        const code = cause && typeof cause === 'object' && 'code' in cause && typeof cause.code === 'string'
+            ? ` (${cause.code})`
+            : '';
+        const problem = `a network error: ${scrub(oneLine(error.original.message), url)}${code}`;
+        return { problem, retryInMs: backoffMs(attempt, random) };
+    }
+    const text = error instanceof Error ? error.message : String(error);
+    return { problem: `an unexpected error: ${scrub(oneLine(text), url)}` };
+}
+/** `Retry-After` in seconds (the form Slack sends), 1 s when absent or unreadable, at most 60 s. */
+function retryAfterMs(header) {
+    const seconds = header === null ? Number.NaN : Number(header.trim());
+    if (!Number.isFinite(seconds) || seconds < 0)
+        return DEFAULT_RETRY_AFTER_MS;
+    return Math.min(MAX_RETRY_AFTER_MS, Math.ceil(seconds * 1000));
+}
+/** Exponential backoff with "equal jitter": half the delay fixed, half random, so retries spread out. */
+function backoffMs(attempt, random) {
+    const delay = Math.min(BACKOFF_MAX_MS, BACKOFF_BASE_MS * 2 ** attempt);
+    return Math.round(delay / 2 + random() * (delay / 2));
+}
+/** A webhook URL must never reach a log: the URL and its path (the secret part) are replaced wherever seen. */
+function scrub(text, url) {
+    let result = text.split(url).join('[webhook URL]');
+    try {
+        const { pathname } = new URL(url);
+        if (pathname.length > 1)
+            result = result.split(pathname).join('[webhook URL]');
+    }
+    catch {
+        // Not a URL: only the whole string could leak, and it is already replaced.
+    }
+    return result;
+}
+function oneLine(text) {
+    const line = text.replace(/\s+/g, ' ').trim();
+    return line.length > MAX_BODY_IN_ERROR ? `${line.slice(0, MAX_BODY_IN_ERROR)}…` : line;
+}
+function formatSeconds(ms) {
+    return `${(ms / 1000).toFixed(ms % 1000 === 0 ? 0 : 1)} s`;
+}
+/**
+ * The payload as `dry-run` prints it: what would be posted and to how many webhooks, never where.
+ */
+function formatDryRun(message, webhookCount) {
+    const destination = webhookCount === 0
+        ? 'No slack-webhook-url is set; this is the Slack message a run would post if one were:'
+        : `dry-run: this Slack message would be posted to ${webhookCount} ${webhookCount === 1 ? 'webhook' : 'webhooks'} (not sent):`;
+    return `${destination}\n${JSON.stringify(message, null, 2)}`;
+}
+
 ;// CONCATENATED MODULE: ./src/settings.ts
 /**
  * Every input, read, parsed and validated once, before any network call. The rest of the code
@@ -60315,6 +60723,994 @@ function defaultMonitorName(env) {
     return parts.length > 0 ? parts.join(' / ') : 'insights-watch';
 }
 
+;// CONCATENATED MODULE: ./src/notify/numbers.ts
+/**
+ * Numbers as people read them in the Slack message, the job summary and cut marks. Intl-free on
+ * purpose: the first toLocaleString of a process loads ICU's locale data, tens of milliseconds of a
+ * run that has nothing else to wait for.
+ */
+/** An integer with thousands separators, `12,345`: what `toLocaleString('en-US')` gives, without it. */
+function count(n) {
+    // Anything but a safe integer (never a count) still goes through toLocaleString.
+    if (!Number.isSafeInteger(n) || Object.is(n, -0))
+        return n.toLocaleString('en-US');
+    const digits = String(Math.abs(n));
+    let text = digits.slice(0, digits.length % 3 || 3);
+    for (let i = text.length; i < digits.length; i += 3)
+        text += `,${digits.slice(i, i + 3)}`;
+    return n < 0 ? `-${text}` : text;
+}
+/** `1.2 GB`: decimal units, as CloudWatch Logs prices data scanned. */
+function formatBytes(bytes) {
+    const units = ['B', 'kB', 'MB', 'GB', 'TB', 'PB'];
+    let value = bytes;
+    let unit = 0;
+    while (value >= 1000 && unit < units.length - 1) {
+        value /= 1000;
+        unit += 1;
+    }
+    const digits = unit === 0 || value >= 100 ? 0 : 1;
+    return `${value.toFixed(digits)} ${units[unit]}`;
+}
+
+;// CONCATENATED MODULE: ./src/notify/escape.ts
+/**
+ * Escaping of log text for the two places a person reads it: Slack mrkdwn and the job summary.
+ *
+ * Log lines are written by whoever calls the API, so they are hostile input: a request path of
+ * `<!channel>` must not ping a channel, and `</table><script>` must not break the summary.
+ */
+
+/** Slack's control characters (api.slack.com/reference/surfaces/formatting, "Escaping text"). */
+const SLACK_ENTITIES = { '&': '&amp;', '<': '&lt;', '>': '&gt;' };
+/**
+ * Slack's formatting delimiters, swapped for characters that look alike but mean nothing to mrkdwn.
+ *
+ * Why not a zero-width space next to the delimiter: Slack has no escape for `*_~` and its rules for
+ * when a delimiter counts are undocumented; a zero-width space is the well-known trick to make Slack
+ * format *inside* a word, so inserting one could help a hostile line format rather than stop it. A
+ * look-alike is inert under any rule, and a backtick look-alike can neither open nor close a code span.
+ * The cost: a path copied from Slack holds `ˍ` where the log has `_`; the job summary and the results
+ * file keep the exact text.
+ */
+const SLACK_LOOKALIKES = {
+    '*': '\u2217', // ∗ ASTERISK OPERATOR
+    _: '\u02CD', // ˍ MODIFIER LETTER LOW MACRON
+    '~': '\u223C', // ∼ TILDE OPERATOR
+    '`': '\u02CB', // ˋ MODIFIER LETTER GRAVE ACCENT
+};
+/**
+ * C0 controls (but tab and line breaks), DEL, and the bidirectional overrides and isolates, which let a
+ * line display in another order than it reads ("Trojan Source", CVE-2021-42574).
+ */
+// biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is the point
+const UNSAFE_CHARACTERS = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F\u202A-\u202E\u2066-\u2069]/g;
+/**
+ * Half of a surrogate pair on its own: not a character, so no UTF-8 can carry it. JSON.stringify writes
+ * it as `\ud800`, which RFC 8259 (8.2) says a receiver may take any way it likes, rejection included:
+ * one such line must not cost the whole Slack message, nor show differently in the summary.
+ */
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
+const REPLACEMENT = '\uFFFD';
+/** Control, bidi-override and lone-surrogate code units replaced by `�`. */
+function replaceUnsafe(text) {
+    return text.replace(UNSAFE_CHARACTERS, REPLACEMENT).replace(LONE_SURROGATE, REPLACEMENT);
+}
+/**
+ * Log text made inert for Slack mrkdwn: `&`, `<`, `>` become entities (so `<!channel>`, `<@U123>` and
+ * `<https://x|label>` arrive as text), `*`, `_`, `~` and the backtick become look-alikes (so a line can
+ * neither format itself nor leave a code span), and control characters and lone surrogates become `�`.
+ * Line breaks stay.
+ */
+function escapeSlack(text) {
+    return replaceUnsafe(text).replace(/[&<>*_~`]/g, (char) => SLACK_ENTITIES[char] ?? SLACK_LOOKALIKES[char] ?? char);
+}
+/**
+ * Text for a Slack `plain_text` object (the header block): only `&`, `<`, `>` are control characters
+ * there, since plain text renders no formatting.
+ */
+function escapeSlackPlainText(text) {
+    return replaceUnsafe(text).replace(/[&<>]/g, (char) => SLACK_ENTITIES[char] ?? char);
+}
+/**
+ * Numeric character references for everything that means something to HTML or GitHub-flavoured
+ * markdown. Numeric references work in both (an HTML block and a markdown paragraph decode them
+ * alike), where a backslash escape would show up literally inside HTML.
+ */
+const HTML_MARKDOWN_ENTITIES = {
+    '&': '&amp;',
+    '<': '&lt;',
+    '>': '&gt;',
+    '"': '&quot;',
+    "'": '&#39;',
+    '|': '&#124;', // table cell separator
+    '`': '&#96;', // code spans and fences
+    '*': '&#42;',
+    _: '&#95;',
+    '~': '&#126;', // strikethrough, ~~~ fences
+    '[': '&#91;', // links and images
+    ']': '&#93;',
+    '\\': '&#92;',
+    '#': '&#35;', // headings, issue references
+    '!': '&#33;',
+    $: '&#36;', // GitHub renders $math$
+    '@': '&#64;', // @mentions
+};
+/**
+ * Log text made inert for the job summary, which GitHub renders as markdown with HTML in it and which
+ * `@actions/core` writes without escaping anything.
+ *
+ * Line breaks become `<br>` unless `multiline`: an HTML block in markdown ends at a blank line, so a
+ * log line with `\n\n` in it would otherwise drop out of the table into markdown.
+ */
+function escapeMarkdownHtml(text, options = {}) {
+    const escaped = replaceUnsafe(text).replace(/[&<>"'|`*_~[\]\\#!$@]/g, (char) => HTML_MARKDOWN_ENTITIES[char] ?? char);
+    return options.multiline ? escaped.replace(/\r\n?/g, '\n') : escaped.replace(/\r\n|\r|\n/g, '<br>');
+}
+/** `… [cut, 12,345 more characters]`: says how much is missing, so nobody mistakes a part for the whole. */
+function cutMark(removed) {
+    return `… [cut, ${count(removed)} more characters]`;
+}
+/** The largest cut position at or below `index` that does not split a surrogate pair. */
+function safeCutIndex(text, index) {
+    if (index <= 0)
+        return 0;
+    if (index >= text.length)
+        return text.length;
+    const before = text.charCodeAt(index - 1);
+    return before >= 0xd800 && before <= 0xdbff ? index - 1 : index;
+}
+/**
+ * `text` cut to at most `max` UTF-16 code units, the cut mark included, never splitting a surrogate
+ * pair. When `max` cannot even hold the mark, a bare `…` ends the text.
+ */
+function truncate(text, max) {
+    if (text.length <= max)
+        return text;
+    if (max <= 0)
+        return '';
+    // The mark for the most that could be removed is at least as long as the real one.
+    const reserve = cutMark(text.length).length;
+    if (reserve >= max)
+        return `${text.slice(0, safeCutIndex(text, max - 1))}…`;
+    const keep = safeCutIndex(text, max - reserve);
+    return text.slice(0, keep) + cutMark(text.length - keep);
+}
+/**
+ * `escaper(text)` in at most `max` code units: when it does not fit, the source text is cut (so an
+ * entity or a look-alike is never split) and the escaped cut mark appended, counting what is missing in
+ * characters of the source. When `max` cannot even hold the mark, a bare `…` ends the text.
+ */
+function fitEscaped(text, max, escaper) {
+    // Escaping lengthens text (or, folding whitespace, barely shortens it): text longer than `max` is
+    // not worth escaping whole just to find out that it does not fit.
+    if (text.length <= max) {
+        const whole = escaper(text);
+        if (whole.length <= max)
+            return whole;
+    }
+    if (max <= 0)
+        return '';
+    // The mark for the most that could be removed is at least as long as the real one.
+    const fullMark = escaper(cutMark(text.length)).length < max;
+    const budget = max - (fullMark ? escaper(cutMark(text.length)).length : 1);
+    const candidate = text.slice(0, safeCutIndex(text, budget));
+    let used = 0;
+    let keep = 0;
+    // Character by character: an escaper never makes a piece of text longer than its characters
+    // escaped one by one (it may make it shorter, folding `\r\n` or runs of spaces).
+    for (const char of candidate) {
+        used += escaper(char).length;
+        if (used > budget)
+            break;
+        keep += char.length;
+    }
+    return escaper(text.slice(0, keep)) + (fullMark ? escaper(cutMark(text.length - keep)) : '…');
+}
+
+;// CONCATENATED MODULE: ./src/notify/slack-message.ts
+
+
+
+
+
+/*
+ * Slack limits (Block Kit reference, docs.slack.dev/reference/block-kit): 50 blocks a message, a
+ * section's text 3,000 characters, a section's fields 10 × 2,000, a context block 10 elements, a
+ * header 150 characters of plain text. Top-level `text` is cut by Slack past 40,000 characters; we keep
+ * it short because it is the line a phone notification shows. The payload cap is ours: Slack has
+ * rejected block-heavy messages well below the documented limits (`msg_blocks_too_long`, bolt-js#2509).
+ */
+const MAX_BLOCKS = 50;
+const MAX_SECTION_TEXT = 3_000;
+const MAX_FIELDS = 10;
+const MAX_FIELD_TEXT = 2_000;
+const MAX_CONTEXT_ELEMENTS = 10;
+const MAX_CONTEXT_TEXT = 2_000;
+const MAX_HEADER_TEXT = 150;
+const MAX_TOP_LEVEL_TEXT = 3_000;
+const DEFAULT_MAX_PAYLOAD_CHARS = 35_000;
+/** Breakdown values shown per field; the rest are summed up in "and N more". */
+const TOP_VALUES = 5;
+/** Log groups named in the message; the rest are counted. */
+const SHOWN_LOG_GROUPS = 3;
+/* Room for each piece of log text in a sample, so 20 samples stay far below the payload cap. */
+const MAX_NAME = 80;
+const MAX_VALUE = 80;
+const MAX_PATH = 200;
+const MAX_SHORT = 40;
+const MAX_REQUEST_ID = 100;
+const MAX_ERROR_MESSAGE = 300;
+const MAX_RAW_MESSAGE = 500;
+const MAX_LOG_GROUP = 120;
+const METHOD_FIELDS = ACCESS_LOG_FIELDS.method;
+const PATH_FIELDS = ACCESS_LOG_FIELDS.path;
+const LATENCY_FIELDS = ACCESS_LOG_FIELDS.latency;
+const REQUEST_ID_FIELDS = ACCESS_LOG_FIELDS.requestId;
+const ERROR_FIELDS = ['error.message', 'errorMessage', 'integrationErrorMessage', 'error.messageString'];
+const STATUS_FIELDS = ['status'];
+const COLORS = {
+    critical: '#d00000',
+    warning: '#e8a317',
+    none: '#9e9e9e',
+};
+const RESOLVED_COLOR = '#2eb67d';
+const ICONS = { critical: '🔴', warning: '🟠', none: '⚪' };
+/** The one Slack message for a run: headline, window, breakdowns, samples, links. */
+function buildSlackMessage(report, options = {}) {
+    const maxPayload = options.maxPayloadChars ?? DEFAULT_MAX_PAYLOAD_CHARS;
+    const { digest } = report;
+    const fixedTop = [headerBlock(report), section(overviewText(report))];
+    if (options.sinceLastAlert)
+        fixedTop.push(section(sinceLastAlertText(options.sinceLastAlert)));
+    if (report.gap)
+        fixedTop.push(section(gapText(report, report.gap)));
+    if (report.truncated)
+        fixedTop.push(section(truncatedText(report)));
+    const breakdowns = breakdownBlock(digest.breakdowns);
+    if (breakdowns)
+        fixedTop.push(breakdowns);
+    // Room for the samples title, the divider, the "not shown" note and the footer.
+    const sampleRoom = Math.max(0, MAX_BLOCKS - fixedTop.length - 4);
+    const sampleBlocks = digest.samples.slice(0, sampleRoom).map((entry) => section(sampleText(entry)));
+    const sampleCount = digest.samples.length;
+    let shown = sampleBlocks.length;
+    const assemble = (count) => {
+        const blocks = [...fixedTop];
+        if (sampleCount > 0) {
+            blocks.push({ type: 'divider' }, section(samplesTitle(report, count)), ...sampleBlocks.slice(0, count));
+            if (count < sampleCount)
+                blocks.push(context([notShownText(sampleCount - count)]));
+        }
+        blocks.push(footerBlock(report, options));
+        const fallback = headline(report);
+        return {
+            text: topLevelText(report, options),
+            // A gap is worth a warning colour even when nothing matched: part of the timeline went unchecked.
+            attachments: [
+                { color: COLORS[report.gap && digest.worst === 'none' ? 'warning' : digest.worst], fallback, blocks },
+            ],
+        };
+    };
+    let message = assemble(shown);
+    // Drop samples from the end until the payload fits; the summary still shows them all.
+    while (shown > 0 && JSON.stringify(message).length > maxPayload) {
+        shown -= 1;
+        message = assemble(shown);
+    }
+    return message;
+}
+/** `42 matching entries (30 5xx, 12 4xx)`: the numbers the on-call person needs first. */
+function headline(report) {
+    const { monitorName, digest } = report;
+    const name = fitEscaped(monitorName, MAX_NAME, escapeSlack);
+    const gap = report.gap
+        ? ` (${formatDuration(report.gap.end - report.gap.start + 1)} before it not checked)`
+        : '';
+    if (digest.total === 0)
+        return `${name}: no matching entries in ${windowText(report)}${gap}`;
+    return `${name}: ${countsText(report)} in ${windowText(report)}${gap}`;
+}
+function countsText(report) {
+    const { total, critical, warning } = report.digest;
+    const parts = [`${count(critical)} 5xx`, `${count(warning)} 4xx`];
+    const other = total - critical - warning;
+    if (other > 0)
+        parts.push(`${count(other)} other`);
+    return `${count(total)}${report.truncated ? '+' : ''} ${plural(total, 'matching entry', 'matching entries')} (${parts.join(', ')})`;
+}
+function topLevelText(report, options) {
+    const icon = report.digest.total === 0 ? '✅' : ICONS[report.digest.worst];
+    const mention = options.mention && report.digest.critical > 0 ? `${options.mention} ` : '';
+    // The mention goes first and whole: a cut mention would not notify anyone.
+    return truncate(`${mention}${icon} ${headline(report)}`, MAX_TOP_LEVEL_TEXT);
+}
+function headerBlock(report) {
+    const { digest } = report;
+    const icon = digest.total === 0 ? '✅' : ICONS[digest.worst];
+    const summary = digest.total === 0
+        ? 'no matching entries'
+        : `${count(digest.total)}${report.truncated ? '+' : ''} ${plural(digest.total, 'entry', 'entries')} · ${count(digest.critical)} 5xx · ${count(digest.warning)} 4xx`;
+    const room = MAX_HEADER_TEXT - summary.length - icon.length - 3;
+    const name = fitEscaped(report.monitorName, Math.max(room, 10), escapeSlackPlainText);
+    const text = truncate(`${icon} ${name}: ${summary}`, MAX_HEADER_TEXT);
+    return { type: 'header', text: { type: 'plain_text', text, emoji: true } };
+}
+function overviewText(report) {
+    const { digest, logGroups } = report;
+    const other = digest.total - digest.critical - digest.warning;
+    const lines = [
+        digest.total === 0
+            ? '*No matching entries* in this window.'
+            : `*${count(digest.total)}* ${plural(digest.total, 'matching entry', 'matching entries')}: *${count(digest.critical)}* 5xx, *${count(digest.warning)}* 4xx${other > 0 ? `, ${count(other)} other` : ''}`,
+        `*Window* ${windowText(report)} (${formatDuration(Math.max(0, report.window.end - report.window.start))})`,
+    ];
+    const named = logGroups.slice(0, SHOWN_LOG_GROUPS).map((group) => code(group, MAX_LOG_GROUP));
+    const rest = logGroups.length - named.length;
+    const label = plural(logGroups.length, 'Log group', 'Log groups');
+    lines.push(`*${label}* ${named.join(', ')}${rest > 0 ? ` and ${count(rest)} more` : ''}`);
+    return lines.join('\n');
+}
+function sinceLastAlertText(since) {
+    const windows = `${count(since.windows)} ${plural(since.windows, 'window', 'windows')}`;
+    return `⏱️ *Since the last alert* (${isoSecond(since.lastAlertAt).replace('T', ' ')}): *${count(since.total)}* more ${plural(since.total, 'entry', 'entries')} (${count(since.critical)} 5xx, ${count(since.warning)} 4xx) in ${windows} held back by \`realert\`, not counted above.`;
+}
+function gapText(report, gap) {
+    const length = formatDuration(gap.end - gap.start + 1);
+    const once = report.previousCheckpoint !== undefined && report.previousCheckpoint >= gap.start
+        ? ` Up to ${isoSecond(report.previousCheckpoint).slice(11)} it was checked once, but not again for logs that arrived late.`
+        : '';
+    return `⚠️ *Not checked:* ${windowText({ window: gap })} (${length}). The previous run ended more than \`max-catch-up\` (${formatDuration(report.maxCatchUpSeconds)}) ago, so this run could not reach back that far; query that stretch by hand if it matters.${once}`;
+}
+function truncatedText(report) {
+    const { recordsMatched } = report.statistics;
+    const fetched = count(report.digest.total);
+    const matched = recordsMatched > report.digest.total ? `${count(recordsMatched)} entries matched; ` : '';
+    return `⚠️ *Partial result:* ${matched}only the first ${fetched} were fetched (\`max-results\`). Counts and samples cover those.`;
+}
+/** `2026-11-23 10:00:00Z – 10:05:00Z`: both ends in UTC, the date once when both share it. */
+function windowText(report) {
+    const start = isoSecond(report.window.start).replace('T', ' ');
+    const end = isoSecond(report.window.end).replace('T', ' ');
+    const sameDay = start.slice(0, 10) === end.slice(0, 10);
+    return `${start} – ${sameDay ? end.slice(11) : end}`;
+}
+function breakdownBlock(breakdowns) {
+    if (breakdowns.length === 0)
+        return undefined;
+    const shown = breakdowns.slice(0, MAX_FIELDS);
+    const fields = shown.map((breakdown, index) => {
+        let text = breakdownText(breakdown);
+        // Fields past the tenth cannot be shown in one section; say so in the last one.
+        if (index === shown.length - 1 && breakdowns.length > shown.length) {
+            const hidden = breakdowns.length - shown.length;
+            text += `\n_${count(hidden)} more ${plural(hidden, 'field', 'fields')} in the job summary_`;
+        }
+        return mrkdwn(truncate(text, MAX_FIELD_TEXT));
+    });
+    return { type: 'section', fields };
+}
+function breakdownText(breakdown) {
+    const top = breakdown.counts.slice(0, TOP_VALUES);
+    const lines = [`*${escapeSlack(truncate(breakdown.field, MAX_NAME))}*`];
+    for (const { value, count: n } of top)
+        lines.push(`${code(value, MAX_VALUE)} ${count(n)}`);
+    const rest = breakdown.counts.slice(TOP_VALUES);
+    if (rest.length > 0) {
+        const entries = rest.reduce((sum, { count: n }) => sum + n, 0);
+        lines.push(`and ${count(rest.length)} more (${count(entries)})`);
+    }
+    return lines.join('\n');
+}
+function samplesTitle(report, shown) {
+    const { total } = report.digest;
+    return `*${plural(shown, 'Sample', 'Samples')}*: ${count(shown)} of ${count(total)}, 5xx first, newest first`;
+}
+function notShownText(hidden) {
+    return `${count(hidden)} more ${plural(hidden, 'sample', 'samples')} not shown to keep the message within Slack's size limits; the job summary lists them.`;
+}
+/**
+ * One sample as the on-call person reads it:
+ * `🔴 *502* `GET /items/{id}` · 1,234 ms · 2026-11-23 10:01:02.123` then the request id, the error
+ * message if the log has one, and the raw message when there is no method or path to show.
+ */
+function sampleText(entry) {
+    const status = entry.status !== undefined ? String(entry.status) : firstValue(entry, STATUS_FIELDS);
+    const method = firstValue(entry, METHOD_FIELDS);
+    const path = firstValue(entry, PATH_FIELDS);
+    const latency = firstValue(entry, LATENCY_FIELDS);
+    const requestId = firstValue(entry, REQUEST_ID_FIELDS);
+    const error = firstValue(entry, ERROR_FIELDS);
+    const time = entry.fields['@timestamp'];
+    const head = [
+        status !== undefined
+            ? `${ICONS[entry.severity]} *${escapeSlack(truncate(status, MAX_SHORT))}*`
+            : ICONS.none,
+    ];
+    if (method !== undefined || path !== undefined) {
+        // An HTTP API routeKey already starts with the method (`GET /items`).
+        const showMethod = method !== undefined && (path === undefined || !path.startsWith(`${method} `));
+        const parts = [showMethod ? method : undefined, path].filter((part) => part !== undefined);
+        // Each part is fitted on its own so a huge method cannot push the path out.
+        const fitted = parts.map((part) => fitEscaped(part, part === path ? MAX_PATH : MAX_SHORT, escapeOneLine));
+        head.push(`\`${fitted.join(' ')}\``);
+    }
+    if (latency !== undefined)
+        head.push(latencyText(latency));
+    if (time !== undefined)
+        head.push(escapeSlack(truncate(time, MAX_SHORT)));
+    const lines = [head.join(' · ')];
+    if (requestId !== undefined)
+        lines.push(`request ${code(requestId, MAX_REQUEST_ID)}`);
+    if (error !== undefined)
+        lines.push(`error ${code(error, MAX_ERROR_MESSAGE)}`);
+    const message = entry.fields['@message'];
+    if (method === undefined && path === undefined && message !== undefined) {
+        lines.push(codeBlock(message, MAX_RAW_MESSAGE));
+    }
+    return lines.join('\n');
+}
+function latencyText(value) {
+    const trimmed = value.trim();
+    if (/^\d+$/.test(trimmed))
+        return `${count(Number(trimmed))} ms`;
+    if (/^\d+\.\d+$/.test(trimmed))
+        return `${Number(trimmed).toLocaleString('en-US')} ms`;
+    return escapeSlack(truncate(trimmed, MAX_SHORT));
+}
+function footerBlock(report, options) {
+    const { statistics, queries } = report;
+    const elements = [
+        `Scanned ${formatBytes(statistics.bytesScanned)} in ${count(statistics.recordsScanned)} records · ${count(statistics.recordsMatched)} matched · ${count(queries.length)} ${plural(queries.length, 'query', 'queries')}`,
+    ];
+    const links = [];
+    const run = report.runUrl !== undefined ? slackLink(report.runUrl, 'View workflow run') : undefined;
+    if (run)
+        links.push(run);
+    const consoleLink = options.consoleUrl !== undefined ? slackLink(options.consoleUrl, 'Open in Logs Insights') : undefined;
+    if (consoleLink)
+        links.push(consoleLink);
+    if (links.length > 0)
+        elements.push(links.join(' · '));
+    return context(elements);
+}
+/**
+ * `<url|label>` for a URL of ours (run or console link). Slack reads `|` and `>` as the end of the URL,
+ * so they are percent-encoded, and `&` is escaped as in any text; anything but http(s) is left out.
+ */
+function slackLink(url, label) {
+    let parsed;
+    try {
+        parsed = new URL(url);
+    }
+    catch {
+        return undefined;
+    }
+    if (parsed.protocol !== 'https:' && parsed.protocol !== 'http:')
+        return undefined;
+    const href = parsed.href.replace(/[|<>\s]/g, (char) => encodeURIComponent(char)).replace(/&/g, '&amp;');
+    return `<${href}|${escapeSlack(label)}>`;
+}
+/** Log text as an inline code span: one line, escaped, fitted to `max` characters inside the backticks. */
+function code(text, max) {
+    if (!/\S/.test(text))
+        return '_(empty)_';
+    // Line breaks are folded inside the escaper, so only the part that can fit is ever scanned.
+    return `\`${fitEscaped(text, max, escapeOneLine)}\``;
+}
+function escapeOneLine(text) {
+    return escapeSlack(text.replace(/\s+/g, ' '));
+}
+/** Log text as a code block; the escaped backticks cannot close it early. */
+function codeBlock(text, max) {
+    if (!/\S/.test(text))
+        return '_(empty message)_';
+    return `\`\`\`${fitEscaped(text, max, escapeSlack)}\`\`\``;
+}
+function mrkdwn(text) {
+    return { type: 'mrkdwn', text, verbatim: true };
+}
+/** A section whose text can never exceed Slack's 3,000 characters, whatever the parts added up to. */
+function section(text) {
+    return { type: 'section', text: mrkdwn(truncate(text, MAX_SECTION_TEXT)) };
+}
+function context(texts) {
+    const elements = texts
+        .slice(0, MAX_CONTEXT_ELEMENTS)
+        .map((text) => mrkdwn(truncate(text, MAX_CONTEXT_TEXT)));
+    return { type: 'context', elements };
+}
+function plural(n, one, many) {
+    return n === 1 ? one : many;
+}
+/** The one message when a window no longer alerts after alerting ones: how long it was failing. */
+function buildResolvedMessage(report, resolved, options = {}) {
+    const name = fitEscaped(report.monitorName, MAX_NAME, escapeSlack);
+    const failing = formatDuration(Math.max(0, resolved.failingUntil - resolved.failingSince));
+    const headline = `${name}: resolved after ${failing} of errors`;
+    const lines = [
+        `*Resolved:* ${windowText(report)} is below the alert thresholds.`,
+        `It was failing for *${failing}* (${windowText({ window: { start: resolved.failingSince, end: resolved.failingUntil } })}).`,
+    ];
+    if (resolved.unreported.total > 0) {
+        lines.push(`${count(resolved.unreported.total)} more ${plural(resolved.unreported.total, 'entry', 'entries')} (${count(resolved.unreported.critical)} 5xx, ${count(resolved.unreported.warning)} 4xx) arrived during the quiet period after the last alert.`);
+    }
+    if (report.digest.total > 0) {
+        lines.push(`This window still had ${countsText(report)}, fewer than the thresholds.`);
+    }
+    const blocks = [
+        {
+            type: 'header',
+            text: {
+                type: 'plain_text',
+                text: truncate(`✅ ${escapeSlackPlainText(headline)}`, MAX_HEADER_TEXT),
+                emoji: true,
+            },
+        },
+        section(truncate(lines.join('\n'), MAX_SECTION_TEXT)),
+    ];
+    if (report.gap)
+        blocks.push(section(gapText(report, report.gap)));
+    blocks.push(footerBlock(report, options));
+    return {
+        text: truncate(`✅ ${headline}`, MAX_TOP_LEVEL_TEXT),
+        attachments: [{ color: RESOLVED_COLOR, fallback: headline, blocks }],
+    };
+}
+const NO_MEMORY = {
+    'state-none': 'No state is kept (state: none)',
+    unreadable: 'The state could not be read',
+    unsaved: 'The state could not be saved',
+};
+/** `notify-on-error`: the monitor itself failed, so it is not watching; never silent. */
+function buildFailureMessage(failure) {
+    const name = fitEscaped(failure.monitorName, MAX_NAME, escapeSlack);
+    const { failingSince, failedRuns } = failure;
+    const reminder = failingSince !== undefined;
+    const headline = `${name}: the monitor ${reminder ? 'is still failing' : 'failed'} and is not checking logs`;
+    const lines = [`*${headline}.* Until this is fixed, errors in the logs go unreported.`];
+    if (reminder) {
+        const runs = failedRuns !== undefined
+            ? `: *${count(failedRuns)}* failed ${plural(failedRuns, 'run', 'runs')} in a row`
+            : '';
+        lines.push(`⏱️ Failing since *${isoSecond(failingSince).replace('T', ' ')}*${runs}.`);
+    }
+    if (failure.noMemory)
+        lines.push(`_${NO_MEMORY[failure.noMemory]}, so this notice repeats on every failed run._`);
+    const blocks = [
+        {
+            type: 'header',
+            text: {
+                type: 'plain_text',
+                text: `🛑 ${fitEscaped(failure.monitorName, MAX_HEADER_TEXT - 20, escapeSlackPlainText)} is broken`,
+                emoji: true,
+            },
+        },
+        section(lines.join('\n')),
+        section(codeBlock(failure.reason, MAX_SECTION_TEXT - 100)),
+    ];
+    const run = failure.runUrl !== undefined ? slackLink(failure.runUrl, 'View the failed run') : undefined;
+    if (run)
+        blocks.push(context([run]));
+    return {
+        text: truncate(`🛑 ${headline}`, MAX_TOP_LEVEL_TEXT),
+        attachments: [{ color: COLORS.critical, fallback: headline, blocks }],
+    };
+}
+/** `notify-on-error`: the monitor that was reported broken runs again; one short message. */
+function buildRecoveredMessage(recovered) {
+    const name = fitEscaped(recovered.monitorName, MAX_NAME, escapeSlack);
+    const failing = formatDuration(Math.max(0, recovered.recoveredAt - recovered.failingSince));
+    const headline = `${name}: the monitor is running again after failing for ${failing}`;
+    const blocks = [
+        {
+            type: 'header',
+            text: {
+                type: 'plain_text',
+                text: `✅ ${fitEscaped(recovered.monitorName, MAX_HEADER_TEXT - 30, escapeSlackPlainText)} is running again`,
+                emoji: true,
+            },
+        },
+        section(`*${headline}.* It failed ${count(recovered.failedRuns)} ${plural(recovered.failedRuns, 'run', 'runs')} in a row, from ${isoSecond(recovered.failingSince).replace('T', ' ')}.`),
+    ];
+    const run = recovered.runUrl !== undefined ? slackLink(recovered.runUrl, 'View this run') : undefined;
+    if (run)
+        blocks.push(context([run]));
+    return {
+        text: truncate(`✅ ${headline}`, MAX_TOP_LEVEL_TEXT),
+        attachments: [{ color: RESOLVED_COLOR, fallback: headline, blocks }],
+    };
+}
+
+;// CONCATENATED MODULE: ./src/state/checkpoint.ts
+
+/**
+ * What one run leaves for the next: how far it checked, which entries it reported in the stretch the
+ * next run will check again, and whether the monitor's own runs are failing. Stored as JSON text by
+ * whichever backend `state` names.
+ */
+/** Bumped when the shape changes; a newer version than this code knows is not guessed at. */
+const STATE_VERSION = 1;
+function parseCheckpoint(text) {
+    if (text === undefined)
+        return {};
+    let value;
+    try {
+        value = JSON.parse(text);
+    }
+    catch {
+        return { problem: 'the saved state is not valid JSON' };
+    }
+    if (!isRecord(value))
+        return { problem: 'the saved state is not a JSON object' };
+    if (typeof value.version === 'number' && value.version > STATE_VERSION) {
+        return {
+            problem: `the saved state has version ${value.version}, newer than this action understands (${STATE_VERSION})`,
+        };
+    }
+    const savedAt = typeof value.savedAt === 'string' ? value.savedAt : '';
+    let failure;
+    if (value.failure !== undefined) {
+        failure = parseFailureRecord(value.failure);
+        if (!failure)
+            return { problem: 'the saved state has a malformed failure record' };
+    }
+    // A monitor that has never completed a run: its failures, and no checkpoint yet.
+    if (value.version === STATE_VERSION &&
+        failure &&
+        value.checked === undefined &&
+        value.reported === undefined) {
+        return { checkpoint: { version: STATE_VERSION, savedAt, failure } };
+    }
+    if (value.version !== STATE_VERSION || !Number.isSafeInteger(value.checked) || !isRecord(value.reported)) {
+        return { problem: 'the saved state does not have the expected fields' };
+    }
+    const reported = {};
+    for (const [second, fingerprints] of Object.entries(value.reported)) {
+        if (!/^\d+$/.test(second) ||
+            !Array.isArray(fingerprints) ||
+            !fingerprints.every((f) => typeof f === 'string')) {
+            return { problem: 'the saved state has malformed fingerprints' };
+        }
+        reported[second] = fingerprints;
+    }
+    const checkpoint = {
+        version: STATE_VERSION,
+        checked: value.checked,
+        reported,
+        savedAt,
+    };
+    if (value.alert !== undefined) {
+        const alert = parseAlertState(value.alert);
+        if (!alert)
+            return { problem: 'the saved state has a malformed alert record' };
+        checkpoint.alert = alert;
+    }
+    if (failure)
+        checkpoint.failure = failure;
+    return { checkpoint };
+}
+function parseFailureRecord(value) {
+    if (!isRecord(value))
+        return undefined;
+    const { since, runs, notifiedAt } = value;
+    if (!Number.isSafeInteger(since) || !Number.isSafeInteger(runs) || runs < 1)
+        return undefined;
+    const failure = { since: since, runs: runs };
+    if (notifiedAt !== undefined) {
+        if (!Number.isSafeInteger(notifiedAt))
+            return undefined;
+        failure.notifiedAt = notifiedAt;
+    }
+    return failure;
+}
+function parseAlertState(value) {
+    if (!isRecord(value) || !isRecord(value.pending))
+        return undefined;
+    const { pending } = value;
+    const counts = [pending.total, pending.critical, pending.warning, pending.windows];
+    if (!counts.every((n) => Number.isSafeInteger(n) && n >= 0))
+        return undefined;
+    const alert = {
+        pending: {
+            total: pending.total,
+            critical: pending.critical,
+            warning: pending.warning,
+            windows: pending.windows,
+        },
+    };
+    for (const key of ['lastAlertAt', 'failingSince', 'failingUntil']) {
+        const time = value[key];
+        if (time === undefined)
+            continue;
+        if (!Number.isSafeInteger(time))
+            return undefined;
+        alert[key] = time;
+    }
+    return alert;
+}
+function serializeCheckpoint(checkpoint) {
+    return `${JSON.stringify(checkpoint)}\n`;
+}
+function isRecord(value) {
+    return value !== null && typeof value === 'object' && !Array.isArray(value);
+}
+/** `3 failed runs in a row since 2026-11-23T10:00:00Z, Slack told at 2026-11-23T10:00:00Z` */
+function describeFailure(failure) {
+    const told = failure.notifiedAt !== undefined ? `, Slack told at ${isoSecond(failure.notifiedAt)}` : ', Slack not told';
+    return `${failure.runs} failed ${failure.runs === 1 ? 'run' : 'runs'} in a row since ${isoSecond(failure.since)}${told}`;
+}
+
+;// CONCATENATED MODULE: ./src/state/load.ts
+
+
+
+
+/**
+ * The state the previous run saved; trouble reading it is a warning saying what that means here
+ * (`unusable`), never a crash.
+ */
+async function loadState(store, unusable) {
+    let text;
+    try {
+        text = await store.load();
+    }
+    catch (error) {
+        const reason = (0,errors/* errorMessage */.g)(error);
+        core/* warning */.$e(`Could not read the checkpoint from ${store.description}: ${reason}. ${unusable}`);
+        return { error: reason };
+    }
+    const loaded = parseCheckpoint(text);
+    if (!loaded.checkpoint) {
+        if (loaded.problem)
+            core/* warning */.$e(`Ignoring the checkpoint in ${store.description}: ${loaded.problem}. ${unusable}`);
+        else
+            core/* info */.pq(`No checkpoint in ${store.description} yet.`);
+        return {};
+    }
+    const state = loaded.checkpoint;
+    if ('checked' in state)
+        core/* info */.pq(`Checked up to ${isoSecond(state.checked)} by the previous run (saved ${state.savedAt}).`);
+    else
+        core/* info */.pq(`No checkpoint in ${store.description} yet.`);
+    if (state.failure)
+        core/* info */.pq(`The monitor is failing: ${describeFailure(state.failure)}.`);
+    return { state };
+}
+
+// EXTERNAL MODULE: external "node:os"
+var external_node_os_ = __nccwpck_require__(8161);
+// EXTERNAL MODULE: external "node:path"
+var external_node_path_ = __nccwpck_require__(6760);
+// EXTERNAL MODULE: external "node:fs/promises"
+var promises_ = __nccwpck_require__(1455);
+;// CONCATENATED MODULE: ./src/state/file-store.ts
+
+
+/** `state: file:<path>`: a JSON file, for self-hosted runners and local runs. */
+function createFileStore(path) {
+    const absolute = (0,external_node_path_.resolve)(path);
+    return {
+        description: `file ${absolute}`,
+        async load() {
+            try {
+                return await (0,promises_.readFile)(absolute, 'utf8');
+            }
+            catch (error) {
+                if (error.code === 'ENOENT')
+                    return undefined;
+                throw error;
+            }
+        },
+        async save(content) {
+            await (0,promises_.mkdir)((0,external_node_path_.dirname)(absolute), { recursive: true });
+            // Write then rename: a run killed mid-write leaves the previous state, never half a file.
+            const partial = `${absolute}.${process.pid}.tmp`;
+            await (0,promises_.writeFile)(partial, content, 'utf8');
+            await (0,promises_.rename)(partial, absolute);
+        },
+    };
+}
+/** `state: none`: every run is a first run (no checkpoint, no overlap). */
+function createNullStore() {
+    return {
+        description: 'none (every run checks the last interval)',
+        load: async () => undefined,
+        save: async () => { },
+    };
+}
+
+;// CONCATENATED MODULE: ./src/state/open.ts
+
+
+
+
+/** The backend the `state` input names. */
+async function openStateStore(settings, env, now, log) {
+    switch (settings.state.kind) {
+        case 'none':
+            return createNullStore();
+        case 'file':
+            return createFileStore(settings.state.path);
+        case 'actions-cache': {
+            // Loaded only when used: @actions/cache and the Azure SDK it brings are most of the bundle.
+            const { createActionsCacheStore } = await Promise.all(/* import() */[__nccwpck_require__.e(691), __nccwpck_require__.e(817)]).then(__nccwpck_require__.bind(__nccwpck_require__, 1817));
+            return createActionsCacheStore({
+                keyPrefix: stateKeyPrefix(settings.monitorName),
+                // A new key every run: cache entries are immutable, and the newest is restored by prefix.
+                runKey: `${env.GITHUB_RUN_ID ?? 'local'}-${env.GITHUB_RUN_ATTEMPT ?? '1'}-${now()}`,
+                directory: (0,external_node_path_.join)(env.RUNNER_TEMP || (0,external_node_os_.tmpdir)(), 'insights-watch-state'),
+                log,
+            });
+        }
+    }
+}
+/**
+ * `insights-watch-<monitor>-<hash>-`: the cache is already scoped to the repository; the monitor name
+ * (slugged for reading, hashed so `a b` and `a-b` differ) keeps two monitors in one repository apart.
+ */
+function stateKeyPrefix(monitorName) {
+    const slug = monitorName
+        .toLowerCase()
+        .replace(/[^a-z0-9]+/g, '-')
+        .replace(/^-|-$/g, '')
+        .slice(0, 60);
+    const hash = (0,external_node_crypto_.createHash)('sha256').update(monitorName).digest('hex').slice(0, 8);
+    return `insights-watch-${slug || 'monitor'}-${hash}-`;
+}
+
+;// CONCATENATED MODULE: ./src/failure-notices.ts
+/**
+ * `notify-on-error`: a monitor that cannot run says so in Slack once per failing episode, reminds
+ * while it keeps failing, and says when it runs again; the failed runs are counted in the state.
+ */
+
+
+
+
+
+
+
+
+
+/**
+ * How often Slack is reminded of a monitor that keeps failing, when `realert` is 0: a notice every
+ * run (every 5 minutes) floods the channel, and a single one lets a broken monitor be forgotten.
+ */
+const FAILURE_REMINDER_SECONDS = 60 * 60;
+/**
+ * A failed run, counted in the state so that `notify-on-error` tells Slack once per failing episode,
+ * then again every reminder period, instead of on every run of the cron. Without a state to count in
+ * (`state: none`, or one that cannot be read or saved) it tells Slack every time, and the notice says why.
+ * Trouble here is logged, never thrown: the step has already failed with the run's own error.
+ */
+async function recordFailure(settings, reason, deps, context) {
+    const now = Math.floor(deps.now() / 1000);
+    const memory = await failureMemory(settings, deps, context);
+    const state = 'store' in memory ? memory.state : undefined;
+    const lastNotice = state?.failure?.notifiedAt;
+    const failure = {
+        since: state?.failure?.since ?? now,
+        runs: (state?.failure?.runs ?? 0) + 1,
+    };
+    if (lastNotice !== undefined)
+        failure.notifiedAt = lastNotice;
+    // dry-run leaves the state alone, the failure record included.
+    const store = 'store' in memory && !settings.dryRun ? memory.store : undefined;
+    if (!settings.notifyOnError || settings.slackWebhookUrls.length === 0) {
+        if (store)
+            await saveFailure(store, state, failure, deps);
+        return;
+    }
+    const nextReminder = lastNotice === undefined ? undefined : lastNotice + reminderSeconds(settings);
+    if (lastNotice !== undefined && nextReminder !== undefined && now < nextReminder) {
+        core/* info */.pq(`notify-on-error: failure notice already posted at ${isoSecond(lastNotice)}; next reminder after ${isoSecond(nextReminder)}.`);
+        if (store)
+            await saveFailure(store, state, failure, deps);
+        return;
+    }
+    const notice = { monitorName: settings.monitorName, reason };
+    const runUrl = workflowRunUrl(deps.env);
+    if (runUrl)
+        notice.runUrl = runUrl;
+    if (failure.runs > 1) {
+        notice.failingSince = failure.since;
+        notice.failedRuns = failure.runs;
+    }
+    if ('noMemory' in memory)
+        notice.noMemory = memory.noMemory;
+    // Saved before posting, so that the notice can say when nothing will remember it.
+    const saved = store ? await saveFailure(store, state, { ...failure, notifiedAt: now }, deps) : false;
+    if (store && !saved)
+        notice.noMemory = 'unsaved';
+    const posted = await postNotice(buildFailureMessage(notice), 'that the monitor failed', settings, deps);
+    // Not delivered: the next run must not take Slack for told.
+    if (store && saved && !posted)
+        await saveFailure(store, state, failure, deps);
+}
+/** The store and its newest state for the failure path, opened and read here when watch() did not get that far. */
+async function failureMemory(settings, deps, context) {
+    if (settings.state.kind === 'none')
+        return { noMemory: 'state-none' };
+    const unusable = 'This run cannot tell whether Slack was already told that the monitor is failing.';
+    let { store } = context;
+    try {
+        store ??= await openStateStore(settings, deps.env, deps.now, core/* info */.pq);
+    }
+    catch (error) {
+        core/* warning */.$e(`Could not open the state (${settings.state.kind}): ${(0,errors/* errorMessage */.g)(error)}. ${unusable}`);
+        return { noMemory: 'unreadable' };
+    }
+    const opened = store;
+    const read = context.read ??
+        (await core/* group */.Os(`Checkpoint (${opened.description})`, () => loadState(opened, unusable)));
+    if ('error' in read)
+        return { noMemory: 'unreadable' };
+    return { store: opened, state: read.state };
+}
+/** The failure record saved on top of `state`, the newest this run has: a checkpoint, or none yet. */
+async function saveFailure(store, state, failure, deps) {
+    const savedAt = new Date(deps.now()).toISOString();
+    const next = state
+        ? { ...state, savedAt, failure }
+        : { version: STATE_VERSION, savedAt, failure };
+    try {
+        await store.save(serializeCheckpoint(next));
+        core/* info */.pq(`Failure recorded in ${store.description}: ${describeFailure(failure)}.`);
+        return true;
+    }
+    catch (error) {
+        core/* warning */.$e(`Could not record the failure in ${store.description}: ${(0,errors/* errorMessage */.g)(error)}.`);
+        return false;
+    }
+}
+/** `realert`, or hourly: how long after a failure notice the next one reminds Slack. */
+function reminderSeconds(settings) {
+    return settings.realertSeconds > 0 ? settings.realertSeconds : FAILURE_REMINDER_SECONDS;
+}
+/**
+ * The run worked after failed ones. The failure record is dropped from the checkpoint this run saves;
+ * when Slack was told of the episode, one message says the monitor is running again.
+ */
+async function endFailureEpisode(failure, settings, deps) {
+    core/* info */.pq(`The monitor is running again after failed runs: ${describeFailure(failure)}.`);
+    if (failure.notifiedAt === undefined || !settings.notifyOnError || settings.slackWebhookUrls.length === 0)
+        return;
+    const notice = {
+        monitorName: settings.monitorName,
+        failingSince: failure.since,
+        recoveredAt: Math.floor(deps.now() / 1000),
+        failedRuns: failure.runs,
+    };
+    const runUrl = workflowRunUrl(deps.env);
+    if (runUrl)
+        notice.runUrl = runUrl;
+    await postNotice(buildRecoveredMessage(notice), 'that the monitor is running again', settings, deps);
+}
+/**
+ * A notice about the monitor itself (`notify-on-error`): printed on a dry run; a post that fails is a
+ * warning, since the step's outcome is decided elsewhere. True when Slack took it.
+ */
+async function postNotice(message, what, settings, deps) {
+    if (settings.dryRun) {
+        core/* info */.pq(formatDryRun(message, settings.slackWebhookUrls.length));
+        return false;
+    }
+    try {
+        await postToSlack(message, settings.slackWebhookUrls, {
+            fetch: deps.fetch,
+            sleep: deps.sleep,
+            log: core/* info */.pq,
+        });
+        core/* info */.pq(`Slack was told ${what} (notify-on-error).`);
+        return true;
+    }
+    catch (error) {
+        core/* warning */.$e(`Could not tell Slack ${what}: ${(0,errors/* errorMessage */.g)(error)}`);
+        return false;
+    }
+}
+
 ;// CONCATENATED MODULE: ./src/insights/throttle.ts
 /**
  * Staying inside CloudWatch Logs' request quotas, and backing off when the service says we did not:
@@ -60511,49 +61907,12 @@ class Pool {
     }
 }
 
-;// CONCATENATED MODULE: ./src/insights/window.ts
-/**
- * The window for a run: from the checkpoint (the last second the previous run checked), less
- * `overlap`, to `now − query-delay`. Without a checkpoint, the last `interval` up to `now − query-delay`.
- * A run never reaches further back than `max-catch-up` from now: anything older becomes a gap.
- */
-function planWindow(nowMs, checkpoint, settings) {
-    const nowSecond = Math.floor(nowMs / 1000);
-    const end = nowSecond - settings.queryDelaySeconds;
-    if (checkpoint === undefined) {
-        return { window: { start: end - settings.intervalSeconds, end }, rechecked: 0, firstRun: true };
-    }
-    const earliest = nowSecond - settings.maxCatchUpSeconds;
-    // The checkpoint's own second is always checked again: under the instant reading of StartQuery's
-    // end, entries later within that second were not covered by the previous run.
-    let start = checkpoint - settings.overlapSeconds;
-    const plan = { window: { start, end }, rechecked: 0, firstRun: false };
-    if (start < earliest) {
-        // Everything before `earliest` that this run would have checked loses its guarantee: the unchecked
-        // stretch, and the previous run's overlap, checked once but not again for logs that arrived late.
-        plan.gap = { start, end: earliest - 1 };
-        start = earliest;
-    }
-    // Only if the clock went backwards is the checkpoint ahead of `end`; check `end` again rather than nothing.
-    start = Math.min(start, end);
-    plan.window = { start, end };
-    plan.rechecked = Math.max(0, Math.min(checkpoint, end) - start + 1);
-    return plan;
-}
-/** The checkpoint after a run that checked `window`: never moves backwards. */
-function nextCheckpoint(previous, window) {
-    return previous === undefined ? window.end : Math.max(previous, window.end);
-}
-/** ISO 8601 (UTC) of an epoch second, as the outputs and messages show it. */
-function isoSecond(epochSeconds) {
-    return new Date(epochSeconds * 1000).toISOString().replace('.000Z', 'Z');
-}
-
 ;// CONCATENATED MODULE: ./src/insights/query.ts
 /**
  * One CloudWatch Logs Insights query: start it, poll it until it ends, fetch every page of its
  * result up to a row cap, and stop it when it runs out of time or the run is cancelled.
  */
+
 
 
 
@@ -60680,7 +62039,7 @@ async function completeQuery(query, deps) {
             // The SDK has retried already; left running, the query would hold one of the account's
             // concurrent-query slots for up to 60 minutes.
             await stop('GetQueryResults failed');
-            throw fail(`GetQueryResults failed for Insights query ${queryId} (log groups: ${groups}): ${messageOf(error)}`, { kind: 'results', queryId, status, cause: error });
+            throw fail(`GetQueryResults failed for Insights query ${queryId} (log groups: ${groups}): ${(0,errors/* errorMessage */.g)(error)}`, { kind: 'results', queryId, status, cause: error });
         }
         throttled = 0;
         const elapsed = deps.now() - startedAt;
@@ -60761,7 +62120,7 @@ async function fetchPages(query, completed, deps, handler) {
                 });
             }
             throw fail(`GetQueryResults failed for page ${pages + 1} of Insights query ${queryId} (log groups: ${groups}): ` +
-                messageOf(error), { kind: 'results', queryId, status: 'Complete', cause: error });
+                (0,errors/* errorMessage */.g)(error), { kind: 'results', queryId, status: 'Complete', cause: error });
         }
         throttled = 0;
         pages += 1;
@@ -60780,7 +62139,7 @@ async function fetchPages(query, completed, deps, handler) {
 /** One-line statistics for the log. */
 function describeStatistics(statistics) {
     return (`${statistics.recordsMatched} records matched, ${statistics.recordsScanned} scanned, ` +
-        `${formatBytes(statistics.bytesScanned)} scanned`);
+        `${query_formatBytes(statistics.bytesScanned)} scanned`);
 }
 /** Stops a query, logging (not throwing) when that fails: the error that caused it matters more. */
 async function stopQuery(queryId, why, deps) {
@@ -60791,7 +62150,7 @@ async function stopQuery(queryId, why, deps) {
     catch (error) {
         // StopQuery errors when the query ended meanwhile ("the specified query is not running",
         // StopQuery API doc).
-        deps.log(`Insights query ${queryId}: StopQuery failed (${why}): ${messageOf(error)}`);
+        deps.log(`Insights query ${queryId}: StopQuery failed (${why}): ${(0,errors/* errorMessage */.g)(error)}`);
     }
 }
 function failer(query) {
@@ -60831,7 +62190,7 @@ async function startWithBackoff(query, deps, limits, random, deadline) {
         if (deps.now() + backoff >= deadline) {
             throw throttledError('StartQuery', error, attempts, deps, startedAt, fail, {});
         }
-        deps.log(`StartQuery throttled (${errorCode(error)}: ${messageOf(error)}) for ${groups}; ` +
+        deps.log(`StartQuery throttled (${errorCode(error)}: ${(0,errors/* errorMessage */.g)(error)}) for ${groups}; ` +
             `trying again in ${seconds(backoff)} (attempt ${attempts + 1}).`);
         await pause(deps, backoff);
     }
@@ -60842,7 +62201,7 @@ function throttledError(action, error, attempts, deps, since, fail, ids) {
         ? "the account's concurrent Insights queries (100 per account and region, dashboards and scheduled " +
             'queries included) stayed in use'
         : `the account's ${action} request rate (about 5 a second) stayed exceeded`;
-    return fail(`${action} was throttled (${code}: ${messageOf(error)}) ${attempts} times over ` +
+    return fail(`${action} was throttled (${code}: ${(0,errors/* errorMessage */.g)(error)}) ${attempts} times over ` +
         `${seconds(deps.now() - since)}, beyond the AWS SDK's own retries: ${why}. Gave up before the ` +
         `query-timeout (${timeoutText(deps.timeoutMs)}) ran out. Raise the query-timeout input, or run this ` +
         `monitor when fewer queries run in the account.`, { kind: 'throttled', ...ids, cause: error });
@@ -60870,13 +62229,13 @@ function startError(error, query, groups, fail) {
     const name = error?.name;
     if (query.limit !== undefined &&
         (name === 'InvalidParameterException' || name === 'ValidationException') &&
-        /\blimit\b/i.test(messageOf(error))) {
+        /\blimit\b/i.test((0,errors/* errorMessage */.g)(error))) {
         // The 100,000 maximum came in 2026-05 (service model EventsLimitStartQuery); a service without it
         // answers a validation error such as "Value '100000' at 'limit' failed to satisfy constraint:
         // Member must have value less than or equal to 10000".
-        const named = /(?:less than or equal to|between 1 and)\s+([\d,]+)/i.exec(messageOf(error))?.[1];
+        const named = /(?:less than or equal to|between 1 and)\s+([\d,]+)/i.exec((0,errors/* errorMessage */.g)(error))?.[1];
         const acceptedLimit = named === undefined ? undefined : Number(named.replace(/,/g, ''));
-        return fail(`StartQuery refused limit ${query.limit}: ${messageOf(error)}`, {
+        return fail(`StartQuery refused limit ${query.limit}: ${(0,errors/* errorMessage */.g)(error)}`, {
             kind: 'limit',
             cause: error,
             acceptedLimit: acceptedLimit !== undefined && Number.isInteger(acceptedLimit) ? acceptedLimit : undefined,
@@ -60886,19 +62245,19 @@ function startError(error, query, groups, fail) {
         // queryCompileError is documented as "Reserved" but, when present, says where the error is.
         const compile = error.queryCompileError;
         const where = compile?.location?.startCharOffset;
-        const detail = compile?.message && compile.message !== messageOf(error)
+        const detail = compile?.message && compile.message !== (0,errors/* errorMessage */.g)(error)
             ? ` (${compile.message}${where === undefined ? '' : ` at character ${where}`})`
             : '';
-        return fail(`The query is malformed: ${messageOf(error)}${detail}\nQuery: ${query.queryString}`, {
+        return fail(`The query is malformed: ${(0,errors/* errorMessage */.g)(error)}${detail}\nQuery: ${query.queryString}`, {
             kind: 'malformed',
             cause: error,
         });
     }
     if (name === 'ResourceNotFoundException') {
-        return fail(`StartQuery could not find the log groups: ${messageOf(error)}. Check the names in log-group-names ` +
+        return fail(`StartQuery could not find the log groups: ${(0,errors/* errorMessage */.g)(error)}. Check the names in log-group-names ` +
             `and that aws-region is the region they are in (log groups: ${groups}).`, { kind: 'not-found', cause: error });
     }
-    return fail(`StartQuery failed for log groups ${groups}: ${messageOf(error)}`, {
+    return fail(`StartQuery failed for log groups ${groups}: ${(0,errors/* errorMessage */.g)(error)}`, {
         kind: 'start',
         cause: error,
     });
@@ -60934,16 +62293,13 @@ function describeGroups(groups) {
     const shown = groups.slice(0, 10).join(', ');
     return groups.length > 10 ? `${shown} and ${groups.length - 10} more` : shown;
 }
-function messageOf(error) {
-    return error instanceof Error ? error.message : String(error);
-}
 function seconds(ms) {
     return `${(ms / 1000).toFixed(1)} s`;
 }
 function timeoutText(ms) {
     return ms % 1000 === 0 ? formatDuration(ms / 1000) : `${ms} ms`;
 }
-function formatBytes(bytes) {
+function query_formatBytes(bytes) {
     const units = ['B', 'KB', 'MB', 'GB', 'TB'];
     let value = bytes;
     let unit = 0;
@@ -61518,914 +62874,6 @@ class RowIntake {
     }
 }
 
-;// CONCATENATED MODULE: ./src/notify/console-link.ts
-/**
- * A link that opens the CloudWatch Logs Insights console on the query a run made: same query text,
- * same log groups, same absolute window, same query language.
- *
- * The console keeps the whole query in the URL fragment, as a JSURL v1 text (Sage/jsurl
- * `lib/jsurl.js`) after `#logsV2:logs-insights$3FqueryDetail$3D`. Nothing here is a documented AWS
- * interface: the format is the one the console itself writes in its address bar and that public code
- * generates (shared/reference/aws-slack-facts.md §4).
- */
-/**
- * Why the single-encoded form (`…$3FqueryDetail$3D~(end~'…`) and not the console's "copy link" form
- * (`…$3FqueryDetail$3D$257E$2528end…`, the same JSURL text percent-encoded twice with `%` as `$`):
- * the single-encoded form is what the console writes in its own address bar (links copied from it,
- * with `queryId`, `lang`, `logClass` keys, are quoted in public code, e.g.
- * Pearcekieser/tampermonkey-scripts `aws/cw-insights/cw-lambda-deep-dive.user.js`), it is what most
- * public generators emit (remotion-dev/remotion `packages/lambda/src/shared/call-lambda-streaming.ts`;
- * Grafana emits the same JSURL text on the legacy `#logs-insights:queryDetail=` route), and the console
- * opens both. It is also the form a person can read and check in a Slack message. Reference §4.1.
- *
- * The `$XX` escapes of `?` and `=` stay unambiguous because the JSURL text below never holds `$` or `%`:
- * both are written `*XX`.
- */
-const FRAGMENT_PREFIX = '#logsV2:logs-insights$3FqueryDetail$3D';
-/**
- * `<partition-code>-<direction>-<n>`, e.g. `us-east-1`, `us-gov-west-1`, `cn-northwest-1`. The region
- * becomes part of the host name, so anything else is refused rather than put into a URL.
- */
-const REGION = /^[a-z]{2,4}(?:-[a-z]+)+-\d{1,2}$/;
-/**
- * The console URL for a Logs Insights query. Throws a RangeError for a region that is not an AWS region
- * name, or a window that is not whole epoch seconds with start ≤ end: the caller passes what it gave
- * StartQuery, so either is a bug, not something to link to.
- */
-function logsInsightsConsoleUrl(input) {
-    const { region, window } = input;
-    if (!REGION.test(region))
-        throw new RangeError(`not an AWS region name: ${JSON.stringify(region)}`);
-    if (!Number.isSafeInteger(window.start) || !Number.isSafeInteger(window.end) || window.start > window.end) {
-        throw new RangeError(`not a window of epoch seconds: ${window.start}..${window.end}`);
-    }
-    // Key order as the console writes it: end, start, timeType, tz, editorString, source, lang
-    // (console links quoted in public code, reference §4.1 items 2 and 5).
-    const detail = jsurlObject([
-        // The window is shown as [start, end], both the exact seconds given to StartQuery, not
-        // [start, end + 1s): StartQuery takes whole seconds and documents endTime as inclusive, so the
-        // console, which runs StartQuery too, gets back the very range the run queried (inference: how the
-        // console converts the ISO times is not documented). The
-        // console's own absolute ranges end the same way, on the last included second (`…04:59:59.000Z`
-        // after a `…05:00:00.000Z` start in console links). An end of `end + 1` would add a second the run
-        // did not count (it belongs to the next window); `.999Z` would depend on how the console rounds.
-        ['end', jsurlString(isoTime(window.end))],
-        ['start', jsurlString(isoTime(window.start))],
-        ['timeType', jsurlString('ABSOLUTE')],
-        // UTC so the times read the same for everyone on the channel and match the digest's times.
-        ['tz', jsurlString('UTC')],
-        ['editorString', jsurlString(input.query)],
-        ['source', jsurlArray(input.logGroups.map((group) => jsurlString(logGroupSource(group))))],
-        // Always set (console links since StartQuery gained `queryLanguage` carry it): left out, the console
-        // might open on whichever language tab the person used last (inference, not verified).
-        ['lang', jsurlString(input.queryLanguage ?? 'CWLI')],
-    ]);
-    return `https://${consoleHost(region)}/cloudwatch/home?region=${region}${FRAGMENT_PREFIX}${detail}`;
-}
-/**
- * The console host of a region's partition, always with the region in front, as Grafana's
- * `getLogsEndpoint` builds it and its test pins (grafana/grafana
- * `public/app/plugins/datasource/cloudwatch/aws_url.ts` and `aws_url.test.ts`:
- * `us-gov-east-1.console.amazonaws-us-gov.com`, `cn-northwest-1.console.amazonaws.cn`). The bare
- * partition hosts (`console.amazonaws-us-gov.com`, `console.amazonaws.cn`) are seen in public links too;
- * the regional one goes straight to the region the query ran in.
- */
-function consoleHost(region) {
-    if (region.startsWith('us-gov-'))
-        return `${region}.console.amazonaws-us-gov.com`;
-    if (region.startsWith('cn-'))
-        return `${region}.console.amazonaws.cn`;
-    return `${region}.console.aws.amazon.com`;
-}
-/**
- * An ARN as the console's `source` takes it: without the `:*` that DescribeLogGroups' `arn` carries and
- * StartQuery refuses ("Don't include an * at the end", botocore model `logGroupIdentifiers`); Grafana
- * strips it the same way. A name cannot end in `:*` (pattern `[\.\-_/#A-Za-z0-9]+`).
- */
-function logGroupSource(group) {
-    return group.startsWith('arn:') && group.endsWith(':*') ? group.slice(0, -2) : group;
-}
-/** `2026-11-23T10:00:00.000Z`: with milliseconds, as in every console-written link. */
-function isoTime(epochSeconds) {
-    return new Date(epochSeconds * 1000).toISOString();
-}
-/**
- * JSURL v1 values (Sage/jsurl `lib/jsurl.js`): a value starts with `~`; a string is `~'` and its
- * encoded text, which ends at the next `~` or `)`; an object is `~(key~value~key~value)` where each
- * value brings its own `~`; an array is `~(~v1~v2)`, the empty one `~(~)`.
- */
-function jsurlString(text) {
-    return `~'${jsurlEncode(text)}`;
-}
-function jsurlArray(values) {
-    return `~(${values.length > 0 ? values.join('') : '~'})`;
-}
-function jsurlObject(entries) {
-    return `~(${entries.map(([key, value]) => `${jsurlEncode(key)}${value}`).join('~')})`;
-}
-/**
- * JSURL's string escape, on UTF-16 code units: `*XX` (two lowercase hex digits) below 0x100, `**XXXX`
- * from 0x100, so `é` is `*e9` and an emoji is its two surrogates `**d83d**de00`.
- *
- * Kept literal: only `[A-Za-z0-9_.-]`. Sage/jsurl also keeps `'` and `(` literal and writes `$` as `!`;
- * this writes them `*27`, `*28`, `*24`, which its parser reads back the same (`*XX` is decoded for any
- * code). Why: the console's own editorStrings encode `'`, `(`, `)` (`*27Processed*20batch*27`,
- * `sum*28new_matches*29`, reference §4.2), Grafana's copy of the encoder keeps only `[\w-.]`, and `*24`
- * also reads as `$` to the decoders that only undo `*XX`. An encoded text is then `[A-Za-z0-9_.*-]`
- * only, and the whole URL adds just JSURL's `~'()` and the fixed `:/?=#$`: no `|`, `<`, `>`, space, `"`,
- * `&`, `%` or line break, whatever the query holds. So it fits a Slack `<url|label>` and an HTML
- * attribute as it is, and a WHATWG URL parser leaves it unchanged (none of it is in the fragment
- * percent-encode set), so `new URL(url).href` is the same string.
- */
-function jsurlEncode(text) {
-    return text.replace(/[^A-Za-z0-9_.-]/g, (unit) => {
-        const code = unit.charCodeAt(0);
-        return code < 0x100 ? `*${code.toString(16).padStart(2, '0')}` : `**${code.toString(16).padStart(4, '0')}`;
-    });
-}
-
-// EXTERNAL MODULE: external "node:http"
-var external_node_http_ = __nccwpck_require__(7067);
-// EXTERNAL MODULE: external "node:https"
-var external_node_https_ = __nccwpck_require__(4708);
-;// CONCATENATED MODULE: ./src/notify/http-transport.ts
-
-
-/**
- * The Slack webhook client's transport: one request over node:http(s), instead of the client's
- * default `globalThis.fetch`.
- *
- * Node's fetch is a bundled undici that loads on first use: about 45 ms of every run that can post
- * (about twice that after heap.ts has changed a V8 flag, which leaves Node's code cache unused),
- * while node:http is loaded anyway for the AWS SDK. The webhook client needs only a POST, its
- * status, headers and body; its `timeout` arrives as `init.signal` and aborts the request, body
- * included. Redirects are not followed (the client asks for `redirect: 'error'`): a 3xx is a
- * failed post, like any other non-2xx.
- */
-const nodeHttpFetch = async (url, init = {}) => {
-    const target = new URL(url);
-    const send = target.protocol === 'http:' ? external_node_http_.request : external_node_https_.request;
-    const message = await new Promise((resolve, reject) => {
-        const request = send(target, {
-            method: init.method ?? 'GET',
-            headers: init.headers ?? {},
-            ...(init.signal ? { signal: init.signal } : {}),
-        }, resolve);
-        request.on('error', reject);
-        request.end(typeof init.body === 'string' ? init.body : undefined);
-    });
-    const chunks = [];
-    // Rejects when the connection drops or the signal aborts before the body has ended.
-    for await (const chunk of message)
-        chunks.push(chunk);
-    const body = Buffer.concat(chunks);
-    return fetchResponse(message, body, target.href);
-};
-function fetchResponse(message, body, url) {
-    const status = message.statusCode ?? 0;
-    const header = (name) => {
-        const value = message.headers[name.toLowerCase()];
-        return value === undefined ? null : Array.isArray(value) ? value.join(', ') : value;
-    };
-    return {
-        ok: status >= 200 && status <= 299,
-        status,
-        statusText: message.statusMessage ?? '',
-        url,
-        headers: {
-            get: header,
-            entries: () => Object.keys(message.headers).map((name) => [name, header(name) ?? '']),
-        },
-        text: async () => body.toString('utf8'),
-        json: async () => JSON.parse(body.toString('utf8')),
-        arrayBuffer: async () => body.buffer.slice(body.byteOffset, body.byteOffset + body.byteLength),
-    };
-}
-
-// EXTERNAL MODULE: ./node_modules/@slack/webhook/dist/index.js
-var dist = __nccwpck_require__(4443);
-;// CONCATENATED MODULE: ./src/notify/slack.ts
-
-
-const DEFAULT_MAX_ATTEMPTS = 5;
-/** A 429 without `Retry-After` waits this long. */
-const DEFAULT_RETRY_AFTER_MS = 1_000;
-/** However long Slack asks us to wait, a scheduled job does not sit idle longer than this per try. */
-const MAX_RETRY_AFTER_MS = 60_000;
-const BACKOFF_BASE_MS = 500;
-const BACKOFF_MAX_MS = 8_000;
-/** Slack: "Posting messages: 1 per second" per webhook (api.slack.com/docs/rate-limits). */
-const MIN_GAP_MS = 1_000;
-/** A hung connection must not hold the job until the runner's own timeout. */
-const REQUEST_TIMEOUT_MS = 15_000;
-/** Slack's error bodies are short codes (`invalid_payload`); a proxy's HTML page is not worth more. */
-const MAX_BODY_IN_ERROR = 200;
-/** What Slack's documented 4xx answers mean for the person who set the action up. */
-const HINTS = {
-    invalid_payload: 'Slack could not read the message; this is a bug in insights-watch, please report it.',
-    invalid_blocks: 'Slack rejected the message layout; this is a bug in insights-watch, please report it.',
-    channel_not_found: "The webhook's channel no longer exists; create a new webhook and update the secret.",
-    channel_is_archived: "The webhook's channel is archived; unarchive it or create a new webhook.",
-    action_prohibited: 'A Slack admin has restricted posting to this channel.',
-    no_service: 'The webhook was revoked or its app removed; create a new webhook and update the secret.',
-    no_team: 'The Slack workspace of the webhook no longer exists.',
-    invalid_token: 'The webhook was revoked; create a new webhook and update the secret.',
-    user_not_found: 'The user the webhook posts to no longer exists.',
-};
-/**
- * Posts the message once to every webhook, in parallel (each webhook has its own rate limit). Every
- * webhook is tried even when another fails; the error then names each one that failed. Webhook URLs
- * are secrets: they never appear in a log line or an error, a webhook is named `webhook 1 of 2`.
- */
-async function postToSlack(message, webhookUrls, deps) {
-    const total = webhookUrls.length;
-    const firstIndex = new Map();
-    const jobs = [];
-    webhookUrls.forEach((url, index) => {
-        const name = `webhook ${index + 1} of ${total}`;
-        const earlier = firstIndex.get(url);
-        if (earlier !== undefined) {
-            // One message per destination: a second post would be a duplicate in the same channel.
-            deps.log(`Slack: ${name} is the same as webhook ${earlier + 1}; posting there once.`);
-            return;
-        }
-        firstIndex.set(url, index);
-        jobs.push(postOne(message, url, name, deps));
-    });
-    const failures = (await Promise.allSettled(jobs)).flatMap((result) => result.status === 'rejected'
-        ? [result.reason instanceof Error ? result.reason : new Error(String(result.reason))]
-        : []);
-    const [onlyFailure] = failures;
-    if (onlyFailure === undefined)
-        return;
-    if (failures.length === 1)
-        throw onlyFailure;
-    throw new Error(`Slack: ${failures.length} of ${jobs.length} webhooks failed. ${failures.map((error) => error.message).join(' ')}`);
-}
-async function postOne(message, url, name, deps) {
-    const maxAttempts = Math.max(1, deps.maxAttempts ?? DEFAULT_MAX_ATTEMPTS);
-    const random = deps.random ?? Math.random;
-    const transport = deps.fetch ?? nodeHttpFetch;
-    // IncomingWebhookHTTPError carries status and body but no headers: keep the last Retry-After here.
-    let retryAfter = null;
-    const capturing = async (input, init) => {
-        retryAfter = null;
-        const response = await transport(input, init);
-        retryAfter = response.headers.get('retry-after');
-        return response;
-    };
-    // Retries are ours (retries: 0): the client does not retry 429 and cannot see Retry-After.
-    const webhook = new dist.IncomingWebhook(url, {
-        fetch: capturing,
-        retryConfig: { retries: 0 },
-        timeout: REQUEST_TIMEOUT_MS,
-    });
-    for (let attempt = 1;; attempt += 1) {
-        let failure;
-        try {
-            await webhook.send(message);
-            deps.log(`Slack: posted to ${name}${attempt > 1 ? ` on attempt ${attempt}` : ''}.`);
-            return;
-        }
-        catch (error) {
-            failure = describe(error, retryAfter, attempt, random, url);
-        }
-        if (failure.retryInMs === undefined) {
-            const hint = failure.hint ? ` ${failure.hint}` : '';
-            throw new Error(`Slack rejected the message for ${name}: ${failure.problem}.${hint}`);
-        }
-        if (attempt >= maxAttempts) {
-            throw new Error(`Slack: gave up on ${name} after ${attempt} ${attempt === 1 ? 'attempt' : 'attempts'}; the last one got ${failure.problem}.`);
-        }
-        const wait = Math.max(MIN_GAP_MS, failure.retryInMs);
-        deps.log(`Slack: ${name} answered ${failure.problem}; retrying in ${formatSeconds(wait)} (attempt ${attempt + 1} of ${maxAttempts}).`);
-        await deps.sleep(wait);
-    }
-}
-function describe(error, retryAfter, attempt, random, url) {
-    if (error instanceof dist.IncomingWebhookHTTPError) {
-        const status = error.statusCode;
-        const body = scrub(oneLine(error.body), url);
-        const problem = `HTTP ${status}${body ? ` ${body}` : ''}`;
-        if (status === 429)
-            return { problem, status, retryInMs: retryAfterMs(retryAfter) };
-        if (status >= 500)
-            return { problem, status, retryInMs: backoffMs(attempt, random) };
-        const hint = HINTS[error.body.trim()];
-        return hint ? { problem, status, hint } : { problem, status };
-    }
-    if (error instanceof dist.IncomingWebhookRequestError) {
-        const cause = error.original.cause;
-        const code = cause && typeof cause === 'object' && 'code' in cause && typeof cause.code === 'string'
-            ? ` (${cause.code})`
-            : '';
-        const problem = `a network error: ${scrub(oneLine(error.original.message), url)}${code}`;
-        return { problem, retryInMs: backoffMs(attempt, random) };
-    }
-    const text = error instanceof Error ? error.message : String(error);
-    return { problem: `an unexpected error: ${scrub(oneLine(text), url)}` };
-}
-/** `Retry-After` in seconds (the form Slack sends), 1 s when absent or unreadable, at most 60 s. */
-function retryAfterMs(header) {
-    const seconds = header === null ? Number.NaN : Number(header.trim());
-    if (!Number.isFinite(seconds) || seconds < 0)
-        return DEFAULT_RETRY_AFTER_MS;
-    return Math.min(MAX_RETRY_AFTER_MS, Math.ceil(seconds * 1000));
-}
-/** Exponential backoff with "equal jitter": half the delay fixed, half random, so retries spread out. */
-function backoffMs(attempt, random) {
-    const delay = Math.min(BACKOFF_MAX_MS, BACKOFF_BASE_MS * 2 ** attempt);
-    return Math.round(delay / 2 + random() * (delay / 2));
-}
-/** A webhook URL must never reach a log: the URL and its path (the secret part) are replaced wherever seen. */
-function scrub(text, url) {
-    let result = text.split(url).join('[webhook URL]');
-    try {
-        const { pathname } = new URL(url);
-        if (pathname.length > 1)
-            result = result.split(pathname).join('[webhook URL]');
-    }
-    catch {
-        // Not a URL: only the whole string could leak, and it is already replaced.
-    }
-    return result;
-}
-function oneLine(text) {
-    const line = text.replace(/\s+/g, ' ').trim();
-    return line.length > MAX_BODY_IN_ERROR ? `${line.slice(0, MAX_BODY_IN_ERROR)}…` : line;
-}
-function formatSeconds(ms) {
-    return `${(ms / 1000).toFixed(ms % 1000 === 0 ? 0 : 1)} s`;
-}
-/**
- * The payload as `dry-run` prints it: what would be posted and to how many webhooks, never where.
- */
-function formatDryRun(message, webhookCount) {
-    const destination = webhookCount === 0
-        ? 'No slack-webhook-url is set; this is the Slack message a run would post if one were:'
-        : `dry-run: this Slack message would be posted to ${webhookCount} ${webhookCount === 1 ? 'webhook' : 'webhooks'} (not sent):`;
-    return `${destination}\n${JSON.stringify(message, null, 2)}`;
-}
-
-;// CONCATENATED MODULE: ./src/notify/numbers.ts
-/**
- * Numbers as people read them in the Slack message, the job summary and cut marks. Intl-free on
- * purpose: the first toLocaleString of a process loads ICU's locale data, tens of milliseconds of a
- * run that has nothing else to wait for.
- */
-/** An integer with thousands separators, `12,345`: what `toLocaleString('en-US')` gives, without it. */
-function count(n) {
-    // Anything but a safe integer (never a count) still goes through toLocaleString.
-    if (!Number.isSafeInteger(n) || Object.is(n, -0))
-        return n.toLocaleString('en-US');
-    const digits = String(Math.abs(n));
-    let text = digits.slice(0, digits.length % 3 || 3);
-    for (let i = text.length; i < digits.length; i += 3)
-        text += `,${digits.slice(i, i + 3)}`;
-    return n < 0 ? `-${text}` : text;
-}
-/** `1.2 GB`: decimal units, as CloudWatch Logs prices data scanned. */
-function numbers_formatBytes(bytes) {
-    const units = ['B', 'kB', 'MB', 'GB', 'TB', 'PB'];
-    let value = bytes;
-    let unit = 0;
-    while (value >= 1000 && unit < units.length - 1) {
-        value /= 1000;
-        unit += 1;
-    }
-    const digits = unit === 0 || value >= 100 ? 0 : 1;
-    return `${value.toFixed(digits)} ${units[unit]}`;
-}
-
-;// CONCATENATED MODULE: ./src/notify/escape.ts
-/**
- * Escaping of log text for the two places a person reads it: Slack mrkdwn and the job summary.
- *
- * Log lines are written by whoever calls the API, so they are hostile input: a request path of
- * `<!channel>` must not ping a channel, and `</table><script>` must not break the summary.
- */
-
-/** Slack's control characters (api.slack.com/reference/surfaces/formatting, "Escaping text"). */
-const SLACK_ENTITIES = { '&': '&amp;', '<': '&lt;', '>': '&gt;' };
-/**
- * Slack's formatting delimiters, swapped for characters that look alike but mean nothing to mrkdwn.
- *
- * Why not a zero-width space next to the delimiter: Slack has no escape for `*_~` and its rules for
- * when a delimiter counts are undocumented; a zero-width space is the well-known trick to make Slack
- * format *inside* a word, so inserting one could help a hostile line format rather than stop it. A
- * look-alike is inert under any rule, and a backtick look-alike can neither open nor close a code span.
- * The cost: a path copied from Slack holds `ˍ` where the log has `_`; the job summary and the results
- * file keep the exact text.
- */
-const SLACK_LOOKALIKES = {
-    '*': '\u2217', // ∗ ASTERISK OPERATOR
-    _: '\u02CD', // ˍ MODIFIER LETTER LOW MACRON
-    '~': '\u223C', // ∼ TILDE OPERATOR
-    '`': '\u02CB', // ˋ MODIFIER LETTER GRAVE ACCENT
-};
-/**
- * C0 controls (but tab and line breaks), DEL, and the bidirectional overrides and isolates, which let a
- * line display in another order than it reads ("Trojan Source", CVE-2021-42574).
- */
-// biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is the point
-const UNSAFE_CHARACTERS = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F\u202A-\u202E\u2066-\u2069]/g;
-/**
- * Half of a surrogate pair on its own: not a character, so no UTF-8 can carry it. JSON.stringify writes
- * it as `\ud800`, which RFC 8259 (8.2) says a receiver may take any way it likes, rejection included:
- * one such line must not cost the whole Slack message, nor show differently in the summary.
- */
-const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
-const REPLACEMENT = '\uFFFD';
-/** Control, bidi-override and lone-surrogate code units replaced by `�`. */
-function replaceUnsafe(text) {
-    return text.replace(UNSAFE_CHARACTERS, REPLACEMENT).replace(LONE_SURROGATE, REPLACEMENT);
-}
-/**
- * Log text made inert for Slack mrkdwn: `&`, `<`, `>` become entities (so `<!channel>`, `<@U123>` and
- * `<https://x|label>` arrive as text), `*`, `_`, `~` and the backtick become look-alikes (so a line can
- * neither format itself nor leave a code span), and control characters and lone surrogates become `�`.
- * Line breaks stay.
- */
-function escapeSlack(text) {
-    return replaceUnsafe(text).replace(/[&<>*_~`]/g, (char) => SLACK_ENTITIES[char] ?? SLACK_LOOKALIKES[char] ?? char);
-}
-/**
- * Text for a Slack `plain_text` object (the header block): only `&`, `<`, `>` are control characters
- * there, since plain text renders no formatting.
- */
-function escapeSlackPlainText(text) {
-    return replaceUnsafe(text).replace(/[&<>]/g, (char) => SLACK_ENTITIES[char] ?? char);
-}
-/**
- * Numeric character references for everything that means something to HTML or GitHub-flavoured
- * markdown. Numeric references work in both (an HTML block and a markdown paragraph decode them
- * alike), where a backslash escape would show up literally inside HTML.
- */
-const HTML_MARKDOWN_ENTITIES = {
-    '&': '&amp;',
-    '<': '&lt;',
-    '>': '&gt;',
-    '"': '&quot;',
-    "'": '&#39;',
-    '|': '&#124;', // table cell separator
-    '`': '&#96;', // code spans and fences
-    '*': '&#42;',
-    _: '&#95;',
-    '~': '&#126;', // strikethrough, ~~~ fences
-    '[': '&#91;', // links and images
-    ']': '&#93;',
-    '\\': '&#92;',
-    '#': '&#35;', // headings, issue references
-    '!': '&#33;',
-    $: '&#36;', // GitHub renders $math$
-    '@': '&#64;', // @mentions
-};
-/**
- * Log text made inert for the job summary, which GitHub renders as markdown with HTML in it and which
- * `@actions/core` writes without escaping anything.
- *
- * Line breaks become `<br>` unless `multiline`: an HTML block in markdown ends at a blank line, so a
- * log line with `\n\n` in it would otherwise drop out of the table into markdown.
- */
-function escapeMarkdownHtml(text, options = {}) {
-    const escaped = replaceUnsafe(text).replace(/[&<>"'|`*_~[\]\\#!$@]/g, (char) => HTML_MARKDOWN_ENTITIES[char] ?? char);
-    return options.multiline ? escaped.replace(/\r\n?/g, '\n') : escaped.replace(/\r\n|\r|\n/g, '<br>');
-}
-/** `… [cut, 12,345 more characters]`: says how much is missing, so nobody mistakes a part for the whole. */
-function cutMark(removed) {
-    return `… [cut, ${count(removed)} more characters]`;
-}
-/** The largest cut position at or below `index` that does not split a surrogate pair. */
-function safeCutIndex(text, index) {
-    if (index <= 0)
-        return 0;
-    if (index >= text.length)
-        return text.length;
-    const before = text.charCodeAt(index - 1);
-    return before >= 0xd800 && before <= 0xdbff ? index - 1 : index;
-}
-/**
- * `text` cut to at most `max` UTF-16 code units, the cut mark included, never splitting a surrogate
- * pair. When `max` cannot even hold the mark, a bare `…` ends the text.
- */
-function truncate(text, max) {
-    if (text.length <= max)
-        return text;
-    if (max <= 0)
-        return '';
-    // The mark for the most that could be removed is at least as long as the real one.
-    const reserve = cutMark(text.length).length;
-    if (reserve >= max)
-        return `${text.slice(0, safeCutIndex(text, max - 1))}…`;
-    const keep = safeCutIndex(text, max - reserve);
-    return text.slice(0, keep) + cutMark(text.length - keep);
-}
-/**
- * `escaper(text)` in at most `max` code units: when it does not fit, the source text is cut (so an
- * entity or a look-alike is never split) and the escaped cut mark appended, counting what is missing in
- * characters of the source. When `max` cannot even hold the mark, a bare `…` ends the text.
- */
-function fitEscaped(text, max, escaper) {
-    // Escaping lengthens text (or, folding whitespace, barely shortens it): text longer than `max` is
-    // not worth escaping whole just to find out that it does not fit.
-    if (text.length <= max) {
-        const whole = escaper(text);
-        if (whole.length <= max)
-            return whole;
-    }
-    if (max <= 0)
-        return '';
-    // The mark for the most that could be removed is at least as long as the real one.
-    const fullMark = escaper(cutMark(text.length)).length < max;
-    const budget = max - (fullMark ? escaper(cutMark(text.length)).length : 1);
-    const candidate = text.slice(0, safeCutIndex(text, budget));
-    let used = 0;
-    let keep = 0;
-    // Character by character: an escaper never makes a piece of text longer than its characters
-    // escaped one by one (it may make it shorter, folding `\r\n` or runs of spaces).
-    for (const char of candidate) {
-        used += escaper(char).length;
-        if (used > budget)
-            break;
-        keep += char.length;
-    }
-    return escaper(text.slice(0, keep)) + (fullMark ? escaper(cutMark(text.length - keep)) : '…');
-}
-
-;// CONCATENATED MODULE: ./src/notify/slack-message.ts
-
-
-
-
-
-/*
- * Slack limits (Block Kit reference, docs.slack.dev/reference/block-kit): 50 blocks a message, a
- * section's text 3,000 characters, a section's fields 10 × 2,000, a context block 10 elements, a
- * header 150 characters of plain text. Top-level `text` is cut by Slack past 40,000 characters; we keep
- * it short because it is the line a phone notification shows. The payload cap is ours: Slack has
- * rejected block-heavy messages well below the documented limits (`msg_blocks_too_long`, bolt-js#2509).
- */
-const MAX_BLOCKS = 50;
-const MAX_SECTION_TEXT = 3_000;
-const MAX_FIELDS = 10;
-const MAX_FIELD_TEXT = 2_000;
-const MAX_CONTEXT_ELEMENTS = 10;
-const MAX_CONTEXT_TEXT = 2_000;
-const MAX_HEADER_TEXT = 150;
-const MAX_TOP_LEVEL_TEXT = 3_000;
-const DEFAULT_MAX_PAYLOAD_CHARS = 35_000;
-/** Breakdown values shown per field; the rest are summed up in "and N more". */
-const TOP_VALUES = 5;
-/** Log groups named in the message; the rest are counted. */
-const SHOWN_LOG_GROUPS = 3;
-/* Room for each piece of log text in a sample, so 20 samples stay far below the payload cap. */
-const MAX_NAME = 80;
-const MAX_VALUE = 80;
-const MAX_PATH = 200;
-const MAX_SHORT = 40;
-const MAX_REQUEST_ID = 100;
-const MAX_ERROR_MESSAGE = 300;
-const MAX_RAW_MESSAGE = 500;
-const MAX_LOG_GROUP = 120;
-const METHOD_FIELDS = ACCESS_LOG_FIELDS.method;
-const PATH_FIELDS = ACCESS_LOG_FIELDS.path;
-const LATENCY_FIELDS = ACCESS_LOG_FIELDS.latency;
-const REQUEST_ID_FIELDS = ACCESS_LOG_FIELDS.requestId;
-const ERROR_FIELDS = ['error.message', 'errorMessage', 'integrationErrorMessage', 'error.messageString'];
-const STATUS_FIELDS = ['status'];
-const COLORS = {
-    critical: '#d00000',
-    warning: '#e8a317',
-    none: '#9e9e9e',
-};
-const RESOLVED_COLOR = '#2eb67d';
-const ICONS = { critical: '🔴', warning: '🟠', none: '⚪' };
-/** The one Slack message for a run: headline, window, breakdowns, samples, links. */
-function buildSlackMessage(report, options = {}) {
-    const maxPayload = options.maxPayloadChars ?? DEFAULT_MAX_PAYLOAD_CHARS;
-    const { digest } = report;
-    const fixedTop = [headerBlock(report), section(overviewText(report))];
-    if (options.sinceLastAlert)
-        fixedTop.push(section(sinceLastAlertText(options.sinceLastAlert)));
-    if (report.gap)
-        fixedTop.push(section(gapText(report, report.gap)));
-    if (report.truncated)
-        fixedTop.push(section(truncatedText(report)));
-    const breakdowns = breakdownBlock(digest.breakdowns);
-    if (breakdowns)
-        fixedTop.push(breakdowns);
-    // Room for the samples title, the divider, the "not shown" note and the footer.
-    const sampleRoom = Math.max(0, MAX_BLOCKS - fixedTop.length - 4);
-    const sampleBlocks = digest.samples.slice(0, sampleRoom).map((entry) => section(sampleText(entry)));
-    const sampleCount = digest.samples.length;
-    let shown = sampleBlocks.length;
-    const assemble = (count) => {
-        const blocks = [...fixedTop];
-        if (sampleCount > 0) {
-            blocks.push({ type: 'divider' }, section(samplesTitle(report, count)), ...sampleBlocks.slice(0, count));
-            if (count < sampleCount)
-                blocks.push(context([notShownText(sampleCount - count)]));
-        }
-        blocks.push(footerBlock(report, options));
-        const fallback = headline(report);
-        return {
-            text: topLevelText(report, options),
-            // A gap is worth a warning colour even when nothing matched: part of the timeline went unchecked.
-            attachments: [
-                { color: COLORS[report.gap && digest.worst === 'none' ? 'warning' : digest.worst], fallback, blocks },
-            ],
-        };
-    };
-    let message = assemble(shown);
-    // Drop samples from the end until the payload fits; the summary still shows them all.
-    while (shown > 0 && JSON.stringify(message).length > maxPayload) {
-        shown -= 1;
-        message = assemble(shown);
-    }
-    return message;
-}
-/** `42 matching entries (30 5xx, 12 4xx)`: the numbers the on-call person needs first. */
-function headline(report) {
-    const { monitorName, digest } = report;
-    const name = fitEscaped(monitorName, MAX_NAME, escapeSlack);
-    const gap = report.gap
-        ? ` (${formatDuration(report.gap.end - report.gap.start + 1)} before it not checked)`
-        : '';
-    if (digest.total === 0)
-        return `${name}: no matching entries in ${windowText(report)}${gap}`;
-    return `${name}: ${countsText(report)} in ${windowText(report)}${gap}`;
-}
-function countsText(report) {
-    const { total, critical, warning } = report.digest;
-    const parts = [`${count(critical)} 5xx`, `${count(warning)} 4xx`];
-    const other = total - critical - warning;
-    if (other > 0)
-        parts.push(`${count(other)} other`);
-    return `${count(total)}${report.truncated ? '+' : ''} ${plural(total, 'matching entry', 'matching entries')} (${parts.join(', ')})`;
-}
-function topLevelText(report, options) {
-    const icon = report.digest.total === 0 ? '✅' : ICONS[report.digest.worst];
-    const mention = options.mention && report.digest.critical > 0 ? `${options.mention} ` : '';
-    // The mention goes first and whole: a cut mention would not notify anyone.
-    return truncate(`${mention}${icon} ${headline(report)}`, MAX_TOP_LEVEL_TEXT);
-}
-function headerBlock(report) {
-    const { digest } = report;
-    const icon = digest.total === 0 ? '✅' : ICONS[digest.worst];
-    const summary = digest.total === 0
-        ? 'no matching entries'
-        : `${count(digest.total)}${report.truncated ? '+' : ''} ${plural(digest.total, 'entry', 'entries')} · ${count(digest.critical)} 5xx · ${count(digest.warning)} 4xx`;
-    const room = MAX_HEADER_TEXT - summary.length - icon.length - 3;
-    const name = fitEscaped(report.monitorName, Math.max(room, 10), escapeSlackPlainText);
-    const text = truncate(`${icon} ${name}: ${summary}`, MAX_HEADER_TEXT);
-    return { type: 'header', text: { type: 'plain_text', text, emoji: true } };
-}
-function overviewText(report) {
-    const { digest, logGroups } = report;
-    const other = digest.total - digest.critical - digest.warning;
-    const lines = [
-        digest.total === 0
-            ? '*No matching entries* in this window.'
-            : `*${count(digest.total)}* ${plural(digest.total, 'matching entry', 'matching entries')}: *${count(digest.critical)}* 5xx, *${count(digest.warning)}* 4xx${other > 0 ? `, ${count(other)} other` : ''}`,
-        `*Window* ${windowText(report)} (${formatDuration(Math.max(0, report.window.end - report.window.start))})`,
-    ];
-    const named = logGroups.slice(0, SHOWN_LOG_GROUPS).map((group) => code(group, MAX_LOG_GROUP));
-    const rest = logGroups.length - named.length;
-    const label = plural(logGroups.length, 'Log group', 'Log groups');
-    lines.push(`*${label}* ${named.join(', ')}${rest > 0 ? ` and ${count(rest)} more` : ''}`);
-    return lines.join('\n');
-}
-function sinceLastAlertText(since) {
-    const windows = `${count(since.windows)} ${plural(since.windows, 'window', 'windows')}`;
-    return `⏱️ *Since the last alert* (${isoSecond(since.lastAlertAt).replace('T', ' ')}): *${count(since.total)}* more ${plural(since.total, 'entry', 'entries')} (${count(since.critical)} 5xx, ${count(since.warning)} 4xx) in ${windows} held back by \`realert\`, not counted above.`;
-}
-function gapText(report, gap) {
-    const length = formatDuration(gap.end - gap.start + 1);
-    const once = report.previousCheckpoint !== undefined && report.previousCheckpoint >= gap.start
-        ? ` Up to ${isoSecond(report.previousCheckpoint).slice(11)} it was checked once, but not again for logs that arrived late.`
-        : '';
-    return `⚠️ *Not checked:* ${windowText({ window: gap })} (${length}). The previous run ended more than \`max-catch-up\` (${formatDuration(report.maxCatchUpSeconds)}) ago, so this run could not reach back that far; query that stretch by hand if it matters.${once}`;
-}
-function truncatedText(report) {
-    const { recordsMatched } = report.statistics;
-    const fetched = count(report.digest.total);
-    const matched = recordsMatched > report.digest.total ? `${count(recordsMatched)} entries matched; ` : '';
-    return `⚠️ *Partial result:* ${matched}only the first ${fetched} were fetched (\`max-results\`). Counts and samples cover those.`;
-}
-/** `2026-11-23 10:00:00Z – 10:05:00Z`: both ends in UTC, the date once when both share it. */
-function windowText(report) {
-    const start = isoSecond(report.window.start).replace('T', ' ');
-    const end = isoSecond(report.window.end).replace('T', ' ');
-    const sameDay = start.slice(0, 10) === end.slice(0, 10);
-    return `${start} – ${sameDay ? end.slice(11) : end}`;
-}
-function breakdownBlock(breakdowns) {
-    if (breakdowns.length === 0)
-        return undefined;
-    const shown = breakdowns.slice(0, MAX_FIELDS);
-    const fields = shown.map((breakdown, index) => {
-        let text = breakdownText(breakdown);
-        // Fields past the tenth cannot be shown in one section; say so in the last one.
-        if (index === shown.length - 1 && breakdowns.length > shown.length) {
-            const hidden = breakdowns.length - shown.length;
-            text += `\n_${count(hidden)} more ${plural(hidden, 'field', 'fields')} in the job summary_`;
-        }
-        return mrkdwn(truncate(text, MAX_FIELD_TEXT));
-    });
-    return { type: 'section', fields };
-}
-function breakdownText(breakdown) {
-    const top = breakdown.counts.slice(0, TOP_VALUES);
-    const lines = [`*${escapeSlack(truncate(breakdown.field, MAX_NAME))}*`];
-    for (const { value, count: n } of top)
-        lines.push(`${code(value, MAX_VALUE)} ${count(n)}`);
-    const rest = breakdown.counts.slice(TOP_VALUES);
-    if (rest.length > 0) {
-        const entries = rest.reduce((sum, { count: n }) => sum + n, 0);
-        lines.push(`and ${count(rest.length)} more (${count(entries)})`);
-    }
-    return lines.join('\n');
-}
-function samplesTitle(report, shown) {
-    const { total } = report.digest;
-    return `*${plural(shown, 'Sample', 'Samples')}*: ${count(shown)} of ${count(total)}, 5xx first, newest first`;
-}
-function notShownText(hidden) {
-    return `${count(hidden)} more ${plural(hidden, 'sample', 'samples')} not shown to keep the message within Slack's size limits; the job summary lists them.`;
-}
-/**
- * One sample as the on-call person reads it:
- * `🔴 *502* `GET /items/{id}` · 1,234 ms · 2026-11-23 10:01:02.123` then the request id, the error
- * message if the log has one, and the raw message when there is no method or path to show.
- */
-function sampleText(entry) {
-    const status = entry.status !== undefined ? String(entry.status) : firstValue(entry, STATUS_FIELDS);
-    const method = firstValue(entry, METHOD_FIELDS);
-    const path = firstValue(entry, PATH_FIELDS);
-    const latency = firstValue(entry, LATENCY_FIELDS);
-    const requestId = firstValue(entry, REQUEST_ID_FIELDS);
-    const error = firstValue(entry, ERROR_FIELDS);
-    const time = entry.fields['@timestamp'];
-    const head = [
-        status !== undefined
-            ? `${ICONS[entry.severity]} *${escapeSlack(truncate(status, MAX_SHORT))}*`
-            : ICONS.none,
-    ];
-    if (method !== undefined || path !== undefined) {
-        // An HTTP API routeKey already starts with the method (`GET /items`).
-        const showMethod = method !== undefined && (path === undefined || !path.startsWith(`${method} `));
-        const parts = [showMethod ? method : undefined, path].filter((part) => part !== undefined);
-        // Each part is fitted on its own so a huge method cannot push the path out.
-        const fitted = parts.map((part) => fitEscaped(part, part === path ? MAX_PATH : MAX_SHORT, escapeOneLine));
-        head.push(`\`${fitted.join(' ')}\``);
-    }
-    if (latency !== undefined)
-        head.push(latencyText(latency));
-    if (time !== undefined)
-        head.push(escapeSlack(truncate(time, MAX_SHORT)));
-    const lines = [head.join(' · ')];
-    if (requestId !== undefined)
-        lines.push(`request ${code(requestId, MAX_REQUEST_ID)}`);
-    if (error !== undefined)
-        lines.push(`error ${code(error, MAX_ERROR_MESSAGE)}`);
-    const message = entry.fields['@message'];
-    if (method === undefined && path === undefined && message !== undefined) {
-        lines.push(codeBlock(message, MAX_RAW_MESSAGE));
-    }
-    return lines.join('\n');
-}
-function latencyText(value) {
-    const trimmed = value.trim();
-    if (/^\d+$/.test(trimmed))
-        return `${count(Number(trimmed))} ms`;
-    if (/^\d+\.\d+$/.test(trimmed))
-        return `${Number(trimmed).toLocaleString('en-US')} ms`;
-    return escapeSlack(truncate(trimmed, MAX_SHORT));
-}
-function footerBlock(report, options) {
-    const { statistics, queries } = report;
-    const elements = [
-        `Scanned ${numbers_formatBytes(statistics.bytesScanned)} in ${count(statistics.recordsScanned)} records · ${count(statistics.recordsMatched)} matched · ${count(queries.length)} ${plural(queries.length, 'query', 'queries')}`,
-    ];
-    const links = [];
-    const run = report.runUrl !== undefined ? slackLink(report.runUrl, 'View workflow run') : undefined;
-    if (run)
-        links.push(run);
-    const consoleLink = options.consoleUrl !== undefined ? slackLink(options.consoleUrl, 'Open in Logs Insights') : undefined;
-    if (consoleLink)
-        links.push(consoleLink);
-    if (links.length > 0)
-        elements.push(links.join(' · '));
-    return context(elements);
-}
-/**
- * `<url|label>` for a URL of ours (run or console link). Slack reads `|` and `>` as the end of the URL,
- * so they are percent-encoded, and `&` is escaped as in any text; anything but http(s) is left out.
- */
-function slackLink(url, label) {
-    let parsed;
-    try {
-        parsed = new URL(url);
-    }
-    catch {
-        return undefined;
-    }
-    if (parsed.protocol !== 'https:' && parsed.protocol !== 'http:')
-        return undefined;
-    const href = parsed.href.replace(/[|<>\s]/g, (char) => encodeURIComponent(char)).replace(/&/g, '&amp;');
-    return `<${href}|${escapeSlack(label)}>`;
-}
-/** Log text as an inline code span: one line, escaped, fitted to `max` characters inside the backticks. */
-function code(text, max) {
-    if (!/\S/.test(text))
-        return '_(empty)_';
-    // Line breaks are folded inside the escaper, so only the part that can fit is ever scanned.
-    return `\`${fitEscaped(text, max, escapeOneLine)}\``;
-}
-function escapeOneLine(text) {
-    return escapeSlack(text.replace(/\s+/g, ' '));
-}
-/** Log text as a code block; the escaped backticks cannot close it early. */
-function codeBlock(text, max) {
-    if (!/\S/.test(text))
-        return '_(empty message)_';
-    return `\`\`\`${fitEscaped(text, max, escapeSlack)}\`\`\``;
-}
-function mrkdwn(text) {
-    return { type: 'mrkdwn', text, verbatim: true };
-}
-/** A section whose text can never exceed Slack's 3,000 characters, whatever the parts added up to. */
-function section(text) {
-    return { type: 'section', text: mrkdwn(truncate(text, MAX_SECTION_TEXT)) };
-}
-function context(texts) {
-    const elements = texts
-        .slice(0, MAX_CONTEXT_ELEMENTS)
-        .map((text) => mrkdwn(truncate(text, MAX_CONTEXT_TEXT)));
-    return { type: 'context', elements };
-}
-function plural(n, one, many) {
-    return n === 1 ? one : many;
-}
-/** The one message when a window no longer alerts after alerting ones: how long it was failing. */
-function buildResolvedMessage(report, resolved, options = {}) {
-    const name = fitEscaped(report.monitorName, MAX_NAME, escapeSlack);
-    const failing = formatDuration(Math.max(0, resolved.failingUntil - resolved.failingSince));
-    const headline = `${name}: resolved after ${failing} of errors`;
-    const lines = [
-        `*Resolved:* ${windowText(report)} is below the alert thresholds.`,
-        `It was failing for *${failing}* (${windowText({ window: { start: resolved.failingSince, end: resolved.failingUntil } })}).`,
-    ];
-    if (resolved.unreported.total > 0) {
-        lines.push(`${count(resolved.unreported.total)} more ${plural(resolved.unreported.total, 'entry', 'entries')} (${count(resolved.unreported.critical)} 5xx, ${count(resolved.unreported.warning)} 4xx) arrived during the quiet period after the last alert.`);
-    }
-    if (report.digest.total > 0) {
-        lines.push(`This window still had ${countsText(report)}, fewer than the thresholds.`);
-    }
-    const blocks = [
-        {
-            type: 'header',
-            text: {
-                type: 'plain_text',
-                text: truncate(`✅ ${escapeSlackPlainText(headline)}`, MAX_HEADER_TEXT),
-                emoji: true,
-            },
-        },
-        section(truncate(lines.join('\n'), MAX_SECTION_TEXT)),
-    ];
-    if (report.gap)
-        blocks.push(section(gapText(report, report.gap)));
-    blocks.push(footerBlock(report, options));
-    return {
-        text: truncate(`✅ ${headline}`, MAX_TOP_LEVEL_TEXT),
-        attachments: [{ color: RESOLVED_COLOR, fallback: headline, blocks }],
-    };
-}
-/** `notify-on-error`: the monitor itself failed, so it is not watching; never silent. */
-function buildFailureMessage(failure) {
-    const name = fitEscaped(failure.monitorName, MAX_NAME, escapeSlack);
-    const headline = `${name}: the monitor failed and is not checking logs`;
-    const blocks = [
-        {
-            type: 'header',
-            text: {
-                type: 'plain_text',
-                text: `🛑 ${fitEscaped(failure.monitorName, MAX_HEADER_TEXT - 20, escapeSlackPlainText)} is broken`,
-                emoji: true,
-            },
-        },
-        section(`*${headline}.* Until this is fixed, errors in the logs go unreported.`),
-        section(codeBlock(failure.reason, MAX_SECTION_TEXT - 100)),
-    ];
-    const run = failure.runUrl !== undefined ? slackLink(failure.runUrl, 'View the failed run') : undefined;
-    if (run)
-        blocks.push(context([run]));
-    return {
-        text: truncate(`🛑 ${headline}`, MAX_TOP_LEVEL_TEXT),
-        attachments: [{ color: COLORS.critical, fallback: headline, blocks }],
-    };
-}
-
 ;// CONCATENATED MODULE: ./src/notify/summary.ts
 
 
@@ -62541,7 +62989,7 @@ function runRows(report) {
         row('Matching entries', `${count(digest.total)} (5xx: ${count(digest.critical)}, 4xx: ${count(digest.warning)})`),
         row('Records matched', count(statistics.recordsMatched)),
         row('Records scanned', count(statistics.recordsScanned)),
-        row('Bytes scanned', `${numbers_formatBytes(statistics.bytesScanned)} (${count(statistics.bytesScanned)} bytes)`),
+        row('Bytes scanned', `${formatBytes(statistics.bytesScanned)} (${count(statistics.bytesScanned)} bytes)`),
         row('Truncated', report.truncated ? 'yes: more entries matched than were fetched' : 'no'),
         row('Re-checked (overlap)', report.rechecked > 0
             ? `${formatDuration(report.rechecked)} of the previous window; ${count(report.alreadyReported)} ${report.alreadyReported === 1 ? 'entry' : 'entries'} already reported there, not counted again`
@@ -62650,10 +63098,6 @@ class Budget {
 
 // EXTERNAL MODULE: external "node:fs"
 var external_node_fs_ = __nccwpck_require__(3024);
-// EXTERNAL MODULE: external "node:os"
-var external_node_os_ = __nccwpck_require__(8161);
-// EXTERNAL MODULE: external "node:path"
-var external_node_path_ = __nccwpck_require__(6760);
 ;// CONCATENATED MODULE: ./src/outputs.ts
 
 
@@ -62677,7 +63121,7 @@ function resultsFilePath(env) {
     const name = `insights-watch-${env.GITHUB_RUN_ID ?? process.pid}${attempt}-${env.GITHUB_ACTION ?? 'results'}.jsonl`;
     return (0,external_node_path_.join)(env.RUNNER_TEMP || (0,external_node_os_.tmpdir)(), name);
 }
-/** How much text the results file gathers before it writes: a few hundred entries. */
+/** How much text the results file gathers before it writes: about a hundred entries. */
 const WRITE_CHUNK_CHARS = 64 * 1024;
 /**
  * The results file: one JSON line per entry reported, with the fields the query returned as they came
@@ -62710,166 +63154,10 @@ class ResultsFile {
     }
 }
 
-;// CONCATENATED MODULE: ./src/state/checkpoint.ts
-/**
- * What one run leaves for the next: how far it checked, and which entries it reported in the stretch
- * the next run will check again. Stored as JSON text by whichever backend `state` names.
- */
-/** Bumped when the shape changes; a newer version than this code knows is not guessed at. */
-const STATE_VERSION = 1;
-function parseCheckpoint(text) {
-    if (text === undefined)
-        return {};
-    let value;
-    try {
-        value = JSON.parse(text);
-    }
-    catch {
-        return { problem: 'the saved state is not valid JSON' };
-    }
-    if (!isRecord(value))
-        return { problem: 'the saved state is not a JSON object' };
-    if (typeof value.version === 'number' && value.version > STATE_VERSION) {
-        return {
-            problem: `the saved state has version ${value.version}, newer than this action understands (${STATE_VERSION})`,
-        };
-    }
-    if (value.version !== STATE_VERSION || !Number.isSafeInteger(value.checked) || !isRecord(value.reported)) {
-        return { problem: 'the saved state does not have the expected fields' };
-    }
-    const reported = {};
-    for (const [second, fingerprints] of Object.entries(value.reported)) {
-        if (!/^\d+$/.test(second) ||
-            !Array.isArray(fingerprints) ||
-            !fingerprints.every((f) => typeof f === 'string')) {
-            return { problem: 'the saved state has malformed fingerprints' };
-        }
-        reported[second] = fingerprints;
-    }
-    const checkpoint = {
-        version: STATE_VERSION,
-        checked: value.checked,
-        reported,
-        savedAt: typeof value.savedAt === 'string' ? value.savedAt : '',
-    };
-    if (value.alert !== undefined) {
-        const alert = parseAlertState(value.alert);
-        if (!alert)
-            return { problem: 'the saved state has a malformed alert record' };
-        checkpoint.alert = alert;
-    }
-    return { checkpoint };
-}
-function parseAlertState(value) {
-    if (!isRecord(value) || !isRecord(value.pending))
-        return undefined;
-    const { pending } = value;
-    const counts = [pending.total, pending.critical, pending.warning, pending.windows];
-    if (!counts.every((n) => Number.isSafeInteger(n) && n >= 0))
-        return undefined;
-    const alert = {
-        pending: {
-            total: pending.total,
-            critical: pending.critical,
-            warning: pending.warning,
-            windows: pending.windows,
-        },
-    };
-    for (const key of ['lastAlertAt', 'failingSince', 'failingUntil']) {
-        const time = value[key];
-        if (time === undefined)
-            continue;
-        if (!Number.isSafeInteger(time))
-            return undefined;
-        alert[key] = time;
-    }
-    return alert;
-}
-function serializeCheckpoint(checkpoint) {
-    return `${JSON.stringify(checkpoint)}\n`;
-}
-function isRecord(value) {
-    return value !== null && typeof value === 'object' && !Array.isArray(value);
-}
-
-// EXTERNAL MODULE: external "node:fs/promises"
-var promises_ = __nccwpck_require__(1455);
-;// CONCATENATED MODULE: ./src/state/file-store.ts
-
-
-/** `state: file:<path>`: a JSON file, for self-hosted runners and local runs. */
-function createFileStore(path) {
-    const absolute = (0,external_node_path_.resolve)(path);
-    return {
-        description: `file ${absolute}`,
-        async load() {
-            try {
-                return await (0,promises_.readFile)(absolute, 'utf8');
-            }
-            catch (error) {
-                if (error.code === 'ENOENT')
-                    return undefined;
-                throw error;
-            }
-        },
-        async save(content) {
-            await (0,promises_.mkdir)((0,external_node_path_.dirname)(absolute), { recursive: true });
-            // Write then rename: a run killed mid-write leaves the previous state, never half a file.
-            const partial = `${absolute}.${process.pid}.tmp`;
-            await (0,promises_.writeFile)(partial, content, 'utf8');
-            await (0,promises_.rename)(partial, absolute);
-        },
-    };
-}
-/** `state: none`: every run is a first run (no checkpoint, no overlap). */
-function createNullStore() {
-    return {
-        description: 'none (every run checks the last interval)',
-        load: async () => undefined,
-        save: async () => { },
-    };
-}
-
-;// CONCATENATED MODULE: ./src/state/open.ts
-
-
-
-
-/** The backend the `state` input names. */
-async function openStateStore(settings, env, now, log) {
-    switch (settings.state.kind) {
-        case 'none':
-            return createNullStore();
-        case 'file':
-            return createFileStore(settings.state.path);
-        case 'actions-cache': {
-            // Loaded only when used: @actions/cache and the Azure SDK it brings are most of the bundle.
-            const { createActionsCacheStore } = await Promise.all(/* import() */[__nccwpck_require__.e(691), __nccwpck_require__.e(817)]).then(__nccwpck_require__.bind(__nccwpck_require__, 1817));
-            return createActionsCacheStore({
-                keyPrefix: stateKeyPrefix(settings.monitorName),
-                // A new key every run: cache entries are immutable, and the newest is restored by prefix.
-                runKey: `${env.GITHUB_RUN_ID ?? 'local'}-${env.GITHUB_RUN_ATTEMPT ?? '1'}-${now()}`,
-                directory: (0,external_node_path_.join)(env.RUNNER_TEMP || (0,external_node_os_.tmpdir)(), 'insights-watch-state'),
-                log,
-            });
-        }
-    }
-}
-/**
- * `insights-watch-<monitor>-<hash>-`: the cache is already scoped to the repository; the monitor name
- * (slugged for reading, hashed so `a b` and `a-b` differ) keeps two monitors in one repository apart.
- */
-function stateKeyPrefix(monitorName) {
-    const slug = monitorName
-        .toLowerCase()
-        .replace(/[^a-z0-9]+/g, '-')
-        .replace(/^-|-$/g, '')
-        .slice(0, 60);
-    const hash = (0,external_node_crypto_.createHash)('sha256').update(monitorName).digest('hex').slice(0, 8);
-    return `insights-watch-${slug || 'monitor'}-${hash}-`;
-}
-
 ;// CONCATENATED MODULE: ./src/main.ts
+
+
+
 
 
 
@@ -62902,20 +63190,21 @@ const realDeps = () => ({
  */
 async function run(deps = realDeps()) {
     let settings;
+    const context = {};
     try {
         settings = readSettings({ getInput: core/* getInput */.V4, setSecret: core/* setSecret */.Pq, env: deps.env });
-        await watch(settings, deps);
+        await watch(settings, deps, context);
     }
     catch (error) {
-        const message = errorMessage(error);
+        const message = (0,errors/* errorMessage */.g)(error);
         core/* setFailed */.C1(message);
         // Not when Slack itself refused the message, nor when the job was cancelled on purpose.
         if (settings && !deps.signal?.aborted && !(error instanceof SlackDeliveryError)) {
-            await notifyFailure(settings, message, deps);
+            await recordFailure(settings, message, deps, context);
         }
     }
 }
-async function watch(settings, deps) {
+async function watch(settings, deps, context) {
     const credentials = await core/* group */.Os('Credentials', () => resolveCredentials(settings, {
         env: deps.env,
         getIDToken: (audience) => core/* getIDToken */.V9(audience),
@@ -62924,7 +63213,12 @@ async function watch(settings, deps) {
         now: deps.now,
     }));
     const store = await openStateStore(settings, deps.env, deps.now, core/* info */.pq);
-    const previous = await core/* group */.Os(`Checkpoint (${store.description})`, () => loadCheckpoint(store));
+    context.store = store;
+    const read = await core/* group */.Os(`Checkpoint (${store.description})`, () => loadState(store, 'Starting fresh: this run checks the last interval only.'));
+    context.read = read;
+    const loaded = 'error' in read ? undefined : read.state;
+    // A state with only a failure record: the monitor never completed a run, so this is a first run.
+    const previous = loaded && 'checked' in loaded ? loaded : undefined;
     const plan = planWindow(deps.now(), previous?.checked, settings);
     const { window } = plan;
     if (plan.gap) {
@@ -63001,6 +63295,12 @@ async function watch(settings, deps) {
         };
     }
     const delivery = await core/* group */.Os('Slack', () => notify(report, decision, settings, deps));
+    // With a batch of log groups unchecked the run still fails: the failing episode goes on.
+    const stillFailing = result.failures.length > 0 ? loaded?.failure : undefined;
+    if (loaded?.failure && !stillFailing && !delivery.error) {
+        const { failure } = loaded;
+        await core/* group */.Os('Running again', () => endFailureEpisode(failure, settings, deps));
+    }
     // Saved only once Slack has the message: after a failed post the next run reports the entries again.
     // When a batch of log groups failed, the checkpoint stays where it was (its entries were not seen),
     // and the fingerprints of what was reported keep the next run from repeating it.
@@ -63013,13 +63313,19 @@ async function watch(settings, deps) {
         const checked = result.failures.length > 0
             ? (previous?.checked ?? window.start - 1 + settings.overlapSeconds)
             : nextCheckpoint(previous?.checked, window);
-        stateNote = await saveCheckpoint(store, {
+        const checkpoint = {
             version: STATE_VERSION,
             checked,
             reported: reported.since(checked - settings.overlapSeconds),
             savedAt: new Date(deps.now()).toISOString(),
             alert: decision.state,
-        });
+        };
+        if (stillFailing)
+            checkpoint.failure = stillFailing;
+        const saved = await saveCheckpoint(store, checkpoint);
+        if (saved.ok)
+            context.read = { state: checkpoint };
+        stateNote = saved.note;
     }
     addJobSummary(report, core/* summary */.z, `${delivery.note} ${stateNote}`);
     await core/* summary */.z.write();
@@ -63039,39 +63345,17 @@ async function watch(settings, deps) {
         core/* setFailed */.C1(`fail-on-match: ${report.digest.total} matching entries (${report.digest.critical} 5xx) in ${isoSecond(window.start)} – ${isoSecond(window.end)}.`);
     }
 }
-/** The previous run's checkpoint; trouble reading it is a warning and a fresh start, never a crash. */
-async function loadCheckpoint(store) {
-    const fresh = 'Starting fresh: this run checks the last interval only.';
-    let text;
-    try {
-        text = await store.load();
-    }
-    catch (error) {
-        core/* warning */.$e(`Could not read the checkpoint from ${store.description}: ${errorMessage(error)}. ${fresh}`);
-        return undefined;
-    }
-    const loaded = parseCheckpoint(text);
-    if (loaded.checkpoint) {
-        core/* info */.pq(`Checked up to ${isoSecond(loaded.checkpoint.checked)} by the previous run (saved ${loaded.checkpoint.savedAt}).`);
-        return loaded.checkpoint;
-    }
-    if (loaded.problem)
-        core/* warning */.$e(`Ignoring the checkpoint in ${store.description}: ${loaded.problem}. ${fresh}`);
-    else
-        core/* info */.pq(`No checkpoint in ${store.description} yet: this run checks the last interval.`);
-    return undefined;
-}
 async function saveCheckpoint(store, checkpoint) {
     try {
         await store.save(serializeCheckpoint(checkpoint));
         const note = `Checkpoint saved: checked up to ${isoSecond(checkpoint.checked)}.`;
         core/* info */.pq(note);
-        return note;
+        return { ok: true, note };
     }
     catch (error) {
-        const note = `Could not save the checkpoint to ${store.description}: ${errorMessage(error)}. The next run will check this stretch again, so some entries may be reported twice.`;
+        const note = `Could not save the checkpoint to ${store.description}: ${(0,errors/* errorMessage */.g)(error)}. The next run will check this stretch again, so some entries may be reported twice.`;
         core/* warning */.$e(note);
-        return note;
+        return { ok: false, note };
     }
 }
 /** Slack did not take the message: telling Slack about it would fail the same way. */
@@ -63142,31 +63426,6 @@ async function notify(report, decision, settings, deps) {
         };
     }
 }
-/** `notify-on-error`: a monitor that cannot run says so in Slack, so it is never silently dead. */
-async function notifyFailure(settings, reason, deps) {
-    if (!settings.notifyOnError || settings.slackWebhookUrls.length === 0)
-        return;
-    const notice = { monitorName: settings.monitorName, reason };
-    const runUrl = workflowRunUrl(deps.env);
-    if (runUrl)
-        notice.runUrl = runUrl;
-    const message = buildFailureMessage(notice);
-    if (settings.dryRun) {
-        core/* info */.pq(formatDryRun(message, settings.slackWebhookUrls.length));
-        return;
-    }
-    try {
-        await postToSlack(message, settings.slackWebhookUrls, {
-            fetch: deps.fetch,
-            sleep: deps.sleep,
-            log: core/* info */.pq,
-        });
-        core/* info */.pq('Slack was told that the monitor failed (notify-on-error).');
-    }
-    catch (error) {
-        core/* warning */.$e(`Could not tell Slack that the monitor failed: ${errorMessage(error)}`);
-    }
-}
 /**
  * Aborted on SIGINT or SIGTERM, which the runner sends when the job is cancelled or times out, so that
  * running queries are stopped rather than left to use the account's concurrent-query quota.
@@ -63185,15 +63444,6 @@ function main_describeGroups(groups) {
     return groups.length <= 3
         ? groups.join(', ')
         : `${groups.slice(0, 3).join(', ')} and ${groups.length - 3} more`;
-}
-function errorMessage(error) {
-    return error instanceof Error ? error.message : String(error);
-}
-function workflowRunUrl(env) {
-    const { GITHUB_SERVER_URL, GITHUB_REPOSITORY, GITHUB_RUN_ID } = env;
-    if (!GITHUB_SERVER_URL || !GITHUB_REPOSITORY || !GITHUB_RUN_ID)
-        return undefined;
-    return `${GITHUB_SERVER_URL}/${GITHUB_REPOSITORY}/actions/runs/${GITHUB_RUN_ID}`;
 }
 
 

@@ -5,23 +5,21 @@ import { type AlertDecision, decideAlert } from './alerting.js'
 import { resolveCredentials } from './aws/credentials.js'
 import { ReportedEntries } from './dedup.js'
 import { DigestBuilder } from './digest.js'
+import { errorMessage } from './errors.js'
+import { endFailureEpisode, recordFailure, type StateContext } from './failure-notices.js'
 import { type BatchedResult, runBatchedQuery } from './insights/batches.js'
 import { isoSecond, nextCheckpoint, planWindow } from './insights/window.js'
 import { RowIntake } from './intake.js'
-import { logsInsightsConsoleUrl } from './notify/console-link.js'
+import { logsInsightsConsoleUrl, workflowRunUrl } from './notify/console-link.js'
 import { nodeHttpFetch } from './notify/http-transport.js'
 import { formatDryRun, postToSlack } from './notify/slack.js'
-import {
-  buildFailureMessage,
-  buildResolvedMessage,
-  buildSlackMessage,
-  type SlackMessage,
-} from './notify/slack-message.js'
+import { buildResolvedMessage, buildSlackMessage, type SlackMessage } from './notify/slack-message.js'
 import { addJobSummary } from './notify/summary.js'
 import { ResultsFile, resultsFilePath, stepOutputs } from './outputs.js'
 import type { Report } from './report.js'
 import { formatDuration, readSettings, type Settings } from './settings.js'
-import { type Checkpoint, parseCheckpoint, STATE_VERSION, serializeCheckpoint } from './state/checkpoint.js'
+import { type Checkpoint, STATE_VERSION, serializeCheckpoint } from './state/checkpoint.js'
+import { loadState } from './state/load.js'
 import { openStateStore } from './state/open.js'
 import type { StateStore } from './state/store.js'
 
@@ -51,20 +49,21 @@ const realDeps = (): RunDeps => ({
  */
 export async function run(deps: RunDeps = realDeps()): Promise<void> {
   let settings: Settings | undefined
+  const context: StateContext = {}
   try {
     settings = readSettings({ getInput: core.getInput, setSecret: core.setSecret, env: deps.env })
-    await watch(settings, deps)
+    await watch(settings, deps, context)
   } catch (error) {
     const message = errorMessage(error)
     core.setFailed(message)
     // Not when Slack itself refused the message, nor when the job was cancelled on purpose.
     if (settings && !deps.signal?.aborted && !(error instanceof SlackDeliveryError)) {
-      await notifyFailure(settings, message, deps)
+      await recordFailure(settings, message, deps, context)
     }
   }
 }
 
-async function watch(settings: Settings, deps: RunDeps): Promise<void> {
+async function watch(settings: Settings, deps: RunDeps, context: StateContext): Promise<void> {
   const credentials = await core.group('Credentials', () =>
     resolveCredentials(settings, {
       env: deps.env,
@@ -76,7 +75,14 @@ async function watch(settings: Settings, deps: RunDeps): Promise<void> {
   )
 
   const store = await openStateStore(settings, deps.env, deps.now, core.info)
-  const previous = await core.group(`Checkpoint (${store.description})`, () => loadCheckpoint(store))
+  context.store = store
+  const read = await core.group(`Checkpoint (${store.description})`, () =>
+    loadState(store, 'Starting fresh: this run checks the last interval only.'),
+  )
+  context.read = read
+  const loaded = 'error' in read ? undefined : read.state
+  // A state with only a failure record: the monitor never completed a run, so this is a first run.
+  const previous = loaded && 'checked' in loaded ? loaded : undefined
   const plan = planWindow(deps.now(), previous?.checked, settings)
   const { window } = plan
   if (plan.gap) {
@@ -165,6 +171,12 @@ async function watch(settings: Settings, deps: RunDeps): Promise<void> {
     }
   }
   const delivery = await core.group('Slack', () => notify(report, decision, settings, deps))
+  // With a batch of log groups unchecked the run still fails: the failing episode goes on.
+  const stillFailing = result.failures.length > 0 ? loaded?.failure : undefined
+  if (loaded?.failure && !stillFailing && !delivery.error) {
+    const { failure } = loaded
+    await core.group('Running again', () => endFailureEpisode(failure, settings, deps))
+  }
 
   // Saved only once Slack has the message: after a failed post the next run reports the entries again.
   // When a batch of log groups failed, the checkpoint stays where it was (its entries were not seen),
@@ -177,13 +189,17 @@ async function watch(settings: Settings, deps: RunDeps): Promise<void> {
       result.failures.length > 0
         ? (previous?.checked ?? window.start - 1 + settings.overlapSeconds)
         : nextCheckpoint(previous?.checked, window)
-    stateNote = await saveCheckpoint(store, {
+    const checkpoint: Checkpoint = {
       version: STATE_VERSION,
       checked,
       reported: reported.since(checked - settings.overlapSeconds),
       savedAt: new Date(deps.now()).toISOString(),
       alert: decision.state,
-    })
+    }
+    if (stillFailing) checkpoint.failure = stillFailing
+    const saved = await saveCheckpoint(store, checkpoint)
+    if (saved.ok) context.read = { state: checkpoint }
+    stateNote = saved.note
   }
 
   addJobSummary(report, core.summary, `${delivery.note} ${stateNote}`)
@@ -211,39 +227,19 @@ async function watch(settings: Settings, deps: RunDeps): Promise<void> {
   }
 }
 
-/** The previous run's checkpoint; trouble reading it is a warning and a fresh start, never a crash. */
-async function loadCheckpoint(store: StateStore): Promise<Checkpoint | undefined> {
-  const fresh = 'Starting fresh: this run checks the last interval only.'
-  let text: string | undefined
-  try {
-    text = await store.load()
-  } catch (error) {
-    core.warning(`Could not read the checkpoint from ${store.description}: ${errorMessage(error)}. ${fresh}`)
-    return undefined
-  }
-  const loaded = parseCheckpoint(text)
-  if (loaded.checkpoint) {
-    core.info(
-      `Checked up to ${isoSecond(loaded.checkpoint.checked)} by the previous run (saved ${loaded.checkpoint.savedAt}).`,
-    )
-    return loaded.checkpoint
-  }
-  if (loaded.problem)
-    core.warning(`Ignoring the checkpoint in ${store.description}: ${loaded.problem}. ${fresh}`)
-  else core.info(`No checkpoint in ${store.description} yet: this run checks the last interval.`)
-  return undefined
-}
-
-async function saveCheckpoint(store: StateStore, checkpoint: Checkpoint): Promise<string> {
+async function saveCheckpoint(
+  store: StateStore,
+  checkpoint: Checkpoint,
+): Promise<{ ok: boolean; note: string }> {
   try {
     await store.save(serializeCheckpoint(checkpoint))
     const note = `Checkpoint saved: checked up to ${isoSecond(checkpoint.checked)}.`
     core.info(note)
-    return note
+    return { ok: true, note }
   } catch (error) {
     const note = `Could not save the checkpoint to ${store.description}: ${errorMessage(error)}. The next run will check this stretch again, so some entries may be reported twice.`
     core.warning(note)
-    return note
+    return { ok: false, note }
   }
 }
 
@@ -327,29 +323,6 @@ async function notify(
   }
 }
 
-/** `notify-on-error`: a monitor that cannot run says so in Slack, so it is never silently dead. */
-async function notifyFailure(settings: Settings, reason: string, deps: RunDeps): Promise<void> {
-  if (!settings.notifyOnError || settings.slackWebhookUrls.length === 0) return
-  const notice: Parameters<typeof buildFailureMessage>[0] = { monitorName: settings.monitorName, reason }
-  const runUrl = workflowRunUrl(deps.env)
-  if (runUrl) notice.runUrl = runUrl
-  const message = buildFailureMessage(notice)
-  if (settings.dryRun) {
-    core.info(formatDryRun(message, settings.slackWebhookUrls.length))
-    return
-  }
-  try {
-    await postToSlack(message, settings.slackWebhookUrls, {
-      fetch: deps.fetch,
-      sleep: deps.sleep,
-      log: core.info,
-    })
-    core.info('Slack was told that the monitor failed (notify-on-error).')
-  } catch (error) {
-    core.warning(`Could not tell Slack that the monitor failed: ${errorMessage(error)}`)
-  }
-}
-
 /**
  * Aborted on SIGINT or SIGTERM, which the runner sends when the job is cancelled or times out, so that
  * running queries are stopped rather than left to use the account's concurrent-query quota.
@@ -369,14 +342,4 @@ function describeGroups(groups: readonly string[]): string {
   return groups.length <= 3
     ? groups.join(', ')
     : `${groups.slice(0, 3).join(', ')} and ${groups.length - 3} more`
-}
-
-function errorMessage(error: unknown): string {
-  return error instanceof Error ? error.message : String(error)
-}
-
-function workflowRunUrl(env: Record<string, string | undefined>): string | undefined {
-  const { GITHUB_SERVER_URL, GITHUB_REPOSITORY, GITHUB_RUN_ID } = env
-  if (!GITHUB_SERVER_URL || !GITHUB_REPOSITORY || !GITHUB_RUN_ID) return undefined
-  return `${GITHUB_SERVER_URL}/${GITHUB_REPOSITORY}/actions/runs/${GITHUB_RUN_ID}`
 }

@@ -37,7 +37,7 @@ export function resultsFilePath(env: Record<string, string | undefined>): string
   return join(env.RUNNER_TEMP || tmpdir(), name)
 }
 
-/** How much text the results file gathers before it writes: a few hundred entries. */
+/** How much text the results file gathers before it writes: about a hundred entries. */
 const WRITE_CHUNK_CHARS = 64 * 1024
 
 /**

@@ -1,4 +1,5 @@
 import { fromNodeProviderChain, fromWebToken } from '@aws-sdk/credential-providers'
+import { errorMessage } from '../errors.js'
 import type { Settings } from '../settings.js'
 
 /** The credentials the SDK asks a provider for. */
@@ -75,7 +76,7 @@ async function assumeRoleWithOidc(
     token = await deps.getIDToken(settings.audience)
   } catch (error) {
     throw new CredentialsError(
-      `Could not get a GitHub OIDC token for audience "${settings.audience}": ${errorText(error)}. ` +
+      `Could not get a GitHub OIDC token for audience "${settings.audience}": ${errorMessage(error)}. ` +
         'Check that the job has "permissions: id-token: write".',
       { cause: error },
     )
@@ -93,7 +94,7 @@ async function assumeRoleWithOidc(
   } catch (error) {
     const claims = tokenClaims(token)
     throw new CredentialsError(
-      `Could not assume role ${roleArn} with the GitHub OIDC token: ${errorText(error)}. ` +
+      `Could not assume role ${roleArn} with the GitHub OIDC token: ${errorMessage(error)}. ` +
         `Check the role's trust policy: it must trust the GitHub OIDC provider (token.actions.githubusercontent.com), ` +
         `its "token.actions.githubusercontent.com:aud" condition must be "${settings.audience}", and its ` +
         `"token.actions.githubusercontent.com:sub" condition must match this run` +
@@ -109,7 +110,7 @@ async function fromDefaultChain(settings: Settings): Promise<AwsCredentials> {
     return await fromNodeProviderChain({ clientConfig: { region: settings.region } })()
   } catch (error) {
     throw new CredentialsError(
-      `No AWS credentials found: ${errorText(error)}. Set "role-to-assume" to an IAM role that trusts GitHub's OIDC provider ` +
+      `No AWS credentials found: ${errorMessage(error)}. Set "role-to-assume" to an IAM role that trusts GitHub's OIDC provider ` +
         '(and give the job "permissions: id-token: write"), or provide credentials in the environment.',
       { cause: error },
     )
@@ -148,8 +149,4 @@ function tokenClaims(token: string): { sub?: string } {
   } catch {
     return {}
   }
-}
-
-function errorText(error: unknown): string {
-  return error instanceof Error ? error.message : String(error)
 }

@@ -13,6 +13,7 @@ import {
   StopQueryCommand,
   type StopQueryCommandOutput,
 } from '@aws-sdk/client-cloudwatch-logs'
+import { errorMessage } from '../errors.js'
 import type { QueryStatistics } from '../report.js'
 import { formatDuration, type QueryLanguage } from '../settings.js'
 import {
@@ -272,7 +273,7 @@ export async function completeQuery(query: InsightsQuery, deps: QueryDeps): Prom
       // concurrent-query slots for up to 60 minutes.
       await stop('GetQueryResults failed')
       throw fail(
-        `GetQueryResults failed for Insights query ${queryId} (log groups: ${groups}): ${messageOf(error)}`,
+        `GetQueryResults failed for Insights query ${queryId} (log groups: ${groups}): ${errorMessage(error)}`,
         { kind: 'results', queryId, status, cause: error },
       )
     }
@@ -368,7 +369,7 @@ export async function fetchPages(
       }
       throw fail(
         `GetQueryResults failed for page ${pages + 1} of Insights query ${queryId} (log groups: ${groups}): ` +
-          messageOf(error),
+          errorMessage(error),
         { kind: 'results', queryId, status: 'Complete', cause: error },
       )
     }
@@ -403,7 +404,7 @@ async function stopQuery(queryId: string, why: string, deps: QueryDeps): Promise
   } catch (error) {
     // StopQuery errors when the query ended meanwhile ("the specified query is not running",
     // StopQuery API doc).
-    deps.log(`Insights query ${queryId}: StopQuery failed (${why}): ${messageOf(error)}`)
+    deps.log(`Insights query ${queryId}: StopQuery failed (${why}): ${errorMessage(error)}`)
   }
 }
 
@@ -455,7 +456,7 @@ async function startWithBackoff(
       throw throttledError('StartQuery', error, attempts, deps, startedAt, fail, {})
     }
     deps.log(
-      `StartQuery throttled (${errorCode(error)}: ${messageOf(error)}) for ${groups}; ` +
+      `StartQuery throttled (${errorCode(error)}: ${errorMessage(error)}) for ${groups}; ` +
         `trying again in ${seconds(backoff)} (attempt ${attempts + 1}).`,
     )
     await pause(deps, backoff)
@@ -478,7 +479,7 @@ function throttledError(
         'queries included) stayed in use'
       : `the account's ${action} request rate (about 5 a second) stayed exceeded`
   return fail(
-    `${action} was throttled (${code}: ${messageOf(error)}) ${attempts} times over ` +
+    `${action} was throttled (${code}: ${errorMessage(error)}) ${attempts} times over ` +
       `${seconds(deps.now() - since)}, beyond the AWS SDK's own retries: ${why}. Gave up before the ` +
       `query-timeout (${timeoutText(deps.timeoutMs)}) ran out. Raise the query-timeout input, or run this ` +
       `monitor when fewer queries run in the account.`,
@@ -509,14 +510,14 @@ function startError(error: unknown, query: InsightsQuery, groups: string, fail: 
   if (
     query.limit !== undefined &&
     (name === 'InvalidParameterException' || name === 'ValidationException') &&
-    /\blimit\b/i.test(messageOf(error))
+    /\blimit\b/i.test(errorMessage(error))
   ) {
     // The 100,000 maximum came in 2026-05 (service model EventsLimitStartQuery); a service without it
     // answers a validation error such as "Value '100000' at 'limit' failed to satisfy constraint:
     // Member must have value less than or equal to 10000".
-    const named = /(?:less than or equal to|between 1 and)\s+([\d,]+)/i.exec(messageOf(error))?.[1]
+    const named = /(?:less than or equal to|between 1 and)\s+([\d,]+)/i.exec(errorMessage(error))?.[1]
     const acceptedLimit = named === undefined ? undefined : Number(named.replace(/,/g, ''))
-    return fail(`StartQuery refused limit ${query.limit}: ${messageOf(error)}`, {
+    return fail(`StartQuery refused limit ${query.limit}: ${errorMessage(error)}`, {
       kind: 'limit',
       cause: error,
       acceptedLimit:
@@ -530,22 +531,22 @@ function startError(error: unknown, query: InsightsQuery, groups: string, fail: 
     ).queryCompileError
     const where = compile?.location?.startCharOffset
     const detail =
-      compile?.message && compile.message !== messageOf(error)
+      compile?.message && compile.message !== errorMessage(error)
         ? ` (${compile.message}${where === undefined ? '' : ` at character ${where}`})`
         : ''
-    return fail(`The query is malformed: ${messageOf(error)}${detail}\nQuery: ${query.queryString}`, {
+    return fail(`The query is malformed: ${errorMessage(error)}${detail}\nQuery: ${query.queryString}`, {
       kind: 'malformed',
       cause: error,
     })
   }
   if (name === 'ResourceNotFoundException') {
     return fail(
-      `StartQuery could not find the log groups: ${messageOf(error)}. Check the names in log-group-names ` +
+      `StartQuery could not find the log groups: ${errorMessage(error)}. Check the names in log-group-names ` +
         `and that aws-region is the region they are in (log groups: ${groups}).`,
       { kind: 'not-found', cause: error },
     )
   }
-  return fail(`StartQuery failed for log groups ${groups}: ${messageOf(error)}`, {
+  return fail(`StartQuery failed for log groups ${groups}: ${errorMessage(error)}`, {
     kind: 'start',
     cause: error,
   })
@@ -580,10 +581,6 @@ async function pause(deps: QueryDeps, ms: number): Promise<void> {
 function describeGroups(groups: string[]): string {
   const shown = groups.slice(0, 10).join(', ')
   return groups.length > 10 ? `${shown} and ${groups.length - 10} more` : shown
-}
-
-function messageOf(error: unknown): string {
-  return error instanceof Error ? error.message : String(error)
 }
 
 function seconds(ms: number): string {

@@ -144,3 +144,10 @@ function jsurlEncode(text: string): string {
     return code < 0x100 ? `*${code.toString(16).padStart(2, '0')}` : `**${code.toString(16).padStart(4, '0')}`
   })
 }
+
+/** The workflow run's page on GitHub, when the runner's environment says which run this is. */
+export function workflowRunUrl(env: Record<string, string | undefined>): string | undefined {
+  const { GITHUB_SERVER_URL, GITHUB_REPOSITORY, GITHUB_RUN_ID } = env
+  if (!GITHUB_SERVER_URL || !GITHUB_REPOSITORY || !GITHUB_RUN_ID) return undefined
+  return `${GITHUB_SERVER_URL}/${GITHUB_REPOSITORY}/actions/runs/${GITHUB_RUN_ID}`
+}

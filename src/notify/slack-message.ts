@@ -434,12 +434,36 @@ export interface FailureNotice {
   /** The error that stopped the run (it may quote AWS or Slack, so it is escaped like log text). */
   reason: string
   runUrl?: string
+  /** On a reminder: the first failed run of the episode, epoch seconds. */
+  failingSince?: number
+  /** With `failingSince`: failed runs in the episode, this one included. */
+  failedRuns?: number
+  /** Why the run remembers no earlier notice, so this one repeats on every failed run. */
+  noMemory?: 'state-none' | 'unreadable' | 'unsaved'
+}
+
+const NO_MEMORY: Record<NonNullable<FailureNotice['noMemory']>, string> = {
+  'state-none': 'No state is kept (state: none)',
+  unreadable: 'The state could not be read',
+  unsaved: 'The state could not be saved',
 }
 
 /** `notify-on-error`: the monitor itself failed, so it is not watching; never silent. */
 export function buildFailureMessage(failure: FailureNotice): SlackMessage {
   const name = fitEscaped(failure.monitorName, MAX_NAME, escapeSlack)
-  const headline = `${name}: the monitor failed and is not checking logs`
+  const { failingSince, failedRuns } = failure
+  const reminder = failingSince !== undefined
+  const headline = `${name}: the monitor ${reminder ? 'is still failing' : 'failed'} and is not checking logs`
+  const lines = [`*${headline}.* Until this is fixed, errors in the logs go unreported.`]
+  if (reminder) {
+    const runs =
+      failedRuns !== undefined
+        ? `: *${count(failedRuns)}* failed ${plural(failedRuns, 'run', 'runs')} in a row`
+        : ''
+    lines.push(`⏱️ Failing since *${isoSecond(failingSince).replace('T', ' ')}*${runs}.`)
+  }
+  if (failure.noMemory)
+    lines.push(`_${NO_MEMORY[failure.noMemory]}, so this notice repeats on every failed run._`)
   const blocks: SlackBlock[] = [
     {
       type: 'header',
@@ -449,7 +473,7 @@ export function buildFailureMessage(failure: FailureNotice): SlackMessage {
         emoji: true,
       },
     },
-    section(`*${headline}.* Until this is fixed, errors in the logs go unreported.`),
+    section(lines.join('\n')),
     section(codeBlock(failure.reason, MAX_SECTION_TEXT - 100)),
   ]
   const run = failure.runUrl !== undefined ? slackLink(failure.runUrl, 'View the failed run') : undefined
@@ -457,5 +481,42 @@ export function buildFailureMessage(failure: FailureNotice): SlackMessage {
   return {
     text: truncate(`🛑 ${headline}`, MAX_TOP_LEVEL_TEXT),
     attachments: [{ color: COLORS.critical, fallback: headline, blocks }],
+  }
+}
+
+export interface RecoveredNotice {
+  monitorName: string
+  /** The first failed run of the episode, epoch seconds. */
+  failingSince: number
+  /** The run that worked again, epoch seconds. */
+  recoveredAt: number
+  /** Failed runs in the episode. */
+  failedRuns: number
+  runUrl?: string
+}
+
+/** `notify-on-error`: the monitor that was reported broken runs again; one short message. */
+export function buildRecoveredMessage(recovered: RecoveredNotice): SlackMessage {
+  const name = fitEscaped(recovered.monitorName, MAX_NAME, escapeSlack)
+  const failing = formatDuration(Math.max(0, recovered.recoveredAt - recovered.failingSince))
+  const headline = `${name}: the monitor is running again after failing for ${failing}`
+  const blocks: SlackBlock[] = [
+    {
+      type: 'header',
+      text: {
+        type: 'plain_text',
+        text: `✅ ${fitEscaped(recovered.monitorName, MAX_HEADER_TEXT - 30, escapeSlackPlainText)} is running again`,
+        emoji: true,
+      },
+    },
+    section(
+      `*${headline}.* It failed ${count(recovered.failedRuns)} ${plural(recovered.failedRuns, 'run', 'runs')} in a row, from ${isoSecond(recovered.failingSince).replace('T', ' ')}.`,
+    ),
+  ]
+  const run = recovered.runUrl !== undefined ? slackLink(recovered.runUrl, 'View this run') : undefined
+  if (run) blocks.push(context([run]))
+  return {
+    text: truncate(`✅ ${headline}`, MAX_TOP_LEVEL_TEXT),
+    attachments: [{ color: RESOLVED_COLOR, fallback: headline, blocks }],
   }
 }

@@ -1,12 +1,16 @@
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises'
 import { join, resolve } from 'node:path'
 import * as cache from '@actions/cache'
+import { errorMessage } from '../errors.js'
 import type { StateStore } from './store.js'
 
 export interface ActionsCacheStoreOptions {
   /** Common to every run of one monitor; the newest entry under it is restored. No commas. */
   keyPrefix: string
-  /** Unique per run (and attempt): entries are immutable, so each save needs a key of its own. */
+  /**
+   * Unique per run (and attempt): entries are immutable, so each save needs a key of its own. A run
+   * that saves again (a failure recorded after its checkpoint) adds `-2`, `-3`, … to it.
+   */
   runKey: string
   /** A private directory (under RUNNER_TEMP) for the state file; created when missing. */
   directory: string
@@ -18,8 +22,8 @@ export const STATE_FILE = 'insights-watch-state.json'
 const MAX_KEY_LENGTH = 512
 
 /**
- * `state: actions-cache`: the checkpoint as a GitHub Actions cache entry, one new key per run
- * (`keyPrefix + runKey`), the newest restored by prefix (actions/cache "Update a cache").
+ * `state: actions-cache`: the checkpoint as a GitHub Actions cache entry, one new key per save
+ * (`keyPrefix + runKey`, then `-2`, …), the newest restored by prefix (actions/cache "Update a cache").
  *
  * load() → the newest saved state, or undefined when there is none. `@actions/cache` reports every
  * restore failure (service error, failed download, broken archive) only by logging "Failed to
@@ -39,6 +43,7 @@ export function createActionsCacheStore(options: ActionsCacheStoreOptions): Stat
   const problem = keyProblem(keyPrefix, saveKey)
   if (problem) throw new Error(`Invalid Actions cache key ${JSON.stringify(saveKey)}: ${problem}`)
   const file = join(directory, STATE_FILE)
+  let saves = 0
 
   return {
     description: `actions cache (${keyPrefix}…)`,
@@ -54,7 +59,7 @@ export function createActionsCacheStore(options: ActionsCacheStoreOptions): Stat
           // The primary key is this run's own key, which no entry has yet; the prefix finds the newest.
           matched = await rootedIn(directory, () => cache.restoreCache([STATE_FILE], saveKey, [keyPrefix]))
         } catch (error) {
-          throw new Error(`Could not restore the state from the Actions cache: ${messageOf(error)}`)
+          throw new Error(`Could not restore the state from the Actions cache: ${errorMessage(error)}`)
         }
         if (matched === undefined) {
           log(
@@ -68,7 +73,7 @@ export function createActionsCacheStore(options: ActionsCacheStoreOptions): Stat
           content = await readFile(file, 'utf8')
         } catch (error) {
           throw new Error(
-            `The Actions cache entry ${matched} was restored but ${STATE_FILE} could not be read from it: ${messageOf(error)}`,
+            `The Actions cache entry ${matched} was restored but ${STATE_FILE} could not be read from it: ${errorMessage(error)}`,
           )
         }
         log(`Restored the state from the Actions cache entry ${matched}.`)
@@ -78,25 +83,25 @@ export function createActionsCacheStore(options: ActionsCacheStoreOptions): Stat
 
     async save(content) {
       requireCacheService()
+      saves += 1
+      const key = saves === 1 ? saveKey : `${saveKey}-${saves}`
       return serialized(async () => {
         await mkdir(directory, { recursive: true })
         await writeFile(file, content, 'utf8')
         let cacheId: number
         try {
-          cacheId = await rootedIn(directory, () => cache.saveCache([STATE_FILE], saveKey))
+          cacheId = await rootedIn(directory, () => cache.saveCache([STATE_FILE], key))
         } catch (error) {
-          throw new Error(
-            `The state was not saved to the Actions cache (key ${saveKey}): ${messageOf(error)}`,
-          )
+          throw new Error(`The state was not saved to the Actions cache (key ${key}): ${errorMessage(error)}`)
         }
         if (!Number.isInteger(cacheId) || cacheId < 0) {
           throw new Error(
-            `The state was not saved to the Actions cache (key ${saveKey}): @actions/cache returned ${cacheId}; ` +
+            `The state was not saved to the Actions cache (key ${key}): @actions/cache returned ${cacheId}; ` +
               'its own message above says why (the key already taken, a cache service error, a failed upload, ' +
               'or a read-only cache).',
           )
         }
-        log(`Saved the state to the Actions cache as ${saveKey} (cache id ${cacheId}).`)
+        log(`Saved the state to the Actions cache as ${key} (cache id ${cacheId}).`)
       })
     },
   }
@@ -119,10 +124,6 @@ function keyProblem(keyPrefix: string, saveKey: string): string | undefined {
   if (saveKey.includes(',')) return 'keys cannot contain commas'
   if (saveKey.length > MAX_KEY_LENGTH) return `keys are limited to ${MAX_KEY_LENGTH} characters`
   return undefined
-}
-
-function messageOf(error: unknown): string {
-  return error instanceof Error ? error.message : String(error)
 }
 
 let queue: Promise<unknown> = Promise.resolve()

@@ -1,8 +1,10 @@
 import type { AlertState } from '../alerting.js'
+import { isoSecond } from '../insights/window.js'
 
 /**
- * What one run leaves for the next: how far it checked, and which entries it reported in the stretch
- * the next run will check again. Stored as JSON text by whichever backend `state` names.
+ * What one run leaves for the next: how far it checked, which entries it reported in the stretch the
+ * next run will check again, and whether the monitor's own runs are failing. Stored as JSON text by
+ * whichever backend `state` names.
  */
 
 /** Bumped when the shape changes; a newer version than this code knows is not guessed at. */
@@ -21,10 +23,37 @@ export interface Checkpoint {
   savedAt: string
   /** Alerting memory: the last alert, counts held back by `realert`, the current failing episode. */
   alert?: AlertState
+  /** Present while the monitor's own runs are failing. */
+  failure?: FailureRecord
 }
 
-/** A checkpoint read back, or why there is none to use. */
-export type LoadedCheckpoint = { checkpoint: Checkpoint } | { checkpoint?: undefined; problem?: string }
+/**
+ * The monitor's own failing runs (credentials, query, state), so that `notify-on-error` posts once per
+ * failing episode with bounded reminders, and once when the monitor runs again.
+ */
+export interface FailureRecord {
+  /** The first failed run of the episode, epoch seconds. */
+  since: number
+  /** Failed runs in the episode. */
+  runs: number
+  /** When the last failure notice was posted, epoch seconds; absent while none was. */
+  notifiedAt?: number
+}
+
+/**
+ * What a monitor that has never completed a run saves: no checkpoint, only its failures. A wrong role
+ * at setup is the commonest failure, and its notices must not repeat every run either.
+ */
+export interface FailureOnlyState {
+  version: typeof STATE_VERSION
+  savedAt: string
+  failure: FailureRecord
+}
+
+export type SavedState = Checkpoint | FailureOnlyState
+
+/** A saved state read back, or why there is none to use. */
+export type LoadedCheckpoint = { checkpoint: SavedState } | { checkpoint?: undefined; problem?: string }
 
 export function parseCheckpoint(text: string | undefined): LoadedCheckpoint {
   if (text === undefined) return {}
@@ -39,6 +68,21 @@ export function parseCheckpoint(text: string | undefined): LoadedCheckpoint {
     return {
       problem: `the saved state has version ${value.version}, newer than this action understands (${STATE_VERSION})`,
     }
+  }
+  const savedAt = typeof value.savedAt === 'string' ? value.savedAt : ''
+  let failure: FailureRecord | undefined
+  if (value.failure !== undefined) {
+    failure = parseFailureRecord(value.failure)
+    if (!failure) return { problem: 'the saved state has a malformed failure record' }
+  }
+  // A monitor that has never completed a run: its failures, and no checkpoint yet.
+  if (
+    value.version === STATE_VERSION &&
+    failure &&
+    value.checked === undefined &&
+    value.reported === undefined
+  ) {
+    return { checkpoint: { version: STATE_VERSION, savedAt, failure } }
   }
   if (value.version !== STATE_VERSION || !Number.isSafeInteger(value.checked) || !isRecord(value.reported)) {
     return { problem: 'the saved state does not have the expected fields' }
@@ -58,14 +102,27 @@ export function parseCheckpoint(text: string | undefined): LoadedCheckpoint {
     version: STATE_VERSION,
     checked: value.checked as number,
     reported,
-    savedAt: typeof value.savedAt === 'string' ? value.savedAt : '',
+    savedAt,
   }
   if (value.alert !== undefined) {
     const alert = parseAlertState(value.alert)
     if (!alert) return { problem: 'the saved state has a malformed alert record' }
     checkpoint.alert = alert
   }
+  if (failure) checkpoint.failure = failure
   return { checkpoint }
+}
+
+function parseFailureRecord(value: unknown): FailureRecord | undefined {
+  if (!isRecord(value)) return undefined
+  const { since, runs, notifiedAt } = value
+  if (!Number.isSafeInteger(since) || !Number.isSafeInteger(runs) || (runs as number) < 1) return undefined
+  const failure: FailureRecord = { since: since as number, runs: runs as number }
+  if (notifiedAt !== undefined) {
+    if (!Number.isSafeInteger(notifiedAt)) return undefined
+    failure.notifiedAt = notifiedAt as number
+  }
+  return failure
 }
 
 function parseAlertState(value: unknown): AlertState | undefined {
@@ -90,10 +147,17 @@ function parseAlertState(value: unknown): AlertState | undefined {
   return alert
 }
 
-export function serializeCheckpoint(checkpoint: Checkpoint): string {
+export function serializeCheckpoint(checkpoint: SavedState): string {
   return `${JSON.stringify(checkpoint)}\n`
 }
 
 function isRecord(value: unknown): value is Record<string, unknown> {
   return value !== null && typeof value === 'object' && !Array.isArray(value)
+}
+
+/** `3 failed runs in a row since 2026-11-23T10:00:00Z, Slack told at 2026-11-23T10:00:00Z` */
+export function describeFailure(failure: FailureRecord): string {
+  const told =
+    failure.notifiedAt !== undefined ? `, Slack told at ${isoSecond(failure.notifiedAt)}` : ', Slack not told'
+  return `${failure.runs} failed ${failure.runs === 1 ? 'run' : 'runs'} in a row since ${isoSecond(failure.since)}${told}`
 }

@@ -1,4 +1,4 @@
-import { mkdtempSync } from 'node:fs'
+import { mkdtempSync, readFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
@@ -145,4 +145,104 @@ describe('notify-on-error', () => {
     expect(run.exitCode).toBe(1)
     expect(emulator.slackPosts('alerts')).toEqual([])
   })
+})
+
+describe('notify-on-error: one notice per failing episode', () => {
+  /** An OIDC token for an audience STS refuses: the credentials fail on every run. */
+  const broken = () => ({ 'role-to-assume': emulator.roleArn, audience: 'wrong-audience' })
+  const savedFailure = () => JSON.parse(readFileSync(stateFile, 'utf8')).failure
+
+  it('posts once, reminds after an hour, says when the monitor runs again, and starts over when it breaks again', async () => {
+    const posts: number[] = []
+    const runs: ActionRun[] = []
+    const step = async (at: number, inputs: Record<string, string>) => {
+      const before = delivered().length
+      runs.push(await runAt(at * MINUTE, inputs))
+      posts.push(delivered().length - before)
+    }
+    for (const at of [0, 5, 10]) await step(at, broken())
+    expect(posts).toEqual([1, 0, 0])
+    const { since } = savedFailure()
+    expect(since * 1000 - t0).toBeGreaterThanOrEqual(0)
+    expect(since * 1000 - t0).toBeLessThan(MINUTE)
+    expect(savedFailure()).toMatchObject({ runs: 3, notifiedAt: since })
+    expect(runs[1]?.stdout).toMatch(/failure notice already posted at \S+; next reminder after \S+/)
+
+    // An hour after the notice: one reminder, since the first failed run, 4 failed runs.
+    await step(65, broken())
+    expect(posts.at(-1)).toBe(1)
+    const reminder = messageText(1)
+    expect(reminder).toContain('is still failing')
+    expect(reminder).toContain(
+      `Failing since *${new Date(since * 1000).toISOString().replace('.000Z', 'Z').replace('T', ' ')}*`,
+    )
+    expect(reminder).toContain('*4* failed runs in a row')
+    expect(reminder).toContain('Could not assume role')
+
+    // Working credentials (the default chain), nothing logged: only the "running again" message.
+    await step(70, {})
+    expect(posts.at(-1)).toBe(1)
+    const recovered = messageText(2)
+    expect(recovered).toContain('is running again after failing for 1h')
+    expect(recovered).toContain('It failed 4 runs in a row')
+    expect(JSON.parse(readFileSync(stateFile, 'utf8'))).not.toHaveProperty('failure')
+
+    // Broken again: a new episode, with a fresh notice.
+    await step(75, broken())
+    expect(posts).toEqual([1, 0, 0, 1, 1, 1])
+    expect(messageText(3)).toContain('the monitor failed and is not checking logs')
+    expect(messageText(3)).not.toContain('Failing since')
+    expect(savedFailure()).toMatchObject({ runs: 1 })
+
+    expect(runs.map((run) => run.exitCode)).toEqual([1, 1, 1, 1, 0, 1])
+  }, 120_000)
+
+  it('with state: none, posts on every failed run and says why', async () => {
+    for (const at of [0, 5, 10]) {
+      const run = await runAt(at * MINUTE, { ...broken(), state: 'none' })
+      expect(run.exitCode).toBe(1)
+    }
+    expect(delivered()).toHaveLength(3)
+    for (const index of [0, 1, 2]) {
+      expect(messageText(index)).toContain(
+        'No state is kept (state: none), so this notice repeats on every failed run.',
+      )
+    }
+  })
+
+  it('records the failure on top of the checkpoint a partly failed run saved (Actions cache)', async () => {
+    // Two query batches (50 groups each at most), an error in each; one of the two queries fails.
+    const groups = [GROUP, ...Array.from({ length: 50 }, (_, i) => `/aws/apigateway/other-${i}`)]
+    for (const group of groups.slice(1)) emulator.createLogGroup(group)
+    logErrors(-3 * MINUTE, [500])
+    emulator.putLogEvents(groups[50] ?? '', [
+      {
+        timestamp: t0 - 2 * MINUTE,
+        ingestionTime: t0 - 2 * MINUTE,
+        message: '{"status":"502","requestId":"other"}',
+      },
+    ])
+    emulator.failNextQuery('Failed')
+    const inputs = { 'log-group-names': groups.join('\n'), state: 'actions-cache' }
+    const failed = await runAt(0, inputs)
+    expect(failed.exitCode).toBe(1)
+    expect(failed.stdout).toContain('1 of 2 query batches failed')
+    // The digest of the batch that worked, then the failure notice.
+    expect(delivered()).toHaveLength(2)
+    expect(messageText(1)).toContain('is broken')
+    // Two saves in one run, each under a key of its own: the checkpoint, then the failure on top of it.
+    const keys = emulator.cacheEntries().map((entry) => entry.key)
+    expect(keys).toHaveLength(2)
+    expect(keys[1]).toBe(`${keys[0]}-2`)
+    expect(failed.stdout).toContain('Failure recorded in actions cache')
+
+    // The next run continues from that checkpoint (a first run's window would miss both entries): it
+    // reports the failed batch's entry, not the one already reported, and the episode ends.
+    const next = await runAt(5 * MINUTE, inputs)
+    expect(next.exitCode, next.stdout).toBe(0)
+    expect(next.outputs['match-count']).toBe('1')
+    expect(delivered()).toHaveLength(4)
+    expect(messageText(2)).toContain('1 matching entry')
+    expect(messageText(3)).toContain('is running again')
+  }, 120_000)
 })

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import {
   type Checkpoint,
+  type FailureOnlyState,
   parseCheckpoint,
   STATE_VERSION,
   serializeCheckpoint,
@@ -48,5 +49,38 @@ describe('the alert record', () => {
     expect(parseCheckpoint(text)).toMatchObject({ checkpoint: { alert } })
     const broken = text.replace('"windows":1', '"windows":-1')
     expect(parseCheckpoint(broken)).toEqual({ problem: 'the saved state has a malformed alert record' })
+  })
+})
+
+describe('the failure record', () => {
+  const failure = { since: 1_795_478_000, runs: 4, notifiedAt: 1_795_478_100 }
+
+  it('reads back a checkpoint with the failure record', () => {
+    const checkpoint: Checkpoint = { version: STATE_VERSION, checked: 5, reported: {}, savedAt: 'x', failure }
+    expect(parseCheckpoint(serializeCheckpoint(checkpoint))).toEqual({ checkpoint })
+  })
+
+  it('reads back a failure record without a checkpoint: a monitor that never completed a run', () => {
+    const state: FailureOnlyState = { version: STATE_VERSION, savedAt: 'x', failure: { since: 5, runs: 1 } }
+    expect(parseCheckpoint(serializeCheckpoint(state))).toEqual({ checkpoint: state })
+  })
+
+  it.each([
+    ['not an object', '"broken"'],
+    ['since missing', '{"runs":1}'],
+    ['since not a number', '{"since":"yesterday","runs":1}'],
+    ['no runs', '{"since":5,"runs":0}'],
+    ['runs not a whole number', '{"since":5,"runs":1.5}'],
+    ['notifiedAt not a number', '{"since":5,"runs":2,"notifiedAt":"soon"}'],
+  ])('refuses a failure record with %s, with or without a checkpoint', (_, record) => {
+    const problem = { problem: 'the saved state has a malformed failure record' }
+    expect(parseCheckpoint(`{"version":1,"checked":5,"reported":{},"failure":${record}}`)).toEqual(problem)
+    expect(parseCheckpoint(`{"version":1,"savedAt":"x","failure":${record}}`)).toEqual(problem)
+  })
+
+  it('still refuses a state with neither a checkpoint nor a failure record', () => {
+    expect(parseCheckpoint('{"version":1,"savedAt":"x"}')).toEqual({
+      problem: 'the saved state does not have the expected fields',
+    })
   })
 })

@@ -1,6 +1,12 @@
 import { describe, expect, it } from 'vitest'
 import type { Entry } from '../../../src/entries.js'
-import { buildSlackMessage, type SlackBlock, type SlackMessage } from '../../../src/notify/slack-message.js'
+import {
+  buildFailureMessage,
+  buildRecoveredMessage,
+  buildSlackMessage,
+  type SlackBlock,
+  type SlackMessage,
+} from '../../../src/notify/slack-message.js'
 import { accessLog, HOSTILE, makeReport, plainLog, typicalEntries } from './fixtures.js'
 
 /** Every mrkdwn/plain text a person can see in the message, with where it came from. */
@@ -288,5 +294,68 @@ describe('buildSlackMessage: Slack limits hold whatever the input', () => {
     expect(small.attachments[0].blocks.flatMap(blockTexts)).toContain(
       `${5 - samples.length} more samples not shown to keep the message within Slack's size limits; the job summary lists them.`,
     )
+  })
+})
+
+describe('notify-on-error: failure notices and the message that the monitor runs again', () => {
+  const since = Date.UTC(2026, 10, 23, 10, 0, 0) / 1000
+  const runUrl = 'https://github.com/acme/api/actions/runs/123456789'
+
+  it('a first notice says the monitor failed, and nothing of an episode', () => {
+    const message = buildFailureMessage({ monitorName: 'api-errors', reason: 'AccessDenied' })
+    expect(message.text).toBe('🛑 api-errors: the monitor failed and is not checking logs')
+    expect(visibleTexts(message).join('\n')).not.toContain('Failing since')
+  })
+
+  it('a reminder says since when the monitor has been failing and how many runs failed', () => {
+    const message = buildFailureMessage({
+      monitorName: 'api-errors',
+      reason: 'AccessDenied',
+      failingSince: since,
+      failedRuns: 13,
+    })
+    expect(message.text).toBe('🛑 api-errors: the monitor is still failing and is not checking logs')
+    expect(sectionTexts(message)[0]).toContain(
+      '⏱️ Failing since *2026-11-23 10:00:00Z*: *13* failed runs in a row.',
+    )
+  })
+
+  it('says in one line when nothing remembers the notice, so it repeats on every failed run', () => {
+    const message = buildFailureMessage({ monitorName: 'api-errors', reason: 'x', noMemory: 'state-none' })
+    expect(sectionTexts(message)[0]).toContain(
+      '_No state is kept (state: none), so this notice repeats on every failed run._',
+    )
+  })
+
+  it('says the monitor runs again: for how long it failed, how many runs, and links the run', () => {
+    const message = buildRecoveredMessage({
+      monitorName: 'api-errors',
+      failingSince: since,
+      recoveredAt: since + 70 * 60,
+      failedRuns: 14,
+      runUrl,
+    })
+    expect(message.text).toBe('✅ api-errors: the monitor is running again after failing for 1h10m')
+    expect(message.attachments[0].blocks[0]).toEqual({
+      type: 'header',
+      text: { type: 'plain_text', text: '✅ api-errors is running again', emoji: true },
+    })
+    expect(sectionTexts(message)[0]).toContain('It failed 14 runs in a row, from 2026-11-23 10:00:00Z.')
+    expect(visibleTexts(message)).toContain(`<${runUrl}|View this run>`)
+  })
+
+  it('shows a hostile monitor name as text in both: no ping, no link, no formatting', () => {
+    const monitorName = '<!channel> *urgent* <https://evil.example|click>'
+    const messages = [
+      buildRecoveredMessage({ monitorName, failingSince: since, recoveredAt: since + 60, failedRuns: 2 }),
+      buildFailureMessage({ monitorName, reason: '<!here>', failingSince: since, failedRuns: 2 }),
+    ]
+    for (const message of messages) {
+      const texts = visibleTexts(message).join('\n')
+      expect(texts).not.toMatch(/<!channel>|<!here>|<https:\/\/evil/)
+      // The header is plain text, where `*` formats nothing; the mrkdwn texts carry look-alikes.
+      expect([message.text, ...sectionTexts(message)].join('\n')).not.toContain('*urgent*')
+      expect(texts).toContain('&lt;!channel&gt;')
+    }
   })
 })

@@ -4,6 +4,7 @@ import { beforeEach, describe, expect, it } from 'vitest'
 import type { Entry } from '../../../src/entries.js'
 import {
   buildFailureMessage,
+  buildRecoveredMessage,
   buildSlackMessage,
   type SlackMessage,
   slackLink,
@@ -310,6 +311,54 @@ describe('buildFailureMessage', () => {
         expectWithinSlackLimits(message)
         expectInert(message, [])
       }),
+      runs(100),
+    )
+  })
+  it('a reminder, or one that says it repeats, stays within the limits and inert too', () => {
+    fc.assert(
+      fc.property(
+        hostileValue,
+        fc.integer({ min: 0, max: 4_000_000_000 }),
+        fc.integer({ min: 2, max: 1_000_000 }),
+        fc.constantFrom('state-none', 'unreadable', 'unsaved', undefined),
+        (monitorName, failingSince, failedRuns, noMemory) => {
+          const message = buildFailureMessage({
+            monitorName,
+            reason: 'AccessDenied',
+            failingSince,
+            failedRuns,
+            ...(noMemory ? { noMemory } : {}),
+          })
+          expectWithinSlackLimits(message)
+          expectInert(message, [])
+        },
+      ),
+      runs(100),
+    )
+  })
+})
+
+describe('buildRecoveredMessage', () => {
+  it('stays within Slack limits and shows the monitor name inert, whatever it is', () => {
+    fc.assert(
+      fc.property(
+        fc.oneof(fc.constant('api-errors'), hostileText, hostileValue),
+        fc.integer({ min: 0, max: 4_000_000_000 }),
+        fc.integer({ min: 0, max: 10_000_000 }),
+        fc.integer({ min: 1, max: 1_000_000 }),
+        fc.option(fc.constant(RUN_URL), { nil: undefined }),
+        (monitorName, failingSince, failedFor, failedRuns, runUrl) => {
+          const message = buildRecoveredMessage({
+            monitorName,
+            failingSince,
+            recoveredAt: failingSince + failedFor,
+            failedRuns,
+            ...(runUrl ? { runUrl } : {}),
+          })
+          expectWithinSlackLimits(message)
+          expectInert(message, [runUrl])
+        },
+      ),
       runs(100),
     )
   })

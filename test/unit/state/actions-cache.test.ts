@@ -115,8 +115,17 @@ describe('actions-cache state store, with the real @actions/cache against the em
     const workspace = process.env.GITHUB_WORKSPACE
     await store.save('x')
     await store.load()
+    emulator.inject({ service: 'cache', action: 'CreateCacheEntry', status: 200 }) // the service's own refusal
     await rejection(store.save('x'))
     expect([process.cwd(), process.env.GITHUB_WORKSPACE]).toEqual([cwd, workspace])
+  })
+
+  it('saves again in the same run under a key of its own, and the next run restores the newest', async () => {
+    const store = run('run-1')
+    await store.save('checkpoint')
+    await store.save('checkpoint and the failure')
+    expect(emulator.cacheEntries().map((e) => e.key)).toEqual([`${PREFIX}run-1`, `${PREFIX}run-1-2`])
+    expect(await run('run-2').load()).toBe('checkpoint and the failure')
   })
 
   it('serializes overlapping calls (each changes the working directory for its duration)', async () => {
