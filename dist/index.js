@@ -60266,6 +60266,11 @@ var external_node_https_ = __nccwpck_require__(4708);
  * included. Redirects are not followed (the client asks for `redirect: 'error'`): a 3xx is a
  * failed post, like any other non-2xx.
  */
+/**
+ * Slack answers with a short code (`ok`, `invalid_payload`); a webhook URL pointed elsewhere could
+ * answer with anything. Only this much of an answer is kept (errors show 200 characters of it).
+ */
+const MAX_BODY_BYTES = 64 * 1024;
 const nodeHttpFetch = async (url, init = {}) => {
     const target = new URL(url);
     const send = target.protocol === 'http:' ? external_node_http_.request : external_node_https_.request;
@@ -60279,10 +60284,15 @@ const nodeHttpFetch = async (url, init = {}) => {
         request.end(typeof init.body === 'string' ? init.body : undefined);
     });
     const chunks = [];
+    let kept = 0;
     // Rejects when the connection drops or the signal aborts before the body has ended.
-    for await (const chunk of message)
+    for await (const chunk of message) {
+        if (kept >= MAX_BODY_BYTES)
+            continue;
         chunks.push(chunk);
-    const body = Buffer.concat(chunks);
+        kept += chunk.length;
+    }
+    const body = Buffer.concat(chunks).subarray(0, MAX_BODY_BYTES);
     return fetchResponse(message, body, target.href);
 };
 function fetchResponse(message, body, url) {

@@ -16,6 +16,12 @@ type FetchResponse = Awaited<ReturnType<FetchFunction>>
  * included. Redirects are not followed (the client asks for `redirect: 'error'`): a 3xx is a
  * failed post, like any other non-2xx.
  */
+/**
+ * Slack answers with a short code (`ok`, `invalid_payload`); a webhook URL pointed elsewhere could
+ * answer with anything. Only this much of an answer is kept (errors show 200 characters of it).
+ */
+const MAX_BODY_BYTES = 64 * 1024
+
 export const nodeHttpFetch: FetchFunction = async (url, init = {}) => {
   const target = new URL(url)
   const send = target.protocol === 'http:' ? httpRequest : httpsRequest
@@ -33,9 +39,14 @@ export const nodeHttpFetch: FetchFunction = async (url, init = {}) => {
     request.end(typeof init.body === 'string' ? init.body : undefined)
   })
   const chunks: Buffer[] = []
+  let kept = 0
   // Rejects when the connection drops or the signal aborts before the body has ended.
-  for await (const chunk of message) chunks.push(chunk as Buffer)
-  const body = Buffer.concat(chunks)
+  for await (const chunk of message as AsyncIterable<Buffer>) {
+    if (kept >= MAX_BODY_BYTES) continue
+    chunks.push(chunk)
+    kept += chunk.length
+  }
+  const body = Buffer.concat(chunks).subarray(0, MAX_BODY_BYTES)
   return fetchResponse(message, body, target.href)
 }
 

@@ -72,6 +72,17 @@ describe('nodeHttpFetch', () => {
     expect(Date.now() - started).toBeLessThan(5_000)
   })
 
+  it('keeps only the start of an answer that is far too long', async () => {
+    const base = await serve((_request, _body, response) => {
+      response.writeHead(500)
+      for (let i = 0; i < 64; i++) response.write('x'.repeat(16 * 1024))
+      response.end()
+    })
+    const response = await nodeHttpFetch(base, { method: 'POST', body: '{}' })
+    expect(response.status).toBe(500)
+    expect((await response.text()).length).toBe(64 * 1024)
+  })
+
   it('rejects when the connection drops mid-answer', async () => {
     const base = await serve((_request, _body, response) => {
       response.writeHead(200, { 'content-length': '100' })
