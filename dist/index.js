@@ -59941,36 +59941,43 @@ function parseStatus(text) {
 /**
  * The entries reported so far in the stretch that runs check twice (the overlap). An entry the
  * previous run reported is not new; the same line seen twice in one result counts twice, so
- * identical lines are told apart by their occurrence number.
+ * identical lines are told apart by their occurrence number (`<fingerprint>#2`, …).
+ *
+ * Kept by the second of the entry's timestamp: identical lines share their timestamp, so their
+ * occurrences are counted within one second, and rows arrive sorted by time, so the second of the
+ * row before is usually the one needed next.
  */
 class ReportedEntries {
     bySecond = new Map();
+    /** Occurrences of lines without a readable @timestamp, which have no second of their own. */
+    seenWithoutTime = new Map();
+    last;
     constructor(previous = {}) {
         for (const [second, fingerprints] of Object.entries(previous)) {
-            this.bySecond.set(Number(second), new Set(fingerprints));
+            this.bySecond.set(Number(second), { ids: new Set(fingerprints), seen: new Map() });
         }
     }
-    /** Occurrences of each fingerprint in this run so far, to tell identical lines apart. */
-    seenThisRun = new Map();
     /**
      * True for an entry no earlier run reported; it is then remembered. Entries without a readable
      * @timestamp are kept under `fallbackSecond` (the window's end), so they last one overlap.
      */
     isNew(entry, fallbackSecond) {
         const base = fingerprint(entry);
-        const occurrence = (this.seenThisRun.get(base) ?? 0) + 1;
-        this.seenThisRun.set(base, occurrence);
-        const id = occurrence === 1 ? base : `${base}#${occurrence}`;
         const timestamp = entrySecond(entry);
-        if (timestamp === undefined ? this.anywhere(id) : this.bySecond.get(timestamp)?.has(id))
-            return false;
-        const second = timestamp ?? fallbackSecond;
-        let reported = this.bySecond.get(second);
-        if (!reported) {
-            reported = new Set();
-            this.bySecond.set(second, reported);
+        if (timestamp === undefined) {
+            const id = occurrenceId(this.seenWithoutTime, base);
+            // Without a timestamp an entry could sit under any second: look in all (only an overlap's worth).
+            for (const { ids } of this.bySecond.values())
+                if (ids.has(id))
+                    return false;
+            this.second(fallbackSecond).ids.add(id);
+            return true;
         }
-        reported.add(id);
+        const second = this.second(timestamp);
+        const id = occurrenceId(second.seen, base);
+        if (second.ids.has(id))
+            return false;
+        second.ids.add(id);
         return true;
     }
     /** The entries not reported before, remembering them (isNew over a list). */
@@ -59979,22 +59986,32 @@ class ReportedEntries {
             if (this.isNew(entry, fallbackSecond))
                 yield entry;
     }
-    /** Without a timestamp an entry could sit under any second: look in all (only an overlap's worth). */
-    anywhere(id) {
-        for (const ids of this.bySecond.values())
-            if (ids.has(id))
-                return true;
-        return false;
-    }
     /** The fingerprints a run must keep: those at or after `from`, the next run's earliest second. */
     since(from) {
         const kept = {};
-        for (const [second, ids] of [...this.bySecond].sort(([a], [b]) => a - b)) {
-            if (second >= from && ids.size > 0)
-                kept[String(second)] = [...ids];
+        for (const [at, { ids }] of [...this.bySecond].sort(([a], [b]) => a - b)) {
+            if (at >= from && ids.size > 0)
+                kept[String(at)] = [...ids];
         }
         return kept;
     }
+    second(at) {
+        if (this.last?.at === at)
+            return this.last.second;
+        let second = this.bySecond.get(at);
+        if (!second) {
+            second = { ids: new Set(), seen: new Map() };
+            this.bySecond.set(at, second);
+        }
+        this.last = { at, second };
+        return second;
+    }
+}
+/** `base` the first time it is met, then `base#2`, `base#3`, …: the nth identical line of its second. */
+function occurrenceId(seen, base) {
+    const occurrence = (seen.get(base) ?? 0) + 1;
+    seen.set(base, occurrence);
+    return occurrence === 1 ? base : `${base}#${occurrence}`;
 }
 
 ;// CONCATENATED MODULE: ./src/digest.ts
@@ -63215,17 +63232,25 @@ async function run(deps = realDeps()) {
     }
 }
 async function watch(settings, deps, context) {
-    const credentials = await core/* group */.Os('Credentials', () => resolveCredentials(settings, {
-        env: deps.env,
-        getIDToken: (audience) => core/* getIDToken */.V9(audience),
-        setSecret: core/* setSecret */.Pq,
-        log: core/* info */.pq,
-        now: deps.now,
-    }));
-    const store = await openStateStore(settings, deps.env, deps.now, core/* info */.pq);
-    context.store = store;
-    const read = await core/* group */.Os(`Checkpoint (${store.description})`, () => loadState(store, 'Starting fresh: this run checks the last interval only.'));
-    context.read = read;
+    // Both wait on the network (STS, the Actions cache) and neither needs the other: one group, at once.
+    const [credentials, { store, read }] = await core/* group */.Os('Credentials and checkpoint', async () => {
+        const [resolved, state] = await Promise.allSettled([
+            resolveCredentials(settings, {
+                env: deps.env,
+                getIDToken: (audience) => core/* getIDToken */.V9(audience),
+                setSecret: core/* setSecret */.Pq,
+                log: core/* info */.pq,
+                now: deps.now,
+            }),
+            openAndLoadState(settings, deps, context),
+        ]);
+        // Settled both ways before either error is thrown, so a failed run finds the state in `context`.
+        if (resolved.status === 'rejected')
+            throw resolved.reason;
+        if (state.status === 'rejected')
+            throw state.reason;
+        return [resolved.value, state.value];
+    });
     const loaded = 'error' in read ? undefined : read.state;
     // A state with only a failure record: the monitor never completed a run, so this is a first run.
     const previous = loaded && 'checked' in loaded ? loaded : undefined;
@@ -63354,6 +63379,15 @@ async function watch(settings, deps, context) {
     if (settings.failOnMatch && decision.kind === 'alert') {
         core/* setFailed */.C1(`fail-on-match: ${report.digest.total} matching entries (${report.digest.critical} 5xx) in ${isoSecond(window.start)} – ${isoSecond(window.end)}.`);
     }
+}
+/** The store `state` names and what it holds, kept in `context` for the failure path. */
+async function openAndLoadState(settings, deps, context) {
+    const store = await openStateStore(settings, deps.env, deps.now, core/* info */.pq);
+    context.store = store;
+    core/* info */.pq(`Checkpoint: ${store.description}.`);
+    const read = await loadState(store, 'Starting fresh: this run checks the last interval only.');
+    context.read = read;
+    return { store, read };
 }
 async function saveCheckpoint(store, checkpoint) {
     try {

@@ -19,7 +19,7 @@ import { ResultsFile, resultsFilePath, stepOutputs } from './outputs.js'
 import type { Report } from './report.js'
 import { formatDuration, readSettings, type Settings } from './settings.js'
 import { type Checkpoint, STATE_VERSION, serializeCheckpoint } from './state/checkpoint.js'
-import { loadState } from './state/load.js'
+import { loadState, type StateRead } from './state/load.js'
 import { openStateStore } from './state/open.js'
 import type { StateStore } from './state/store.js'
 
@@ -64,22 +64,23 @@ export async function run(deps: RunDeps = realDeps()): Promise<void> {
 }
 
 async function watch(settings: Settings, deps: RunDeps, context: StateContext): Promise<void> {
-  const credentials = await core.group('Credentials', () =>
-    resolveCredentials(settings, {
-      env: deps.env,
-      getIDToken: (audience) => core.getIDToken(audience),
-      setSecret: core.setSecret,
-      log: core.info,
-      now: deps.now,
-    }),
-  )
-
-  const store = await openStateStore(settings, deps.env, deps.now, core.info)
-  context.store = store
-  const read = await core.group(`Checkpoint (${store.description})`, () =>
-    loadState(store, 'Starting fresh: this run checks the last interval only.'),
-  )
-  context.read = read
+  // Both wait on the network (STS, the Actions cache) and neither needs the other: one group, at once.
+  const [credentials, { store, read }] = await core.group('Credentials and checkpoint', async () => {
+    const [resolved, state] = await Promise.allSettled([
+      resolveCredentials(settings, {
+        env: deps.env,
+        getIDToken: (audience) => core.getIDToken(audience),
+        setSecret: core.setSecret,
+        log: core.info,
+        now: deps.now,
+      }),
+      openAndLoadState(settings, deps, context),
+    ])
+    // Settled both ways before either error is thrown, so a failed run finds the state in `context`.
+    if (resolved.status === 'rejected') throw resolved.reason
+    if (state.status === 'rejected') throw state.reason
+    return [resolved.value, state.value] as const
+  })
   const loaded = 'error' in read ? undefined : read.state
   // A state with only a failure record: the monitor never completed a run, so this is a first run.
   const previous = loaded && 'checked' in loaded ? loaded : undefined
@@ -225,6 +226,20 @@ async function watch(settings: Settings, deps: RunDeps, context: StateContext): 
       `fail-on-match: ${report.digest.total} matching entries (${report.digest.critical} 5xx) in ${isoSecond(window.start)} – ${isoSecond(window.end)}.`,
     )
   }
+}
+
+/** The store `state` names and what it holds, kept in `context` for the failure path. */
+async function openAndLoadState(
+  settings: Settings,
+  deps: RunDeps,
+  context: StateContext,
+): Promise<{ store: StateStore; read: StateRead }> {
+  const store = await openStateStore(settings, deps.env, deps.now, core.info)
+  context.store = store
+  core.info(`Checkpoint: ${store.description}.`)
+  const read = await loadState(store, 'Starting fresh: this run checks the last interval only.')
+  context.read = read
+  return { store, read }
 }
 
 async function saveCheckpoint(

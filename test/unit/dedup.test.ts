@@ -35,6 +35,30 @@ describe('ReportedEntries', () => {
     expect([...next.keepNew(twice, 0)]).toHaveLength(1)
   })
 
+  it('tells identical lines apart in any row order, and lines without a timestamp too', () => {
+    const at = (second: number, id: string) =>
+      entry(`2026-11-23 10:00:0${second}.000`, `{"requestId":"${id}"}`)
+    const noTime = () =>
+      toEntry(
+        [
+          { field: '@message', value: 'GET /x 500' },
+          { field: '@ptr', value: 'p' },
+        ],
+        'status',
+      )
+    const first = new ReportedEntries()
+    const rows = [at(1, 'a'), at(2, 'b'), at(1, 'a'), noTime(), at(2, 'b'), noTime(), at(1, 'a')]
+    expect([...first.keepNew(rows, 0)]).toHaveLength(7)
+
+    const next = new ReportedEntries(first.since(0))
+    const again = [at(2, 'b'), at(1, 'a'), noTime(), at(1, 'a'), at(2, 'b'), at(2, 'b'), noTime(), noTime()]
+    // Seen before: a ×3, b ×2, the untimed line ×2; new now: a third b and a third untimed line.
+    expect([...next.keepNew(again, 0)].map((e) => e.fields['@message'])).toEqual([
+      '{"requestId":"b"}',
+      'GET /x 500',
+    ])
+  })
+
   it('keeps only the fingerprints the next run can see again', () => {
     const reported = new ReportedEntries()
     const t = Date.parse('2026-11-23T10:00:00Z') / 1000
