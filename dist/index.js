@@ -63232,16 +63232,23 @@ async function run(deps = realDeps()) {
     }
 }
 async function watch(settings, deps, context) {
-    // Both wait on the network (STS, the Actions cache) and neither needs the other: one group, at once.
     const [credentials, { store, read }] = await core/* group */.Os('Credentials and checkpoint', async () => {
+        const resolveRunCredentials = () => resolveCredentials(settings, {
+            env: deps.env,
+            getIDToken: (audience) => core/* getIDToken */.V9(audience),
+            setSecret: core/* setSecret */.Pq,
+            log: core/* info */.pq,
+            now: deps.now,
+        });
+        // Both wait on the network (STS, the Actions cache) and neither needs the other, so they overlap,
+        // except when the default chain (which may read files by relative path or run credential_process)
+        // would meet the Actions-cache store while it has changed the working directory.
+        if (!settings.roleToAssume && settings.state.kind === 'actions-cache') {
+            const resolved = await resolveRunCredentials();
+            return [resolved, await openAndLoadState(settings, deps, context)];
+        }
         const [resolved, state] = await Promise.allSettled([
-            resolveCredentials(settings, {
-                env: deps.env,
-                getIDToken: (audience) => core/* getIDToken */.V9(audience),
-                setSecret: core/* setSecret */.Pq,
-                log: core/* info */.pq,
-                now: deps.now,
-            }),
+            resolveRunCredentials(),
             openAndLoadState(settings, deps, context),
         ]);
         // Settled both ways before either error is thrown, so a failed run finds the state in `context`.

@@ -64,16 +64,24 @@ export async function run(deps: RunDeps = realDeps()): Promise<void> {
 }
 
 async function watch(settings: Settings, deps: RunDeps, context: StateContext): Promise<void> {
-  // Both wait on the network (STS, the Actions cache) and neither needs the other: one group, at once.
   const [credentials, { store, read }] = await core.group('Credentials and checkpoint', async () => {
-    const [resolved, state] = await Promise.allSettled([
+    const resolveRunCredentials = () =>
       resolveCredentials(settings, {
         env: deps.env,
         getIDToken: (audience) => core.getIDToken(audience),
         setSecret: core.setSecret,
         log: core.info,
         now: deps.now,
-      }),
+      })
+    // Both wait on the network (STS, the Actions cache) and neither needs the other, so they overlap,
+    // except when the default chain (which may read files by relative path or run credential_process)
+    // would meet the Actions-cache store while it has changed the working directory.
+    if (!settings.roleToAssume && settings.state.kind === 'actions-cache') {
+      const resolved = await resolveRunCredentials()
+      return [resolved, await openAndLoadState(settings, deps, context)] as const
+    }
+    const [resolved, state] = await Promise.allSettled([
+      resolveRunCredentials(),
       openAndLoadState(settings, deps, context),
     ])
     // Settled both ways before either error is thrown, so a failed run finds the state in `context`.

@@ -174,21 +174,28 @@ describe('runs in a row with a checkpoint', () => {
     expect(readFileSync(stateFile, 'utf8')).toBe(saved)
   })
 
-  it('keeps the checkpoint in the Actions cache by default, through the real @actions/cache', async () => {
-    logError('e1', -2 * MINUTE, 0)
-    logError('e2', 3 * MINUTE, 0)
-    const first = await runAt(0, { state: 'actions-cache' })
-    const second = await runAt(5 * MINUTE, { state: 'actions-cache' })
-    for (const run of [first, second]) expect(run.exitCode, run.stdout).toBe(0)
-    expect(second.stdout).toContain('Checked up to')
-    expect(seconds(second.outputs['window-start'])).toBe(seconds(first.outputs['window-end']) - 120)
-    expect([...reportedIds(first), ...reportedIds(second)]).toEqual(['e1', 'e2'])
-    // A new entry per run under the monitor's prefix; the newest one was restored.
-    const keys = emulator.cacheEntries().map((entry) => entry.key)
-    expect(keys).toHaveLength(2)
-    for (const key of keys) expect(key).toMatch(/^insights-watch-api-errors-[0-9a-f]{8}-/)
-    expect(new Set(keys).size).toBe(2)
-  })
+  it.each([
+    ['the default credential chain', false],
+    ['OIDC, the cache restored while the role is assumed', true],
+  ])(
+    'keeps the checkpoint in the Actions cache by default, through the real @actions/cache, with %s',
+    async (_, oidc) => {
+      const credentials = oidc ? { 'role-to-assume': emulator.roleArn } : {}
+      logError('e1', -2 * MINUTE, 0)
+      logError('e2', 3 * MINUTE, 0)
+      const first = await runAt(0, { state: 'actions-cache', ...credentials })
+      const second = await runAt(5 * MINUTE, { state: 'actions-cache', ...credentials })
+      for (const run of [first, second]) expect(run.exitCode, run.stdout).toBe(0)
+      expect(second.stdout).toContain('Checked up to')
+      expect(seconds(second.outputs['window-start'])).toBe(seconds(first.outputs['window-end']) - 120)
+      expect([...reportedIds(first), ...reportedIds(second)]).toEqual(['e1', 'e2'])
+      // A new entry per run under the monitor's prefix; the newest one was restored.
+      const keys = emulator.cacheEntries().map((entry) => entry.key)
+      expect(keys).toHaveLength(2)
+      for (const key of keys) expect(key).toMatch(/^insights-watch-api-errors-[0-9a-f]{8}-/)
+      expect(new Set(keys).size).toBe(2)
+    },
+  )
 
   it('warns that the next run re-checks the stretch when the cache refuses the save', async () => {
     emulator.inject({ service: 'cache', action: 'CreateCacheEntry', status: 200 }) // the service's own refusal, not retried
