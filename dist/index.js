@@ -61629,12 +61629,14 @@ async function recordFailure(settings, reason, deps, context) {
             await saveFailure(store, state, failure, deps);
         return;
     }
-    const nextReminder = lastNotice === undefined ? undefined : lastNotice + reminderSeconds(settings);
-    if (lastNotice !== undefined && nextReminder !== undefined && now < nextReminder) {
-        core/* info */.pq(`notify-on-error: failure notice already posted at ${isoSecond(lastNotice)}; next reminder after ${isoSecond(nextReminder)}.`);
-        if (store)
-            await saveFailure(store, state, failure, deps);
-        return;
+    if (lastNotice !== undefined) {
+        const nextReminder = lastNotice + reminderSeconds(settings);
+        if (now < nextReminder) {
+            core/* info */.pq(`notify-on-error: failure notice already posted at ${isoSecond(lastNotice)}; next reminder after ${isoSecond(nextReminder)}.`);
+            if (store)
+                await saveFailure(store, state, failure, deps);
+            return;
+        }
     }
     const notice = { monitorName: settings.monitorName, reason };
     const runUrl = workflowRunUrl(deps.env);

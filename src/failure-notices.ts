@@ -72,13 +72,15 @@ export async function recordFailure(
     if (store) await saveFailure(store, state, failure, deps)
     return
   }
-  const nextReminder = lastNotice === undefined ? undefined : lastNotice + reminderSeconds(settings)
-  if (lastNotice !== undefined && nextReminder !== undefined && now < nextReminder) {
-    core.info(
-      `notify-on-error: failure notice already posted at ${isoSecond(lastNotice)}; next reminder after ${isoSecond(nextReminder)}.`,
-    )
-    if (store) await saveFailure(store, state, failure, deps)
-    return
+  if (lastNotice !== undefined) {
+    const nextReminder = lastNotice + reminderSeconds(settings)
+    if (now < nextReminder) {
+      core.info(
+        `notify-on-error: failure notice already posted at ${isoSecond(lastNotice)}; next reminder after ${isoSecond(nextReminder)}.`,
+      )
+      if (store) await saveFailure(store, state, failure, deps)
+      return
+    }
   }
 
   const notice: FailureNotice = { monitorName: settings.monitorName, reason }
