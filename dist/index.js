@@ -59855,22 +59855,28 @@ function escapeSeparators(text) {
     SEPARATORS.lastIndex = 0;
     return SEPARATORS.test(text) ? text.replace(SEPARATORS, '\u0001$&') : text;
 }
-/** Insights' own `@timestamp` format, UTC: `2026-11-23 10:00:00.123`. */
-const INSIGHTS_TIMESTAMP = /^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d(?:\.\d{1,9})?$/;
+/** How GetQueryResults returns `@timestamp` (`2026-11-23 10:00:00.123`, UTC), or ISO 8601 with a zone. */
+const TIMESTAMP = /^(\d{4}-\d{2}-\d{2})[ T](\d{2}:\d{2}:\d{2})(\.\d+)?(Z|[+-]\d{2}:?\d{2})?$/;
 /** The last second parsed: rows arrive sorted by time, so neighbours share their second. */
 let lastSecond = { text: '', second: Number.NaN };
-/** The epoch second of the entry's `@timestamp` (`2026-11-23 10:00:00.123`, UTC), when it has one. */
+/** The epoch second of a `@timestamp` in the form GetQueryResults returns, else undefined. */
+function timestampSecond(text) {
+    const match = TIMESTAMP.exec(text);
+    if (!match)
+        return undefined;
+    const secondText = `${match[1]}T${match[2]}${match[4] ?? 'Z'}`;
+    if (secondText !== lastSecond.text)
+        lastSecond = { text: secondText, second: Date.parse(secondText) / 1000 };
+    return Number.isNaN(lastSecond.second) ? undefined : lastSecond.second;
+}
+/** The epoch second of the entry's `@timestamp`, when it has one Date.parse can read. */
 function entrySecond(entry) {
     const text = entry.fields['@timestamp'];
     if (text === undefined)
         return undefined;
-    if (INSIGHTS_TIMESTAMP.test(text)) {
-        const secondText = text.slice(0, 19);
-        if (secondText !== lastSecond.text) {
-            lastSecond = { text: secondText, second: Date.parse(`${secondText.replace(' ', 'T')}Z`) / 1000 };
-        }
-        return Number.isNaN(lastSecond.second) ? undefined : lastSecond.second;
-    }
+    const second = timestampSecond(text);
+    if (second !== undefined)
+        return second;
     // Anything else Date.parse reads: ISO 8601 with a zone, or without one (taken as UTC).
     const ms = Date.parse(/[zZ]|[+-]\d\d:?\d\d$/.test(text) ? text : `${text.replace(' ', 'T')}Z`);
     return Number.isNaN(ms) ? undefined : Math.floor(ms / 1000);
@@ -62340,6 +62346,7 @@ function query_formatBytes(bytes) {
 }
 
 ;// CONCATENATED MODULE: ./src/insights/split.ts
+
 /**
  * Commands whose rows are not one per matching record: aggregations (`stats`), `dedup` (one row per
  * key), and the newer commands that reshape results (`pattern`, `anomaly`, `diff`, `unnest`, `join`;
@@ -62464,14 +62471,7 @@ function canSplit(window) {
  */
 function rowSecond(row) {
     const value = row.find((field) => field.field === '@timestamp')?.value;
-    return value === undefined ? undefined : timestampSecond(value);
-}
-function timestampSecond(value) {
-    const match = /^(\d{4}-\d{2}-\d{2})[ T](\d{2}:\d{2}:\d{2})(\.\d+)?(Z|[+-]\d{2}:?\d{2})?$/.exec(value.trim());
-    if (!match)
-        return undefined;
-    const ms = Date.parse(`${match[1]}T${match[2]}${match[4] ?? 'Z'}`);
-    return Number.isNaN(ms) ? undefined : Math.floor(ms / 1000);
+    return value === undefined ? undefined : timestampSecond(value.trim());
 }
 /** The parts of a part, inheriting its shared ends. */
 function splitPart(part, parts) {

@@ -97,23 +97,27 @@ function escapeSeparators(text: string): string {
   return SEPARATORS.test(text) ? text.replace(SEPARATORS, '\u0001$&') : text
 }
 
-/** Insights' own `@timestamp` format, UTC: `2026-11-23 10:00:00.123`. */
-const INSIGHTS_TIMESTAMP = /^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d(?:\.\d{1,9})?$/
+/** How GetQueryResults returns `@timestamp` (`2026-11-23 10:00:00.123`, UTC), or ISO 8601 with a zone. */
+const TIMESTAMP = /^(\d{4}-\d{2}-\d{2})[ T](\d{2}:\d{2}:\d{2})(\.\d+)?(Z|[+-]\d{2}:?\d{2})?$/
 
 /** The last second parsed: rows arrive sorted by time, so neighbours share their second. */
 let lastSecond = { text: '', second: Number.NaN }
 
-/** The epoch second of the entry's `@timestamp` (`2026-11-23 10:00:00.123`, UTC), when it has one. */
+/** The epoch second of a `@timestamp` in the form GetQueryResults returns, else undefined. */
+export function timestampSecond(text: string): number | undefined {
+  const match = TIMESTAMP.exec(text)
+  if (!match) return undefined
+  const secondText = `${match[1]}T${match[2]}${match[4] ?? 'Z'}`
+  if (secondText !== lastSecond.text) lastSecond = { text: secondText, second: Date.parse(secondText) / 1000 }
+  return Number.isNaN(lastSecond.second) ? undefined : lastSecond.second
+}
+
+/** The epoch second of the entry's `@timestamp`, when it has one Date.parse can read. */
 export function entrySecond(entry: Entry): number | undefined {
   const text = entry.fields['@timestamp']
   if (text === undefined) return undefined
-  if (INSIGHTS_TIMESTAMP.test(text)) {
-    const secondText = text.slice(0, 19)
-    if (secondText !== lastSecond.text) {
-      lastSecond = { text: secondText, second: Date.parse(`${secondText.replace(' ', 'T')}Z`) / 1000 }
-    }
-    return Number.isNaN(lastSecond.second) ? undefined : lastSecond.second
-  }
+  const second = timestampSecond(text)
+  if (second !== undefined) return second
   // Anything else Date.parse reads: ISO 8601 with a zone, or without one (taken as UTC).
   const ms = Date.parse(/[zZ]|[+-]\d\d:?\d\d$/.test(text) ? text : `${text.replace(' ', 'T')}Z`)
   return Number.isNaN(ms) ? undefined : Math.floor(ms / 1000)

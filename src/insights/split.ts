@@ -20,6 +20,7 @@
  * was capped; when no part was capped it delivers exactly the records of [S, E].
  */
 import type { ResultField } from '@aws-sdk/client-cloudwatch-logs'
+import { timestampSecond } from '../entries.js'
 import type { QueryLanguage } from '../settings.js'
 import type { Window } from './window.js'
 
@@ -170,14 +171,7 @@ export function canSplit(window: Window): boolean {
  */
 export function rowSecond(row: readonly ResultField[]): number | undefined {
   const value = row.find((field) => field.field === '@timestamp')?.value
-  return value === undefined ? undefined : timestampSecond(value)
-}
-
-export function timestampSecond(value: string): number | undefined {
-  const match = /^(\d{4}-\d{2}-\d{2})[ T](\d{2}:\d{2}:\d{2})(\.\d+)?(Z|[+-]\d{2}:?\d{2})?$/.exec(value.trim())
-  if (!match) return undefined
-  const ms = Date.parse(`${match[1]}T${match[2]}${match[4] ?? 'Z'}`)
-  return Number.isNaN(ms) ? undefined : Math.floor(ms / 1000)
+  return value === undefined ? undefined : timestampSecond(value.trim())
 }
 
 /** A window being fetched, and which of its end seconds it shares with a neighbouring part. */

@@ -1,6 +1,7 @@
 import type { ResultField } from '@aws-sdk/client-cloudwatch-logs'
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
+import { timestampSecond } from '../../../src/entries.js'
 import { runBatchedQuery } from '../../../src/insights/batches.js'
 import {
   analyseQuery,
@@ -12,7 +13,6 @@ import {
   SplitSecondMerge,
   splitPart,
   splitWindow,
-  timestampSecond,
 } from '../../../src/insights/split.js'
 import { collector, expectedCounts, type FakeEvent, FakeLogs, insightsTime } from './fake-logs.js'
 import { T0, VirtualClock } from './virtual-clock.js'
