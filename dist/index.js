@@ -60493,6 +60493,18 @@ function formatSeconds(ms) {
     return `${(ms / 1000).toFixed(ms % 1000 === 0 ? 0 : 1)} s`;
 }
 /**
+ * The message to every webhook (postToSlack), or with `dry-run` printed through `deps.log` instead.
+ * Resolves to which of the two happened; a failed post throws as postToSlack does.
+ */
+async function deliver(message, settings, deps) {
+    if (settings.dryRun) {
+        deps.log(formatDryRun(message, settings.slackWebhookUrls.length));
+        return 'printed';
+    }
+    await postToSlack(message, settings.slackWebhookUrls, deps);
+    return 'posted';
+}
+/**
  * The payload as `dry-run` prints it: what would be posted and to how many webhooks, never where.
  */
 function formatDryRun(message, webhookCount) {
@@ -61727,16 +61739,10 @@ async function endFailureEpisode(failure, settings, deps) {
  * warning, since the step's outcome is decided elsewhere. True when Slack took it.
  */
 async function postNotice(message, what, settings, deps) {
-    if (settings.dryRun) {
-        core/* info */.pq(formatDryRun(message, settings.slackWebhookUrls.length));
-        return false;
-    }
     try {
-        await postToSlack(message, settings.slackWebhookUrls, {
-            fetch: deps.fetch,
-            sleep: deps.sleep,
-            log: core/* info */.pq,
-        });
+        const how = await deliver(message, settings, { fetch: deps.fetch, sleep: deps.sleep, log: core/* info */.pq });
+        if (how === 'printed')
+            return false;
         core/* info */.pq(`Slack was told ${what} (notify-on-error).`);
         return true;
     }
@@ -63383,7 +63389,7 @@ async function watch(settings, deps, context) {
         throw new SlackDeliveryError(delivery.error.message);
     if (result.failures.length > 0) {
         const failed = result.failures.map((failure) => `batch ${failure.batch + 1} (${main_describeGroups(failure.logGroups)}): ${failure.error.message}`);
-        throw new Error(`${failed.length} of ${Math.ceil(settings.logGroups.length / 50)} query batches failed; the others were reported. ${failed.join(' ')}`);
+        throw new Error(`${failed.length} of ${Math.ceil(settings.logGroups.length / MAX_LOG_GROUPS_PER_QUERY)} query batches failed; the others were reported. ${failed.join(' ')}`);
     }
     if (settings.failOnMatch && decision.kind === 'alert') {
         core/* setFailed */.C1(`fail-on-match: ${report.digest.total} matching entries (${report.digest.critical} 5xx) in ${isoSecond(window.start)} – ${isoSecond(window.end)}.`);
@@ -63456,16 +63462,10 @@ async function notify(report, decision, settings, deps) {
     const webhooks = settings.slackWebhookUrls.length;
     if (webhooks === 0)
         return silent(`No slack-webhook-url is set: the ${what} is in this summary only.`);
-    if (settings.dryRun) {
-        core/* info */.pq(formatDryRun(message, webhooks));
-        return silent(`dry-run: the ${what} was printed in the log, not sent.`);
-    }
     try {
-        await postToSlack(message, settings.slackWebhookUrls, {
-            fetch: deps.fetch,
-            sleep: deps.sleep,
-            log: core/* info */.pq,
-        });
+        const how = await deliver(message, settings, { fetch: deps.fetch, sleep: deps.sleep, log: core/* info */.pq });
+        if (how === 'printed')
+            return silent(`dry-run: the ${what} was printed in the log, not sent.`);
         const note = `Slack: the ${what} was delivered to ${webhooks === 1 ? 'the webhook' : `each of ${webhooks} webhooks`}.`;
         core/* info */.pq(note);
         return { notified: true, note };

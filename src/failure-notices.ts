@@ -8,7 +8,7 @@ import { errorMessage } from './errors.js'
 import { isoSecond } from './insights/window.js'
 import type { RunDeps } from './main.js'
 import { workflowRunUrl } from './notify/console-link.js'
-import { formatDryRun, postToSlack } from './notify/slack.js'
+import { deliver } from './notify/slack.js'
 import {
   buildFailureMessage,
   buildRecoveredMessage,
@@ -185,16 +185,9 @@ async function postNotice(
   settings: Settings,
   deps: RunDeps,
 ): Promise<boolean> {
-  if (settings.dryRun) {
-    core.info(formatDryRun(message, settings.slackWebhookUrls.length))
-    return false
-  }
   try {
-    await postToSlack(message, settings.slackWebhookUrls, {
-      fetch: deps.fetch,
-      sleep: deps.sleep,
-      log: core.info,
-    })
+    const how = await deliver(message, settings, { fetch: deps.fetch, sleep: deps.sleep, log: core.info })
+    if (how === 'printed') return false
     core.info(`Slack was told ${what} (notify-on-error).`)
     return true
   } catch (error) {

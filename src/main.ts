@@ -7,12 +7,12 @@ import { ReportedEntries } from './dedup.js'
 import { DigestBuilder } from './digest.js'
 import { errorMessage } from './errors.js'
 import { endFailureEpisode, recordFailure, type StateContext } from './failure-notices.js'
-import { type BatchedResult, runBatchedQuery } from './insights/batches.js'
+import { type BatchedResult, MAX_LOG_GROUPS_PER_QUERY, runBatchedQuery } from './insights/batches.js'
 import { isoSecond, nextCheckpoint, planWindow } from './insights/window.js'
 import { RowIntake } from './intake.js'
 import { logsInsightsConsoleUrl, workflowRunUrl } from './notify/console-link.js'
 import { nodeHttpFetch } from './notify/http-transport.js'
-import { formatDryRun, postToSlack } from './notify/slack.js'
+import { deliver } from './notify/slack.js'
 import { buildResolvedMessage, buildSlackMessage, type SlackMessage } from './notify/slack-message.js'
 import { addJobSummary } from './notify/summary.js'
 import { ResultsFile, resultsFilePath, stepOutputs } from './outputs.js'
@@ -226,7 +226,7 @@ async function watch(settings: Settings, deps: RunDeps, context: StateContext): 
         `batch ${failure.batch + 1} (${describeGroups(failure.logGroups)}): ${failure.error.message}`,
     )
     throw new Error(
-      `${failed.length} of ${Math.ceil(settings.logGroups.length / 50)} query batches failed; the others were reported. ${failed.join(' ')}`,
+      `${failed.length} of ${Math.ceil(settings.logGroups.length / MAX_LOG_GROUPS_PER_QUERY)} query batches failed; the others were reported. ${failed.join(' ')}`,
     )
   }
   if (settings.failOnMatch && decision.kind === 'alert') {
@@ -323,16 +323,9 @@ async function notify(
   }
   const webhooks = settings.slackWebhookUrls.length
   if (webhooks === 0) return silent(`No slack-webhook-url is set: the ${what} is in this summary only.`)
-  if (settings.dryRun) {
-    core.info(formatDryRun(message, webhooks))
-    return silent(`dry-run: the ${what} was printed in the log, not sent.`)
-  }
   try {
-    await postToSlack(message, settings.slackWebhookUrls, {
-      fetch: deps.fetch,
-      sleep: deps.sleep,
-      log: core.info,
-    })
+    const how = await deliver(message, settings, { fetch: deps.fetch, sleep: deps.sleep, log: core.info })
+    if (how === 'printed') return silent(`dry-run: the ${what} was printed in the log, not sent.`)
     const note = `Slack: the ${what} was delivered to ${webhooks === 1 ? 'the webhook' : `each of ${webhooks} webhooks`}.`
     core.info(note)
     return { notified: true, note }

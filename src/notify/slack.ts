@@ -199,6 +199,23 @@ function formatSeconds(ms: number): string {
 }
 
 /**
+ * The message to every webhook (postToSlack), or with `dry-run` printed through `deps.log` instead.
+ * Resolves to which of the two happened; a failed post throws as postToSlack does.
+ */
+export async function deliver(
+  message: SlackMessage,
+  settings: { slackWebhookUrls: string[]; dryRun: boolean },
+  deps: SlackDeps,
+): Promise<'posted' | 'printed'> {
+  if (settings.dryRun) {
+    deps.log(formatDryRun(message, settings.slackWebhookUrls.length))
+    return 'printed'
+  }
+  await postToSlack(message, settings.slackWebhookUrls, deps)
+  return 'posted'
+}
+
+/**
  * The payload as `dry-run` prints it: what would be posted and to how many webhooks, never where.
  */
 export function formatDryRun(message: SlackMessage, webhookCount: number): string {
