@@ -30,6 +30,17 @@ import {
   UNSAFE,
 } from './arbitraries.js'
 
+/** Every field the corpus has worth grouping by: the widest breakdowns a message can carry. */
+const EVERY_FIELD = [
+  ...GROUP_BY,
+  'path',
+  'userAgent',
+  'errorMessage',
+  'integrationErrorMessage',
+  'queryString',
+  'ip',
+]
+
 /*
  * Slack limits (Block Kit reference): 50 blocks a message, a section's text 3,000 characters, a
  * section's fields 10 × 2,000, a context block 10 elements, a header 150 characters, any text object
@@ -250,15 +261,7 @@ describe('buildSlackMessage', () => {
     const report = makeReport({
       entries: CORPUS,
       maxSamples: 20,
-      groupBy: [
-        ...GROUP_BY,
-        'path',
-        'userAgent',
-        'errorMessage',
-        'integrationErrorMessage',
-        'queryString',
-        'ip',
-      ],
+      groupBy: EVERY_FIELD,
     })
     const message = buildSlackMessage(report, { mention: '<!here>', consoleUrl: CONSOLE_URL })
     expectWithinSlackLimits(message)
@@ -414,15 +417,7 @@ describe('addJobSummary', () => {
     const report = makeReport({
       entries: CORPUS,
       maxSamples: 100,
-      groupBy: [
-        ...GROUP_BY,
-        'path',
-        'userAgent',
-        'errorMessage',
-        'integrationErrorMessage',
-        'queryString',
-        'ip',
-      ],
+      groupBy: EVERY_FIELD,
     })
     const html = summaryFor(report, hostileLine('payload: html script').message)
     expectSafeSummary(html)
