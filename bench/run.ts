@@ -10,13 +10,13 @@
  * 100,000-match run).
  */
 import { execFileSync } from 'node:child_process'
-import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs'
+import { readFileSync, writeFileSync } from 'node:fs'
 import { arch, cpus, loadavg, platform, release, totalmem } from 'node:os'
 import { join, relative } from 'node:path'
 import { type Emulator, type EmulatorOptions, startEmulator } from '../test/emulator/index.js'
 import { accessLogs, random } from '../test/support/access-logs.js'
 import { node24Path } from '../test/support/node24.js'
-import { distEntry } from '../test/support/run-action.js'
+import { distEntry, distFreshness } from '../test/support/run-action.js'
 import { bundle, exec, type ProcessRun, root, runProcess, type Sample, sample, tail } from './lib.js'
 
 const REGION = 'eu-west-1'
@@ -484,32 +484,20 @@ function markdownTable(rows: Row[]): string {
 }
 
 /** Newest modification under src/ against dist/index.js, to flag a stale bundle. */
-function distFreshness(): { distBuiltAt: string; newestSource: string; stale: boolean } {
-  let newest = 0
-  let newestPath = ''
-  const walk = (dir: string) => {
-    for (const entry of readdirSync(dir, { withFileTypes: true })) {
-      const path = join(dir, entry.name)
-      if (entry.isDirectory()) walk(path)
-      else if (statSync(path).mtimeMs > newest) {
-        newest = statSync(path).mtimeMs
-        newestPath = path
-      }
-    }
-  }
-  walk(join(root, 'src'))
-  const built = statSync(distEntry).mtimeMs
+/** dist/index.js against the newest source file, for results.json (the bench measures the bundle). */
+function distState(): { distBuiltAt: string; newestSource: string; stale: boolean } {
+  const { builtAt, newestSource, stale } = distFreshness()
   return {
-    distBuiltAt: new Date(built).toISOString(),
-    newestSource: `${relative(root, newestPath)} (${new Date(newest).toISOString()})`,
-    stale: newest > built,
+    distBuiltAt: builtAt === undefined ? '(not built)' : new Date(builtAt).toISOString(),
+    newestSource: `${relative(root, newestSource.path)} (${new Date(newestSource.at).toISOString()})`,
+    stale,
   }
 }
 
 async function main(): Promise<void> {
   const startedAt = Date.now()
   const loadBefore = loadavg()
-  const dist = distFreshness()
+  const dist = distState()
   const log = (text: string) =>
     console.log(`[bench ${((Date.now() - startedAt) / 1000).toFixed(0)}s] ${text}`)
   log(

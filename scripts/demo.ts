@@ -6,11 +6,11 @@
  * see: the Slack message, the job summary and the step outputs.
  */
 import { execFileSync } from 'node:child_process'
-import { existsSync, mkdirSync, readdirSync, statSync, writeFileSync } from 'node:fs'
+import { mkdirSync, writeFileSync } from 'node:fs'
 import { join, relative, resolve } from 'node:path'
 import { startEmulator } from '../test/emulator/index.js'
 import { accessLogs } from '../test/support/access-logs.js'
-import { distEntry, runAction } from '../test/support/run-action.js'
+import { distFreshness, runAction } from '../test/support/run-action.js'
 import { renderSlackPreviewHtml, renderSummaryPreviewHtml } from './preview.js'
 import { bold, dim, renderSlackMessage, renderSummary } from './terminal.js'
 
@@ -20,16 +20,7 @@ const REST_GROUP = '/aws/apigateway/shop-rest-access'
 const HTTP_GROUP = '/aws/apigateway/shop-http-access'
 const started = Date.now()
 
-function newestMtime(dir: string): number {
-  let newest = 0
-  for (const entry of readdirSync(dir, { withFileTypes: true })) {
-    const path = join(dir, entry.name)
-    newest = Math.max(newest, entry.isDirectory() ? newestMtime(path) : statSync(path).mtimeMs)
-  }
-  return newest
-}
-
-if (!existsSync(distEntry) || newestMtime(join(root, 'src')) > statSync(distEntry).mtimeMs) {
+if (distFreshness().stale) {
   console.log(dim('Building dist/ (src/ is newer)…'))
   execFileSync('npm', ['run', '--silent', 'build'], { cwd: root, stdio: ['ignore', 'ignore', 'inherit'] })
 }

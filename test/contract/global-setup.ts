@@ -1,7 +1,6 @@
-import { existsSync, readdirSync, statSync } from 'node:fs'
-import { join, resolve } from 'node:path'
+import { existsSync } from 'node:fs'
 import { node24Path } from '../support/node24.js'
-import { distEntry } from '../support/run-action.js'
+import { distEntry, distFreshness } from '../support/run-action.js'
 import { contractConfig, SKIP_LINE } from './config.js'
 
 /**
@@ -24,20 +23,10 @@ export default function setup(): void {
         : 'no Slack post (INSIGHTS_WATCH_SLACK_WEBHOOK_URL unset).'),
   )
   if (!existsSync(distEntry)) throw new Error(`test:aws runs ${distEntry}; build it first: npm run build`)
-  const src = resolve(import.meta.dirname, '../../src')
-  if (newestMtime(src) > statSync(distEntry).mtimeMs) {
+  if (distFreshness().stale) {
     console.log(
       'test:aws: src/ is newer than dist/index.js; the suite tests the bundle as built (npm run build).',
     )
   }
   node24Path()
-}
-
-function newestMtime(dir: string): number {
-  let newest = 0
-  for (const entry of readdirSync(dir, { withFileTypes: true })) {
-    const path = join(dir, entry.name)
-    newest = Math.max(newest, entry.isDirectory() ? newestMtime(path) : statSync(path).mtimeMs)
-  }
-  return newest
 }
