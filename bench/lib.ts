@@ -8,7 +8,7 @@ import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { pathToFileURL } from 'node:url'
-import { parseOutputs, runnerEnv } from '../test/support/run-action.js'
+import { captureOutput, parseOutputs, runnerEnv } from '../test/support/run-action.js'
 
 export const root = resolve(import.meta.dirname, '..')
 const rssProbe = pathToFileURL(resolve(import.meta.dirname, 'rss-probe.mjs')).href
@@ -67,14 +67,7 @@ export async function runProcess(options: ProcessOptions): Promise<ProcessRun> {
 
   const spawnedAt = Date.now()
   const child = spawn(options.node, args, { env, stdio: ['ignore', 'pipe', 'pipe'] })
-  let stdout = ''
-  let stderr = ''
-  child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
-    stdout += chunk
-  })
-  child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
-    stderr += chunk
-  })
+  const output = captureOutput(child)
   const killTimer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs ?? 120_000)
   let exitedAt = 0
   const [exitCode, signal] = await new Promise<[number | null, NodeJS.Signals | null]>((done) => {
@@ -90,8 +83,7 @@ export async function runProcess(options: ProcessOptions): Promise<ProcessRun> {
     wallMs: exitedAt - spawnedAt,
     exitCode,
     signal,
-    stdout,
-    stderr,
+    ...output,
     outputs: parseOutputs(readFileSync(outputFile, 'utf8')),
     runnerTemp,
     cleanup: () => rmSync(runnerTemp, { recursive: true, force: true }),

@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process'
+import { type ChildProcess, spawn } from 'node:child_process'
 import {
   existsSync,
   mkdirSync,
@@ -142,14 +142,7 @@ export async function runAction(options: RunActionOptions): Promise<ActionRun> {
     args.unshift('--import', pathToFileURL(shiftedClock).href)
   }
   const child = spawn(options.node ?? node24Path(), args, { env, stdio: ['ignore', 'pipe', 'pipe'] })
-  let stdout = ''
-  let stderr = ''
-  child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
-    stdout += chunk
-  })
-  child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
-    stderr += chunk
-  })
+  const output = captureOutput(child)
   const signalTimer = options.signal
     ? setTimeout(() => child.kill(options.signal?.name), options.signal.afterMs)
     : undefined
@@ -159,12 +152,23 @@ export async function runAction(options: RunActionOptions): Promise<ActionRun> {
   clearTimeout(killTimer)
   return {
     exitCode,
-    stdout,
-    stderr,
+    ...output,
     outputs: parseOutputs(readFileSync(outputFile, 'utf8')),
     summary: readFileSync(summaryFile, 'utf8'),
     runnerTemp,
   }
+}
+
+/** What a spawned process writes to stdout and stderr, gathered as it comes; complete once it closes. */
+export function captureOutput(child: ChildProcess): { stdout: string; stderr: string } {
+  const output = { stdout: '', stderr: '' }
+  child.stdout?.setEncoding('utf8').on('data', (chunk: string) => {
+    output.stdout += chunk
+  })
+  child.stderr?.setEncoding('utf8').on('data', (chunk: string) => {
+    output.stderr += chunk
+  })
+  return output
 }
 
 /** Reads GITHUB_OUTPUT's `name<<delimiter` … `delimiter` blocks, as @actions/core writes them. */
