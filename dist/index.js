@@ -62330,10 +62330,12 @@ async function pause(deps, ms) {
     }
 }
 /** Up to 10 names, so a 50-group batch does not swamp a Slack error message. */
-function describeGroups(groups) {
-    const shown = groups.slice(0, 10).join(', ');
-    return groups.length > 10 ? `${shown} and ${groups.length - 10} more` : shown;
+/** The first `count` log groups by name, and how many more there are. */
+function describeGroups(groups, count = 10) {
+    const shown = groups.slice(0, count).join(', ');
+    return groups.length > count ? `${shown} and ${groups.length - count} more` : shown;
 }
+/** `1.5 s`: how long something took or will wait, in the log. */
 function seconds(ms) {
     return `${(ms / 1000).toFixed(1)} s`;
 }
@@ -62830,7 +62832,7 @@ class BatchedRun {
         merge.finish(part);
         if (fetched.nextToken !== undefined && !this.#shape.records)
             this.#truncated = true;
-        this.#deps.log(`Insights query ${queryId} complete in ${batches_seconds(this.#deps.now() - completed.startedAt)}: ` +
+        this.#deps.log(`Insights query ${queryId} complete in ${seconds(this.#deps.now() - completed.startedAt)}: ` +
             `${returned} rows${fetched.pages > 1 ? ` in ${fetched.pages} pages` : ''}` +
             `${fetched.nextToken === undefined ? '' : ' (max-results reached; more exist)'}; ` +
             describeStatistics(statistics));
@@ -62874,9 +62876,6 @@ class BatchedRun {
             throw error;
         }
     }
-}
-function batches_seconds(ms) {
-    return `${(ms / 1000).toFixed(1)} s`;
 }
 
 ;// CONCATENATED MODULE: ./src/intake.ts
@@ -63211,6 +63210,7 @@ class ResultsFile {
 
 
 
+
 const realDeps = () => ({
     now: Date.now,
     sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
@@ -63388,7 +63388,7 @@ async function watch(settings, deps, context) {
     if (delivery.error)
         throw new SlackDeliveryError(delivery.error.message);
     if (result.failures.length > 0) {
-        const failed = result.failures.map((failure) => `batch ${failure.batch + 1} (${main_describeGroups(failure.logGroups)}): ${failure.error.message}`);
+        const failed = result.failures.map((failure) => `batch ${failure.batch + 1} (${describeGroups(failure.logGroups, 3)}): ${failure.error.message}`);
         throw new Error(`${failed.length} of ${Math.ceil(settings.logGroups.length / MAX_LOG_GROUPS_PER_QUERY)} query batches failed; the others were reported. ${failed.join(' ')}`);
     }
     if (settings.failOnMatch && decision.kind === 'alert') {
@@ -63492,11 +63492,6 @@ function cancellationSignal() {
         });
     }
     return controller.signal;
-}
-function main_describeGroups(groups) {
-    return groups.length <= 3
-        ? groups.join(', ')
-        : `${groups.slice(0, 3).join(', ')} and ${groups.length - 3} more`;
 }
 
 

@@ -8,6 +8,7 @@ import { DigestBuilder } from './digest.js'
 import { errorMessage } from './errors.js'
 import { endFailureEpisode, recordFailure, type StateContext } from './failure-notices.js'
 import { type BatchedResult, MAX_LOG_GROUPS_PER_QUERY, runBatchedQuery } from './insights/batches.js'
+import { describeGroups } from './insights/query.js'
 import { isoSecond, nextCheckpoint, planWindow } from './insights/window.js'
 import { RowIntake } from './intake.js'
 import { logsInsightsConsoleUrl, workflowRunUrl } from './notify/console-link.js'
@@ -223,7 +224,7 @@ async function watch(settings: Settings, deps: RunDeps, context: StateContext): 
   if (result.failures.length > 0) {
     const failed = result.failures.map(
       (failure) =>
-        `batch ${failure.batch + 1} (${describeGroups(failure.logGroups)}): ${failure.error.message}`,
+        `batch ${failure.batch + 1} (${describeGroups(failure.logGroups, 3)}): ${failure.error.message}`,
     )
     throw new Error(
       `${failed.length} of ${Math.ceil(settings.logGroups.length / MAX_LOG_GROUPS_PER_QUERY)} query batches failed; the others were reported. ${failed.join(' ')}`,
@@ -352,10 +353,4 @@ function cancellationSignal(): AbortSignal {
     })
   }
   return controller.signal
-}
-
-function describeGroups(groups: readonly string[]): string {
-  return groups.length <= 3
-    ? groups.join(', ')
-    : `${groups.slice(0, 3).join(', ')} and ${groups.length - 3} more`
 }

@@ -14,6 +14,7 @@ import {
   type InsightsQuery,
   type QueryDeps,
   QueryError,
+  seconds,
 } from './query.js'
 import {
   analyseQuery,
@@ -401,8 +402,4 @@ class BatchedRun {
       throw error
     }
   }
-}
-
-function seconds(ms: number): string {
-  return `${(ms / 1000).toFixed(1)} s`
 }

@@ -578,12 +578,14 @@ async function pause(deps: QueryDeps, ms: number): Promise<void> {
 }
 
 /** Up to 10 names, so a 50-group batch does not swamp a Slack error message. */
-function describeGroups(groups: string[]): string {
-  const shown = groups.slice(0, 10).join(', ')
-  return groups.length > 10 ? `${shown} and ${groups.length - 10} more` : shown
+/** The first `count` log groups by name, and how many more there are. */
+export function describeGroups(groups: readonly string[], count = 10): string {
+  const shown = groups.slice(0, count).join(', ')
+  return groups.length > count ? `${shown} and ${groups.length - count} more` : shown
 }
 
-function seconds(ms: number): string {
+/** `1.5 s`: how long something took or will wait, in the log. */
+export function seconds(ms: number): string {
   return `${(ms / 1000).toFixed(1)} s`
 }
 
