@@ -271,6 +271,21 @@ describe('aggregates', () => {
     ])
   })
 
+  it('MIN and MAX of @timestamp are times, formatted as in rows', () => {
+    const events = [
+      json({ k: 'a' }, { timestamp: T0 + 2000 }),
+      json({ k: 'a' }, { timestamp: T0 }),
+      json({ k: 'b' }),
+    ]
+    expect(
+      records(
+        `SELECT k, MIN(\`@timestamp\`) AS first, MAX(\`@timestamp\`) AS last ${FROM} WHERE k = 'a' GROUP BY k`,
+        events,
+      ),
+    ).toEqual([{ k: 'a', first: '2026-01-15 12:00:00.000', last: '2026-01-15 12:00:02.000' }])
+    expect(errorOf(`SELECT SUM(\`@timestamp\`) ${FROM}`).message).toMatch(/MIN and MAX take times/)
+  })
+
   it('groups records without the field under NULL, sorted first ascending', () => {
     const events = [json({ k: 'b' }), json({}), json({ k: 'a' }), json({})]
     expect(records(`SELECT k, COUNT(*) AS n ${FROM} GROUP BY k ORDER BY k`, events)).toEqual([

@@ -37,7 +37,7 @@
  * and compare only with a `'YYYY-MM-DD HH:MM:SS[.fff]'` string read as UTC; a number compared with
  * a field compares numerically when the field's value is a number and is NULL otherwise, two
  * fields compare numerically when both values are numbers; `MIN`/`MAX`/`SUM`/`AVG` take the
- * values that are numbers; aggregate columns without an alias are named as Spark names them
+ * values that are numbers (`MIN`/`MAX` of `@timestamp` give a time); aggregate columns without an alias are named as Spark names them
  * (`count(1)` for `COUNT(*)`, `sum(bytes)`); `SELECT *` gives `@timestamp`, `@message`,
  * `@logStream`, `@log` and the JSON fields; NULLs sort first ascending and last descending
  * (Spark's default); rows keep the input (time) order when there is no ORDER BY; groups come
@@ -850,6 +850,13 @@ class Parser {
         fail(`${name.text.toUpperCase()}() takes a field in the emulator`, argument.start, argument.end)
       }
       field = operand.name
+      if ((fn === 'sum' || fn === 'avg') && TIME_FIELDS.includes(field)) {
+        fail(
+          `${name.text.toUpperCase()}(${field}) is outside the emulator (MIN and MAX take times)`,
+          argument.start,
+          argument.end,
+        )
+      }
     }
     this.expectSymbol(')', `")" closing ${name.text.toUpperCase()}(`)
     if (this.isKeyword(this.peek(), 'over')) this.unsupported(this.next())
@@ -1231,6 +1238,9 @@ interface Accumulator {
   numbers: number
   min: number
   max: number
+  /** MIN/MAX of `@timestamp`/`@ingestionTime` stay times */
+  earliest?: Instant
+  latest?: Instant
 }
 
 function aggregate(rows: EventRow[], statement: Statement): GroupRow[] {
@@ -1253,7 +1263,13 @@ function aggregate(rows: EventRow[], statement: Statement): GroupRow[] {
       const value = row.get(aggregate.field)
       if (value === undefined) return
       accumulator.count++
-      const number = value instanceof Instant ? undefined : asNumber(value)
+      if (value instanceof Instant) {
+        if (accumulator.earliest === undefined || value.ms < accumulator.earliest.ms)
+          accumulator.earliest = value
+        if (accumulator.latest === undefined || value.ms > accumulator.latest.ms) accumulator.latest = value
+        return
+      }
+      const number = asNumber(value)
       if (number === undefined) return
       accumulator.numbers++
       accumulator.sum += number
@@ -1268,8 +1284,16 @@ function aggregate(rows: EventRow[], statement: Statement): GroupRow[] {
       if (value !== undefined) row.values.set(field, value)
     })
     aggregates.forEach((aggregate, index) => {
-      const result = aggregationResult(aggregate.fn, group.accumulators[index] as Accumulator)
-      if (result !== undefined) row.values.set(aggregate.key, String(result))
+      const accumulator = group.accumulators[index] as Accumulator
+      const time =
+        aggregate.fn === 'min'
+          ? accumulator.earliest
+          : aggregate.fn === 'max'
+            ? accumulator.latest
+            : undefined
+      const result = aggregationResult(aggregate.fn, accumulator)
+      if (time !== undefined) row.values.set(aggregate.key, time)
+      else if (result !== undefined) row.values.set(aggregate.key, String(result))
     })
     // output columns (aliases) on top, so HAVING and ORDER BY can name them
     for (const item of statement.select) {
