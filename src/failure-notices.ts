@@ -148,7 +148,7 @@ async function saveFailure(
 }
 
 /** `realert`, or hourly: how long after a failure notice the next one reminds Slack. */
-function reminderSeconds(settings: Settings): number {
+export function reminderSeconds(settings: Settings): number {
   return settings.realertSeconds > 0 ? settings.realertSeconds : FAILURE_REMINDER_SECONDS
 }
 
@@ -186,7 +186,12 @@ async function postNotice(
   deps: RunDeps,
 ): Promise<boolean> {
   try {
-    const how = await deliver(message, settings, { fetch: deps.fetch, sleep: deps.sleep, log: core.info })
+    const how = await deliver(message, settings, {
+      fetch: deps.fetch,
+      sleep: deps.sleep,
+      log: core.info,
+      ...(deps.signal ? { signal: deps.signal } : {}),
+    })
     if (how === 'printed') return false
     core.info(`Slack was told ${what} (notify-on-error).`)
     return true
