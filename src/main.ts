@@ -432,14 +432,22 @@ function deliveryError(what: string | undefined, sent: WebhookDelivery): string 
   if (sent.cancelled) return sent.failures.join(' ')
   const missing = sent.webhooks.flatMap((webhook) =>
     webhook.thisRun === 'failed' && webhook.missed
-      ? [`${webhook.name} has missed ${describeMissed(webhook.missed)}.`]
+      ? [
+          `${webhook.name} has missed ${describeMissed(webhook.missed)}; it gets a catch-up once it works again.`,
+        ]
       : [],
   )
-  const failing = sent.failures.length
-  const lead =
-    what !== undefined && sent.delivered === 0
-      ? `Slack: no webhook took the ${what}, so the checkpoint was not moved: the next run sends these entries again.`
-      : `Slack: ${failing} of ${sent.total} ${sent.total === 1 ? 'webhook' : 'webhooks'} failed; ${what !== undefined ? `the others took the ${what} and the checkpoint moved on` : 'the checkpoint moved on'}. A failing webhook gets a catch-up of what it missed once it works again.`
+  const failed = sent.webhooks
+    .filter((webhook) => webhook.thisRun === 'failed')
+    .map((webhook) => webhook.name)
+  let lead: string
+  if (what !== undefined && sent.delivered === 0) {
+    lead = `Slack: no webhook took the ${what}, so the checkpoint was not moved: the next run sends these entries again.`
+  } else if (what !== undefined) {
+    lead = `Slack: ${failed.join(', ')} did not take the ${what}; ${sent.delivered === 1 ? 'the other webhook' : `the other ${sent.delivered} webhooks`} did, so the checkpoint moved on.`
+  } else {
+    lead = `Slack: ${failed.join(', ')} did not take the catch-up for the messages ${failed.length === 1 ? 'it' : 'they'} missed.`
+  }
   return [lead, ...sent.failures, ...missing].join(' ')
 }
 
