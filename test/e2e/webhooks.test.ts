@@ -148,6 +148,31 @@ describe('one of two webhooks failing for several runs', () => {
   }, 120_000)
 })
 
+describe('notify-on-error with one webhook failing for good', () => {
+  it('tells the working webhook once per failing episode, not on every run', async () => {
+    const timeline = await startTimeline({ region: 'eu-west-1', queryLatencyMs: 200 })
+    emulator = timeline.emulator
+    const emu = timeline.emulator
+    const stateFile = stateFilePath()
+    // The monitor itself fails: its log group does not exist.
+    const inputs = {
+      'log-group-names': '/aws/apigateway/missing',
+      'aws-region': 'eu-west-1',
+      state: `file:${stateFile}`,
+      'slack-webhook-url': `${emu.slackWebhookUrl('first')}\n${emu.slackWebhookUrl('second')}`,
+    }
+    emu.inject({ service: 'slack', action: 'second', status: 404, body: 'channel_not_found', times: 3 })
+    const runs = [await timeline.runAt(0, inputs), await timeline.runAt(5 * MINUTE, inputs)]
+    expect(runs.map((run) => run.exitCode)).toEqual([1, 1])
+    const notices = emu.slackPosts('first').filter((post) => post.status === 200)
+    expect(notices).toHaveLength(1)
+    expect(JSON.stringify(notices[0]?.body)).toContain('is broken')
+    expect(runs[0]?.stdout).toContain(
+      'Could not tell Slack that the monitor failed: Slack rejected the message for webhook 2 of 2',
+    )
+  }, 60_000)
+})
+
 describe('a webhook answering 200 with an error', () => {
   it('is a failure with Slack’s text: the checkpoint stays and the next run posts the entries', async () => {
     const timeline = await startTimeline({ region: 'eu-west-1', queryLatencyMs: 200 })
