@@ -14,11 +14,16 @@ import { isoSecond, nextCheckpoint, planWindow } from './insights/window.js'
 import { RowIntake } from './intake.js'
 import { logsInsightsConsoleUrl, workflowRunUrl } from './notify/console-link.js'
 import { nodeHttpFetch } from './notify/http-transport.js'
-import { describeMissed, type WebhookLedger } from './notify/missed-deliveries.js'
+import type { WebhookLedger } from './notify/missed-deliveries.js'
 import { deliver } from './notify/slack.js'
 import { buildResolvedMessage, buildSlackMessage, type SlackMessage } from './notify/slack-message.js'
 import { addJobSummary } from './notify/summary.js'
-import { deliverWithLedger, type WebhookDelivery, type WebhookStatus } from './notify/webhook-ledger.js'
+import {
+  deliverWithLedger,
+  deliveryError,
+  deliveryNote,
+  type WebhookStatus,
+} from './notify/webhook-ledger.js'
 import { ResultsFile, resultsFilePath, stepOutputs } from './outputs.js'
 import type { Report } from './report.js'
 import { formatDuration, readSettings, type Settings } from './settings.js'
@@ -211,7 +216,8 @@ async function watch(settings: Settings, deps: RunDeps, context: StateContext): 
     await core.group('Running again', () => endFailureEpisode(failure, settings, deps))
   }
 
-  // Saved only once Slack has the message: after a failed post the next run reports the entries again.
+  // Saved once a webhook has the message (one that failed is remembered in missedByWebhook); when none
+  // took it, or the job was cancelled while posting, the next run reports the entries again.
   // When a batch of log groups failed, the checkpoint stays where it was (its entries were not seen),
   // and the fingerprints of what was reported keep the next run from repeating it.
   let stateNote: string
@@ -399,7 +405,7 @@ async function notify(
   )
   const delivery: Delivery = {
     notified: sent.delivered > 0,
-    note: deliveryNote(message ? what : undefined, quietNote, sent),
+    note: `${quietNote ? `${quietNote} ` : ''}${deliveryNote(message ? what : undefined, sent)}`,
     missedByWebhook: sent.ledger,
     webhooks: sent.webhooks,
   }
@@ -411,44 +417,6 @@ async function notify(
 
 function addCounts(a: Counts, b: Counts): Counts {
   return { total: a.total + b.total, critical: a.critical + b.critical, warning: a.warning + b.warning }
-}
-
-/** One line for the summary; the per-webhook table (summary.ts) has the details. */
-function deliveryNote(what: string | undefined, quietNote: string, sent: WebhookDelivery): string {
-  const prefix = quietNote ? `${quietNote} ` : ''
-  if (sent.cancelled) return `${prefix}Slack: the job was cancelled while posting; posting stopped.`
-  if (what === undefined) {
-    return `${prefix}Slack: ${sent.failures.length > 0 ? 'a catch-up for missed messages was not delivered' : 'catch-up sent for missed messages'} (see Slack webhooks below).`
-  }
-  if (sent.delivered === sent.total) {
-    return `Slack: the ${what} was delivered to ${sent.total === 1 ? 'the webhook' : `each of ${sent.total} webhooks`}.`
-  }
-  if (sent.delivered === 0) return `Slack: the ${what} was not delivered to any webhook.`
-  return `Slack: the ${what} was delivered to ${sent.delivered} of ${sent.total} webhooks (see Slack webhooks below).`
-}
-
-/** Why the step fails: each failing webhook by position, what it missed, and Slack's answer. */
-function deliveryError(what: string | undefined, sent: WebhookDelivery): string {
-  if (sent.cancelled) return sent.failures.join(' ')
-  const missing = sent.webhooks.flatMap((webhook) =>
-    webhook.thisRun === 'failed' && webhook.missed
-      ? [
-          `${webhook.name} has missed ${describeMissed(webhook.missed)}; it gets a catch-up once it works again.`,
-        ]
-      : [],
-  )
-  const failed = sent.webhooks
-    .filter((webhook) => webhook.thisRun === 'failed')
-    .map((webhook) => webhook.name)
-  let lead: string
-  if (what !== undefined && sent.delivered === 0) {
-    lead = `Slack: no webhook took the ${what}, so the checkpoint was not moved: the next run sends these entries again.`
-  } else if (what !== undefined) {
-    lead = `Slack: ${failed.join(', ')} did not take the ${what}; ${sent.delivered === 1 ? 'the other webhook' : `the other ${sent.delivered} webhooks`} did, so the checkpoint moved on.`
-  } else {
-    lead = `Slack: ${failed.join(', ')} did not take the catch-up for the messages ${failed.length === 1 ? 'it' : 'they'} missed.`
-  }
-  return [lead, ...sent.failures, ...missing].join(' ')
 }
 
 /**

@@ -2,19 +2,14 @@ import type { Counts } from '../alerting.js'
 import type { Window } from '../insights/window.js'
 import { buildCatchUpMessage, buildWebhookNotice, type FailingWebhook } from './catch-up-message.js'
 import {
+  describeMissed,
   MAX_PROBLEM,
   MAX_RUN_URLS,
   type MissedDeliveries,
   type WebhookLedger,
   webhookKey,
 } from './missed-deliveries.js'
-import {
-  postToWebhook,
-  type SlackDeps,
-  type SlackPostError,
-  type WebhookOutcome,
-  webhookName,
-} from './slack.js'
+import { postToWebhook, type SlackDeps, SlackPostError, type WebhookOutcome, webhookName } from './slack.js'
 import type { SlackMessage } from './slack-message.js'
 
 /**
@@ -187,7 +182,7 @@ export async function deliverWithLedger(
     }),
   )
   if (catchUps.some((outcome) => outcome.cancelled) || deps.signal?.aborted) {
-    return cancelledDelivery(delivery, catchUps, catchingUp, statuses)
+    return cancelledDelivery(delivery, catchUps, webhooks, statuses)
   }
   catchUps.forEach((outcome, i) => {
     const webhook = catchingUp[i] as Webhook
@@ -197,7 +192,9 @@ export async function deliverWithLedger(
       ledger[webhook.key] = { ...missed, problem: problemOf(outcome) }
       return
     }
-    deps.log(`Slack: ${webhook.name} took the catch-up for the ${missed.messages} messages it missed.`)
+    deps.log(
+      `Slack: ${webhook.name} took the catch-up for the ${missed.messages === 1 ? 'message' : `${missed.messages} messages`} it missed.`,
+    )
     delete ledger[webhook.key]
     recovered.push({ webhook, missed })
     const status = statuses.get(webhook.key)
@@ -267,6 +264,43 @@ async function tellTheOthers(
   }
 }
 
+/** One line for the summary; the per-webhook table (summary.ts) has the details. */
+export function deliveryNote(what: string | undefined, sent: WebhookDelivery): string {
+  if (sent.cancelled) return `Slack: the job was cancelled while posting; posting stopped.`
+  if (what === undefined) {
+    return `Slack: ${sent.failures.length > 0 ? 'a catch-up for missed messages was not delivered' : 'catch-up sent for missed messages'} (see Slack webhooks below).`
+  }
+  if (sent.delivered === sent.total) {
+    return `Slack: the ${what} was delivered to ${sent.total === 1 ? 'the webhook' : `each of ${sent.total} webhooks`}.`
+  }
+  if (sent.delivered === 0) return `Slack: the ${what} was not delivered to any webhook.`
+  return `Slack: the ${what} was delivered to ${sent.delivered} of ${sent.total} webhooks (see Slack webhooks below).`
+}
+
+/** Why the step fails: each failing webhook by position, what it missed, and Slack's answer. */
+export function deliveryError(what: string | undefined, sent: WebhookDelivery): string {
+  if (sent.cancelled) return sent.failures.join(' ')
+  const missing = sent.webhooks.flatMap((webhook) =>
+    webhook.thisRun === 'failed' && webhook.missed
+      ? [
+          `${webhook.name} has missed ${describeMissed(webhook.missed)}; it gets a catch-up once it works again.`,
+        ]
+      : [],
+  )
+  const failed = sent.webhooks
+    .filter((webhook) => webhook.thisRun === 'failed')
+    .map((webhook) => webhook.name)
+  let lead: string
+  if (what !== undefined && sent.delivered === 0) {
+    lead = `Slack: no webhook took the ${what}, so the checkpoint was not moved: the next run sends these entries again.`
+  } else if (what !== undefined) {
+    lead = `Slack: ${failed.join(', ')} did not take the ${what}; ${sent.delivered === 1 ? 'the other webhook' : `the other ${sent.delivered} webhooks`} did, so the checkpoint moved on.`
+  } else {
+    lead = `Slack: ${failed.join(', ')} did not take the catch-up for the messages ${failed.length === 1 ? 'it' : 'they'} missed.`
+  }
+  return [lead, ...sent.failures, ...missing].join(' ')
+}
+
 function cancelledDelivery(
   delivery: WebhookDelivery,
   outcomes: readonly WebhookOutcome[],
@@ -328,8 +362,8 @@ function addMissed(
 }
 
 function problemOf(outcome: WebhookOutcome): string {
-  const error = outcome.error as SlackPostError | undefined
-  const problem = typeof error?.problem === 'string' ? error.problem : (error?.message ?? 'an unknown error')
+  const { error } = outcome
+  const problem = error instanceof SlackPostError ? error.problem : (error?.message ?? 'an unknown error')
   return problem.slice(0, MAX_PROBLEM)
 }
 
