@@ -367,11 +367,11 @@ function mrkdwn(text: string): MrkdwnText {
 }
 
 /** A section whose text can never exceed Slack's 3,000 characters, whatever the parts added up to. */
-function section(text: string): SlackBlock {
+export function section(text: string): SlackBlock {
   return { type: 'section', text: mrkdwn(truncate(text, MAX_SECTION_TEXT)) }
 }
 
-function context(texts: readonly string[]): SlackBlock {
+export function context(texts: readonly string[]): SlackBlock {
   const elements = texts
     .slice(0, MAX_CONTEXT_ELEMENTS)
     .map((text) => mrkdwn(truncate(text, MAX_CONTEXT_TEXT)))

@@ -5,7 +5,9 @@ import { isoSecond, type Window } from '../insights/window.js'
 import type { Report } from '../report.js'
 import { formatDuration } from '../settings.js'
 import { escapeMarkdownHtml, fitEscaped, truncate } from './escape.js'
+import { describeMissed } from './missed-deliveries.js'
 import { count, formatBytes } from './numbers.js'
+import type { WebhookStatus } from './webhook-ledger.js'
 
 /** `core.summary`: passed in so tests read the buffer instead of writing `GITHUB_STEP_SUMMARY`. */
 export type Summary = typeof summary
@@ -49,6 +51,10 @@ export function addJobSummary(report: Report, summary: Summary, notification?: s
   // Slack's error text may be echoed in the note: it is escaped like log text.
   if (notification) summary.addRaw(`<p>${fitEscaped(notification, MAX_CELL, escapeMarkdownHtml)}</p>`, true)
   summary.addTable(runRows(report))
+  if (report.webhooks && showWebhooks(report.webhooks)) {
+    summary.addHeading('Slack webhooks', 3)
+    summary.addTable(webhookRows(report.webhooks))
+  }
   summary.addHeading(`Query (${cell(report.queryLanguage)})`, 3)
   // addCodeBlock puts the text between <pre><code> as it is: unescaped, a `</code>` in it would end it.
   summary.addCodeBlock(
@@ -152,6 +158,31 @@ function runRows(report: Report): Row[] {
         ? `${formatDuration(report.rechecked)} of the previous window; ${count(report.alreadyReported)} ${report.alreadyReported === 1 ? 'entry' : 'entries'} already reported there, not counted again`
         : 'nothing: no checkpoint to continue from',
     ),
+  ]
+}
+
+/** With one webhook and nothing missed, the note above says it all. */
+function showWebhooks(webhooks: readonly WebhookStatus[]): boolean {
+  return webhooks.length > 1 || webhooks.some((webhook) => webhook.missed || webhook.caughtUp)
+}
+
+/** Webhook | this run | missed, not told yet: by position, never by URL; Slack's answer escaped. */
+function webhookRows(webhooks: readonly WebhookStatus[]): Row[] {
+  const header: Row = ['Webhook', 'This run', 'Missed, not told yet'].map((label) => ({
+    data: label,
+    header: true,
+  }))
+  return [
+    header,
+    ...webhooks.map((webhook): Row => {
+      const thisRun =
+        webhook.thisRun === 'failed'
+          ? `failed: ${cell(webhook.problem ?? '')}`
+          : webhook.caughtUp
+            ? `${webhook.thisRun === 'delivered' ? 'delivered, and ' : ''}caught up on ${cell(describeMissed(webhook.caughtUp))}`
+            : webhook.thisRun
+      return [cell(webhook.name), thisRun, orDash(webhook.missed ? cell(describeMissed(webhook.missed)) : '')]
+    }),
   ]
 }
 
