@@ -59552,7 +59552,7 @@ function keepYoungGenerationSmall() {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
 /* harmony import */ var _heap_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(8604);
-/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(3122);
+/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(5331);
 
 
 (0,_heap_js__WEBPACK_IMPORTED_MODULE_0__/* .keepYoungGenerationSmall */ .D)();
@@ -59563,7 +59563,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 3122:
+/***/ 5331:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -60271,6 +60271,202 @@ function workflowRunUrl(env) {
 
 // EXTERNAL MODULE: ./node_modules/@slack/webhook/dist/index.js
 var dist = __nccwpck_require__(4443);
+;// CONCATENATED MODULE: ./src/insights/throttle.ts
+/**
+ * Staying inside CloudWatch Logs' request quotas, and backing off when the service says we did not:
+ * a shared request-rate limiter, full-jitter backoff for throttling errors, and a small pool that
+ * caps how many queries run at once.
+ */
+/**
+ * GetQueryResults (and StartQuery, StopQuery) allow 5 requests a second per account; the quota cannot
+ * be raised. Not on an official page retrieved: gogama/incite `RPSQuotaLimits` ("as documented in the
+ * AWS service limits system") and incite issue #14 ("The service quota limit for GetQueryResults is
+ * 5 TPS and this value cannot be increased").
+ */
+const REQUESTS_PER_SECOND = 5;
+/** Full-jitter backoff after a throttling error: the first wait is up to 1 s, doubling … */
+const THROTTLE_BACKOFF_BASE_MS = 1000;
+/** … up to 20 s, the AWS SDK's own maximum retry delay (smithy `util-retry` MAXIMUM_RETRY_DELAY). */
+const THROTTLE_BACKOFF_CAP_MS = 20_000;
+/**
+ * Error codes that mean "slow down". The SDK's standard retry strategy already retries these (smithy
+ * `service-error-classification` THROTTLING_ERROR_CODES lists them, LimitExceededException
+ * included), so by the time one reaches us its own attempts are spent. For StartQuery,
+ * LimitExceededException means the account's concurrent-query quota (100, dashboards and scheduled
+ * queries included: StartQuery API doc) is in use.
+ */
+const THROTTLING_CODES = new Set([
+    'ThrottlingException',
+    'LimitExceededException',
+    'TooManyRequestsException',
+    'RequestLimitExceeded',
+    'Throttling',
+    'ThrottledException',
+    'RequestThrottled',
+    'RequestThrottledException',
+]);
+/** The AWS error code of an SDK error (`error.name` is the `__type` of the JSON error), if any. */
+function errorCode(error) {
+    const name = error?.name;
+    return typeof name === 'string' ? name : undefined;
+}
+function isThrottlingError(error) {
+    const code = errorCode(error);
+    return code !== undefined && THROTTLING_CODES.has(code);
+}
+/**
+ * How long to wait before retry number `attempt + 1` after a throttling error: "full jitter", a
+ * uniformly random wait between 0 and min(cap, base · 2^attempt) (AWS Architecture Blog, "Exponential
+ * Backoff And Jitter", 2015). Random waits spread many throttled callers apart instead of having them
+ * retry in lockstep.
+ */
+function backoffDelay(attempt, random = Math.random) {
+    const ceiling = Math.min(THROTTLE_BACKOFF_CAP_MS, THROTTLE_BACKOFF_BASE_MS * 2 ** Math.max(0, attempt));
+    return Math.floor(Math.min(Math.max(random(), 0), 1) * ceiling);
+}
+/**
+ * At most `limit` requests in any `intervalMs`: a sliding-window log of the last grants, handed out
+ * first come, first served. Stricter than a token bucket of the same rate (which allows a burst of
+ * `limit` right after a full second of `limit`), so no window of one second ever sees more than
+ * `limit` calls whatever the service's own bucket looks like.
+ */
+class RateLimiter {
+    limit;
+    intervalMs;
+    clock;
+    #grants = [];
+    #queue = Promise.resolve();
+    constructor(limit, intervalMs, clock) {
+        this.limit = limit;
+        this.intervalMs = intervalMs;
+        this.clock = clock;
+        if (!Number.isInteger(limit) || limit < 1)
+            throw new Error(`RateLimiter limit must be ≥ 1, got ${limit}`);
+    }
+    /** Resolves when one more request fits; callers are served in the order they asked. */
+    take() {
+        const turn = this.#queue.then(() => this.#next());
+        this.#queue = turn.catch(() => undefined);
+        return turn;
+    }
+    async #next() {
+        for (;;) {
+            const now = this.clock.now();
+            while (this.#grants.length > 0 && this.#grants[0] <= now - this.intervalMs) {
+                this.#grants.shift();
+            }
+            if (this.#grants.length < this.limit) {
+                this.#grants.push(now);
+                return;
+            }
+            await this.clock.sleep(this.#grants[0] + this.intervalMs - now);
+        }
+    }
+}
+function throttle_createRequestLimits(clock) {
+    return {
+        startQuery: new RateLimiter(REQUESTS_PER_SECOND, 1000, clock),
+        getQueryResults: new RateLimiter(REQUESTS_PER_SECOND, 1000, clock),
+    };
+}
+/** Thrown by `Pool.acquire` when the signal aborts while waiting. */
+class AbortedError extends Error {
+    constructor() {
+        super('aborted');
+        this.name = 'AbortedError';
+    }
+}
+const abortWaits = new WeakMap();
+/**
+ * Calls `callback` when `signal` aborts (at once if it already has); the returned function ends the
+ * wait, and must be called when whatever waited is over, aborted or not. However many waits are
+ * pending on a signal, it carries one abort listener, added with the first wait and removed with the
+ * last: a run's queries, their poll delays and the pool's waiters all share one signal, and one
+ * listener per wait would have dozens on it when a split queues many parts (Node warns past 10,
+ * MaxListenersExceededWarning). Callbacks run in the order their waits began.
+ */
+function onAbort(signal, callback) {
+    if (signal.aborted) {
+        callback();
+        return () => { };
+    }
+    let waits = abortWaits.get(signal);
+    if (!waits) {
+        const callbacks = new Set();
+        const listener = () => {
+            abortWaits.delete(signal);
+            for (const pending of [...callbacks])
+                pending();
+            callbacks.clear();
+        };
+        waits = { callbacks, listener };
+        abortWaits.set(signal, waits);
+        signal.addEventListener('abort', listener, { once: true });
+    }
+    const entry = () => callback();
+    const { callbacks, listener } = waits;
+    callbacks.add(entry);
+    return () => {
+        if (!callbacks.delete(entry) || callbacks.size > 0)
+            return;
+        if (abortWaits.get(signal)?.callbacks === callbacks)
+            abortWaits.delete(signal);
+        signal.removeEventListener('abort', listener);
+    };
+}
+/** At most `size` holders at once; waiters are served first come, first served. */
+class Pool {
+    size;
+    #free;
+    #waiting = [];
+    constructor(size) {
+        this.size = size;
+        if (!Number.isInteger(size) || size < 1)
+            throw new Error(`Pool size must be a whole number ≥ 1, got ${size}`);
+        this.#free = size;
+    }
+    /** Resolves with the release function once a place is free; rejects if the signal aborts first. */
+    acquire(signal) {
+        if (signal?.aborted)
+            return Promise.reject(new AbortedError());
+        return new Promise((resolve, reject) => {
+            let released = false;
+            const release = () => {
+                if (released)
+                    return;
+                released = true;
+                const next = this.#waiting.shift();
+                if (next)
+                    next.grant();
+                else
+                    this.#free += 1;
+            };
+            if (this.#free > 0) {
+                this.#free -= 1;
+                resolve(release);
+                return;
+            }
+            let stopWaiting = () => { };
+            const waiter = {
+                grant: () => {
+                    stopWaiting();
+                    resolve(release);
+                },
+            };
+            this.#waiting.push(waiter);
+            // Only a waiter listens for the abort, and stops listening once granted.
+            if (signal) {
+                stopWaiting = onAbort(signal, () => {
+                    const index = this.#waiting.indexOf(waiter);
+                    if (index >= 0)
+                        this.#waiting.splice(index, 1);
+                    reject(new AbortedError());
+                });
+            }
+        });
+    }
+}
+
 // EXTERNAL MODULE: external "node:http"
 var external_node_http_ = __nccwpck_require__(7067);
 // EXTERNAL MODULE: external "node:https"
@@ -60342,6 +60538,7 @@ function fetchResponse(message, body, url) {
 ;// CONCATENATED MODULE: ./src/notify/slack.ts
 
 
+
 const DEFAULT_MAX_ATTEMPTS = 5;
 /** A 429 without `Retry-After` waits this long. */
 const DEFAULT_RETRY_AFTER_MS = 1_000;
@@ -60367,17 +60564,35 @@ const HINTS = {
     invalid_token: 'The webhook was revoked; create a new webhook and update the secret.',
     user_not_found: 'The user the webhook posts to no longer exists.',
 };
+/** A post Slack did not take; `problem` is Slack's answer in one line (`HTTP 404 channel_not_found`). */
+class SlackPostError extends Error {
+    problem;
+    name = 'SlackPostError';
+    constructor(message, problem) {
+        super(message);
+        this.problem = problem;
+    }
+}
+/** A post that stopped because the job was cancelled, not because Slack refused it. */
+class SlackCancelledError extends Error {
+    name = 'SlackCancelledError';
+}
+/** `webhook 2 of 3`. */
+function webhookName(index, total) {
+    return `webhook ${index + 1} of ${total}`;
+}
 /**
- * Posts the message once to every webhook, in parallel (each webhook has its own rate limit). Every
- * webhook is tried even when another fails; the error then names each one that failed. Webhook URLs
- * are secrets: they never appear in a log line or an error, a webhook is named `webhook 1 of 2`.
+ * Posts the message once to every webhook, in parallel (each webhook has its own rate limit), and
+ * resolves to what each made of it, in input order. A webhook listed twice is posted to once and
+ * shares the first one's outcome. Webhook URLs are secrets: they never appear in a log line or an
+ * error, a webhook is named `webhook 1 of 2`.
  */
-async function postToSlack(message, webhookUrls, deps) {
+async function postEach(message, webhookUrls, deps) {
     const total = webhookUrls.length;
     const firstIndex = new Map();
-    const jobs = [];
+    const posts = [];
     webhookUrls.forEach((url, index) => {
-        const name = `webhook ${index + 1} of ${total}`;
+        const name = webhookName(index, total);
         const earlier = firstIndex.get(url);
         if (earlier !== undefined) {
             // One message per destination: a second post would be a duplicate in the same channel.
@@ -60385,28 +60600,63 @@ async function postToSlack(message, webhookUrls, deps) {
             return;
         }
         firstIndex.set(url, index);
-        jobs.push(postOne(message, url, name, deps));
+        posts.push(postToWebhook(message, { index, name, url }, deps));
     });
-    const failures = (await Promise.allSettled(jobs)).flatMap((result) => result.status === 'rejected'
-        ? [result.reason instanceof Error ? result.reason : new Error(String(result.reason))]
-        : []);
+    const outcomes = await Promise.all(posts);
+    const byUrl = new Map(outcomes.map((outcome) => [outcome.url, outcome]));
+    return webhookUrls.flatMap((url, index) => {
+        const outcome = byUrl.get(url);
+        if (!outcome)
+            return [];
+        return [outcome.index === index ? outcome : { ...outcome, index, name: webhookName(index, total) }];
+    });
+}
+/** Posts the message to one webhook, with retries; resolves to what it made of it, never rejects. */
+function postToWebhook(message, webhook, deps) {
+    const { index, name, url } = webhook;
+    return postOne(message, url, name, deps).then(() => ({ index, name, url }), (reason) => {
+        const error = reason instanceof Error ? reason : new Error(String(reason));
+        return error instanceof SlackCancelledError
+            ? { index, name, url, error, cancelled: true }
+            : { index, name, url, error };
+    });
+}
+/**
+ * Posts the message once to every webhook (postEach); every webhook is tried even when another
+ * fails, and the error then names each one that failed.
+ */
+async function postToSlack(message, webhookUrls, deps) {
+    const outcomes = await postEach(message, webhookUrls, deps);
+    // Listed twice, failed once: the error names the first position only.
+    const failures = outcomes.filter((outcome) => outcome.error && webhookUrls.indexOf(outcome.url) === outcome.index);
     const [onlyFailure] = failures;
-    if (onlyFailure === undefined)
+    if (onlyFailure?.error === undefined)
         return;
     if (failures.length === 1)
-        throw onlyFailure;
-    throw new Error(`Slack: ${failures.length} of ${jobs.length} webhooks failed. ${failures.map((error) => error.message).join(' ')}`);
+        throw onlyFailure.error;
+    const posted = new Set(webhookUrls).size;
+    throw new Error(`Slack: ${failures.length} of ${posted} webhooks failed. ${failures.map((failure) => failure.error?.message).join(' ')}`);
 }
 async function postOne(message, url, name, deps) {
     const maxAttempts = Math.max(1, deps.maxAttempts ?? DEFAULT_MAX_ATTEMPTS);
     const random = deps.random ?? Math.random;
     const transport = deps.fetch ?? nodeHttpFetch;
-    // IncomingWebhookHTTPError carries status and body but no headers: keep the last Retry-After here.
+    const { signal } = deps;
+    // IncomingWebhookHTTPError carries status and body but no headers: keep the last Retry-After here,
+    // and the status, which a 2xx result (only `{ text }`) does not carry either.
     let retryAfter = null;
+    let status = 0;
     const capturing = async (input, init) => {
         retryAfter = null;
-        const response = await transport(input, init);
+        status = 0;
+        // The client's own timeout arrives as `init.signal`; the job's cancellation aborts the request too.
+        const signals = [init?.signal, signal].filter((s) => s instanceof AbortSignal);
+        const response = await transport(input, {
+            ...init,
+            ...(signals.length > 0 ? { signal: signals.length === 1 ? signals[0] : AbortSignal.any(signals) } : {}),
+        });
         retryAfter = response.headers.get('retry-after');
+        status = response.status;
         return response;
     };
     // Retries are ours (retries: 0): the client does not retry 429 and cannot see Retry-After.
@@ -60415,26 +60665,66 @@ async function postOne(message, url, name, deps) {
         retryConfig: { retries: 0 },
         timeout: REQUEST_TIMEOUT_MS,
     });
+    const cancelled = () => new SlackCancelledError(`Slack: the job was cancelled before ${name} took the message; posting stopped.`);
     for (let attempt = 1;; attempt += 1) {
+        if (signal?.aborted)
+            throw cancelled();
         let failure;
         try {
-            await webhook.send(message);
-            deps.log(`Slack: posted to ${name}${attempt > 1 ? ` on attempt ${attempt}` : ''}.`);
-            return;
+            const answer = await webhook.send(message);
+            failure = unlessTaken(status, answer.text, url);
+            if (failure.problem === '') {
+                deps.log(`Slack: posted to ${name}${attempt > 1 ? ` on attempt ${attempt}` : ''}.`);
+                return;
+            }
         }
         catch (error) {
+            if (signal?.aborted)
+                throw cancelled();
             failure = describe(error, retryAfter, attempt, random, url);
         }
         if (failure.retryInMs === undefined) {
             const hint = failure.hint ? ` ${failure.hint}` : '';
-            throw new Error(`Slack rejected the message for ${name}: ${failure.problem}.${hint}`);
+            throw new SlackPostError(`Slack rejected the message for ${name}: ${failure.problem}.${hint}`, failure.problem);
         }
         if (attempt >= maxAttempts) {
-            throw new Error(`Slack: gave up on ${name} after ${attempt} ${attempt === 1 ? 'attempt' : 'attempts'}; the last one got ${failure.problem}.`);
+            throw new SlackPostError(`Slack: gave up on ${name} after ${attempt} ${attempt === 1 ? 'attempt' : 'attempts'}; the last one got ${failure.problem}.`, `${failure.problem} (${attempt} ${attempt === 1 ? 'attempt' : 'attempts'})`);
         }
         const wait = Math.max(MIN_GAP_MS, failure.retryInMs);
         deps.log(`Slack: ${name} answered ${failure.problem}; retrying in ${formatSeconds(wait)} (attempt ${attempt + 1} of ${maxAttempts}).`);
-        await deps.sleep(wait);
+        await pause(wait, deps);
+    }
+}
+/**
+ * A 2xx is not enough: a Slack incoming webhook answers the text `ok` when it takes a message, and
+ * answers some refusals with 200 and the error as the body (`no_service` from a disabled webhook, seen
+ * in slackapi/slack-github-action#249 and other clients' bug reports). Anything but `ok` is a failure
+ * carrying Slack's text; `problem` is empty when the message was taken.
+ */
+function unlessTaken(status, body, url) {
+    const answer = body.trim();
+    if (answer === 'ok')
+        return { problem: '' };
+    const text = scrub(oneLine(body), url);
+    const problem = `HTTP ${status || 200} ${text || '(an empty answer)'}`;
+    const hint = HINTS[answer] ??
+        'A Slack incoming webhook answers `ok` when it takes a message; check that slack-webhook-url holds a Slack incoming-webhook URL.';
+    return { problem, status, hint };
+}
+/** Waits before the next try, but no longer than until the job is cancelled. */
+async function pause(ms, deps) {
+    const { signal } = deps;
+    if (!signal)
+        return deps.sleep(ms);
+    let stopWaiting = () => { };
+    const aborted = new Promise((resolve) => {
+        stopWaiting = onAbort(signal, resolve);
+    });
+    try {
+        await Promise.race([deps.sleep(ms), aborted]);
+    }
+    finally {
+        stopWaiting();
     }
 }
 function describe(error, retryAfter, attempt, random, url) {
@@ -60485,8 +60775,12 @@ function scrub(text, url) {
     }
     return result;
 }
+/**
+ * An answer as one short line. `##[` is broken up: the runner reads it anywhere in a log line as a
+ * command (`##[error]`, `##[group]`), and the answer may come from anything the URL points at.
+ */
 function oneLine(text) {
-    const line = text.replace(/\s+/g, ' ').trim();
+    const line = text.replace(/\s+/g, ' ').trim().replace(/##\[/g, '#\u2060#[');
     return line.length > MAX_BODY_IN_ERROR ? `${line.slice(0, MAX_BODY_IN_ERROR)}…` : line;
 }
 function formatSeconds(ms) {
@@ -61367,7 +61661,71 @@ function buildRecoveredMessage(recovered) {
     };
 }
 
+;// CONCATENATED MODULE: ./src/notify/missed-deliveries.ts
+/** What a Slack webhook missed while it failed, as the checkpoint keeps it (see webhook-ledger.ts). */
+
+
+const MAX_RUN_URLS = 3;
+const MAX_PROBLEM = 300;
+/**
+ * 12 hex digits of the URL's SHA-256: enough to tell a handful of webhooks apart, and the secret part
+ * of a Slack webhook URL (24 random characters) cannot be recovered from it.
+ */
+function webhookKey(url) {
+    return (0,external_node_crypto_.createHash)('sha256').update(url).digest('hex').slice(0, 12);
+}
+/** The checkpoint's `webhooks` field read back; undefined when any part is malformed. */
+function parseWebhookLedger(value) {
+    if (!isRecord(value))
+        return undefined;
+    const ledger = {};
+    for (const [key, entry] of Object.entries(value)) {
+        if (!/^[0-9a-f]{12}$/.test(key) || !isRecord(entry))
+            return undefined;
+        const numbers = ['since', 'messages', 'entries', 'critical', 'warning', 'from', 'to'];
+        if (!numbers.every((name) => Number.isSafeInteger(entry[name]) && entry[name] >= 0)) {
+            return undefined;
+        }
+        const { runUrls, problem, notifiedAt } = entry;
+        if (!Array.isArray(runUrls) ||
+            runUrls.length > MAX_RUN_URLS ||
+            !runUrls.every((url) => typeof url === 'string' && url.length <= 2000) ||
+            typeof problem !== 'string' ||
+            problem.length > MAX_PROBLEM) {
+            return undefined;
+        }
+        const missed = {
+            since: entry.since,
+            messages: entry.messages,
+            entries: entry.entries,
+            critical: entry.critical,
+            warning: entry.warning,
+            from: entry.from,
+            to: entry.to,
+            runUrls: runUrls,
+            problem,
+        };
+        if (notifiedAt !== undefined) {
+            if (!Number.isSafeInteger(notifiedAt))
+                return undefined;
+            missed.notifiedAt = notifiedAt;
+        }
+        ledger[key] = missed;
+    }
+    return ledger;
+}
+/** `3 messages (12 entries: 5 5xx, 7 4xx) since 2026-11-23T10:05:00Z`. */
+function describeMissed(missed) {
+    const messages = `${missed.messages} ${missed.messages === 1 ? 'message' : 'messages'}`;
+    const entries = `${missed.entries} ${missed.entries === 1 ? 'entry' : 'entries'}: ${missed.critical} 5xx, ${missed.warning} 4xx`;
+    return `${messages} (${entries}) since ${isoSecond(missed.since)}, covering ${isoSecond(missed.from)} – ${isoSecond(missed.to)}`;
+}
+function isRecord(value) {
+    return value !== null && typeof value === 'object' && !Array.isArray(value);
+}
+
 ;// CONCATENATED MODULE: ./src/state/checkpoint.ts
+
 
 /**
  * What one run leaves for the next: how far it checked, which entries it reported in the stretch the
@@ -61386,7 +61744,7 @@ function parseCheckpoint(text) {
     catch {
         return { problem: 'the saved state is not valid JSON' };
     }
-    if (!isRecord(value))
+    if (!checkpoint_isRecord(value))
         return { problem: 'the saved state is not a JSON object' };
     if (typeof value.version === 'number' && value.version > STATE_VERSION) {
         return {
@@ -61407,7 +61765,7 @@ function parseCheckpoint(text) {
         value.reported === undefined) {
         return { checkpoint: { version: STATE_VERSION, savedAt, failure } };
     }
-    if (value.version !== STATE_VERSION || !Number.isSafeInteger(value.checked) || !isRecord(value.reported)) {
+    if (value.version !== STATE_VERSION || !Number.isSafeInteger(value.checked) || !checkpoint_isRecord(value.reported)) {
         return { problem: 'the saved state does not have the expected fields' };
     }
     const reported = {};
@@ -61433,10 +61791,17 @@ function parseCheckpoint(text) {
     }
     if (failure)
         checkpoint.failure = failure;
+    if (value.missedByWebhook !== undefined) {
+        const missed = parseWebhookLedger(value.missedByWebhook);
+        if (!missed)
+            return { problem: 'the saved state has a malformed record of missed Slack deliveries' };
+        if (Object.keys(missed).length > 0)
+            checkpoint.missedByWebhook = missed;
+    }
     return { checkpoint };
 }
 function parseFailureRecord(value) {
-    if (!isRecord(value))
+    if (!checkpoint_isRecord(value))
         return undefined;
     const { since, runs, notifiedAt } = value;
     if (!Number.isSafeInteger(since) || !Number.isSafeInteger(runs) || runs < 1)
@@ -61450,7 +61815,7 @@ function parseFailureRecord(value) {
     return failure;
 }
 function parseAlertState(value) {
-    if (!isRecord(value) || !isRecord(value.pending))
+    if (!checkpoint_isRecord(value) || !checkpoint_isRecord(value.pending))
         return undefined;
     const { pending } = value;
     const counts = [pending.total, pending.critical, pending.warning, pending.windows];
@@ -61477,7 +61842,7 @@ function parseAlertState(value) {
 function serializeCheckpoint(checkpoint) {
     return `${JSON.stringify(checkpoint)}\n`;
 }
-function isRecord(value) {
+function checkpoint_isRecord(value) {
     return value !== null && typeof value === 'object' && !Array.isArray(value);
 }
 /** `3 failed runs in a row since 2026-11-23T10:00:00Z, Slack told at 2026-11-23T10:00:00Z` */
@@ -61736,216 +62101,33 @@ async function endFailureEpisode(failure, settings, deps) {
 }
 /**
  * A notice about the monitor itself (`notify-on-error`): printed on a dry run; a post that fails is a
- * warning, since the step's outcome is decided elsewhere. True when Slack took it.
+ * warning, since the step's outcome is decided elsewhere. True when Slack took it on at least one
+ * webhook: with one webhook failing for good, "not told" would repeat the notice to the others on
+ * every run of the cron instead of once per episode.
  */
 async function postNotice(message, what, settings, deps) {
-    try {
-        const how = await deliver(message, settings, { fetch: deps.fetch, sleep: deps.sleep, log: core/* info */.pq });
-        if (how === 'printed')
-            return false;
-        core/* info */.pq(`Slack was told ${what} (notify-on-error).`);
-        return true;
-    }
-    catch (error) {
-        core/* warning */.$e(`Could not tell Slack ${what}: ${(0,errors/* errorMessage */.g)(error)}`);
+    const slackDeps = {
+        fetch: deps.fetch,
+        sleep: deps.sleep,
+        log: core/* info */.pq,
+        ...(deps.signal ? { signal: deps.signal } : {}),
+    };
+    if (settings.dryRun) {
+        await deliver(message, settings, slackDeps);
         return false;
     }
-}
-
-;// CONCATENATED MODULE: ./src/insights/throttle.ts
-/**
- * Staying inside CloudWatch Logs' request quotas, and backing off when the service says we did not:
- * a shared request-rate limiter, full-jitter backoff for throttling errors, and a small pool that
- * caps how many queries run at once.
- */
-/**
- * GetQueryResults (and StartQuery, StopQuery) allow 5 requests a second per account; the quota cannot
- * be raised. Not on an official page retrieved: gogama/incite `RPSQuotaLimits` ("as documented in the
- * AWS service limits system") and incite issue #14 ("The service quota limit for GetQueryResults is
- * 5 TPS and this value cannot be increased").
- */
-const REQUESTS_PER_SECOND = 5;
-/** Full-jitter backoff after a throttling error: the first wait is up to 1 s, doubling … */
-const THROTTLE_BACKOFF_BASE_MS = 1000;
-/** … up to 20 s, the AWS SDK's own maximum retry delay (smithy `util-retry` MAXIMUM_RETRY_DELAY). */
-const THROTTLE_BACKOFF_CAP_MS = 20_000;
-/**
- * Error codes that mean "slow down". The SDK's standard retry strategy already retries these (smithy
- * `service-error-classification` THROTTLING_ERROR_CODES lists them, LimitExceededException
- * included), so by the time one reaches us its own attempts are spent. For StartQuery,
- * LimitExceededException means the account's concurrent-query quota (100, dashboards and scheduled
- * queries included: StartQuery API doc) is in use.
- */
-const THROTTLING_CODES = new Set([
-    'ThrottlingException',
-    'LimitExceededException',
-    'TooManyRequestsException',
-    'RequestLimitExceeded',
-    'Throttling',
-    'ThrottledException',
-    'RequestThrottled',
-    'RequestThrottledException',
-]);
-/** The AWS error code of an SDK error (`error.name` is the `__type` of the JSON error), if any. */
-function errorCode(error) {
-    const name = error?.name;
-    return typeof name === 'string' ? name : undefined;
-}
-function isThrottlingError(error) {
-    const code = errorCode(error);
-    return code !== undefined && THROTTLING_CODES.has(code);
-}
-/**
- * How long to wait before retry number `attempt + 1` after a throttling error: "full jitter", a
- * uniformly random wait between 0 and min(cap, base · 2^attempt) (AWS Architecture Blog, "Exponential
- * Backoff And Jitter", 2015). Random waits spread many throttled callers apart instead of having them
- * retry in lockstep.
- */
-function backoffDelay(attempt, random = Math.random) {
-    const ceiling = Math.min(THROTTLE_BACKOFF_CAP_MS, THROTTLE_BACKOFF_BASE_MS * 2 ** Math.max(0, attempt));
-    return Math.floor(Math.min(Math.max(random(), 0), 1) * ceiling);
-}
-/**
- * At most `limit` requests in any `intervalMs`: a sliding-window log of the last grants, handed out
- * first come, first served. Stricter than a token bucket of the same rate (which allows a burst of
- * `limit` right after a full second of `limit`), so no window of one second ever sees more than
- * `limit` calls whatever the service's own bucket looks like.
- */
-class RateLimiter {
-    limit;
-    intervalMs;
-    clock;
-    #grants = [];
-    #queue = Promise.resolve();
-    constructor(limit, intervalMs, clock) {
-        this.limit = limit;
-        this.intervalMs = intervalMs;
-        this.clock = clock;
-        if (!Number.isInteger(limit) || limit < 1)
-            throw new Error(`RateLimiter limit must be ≥ 1, got ${limit}`);
+    const outcomes = await postEach(message, settings.slackWebhookUrls, slackDeps);
+    const failed = outcomes.filter((outcome) => outcome.error);
+    for (const outcome of failed) {
+        // A webhook listed twice failed once: warn once.
+        if (settings.slackWebhookUrls.indexOf(outcome.url) !== outcome.index)
+            continue;
+        core/* warning */.$e(`Could not tell Slack ${what}: ${(0,errors/* errorMessage */.g)(outcome.error)}`);
     }
-    /** Resolves when one more request fits; callers are served in the order they asked. */
-    take() {
-        const turn = this.#queue.then(() => this.#next());
-        this.#queue = turn.catch(() => undefined);
-        return turn;
-    }
-    async #next() {
-        for (;;) {
-            const now = this.clock.now();
-            while (this.#grants.length > 0 && this.#grants[0] <= now - this.intervalMs) {
-                this.#grants.shift();
-            }
-            if (this.#grants.length < this.limit) {
-                this.#grants.push(now);
-                return;
-            }
-            await this.clock.sleep(this.#grants[0] + this.intervalMs - now);
-        }
-    }
-}
-function throttle_createRequestLimits(clock) {
-    return {
-        startQuery: new RateLimiter(REQUESTS_PER_SECOND, 1000, clock),
-        getQueryResults: new RateLimiter(REQUESTS_PER_SECOND, 1000, clock),
-    };
-}
-/** Thrown by `Pool.acquire` when the signal aborts while waiting. */
-class AbortedError extends Error {
-    constructor() {
-        super('aborted');
-        this.name = 'AbortedError';
-    }
-}
-const abortWaits = new WeakMap();
-/**
- * Calls `callback` when `signal` aborts (at once if it already has); the returned function ends the
- * wait, and must be called when whatever waited is over, aborted or not. However many waits are
- * pending on a signal, it carries one abort listener, added with the first wait and removed with the
- * last: a run's queries, their poll delays and the pool's waiters all share one signal, and one
- * listener per wait would have dozens on it when a split queues many parts (Node warns past 10,
- * MaxListenersExceededWarning). Callbacks run in the order their waits began.
- */
-function onAbort(signal, callback) {
-    if (signal.aborted) {
-        callback();
-        return () => { };
-    }
-    let waits = abortWaits.get(signal);
-    if (!waits) {
-        const callbacks = new Set();
-        const listener = () => {
-            abortWaits.delete(signal);
-            for (const pending of [...callbacks])
-                pending();
-            callbacks.clear();
-        };
-        waits = { callbacks, listener };
-        abortWaits.set(signal, waits);
-        signal.addEventListener('abort', listener, { once: true });
-    }
-    const entry = () => callback();
-    const { callbacks, listener } = waits;
-    callbacks.add(entry);
-    return () => {
-        if (!callbacks.delete(entry) || callbacks.size > 0)
-            return;
-        if (abortWaits.get(signal)?.callbacks === callbacks)
-            abortWaits.delete(signal);
-        signal.removeEventListener('abort', listener);
-    };
-}
-/** At most `size` holders at once; waiters are served first come, first served. */
-class Pool {
-    size;
-    #free;
-    #waiting = [];
-    constructor(size) {
-        this.size = size;
-        if (!Number.isInteger(size) || size < 1)
-            throw new Error(`Pool size must be a whole number ≥ 1, got ${size}`);
-        this.#free = size;
-    }
-    /** Resolves with the release function once a place is free; rejects if the signal aborts first. */
-    acquire(signal) {
-        if (signal?.aborted)
-            return Promise.reject(new AbortedError());
-        return new Promise((resolve, reject) => {
-            let released = false;
-            const release = () => {
-                if (released)
-                    return;
-                released = true;
-                const next = this.#waiting.shift();
-                if (next)
-                    next.grant();
-                else
-                    this.#free += 1;
-            };
-            if (this.#free > 0) {
-                this.#free -= 1;
-                resolve(release);
-                return;
-            }
-            let stopWaiting = () => { };
-            const waiter = {
-                grant: () => {
-                    stopWaiting();
-                    resolve(release);
-                },
-            };
-            this.#waiting.push(waiter);
-            // Only a waiter listens for the abort, and stops listening once granted.
-            if (signal) {
-                stopWaiting = onAbort(signal, () => {
-                    const index = this.#waiting.indexOf(waiter);
-                    if (index >= 0)
-                        this.#waiting.splice(index, 1);
-                    reject(new AbortedError());
-                });
-            }
-        });
-    }
+    if (failed.length === outcomes.length)
+        return false;
+    core/* info */.pq(`Slack was told ${what} (notify-on-error)${failed.length > 0 ? `, on ${outcomes.length - failed.length} of ${outcomes.length} webhooks` : ''}.`);
+    return true;
 }
 
 ;// CONCATENATED MODULE: ./src/insights/query.ts
@@ -62050,7 +62232,7 @@ async function completeQuery(query, deps) {
     let throttled = 0;
     let status;
     for (;;) {
-        await pause(deps, Math.min(wait, Math.max(0, deadline - deps.now())));
+        await query_pause(deps, Math.min(wait, Math.max(0, deadline - deps.now())));
         if (signal?.aborted) {
             await stop('the run was cancelled');
             throw abortedError(status);
@@ -62131,7 +62313,7 @@ async function fetchPages(query, completed, deps, handler) {
     let throttled = 0;
     let lastRequestAt = deps.now();
     while (nextToken && handler.wantMore()) {
-        await pause(deps, Math.max(0, lastRequestAt + MIN_PAGE_INTERVAL_MS - deps.now()));
+        await query_pause(deps, Math.max(0, lastRequestAt + MIN_PAGE_INTERVAL_MS - deps.now()));
         if (!signal?.aborted)
             await limits.getQueryResults.take();
         if (signal?.aborted) {
@@ -62152,7 +62334,7 @@ async function fetchPages(query, completed, deps, handler) {
                 throttled += 1;
                 if (deps.now() + backoff < completed.deadline) {
                     log(`Insights query ${queryId}: page ${pages + 1} throttled (${errorCode(error)}); retrying in ${seconds(backoff)}.`);
-                    await pause(deps, backoff);
+                    await query_pause(deps, backoff);
                     continue;
                 }
                 throw throttledError('GetQueryResults', error, throttled, deps, completed.startedAt, fail, {
@@ -62233,7 +62415,7 @@ async function startWithBackoff(query, deps, limits, random, deadline) {
         }
         deps.log(`StartQuery throttled (${errorCode(error)}: ${(0,errors/* errorMessage */.g)(error)}) for ${groups}; ` +
             `trying again in ${seconds(backoff)} (attempt ${attempts + 1}).`);
-        await pause(deps, backoff);
+        await query_pause(deps, backoff);
     }
 }
 function throttledError(action, error, attempts, deps, since, fail, ids) {
@@ -62311,7 +62493,7 @@ function toStatistics(statistics) {
     };
 }
 /** Sleeps, but wakes as soon as the signal aborts, so a cancelled run stops its query at once. */
-async function pause(deps, ms) {
+async function query_pause(deps, ms) {
     const { signal } = deps;
     if (!signal)
         return deps.sleep(ms);
@@ -62914,6 +63096,7 @@ class RowIntake {
 
 
 
+
 /**
  * GitHub rejects a step summary over 1 MiB ("Step isolation and limits", workflow-commands docs) and
  * shows nothing of it. What this module adds stays under the limit minus room for whatever the step
@@ -62950,6 +63133,10 @@ function addJobSummary(report, summary, notification) {
     if (notification)
         summary.addRaw(`<p>${fitEscaped(notification, MAX_CELL, escapeMarkdownHtml)}</p>`, true);
     summary.addTable(runRows(report));
+    if (report.webhooks && showWebhooks(report.webhooks)) {
+        summary.addHeading('Slack webhooks', 3);
+        summary.addTable(webhookRows(report.webhooks));
+    }
     summary.addHeading(`Query (${cell(report.queryLanguage)})`, 3);
     // addCodeBlock puts the text between <pre><code> as it is: unescaped, a `</code>` in it would end it.
     summary.addCodeBlock(fitEscaped(report.query, MAX_QUERY, (text) => escapeMarkdownHtml(text, { multiline: true })));
@@ -63028,6 +63215,28 @@ function runRows(report) {
         row('Re-checked (overlap)', report.rechecked > 0
             ? `${formatDuration(report.rechecked)} of the previous window; ${count(report.alreadyReported)} ${report.alreadyReported === 1 ? 'entry' : 'entries'} already reported there, not counted again`
             : 'nothing: no checkpoint to continue from'),
+    ];
+}
+/** With one webhook and nothing missed, the note above says it all. */
+function showWebhooks(webhooks) {
+    return webhooks.length > 1 || webhooks.some((webhook) => webhook.missed || webhook.caughtUp);
+}
+/** Webhook | this run | missed, not told yet: by position, never by URL; Slack's answer escaped. */
+function webhookRows(webhooks) {
+    const header = ['Webhook', 'This run', 'Missed, not told yet'].map((label) => ({
+        data: label,
+        header: true,
+    }));
+    return [
+        header,
+        ...webhooks.map((webhook) => {
+            const thisRun = webhook.thisRun === 'failed'
+                ? `failed: ${cell(webhook.problem ?? '')}`
+                : webhook.caughtUp
+                    ? `${webhook.thisRun === 'delivered' ? 'delivered, and ' : ''}caught up on ${cell(describeMissed(webhook.caughtUp))}`
+                    : webhook.thisRun;
+            return [cell(webhook.name), thisRun, orDash(webhook.missed ? cell(describeMissed(webhook.missed)) : '')];
+        }),
     ];
 }
 /** Value | count, most frequent first; `undefined` when not even the header fits the budget. */
@@ -63130,6 +63339,370 @@ class Budget {
     }
 }
 
+;// CONCATENATED MODULE: ./src/notify/catch-up-message.ts
+
+
+
+
+
+/**
+ * The two messages of the per-webhook ledger (webhook-ledger.ts): the catch-up a webhook gets once it
+ * works again, and the notice the other webhooks get while it fails. Slack's answer and the monitor
+ * name are escaped like log text; a webhook is named by its position, never by its URL.
+ */
+const catch_up_message_MAX_NAME = 80;
+const catch_up_message_MAX_HEADER_TEXT = 150;
+const catch_up_message_MAX_PROBLEM = 200;
+const CATCH_UP_COLOR = '#1d9bd1';
+const FAILING_COLOR = '#e8a317';
+const RECOVERED_COLOR = '#2eb67d';
+/** What a webhook missed while it failed, told once it takes messages again. */
+function buildCatchUpMessage(missed, options) {
+    const name = fitEscaped(options.monitorName, catch_up_message_MAX_NAME, escapeSlack);
+    const messages = `${count(missed.messages)} ${catch_up_message_plural(missed.messages, 'message', 'messages')}`;
+    const headline = `${name}: ${messages} did not reach this channel`;
+    const lines = [
+        `*This channel missed ${messages} from ${name}* while its webhook was failing (first at ${isoSecond(missed.since).replace('T', ' ')}).`,
+        `They told of *${count(missed.entries)}* ${catch_up_message_plural(missed.entries, 'entry', 'entries')}: *${count(missed.critical)}* 5xx, *${count(missed.warning)}* 4xx, in ${windowText({ window: { start: missed.from, end: missed.to } })}.`,
+        `Slack's last answer was ${problemCode(missed.problem)}.`,
+        'The other webhooks got those messages; the job summary of each run and the link below show every entry.',
+    ];
+    const links = [];
+    const consoleLink = options.consoleUrl !== undefined
+        ? slackLink(options.consoleUrl, 'Open the missed stretch in Logs Insights')
+        : undefined;
+    if (consoleLink)
+        links.push(consoleLink);
+    missed.runUrls.forEach((url, i) => {
+        const label = i === 0 ? 'First missed run' : i === missed.runUrls.length - 1 ? 'Latest missed run' : 'A missed run';
+        const link = slackLink(url, label);
+        if (link)
+            links.push(link);
+    });
+    const blocks = [
+        header(`📬 ${fitEscaped(options.monitorName, catch_up_message_MAX_HEADER_TEXT - 40, escapeSlackPlainText)}: catch-up`),
+        section(lines.join('\n')),
+    ];
+    if (links.length > 0)
+        blocks.push(context([links.join(' · ')]));
+    return {
+        text: truncate(`📬 ${headline}`, 3_000),
+        attachments: [{ color: CATCH_UP_COLOR, fallback: headline, blocks }],
+    };
+}
+/** `notify-on-error` for the webhooks that work: another one fails (or works again). */
+function buildWebhookNotice(notice) {
+    const name = fitEscaped(notice.monitorName, catch_up_message_MAX_NAME, escapeSlack);
+    const lines = [];
+    for (const { name: webhook, missed } of notice.failing) {
+        lines.push(`*${webhook} is failing:* since ${isoSecond(missed.since).replace('T', ' ')} its channel missed ${count(missed.messages)} ${catch_up_message_plural(missed.messages, 'message', 'messages')} (${count(missed.entries)} ${catch_up_message_plural(missed.entries, 'entry', 'entries')}: ${count(missed.critical)} 5xx, ${count(missed.warning)} 4xx). Slack answers ${problemCode(missed.problem)}.`);
+    }
+    if (notice.failing.length > 0) {
+        lines.push(`This channel still gets every message. The failing ${catch_up_message_plural(notice.failing.length, 'webhook gets', 'webhooks get')} a catch-up once ${catch_up_message_plural(notice.failing.length, 'it works', 'they work')} again; until then this reminder repeats every ${formatDuration(notice.reminderSeconds)}.`);
+    }
+    for (const { name: webhook, missed } of notice.recovered) {
+        lines.push(`✅ *${webhook} works again:* it got a catch-up for the ${count(missed.messages)} ${catch_up_message_plural(missed.messages, 'message', 'messages')} it missed.`);
+    }
+    const failing = notice.failing.length > 0;
+    const headline = failing
+        ? `${name}: ${notice.failing.map((f) => f.name).join(', ')} ${catch_up_message_plural(notice.failing.length, 'is', 'are')} failing`
+        : `${name}: ${notice.recovered.map((r) => r.name).join(', ')} ${catch_up_message_plural(notice.recovered.length, 'works', 'work')} again`;
+    const blocks = [
+        header(`${failing ? '⚠️' : '✅'} ${fitEscaped(notice.monitorName, catch_up_message_MAX_HEADER_TEXT - 40, escapeSlackPlainText)}: ${failing ? 'a Slack webhook is failing' : 'Slack webhooks work again'}`),
+        section(lines.join('\n')),
+    ];
+    const run = notice.runUrl !== undefined ? slackLink(notice.runUrl, 'View this run') : undefined;
+    if (run)
+        blocks.push(context([run]));
+    return {
+        text: truncate(`${failing ? '⚠️' : '✅'} ${headline}`, 3_000),
+        attachments: [{ color: failing ? FAILING_COLOR : RECOVERED_COLOR, fallback: headline, blocks }],
+    };
+}
+function header(text) {
+    return { type: 'header', text: { type: 'plain_text', text: truncate(text, catch_up_message_MAX_HEADER_TEXT), emoji: true } };
+}
+/** Slack's answer (or whatever the URL answered) as an inline code span, escaped like log text. */
+function problemCode(problem) {
+    return `\`${fitEscaped(problem.replace(/\s+/g, ' '), catch_up_message_MAX_PROBLEM, escapeSlack)}\``;
+}
+function catch_up_message_plural(n, one, many) {
+    return n === 1 ? one : many;
+}
+
+;// CONCATENATED MODULE: ./src/notify/webhook-ledger.ts
+
+
+
+/**
+ * Posts the run's message (when there is one) to every webhook, then to each webhook that missed
+ * earlier messages and works now one catch-up message, and updates the ledger. With
+ * `notify-on-error`, the webhooks that work are told once per failing episode (then every
+ * `reminderSeconds`) that another one fails and what it missed, and once when it works again.
+ */
+async function deliverWithLedger(run, previous, settings, context, deps) {
+    const webhooks = distinctWebhooks(settings.slackWebhookUrls, deps.log);
+    const ledger = {};
+    for (const webhook of webhooks) {
+        const missed = previous?.[webhook.key];
+        if (missed)
+            ledger[webhook.key] = missed;
+    }
+    const forgotten = Object.keys(previous ?? {}).length - Object.keys(ledger).length;
+    if (forgotten > 0) {
+        deps.log(`Slack: forgetting what ${forgotten === 1 ? 'a webhook' : `${forgotten} webhooks`} no longer in slack-webhook-url missed.`);
+    }
+    const delivery = {
+        ledger,
+        webhooks: [],
+        delivered: 0,
+        total: webhooks.length,
+        keepCheckpoint: false,
+        cancelled: false,
+        failures: [],
+    };
+    const statuses = new Map();
+    for (const webhook of webhooks) {
+        const missed = ledger[webhook.key];
+        statuses.set(webhook.key, {
+            name: webhook.name,
+            thisRun: 'nothing to send',
+            ...(missed ? { missed } : {}),
+        });
+    }
+    const failed = new Set();
+    const fail = (webhook, outcome) => {
+        const status = statuses.get(webhook.key);
+        failed.add(webhook.key);
+        if (status) {
+            status.thisRun = 'failed';
+            status.problem = problemOf(outcome);
+        }
+        delivery.failures.push(outcome.error?.message ?? `Slack: ${webhook.name} failed.`);
+    };
+    if (run) {
+        const outcomes = await Promise.all(webhooks.map((webhook) => postToWebhook(run.message, webhook, deps)));
+        if (outcomes.some((outcome) => outcome.cancelled) || deps.signal?.aborted) {
+            return cancelledDelivery(delivery, outcomes, webhooks, statuses);
+        }
+        outcomes.forEach((outcome, i) => {
+            const webhook = webhooks[i];
+            if (outcome.error) {
+                fail(webhook, outcome);
+                ledger[webhook.key] = addMissed(ledger[webhook.key], run, problemOf(outcome), context);
+            }
+            else {
+                delivery.delivered += 1;
+                const status = statuses.get(webhook.key);
+                if (status)
+                    status.thisRun = 'delivered';
+            }
+        });
+        if (delivery.delivered === 0) {
+            // Nobody took it: the checkpoint stays and the next run sends it again, so nothing is missed yet.
+            delivery.keepCheckpoint = true;
+            delivery.ledger = {};
+            for (const webhook of webhooks) {
+                const missed = previous?.[webhook.key];
+                if (missed)
+                    delivery.ledger[webhook.key] = missed;
+            }
+            finishStatuses(delivery, webhooks, statuses);
+            return delivery;
+        }
+    }
+    // A catch-up for each webhook that missed messages and took this run's (or had none to take).
+    const catchingUp = webhooks.filter((webhook) => previous?.[webhook.key] && !failed.has(webhook.key));
+    const recovered = [];
+    const catchUps = await Promise.all(catchingUp.map((webhook) => {
+        const missed = previous?.[webhook.key];
+        const message = buildCatchUpMessage(missed, {
+            monitorName: settings.monitorName,
+            consoleUrl: context.consoleUrl({ start: missed.from, end: missed.to }),
+        });
+        return postToWebhook(message, webhook, deps);
+    }));
+    if (catchUps.some((outcome) => outcome.cancelled) || deps.signal?.aborted) {
+        return cancelledDelivery(delivery, catchUps, webhooks, statuses);
+    }
+    catchUps.forEach((outcome, i) => {
+        const webhook = catchingUp[i];
+        const missed = previous?.[webhook.key];
+        if (outcome.error) {
+            fail(webhook, outcome);
+            ledger[webhook.key] = { ...missed, problem: problemOf(outcome) };
+            return;
+        }
+        deps.log(`Slack: ${webhook.name} took the catch-up for the ${missed.messages === 1 ? 'message' : `${missed.messages} messages`} it missed.`);
+        delete ledger[webhook.key];
+        recovered.push({ webhook, missed });
+        const status = statuses.get(webhook.key);
+        if (status) {
+            if (status.thisRun === 'nothing to send')
+                status.thisRun = 'caught up';
+            status.caughtUp = missed;
+        }
+    });
+    if (settings.notifyOnError) {
+        await tellTheOthers(webhooks, failed, recovered, ledger, settings, context, deps);
+    }
+    finishStatuses(delivery, webhooks, statuses);
+    return delivery;
+}
+/**
+ * `notify-on-error` for a failing webhook: the webhooks that work this run hear of it once per
+ * episode (the webhook's ledger record), then every reminder period, so a five-minute cron does not
+ * flood them; and once when it works again. The failing one cannot be told: Slack refuses it.
+ */
+async function tellTheOthers(webhooks, failed, recovered, ledger, settings, context, deps) {
+    const working = webhooks.filter((webhook) => !failed.has(webhook.key));
+    const due = [];
+    const dueKeys = [];
+    for (const webhook of webhooks) {
+        const missed = ledger[webhook.key];
+        if (!failed.has(webhook.key) || !missed)
+            continue;
+        if (missed.notifiedAt !== undefined && context.now < missed.notifiedAt + settings.reminderSeconds)
+            continue;
+        due.push({ name: webhook.name, missed });
+        dueKeys.push(webhook.key);
+    }
+    const back = recovered.filter(({ missed }) => missed.notifiedAt !== undefined);
+    if (due.length === 0 && back.length === 0)
+        return;
+    if (working.length === 0)
+        return;
+    const notice = buildWebhookNotice({
+        monitorName: settings.monitorName,
+        failing: due,
+        recovered: back.map(({ webhook, missed }) => ({ name: webhook.name, missed })),
+        reminderSeconds: settings.reminderSeconds,
+        ...(context.runUrl ? { runUrl: context.runUrl } : {}),
+    });
+    const outcomes = await Promise.all(working
+        .filter((webhook) => !back.some((r) => r.webhook.key === webhook.key))
+        .map((webhook) => postToWebhook(notice, webhook, deps)));
+    for (const outcome of outcomes) {
+        if (outcome.error)
+            context.warn(`Could not tell ${outcome.name} about the failing webhooks: ${problemOf(outcome)}.`);
+    }
+    if (!outcomes.some((outcome) => !outcome.error))
+        return;
+    const told = [...due.map((f) => f.name), ...back.map((r) => r.webhook.name)].join(', ');
+    deps.log(`Slack: the working webhooks were told about ${told} (notify-on-error).`);
+    for (const key of dueKeys) {
+        const missed = ledger[key];
+        if (missed)
+            ledger[key] = { ...missed, notifiedAt: context.now };
+    }
+}
+/** One line for the summary; the per-webhook table (summary.ts) has the details. */
+function deliveryNote(what, sent) {
+    if (sent.cancelled)
+        return `Slack: the job was cancelled while posting; posting stopped.`;
+    if (what === undefined) {
+        return `Slack: ${sent.failures.length > 0 ? 'a catch-up for missed messages was not delivered' : 'catch-up sent for missed messages'} (see Slack webhooks below).`;
+    }
+    if (sent.delivered === sent.total) {
+        return `Slack: the ${what} was delivered to ${sent.total === 1 ? 'the webhook' : `each of ${sent.total} webhooks`}.`;
+    }
+    if (sent.delivered === 0)
+        return `Slack: the ${what} was not delivered to any webhook.`;
+    return `Slack: the ${what} was delivered to ${sent.delivered} of ${sent.total} webhooks (see Slack webhooks below).`;
+}
+/** Why the step fails: each failing webhook by position, what it missed, and Slack's answer. */
+function deliveryError(what, sent) {
+    if (sent.cancelled)
+        return sent.failures.join(' ');
+    const missing = sent.webhooks.flatMap((webhook) => webhook.thisRun === 'failed' && webhook.missed
+        ? [
+            `${webhook.name} has missed ${describeMissed(webhook.missed)}; it gets a catch-up once it works again.`,
+        ]
+        : []);
+    const failed = sent.webhooks
+        .filter((webhook) => webhook.thisRun === 'failed')
+        .map((webhook) => webhook.name);
+    let lead;
+    if (what !== undefined && sent.delivered === 0) {
+        lead = `Slack: no webhook took the ${what}, so the checkpoint was not moved: the next run sends these entries again.`;
+    }
+    else if (what !== undefined) {
+        lead = `Slack: ${failed.join(', ')} did not take the ${what}; ${sent.delivered === 1 ? 'the other webhook' : `the other ${sent.delivered} webhooks`} did, so the checkpoint moved on.`;
+    }
+    else {
+        lead = `Slack: ${failed.join(', ')} did not take the catch-up for the messages ${failed.length === 1 ? 'it' : 'they'} missed.`;
+    }
+    return [lead, ...sent.failures, ...missing].join(' ');
+}
+function cancelledDelivery(delivery, outcomes, webhooks, statuses) {
+    delivery.cancelled = true;
+    delivery.keepCheckpoint = true;
+    const stopped = outcomes.filter((outcome) => outcome.cancelled).map((outcome) => outcome.name);
+    delivery.failures = [
+        `The job was cancelled while posting to Slack${stopped.length > 0 ? ` (${stopped.join(', ')} had not taken the message)` : ''}; posting stopped and the checkpoint was not moved.`,
+    ];
+    finishStatuses(delivery, webhooks, statuses);
+    return delivery;
+}
+function finishStatuses(delivery, webhooks, statuses) {
+    delivery.webhooks = webhooks.flatMap((webhook) => {
+        const status = statuses.get(webhook.key);
+        if (!status)
+            return [];
+        // What it has missed after this run, not before it.
+        const missed = delivery.ledger[webhook.key];
+        if (missed)
+            status.missed = missed;
+        else
+            delete status.missed;
+        return [status];
+    });
+}
+/** The record with this run's message added to what the webhook missed. */
+function addMissed(missed, run, problem, context) {
+    const runUrls = [...(missed?.runUrls ?? [])];
+    if (context.runUrl && !runUrls.includes(context.runUrl)) {
+        runUrls.push(context.runUrl);
+        // The first missed run, and the latest ones.
+        if (runUrls.length > MAX_RUN_URLS)
+            runUrls.splice(1, runUrls.length - MAX_RUN_URLS);
+    }
+    const next = {
+        since: missed?.since ?? context.now,
+        messages: (missed?.messages ?? 0) + 1,
+        entries: (missed?.entries ?? 0) + run.told.total,
+        critical: (missed?.critical ?? 0) + run.told.critical,
+        warning: (missed?.warning ?? 0) + run.told.warning,
+        from: Math.min(missed?.from ?? run.window.start, run.window.start),
+        to: Math.max(missed?.to ?? run.window.end, run.window.end),
+        runUrls,
+        problem: problem.slice(0, MAX_PROBLEM),
+    };
+    if (missed?.notifiedAt !== undefined)
+        next.notifiedAt = missed.notifiedAt;
+    return next;
+}
+function problemOf(outcome) {
+    const { error } = outcome;
+    const problem = error instanceof SlackPostError ? error.problem : (error?.message ?? 'an unknown error');
+    return problem.slice(0, MAX_PROBLEM);
+}
+/** Each URL once, named by its first position; the ledger key ties it to its record. */
+function distinctWebhooks(urls, log) {
+    const seen = new Set();
+    const webhooks = [];
+    urls.forEach((url, index) => {
+        if (seen.has(url)) {
+            // One message per destination: a second post would be a duplicate in the same channel.
+            log(`Slack: ${webhookName(index, urls.length)} is listed twice; posting there once.`);
+            return;
+        }
+        seen.add(url);
+        webhooks.push({ index, name: webhookName(index, urls.length), url, key: webhookKey(url) });
+    });
+    return webhooks;
+}
+
 // EXTERNAL MODULE: external "node:fs"
 var external_node_fs_ = __nccwpck_require__(3024);
 ;// CONCATENATED MODULE: ./src/outputs.ts
@@ -63211,13 +63784,32 @@ class ResultsFile {
 
 
 
-const realDeps = () => ({
-    now: Date.now,
-    sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
-    fetch: nodeHttpFetch,
-    env: process.env,
-    signal: cancellationSignal(),
-});
+
+
+const realDeps = () => {
+    const signal = cancellationSignal();
+    return {
+        now: Date.now,
+        sleep: (ms) => sleepUntilCancelled(ms, signal),
+        fetch: nodeHttpFetch,
+        env: process.env,
+        signal,
+    };
+};
+/**
+ * A wait whose timer stops holding the process once the job is cancelled: the code that waited has
+ * stopped waiting (Slack's retry pause, a query's poll), and a 60 s Retry-After must not keep a
+ * cancelled job alive. The timer still fires if the process lives on, so no wait ends early.
+ */
+function sleepUntilCancelled(ms, signal) {
+    return new Promise((resolve) => {
+        const timer = setTimeout(() => {
+            stopWatching();
+            resolve();
+        }, ms);
+        const stopWatching = onAbort(signal, () => timer.unref());
+    });
+}
 /**
  * One run: settings → credentials → checkpoint and window → query → entries, less those reported
  * before → digest and alert decision → Slack → checkpoint saved → summary, outputs.
@@ -63344,20 +63936,21 @@ async function watch(settings, deps, context) {
             state: previous?.alert ?? { pending: { total: 0, critical: 0, warning: 0, windows: 0 } },
         };
     }
-    const delivery = await core/* group */.Os('Slack', () => notify(report, decision, settings, deps));
-    // With a batch of log groups unchecked the run still fails: the failing episode goes on.
-    const stillFailing = result.failures.length > 0 ? loaded?.failure : undefined;
+    const delivery = await core/* group */.Os('Slack', () => notify(report, decision, settings, deps, previous?.missedByWebhook));
+    // With a batch of log groups unchecked, or a webhook failing, the run still fails: the failing episode goes on.
+    const stillFailing = result.failures.length > 0 || delivery.error ? loaded?.failure : undefined;
     if (loaded?.failure && !stillFailing && !delivery.error) {
         const { failure } = loaded;
         await core/* group */.Os('Running again', () => endFailureEpisode(failure, settings, deps));
     }
-    // Saved only once Slack has the message: after a failed post the next run reports the entries again.
+    // Saved once a webhook has the message (one that failed is remembered in missedByWebhook); when none
+    // took it, or the job was cancelled while posting, the next run reports the entries again.
     // When a batch of log groups failed, the checkpoint stays where it was (its entries were not seen),
     // and the fingerprints of what was reported keep the next run from repeating it.
     let stateNote;
     if (settings.dryRun)
         stateNote = 'dry-run: the checkpoint was left where it was.';
-    else if (delivery.error)
+    else if (delivery.keepCheckpoint)
         stateNote = 'The checkpoint was not moved: the next run checks this window again.';
     else {
         const checked = result.failures.length > 0
@@ -63372,11 +63965,15 @@ async function watch(settings, deps, context) {
         };
         if (stillFailing)
             checkpoint.failure = stillFailing;
+        if (delivery.missedByWebhook && Object.keys(delivery.missedByWebhook).length > 0)
+            checkpoint.missedByWebhook = delivery.missedByWebhook;
         const saved = await saveCheckpoint(store, checkpoint);
         if (saved.ok)
             context.read = { state: checkpoint };
         stateNote = saved.note;
     }
+    if (delivery.webhooks)
+        report.webhooks = delivery.webhooks;
     addJobSummary(report, core/* summary */.z, `${delivery.note} ${stateNote}`);
     await core/* summary */.z.write();
     const unfetched = report.truncated ? Math.max(0, result.statistics.recordsMatched - result.rowsFetched) : 0;
@@ -63423,16 +64020,19 @@ class SlackDeliveryError extends Error {
 }
 /**
  * One message per webhook for an alert, a resolved episode or a gap in the timeline; nothing for
- * windows below the thresholds or inside the quiet period, which the summary explains instead.
+ * windows below the thresholds or inside the quiet period, which the summary explains instead. A
+ * webhook that missed earlier messages gets a catch-up (webhook-ledger.ts), even in a quiet run.
  */
-async function notify(report, decision, settings, deps) {
+async function notify(report, decision, settings, deps, missedByWebhook) {
     const { consoleUrl } = report;
     const silent = (note) => {
         core/* info */.pq(note);
         return { notified: false, note };
     };
     let message;
-    let what;
+    let what = '';
+    let told = report.digest;
+    let quietNote = '';
     switch (decision.kind) {
         case 'alert':
             what = 'alert';
@@ -63441,10 +64041,13 @@ async function notify(report, decision, settings, deps) {
                 ...(settings.mention ? { mention: settings.mention } : {}),
                 ...(decision.sinceLastAlert ? { sinceLastAlert: decision.sinceLastAlert } : {}),
             });
+            if (decision.sinceLastAlert)
+                told = addCounts(told, decision.sinceLastAlert);
             break;
         case 'resolved':
             what = 'resolved notice';
             message = buildResolvedMessage(report, decision, { consoleUrl });
+            told = addCounts(told, decision.unreported);
             break;
         default: {
             const why = decision.kind === 'quiet'
@@ -63453,31 +64056,58 @@ async function notify(report, decision, settings, deps) {
                     ? `Below the thresholds (${decision.unmet}): no alert.`
                     : 'No new matching entries: nothing to send.';
             // A gap is news on its own: part of the timeline went unchecked.
-            if (!report.gap)
-                return silent(why);
-            what = 'gap notice';
-            message = buildSlackMessage(report, { consoleUrl });
+            if (report.gap) {
+                what = 'gap notice';
+                message = buildSlackMessage(report, { consoleUrl });
+            }
+            else
+                quietNote = why;
         }
     }
     const webhooks = settings.slackWebhookUrls.length;
-    if (webhooks === 0)
-        return silent(`No slack-webhook-url is set: the ${what} is in this summary only.`);
-    try {
-        const how = await deliver(message, settings, { fetch: deps.fetch, sleep: deps.sleep, log: core/* info */.pq });
-        if (how === 'printed')
-            return silent(`dry-run: the ${what} was printed in the log, not sent.`);
-        const note = `Slack: the ${what} was delivered to ${webhooks === 1 ? 'the webhook' : `each of ${webhooks} webhooks`}.`;
-        core/* info */.pq(note);
-        return { notified: true, note };
+    if (webhooks === 0) {
+        return silent(quietNote || `No slack-webhook-url is set: the ${what} is in this summary only.`);
     }
-    catch (error) {
-        const failure = error instanceof Error ? error : new Error(String(error));
-        return {
-            notified: false,
-            note: `Slack: the ${what} was not delivered. ${failure.message}`,
-            error: failure,
-        };
+    const pending = missedByWebhook !== undefined && Object.keys(missedByWebhook).length > 0;
+    if (!message && (!pending || settings.dryRun))
+        return silent(quietNote);
+    if (message && settings.dryRun) {
+        await deliver(message, settings, { fetch: deps.fetch, sleep: deps.sleep, log: core/* info */.pq });
+        return silent(`dry-run: the ${what} was printed in the log, not sent.`);
     }
+    const run = workflowRunUrl(deps.env);
+    const sent = await deliverWithLedger(message ? { message, what, told, window: report.window } : undefined, missedByWebhook, { ...settings, reminderSeconds: reminderSeconds(settings) }, {
+        now: Math.floor(deps.now() / 1000),
+        ...(run ? { runUrl: run } : {}),
+        consoleUrl: (window) => logsInsightsConsoleUrl({
+            region: settings.region,
+            logGroups: settings.logGroups,
+            query: settings.query,
+            window,
+            queryLanguage: settings.queryLanguage,
+        }),
+        warn: core/* warning */.$e,
+    }, {
+        fetch: deps.fetch,
+        sleep: deps.sleep,
+        log: core/* info */.pq,
+        ...(deps.signal ? { signal: deps.signal } : {}),
+    });
+    const delivery = {
+        notified: sent.delivered > 0,
+        note: `${quietNote ? `${quietNote} ` : ''}${deliveryNote(message ? what : undefined, sent)}`,
+        missedByWebhook: sent.ledger,
+        webhooks: sent.webhooks,
+    };
+    if (sent.keepCheckpoint)
+        delivery.keepCheckpoint = true;
+    if (sent.failures.length > 0)
+        delivery.error = new Error(deliveryError(message ? what : undefined, sent));
+    core/* info */.pq(delivery.note);
+    return delivery;
+}
+function addCounts(a, b) {
+    return { total: a.total + b.total, critical: a.critical + b.critical, warning: a.warning + b.warning };
 }
 /**
  * Aborted on SIGINT or SIGTERM, which the runner sends when the job is cancelled or times out, so that
