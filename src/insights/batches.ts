@@ -56,6 +56,8 @@ export interface BatchedQuery {
   logGroups: readonly string[]
   queryString: string
   queryLanguage: QueryLanguage
+  /** The shape of the query as the user wrote it; read from `queryString` when not given. */
+  shape?: QueryShape
   window: Window
   /** Rows fetched across all batches at most. */
   maxRows: number
@@ -148,7 +150,7 @@ class BatchedRun {
   constructor(query: BatchedQuery, deps: BatchedDeps) {
     this.#query = query
     this.#deps = deps
-    this.#shape = analyseQuery(query.queryString, query.queryLanguage)
+    this.#shape = query.shape ?? analyseQuery(query.queryString, query.queryLanguage)
     this.#maxLimit = this.#shape.passLimit ? MAX_QUERY_LIMIT : undefined
     this.#remaining = Math.max(0, query.maxRows)
     this.#pool = new Pool(deps.concurrency ?? DEFAULT_CONCURRENCY)
@@ -371,9 +373,9 @@ class BatchedRun {
   /** Why a part whose rows were capped cannot be split, or undefined when it can. */
   #cannotSplit(part: Part, rows: ResultField[][]): string | undefined {
     if (!this.#shape.splittable) {
-      return this.#shape.userLimit
-        ? 'the query has its own limit command'
-        : 'the query does not return records'
+      if (!this.#shape.records) return 'the query does not return records'
+      if (this.#shape.userLimit) return 'the query has its own limit command'
+      return 'the rows carry no @timestamp, which merging split parts needs'
     }
     if (!canSplit(part)) return `${part.end - part.start + 1} seconds cannot be split further`
     // Merging the parts at their shared seconds needs each row's second.

@@ -1,0 +1,173 @@
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { afterEach, describe, expect, it } from 'vitest'
+import type { Emulator, EmulatorOptions } from '../emulator/index.js'
+import type { ActionRun } from '../support/run-action.js'
+import { startTimeline, type Timeline } from '../support/timeline.js'
+
+/**
+ * Query shapes off the default path, each run several times along a timeline with a checkpoint:
+ * an aggregate (`stats`), a record query whose rows do not carry `@timestamp`. Every matching record
+ * must be counted exactly once over the runs, under both readings of StartQuery's inclusive end second.
+ */
+
+const GROUP = '/aws/apigateway/prod-access'
+const MINUTE = 60_000
+
+let timeline: Timeline
+let emulator: Emulator
+let t0: number
+let stateFile: string
+
+async function start(options: Omit<EmulatorOptions, 'now'> = {}): Promise<void> {
+  timeline = await startTimeline({ region: 'eu-west-1', queryLatencyMs: 200, ...options })
+  ;({ emulator, t0 } = timeline)
+  emulator.createLogGroup(GROUP)
+  stateFile = join(mkdtempSync(join(tmpdir(), 'insights-watch-shapes-')), 'state.json')
+}
+
+afterEach(async () => {
+  await emulator?.stop()
+})
+
+function runAt(atMs: number, inputs: Record<string, string>): Promise<ActionRun> {
+  return timeline.runAt(
+    atMs,
+    {
+      'log-group-names': GROUP,
+      state: `file:${stateFile}`,
+      'monitor-name': 'api-errors',
+      'slack-webhook-url': emulator.slackWebhookUrl('alerts'),
+      ...inputs,
+    },
+    { AWS_REGION: 'eu-west-1' },
+  )
+}
+
+function resultsFields(run: ActionRun): Record<string, string>[] {
+  const file = run.outputs['results-file']
+  if (!file || !existsSync(file)) return []
+  return readFileSync(file, 'utf8')
+    .split('\n')
+    .filter((line) => line !== '')
+    .map((line) => JSON.parse(line).fields as Record<string, string>)
+}
+
+const STATUSES = ['502', '404', '200', '500', '403', '200', '503']
+
+interface Seeded {
+  /** Matching (status ≥ 400) records by status. */
+  byStatus: Map<string, number>
+  /** Matching records by resourcePath (unique, but for the lines logged twice in one millisecond). */
+  byPath: Map<string, number>
+  matching: number
+  critical: number
+}
+
+/**
+ * Access-log lines every 250 ms from `fromMs` to `toMs` into the timeline, so every second (every
+ * window boundary) holds several, one of them at .000; each reaches Insights up to 40 s late: after
+ * the window end, within query-delay. Every 50th line is logged twice in the same millisecond.
+ */
+function seed(fromMs: number, toMs: number): Seeded {
+  const seeded: Seeded = { byStatus: new Map(), byPath: new Map(), matching: 0, critical: 0 }
+  const events: { timestamp: number; message: string; ingestionTime: number }[] = []
+  let n = 0
+  for (let at = fromMs; at <= toMs; at += 250) {
+    const status = STATUSES[n % STATUSES.length] as string
+    const path = `/items/${n}`
+    const message = JSON.stringify({ httpMethod: 'GET', resourcePath: path, status })
+    const copies = n % 50 === 0 ? 2 : 1
+    for (let copy = 0; copy < copies; copy++) {
+      events.push({ timestamp: t0 + at, message, ingestionTime: t0 + at + ((n * 7919) % 40_000) })
+      if (Number(status) >= 400) {
+        seeded.matching += 1
+        if (Number(status) >= 500) seeded.critical += 1
+        seeded.byStatus.set(status, (seeded.byStatus.get(status) ?? 0) + 1)
+        seeded.byPath.set(path, (seeded.byPath.get(path) ?? 0) + 1)
+      }
+    }
+    n += 1
+  }
+  emulator.putLogEvents(GROUP, events)
+  return seeded
+}
+
+const seconds = (iso: string | undefined) => Date.parse(iso ?? '') / 1000
+const sum = (values: number[]) => values.reduce((a, b) => a + b, 0)
+
+/** On time, on time, 7 minutes late, then on time again: cron's usual wobble. */
+const SCHEDULE = [0, 5, 17, 20, 25].map((minutes) => minutes * MINUTE)
+/**
+ * Seeded strictly inside what the runs check together (the first window starts about 6 minutes
+ * before 0, the last ends about 24 minutes after), so every boundary between runs falls among them.
+ */
+const SEED_FROM = -5 * MINUTE
+const SEED_TO = 22 * MINUTE
+
+async function runSchedule(inputs: Record<string, string>): Promise<ActionRun[]> {
+  const runs: ActionRun[] = []
+  for (const at of SCHEDULE) runs.push(await runAt(at, inputs))
+  for (const run of runs) expect(run.exitCode, run.stdout + run.stderr).toBe(0)
+  expect(seconds(runs[0]?.outputs['window-start'])).toBeLessThan((t0 + SEED_FROM) / 1000)
+  expect(seconds(runs.at(-1)?.outputs['window-end'])).toBeGreaterThan((t0 + SEED_TO) / 1000)
+  return runs
+}
+
+describe.each(['instant', 'whole'] as const)('StartQuery end second read as %s', (endSecond) => {
+  it('counts every matching record of an aggregate query exactly once over late and on-time runs', async () => {
+    await start({ endSecond })
+    const seeded = seed(SEED_FROM, SEED_TO)
+    const runs = await runSchedule({ query: 'filter status >= 400 | stats count(*) by status' })
+
+    // Windows join end to start: no overlap is counted again.
+    for (let i = 1; i < runs.length; i++) {
+      expect(seconds(runs[i]?.outputs['window-start'])).toBe(seconds(runs[i - 1]?.outputs['window-end']))
+    }
+    // match-count counts records, not rows; severity from the status column, weighted by the count.
+    expect(sum(runs.map((run) => Number(run.outputs['match-count'])))).toBe(seeded.matching)
+    expect(sum(runs.map((run) => Number(run.outputs['critical-count'])))).toBe(seeded.critical)
+    // The results file holds the aggregate rows; their counts add up the same way.
+    const perStatus = new Map<string, number>()
+    for (const row of runs.flatMap(resultsFields)) {
+      perStatus.set(
+        row.status as string,
+        (perStatus.get(row.status as string) ?? 0) + Number(row['count(*)']),
+      )
+    }
+    expect(perStatus).toEqual(seeded.byStatus)
+
+    // The message and the summary show the table.
+    const post = JSON.stringify(emulator.slackPosts('alerts')[0]?.body)
+    expect(post).toContain('*Aggregate*')
+    // (Log text in Slack has `*` as a look-alike, so it cannot format the message.)
+    expect(post).toMatch(/status\s+count\(∗\)\\n502\s+\d+/)
+    expect(runs[0]?.summary).toContain('Aggregate (')
+    expect(runs[0]?.summary).toMatch(
+      /<th>status<\/th><th>count\(&#42;\)<\/th><\/tr><tr><td>502<\/td><td>\d+<\/td>/,
+    )
+    // No fingerprints in an aggregate checkpoint.
+    expect(JSON.parse(readFileSync(stateFile, 'utf8')).reported).toEqual({})
+  })
+
+  it('reports every entry of a query whose fields leave out @timestamp exactly once', async () => {
+    await start({ endSecond })
+    const seeded = seed(SEED_FROM, SEED_TO)
+    const runs = await runSchedule({
+      query: 'fields status, httpMethod, resourcePath | filter status >= 400',
+    })
+
+    // Windows overlap (2 minutes by default); the fingerprints drop what an earlier run reported.
+    const reported = new Map<string, number>()
+    for (const row of runs.flatMap(resultsFields)) {
+      reported.set(row.resourcePath as string, (reported.get(row.resourcePath as string) ?? 0) + 1)
+    }
+    expect(reported).toEqual(seeded.byPath)
+    expect(sum(runs.map((run) => Number(run.outputs['match-count'])))).toBe(seeded.matching)
+    // What the user asked for is what the message shows: their query, their fields.
+    expect(runs[0]?.summary).toContain(
+      '<pre><code>fields status, httpMethod, resourcePath &#124; filter status &gt;= 400</code></pre>',
+    )
+  })
+})
