@@ -10,7 +10,7 @@ import { errorMessage } from './errors.js'
 import { endFailureEpisode, recordFailure, type StateContext } from './failure-notices.js'
 import { type BatchedResult, MAX_LOG_GROUPS_PER_QUERY, runBatchedQuery } from './insights/batches.js'
 import { describeGroups } from './insights/query.js'
-import { queryToRun } from './insights/query-rewrite.js'
+import { queryToRun, queryWindow } from './insights/query-rewrite.js'
 import { analyseQuery } from './insights/query-shape.js'
 import { isoSecond, nextCheckpoint, planWindow } from './insights/window.js'
 import { RowIntake } from './intake.js'
@@ -128,7 +128,7 @@ async function watch(settings: Settings, deps: RunDeps, context: StateContext): 
           // Read again from the query run, which may carry @timestamp where the user's did not.
           queryString: queryToRun(settings.query, shape, window),
           queryLanguage: settings.queryLanguage,
-          window,
+          window: queryWindow(shape, window),
           maxRows: settings.maxResults,
         },
         {

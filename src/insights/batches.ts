@@ -177,7 +177,21 @@ class BatchedRun {
     if (outer?.aborted) onAbort()
     else outer?.addEventListener('abort', onAbort, { once: true })
     try {
-      const batches = batchLogGroups(this.#query.logGroups)
+      // A SQL query names its groups in its FROM (at most 50, settings.ts): one query, never batches.
+      const batches =
+        this.#query.queryLanguage === 'SQL'
+          ? [[...this.#query.logGroups]]
+          : batchLogGroups(this.#query.logGroups)
+      if (this.#query.window.end < this.#query.window.start) {
+        // An empty aggregate window (two runs in one second): nothing to query.
+        return {
+          queries: [],
+          statistics: { recordsMatched: 0, recordsScanned: 0, bytesScanned: 0 },
+          rowsFetched: 0,
+          truncated: false,
+          failures: [],
+        }
+      }
       if (batches.length > 1) {
         this.#deps.log(
           `${this.#query.logGroups.length} log groups: ${batches.length} queries of at most ` +

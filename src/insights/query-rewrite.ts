@@ -28,6 +28,19 @@ export function queryToRun(queryString: string, shape: QueryShape, window: Windo
   return queryString
 }
 
+/**
+ * The StartQuery range for `window`. An aggregate window is [start.000, end.000). Logs Insights QL
+ * cuts it exactly with the filter above, so [start, end] only has to cover it. SQL and PPL have no
+ * documented way to compare `@timestamp` with a number, so they are not rewritten: their range is
+ * [start, end − 1], every whole second in exactly one window as StartQuery documents both ends
+ * inclusive. Should the service read the end second as the instant `end.000`, the records after
+ * (end − 1).000 in that second are not counted; the summary says so. Empty when end = start.
+ */
+export function queryWindow(shape: QueryShape, window: Window): Window {
+  if (shape.records || shape.language === 'CWLI') return window
+  return { start: window.start, end: window.end - 1 }
+}
+
 /** `filter toMillis(@timestamp) >= start·1000 and toMillis(@timestamp) < end·1000` first. */
 export function boundByTimestamp(queryString: string, window: Window): string {
   const bound = `filter toMillis(@timestamp) >= ${window.start * 1000} and toMillis(@timestamp) < ${window.end * 1000}`

@@ -244,7 +244,8 @@ function analyseSql(queryString: string): QueryShape {
     for (const item of list) {
       const match = /^count\s*\(\s*\*\s*\)(?:\s+(?:as\s+)?(\S+))?$/i.exec(item)
       if (match) {
-        shape.countColumn = match[1] !== undefined ? unquote(match[1]) : item.replace(/\s+/g, '')
+        // Unaliased, Spark SQL (the dialect underneath, OpenSearch supported-directquery-sql) names it count(1).
+        shape.countColumn = match[1] !== undefined ? unquote(match[1]) : 'count(1)'
         break
       }
     }

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest'
+import { sqlLogGroups } from '../../../src/insights/query-check.js'
 import { boundByTimestamp, queryToRun, withTimestamp } from '../../../src/insights/query-rewrite.js'
 import { analyseQuery, commandNames, maskLiterals } from '../../../src/insights/query-shape.js'
 import { compileQuery, type LogEvent } from '../../emulator/query-language.js'
@@ -101,6 +102,15 @@ describe('analyseQuery: OpenSearch SQL and PPL', () => {
     })
     expect(sql('SELECT * FROM `/g` LIMIT 10')).toMatchObject({ userLimit: true, splittable: false })
     expect(sql('SELECT * FROM `/g` ORDER BY `@timestamp` DESC').newestFirst).toBe(true)
+  })
+
+  it('reads the log groups a SQL FROM names', () => {
+    expect(sqlLogGroups("SELECT * FROM `/a/b` WHERE x = 'FROM `/no`'")).toEqual(['/a/b'])
+    expect(
+      sqlLogGroups("SELECT COUNT(*) FROM `logGroups(logGroupIdentifier: ['/a', '/b'])` GROUP BY s"),
+    ).toEqual(['/a', '/b'])
+    expect(sqlLogGroups('SELECT COUNT(*) AS n FROM `/a`').length).toBe(1)
+    expect(analyseQuery('SELECT COUNT(*) FROM `/a`', 'SQL').countColumn).toBe('count(1)')
   })
 
   it('recognises PPL aggregates and fields', () => {
