@@ -790,7 +790,7 @@ const NO_FIELDS = new Map<string, string>()
 const MAX_DISCOVERED_FIELDS = 200
 const MAX_JSON_DEPTH = 100
 
-function discoverJsonFields(message: string): Map<string, string> {
+export function discoverJsonFields(message: string): Map<string, string> {
   const trimmed = message.trim()
   if (!trimmed.startsWith('{')) return NO_FIELDS
   let parsed: unknown
