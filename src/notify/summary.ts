@@ -80,6 +80,13 @@ export function addJobSummary(report: Report, summary: Summary, notification?: s
       3,
     )
     summary.addRaw(`<p>${how}.</p>`, true)
+    if (report.queryLanguage !== 'CWLI') {
+      // query-rewrite.ts queryWindow: SQL and PPL cannot be bounded by @timestamp exactly.
+      summary.addRaw(
+        `<p>Windows do not overlap, so each record is counted once. ${cell(report.queryLanguage)} has no documented way to compare <code>@timestamp</code> with a number, so this window was queried as the whole seconds ${isoSecond(report.window.start)} – ${isoSecond(report.window.end - 1)} (StartQuery documents both ends as inclusive); should the service read the end second as an instant, the records after its first millisecond are not counted.</p>`,
+        true,
+      )
+    }
     if (rows.length > 1) summary.addTable(rows)
     if (shown < digest.table.rowCount) cut.push(`${count(digest.table.rowCount - shown)} aggregate rows`)
   }

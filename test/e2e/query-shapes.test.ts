@@ -171,3 +171,86 @@ describe.each(['instant', 'whole'] as const)('StartQuery end second read as %s',
     )
   })
 })
+
+describe('OpenSearch SQL', () => {
+  const sqlQuery = `SELECT * FROM \`${GROUP}\` WHERE status >= 400`
+
+  it('fetches every one of 20,000 matches past the 10,000-row SQL cap by splitting the window', async () => {
+    await start()
+    // 20,000 matching lines (and 2,000 others) over the 5 minutes the first run checks.
+    const events: { timestamp: number; message: string; ingestionTime: number }[] = []
+    for (let i = 0; i < 22_000; i++) {
+      const status = i % 11 === 0 ? '200' : i % 2 === 0 ? '502' : '404'
+      const timestamp = t0 - 6 * MINUTE + 30_000 + Math.floor((i * 4 * MINUTE) / 22_000)
+      events.push({
+        timestamp,
+        message: JSON.stringify({ requestId: `r${i}`, resourcePath: `/items/${i}`, status }),
+        ingestionTime: timestamp + 1_000,
+      })
+    }
+    emulator.putLogEvents(GROUP, events)
+    const run = await runAt(0, { query: sqlQuery, 'query-language': 'SQL' })
+    expect(run.exitCode, run.stdout + run.stderr).toBe(0)
+    expect(run.outputs['match-count']).toBe('20000')
+    expect(run.outputs.truncated).toBe('false')
+    const ids = new Set(resultsFields(run).map((row) => row.requestId))
+    expect(ids.size).toBe(20_000)
+    expect(resultsFields(run)).toHaveLength(20_000)
+    // The log groups are in the query's FROM, never StartQuery's parameters; no limit over 10,000.
+    const starts = emulator.calls.filter((call) => call.action === 'StartQuery')
+    expect(starts.length).toBeGreaterThan(1)
+    for (const call of starts) {
+      const body = call.body as Record<string, unknown>
+      expect(body.logGroupNames).toBeUndefined()
+      expect(body.logGroupIdentifiers).toBeUndefined()
+      expect((body.limit as number | undefined) ?? 0).toBeLessThanOrEqual(10_000)
+    }
+  })
+
+  it.each(['instant', 'whole'] as const)(
+    'reports every entry of a SQL record query once over overlapping runs (end second %s)',
+    async (endSecond) => {
+      await start({ endSecond })
+      const seeded = seed(SEED_FROM, SEED_TO)
+      const runs = await runSchedule({
+        query: `SELECT \`@timestamp\`, status, resourcePath FROM \`${GROUP}\` WHERE status >= 400`,
+        'query-language': 'SQL',
+      })
+      const reported = new Map<string, number>()
+      for (const row of runs.flatMap(resultsFields)) {
+        reported.set(row.resourcePath as string, (reported.get(row.resourcePath as string) ?? 0) + 1)
+      }
+      expect(reported).toEqual(seeded.byPath)
+      expect(sum(runs.map((run) => Number(run.outputs['match-count'])))).toBe(seeded.matching)
+    },
+  )
+
+  it('counts every matching record of a SQL aggregate once over runs, and names how its windows are cut', async () => {
+    // SQL cannot be bounded by @timestamp (see query-rewrite.ts): exact when the end second is whole.
+    await start({ endSecond: 'whole' })
+    const seeded = seed(SEED_FROM, SEED_TO)
+    const runs = await runSchedule({
+      query: `SELECT status, COUNT(*) AS n FROM \`${GROUP}\` WHERE status >= 400 GROUP BY status`,
+      'query-language': 'SQL',
+    })
+    expect(sum(runs.map((run) => Number(run.outputs['match-count'])))).toBe(seeded.matching)
+    expect(sum(runs.map((run) => Number(run.outputs['critical-count'])))).toBe(seeded.critical)
+    expect(runs[1]?.summary).toContain('records counted from the <code>n</code> column')
+    expect(runs[1]?.summary).toContain('should the service read the end second as an instant')
+    const starts = emulator.calls
+      .filter((call) => call.action === 'StartQuery')
+      .map((call) => call.body as { startTime: number; endTime: number })
+    for (let i = 1; i < starts.length; i++)
+      expect(starts[i]?.startTime).toBe((starts[i - 1]?.endTime ?? 0) + 1)
+  })
+
+  it('refuses, before any call, a SQL query whose FROM does not name log-group-names', async () => {
+    await start()
+    const run = await runAt(0, { query: 'SELECT * FROM `/other`', 'query-language': 'SQL' })
+    expect(run.exitCode).not.toBe(0)
+    expect(run.stdout).toContain(
+      "log-group-names has /aws/apigateway/prod-access that the query's FROM does not name",
+    )
+    expect(emulator.calls.filter((call) => call.service === 'logs')).toHaveLength(0)
+  })
+})
