@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
 import type { Emulator, EmulatorOptions } from '../emulator/index.js'
+import { formatTimestamp } from '../emulator/query-language.js'
 import type { ActionRun } from '../support/run-action.js'
 import { startTimeline, type Timeline } from '../support/timeline.js'
 
@@ -59,8 +60,11 @@ const STATUSES = ['502', '404', '200', '500', '403', '200', '503']
 interface Seeded {
   /** Matching (status ≥ 400) records by status. */
   byStatus: Map<string, number>
-  /** Matching records by resourcePath (unique, but for the lines logged twice in one millisecond). */
-  byPath: Map<string, number>
+  /**
+   * Matching records by `@timestamp` and resourcePath. Paths repeat (the same status, method and path
+   * at different times are different entries), and every 50th line is logged twice in one millisecond.
+   */
+  byTimeAndPath: Map<string, number>
   matching: number
   critical: number
 }
@@ -71,12 +75,12 @@ interface Seeded {
  * the window end, within query-delay. Every 50th line is logged twice in the same millisecond.
  */
 function seed(fromMs: number, toMs: number): Seeded {
-  const seeded: Seeded = { byStatus: new Map(), byPath: new Map(), matching: 0, critical: 0 }
+  const seeded: Seeded = { byStatus: new Map(), byTimeAndPath: new Map(), matching: 0, critical: 0 }
   const events: { timestamp: number; message: string; ingestionTime: number }[] = []
   let n = 0
   for (let at = fromMs; at <= toMs; at += 250) {
     const status = STATUSES[n % STATUSES.length] as string
-    const path = `/items/${n}`
+    const path = `/items/${n % 3}`
     const message = JSON.stringify({ httpMethod: 'GET', resourcePath: path, status })
     const copies = n % 50 === 0 ? 2 : 1
     for (let copy = 0; copy < copies; copy++) {
@@ -85,13 +89,24 @@ function seed(fromMs: number, toMs: number): Seeded {
         seeded.matching += 1
         if (Number(status) >= 500) seeded.critical += 1
         seeded.byStatus.set(status, (seeded.byStatus.get(status) ?? 0) + 1)
-        seeded.byPath.set(path, (seeded.byPath.get(path) ?? 0) + 1)
+        const key = `${formatTimestamp(t0 + at)} ${path}`
+        seeded.byTimeAndPath.set(key, (seeded.byTimeAndPath.get(key) ?? 0) + 1)
       }
     }
     n += 1
   }
   emulator.putLogEvents(GROUP, events)
   return seeded
+}
+
+/** The entries the runs reported, by `@timestamp` and resourcePath. */
+function byTimeAndPath(runs: ActionRun[]): Map<string, number> {
+  const reported = new Map<string, number>()
+  for (const row of runs.flatMap(resultsFields)) {
+    const key = `${row['@timestamp']} ${row.resourcePath}`
+    reported.set(key, (reported.get(key) ?? 0) + 1)
+  }
+  return reported
 }
 
 const seconds = (iso: string | undefined) => Date.parse(iso ?? '') / 1000
@@ -159,11 +174,7 @@ describe.each(['instant', 'whole'] as const)('StartQuery end second read as %s',
     })
 
     // Windows overlap (2 minutes by default); the fingerprints drop what an earlier run reported.
-    const reported = new Map<string, number>()
-    for (const row of runs.flatMap(resultsFields)) {
-      reported.set(row.resourcePath as string, (reported.get(row.resourcePath as string) ?? 0) + 1)
-    }
-    expect(reported).toEqual(seeded.byPath)
+    expect(byTimeAndPath(runs)).toEqual(seeded.byTimeAndPath)
     expect(sum(runs.map((run) => Number(run.outputs['match-count'])))).toBe(seeded.matching)
     // What the user asked for is what the message shows: their query, their fields.
     expect(runs[0]?.summary).toContain(
@@ -216,11 +227,7 @@ describe('OpenSearch SQL', () => {
         query: `SELECT \`@timestamp\`, status, resourcePath FROM \`${GROUP}\` WHERE status >= 400`,
         'query-language': 'SQL',
       })
-      const reported = new Map<string, number>()
-      for (const row of runs.flatMap(resultsFields)) {
-        reported.set(row.resourcePath as string, (reported.get(row.resourcePath as string) ?? 0) + 1)
-      }
-      expect(reported).toEqual(seeded.byPath)
+      expect(byTimeAndPath(runs)).toEqual(seeded.byTimeAndPath)
       expect(sum(runs.map((run) => Number(run.outputs['match-count'])))).toBe(seeded.matching)
     },
   )
