@@ -1,6 +1,7 @@
 import * as core from '@actions/core'
 import { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs'
 import type { FetchFunction } from '@slack/webhook'
+import { AggregateBuilder } from './aggregate.js'
 import { type AlertDecision, type Counts, decideAlert } from './alerting.js'
 import { resolveCredentials } from './aws/credentials.js'
 import { ReportedEntries } from './dedup.js'
@@ -9,6 +10,8 @@ import { errorMessage } from './errors.js'
 import { endFailureEpisode, recordFailure, reminderSeconds, type StateContext } from './failure-notices.js'
 import { type BatchedResult, MAX_LOG_GROUPS_PER_QUERY, runBatchedQuery } from './insights/batches.js'
 import { describeGroups } from './insights/query.js'
+import { queryToRun, queryWindow } from './insights/query-rewrite.js'
+import { analyseQuery } from './insights/query-shape.js'
 import { onAbort } from './insights/throttle.js'
 import { isoSecond, nextCheckpoint, planWindow } from './insights/window.js'
 import { RowIntake } from './intake.js'
@@ -119,7 +122,11 @@ async function watch(settings: Settings, deps: RunDeps, context: StateContext): 
   const loaded = 'error' in read ? undefined : read.state
   // A state with only a failure record: the monitor never completed a run, so this is a first run.
   const previous = loaded && 'checked' in loaded ? loaded : undefined
-  const plan = planWindow(deps.now(), previous?.checked, settings)
+  // An aggregate query runs over windows that do not overlap: its rows cannot be fingerprinted, so a
+  // second look at the same stretch would count it twice (query-rewrite.ts bounds each one exactly).
+  const shape = analyseQuery(settings.query, settings.queryLanguage)
+  const overlapSeconds = shape.records ? settings.overlapSeconds : 0
+  const plan = planWindow(deps.now(), previous?.checked, { ...settings, overlapSeconds })
   const { window } = plan
   if (plan.gap) {
     core.warning(
@@ -128,11 +135,13 @@ async function watch(settings: Settings, deps: RunDeps, context: StateContext): 
     )
   }
 
-  const reported = new ReportedEntries(previous?.reported)
+  // A checkpoint saved by a record query carries fingerprints; an aggregate run has no use for them.
+  const reported = new ReportedEntries(shape.records ? previous?.reported : undefined)
   const digest = new DigestBuilder(settings)
+  const aggregate = shape.records ? undefined : new AggregateBuilder(shape, settings.statusField)
   const resultsFile = new ResultsFile(resultsFilePath(deps.env))
   const intake = new RowIntake(
-    { reported, digest, resultsFile },
+    { reported, digest, resultsFile, ...(aggregate ? { aggregate } : {}) },
     { statusField: settings.statusField, fallbackSecond: window.end },
   )
   const logs = new CloudWatchLogsClient({ region: settings.region, credentials })
@@ -142,9 +151,10 @@ async function watch(settings: Settings, deps: RunDeps, context: StateContext): 
       runBatchedQuery(
         {
           logGroups: settings.logGroups,
-          queryString: settings.query,
+          // Read again from the query run, which may carry @timestamp where the user's did not.
+          queryString: queryToRun(settings.query, shape, window),
           queryLanguage: settings.queryLanguage,
-          window,
+          window: queryWindow(shape, window),
           maxRows: settings.maxResults,
         },
         {
@@ -163,7 +173,7 @@ async function watch(settings: Settings, deps: RunDeps, context: StateContext): 
     resultsFile.close()
   }
 
-  const found = digest.build()
+  const found = aggregate ? aggregate.build(result.statistics, !result.truncated) : digest.build()
   const report: Report = {
     monitorName: settings.monitorName,
     window,
@@ -174,8 +184,8 @@ async function watch(settings: Settings, deps: RunDeps, context: StateContext): 
     statistics: result.statistics,
     digest: found,
     truncated: result.truncated,
-    rechecked: plan.rechecked,
-    alreadyReported: intake.matched - found.total,
+    rechecked: aggregate ? 0 : plan.rechecked,
+    alreadyReported: aggregate ? 0 : intake.matched - found.total,
     consoleUrl: logsInsightsConsoleUrl({
       region: settings.region,
       logGroups: settings.logGroups,
@@ -227,12 +237,13 @@ async function watch(settings: Settings, deps: RunDeps, context: StateContext): 
   else {
     const checked =
       result.failures.length > 0
-        ? (previous?.checked ?? window.start - 1 + settings.overlapSeconds)
+        ? (previous?.checked ?? (aggregate ? window.start : window.start - 1 + overlapSeconds))
         : nextCheckpoint(previous?.checked, window)
     const checkpoint: Checkpoint = {
       version: STATE_VERSION,
       checked,
-      reported: reported.since(checked - settings.overlapSeconds),
+      // An aggregate's next window starts at `checked` and is never compared with fingerprints.
+      reported: aggregate ? {} : reported.since(checked - overlapSeconds),
       savedAt: new Date(deps.now()).toISOString(),
       alert: decision.state,
     }
@@ -247,7 +258,9 @@ async function watch(settings: Settings, deps: RunDeps, context: StateContext): 
   if (delivery.webhooks) report.webhooks = delivery.webhooks
   addJobSummary(report, core.summary, `${delivery.note} ${stateNote}`)
   await core.summary.write()
-  const unfetched = report.truncated ? Math.max(0, result.statistics.recordsMatched - result.rowsFetched) : 0
+  // (An aggregate's total already counts records, fetched or not.)
+  const unfetched =
+    report.truncated && !aggregate ? Math.max(0, result.statistics.recordsMatched - result.rowsFetched) : 0
   const outputs = stepOutputs(report, resultsFile.path, delivery.notified)
   // Past max-results the count stays exact: the rows not fetched are counted from the statistics.
   outputs['match-count'] = String(report.digest.total + unfetched)

@@ -1,4 +1,5 @@
 import type { summary } from '@actions/core'
+import type { AggregateTable } from '../aggregate.js'
 import type { Breakdown } from '../digest.js'
 import { ACCESS_LOG_FIELDS, type Entry, fieldValue, firstValue } from '../entries.js'
 import { isoSecond, type Window } from '../insights/window.js'
@@ -74,6 +75,27 @@ export function addJobSummary(report: Report, summary: Summary, notification?: s
     summary.addHeading(`By ${cell(breakdown.field)}`, 3)
     summary.addTable(rows)
   }
+  if (digest.table) {
+    const { rows, shown } = aggregateRows(digest.table, budget)
+    const how =
+      digest.table.countedBy === 'count-column' && digest.table.countColumn !== undefined
+        ? `records counted from the <code>${cell(digest.table.countColumn)}</code> column`
+        : 'records counted from the statistics (recordsMatched)'
+    summary.addHeading(
+      `Aggregate (${count(digest.table.rowCount)} ${digest.table.rowCount === 1 ? 'row' : 'rows'})`,
+      3,
+    )
+    summary.addRaw(`<p>${how}.</p>`, true)
+    if (report.queryLanguage !== 'CWLI') {
+      // query-rewrite.ts queryWindow: SQL and PPL cannot be bounded by @timestamp exactly.
+      summary.addRaw(
+        `<p>Windows do not overlap, so each record is counted once. ${cell(report.queryLanguage)} has no documented way to compare <code>@timestamp</code> with a number, so this window was queried as the whole seconds ${isoSecond(report.window.start)} – ${isoSecond(report.window.end - 1)} (StartQuery documents both ends as inclusive); should the service read the end second as an instant, the records after its first millisecond are not counted.</p>`,
+        true,
+      )
+    }
+    if (rows.length > 1) summary.addTable(rows)
+    if (shown < digest.table.rowCount) cut.push(`${count(digest.table.rowCount - shown)} aggregate rows`)
+  }
   if (digest.breakdowns.length > breakdowns.length) {
     cut.push(`${digest.breakdowns.length - breakdowns.length} breakdown fields`)
   }
@@ -115,10 +137,15 @@ function gapNote(report: Report, gap: Window): string {
 }
 
 function truncatedNote(report: Report): string {
+  if (report.digest.table) {
+    return `<b>Partial result:</b> not every row of the aggregate was fetched (<code>max-results</code> or the service's row cap), so the table is incomplete; the count is the service's ${count(report.statistics.recordsMatched)} records matched.`
+  }
   const matched = report.statistics.recordsMatched
   const fetched = report.digest.total
   const all = matched > fetched ? `${count(matched)} entries matched; ` : ''
-  return `<b>Partial result:</b> ${all}only the first ${count(fetched)} were fetched (<code>max-results</code>). Counts, breakdowns and samples cover those.`
+  const unfetched =
+    matched > fetched ? ` ${count(matched - fetched)} were not fetched; the match count includes them.` : ''
+  return `<b>Partial result:</b> ${all}only the first ${count(fetched)} were fetched (<code>max-results</code>, or the rows one query returns when its window could not be split).${unfetched} Breakdowns and samples cover the fetched ones.`
 }
 
 function runRows(report: Report): Row[] {
@@ -213,6 +240,27 @@ function breakdownRows(breakdown: Breakdown, budget: Budget): Row[] | undefined 
     rows.push(row)
   }
   return rows
+}
+
+/** Aggregate rows shown in the summary at most. */
+const MAX_AGGREGATE_ROWS = 500
+/** Aggregate columns shown at most. */
+const MAX_AGGREGATE_COLUMNS = 20
+
+/** The aggregate's header and rows, as many as the budget takes. */
+function aggregateRows(table: AggregateTable, budget: Budget): { rows: Row[]; shown: number } {
+  const columns = table.columns.slice(0, MAX_AGGREGATE_COLUMNS)
+  const header: Row = columns.map((name) => ({ data: cell(name), header: true }))
+  if (!budget.spend(rowBytes(header) + 64)) return { rows: [], shown: 0 }
+  const rows = [header]
+  let shown = 0
+  for (const values of table.rows.slice(0, MAX_AGGREGATE_ROWS)) {
+    const row: Row = columns.map((_, index) => orDash(cell(values[index])))
+    if (!budget.spend(rowBytes(row))) break
+    rows.push(row)
+    shown += 1
+  }
+  return { rows, shown }
 }
 
 function sampleRows(samples: readonly Entry[], budget: Budget): { rows: Row[]; shown: number } {
