@@ -59552,7 +59552,7 @@ function keepYoungGenerationSmall() {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
 /* harmony import */ var _heap_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(8604);
-/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(5331);
+/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(8644);
 
 
 (0,_heap_js__WEBPACK_IMPORTED_MODULE_0__/* .keepYoungGenerationSmall */ .D)();
@@ -59563,7 +59563,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 5331:
+/***/ 8644:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -59576,6 +59576,270 @@ __nccwpck_require__.d(__webpack_exports__, {
 var core = __nccwpck_require__(3838);
 // EXTERNAL MODULE: ./node_modules/@aws-sdk/client-cloudwatch-logs/dist-cjs/index.js
 var dist_cjs = __nccwpck_require__(303);
+// EXTERNAL MODULE: external "node:crypto"
+var external_node_crypto_ = __nccwpck_require__(7598);
+;// CONCATENATED MODULE: ./src/entries.ts
+
+/** Turns a GetQueryResults row (a list of field/value pairs) into an Entry. */
+function toEntry(row, statusField) {
+    const fields = {};
+    for (const { field, value } of row) {
+        if (field !== undefined && value !== undefined)
+            fields[field] = value;
+    }
+    const entry = { fields, severity: 'none' };
+    const json = parseJsonObject(fields['@message']);
+    if (json)
+        entry.json = json;
+    const status = parseStatus(fieldValue(entry, statusField));
+    if (status !== undefined) {
+        entry.status = status;
+        entry.severity = severityOf(status);
+    }
+    return entry;
+}
+/**
+ * The value of a field as text: a field the query returned wins, then the same (dotted) name inside
+ * `@message`'s JSON, the way Insights discovers JSON fields (`request.path` → `{"request":{"path":…}}`).
+ */
+function fieldValue(entry, name) {
+    if (Object.hasOwn(entry.fields, name))
+        return entry.fields[name];
+    const { json } = entry;
+    if (!json)
+        return undefined;
+    const found = (Object.hasOwn(json, name) ? json[name] : undefined) ?? lookupDotted(json, dottedPath(name));
+    if (found === undefined || found === null)
+        return undefined;
+    return typeof found === 'object' ? nestedText(found) : String(found);
+}
+/** `request.path` → `['request', 'path']`, split once per name: the digest asks for every entry. */
+const dottedPaths = new Map();
+function dottedPath(name) {
+    let path = dottedPaths.get(name);
+    if (path === undefined) {
+        path = name.split('.');
+        dottedPaths.set(name, path);
+    }
+    return path;
+}
+/** A nested value as JSON text; a hostile line nested thousands deep would overflow JSON.stringify. */
+function nestedText(value) {
+    try {
+        return JSON.stringify(value);
+    }
+    catch {
+        return '[nested JSON too deep to show]';
+    }
+}
+/**
+ * An id for an entry that stays the same when another query returns it again: a hash of every field
+ * the query returned except `@ptr` (log group, `@timestamp` and `@message` with the default query).
+ * `@ptr` is left out because AWS does not document it as stable across queries.
+ *
+ * The hashed text is `name NUL value NUL` for each field in name order. A NUL or SOH inside a name
+ * or value gets a SOH before it, so no two different sets of fields give the same text
+ * (`{a: "x\0b\0y"}` is not `{a: "x", b: "y"}`), while text without them is hashed exactly as
+ * before, so fingerprints in checkpoints saved by earlier versions still match. One one-shot hash of
+ * one string: an incremental hash updated per field costs about twice as much per row.
+ */
+function fingerprint(entry) {
+    let text = '';
+    for (const name of Object.keys(entry.fields).sort()) {
+        if (name === '@ptr')
+            continue;
+        text += `${escapeSeparators(name)}\u0000${escapeSeparators(entry.fields[name])}\u0000`;
+    }
+    // 72 bits: a chance of about 1 in 10^13 that two of 10,000 entries in an overlap collide.
+    return (0,external_node_crypto_.hash)('sha256', text, 'base64url').slice(0, 12);
+}
+// biome-ignore lint/suspicious/noControlCharactersInRegex: NUL and SOH are the separators
+const SEPARATORS = /[\u0000\u0001]/g;
+/** `text` with a SOH before each NUL and SOH, so field text cannot forge the separators. */
+function escapeSeparators(text) {
+    // One scan of the text in the usual case that it has neither (a global regex's test moves lastIndex).
+    SEPARATORS.lastIndex = 0;
+    return SEPARATORS.test(text) ? text.replace(SEPARATORS, '\u0001$&') : text;
+}
+/** How GetQueryResults returns `@timestamp` (`2026-11-23 10:00:00.123`, UTC), or ISO 8601 with a zone. */
+const TIMESTAMP = /^(\d{4}-\d{2}-\d{2})[ T](\d{2}:\d{2}:\d{2})(\.\d+)?(Z|[+-]\d{2}:?\d{2})?$/;
+/** The last second parsed: rows arrive sorted by time, so neighbours share their second. */
+let lastSecond = { text: '', second: Number.NaN };
+/** The epoch second of a `@timestamp` in the form GetQueryResults returns, else undefined. */
+function timestampSecond(text) {
+    const match = TIMESTAMP.exec(text);
+    if (!match)
+        return undefined;
+    const secondText = `${match[1]}T${match[2]}${match[4] ?? 'Z'}`;
+    if (secondText !== lastSecond.text)
+        lastSecond = { text: secondText, second: Date.parse(secondText) / 1000 };
+    return Number.isNaN(lastSecond.second) ? undefined : lastSecond.second;
+}
+/** The epoch second of the entry's `@timestamp`, when it has one Date.parse can read. */
+function entrySecond(entry) {
+    const text = entry.fields['@timestamp'];
+    if (text === undefined)
+        return undefined;
+    const second = timestampSecond(text);
+    if (second !== undefined)
+        return second;
+    // Anything else Date.parse reads: ISO 8601 with a zone, or without one (taken as UTC).
+    const ms = Date.parse(/[zZ]|[+-]\d\d:?\d\d$/.test(text) ? text : `${text.replace(' ', 'T')}Z`);
+    return Number.isNaN(ms) ? undefined : Math.floor(ms / 1000);
+}
+/** API Gateway access-log field names (REST and HTTP APIs, the AWS console's JSON formats), by role. */
+const ACCESS_LOG_FIELDS = {
+    method: ['httpMethod', 'method'],
+    path: ['resourcePath', 'routeKey', 'path'],
+    latency: ['responseLatency', 'integrationLatency', 'latency', 'integration.latency'],
+    requestId: ['requestId', 'extendedRequestId'],
+};
+/** The first of `names` the entry has a value for; API Gateway logs a missing value as `-`. */
+function firstValue(entry, names) {
+    for (const name of names) {
+        const value = fieldValue(entry, name);
+        if (value !== undefined && value !== '' && value !== '-')
+            return value;
+    }
+    return undefined;
+}
+function severityOf(status) {
+    if (status >= 500 && status <= 599)
+        return 'critical';
+    if (status >= 400 && status <= 499)
+        return 'warning';
+    return 'none';
+}
+const severityRank = { none: 0, warning: 1, critical: 2 };
+/** The worse of two severities. */
+function worse(a, b) {
+    return severityRank[a] >= severityRank[b] ? a : b;
+}
+function lookupDotted(value, path) {
+    let current = value;
+    for (const key of path) {
+        if (current === null || typeof current !== 'object' || !Object.hasOwn(current, key))
+            return undefined;
+        current = current[key];
+    }
+    return current;
+}
+function parseJsonObject(text) {
+    // Cheap check first: most non-JSON lines never reach JSON.parse.
+    if (text === undefined || !text.trimStart().startsWith('{'))
+        return undefined;
+    try {
+        const parsed = JSON.parse(text);
+        return parsed !== null && typeof parsed === 'object' && !Array.isArray(parsed)
+            ? parsed
+            : undefined;
+    }
+    catch {
+        return undefined;
+    }
+}
+function parseStatus(text) {
+    if (text === undefined)
+        return undefined;
+    const trimmed = text.trim();
+    // API Gateway logs the status as a quoted string ("502"); anything else is not a status.
+    if (!/^\d{3}$/.test(trimmed))
+        return undefined;
+    return Number(trimmed);
+}
+
+;// CONCATENATED MODULE: ./src/aggregate.ts
+
+/** Rows kept for the message and the summary; the results file has them all. */
+const MAX_TABLE_ROWS = 1_000;
+class AggregateBuilder {
+    shape;
+    statusField;
+    #columns = [];
+    #columnIndex = new Map();
+    #rows = [];
+    #rowsSeen = 0;
+    #countSum = 0;
+    /** Every row so far had a whole, non-negative number in the count column. */
+    #countable;
+    #critical = 0;
+    #warning = 0;
+    #worst = 'none';
+    constructor(shape, statusField) {
+        this.shape = shape;
+        this.statusField = statusField;
+        this.#countable = shape.countColumn !== undefined;
+    }
+    add(row) {
+        this.#rowsSeen += 1;
+        const values = [];
+        let count;
+        let status;
+        for (const { field, value } of row) {
+            if (field === undefined || value === undefined || field === '@ptr')
+                continue;
+            let index = this.#columnIndex.get(field);
+            if (index === undefined) {
+                index = this.#columns.length;
+                this.#columns.push(field);
+                this.#columnIndex.set(field, index);
+            }
+            values[index] = value;
+            if (field === this.shape.countColumn && /^\d+$/.test(value.trim()))
+                count = Number(value.trim());
+            if (field === this.statusField && /^\d{3}$/.test(value.trim()))
+                status = Number(value.trim());
+        }
+        if (this.#rows.length < MAX_TABLE_ROWS)
+            this.#rows.push(values);
+        if (count === undefined)
+            this.#countable = false;
+        else
+            this.#countSum += count;
+        if (status !== undefined) {
+            const severity = severityOf(status);
+            this.#worst = worse(this.#worst, severity);
+            const weight = count ?? 1;
+            if (severity === 'critical')
+                this.#critical += weight;
+            if (severity === 'warning')
+                this.#warning += weight;
+        }
+    }
+    /**
+     * The digest: `statistics` are the whole-window totals; `complete` is false when rows were left
+     * unfetched, and then the count column cannot be trusted to add up.
+     */
+    build(statistics, complete) {
+        const byColumn = this.#countable && complete && this.#rowsSeen > 0;
+        const total = byColumn ? this.#countSum : statistics.recordsMatched;
+        const table = {
+            columns: [...this.#columns],
+            rows: this.#rows.map((row) => [...row]),
+            rowCount: this.#rowsSeen,
+            countedBy: byColumn ? 'count-column' : 'records-matched',
+        };
+        if (byColumn && this.shape.countColumn !== undefined)
+            table.countColumn = this.shape.countColumn;
+        // Severity counts are weighted by the count column; without one they are rows, which would not
+        // be records, so only the worst severity is kept.
+        const weighted = byColumn;
+        return {
+            total,
+            critical: weighted ? this.#critical : 0,
+            warning: weighted ? this.#warning : 0,
+            worst: total === 0 ? 'none' : this.#worst,
+            breakdowns: [],
+            samples: [],
+            table,
+        };
+    }
+    /** Rows taken so far. */
+    get rows() {
+        return this.#rowsSeen;
+    }
+}
+
 ;// CONCATENATED MODULE: ./src/alerting.ts
 const NO_PENDING = { total: 0, critical: 0, warning: 0, windows: 0 };
 /**
@@ -59768,178 +60032,6 @@ function tokenClaims(token) {
     catch {
         return {};
     }
-}
-
-// EXTERNAL MODULE: external "node:crypto"
-var external_node_crypto_ = __nccwpck_require__(7598);
-;// CONCATENATED MODULE: ./src/entries.ts
-
-/** Turns a GetQueryResults row (a list of field/value pairs) into an Entry. */
-function toEntry(row, statusField) {
-    const fields = {};
-    for (const { field, value } of row) {
-        if (field !== undefined && value !== undefined)
-            fields[field] = value;
-    }
-    const entry = { fields, severity: 'none' };
-    const json = parseJsonObject(fields['@message']);
-    if (json)
-        entry.json = json;
-    const status = parseStatus(fieldValue(entry, statusField));
-    if (status !== undefined) {
-        entry.status = status;
-        entry.severity = severityOf(status);
-    }
-    return entry;
-}
-/**
- * The value of a field as text: a field the query returned wins, then the same (dotted) name inside
- * `@message`'s JSON, the way Insights discovers JSON fields (`request.path` → `{"request":{"path":…}}`).
- */
-function fieldValue(entry, name) {
-    if (Object.hasOwn(entry.fields, name))
-        return entry.fields[name];
-    const { json } = entry;
-    if (!json)
-        return undefined;
-    const found = (Object.hasOwn(json, name) ? json[name] : undefined) ?? lookupDotted(json, dottedPath(name));
-    if (found === undefined || found === null)
-        return undefined;
-    return typeof found === 'object' ? nestedText(found) : String(found);
-}
-/** `request.path` → `['request', 'path']`, split once per name: the digest asks for every entry. */
-const dottedPaths = new Map();
-function dottedPath(name) {
-    let path = dottedPaths.get(name);
-    if (path === undefined) {
-        path = name.split('.');
-        dottedPaths.set(name, path);
-    }
-    return path;
-}
-/** A nested value as JSON text; a hostile line nested thousands deep would overflow JSON.stringify. */
-function nestedText(value) {
-    try {
-        return JSON.stringify(value);
-    }
-    catch {
-        return '[nested JSON too deep to show]';
-    }
-}
-/**
- * An id for an entry that stays the same when another query returns it again: a hash of every field
- * the query returned except `@ptr` (log group, `@timestamp` and `@message` with the default query).
- * `@ptr` is left out because AWS does not document it as stable across queries.
- *
- * The hashed text is `name NUL value NUL` for each field in name order. A NUL or SOH inside a name
- * or value gets a SOH before it, so no two different sets of fields give the same text
- * (`{a: "x\0b\0y"}` is not `{a: "x", b: "y"}`), while text without them is hashed exactly as
- * before, so fingerprints in checkpoints saved by earlier versions still match. One one-shot hash of
- * one string: an incremental hash updated per field costs about twice as much per row.
- */
-function fingerprint(entry) {
-    let text = '';
-    for (const name of Object.keys(entry.fields).sort()) {
-        if (name === '@ptr')
-            continue;
-        text += `${escapeSeparators(name)}\u0000${escapeSeparators(entry.fields[name])}\u0000`;
-    }
-    // 72 bits: a chance of about 1 in 10^13 that two of 10,000 entries in an overlap collide.
-    return (0,external_node_crypto_.hash)('sha256', text, 'base64url').slice(0, 12);
-}
-// biome-ignore lint/suspicious/noControlCharactersInRegex: NUL and SOH are the separators
-const SEPARATORS = /[\u0000\u0001]/g;
-/** `text` with a SOH before each NUL and SOH, so field text cannot forge the separators. */
-function escapeSeparators(text) {
-    // One scan of the text in the usual case that it has neither (a global regex's test moves lastIndex).
-    SEPARATORS.lastIndex = 0;
-    return SEPARATORS.test(text) ? text.replace(SEPARATORS, '\u0001$&') : text;
-}
-/** How GetQueryResults returns `@timestamp` (`2026-11-23 10:00:00.123`, UTC), or ISO 8601 with a zone. */
-const TIMESTAMP = /^(\d{4}-\d{2}-\d{2})[ T](\d{2}:\d{2}:\d{2})(\.\d+)?(Z|[+-]\d{2}:?\d{2})?$/;
-/** The last second parsed: rows arrive sorted by time, so neighbours share their second. */
-let lastSecond = { text: '', second: Number.NaN };
-/** The epoch second of a `@timestamp` in the form GetQueryResults returns, else undefined. */
-function timestampSecond(text) {
-    const match = TIMESTAMP.exec(text);
-    if (!match)
-        return undefined;
-    const secondText = `${match[1]}T${match[2]}${match[4] ?? 'Z'}`;
-    if (secondText !== lastSecond.text)
-        lastSecond = { text: secondText, second: Date.parse(secondText) / 1000 };
-    return Number.isNaN(lastSecond.second) ? undefined : lastSecond.second;
-}
-/** The epoch second of the entry's `@timestamp`, when it has one Date.parse can read. */
-function entrySecond(entry) {
-    const text = entry.fields['@timestamp'];
-    if (text === undefined)
-        return undefined;
-    const second = timestampSecond(text);
-    if (second !== undefined)
-        return second;
-    // Anything else Date.parse reads: ISO 8601 with a zone, or without one (taken as UTC).
-    const ms = Date.parse(/[zZ]|[+-]\d\d:?\d\d$/.test(text) ? text : `${text.replace(' ', 'T')}Z`);
-    return Number.isNaN(ms) ? undefined : Math.floor(ms / 1000);
-}
-/** API Gateway access-log field names (REST and HTTP APIs, the AWS console's JSON formats), by role. */
-const ACCESS_LOG_FIELDS = {
-    method: ['httpMethod', 'method'],
-    path: ['resourcePath', 'routeKey', 'path'],
-    latency: ['responseLatency', 'integrationLatency', 'latency', 'integration.latency'],
-    requestId: ['requestId', 'extendedRequestId'],
-};
-/** The first of `names` the entry has a value for; API Gateway logs a missing value as `-`. */
-function firstValue(entry, names) {
-    for (const name of names) {
-        const value = fieldValue(entry, name);
-        if (value !== undefined && value !== '' && value !== '-')
-            return value;
-    }
-    return undefined;
-}
-function severityOf(status) {
-    if (status >= 500 && status <= 599)
-        return 'critical';
-    if (status >= 400 && status <= 499)
-        return 'warning';
-    return 'none';
-}
-const severityRank = { none: 0, warning: 1, critical: 2 };
-/** The worse of two severities. */
-function worse(a, b) {
-    return severityRank[a] >= severityRank[b] ? a : b;
-}
-function lookupDotted(value, path) {
-    let current = value;
-    for (const key of path) {
-        if (current === null || typeof current !== 'object' || !Object.hasOwn(current, key))
-            return undefined;
-        current = current[key];
-    }
-    return current;
-}
-function parseJsonObject(text) {
-    // Cheap check first: most non-JSON lines never reach JSON.parse.
-    if (text === undefined || !text.trimStart().startsWith('{'))
-        return undefined;
-    try {
-        const parsed = JSON.parse(text);
-        return parsed !== null && typeof parsed === 'object' && !Array.isArray(parsed)
-            ? parsed
-            : undefined;
-    }
-    catch {
-        return undefined;
-    }
-}
-function parseStatus(text) {
-    if (text === undefined)
-        return undefined;
-    const trimmed = text.trim();
-    // API Gateway logs the status as a quoted string ("502"); anything else is not a status.
-    if (!/^\d{3}$/.test(trimmed))
-        return undefined;
-    return Number(trimmed);
 }
 
 ;// CONCATENATED MODULE: ./src/dedup.ts
@@ -60808,11 +60900,401 @@ function formatDryRun(message, webhookCount) {
     return `${destination}\n${JSON.stringify(message, null, 2)}`;
 }
 
+;// CONCATENATED MODULE: ./src/insights/query-shape.ts
+/**
+ * Logs Insights QL commands whose rows are not one per matching record: aggregations (`stats`),
+ * `dedup` (one row per key), and the newer commands that reshape results (`pattern`, `anomaly`,
+ * `diff`, `unnest`, `join`; aws/agent-toolkit-for-aws cloudwatch/log-insights.md lists them).
+ */
+const CWLI_NON_RECORD = new Set(['stats', 'dedup', 'pattern', 'anomaly', 'diff', 'unnest', 'join']);
+/**
+ * PPL commands whose rows are not one per record (OpenSearch PPL command reference): `stats`, `top`
+ * and `rare` aggregate, `dedup` keeps one row per key, `patterns`, `trendline`, `join`, `lookup` and
+ * `expand` reshape rows. `eventstats` adds a column to each record and keeps the records.
+ */
+const PPL_NON_RECORD = new Set([
+    'stats',
+    'top',
+    'rare',
+    'dedup',
+    'patterns',
+    'trendline',
+    'join',
+    'lookup',
+    'expand',
+]);
+/** SQL aggregate functions (OpenSearch SQL, CWL_AnalyzeLogData_SQL's aggregate function list). */
+const SQL_AGGREGATES = /\b(count|sum|avg|min|max|stddev\w*|var_\w+|variance|percentile\w*|approx_\w+|collect_\w+|count_if|bool_and|bool_or|every|any_value|first|last|mode|median|max_by|min_by)\s*\(/i;
+function analyseQuery(queryString, language) {
+    if (language === 'SQL')
+        return analyseSql(queryString);
+    if (language === 'PPL')
+        return analysePpl(queryString);
+    return analyseCwli(queryString);
+}
+/** The `|`-separated commands of a Logs Insights QL or PPL query, with literals masked. */
+function splitCommands(queryString, language = 'CWLI') {
+    const masked = maskLiterals(queryString, language);
+    const commands = [];
+    let from = 0;
+    for (let at = 0; at <= masked.length; at++) {
+        if (at < masked.length && masked[at] !== '|')
+            continue;
+        const text = masked.slice(from, at);
+        const lead = text.length - text.trimStart().length;
+        const body = text.trim();
+        if (body !== '') {
+            const name = /^([A-Za-z_]+)/.exec(body)?.[1]?.toLowerCase() ?? '';
+            commands.push({ name, start: from + lead, end: from + lead + body.length, masked: body });
+        }
+        from = at + 1;
+    }
+    return commands;
+}
+/** The first word of each `|`-separated command, lower case, with strings and comments removed. */
+function commandNames(queryString) {
+    return splitCommands(queryString)
+        .map((command) => command.name)
+        .filter((name) => name !== '');
+}
+function analyseCwli(queryString) {
+    const commands = splitCommands(queryString, 'CWLI');
+    const names = commands.map((command) => command.name);
+    const records = !names.some((name) => CWLI_NON_RECORD.has(name));
+    const userLimit = names.includes('limit');
+    const returnsTimestamp = records && cwliReturnsTimestamp(queryString, commands);
+    const shape = {
+        language: 'CWLI',
+        records,
+        userLimit,
+        splittable: records && !userLimit && returnsTimestamp,
+        passLimit: true,
+        newestFirst: commands.some((command) => command.name === 'sort' &&
+            /^sort\s+(@timestamp|`@timestamp`)\s+desc\b/i.test(queryString.slice(command.start, command.end))),
+        returnsTimestamp,
+    };
+    const countColumn = records ? undefined : cwliCountColumn(queryString, commands);
+    if (countColumn !== undefined)
+        shape.countColumn = countColumn;
+    return shape;
+}
+/**
+ * Whether the rows carry `@timestamp`: the last `display` names it, or (no display) a `fields`
+ * names it, or the query has neither and gets the default columns (`@timestamp`, `@message`).
+ */
+function cwliReturnsTimestamp(queryString, commands) {
+    const display = commands.filter((command) => command.name === 'display').at(-1);
+    if (display)
+        return listItems(queryString, display, 'display').some((item) => item === '@timestamp');
+    const fields = commands.filter((command) => command.name === 'fields');
+    if (fields.length === 0)
+        return true;
+    return fields.some((command) => listItems(queryString, command, 'fields').some((item) => outputName(item) === '@timestamp'));
+}
+/** The comma-separated items after a command's first word, from the source text, trimmed. */
+function listItems(queryString, command, keyword) {
+    const offset = command.start + keyword.length;
+    const items = [];
+    let depth = 0;
+    let from = offset;
+    const masked = command.masked;
+    for (let i = keyword.length; i <= masked.length; i++) {
+        const char = masked[i];
+        if (char === '(' || char === '[')
+            depth += 1;
+        else if (char === ')' || char === ']')
+            depth -= 1;
+        if (i === masked.length || (char === ',' && depth === 0)) {
+            const source = queryString.slice(from, command.start + i);
+            const text = stripComment(source).trim();
+            if (text !== '')
+                items.push(text);
+            from = command.start + i + 1;
+        }
+    }
+    return items;
+}
+/** `x as y` → `y`; `` `@timestamp` `` → `@timestamp`. */
+function outputName(item) {
+    const alias = /\s+as\s+(\S+)$/i.exec(item)?.[1];
+    return unquote(alias ?? item);
+}
+function unquote(name) {
+    return name.length >= 2 && name.startsWith('`') && name.endsWith('`') ? name.slice(1, -1) : name;
+}
+function stripComment(text) {
+    const hash = text.indexOf('#');
+    return hash === -1 ? text : text.slice(0, hash);
+}
+/**
+ * The `count(*)`/`count()` column of the query's one `stats`, when only `sort` follows it (a
+ * `filter`, `limit` or second `stats` after it means its rows no longer add up to the records).
+ */
+function cwliCountColumn(queryString, commands) {
+    const stats = commands.filter((command) => command.name === 'stats');
+    if (stats.length !== 1 ||
+        commands.some((command) => CWLI_NON_RECORD.has(command.name) && command.name !== 'stats'))
+        return undefined;
+    const index = commands.indexOf(stats[0]);
+    if (!commands.slice(index + 1).every((command) => command.name === 'sort'))
+        return undefined;
+    const stat = stats[0];
+    const byAt = /\sby\s/i.exec(stat.masked)?.index;
+    const aggregations = listItems(queryString, {
+        ...stat,
+        masked: byAt === undefined ? stat.masked : stat.masked.slice(0, byAt),
+        end: stat.start + (byAt ?? stat.masked.length),
+    }, 'stats');
+    for (const aggregation of aggregations) {
+        const match = /^count\s*\(\s*(\*?)\s*\)(?:\s+as\s+(\S+))?$/i.exec(aggregation);
+        if (match)
+            return match[2] !== undefined ? unquote(match[2]) : `count(${match[1]})`;
+    }
+    return undefined;
+}
+function analyseSql(queryString) {
+    const masked = maskLiterals(queryString, 'SQL');
+    const selects = masked.match(/\bselect\b/gi)?.length ?? 0;
+    const records = selects === 1 &&
+        !/\bgroup\s+by\b/i.test(masked) &&
+        !/\bdistinct\b/i.test(masked) &&
+        !/\b(join|union|intersect|except)\b/i.test(masked) &&
+        !SQL_AGGREGATES.test(masked);
+    const userLimit = /\blimit\b/i.test(masked);
+    const list = sqlSelectList(queryString, masked);
+    const returnsTimestamp = records && (list ?? []).some((item) => item === '*' || outputName(item) === '@timestamp');
+    const shape = {
+        language: 'SQL',
+        records,
+        userLimit,
+        splittable: records && !userLimit && returnsTimestamp,
+        passLimit: false,
+        newestFirst: /\border\s+by\s+`?@timestamp`?\s+desc\b/i.test(maskLiterals(queryString, 'SQL', { keepNames: true })),
+        returnsTimestamp,
+    };
+    if (!records && selects === 1 && !/\bhaving\b|\blimit\b/i.test(masked) && list !== undefined) {
+        for (const item of list) {
+            const match = /^count\s*\(\s*\*\s*\)(?:\s+(?:as\s+)?(\S+))?$/i.exec(item);
+            if (match) {
+                // Unaliased, Spark SQL (the dialect underneath, OpenSearch supported-directquery-sql) names it count(1).
+                shape.countColumn = match[1] !== undefined ? unquote(match[1]) : 'count(1)';
+                break;
+            }
+        }
+    }
+    return shape;
+}
+/** The items between SELECT and the top-level FROM, or undefined when there is no such list. */
+function sqlSelectList(queryString, masked) {
+    const select = /\bselect\b/i.exec(masked);
+    if (!select)
+        return undefined;
+    const start = select.index + select[0].length;
+    const from = /\bfrom\b/i.exec(masked.slice(start));
+    const end = from ? start + from.index : masked.length;
+    const command = {
+        name: 'select',
+        start: select.index,
+        end,
+        masked: masked.slice(select.index, end),
+    };
+    return listItems(queryString, command, 'select').map((item) => item.replace(/^distinct\s+/i, ''));
+}
+function analysePpl(queryString) {
+    const commands = splitCommands(queryString, 'PPL');
+    const names = commands.map((command) => command.name);
+    const records = !names.some((name) => PPL_NON_RECORD.has(name));
+    const userLimit = names.includes('head');
+    let returnsTimestamp = records;
+    const fields = commands.filter((command) => command.name === 'fields');
+    for (const command of fields) {
+        const items = listItems(queryString, command, 'fields');
+        const first = items[0] ?? '';
+        // `fields - a, b` removes fields; `fields a, b` (or `fields + a, b`) keeps only those.
+        if (first.startsWith('-')) {
+            if ([first.slice(1).trim(), ...items.slice(1)].some((item) => unquote(item) === '@timestamp'))
+                returnsTimestamp = false;
+        }
+        else {
+            returnsTimestamp = [first.replace(/^\+/, '').trim(), ...items.slice(1)].some((item) => unquote(item) === '@timestamp');
+        }
+    }
+    const shape = {
+        language: 'PPL',
+        records,
+        userLimit,
+        splittable: records && !userLimit && returnsTimestamp,
+        passLimit: false,
+        newestFirst: commands.some((command) => command.name === 'sort' &&
+            /^sort\s+-\s*`?@timestamp`?/i.test(queryString.slice(command.start, command.end))),
+        returnsTimestamp,
+    };
+    const stats = commands.filter((command) => command.name === 'stats');
+    const statsAt = stats.length === 1 ? commands.indexOf(stats[0]) : -1;
+    if (statsAt !== -1 &&
+        names.filter((name) => PPL_NON_RECORD.has(name)).length === 1 &&
+        commands.slice(statsAt + 1).every((command) => command.name === 'sort')) {
+        const stat = stats[0];
+        const byAt = /\sby\s/i.exec(stat.masked)?.index;
+        const items = listItems(queryString, { ...stat, masked: byAt === undefined ? stat.masked : stat.masked.slice(0, byAt) }, 'stats');
+        for (const item of items) {
+            const match = /^count\s*\(\s*\)(?:\s+as\s+(\S+))?$/i.exec(item);
+            if (match) {
+                shape.countColumn = match[1] !== undefined ? unquote(match[1]) : 'count()';
+                break;
+            }
+        }
+    }
+    return shape;
+}
+/** What a masked literal's characters become: neither blank nor a word character, so it still counts as text. */
+const MASK = '\u0000';
+/**
+ * The query with every character of quoted strings, backquoted names (unless `keepNames`), regex
+ * literals (after `like`/`=~`, Logs Insights QL) replaced by MASK, and comments (`#` in Logs
+ * Insights QL and PPL; `--` and `/* … *\/` in SQL) by spaces, newlines kept: the same length as the
+ * query, so offsets in it are offsets in the query.
+ */
+function maskLiterals(queryString, language = 'CWLI', options = {}) {
+    const out = [];
+    let i = 0;
+    let previousWord = '';
+    const blank = (from, to, by = ' ') => {
+        for (let k = from; k < to; k++)
+            out.push(queryString[k] === '\n' ? '\n' : by);
+    };
+    while (i < queryString.length) {
+        const char = queryString[i];
+        if (char === '"' || char === "'" || char === '`') {
+            const end = skipQuoted(queryString, i, char);
+            if (char === '`' && options.keepNames)
+                out.push(queryString.slice(i, end));
+            else
+                blank(i, end, MASK);
+            i = end;
+            previousWord = '';
+            continue;
+        }
+        if (language === 'CWLI' && char === '/' && (previousWord === 'like' || previousWord === '=~')) {
+            const end = skipQuoted(queryString, i, '/');
+            blank(i, end, MASK);
+            i = end;
+            previousWord = '';
+            continue;
+        }
+        const lineComment = (language !== 'SQL' && char === '#') || (language === 'SQL' && queryString.startsWith('--', i));
+        if (lineComment) {
+            let end = i;
+            while (end < queryString.length && queryString[end] !== '\n')
+                end += 1;
+            blank(i, end);
+            i = end;
+            continue;
+        }
+        if (language === 'SQL' && queryString.startsWith('/*', i)) {
+            const close = queryString.indexOf('*/', i + 2);
+            const end = close === -1 ? queryString.length : close + 2;
+            blank(i, end);
+            i = end;
+            continue;
+        }
+        if (/\s/.test(char)) {
+            out.push(char);
+            i += 1;
+            continue;
+        }
+        const word = /^(=~|[A-Za-z_@.]+|.)/.exec(queryString.slice(i, i + 64))?.[0] ?? char;
+        previousWord = word.toLowerCase();
+        out.push(word);
+        i += word.length;
+    }
+    return out.join('');
+}
+function skipQuoted(text, start, quote) {
+    let i = start + 1;
+    while (i < text.length) {
+        if (text[i] === '\\')
+            i += 2;
+        else if (text[i] === quote)
+            return i + 1;
+        else
+            i += 1;
+    }
+    return text.length;
+}
+
+;// CONCATENATED MODULE: ./src/insights/query-check.ts
+/**
+ * Query checks made in settings, before any network call: a query the action cannot report exactly
+ * is refused with the fix, never run into silent loss.
+ */
+
+
+/** "you can specify up to 50 log groups in the logGroupIdentifier parameter" (CWL_AnalyzeLogData_SQL). */
+const MAX_SQL_LOG_GROUPS = 50;
+function checkQuery(query, language, logGroups) {
+    if (language === 'SQL')
+        checkSqlLogGroups(query, logGroups);
+    const shape = analyseQuery(query, language);
+    // Logs Insights QL queries are given @timestamp by query-rewrite.ts; SQL and PPL are not rewritten.
+    if (language !== 'CWLI' && shape.records && !shape.returnsTimestamp) {
+        throw new SettingsError('query', language === 'SQL'
+            ? 'this OpenSearch SQL query returns log records without `@timestamp`, which the action needs to join windows and leave out what an earlier run reported: add `@timestamp` to the SELECT list (SELECT `@timestamp`, status, … FROM …), or aggregate (GROUP BY).'
+            : 'this OpenSearch PPL query returns log records without `@timestamp`, which the action needs to join windows and leave out what an earlier run reported: add `@timestamp` to its fields command (| fields `@timestamp`, status, …), or aggregate (| stats …).');
+    }
+}
+/**
+ * OpenSearch SQL names its log groups in the query: "The exception is queries using the OpenSearch
+ * Service SQL query language, where you specify the log group names inside the querystring instead
+ * of here" (StartQuery, logGroupNames). The FROM must name exactly log-group-names, so the summary,
+ * the console link and the query agree on what was checked.
+ */
+function checkSqlLogGroups(query, logGroups) {
+    const named = sqlLogGroups(query);
+    const expected = `FROM \`${logGroups[0]}\`${logGroups.length > 1 ? ` or FROM \`logGroups(logGroupIdentifier: [${logGroups.map((group) => `'${group}'`).join(', ')}])\`` : ''}`;
+    if (named.length === 0) {
+        throw new SettingsError('query', `an OpenSearch SQL query names its log groups in its FROM clause (StartQuery takes none for SQL); write ${expected}.`);
+    }
+    if (logGroups.length > MAX_SQL_LOG_GROUPS) {
+        throw new SettingsError('log-group-names', `${logGroups.length} log groups: an OpenSearch SQL query names at most ${MAX_SQL_LOG_GROUPS} in its FROM clause, and the action does not split one SQL query into several; use a monitor per ${MAX_SQL_LOG_GROUPS} groups, or Logs Insights QL.`);
+    }
+    const given = new Set(logGroups);
+    const inQuery = new Set(named);
+    const missing = logGroups.filter((group) => !inQuery.has(group));
+    const extra = named.filter((group) => !given.has(group));
+    if (missing.length > 0 || extra.length > 0) {
+        const parts = [
+            missing.length > 0
+                ? `log-group-names has ${missing.join(', ')} that the query's FROM does not name`
+                : '',
+            extra.length > 0 ? `the query's FROM names ${extra.join(', ')} that log-group-names does not have` : '',
+        ].filter((part) => part !== '');
+        throw new SettingsError('query', `its FROM clause and log-group-names must name the same log groups: ${parts.join('; ')}. Write ${expected}, or change log-group-names.`);
+    }
+}
+/** The log groups a SQL query's FROM and JOIN clauses name: `` `name` `` or `` `logGroups(logGroupIdentifier: [...])` ``. */
+function sqlLogGroups(query) {
+    const text = maskLiterals(query, 'SQL', { keepNames: true });
+    const groups = [];
+    for (const match of text.matchAll(/\b(?:from|join)\s+`([^`]*)`/gi)) {
+        const name = match[1];
+        const list = /^\s*logGroups\s*\(\s*logGroupIdentifier\s*:\s*\[([^\]]*)\]\s*\)\s*$/i.exec(name);
+        if (list) {
+            for (const item of list[1].matchAll(/'([^']*)'|"([^"]*)"/g))
+                groups.push(item[1] ?? item[2] ?? '');
+        }
+        else
+            groups.push(name);
+    }
+    return [...new Set(groups)];
+}
+
 ;// CONCATENATED MODULE: ./src/settings.ts
 /**
  * Every input, read, parsed and validated once, before any network call. The rest of the code
  * takes a `Settings` and never reads an input itself.
  */
+
 /** A bad input: the message names the input, what it got and what it accepts. */
 class SettingsError extends Error {
     input;
@@ -60881,6 +61363,7 @@ function readSettings({ getInput, setSecret, env }) {
     };
     if (roleToAssume)
         settings.roleToAssume = parseRoleArn(roleToAssume);
+    checkQuery(settings.query, settings.queryLanguage, settings.logGroups);
     // The first window reaches interval + query-delay back from now; max-catch-up must allow that much.
     if (settings.maxCatchUpSeconds < settings.intervalSeconds + settings.queryDelaySeconds) {
         throw new SettingsError('max-catch-up', `${formatDuration(settings.maxCatchUpSeconds)} is shorter than interval + query-delay (${formatDuration(settings.intervalSeconds + settings.queryDelaySeconds)}); raise it or shorten those.`);
@@ -61309,6 +61792,8 @@ function buildSlackMessage(report, options = {}) {
     const breakdowns = breakdownBlock(digest.breakdowns);
     if (breakdowns)
         fixedTop.push(breakdowns);
+    if (digest.table)
+        fixedTop.push(...aggregateBlocks(digest.table));
     // Room for the samples title, the divider, the "not shown" note and the footer.
     const sampleRoom = Math.max(0, MAX_BLOCKS - fixedTop.length - 4);
     const sampleBlocks = digest.samples.slice(0, sampleRoom).map((entry) => section(sampleText(entry)));
@@ -61402,10 +61887,56 @@ function gapText(report, gap) {
     return `⚠️ *Not checked:* ${windowText({ window: gap })} (${length}). The previous run ended more than \`max-catch-up\` (${formatDuration(report.maxCatchUpSeconds)}) ago, so this run could not reach back that far; query that stretch by hand if it matters.${once}`;
 }
 function truncatedText(report) {
+    if (report.digest.table) {
+        return `⚠️ *Partial result:* not every row of the aggregate was fetched (\`max-results\` or the service's row cap), so the table is incomplete; the count is the service's ${count(report.statistics.recordsMatched)} records matched.`;
+    }
     const { recordsMatched } = report.statistics;
     const fetched = count(report.digest.total);
     const matched = recordsMatched > report.digest.total ? `${count(recordsMatched)} entries matched; ` : '';
-    return `⚠️ *Partial result:* ${matched}only the first ${fetched} were fetched (\`max-results\`). Counts and samples cover those.`;
+    const unfetched = recordsMatched > report.digest.total
+        ? ` ${count(recordsMatched - report.digest.total)} were not fetched`
+        : '';
+    return `⚠️ *Partial result:* ${matched}only the first ${fetched} were fetched (\`max-results\`, or the rows one query returns when its window could not be split).${unfetched ? `${unfetched}; the match count includes them.` : ''} Breakdowns and samples cover the fetched ones.`;
+}
+/** Aggregate rows shown in the message; the job summary shows more, the results file all. */
+const TABLE_ROWS = 20;
+/** Characters of one table cell in the message. */
+const MAX_TABLE_CELL = 40;
+/**
+ * The aggregate's rows as a monospace table in one section, fitted to Slack's 3,000 characters: rows
+ * are dropped from the end (and counted) until it fits. Cells are escaped like any log text, so a
+ * backtick in a value cannot close the code block.
+ */
+function aggregateBlocks(table) {
+    const how = table.countedBy === 'count-column' && table.countColumn !== undefined
+        ? `records counted from the ${code(table.countColumn, MAX_NAME)} column`
+        : 'records counted from the statistics (the rows carry no count of every record)';
+    if (table.columns.length === 0 || table.rows.length === 0)
+        return [section(`*Aggregate:* no rows; ${how}.`)];
+    const columns = table.columns.slice(0, 8);
+    const cells = (row) => columns.map((_, index) => fitEscaped((row[index] ?? '').replace(/\s+/g, ' '), MAX_TABLE_CELL, escapeSlack));
+    const header = columns.map((name) => fitEscaped(name, MAX_TABLE_CELL, escapeSlack));
+    const body = table.rows.slice(0, TABLE_ROWS).map(cells);
+    const render = (rows) => {
+        const widths = header.map((name, index) => Math.max(name.length, ...rows.map((row) => (row[index] ?? '').length)));
+        const line = (row) => row
+            .map((cell, index) => cell.padEnd(widths[index] ?? 0))
+            .join('  ')
+            .trimEnd();
+        return [line(header), ...rows.map(line)].join('\n');
+    };
+    let shown = body.length;
+    const text = (rows) => {
+        const hidden = table.rowCount - rows;
+        const more = hidden > 0 ? `\n_${count(hidden)} more ${plural(hidden, 'row', 'rows')} in the job summary_` : '';
+        const wide = table.columns.length > columns.length
+            ? ` (${count(table.columns.length - columns.length)} more columns in the job summary)`
+            : '';
+        return `*Aggregate* (${count(table.rowCount)} ${plural(table.rowCount, 'row', 'rows')}; ${how})${wide}\n\`\`\`${render(body.slice(0, rows))}\`\`\`${more}`;
+    };
+    while (shown > 0 && text(shown).length > MAX_SECTION_TEXT)
+        shown -= 1;
+    return [section(text(shown))];
 }
 /** `2026-11-23 10:00:00Z – 10:05:00Z`: both ends in UTC, the date once when both share it. */
 function windowText(report) {
@@ -62437,11 +62968,15 @@ function startQueryInput(query) {
         queryLanguage: query.queryLanguage,
     };
     // logGroupNames takes names only; logGroupIdentifiers takes names or ARNs (and ARNs are needed
-    // for cross-account queries) — StartQuery API doc.
-    if (query.logGroups.some((group) => group.startsWith('arn:'))) {
+    // for cross-account queries) — StartQuery API doc. SQL takes neither: its FROM names the groups
+    // (checked against log-group-names in settings.ts): "The exception is queries using the OpenSearch
+    // Service SQL query language, where you specify the log group names inside the querystring instead
+    // of here" (StartQuery, logGroupNames).
+    const sql = query.queryLanguage === 'SQL';
+    if (!sql && query.logGroups.some((group) => group.startsWith('arn:'))) {
         input.logGroupIdentifiers = query.logGroups;
     }
-    else {
+    else if (!sql) {
         input.logGroupNames = query.logGroups;
     }
     if (query.limit !== undefined)
@@ -62537,87 +63072,8 @@ function query_formatBytes(bytes) {
 
 ;// CONCATENATED MODULE: ./src/insights/split.ts
 
-/**
- * Commands whose rows are not one per matching record: aggregations (`stats`), `dedup` (one row per
- * key), and the newer commands that reshape results (`pattern`, `anomaly`, `diff`, `unnest`, `join`;
- * aws/agent-toolkit-for-aws cloudwatch/log-insights.md lists them).
- */
-const NON_RECORD_COMMANDS = new Set(['stats', 'dedup', 'pattern', 'anomaly', 'diff', 'unnest', 'join']);
-function analyseQuery(queryString, language) {
-    if (language !== 'CWLI') {
-        // OpenSearch SQL and PPL are not parsed here: an aggregation or LIMIT in them cannot be told
-        // apart, so their rows are taken as the service returns them.
-        return { records: false, userLimit: false, splittable: false, passLimit: false, newestFirst: false };
-    }
-    const commands = commandNames(queryString);
-    const records = !commands.some((command) => NON_RECORD_COMMANDS.has(command));
-    const userLimit = commands.includes('limit');
-    return {
-        records,
-        userLimit,
-        splittable: records && !userLimit,
-        passLimit: true,
-        newestFirst: /(^|\|)\s*sort\s+@timestamp\s+desc\b/i.test(stripLiterals(queryString)),
-    };
-}
-/** The first word of each `|`-separated command, lower case, with strings and comments removed. */
-function commandNames(queryString) {
-    return stripLiterals(queryString)
-        .split('|')
-        .map((command) => /^\s*([A-Za-z]+)/.exec(command)?.[1]?.toLowerCase())
-        .filter((name) => name !== undefined);
-}
-/**
- * The query with quoted strings, backquoted field names, regex literals after `like`/`=~`, and `#`
- * comments blanked out, so a `|` or a command word inside them is not taken for a command.
- */
-function stripLiterals(queryString) {
-    let out = '';
-    let i = 0;
-    let previousWord = '';
-    while (i < queryString.length) {
-        const char = queryString[i];
-        if (char === '"' || char === "'" || char === '`') {
-            i = skipQuoted(queryString, i, char);
-            out += ' ';
-            previousWord = '';
-            continue;
-        }
-        if (char === '/' && (previousWord === 'like' || previousWord === '=~')) {
-            i = skipQuoted(queryString, i, '/');
-            out += ' ';
-            previousWord = '';
-            continue;
-        }
-        if (char === '#') {
-            while (i < queryString.length && queryString[i] !== '\n')
-                i += 1;
-            continue;
-        }
-        if (/\s/.test(char)) {
-            out += char;
-            i += 1;
-            continue;
-        }
-        const word = /^(=~|[A-Za-z_@.]+|.)/.exec(queryString.slice(i, i + 64))?.[0] ?? char;
-        previousWord = word.toLowerCase();
-        out += word;
-        i += word.length;
-    }
-    return out;
-}
-function skipQuoted(text, start, quote) {
-    let i = start + 1;
-    while (i < text.length) {
-        if (text[i] === '\\')
-            i += 2;
-        else if (text[i] === quote)
-            return i + 1;
-        else
-            i += 1;
-    }
-    return i;
-}
+// The query's shape is read in query-shape.ts; re-exported for the modules that split by it.
+
 /** Never more parts from one split than this, however large matched/capacity is. */
 const MAX_PARTS_PER_SPLIT = 128;
 /**
@@ -62816,7 +63272,7 @@ class BatchedRun {
     constructor(query, deps) {
         this.#query = query;
         this.#deps = deps;
-        this.#shape = analyseQuery(query.queryString, query.queryLanguage);
+        this.#shape = query.shape ?? analyseQuery(query.queryString, query.queryLanguage);
         this.#maxLimit = this.#shape.passLimit ? MAX_QUERY_LIMIT : undefined;
         this.#remaining = Math.max(0, query.maxRows);
         this.#pool = new Pool(deps.concurrency ?? DEFAULT_CONCURRENCY);
@@ -62844,7 +63300,20 @@ class BatchedRun {
         else
             outer?.addEventListener('abort', onAbort, { once: true });
         try {
-            const batches = batchLogGroups(this.#query.logGroups);
+            // A SQL query names its groups in its FROM (at most 50, settings.ts): one query, never batches.
+            const batches = this.#query.queryLanguage === 'SQL'
+                ? [[...this.#query.logGroups]]
+                : batchLogGroups(this.#query.logGroups);
+            if (this.#query.window.end < this.#query.window.start) {
+                // An empty aggregate window (two runs in one second): nothing to query.
+                return {
+                    queries: [],
+                    statistics: { recordsMatched: 0, recordsScanned: 0, bytesScanned: 0 },
+                    rowsFetched: 0,
+                    truncated: false,
+                    failures: [],
+                };
+            }
             if (batches.length > 1) {
                 this.#deps.log(`${this.#query.logGroups.length} log groups: ${batches.length} queries of at most ` +
                     `${MAX_LOG_GROUPS_PER_QUERY} groups, up to ${this.#pool.size} at once.`);
@@ -63023,9 +63492,11 @@ class BatchedRun {
     /** Why a part whose rows were capped cannot be split, or undefined when it can. */
     #cannotSplit(part, rows) {
         if (!this.#shape.splittable) {
-            return this.#shape.userLimit
-                ? 'the query has its own limit command'
-                : 'the query does not return records';
+            if (!this.#shape.records)
+                return 'the query does not return records';
+            if (this.#shape.userLimit)
+                return 'the query has its own limit command';
+            return 'the rows carry no @timestamp, which merging split parts needs';
         }
         if (!canSplit(part))
             return `${part.end - part.start + 1} seconds cannot be split further`;
@@ -63060,6 +63531,62 @@ class BatchedRun {
     }
 }
 
+;// CONCATENATED MODULE: ./src/insights/query-rewrite.ts
+
+/** What the run sends for `queryString` over `window`, given its shape. */
+function queryToRun(queryString, shape, window) {
+    if (shape.language !== 'CWLI')
+        return queryString;
+    if (!shape.records)
+        return boundByTimestamp(queryString, window);
+    if (!shape.returnsTimestamp)
+        return withTimestamp(queryString);
+    return queryString;
+}
+/**
+ * The StartQuery range for `window`. An aggregate window is [start.000, end.000). Logs Insights QL
+ * cuts it exactly with the filter above, so [start, end] only has to cover it. SQL and PPL have no
+ * documented way to compare `@timestamp` with a number, so they are not rewritten: their range is
+ * [start, end − 1], every whole second in exactly one window as StartQuery documents both ends
+ * inclusive. Should the service read the end second as the instant `end.000`, the records after
+ * (end − 1).000 in that second are not counted; the summary says so. Empty when end = start.
+ */
+function queryWindow(shape, window) {
+    if (shape.records || shape.language === 'CWLI')
+        return window;
+    return { start: window.start, end: window.end - 1 };
+}
+/** `filter toMillis(@timestamp) >= start·1000 and toMillis(@timestamp) < end·1000` first. */
+function boundByTimestamp(queryString, window) {
+    const bound = `filter toMillis(@timestamp) >= ${window.start * 1000} and toMillis(@timestamp) < ${window.end * 1000}`;
+    return insertFirst(queryString, bound);
+}
+/** The query with `@timestamp` among the columns it returns. */
+function withTimestamp(queryString) {
+    const commands = splitCommands(queryString, 'CWLI');
+    const display = commands.filter((command) => command.name === 'display').at(-1);
+    if (display) {
+        // After the last item (before any trailing comment, which the masked text has blanked).
+        const items = listItems(queryString, display, 'display');
+        if (items.length === 0)
+            return queryString;
+        return `${queryString.slice(0, display.end)}, @timestamp${queryString.slice(display.end)}`;
+    }
+    return insertFirst(queryString, 'fields @timestamp');
+}
+/** `command | query`, after a leading SOURCE command (which must come first, CWL_QuerySyntax-Source). */
+function insertFirst(queryString, command) {
+    const commands = splitCommands(queryString, 'CWLI');
+    const first = commands[0];
+    if (!first)
+        return command;
+    const at = first.name === 'source' ? commands[1] : first;
+    if (!at)
+        return `${queryString} | ${command}`;
+    // On its own line: a `#` comment on the line before cannot swallow it.
+    return `${queryString.slice(0, at.start)}${command}\n| ${queryString.slice(at.start)}`;
+}
+
 ;// CONCATENATED MODULE: ./src/intake.ts
 
 /**
@@ -63077,10 +63604,15 @@ class RowIntake {
         this.options = options;
     }
     take(rows) {
-        const { reported, digest, resultsFile } = this.sinks;
+        const { reported, digest, resultsFile, aggregate } = this.sinks;
         const { statusField, fallbackSecond } = this.options;
         for (const row of rows) {
             this.matched += 1;
+            if (aggregate) {
+                aggregate.add(row);
+                resultsFile.add(toEntry(row, statusField));
+                continue;
+            }
             const entry = toEntry(row, statusField);
             if (!reported.isNew(entry, fallbackSecond))
                 continue;
@@ -63152,6 +63684,22 @@ function addJobSummary(report, summary, notification) {
         summary.addHeading(`By ${cell(breakdown.field)}`, 3);
         summary.addTable(rows);
     }
+    if (digest.table) {
+        const { rows, shown } = aggregateRows(digest.table, budget);
+        const how = digest.table.countedBy === 'count-column' && digest.table.countColumn !== undefined
+            ? `records counted from the <code>${cell(digest.table.countColumn)}</code> column`
+            : 'records counted from the statistics (recordsMatched)';
+        summary.addHeading(`Aggregate (${count(digest.table.rowCount)} ${digest.table.rowCount === 1 ? 'row' : 'rows'})`, 3);
+        summary.addRaw(`<p>${how}. Aggregate windows do not overlap (a second look would count records twice); they end <code>query-delay</code> + <code>overlap</code> back instead, so a log that late is still counted, once.</p>`, true);
+        if (report.queryLanguage !== 'CWLI') {
+            // query-rewrite.ts queryWindow: SQL and PPL cannot be bounded by @timestamp exactly.
+            summary.addRaw(`<p>Windows do not overlap, so each record is counted once. ${cell(report.queryLanguage)} has no documented way to compare <code>@timestamp</code> with a number, so this window was queried as the whole seconds ${isoSecond(report.window.start)} – ${isoSecond(report.window.end - 1)} (StartQuery documents both ends as inclusive); should the service read the end second as an instant, the records after its first millisecond are not counted.</p>`, true);
+        }
+        if (rows.length > 1)
+            summary.addTable(rows);
+        if (shown < digest.table.rowCount)
+            cut.push(`${count(digest.table.rowCount - shown)} aggregate rows`);
+    }
     if (digest.breakdowns.length > breakdowns.length) {
         cut.push(`${digest.breakdowns.length - breakdowns.length} breakdown fields`);
     }
@@ -63187,10 +63735,14 @@ function gapNote(report, gap) {
     return `<b>Not checked:</b> ${isoSecond(gap.start)} – ${isoSecond(gap.end)} (${formatDuration(gap.end - gap.start + 1)}). The previous run ended more than <code>max-catch-up</code> (${formatDuration(report.maxCatchUpSeconds)}) ago, so this run could not reach back that far; query that stretch by hand if it matters.${once}`;
 }
 function truncatedNote(report) {
+    if (report.digest.table) {
+        return `<b>Partial result:</b> not every row of the aggregate was fetched (<code>max-results</code> or the service's row cap), so the table is incomplete; the count is the service's ${count(report.statistics.recordsMatched)} records matched.`;
+    }
     const matched = report.statistics.recordsMatched;
     const fetched = report.digest.total;
     const all = matched > fetched ? `${count(matched)} entries matched; ` : '';
-    return `<b>Partial result:</b> ${all}only the first ${count(fetched)} were fetched (<code>max-results</code>). Counts, breakdowns and samples cover those.`;
+    const unfetched = matched > fetched ? ` ${count(matched - fetched)} were not fetched; the match count includes them.` : '';
+    return `<b>Partial result:</b> ${all}only the first ${count(fetched)} were fetched (<code>max-results</code>, or the rows one query returns when its window could not be split).${unfetched} Breakdowns and samples cover the fetched ones.`;
 }
 function runRows(report) {
     const { window, digest, statistics } = report;
@@ -63268,6 +63820,27 @@ function breakdownRows(breakdown, budget) {
         rows.push(row);
     }
     return rows;
+}
+/** Aggregate rows shown in the summary at most. */
+const MAX_AGGREGATE_ROWS = 500;
+/** Aggregate columns shown at most. */
+const MAX_AGGREGATE_COLUMNS = 20;
+/** The aggregate's header and rows, as many as the budget takes. */
+function aggregateRows(table, budget) {
+    const columns = table.columns.slice(0, MAX_AGGREGATE_COLUMNS);
+    const header = columns.map((name) => ({ data: cell(name), header: true }));
+    if (!budget.spend(rowBytes(header) + 64))
+        return { rows: [], shown: 0 };
+    const rows = [header];
+    let shown = 0;
+    for (const values of table.rows.slice(0, MAX_AGGREGATE_ROWS)) {
+        const row = columns.map((_, index) => orDash(cell(values[index])));
+        if (!budget.spend(rowBytes(row)))
+            break;
+        rows.push(row);
+        shown += 1;
+    }
+    return { rows, shown };
 }
 function sampleRows(samples, budget) {
     const header = ['Time', 'Status', 'Method', 'Path', 'Request id', 'Message'].map((label) => ({
@@ -63786,6 +64359,9 @@ class ResultsFile {
 
 
 
+
+
+
 const realDeps = () => {
     const signal = cancellationSignal();
     return {
@@ -63861,23 +64437,33 @@ async function watch(settings, deps, context) {
     const loaded = 'error' in read ? undefined : read.state;
     // A state with only a failure record: the monitor never completed a run, so this is a first run.
     const previous = loaded && 'checked' in loaded ? loaded : undefined;
-    const plan = planWindow(deps.now(), previous?.checked, settings);
+    // An aggregate query runs over windows that do not overlap: its rows cannot be fingerprinted, so a
+    // second look at the same stretch would count it twice (query-rewrite.ts bounds each one exactly).
+    // Instead of re-checking `overlap` for late logs, its window ends `overlap` further back, so a log
+    // up to query-delay + overlap late is counted, as a record query reports it.
+    const shape = analyseQuery(settings.query, settings.queryLanguage);
+    const overlapSeconds = shape.records ? settings.overlapSeconds : 0;
+    const queryDelaySeconds = settings.queryDelaySeconds + (shape.records ? 0 : settings.overlapSeconds);
+    const plan = planWindow(deps.now(), previous?.checked, { ...settings, overlapSeconds, queryDelaySeconds });
     const { window } = plan;
     if (plan.gap) {
         core/* warning */.$e(`Not checked: ${isoSecond(plan.gap.start)} – ${isoSecond(plan.gap.end)}. The previous run ended more than max-catch-up (${formatDuration(settings.maxCatchUpSeconds)}) ago, so this run starts ${formatDuration(settings.maxCatchUpSeconds)} back. Query that stretch by hand if it matters.`, { title: 'insights-watch: part of the timeline was skipped' });
     }
-    const reported = new ReportedEntries(previous?.reported);
+    // A checkpoint saved by a record query carries fingerprints; an aggregate run has no use for them.
+    const reported = new ReportedEntries(shape.records ? previous?.reported : undefined);
     const digest = new DigestBuilder(settings);
+    const aggregate = shape.records ? undefined : new AggregateBuilder(shape, settings.statusField);
     const resultsFile = new ResultsFile(resultsFilePath(deps.env));
-    const intake = new RowIntake({ reported, digest, resultsFile }, { statusField: settings.statusField, fallbackSecond: window.end });
+    const intake = new RowIntake({ reported, digest, resultsFile, ...(aggregate ? { aggregate } : {}) }, { statusField: settings.statusField, fallbackSecond: window.end });
     const logs = new dist_cjs/* CloudWatchLogsClient */.TFr({ region: settings.region, credentials });
     let result;
     try {
         result = await core/* group */.Os(`Query ${isoSecond(window.start)} – ${isoSecond(window.end)}`, () => runBatchedQuery({
             logGroups: settings.logGroups,
-            queryString: settings.query,
+            // Read again from the query run, which may carry @timestamp where the user's did not.
+            queryString: queryToRun(settings.query, shape, window),
             queryLanguage: settings.queryLanguage,
-            window,
+            window: queryWindow(shape, window),
             maxRows: settings.maxResults,
         }, {
             client: logs,
@@ -63893,7 +64479,7 @@ async function watch(settings, deps, context) {
         logs.destroy();
         resultsFile.close();
     }
-    const found = digest.build();
+    const found = aggregate ? aggregate.build(result.statistics, !result.truncated) : digest.build();
     const report = {
         monitorName: settings.monitorName,
         window,
@@ -63904,8 +64490,8 @@ async function watch(settings, deps, context) {
         statistics: result.statistics,
         digest: found,
         truncated: result.truncated,
-        rechecked: plan.rechecked,
-        alreadyReported: intake.matched - found.total,
+        rechecked: aggregate ? 0 : plan.rechecked,
+        alreadyReported: aggregate ? 0 : intake.matched - found.total,
         consoleUrl: logsInsightsConsoleUrl({
             region: settings.region,
             logGroups: settings.logGroups,
@@ -63954,12 +64540,13 @@ async function watch(settings, deps, context) {
         stateNote = 'The checkpoint was not moved: the next run checks this window again.';
     else {
         const checked = result.failures.length > 0
-            ? (previous?.checked ?? window.start - 1 + settings.overlapSeconds)
+            ? (previous?.checked ?? (aggregate ? window.start : window.start - 1 + overlapSeconds))
             : nextCheckpoint(previous?.checked, window);
         const checkpoint = {
             version: STATE_VERSION,
             checked,
-            reported: reported.since(checked - settings.overlapSeconds),
+            // An aggregate's next window starts at `checked` and is never compared with fingerprints.
+            reported: aggregate ? {} : reported.since(checked - overlapSeconds),
             savedAt: new Date(deps.now()).toISOString(),
             alert: decision.state,
         };
@@ -63976,7 +64563,8 @@ async function watch(settings, deps, context) {
         report.webhooks = delivery.webhooks;
     addJobSummary(report, core/* summary */.z, `${delivery.note} ${stateNote}`);
     await core/* summary */.z.write();
-    const unfetched = report.truncated ? Math.max(0, result.statistics.recordsMatched - result.rowsFetched) : 0;
+    // (An aggregate's total already counts records, fetched or not.)
+    const unfetched = report.truncated && !aggregate ? Math.max(0, result.statistics.recordsMatched - result.rowsFetched) : 0;
     const outputs = stepOutputs(report, resultsFile.path, delivery.notified);
     // Past max-results the count stays exact: the rows not fetched are counted from the statistics.
     outputs['match-count'] = String(report.digest.total + unfetched);

@@ -124,9 +124,12 @@ async function watch(settings: Settings, deps: RunDeps, context: StateContext): 
   const previous = loaded && 'checked' in loaded ? loaded : undefined
   // An aggregate query runs over windows that do not overlap: its rows cannot be fingerprinted, so a
   // second look at the same stretch would count it twice (query-rewrite.ts bounds each one exactly).
+  // Instead of re-checking `overlap` for late logs, its window ends `overlap` further back, so a log
+  // up to query-delay + overlap late is counted, as a record query reports it.
   const shape = analyseQuery(settings.query, settings.queryLanguage)
   const overlapSeconds = shape.records ? settings.overlapSeconds : 0
-  const plan = planWindow(deps.now(), previous?.checked, { ...settings, overlapSeconds })
+  const queryDelaySeconds = settings.queryDelaySeconds + (shape.records ? 0 : settings.overlapSeconds)
+  const plan = planWindow(deps.now(), previous?.checked, { ...settings, overlapSeconds, queryDelaySeconds })
   const { window } = plan
   if (plan.gap) {
     core.warning(

@@ -85,7 +85,10 @@ export function addJobSummary(report: Report, summary: Summary, notification?: s
       `Aggregate (${count(digest.table.rowCount)} ${digest.table.rowCount === 1 ? 'row' : 'rows'})`,
       3,
     )
-    summary.addRaw(`<p>${how}.</p>`, true)
+    summary.addRaw(
+      `<p>${how}. Aggregate windows do not overlap (a second look would count records twice); they end <code>query-delay</code> + <code>overlap</code> back instead, so a log that late is still counted, once.</p>`,
+      true,
+    )
     if (report.queryLanguage !== 'CWLI') {
       // query-rewrite.ts queryWindow: SQL and PPL cannot be bounded by @timestamp exactly.
       summary.addRaw(
