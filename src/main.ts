@@ -9,7 +9,13 @@ import { errorMessage } from './errors.js'
 import { endFailureEpisode, recordFailure, type StateContext } from './failure-notices.js'
 import { type BatchedResult, MAX_LOG_GROUPS_PER_QUERY, runBatchedQuery } from './insights/batches.js'
 import { describeGroups } from './insights/query.js'
-import { isoSecond, nextCheckpoint, planWindow } from './insights/window.js'
+import {
+  isoSecond,
+  type LostCheckpoint,
+  nextCheckpoint,
+  planWindow,
+  type WindowPlan,
+} from './insights/window.js'
 import { RowIntake } from './intake.js'
 import { logsInsightsConsoleUrl, workflowRunUrl } from './notify/console-link.js'
 import { nodeHttpFetch } from './notify/http-transport.js'
@@ -19,8 +25,16 @@ import { addJobSummary } from './notify/summary.js'
 import { ResultsFile, resultsFilePath, stepOutputs } from './outputs.js'
 import type { Report } from './report.js'
 import { formatDuration, readSettings, type Settings } from './settings.js'
-import { type Checkpoint, STATE_VERSION, serializeCheckpoint } from './state/checkpoint.js'
+import {
+  type Checkpoint,
+  describeFailure,
+  parseCheckpoint,
+  STATE_VERSION,
+  serializeCheckpoint,
+} from './state/checkpoint.js'
 import { loadState, type StateRead } from './state/load.js'
+import { mergeCheckpoints } from './state/merge.js'
+import { type NoCheckpointNotice, noCheckpointText } from './state/no-checkpoint.js'
 import { openStateStore } from './state/open.js'
 import type { StateStore } from './state/store.js'
 
@@ -61,6 +75,9 @@ export async function run(deps: RunDeps = realDeps()): Promise<void> {
     if (settings && !deps.signal?.aborted && !(error instanceof SlackDeliveryError)) {
       await recordFailure(settings, message, deps, context)
     }
+  } finally {
+    // A `file:` state's lock, held from load to the last save (the failure record included).
+    await context.store?.release?.()
   }
 }
 
@@ -91,10 +108,12 @@ async function watch(settings: Settings, deps: RunDeps, context: StateContext): 
     return [resolved.value, state.value] as const
   })
   const loaded = 'error' in read ? undefined : read.state
-  // A state with only a failure record: the monitor never completed a run, so this is a first run.
+  // A state with only a failure record: the monitor never completed a run, so there is no checkpoint.
   const previous = loaded && 'checked' in loaded ? loaded : undefined
-  const plan = planWindow(deps.now(), previous?.checked, settings)
+  const lost = previous ? undefined : lostCheckpoint(read, settings)
+  const plan = planWindow(deps.now(), previous?.checked ?? lost?.plan, settings)
   const { window } = plan
+  const noCheckpoint = previous ? undefined : announceNoCheckpoint(plan, lost, settings)
   if (plan.gap) {
     core.warning(
       `Not checked: ${isoSecond(plan.gap.start)} – ${isoSecond(plan.gap.end)}. The previous run ended more than max-catch-up (${formatDuration(settings.maxCatchUpSeconds)}) ago, so this run starts ${formatDuration(settings.maxCatchUpSeconds)} back. Query that stretch by hand if it matters.`,
@@ -160,6 +179,7 @@ async function watch(settings: Settings, deps: RunDeps, context: StateContext): 
     maxCatchUpSeconds: settings.maxCatchUpSeconds,
   }
   if (plan.gap) report.gap = plan.gap
+  if (noCheckpoint) report.noCheckpoint = noCheckpoint
   if (previous) report.previousCheckpoint = previous.checked
   const runUrl = workflowRunUrl(deps.env)
   if (runUrl) report.runUrl = runUrl
@@ -207,8 +227,8 @@ async function watch(settings: Settings, deps: RunDeps, context: StateContext): 
       alert: decision.state,
     }
     if (stillFailing) checkpoint.failure = stillFailing
-    const saved = await saveCheckpoint(store, checkpoint)
-    if (saved.ok) context.read = { state: checkpoint }
+    const saved = await saveCheckpoint(store, checkpoint, settings)
+    if (saved.ok) context.read = { state: saved.checkpoint }
     stateNote = saved.note
   }
 
@@ -237,7 +257,13 @@ async function watch(settings: Settings, deps: RunDeps, context: StateContext): 
   }
 }
 
-/** The store `state` names and what it holds, kept in `context` for the failure path. */
+/**
+ * The store `state` names and what it holds, kept in `context` for the failure path. A store that
+ * could not be read fails the run: taken for "no checkpoint", the run would check only `interval`
+ * and save a fresh checkpoint over everything due since the last one. `context.read` then holds the
+ * error, so the failure path saves nothing either (a failure record would, in the Actions cache,
+ * become the newest entry and hide the real checkpoint from the next run).
+ */
 async function openAndLoadState(
   settings: Settings,
   deps: RunDeps,
@@ -246,24 +272,95 @@ async function openAndLoadState(
   const store = await openStateStore(settings, deps.env, deps.now, core.info)
   context.store = store
   core.info(`Checkpoint: ${store.description}.`)
-  const read = await loadState(store, 'Starting fresh: this run checks the last interval only.')
+  const read = await loadState(
+    store,
+    'This run fails rather than start without it and save a new checkpoint over it; the next run tries again.',
+  )
   context.read = read
+  if ('error' in read) throw new Error(`${read.error}. Nothing was checked and the state was left as it was.`)
   return { store, read }
 }
 
+/**
+ * No checkpoint, but signs that the monitor ran before: a lost or unusable state, or only a failure
+ * record (its runs never completed). Where it can be told, `neededFrom` is the first second those
+ * runs could not have checked: the run saving the lost state started at `savedAt`, so it checked at
+ * most up to `savedAt − query-delay`, and the run after it would have re-checked `overlap` before that.
+ */
+function lostCheckpoint(
+  read: StateRead,
+  settings: Settings,
+): { plan: LostCheckpoint; reason: string } | undefined {
+  if (settings.state.kind === 'none' || 'error' in read) return undefined
+  if (read.lost) {
+    const plan: LostCheckpoint = { lost: true }
+    if (read.lost.savedAt !== undefined)
+      plan.neededFrom = read.lost.savedAt - settings.queryDelaySeconds - settings.overlapSeconds
+    return { plan, reason: read.lost.reason }
+  }
+  const failure = read.state?.failure
+  if (failure) {
+    // The first failing run would have checked the interval before `since − query-delay`.
+    return {
+      plan: { lost: true, neededFrom: failure.since - settings.queryDelaySeconds - settings.intervalSeconds },
+      reason: `none of its runs completed a check (${describeFailure(failure)})`,
+    }
+  }
+  return undefined
+}
+
+/** "No checkpoint found", as a warning here and in the summary and Slack; not with `state: none`. */
+function announceNoCheckpoint(
+  plan: WindowPlan,
+  lost: { reason: string } | undefined,
+  settings: Settings,
+): NoCheckpointNotice | undefined {
+  if (settings.state.kind === 'none') return undefined
+  const notice: NoCheckpointNotice = { before: plan.window.start }
+  if (lost) {
+    notice.lost = { reason: lost.reason, maxCatchUpSeconds: settings.maxCatchUpSeconds }
+    if (plan.uncovered) notice.lost.uncovered = plan.uncovered
+  }
+  core.warning(noCheckpointText(notice), { title: 'insights-watch: no checkpoint found' })
+  return notice
+}
+
+/**
+ * Saves the checkpoint; first, where the store has no lock (the Actions cache), merged with one that
+ * another run saved meanwhile (two runs at once without a `concurrency` group), so that neither
+ * run's fingerprints are lost and the checkpoint never goes back.
+ */
 async function saveCheckpoint(
   store: StateStore,
   checkpoint: Checkpoint,
-): Promise<{ ok: boolean; note: string }> {
+  settings: Settings,
+): Promise<{ ok: boolean; note: string; checkpoint: Checkpoint }> {
+  let toSave = checkpoint
+  let merged = ''
+  if (store.newerSave) {
+    try {
+      const newer = await store.newerSave()
+      const other = newer ? parseCheckpoint(newer.text).checkpoint : undefined
+      if (newer && other && 'checked' in other) {
+        toSave = mergeCheckpoints(checkpoint, other, settings.overlapSeconds)
+        merged = ` Another run saved a checkpoint (${newer.origin}, checked up to ${isoSecond(other.checked)}) while this one ran: merged with it (reported entries of both, checked up to the later second). Two runs at once report the same entries; give the workflow a \`concurrency\` group.`
+        core.warning(merged.trim(), { title: 'insights-watch: two runs at once' })
+      }
+    } catch (error) {
+      core.warning(
+        `Could not look for a checkpoint saved by another run meanwhile: ${errorMessage(error)}. Saving this run's checkpoint as it is.`,
+      )
+    }
+  }
   try {
-    await store.save(serializeCheckpoint(checkpoint))
-    const note = `Checkpoint saved: checked up to ${isoSecond(checkpoint.checked)}.`
+    await store.save(serializeCheckpoint(toSave))
+    const note = `Checkpoint saved: checked up to ${isoSecond(toSave.checked)}.${merged}`
     core.info(note)
-    return { ok: true, note }
+    return { ok: true, note, checkpoint: toSave }
   } catch (error) {
     const note = `Could not save the checkpoint to ${store.description}: ${errorMessage(error)}. The next run will check this stretch again, so some entries may be reported twice.`
     core.warning(note)
-    return { ok: false, note }
+    return { ok: false, note, checkpoint }
   }
 }
 
@@ -316,9 +413,9 @@ async function notify(
           : decision.kind === 'below-threshold'
             ? `Below the thresholds (${decision.unmet}): no alert.`
             : 'No new matching entries: nothing to send.'
-      // A gap is news on its own: part of the timeline went unchecked.
-      if (!report.gap) return silent(why)
-      what = 'gap notice'
+      // A gap is news on its own: part of the timeline went unchecked; so is a missing checkpoint.
+      if (!report.gap && !report.noCheckpoint) return silent(why)
+      what = report.gap ? 'gap notice' : 'no-checkpoint notice'
       message = buildSlackMessage(report, { consoleUrl })
     }
   }

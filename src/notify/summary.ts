@@ -4,6 +4,7 @@ import { ACCESS_LOG_FIELDS, type Entry, fieldValue, firstValue } from '../entrie
 import { isoSecond, type Window } from '../insights/window.js'
 import type { Report } from '../report.js'
 import { formatDuration } from '../settings.js'
+import { noCheckpointText } from '../state/no-checkpoint.js'
 import { escapeMarkdownHtml, fitEscaped, truncate } from './escape.js'
 import { count, formatBytes } from './numbers.js'
 
@@ -45,6 +46,11 @@ export function addJobSummary(report: Report, summary: Summary, notification?: s
   summary.addHeading(`insights-watch: ${cell(report.monitorName)}`, 2)
   summary.addRaw(`<p>${headline(report)}</p>`, true)
   if (report.gap) summary.addRaw(`<p>${gapNote(report, report.gap)}</p>`, true)
+  if (report.noCheckpoint)
+    summary.addRaw(
+      `<p>⚠️ ${fitEscaped(noCheckpointText(report.noCheckpoint), MAX_CELL, escapeMarkdownHtml)}</p>`,
+      true,
+    )
   if (report.truncated) summary.addRaw(`<p>${truncatedNote(report)}</p>`, true)
   // Slack's error text may be echoed in the note: it is escaped like log text.
   if (notification) summary.addRaw(`<p>${fitEscaped(notification, MAX_CELL, escapeMarkdownHtml)}</p>`, true)
