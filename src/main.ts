@@ -393,6 +393,8 @@ async function notify(
   }
   let message: SlackMessage | undefined
   let what: string
+  /** Why no alert, when a notice is sent instead: the summary still says it. */
+  let noAlert = ''
   switch (decision.kind) {
     case 'alert':
       what = 'alert'
@@ -416,6 +418,7 @@ async function notify(
       // A gap is news on its own: part of the timeline went unchecked; so is a missing checkpoint.
       if (!report.gap && !report.noCheckpoint) return silent(why)
       what = report.gap ? 'gap notice' : 'no-checkpoint notice'
+      noAlert = `${why} `
       message = buildSlackMessage(report, { consoleUrl })
     }
   }
@@ -423,15 +426,15 @@ async function notify(
   if (webhooks === 0) return silent(`No slack-webhook-url is set: the ${what} is in this summary only.`)
   try {
     const how = await deliver(message, settings, { fetch: deps.fetch, sleep: deps.sleep, log: core.info })
-    if (how === 'printed') return silent(`dry-run: the ${what} was printed in the log, not sent.`)
-    const note = `Slack: the ${what} was delivered to ${webhooks === 1 ? 'the webhook' : `each of ${webhooks} webhooks`}.`
+    if (how === 'printed') return silent(`${noAlert}dry-run: the ${what} was printed in the log, not sent.`)
+    const note = `${noAlert}Slack: the ${what} was delivered to ${webhooks === 1 ? 'the webhook' : `each of ${webhooks} webhooks`}.`
     core.info(note)
     return { notified: true, note }
   } catch (error) {
     const failure = error instanceof Error ? error : new Error(String(error))
     return {
       notified: false,
-      note: `Slack: the ${what} was not delivered. ${failure.message}`,
+      note: `${noAlert}Slack: the ${what} was not delivered. ${failure.message}`,
       error: failure,
     }
   }
