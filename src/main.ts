@@ -179,7 +179,8 @@ async function watch(settings: Settings, deps: RunDeps, context: StateContext): 
     maxCatchUpSeconds: settings.maxCatchUpSeconds,
   }
   if (plan.gap) report.gap = plan.gap
-  if (noCheckpoint) report.noCheckpoint = noCheckpoint
+  // With a batch of log groups unchecked, the failure notice speaks for the run, not a digest.
+  if (noCheckpoint && result.failures.length === 0) report.noCheckpoint = noCheckpoint
   if (previous) report.previousCheckpoint = previous.checked
   const runUrl = workflowRunUrl(deps.env)
   if (runUrl) report.runUrl = runUrl
