@@ -108,7 +108,7 @@ describe('a lost or unreadable checkpoint', () => {
     expect(seconds(third.outputs['window-start'])).toBe(seconds(first.outputs['window-end']) - 120)
     expect([...reportedIds(first), ...reportedIds(third)].sort()).toEqual(['e1', 'e2', 'e3', 'e4'])
     for (const id of ['e1', 'e2', 'e3', 'e4']) {
-      expect(slackTexts().filter((text) => text.includes(id))).toHaveLength(1)
+      expect(slackTexts().filter((text) => text.includes(`request \`${id}\``))).toHaveLength(1)
     }
   }, 120_000)
 
