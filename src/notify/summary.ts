@@ -21,6 +21,8 @@ const ROOM_FOR_OTHERS_BYTES = 64 * 1024
 
 /* Caps on escaped text (escaping can grow a character up to six times, so these are output sizes). */
 const MAX_CELL = 600
+/** The no-checkpoint notice names a file or cache key and two times: room for a long path. */
+const MAX_NOTICE = 2_000
 const MAX_QUERY = 64 * 1024
 const MAX_LOG_GROUPS = 100
 const MAX_QUERY_IDS = 100
@@ -48,7 +50,7 @@ export function addJobSummary(report: Report, summary: Summary, notification?: s
   if (report.gap) summary.addRaw(`<p>${gapNote(report, report.gap)}</p>`, true)
   if (report.noCheckpoint)
     summary.addRaw(
-      `<p>⚠️ ${fitEscaped(noCheckpointText(report.noCheckpoint), MAX_CELL, escapeMarkdownHtml)}</p>`,
+      `<p>⚠️ ${fitEscaped(noCheckpointText(report.noCheckpoint), MAX_NOTICE, escapeMarkdownHtml)}</p>`,
       true,
     )
   if (report.truncated) summary.addRaw(`<p>${truncatedNote(report)}</p>`, true)

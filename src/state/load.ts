@@ -27,7 +27,7 @@ export async function loadState(store: StateStore, unusable: string): Promise<St
   try {
     stored = await store.load()
   } catch (error) {
-    const reason = `Could not read the checkpoint from ${store.description}: ${errorMessage(error)}`
+    const reason = `Could not read the checkpoint from ${store.description}: ${errorMessage(error).replace(/\.+$/, '')}`
     core.warning(`${reason}. ${unusable}`)
     return { error: reason }
   }
