@@ -29,7 +29,7 @@ export function noCheckpointText(notice: NoCheckpointNotice): string {
     return text.join(' ')
   }
   text.push(
-    `Earlier runs saved state, but ${lost.reason}; so this run reaches back up to max-catch-up (${formatDuration(lost.maxCatchUpSeconds)}) instead of the interval.`,
+    `Earlier runs saved state, but ${lost.reason}; so this run reaches back up to max-catch-up (${formatDuration(lost.maxCatchUpSeconds)}) instead of the interval. Entries in its window that earlier runs reported may be reported again: the record of them was lost with the state.`,
   )
   const { uncovered } = lost
   if (uncovered) {
