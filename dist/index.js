@@ -61575,7 +61575,7 @@ function noCheckpointText(notice) {
         text.push('This is its first run (or its state is kept somewhere else), so it checks the last interval.');
         return text.join(' ');
     }
-    text.push(`Earlier runs saved state, but ${lost.reason}; so this run reaches back up to max-catch-up (${formatDuration(lost.maxCatchUpSeconds)}) instead of the interval.`);
+    text.push(`Earlier runs saved state, but ${lost.reason}; so this run reaches back up to max-catch-up (${formatDuration(lost.maxCatchUpSeconds)}) instead of the interval. Entries in its window that earlier runs reported may be reported again: the record of them was lost with the state.`);
     const { uncovered } = lost;
     if (uncovered) {
         text.push(uncovered.start === undefined

@@ -41,6 +41,8 @@ interface RunRecord {
   ids: string[]
   /** The "Not checked:" stretch its job summary names, if any. */
   gap?: Window
+  /** The overlap its job summary says it could not check again (older than max-catch-up), if any. */
+  shortenedRecheck?: Window
   slackPosts: number
   /** The Slack message names the gap (only meaningful when a message was posted with a gap). */
   slackNamesGap: boolean
@@ -168,6 +170,12 @@ async function simulate(endSecond: 'instant' | 'whole'): Promise<Simulation> {
         slackNamesGap: posts.some((post) => post.status === 200 && post.raw.includes('Not checked')),
         warnedGap: false,
       }
+      const shortened =
+        /Before it, (\S+) – (\S+) was checked once/.exec(result.summary) ??
+        /Re-check shortened: (\S+) – (\S+) /.exec(result.summary)
+      if (shortened) {
+        record.shortenedRecheck = { start: fromIso(shortened[1]), end: fromIso(shortened[2]) }
+      }
       if (gapMatch) {
         record.gap = { start: fromIso(gapMatch[1]), end: fromIso(gapMatch[2]) }
         // The annotation's message carries the same two times as the summary.
@@ -240,7 +248,10 @@ function account({ day, records }: Simulation): Figures {
   const counts = new Map<string, number>()
   for (const record of records) for (const id of record.ids) counts.set(id, (counts.get(id) ?? 0) + 1)
   const gaps = records.flatMap((record) => (record.gap ? [record.gap] : []))
-  const inAGap = (line: LogLine) => gaps.some((gap) => inside(second(line.timestamp), gap))
+  // A stretch checked once but not again (a shortened re-check) explains a late entry missed there.
+  const notRechecked = records.flatMap((record) => (record.shortenedRecheck ? [record.shortenedRecheck] : []))
+  const inAGap = (line: LogLine) =>
+    [...gaps, ...notRechecked].some((gap) => inside(second(line.timestamp), gap))
   const missed = expected.filter((line) => !counts.has(line.requestId))
   // A miss inside a named gap counts as "gap" even when it was also late: the gap alone explains it.
   const inGap = missed.filter(inAGap)
