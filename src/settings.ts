@@ -159,6 +159,13 @@ export function readSettings({ getInput, setSecret, env }: SettingsSources): Set
     dryRun: parseBoolean('dry-run', input('dry-run') || 'false'),
   }
   if (roleToAssume) settings.roleToAssume = parseRoleArn(roleToAssume)
+  if (settings.queryLanguage !== 'CWLI' && !input('query')) {
+    // The default query is Logs Insights QL: a SQL or PPL monitor must bring its own.
+    throw new SettingsError(
+      'query-language',
+      `is ${settings.queryLanguage}, but no query is set and the default query is Logs Insights QL; write the ${settings.queryLanguage} query in the query input, or leave query-language at CWLI.`,
+    )
+  }
   checkQuery(settings.query, settings.queryLanguage, settings.logGroups)
   checkCatchUpRoom(settings)
   return settings

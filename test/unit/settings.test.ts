@@ -108,6 +108,8 @@ describe('readSettings', () => {
     [{ 'query-timeout': '2h' }, 'query-timeout', 'between 1s and 1h'],
     [{ query: 'x'.repeat(10_001) }, 'query', 'at most 10000'],
     [{ 'query-language': 'KQL' }, 'query-language', 'CWLI, SQL or PPL'],
+    [{ 'query-language': 'SQL' }, 'query-language', 'the default query is Logs Insights QL'],
+    [{ 'query-language': 'PPL' }, 'query-language', 'write the PPL query in the query input'],
     [{ 'max-results': '100001' }, 'max-results', 'from 1 to 100000'],
     [{ 'max-samples': 'ten' }, 'max-samples', 'not a whole number'],
     [{ 'fail-on-match': 'yes' }, 'fail-on-match', 'true or false'],
