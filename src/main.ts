@@ -3,6 +3,7 @@ import { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs'
 import type { FetchFunction } from '@slack/webhook'
 import { type AlertDecision, decideAlert } from './alerting.js'
 import { resolveCredentials } from './aws/credentials.js'
+import { describeSkew, probeServiceClock, ServiceClock } from './aws/service-clock.js'
 import { ReportedEntries } from './dedup.js'
 import { DigestBuilder } from './digest.js'
 import { errorMessage } from './errors.js'
@@ -93,7 +94,19 @@ async function watch(settings: Settings, deps: RunDeps, context: StateContext): 
   const loaded = 'error' in read ? undefined : read.state
   // A state with only a failure record: the monitor never completed a run, so this is a first run.
   const previous = loaded && 'checked' in loaded ? loaded : undefined
-  const plan = planWindow(deps.now(), previous?.checked, settings)
+  const logs = new CloudWatchLogsClient({ region: settings.region, credentials })
+  // The window is planned on CloudWatch Logs' clock where the runner's disagrees (see service-clock.ts).
+  const clock = new ServiceClock(deps.now)
+  clock.watch(logs)
+  const probeStarted = deps.now()
+  await probeServiceClock(logs, deps.signal)
+  const { offsetMs } = clock.settle()
+  core.info(
+    `Service clock (read in ${deps.now() - probeStarted} ms): ${offsetMs === undefined ? "no Date header seen; planning on the runner's clock" : `CloudWatch Logs − runner = ${offsetMs} ms`}.`,
+  )
+  const skew = describeSkew(clock.reading())
+  if (skew) core.warning(skew, { title: "insights-watch: the runner's clock is off" })
+  const plan = planWindow(clock.now(), previous?.checked, settings)
   const { window } = plan
   if (plan.gap) {
     core.warning(
@@ -114,7 +127,6 @@ async function watch(settings: Settings, deps: RunDeps, context: StateContext): 
     { reported, digest, resultsFile },
     { statusField: settings.statusField, fallbackSecond: window.end },
   )
-  const logs = new CloudWatchLogsClient({ region: settings.region, credentials })
   let result: BatchedResult
   try {
     result = await core.group(`Query ${isoSecond(window.start)} – ${isoSecond(window.end)}`, () =>
@@ -142,6 +154,10 @@ async function watch(settings: Settings, deps: RunDeps, context: StateContext): 
     resultsFile.close()
   }
 
+  // Without a Date before planning, the queries' answers may still show the runner's clock was off.
+  const lateSkew = skew ? null : describeSkew(clock.reading())
+  if (lateSkew) core.warning(lateSkew, { title: "insights-watch: the runner's clock is off" })
+
   const found = digest.build()
   const report: Report = {
     monitorName: settings.monitorName,
@@ -166,6 +182,7 @@ async function watch(settings: Settings, deps: RunDeps, context: StateContext): 
   }
   if (plan.gap) report.gap = plan.gap
   if (plan.shortenedRecheck) report.shortenedRecheck = plan.shortenedRecheck
+  if (skew || lateSkew) report.clock = clock.reading()
   if (previous) report.previousCheckpoint = previous.checked
   const runUrl = workflowRunUrl(deps.env)
   if (runUrl) report.runUrl = runUrl
@@ -177,7 +194,7 @@ async function watch(settings: Settings, deps: RunDeps, context: StateContext): 
         : ''),
   )
 
-  let decision = decideAlert(report.digest, previous?.alert, Math.floor(deps.now() / 1000), window, settings)
+  let decision = decideAlert(report.digest, previous?.alert, Math.floor(clock.now() / 1000), window, settings)
   // With a batch of log groups unchecked, "nothing found" proves nothing: no resolved notice, and the
   // alert memory stays as it was until a run sees every group again.
   if (result.failures.length > 0 && decision.kind !== 'alert' && decision.kind !== 'quiet') {
@@ -209,7 +226,7 @@ async function watch(settings: Settings, deps: RunDeps, context: StateContext): 
       version: STATE_VERSION,
       checked,
       reported: reported.since(checked - settings.overlapSeconds),
-      savedAt: new Date(deps.now()).toISOString(),
+      savedAt: new Date(clock.now()).toISOString(),
       alert: decision.state,
     }
     if (stillFailing) checkpoint.failure = stillFailing
