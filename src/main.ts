@@ -4,6 +4,7 @@ import type { FetchFunction } from '@slack/webhook'
 import { AggregateBuilder } from './aggregate.js'
 import { type AlertDecision, type Counts, decideAlert } from './alerting.js'
 import { resolveCredentials } from './aws/credentials.js'
+import { describeSkew, probeServiceClock, ServiceClock } from './aws/service-clock.js'
 import { ReportedEntries } from './dedup.js'
 import { DigestBuilder } from './digest.js'
 import { errorMessage } from './errors.js'
@@ -139,6 +140,18 @@ async function watch(settings: Settings, deps: RunDeps, context: StateContext): 
   const loaded = 'error' in read ? undefined : read.state
   // A state with only a failure record: the monitor never completed a run, so there is no checkpoint.
   const previous = loaded && 'checked' in loaded ? loaded : undefined
+  const logs = new CloudWatchLogsClient({ region: settings.region, credentials })
+  // The window is planned on CloudWatch Logs' clock where the runner's disagrees (see service-clock.ts).
+  const clock = new ServiceClock(deps.now)
+  clock.watch(logs)
+  const probeStarted = deps.now()
+  await probeServiceClock(logs, deps.signal)
+  const { offsetMs } = clock.settle()
+  core.info(
+    `Service clock (read in ${deps.now() - probeStarted} ms): ${offsetMs === undefined ? "no Date header seen; planning on the runner's clock" : `CloudWatch Logs − runner = ${offsetMs} ms`}.`,
+  )
+  const skew = describeSkew(clock.reading())
+  if (skew) core.warning(skew, { title: "insights-watch: the runner's clock is off" })
   // An aggregate query runs over windows that do not overlap: its rows cannot be fingerprinted, so a
   // second look at the same stretch would count it twice (query-rewrite.ts bounds each one exactly).
   // Instead of re-checking `overlap` for late logs, its window ends `overlap` further back, so a log
@@ -147,7 +160,7 @@ async function watch(settings: Settings, deps: RunDeps, context: StateContext): 
   const overlapSeconds = shape.records ? settings.overlapSeconds : 0
   const queryDelaySeconds = settings.queryDelaySeconds + (shape.records ? 0 : settings.overlapSeconds)
   const lost = previous ? undefined : lostCheckpoint(read, settings)
-  const plan = planWindow(deps.now(), previous?.checked ?? lost?.plan, {
+  const plan = planWindow(clock.now(), previous?.checked ?? lost?.plan, {
     ...settings,
     overlapSeconds,
     queryDelaySeconds,
@@ -175,7 +188,6 @@ async function watch(settings: Settings, deps: RunDeps, context: StateContext): 
     { reported, digest, resultsFile, ...(aggregate ? { aggregate } : {}) },
     { statusField: settings.statusField, fallbackSecond: window.end },
   )
-  const logs = new CloudWatchLogsClient({ region: settings.region, credentials })
   let result: BatchedResult
   try {
     result = await core.group(`Query ${isoSecond(window.start)} – ${isoSecond(window.end)}`, () =>
@@ -204,6 +216,10 @@ async function watch(settings: Settings, deps: RunDeps, context: StateContext): 
     resultsFile.close()
   }
 
+  // Without a Date before planning, the queries' answers may still show the runner's clock was off.
+  const lateSkew = skew ? null : describeSkew(clock.reading())
+  if (lateSkew) core.warning(lateSkew, { title: "insights-watch: the runner's clock is off" })
+
   const found = aggregate ? aggregate.build(result.statistics, !result.truncated) : digest.build()
   const report: Report = {
     monitorName: settings.monitorName,
@@ -230,6 +246,7 @@ async function watch(settings: Settings, deps: RunDeps, context: StateContext): 
   // With a batch of log groups unchecked, the failure notice speaks for the run, not a digest.
   if (noCheckpoint && result.failures.length === 0) report.noCheckpoint = noCheckpoint
   if (plan.shortenedRecheck) report.shortenedRecheck = plan.shortenedRecheck
+  if (skew || lateSkew) report.clock = clock.reading()
   if (previous) report.previousCheckpoint = previous.checked
   const runUrl = workflowRunUrl(deps.env)
   if (runUrl) report.runUrl = runUrl
@@ -241,7 +258,7 @@ async function watch(settings: Settings, deps: RunDeps, context: StateContext): 
         : ''),
   )
 
-  let decision = decideAlert(report.digest, previous?.alert, Math.floor(deps.now() / 1000), window, settings)
+  let decision = decideAlert(report.digest, previous?.alert, Math.floor(clock.now() / 1000), window, settings)
   // With a batch of log groups unchecked, "nothing found" proves nothing: no resolved notice, and the
   // alert memory stays as it was until a run sees every group again.
   if (result.failures.length > 0 && decision.kind !== 'alert' && decision.kind !== 'quiet') {
@@ -278,7 +295,7 @@ async function watch(settings: Settings, deps: RunDeps, context: StateContext): 
       checked,
       // An aggregate's next window starts at `checked` and is never compared with fingerprints.
       reported: aggregate ? {} : reported.since(checked - overlapSeconds),
-      savedAt: new Date(deps.now()).toISOString(),
+      savedAt: new Date(clock.now()).toISOString(),
       alert: decision.state,
     }
     if (stillFailing) checkpoint.failure = stillFailing

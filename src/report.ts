@@ -1,3 +1,4 @@
+import type { ClockReading } from './aws/service-clock.js'
 import type { Digest } from './digest.js'
 import type { Window } from './insights/window.js'
 import type { WebhookStatus } from './notify/webhook-ledger.js'
@@ -44,6 +45,8 @@ export interface Report {
   noCheckpoint?: NoCheckpointNotice
   /** The part of the previous run's overlap older than max-catch-up: checked once, not again. */
   shortenedRecheck?: Window
+  /** The runner's clock against CloudWatch Logs', when they disagree by more than a few seconds. */
+  clock?: ClockReading
   /** The last second the previous run checked, when there was a previous run. */
   previousCheckpoint?: number
   /** The `max-catch-up` setting, to explain a gap. */

@@ -1,5 +1,6 @@
 import type { summary } from '@actions/core'
 import type { AggregateTable } from '../aggregate.js'
+import { describeSkew } from '../aws/service-clock.js'
 import type { Breakdown } from '../digest.js'
 import { ACCESS_LOG_FIELDS, type Entry, fieldValue, firstValue } from '../entries.js'
 import { isoSecond, type Window } from '../insights/window.js'
@@ -56,6 +57,8 @@ export function addJobSummary(report: Report, summary: Summary, notification?: s
       `<p>⚠️ ${fitEscaped(noCheckpointText(report.noCheckpoint), MAX_NOTICE, escapeMarkdownHtml)}</p>`,
       true,
     )
+  const skew = report.clock ? describeSkew(report.clock) : null
+  if (skew) summary.addRaw(`<p><b>Clock:</b> ${skew}</p>`, true)
   if (report.truncated) summary.addRaw(`<p>${truncatedNote(report)}</p>`, true)
   // Slack's error text may be echoed in the note: it is escaped like log text.
   if (notification) summary.addRaw(`<p>${fitEscaped(notification, MAX_CELL, escapeMarkdownHtml)}</p>`, true)

@@ -87,23 +87,27 @@ function rawPost(url: string, headers: Record<string, string>, body: string): Pr
 async function signedCreateLogGroup(
   body: string,
   credentials: { accessKeyId: string; secretAccessKey: string },
+  signingDate = new Date(clock.now()),
 ): Promise<Record<string, string>> {
   const url = new URL(emulator.url)
   const signer = new SignatureV4({ credentials, region: 'us-east-1', service: 'logs', sha256: NodeSha256 })
-  const signed = await signer.sign({
-    method: 'POST',
-    protocol: 'http:',
-    hostname: url.hostname,
-    port: Number(url.port),
-    path: '/',
-    query: {},
-    headers: {
-      host: url.host,
-      'content-type': 'application/x-amz-json-1.1',
-      'x-amz-target': 'Logs_20140328.CreateLogGroup',
+  const signed = await signer.sign(
+    {
+      method: 'POST',
+      protocol: 'http:',
+      hostname: url.hostname,
+      port: Number(url.port),
+      path: '/',
+      query: {},
+      headers: {
+        host: url.host,
+        'content-type': 'application/x-amz-json-1.1',
+        'x-amz-target': 'Logs_20140328.CreateLogGroup',
+      },
+      body,
     },
-    body,
-  })
+    { signingDate },
+  )
   return signed.headers
 }
 
@@ -117,6 +121,49 @@ describe('SigV4 on every Logs request', () => {
     expect(tampered.status).toBe(400)
     expect(tampered.headers['x-amzn-errortype']).toBe('InvalidSignatureException')
     expect(JSON.parse(tampered.body)).toMatchObject({ __type: 'InvalidSignatureException' })
+  })
+
+  it('refuses a signature more than 5 minutes off its clock, as AWS does, and answers with its Date', async () => {
+    for (const [offsetMs, status] of [
+      [-4 * 60_000, 200],
+      [4 * 60_000, 200],
+      [-(5 * 60_000 + 1000), 400],
+      [5 * 60_000 + 1000, 400],
+    ] as const) {
+      const headers = await signedCreateLogGroup(
+        JSON.stringify({ logGroupName: `/skewed${offsetMs}` }),
+        emulator.defaultCredentials,
+        new Date(clock.now() + offsetMs),
+      )
+      const response = await rawPost(
+        emulator.url,
+        headers,
+        JSON.stringify({ logGroupName: `/skewed${offsetMs}` }),
+      )
+      expect(response.status, `signed ${offsetMs} ms off`).toBe(status)
+      expect(response.headers.date).toBe(new Date(clock.now()).toUTCString())
+      if (status === 400) {
+        expect(JSON.parse(response.body).__type).toBe('InvalidSignatureException')
+        expect(JSON.parse(response.body).message).toMatch(
+          offsetMs < 0
+            ? /^Signature expired: \d{8}T\d{6}Z is now earlier than 20260115T115500Z \(20260115T120000Z - 5 min\.\)$/
+            : /^Signature not yet current: \d{8}T\d{6}Z is still later than 20260115T120500Z \(20260115T120000Z \+ 5 min\.\)$/,
+        )
+      }
+    }
+  })
+
+  it('lets the real SDK correct a clock 5 minutes off from the Date of the refusal, and retry', async () => {
+    // A client whose clock is 6 minutes ahead of the emulator's, with the SDK's default retries.
+    const client = logsClient(emulator, { maxAttempts: 3 })
+    client.middlewareStack.remove('emulatorClockMiddleware')
+    client.config.systemClockOffset = 6 * 60_000 + (clock.now() - Date.now())
+    await client.send(new CreateLogGroupCommand({ logGroupName: '/corrected' }))
+    const statuses = emulator.calls
+      .filter((call) => call.action === 'CreateLogGroup')
+      .map((call) => call.status)
+    expect(statuses).toEqual([400, 200])
+    expect(Math.abs(client.config.systemClockOffset - (clock.now() - Date.now()))).toBeLessThan(2000)
   })
 
   it('refuses an unsigned request with MissingAuthenticationTokenException', async () => {

@@ -66,6 +66,8 @@ export interface Call {
 export interface Emulator {
   /** http://127.0.0.1:PORT */
   url: string
+  /** The emulator's clock (ms), the one `options.now` gives; Date headers and signing-time checks use it. */
+  now(): number
   /** What a runner-like child process needs to reach the emulator instead of AWS / GitHub. */
   env: Record<string, string>
   /** Static keys the emulator accepts for the default-credential-chain path. */
@@ -202,7 +204,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     const route = routeOf(wire)
     if (!route) {
       res
-        .writeHead(404, { 'content-type': 'text/plain' })
+        .writeHead(404, { date: new Date(now()).toUTCString(), 'content-type': 'text/plain' })
         .end(`No emulated service at ${wire.method} ${wire.url}`)
       return
     }
@@ -236,6 +238,10 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     call.response = 'data' in reply ? reply.data : reply.body
     const payload = reply.raw ?? reply.body
     res.writeHead(reply.status, {
+      // Every AWS response carries the service's time, errors included; the SDK corrects its signing
+      // clock from it, and the action plans its window by it. Node would send the machine's time, which
+      // is wrong when the emulator runs on a simulated clock.
+      date: new Date(now()).toUTCString(),
       ...reply.headers,
       'content-length': reply.headers['content-length'] ?? String(Buffer.byteLength(payload)),
     })
@@ -257,6 +263,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
 
   return {
     url,
+    now,
     env: {
       AWS_ENDPOINT_URL_CLOUDWATCH_LOGS: url,
       AWS_ENDPOINT_URL_STS: url,

@@ -256,7 +256,11 @@ export class LogsService {
       if (key.expiresAt !== undefined && this.options.now() >= key.expiresAt) {
         throw new AwsError('ExpiredTokenException', 'The security token included in the request is expired')
       }
-      verifySignature(request, auth, key.secretAccessKey, { region: this.options.region, service: 'logs' })
+      verifySignature(request, auth, key.secretAccessKey, {
+        region: this.options.region,
+        service: 'logs',
+        now: this.options.now(),
+      })
     } catch (error) {
       if (error instanceof SigV4Error) throw new AwsError(error.errorType, error.message)
       throw error

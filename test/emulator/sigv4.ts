@@ -138,16 +138,27 @@ export function expectedSignature(
   return hmac(kSigning, stringToSign).toString('hex')
 }
 
+/** AWS refuses a SigV4 request signed more than 5 minutes before or after its own clock. */
+export const MAX_SIGNING_SKEW_MS = 5 * 60_000
+
+/** `20260115T120000Z` → epoch ms. */
+function amzDateMs(amzDate: string): number {
+  const [, y, mo, d, h, mi, s] = /^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z$/.exec(amzDate) ?? []
+  return Date.UTC(Number(y), Number(mo) - 1, Number(d), Number(h), Number(mi), Number(s))
+}
+
 /**
  * Checks everything of the signature except which key it names (the caller looks the secret up).
- * Clock skew is not checked: the SDK signs with the machine's clock while the emulator may run on a
- * simulated one.
+ * With `expected.now` (the service's clock, ms), the signing time too, as AWS does: more than 5 minutes
+ * off is `InvalidSignatureException` with AWS's wording, e.g. "Signature expired: 20140325T143453Z is
+ * now earlier than 20140325T143751Z (20140325T144251Z - 5 min.)" (aws/aws-sdk-js#254 and others quote
+ * it), and the SDK corrects its clock from the answer's Date header and retries.
  */
 export function verifySignature(
   request: WireRequest,
   auth: SigV4Authorization,
   secretAccessKey: string,
-  expected: { region: string; service: string },
+  expected: { region: string; service: string; now?: number },
 ): void {
   if (auth.service !== expected.service) {
     throw new SigV4Error(
@@ -177,6 +188,7 @@ export function verifySignature(
       `Date in Credential scope does not match YYYYMMDD from ISO-8601 version of date from HTTP: '${auth.date}' != '${amzDate.slice(0, 8)}', from '${amzDate}'.`,
     )
   }
+  if (expected.now !== undefined) checkSigningTime(amzDate, expected.now)
   const contentSha = headerValue(request.headers, 'x-amz-content-sha256')
   if (
     contentSha !== undefined &&
@@ -194,6 +206,24 @@ export function verifySignature(
     throw new SigV4Error(
       'InvalidSignatureException',
       'The request signature we calculated does not match the signature you provided. Check your AWS Secret Access Key and signing method. Consult the service documentation for details.',
+    )
+  }
+}
+
+function checkSigningTime(amzDate: string, nowMs: number): void {
+  const signedAt = amzDateMs(amzDate)
+  const format = (ms: number) => new Date(ms).toISOString().replace(/[-:]|\.\d{3}/g, '')
+  const now = format(nowMs)
+  if (signedAt < nowMs - MAX_SIGNING_SKEW_MS) {
+    throw new SigV4Error(
+      'InvalidSignatureException',
+      `Signature expired: ${amzDate} is now earlier than ${format(nowMs - MAX_SIGNING_SKEW_MS)} (${now} - 5 min.)`,
+    )
+  }
+  if (signedAt > nowMs + MAX_SIGNING_SKEW_MS) {
+    throw new SigV4Error(
+      'InvalidSignatureException',
+      `Signature not yet current: ${amzDate} is still later than ${format(nowMs + MAX_SIGNING_SKEW_MS)} (${now} + 5 min.)`,
     )
   }
 }

@@ -20,18 +20,30 @@ export function fakeClock(start = T0): FakeClock {
   }
 }
 
-/** The real SDK client pointed at the emulator with its static keys. */
+/**
+ * The real SDK client pointed at the emulator with its static keys. It signs on the emulator's clock,
+ * as a client whose clock agrees with the service's: the emulator refuses signatures more than
+ * 5 minutes off its own clock, as AWS does, and a test's fake clock may be anywhere.
+ */
 export function logsClient(
   emulator: Emulator,
   config: Partial<CloudWatchLogsClientConfig> = {},
 ): CloudWatchLogsClient {
-  return new CloudWatchLogsClient({
+  const client = new CloudWatchLogsClient({
     region: emulator.env.AWS_REGION ?? 'us-east-1',
     endpoint: emulator.env.AWS_ENDPOINT_URL_CLOUDWATCH_LOGS ?? emulator.url,
     credentials: emulator.defaultCredentials,
     maxAttempts: 1,
     ...config,
   })
+  client.middlewareStack.add(
+    (next) => (args) => {
+      client.config.systemClockOffset = emulator.now() - Date.now()
+      return next(args)
+    },
+    { step: 'initialize', name: 'emulatorClockMiddleware' },
+  )
+  return client
 }
 
 /** The error a promise rejects with (fails the test when it resolves). */
