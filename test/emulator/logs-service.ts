@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto'
 import type { Fault } from './faults.js'
 import { type CallIdentity, headerValue, type Reply, type WireRequest } from './http-types.js'
 import type { KeyStore } from './keys.js'
+import { compilePplQuery } from './ppl-language.js'
 import {
   type CompiledQuery,
   compileQuery,
@@ -73,11 +74,11 @@ interface LogGroup {
   sorted: boolean
 }
 
-type QueryLanguage = 'CWLI' | 'SQL'
+type QueryLanguage = 'CWLI' | 'SQL' | 'PPL'
 
 interface Query {
   id: string
-  /** GetQueryResults echoes it; SQL results come in one answer without nextToken */
+  /** GetQueryResults echoes it; SQL and PPL results come in one answer without nextToken */
   language: QueryLanguage
   startedAt: number
   groups: LogGroup[]
@@ -449,10 +450,11 @@ export class LogsService {
     }
     const language = input.queryLanguage ?? 'CWLI'
     if (language === 'SQL') return this.#startSqlQuery(input, queryString, startTime, endTime)
+    if (language === 'PPL') return this.#startPplQuery(input, queryString, startTime, endTime)
     if (language !== 'CWLI') {
       throw new AwsError(
         'MalformedQueryException',
-        `queryLanguage ${String(language)} is outside the emulator: it runs Logs Insights QL (CWLI) and a subset of OpenSearch SQL (SQL); PPL is not implemented`,
+        `queryLanguage ${String(language)} is outside the emulator: it runs Logs Insights QL (CWLI) and subsets of OpenSearch SQL (SQL) and PPL (PPL)`,
       )
     }
     const groups = this.#resolveGroups(input)
@@ -533,6 +535,42 @@ export class LogsService {
       endTime,
       compiled,
       rowCap: Math.min(...limits),
+    })
+  }
+
+  /**
+   * `queryLanguage: 'PPL'`: the log groups are StartQuery's parameters, exactly one of
+   * logGroupName/logGroupNames/logGroupIdentifiers as for Logs Insights QL (the API reference
+   * excepts only SQL: "The exception is queries using the OpenSearch Service SQL query language");
+   * startTime/endTime bound the events; rows stop at 10,000 with no nextToken ("100,000 limit is
+   * only supported for Logs Insights QL and is currently not supported for PPL and SQL").
+   */
+  #startPplQuery(
+    input: Record<string, unknown>,
+    queryString: string,
+    startTime: number,
+    endTime: number,
+  ): Record<string, unknown> {
+    const groups = this.#resolveGroups(input)
+    const limit = input.limit
+    if (
+      limit !== undefined &&
+      (typeof limit !== 'number' || !Number.isInteger(limit) || limit < 1 || limit > SQL_MAX_ROWS)
+    ) {
+      // CHOICE: refused past 10,000, as for SQL (see #startSqlQuery).
+      throw new AwsError(
+        'InvalidParameterException',
+        `1 validation error detected: Value '${String(limit)}' at 'limit' failed to satisfy constraint: Member must have value between 1 and ${SQL_MAX_ROWS} for queryLanguage PPL`,
+      )
+    }
+    const compiled = compile(queryString, compilePplQuery)
+    return this.#enqueue({
+      language: 'PPL',
+      groups,
+      startTime,
+      endTime,
+      compiled,
+      rowCap: Math.min(typeof limit === 'number' ? limit : SQL_MAX_ROWS, SQL_MAX_ROWS),
     })
   }
 
@@ -622,9 +660,9 @@ export class LogsService {
     // Complete: what was ingested by the time the query finished, computed once.
     query.final ??= this.#run(query, query.startedAt + this.options.queryLatencyMs)
     const rows = query.final.rows
-    // SQL: every row (at most 10,000) in one answer; nextToken is "only supported for Logs Insights
-    // QL and is currently not supported for PPL and SQL" (GetQueryResults API reference).
-    if (!this.options.nextToken || query.language === 'SQL') {
+    // SQL and PPL: every row (at most 10,000) in one answer; nextToken is "only supported for Logs
+    // Insights QL and is currently not supported for PPL and SQL" (GetQueryResults API reference).
+    if (!this.options.nextToken || query.language !== 'CWLI') {
       return { ...base, results: rows.map(wireRow), statistics: statistics(query.final, query, 1) }
     }
     const offset = input.nextToken === undefined ? 0 : decodeNextToken(input.nextToken, query.id)

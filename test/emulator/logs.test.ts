@@ -351,10 +351,15 @@ describe('CloudWatch Logs: StartQuery refusals in AWS error shapes', () => {
   it('refuses a query language outside the emulator', async () => {
     const { emulator, client } = await setup()
     emulator.createLogGroup(GROUP)
-    // SQL has its own subset (logs-sql.test.ts); PPL is not implemented.
-    const error = await rejection(start(client, { queryLanguage: 'PPL', queryString: 'fields status' }))
+    // SQL and PPL have their own subsets (logs-sql.test.ts, logs-ppl.test.ts).
+    const error = await rejection(
+      start(client, {
+        queryLanguage: 'KQL' as StartQueryCommandInput['queryLanguage'],
+        queryString: 'fields status',
+      }),
+    )
     expect(error.name).toBe('MalformedQueryException')
-    expect(error.message).toContain('PPL')
+    expect(error.message).toContain('queryLanguage KQL is outside the emulator')
   })
 
   it('throws LimitExceededException beyond the concurrent-query cap until a query ends', async () => {
