@@ -59552,7 +59552,7 @@ function keepYoungGenerationSmall() {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
 /* harmony import */ var _heap_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(8604);
-/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(3122);
+/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(8644);
 
 
 (0,_heap_js__WEBPACK_IMPORTED_MODULE_0__/* .keepYoungGenerationSmall */ .D)();
@@ -59563,7 +59563,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 3122:
+/***/ 8644:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -59576,6 +59576,270 @@ __nccwpck_require__.d(__webpack_exports__, {
 var core = __nccwpck_require__(3838);
 // EXTERNAL MODULE: ./node_modules/@aws-sdk/client-cloudwatch-logs/dist-cjs/index.js
 var dist_cjs = __nccwpck_require__(303);
+// EXTERNAL MODULE: external "node:crypto"
+var external_node_crypto_ = __nccwpck_require__(7598);
+;// CONCATENATED MODULE: ./src/entries.ts
+
+/** Turns a GetQueryResults row (a list of field/value pairs) into an Entry. */
+function toEntry(row, statusField) {
+    const fields = {};
+    for (const { field, value } of row) {
+        if (field !== undefined && value !== undefined)
+            fields[field] = value;
+    }
+    const entry = { fields, severity: 'none' };
+    const json = parseJsonObject(fields['@message']);
+    if (json)
+        entry.json = json;
+    const status = parseStatus(fieldValue(entry, statusField));
+    if (status !== undefined) {
+        entry.status = status;
+        entry.severity = severityOf(status);
+    }
+    return entry;
+}
+/**
+ * The value of a field as text: a field the query returned wins, then the same (dotted) name inside
+ * `@message`'s JSON, the way Insights discovers JSON fields (`request.path` → `{"request":{"path":…}}`).
+ */
+function fieldValue(entry, name) {
+    if (Object.hasOwn(entry.fields, name))
+        return entry.fields[name];
+    const { json } = entry;
+    if (!json)
+        return undefined;
+    const found = (Object.hasOwn(json, name) ? json[name] : undefined) ?? lookupDotted(json, dottedPath(name));
+    if (found === undefined || found === null)
+        return undefined;
+    return typeof found === 'object' ? nestedText(found) : String(found);
+}
+/** `request.path` → `['request', 'path']`, split once per name: the digest asks for every entry. */
+const dottedPaths = new Map();
+function dottedPath(name) {
+    let path = dottedPaths.get(name);
+    if (path === undefined) {
+        path = name.split('.');
+        dottedPaths.set(name, path);
+    }
+    return path;
+}
+/** A nested value as JSON text; a hostile line nested thousands deep would overflow JSON.stringify. */
+function nestedText(value) {
+    try {
+        return JSON.stringify(value);
+    }
+    catch {
+        return '[nested JSON too deep to show]';
+    }
+}
+/**
+ * An id for an entry that stays the same when another query returns it again: a hash of every field
+ * the query returned except `@ptr` (log group, `@timestamp` and `@message` with the default query).
+ * `@ptr` is left out because AWS does not document it as stable across queries.
+ *
+ * The hashed text is `name NUL value NUL` for each field in name order. A NUL or SOH inside a name
+ * or value gets a SOH before it, so no two different sets of fields give the same text
+ * (`{a: "x\0b\0y"}` is not `{a: "x", b: "y"}`), while text without them is hashed exactly as
+ * before, so fingerprints in checkpoints saved by earlier versions still match. One one-shot hash of
+ * one string: an incremental hash updated per field costs about twice as much per row.
+ */
+function fingerprint(entry) {
+    let text = '';
+    for (const name of Object.keys(entry.fields).sort()) {
+        if (name === '@ptr')
+            continue;
+        text += `${escapeSeparators(name)}\u0000${escapeSeparators(entry.fields[name])}\u0000`;
+    }
+    // 72 bits: a chance of about 1 in 10^13 that two of 10,000 entries in an overlap collide.
+    return (0,external_node_crypto_.hash)('sha256', text, 'base64url').slice(0, 12);
+}
+// biome-ignore lint/suspicious/noControlCharactersInRegex: NUL and SOH are the separators
+const SEPARATORS = /[\u0000\u0001]/g;
+/** `text` with a SOH before each NUL and SOH, so field text cannot forge the separators. */
+function escapeSeparators(text) {
+    // One scan of the text in the usual case that it has neither (a global regex's test moves lastIndex).
+    SEPARATORS.lastIndex = 0;
+    return SEPARATORS.test(text) ? text.replace(SEPARATORS, '\u0001$&') : text;
+}
+/** How GetQueryResults returns `@timestamp` (`2026-11-23 10:00:00.123`, UTC), or ISO 8601 with a zone. */
+const TIMESTAMP = /^(\d{4}-\d{2}-\d{2})[ T](\d{2}:\d{2}:\d{2})(\.\d+)?(Z|[+-]\d{2}:?\d{2})?$/;
+/** The last second parsed: rows arrive sorted by time, so neighbours share their second. */
+let lastSecond = { text: '', second: Number.NaN };
+/** The epoch second of a `@timestamp` in the form GetQueryResults returns, else undefined. */
+function timestampSecond(text) {
+    const match = TIMESTAMP.exec(text);
+    if (!match)
+        return undefined;
+    const secondText = `${match[1]}T${match[2]}${match[4] ?? 'Z'}`;
+    if (secondText !== lastSecond.text)
+        lastSecond = { text: secondText, second: Date.parse(secondText) / 1000 };
+    return Number.isNaN(lastSecond.second) ? undefined : lastSecond.second;
+}
+/** The epoch second of the entry's `@timestamp`, when it has one Date.parse can read. */
+function entrySecond(entry) {
+    const text = entry.fields['@timestamp'];
+    if (text === undefined)
+        return undefined;
+    const second = timestampSecond(text);
+    if (second !== undefined)
+        return second;
+    // Anything else Date.parse reads: ISO 8601 with a zone, or without one (taken as UTC).
+    const ms = Date.parse(/[zZ]|[+-]\d\d:?\d\d$/.test(text) ? text : `${text.replace(' ', 'T')}Z`);
+    return Number.isNaN(ms) ? undefined : Math.floor(ms / 1000);
+}
+/** API Gateway access-log field names (REST and HTTP APIs, the AWS console's JSON formats), by role. */
+const ACCESS_LOG_FIELDS = {
+    method: ['httpMethod', 'method'],
+    path: ['resourcePath', 'routeKey', 'path'],
+    latency: ['responseLatency', 'integrationLatency', 'latency', 'integration.latency'],
+    requestId: ['requestId', 'extendedRequestId'],
+};
+/** The first of `names` the entry has a value for; API Gateway logs a missing value as `-`. */
+function firstValue(entry, names) {
+    for (const name of names) {
+        const value = fieldValue(entry, name);
+        if (value !== undefined && value !== '' && value !== '-')
+            return value;
+    }
+    return undefined;
+}
+function severityOf(status) {
+    if (status >= 500 && status <= 599)
+        return 'critical';
+    if (status >= 400 && status <= 499)
+        return 'warning';
+    return 'none';
+}
+const severityRank = { none: 0, warning: 1, critical: 2 };
+/** The worse of two severities. */
+function worse(a, b) {
+    return severityRank[a] >= severityRank[b] ? a : b;
+}
+function lookupDotted(value, path) {
+    let current = value;
+    for (const key of path) {
+        if (current === null || typeof current !== 'object' || !Object.hasOwn(current, key))
+            return undefined;
+        current = current[key];
+    }
+    return current;
+}
+function parseJsonObject(text) {
+    // Cheap check first: most non-JSON lines never reach JSON.parse.
+    if (text === undefined || !text.trimStart().startsWith('{'))
+        return undefined;
+    try {
+        const parsed = JSON.parse(text);
+        return parsed !== null && typeof parsed === 'object' && !Array.isArray(parsed)
+            ? parsed
+            : undefined;
+    }
+    catch {
+        return undefined;
+    }
+}
+function parseStatus(text) {
+    if (text === undefined)
+        return undefined;
+    const trimmed = text.trim();
+    // API Gateway logs the status as a quoted string ("502"); anything else is not a status.
+    if (!/^\d{3}$/.test(trimmed))
+        return undefined;
+    return Number(trimmed);
+}
+
+;// CONCATENATED MODULE: ./src/aggregate.ts
+
+/** Rows kept for the message and the summary; the results file has them all. */
+const MAX_TABLE_ROWS = 1_000;
+class AggregateBuilder {
+    shape;
+    statusField;
+    #columns = [];
+    #columnIndex = new Map();
+    #rows = [];
+    #rowsSeen = 0;
+    #countSum = 0;
+    /** Every row so far had a whole, non-negative number in the count column. */
+    #countable;
+    #critical = 0;
+    #warning = 0;
+    #worst = 'none';
+    constructor(shape, statusField) {
+        this.shape = shape;
+        this.statusField = statusField;
+        this.#countable = shape.countColumn !== undefined;
+    }
+    add(row) {
+        this.#rowsSeen += 1;
+        const values = [];
+        let count;
+        let status;
+        for (const { field, value } of row) {
+            if (field === undefined || value === undefined || field === '@ptr')
+                continue;
+            let index = this.#columnIndex.get(field);
+            if (index === undefined) {
+                index = this.#columns.length;
+                this.#columns.push(field);
+                this.#columnIndex.set(field, index);
+            }
+            values[index] = value;
+            if (field === this.shape.countColumn && /^\d+$/.test(value.trim()))
+                count = Number(value.trim());
+            if (field === this.statusField && /^\d{3}$/.test(value.trim()))
+                status = Number(value.trim());
+        }
+        if (this.#rows.length < MAX_TABLE_ROWS)
+            this.#rows.push(values);
+        if (count === undefined)
+            this.#countable = false;
+        else
+            this.#countSum += count;
+        if (status !== undefined) {
+            const severity = severityOf(status);
+            this.#worst = worse(this.#worst, severity);
+            const weight = count ?? 1;
+            if (severity === 'critical')
+                this.#critical += weight;
+            if (severity === 'warning')
+                this.#warning += weight;
+        }
+    }
+    /**
+     * The digest: `statistics` are the whole-window totals; `complete` is false when rows were left
+     * unfetched, and then the count column cannot be trusted to add up.
+     */
+    build(statistics, complete) {
+        const byColumn = this.#countable && complete && this.#rowsSeen > 0;
+        const total = byColumn ? this.#countSum : statistics.recordsMatched;
+        const table = {
+            columns: [...this.#columns],
+            rows: this.#rows.map((row) => [...row]),
+            rowCount: this.#rowsSeen,
+            countedBy: byColumn ? 'count-column' : 'records-matched',
+        };
+        if (byColumn && this.shape.countColumn !== undefined)
+            table.countColumn = this.shape.countColumn;
+        // Severity counts are weighted by the count column; without one they are rows, which would not
+        // be records, so only the worst severity is kept.
+        const weighted = byColumn;
+        return {
+            total,
+            critical: weighted ? this.#critical : 0,
+            warning: weighted ? this.#warning : 0,
+            worst: total === 0 ? 'none' : this.#worst,
+            breakdowns: [],
+            samples: [],
+            table,
+        };
+    }
+    /** Rows taken so far. */
+    get rows() {
+        return this.#rowsSeen;
+    }
+}
+
 ;// CONCATENATED MODULE: ./src/alerting.ts
 const NO_PENDING = { total: 0, critical: 0, warning: 0, windows: 0 };
 /**
@@ -59768,178 +60032,6 @@ function tokenClaims(token) {
     catch {
         return {};
     }
-}
-
-// EXTERNAL MODULE: external "node:crypto"
-var external_node_crypto_ = __nccwpck_require__(7598);
-;// CONCATENATED MODULE: ./src/entries.ts
-
-/** Turns a GetQueryResults row (a list of field/value pairs) into an Entry. */
-function toEntry(row, statusField) {
-    const fields = {};
-    for (const { field, value } of row) {
-        if (field !== undefined && value !== undefined)
-            fields[field] = value;
-    }
-    const entry = { fields, severity: 'none' };
-    const json = parseJsonObject(fields['@message']);
-    if (json)
-        entry.json = json;
-    const status = parseStatus(fieldValue(entry, statusField));
-    if (status !== undefined) {
-        entry.status = status;
-        entry.severity = severityOf(status);
-    }
-    return entry;
-}
-/**
- * The value of a field as text: a field the query returned wins, then the same (dotted) name inside
- * `@message`'s JSON, the way Insights discovers JSON fields (`request.path` → `{"request":{"path":…}}`).
- */
-function fieldValue(entry, name) {
-    if (Object.hasOwn(entry.fields, name))
-        return entry.fields[name];
-    const { json } = entry;
-    if (!json)
-        return undefined;
-    const found = (Object.hasOwn(json, name) ? json[name] : undefined) ?? lookupDotted(json, dottedPath(name));
-    if (found === undefined || found === null)
-        return undefined;
-    return typeof found === 'object' ? nestedText(found) : String(found);
-}
-/** `request.path` → `['request', 'path']`, split once per name: the digest asks for every entry. */
-const dottedPaths = new Map();
-function dottedPath(name) {
-    let path = dottedPaths.get(name);
-    if (path === undefined) {
-        path = name.split('.');
-        dottedPaths.set(name, path);
-    }
-    return path;
-}
-/** A nested value as JSON text; a hostile line nested thousands deep would overflow JSON.stringify. */
-function nestedText(value) {
-    try {
-        return JSON.stringify(value);
-    }
-    catch {
-        return '[nested JSON too deep to show]';
-    }
-}
-/**
- * An id for an entry that stays the same when another query returns it again: a hash of every field
- * the query returned except `@ptr` (log group, `@timestamp` and `@message` with the default query).
- * `@ptr` is left out because AWS does not document it as stable across queries.
- *
- * The hashed text is `name NUL value NUL` for each field in name order. A NUL or SOH inside a name
- * or value gets a SOH before it, so no two different sets of fields give the same text
- * (`{a: "x\0b\0y"}` is not `{a: "x", b: "y"}`), while text without them is hashed exactly as
- * before, so fingerprints in checkpoints saved by earlier versions still match. One one-shot hash of
- * one string: an incremental hash updated per field costs about twice as much per row.
- */
-function fingerprint(entry) {
-    let text = '';
-    for (const name of Object.keys(entry.fields).sort()) {
-        if (name === '@ptr')
-            continue;
-        text += `${escapeSeparators(name)}\u0000${escapeSeparators(entry.fields[name])}\u0000`;
-    }
-    // 72 bits: a chance of about 1 in 10^13 that two of 10,000 entries in an overlap collide.
-    return (0,external_node_crypto_.hash)('sha256', text, 'base64url').slice(0, 12);
-}
-// biome-ignore lint/suspicious/noControlCharactersInRegex: NUL and SOH are the separators
-const SEPARATORS = /[\u0000\u0001]/g;
-/** `text` with a SOH before each NUL and SOH, so field text cannot forge the separators. */
-function escapeSeparators(text) {
-    // One scan of the text in the usual case that it has neither (a global regex's test moves lastIndex).
-    SEPARATORS.lastIndex = 0;
-    return SEPARATORS.test(text) ? text.replace(SEPARATORS, '\u0001$&') : text;
-}
-/** How GetQueryResults returns `@timestamp` (`2026-11-23 10:00:00.123`, UTC), or ISO 8601 with a zone. */
-const TIMESTAMP = /^(\d{4}-\d{2}-\d{2})[ T](\d{2}:\d{2}:\d{2})(\.\d+)?(Z|[+-]\d{2}:?\d{2})?$/;
-/** The last second parsed: rows arrive sorted by time, so neighbours share their second. */
-let lastSecond = { text: '', second: Number.NaN };
-/** The epoch second of a `@timestamp` in the form GetQueryResults returns, else undefined. */
-function timestampSecond(text) {
-    const match = TIMESTAMP.exec(text);
-    if (!match)
-        return undefined;
-    const secondText = `${match[1]}T${match[2]}${match[4] ?? 'Z'}`;
-    if (secondText !== lastSecond.text)
-        lastSecond = { text: secondText, second: Date.parse(secondText) / 1000 };
-    return Number.isNaN(lastSecond.second) ? undefined : lastSecond.second;
-}
-/** The epoch second of the entry's `@timestamp`, when it has one Date.parse can read. */
-function entrySecond(entry) {
-    const text = entry.fields['@timestamp'];
-    if (text === undefined)
-        return undefined;
-    const second = timestampSecond(text);
-    if (second !== undefined)
-        return second;
-    // Anything else Date.parse reads: ISO 8601 with a zone, or without one (taken as UTC).
-    const ms = Date.parse(/[zZ]|[+-]\d\d:?\d\d$/.test(text) ? text : `${text.replace(' ', 'T')}Z`);
-    return Number.isNaN(ms) ? undefined : Math.floor(ms / 1000);
-}
-/** API Gateway access-log field names (REST and HTTP APIs, the AWS console's JSON formats), by role. */
-const ACCESS_LOG_FIELDS = {
-    method: ['httpMethod', 'method'],
-    path: ['resourcePath', 'routeKey', 'path'],
-    latency: ['responseLatency', 'integrationLatency', 'latency', 'integration.latency'],
-    requestId: ['requestId', 'extendedRequestId'],
-};
-/** The first of `names` the entry has a value for; API Gateway logs a missing value as `-`. */
-function firstValue(entry, names) {
-    for (const name of names) {
-        const value = fieldValue(entry, name);
-        if (value !== undefined && value !== '' && value !== '-')
-            return value;
-    }
-    return undefined;
-}
-function severityOf(status) {
-    if (status >= 500 && status <= 599)
-        return 'critical';
-    if (status >= 400 && status <= 499)
-        return 'warning';
-    return 'none';
-}
-const severityRank = { none: 0, warning: 1, critical: 2 };
-/** The worse of two severities. */
-function worse(a, b) {
-    return severityRank[a] >= severityRank[b] ? a : b;
-}
-function lookupDotted(value, path) {
-    let current = value;
-    for (const key of path) {
-        if (current === null || typeof current !== 'object' || !Object.hasOwn(current, key))
-            return undefined;
-        current = current[key];
-    }
-    return current;
-}
-function parseJsonObject(text) {
-    // Cheap check first: most non-JSON lines never reach JSON.parse.
-    if (text === undefined || !text.trimStart().startsWith('{'))
-        return undefined;
-    try {
-        const parsed = JSON.parse(text);
-        return parsed !== null && typeof parsed === 'object' && !Array.isArray(parsed)
-            ? parsed
-            : undefined;
-    }
-    catch {
-        return undefined;
-    }
-}
-function parseStatus(text) {
-    if (text === undefined)
-        return undefined;
-    const trimmed = text.trim();
-    // API Gateway logs the status as a quoted string ("502"); anything else is not a status.
-    if (!/^\d{3}$/.test(trimmed))
-        return undefined;
-    return Number(trimmed);
 }
 
 ;// CONCATENATED MODULE: ./src/dedup.ts
@@ -60271,6 +60363,202 @@ function workflowRunUrl(env) {
 
 // EXTERNAL MODULE: ./node_modules/@slack/webhook/dist/index.js
 var dist = __nccwpck_require__(4443);
+;// CONCATENATED MODULE: ./src/insights/throttle.ts
+/**
+ * Staying inside CloudWatch Logs' request quotas, and backing off when the service says we did not:
+ * a shared request-rate limiter, full-jitter backoff for throttling errors, and a small pool that
+ * caps how many queries run at once.
+ */
+/**
+ * GetQueryResults (and StartQuery, StopQuery) allow 5 requests a second per account; the quota cannot
+ * be raised. Not on an official page retrieved: gogama/incite `RPSQuotaLimits` ("as documented in the
+ * AWS service limits system") and incite issue #14 ("The service quota limit for GetQueryResults is
+ * 5 TPS and this value cannot be increased").
+ */
+const REQUESTS_PER_SECOND = 5;
+/** Full-jitter backoff after a throttling error: the first wait is up to 1 s, doubling … */
+const THROTTLE_BACKOFF_BASE_MS = 1000;
+/** … up to 20 s, the AWS SDK's own maximum retry delay (smithy `util-retry` MAXIMUM_RETRY_DELAY). */
+const THROTTLE_BACKOFF_CAP_MS = 20_000;
+/**
+ * Error codes that mean "slow down". The SDK's standard retry strategy already retries these (smithy
+ * `service-error-classification` THROTTLING_ERROR_CODES lists them, LimitExceededException
+ * included), so by the time one reaches us its own attempts are spent. For StartQuery,
+ * LimitExceededException means the account's concurrent-query quota (100, dashboards and scheduled
+ * queries included: StartQuery API doc) is in use.
+ */
+const THROTTLING_CODES = new Set([
+    'ThrottlingException',
+    'LimitExceededException',
+    'TooManyRequestsException',
+    'RequestLimitExceeded',
+    'Throttling',
+    'ThrottledException',
+    'RequestThrottled',
+    'RequestThrottledException',
+]);
+/** The AWS error code of an SDK error (`error.name` is the `__type` of the JSON error), if any. */
+function errorCode(error) {
+    const name = error?.name;
+    return typeof name === 'string' ? name : undefined;
+}
+function isThrottlingError(error) {
+    const code = errorCode(error);
+    return code !== undefined && THROTTLING_CODES.has(code);
+}
+/**
+ * How long to wait before retry number `attempt + 1` after a throttling error: "full jitter", a
+ * uniformly random wait between 0 and min(cap, base · 2^attempt) (AWS Architecture Blog, "Exponential
+ * Backoff And Jitter", 2015). Random waits spread many throttled callers apart instead of having them
+ * retry in lockstep.
+ */
+function backoffDelay(attempt, random = Math.random) {
+    const ceiling = Math.min(THROTTLE_BACKOFF_CAP_MS, THROTTLE_BACKOFF_BASE_MS * 2 ** Math.max(0, attempt));
+    return Math.floor(Math.min(Math.max(random(), 0), 1) * ceiling);
+}
+/**
+ * At most `limit` requests in any `intervalMs`: a sliding-window log of the last grants, handed out
+ * first come, first served. Stricter than a token bucket of the same rate (which allows a burst of
+ * `limit` right after a full second of `limit`), so no window of one second ever sees more than
+ * `limit` calls whatever the service's own bucket looks like.
+ */
+class RateLimiter {
+    limit;
+    intervalMs;
+    clock;
+    #grants = [];
+    #queue = Promise.resolve();
+    constructor(limit, intervalMs, clock) {
+        this.limit = limit;
+        this.intervalMs = intervalMs;
+        this.clock = clock;
+        if (!Number.isInteger(limit) || limit < 1)
+            throw new Error(`RateLimiter limit must be ≥ 1, got ${limit}`);
+    }
+    /** Resolves when one more request fits; callers are served in the order they asked. */
+    take() {
+        const turn = this.#queue.then(() => this.#next());
+        this.#queue = turn.catch(() => undefined);
+        return turn;
+    }
+    async #next() {
+        for (;;) {
+            const now = this.clock.now();
+            while (this.#grants.length > 0 && this.#grants[0] <= now - this.intervalMs) {
+                this.#grants.shift();
+            }
+            if (this.#grants.length < this.limit) {
+                this.#grants.push(now);
+                return;
+            }
+            await this.clock.sleep(this.#grants[0] + this.intervalMs - now);
+        }
+    }
+}
+function throttle_createRequestLimits(clock) {
+    return {
+        startQuery: new RateLimiter(REQUESTS_PER_SECOND, 1000, clock),
+        getQueryResults: new RateLimiter(REQUESTS_PER_SECOND, 1000, clock),
+    };
+}
+/** Thrown by `Pool.acquire` when the signal aborts while waiting. */
+class AbortedError extends Error {
+    constructor() {
+        super('aborted');
+        this.name = 'AbortedError';
+    }
+}
+const abortWaits = new WeakMap();
+/**
+ * Calls `callback` when `signal` aborts (at once if it already has); the returned function ends the
+ * wait, and must be called when whatever waited is over, aborted or not. However many waits are
+ * pending on a signal, it carries one abort listener, added with the first wait and removed with the
+ * last: a run's queries, their poll delays and the pool's waiters all share one signal, and one
+ * listener per wait would have dozens on it when a split queues many parts (Node warns past 10,
+ * MaxListenersExceededWarning). Callbacks run in the order their waits began.
+ */
+function onAbort(signal, callback) {
+    if (signal.aborted) {
+        callback();
+        return () => { };
+    }
+    let waits = abortWaits.get(signal);
+    if (!waits) {
+        const callbacks = new Set();
+        const listener = () => {
+            abortWaits.delete(signal);
+            for (const pending of [...callbacks])
+                pending();
+            callbacks.clear();
+        };
+        waits = { callbacks, listener };
+        abortWaits.set(signal, waits);
+        signal.addEventListener('abort', listener, { once: true });
+    }
+    const entry = () => callback();
+    const { callbacks, listener } = waits;
+    callbacks.add(entry);
+    return () => {
+        if (!callbacks.delete(entry) || callbacks.size > 0)
+            return;
+        if (abortWaits.get(signal)?.callbacks === callbacks)
+            abortWaits.delete(signal);
+        signal.removeEventListener('abort', listener);
+    };
+}
+/** At most `size` holders at once; waiters are served first come, first served. */
+class Pool {
+    size;
+    #free;
+    #waiting = [];
+    constructor(size) {
+        this.size = size;
+        if (!Number.isInteger(size) || size < 1)
+            throw new Error(`Pool size must be a whole number ≥ 1, got ${size}`);
+        this.#free = size;
+    }
+    /** Resolves with the release function once a place is free; rejects if the signal aborts first. */
+    acquire(signal) {
+        if (signal?.aborted)
+            return Promise.reject(new AbortedError());
+        return new Promise((resolve, reject) => {
+            let released = false;
+            const release = () => {
+                if (released)
+                    return;
+                released = true;
+                const next = this.#waiting.shift();
+                if (next)
+                    next.grant();
+                else
+                    this.#free += 1;
+            };
+            if (this.#free > 0) {
+                this.#free -= 1;
+                resolve(release);
+                return;
+            }
+            let stopWaiting = () => { };
+            const waiter = {
+                grant: () => {
+                    stopWaiting();
+                    resolve(release);
+                },
+            };
+            this.#waiting.push(waiter);
+            // Only a waiter listens for the abort, and stops listening once granted.
+            if (signal) {
+                stopWaiting = onAbort(signal, () => {
+                    const index = this.#waiting.indexOf(waiter);
+                    if (index >= 0)
+                        this.#waiting.splice(index, 1);
+                    reject(new AbortedError());
+                });
+            }
+        });
+    }
+}
+
 // EXTERNAL MODULE: external "node:http"
 var external_node_http_ = __nccwpck_require__(7067);
 // EXTERNAL MODULE: external "node:https"
@@ -60342,6 +60630,7 @@ function fetchResponse(message, body, url) {
 ;// CONCATENATED MODULE: ./src/notify/slack.ts
 
 
+
 const DEFAULT_MAX_ATTEMPTS = 5;
 /** A 429 without `Retry-After` waits this long. */
 const DEFAULT_RETRY_AFTER_MS = 1_000;
@@ -60367,17 +60656,35 @@ const HINTS = {
     invalid_token: 'The webhook was revoked; create a new webhook and update the secret.',
     user_not_found: 'The user the webhook posts to no longer exists.',
 };
+/** A post Slack did not take; `problem` is Slack's answer in one line (`HTTP 404 channel_not_found`). */
+class SlackPostError extends Error {
+    problem;
+    name = 'SlackPostError';
+    constructor(message, problem) {
+        super(message);
+        this.problem = problem;
+    }
+}
+/** A post that stopped because the job was cancelled, not because Slack refused it. */
+class SlackCancelledError extends Error {
+    name = 'SlackCancelledError';
+}
+/** `webhook 2 of 3`. */
+function webhookName(index, total) {
+    return `webhook ${index + 1} of ${total}`;
+}
 /**
- * Posts the message once to every webhook, in parallel (each webhook has its own rate limit). Every
- * webhook is tried even when another fails; the error then names each one that failed. Webhook URLs
- * are secrets: they never appear in a log line or an error, a webhook is named `webhook 1 of 2`.
+ * Posts the message once to every webhook, in parallel (each webhook has its own rate limit), and
+ * resolves to what each made of it, in input order. A webhook listed twice is posted to once and
+ * shares the first one's outcome. Webhook URLs are secrets: they never appear in a log line or an
+ * error, a webhook is named `webhook 1 of 2`.
  */
-async function postToSlack(message, webhookUrls, deps) {
+async function postEach(message, webhookUrls, deps) {
     const total = webhookUrls.length;
     const firstIndex = new Map();
-    const jobs = [];
+    const posts = [];
     webhookUrls.forEach((url, index) => {
-        const name = `webhook ${index + 1} of ${total}`;
+        const name = webhookName(index, total);
         const earlier = firstIndex.get(url);
         if (earlier !== undefined) {
             // One message per destination: a second post would be a duplicate in the same channel.
@@ -60385,28 +60692,63 @@ async function postToSlack(message, webhookUrls, deps) {
             return;
         }
         firstIndex.set(url, index);
-        jobs.push(postOne(message, url, name, deps));
+        posts.push(postToWebhook(message, { index, name, url }, deps));
     });
-    const failures = (await Promise.allSettled(jobs)).flatMap((result) => result.status === 'rejected'
-        ? [result.reason instanceof Error ? result.reason : new Error(String(result.reason))]
-        : []);
+    const outcomes = await Promise.all(posts);
+    const byUrl = new Map(outcomes.map((outcome) => [outcome.url, outcome]));
+    return webhookUrls.flatMap((url, index) => {
+        const outcome = byUrl.get(url);
+        if (!outcome)
+            return [];
+        return [outcome.index === index ? outcome : { ...outcome, index, name: webhookName(index, total) }];
+    });
+}
+/** Posts the message to one webhook, with retries; resolves to what it made of it, never rejects. */
+function postToWebhook(message, webhook, deps) {
+    const { index, name, url } = webhook;
+    return postOne(message, url, name, deps).then(() => ({ index, name, url }), (reason) => {
+        const error = reason instanceof Error ? reason : new Error(String(reason));
+        return error instanceof SlackCancelledError
+            ? { index, name, url, error, cancelled: true }
+            : { index, name, url, error };
+    });
+}
+/**
+ * Posts the message once to every webhook (postEach); every webhook is tried even when another
+ * fails, and the error then names each one that failed.
+ */
+async function postToSlack(message, webhookUrls, deps) {
+    const outcomes = await postEach(message, webhookUrls, deps);
+    // Listed twice, failed once: the error names the first position only.
+    const failures = outcomes.filter((outcome) => outcome.error && webhookUrls.indexOf(outcome.url) === outcome.index);
     const [onlyFailure] = failures;
-    if (onlyFailure === undefined)
+    if (onlyFailure?.error === undefined)
         return;
     if (failures.length === 1)
-        throw onlyFailure;
-    throw new Error(`Slack: ${failures.length} of ${jobs.length} webhooks failed. ${failures.map((error) => error.message).join(' ')}`);
+        throw onlyFailure.error;
+    const posted = new Set(webhookUrls).size;
+    throw new Error(`Slack: ${failures.length} of ${posted} webhooks failed. ${failures.map((failure) => failure.error?.message).join(' ')}`);
 }
 async function postOne(message, url, name, deps) {
     const maxAttempts = Math.max(1, deps.maxAttempts ?? DEFAULT_MAX_ATTEMPTS);
     const random = deps.random ?? Math.random;
     const transport = deps.fetch ?? nodeHttpFetch;
-    // IncomingWebhookHTTPError carries status and body but no headers: keep the last Retry-After here.
+    const { signal } = deps;
+    // IncomingWebhookHTTPError carries status and body but no headers: keep the last Retry-After here,
+    // and the status, which a 2xx result (only `{ text }`) does not carry either.
     let retryAfter = null;
+    let status = 0;
     const capturing = async (input, init) => {
         retryAfter = null;
-        const response = await transport(input, init);
+        status = 0;
+        // The client's own timeout arrives as `init.signal`; the job's cancellation aborts the request too.
+        const signals = [init?.signal, signal].filter((s) => s instanceof AbortSignal);
+        const response = await transport(input, {
+            ...init,
+            ...(signals.length > 0 ? { signal: signals.length === 1 ? signals[0] : AbortSignal.any(signals) } : {}),
+        });
         retryAfter = response.headers.get('retry-after');
+        status = response.status;
         return response;
     };
     // Retries are ours (retries: 0): the client does not retry 429 and cannot see Retry-After.
@@ -60415,26 +60757,66 @@ async function postOne(message, url, name, deps) {
         retryConfig: { retries: 0 },
         timeout: REQUEST_TIMEOUT_MS,
     });
+    const cancelled = () => new SlackCancelledError(`Slack: the job was cancelled before ${name} took the message; posting stopped.`);
     for (let attempt = 1;; attempt += 1) {
+        if (signal?.aborted)
+            throw cancelled();
         let failure;
         try {
-            await webhook.send(message);
-            deps.log(`Slack: posted to ${name}${attempt > 1 ? ` on attempt ${attempt}` : ''}.`);
-            return;
+            const answer = await webhook.send(message);
+            failure = unlessTaken(status, answer.text, url);
+            if (failure.problem === '') {
+                deps.log(`Slack: posted to ${name}${attempt > 1 ? ` on attempt ${attempt}` : ''}.`);
+                return;
+            }
         }
         catch (error) {
+            if (signal?.aborted)
+                throw cancelled();
             failure = describe(error, retryAfter, attempt, random, url);
         }
         if (failure.retryInMs === undefined) {
             const hint = failure.hint ? ` ${failure.hint}` : '';
-            throw new Error(`Slack rejected the message for ${name}: ${failure.problem}.${hint}`);
+            throw new SlackPostError(`Slack rejected the message for ${name}: ${failure.problem}.${hint}`, failure.problem);
         }
         if (attempt >= maxAttempts) {
-            throw new Error(`Slack: gave up on ${name} after ${attempt} ${attempt === 1 ? 'attempt' : 'attempts'}; the last one got ${failure.problem}.`);
+            throw new SlackPostError(`Slack: gave up on ${name} after ${attempt} ${attempt === 1 ? 'attempt' : 'attempts'}; the last one got ${failure.problem}.`, `${failure.problem} (${attempt} ${attempt === 1 ? 'attempt' : 'attempts'})`);
         }
         const wait = Math.max(MIN_GAP_MS, failure.retryInMs);
         deps.log(`Slack: ${name} answered ${failure.problem}; retrying in ${formatSeconds(wait)} (attempt ${attempt + 1} of ${maxAttempts}).`);
-        await deps.sleep(wait);
+        await pause(wait, deps);
+    }
+}
+/**
+ * A 2xx is not enough: a Slack incoming webhook answers the text `ok` when it takes a message, and
+ * answers some refusals with 200 and the error as the body (`no_service` from a disabled webhook, seen
+ * in slackapi/slack-github-action#249 and other clients' bug reports). Anything but `ok` is a failure
+ * carrying Slack's text; `problem` is empty when the message was taken.
+ */
+function unlessTaken(status, body, url) {
+    const answer = body.trim();
+    if (answer === 'ok')
+        return { problem: '' };
+    const text = scrub(oneLine(body), url);
+    const problem = `HTTP ${status || 200} ${text || '(an empty answer)'}`;
+    const hint = HINTS[answer] ??
+        'A Slack incoming webhook answers `ok` when it takes a message; check that slack-webhook-url holds a Slack incoming-webhook URL.';
+    return { problem, status, hint };
+}
+/** Waits before the next try, but no longer than until the job is cancelled. */
+async function pause(ms, deps) {
+    const { signal } = deps;
+    if (!signal)
+        return deps.sleep(ms);
+    let stopWaiting = () => { };
+    const aborted = new Promise((resolve) => {
+        stopWaiting = onAbort(signal, resolve);
+    });
+    try {
+        await Promise.race([deps.sleep(ms), aborted]);
+    }
+    finally {
+        stopWaiting();
     }
 }
 function describe(error, retryAfter, attempt, random, url) {
@@ -60485,8 +60867,12 @@ function scrub(text, url) {
     }
     return result;
 }
+/**
+ * An answer as one short line. `##[` is broken up: the runner reads it anywhere in a log line as a
+ * command (`##[error]`, `##[group]`), and the answer may come from anything the URL points at.
+ */
 function oneLine(text) {
-    const line = text.replace(/\s+/g, ' ').trim();
+    const line = text.replace(/\s+/g, ' ').trim().replace(/##\[/g, '#\u2060#[');
     return line.length > MAX_BODY_IN_ERROR ? `${line.slice(0, MAX_BODY_IN_ERROR)}…` : line;
 }
 function formatSeconds(ms) {
@@ -60514,11 +60900,401 @@ function formatDryRun(message, webhookCount) {
     return `${destination}\n${JSON.stringify(message, null, 2)}`;
 }
 
+;// CONCATENATED MODULE: ./src/insights/query-shape.ts
+/**
+ * Logs Insights QL commands whose rows are not one per matching record: aggregations (`stats`),
+ * `dedup` (one row per key), and the newer commands that reshape results (`pattern`, `anomaly`,
+ * `diff`, `unnest`, `join`; aws/agent-toolkit-for-aws cloudwatch/log-insights.md lists them).
+ */
+const CWLI_NON_RECORD = new Set(['stats', 'dedup', 'pattern', 'anomaly', 'diff', 'unnest', 'join']);
+/**
+ * PPL commands whose rows are not one per record (OpenSearch PPL command reference): `stats`, `top`
+ * and `rare` aggregate, `dedup` keeps one row per key, `patterns`, `trendline`, `join`, `lookup` and
+ * `expand` reshape rows. `eventstats` adds a column to each record and keeps the records.
+ */
+const PPL_NON_RECORD = new Set([
+    'stats',
+    'top',
+    'rare',
+    'dedup',
+    'patterns',
+    'trendline',
+    'join',
+    'lookup',
+    'expand',
+]);
+/** SQL aggregate functions (OpenSearch SQL, CWL_AnalyzeLogData_SQL's aggregate function list). */
+const SQL_AGGREGATES = /\b(count|sum|avg|min|max|stddev\w*|var_\w+|variance|percentile\w*|approx_\w+|collect_\w+|count_if|bool_and|bool_or|every|any_value|first|last|mode|median|max_by|min_by)\s*\(/i;
+function analyseQuery(queryString, language) {
+    if (language === 'SQL')
+        return analyseSql(queryString);
+    if (language === 'PPL')
+        return analysePpl(queryString);
+    return analyseCwli(queryString);
+}
+/** The `|`-separated commands of a Logs Insights QL or PPL query, with literals masked. */
+function splitCommands(queryString, language = 'CWLI') {
+    const masked = maskLiterals(queryString, language);
+    const commands = [];
+    let from = 0;
+    for (let at = 0; at <= masked.length; at++) {
+        if (at < masked.length && masked[at] !== '|')
+            continue;
+        const text = masked.slice(from, at);
+        const lead = text.length - text.trimStart().length;
+        const body = text.trim();
+        if (body !== '') {
+            const name = /^([A-Za-z_]+)/.exec(body)?.[1]?.toLowerCase() ?? '';
+            commands.push({ name, start: from + lead, end: from + lead + body.length, masked: body });
+        }
+        from = at + 1;
+    }
+    return commands;
+}
+/** The first word of each `|`-separated command, lower case, with strings and comments removed. */
+function commandNames(queryString) {
+    return splitCommands(queryString)
+        .map((command) => command.name)
+        .filter((name) => name !== '');
+}
+function analyseCwli(queryString) {
+    const commands = splitCommands(queryString, 'CWLI');
+    const names = commands.map((command) => command.name);
+    const records = !names.some((name) => CWLI_NON_RECORD.has(name));
+    const userLimit = names.includes('limit');
+    const returnsTimestamp = records && cwliReturnsTimestamp(queryString, commands);
+    const shape = {
+        language: 'CWLI',
+        records,
+        userLimit,
+        splittable: records && !userLimit && returnsTimestamp,
+        passLimit: true,
+        newestFirst: commands.some((command) => command.name === 'sort' &&
+            /^sort\s+(@timestamp|`@timestamp`)\s+desc\b/i.test(queryString.slice(command.start, command.end))),
+        returnsTimestamp,
+    };
+    const countColumn = records ? undefined : cwliCountColumn(queryString, commands);
+    if (countColumn !== undefined)
+        shape.countColumn = countColumn;
+    return shape;
+}
+/**
+ * Whether the rows carry `@timestamp`: the last `display` names it, or (no display) a `fields`
+ * names it, or the query has neither and gets the default columns (`@timestamp`, `@message`).
+ */
+function cwliReturnsTimestamp(queryString, commands) {
+    const display = commands.filter((command) => command.name === 'display').at(-1);
+    if (display)
+        return listItems(queryString, display, 'display').some((item) => item === '@timestamp');
+    const fields = commands.filter((command) => command.name === 'fields');
+    if (fields.length === 0)
+        return true;
+    return fields.some((command) => listItems(queryString, command, 'fields').some((item) => outputName(item) === '@timestamp'));
+}
+/** The comma-separated items after a command's first word, from the source text, trimmed. */
+function listItems(queryString, command, keyword) {
+    const offset = command.start + keyword.length;
+    const items = [];
+    let depth = 0;
+    let from = offset;
+    const masked = command.masked;
+    for (let i = keyword.length; i <= masked.length; i++) {
+        const char = masked[i];
+        if (char === '(' || char === '[')
+            depth += 1;
+        else if (char === ')' || char === ']')
+            depth -= 1;
+        if (i === masked.length || (char === ',' && depth === 0)) {
+            const source = queryString.slice(from, command.start + i);
+            const text = stripComment(source).trim();
+            if (text !== '')
+                items.push(text);
+            from = command.start + i + 1;
+        }
+    }
+    return items;
+}
+/** `x as y` → `y`; `` `@timestamp` `` → `@timestamp`. */
+function outputName(item) {
+    const alias = /\s+as\s+(\S+)$/i.exec(item)?.[1];
+    return unquote(alias ?? item);
+}
+function unquote(name) {
+    return name.length >= 2 && name.startsWith('`') && name.endsWith('`') ? name.slice(1, -1) : name;
+}
+function stripComment(text) {
+    const hash = text.indexOf('#');
+    return hash === -1 ? text : text.slice(0, hash);
+}
+/**
+ * The `count(*)`/`count()` column of the query's one `stats`, when only `sort` follows it (a
+ * `filter`, `limit` or second `stats` after it means its rows no longer add up to the records).
+ */
+function cwliCountColumn(queryString, commands) {
+    const stats = commands.filter((command) => command.name === 'stats');
+    if (stats.length !== 1 ||
+        commands.some((command) => CWLI_NON_RECORD.has(command.name) && command.name !== 'stats'))
+        return undefined;
+    const index = commands.indexOf(stats[0]);
+    if (!commands.slice(index + 1).every((command) => command.name === 'sort'))
+        return undefined;
+    const stat = stats[0];
+    const byAt = /\sby\s/i.exec(stat.masked)?.index;
+    const aggregations = listItems(queryString, {
+        ...stat,
+        masked: byAt === undefined ? stat.masked : stat.masked.slice(0, byAt),
+        end: stat.start + (byAt ?? stat.masked.length),
+    }, 'stats');
+    for (const aggregation of aggregations) {
+        const match = /^count\s*\(\s*(\*?)\s*\)(?:\s+as\s+(\S+))?$/i.exec(aggregation);
+        if (match)
+            return match[2] !== undefined ? unquote(match[2]) : `count(${match[1]})`;
+    }
+    return undefined;
+}
+function analyseSql(queryString) {
+    const masked = maskLiterals(queryString, 'SQL');
+    const selects = masked.match(/\bselect\b/gi)?.length ?? 0;
+    const records = selects === 1 &&
+        !/\bgroup\s+by\b/i.test(masked) &&
+        !/\bdistinct\b/i.test(masked) &&
+        !/\b(join|union|intersect|except)\b/i.test(masked) &&
+        !SQL_AGGREGATES.test(masked);
+    const userLimit = /\blimit\b/i.test(masked);
+    const list = sqlSelectList(queryString, masked);
+    const returnsTimestamp = records && (list ?? []).some((item) => item === '*' || outputName(item) === '@timestamp');
+    const shape = {
+        language: 'SQL',
+        records,
+        userLimit,
+        splittable: records && !userLimit && returnsTimestamp,
+        passLimit: false,
+        newestFirst: /\border\s+by\s+`?@timestamp`?\s+desc\b/i.test(maskLiterals(queryString, 'SQL', { keepNames: true })),
+        returnsTimestamp,
+    };
+    if (!records && selects === 1 && !/\bhaving\b|\blimit\b/i.test(masked) && list !== undefined) {
+        for (const item of list) {
+            const match = /^count\s*\(\s*\*\s*\)(?:\s+(?:as\s+)?(\S+))?$/i.exec(item);
+            if (match) {
+                // Unaliased, Spark SQL (the dialect underneath, OpenSearch supported-directquery-sql) names it count(1).
+                shape.countColumn = match[1] !== undefined ? unquote(match[1]) : 'count(1)';
+                break;
+            }
+        }
+    }
+    return shape;
+}
+/** The items between SELECT and the top-level FROM, or undefined when there is no such list. */
+function sqlSelectList(queryString, masked) {
+    const select = /\bselect\b/i.exec(masked);
+    if (!select)
+        return undefined;
+    const start = select.index + select[0].length;
+    const from = /\bfrom\b/i.exec(masked.slice(start));
+    const end = from ? start + from.index : masked.length;
+    const command = {
+        name: 'select',
+        start: select.index,
+        end,
+        masked: masked.slice(select.index, end),
+    };
+    return listItems(queryString, command, 'select').map((item) => item.replace(/^distinct\s+/i, ''));
+}
+function analysePpl(queryString) {
+    const commands = splitCommands(queryString, 'PPL');
+    const names = commands.map((command) => command.name);
+    const records = !names.some((name) => PPL_NON_RECORD.has(name));
+    const userLimit = names.includes('head');
+    let returnsTimestamp = records;
+    const fields = commands.filter((command) => command.name === 'fields');
+    for (const command of fields) {
+        const items = listItems(queryString, command, 'fields');
+        const first = items[0] ?? '';
+        // `fields - a, b` removes fields; `fields a, b` (or `fields + a, b`) keeps only those.
+        if (first.startsWith('-')) {
+            if ([first.slice(1).trim(), ...items.slice(1)].some((item) => unquote(item) === '@timestamp'))
+                returnsTimestamp = false;
+        }
+        else {
+            returnsTimestamp = [first.replace(/^\+/, '').trim(), ...items.slice(1)].some((item) => unquote(item) === '@timestamp');
+        }
+    }
+    const shape = {
+        language: 'PPL',
+        records,
+        userLimit,
+        splittable: records && !userLimit && returnsTimestamp,
+        passLimit: false,
+        newestFirst: commands.some((command) => command.name === 'sort' &&
+            /^sort\s+-\s*`?@timestamp`?/i.test(queryString.slice(command.start, command.end))),
+        returnsTimestamp,
+    };
+    const stats = commands.filter((command) => command.name === 'stats');
+    const statsAt = stats.length === 1 ? commands.indexOf(stats[0]) : -1;
+    if (statsAt !== -1 &&
+        names.filter((name) => PPL_NON_RECORD.has(name)).length === 1 &&
+        commands.slice(statsAt + 1).every((command) => command.name === 'sort')) {
+        const stat = stats[0];
+        const byAt = /\sby\s/i.exec(stat.masked)?.index;
+        const items = listItems(queryString, { ...stat, masked: byAt === undefined ? stat.masked : stat.masked.slice(0, byAt) }, 'stats');
+        for (const item of items) {
+            const match = /^count\s*\(\s*\)(?:\s+as\s+(\S+))?$/i.exec(item);
+            if (match) {
+                shape.countColumn = match[1] !== undefined ? unquote(match[1]) : 'count()';
+                break;
+            }
+        }
+    }
+    return shape;
+}
+/** What a masked literal's characters become: neither blank nor a word character, so it still counts as text. */
+const MASK = '\u0000';
+/**
+ * The query with every character of quoted strings, backquoted names (unless `keepNames`), regex
+ * literals (after `like`/`=~`, Logs Insights QL) replaced by MASK, and comments (`#` in Logs
+ * Insights QL and PPL; `--` and `/* … *\/` in SQL) by spaces, newlines kept: the same length as the
+ * query, so offsets in it are offsets in the query.
+ */
+function maskLiterals(queryString, language = 'CWLI', options = {}) {
+    const out = [];
+    let i = 0;
+    let previousWord = '';
+    const blank = (from, to, by = ' ') => {
+        for (let k = from; k < to; k++)
+            out.push(queryString[k] === '\n' ? '\n' : by);
+    };
+    while (i < queryString.length) {
+        const char = queryString[i];
+        if (char === '"' || char === "'" || char === '`') {
+            const end = skipQuoted(queryString, i, char);
+            if (char === '`' && options.keepNames)
+                out.push(queryString.slice(i, end));
+            else
+                blank(i, end, MASK);
+            i = end;
+            previousWord = '';
+            continue;
+        }
+        if (language === 'CWLI' && char === '/' && (previousWord === 'like' || previousWord === '=~')) {
+            const end = skipQuoted(queryString, i, '/');
+            blank(i, end, MASK);
+            i = end;
+            previousWord = '';
+            continue;
+        }
+        const lineComment = (language !== 'SQL' && char === '#') || (language === 'SQL' && queryString.startsWith('--', i));
+        if (lineComment) {
+            let end = i;
+            while (end < queryString.length && queryString[end] !== '\n')
+                end += 1;
+            blank(i, end);
+            i = end;
+            continue;
+        }
+        if (language === 'SQL' && queryString.startsWith('/*', i)) {
+            const close = queryString.indexOf('*/', i + 2);
+            const end = close === -1 ? queryString.length : close + 2;
+            blank(i, end);
+            i = end;
+            continue;
+        }
+        if (/\s/.test(char)) {
+            out.push(char);
+            i += 1;
+            continue;
+        }
+        const word = /^(=~|[A-Za-z_@.]+|.)/.exec(queryString.slice(i, i + 64))?.[0] ?? char;
+        previousWord = word.toLowerCase();
+        out.push(word);
+        i += word.length;
+    }
+    return out.join('');
+}
+function skipQuoted(text, start, quote) {
+    let i = start + 1;
+    while (i < text.length) {
+        if (text[i] === '\\')
+            i += 2;
+        else if (text[i] === quote)
+            return i + 1;
+        else
+            i += 1;
+    }
+    return text.length;
+}
+
+;// CONCATENATED MODULE: ./src/insights/query-check.ts
+/**
+ * Query checks made in settings, before any network call: a query the action cannot report exactly
+ * is refused with the fix, never run into silent loss.
+ */
+
+
+/** "you can specify up to 50 log groups in the logGroupIdentifier parameter" (CWL_AnalyzeLogData_SQL). */
+const MAX_SQL_LOG_GROUPS = 50;
+function checkQuery(query, language, logGroups) {
+    if (language === 'SQL')
+        checkSqlLogGroups(query, logGroups);
+    const shape = analyseQuery(query, language);
+    // Logs Insights QL queries are given @timestamp by query-rewrite.ts; SQL and PPL are not rewritten.
+    if (language !== 'CWLI' && shape.records && !shape.returnsTimestamp) {
+        throw new SettingsError('query', language === 'SQL'
+            ? 'this OpenSearch SQL query returns log records without `@timestamp`, which the action needs to join windows and leave out what an earlier run reported: add `@timestamp` to the SELECT list (SELECT `@timestamp`, status, … FROM …), or aggregate (GROUP BY).'
+            : 'this OpenSearch PPL query returns log records without `@timestamp`, which the action needs to join windows and leave out what an earlier run reported: add `@timestamp` to its fields command (| fields `@timestamp`, status, …), or aggregate (| stats …).');
+    }
+}
+/**
+ * OpenSearch SQL names its log groups in the query: "The exception is queries using the OpenSearch
+ * Service SQL query language, where you specify the log group names inside the querystring instead
+ * of here" (StartQuery, logGroupNames). The FROM must name exactly log-group-names, so the summary,
+ * the console link and the query agree on what was checked.
+ */
+function checkSqlLogGroups(query, logGroups) {
+    const named = sqlLogGroups(query);
+    const expected = `FROM \`${logGroups[0]}\`${logGroups.length > 1 ? ` or FROM \`logGroups(logGroupIdentifier: [${logGroups.map((group) => `'${group}'`).join(', ')}])\`` : ''}`;
+    if (named.length === 0) {
+        throw new SettingsError('query', `an OpenSearch SQL query names its log groups in its FROM clause (StartQuery takes none for SQL); write ${expected}.`);
+    }
+    if (logGroups.length > MAX_SQL_LOG_GROUPS) {
+        throw new SettingsError('log-group-names', `${logGroups.length} log groups: an OpenSearch SQL query names at most ${MAX_SQL_LOG_GROUPS} in its FROM clause, and the action does not split one SQL query into several; use a monitor per ${MAX_SQL_LOG_GROUPS} groups, or Logs Insights QL.`);
+    }
+    const given = new Set(logGroups);
+    const inQuery = new Set(named);
+    const missing = logGroups.filter((group) => !inQuery.has(group));
+    const extra = named.filter((group) => !given.has(group));
+    if (missing.length > 0 || extra.length > 0) {
+        const parts = [
+            missing.length > 0
+                ? `log-group-names has ${missing.join(', ')} that the query's FROM does not name`
+                : '',
+            extra.length > 0 ? `the query's FROM names ${extra.join(', ')} that log-group-names does not have` : '',
+        ].filter((part) => part !== '');
+        throw new SettingsError('query', `its FROM clause and log-group-names must name the same log groups: ${parts.join('; ')}. Write ${expected}, or change log-group-names.`);
+    }
+}
+/** The log groups a SQL query's FROM and JOIN clauses name: `` `name` `` or `` `logGroups(logGroupIdentifier: [...])` ``. */
+function sqlLogGroups(query) {
+    const text = maskLiterals(query, 'SQL', { keepNames: true });
+    const groups = [];
+    for (const match of text.matchAll(/\b(?:from|join)\s+`([^`]*)`/gi)) {
+        const name = match[1];
+        const list = /^\s*logGroups\s*\(\s*logGroupIdentifier\s*:\s*\[([^\]]*)\]\s*\)\s*$/i.exec(name);
+        if (list) {
+            for (const item of list[1].matchAll(/'([^']*)'|"([^"]*)"/g))
+                groups.push(item[1] ?? item[2] ?? '');
+        }
+        else
+            groups.push(name);
+    }
+    return [...new Set(groups)];
+}
+
 ;// CONCATENATED MODULE: ./src/settings.ts
 /**
  * Every input, read, parsed and validated once, before any network call. The rest of the code
  * takes a `Settings` and never reads an input itself.
  */
+
 /** A bad input: the message names the input, what it got and what it accepts. */
 class SettingsError extends Error {
     input;
@@ -60587,6 +61363,7 @@ function readSettings({ getInput, setSecret, env }) {
     };
     if (roleToAssume)
         settings.roleToAssume = parseRoleArn(roleToAssume);
+    checkQuery(settings.query, settings.queryLanguage, settings.logGroups);
     // The first window reaches interval + query-delay back from now; max-catch-up must allow that much.
     if (settings.maxCatchUpSeconds < settings.intervalSeconds + settings.queryDelaySeconds) {
         throw new SettingsError('max-catch-up', `${formatDuration(settings.maxCatchUpSeconds)} is shorter than interval + query-delay (${formatDuration(settings.intervalSeconds + settings.queryDelaySeconds)}); raise it or shorten those.`);
@@ -61015,6 +61792,8 @@ function buildSlackMessage(report, options = {}) {
     const breakdowns = breakdownBlock(digest.breakdowns);
     if (breakdowns)
         fixedTop.push(breakdowns);
+    if (digest.table)
+        fixedTop.push(...aggregateBlocks(digest.table));
     // Room for the samples title, the divider, the "not shown" note and the footer.
     const sampleRoom = Math.max(0, MAX_BLOCKS - fixedTop.length - 4);
     const sampleBlocks = digest.samples.slice(0, sampleRoom).map((entry) => section(sampleText(entry)));
@@ -61108,10 +61887,56 @@ function gapText(report, gap) {
     return `⚠️ *Not checked:* ${windowText({ window: gap })} (${length}). The previous run ended more than \`max-catch-up\` (${formatDuration(report.maxCatchUpSeconds)}) ago, so this run could not reach back that far; query that stretch by hand if it matters.${once}`;
 }
 function truncatedText(report) {
+    if (report.digest.table) {
+        return `⚠️ *Partial result:* not every row of the aggregate was fetched (\`max-results\` or the service's row cap), so the table is incomplete; the count is the service's ${count(report.statistics.recordsMatched)} records matched.`;
+    }
     const { recordsMatched } = report.statistics;
     const fetched = count(report.digest.total);
     const matched = recordsMatched > report.digest.total ? `${count(recordsMatched)} entries matched; ` : '';
-    return `⚠️ *Partial result:* ${matched}only the first ${fetched} were fetched (\`max-results\`). Counts and samples cover those.`;
+    const unfetched = recordsMatched > report.digest.total
+        ? ` ${count(recordsMatched - report.digest.total)} were not fetched`
+        : '';
+    return `⚠️ *Partial result:* ${matched}only the first ${fetched} were fetched (\`max-results\`, or the rows one query returns when its window could not be split).${unfetched ? `${unfetched}; the match count includes them.` : ''} Breakdowns and samples cover the fetched ones.`;
+}
+/** Aggregate rows shown in the message; the job summary shows more, the results file all. */
+const TABLE_ROWS = 20;
+/** Characters of one table cell in the message. */
+const MAX_TABLE_CELL = 40;
+/**
+ * The aggregate's rows as a monospace table in one section, fitted to Slack's 3,000 characters: rows
+ * are dropped from the end (and counted) until it fits. Cells are escaped like any log text, so a
+ * backtick in a value cannot close the code block.
+ */
+function aggregateBlocks(table) {
+    const how = table.countedBy === 'count-column' && table.countColumn !== undefined
+        ? `records counted from the ${code(table.countColumn, MAX_NAME)} column`
+        : 'records counted from the statistics (the rows carry no count of every record)';
+    if (table.columns.length === 0 || table.rows.length === 0)
+        return [section(`*Aggregate:* no rows; ${how}.`)];
+    const columns = table.columns.slice(0, 8);
+    const cells = (row) => columns.map((_, index) => fitEscaped((row[index] ?? '').replace(/\s+/g, ' '), MAX_TABLE_CELL, escapeSlack));
+    const header = columns.map((name) => fitEscaped(name, MAX_TABLE_CELL, escapeSlack));
+    const body = table.rows.slice(0, TABLE_ROWS).map(cells);
+    const render = (rows) => {
+        const widths = header.map((name, index) => Math.max(name.length, ...rows.map((row) => (row[index] ?? '').length)));
+        const line = (row) => row
+            .map((cell, index) => cell.padEnd(widths[index] ?? 0))
+            .join('  ')
+            .trimEnd();
+        return [line(header), ...rows.map(line)].join('\n');
+    };
+    let shown = body.length;
+    const text = (rows) => {
+        const hidden = table.rowCount - rows;
+        const more = hidden > 0 ? `\n_${count(hidden)} more ${plural(hidden, 'row', 'rows')} in the job summary_` : '';
+        const wide = table.columns.length > columns.length
+            ? ` (${count(table.columns.length - columns.length)} more columns in the job summary)`
+            : '';
+        return `*Aggregate* (${count(table.rowCount)} ${plural(table.rowCount, 'row', 'rows')}; ${how})${wide}\n\`\`\`${render(body.slice(0, rows))}\`\`\`${more}`;
+    };
+    while (shown > 0 && text(shown).length > MAX_SECTION_TEXT)
+        shown -= 1;
+    return [section(text(shown))];
 }
 /** `2026-11-23 10:00:00Z – 10:05:00Z`: both ends in UTC, the date once when both share it. */
 function windowText(report) {
@@ -61367,7 +62192,71 @@ function buildRecoveredMessage(recovered) {
     };
 }
 
+;// CONCATENATED MODULE: ./src/notify/missed-deliveries.ts
+/** What a Slack webhook missed while it failed, as the checkpoint keeps it (see webhook-ledger.ts). */
+
+
+const MAX_RUN_URLS = 3;
+const MAX_PROBLEM = 300;
+/**
+ * 12 hex digits of the URL's SHA-256: enough to tell a handful of webhooks apart, and the secret part
+ * of a Slack webhook URL (24 random characters) cannot be recovered from it.
+ */
+function webhookKey(url) {
+    return (0,external_node_crypto_.createHash)('sha256').update(url).digest('hex').slice(0, 12);
+}
+/** The checkpoint's `webhooks` field read back; undefined when any part is malformed. */
+function parseWebhookLedger(value) {
+    if (!isRecord(value))
+        return undefined;
+    const ledger = {};
+    for (const [key, entry] of Object.entries(value)) {
+        if (!/^[0-9a-f]{12}$/.test(key) || !isRecord(entry))
+            return undefined;
+        const numbers = ['since', 'messages', 'entries', 'critical', 'warning', 'from', 'to'];
+        if (!numbers.every((name) => Number.isSafeInteger(entry[name]) && entry[name] >= 0)) {
+            return undefined;
+        }
+        const { runUrls, problem, notifiedAt } = entry;
+        if (!Array.isArray(runUrls) ||
+            runUrls.length > MAX_RUN_URLS ||
+            !runUrls.every((url) => typeof url === 'string' && url.length <= 2000) ||
+            typeof problem !== 'string' ||
+            problem.length > MAX_PROBLEM) {
+            return undefined;
+        }
+        const missed = {
+            since: entry.since,
+            messages: entry.messages,
+            entries: entry.entries,
+            critical: entry.critical,
+            warning: entry.warning,
+            from: entry.from,
+            to: entry.to,
+            runUrls: runUrls,
+            problem,
+        };
+        if (notifiedAt !== undefined) {
+            if (!Number.isSafeInteger(notifiedAt))
+                return undefined;
+            missed.notifiedAt = notifiedAt;
+        }
+        ledger[key] = missed;
+    }
+    return ledger;
+}
+/** `3 messages (12 entries: 5 5xx, 7 4xx) since 2026-11-23T10:05:00Z`. */
+function describeMissed(missed) {
+    const messages = `${missed.messages} ${missed.messages === 1 ? 'message' : 'messages'}`;
+    const entries = `${missed.entries} ${missed.entries === 1 ? 'entry' : 'entries'}: ${missed.critical} 5xx, ${missed.warning} 4xx`;
+    return `${messages} (${entries}) since ${isoSecond(missed.since)}, covering ${isoSecond(missed.from)} – ${isoSecond(missed.to)}`;
+}
+function isRecord(value) {
+    return value !== null && typeof value === 'object' && !Array.isArray(value);
+}
+
 ;// CONCATENATED MODULE: ./src/state/checkpoint.ts
+
 
 /**
  * What one run leaves for the next: how far it checked, which entries it reported in the stretch the
@@ -61386,7 +62275,7 @@ function parseCheckpoint(text) {
     catch {
         return { problem: 'the saved state is not valid JSON' };
     }
-    if (!isRecord(value))
+    if (!checkpoint_isRecord(value))
         return { problem: 'the saved state is not a JSON object' };
     if (typeof value.version === 'number' && value.version > STATE_VERSION) {
         return {
@@ -61407,7 +62296,7 @@ function parseCheckpoint(text) {
         value.reported === undefined) {
         return { checkpoint: { version: STATE_VERSION, savedAt, failure } };
     }
-    if (value.version !== STATE_VERSION || !Number.isSafeInteger(value.checked) || !isRecord(value.reported)) {
+    if (value.version !== STATE_VERSION || !Number.isSafeInteger(value.checked) || !checkpoint_isRecord(value.reported)) {
         return { problem: 'the saved state does not have the expected fields' };
     }
     const reported = {};
@@ -61433,10 +62322,17 @@ function parseCheckpoint(text) {
     }
     if (failure)
         checkpoint.failure = failure;
+    if (value.missedByWebhook !== undefined) {
+        const missed = parseWebhookLedger(value.missedByWebhook);
+        if (!missed)
+            return { problem: 'the saved state has a malformed record of missed Slack deliveries' };
+        if (Object.keys(missed).length > 0)
+            checkpoint.missedByWebhook = missed;
+    }
     return { checkpoint };
 }
 function parseFailureRecord(value) {
-    if (!isRecord(value))
+    if (!checkpoint_isRecord(value))
         return undefined;
     const { since, runs, notifiedAt } = value;
     if (!Number.isSafeInteger(since) || !Number.isSafeInteger(runs) || runs < 1)
@@ -61450,7 +62346,7 @@ function parseFailureRecord(value) {
     return failure;
 }
 function parseAlertState(value) {
-    if (!isRecord(value) || !isRecord(value.pending))
+    if (!checkpoint_isRecord(value) || !checkpoint_isRecord(value.pending))
         return undefined;
     const { pending } = value;
     const counts = [pending.total, pending.critical, pending.warning, pending.windows];
@@ -61477,7 +62373,7 @@ function parseAlertState(value) {
 function serializeCheckpoint(checkpoint) {
     return `${JSON.stringify(checkpoint)}\n`;
 }
-function isRecord(value) {
+function checkpoint_isRecord(value) {
     return value !== null && typeof value === 'object' && !Array.isArray(value);
 }
 /** `3 failed runs in a row since 2026-11-23T10:00:00Z, Slack told at 2026-11-23T10:00:00Z` */
@@ -61736,216 +62632,33 @@ async function endFailureEpisode(failure, settings, deps) {
 }
 /**
  * A notice about the monitor itself (`notify-on-error`): printed on a dry run; a post that fails is a
- * warning, since the step's outcome is decided elsewhere. True when Slack took it.
+ * warning, since the step's outcome is decided elsewhere. True when Slack took it on at least one
+ * webhook: with one webhook failing for good, "not told" would repeat the notice to the others on
+ * every run of the cron instead of once per episode.
  */
 async function postNotice(message, what, settings, deps) {
-    try {
-        const how = await deliver(message, settings, { fetch: deps.fetch, sleep: deps.sleep, log: core/* info */.pq });
-        if (how === 'printed')
-            return false;
-        core/* info */.pq(`Slack was told ${what} (notify-on-error).`);
-        return true;
-    }
-    catch (error) {
-        core/* warning */.$e(`Could not tell Slack ${what}: ${(0,errors/* errorMessage */.g)(error)}`);
+    const slackDeps = {
+        fetch: deps.fetch,
+        sleep: deps.sleep,
+        log: core/* info */.pq,
+        ...(deps.signal ? { signal: deps.signal } : {}),
+    };
+    if (settings.dryRun) {
+        await deliver(message, settings, slackDeps);
         return false;
     }
-}
-
-;// CONCATENATED MODULE: ./src/insights/throttle.ts
-/**
- * Staying inside CloudWatch Logs' request quotas, and backing off when the service says we did not:
- * a shared request-rate limiter, full-jitter backoff for throttling errors, and a small pool that
- * caps how many queries run at once.
- */
-/**
- * GetQueryResults (and StartQuery, StopQuery) allow 5 requests a second per account; the quota cannot
- * be raised. Not on an official page retrieved: gogama/incite `RPSQuotaLimits` ("as documented in the
- * AWS service limits system") and incite issue #14 ("The service quota limit for GetQueryResults is
- * 5 TPS and this value cannot be increased").
- */
-const REQUESTS_PER_SECOND = 5;
-/** Full-jitter backoff after a throttling error: the first wait is up to 1 s, doubling … */
-const THROTTLE_BACKOFF_BASE_MS = 1000;
-/** … up to 20 s, the AWS SDK's own maximum retry delay (smithy `util-retry` MAXIMUM_RETRY_DELAY). */
-const THROTTLE_BACKOFF_CAP_MS = 20_000;
-/**
- * Error codes that mean "slow down". The SDK's standard retry strategy already retries these (smithy
- * `service-error-classification` THROTTLING_ERROR_CODES lists them, LimitExceededException
- * included), so by the time one reaches us its own attempts are spent. For StartQuery,
- * LimitExceededException means the account's concurrent-query quota (100, dashboards and scheduled
- * queries included: StartQuery API doc) is in use.
- */
-const THROTTLING_CODES = new Set([
-    'ThrottlingException',
-    'LimitExceededException',
-    'TooManyRequestsException',
-    'RequestLimitExceeded',
-    'Throttling',
-    'ThrottledException',
-    'RequestThrottled',
-    'RequestThrottledException',
-]);
-/** The AWS error code of an SDK error (`error.name` is the `__type` of the JSON error), if any. */
-function errorCode(error) {
-    const name = error?.name;
-    return typeof name === 'string' ? name : undefined;
-}
-function isThrottlingError(error) {
-    const code = errorCode(error);
-    return code !== undefined && THROTTLING_CODES.has(code);
-}
-/**
- * How long to wait before retry number `attempt + 1` after a throttling error: "full jitter", a
- * uniformly random wait between 0 and min(cap, base · 2^attempt) (AWS Architecture Blog, "Exponential
- * Backoff And Jitter", 2015). Random waits spread many throttled callers apart instead of having them
- * retry in lockstep.
- */
-function backoffDelay(attempt, random = Math.random) {
-    const ceiling = Math.min(THROTTLE_BACKOFF_CAP_MS, THROTTLE_BACKOFF_BASE_MS * 2 ** Math.max(0, attempt));
-    return Math.floor(Math.min(Math.max(random(), 0), 1) * ceiling);
-}
-/**
- * At most `limit` requests in any `intervalMs`: a sliding-window log of the last grants, handed out
- * first come, first served. Stricter than a token bucket of the same rate (which allows a burst of
- * `limit` right after a full second of `limit`), so no window of one second ever sees more than
- * `limit` calls whatever the service's own bucket looks like.
- */
-class RateLimiter {
-    limit;
-    intervalMs;
-    clock;
-    #grants = [];
-    #queue = Promise.resolve();
-    constructor(limit, intervalMs, clock) {
-        this.limit = limit;
-        this.intervalMs = intervalMs;
-        this.clock = clock;
-        if (!Number.isInteger(limit) || limit < 1)
-            throw new Error(`RateLimiter limit must be ≥ 1, got ${limit}`);
+    const outcomes = await postEach(message, settings.slackWebhookUrls, slackDeps);
+    const failed = outcomes.filter((outcome) => outcome.error);
+    for (const outcome of failed) {
+        // A webhook listed twice failed once: warn once.
+        if (settings.slackWebhookUrls.indexOf(outcome.url) !== outcome.index)
+            continue;
+        core/* warning */.$e(`Could not tell Slack ${what}: ${(0,errors/* errorMessage */.g)(outcome.error)}`);
     }
-    /** Resolves when one more request fits; callers are served in the order they asked. */
-    take() {
-        const turn = this.#queue.then(() => this.#next());
-        this.#queue = turn.catch(() => undefined);
-        return turn;
-    }
-    async #next() {
-        for (;;) {
-            const now = this.clock.now();
-            while (this.#grants.length > 0 && this.#grants[0] <= now - this.intervalMs) {
-                this.#grants.shift();
-            }
-            if (this.#grants.length < this.limit) {
-                this.#grants.push(now);
-                return;
-            }
-            await this.clock.sleep(this.#grants[0] + this.intervalMs - now);
-        }
-    }
-}
-function throttle_createRequestLimits(clock) {
-    return {
-        startQuery: new RateLimiter(REQUESTS_PER_SECOND, 1000, clock),
-        getQueryResults: new RateLimiter(REQUESTS_PER_SECOND, 1000, clock),
-    };
-}
-/** Thrown by `Pool.acquire` when the signal aborts while waiting. */
-class AbortedError extends Error {
-    constructor() {
-        super('aborted');
-        this.name = 'AbortedError';
-    }
-}
-const abortWaits = new WeakMap();
-/**
- * Calls `callback` when `signal` aborts (at once if it already has); the returned function ends the
- * wait, and must be called when whatever waited is over, aborted or not. However many waits are
- * pending on a signal, it carries one abort listener, added with the first wait and removed with the
- * last: a run's queries, their poll delays and the pool's waiters all share one signal, and one
- * listener per wait would have dozens on it when a split queues many parts (Node warns past 10,
- * MaxListenersExceededWarning). Callbacks run in the order their waits began.
- */
-function onAbort(signal, callback) {
-    if (signal.aborted) {
-        callback();
-        return () => { };
-    }
-    let waits = abortWaits.get(signal);
-    if (!waits) {
-        const callbacks = new Set();
-        const listener = () => {
-            abortWaits.delete(signal);
-            for (const pending of [...callbacks])
-                pending();
-            callbacks.clear();
-        };
-        waits = { callbacks, listener };
-        abortWaits.set(signal, waits);
-        signal.addEventListener('abort', listener, { once: true });
-    }
-    const entry = () => callback();
-    const { callbacks, listener } = waits;
-    callbacks.add(entry);
-    return () => {
-        if (!callbacks.delete(entry) || callbacks.size > 0)
-            return;
-        if (abortWaits.get(signal)?.callbacks === callbacks)
-            abortWaits.delete(signal);
-        signal.removeEventListener('abort', listener);
-    };
-}
-/** At most `size` holders at once; waiters are served first come, first served. */
-class Pool {
-    size;
-    #free;
-    #waiting = [];
-    constructor(size) {
-        this.size = size;
-        if (!Number.isInteger(size) || size < 1)
-            throw new Error(`Pool size must be a whole number ≥ 1, got ${size}`);
-        this.#free = size;
-    }
-    /** Resolves with the release function once a place is free; rejects if the signal aborts first. */
-    acquire(signal) {
-        if (signal?.aborted)
-            return Promise.reject(new AbortedError());
-        return new Promise((resolve, reject) => {
-            let released = false;
-            const release = () => {
-                if (released)
-                    return;
-                released = true;
-                const next = this.#waiting.shift();
-                if (next)
-                    next.grant();
-                else
-                    this.#free += 1;
-            };
-            if (this.#free > 0) {
-                this.#free -= 1;
-                resolve(release);
-                return;
-            }
-            let stopWaiting = () => { };
-            const waiter = {
-                grant: () => {
-                    stopWaiting();
-                    resolve(release);
-                },
-            };
-            this.#waiting.push(waiter);
-            // Only a waiter listens for the abort, and stops listening once granted.
-            if (signal) {
-                stopWaiting = onAbort(signal, () => {
-                    const index = this.#waiting.indexOf(waiter);
-                    if (index >= 0)
-                        this.#waiting.splice(index, 1);
-                    reject(new AbortedError());
-                });
-            }
-        });
-    }
+    if (failed.length === outcomes.length)
+        return false;
+    core/* info */.pq(`Slack was told ${what} (notify-on-error)${failed.length > 0 ? `, on ${outcomes.length - failed.length} of ${outcomes.length} webhooks` : ''}.`);
+    return true;
 }
 
 ;// CONCATENATED MODULE: ./src/insights/query.ts
@@ -62050,7 +62763,7 @@ async function completeQuery(query, deps) {
     let throttled = 0;
     let status;
     for (;;) {
-        await pause(deps, Math.min(wait, Math.max(0, deadline - deps.now())));
+        await query_pause(deps, Math.min(wait, Math.max(0, deadline - deps.now())));
         if (signal?.aborted) {
             await stop('the run was cancelled');
             throw abortedError(status);
@@ -62131,7 +62844,7 @@ async function fetchPages(query, completed, deps, handler) {
     let throttled = 0;
     let lastRequestAt = deps.now();
     while (nextToken && handler.wantMore()) {
-        await pause(deps, Math.max(0, lastRequestAt + MIN_PAGE_INTERVAL_MS - deps.now()));
+        await query_pause(deps, Math.max(0, lastRequestAt + MIN_PAGE_INTERVAL_MS - deps.now()));
         if (!signal?.aborted)
             await limits.getQueryResults.take();
         if (signal?.aborted) {
@@ -62152,7 +62865,7 @@ async function fetchPages(query, completed, deps, handler) {
                 throttled += 1;
                 if (deps.now() + backoff < completed.deadline) {
                     log(`Insights query ${queryId}: page ${pages + 1} throttled (${errorCode(error)}); retrying in ${seconds(backoff)}.`);
-                    await pause(deps, backoff);
+                    await query_pause(deps, backoff);
                     continue;
                 }
                 throw throttledError('GetQueryResults', error, throttled, deps, completed.startedAt, fail, {
@@ -62233,7 +62946,7 @@ async function startWithBackoff(query, deps, limits, random, deadline) {
         }
         deps.log(`StartQuery throttled (${errorCode(error)}: ${(0,errors/* errorMessage */.g)(error)}) for ${groups}; ` +
             `trying again in ${seconds(backoff)} (attempt ${attempts + 1}).`);
-        await pause(deps, backoff);
+        await query_pause(deps, backoff);
     }
 }
 function throttledError(action, error, attempts, deps, since, fail, ids) {
@@ -62255,11 +62968,15 @@ function startQueryInput(query) {
         queryLanguage: query.queryLanguage,
     };
     // logGroupNames takes names only; logGroupIdentifiers takes names or ARNs (and ARNs are needed
-    // for cross-account queries) — StartQuery API doc.
-    if (query.logGroups.some((group) => group.startsWith('arn:'))) {
+    // for cross-account queries) — StartQuery API doc. SQL takes neither: its FROM names the groups
+    // (checked against log-group-names in settings.ts): "The exception is queries using the OpenSearch
+    // Service SQL query language, where you specify the log group names inside the querystring instead
+    // of here" (StartQuery, logGroupNames).
+    const sql = query.queryLanguage === 'SQL';
+    if (!sql && query.logGroups.some((group) => group.startsWith('arn:'))) {
         input.logGroupIdentifiers = query.logGroups;
     }
-    else {
+    else if (!sql) {
         input.logGroupNames = query.logGroups;
     }
     if (query.limit !== undefined)
@@ -62311,7 +63028,7 @@ function toStatistics(statistics) {
     };
 }
 /** Sleeps, but wakes as soon as the signal aborts, so a cancelled run stops its query at once. */
-async function pause(deps, ms) {
+async function query_pause(deps, ms) {
     const { signal } = deps;
     if (!signal)
         return deps.sleep(ms);
@@ -62355,87 +63072,8 @@ function query_formatBytes(bytes) {
 
 ;// CONCATENATED MODULE: ./src/insights/split.ts
 
-/**
- * Commands whose rows are not one per matching record: aggregations (`stats`), `dedup` (one row per
- * key), and the newer commands that reshape results (`pattern`, `anomaly`, `diff`, `unnest`, `join`;
- * aws/agent-toolkit-for-aws cloudwatch/log-insights.md lists them).
- */
-const NON_RECORD_COMMANDS = new Set(['stats', 'dedup', 'pattern', 'anomaly', 'diff', 'unnest', 'join']);
-function analyseQuery(queryString, language) {
-    if (language !== 'CWLI') {
-        // OpenSearch SQL and PPL are not parsed here: an aggregation or LIMIT in them cannot be told
-        // apart, so their rows are taken as the service returns them.
-        return { records: false, userLimit: false, splittable: false, passLimit: false, newestFirst: false };
-    }
-    const commands = commandNames(queryString);
-    const records = !commands.some((command) => NON_RECORD_COMMANDS.has(command));
-    const userLimit = commands.includes('limit');
-    return {
-        records,
-        userLimit,
-        splittable: records && !userLimit,
-        passLimit: true,
-        newestFirst: /(^|\|)\s*sort\s+@timestamp\s+desc\b/i.test(stripLiterals(queryString)),
-    };
-}
-/** The first word of each `|`-separated command, lower case, with strings and comments removed. */
-function commandNames(queryString) {
-    return stripLiterals(queryString)
-        .split('|')
-        .map((command) => /^\s*([A-Za-z]+)/.exec(command)?.[1]?.toLowerCase())
-        .filter((name) => name !== undefined);
-}
-/**
- * The query with quoted strings, backquoted field names, regex literals after `like`/`=~`, and `#`
- * comments blanked out, so a `|` or a command word inside them is not taken for a command.
- */
-function stripLiterals(queryString) {
-    let out = '';
-    let i = 0;
-    let previousWord = '';
-    while (i < queryString.length) {
-        const char = queryString[i];
-        if (char === '"' || char === "'" || char === '`') {
-            i = skipQuoted(queryString, i, char);
-            out += ' ';
-            previousWord = '';
-            continue;
-        }
-        if (char === '/' && (previousWord === 'like' || previousWord === '=~')) {
-            i = skipQuoted(queryString, i, '/');
-            out += ' ';
-            previousWord = '';
-            continue;
-        }
-        if (char === '#') {
-            while (i < queryString.length && queryString[i] !== '\n')
-                i += 1;
-            continue;
-        }
-        if (/\s/.test(char)) {
-            out += char;
-            i += 1;
-            continue;
-        }
-        const word = /^(=~|[A-Za-z_@.]+|.)/.exec(queryString.slice(i, i + 64))?.[0] ?? char;
-        previousWord = word.toLowerCase();
-        out += word;
-        i += word.length;
-    }
-    return out;
-}
-function skipQuoted(text, start, quote) {
-    let i = start + 1;
-    while (i < text.length) {
-        if (text[i] === '\\')
-            i += 2;
-        else if (text[i] === quote)
-            return i + 1;
-        else
-            i += 1;
-    }
-    return i;
-}
+// The query's shape is read in query-shape.ts; re-exported for the modules that split by it.
+
 /** Never more parts from one split than this, however large matched/capacity is. */
 const MAX_PARTS_PER_SPLIT = 128;
 /**
@@ -62634,7 +63272,7 @@ class BatchedRun {
     constructor(query, deps) {
         this.#query = query;
         this.#deps = deps;
-        this.#shape = analyseQuery(query.queryString, query.queryLanguage);
+        this.#shape = query.shape ?? analyseQuery(query.queryString, query.queryLanguage);
         this.#maxLimit = this.#shape.passLimit ? MAX_QUERY_LIMIT : undefined;
         this.#remaining = Math.max(0, query.maxRows);
         this.#pool = new Pool(deps.concurrency ?? DEFAULT_CONCURRENCY);
@@ -62662,7 +63300,20 @@ class BatchedRun {
         else
             outer?.addEventListener('abort', onAbort, { once: true });
         try {
-            const batches = batchLogGroups(this.#query.logGroups);
+            // A SQL query names its groups in its FROM (at most 50, settings.ts): one query, never batches.
+            const batches = this.#query.queryLanguage === 'SQL'
+                ? [[...this.#query.logGroups]]
+                : batchLogGroups(this.#query.logGroups);
+            if (this.#query.window.end < this.#query.window.start) {
+                // An empty aggregate window (two runs in one second): nothing to query.
+                return {
+                    queries: [],
+                    statistics: { recordsMatched: 0, recordsScanned: 0, bytesScanned: 0 },
+                    rowsFetched: 0,
+                    truncated: false,
+                    failures: [],
+                };
+            }
             if (batches.length > 1) {
                 this.#deps.log(`${this.#query.logGroups.length} log groups: ${batches.length} queries of at most ` +
                     `${MAX_LOG_GROUPS_PER_QUERY} groups, up to ${this.#pool.size} at once.`);
@@ -62841,9 +63492,11 @@ class BatchedRun {
     /** Why a part whose rows were capped cannot be split, or undefined when it can. */
     #cannotSplit(part, rows) {
         if (!this.#shape.splittable) {
-            return this.#shape.userLimit
-                ? 'the query has its own limit command'
-                : 'the query does not return records';
+            if (!this.#shape.records)
+                return 'the query does not return records';
+            if (this.#shape.userLimit)
+                return 'the query has its own limit command';
+            return 'the rows carry no @timestamp, which merging split parts needs';
         }
         if (!canSplit(part))
             return `${part.end - part.start + 1} seconds cannot be split further`;
@@ -62878,6 +63531,62 @@ class BatchedRun {
     }
 }
 
+;// CONCATENATED MODULE: ./src/insights/query-rewrite.ts
+
+/** What the run sends for `queryString` over `window`, given its shape. */
+function queryToRun(queryString, shape, window) {
+    if (shape.language !== 'CWLI')
+        return queryString;
+    if (!shape.records)
+        return boundByTimestamp(queryString, window);
+    if (!shape.returnsTimestamp)
+        return withTimestamp(queryString);
+    return queryString;
+}
+/**
+ * The StartQuery range for `window`. An aggregate window is [start.000, end.000). Logs Insights QL
+ * cuts it exactly with the filter above, so [start, end] only has to cover it. SQL and PPL have no
+ * documented way to compare `@timestamp` with a number, so they are not rewritten: their range is
+ * [start, end − 1], every whole second in exactly one window as StartQuery documents both ends
+ * inclusive. Should the service read the end second as the instant `end.000`, the records after
+ * (end − 1).000 in that second are not counted; the summary says so. Empty when end = start.
+ */
+function queryWindow(shape, window) {
+    if (shape.records || shape.language === 'CWLI')
+        return window;
+    return { start: window.start, end: window.end - 1 };
+}
+/** `filter toMillis(@timestamp) >= start·1000 and toMillis(@timestamp) < end·1000` first. */
+function boundByTimestamp(queryString, window) {
+    const bound = `filter toMillis(@timestamp) >= ${window.start * 1000} and toMillis(@timestamp) < ${window.end * 1000}`;
+    return insertFirst(queryString, bound);
+}
+/** The query with `@timestamp` among the columns it returns. */
+function withTimestamp(queryString) {
+    const commands = splitCommands(queryString, 'CWLI');
+    const display = commands.filter((command) => command.name === 'display').at(-1);
+    if (display) {
+        // After the last item (before any trailing comment, which the masked text has blanked).
+        const items = listItems(queryString, display, 'display');
+        if (items.length === 0)
+            return queryString;
+        return `${queryString.slice(0, display.end)}, @timestamp${queryString.slice(display.end)}`;
+    }
+    return insertFirst(queryString, 'fields @timestamp');
+}
+/** `command | query`, after a leading SOURCE command (which must come first, CWL_QuerySyntax-Source). */
+function insertFirst(queryString, command) {
+    const commands = splitCommands(queryString, 'CWLI');
+    const first = commands[0];
+    if (!first)
+        return command;
+    const at = first.name === 'source' ? commands[1] : first;
+    if (!at)
+        return `${queryString} | ${command}`;
+    // On its own line: a `#` comment on the line before cannot swallow it.
+    return `${queryString.slice(0, at.start)}${command}\n| ${queryString.slice(at.start)}`;
+}
+
 ;// CONCATENATED MODULE: ./src/intake.ts
 
 /**
@@ -62895,10 +63604,15 @@ class RowIntake {
         this.options = options;
     }
     take(rows) {
-        const { reported, digest, resultsFile } = this.sinks;
+        const { reported, digest, resultsFile, aggregate } = this.sinks;
         const { statusField, fallbackSecond } = this.options;
         for (const row of rows) {
             this.matched += 1;
+            if (aggregate) {
+                aggregate.add(row);
+                resultsFile.add(toEntry(row, statusField));
+                continue;
+            }
             const entry = toEntry(row, statusField);
             if (!reported.isNew(entry, fallbackSecond))
                 continue;
@@ -62909,6 +63623,7 @@ class RowIntake {
 }
 
 ;// CONCATENATED MODULE: ./src/notify/summary.ts
+
 
 
 
@@ -62950,6 +63665,10 @@ function addJobSummary(report, summary, notification) {
     if (notification)
         summary.addRaw(`<p>${fitEscaped(notification, MAX_CELL, escapeMarkdownHtml)}</p>`, true);
     summary.addTable(runRows(report));
+    if (report.webhooks && showWebhooks(report.webhooks)) {
+        summary.addHeading('Slack webhooks', 3);
+        summary.addTable(webhookRows(report.webhooks));
+    }
     summary.addHeading(`Query (${cell(report.queryLanguage)})`, 3);
     // addCodeBlock puts the text between <pre><code> as it is: unescaped, a `</code>` in it would end it.
     summary.addCodeBlock(fitEscaped(report.query, MAX_QUERY, (text) => escapeMarkdownHtml(text, { multiline: true })));
@@ -62964,6 +63683,22 @@ function addJobSummary(report, summary, notification) {
         }
         summary.addHeading(`By ${cell(breakdown.field)}`, 3);
         summary.addTable(rows);
+    }
+    if (digest.table) {
+        const { rows, shown } = aggregateRows(digest.table, budget);
+        const how = digest.table.countedBy === 'count-column' && digest.table.countColumn !== undefined
+            ? `records counted from the <code>${cell(digest.table.countColumn)}</code> column`
+            : 'records counted from the statistics (recordsMatched)';
+        summary.addHeading(`Aggregate (${count(digest.table.rowCount)} ${digest.table.rowCount === 1 ? 'row' : 'rows'})`, 3);
+        summary.addRaw(`<p>${how}. Aggregate windows do not overlap (a second look would count records twice); they end <code>query-delay</code> + <code>overlap</code> back instead, so a log that late is still counted, once.</p>`, true);
+        if (report.queryLanguage !== 'CWLI') {
+            // query-rewrite.ts queryWindow: SQL and PPL cannot be bounded by @timestamp exactly.
+            summary.addRaw(`<p>Windows do not overlap, so each record is counted once. ${cell(report.queryLanguage)} has no documented way to compare <code>@timestamp</code> with a number, so this window was queried as the whole seconds ${isoSecond(report.window.start)} – ${isoSecond(report.window.end - 1)} (StartQuery documents both ends as inclusive); should the service read the end second as an instant, the records after its first millisecond are not counted.</p>`, true);
+        }
+        if (rows.length > 1)
+            summary.addTable(rows);
+        if (shown < digest.table.rowCount)
+            cut.push(`${count(digest.table.rowCount - shown)} aggregate rows`);
     }
     if (digest.breakdowns.length > breakdowns.length) {
         cut.push(`${digest.breakdowns.length - breakdowns.length} breakdown fields`);
@@ -63000,10 +63735,14 @@ function gapNote(report, gap) {
     return `<b>Not checked:</b> ${isoSecond(gap.start)} – ${isoSecond(gap.end)} (${formatDuration(gap.end - gap.start + 1)}). The previous run ended more than <code>max-catch-up</code> (${formatDuration(report.maxCatchUpSeconds)}) ago, so this run could not reach back that far; query that stretch by hand if it matters.${once}`;
 }
 function truncatedNote(report) {
+    if (report.digest.table) {
+        return `<b>Partial result:</b> not every row of the aggregate was fetched (<code>max-results</code> or the service's row cap), so the table is incomplete; the count is the service's ${count(report.statistics.recordsMatched)} records matched.`;
+    }
     const matched = report.statistics.recordsMatched;
     const fetched = report.digest.total;
     const all = matched > fetched ? `${count(matched)} entries matched; ` : '';
-    return `<b>Partial result:</b> ${all}only the first ${count(fetched)} were fetched (<code>max-results</code>). Counts, breakdowns and samples cover those.`;
+    const unfetched = matched > fetched ? ` ${count(matched - fetched)} were not fetched; the match count includes them.` : '';
+    return `<b>Partial result:</b> ${all}only the first ${count(fetched)} were fetched (<code>max-results</code>, or the rows one query returns when its window could not be split).${unfetched} Breakdowns and samples cover the fetched ones.`;
 }
 function runRows(report) {
     const { window, digest, statistics } = report;
@@ -63028,6 +63767,28 @@ function runRows(report) {
         row('Re-checked (overlap)', report.rechecked > 0
             ? `${formatDuration(report.rechecked)} of the previous window; ${count(report.alreadyReported)} ${report.alreadyReported === 1 ? 'entry' : 'entries'} already reported there, not counted again`
             : 'nothing: no checkpoint to continue from'),
+    ];
+}
+/** With one webhook and nothing missed, the note above says it all. */
+function showWebhooks(webhooks) {
+    return webhooks.length > 1 || webhooks.some((webhook) => webhook.missed || webhook.caughtUp);
+}
+/** Webhook | this run | missed, not told yet: by position, never by URL; Slack's answer escaped. */
+function webhookRows(webhooks) {
+    const header = ['Webhook', 'This run', 'Missed, not told yet'].map((label) => ({
+        data: label,
+        header: true,
+    }));
+    return [
+        header,
+        ...webhooks.map((webhook) => {
+            const thisRun = webhook.thisRun === 'failed'
+                ? `failed: ${cell(webhook.problem ?? '')}`
+                : webhook.caughtUp
+                    ? `${webhook.thisRun === 'delivered' ? 'delivered, and ' : ''}caught up on ${cell(describeMissed(webhook.caughtUp))}`
+                    : webhook.thisRun;
+            return [cell(webhook.name), thisRun, orDash(webhook.missed ? cell(describeMissed(webhook.missed)) : '')];
+        }),
     ];
 }
 /** Value | count, most frequent first; `undefined` when not even the header fits the budget. */
@@ -63059,6 +63820,27 @@ function breakdownRows(breakdown, budget) {
         rows.push(row);
     }
     return rows;
+}
+/** Aggregate rows shown in the summary at most. */
+const MAX_AGGREGATE_ROWS = 500;
+/** Aggregate columns shown at most. */
+const MAX_AGGREGATE_COLUMNS = 20;
+/** The aggregate's header and rows, as many as the budget takes. */
+function aggregateRows(table, budget) {
+    const columns = table.columns.slice(0, MAX_AGGREGATE_COLUMNS);
+    const header = columns.map((name) => ({ data: cell(name), header: true }));
+    if (!budget.spend(rowBytes(header) + 64))
+        return { rows: [], shown: 0 };
+    const rows = [header];
+    let shown = 0;
+    for (const values of table.rows.slice(0, MAX_AGGREGATE_ROWS)) {
+        const row = columns.map((_, index) => orDash(cell(values[index])));
+        if (!budget.spend(rowBytes(row)))
+            break;
+        rows.push(row);
+        shown += 1;
+    }
+    return { rows, shown };
 }
 function sampleRows(samples, budget) {
     const header = ['Time', 'Status', 'Method', 'Path', 'Request id', 'Message'].map((label) => ({
@@ -63128,6 +63910,370 @@ class Budget {
         this.remaining -= amount;
         return true;
     }
+}
+
+;// CONCATENATED MODULE: ./src/notify/catch-up-message.ts
+
+
+
+
+
+/**
+ * The two messages of the per-webhook ledger (webhook-ledger.ts): the catch-up a webhook gets once it
+ * works again, and the notice the other webhooks get while it fails. Slack's answer and the monitor
+ * name are escaped like log text; a webhook is named by its position, never by its URL.
+ */
+const catch_up_message_MAX_NAME = 80;
+const catch_up_message_MAX_HEADER_TEXT = 150;
+const catch_up_message_MAX_PROBLEM = 200;
+const CATCH_UP_COLOR = '#1d9bd1';
+const FAILING_COLOR = '#e8a317';
+const RECOVERED_COLOR = '#2eb67d';
+/** What a webhook missed while it failed, told once it takes messages again. */
+function buildCatchUpMessage(missed, options) {
+    const name = fitEscaped(options.monitorName, catch_up_message_MAX_NAME, escapeSlack);
+    const messages = `${count(missed.messages)} ${catch_up_message_plural(missed.messages, 'message', 'messages')}`;
+    const headline = `${name}: ${messages} did not reach this channel`;
+    const lines = [
+        `*This channel missed ${messages} from ${name}* while its webhook was failing (first at ${isoSecond(missed.since).replace('T', ' ')}).`,
+        `They told of *${count(missed.entries)}* ${catch_up_message_plural(missed.entries, 'entry', 'entries')}: *${count(missed.critical)}* 5xx, *${count(missed.warning)}* 4xx, in ${windowText({ window: { start: missed.from, end: missed.to } })}.`,
+        `Slack's last answer was ${problemCode(missed.problem)}.`,
+        'The other webhooks got those messages; the job summary of each run and the link below show every entry.',
+    ];
+    const links = [];
+    const consoleLink = options.consoleUrl !== undefined
+        ? slackLink(options.consoleUrl, 'Open the missed stretch in Logs Insights')
+        : undefined;
+    if (consoleLink)
+        links.push(consoleLink);
+    missed.runUrls.forEach((url, i) => {
+        const label = i === 0 ? 'First missed run' : i === missed.runUrls.length - 1 ? 'Latest missed run' : 'A missed run';
+        const link = slackLink(url, label);
+        if (link)
+            links.push(link);
+    });
+    const blocks = [
+        header(`📬 ${fitEscaped(options.monitorName, catch_up_message_MAX_HEADER_TEXT - 40, escapeSlackPlainText)}: catch-up`),
+        section(lines.join('\n')),
+    ];
+    if (links.length > 0)
+        blocks.push(context([links.join(' · ')]));
+    return {
+        text: truncate(`📬 ${headline}`, 3_000),
+        attachments: [{ color: CATCH_UP_COLOR, fallback: headline, blocks }],
+    };
+}
+/** `notify-on-error` for the webhooks that work: another one fails (or works again). */
+function buildWebhookNotice(notice) {
+    const name = fitEscaped(notice.monitorName, catch_up_message_MAX_NAME, escapeSlack);
+    const lines = [];
+    for (const { name: webhook, missed } of notice.failing) {
+        lines.push(`*${webhook} is failing:* since ${isoSecond(missed.since).replace('T', ' ')} its channel missed ${count(missed.messages)} ${catch_up_message_plural(missed.messages, 'message', 'messages')} (${count(missed.entries)} ${catch_up_message_plural(missed.entries, 'entry', 'entries')}: ${count(missed.critical)} 5xx, ${count(missed.warning)} 4xx). Slack answers ${problemCode(missed.problem)}.`);
+    }
+    if (notice.failing.length > 0) {
+        lines.push(`This channel still gets every message. The failing ${catch_up_message_plural(notice.failing.length, 'webhook gets', 'webhooks get')} a catch-up once ${catch_up_message_plural(notice.failing.length, 'it works', 'they work')} again; until then this reminder repeats every ${formatDuration(notice.reminderSeconds)}.`);
+    }
+    for (const { name: webhook, missed } of notice.recovered) {
+        lines.push(`✅ *${webhook} works again:* it got a catch-up for the ${count(missed.messages)} ${catch_up_message_plural(missed.messages, 'message', 'messages')} it missed.`);
+    }
+    const failing = notice.failing.length > 0;
+    const headline = failing
+        ? `${name}: ${notice.failing.map((f) => f.name).join(', ')} ${catch_up_message_plural(notice.failing.length, 'is', 'are')} failing`
+        : `${name}: ${notice.recovered.map((r) => r.name).join(', ')} ${catch_up_message_plural(notice.recovered.length, 'works', 'work')} again`;
+    const blocks = [
+        header(`${failing ? '⚠️' : '✅'} ${fitEscaped(notice.monitorName, catch_up_message_MAX_HEADER_TEXT - 40, escapeSlackPlainText)}: ${failing ? 'a Slack webhook is failing' : 'Slack webhooks work again'}`),
+        section(lines.join('\n')),
+    ];
+    const run = notice.runUrl !== undefined ? slackLink(notice.runUrl, 'View this run') : undefined;
+    if (run)
+        blocks.push(context([run]));
+    return {
+        text: truncate(`${failing ? '⚠️' : '✅'} ${headline}`, 3_000),
+        attachments: [{ color: failing ? FAILING_COLOR : RECOVERED_COLOR, fallback: headline, blocks }],
+    };
+}
+function header(text) {
+    return { type: 'header', text: { type: 'plain_text', text: truncate(text, catch_up_message_MAX_HEADER_TEXT), emoji: true } };
+}
+/** Slack's answer (or whatever the URL answered) as an inline code span, escaped like log text. */
+function problemCode(problem) {
+    return `\`${fitEscaped(problem.replace(/\s+/g, ' '), catch_up_message_MAX_PROBLEM, escapeSlack)}\``;
+}
+function catch_up_message_plural(n, one, many) {
+    return n === 1 ? one : many;
+}
+
+;// CONCATENATED MODULE: ./src/notify/webhook-ledger.ts
+
+
+
+/**
+ * Posts the run's message (when there is one) to every webhook, then to each webhook that missed
+ * earlier messages and works now one catch-up message, and updates the ledger. With
+ * `notify-on-error`, the webhooks that work are told once per failing episode (then every
+ * `reminderSeconds`) that another one fails and what it missed, and once when it works again.
+ */
+async function deliverWithLedger(run, previous, settings, context, deps) {
+    const webhooks = distinctWebhooks(settings.slackWebhookUrls, deps.log);
+    const ledger = {};
+    for (const webhook of webhooks) {
+        const missed = previous?.[webhook.key];
+        if (missed)
+            ledger[webhook.key] = missed;
+    }
+    const forgotten = Object.keys(previous ?? {}).length - Object.keys(ledger).length;
+    if (forgotten > 0) {
+        deps.log(`Slack: forgetting what ${forgotten === 1 ? 'a webhook' : `${forgotten} webhooks`} no longer in slack-webhook-url missed.`);
+    }
+    const delivery = {
+        ledger,
+        webhooks: [],
+        delivered: 0,
+        total: webhooks.length,
+        keepCheckpoint: false,
+        cancelled: false,
+        failures: [],
+    };
+    const statuses = new Map();
+    for (const webhook of webhooks) {
+        const missed = ledger[webhook.key];
+        statuses.set(webhook.key, {
+            name: webhook.name,
+            thisRun: 'nothing to send',
+            ...(missed ? { missed } : {}),
+        });
+    }
+    const failed = new Set();
+    const fail = (webhook, outcome) => {
+        const status = statuses.get(webhook.key);
+        failed.add(webhook.key);
+        if (status) {
+            status.thisRun = 'failed';
+            status.problem = problemOf(outcome);
+        }
+        delivery.failures.push(outcome.error?.message ?? `Slack: ${webhook.name} failed.`);
+    };
+    if (run) {
+        const outcomes = await Promise.all(webhooks.map((webhook) => postToWebhook(run.message, webhook, deps)));
+        if (outcomes.some((outcome) => outcome.cancelled) || deps.signal?.aborted) {
+            return cancelledDelivery(delivery, outcomes, webhooks, statuses);
+        }
+        outcomes.forEach((outcome, i) => {
+            const webhook = webhooks[i];
+            if (outcome.error) {
+                fail(webhook, outcome);
+                ledger[webhook.key] = addMissed(ledger[webhook.key], run, problemOf(outcome), context);
+            }
+            else {
+                delivery.delivered += 1;
+                const status = statuses.get(webhook.key);
+                if (status)
+                    status.thisRun = 'delivered';
+            }
+        });
+        if (delivery.delivered === 0) {
+            // Nobody took it: the checkpoint stays and the next run sends it again, so nothing is missed yet.
+            delivery.keepCheckpoint = true;
+            delivery.ledger = {};
+            for (const webhook of webhooks) {
+                const missed = previous?.[webhook.key];
+                if (missed)
+                    delivery.ledger[webhook.key] = missed;
+            }
+            finishStatuses(delivery, webhooks, statuses);
+            return delivery;
+        }
+    }
+    // A catch-up for each webhook that missed messages and took this run's (or had none to take).
+    const catchingUp = webhooks.filter((webhook) => previous?.[webhook.key] && !failed.has(webhook.key));
+    const recovered = [];
+    const catchUps = await Promise.all(catchingUp.map((webhook) => {
+        const missed = previous?.[webhook.key];
+        const message = buildCatchUpMessage(missed, {
+            monitorName: settings.monitorName,
+            consoleUrl: context.consoleUrl({ start: missed.from, end: missed.to }),
+        });
+        return postToWebhook(message, webhook, deps);
+    }));
+    if (catchUps.some((outcome) => outcome.cancelled) || deps.signal?.aborted) {
+        return cancelledDelivery(delivery, catchUps, webhooks, statuses);
+    }
+    catchUps.forEach((outcome, i) => {
+        const webhook = catchingUp[i];
+        const missed = previous?.[webhook.key];
+        if (outcome.error) {
+            fail(webhook, outcome);
+            ledger[webhook.key] = { ...missed, problem: problemOf(outcome) };
+            return;
+        }
+        deps.log(`Slack: ${webhook.name} took the catch-up for the ${missed.messages === 1 ? 'message' : `${missed.messages} messages`} it missed.`);
+        delete ledger[webhook.key];
+        recovered.push({ webhook, missed });
+        const status = statuses.get(webhook.key);
+        if (status) {
+            if (status.thisRun === 'nothing to send')
+                status.thisRun = 'caught up';
+            status.caughtUp = missed;
+        }
+    });
+    if (settings.notifyOnError) {
+        await tellTheOthers(webhooks, failed, recovered, ledger, settings, context, deps);
+    }
+    finishStatuses(delivery, webhooks, statuses);
+    return delivery;
+}
+/**
+ * `notify-on-error` for a failing webhook: the webhooks that work this run hear of it once per
+ * episode (the webhook's ledger record), then every reminder period, so a five-minute cron does not
+ * flood them; and once when it works again. The failing one cannot be told: Slack refuses it.
+ */
+async function tellTheOthers(webhooks, failed, recovered, ledger, settings, context, deps) {
+    const working = webhooks.filter((webhook) => !failed.has(webhook.key));
+    const due = [];
+    const dueKeys = [];
+    for (const webhook of webhooks) {
+        const missed = ledger[webhook.key];
+        if (!failed.has(webhook.key) || !missed)
+            continue;
+        if (missed.notifiedAt !== undefined && context.now < missed.notifiedAt + settings.reminderSeconds)
+            continue;
+        due.push({ name: webhook.name, missed });
+        dueKeys.push(webhook.key);
+    }
+    const back = recovered.filter(({ missed }) => missed.notifiedAt !== undefined);
+    if (due.length === 0 && back.length === 0)
+        return;
+    if (working.length === 0)
+        return;
+    const notice = buildWebhookNotice({
+        monitorName: settings.monitorName,
+        failing: due,
+        recovered: back.map(({ webhook, missed }) => ({ name: webhook.name, missed })),
+        reminderSeconds: settings.reminderSeconds,
+        ...(context.runUrl ? { runUrl: context.runUrl } : {}),
+    });
+    const outcomes = await Promise.all(working
+        .filter((webhook) => !back.some((r) => r.webhook.key === webhook.key))
+        .map((webhook) => postToWebhook(notice, webhook, deps)));
+    for (const outcome of outcomes) {
+        if (outcome.error)
+            context.warn(`Could not tell ${outcome.name} about the failing webhooks: ${problemOf(outcome)}.`);
+    }
+    if (!outcomes.some((outcome) => !outcome.error))
+        return;
+    const told = [...due.map((f) => f.name), ...back.map((r) => r.webhook.name)].join(', ');
+    deps.log(`Slack: the working webhooks were told about ${told} (notify-on-error).`);
+    for (const key of dueKeys) {
+        const missed = ledger[key];
+        if (missed)
+            ledger[key] = { ...missed, notifiedAt: context.now };
+    }
+}
+/** One line for the summary; the per-webhook table (summary.ts) has the details. */
+function deliveryNote(what, sent) {
+    if (sent.cancelled)
+        return `Slack: the job was cancelled while posting; posting stopped.`;
+    if (what === undefined) {
+        return `Slack: ${sent.failures.length > 0 ? 'a catch-up for missed messages was not delivered' : 'catch-up sent for missed messages'} (see Slack webhooks below).`;
+    }
+    if (sent.delivered === sent.total) {
+        return `Slack: the ${what} was delivered to ${sent.total === 1 ? 'the webhook' : `each of ${sent.total} webhooks`}.`;
+    }
+    if (sent.delivered === 0)
+        return `Slack: the ${what} was not delivered to any webhook.`;
+    return `Slack: the ${what} was delivered to ${sent.delivered} of ${sent.total} webhooks (see Slack webhooks below).`;
+}
+/** Why the step fails: each failing webhook by position, what it missed, and Slack's answer. */
+function deliveryError(what, sent) {
+    if (sent.cancelled)
+        return sent.failures.join(' ');
+    const missing = sent.webhooks.flatMap((webhook) => webhook.thisRun === 'failed' && webhook.missed
+        ? [
+            `${webhook.name} has missed ${describeMissed(webhook.missed)}; it gets a catch-up once it works again.`,
+        ]
+        : []);
+    const failed = sent.webhooks
+        .filter((webhook) => webhook.thisRun === 'failed')
+        .map((webhook) => webhook.name);
+    let lead;
+    if (what !== undefined && sent.delivered === 0) {
+        lead = `Slack: no webhook took the ${what}, so the checkpoint was not moved: the next run sends these entries again.`;
+    }
+    else if (what !== undefined) {
+        lead = `Slack: ${failed.join(', ')} did not take the ${what}; ${sent.delivered === 1 ? 'the other webhook' : `the other ${sent.delivered} webhooks`} did, so the checkpoint moved on.`;
+    }
+    else {
+        lead = `Slack: ${failed.join(', ')} did not take the catch-up for the messages ${failed.length === 1 ? 'it' : 'they'} missed.`;
+    }
+    return [lead, ...sent.failures, ...missing].join(' ');
+}
+function cancelledDelivery(delivery, outcomes, webhooks, statuses) {
+    delivery.cancelled = true;
+    delivery.keepCheckpoint = true;
+    const stopped = outcomes.filter((outcome) => outcome.cancelled).map((outcome) => outcome.name);
+    delivery.failures = [
+        `The job was cancelled while posting to Slack${stopped.length > 0 ? ` (${stopped.join(', ')} had not taken the message)` : ''}; posting stopped and the checkpoint was not moved.`,
+    ];
+    finishStatuses(delivery, webhooks, statuses);
+    return delivery;
+}
+function finishStatuses(delivery, webhooks, statuses) {
+    delivery.webhooks = webhooks.flatMap((webhook) => {
+        const status = statuses.get(webhook.key);
+        if (!status)
+            return [];
+        // What it has missed after this run, not before it.
+        const missed = delivery.ledger[webhook.key];
+        if (missed)
+            status.missed = missed;
+        else
+            delete status.missed;
+        return [status];
+    });
+}
+/** The record with this run's message added to what the webhook missed. */
+function addMissed(missed, run, problem, context) {
+    const runUrls = [...(missed?.runUrls ?? [])];
+    if (context.runUrl && !runUrls.includes(context.runUrl)) {
+        runUrls.push(context.runUrl);
+        // The first missed run, and the latest ones.
+        if (runUrls.length > MAX_RUN_URLS)
+            runUrls.splice(1, runUrls.length - MAX_RUN_URLS);
+    }
+    const next = {
+        since: missed?.since ?? context.now,
+        messages: (missed?.messages ?? 0) + 1,
+        entries: (missed?.entries ?? 0) + run.told.total,
+        critical: (missed?.critical ?? 0) + run.told.critical,
+        warning: (missed?.warning ?? 0) + run.told.warning,
+        from: Math.min(missed?.from ?? run.window.start, run.window.start),
+        to: Math.max(missed?.to ?? run.window.end, run.window.end),
+        runUrls,
+        problem: problem.slice(0, MAX_PROBLEM),
+    };
+    if (missed?.notifiedAt !== undefined)
+        next.notifiedAt = missed.notifiedAt;
+    return next;
+}
+function problemOf(outcome) {
+    const { error } = outcome;
+    const problem = error instanceof SlackPostError ? error.problem : (error?.message ?? 'an unknown error');
+    return problem.slice(0, MAX_PROBLEM);
+}
+/** Each URL once, named by its first position; the ledger key ties it to its record. */
+function distinctWebhooks(urls, log) {
+    const seen = new Set();
+    const webhooks = [];
+    urls.forEach((url, index) => {
+        if (seen.has(url)) {
+            // One message per destination: a second post would be a duplicate in the same channel.
+            log(`Slack: ${webhookName(index, urls.length)} is listed twice; posting there once.`);
+            return;
+        }
+        seen.add(url);
+        webhooks.push({ index, name: webhookName(index, urls.length), url, key: webhookKey(url) });
+    });
+    return webhooks;
 }
 
 // EXTERNAL MODULE: external "node:fs"
@@ -63211,13 +64357,35 @@ class ResultsFile {
 
 
 
-const realDeps = () => ({
-    now: Date.now,
-    sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
-    fetch: nodeHttpFetch,
-    env: process.env,
-    signal: cancellationSignal(),
-});
+
+
+
+
+
+const realDeps = () => {
+    const signal = cancellationSignal();
+    return {
+        now: Date.now,
+        sleep: (ms) => sleepUntilCancelled(ms, signal),
+        fetch: nodeHttpFetch,
+        env: process.env,
+        signal,
+    };
+};
+/**
+ * A wait whose timer stops holding the process once the job is cancelled: the code that waited has
+ * stopped waiting (Slack's retry pause, a query's poll), and a 60 s Retry-After must not keep a
+ * cancelled job alive. The timer still fires if the process lives on, so no wait ends early.
+ */
+function sleepUntilCancelled(ms, signal) {
+    return new Promise((resolve) => {
+        const timer = setTimeout(() => {
+            stopWatching();
+            resolve();
+        }, ms);
+        const stopWatching = onAbort(signal, () => timer.unref());
+    });
+}
 /**
  * One run: settings → credentials → checkpoint and window → query → entries, less those reported
  * before → digest and alert decision → Slack → checkpoint saved → summary, outputs.
@@ -63269,23 +64437,33 @@ async function watch(settings, deps, context) {
     const loaded = 'error' in read ? undefined : read.state;
     // A state with only a failure record: the monitor never completed a run, so this is a first run.
     const previous = loaded && 'checked' in loaded ? loaded : undefined;
-    const plan = planWindow(deps.now(), previous?.checked, settings);
+    // An aggregate query runs over windows that do not overlap: its rows cannot be fingerprinted, so a
+    // second look at the same stretch would count it twice (query-rewrite.ts bounds each one exactly).
+    // Instead of re-checking `overlap` for late logs, its window ends `overlap` further back, so a log
+    // up to query-delay + overlap late is counted, as a record query reports it.
+    const shape = analyseQuery(settings.query, settings.queryLanguage);
+    const overlapSeconds = shape.records ? settings.overlapSeconds : 0;
+    const queryDelaySeconds = settings.queryDelaySeconds + (shape.records ? 0 : settings.overlapSeconds);
+    const plan = planWindow(deps.now(), previous?.checked, { ...settings, overlapSeconds, queryDelaySeconds });
     const { window } = plan;
     if (plan.gap) {
         core/* warning */.$e(`Not checked: ${isoSecond(plan.gap.start)} – ${isoSecond(plan.gap.end)}. The previous run ended more than max-catch-up (${formatDuration(settings.maxCatchUpSeconds)}) ago, so this run starts ${formatDuration(settings.maxCatchUpSeconds)} back. Query that stretch by hand if it matters.`, { title: 'insights-watch: part of the timeline was skipped' });
     }
-    const reported = new ReportedEntries(previous?.reported);
+    // A checkpoint saved by a record query carries fingerprints; an aggregate run has no use for them.
+    const reported = new ReportedEntries(shape.records ? previous?.reported : undefined);
     const digest = new DigestBuilder(settings);
+    const aggregate = shape.records ? undefined : new AggregateBuilder(shape, settings.statusField);
     const resultsFile = new ResultsFile(resultsFilePath(deps.env));
-    const intake = new RowIntake({ reported, digest, resultsFile }, { statusField: settings.statusField, fallbackSecond: window.end });
+    const intake = new RowIntake({ reported, digest, resultsFile, ...(aggregate ? { aggregate } : {}) }, { statusField: settings.statusField, fallbackSecond: window.end });
     const logs = new dist_cjs/* CloudWatchLogsClient */.TFr({ region: settings.region, credentials });
     let result;
     try {
         result = await core/* group */.Os(`Query ${isoSecond(window.start)} – ${isoSecond(window.end)}`, () => runBatchedQuery({
             logGroups: settings.logGroups,
-            queryString: settings.query,
+            // Read again from the query run, which may carry @timestamp where the user's did not.
+            queryString: queryToRun(settings.query, shape, window),
             queryLanguage: settings.queryLanguage,
-            window,
+            window: queryWindow(shape, window),
             maxRows: settings.maxResults,
         }, {
             client: logs,
@@ -63301,7 +64479,7 @@ async function watch(settings, deps, context) {
         logs.destroy();
         resultsFile.close();
     }
-    const found = digest.build();
+    const found = aggregate ? aggregate.build(result.statistics, !result.truncated) : digest.build();
     const report = {
         monitorName: settings.monitorName,
         window,
@@ -63312,8 +64490,8 @@ async function watch(settings, deps, context) {
         statistics: result.statistics,
         digest: found,
         truncated: result.truncated,
-        rechecked: plan.rechecked,
-        alreadyReported: intake.matched - found.total,
+        rechecked: aggregate ? 0 : plan.rechecked,
+        alreadyReported: aggregate ? 0 : intake.matched - found.total,
         consoleUrl: logsInsightsConsoleUrl({
             region: settings.region,
             logGroups: settings.logGroups,
@@ -63344,42 +64522,49 @@ async function watch(settings, deps, context) {
             state: previous?.alert ?? { pending: { total: 0, critical: 0, warning: 0, windows: 0 } },
         };
     }
-    const delivery = await core/* group */.Os('Slack', () => notify(report, decision, settings, deps));
-    // With a batch of log groups unchecked the run still fails: the failing episode goes on.
-    const stillFailing = result.failures.length > 0 ? loaded?.failure : undefined;
+    const delivery = await core/* group */.Os('Slack', () => notify(report, decision, settings, deps, previous?.missedByWebhook));
+    // With a batch of log groups unchecked, or a webhook failing, the run still fails: the failing episode goes on.
+    const stillFailing = result.failures.length > 0 || delivery.error ? loaded?.failure : undefined;
     if (loaded?.failure && !stillFailing && !delivery.error) {
         const { failure } = loaded;
         await core/* group */.Os('Running again', () => endFailureEpisode(failure, settings, deps));
     }
-    // Saved only once Slack has the message: after a failed post the next run reports the entries again.
+    // Saved once a webhook has the message (one that failed is remembered in missedByWebhook); when none
+    // took it, or the job was cancelled while posting, the next run reports the entries again.
     // When a batch of log groups failed, the checkpoint stays where it was (its entries were not seen),
     // and the fingerprints of what was reported keep the next run from repeating it.
     let stateNote;
     if (settings.dryRun)
         stateNote = 'dry-run: the checkpoint was left where it was.';
-    else if (delivery.error)
+    else if (delivery.keepCheckpoint)
         stateNote = 'The checkpoint was not moved: the next run checks this window again.';
     else {
         const checked = result.failures.length > 0
-            ? (previous?.checked ?? window.start - 1 + settings.overlapSeconds)
+            ? (previous?.checked ?? (aggregate ? window.start : window.start - 1 + overlapSeconds))
             : nextCheckpoint(previous?.checked, window);
         const checkpoint = {
             version: STATE_VERSION,
             checked,
-            reported: reported.since(checked - settings.overlapSeconds),
+            // An aggregate's next window starts at `checked` and is never compared with fingerprints.
+            reported: aggregate ? {} : reported.since(checked - overlapSeconds),
             savedAt: new Date(deps.now()).toISOString(),
             alert: decision.state,
         };
         if (stillFailing)
             checkpoint.failure = stillFailing;
+        if (delivery.missedByWebhook && Object.keys(delivery.missedByWebhook).length > 0)
+            checkpoint.missedByWebhook = delivery.missedByWebhook;
         const saved = await saveCheckpoint(store, checkpoint);
         if (saved.ok)
             context.read = { state: checkpoint };
         stateNote = saved.note;
     }
+    if (delivery.webhooks)
+        report.webhooks = delivery.webhooks;
     addJobSummary(report, core/* summary */.z, `${delivery.note} ${stateNote}`);
     await core/* summary */.z.write();
-    const unfetched = report.truncated ? Math.max(0, result.statistics.recordsMatched - result.rowsFetched) : 0;
+    // (An aggregate's total already counts records, fetched or not.)
+    const unfetched = report.truncated && !aggregate ? Math.max(0, result.statistics.recordsMatched - result.rowsFetched) : 0;
     const outputs = stepOutputs(report, resultsFile.path, delivery.notified);
     // Past max-results the count stays exact: the rows not fetched are counted from the statistics.
     outputs['match-count'] = String(report.digest.total + unfetched);
@@ -63423,16 +64608,19 @@ class SlackDeliveryError extends Error {
 }
 /**
  * One message per webhook for an alert, a resolved episode or a gap in the timeline; nothing for
- * windows below the thresholds or inside the quiet period, which the summary explains instead.
+ * windows below the thresholds or inside the quiet period, which the summary explains instead. A
+ * webhook that missed earlier messages gets a catch-up (webhook-ledger.ts), even in a quiet run.
  */
-async function notify(report, decision, settings, deps) {
+async function notify(report, decision, settings, deps, missedByWebhook) {
     const { consoleUrl } = report;
     const silent = (note) => {
         core/* info */.pq(note);
         return { notified: false, note };
     };
     let message;
-    let what;
+    let what = '';
+    let told = report.digest;
+    let quietNote = '';
     switch (decision.kind) {
         case 'alert':
             what = 'alert';
@@ -63441,10 +64629,13 @@ async function notify(report, decision, settings, deps) {
                 ...(settings.mention ? { mention: settings.mention } : {}),
                 ...(decision.sinceLastAlert ? { sinceLastAlert: decision.sinceLastAlert } : {}),
             });
+            if (decision.sinceLastAlert)
+                told = addCounts(told, decision.sinceLastAlert);
             break;
         case 'resolved':
             what = 'resolved notice';
             message = buildResolvedMessage(report, decision, { consoleUrl });
+            told = addCounts(told, decision.unreported);
             break;
         default: {
             const why = decision.kind === 'quiet'
@@ -63453,31 +64644,58 @@ async function notify(report, decision, settings, deps) {
                     ? `Below the thresholds (${decision.unmet}): no alert.`
                     : 'No new matching entries: nothing to send.';
             // A gap is news on its own: part of the timeline went unchecked.
-            if (!report.gap)
-                return silent(why);
-            what = 'gap notice';
-            message = buildSlackMessage(report, { consoleUrl });
+            if (report.gap) {
+                what = 'gap notice';
+                message = buildSlackMessage(report, { consoleUrl });
+            }
+            else
+                quietNote = why;
         }
     }
     const webhooks = settings.slackWebhookUrls.length;
-    if (webhooks === 0)
-        return silent(`No slack-webhook-url is set: the ${what} is in this summary only.`);
-    try {
-        const how = await deliver(message, settings, { fetch: deps.fetch, sleep: deps.sleep, log: core/* info */.pq });
-        if (how === 'printed')
-            return silent(`dry-run: the ${what} was printed in the log, not sent.`);
-        const note = `Slack: the ${what} was delivered to ${webhooks === 1 ? 'the webhook' : `each of ${webhooks} webhooks`}.`;
-        core/* info */.pq(note);
-        return { notified: true, note };
+    if (webhooks === 0) {
+        return silent(quietNote || `No slack-webhook-url is set: the ${what} is in this summary only.`);
     }
-    catch (error) {
-        const failure = error instanceof Error ? error : new Error(String(error));
-        return {
-            notified: false,
-            note: `Slack: the ${what} was not delivered. ${failure.message}`,
-            error: failure,
-        };
+    const pending = missedByWebhook !== undefined && Object.keys(missedByWebhook).length > 0;
+    if (!message && (!pending || settings.dryRun))
+        return silent(quietNote);
+    if (message && settings.dryRun) {
+        await deliver(message, settings, { fetch: deps.fetch, sleep: deps.sleep, log: core/* info */.pq });
+        return silent(`dry-run: the ${what} was printed in the log, not sent.`);
     }
+    const run = workflowRunUrl(deps.env);
+    const sent = await deliverWithLedger(message ? { message, what, told, window: report.window } : undefined, missedByWebhook, { ...settings, reminderSeconds: reminderSeconds(settings) }, {
+        now: Math.floor(deps.now() / 1000),
+        ...(run ? { runUrl: run } : {}),
+        consoleUrl: (window) => logsInsightsConsoleUrl({
+            region: settings.region,
+            logGroups: settings.logGroups,
+            query: settings.query,
+            window,
+            queryLanguage: settings.queryLanguage,
+        }),
+        warn: core/* warning */.$e,
+    }, {
+        fetch: deps.fetch,
+        sleep: deps.sleep,
+        log: core/* info */.pq,
+        ...(deps.signal ? { signal: deps.signal } : {}),
+    });
+    const delivery = {
+        notified: sent.delivered > 0,
+        note: `${quietNote ? `${quietNote} ` : ''}${deliveryNote(message ? what : undefined, sent)}`,
+        missedByWebhook: sent.ledger,
+        webhooks: sent.webhooks,
+    };
+    if (sent.keepCheckpoint)
+        delivery.keepCheckpoint = true;
+    if (sent.failures.length > 0)
+        delivery.error = new Error(deliveryError(message ? what : undefined, sent));
+    core/* info */.pq(delivery.note);
+    return delivery;
+}
+function addCounts(a, b) {
+    return { total: a.total + b.total, critical: a.critical + b.critical, warning: a.warning + b.warning };
 }
 /**
  * Aborted on SIGINT or SIGTERM, which the runner sends when the job is cancelled or times out, so that

@@ -1,3 +1,4 @@
+import type { AggregateTable } from './aggregate.js'
 import { type Entry, fieldValue, type Severity, worse } from './entries.js'
 
 /** How often one value of a `group-by` field occurs among the entries. */
@@ -25,6 +26,11 @@ export interface Digest {
   breakdowns: Breakdown[]
   /** Up to `max-samples` entries, the most severe first, then the newest. */
   samples: Entry[]
+  /**
+   * For an aggregate query: its rows, shown instead of breakdowns and samples; `total`, `critical`
+   * and `warning` then count matching log records (aggregate.ts), not rows.
+   */
+  table?: AggregateTable
 }
 
 export interface DigestSettings {

@@ -8,7 +8,7 @@ import { errorMessage } from './errors.js'
 import { isoSecond } from './insights/window.js'
 import type { RunDeps } from './main.js'
 import { workflowRunUrl } from './notify/console-link.js'
-import { deliver } from './notify/slack.js'
+import { deliver, postEach } from './notify/slack.js'
 import {
   buildFailureMessage,
   buildRecoveredMessage,
@@ -148,7 +148,7 @@ async function saveFailure(
 }
 
 /** `realert`, or hourly: how long after a failure notice the next one reminds Slack. */
-function reminderSeconds(settings: Settings): number {
+export function reminderSeconds(settings: Settings): number {
   return settings.realertSeconds > 0 ? settings.realertSeconds : FAILURE_REMINDER_SECONDS
 }
 
@@ -177,7 +177,9 @@ export async function endFailureEpisode(
 
 /**
  * A notice about the monitor itself (`notify-on-error`): printed on a dry run; a post that fails is a
- * warning, since the step's outcome is decided elsewhere. True when Slack took it.
+ * warning, since the step's outcome is decided elsewhere. True when Slack took it on at least one
+ * webhook: with one webhook failing for good, "not told" would repeat the notice to the others on
+ * every run of the cron instead of once per episode.
  */
 async function postNotice(
   message: SlackMessage,
@@ -185,13 +187,26 @@ async function postNotice(
   settings: Settings,
   deps: RunDeps,
 ): Promise<boolean> {
-  try {
-    const how = await deliver(message, settings, { fetch: deps.fetch, sleep: deps.sleep, log: core.info })
-    if (how === 'printed') return false
-    core.info(`Slack was told ${what} (notify-on-error).`)
-    return true
-  } catch (error) {
-    core.warning(`Could not tell Slack ${what}: ${errorMessage(error)}`)
+  const slackDeps = {
+    fetch: deps.fetch,
+    sleep: deps.sleep,
+    log: core.info,
+    ...(deps.signal ? { signal: deps.signal } : {}),
+  }
+  if (settings.dryRun) {
+    await deliver(message, settings, slackDeps)
     return false
   }
+  const outcomes = await postEach(message, settings.slackWebhookUrls, slackDeps)
+  const failed = outcomes.filter((outcome) => outcome.error)
+  for (const outcome of failed) {
+    // A webhook listed twice failed once: warn once.
+    if (settings.slackWebhookUrls.indexOf(outcome.url) !== outcome.index) continue
+    core.warning(`Could not tell Slack ${what}: ${errorMessage(outcome.error)}`)
+  }
+  if (failed.length === outcomes.length) return false
+  core.info(
+    `Slack was told ${what} (notify-on-error)${failed.length > 0 ? `, on ${outcomes.length - failed.length} of ${outcomes.length} webhooks` : ''}.`,
+  )
+  return true
 }

@@ -1,4 +1,5 @@
 import type { ResultField } from '@aws-sdk/client-cloudwatch-logs'
+import type { AggregateBuilder } from './aggregate.js'
 import type { ReportedEntries } from './dedup.js'
 import type { DigestBuilder } from './digest.js'
 import { toEntry } from './entries.js'
@@ -9,6 +10,11 @@ export interface IntakeSinks {
   reported: ReportedEntries
   digest: DigestBuilder
   resultsFile: Pick<ResultsFile, 'add'>
+  /**
+   * For an aggregate query: its rows are groups, not entries, so they go to the table whole, with no
+   * fingerprints (its windows do not overlap, so nothing is seen twice).
+   */
+  aggregate?: AggregateBuilder
 }
 
 /**
@@ -30,10 +36,15 @@ export class RowIntake {
   ) {}
 
   take(rows: readonly (readonly ResultField[])[]): void {
-    const { reported, digest, resultsFile } = this.sinks
+    const { reported, digest, resultsFile, aggregate } = this.sinks
     const { statusField, fallbackSecond } = this.options
     for (const row of rows) {
       this.matched += 1
+      if (aggregate) {
+        aggregate.add(row)
+        resultsFile.add(toEntry(row, statusField))
+        continue
+      }
       const entry = toEntry(row, statusField)
       if (!reported.isNew(entry, fallbackSecond)) continue
       digest.add(entry)

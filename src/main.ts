@@ -1,21 +1,32 @@
 import * as core from '@actions/core'
 import { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs'
 import type { FetchFunction } from '@slack/webhook'
-import { type AlertDecision, decideAlert } from './alerting.js'
+import { AggregateBuilder } from './aggregate.js'
+import { type AlertDecision, type Counts, decideAlert } from './alerting.js'
 import { resolveCredentials } from './aws/credentials.js'
 import { ReportedEntries } from './dedup.js'
 import { DigestBuilder } from './digest.js'
 import { errorMessage } from './errors.js'
-import { endFailureEpisode, recordFailure, type StateContext } from './failure-notices.js'
+import { endFailureEpisode, recordFailure, reminderSeconds, type StateContext } from './failure-notices.js'
 import { type BatchedResult, MAX_LOG_GROUPS_PER_QUERY, runBatchedQuery } from './insights/batches.js'
 import { describeGroups } from './insights/query.js'
+import { queryToRun, queryWindow } from './insights/query-rewrite.js'
+import { analyseQuery } from './insights/query-shape.js'
+import { onAbort } from './insights/throttle.js'
 import { isoSecond, nextCheckpoint, planWindow } from './insights/window.js'
 import { RowIntake } from './intake.js'
 import { logsInsightsConsoleUrl, workflowRunUrl } from './notify/console-link.js'
 import { nodeHttpFetch } from './notify/http-transport.js'
+import type { WebhookLedger } from './notify/missed-deliveries.js'
 import { deliver } from './notify/slack.js'
 import { buildResolvedMessage, buildSlackMessage, type SlackMessage } from './notify/slack-message.js'
 import { addJobSummary } from './notify/summary.js'
+import {
+  deliverWithLedger,
+  deliveryError,
+  deliveryNote,
+  type WebhookStatus,
+} from './notify/webhook-ledger.js'
 import { ResultsFile, resultsFilePath, stepOutputs } from './outputs.js'
 import type { Report } from './report.js'
 import { formatDuration, readSettings, type Settings } from './settings.js'
@@ -35,13 +46,31 @@ export interface RunDeps {
   signal?: AbortSignal
 }
 
-const realDeps = (): RunDeps => ({
-  now: Date.now,
-  sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
-  fetch: nodeHttpFetch,
-  env: process.env,
-  signal: cancellationSignal(),
-})
+const realDeps = (): RunDeps => {
+  const signal = cancellationSignal()
+  return {
+    now: Date.now,
+    sleep: (ms) => sleepUntilCancelled(ms, signal),
+    fetch: nodeHttpFetch,
+    env: process.env,
+    signal,
+  }
+}
+
+/**
+ * A wait whose timer stops holding the process once the job is cancelled: the code that waited has
+ * stopped waiting (Slack's retry pause, a query's poll), and a 60 s Retry-After must not keep a
+ * cancelled job alive. The timer still fires if the process lives on, so no wait ends early.
+ */
+function sleepUntilCancelled(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => {
+      stopWatching()
+      resolve()
+    }, ms)
+    const stopWatching = onAbort(signal, () => timer.unref())
+  })
+}
 
 /**
  * One run: settings → credentials → checkpoint and window → query → entries, less those reported
@@ -93,7 +122,14 @@ async function watch(settings: Settings, deps: RunDeps, context: StateContext): 
   const loaded = 'error' in read ? undefined : read.state
   // A state with only a failure record: the monitor never completed a run, so this is a first run.
   const previous = loaded && 'checked' in loaded ? loaded : undefined
-  const plan = planWindow(deps.now(), previous?.checked, settings)
+  // An aggregate query runs over windows that do not overlap: its rows cannot be fingerprinted, so a
+  // second look at the same stretch would count it twice (query-rewrite.ts bounds each one exactly).
+  // Instead of re-checking `overlap` for late logs, its window ends `overlap` further back, so a log
+  // up to query-delay + overlap late is counted, as a record query reports it.
+  const shape = analyseQuery(settings.query, settings.queryLanguage)
+  const overlapSeconds = shape.records ? settings.overlapSeconds : 0
+  const queryDelaySeconds = settings.queryDelaySeconds + (shape.records ? 0 : settings.overlapSeconds)
+  const plan = planWindow(deps.now(), previous?.checked, { ...settings, overlapSeconds, queryDelaySeconds })
   const { window } = plan
   if (plan.gap) {
     core.warning(
@@ -102,11 +138,13 @@ async function watch(settings: Settings, deps: RunDeps, context: StateContext): 
     )
   }
 
-  const reported = new ReportedEntries(previous?.reported)
+  // A checkpoint saved by a record query carries fingerprints; an aggregate run has no use for them.
+  const reported = new ReportedEntries(shape.records ? previous?.reported : undefined)
   const digest = new DigestBuilder(settings)
+  const aggregate = shape.records ? undefined : new AggregateBuilder(shape, settings.statusField)
   const resultsFile = new ResultsFile(resultsFilePath(deps.env))
   const intake = new RowIntake(
-    { reported, digest, resultsFile },
+    { reported, digest, resultsFile, ...(aggregate ? { aggregate } : {}) },
     { statusField: settings.statusField, fallbackSecond: window.end },
   )
   const logs = new CloudWatchLogsClient({ region: settings.region, credentials })
@@ -116,9 +154,10 @@ async function watch(settings: Settings, deps: RunDeps, context: StateContext): 
       runBatchedQuery(
         {
           logGroups: settings.logGroups,
-          queryString: settings.query,
+          // Read again from the query run, which may carry @timestamp where the user's did not.
+          queryString: queryToRun(settings.query, shape, window),
           queryLanguage: settings.queryLanguage,
-          window,
+          window: queryWindow(shape, window),
           maxRows: settings.maxResults,
         },
         {
@@ -137,7 +176,7 @@ async function watch(settings: Settings, deps: RunDeps, context: StateContext): 
     resultsFile.close()
   }
 
-  const found = digest.build()
+  const found = aggregate ? aggregate.build(result.statistics, !result.truncated) : digest.build()
   const report: Report = {
     monitorName: settings.monitorName,
     window,
@@ -148,8 +187,8 @@ async function watch(settings: Settings, deps: RunDeps, context: StateContext): 
     statistics: result.statistics,
     digest: found,
     truncated: result.truncated,
-    rechecked: plan.rechecked,
-    alreadyReported: intake.matched - found.total,
+    rechecked: aggregate ? 0 : plan.rechecked,
+    alreadyReported: aggregate ? 0 : intake.matched - found.total,
     consoleUrl: logsInsightsConsoleUrl({
       region: settings.region,
       logGroups: settings.logGroups,
@@ -180,41 +219,51 @@ async function watch(settings: Settings, deps: RunDeps, context: StateContext): 
       state: previous?.alert ?? { pending: { total: 0, critical: 0, warning: 0, windows: 0 } },
     }
   }
-  const delivery = await core.group('Slack', () => notify(report, decision, settings, deps))
-  // With a batch of log groups unchecked the run still fails: the failing episode goes on.
-  const stillFailing = result.failures.length > 0 ? loaded?.failure : undefined
+  const delivery = await core.group('Slack', () =>
+    notify(report, decision, settings, deps, previous?.missedByWebhook),
+  )
+  // With a batch of log groups unchecked, or a webhook failing, the run still fails: the failing episode goes on.
+  const stillFailing = result.failures.length > 0 || delivery.error ? loaded?.failure : undefined
   if (loaded?.failure && !stillFailing && !delivery.error) {
     const { failure } = loaded
     await core.group('Running again', () => endFailureEpisode(failure, settings, deps))
   }
 
-  // Saved only once Slack has the message: after a failed post the next run reports the entries again.
+  // Saved once a webhook has the message (one that failed is remembered in missedByWebhook); when none
+  // took it, or the job was cancelled while posting, the next run reports the entries again.
   // When a batch of log groups failed, the checkpoint stays where it was (its entries were not seen),
   // and the fingerprints of what was reported keep the next run from repeating it.
   let stateNote: string
   if (settings.dryRun) stateNote = 'dry-run: the checkpoint was left where it was.'
-  else if (delivery.error) stateNote = 'The checkpoint was not moved: the next run checks this window again.'
+  else if (delivery.keepCheckpoint)
+    stateNote = 'The checkpoint was not moved: the next run checks this window again.'
   else {
     const checked =
       result.failures.length > 0
-        ? (previous?.checked ?? window.start - 1 + settings.overlapSeconds)
+        ? (previous?.checked ?? (aggregate ? window.start : window.start - 1 + overlapSeconds))
         : nextCheckpoint(previous?.checked, window)
     const checkpoint: Checkpoint = {
       version: STATE_VERSION,
       checked,
-      reported: reported.since(checked - settings.overlapSeconds),
+      // An aggregate's next window starts at `checked` and is never compared with fingerprints.
+      reported: aggregate ? {} : reported.since(checked - overlapSeconds),
       savedAt: new Date(deps.now()).toISOString(),
       alert: decision.state,
     }
     if (stillFailing) checkpoint.failure = stillFailing
+    if (delivery.missedByWebhook && Object.keys(delivery.missedByWebhook).length > 0)
+      checkpoint.missedByWebhook = delivery.missedByWebhook
     const saved = await saveCheckpoint(store, checkpoint)
     if (saved.ok) context.read = { state: checkpoint }
     stateNote = saved.note
   }
 
+  if (delivery.webhooks) report.webhooks = delivery.webhooks
   addJobSummary(report, core.summary, `${delivery.note} ${stateNote}`)
   await core.summary.write()
-  const unfetched = report.truncated ? Math.max(0, result.statistics.recordsMatched - result.rowsFetched) : 0
+  // (An aggregate's total already counts records, fetched or not.)
+  const unfetched =
+    report.truncated && !aggregate ? Math.max(0, result.statistics.recordsMatched - result.rowsFetched) : 0
   const outputs = stepOutputs(report, resultsFile.path, delivery.notified)
   // Past max-results the count stays exact: the rows not fetched are counted from the statistics.
   outputs['match-count'] = String(report.digest.total + unfetched)
@@ -277,17 +326,25 @@ interface Delivery {
   /** What happened, for the job summary. */
   note: string
   error?: Error
+  /** No webhook took the run's message, or the job was cancelled: the checkpoint must not move. */
+  keepCheckpoint?: boolean
+  /** What each failing webhook missed, for the checkpoint. */
+  missedByWebhook?: WebhookLedger
+  /** Each webhook's outcome, for the job summary. */
+  webhooks?: WebhookStatus[]
 }
 
 /**
  * One message per webhook for an alert, a resolved episode or a gap in the timeline; nothing for
- * windows below the thresholds or inside the quiet period, which the summary explains instead.
+ * windows below the thresholds or inside the quiet period, which the summary explains instead. A
+ * webhook that missed earlier messages gets a catch-up (webhook-ledger.ts), even in a quiet run.
  */
 async function notify(
   report: Report,
   decision: AlertDecision,
   settings: Settings,
   deps: RunDeps,
+  missedByWebhook: WebhookLedger | undefined,
 ): Promise<Delivery> {
   const { consoleUrl } = report
   const silent = (note: string): Delivery => {
@@ -295,7 +352,9 @@ async function notify(
     return { notified: false, note }
   }
   let message: SlackMessage | undefined
-  let what: string
+  let what = ''
+  let told: Counts = report.digest
+  let quietNote = ''
   switch (decision.kind) {
     case 'alert':
       what = 'alert'
@@ -304,10 +363,12 @@ async function notify(
         ...(settings.mention ? { mention: settings.mention } : {}),
         ...(decision.sinceLastAlert ? { sinceLastAlert: decision.sinceLastAlert } : {}),
       })
+      if (decision.sinceLastAlert) told = addCounts(told, decision.sinceLastAlert)
       break
     case 'resolved':
       what = 'resolved notice'
       message = buildResolvedMessage(report, decision, { consoleUrl })
+      told = addCounts(told, decision.unreported)
       break
     default: {
       const why =
@@ -317,27 +378,61 @@ async function notify(
             ? `Below the thresholds (${decision.unmet}): no alert.`
             : 'No new matching entries: nothing to send.'
       // A gap is news on its own: part of the timeline went unchecked.
-      if (!report.gap) return silent(why)
-      what = 'gap notice'
-      message = buildSlackMessage(report, { consoleUrl })
+      if (report.gap) {
+        what = 'gap notice'
+        message = buildSlackMessage(report, { consoleUrl })
+      } else quietNote = why
     }
   }
   const webhooks = settings.slackWebhookUrls.length
-  if (webhooks === 0) return silent(`No slack-webhook-url is set: the ${what} is in this summary only.`)
-  try {
-    const how = await deliver(message, settings, { fetch: deps.fetch, sleep: deps.sleep, log: core.info })
-    if (how === 'printed') return silent(`dry-run: the ${what} was printed in the log, not sent.`)
-    const note = `Slack: the ${what} was delivered to ${webhooks === 1 ? 'the webhook' : `each of ${webhooks} webhooks`}.`
-    core.info(note)
-    return { notified: true, note }
-  } catch (error) {
-    const failure = error instanceof Error ? error : new Error(String(error))
-    return {
-      notified: false,
-      note: `Slack: the ${what} was not delivered. ${failure.message}`,
-      error: failure,
-    }
+  if (webhooks === 0) {
+    return silent(quietNote || `No slack-webhook-url is set: the ${what} is in this summary only.`)
   }
+  const pending = missedByWebhook !== undefined && Object.keys(missedByWebhook).length > 0
+  if (!message && (!pending || settings.dryRun)) return silent(quietNote)
+  if (message && settings.dryRun) {
+    await deliver(message, settings, { fetch: deps.fetch, sleep: deps.sleep, log: core.info })
+    return silent(`dry-run: the ${what} was printed in the log, not sent.`)
+  }
+  const run = workflowRunUrl(deps.env)
+  const sent = await deliverWithLedger(
+    message ? { message, what, told, window: report.window } : undefined,
+    missedByWebhook,
+    { ...settings, reminderSeconds: reminderSeconds(settings) },
+    {
+      now: Math.floor(deps.now() / 1000),
+      ...(run ? { runUrl: run } : {}),
+      consoleUrl: (window) =>
+        logsInsightsConsoleUrl({
+          region: settings.region,
+          logGroups: settings.logGroups,
+          query: settings.query,
+          window,
+          queryLanguage: settings.queryLanguage,
+        }),
+      warn: core.warning,
+    },
+    {
+      fetch: deps.fetch,
+      sleep: deps.sleep,
+      log: core.info,
+      ...(deps.signal ? { signal: deps.signal } : {}),
+    },
+  )
+  const delivery: Delivery = {
+    notified: sent.delivered > 0,
+    note: `${quietNote ? `${quietNote} ` : ''}${deliveryNote(message ? what : undefined, sent)}`,
+    missedByWebhook: sent.ledger,
+    webhooks: sent.webhooks,
+  }
+  if (sent.keepCheckpoint) delivery.keepCheckpoint = true
+  if (sent.failures.length > 0) delivery.error = new Error(deliveryError(message ? what : undefined, sent))
+  core.info(delivery.note)
+  return delivery
+}
+
+function addCounts(a: Counts, b: Counts): Counts {
+  return { total: a.total + b.total, critical: a.critical + b.critical, warning: a.warning + b.warning }
 }
 
 /**

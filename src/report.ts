@@ -1,5 +1,6 @@
 import type { Digest } from './digest.js'
 import type { Window } from './insights/window.js'
+import type { WebhookStatus } from './notify/webhook-ledger.js'
 import type { QueryLanguage } from './settings.js'
 
 /** Statistics GetQueryResults reports for the whole result, even when rows are capped. */
@@ -46,4 +47,6 @@ export interface Report {
   runUrl?: string
   /** Link to the CloudWatch Logs Insights console on this query, log groups and window. */
   consoleUrl: string
+  /** Each Slack webhook's delivery this run and what it has missed, once posted. */
+  webhooks?: WebhookStatus[]
 }

@@ -2,6 +2,7 @@
  * Every input, read, parsed and validated once, before any network call. The rest of the code
  * takes a `Settings` and never reads an input itself.
  */
+import { checkQuery } from './insights/query-check.js'
 
 export type QueryLanguage = 'CWLI' | 'SQL' | 'PPL'
 
@@ -158,6 +159,7 @@ export function readSettings({ getInput, setSecret, env }: SettingsSources): Set
     dryRun: parseBoolean('dry-run', input('dry-run') || 'false'),
   }
   if (roleToAssume) settings.roleToAssume = parseRoleArn(roleToAssume)
+  checkQuery(settings.query, settings.queryLanguage, settings.logGroups)
   // The first window reaches interval + query-delay back from now; max-catch-up must allow that much.
   if (settings.maxCatchUpSeconds < settings.intervalSeconds + settings.queryDelaySeconds) {
     throw new SettingsError(

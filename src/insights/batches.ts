@@ -56,6 +56,8 @@ export interface BatchedQuery {
   logGroups: readonly string[]
   queryString: string
   queryLanguage: QueryLanguage
+  /** The shape of the query as the user wrote it; read from `queryString` when not given. */
+  shape?: QueryShape
   window: Window
   /** Rows fetched across all batches at most. */
   maxRows: number
@@ -148,7 +150,7 @@ class BatchedRun {
   constructor(query: BatchedQuery, deps: BatchedDeps) {
     this.#query = query
     this.#deps = deps
-    this.#shape = analyseQuery(query.queryString, query.queryLanguage)
+    this.#shape = query.shape ?? analyseQuery(query.queryString, query.queryLanguage)
     this.#maxLimit = this.#shape.passLimit ? MAX_QUERY_LIMIT : undefined
     this.#remaining = Math.max(0, query.maxRows)
     this.#pool = new Pool(deps.concurrency ?? DEFAULT_CONCURRENCY)
@@ -175,7 +177,21 @@ class BatchedRun {
     if (outer?.aborted) onAbort()
     else outer?.addEventListener('abort', onAbort, { once: true })
     try {
-      const batches = batchLogGroups(this.#query.logGroups)
+      // A SQL query names its groups in its FROM (at most 50, settings.ts): one query, never batches.
+      const batches =
+        this.#query.queryLanguage === 'SQL'
+          ? [[...this.#query.logGroups]]
+          : batchLogGroups(this.#query.logGroups)
+      if (this.#query.window.end < this.#query.window.start) {
+        // An empty aggregate window (two runs in one second): nothing to query.
+        return {
+          queries: [],
+          statistics: { recordsMatched: 0, recordsScanned: 0, bytesScanned: 0 },
+          rowsFetched: 0,
+          truncated: false,
+          failures: [],
+        }
+      }
       if (batches.length > 1) {
         this.#deps.log(
           `${this.#query.logGroups.length} log groups: ${batches.length} queries of at most ` +
@@ -371,9 +387,9 @@ class BatchedRun {
   /** Why a part whose rows were capped cannot be split, or undefined when it can. */
   #cannotSplit(part: Part, rows: ResultField[][]): string | undefined {
     if (!this.#shape.splittable) {
-      return this.#shape.userLimit
-        ? 'the query has its own limit command'
-        : 'the query does not return records'
+      if (!this.#shape.records) return 'the query does not return records'
+      if (this.#shape.userLimit) return 'the query has its own limit command'
+      return 'the rows carry no @timestamp, which merging split parts needs'
     }
     if (!canSplit(part)) return `${part.end - part.start + 1} seconds cannot be split further`
     // Merging the parts at their shared seconds needs each row's second.

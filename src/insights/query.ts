@@ -495,10 +495,14 @@ function startQueryInput(query: InsightsQuery): StartQueryCommandInput {
     queryLanguage: query.queryLanguage,
   }
   // logGroupNames takes names only; logGroupIdentifiers takes names or ARNs (and ARNs are needed
-  // for cross-account queries) — StartQuery API doc.
-  if (query.logGroups.some((group) => group.startsWith('arn:'))) {
+  // for cross-account queries) — StartQuery API doc. SQL takes neither: its FROM names the groups
+  // (checked against log-group-names in settings.ts): "The exception is queries using the OpenSearch
+  // Service SQL query language, where you specify the log group names inside the querystring instead
+  // of here" (StartQuery, logGroupNames).
+  const sql = query.queryLanguage === 'SQL'
+  if (!sql && query.logGroups.some((group) => group.startsWith('arn:'))) {
     input.logGroupIdentifiers = query.logGroups
-  } else {
+  } else if (!sql) {
     input.logGroupNames = query.logGroups
   }
   if (query.limit !== undefined) input.limit = query.limit

@@ -1,3 +1,4 @@
+import type { AggregateTable } from '../aggregate.js'
 import type { Counts } from '../alerting.js'
 import type { Breakdown } from '../digest.js'
 import { ACCESS_LOG_FIELDS, type Entry, firstValue, type Severity } from '../entries.js'
@@ -114,6 +115,7 @@ export function buildSlackMessage(report: Report, options: SlackMessageOptions =
   if (report.truncated) fixedTop.push(section(truncatedText(report)))
   const breakdowns = breakdownBlock(digest.breakdowns)
   if (breakdowns) fixedTop.push(breakdowns)
+  if (digest.table) fixedTop.push(...aggregateBlocks(digest.table))
 
   // Room for the samples title, the divider, the "not shown" note and the footer.
   const sampleRoom = Math.max(0, MAX_BLOCKS - fixedTop.length - 4)
@@ -217,10 +219,66 @@ function gapText(report: Report, gap: Window): string {
 }
 
 function truncatedText(report: Report): string {
+  if (report.digest.table) {
+    return `⚠️ *Partial result:* not every row of the aggregate was fetched (\`max-results\` or the service's row cap), so the table is incomplete; the count is the service's ${count(report.statistics.recordsMatched)} records matched.`
+  }
   const { recordsMatched } = report.statistics
   const fetched = count(report.digest.total)
   const matched = recordsMatched > report.digest.total ? `${count(recordsMatched)} entries matched; ` : ''
-  return `⚠️ *Partial result:* ${matched}only the first ${fetched} were fetched (\`max-results\`). Counts and samples cover those.`
+  const unfetched =
+    recordsMatched > report.digest.total
+      ? ` ${count(recordsMatched - report.digest.total)} were not fetched`
+      : ''
+  return `⚠️ *Partial result:* ${matched}only the first ${fetched} were fetched (\`max-results\`, or the rows one query returns when its window could not be split).${unfetched ? `${unfetched}; the match count includes them.` : ''} Breakdowns and samples cover the fetched ones.`
+}
+
+/** Aggregate rows shown in the message; the job summary shows more, the results file all. */
+const TABLE_ROWS = 20
+/** Characters of one table cell in the message. */
+const MAX_TABLE_CELL = 40
+
+/**
+ * The aggregate's rows as a monospace table in one section, fitted to Slack's 3,000 characters: rows
+ * are dropped from the end (and counted) until it fits. Cells are escaped like any log text, so a
+ * backtick in a value cannot close the code block.
+ */
+function aggregateBlocks(table: AggregateTable): SlackBlock[] {
+  const how =
+    table.countedBy === 'count-column' && table.countColumn !== undefined
+      ? `records counted from the ${code(table.countColumn, MAX_NAME)} column`
+      : 'records counted from the statistics (the rows carry no count of every record)'
+  if (table.columns.length === 0 || table.rows.length === 0) return [section(`*Aggregate:* no rows; ${how}.`)]
+  const columns = table.columns.slice(0, 8)
+  const cells = (row: readonly (string | undefined)[]) =>
+    columns.map((_, index) =>
+      fitEscaped((row[index] ?? '').replace(/\s+/g, ' '), MAX_TABLE_CELL, escapeSlack),
+    )
+  const header = columns.map((name) => fitEscaped(name, MAX_TABLE_CELL, escapeSlack))
+  const body = table.rows.slice(0, TABLE_ROWS).map(cells)
+  const render = (rows: string[][]) => {
+    const widths = header.map((name, index) =>
+      Math.max(name.length, ...rows.map((row) => (row[index] ?? '').length)),
+    )
+    const line = (row: string[]) =>
+      row
+        .map((cell, index) => cell.padEnd(widths[index] ?? 0))
+        .join('  ')
+        .trimEnd()
+    return [line(header), ...rows.map(line)].join('\n')
+  }
+  let shown = body.length
+  const text = (rows: number) => {
+    const hidden = table.rowCount - rows
+    const more =
+      hidden > 0 ? `\n_${count(hidden)} more ${plural(hidden, 'row', 'rows')} in the job summary_` : ''
+    const wide =
+      table.columns.length > columns.length
+        ? ` (${count(table.columns.length - columns.length)} more columns in the job summary)`
+        : ''
+    return `*Aggregate* (${count(table.rowCount)} ${plural(table.rowCount, 'row', 'rows')}; ${how})${wide}\n\`\`\`${render(body.slice(0, rows))}\`\`\`${more}`
+  }
+  while (shown > 0 && text(shown).length > MAX_SECTION_TEXT) shown -= 1
+  return [section(text(shown))]
 }
 
 /** `2026-11-23 10:00:00Z – 10:05:00Z`: both ends in UTC, the date once when both share it. */
@@ -367,11 +425,11 @@ function mrkdwn(text: string): MrkdwnText {
 }
 
 /** A section whose text can never exceed Slack's 3,000 characters, whatever the parts added up to. */
-function section(text: string): SlackBlock {
+export function section(text: string): SlackBlock {
   return { type: 'section', text: mrkdwn(truncate(text, MAX_SECTION_TEXT)) }
 }
 
-function context(texts: readonly string[]): SlackBlock {
+export function context(texts: readonly string[]): SlackBlock {
   const elements = texts
     .slice(0, MAX_CONTEXT_ELEMENTS)
     .map((text) => mrkdwn(truncate(text, MAX_CONTEXT_TEXT)))

@@ -4,6 +4,7 @@ import {
   IncomingWebhookHTTPError,
   IncomingWebhookRequestError,
 } from '@slack/webhook'
+import { onAbort } from '../insights/throttle.js'
 import { nodeHttpFetch } from './http-transport.js'
 import type { SlackMessage } from './slack-message.js'
 
@@ -16,6 +17,11 @@ export interface SlackDeps {
   maxAttempts?: number
   /** Source of jitter in [0, 1); `Math.random` when absent. */
   random?: () => number
+  /**
+   * Aborted when the job is cancelled: the request in flight is aborted and no retry or wait follows,
+   * so a hanging webhook cannot hold a cancelled job until the runner kills it.
+   */
+  signal?: AbortSignal
 }
 
 const DEFAULT_MAX_ATTEMPTS = 5
@@ -45,21 +51,55 @@ const HINTS: Record<string, string> = {
   user_not_found: 'The user the webhook posts to no longer exists.',
 }
 
+/** What one webhook made of a message: taken, or the error that says why not (never its URL). */
+export interface WebhookOutcome {
+  /** Position in `slack-webhook-url`, from 0. */
+  index: number
+  /** `webhook 2 of 3`: how logs, errors and the summary name a webhook, since its URL is a secret. */
+  name: string
+  url: string
+  error?: Error
+  /** The job was cancelled before Slack took the message. */
+  cancelled?: boolean
+}
+
+/** A post Slack did not take; `problem` is Slack's answer in one line (`HTTP 404 channel_not_found`). */
+export class SlackPostError extends Error {
+  override name = 'SlackPostError'
+  constructor(
+    message: string,
+    readonly problem: string,
+  ) {
+    super(message)
+  }
+}
+
+/** A post that stopped because the job was cancelled, not because Slack refused it. */
+export class SlackCancelledError extends Error {
+  override name = 'SlackCancelledError'
+}
+
+/** `webhook 2 of 3`. */
+export function webhookName(index: number, total: number): string {
+  return `webhook ${index + 1} of ${total}`
+}
+
 /**
- * Posts the message once to every webhook, in parallel (each webhook has its own rate limit). Every
- * webhook is tried even when another fails; the error then names each one that failed. Webhook URLs
- * are secrets: they never appear in a log line or an error, a webhook is named `webhook 1 of 2`.
+ * Posts the message once to every webhook, in parallel (each webhook has its own rate limit), and
+ * resolves to what each made of it, in input order. A webhook listed twice is posted to once and
+ * shares the first one's outcome. Webhook URLs are secrets: they never appear in a log line or an
+ * error, a webhook is named `webhook 1 of 2`.
  */
-export async function postToSlack(
+export async function postEach(
   message: SlackMessage,
-  webhookUrls: string[],
+  webhookUrls: readonly string[],
   deps: SlackDeps,
-): Promise<void> {
+): Promise<WebhookOutcome[]> {
   const total = webhookUrls.length
   const firstIndex = new Map<string, number>()
-  const jobs: Promise<void>[] = []
+  const posts: Promise<WebhookOutcome>[] = []
   webhookUrls.forEach((url, index) => {
-    const name = `webhook ${index + 1} of ${total}`
+    const name = webhookName(index, total)
     const earlier = firstIndex.get(url)
     if (earlier !== undefined) {
       // One message per destination: a second post would be a duplicate in the same channel.
@@ -67,18 +107,55 @@ export async function postToSlack(
       return
     }
     firstIndex.set(url, index)
-    jobs.push(postOne(message, url, name, deps))
+    posts.push(postToWebhook(message, { index, name, url }, deps))
   })
-  const failures = (await Promise.allSettled(jobs)).flatMap((result) =>
-    result.status === 'rejected'
-      ? [result.reason instanceof Error ? result.reason : new Error(String(result.reason))]
-      : [],
+  const outcomes = await Promise.all(posts)
+  const byUrl = new Map(outcomes.map((outcome) => [outcome.url, outcome]))
+  return webhookUrls.flatMap((url, index) => {
+    const outcome = byUrl.get(url)
+    if (!outcome) return []
+    return [outcome.index === index ? outcome : { ...outcome, index, name: webhookName(index, total) }]
+  })
+}
+
+/** Posts the message to one webhook, with retries; resolves to what it made of it, never rejects. */
+export function postToWebhook(
+  message: SlackMessage,
+  webhook: { index: number; name: string; url: string },
+  deps: SlackDeps,
+): Promise<WebhookOutcome> {
+  const { index, name, url } = webhook
+  return postOne(message, url, name, deps).then(
+    (): WebhookOutcome => ({ index, name, url }),
+    (reason: unknown): WebhookOutcome => {
+      const error = reason instanceof Error ? reason : new Error(String(reason))
+      return error instanceof SlackCancelledError
+        ? { index, name, url, error, cancelled: true }
+        : { index, name, url, error }
+    },
+  )
+}
+
+/**
+ * Posts the message once to every webhook (postEach); every webhook is tried even when another
+ * fails, and the error then names each one that failed.
+ */
+export async function postToSlack(
+  message: SlackMessage,
+  webhookUrls: string[],
+  deps: SlackDeps,
+): Promise<void> {
+  const outcomes = await postEach(message, webhookUrls, deps)
+  // Listed twice, failed once: the error names the first position only.
+  const failures = outcomes.filter(
+    (outcome) => outcome.error && webhookUrls.indexOf(outcome.url) === outcome.index,
   )
   const [onlyFailure] = failures
-  if (onlyFailure === undefined) return
-  if (failures.length === 1) throw onlyFailure
+  if (onlyFailure?.error === undefined) return
+  if (failures.length === 1) throw onlyFailure.error
+  const posted = new Set(webhookUrls).size
   throw new Error(
-    `Slack: ${failures.length} of ${jobs.length} webhooks failed. ${failures.map((error) => error.message).join(' ')}`,
+    `Slack: ${failures.length} of ${posted} webhooks failed. ${failures.map((failure) => failure.error?.message).join(' ')}`,
   )
 }
 
@@ -94,12 +171,22 @@ async function postOne(message: SlackMessage, url: string, name: string, deps: S
   const maxAttempts = Math.max(1, deps.maxAttempts ?? DEFAULT_MAX_ATTEMPTS)
   const random = deps.random ?? Math.random
   const transport = deps.fetch ?? nodeHttpFetch
-  // IncomingWebhookHTTPError carries status and body but no headers: keep the last Retry-After here.
+  const { signal } = deps
+  // IncomingWebhookHTTPError carries status and body but no headers: keep the last Retry-After here,
+  // and the status, which a 2xx result (only `{ text }`) does not carry either.
   let retryAfter: string | null = null
+  let status = 0
   const capturing: FetchFunction = async (input, init) => {
     retryAfter = null
-    const response = await transport(input, init)
+    status = 0
+    // The client's own timeout arrives as `init.signal`; the job's cancellation aborts the request too.
+    const signals = [init?.signal, signal].filter((s): s is AbortSignal => s instanceof AbortSignal)
+    const response = await transport(input, {
+      ...init,
+      ...(signals.length > 0 ? { signal: signals.length === 1 ? signals[0] : AbortSignal.any(signals) } : {}),
+    })
     retryAfter = response.headers.get('retry-after')
+    status = response.status
     return response
   }
   // Retries are ours (retries: 0): the client does not retry 429 and cannot see Retry-After.
@@ -108,30 +195,73 @@ async function postOne(message: SlackMessage, url: string, name: string, deps: S
     retryConfig: { retries: 0 },
     timeout: REQUEST_TIMEOUT_MS,
   })
+  const cancelled = () =>
+    new SlackCancelledError(`Slack: the job was cancelled before ${name} took the message; posting stopped.`)
 
   for (let attempt = 1; ; attempt += 1) {
+    if (signal?.aborted) throw cancelled()
     let failure: Failure
     try {
-      await webhook.send(message)
-      deps.log(`Slack: posted to ${name}${attempt > 1 ? ` on attempt ${attempt}` : ''}.`)
-      return
+      const answer = await webhook.send(message)
+      failure = unlessTaken(status, answer.text, url)
+      if (failure.problem === '') {
+        deps.log(`Slack: posted to ${name}${attempt > 1 ? ` on attempt ${attempt}` : ''}.`)
+        return
+      }
     } catch (error) {
+      if (signal?.aborted) throw cancelled()
       failure = describe(error, retryAfter, attempt, random, url)
     }
     if (failure.retryInMs === undefined) {
       const hint = failure.hint ? ` ${failure.hint}` : ''
-      throw new Error(`Slack rejected the message for ${name}: ${failure.problem}.${hint}`)
+      throw new SlackPostError(
+        `Slack rejected the message for ${name}: ${failure.problem}.${hint}`,
+        failure.problem,
+      )
     }
     if (attempt >= maxAttempts) {
-      throw new Error(
+      throw new SlackPostError(
         `Slack: gave up on ${name} after ${attempt} ${attempt === 1 ? 'attempt' : 'attempts'}; the last one got ${failure.problem}.`,
+        `${failure.problem} (${attempt} ${attempt === 1 ? 'attempt' : 'attempts'})`,
       )
     }
     const wait = Math.max(MIN_GAP_MS, failure.retryInMs)
     deps.log(
       `Slack: ${name} answered ${failure.problem}; retrying in ${formatSeconds(wait)} (attempt ${attempt + 1} of ${maxAttempts}).`,
     )
-    await deps.sleep(wait)
+    await pause(wait, deps)
+  }
+}
+
+/**
+ * A 2xx is not enough: a Slack incoming webhook answers the text `ok` when it takes a message, and
+ * answers some refusals with 200 and the error as the body (`no_service` from a disabled webhook, seen
+ * in slackapi/slack-github-action#249 and other clients' bug reports). Anything but `ok` is a failure
+ * carrying Slack's text; `problem` is empty when the message was taken.
+ */
+function unlessTaken(status: number, body: string, url: string): Failure {
+  const answer = body.trim()
+  if (answer === 'ok') return { problem: '' }
+  const text = scrub(oneLine(body), url)
+  const problem = `HTTP ${status || 200} ${text || '(an empty answer)'}`
+  const hint =
+    HINTS[answer] ??
+    'A Slack incoming webhook answers `ok` when it takes a message; check that slack-webhook-url holds a Slack incoming-webhook URL.'
+  return { problem, status, hint }
+}
+
+/** Waits before the next try, but no longer than until the job is cancelled. */
+async function pause(ms: number, deps: SlackDeps): Promise<void> {
+  const { signal } = deps
+  if (!signal) return deps.sleep(ms)
+  let stopWaiting = () => {}
+  const aborted = new Promise<void>((resolve) => {
+    stopWaiting = onAbort(signal, resolve)
+  })
+  try {
+    await Promise.race([deps.sleep(ms), aborted])
+  } finally {
+    stopWaiting()
   }
 }
 
@@ -189,8 +319,12 @@ function scrub(text: string, url: string): string {
   return result
 }
 
+/**
+ * An answer as one short line. `##[` is broken up: the runner reads it anywhere in a log line as a
+ * command (`##[error]`, `##[group]`), and the answer may come from anything the URL points at.
+ */
 function oneLine(text: string): string {
-  const line = text.replace(/\s+/g, ' ').trim()
+  const line = text.replace(/\s+/g, ' ').trim().replace(/##\[/g, '#\u2060#[')
   return line.length > MAX_BODY_IN_ERROR ? `${line.slice(0, MAX_BODY_IN_ERROR)}…` : line
 }
 

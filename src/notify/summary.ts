@@ -1,11 +1,14 @@
 import type { summary } from '@actions/core'
+import type { AggregateTable } from '../aggregate.js'
 import type { Breakdown } from '../digest.js'
 import { ACCESS_LOG_FIELDS, type Entry, fieldValue, firstValue } from '../entries.js'
 import { isoSecond, type Window } from '../insights/window.js'
 import type { Report } from '../report.js'
 import { formatDuration } from '../settings.js'
 import { escapeMarkdownHtml, fitEscaped, truncate } from './escape.js'
+import { describeMissed } from './missed-deliveries.js'
 import { count, formatBytes } from './numbers.js'
+import type { WebhookStatus } from './webhook-ledger.js'
 
 /** `core.summary`: passed in so tests read the buffer instead of writing `GITHUB_STEP_SUMMARY`. */
 export type Summary = typeof summary
@@ -49,6 +52,10 @@ export function addJobSummary(report: Report, summary: Summary, notification?: s
   // Slack's error text may be echoed in the note: it is escaped like log text.
   if (notification) summary.addRaw(`<p>${fitEscaped(notification, MAX_CELL, escapeMarkdownHtml)}</p>`, true)
   summary.addTable(runRows(report))
+  if (report.webhooks && showWebhooks(report.webhooks)) {
+    summary.addHeading('Slack webhooks', 3)
+    summary.addTable(webhookRows(report.webhooks))
+  }
   summary.addHeading(`Query (${cell(report.queryLanguage)})`, 3)
   // addCodeBlock puts the text between <pre><code> as it is: unescaped, a `</code>` in it would end it.
   summary.addCodeBlock(
@@ -67,6 +74,30 @@ export function addJobSummary(report: Report, summary: Summary, notification?: s
     }
     summary.addHeading(`By ${cell(breakdown.field)}`, 3)
     summary.addTable(rows)
+  }
+  if (digest.table) {
+    const { rows, shown } = aggregateRows(digest.table, budget)
+    const how =
+      digest.table.countedBy === 'count-column' && digest.table.countColumn !== undefined
+        ? `records counted from the <code>${cell(digest.table.countColumn)}</code> column`
+        : 'records counted from the statistics (recordsMatched)'
+    summary.addHeading(
+      `Aggregate (${count(digest.table.rowCount)} ${digest.table.rowCount === 1 ? 'row' : 'rows'})`,
+      3,
+    )
+    summary.addRaw(
+      `<p>${how}. Aggregate windows do not overlap (a second look would count records twice); they end <code>query-delay</code> + <code>overlap</code> back instead, so a log that late is still counted, once.</p>`,
+      true,
+    )
+    if (report.queryLanguage !== 'CWLI') {
+      // query-rewrite.ts queryWindow: SQL and PPL cannot be bounded by @timestamp exactly.
+      summary.addRaw(
+        `<p>Windows do not overlap, so each record is counted once. ${cell(report.queryLanguage)} has no documented way to compare <code>@timestamp</code> with a number, so this window was queried as the whole seconds ${isoSecond(report.window.start)} – ${isoSecond(report.window.end - 1)} (StartQuery documents both ends as inclusive); should the service read the end second as an instant, the records after its first millisecond are not counted.</p>`,
+        true,
+      )
+    }
+    if (rows.length > 1) summary.addTable(rows)
+    if (shown < digest.table.rowCount) cut.push(`${count(digest.table.rowCount - shown)} aggregate rows`)
   }
   if (digest.breakdowns.length > breakdowns.length) {
     cut.push(`${digest.breakdowns.length - breakdowns.length} breakdown fields`)
@@ -109,10 +140,15 @@ function gapNote(report: Report, gap: Window): string {
 }
 
 function truncatedNote(report: Report): string {
+  if (report.digest.table) {
+    return `<b>Partial result:</b> not every row of the aggregate was fetched (<code>max-results</code> or the service's row cap), so the table is incomplete; the count is the service's ${count(report.statistics.recordsMatched)} records matched.`
+  }
   const matched = report.statistics.recordsMatched
   const fetched = report.digest.total
   const all = matched > fetched ? `${count(matched)} entries matched; ` : ''
-  return `<b>Partial result:</b> ${all}only the first ${count(fetched)} were fetched (<code>max-results</code>). Counts, breakdowns and samples cover those.`
+  const unfetched =
+    matched > fetched ? ` ${count(matched - fetched)} were not fetched; the match count includes them.` : ''
+  return `<b>Partial result:</b> ${all}only the first ${count(fetched)} were fetched (<code>max-results</code>, or the rows one query returns when its window could not be split).${unfetched} Breakdowns and samples cover the fetched ones.`
 }
 
 function runRows(report: Report): Row[] {
@@ -155,6 +191,31 @@ function runRows(report: Report): Row[] {
   ]
 }
 
+/** With one webhook and nothing missed, the note above says it all. */
+function showWebhooks(webhooks: readonly WebhookStatus[]): boolean {
+  return webhooks.length > 1 || webhooks.some((webhook) => webhook.missed || webhook.caughtUp)
+}
+
+/** Webhook | this run | missed, not told yet: by position, never by URL; Slack's answer escaped. */
+function webhookRows(webhooks: readonly WebhookStatus[]): Row[] {
+  const header: Row = ['Webhook', 'This run', 'Missed, not told yet'].map((label) => ({
+    data: label,
+    header: true,
+  }))
+  return [
+    header,
+    ...webhooks.map((webhook): Row => {
+      const thisRun =
+        webhook.thisRun === 'failed'
+          ? `failed: ${cell(webhook.problem ?? '')}`
+          : webhook.caughtUp
+            ? `${webhook.thisRun === 'delivered' ? 'delivered, and ' : ''}caught up on ${cell(describeMissed(webhook.caughtUp))}`
+            : webhook.thisRun
+      return [cell(webhook.name), thisRun, orDash(webhook.missed ? cell(describeMissed(webhook.missed)) : '')]
+    }),
+  ]
+}
+
 /** Value | count, most frequent first; `undefined` when not even the header fits the budget. */
 function breakdownRows(breakdown: Breakdown, budget: Budget): Row[] | undefined {
   const header: Row = [
@@ -182,6 +243,27 @@ function breakdownRows(breakdown: Breakdown, budget: Budget): Row[] | undefined 
     rows.push(row)
   }
   return rows
+}
+
+/** Aggregate rows shown in the summary at most. */
+const MAX_AGGREGATE_ROWS = 500
+/** Aggregate columns shown at most. */
+const MAX_AGGREGATE_COLUMNS = 20
+
+/** The aggregate's header and rows, as many as the budget takes. */
+function aggregateRows(table: AggregateTable, budget: Budget): { rows: Row[]; shown: number } {
+  const columns = table.columns.slice(0, MAX_AGGREGATE_COLUMNS)
+  const header: Row = columns.map((name) => ({ data: cell(name), header: true }))
+  if (!budget.spend(rowBytes(header) + 64)) return { rows: [], shown: 0 }
+  const rows = [header]
+  let shown = 0
+  for (const values of table.rows.slice(0, MAX_AGGREGATE_ROWS)) {
+    const row: Row = columns.map((_, index) => orDash(cell(values[index])))
+    if (!budget.spend(rowBytes(row))) break
+    rows.push(row)
+    shown += 1
+  }
+  return { rows, shown }
 }
 
 function sampleRows(samples: readonly Entry[], budget: Budget): { rows: Row[]; shown: number } {

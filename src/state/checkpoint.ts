@@ -1,5 +1,6 @@
 import type { AlertState } from '../alerting.js'
 import { isoSecond } from '../insights/window.js'
+import { parseWebhookLedger, type WebhookLedger } from '../notify/missed-deliveries.js'
 
 /**
  * What one run leaves for the next: how far it checked, which entries it reported in the stretch the
@@ -25,6 +26,8 @@ export interface Checkpoint {
   alert?: AlertState
   /** Present while the monitor's own runs are failing. */
   failure?: FailureRecord
+  /** What each failing Slack webhook missed, by a hash of its URL (notify/webhook-ledger.ts). */
+  missedByWebhook?: WebhookLedger
 }
 
 /**
@@ -110,6 +113,11 @@ export function parseCheckpoint(text: string | undefined): LoadedCheckpoint {
     checkpoint.alert = alert
   }
   if (failure) checkpoint.failure = failure
+  if (value.missedByWebhook !== undefined) {
+    const missed = parseWebhookLedger(value.missedByWebhook)
+    if (!missed) return { problem: 'the saved state has a malformed record of missed Slack deliveries' }
+    if (Object.keys(missed).length > 0) checkpoint.missedByWebhook = missed
+  }
   return { checkpoint }
 }
 

@@ -351,9 +351,10 @@ describe('CloudWatch Logs: StartQuery refusals in AWS error shapes', () => {
   it('refuses a query language outside the emulator', async () => {
     const { emulator, client } = await setup()
     emulator.createLogGroup(GROUP)
-    const error = await rejection(start(client, { queryLanguage: 'SQL', queryString: 'SELECT 1' }))
+    // SQL has its own subset (logs-sql.test.ts); PPL is not implemented.
+    const error = await rejection(start(client, { queryLanguage: 'PPL', queryString: 'fields status' }))
     expect(error.name).toBe('MalformedQueryException')
-    expect(error.message).toContain('SQL')
+    expect(error.message).toContain('PPL')
   })
 
   it('throws LimitExceededException beyond the concurrent-query cap until a query ends', async () => {

@@ -246,7 +246,7 @@ describe('fields', () => {
       /Unsupported function "toupper" in fields \(the emulator implements no functions there\)/,
     )
     expect(errorOf('filter status = 1 and 5 = abs(x)').message).toMatch(
-      /Unsupported function "abs" in filter \(the emulator implements ispresent there\)/,
+      /Unsupported function "abs" in filter \(the emulator implements ispresent, toMillis there\)/,
     )
   })
 
@@ -403,6 +403,22 @@ describe('filter in, like, =~, ispresent', () => {
     expect(ids('ispresent(status)')).toEqual(['1', '2', '3'])
     expect(ids('not ispresent(status)')).toEqual(['4'])
     expect(ids('ispresent(status) and status >= 400')).toEqual(['1', '2'])
+  })
+
+  it('toMillis(@timestamp) compares epoch milliseconds, half-open bounds included', () => {
+    const at = [T0 + 999, T0 + 1000, T0 + 1999, T0 + 2000].map((timestamp) =>
+      json({ status: 500 }, { timestamp }),
+    )
+    const kept = records(
+      `filter toMillis(@timestamp) >= ${T0 + 1000} and toMillis(@timestamp) < ${T0 + 2000} | fields @timestamp`,
+      at,
+    )
+    expect(kept.map((row) => row['@timestamp'])).toEqual([
+      formatTimestamp(T0 + 1000),
+      formatTimestamp(T0 + 1999),
+    ])
+    // Not a timestamp: no value, so the comparison is false.
+    expect(run('filter toMillis(status) >= 0', at).rows).toEqual([])
   })
 
   it('rejects an invalid regular expression', () => {

@@ -13,7 +13,10 @@
  * - system fields `@timestamp`, `@message`, `@log`, `@logStream`, `@ingestionTime`, `@ptr`, and the
  *   fields of a JSON-object `@message` (dotted names, arrays flattened by index)
  * - filter: `= != < <= > >=`, `and`, `or`, `not`, parentheses, `in [...]`, `not in [...]`,
- *   `like "substring"`, `like /regex/`, `=~`, `not like`, `(?i)` regexes, `ispresent(field)`
+ *   `like "substring"`, `like /regex/`, `=~`, `not like`, `(?i)` regexes, `ispresent(field)`, and
+ *   `toMillis(field)` as an operand (CWL_QuerySyntax-operations-functions: "Converts the timestamp found
+ *   in the named field into a number representing the milliseconds since the Unix epoch", with
+ *   `filter toMillis(@timestamp) >= …` as its example)
  * - stats: `count(*)`, `count(field)`, `sum`, `min`, `max`, `avg`, grouped `by` fields and `bin(period)`
  *   with periods in ms, s, m, h or d
  *
@@ -257,7 +260,11 @@ function startsRegex(tokens: Token[]): boolean {
 
 // ─── AST ────────────────────────────────────────────────────────────────────────────────────────
 
-type Operand = { kind: 'field'; name: string } | { kind: 'literal'; value: string }
+type Operand =
+  | { kind: 'field'; name: string }
+  | { kind: 'literal'; value: string }
+  /** `toMillis(field)`: a timestamp field as epoch ms. */
+  | { kind: 'toMillis'; name: string }
 
 type ComparisonOperator = '=' | '!=' | '<' | '<=' | '>' | '>='
 
@@ -315,7 +322,7 @@ const COMPARISONS: readonly string[] = ['=', '!=', '<', '<=', '>', '>=']
 const ARITHMETIC = ['+', '-', '*', '/', '%', '^']
 /** The functions the emulator implements, by where they may appear. */
 const FUNCTIONS_BY_CONTEXT: Record<string, string> = {
-  filter: 'ispresent',
+  filter: 'ispresent, toMillis',
   stats: AGGREGATIONS.join(', '),
   'stats … by': 'bin',
 }
@@ -557,7 +564,11 @@ class Parser {
 
   private parseCondition(): Expr {
     const first = this.peek()
-    if (first.kind === 'word' && this.isSymbol(this.tokens[this.position + 1], '(')) {
+    if (
+      first.kind === 'word' &&
+      first.text !== 'toMillis' &&
+      this.isSymbol(this.tokens[this.position + 1], '(')
+    ) {
       if (first.text !== 'ispresent') this.unsupportedFunction(first, 'filter')
       this.next()
       this.next() // (
@@ -611,6 +622,17 @@ class Parser {
         token.start,
         token.end,
       )
+    }
+    if (
+      token.kind === 'word' &&
+      token.text === 'toMillis' &&
+      this.isSymbol(this.tokens[this.position + 1], '(')
+    ) {
+      this.next()
+      this.next() // (
+      const name = this.parseFieldName('toMillis()')
+      this.expectSymbol(')', '")" to close toMillis(')
+      return { kind: 'toMillis', name }
     }
     if (token.kind === 'word' || token.kind === 'quotedField') {
       return { kind: 'field', name: this.parseFieldName('filter') }
@@ -768,7 +790,7 @@ const NO_FIELDS = new Map<string, string>()
 const MAX_DISCOVERED_FIELDS = 200
 const MAX_JSON_DEPTH = 100
 
-function discoverJsonFields(message: string): Map<string, string> {
+export function discoverJsonFields(message: string): Map<string, string> {
   const trimmed = message.trim()
   if (!trimmed.startsWith('{')) return NO_FIELDS
   let parsed: unknown
@@ -889,7 +911,11 @@ class Query implements CompiledQuery {
 }
 
 function operandValue(operand: Operand, row: Row): Value | undefined {
-  return operand.kind === 'literal' ? operand.value : row.get(operand.name)
+  if (operand.kind === 'literal') return operand.value
+  const value = row.get(operand.name)
+  if (operand.kind === 'field') return value
+  // CHOICE: toMillis of a field that is not a timestamp is not documented; it gives no value.
+  return value instanceof Instant ? String(value.ms) : undefined
 }
 
 /**

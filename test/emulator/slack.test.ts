@@ -142,6 +142,17 @@ describe('Slack faults', () => {
     expect([archived.statusCode, archived.body]).toEqual([410, 'channel_is_archived'])
   })
 
+  it('answers 200 with an error text when asked (status: 200): the client resolves with that text', async () => {
+    emulator.inject({ service: 'slack', action: 'alerts', status: 200, body: 'no_service' })
+    // @slack/webhook resolves on any 2xx: only the text says the message was not taken.
+    expect(await new IncomingWebhook(emulator.slackWebhookUrl('alerts')).send('x')).toEqual({
+      text: 'no_service',
+    })
+    expect(emulator.slackPosts('alerts').map((post) => [post.status, post.response])).toEqual([
+      [200, 'no_service'],
+    ])
+  })
+
   it('drops the connection: the client sees a request error and the post is recorded with status 0', async () => {
     emulator.inject({ service: 'slack', dropConnection: true })
     const error = await rejection(new IncomingWebhook(emulator.slackWebhookUrl()).send('lost'))

@@ -89,6 +89,7 @@ describe('readSettings', () => {
       ...minimal,
       'role-to-assume': 'arn:aws-us-gov:iam::123456789012:role/path/insights-watch',
       'query-language': 'sql',
+      query: 'SELECT * FROM `/aws/apigateway/prod-access` WHERE status >= 400',
     })
     expect(settings.roleToAssume).toBe('arn:aws-us-gov:iam::123456789012:role/path/insights-watch')
     expect(settings.queryLanguage).toBe('SQL')
@@ -125,6 +126,35 @@ describe('readSettings', () => {
     [{ 'notify-on-error': 'no' }, 'notify-on-error', 'true or false'],
     [{ state: 'file:' }, 'state', 'actions-cache, file:<path> or none'],
     [{ 'slack-webhook-url': 'hooks.slack.com/services/x' }, 'slack-webhook-url', 'not an http(s) URL'],
+    [
+      { 'query-language': 'SQL', query: 'SELECT status, resourcePath FROM `/aws/apigateway/prod-access`' },
+      'query',
+      'add `@timestamp` to the SELECT list',
+    ],
+    [
+      { 'query-language': 'PPL', query: 'source = `/g` | fields status' },
+      'query',
+      'add `@timestamp` to its fields',
+    ],
+    [
+      { 'query-language': 'SQL', query: 'SELECT * WHERE status >= 400' },
+      'query',
+      'FROM `/aws/apigateway/prod-access`',
+    ],
+    [
+      { 'query-language': 'SQL', query: 'SELECT * FROM `/aws/apigateway/other`' },
+      'query',
+      "log-group-names has /aws/apigateway/prod-access that the query's FROM does not name; the query's FROM names /aws/apigateway/other",
+    ],
+    [
+      {
+        'query-language': 'SQL',
+        'log-group-names': Array.from({ length: 51 }, (_, i) => `/g${i}`).join('\n'),
+        query: 'SELECT * FROM `/g0`',
+      },
+      'log-group-names',
+      'at most 50 in its FROM clause',
+    ],
   ])('refuses %o naming the input and what it accepts', (bad, input, hint) => {
     const error = errorFor({ ...minimal, ...bad })
     expect(error.input).toBe(input)

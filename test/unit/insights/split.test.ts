@@ -4,9 +4,7 @@ import { describe, expect, it } from 'vitest'
 import { timestampSecond } from '../../../src/entries.js'
 import { runBatchedQuery } from '../../../src/insights/batches.js'
 import {
-  analyseQuery,
   canSplit,
-  commandNames,
   MAX_PARTS_PER_SPLIT,
   type Part,
   partsNeeded,
@@ -17,56 +15,7 @@ import {
 import { collector, expectedCounts, type FakeEvent, FakeLogs, insightsTime } from './fake-logs.js'
 import { T0, VirtualClock } from './virtual-clock.js'
 
-const DEFAULT_QUERY = 'fields @timestamp, @message, @log | filter status >= 400 | sort @timestamp desc'
 const S = T0 / 1000
-
-describe('analyseQuery', () => {
-  it('takes the default query for one that returns records, can be split and wants the newest first', () => {
-    expect(analyseQuery(DEFAULT_QUERY, 'CWLI')).toEqual({
-      records: true,
-      userLimit: false,
-      splittable: true,
-      passLimit: true,
-      newestFirst: true,
-    })
-  })
-
-  it('never splits an aggregation, nor a query with its own limit', () => {
-    expect(analyseQuery('filter status >= 500 | stats count(*) by bin(5m)', 'CWLI')).toMatchObject({
-      records: false,
-      splittable: false,
-    })
-    expect(analyseQuery('fields @timestamp | dedup requestId', 'CWLI')).toMatchObject({ records: false })
-    expect(analyseQuery('fields @timestamp, @message | limit 20', 'CWLI')).toMatchObject({
-      records: true,
-      userLimit: true,
-      splittable: false,
-    })
-  })
-
-  it('is not fooled by pipes and command words inside strings, regexes and comments', () => {
-    const query = [
-      'fields @timestamp, @message # | stats count(*)',
-      '| filter @message like /a|stats b/ or `odd|field` = "x | limit 5" or msg =~ /c|limit 1/',
-      "| filter path = 'a|dedup'",
-      '| sort @timestamp asc',
-    ].join('\n')
-    expect(commandNames(query)).toEqual(['fields', 'filter', 'filter', 'sort'])
-    expect(analyseQuery(query, 'CWLI')).toMatchObject({ splittable: true, newestFirst: false })
-  })
-
-  it('leaves SQL and PPL as the service returns them, without a limit parameter', () => {
-    for (const language of ['SQL', 'PPL'] as const) {
-      expect(analyseQuery('SELECT * FROM `logGroups(logGroupIdentifier: [a])`', language)).toEqual({
-        records: false,
-        userLimit: false,
-        splittable: false,
-        passLimit: false,
-        newestFirst: false,
-      })
-    }
-  })
-})
 
 describe('splitWindow', () => {
   it('cuts a window into parts sharing each boundary second, covering it end to end', () => {

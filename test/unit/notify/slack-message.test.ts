@@ -133,7 +133,7 @@ describe('buildSlackMessage: what the on-call person reads', () => {
     report.statistics.recordsMatched = 250_000
     const truncated = buildSlackMessage(report)
     expect(sectionTexts(truncated)).toContain(
-      '⚠️ *Partial result:* 250,000 entries matched; only the first 5 were fetched (`max-results`). Counts and samples cover those.',
+      '⚠️ *Partial result:* 250,000 entries matched; only the first 5 were fetched (`max-results`, or the rows one query returns when its window could not be split). 249,995 were not fetched; the match count includes them. Breakdowns and samples cover the fetched ones.',
     )
     expect(truncated.attachments[0].blocks[0]).toMatchObject({
       text: { text: '🔴 api-errors: 5+ entries · 3 5xx · 2 4xx' },

@@ -1,5 +1,5 @@
 import { describe, expect, it, vi } from 'vitest'
-import { formatDryRun, postToSlack } from '../../../src/notify/slack.js'
+import { formatDryRun, postEach, postToSlack } from '../../../src/notify/slack.js'
 import { buildSlackMessage } from '../../../src/notify/slack-message.js'
 import { makeReport, typicalEntries } from './fixtures.js'
 
@@ -158,6 +158,98 @@ describe('postToSlack', () => {
     await postToSlack(message, [URL_1, URL_1], deps)
     expect(posts).toHaveLength(1)
     expect(lines).toContain('Slack: webhook 2 of 2 is the same as webhook 1; posting there once.')
+  })
+})
+
+describe('what counts as taken', () => {
+  it('fails on a 200 whose answer is not `ok`, with Slack’s text and what to do, without retrying', async () => {
+    const { posts, sleeps, deps } = fakeSlack({ [URL_1]: [slack(200, 'no_service')] })
+    await expect(postToSlack(message, [URL_1], deps)).rejects.toThrow(
+      'Slack rejected the message for webhook 1 of 1: HTTP 200 no_service. The webhook was revoked',
+    )
+    expect(posts).toHaveLength(1)
+    expect(sleeps).toEqual([])
+  })
+
+  it('fails on an empty or foreign 2xx answer, saying a Slack webhook answers `ok`', async () => {
+    const { deps } = fakeSlack({
+      [URL_1]: [slack(202, '')],
+      [URL_2]: [slack(200, '<html>\n##[error]Welcome to our proxy</html>')],
+    })
+    const outcomes = await postEach(message, [URL_1, URL_2], deps)
+    expect(outcomes[0]?.error?.message).toBe(
+      'Slack rejected the message for webhook 1 of 2: HTTP 202 (an empty answer). A Slack incoming webhook answers `ok` when it takes a message; check that slack-webhook-url holds a Slack incoming-webhook URL.',
+    )
+    // One line, and never a workflow command for the runner.
+    expect(outcomes[1]?.error?.message).toContain(
+      'HTTP 200 <html> #\u2060#[error]Welcome to our proxy</html>',
+    )
+    expect(outcomes[1]?.error?.message).not.toContain('##[')
+  })
+
+  it('takes `ok` with surrounding whitespace as delivered', async () => {
+    const { deps } = fakeSlack({ [URL_1]: [slack(200, 'ok\n')] })
+    await expect(postToSlack(message, [URL_1], deps)).resolves.toBeUndefined()
+  })
+})
+
+describe('postEach', () => {
+  it('resolves to each webhook’s outcome in input order, a duplicate sharing the first one’s', async () => {
+    const { posts, deps } = fakeSlack({ [URL_2]: [slack(404, 'channel_not_found')] })
+    const outcomes = await postEach(message, [URL_1, URL_2, URL_2], deps)
+    expect(posts).toHaveLength(2)
+    expect(outcomes.map((o) => [o.name, o.error?.message.slice(0, 46)])).toEqual([
+      ['webhook 1 of 3', undefined],
+      ['webhook 2 of 3', 'Slack rejected the message for webhook 2 of 3:'],
+      ['webhook 3 of 3', 'Slack rejected the message for webhook 2 of 3:'],
+    ])
+  })
+})
+
+describe('cancellation', () => {
+  it('aborts the request in flight and does not retry', async () => {
+    const controller = new AbortController()
+    const seen: (AbortSignal | undefined)[] = []
+    const fetch = vi.fn(
+      (_url: string | URL | Request, init?: RequestInit) =>
+        new Promise<Response>((_resolve, reject) => {
+          seen.push(init?.signal ?? undefined)
+          init?.signal?.addEventListener('abort', () => reject(new DOMException('aborted', 'AbortError')))
+        }),
+    )
+    const lines: string[] = []
+    const posting = postEach(message, [URL_1], {
+      fetch: fetch as unknown as typeof globalThis.fetch,
+      sleep: async () => {},
+      log: (line) => lines.push(line),
+      signal: controller.signal,
+    })
+    await vi.waitFor(() => expect(fetch).toHaveBeenCalledTimes(1))
+    controller.abort(new Error('cancelled'))
+    const [outcome] = await posting
+    expect(outcome?.cancelled).toBe(true)
+    expect(outcome?.error?.message).toMatch(/cancelled before webhook 1 of 1 took the message/)
+    expect(fetch).toHaveBeenCalledTimes(1)
+    expect(lines.filter((line) => line.includes('retrying'))).toEqual([])
+  })
+
+  it('stops waiting between retries when the job is cancelled', async () => {
+    const controller = new AbortController()
+    const { posts, deps } = fakeSlack({
+      [URL_1]: [slack(500, 'rollup_error'), slack(500, 'rollup_error'), slack(500, 'rollup_error')],
+    })
+    const never = () => new Promise<void>(() => {})
+    const posting = postEach(message, [URL_1], {
+      ...deps,
+      sleep: () => {
+        controller.abort()
+        return never()
+      },
+      signal: controller.signal,
+    })
+    const [outcome] = await posting
+    expect(outcome?.cancelled).toBe(true)
+    expect(posts).toHaveLength(1)
   })
 })
 

@@ -19,6 +19,38 @@ beforeEach(() => {
 })
 
 describe('addJobSummary', () => {
+  it('lists each Slack webhook by position: delivered, or failed with Slack’s answer (escaped) and what it missed', () => {
+    const report = makeReport({ entries: typicalEntries() })
+    const missed = {
+      since: 1_795_428_000,
+      messages: 3,
+      entries: 9,
+      critical: 6,
+      warning: 3,
+      from: 1_795_427_700,
+      to: 1_795_428_600,
+      runUrls: [],
+      problem: 'HTTP 200 <b>no_service</b>',
+    }
+    report.webhooks = [
+      { name: 'webhook 1 of 2', thisRun: 'delivered' },
+      { name: 'webhook 2 of 2', thisRun: 'failed', problem: missed.problem, missed },
+    ]
+    const html = render(report)
+    expect(html).toContain(
+      '<h3>Slack webhooks</h3>\n<table><tr><th>Webhook</th><th>This run</th><th>Missed, not told yet</th></tr><tr><td>webhook 1 of 2</td><td>delivered</td><td>—</td></tr>',
+    )
+    expect(html).toContain(
+      '<tr><td>webhook 2 of 2</td><td>failed: HTTP 200 &lt;b&gt;no&#95;service&lt;/b&gt;</td><td>3 messages (9 entries: 6 5xx, 3 4xx) since 2026-11-23T10:00:00Z, covering 2026-11-23T09:55:00Z – 2026-11-23T10:10:00Z</td></tr>',
+    )
+  })
+
+  it('shows no webhook table for one webhook that took the message', () => {
+    const report = makeReport({ entries: typicalEntries() })
+    report.webhooks = [{ name: 'webhook 1 of 1', thisRun: 'delivered' }]
+    expect(render(report)).not.toContain('Slack webhooks')
+  })
+
   it('heads the summary with the monitor and the headline numbers', () => {
     const html = render(makeReport({ entries: typicalEntries() }))
     expect(html).toMatch(
