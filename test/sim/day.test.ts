@@ -83,6 +83,11 @@ interface RunRecord {
   /** When it started on the simulated (service) clock (later than `scheduled.actual` if it waited its turn). */
   startedAt: number
   window: Window
+  /**
+   * The seconds whose records it counts: its window, except that an aggregate's window-end is where
+   * the next window starts (it counts [start.000, end.000), query-rewrite.ts).
+   */
+  counted: Window
   matchCount: number
   /** Request ids in its results file (record queries). */
   ids: string[]
@@ -228,14 +233,16 @@ async function simulate(variant: Variant, endSecond: 'instant' | 'whole'): Promi
       if (!lastQuery) throw new Error(`${where} started no query`)
       const posts = emulator.slackPosts(WEBHOOK).slice(postsBefore)
       const gapMatch = /<b>Not checked:<\/b> (\S+) – (\S+) /.exec(result.summary)
+      const window = {
+        start: fromIso(result.outputs['window-start']),
+        end: fromIso(result.outputs['window-end']),
+      }
       const record: RunRecord = {
         scheduled,
         runId,
         startedAt,
-        window: {
-          start: fromIso(result.outputs['window-start']),
-          end: fromIso(result.outputs['window-end']),
-        },
+        window,
+        counted: variant.kind === 'aggregate' ? { start: window.start, end: window.end - 1 } : window,
         matchCount: Number(result.outputs['match-count']),
         ids,
         // The emulator answers with what was ingested by the time the query finished.
@@ -327,7 +334,7 @@ function countsOf({ variant, day, records }: Simulation): Map<string, RunRecord[
   // checked run by run (aggregateProblems).
   for (const record of records) {
     for (const line of day.lines) {
-      if (line.status >= 400 && inside(second(line.timestamp), record.window)) {
+      if (line.status >= 400 && inside(second(line.timestamp), record.counted)) {
         if (line.timestamp + line.lag <= record.ingestedBy) add(line.requestId, record)
       }
     }
@@ -340,7 +347,7 @@ function account(simulation: Simulation): Figures {
   const first = records[0]
   const last = records.at(-1)
   if (!first || !last) throw new Error('no run ran')
-  const range = { start: first.window.start, end: last.window.end }
+  const range = { start: first.counted.start, end: last.counted.end }
   const errors = day.lines.filter((line) => line.status >= 400)
   const expected = errors.filter((line) => inside(second(line.timestamp), range))
   const expectedIds = new Set(expected.map((line) => line.requestId))
@@ -348,7 +355,7 @@ function account(simulation: Simulation): Figures {
 
   const counts = countsOf(simulation)
   const gaps = records.flatMap((record) => (record.gap ? [record.gap] : []))
-  const relooked = records.filter((record) => record.lostState && record !== first).map((r) => r.window)
+  const relooked = records.filter((record) => record.lostState && record !== first).map((r) => r.counted)
   const inAGap = (line: LogLine) => gaps.some((gap) => inside(second(line.timestamp), gap))
   const missed = expected.filter((line) => !counts.has(line.requestId))
   // A miss inside a named gap counts as "gap" even when it was also late: the gap alone explains it.
@@ -363,7 +370,7 @@ function account(simulation: Simulation): Figures {
     const line = byId.get(id)
     // Counted again only by runs that had lost the record of what was reported, inside their window.
     const again = runs.slice(1)
-    if (line && again.every((run) => run.lostState && inside(second(line.timestamp), run.window)))
+    if (line && again.every((run) => run.lostState && inside(second(line.timestamp), run.counted)))
       repeatedAfterLoss += again.length
     else repeated.push(id)
   }
@@ -371,7 +378,7 @@ function account(simulation: Simulation): Figures {
   const endSecond = { entries: 0, sameRun: 0, laterRun: 0 }
   for (const record of records) {
     for (const line of expected) {
-      if (second(line.timestamp) !== record.window.end || line.timestamp + line.lag > record.startedAt)
+      if (second(line.timestamp) !== record.counted.end || line.timestamp + line.lag > record.startedAt)
         continue
       endSecond.entries += 1
       const by = counts.get(line.requestId) ?? []
@@ -417,21 +424,21 @@ function account(simulation: Simulation): Figures {
 function aggregateProblems({ day, records }: Simulation): string[] {
   const problems: string[] = []
   for (const [index, record] of records.entries()) {
-    const name = `run ${record.runId} [${iso(record.window.start)} – ${iso(record.window.end)}]`
+    const name = `run ${record.runId} [${iso(record.counted.start)} – ${iso(record.counted.end)}]`
     const arrived = day.lines.filter(
       (line) =>
         line.status >= 400 &&
-        inside(second(line.timestamp), record.window) &&
+        inside(second(line.timestamp), record.counted) &&
         line.timestamp + line.lag <= record.ingestedBy,
     ).length
     if (record.matchCount !== arrived)
       problems.push(`${name}: match-count ${record.matchCount}, ${arrived} matching records had arrived`)
     const previous = records[index - 1]
     if (previous && !record.lostState) {
-      const expectedStart = record.gap ? record.gap.end + 1 : previous.window.end + 1
-      if (record.window.start !== expectedStart)
+      const expectedStart = record.gap ? record.gap.end + 1 : previous.counted.end + 1
+      if (record.counted.start !== expectedStart)
         problems.push(
-          `${name}: starts at ${iso(record.window.start)}, expected ${iso(expectedStart)} (previous ended ${iso(previous.window.end)})`,
+          `${name}: starts at ${iso(record.counted.start)}, expected ${iso(expectedStart)} (previous ended ${iso(previous.counted.end)})`,
         )
     }
   }
@@ -494,12 +501,12 @@ function explainMiss(line: LogLine, records: RunRecord[]): string {
   const s = second(line.timestamp)
   const arrived = line.timestamp + line.lag
   const covering = records
-    .filter((record) => inside(s, record.window))
+    .filter((record) => inside(s, record.counted))
     .map(
       (record) =>
         `run ${record.runId} at ${new Date(record.startedAt).toISOString()} ` +
-        `[${iso(record.window.start)} – ${iso(record.window.end)}] queried ${record.ingestedBy < arrived ? 'before' : 'after'} it arrived` +
-        (s === record.window.end ? ' (its last second)' : ''),
+        `[${iso(record.counted.start)} – ${iso(record.counted.end)}] queried ${record.ingestedBy < arrived ? 'before' : 'after'} it arrived` +
+        (s === record.counted.end ? ' (its last second)' : ''),
     )
   const next = records.find((record) => record.startedAt >= arrived)
   return (
@@ -543,7 +550,7 @@ describe('a simulated day of cron runs against the emulator', () => {
         ).toEqual([records[0]?.runId, afterLoss?.runId])
 
         // The windows and named gaps together leave no second of the day's range unaccounted for.
-        expect(holes([...records.map((record) => record.window), ...figures.gaps], figures.range)).toEqual([])
+        expect(holes([...records.map((record) => record.counted), ...figures.gaps], figures.range)).toEqual([])
 
         const problems: string[] = []
         for (const [index, record] of records.entries()) {
