@@ -59552,7 +59552,7 @@ function keepYoungGenerationSmall() {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
 /* harmony import */ var _heap_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(8604);
-/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(8644);
+/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(5337);
 
 
 (0,_heap_js__WEBPACK_IMPORTED_MODULE_0__/* .keepYoungGenerationSmall */ .D)();
@@ -59563,7 +59563,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 8644:
+/***/ 5337:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -60202,6 +60202,8 @@ function planWindow(nowMs, checkpoint, settings) {
     if (checkpoint === undefined) {
         return { window: { start: end - settings.intervalSeconds, end }, rechecked: 0, firstRun: true };
     }
+    if (typeof checkpoint === 'object')
+        return planAfterLoss(nowSecond, end, checkpoint, settings);
     const earliest = nowSecond - settings.maxCatchUpSeconds;
     // The checkpoint's own second is always checked again: under the instant reading of StartQuery's
     // end, entries later within that second were not covered by the previous run.
@@ -60217,6 +60219,21 @@ function planWindow(nowMs, checkpoint, settings) {
     start = Math.min(start, end);
     plan.window = { start, end };
     plan.rechecked = Math.max(0, Math.min(checkpoint, end) - start + 1);
+    return plan;
+}
+/**
+ * After a lost checkpoint: back to `max-catch-up` from now (or to `neededFrom`, when the store can
+ * tell and it is later: nothing before it is due), never less than `interval`. What lies before
+ * that and after `neededFrom` is named, never silently skipped.
+ */
+function planAfterLoss(nowSecond, end, lost, settings) {
+    const earliest = nowSecond - settings.maxCatchUpSeconds;
+    const start = Math.min(Math.max(earliest, lost.neededFrom ?? earliest), end - settings.intervalSeconds);
+    const plan = { window: { start, end }, rechecked: 0, firstRun: false };
+    if (lost.neededFrom === undefined)
+        plan.uncovered = { end: start - 1 };
+    else if (lost.neededFrom < start)
+        plan.uncovered = { start: lost.neededFrom, end: start - 1 };
     return plan;
 }
 /** The checkpoint after a run that checked `window`: never moves backwards. */
@@ -61545,6 +61562,29 @@ function defaultMonitorName(env) {
     return parts.length > 0 ? parts.join(' / ') : 'insights-watch';
 }
 
+;// CONCATENATED MODULE: ./src/state/no-checkpoint.ts
+
+
+/** The notice as plain text (unescaped: `reason` names files and cache keys). */
+function noCheckpointText(notice) {
+    const text = [
+        `No checkpoint found: this monitor has no record of checking before ${isoSecond(notice.before)}.`,
+    ];
+    const { lost } = notice;
+    if (!lost) {
+        text.push('This is its first run (or its state is kept somewhere else), so it checks the last interval.');
+        return text.join(' ');
+    }
+    text.push(`Earlier runs saved state, but ${lost.reason}; so this run reaches back up to max-catch-up (${formatDuration(lost.maxCatchUpSeconds)}) instead of the interval.`);
+    const { uncovered } = lost;
+    if (uncovered) {
+        text.push(uncovered.start === undefined
+            ? `Not covered: anything before ${isoSecond(uncovered.end + 1)} that the lost state had not yet checked (when it was saved cannot be told); query that stretch by hand if it matters.`
+            : `Not covered: ${isoSecond(uncovered.start)} – ${isoSecond(uncovered.end)} (${formatDuration(uncovered.end - uncovered.start + 1)}), after the lost state was saved; query that stretch by hand if it matters.`);
+    }
+    return text.join(' ');
+}
+
 ;// CONCATENATED MODULE: ./src/notify/numbers.ts
 /**
  * Numbers as people read them in the Slack message, the job summary and cut marks. Intl-free on
@@ -61736,6 +61776,7 @@ function fitEscaped(text, max, escaper) {
 
 
 
+
 /*
  * Slack limits (Block Kit reference, docs.slack.dev/reference/block-kit): 50 blocks a message, a
  * section's text 3,000 characters, a section's fields 10 × 2,000, a context block 10 elements, a
@@ -61787,6 +61828,8 @@ function buildSlackMessage(report, options = {}) {
         fixedTop.push(section(sinceLastAlertText(options.sinceLastAlert)));
     if (report.gap)
         fixedTop.push(section(gapText(report, report.gap)));
+    if (report.noCheckpoint)
+        fixedTop.push(section(truncate(`⚠️ ${escapeSlack(noCheckpointText(report.noCheckpoint))}`, MAX_SECTION_TEXT)));
     if (report.truncated)
         fixedTop.push(section(truncatedText(report)));
     const breakdowns = breakdownBlock(digest.breakdowns);
@@ -61812,7 +61855,11 @@ function buildSlackMessage(report, options = {}) {
             text: topLevelText(report, options),
             // A gap is worth a warning colour even when nothing matched: part of the timeline went unchecked.
             attachments: [
-                { color: COLORS[report.gap && digest.worst === 'none' ? 'warning' : digest.worst], fallback, blocks },
+                {
+                    color: COLORS[(report.gap || report.noCheckpoint) && digest.worst === 'none' ? 'warning' : digest.worst],
+                    fallback,
+                    blocks,
+                },
             ],
         };
     };
@@ -62280,6 +62327,7 @@ function parseCheckpoint(text) {
     if (typeof value.version === 'number' && value.version > STATE_VERSION) {
         return {
             problem: `the saved state has version ${value.version}, newer than this action understands (${STATE_VERSION})`,
+            tooNew: true,
         };
     }
     const savedAt = typeof value.savedAt === 'string' ? value.savedAt : '';
@@ -62388,26 +62436,38 @@ function describeFailure(failure) {
 
 
 /**
- * The state the previous run saved; trouble reading it is a warning saying what that means here
- * (`unusable`), never a crash.
+ * The state the previous run saved. Nothing is thrown: a store that could not be read, or a state
+ * this version must not overwrite, comes back as `error` (the caller fails the run, and the failure
+ * path must not save over it); an unusable one as `lost`, with a warning.
  */
 async function loadState(store, unusable) {
-    let text;
+    let stored;
     try {
-        text = await store.load();
+        stored = await store.load();
     }
     catch (error) {
-        const reason = (0,errors/* errorMessage */.g)(error);
-        core/* warning */.$e(`Could not read the checkpoint from ${store.description}: ${reason}. ${unusable}`);
+        const reason = `Could not read the checkpoint from ${store.description}: ${(0,errors/* errorMessage */.g)(error).replace(/\.+$/, '')}`;
+        core/* warning */.$e(`${reason}. ${unusable}`);
         return { error: reason };
     }
-    const loaded = parseCheckpoint(text);
-    if (!loaded.checkpoint) {
-        if (loaded.problem)
-            core/* warning */.$e(`Ignoring the checkpoint in ${store.description}: ${loaded.problem}. ${unusable}`);
-        else
-            core/* info */.pq(`No checkpoint in ${store.description} yet.`);
+    if (stored.kind === 'none') {
+        core/* info */.pq(`No checkpoint in ${store.description} yet.`);
         return {};
+    }
+    const savedAt = stored.savedAtMs !== undefined ? { savedAt: Math.floor(stored.savedAtMs / 1000) } : {};
+    if (stored.kind === 'lost')
+        return { lost: { reason: stored.reason, ...savedAt } };
+    const loaded = parseCheckpoint(stored.text);
+    if (!loaded.checkpoint) {
+        const problem = loaded.problem ?? 'the saved state is empty';
+        if (loaded.tooNew) {
+            // Overwriting it would throw away what a newer version of the action recorded.
+            const reason = `The checkpoint in ${store.description} cannot be used: ${problem}. Use that version of the action (or a newer one), or remove the state to start over`;
+            core/* warning */.$e(`${reason}. ${unusable}`);
+            return { error: reason };
+        }
+        core/* warning */.$e(`Ignoring the checkpoint in ${store.description}: ${problem}.`);
+        return { lost: { reason: `the checkpoint in ${stored.origin} is unusable (${problem})`, ...savedAt } };
     }
     const state = loaded.checkpoint;
     if ('checked' in state)
@@ -62425,38 +62485,280 @@ var external_node_os_ = __nccwpck_require__(8161);
 var external_node_path_ = __nccwpck_require__(6760);
 // EXTERNAL MODULE: external "node:fs/promises"
 var promises_ = __nccwpck_require__(1455);
+// EXTERNAL MODULE: external "node:fs"
+var external_node_fs_ = __nccwpck_require__(3024);
+;// CONCATENATED MODULE: ./src/state/file-lock.ts
+
+
+
+
+const held = new Map();
+let exitHookInstalled = false;
+/** Takes the lock at `path`, waiting (bounded) while another live run holds it. */
+async function acquireFileLock(path, options) {
+    const now = options.now ?? Date.now;
+    const sleep = options.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms)));
+    const pollMs = options.pollMs ?? 500;
+    const holder = {
+        token: (0,external_node_crypto_.randomUUID)(),
+        pid: process.pid,
+        host: (0,external_node_os_.hostname)(),
+        since: new Date(now()).toISOString(),
+    };
+    if (process.env.GITHUB_RUN_ID)
+        holder.run = `${process.env.GITHUB_RUN_ID}-${process.env.GITHUB_RUN_ATTEMPT ?? '1'}`;
+    const deadline = now() + options.waitMs;
+    let waitingSaid = false;
+    for (;;) {
+        if (await tryCreate(path, holder)) {
+            held.set(path, holder.token);
+            installExitHook();
+            if (waitingSaid)
+                options.log(`Took the state lock ${path}.`);
+            return { path, release: () => releaseLock(path, holder.token) };
+        }
+        const other = await inspect(path);
+        if (other === undefined)
+            continue; // released between our attempt and our look: try again at once
+        const stale = staleness(other, options.staleAfterMs);
+        if (stale) {
+            if (await breakLock(path, other.text))
+                options.log(`Broke a stale state lock ${path}: ${stale}.`);
+            continue;
+        }
+        if (now() >= deadline) {
+            throw new Error(`Another run holds the state lock ${path} (${describeHolder(other.holder)}) and did not finish within ${Math.round(options.waitMs / 1000)} s. ` +
+                'Two runs on one state must not overlap: give the workflow a `concurrency` group, or delete the lock file if no run holds it.');
+        }
+        if (!waitingSaid) {
+            options.log(`Waiting for another run that holds the state lock ${path} (${describeHolder(other.holder)}), at most ${Math.round(options.waitMs / 1000)} s.`);
+            waitingSaid = true;
+        }
+        await sleep(Math.min(pollMs, Math.max(1, deadline - now())));
+    }
+}
+/**
+ * The lock appears with its content or not at all: written to a file of this process's own, then
+ * hard-linked into place (link fails with EEXIST when a lock exists), so no waiter ever reads a
+ * half-written lock and takes it for garbage.
+ */
+async function tryCreate(path, holder) {
+    const own = `${path}.${process.pid}.${holder.token}.new`;
+    try {
+        await (0,promises_.writeFile)(own, `${JSON.stringify(holder)}\n`, { encoding: 'utf8', flag: 'wx' });
+        await (0,promises_.link)(own, path);
+        return true;
+    }
+    catch (error) {
+        if (error.code === 'EEXIST')
+            return false;
+        throw new Error(`Could not create the state lock ${path}: ${error.message}`);
+    }
+    finally {
+        await (0,promises_.unlink)(own).catch(() => undefined);
+    }
+}
+async function inspect(path) {
+    try {
+        const [text, info] = await Promise.all([(0,promises_.readFile)(path, 'utf8'), (0,promises_.stat)(path)]);
+        let holder;
+        try {
+            const value = JSON.parse(text);
+            if (value && typeof value === 'object')
+                holder = value;
+        }
+        catch {
+            holder = undefined;
+        }
+        return { text, holder, ageMs: Date.now() - info.mtimeMs };
+    }
+    catch (error) {
+        if (error.code === 'ENOENT')
+            return undefined;
+        throw new Error(`Could not read the state lock ${path}: ${error.message}`);
+    }
+}
+/** Why the lock is stale, or undefined while its holder may be alive. */
+function staleness(lock, staleAfterMs) {
+    const { holder } = lock;
+    if (holder && holder.host === (0,external_node_os_.hostname)() && Number.isSafeInteger(holder.pid)) {
+        // Same machine: ask the kernel. ESRCH = no such process; EPERM = alive, someone else's.
+        try {
+            process.kill(holder.pid, 0);
+        }
+        catch (error) {
+            if (error.code === 'ESRCH')
+                return `its holder (process ${holder.pid} on this machine, since ${holder.since ?? '?'}) is no longer running`;
+        }
+        return undefined;
+    }
+    // A holder on another machine (a shared disk) or a lock left half-written: only its age tells.
+    if (lock.ageMs > staleAfterMs) {
+        return `it is ${Math.round(lock.ageMs / 1000)} s old (${describeHolder(holder)}), longer than any run holds it`;
+    }
+    return undefined;
+}
+/**
+ * Removes a stale lock, unless another waiter broke it first and took the lock itself: the lock is
+ * moved aside (atomic), and put back if what was moved is not the stale lock that was seen.
+ */
+async function breakLock(path, staleText) {
+    const aside = `${path}.${process.pid}.${(0,external_node_crypto_.randomUUID)()}.stale`;
+    try {
+        await (0,promises_.rename)(path, aside);
+    }
+    catch (error) {
+        if (error.code === 'ENOENT')
+            return false;
+        throw error;
+    }
+    const moved = await (0,promises_.readFile)(aside, 'utf8').catch(() => '');
+    if (moved !== staleText) {
+        // Someone else's fresh lock: put it back (link fails if yet another lock appeared meanwhile).
+        await (0,promises_.link)(aside, path).catch(() => undefined);
+        await (0,promises_.unlink)(aside).catch(() => undefined);
+        return false;
+    }
+    await (0,promises_.unlink)(aside).catch(() => undefined);
+    return true;
+}
+async function releaseLock(path, token) {
+    if (held.get(path) !== token)
+        return;
+    held.delete(path);
+    try {
+        const text = await (0,promises_.readFile)(path, 'utf8');
+        if (text.includes(token))
+            await (0,promises_.unlink)(path);
+    }
+    catch {
+        // Already gone (broken as stale by another run): nothing to give up.
+    }
+}
+function describeHolder(holder) {
+    if (!holder)
+        return 'holder unknown';
+    const run = holder.run ? `run ${holder.run}, ` : '';
+    return `${run}process ${holder.pid ?? '?'} on ${holder.host ?? '?'}, since ${holder.since ?? '?'}`;
+}
+/** A run that ends without releasing (an uncaught error, process.exit) leaves no lock behind. */
+function installExitHook() {
+    if (exitHookInstalled)
+        return;
+    exitHookInstalled = true;
+    process.once('exit', () => {
+        for (const [path, token] of held) {
+            try {
+                if ((0,external_node_fs_.readFileSync)(path, 'utf8').includes(token))
+                    (0,external_node_fs_.unlinkSync)(path);
+            }
+            catch {
+                // Gone already.
+            }
+        }
+        held.clear();
+    });
+}
+
 ;// CONCATENATED MODULE: ./src/state/file-store.ts
 
 
-/** `state: file:<path>`: a JSON file, for self-hosted runners and local runs. */
-function createFileStore(path) {
+
+/**
+ * `state: file:<path>`: a JSON file, for self-hosted runners and local runs. load() takes the lock
+ * `<path>.lock` and holds it until release(), so a second run on the same file waits for the first
+ * one's checkpoint instead of reporting the same entries. The first save also writes `<path>.since`
+ * (when), left in place: a state file that is gone while it is there was lost, not never made.
+ */
+function createFileStore(path, options) {
     const absolute = (0,external_node_path_.resolve)(path);
+    const directory = (0,external_node_path_.dirname)(absolute);
+    const trace = `${absolute}.since`;
+    let lock;
+    /** The directory did not exist before load(): removed again if nothing was saved in it. */
+    let createdDirectory = false;
     return {
         description: `file ${absolute}`,
         async load() {
+            if (!(await exists(directory))) {
+                await (0,promises_.mkdir)(directory, { recursive: true });
+                createdDirectory = true;
+            }
+            lock ??= await acquireFileLock(`${absolute}.lock`, {
+                waitMs: options.lockWaitMs,
+                staleAfterMs: options.lockStaleAfterMs,
+                log: options.log,
+            });
+            let text;
             try {
-                return await (0,promises_.readFile)(absolute, 'utf8');
+                text = await (0,promises_.readFile)(absolute, 'utf8');
             }
             catch (error) {
-                if (error.code === 'ENOENT')
-                    return undefined;
-                throw error;
+                if (error.code !== 'ENOENT')
+                    throw error;
+                const since = await readTrace(trace);
+                if (since !== undefined) {
+                    return {
+                        kind: 'lost',
+                        reason: `${absolute} is missing, though this monitor has saved state there since ${since} (${trace})`,
+                    };
+                }
+                return { kind: 'none' };
             }
+            return { kind: 'found', text, origin: absolute };
         },
         async save(content) {
-            await (0,promises_.mkdir)((0,external_node_path_.dirname)(absolute), { recursive: true });
+            await (0,promises_.mkdir)(directory, { recursive: true });
             // Write then rename: a run killed mid-write leaves the previous state, never half a file.
             const partial = `${absolute}.${process.pid}.tmp`;
             await (0,promises_.writeFile)(partial, content, 'utf8');
             await (0,promises_.rename)(partial, absolute);
+            createdDirectory = false;
+            // The trace that earlier runs saved here: a state file deleted with its directory left is
+            // told from a first run by it (a directory alone proves nothing: it may hold other files).
+            if ((await readTrace(trace)) === undefined)
+                await (0,promises_.writeFile)(trace, `${new Date().toISOString()}\n`, 'utf8');
+        },
+        async release() {
+            const held = lock;
+            lock = undefined;
+            await held?.release();
+            // A run that saved nothing (a dry run, a failure with no state) leaves no directory that the
+            // next run would take for the trace of a lost state.
+            if (createdDirectory) {
+                createdDirectory = false;
+                await (0,promises_.rmdir)(directory).catch(() => undefined);
+            }
         },
     };
+}
+/** When the first state was saved next to the trace file, or undefined when there is none. */
+async function readTrace(path) {
+    try {
+        return (await (0,promises_.readFile)(path, 'utf8')).trim() || 'an unknown time';
+    }
+    catch (error) {
+        if (error.code === 'ENOENT')
+            return undefined;
+        throw error;
+    }
+}
+async function exists(path) {
+    try {
+        await (0,promises_.stat)(path);
+        return true;
+    }
+    catch (error) {
+        if (error.code === 'ENOENT')
+            return false;
+        throw error;
+    }
 }
 /** `state: none`: every run is a first run (no checkpoint, no overlap). */
 function createNullStore() {
     return {
         description: 'none (every run checks the last interval)',
-        load: async () => undefined,
+        load: async () => ({ kind: 'none' }),
         save: async () => { },
     };
 }
@@ -62466,20 +62768,28 @@ function createNullStore() {
 
 
 
+/** What a run does besides its query while it holds a `file:` state's lock (Slack, with retries). */
+const LOCK_MARGIN_MS = 2 * 60_000;
 /** The backend the `state` input names. */
 async function openStateStore(settings, env, now, log) {
     switch (settings.state.kind) {
         case 'none':
             return createNullStore();
         case 'file':
-            return createFileStore(settings.state.path);
+            return createFileStore(settings.state.path, {
+                // A run holds the lock for its query (at most query-timeout) and its Slack post: a wait past
+                // that means the holder is stuck, and this run fails rather than piling up behind it.
+                lockWaitMs: settings.queryTimeoutMs + LOCK_MARGIN_MS,
+                lockStaleAfterMs: 2 * (settings.queryTimeoutMs + LOCK_MARGIN_MS),
+                log,
+            });
         case 'actions-cache': {
             // Loaded only when used: @actions/cache and the Azure SDK it brings are most of the bundle.
-            const { createActionsCacheStore } = await Promise.all(/* import() */[__nccwpck_require__.e(691), __nccwpck_require__.e(817)]).then(__nccwpck_require__.bind(__nccwpck_require__, 1817));
+            const { createActionsCacheStore, runKeyFor } = await Promise.all(/* import() */[__nccwpck_require__.e(682), __nccwpck_require__.e(414)]).then(__nccwpck_require__.bind(__nccwpck_require__, 9414));
             return createActionsCacheStore({
                 keyPrefix: stateKeyPrefix(settings.monitorName),
                 // A new key every run: cache entries are immutable, and the newest is restored by prefix.
-                runKey: `${env.GITHUB_RUN_ID ?? 'local'}-${env.GITHUB_RUN_ATTEMPT ?? '1'}-${now()}`,
+                runKey: runKeyFor(env, now()),
                 directory: (0,external_node_path_.join)(env.RUNNER_TEMP || (0,external_node_os_.tmpdir)(), 'insights-watch-state'),
                 log,
             });
@@ -63629,6 +63939,7 @@ class RowIntake {
 
 
 
+
 /**
  * GitHub rejects a step summary over 1 MiB ("Step isolation and limits", workflow-commands docs) and
  * shows nothing of it. What this module adds stays under the limit minus room for whatever the step
@@ -63638,6 +63949,8 @@ const SUMMARY_LIMIT_BYTES = 1024 * 1024;
 const ROOM_FOR_OTHERS_BYTES = 64 * 1024;
 /* Caps on escaped text (escaping can grow a character up to six times, so these are output sizes). */
 const MAX_CELL = 600;
+/** The no-checkpoint notice names a file or cache key and two times: room for a long path. */
+const MAX_NOTICE = 2_000;
 const MAX_QUERY = 64 * 1024;
 const MAX_LOG_GROUPS = 100;
 const MAX_QUERY_IDS = 100;
@@ -63659,6 +63972,8 @@ function addJobSummary(report, summary, notification) {
     summary.addRaw(`<p>${summary_headline(report)}</p>`, true);
     if (report.gap)
         summary.addRaw(`<p>${gapNote(report, report.gap)}</p>`, true);
+    if (report.noCheckpoint)
+        summary.addRaw(`<p>⚠️ ${fitEscaped(noCheckpointText(report.noCheckpoint), MAX_NOTICE, escapeMarkdownHtml)}</p>`, true);
     if (report.truncated)
         summary.addRaw(`<p>${truncatedNote(report)}</p>`, true);
     // Slack's error text may be echoed in the note: it is escaped like log text.
@@ -64276,8 +64591,6 @@ function distinctWebhooks(urls, log) {
     return webhooks;
 }
 
-// EXTERNAL MODULE: external "node:fs"
-var external_node_fs_ = __nccwpck_require__(3024);
 ;// CONCATENATED MODULE: ./src/outputs.ts
 
 
@@ -64334,7 +64647,90 @@ class ResultsFile {
     }
 }
 
+;// CONCATENATED MODULE: ./src/state/merge.ts
+/**
+ * Two runs on one state at once (no `concurrency` group): the one saving last would drop what the
+ * other recorded, and the next run would report the other's entries again, or check from an older
+ * checkpoint. What this run is about to save is merged with what the other saved meanwhile:
+ * the later `checked`, every fingerprint either reported (in the stretch the next run checks again),
+ * the alert memory as if one run had seen both windows.
+ */
+function mergeCheckpoints(ours, theirs, overlapSeconds) {
+    if (!('checked' in theirs)) {
+        // The other run saved only a failure record (it never completed): ours is the newer news.
+        return ours;
+    }
+    const checked = Math.max(ours.checked, theirs.checked);
+    const from = checked - overlapSeconds;
+    const reported = {};
+    const seconds = new Set([...Object.keys(ours.reported), ...Object.keys(theirs.reported)]);
+    for (const second of [...seconds].sort((a, b) => Number(a) - Number(b))) {
+        if (Number(second) < from)
+            continue;
+        const union = new Set([...(ours.reported[second] ?? []), ...(theirs.reported[second] ?? [])]);
+        if (union.size > 0)
+            reported[second] = [...union];
+    }
+    const merged = { ...ours, checked, reported };
+    const alert = mergeAlerts(ours.alert, theirs.alert);
+    if (alert)
+        merged.alert = alert;
+    const failure = mergeFailures(ours.failure, theirs.failure);
+    if (failure)
+        merged.failure = failure;
+    else
+        delete merged.failure;
+    return merged;
+}
+/**
+ * The later alert wins (it is what Slack last saw); an episode spans both runs' windows. Counts
+ * held back by `realert` come from the run whose alert memory is the latest: both saw largely the
+ * same entries, so adding them would count those twice.
+ */
+function mergeAlerts(ours, theirs) {
+    if (!ours || !theirs)
+        return ours ?? theirs;
+    const latest = (theirs.lastAlertAt ?? -1) > (ours.lastAlertAt ?? -1) ? theirs : ours;
+    const merged = { ...latest, pending: { ...latest.pending } };
+    const since = minDefined(ours.failingSince, theirs.failingSince);
+    const until = maxDefined(ours.failingUntil, theirs.failingUntil);
+    // An episode one run closed (resolved) stays closed only if neither saw it go on.
+    if (ours.failingSince !== undefined || theirs.failingSince !== undefined) {
+        if (since !== undefined)
+            merged.failingSince = since;
+        if (until !== undefined)
+            merged.failingUntil = until;
+    }
+    return merged;
+}
+/**
+ * This run's own outcome decides whether the monitor is failing: a run that completed ends the
+ * episode. When both carry one, it is one episode, since its first failed run.
+ */
+function mergeFailures(ours, theirs) {
+    if (!ours)
+        return undefined;
+    if (!theirs)
+        return ours;
+    const merged = {
+        since: Math.min(ours.since, theirs.since),
+        runs: Math.max(ours.runs, theirs.runs),
+    };
+    const notifiedAt = maxDefined(ours.notifiedAt, theirs.notifiedAt);
+    if (notifiedAt !== undefined)
+        merged.notifiedAt = notifiedAt;
+    return merged;
+}
+function minDefined(a, b) {
+    return a === undefined ? b : b === undefined ? a : Math.min(a, b);
+}
+function maxDefined(a, b) {
+    return a === undefined ? b : b === undefined ? a : Math.max(a, b);
+}
+
 ;// CONCATENATED MODULE: ./src/main.ts
+
+
 
 
 
@@ -64406,6 +64802,10 @@ async function run(deps = realDeps()) {
             await recordFailure(settings, message, deps, context);
         }
     }
+    finally {
+        // A `file:` state's lock, held from load to the last save (the failure record included).
+        await context.store?.release?.();
+    }
 }
 async function watch(settings, deps, context) {
     const [credentials, { store, read }] = await core/* group */.Os('Credentials and checkpoint', async () => {
@@ -64435,7 +64835,7 @@ async function watch(settings, deps, context) {
         return [resolved.value, state.value];
     });
     const loaded = 'error' in read ? undefined : read.state;
-    // A state with only a failure record: the monitor never completed a run, so this is a first run.
+    // A state with only a failure record: the monitor never completed a run, so there is no checkpoint.
     const previous = loaded && 'checked' in loaded ? loaded : undefined;
     // An aggregate query runs over windows that do not overlap: its rows cannot be fingerprinted, so a
     // second look at the same stretch would count it twice (query-rewrite.ts bounds each one exactly).
@@ -64444,8 +64844,14 @@ async function watch(settings, deps, context) {
     const shape = analyseQuery(settings.query, settings.queryLanguage);
     const overlapSeconds = shape.records ? settings.overlapSeconds : 0;
     const queryDelaySeconds = settings.queryDelaySeconds + (shape.records ? 0 : settings.overlapSeconds);
-    const plan = planWindow(deps.now(), previous?.checked, { ...settings, overlapSeconds, queryDelaySeconds });
+    const lost = previous ? undefined : lostCheckpoint(read, settings);
+    const plan = planWindow(deps.now(), previous?.checked ?? lost?.plan, {
+        ...settings,
+        overlapSeconds,
+        queryDelaySeconds,
+    });
     const { window } = plan;
+    const noCheckpoint = previous ? undefined : announceNoCheckpoint(plan, lost, settings);
     if (plan.gap) {
         core/* warning */.$e(`Not checked: ${isoSecond(plan.gap.start)} – ${isoSecond(plan.gap.end)}. The previous run ended more than max-catch-up (${formatDuration(settings.maxCatchUpSeconds)}) ago, so this run starts ${formatDuration(settings.maxCatchUpSeconds)} back. Query that stretch by hand if it matters.`, { title: 'insights-watch: part of the timeline was skipped' });
     }
@@ -64503,6 +64909,9 @@ async function watch(settings, deps, context) {
     };
     if (plan.gap)
         report.gap = plan.gap;
+    // With a batch of log groups unchecked, the failure notice speaks for the run, not a digest.
+    if (noCheckpoint && result.failures.length === 0)
+        report.noCheckpoint = noCheckpoint;
     if (previous)
         report.previousCheckpoint = previous.checked;
     const runUrl = workflowRunUrl(deps.env);
@@ -64554,9 +64963,9 @@ async function watch(settings, deps, context) {
             checkpoint.failure = stillFailing;
         if (delivery.missedByWebhook && Object.keys(delivery.missedByWebhook).length > 0)
             checkpoint.missedByWebhook = delivery.missedByWebhook;
-        const saved = await saveCheckpoint(store, checkpoint);
+        const saved = await saveCheckpoint(store, checkpoint, settings);
         if (saved.ok)
-            context.read = { state: checkpoint };
+            context.read = { state: saved.checkpoint };
         stateNote = saved.note;
     }
     if (delivery.webhooks)
@@ -64580,26 +64989,93 @@ async function watch(settings, deps, context) {
         core/* setFailed */.C1(`fail-on-match: ${report.digest.total} matching entries (${report.digest.critical} 5xx) in ${isoSecond(window.start)} – ${isoSecond(window.end)}.`);
     }
 }
-/** The store `state` names and what it holds, kept in `context` for the failure path. */
+/**
+ * The store `state` names and what it holds, kept in `context` for the failure path. A store that
+ * could not be read fails the run: taken for "no checkpoint", the run would check only `interval`
+ * and save a fresh checkpoint over everything due since the last one. `context.read` then holds the
+ * error, so the failure path saves nothing either (a failure record would, in the Actions cache,
+ * become the newest entry and hide the real checkpoint from the next run).
+ */
 async function openAndLoadState(settings, deps, context) {
     const store = await openStateStore(settings, deps.env, deps.now, core/* info */.pq);
     context.store = store;
     core/* info */.pq(`Checkpoint: ${store.description}.`);
-    const read = await loadState(store, 'Starting fresh: this run checks the last interval only.');
+    const read = await loadState(store, 'This run fails rather than start without it and save a new checkpoint over it; the next run tries again.');
     context.read = read;
+    if ('error' in read)
+        throw new Error(`${read.error}. Nothing was checked and the state was left as it was.`);
     return { store, read };
 }
-async function saveCheckpoint(store, checkpoint) {
+/**
+ * No checkpoint, but signs that the monitor ran before: a lost or unusable state, or only a failure
+ * record (its runs never completed). Where it can be told, `neededFrom` is the first second those
+ * runs could not have checked: the run saving the lost state started at `savedAt`, so it checked at
+ * most up to `savedAt − query-delay`, and the run after it would have re-checked `overlap` before that.
+ */
+function lostCheckpoint(read, settings) {
+    if (settings.state.kind === 'none' || 'error' in read)
+        return undefined;
+    if (read.lost) {
+        const plan = { lost: true };
+        if (read.lost.savedAt !== undefined)
+            plan.neededFrom = read.lost.savedAt - settings.queryDelaySeconds - settings.overlapSeconds;
+        return { plan, reason: read.lost.reason };
+    }
+    const failure = read.state?.failure;
+    if (failure) {
+        // The first failing run would have checked the interval before `since − query-delay`.
+        return {
+            plan: { lost: true, neededFrom: failure.since - settings.queryDelaySeconds - settings.intervalSeconds },
+            reason: `none of its runs completed a check (${describeFailure(failure)})`,
+        };
+    }
+    return undefined;
+}
+/** "No checkpoint found", as a warning here and in the summary and Slack; not with `state: none`. */
+function announceNoCheckpoint(plan, lost, settings) {
+    if (settings.state.kind === 'none')
+        return undefined;
+    const notice = { before: plan.window.start };
+    if (lost) {
+        notice.lost = { reason: lost.reason, maxCatchUpSeconds: settings.maxCatchUpSeconds };
+        if (plan.uncovered)
+            notice.lost.uncovered = plan.uncovered;
+    }
+    core/* warning */.$e(noCheckpointText(notice), { title: 'insights-watch: no checkpoint found' });
+    return notice;
+}
+/**
+ * Saves the checkpoint; first, where the store has no lock (the Actions cache), merged with one that
+ * another run saved meanwhile (two runs at once without a `concurrency` group), so that neither
+ * run's fingerprints are lost and the checkpoint never goes back.
+ */
+async function saveCheckpoint(store, checkpoint, settings) {
+    let toSave = checkpoint;
+    let merged = '';
+    if (store.newerSave) {
+        try {
+            const newer = await store.newerSave();
+            const other = newer ? parseCheckpoint(newer.text).checkpoint : undefined;
+            if (newer && other && 'checked' in other) {
+                toSave = mergeCheckpoints(checkpoint, other, settings.overlapSeconds);
+                merged = ` Another run saved a checkpoint (${newer.origin}, checked up to ${isoSecond(other.checked)}) while this one ran: merged with it (reported entries of both, checked up to the later second). Two runs at once report the same entries; give the workflow a \`concurrency\` group.`;
+                core/* warning */.$e(merged.trim(), { title: 'insights-watch: two runs at once' });
+            }
+        }
+        catch (error) {
+            core/* warning */.$e(`Could not look for a checkpoint saved by another run meanwhile: ${(0,errors/* errorMessage */.g)(error)}. Saving this run's checkpoint as it is.`);
+        }
+    }
     try {
-        await store.save(serializeCheckpoint(checkpoint));
-        const note = `Checkpoint saved: checked up to ${isoSecond(checkpoint.checked)}.`;
+        await store.save(serializeCheckpoint(toSave));
+        const note = `Checkpoint saved: checked up to ${isoSecond(toSave.checked)}.${merged}`;
         core/* info */.pq(note);
-        return { ok: true, note };
+        return { ok: true, note, checkpoint: toSave };
     }
     catch (error) {
         const note = `Could not save the checkpoint to ${store.description}: ${(0,errors/* errorMessage */.g)(error)}. The next run will check this stretch again, so some entries may be reported twice.`;
         core/* warning */.$e(note);
-        return { ok: false, note };
+        return { ok: false, note, checkpoint };
     }
 }
 /** Slack did not take the message: telling Slack about it would fail the same way. */
@@ -64620,6 +65096,7 @@ async function notify(report, decision, settings, deps, missedByWebhook) {
     let message;
     let what = '';
     let told = report.digest;
+    /** Why no alert: the summary says it, also when a notice is sent instead. */
     let quietNote = '';
     switch (decision.kind) {
         case 'alert':
@@ -64643,25 +65120,25 @@ async function notify(report, decision, settings, deps, missedByWebhook) {
                 : decision.kind === 'below-threshold'
                     ? `Below the thresholds (${decision.unmet}): no alert.`
                     : 'No new matching entries: nothing to send.';
-            // A gap is news on its own: part of the timeline went unchecked.
-            if (report.gap) {
-                what = 'gap notice';
+            quietNote = why;
+            // A gap is news on its own: part of the timeline went unchecked; so is a missing checkpoint.
+            if (report.gap || report.noCheckpoint) {
+                what = report.gap ? 'gap notice' : 'no-checkpoint notice';
                 message = buildSlackMessage(report, { consoleUrl });
             }
-            else
-                quietNote = why;
         }
     }
+    const why = quietNote ? `${quietNote} ` : '';
     const webhooks = settings.slackWebhookUrls.length;
     if (webhooks === 0) {
-        return silent(quietNote || `No slack-webhook-url is set: the ${what} is in this summary only.`);
+        return silent(message ? `${why}No slack-webhook-url is set: the ${what} is in this summary only.` : quietNote);
     }
     const pending = missedByWebhook !== undefined && Object.keys(missedByWebhook).length > 0;
     if (!message && (!pending || settings.dryRun))
         return silent(quietNote);
     if (message && settings.dryRun) {
         await deliver(message, settings, { fetch: deps.fetch, sleep: deps.sleep, log: core/* info */.pq });
-        return silent(`dry-run: the ${what} was printed in the log, not sent.`);
+        return silent(`${why}dry-run: the ${what} was printed in the log, not sent.`);
     }
     const run = workflowRunUrl(deps.env);
     const sent = await deliverWithLedger(message ? { message, what, told, window: report.window } : undefined, missedByWebhook, { ...settings, reminderSeconds: reminderSeconds(settings) }, {
@@ -64683,7 +65160,7 @@ async function notify(report, decision, settings, deps, missedByWebhook) {
     });
     const delivery = {
         notified: sent.delivered > 0,
-        note: `${quietNote ? `${quietNote} ` : ''}${deliveryNote(message ? what : undefined, sent)}`,
+        note: `${why}${deliveryNote(message ? what : undefined, sent)}`,
         missedByWebhook: sent.ledger,
         webhooks: sent.webhooks,
     };
@@ -68188,18 +68665,6 @@ module.exports = /*#__PURE__*/JSON.parse('{"name":"@slack/webhook","version":"8.
 /******/ 			return fn.r ? promise : getResult();
 /******/ 		}, (err) => ((err ? reject(promise[webpackError] = err) : outerResolve(exports)), resolveQueue(queue)));
 /******/ 		queue && queue.d < 0 && (queue.d = 0);
-/******/ 	};
-/******/ })();
-/******/ 
-/******/ /* webpack/runtime/compat get default export */
-/******/ (() => {
-/******/ 	// getDefaultExport function for compatibility with non-harmony modules
-/******/ 	__nccwpck_require__.n = (module) => {
-/******/ 		var getter = module && module.__esModule ?
-/******/ 			() => (module['default']) :
-/******/ 			() => (module);
-/******/ 		__nccwpck_require__.d(getter, { a: getter });
-/******/ 		return getter;
 /******/ 	};
 /******/ })();
 /******/ 

@@ -13,7 +13,13 @@ import { describeGroups } from './insights/query.js'
 import { queryToRun, queryWindow } from './insights/query-rewrite.js'
 import { analyseQuery } from './insights/query-shape.js'
 import { onAbort } from './insights/throttle.js'
-import { isoSecond, nextCheckpoint, planWindow } from './insights/window.js'
+import {
+  isoSecond,
+  type LostCheckpoint,
+  nextCheckpoint,
+  planWindow,
+  type WindowPlan,
+} from './insights/window.js'
 import { RowIntake } from './intake.js'
 import { logsInsightsConsoleUrl, workflowRunUrl } from './notify/console-link.js'
 import { nodeHttpFetch } from './notify/http-transport.js'
@@ -30,8 +36,16 @@ import {
 import { ResultsFile, resultsFilePath, stepOutputs } from './outputs.js'
 import type { Report } from './report.js'
 import { formatDuration, readSettings, type Settings } from './settings.js'
-import { type Checkpoint, STATE_VERSION, serializeCheckpoint } from './state/checkpoint.js'
+import {
+  type Checkpoint,
+  describeFailure,
+  parseCheckpoint,
+  STATE_VERSION,
+  serializeCheckpoint,
+} from './state/checkpoint.js'
 import { loadState, type StateRead } from './state/load.js'
+import { mergeCheckpoints } from './state/merge.js'
+import { type NoCheckpointNotice, noCheckpointText } from './state/no-checkpoint.js'
 import { openStateStore } from './state/open.js'
 import type { StateStore } from './state/store.js'
 
@@ -90,6 +104,9 @@ export async function run(deps: RunDeps = realDeps()): Promise<void> {
     if (settings && !deps.signal?.aborted && !(error instanceof SlackDeliveryError)) {
       await recordFailure(settings, message, deps, context)
     }
+  } finally {
+    // A `file:` state's lock, held from load to the last save (the failure record included).
+    await context.store?.release?.()
   }
 }
 
@@ -120,7 +137,7 @@ async function watch(settings: Settings, deps: RunDeps, context: StateContext): 
     return [resolved.value, state.value] as const
   })
   const loaded = 'error' in read ? undefined : read.state
-  // A state with only a failure record: the monitor never completed a run, so this is a first run.
+  // A state with only a failure record: the monitor never completed a run, so there is no checkpoint.
   const previous = loaded && 'checked' in loaded ? loaded : undefined
   // An aggregate query runs over windows that do not overlap: its rows cannot be fingerprinted, so a
   // second look at the same stretch would count it twice (query-rewrite.ts bounds each one exactly).
@@ -129,8 +146,14 @@ async function watch(settings: Settings, deps: RunDeps, context: StateContext): 
   const shape = analyseQuery(settings.query, settings.queryLanguage)
   const overlapSeconds = shape.records ? settings.overlapSeconds : 0
   const queryDelaySeconds = settings.queryDelaySeconds + (shape.records ? 0 : settings.overlapSeconds)
-  const plan = planWindow(deps.now(), previous?.checked, { ...settings, overlapSeconds, queryDelaySeconds })
+  const lost = previous ? undefined : lostCheckpoint(read, settings)
+  const plan = planWindow(deps.now(), previous?.checked ?? lost?.plan, {
+    ...settings,
+    overlapSeconds,
+    queryDelaySeconds,
+  })
   const { window } = plan
+  const noCheckpoint = previous ? undefined : announceNoCheckpoint(plan, lost, settings)
   if (plan.gap) {
     core.warning(
       `Not checked: ${isoSecond(plan.gap.start)} – ${isoSecond(plan.gap.end)}. The previous run ended more than max-catch-up (${formatDuration(settings.maxCatchUpSeconds)}) ago, so this run starts ${formatDuration(settings.maxCatchUpSeconds)} back. Query that stretch by hand if it matters.`,
@@ -199,6 +222,8 @@ async function watch(settings: Settings, deps: RunDeps, context: StateContext): 
     maxCatchUpSeconds: settings.maxCatchUpSeconds,
   }
   if (plan.gap) report.gap = plan.gap
+  // With a batch of log groups unchecked, the failure notice speaks for the run, not a digest.
+  if (noCheckpoint && result.failures.length === 0) report.noCheckpoint = noCheckpoint
   if (previous) report.previousCheckpoint = previous.checked
   const runUrl = workflowRunUrl(deps.env)
   if (runUrl) report.runUrl = runUrl
@@ -253,8 +278,8 @@ async function watch(settings: Settings, deps: RunDeps, context: StateContext): 
     if (stillFailing) checkpoint.failure = stillFailing
     if (delivery.missedByWebhook && Object.keys(delivery.missedByWebhook).length > 0)
       checkpoint.missedByWebhook = delivery.missedByWebhook
-    const saved = await saveCheckpoint(store, checkpoint)
-    if (saved.ok) context.read = { state: checkpoint }
+    const saved = await saveCheckpoint(store, checkpoint, settings)
+    if (saved.ok) context.read = { state: saved.checkpoint }
     stateNote = saved.note
   }
 
@@ -286,7 +311,13 @@ async function watch(settings: Settings, deps: RunDeps, context: StateContext): 
   }
 }
 
-/** The store `state` names and what it holds, kept in `context` for the failure path. */
+/**
+ * The store `state` names and what it holds, kept in `context` for the failure path. A store that
+ * could not be read fails the run: taken for "no checkpoint", the run would check only `interval`
+ * and save a fresh checkpoint over everything due since the last one. `context.read` then holds the
+ * error, so the failure path saves nothing either (a failure record would, in the Actions cache,
+ * become the newest entry and hide the real checkpoint from the next run).
+ */
 async function openAndLoadState(
   settings: Settings,
   deps: RunDeps,
@@ -295,24 +326,95 @@ async function openAndLoadState(
   const store = await openStateStore(settings, deps.env, deps.now, core.info)
   context.store = store
   core.info(`Checkpoint: ${store.description}.`)
-  const read = await loadState(store, 'Starting fresh: this run checks the last interval only.')
+  const read = await loadState(
+    store,
+    'This run fails rather than start without it and save a new checkpoint over it; the next run tries again.',
+  )
   context.read = read
+  if ('error' in read) throw new Error(`${read.error}. Nothing was checked and the state was left as it was.`)
   return { store, read }
 }
 
+/**
+ * No checkpoint, but signs that the monitor ran before: a lost or unusable state, or only a failure
+ * record (its runs never completed). Where it can be told, `neededFrom` is the first second those
+ * runs could not have checked: the run saving the lost state started at `savedAt`, so it checked at
+ * most up to `savedAt − query-delay`, and the run after it would have re-checked `overlap` before that.
+ */
+function lostCheckpoint(
+  read: StateRead,
+  settings: Settings,
+): { plan: LostCheckpoint; reason: string } | undefined {
+  if (settings.state.kind === 'none' || 'error' in read) return undefined
+  if (read.lost) {
+    const plan: LostCheckpoint = { lost: true }
+    if (read.lost.savedAt !== undefined)
+      plan.neededFrom = read.lost.savedAt - settings.queryDelaySeconds - settings.overlapSeconds
+    return { plan, reason: read.lost.reason }
+  }
+  const failure = read.state?.failure
+  if (failure) {
+    // The first failing run would have checked the interval before `since − query-delay`.
+    return {
+      plan: { lost: true, neededFrom: failure.since - settings.queryDelaySeconds - settings.intervalSeconds },
+      reason: `none of its runs completed a check (${describeFailure(failure)})`,
+    }
+  }
+  return undefined
+}
+
+/** "No checkpoint found", as a warning here and in the summary and Slack; not with `state: none`. */
+function announceNoCheckpoint(
+  plan: WindowPlan,
+  lost: { reason: string } | undefined,
+  settings: Settings,
+): NoCheckpointNotice | undefined {
+  if (settings.state.kind === 'none') return undefined
+  const notice: NoCheckpointNotice = { before: plan.window.start }
+  if (lost) {
+    notice.lost = { reason: lost.reason, maxCatchUpSeconds: settings.maxCatchUpSeconds }
+    if (plan.uncovered) notice.lost.uncovered = plan.uncovered
+  }
+  core.warning(noCheckpointText(notice), { title: 'insights-watch: no checkpoint found' })
+  return notice
+}
+
+/**
+ * Saves the checkpoint; first, where the store has no lock (the Actions cache), merged with one that
+ * another run saved meanwhile (two runs at once without a `concurrency` group), so that neither
+ * run's fingerprints are lost and the checkpoint never goes back.
+ */
 async function saveCheckpoint(
   store: StateStore,
   checkpoint: Checkpoint,
-): Promise<{ ok: boolean; note: string }> {
+  settings: Settings,
+): Promise<{ ok: boolean; note: string; checkpoint: Checkpoint }> {
+  let toSave = checkpoint
+  let merged = ''
+  if (store.newerSave) {
+    try {
+      const newer = await store.newerSave()
+      const other = newer ? parseCheckpoint(newer.text).checkpoint : undefined
+      if (newer && other && 'checked' in other) {
+        toSave = mergeCheckpoints(checkpoint, other, settings.overlapSeconds)
+        merged = ` Another run saved a checkpoint (${newer.origin}, checked up to ${isoSecond(other.checked)}) while this one ran: merged with it (reported entries of both, checked up to the later second). Two runs at once report the same entries; give the workflow a \`concurrency\` group.`
+        core.warning(merged.trim(), { title: 'insights-watch: two runs at once' })
+      }
+    } catch (error) {
+      core.warning(
+        `Could not look for a checkpoint saved by another run meanwhile: ${errorMessage(error)}. Saving this run's checkpoint as it is.`,
+      )
+    }
+  }
   try {
-    await store.save(serializeCheckpoint(checkpoint))
-    const note = `Checkpoint saved: checked up to ${isoSecond(checkpoint.checked)}.`
+    await store.save(serializeCheckpoint(toSave))
+    const note = `Checkpoint saved: checked up to ${isoSecond(toSave.checked)}.${merged}`
     core.info(note)
-    return { ok: true, note }
+    return { ok: true, note, checkpoint: toSave }
   } catch (error) {
     const note = `Could not save the checkpoint to ${store.description}: ${errorMessage(error)}. The next run will check this stretch again, so some entries may be reported twice.`
     core.warning(note)
-    return { ok: false, note }
+    return { ok: false, note, checkpoint }
   }
 }
 
@@ -354,6 +456,7 @@ async function notify(
   let message: SlackMessage | undefined
   let what = ''
   let told: Counts = report.digest
+  /** Why no alert: the summary says it, also when a notice is sent instead. */
   let quietNote = ''
   switch (decision.kind) {
     case 'alert':
@@ -377,22 +480,26 @@ async function notify(
           : decision.kind === 'below-threshold'
             ? `Below the thresholds (${decision.unmet}): no alert.`
             : 'No new matching entries: nothing to send.'
-      // A gap is news on its own: part of the timeline went unchecked.
-      if (report.gap) {
-        what = 'gap notice'
+      quietNote = why
+      // A gap is news on its own: part of the timeline went unchecked; so is a missing checkpoint.
+      if (report.gap || report.noCheckpoint) {
+        what = report.gap ? 'gap notice' : 'no-checkpoint notice'
         message = buildSlackMessage(report, { consoleUrl })
-      } else quietNote = why
+      }
     }
   }
+  const why = quietNote ? `${quietNote} ` : ''
   const webhooks = settings.slackWebhookUrls.length
   if (webhooks === 0) {
-    return silent(quietNote || `No slack-webhook-url is set: the ${what} is in this summary only.`)
+    return silent(
+      message ? `${why}No slack-webhook-url is set: the ${what} is in this summary only.` : quietNote,
+    )
   }
   const pending = missedByWebhook !== undefined && Object.keys(missedByWebhook).length > 0
   if (!message && (!pending || settings.dryRun)) return silent(quietNote)
   if (message && settings.dryRun) {
     await deliver(message, settings, { fetch: deps.fetch, sleep: deps.sleep, log: core.info })
-    return silent(`dry-run: the ${what} was printed in the log, not sent.`)
+    return silent(`${why}dry-run: the ${what} was printed in the log, not sent.`)
   }
   const run = workflowRunUrl(deps.env)
   const sent = await deliverWithLedger(
@@ -421,7 +528,7 @@ async function notify(
   )
   const delivery: Delivery = {
     notified: sent.delivered > 0,
-    note: `${quietNote ? `${quietNote} ` : ''}${deliveryNote(message ? what : undefined, sent)}`,
+    note: `${why}${deliveryNote(message ? what : undefined, sent)}`,
     missedByWebhook: sent.ledger,
     webhooks: sent.webhooks,
   }

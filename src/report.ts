@@ -2,6 +2,7 @@ import type { Digest } from './digest.js'
 import type { Window } from './insights/window.js'
 import type { WebhookStatus } from './notify/webhook-ledger.js'
 import type { QueryLanguage } from './settings.js'
+import type { NoCheckpointNotice } from './state/no-checkpoint.js'
 
 /** Statistics GetQueryResults reports for the whole result, even when rows are capped. */
 export interface QueryStatistics {
@@ -39,6 +40,8 @@ export interface Report {
    * previous checkpoint and the overlap before it (checked once, not again for late logs).
    */
   gap?: Window
+  /** No checkpoint to start from (a first run, or a lost state): said in the warning, summary and Slack. */
+  noCheckpoint?: NoCheckpointNotice
   /** The last second the previous run checked, when there was a previous run. */
   previousCheckpoint?: number
   /** The `max-catch-up` setting, to explain a gap. */

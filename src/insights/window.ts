@@ -32,6 +32,25 @@ export interface WindowPlan {
   gap?: Window
   /** True when there was no checkpoint: the window covers `interval`. */
   firstRun: boolean
+  /**
+   * After a lost checkpoint: the stretch before the window that no run is known to have checked,
+   * from `LostCheckpoint.neededFrom` (open-ended, no `start`, when the store cannot tell); absent
+   * when the window reaches back far enough.
+   */
+  uncovered?: { start?: number; end: number }
+}
+
+/**
+ * No usable checkpoint, though the store shows that earlier runs saved one (a deleted state file, an
+ * unusable cache entry): the run reaches back `max-catch-up` rather than `interval`.
+ */
+export interface LostCheckpoint {
+  lost: true
+  /**
+   * The earliest second no run is known to have checked, when the store can tell (from when the lost
+   * state was saved); the window then starts there if that is within max-catch-up.
+   */
+  neededFrom?: number
 }
 
 /**
@@ -41,7 +60,7 @@ export interface WindowPlan {
  */
 export function planWindow(
   nowMs: number,
-  checkpoint: number | undefined,
+  checkpoint: number | undefined | LostCheckpoint,
   settings: WindowSettings,
 ): WindowPlan {
   const nowSecond = Math.floor(nowMs / 1000)
@@ -49,6 +68,7 @@ export function planWindow(
   if (checkpoint === undefined) {
     return { window: { start: end - settings.intervalSeconds, end }, rechecked: 0, firstRun: true }
   }
+  if (typeof checkpoint === 'object') return planAfterLoss(nowSecond, end, checkpoint, settings)
   const earliest = nowSecond - settings.maxCatchUpSeconds
   // The checkpoint's own second is always checked again: under the instant reading of StartQuery's
   // end, entries later within that second were not covered by the previous run.
@@ -64,6 +84,25 @@ export function planWindow(
   start = Math.min(start, end)
   plan.window = { start, end }
   plan.rechecked = Math.max(0, Math.min(checkpoint, end) - start + 1)
+  return plan
+}
+
+/**
+ * After a lost checkpoint: back to `max-catch-up` from now (or to `neededFrom`, when the store can
+ * tell and it is later: nothing before it is due), never less than `interval`. What lies before
+ * that and after `neededFrom` is named, never silently skipped.
+ */
+function planAfterLoss(
+  nowSecond: number,
+  end: number,
+  lost: LostCheckpoint,
+  settings: WindowSettings,
+): WindowPlan {
+  const earliest = nowSecond - settings.maxCatchUpSeconds
+  const start = Math.min(Math.max(earliest, lost.neededFrom ?? earliest), end - settings.intervalSeconds)
+  const plan: WindowPlan = { window: { start, end }, rechecked: 0, firstRun: false }
+  if (lost.neededFrom === undefined) plan.uncovered = { end: start - 1 }
+  else if (lost.neededFrom < start) plan.uncovered = { start: lost.neededFrom, end: start - 1 }
   return plan
 }
 

@@ -5,6 +5,7 @@ import { ACCESS_LOG_FIELDS, type Entry, firstValue, type Severity } from '../ent
 import { isoSecond, type Window } from '../insights/window.js'
 import type { Report } from '../report.js'
 import { formatDuration } from '../settings.js'
+import { noCheckpointText } from '../state/no-checkpoint.js'
 import { escapeSlack, escapeSlackPlainText, fitEscaped, truncate } from './escape.js'
 import { count, formatBytes } from './numbers.js'
 
@@ -112,6 +113,10 @@ export function buildSlackMessage(report: Report, options: SlackMessageOptions =
   const fixedTop: SlackBlock[] = [headerBlock(report), section(overviewText(report))]
   if (options.sinceLastAlert) fixedTop.push(section(sinceLastAlertText(options.sinceLastAlert)))
   if (report.gap) fixedTop.push(section(gapText(report, report.gap)))
+  if (report.noCheckpoint)
+    fixedTop.push(
+      section(truncate(`⚠️ ${escapeSlack(noCheckpointText(report.noCheckpoint))}`, MAX_SECTION_TEXT)),
+    )
   if (report.truncated) fixedTop.push(section(truncatedText(report)))
   const breakdowns = breakdownBlock(digest.breakdowns)
   if (breakdowns) fixedTop.push(breakdowns)
@@ -135,7 +140,12 @@ export function buildSlackMessage(report: Report, options: SlackMessageOptions =
       text: topLevelText(report, options),
       // A gap is worth a warning colour even when nothing matched: part of the timeline went unchecked.
       attachments: [
-        { color: COLORS[report.gap && digest.worst === 'none' ? 'warning' : digest.worst], fallback, blocks },
+        {
+          color:
+            COLORS[(report.gap || report.noCheckpoint) && digest.worst === 'none' ? 'warning' : digest.worst],
+          fallback,
+          blocks,
+        },
       ],
     }
   }

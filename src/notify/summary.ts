@@ -5,6 +5,7 @@ import { ACCESS_LOG_FIELDS, type Entry, fieldValue, firstValue } from '../entrie
 import { isoSecond, type Window } from '../insights/window.js'
 import type { Report } from '../report.js'
 import { formatDuration } from '../settings.js'
+import { noCheckpointText } from '../state/no-checkpoint.js'
 import { escapeMarkdownHtml, fitEscaped, truncate } from './escape.js'
 import { describeMissed } from './missed-deliveries.js'
 import { count, formatBytes } from './numbers.js'
@@ -23,6 +24,8 @@ const ROOM_FOR_OTHERS_BYTES = 64 * 1024
 
 /* Caps on escaped text (escaping can grow a character up to six times, so these are output sizes). */
 const MAX_CELL = 600
+/** The no-checkpoint notice names a file or cache key and two times: room for a long path. */
+const MAX_NOTICE = 2_000
 const MAX_QUERY = 64 * 1024
 const MAX_LOG_GROUPS = 100
 const MAX_QUERY_IDS = 100
@@ -48,6 +51,11 @@ export function addJobSummary(report: Report, summary: Summary, notification?: s
   summary.addHeading(`insights-watch: ${cell(report.monitorName)}`, 2)
   summary.addRaw(`<p>${headline(report)}</p>`, true)
   if (report.gap) summary.addRaw(`<p>${gapNote(report, report.gap)}</p>`, true)
+  if (report.noCheckpoint)
+    summary.addRaw(
+      `<p>⚠️ ${fitEscaped(noCheckpointText(report.noCheckpoint), MAX_NOTICE, escapeMarkdownHtml)}</p>`,
+      true,
+    )
   if (report.truncated) summary.addRaw(`<p>${truncatedNote(report)}</p>`, true)
   // Slack's error text may be echoed in the note: it is escaped like log text.
   if (notification) summary.addRaw(`<p>${fitEscaped(notification, MAX_CELL, escapeMarkdownHtml)}</p>`, true)

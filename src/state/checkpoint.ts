@@ -56,7 +56,10 @@ export interface FailureOnlyState {
 export type SavedState = Checkpoint | FailureOnlyState
 
 /** A saved state read back, or why there is none to use. */
-export type LoadedCheckpoint = { checkpoint: SavedState } | { checkpoint?: undefined; problem?: string }
+export type LoadedCheckpoint =
+  | { checkpoint: SavedState }
+  /** `tooNew`: saved by a newer version of the action, which this one must not overwrite. */
+  | { checkpoint?: undefined; problem?: string; tooNew?: true }
 
 export function parseCheckpoint(text: string | undefined): LoadedCheckpoint {
   if (text === undefined) return {}
@@ -70,6 +73,7 @@ export function parseCheckpoint(text: string | undefined): LoadedCheckpoint {
   if (typeof value.version === 'number' && value.version > STATE_VERSION) {
     return {
       problem: `the saved state has version ${value.version}, newer than this action understands (${STATE_VERSION})`,
+      tooNew: true,
     }
   }
   const savedAt = typeof value.savedAt === 'string' ? value.savedAt : ''

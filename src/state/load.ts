@@ -4,28 +4,50 @@ import { isoSecond } from '../insights/window.js'
 import { describeFailure, parseCheckpoint, type SavedState } from './checkpoint.js'
 import type { StateStore } from './store.js'
 
-/** The newest state this run loaded or saved (undefined: none yet), or why the store could not be read. */
-export type StateRead = { state?: SavedState } | { error: string }
+/**
+ * The newest state this run loaded or saved (undefined: none yet), or why the store could not be
+ * read. `lost`: no usable state, though the store shows that earlier runs saved one.
+ */
+export type StateRead = { state?: SavedState; lost?: LostState } | { error: string }
+
+export interface LostState {
+  /** What the store found instead of a usable checkpoint. */
+  reason: string
+  /** When the unusable state was saved, epoch seconds, when the store can tell. */
+  savedAt?: number
+}
 
 /**
- * The state the previous run saved; trouble reading it is a warning saying what that means here
- * (`unusable`), never a crash.
+ * The state the previous run saved. Nothing is thrown: a store that could not be read, or a state
+ * this version must not overwrite, comes back as `error` (the caller fails the run, and the failure
+ * path must not save over it); an unusable one as `lost`, with a warning.
  */
 export async function loadState(store: StateStore, unusable: string): Promise<StateRead> {
-  let text: string | undefined
+  let stored: Awaited<ReturnType<StateStore['load']>>
   try {
-    text = await store.load()
+    stored = await store.load()
   } catch (error) {
-    const reason = errorMessage(error)
-    core.warning(`Could not read the checkpoint from ${store.description}: ${reason}. ${unusable}`)
+    const reason = `Could not read the checkpoint from ${store.description}: ${errorMessage(error).replace(/\.+$/, '')}`
+    core.warning(`${reason}. ${unusable}`)
     return { error: reason }
   }
-  const loaded = parseCheckpoint(text)
-  if (!loaded.checkpoint) {
-    if (loaded.problem)
-      core.warning(`Ignoring the checkpoint in ${store.description}: ${loaded.problem}. ${unusable}`)
-    else core.info(`No checkpoint in ${store.description} yet.`)
+  if (stored.kind === 'none') {
+    core.info(`No checkpoint in ${store.description} yet.`)
     return {}
+  }
+  const savedAt = stored.savedAtMs !== undefined ? { savedAt: Math.floor(stored.savedAtMs / 1000) } : {}
+  if (stored.kind === 'lost') return { lost: { reason: stored.reason, ...savedAt } }
+  const loaded = parseCheckpoint(stored.text)
+  if (!loaded.checkpoint) {
+    const problem = loaded.problem ?? 'the saved state is empty'
+    if (loaded.tooNew) {
+      // Overwriting it would throw away what a newer version of the action recorded.
+      const reason = `The checkpoint in ${store.description} cannot be used: ${problem}. Use that version of the action (or a newer one), or remove the state to start over`
+      core.warning(`${reason}. ${unusable}`)
+      return { error: reason }
+    }
+    core.warning(`Ignoring the checkpoint in ${store.description}: ${problem}.`)
+    return { lost: { reason: `the checkpoint in ${stored.origin} is unusable (${problem})`, ...savedAt } }
   }
   const state = loaded.checkpoint
   if ('checked' in state)

@@ -5,9 +5,12 @@ import type { Settings } from '../settings.js'
 import { createFileStore, createNullStore } from './file-store.js'
 import type { StateStore } from './store.js'
 
+/** What a run does besides its query while it holds a `file:` state's lock (Slack, with retries). */
+const LOCK_MARGIN_MS = 2 * 60_000
+
 /** The backend the `state` input names. */
 export async function openStateStore(
-  settings: Pick<Settings, 'state' | 'monitorName'>,
+  settings: Pick<Settings, 'state' | 'monitorName' | 'queryTimeoutMs'>,
   env: Record<string, string | undefined>,
   now: () => number,
   log: (line: string) => void,
@@ -16,14 +19,20 @@ export async function openStateStore(
     case 'none':
       return createNullStore()
     case 'file':
-      return createFileStore(settings.state.path)
+      return createFileStore(settings.state.path, {
+        // A run holds the lock for its query (at most query-timeout) and its Slack post: a wait past
+        // that means the holder is stuck, and this run fails rather than piling up behind it.
+        lockWaitMs: settings.queryTimeoutMs + LOCK_MARGIN_MS,
+        lockStaleAfterMs: 2 * (settings.queryTimeoutMs + LOCK_MARGIN_MS),
+        log,
+      })
     case 'actions-cache': {
       // Loaded only when used: @actions/cache and the Azure SDK it brings are most of the bundle.
-      const { createActionsCacheStore } = await import('./actions-cache.js')
+      const { createActionsCacheStore, runKeyFor } = await import('./actions-cache.js')
       return createActionsCacheStore({
         keyPrefix: stateKeyPrefix(settings.monitorName),
         // A new key every run: cache entries are immutable, and the newest is restored by prefix.
-        runKey: `${env.GITHUB_RUN_ID ?? 'local'}-${env.GITHUB_RUN_ATTEMPT ?? '1'}-${now()}`,
+        runKey: runKeyFor(env, now()),
         directory: join(env.RUNNER_TEMP || tmpdir(), 'insights-watch-state'),
         log,
       })

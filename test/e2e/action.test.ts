@@ -332,9 +332,12 @@ describe('Slack delivery', () => {
 
   it('posts nothing when nothing matched, and says so in the summary', async () => {
     seed(GROUP, [[120, accessLog(200)]])
+    // A first run posts its "no checkpoint found" notice (state-loss.test.ts); the run after it is the case.
+    await runAction({ inputs: oidcInputs(), env: emulator.env })
+    const before = emulator.calls.filter((call) => call.service === 'slack').length
     const run = await runAction({ inputs: oidcInputs(), env: emulator.env })
     expect(run.exitCode, run.stdout).toBe(0)
-    expect(emulator.calls.filter((call) => call.service === 'slack')).toEqual([])
+    expect(emulator.calls.filter((call) => call.service === 'slack').slice(before)).toEqual([])
     expect(run.outputs['match-count']).toBe('0')
     expect(run.summary).toMatch(/no matching entries/i)
   })

@@ -135,14 +135,16 @@ describe('runs in a row with a checkpoint', () => {
     expect([...reportedIds(first), ...reportedIds(late)].sort()).toEqual(['after', 'before'])
   })
 
-  it('treats a corrupt state file as a warning and runs normally from the interval', async () => {
+  it('treats a corrupt state file as a lost checkpoint: a warning, and a run reaching back max-catch-up', async () => {
     writeFileSync(stateFile, '{"version":1,"checked":')
+    logError('e0-50-minutes-ago', -50 * MINUTE, 0)
     logError('e1', -2 * MINUTE, 0)
     const run = await runAt(0)
     expect(run.exitCode, run.stdout).toBe(0)
     expect(run.stdout).toMatch(/::warning::Ignoring the checkpoint in file .*not valid JSON/)
-    expect(seconds(run.outputs['window-end']) - seconds(run.outputs['window-start'])).toBe(300)
-    expect(reportedIds(run)).toEqual(['e1'])
+    expect(run.stdout).toMatch(/::warning title=insights-watch%3A no checkpoint found::No checkpoint found/)
+    expect(seconds(run.outputs['window-end']) - seconds(run.outputs['window-start'])).toBe(3600 - 60)
+    expect(reportedIds(run).sort()).toEqual(['e0-50-minutes-ago', 'e1'])
     expect(JSON.parse(readFileSync(stateFile, 'utf8')).checked).toBe(seconds(run.outputs['window-end']))
   })
 

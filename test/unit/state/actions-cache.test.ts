@@ -2,7 +2,12 @@ import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { createActionsCacheStore, STATE_FILE } from '../../../src/state/actions-cache.js'
+import {
+  createActionsCacheStore,
+  runKeyFor,
+  STATE_FILE,
+  savedAtOfKey,
+} from '../../../src/state/actions-cache.js'
 import type { StateStore } from '../../../src/state/store.js'
 import { type Emulator, startEmulator } from '../../emulator/index.js'
 import {
@@ -76,7 +81,7 @@ describe('actions-cache state store, with the real @actions/cache against the em
   it('gives back what an earlier run saved', async () => {
     await run('run-1').save('{"checkpoint":1}')
     expect(emulator.cacheEntries().map((e) => e.key)).toEqual([`${PREFIX}run-1`])
-    expect(await run('run-2').load()).toBe('{"checkpoint":1}')
+    expect(await run('run-2').load()).toMatchObject({ kind: 'found', text: '{"checkpoint":1}' })
     expect(logLines).toContain(`Restored the state from the Actions cache entry ${PREFIX}run-1.`)
   })
 
@@ -84,9 +89,13 @@ describe('actions-cache state store, with the real @actions/cache against the em
     await run('run-1').save('first')
     await run('run-2').save('second')
     await run('run-3').save('third')
-    expect(await run('run-4').load()).toBe('third')
-    // Looked up by this run's own key first, then by the prefix.
-    expect(emulator.calls.at(-2)?.body).toMatchObject({ key: `${PREFIX}run-4`, restore_keys: [PREFIX] })
+    expect(await run('run-4').load()).toMatchObject({ kind: 'found', text: 'third' })
+    // Looked up by this run's own key first, then by the prefix; then that entry restored by its key.
+    const lookups = emulator.calls.filter((c) => c.action === 'GetCacheEntryDownloadURL').slice(-2)
+    expect(lookups.map((c) => c.body)).toMatchObject([
+      { key: `${PREFIX}run-4`, restore_keys: [PREFIX] },
+      { key: `${PREFIX}run-3` },
+    ])
   })
 
   it('loads nothing when nothing was saved, and leaves no stale file behind', async () => {
@@ -95,18 +104,18 @@ describe('actions-cache state store, with the real @actions/cache against the em
     mkdirSync(directory, { recursive: true })
     // A leftover from an earlier step must not pass for restored state.
     writeFileSync(join(directory, STATE_FILE), 'stale')
-    expect(await first.load()).toBeUndefined()
+    expect(await first.load()).toEqual({ kind: 'none' })
     expect(readdirSync(directory)).toEqual([])
-    expect(logLines.at(-1)).toMatch(/^No state restored from the Actions cache/)
+    expect(logLines.at(-1)).toMatch(/^No state in the Actions cache under .*found no entry/)
   })
 
   it('restores across runners whose RUNNER_TEMP and workspace differ (same cache version)', async () => {
     await run('hosted-linux').save('state from one runner')
-    expect(await run('self-hosted-elsewhere').load()).toBe('state from one runner')
+    expect(await run('self-hosted-elsewhere').load()).toMatchObject({ text: 'state from one runner' })
     await run('self-hosted-elsewhere-2').save('state from another')
     const versions = new Set(emulator.cacheEntries().map((e) => e.version))
     expect(versions.size).toBe(1)
-    expect(await run('third').load()).toBe('state from another')
+    expect(await run('third').load()).toMatchObject({ text: 'state from another' })
   })
 
   it('puts the working directory and GITHUB_WORKSPACE back after each call', async () => {
@@ -125,7 +134,7 @@ describe('actions-cache state store, with the real @actions/cache against the em
     await store.save('checkpoint')
     await store.save('checkpoint and the failure')
     expect(emulator.cacheEntries().map((e) => e.key)).toEqual([`${PREFIX}run-1`, `${PREFIX}run-1-2`])
-    expect(await run('run-2').load()).toBe('checkpoint and the failure')
+    expect(await run('run-2').load()).toMatchObject({ text: 'checkpoint and the failure' })
   })
 
   it('serializes overlapping calls (each changes the working directory for its duration)', async () => {
@@ -175,15 +184,58 @@ describe('actions-cache state store: failures', () => {
     expect(cacheCalls('CreateCacheEntry')).toEqual([200, 409])
   })
 
-  it('a failed restore is a fresh start: load returns undefined (the library logs the failure itself)', async () => {
+  it('a failed restore is not a miss: load throws, for a 503 lookup, a failed download and a dropped connection', async () => {
     await run('run-1').save('saved')
-    emulator.inject({ service: 'cache', action: 'GetCacheEntryDownloadURL', status: 500, times: 5 })
-    expect(await fast(() => run('run-2').load())).toBeUndefined()
+    // restoreCache alone answers undefined for each of these, exactly as for a miss.
+    emulator.inject({ service: 'cache', action: 'GetCacheEntryDownloadURL', status: 503, times: 5 })
+    const unavailable = await fast(() => rejection(run('run-2').load()))
+    expect(unavailable.message).toMatch(
+      /^Could not ask the Actions cache for the state .*503.*This is not "no checkpoint"/,
+    )
+    expect(cacheCalls('GetCacheEntryDownloadURL')).toEqual([503, 503, 503, 503, 503])
     emulator.inject({ service: 'cache', action: 'GetBlob', status: 500 })
-    expect(await run('run-3').load()).toBeUndefined()
+    const download = await rejection(run('run-3').load())
+    expect(download.message).toMatch(
+      new RegExp(`^The Actions cache entry ${PREFIX}run-1 exists but could not be restored`),
+    )
     emulator.inject({ service: 'cache', action: 'GetCacheEntryDownloadURL', dropConnection: true })
-    expect(await run('run-4').load()).toBeUndefined()
-    expect(await run('run-5').load()).toBe('saved')
+    expect((await rejection(run('run-4').load())).message).toMatch(/^Could not ask the Actions cache/)
+    expect(await run('run-5').load()).toMatchObject({ kind: 'found', text: 'saved' })
+  })
+
+  it('dates an entry by the start time in its run key', () => {
+    expect(savedAtOfKey(PREFIX, `${PREFIX}${runKeyFor({ GITHUB_RUN_ID: '4242' }, 1767225600000)}`)).toBe(
+      1767225600000,
+    )
+    expect(savedAtOfKey(PREFIX, `${PREFIX}4242-1-1767225600000-2`)).toBe(1767225600000)
+    expect(savedAtOfKey(PREFIX, `${PREFIX}run-1`)).toBeUndefined()
+  })
+
+  it('a miss is told by the service itself: none', async () => {
+    expect(await run('run-1').load()).toEqual({ kind: 'none' })
+    expect(cacheCalls('GetCacheEntryDownloadURL')).toEqual([200])
+  })
+
+  it('newerSave finds what another run saved after this one loaded, and nothing of its own', async () => {
+    await run('run-0').save('zero')
+    const mine = run('run-1')
+    expect(await mine.load()).toMatchObject({ text: 'zero' })
+    expect(await mine.newerSave?.()).toBeUndefined()
+    const other = createActionsCacheStore({
+      keyPrefix: PREFIX,
+      runKey: 'run-2',
+      directory: join(root, 'run-1', 'runner', '_temp', 'other-state'),
+      log: () => {},
+    })
+    clock.advance(1000)
+    await other.save('two')
+    expect(await mine.newerSave?.()).toMatchObject({
+      kind: 'found',
+      text: 'two',
+      origin: `Actions cache entry ${PREFIX}run-2`,
+    })
+    await mine.save('one, merged')
+    expect(await mine.newerSave?.()).toBeUndefined()
   })
 
   it('says the Actions cache is not available off a runner, and points at state: file:', async () => {
