@@ -60194,7 +60194,8 @@ function keepSample(samples, entry, max) {
 /**
  * The window for a run: from the checkpoint (the last second the previous run checked), less
  * `overlap`, to `now − query-delay`. Without a checkpoint, the last `interval` up to `now − query-delay`.
- * A run never reaches further back than `max-catch-up` from now: anything older becomes a gap.
+ * A run never reaches further back than `max-catch-up` from now: what no run checked before that is a
+ * gap; overlap it cannot check again is a shortened re-check.
  */
 function planWindow(nowMs, checkpoint, settings) {
     const nowSecond = Math.floor(nowMs / 1000);
@@ -60210,9 +60211,14 @@ function planWindow(nowMs, checkpoint, settings) {
     let start = checkpoint - settings.overlapSeconds;
     const plan = { window: { start, end }, rechecked: 0, firstRun: false };
     if (start < earliest) {
-        // Everything before `earliest` that this run would have checked loses its guarantee: the unchecked
-        // stretch, and the previous run's overlap, checked once but not again for logs that arrived late.
-        plan.gap = { start, end: earliest - 1 };
+        // Only what lies after the last second checked is missing; the overlap before it was checked once
+        // and merely loses its second look for late logs. Calling that a gap would be false: with overlap
+        // close to max-catch-up, every slightly late run would report one.
+        if (checkpoint < earliest)
+            plan.gap = { start: checkpoint, end: earliest - 1 };
+        const overlapEnd = Math.min(checkpoint - 1, earliest - 1);
+        if (overlapEnd >= start)
+            plan.shortenedRecheck = { start, end: overlapEnd };
         start = earliest;
     }
     // Only if the clock went backwards is the checkpoint ahead of `end`; check `end` again rather than nothing.
@@ -61380,12 +61386,40 @@ function readSettings({ getInput, setSecret, env }) {
     };
     if (roleToAssume)
         settings.roleToAssume = parseRoleArn(roleToAssume);
-    checkQuery(settings.query, settings.queryLanguage, settings.logGroups);
-    // The first window reaches interval + query-delay back from now; max-catch-up must allow that much.
-    if (settings.maxCatchUpSeconds < settings.intervalSeconds + settings.queryDelaySeconds) {
-        throw new SettingsError('max-catch-up', `${formatDuration(settings.maxCatchUpSeconds)} is shorter than interval + query-delay (${formatDuration(settings.intervalSeconds + settings.queryDelaySeconds)}); raise it or shorten those.`);
+    if (settings.queryLanguage !== 'CWLI' && !input('query')) {
+        // The default query is Logs Insights QL: a SQL or PPL monitor must bring its own.
+        throw new SettingsError('query-language', `is ${settings.queryLanguage}, but no query is set and the default query is Logs Insights QL; write the ${settings.queryLanguage} query in the query input, or leave query-language at CWLI.`);
     }
+    checkQuery(settings.query, settings.queryLanguage, settings.logGroups);
+    checkCatchUpRoom(settings);
     return settings;
+}
+/**
+ * How late a scheduled run may start and still check the whole overlap again. GitHub documents that
+ * the `schedule` event "can be delayed during periods of high loads" (the start of every hour among
+ * them); runs minutes late are the norm, not a fault (design.md).
+ */
+const CRON_LATENESS_ALLOWANCE_SECONDS = 10 * 60;
+/**
+ * A run reaches back to the previous run's end less overlap: on time, a run's cadence after the
+ * previous one, plus query-delay and overlap. The cadence is not known in advance, only the one
+ * expected (`interval`), and GitHub's cron is late by minutes, so max-catch-up must cover
+ * overlap + query-delay + interval + the lateness allowance. Below that, runs on time or a little
+ * late could never check their overlap again, and a max-catch-up shorter than interval + query-delay
+ * could not even hold a first window. Refused here, before any network call, naming every input in it.
+ */
+function checkCatchUpRoom(settings) {
+    const { maxCatchUpSeconds, overlapSeconds, queryDelaySeconds, intervalSeconds } = settings;
+    const needed = overlapSeconds + queryDelaySeconds + intervalSeconds + CRON_LATENESS_ALLOWANCE_SECONDS;
+    if (maxCatchUpSeconds >= needed)
+        return;
+    const lowerOverlap = overlapSeconds - (needed - maxCatchUpSeconds);
+    const fixes = [`raise max-catch-up to ${formatDuration(needed)} or more`];
+    if (lowerOverlap >= 0)
+        fixes.push(`lower overlap to ${formatDuration(lowerOverlap)} or less`);
+    else
+        fixes.push('shorten interval or query-delay');
+    throw new SettingsError('max-catch-up', `${formatDuration(maxCatchUpSeconds)} leaves no room for overlap (${formatDuration(overlapSeconds)}): a run reaches back overlap + query-delay + interval (${formatDuration(needed - CRON_LATENESS_ALLOWANCE_SECONDS)}), and scheduled runs start up to ${formatDuration(CRON_LATENESS_ALLOWANCE_SECONDS)} late, so max-catch-up must be at least ${formatDuration(needed)}; ${fixes.join(', or ')}.`);
 }
 const THRESHOLD_KEYS = {
     total: 'total',
@@ -61575,7 +61609,7 @@ function noCheckpointText(notice) {
         text.push('This is its first run (or its state is kept somewhere else), so it checks the last interval.');
         return text.join(' ');
     }
-    text.push(`Earlier runs saved state, but ${lost.reason}; so this run reaches back up to max-catch-up (${formatDuration(lost.maxCatchUpSeconds)}) instead of the interval.`);
+    text.push(`Earlier runs saved state, but ${lost.reason}; so this run reaches back up to max-catch-up (${formatDuration(lost.maxCatchUpSeconds)}) instead of the interval. Entries in its window that earlier runs reported may be reported again: the record of them was lost with the state.`);
     const { uncovered } = lost;
     if (uncovered) {
         text.push(uncovered.start === undefined
@@ -61928,8 +61962,8 @@ function sinceLastAlertText(since) {
 }
 function gapText(report, gap) {
     const length = formatDuration(gap.end - gap.start + 1);
-    const once = report.previousCheckpoint !== undefined && report.previousCheckpoint >= gap.start
-        ? ` Up to ${isoSecond(report.previousCheckpoint).slice(11)} it was checked once, but not again for logs that arrived late.`
+    const once = report.shortenedRecheck
+        ? ` Before it, ${windowText({ window: report.shortenedRecheck })} was checked once, but not again for logs that arrived late.`
         : '';
     return `⚠️ *Not checked:* ${windowText({ window: gap })} (${length}). The previous run ended more than \`max-catch-up\` (${formatDuration(report.maxCatchUpSeconds)}) ago, so this run could not reach back that far; query that stretch by hand if it matters.${once}`;
 }
@@ -64044,10 +64078,17 @@ function summary_headline(report) {
     return `<b>${count(total)}</b> ${total === 1 ? 'matching entry' : 'matching entries'}: <b>${count(critical)}</b> 5xx, <b>${count(warning)}</b> 4xx${rest}.`;
 }
 function gapNote(report, gap) {
-    const once = report.previousCheckpoint !== undefined && report.previousCheckpoint >= gap.start
-        ? ` Up to ${isoSecond(report.previousCheckpoint)} it was checked once by the previous run, but not again for logs that arrived late.`
+    const once = report.shortenedRecheck
+        ? ` Before it, ${isoSecond(report.shortenedRecheck.start)} – ${isoSecond(report.shortenedRecheck.end)} was checked once by the previous run, but not again for logs that arrived late.`
         : '';
     return `<b>Not checked:</b> ${isoSecond(gap.start)} – ${isoSecond(gap.end)} (${formatDuration(gap.end - gap.start + 1)}). The previous run ended more than <code>max-catch-up</code> (${formatDuration(report.maxCatchUpSeconds)}) ago, so this run could not reach back that far; query that stretch by hand if it matters.${once}`;
+}
+/** Not a gap: the previous run checked this stretch once; only its second look for late logs is lost. */
+function shortenedRecheckNote(report) {
+    const shortened = report.shortenedRecheck;
+    if (!shortened || report.gap)
+        return '';
+    return `. Re-check shortened: ${isoSecond(shortened.start)} – ${isoSecond(shortened.end)} (${formatDuration(shortened.end - shortened.start + 1)}) is older than <code>max-catch-up</code> (${formatDuration(report.maxCatchUpSeconds)}); the previous run checked it once, but not again for logs that arrived late`;
 }
 function truncatedNote(report) {
     if (report.digest.table) {
@@ -64079,9 +64120,11 @@ function runRows(report) {
         row('Records scanned', count(statistics.recordsScanned)),
         row('Bytes scanned', `${formatBytes(statistics.bytesScanned)} (${count(statistics.bytesScanned)} bytes)`),
         row('Truncated', report.truncated ? 'yes: more entries matched than were fetched' : 'no'),
-        row('Re-checked (overlap)', report.rechecked > 0
+        row('Re-checked (overlap)', (report.rechecked > 0
             ? `${formatDuration(report.rechecked)} of the previous window; ${count(report.alreadyReported)} ${report.alreadyReported === 1 ? 'entry' : 'entries'} already reported there, not counted again`
-            : 'nothing: no checkpoint to continue from'),
+            : report.shortenedRecheck
+                ? 'nothing'
+                : 'nothing: no checkpoint to continue from') + shortenedRecheckNote(report)),
     ];
 }
 /** With one webhook and nothing missed, the note above says it all. */
@@ -64855,6 +64898,10 @@ async function watch(settings, deps, context) {
     if (plan.gap) {
         core/* warning */.$e(`Not checked: ${isoSecond(plan.gap.start)} – ${isoSecond(plan.gap.end)}. The previous run ended more than max-catch-up (${formatDuration(settings.maxCatchUpSeconds)}) ago, so this run starts ${formatDuration(settings.maxCatchUpSeconds)} back. Query that stretch by hand if it matters.`, { title: 'insights-watch: part of the timeline was skipped' });
     }
+    else if (plan.shortenedRecheck) {
+        // Not a gap: the previous run checked this stretch once; only the second look for late logs is lost.
+        core/* info */.pq(`Re-check shortened: ${isoSecond(plan.shortenedRecheck.start)} – ${isoSecond(plan.shortenedRecheck.end)} of the overlap is older than max-catch-up (${formatDuration(settings.maxCatchUpSeconds)}); the previous run checked it once, but it is not checked again for logs that arrived late.`);
+    }
     // A checkpoint saved by a record query carries fingerprints; an aggregate run has no use for them.
     const reported = new ReportedEntries(shape.records ? previous?.reported : undefined);
     const digest = new DigestBuilder(settings);
@@ -64912,6 +64959,8 @@ async function watch(settings, deps, context) {
     // With a batch of log groups unchecked, the failure notice speaks for the run, not a digest.
     if (noCheckpoint && result.failures.length === 0)
         report.noCheckpoint = noCheckpoint;
+    if (plan.shortenedRecheck)
+        report.shortenedRecheck = plan.shortenedRecheck;
     if (previous)
         report.previousCheckpoint = previous.checked;
     const runUrl = workflowRunUrl(deps.env);

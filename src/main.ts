@@ -159,6 +159,11 @@ async function watch(settings: Settings, deps: RunDeps, context: StateContext): 
       `Not checked: ${isoSecond(plan.gap.start)} – ${isoSecond(plan.gap.end)}. The previous run ended more than max-catch-up (${formatDuration(settings.maxCatchUpSeconds)}) ago, so this run starts ${formatDuration(settings.maxCatchUpSeconds)} back. Query that stretch by hand if it matters.`,
       { title: 'insights-watch: part of the timeline was skipped' },
     )
+  } else if (plan.shortenedRecheck) {
+    // Not a gap: the previous run checked this stretch once; only the second look for late logs is lost.
+    core.info(
+      `Re-check shortened: ${isoSecond(plan.shortenedRecheck.start)} – ${isoSecond(plan.shortenedRecheck.end)} of the overlap is older than max-catch-up (${formatDuration(settings.maxCatchUpSeconds)}); the previous run checked it once, but it is not checked again for logs that arrived late.`,
+    )
   }
 
   // A checkpoint saved by a record query carries fingerprints; an aggregate run has no use for them.
@@ -224,6 +229,7 @@ async function watch(settings: Settings, deps: RunDeps, context: StateContext): 
   if (plan.gap) report.gap = plan.gap
   // With a batch of log groups unchecked, the failure notice speaks for the run, not a digest.
   if (noCheckpoint && result.failures.length === 0) report.noCheckpoint = noCheckpoint
+  if (plan.shortenedRecheck) report.shortenedRecheck = plan.shortenedRecheck
   if (previous) report.previousCheckpoint = previous.checked
   const runUrl = workflowRunUrl(deps.env)
   if (runUrl) report.runUrl = runUrl

@@ -36,12 +36,14 @@ export interface Report {
   /** Entries in the re-checked stretch that an earlier run already reported: dropped, not counted. */
   alreadyReported: number
   /**
-   * A stretch this run could not check because it was older than max-catch-up: the time after the
-   * previous checkpoint and the overlap before it (checked once, not again for late logs).
+   * A stretch no run checked and this one could not, because it was older than max-catch-up: from the
+   * previous checkpoint's second on. Never the overlap before it (see shortenedRecheck).
    */
   gap?: Window
   /** No checkpoint to start from (a first run, or a lost state): said in the warning, summary and Slack. */
   noCheckpoint?: NoCheckpointNotice
+  /** The part of the previous run's overlap older than max-catch-up: checked once, not again. */
+  shortenedRecheck?: Window
   /** The last second the previous run checked, when there was a previous run. */
   previousCheckpoint?: number
   /** The `max-catch-up` setting, to explain a gap. */

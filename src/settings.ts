@@ -159,15 +159,45 @@ export function readSettings({ getInput, setSecret, env }: SettingsSources): Set
     dryRun: parseBoolean('dry-run', input('dry-run') || 'false'),
   }
   if (roleToAssume) settings.roleToAssume = parseRoleArn(roleToAssume)
-  checkQuery(settings.query, settings.queryLanguage, settings.logGroups)
-  // The first window reaches interval + query-delay back from now; max-catch-up must allow that much.
-  if (settings.maxCatchUpSeconds < settings.intervalSeconds + settings.queryDelaySeconds) {
+  if (settings.queryLanguage !== 'CWLI' && !input('query')) {
+    // The default query is Logs Insights QL: a SQL or PPL monitor must bring its own.
     throw new SettingsError(
-      'max-catch-up',
-      `${formatDuration(settings.maxCatchUpSeconds)} is shorter than interval + query-delay (${formatDuration(settings.intervalSeconds + settings.queryDelaySeconds)}); raise it or shorten those.`,
+      'query-language',
+      `is ${settings.queryLanguage}, but no query is set and the default query is Logs Insights QL; write the ${settings.queryLanguage} query in the query input, or leave query-language at CWLI.`,
     )
   }
+  checkQuery(settings.query, settings.queryLanguage, settings.logGroups)
+  checkCatchUpRoom(settings)
   return settings
+}
+
+/**
+ * How late a scheduled run may start and still check the whole overlap again. GitHub documents that
+ * the `schedule` event "can be delayed during periods of high loads" (the start of every hour among
+ * them); runs minutes late are the norm, not a fault (design.md).
+ */
+export const CRON_LATENESS_ALLOWANCE_SECONDS = 10 * 60
+
+/**
+ * A run reaches back to the previous run's end less overlap: on time, a run's cadence after the
+ * previous one, plus query-delay and overlap. The cadence is not known in advance, only the one
+ * expected (`interval`), and GitHub's cron is late by minutes, so max-catch-up must cover
+ * overlap + query-delay + interval + the lateness allowance. Below that, runs on time or a little
+ * late could never check their overlap again, and a max-catch-up shorter than interval + query-delay
+ * could not even hold a first window. Refused here, before any network call, naming every input in it.
+ */
+function checkCatchUpRoom(settings: Settings): void {
+  const { maxCatchUpSeconds, overlapSeconds, queryDelaySeconds, intervalSeconds } = settings
+  const needed = overlapSeconds + queryDelaySeconds + intervalSeconds + CRON_LATENESS_ALLOWANCE_SECONDS
+  if (maxCatchUpSeconds >= needed) return
+  const lowerOverlap = overlapSeconds - (needed - maxCatchUpSeconds)
+  const fixes = [`raise max-catch-up to ${formatDuration(needed)} or more`]
+  if (lowerOverlap >= 0) fixes.push(`lower overlap to ${formatDuration(lowerOverlap)} or less`)
+  else fixes.push('shorten interval or query-delay')
+  throw new SettingsError(
+    'max-catch-up',
+    `${formatDuration(maxCatchUpSeconds)} leaves no room for overlap (${formatDuration(overlapSeconds)}): a run reaches back overlap + query-delay + interval (${formatDuration(needed - CRON_LATENESS_ALLOWANCE_SECONDS)}), and scheduled runs start up to ${formatDuration(CRON_LATENESS_ALLOWANCE_SECONDS)} late, so max-catch-up must be at least ${formatDuration(needed)}; ${fixes.join(', or ')}.`,
+  )
 }
 
 const THRESHOLD_KEYS: Record<string, keyof Thresholds> = {

@@ -26,10 +26,17 @@ export interface WindowPlan {
   /** Seconds of `window` that the previous run checked already (its overlap); 0 on a first run. */
   rechecked: number
   /**
-   * What this run should have checked but cannot, because it is older than max-catch-up: the stretch
-   * after the checkpoint and the overlap before it. Reported, never silently skipped.
+   * What no run has checked and this one cannot, because it is older than max-catch-up: from the
+   * checkpoint's own second (under the instant reading of StartQuery's end, the previous run saw only
+   * its first instant) to the second before the window. Reported, never silently skipped.
    */
   gap?: Window
+  /**
+   * The part of the previous run's overlap that this run cannot check again, because it is older than
+   * max-catch-up. The previous run checked it once; only logs that arrived there late can be missing,
+   * so it is a note, never a gap.
+   */
+  shortenedRecheck?: Window
   /** True when there was no checkpoint: the window covers `interval`. */
   firstRun: boolean
   /**
@@ -56,7 +63,8 @@ export interface LostCheckpoint {
 /**
  * The window for a run: from the checkpoint (the last second the previous run checked), less
  * `overlap`, to `now − query-delay`. Without a checkpoint, the last `interval` up to `now − query-delay`.
- * A run never reaches further back than `max-catch-up` from now: anything older becomes a gap.
+ * A run never reaches further back than `max-catch-up` from now: what no run checked before that is a
+ * gap; overlap it cannot check again is a shortened re-check.
  */
 export function planWindow(
   nowMs: number,
@@ -75,9 +83,12 @@ export function planWindow(
   let start = checkpoint - settings.overlapSeconds
   const plan: WindowPlan = { window: { start, end }, rechecked: 0, firstRun: false }
   if (start < earliest) {
-    // Everything before `earliest` that this run would have checked loses its guarantee: the unchecked
-    // stretch, and the previous run's overlap, checked once but not again for logs that arrived late.
-    plan.gap = { start, end: earliest - 1 }
+    // Only what lies after the last second checked is missing; the overlap before it was checked once
+    // and merely loses its second look for late logs. Calling that a gap would be false: with overlap
+    // close to max-catch-up, every slightly late run would report one.
+    if (checkpoint < earliest) plan.gap = { start: checkpoint, end: earliest - 1 }
+    const overlapEnd = Math.min(checkpoint - 1, earliest - 1)
+    if (overlapEnd >= start) plan.shortenedRecheck = { start, end: overlapEnd }
     start = earliest
   }
   // Only if the clock went backwards is the checkpoint ahead of `end`; check `end` again rather than nothing.

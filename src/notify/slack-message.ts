@@ -221,10 +221,9 @@ function sinceLastAlertText(since: Counts & { windows: number; lastAlertAt: numb
 
 function gapText(report: Report, gap: Window): string {
   const length = formatDuration(gap.end - gap.start + 1)
-  const once =
-    report.previousCheckpoint !== undefined && report.previousCheckpoint >= gap.start
-      ? ` Up to ${isoSecond(report.previousCheckpoint).slice(11)} it was checked once, but not again for logs that arrived late.`
-      : ''
+  const once = report.shortenedRecheck
+    ? ` Before it, ${windowText({ window: report.shortenedRecheck })} was checked once, but not again for logs that arrived late.`
+    : ''
   return `⚠️ *Not checked:* ${windowText({ window: gap })} (${length}). The previous run ended more than \`max-catch-up\` (${formatDuration(report.maxCatchUpSeconds)}) ago, so this run could not reach back that far; query that stretch by hand if it matters.${once}`
 }
 

@@ -140,11 +140,17 @@ function headline(report: Report): string {
 }
 
 function gapNote(report: Report, gap: Window): string {
-  const once =
-    report.previousCheckpoint !== undefined && report.previousCheckpoint >= gap.start
-      ? ` Up to ${isoSecond(report.previousCheckpoint)} it was checked once by the previous run, but not again for logs that arrived late.`
-      : ''
+  const once = report.shortenedRecheck
+    ? ` Before it, ${isoSecond(report.shortenedRecheck.start)} – ${isoSecond(report.shortenedRecheck.end)} was checked once by the previous run, but not again for logs that arrived late.`
+    : ''
   return `<b>Not checked:</b> ${isoSecond(gap.start)} – ${isoSecond(gap.end)} (${formatDuration(gap.end - gap.start + 1)}). The previous run ended more than <code>max-catch-up</code> (${formatDuration(report.maxCatchUpSeconds)}) ago, so this run could not reach back that far; query that stretch by hand if it matters.${once}`
+}
+
+/** Not a gap: the previous run checked this stretch once; only its second look for late logs is lost. */
+function shortenedRecheckNote(report: Report): string {
+  const shortened = report.shortenedRecheck
+  if (!shortened || report.gap) return ''
+  return `. Re-check shortened: ${isoSecond(shortened.start)} – ${isoSecond(shortened.end)} (${formatDuration(shortened.end - shortened.start + 1)}) is older than <code>max-catch-up</code> (${formatDuration(report.maxCatchUpSeconds)}); the previous run checked it once, but not again for logs that arrived late`
 }
 
 function truncatedNote(report: Report): string {
@@ -192,9 +198,11 @@ function runRows(report: Report): Row[] {
     row('Truncated', report.truncated ? 'yes: more entries matched than were fetched' : 'no'),
     row(
       'Re-checked (overlap)',
-      report.rechecked > 0
+      (report.rechecked > 0
         ? `${formatDuration(report.rechecked)} of the previous window; ${count(report.alreadyReported)} ${report.alreadyReported === 1 ? 'entry' : 'entries'} already reported there, not counted again`
-        : 'nothing: no checkpoint to continue from',
+        : report.shortenedRecheck
+          ? 'nothing'
+          : 'nothing: no checkpoint to continue from') + shortenedRecheckNote(report),
     ),
   ]
 }

@@ -108,12 +108,14 @@ describe('readSettings', () => {
     [{ 'query-timeout': '2h' }, 'query-timeout', 'between 1s and 1h'],
     [{ query: 'x'.repeat(10_001) }, 'query', 'at most 10000'],
     [{ 'query-language': 'KQL' }, 'query-language', 'CWLI, SQL or PPL'],
+    [{ 'query-language': 'SQL' }, 'query-language', 'the default query is Logs Insights QL'],
+    [{ 'query-language': 'PPL' }, 'query-language', 'write the PPL query in the query input'],
     [{ 'max-results': '100001' }, 'max-results', 'from 1 to 100000'],
     [{ 'max-samples': 'ten' }, 'max-samples', 'not a whole number'],
     [{ 'fail-on-match': 'yes' }, 'fail-on-match', 'true or false'],
     [{ 'dry-run': '1' }, 'dry-run', 'true or false'],
     [{ overlap: '-1m' }, 'overlap', 'not a duration'],
-    [{ 'max-catch-up': '5m' }, 'max-catch-up', 'shorter than interval + query-delay (6m)'],
+    [{ 'max-catch-up': '5m' }, 'max-catch-up', 'must be at least 18m'],
     [{ state: 'redis' }, 'state', 'actions-cache, file:<path> or none'],
     [{ thresholds: '0' }, 'thresholds', 'from 1 to'],
     [{ thresholds: '5xx=1, 3xx=2' }, 'thresholds', 'per severity like 5xx=1, 4xx=20'],
@@ -184,6 +186,27 @@ describe('readSettings', () => {
       path: '/var/lib/watch/state.json',
     })
     expect(settingsFrom({ ...minimal, state: 'none' }).settings.state).toEqual({ kind: 'none' })
+  })
+
+  // Issue 11: overlap at or past max-catch-up made four on-time runs post three false gap messages.
+  it('refuses an overlap that max-catch-up leaves no room for, naming both inputs and the fix', () => {
+    const error = errorFor({ ...minimal, overlap: '1h', 'max-catch-up': '1h' })
+    expect(error.input).toBe('max-catch-up')
+    expect(error.message).toBe(
+      'Input "max-catch-up": 1h leaves no room for overlap (1h): a run reaches back overlap + query-delay + interval (1h6m), and scheduled runs start up to 10m late, so max-catch-up must be at least 1h16m; raise max-catch-up to 1h16m or more, or lower overlap to 44m or less.',
+    )
+    // Where even no overlap would not fit, the fix is in the other inputs.
+    expect(errorFor({ ...minimal, interval: '55m' }).message).toContain(
+      'raise max-catch-up to 1h8m or more, or shorten interval or query-delay.',
+    )
+  })
+
+  it('accepts overlap up to max-catch-up less query-delay, interval and the lateness allowance', () => {
+    const { settings } = settingsFrom({ ...minimal, overlap: '44m', 'max-catch-up': '1h' })
+    expect(settings.overlapSeconds).toBe(44 * 60)
+    expect(errorFor({ ...minimal, overlap: '44m1s', 'max-catch-up': '1h' }).message).toContain(
+      'lower overlap to 44m or less',
+    )
   })
 
   it('fails without a region anywhere, saying where to set it', () => {

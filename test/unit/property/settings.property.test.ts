@@ -2,6 +2,7 @@ import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import { planWindow } from '../../../src/insights/window.js'
 import {
+  CRON_LATENESS_ALLOWANCE_SECONDS,
   formatDuration,
   parseDuration,
   parseList,
@@ -45,7 +46,7 @@ const INPUTS = [
 ] as const
 
 /** Inputs checked against each other: a bad combination is reported on max-catch-up. */
-const CROSS_CHECKED = new Set(['interval', 'query-delay', 'max-catch-up'])
+const CROSS_CHECKED = new Set(['interval', 'query-delay', 'overlap', 'max-catch-up'])
 
 const MINIMAL: Record<string, string> = {
   'log-group-names': '/aws/apigateway/prod-access',
@@ -213,10 +214,12 @@ describe('durations', () => {
     fc.assert(
       fc.property(duration, ({ text, seconds }) => {
         // Duration inputs stop at 30 days.
-        fc.pre(seconds >= 1 && seconds + 60 <= 30 * 86_400)
-        const settings = read({ ...MINIMAL, interval: text, 'max-catch-up': formatDuration(seconds + 60) })
+        // max-catch-up leaves room for the default overlap and query-delay and the lateness allowance.
+        const catchUp = seconds + 180 + CRON_LATENESS_ALLOWANCE_SECONDS
+        fc.pre(seconds >= 1 && catchUp <= 30 * 86_400)
+        const settings = read({ ...MINIMAL, interval: text, 'max-catch-up': formatDuration(catchUp) })
         expect(settings.intervalSeconds).toBe(seconds)
-        expect(settings.maxCatchUpSeconds).toBe(seconds + 60)
+        expect(settings.maxCatchUpSeconds).toBe(catchUp)
       }),
       RUNS,
     )
@@ -276,6 +279,50 @@ describe('durations', () => {
         const { window } = planWindow(Date.UTC(2026, 10, 23), undefined, settings)
         expect(Number.isNaN(new Date(window.start * 1000).getTime())).toBe(false)
       }),
+      RUNS,
+    )
+  })
+})
+
+describe('the catch-up room', () => {
+  // Issue 11: with overlap at or past max-catch-up, runs on time reported gaps that were not there.
+  it('accepts exactly the combinations with max-catch-up ≥ overlap + query-delay + interval + allowance', () => {
+    const minutes = fc.integer({ min: 0, max: 180 })
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 1, max: 120 }),
+        minutes,
+        minutes,
+        fc.integer({ min: 1, max: 400 }),
+        (interval, delay, overlap, catchUp) => {
+          const inputs = {
+            ...MINIMAL,
+            interval: `${interval}m`,
+            'query-delay': `${delay}m`,
+            overlap: `${overlap}m`,
+            'max-catch-up': `${catchUp}m`,
+          }
+          const needed = (interval + delay + overlap) * 60 + CRON_LATENESS_ALLOWANCE_SECONDS
+          const error = thrown(inputs)
+          if (catchUp * 60 >= needed) {
+            expect(error).toBeUndefined()
+            return
+          }
+          expect(error).toBeInstanceOf(SettingsError)
+          const { input, message } = error as SettingsError
+          expect(input).toBe('max-catch-up')
+          // Both inputs and the fix are named: the max-catch-up that would do, and the overlap that would.
+          expect(message).toContain(`overlap (${formatDuration(overlap * 60)})`)
+          expect(message).toContain(`raise max-catch-up to ${formatDuration(needed)} or more`)
+          const fittingOverlap = catchUp * 60 - (needed - overlap * 60)
+          if (fittingOverlap >= 0) {
+            expect(message).toContain(`lower overlap to ${formatDuration(fittingOverlap)} or less`)
+            // …and that overlap is accepted.
+            expect(thrown({ ...inputs, overlap: formatDuration(fittingOverlap) })).toBeUndefined()
+          }
+          expect(thrown({ ...inputs, 'max-catch-up': formatDuration(needed) })).toBeUndefined()
+        },
+      ),
       RUNS,
     )
   })

@@ -1,6 +1,7 @@
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import { nextCheckpoint, planWindow, type Window, type WindowSettings } from '../../../src/insights/window.js'
+import { CRON_LATENESS_ALLOWANCE_SECONDS } from '../../../src/settings.js'
 import { runs } from './arbitraries.js'
 
 const RUNS = runs(300)
@@ -82,11 +83,19 @@ describe('planWindow', () => {
       fc.property(scenario, ({ settings, now, checkpoint }) => {
         fc.pre(checkpoint !== undefined)
         const from = (checkpoint as number) - settings.overlapSeconds
-        const { window, gap } = planWindow(now, checkpoint, settings)
+        const { window, gap, shortenedRecheck } = planWindow(now, checkpoint, settings)
+        const cp = checkpoint as number
         if (gap) {
-          // The gap runs from the first second this run should have checked to the one before the window.
-          expect(gap.start).toBe(from)
+          // The gap is what no run checked: from the checkpoint's own second to the one before the window.
+          expect(gap.start).toBe(cp)
           expect(gap.end + 1).toBe(window.start)
+          // The overlap before it was checked once: a shortened re-check, never part of the gap.
+          if (settings.overlapSeconds > 0) expect(shortenedRecheck).toEqual({ start: from, end: cp - 1 })
+          else expect(shortenedRecheck).toBeUndefined()
+        } else if (shortenedRecheck) {
+          expect(shortenedRecheck.start).toBe(from)
+          expect(shortenedRecheck.end + 1).toBe(window.start)
+          expect(window.start).toBeLessThanOrEqual(cp)
         } else {
           expect(window.start).toBeLessThanOrEqual(from)
         }
@@ -176,11 +185,14 @@ describe('successive runs', () => {
           const plan = planWindow(now, checkpoint, settings)
           if (checkpoint !== undefined) {
             // This run picks up from checkpoint − overlap, or names what it cannot reach.
-            const picksUpAt = plan.gap ? plan.gap.start : plan.window.start
+            const picksUpAt = plan.shortenedRecheck?.start ?? plan.gap?.start ?? plan.window.start
             expect(picksUpAt).toBeLessThanOrEqual(checkpoint - settings.overlapSeconds)
             if (plan.gap) expect(plan.gap.end + 1).toBe(plan.window.start)
+            // A gap never starts before the last second checked: an overlap is never called one.
+            if (plan.gap) expect(plan.gap.start).toBe(checkpoint)
           }
           firstStart ??= plan.window.start
+          if (plan.shortenedRecheck) accounted.push(plan.shortenedRecheck)
           if (plan.gap) accounted.push(plan.gap)
           accounted.push(plan.window)
           const next = nextCheckpoint(checkpoint, plan.window)
@@ -217,6 +229,51 @@ describe('successive runs', () => {
         }
       }),
       runs(200),
+    )
+  })
+})
+
+/** Settings as readSettings accepts them since issue 11: room for overlap, query-delay, interval and lateness. */
+const acceptedSettings: fc.Arbitrary<WindowSettings> = windowSettings.map((settings) => ({
+  ...settings,
+  maxCatchUpSeconds: Math.max(
+    settings.maxCatchUpSeconds,
+    settings.overlapSeconds +
+      settings.queryDelaySeconds +
+      settings.intervalSeconds +
+      CRON_LATENESS_ALLOWANCE_SECONDS,
+  ),
+}))
+
+describe('runs with settings readSettings accepts', () => {
+  // Once a bug (issue 11): with overlap at or past max-catch-up, four runs on time posted three
+  // "part of the timeline was skipped" messages. A run on time, or late by up to the allowance, re-checks
+  // the whole overlap and names nothing; a later one may shorten the re-check, but a gap needs a run
+  // later than max-catch-up − query-delay.
+  it('re-check the whole overlap when on time or late by up to the allowance, and name a gap only past max-catch-up', () => {
+    fc.assert(
+      fc.property(
+        acceptedSettings,
+        nowMs,
+        fc.oneof(
+          fc.integer({ min: 0, max: CRON_LATENESS_ALLOWANCE_SECONDS * 1000 }),
+          fc.integer({ min: 0, max: 3 * 86_400_000 }),
+        ),
+        (settings, previousNow, lateMs) => {
+          const checkpoint = Math.floor(previousNow / 1000) - settings.queryDelaySeconds
+          const now = previousNow + settings.intervalSeconds * 1000 + lateMs
+          const plan = planWindow(now, checkpoint, settings)
+          if (lateMs <= CRON_LATENESS_ALLOWANCE_SECONDS * 1000) {
+            expect(plan.gap).toBeUndefined()
+            expect(plan.shortenedRecheck).toBeUndefined()
+            expect(plan.window.start).toBe(checkpoint - settings.overlapSeconds)
+          }
+          const earliest = Math.floor(now / 1000) - settings.maxCatchUpSeconds
+          if (plan.gap) expect(checkpoint).toBeLessThan(earliest)
+          else expect(checkpoint).toBeGreaterThanOrEqual(earliest)
+        },
+      ),
+      RUNS,
     )
   })
 })
