@@ -46,6 +46,11 @@ export interface InProcessOptions {
    * each run, so each run still starts with a fresh summary, as a real job does.
    */
   summaryFile: string
+  /**
+   * How far the runner's clock is ahead of the service's (ms; negative: behind). The emulator keeps
+   * `clock`; the action reads `clock` plus this, as a self-hosted runner whose clock drifted would.
+   */
+  runnerClockOffsetMs?: number
 }
 
 /** Variables from the test process that a runner would not have set: kept away from the run. */
@@ -93,8 +98,9 @@ export async function runInProcess(options: InProcessOptions): Promise<InProcess
 
   let failed: boolean
   try {
+    const offset = options.runnerClockOffsetMs ?? 0
     await run({
-      now: options.clock.now,
+      now: offset === 0 ? options.clock.now : () => options.clock.now() + offset,
       // Polls and Slack back-off wait on the simulated clock, so a day runs in seconds.
       sleep: async (ms) => options.clock.advance(ms),
       fetch: nodeHttpFetch,
