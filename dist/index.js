@@ -59552,7 +59552,7 @@ function keepYoungGenerationSmall() {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
 /* harmony import */ var _heap_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(8604);
-/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(5337);
+/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(7785);
 
 
 (0,_heap_js__WEBPACK_IMPORTED_MODULE_0__/* .keepYoungGenerationSmall */ .D)();
@@ -59563,7 +59563,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 5337:
+/***/ 7785:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -60032,6 +60032,168 @@ function tokenClaims(token) {
     catch {
         return {};
     }
+}
+
+;// CONCATENATED MODULE: ./src/aws/service-clock.ts
+
+/**
+ * CloudWatch Logs' clock, read from the `Date` header of its responses.
+ *
+ * A window ends at now − query-delay, and the next run starts from that end. If the runner's clock is
+ * ahead of the service's, the window ends in the service's future: entries stamped there arrive after
+ * the run and are behind the next run's start, so they are never reported (a self-hosted runner 5
+ * minutes fast lost 82 of 199 entries, issue 11). So the window is planned on the service's clock
+ * whenever the runner's disagrees with it.
+ *
+ * The service's time is needed before the first StartQuery. Every HTTP answer of an AWS endpoint carries
+ * `Date`, errors included, so the cheapest reading is a bare `GET /` of the Logs endpoint: unsigned,
+ * so it needs no IAM permission, is not a Logs API call (no CloudTrail event, nothing taken from the
+ * 5-per-second GetQueryResults quota), and its answer, whatever it is, is not looked at. It goes
+ * through the client's own pipeline (endpoint resolution, proxy, keep-alive pool), so the connection
+ * it opens is the one StartQuery then reuses: the TLS handshake it pays is one StartQuery would have
+ * paid, and what it adds on the happy path is one round trip (tens of milliseconds in-region, against
+ * a bench budget of 600 ms beyond query latency; about 1 ms against the emulator). The alternatives
+ * cost more or covered less: a Logs call such as GetQueryResults for an unknown query id (an error in
+ * CloudTrail every five minutes, a quota token, and one more call in every count of Logs calls);
+ * planning on the runner's clock and stopping and restarting the queries when StartQuery's Date
+ * disagrees (a StopQuery and a second StartQuery whenever the clock is off); STS's Date (only on the
+ * OIDC path; the default credential chain of a self-hosted runner, where clocks drift, calls no STS).
+ *
+ * Signing is the SDK's own affair: it corrects its SigV4 clock from the same header (AWS refuses a
+ * signature more than 5 minutes off, "Signature expired"/"not yet current", and the SDK retries once
+ * it has corrected); see test/emulator/auth.test.ts.
+ */
+/** `Date` has a resolution of one second, and the round trip blurs it further: below this, the clocks agree. */
+const SKEW_TOLERANCE_MS = 2_000;
+/**
+ * The service's clock as the runner sees it: every Logs response's `Date` (service time, rounded down
+ * to the second) against the runner's clock when the request was sent and answered. Each answer bounds
+ * the offset to (Date − received, Date + 1 s − sent); the bounds of all answers are intersected.
+ */
+class ServiceClock {
+    runnerNow;
+    #low = Number.NEGATIVE_INFINITY;
+    #high = Number.POSITIVE_INFINITY;
+    #samples = 0;
+    /** The offset the window was planned with, fixed by `settle()`. */
+    #applied = 0;
+    #planned = 'runner';
+    constructor(runnerNow) {
+        this.runnerNow = runnerNow;
+    }
+    /** Records the Date of every response `client` receives, each attempt of a retried call included. */
+    watch(client) {
+        client.middlewareStack.add((next) => async (args) => {
+            const sentAt = this.runnerNow();
+            try {
+                const result = await next(args);
+                this.record(dateHeader(result.response), sentAt, this.runnerNow());
+                return result;
+            }
+            catch (error) {
+                this.record(dateHeader(error.$response), sentAt, this.runnerNow());
+                throw error;
+            }
+        }, 
+        // Deserialize is the innermost step: one call per attempt, outside the deserializer, so that an
+        // error still carries its raw response ($response).
+        { step: 'deserialize', priority: 'high', name: 'serviceClockMiddleware' });
+    }
+    /** One response: `date` is its Date header in ms, `sentAt` and `receivedAt` on the runner's clock. */
+    record(date, sentAt, receivedAt) {
+        if (date === undefined)
+            return;
+        const low = date - receivedAt;
+        const high = date + 1000 - sentAt;
+        if (low >= this.#high || high <= this.#low) {
+            // Disagrees with what came before: the runner's clock was stepped meanwhile; trust the latest.
+            this.#low = low;
+            this.#high = high;
+        }
+        else {
+            this.#low = Math.max(this.#low, low);
+            this.#high = Math.min(this.#high, high);
+        }
+        this.#samples += 1;
+    }
+    /** Service − runner, ms; undefined before any Date was seen. */
+    offsetMs() {
+        return this.#samples === 0 ? undefined : Math.round((this.#low + this.#high) / 2);
+    }
+    /** Fixes the clock the run plans on: the service's when the two disagree by more than the tolerance. */
+    settle() {
+        const offsetMs = this.offsetMs();
+        if (offsetMs !== undefined && Math.abs(offsetMs) > SKEW_TOLERANCE_MS) {
+            this.#applied = offsetMs;
+            this.#planned = 'service';
+        }
+        return { offsetMs, planned: this.#planned };
+    }
+    /** Now on the clock the run plans on (epoch ms). */
+    now() {
+        return this.runnerNow() + this.#applied;
+    }
+    /** What is known now, with the decision `settle()` made. */
+    reading() {
+        return { offsetMs: this.offsetMs(), planned: this.#planned };
+    }
+}
+/**
+ * One bare `GET /` of the client's endpoint, for its Date header only (see the top of this file). A
+ * command carries it so that the endpoint, proxy and connection are the client's; once signed, the
+ * request is stripped to a GET without body or credentials. Its answer is no Logs answer, so it fails
+ * to deserialize: expected, and ignored. The SDK's signer reads the same Date from the failure and
+ * corrects its signing clock before StartQuery.
+ */
+async function probeServiceClock(client, signal) {
+    const command = new dist_cjs/* GetQueryResultsCommand */.sAK({ queryId: 'service-clock-probe' });
+    command.middlewareStack.add((next) => (args) => {
+        const request = args.request;
+        request.method = 'GET';
+        request.path = '/';
+        request.query = {};
+        request.body = undefined;
+        const host = request.headers.host;
+        request.headers = host === undefined ? {} : { host };
+        return next(args);
+    }, 
+    // After signing (finalizeRequest, where the signer runs), before the request is sent.
+    { step: 'finalizeRequest', priority: 'low', name: 'serviceClockProbeMiddleware' });
+    try {
+        await client.send(command, signal ? { abortSignal: signal } : {});
+    }
+    catch {
+        // Expected: a GET of the root is no Logs answer. A network failure leaves no Date, and the run
+        // plans on the runner's clock; StartQuery, on the same endpoint, then fails loudly.
+    }
+}
+/**
+ * The skew, said for people: `null` when the clocks agree (or nothing is known), else a sentence
+ * naming the offset and the clock the window was planned on.
+ */
+function describeSkew(reading) {
+    const { offsetMs, planned } = reading;
+    if (offsetMs === undefined || Math.abs(offsetMs) <= SKEW_TOLERANCE_MS)
+        return null;
+    const how = `The runner's clock is ${formatOffset(Math.abs(offsetMs))} ${offsetMs < 0 ? 'ahead of' : 'behind'} CloudWatch Logs' (measured from the Date header of its responses)`;
+    return planned === 'service'
+        ? `${how}; this run planned its window on the service's clock, so nothing is missed, but fix the runner's time sync (NTP).`
+        : `${how}, which was found only after the window was planned on the runner's clock: entries near the window's end may be missed. Fix the runner's time sync (NTP).`;
+}
+/** 302_400 → `5m2.4s`. */
+function formatOffset(ms) {
+    const tenths = Math.round(ms / 100);
+    const minutes = Math.floor(tenths / 600);
+    const seconds = (tenths % 600) / 10;
+    return minutes > 0 ? `${minutes}m${seconds}s` : `${seconds}s`;
+}
+function dateHeader(response) {
+    const headers = response?.headers;
+    const value = headers?.date ?? headers?.Date;
+    if (value === undefined)
+        return undefined;
+    const ms = Date.parse(value);
+    return Number.isNaN(ms) ? undefined : ms;
 }
 
 ;// CONCATENATED MODULE: ./src/dedup.ts
@@ -63974,6 +64136,7 @@ class RowIntake {
 
 
 
+
 /**
  * GitHub rejects a step summary over 1 MiB ("Step isolation and limits", workflow-commands docs) and
  * shows nothing of it. What this module adds stays under the limit minus room for whatever the step
@@ -64008,6 +64171,9 @@ function addJobSummary(report, summary, notification) {
         summary.addRaw(`<p>${gapNote(report, report.gap)}</p>`, true);
     if (report.noCheckpoint)
         summary.addRaw(`<p>⚠️ ${fitEscaped(noCheckpointText(report.noCheckpoint), MAX_NOTICE, escapeMarkdownHtml)}</p>`, true);
+    const skew = report.clock ? describeSkew(report.clock) : null;
+    if (skew)
+        summary.addRaw(`<p><b>Clock:</b> ${skew}</p>`, true);
     if (report.truncated)
         summary.addRaw(`<p>${truncatedNote(report)}</p>`, true);
     // Slack's error text may be echoed in the note: it is escaped like log text.
@@ -64801,6 +64967,7 @@ function maxDefined(a, b) {
 
 
 
+
 const realDeps = () => {
     const signal = cancellationSignal();
     return {
@@ -64880,6 +65047,17 @@ async function watch(settings, deps, context) {
     const loaded = 'error' in read ? undefined : read.state;
     // A state with only a failure record: the monitor never completed a run, so there is no checkpoint.
     const previous = loaded && 'checked' in loaded ? loaded : undefined;
+    const logs = new dist_cjs/* CloudWatchLogsClient */.TFr({ region: settings.region, credentials });
+    // The window is planned on CloudWatch Logs' clock where the runner's disagrees (see service-clock.ts).
+    const clock = new ServiceClock(deps.now);
+    clock.watch(logs);
+    const probeStarted = deps.now();
+    await probeServiceClock(logs, deps.signal);
+    const { offsetMs } = clock.settle();
+    core/* info */.pq(`Service clock (read in ${deps.now() - probeStarted} ms): ${offsetMs === undefined ? "no Date header seen; planning on the runner's clock" : `CloudWatch Logs − runner = ${offsetMs} ms`}.`);
+    const skew = describeSkew(clock.reading());
+    if (skew)
+        core/* warning */.$e(skew, { title: "insights-watch: the runner's clock is off" });
     // An aggregate query runs over windows that do not overlap: its rows cannot be fingerprinted, so a
     // second look at the same stretch would count it twice (query-rewrite.ts bounds each one exactly).
     // Instead of re-checking `overlap` for late logs, its window ends `overlap` further back, so a log
@@ -64888,7 +65066,7 @@ async function watch(settings, deps, context) {
     const overlapSeconds = shape.records ? settings.overlapSeconds : 0;
     const queryDelaySeconds = settings.queryDelaySeconds + (shape.records ? 0 : settings.overlapSeconds);
     const lost = previous ? undefined : lostCheckpoint(read, settings);
-    const plan = planWindow(deps.now(), previous?.checked ?? lost?.plan, {
+    const plan = planWindow(clock.now(), previous?.checked ?? lost?.plan, {
         ...settings,
         overlapSeconds,
         queryDelaySeconds,
@@ -64908,7 +65086,6 @@ async function watch(settings, deps, context) {
     const aggregate = shape.records ? undefined : new AggregateBuilder(shape, settings.statusField);
     const resultsFile = new ResultsFile(resultsFilePath(deps.env));
     const intake = new RowIntake({ reported, digest, resultsFile, ...(aggregate ? { aggregate } : {}) }, { statusField: settings.statusField, fallbackSecond: window.end });
-    const logs = new dist_cjs/* CloudWatchLogsClient */.TFr({ region: settings.region, credentials });
     let result;
     try {
         result = await core/* group */.Os(`Query ${isoSecond(window.start)} – ${isoSecond(window.end)}`, () => runBatchedQuery({
@@ -64932,6 +65109,10 @@ async function watch(settings, deps, context) {
         logs.destroy();
         resultsFile.close();
     }
+    // Without a Date before planning, the queries' answers may still show the runner's clock was off.
+    const lateSkew = skew ? null : describeSkew(clock.reading());
+    if (lateSkew)
+        core/* warning */.$e(lateSkew, { title: "insights-watch: the runner's clock is off" });
     const found = aggregate ? aggregate.build(result.statistics, !result.truncated) : digest.build();
     const report = {
         monitorName: settings.monitorName,
@@ -64961,6 +65142,8 @@ async function watch(settings, deps, context) {
         report.noCheckpoint = noCheckpoint;
     if (plan.shortenedRecheck)
         report.shortenedRecheck = plan.shortenedRecheck;
+    if (skew || lateSkew)
+        report.clock = clock.reading();
     if (previous)
         report.previousCheckpoint = previous.checked;
     const runUrl = workflowRunUrl(deps.env);
@@ -64971,7 +65154,7 @@ async function watch(settings, deps, context) {
         (report.truncated
             ? `; truncated: ${result.statistics.recordsMatched} matched, ${result.rowsFetched} fetched`
             : ''));
-    let decision = decideAlert(report.digest, previous?.alert, Math.floor(deps.now() / 1000), window, settings);
+    let decision = decideAlert(report.digest, previous?.alert, Math.floor(clock.now() / 1000), window, settings);
     // With a batch of log groups unchecked, "nothing found" proves nothing: no resolved notice, and the
     // alert memory stays as it was until a run sees every group again.
     if (result.failures.length > 0 && decision.kind !== 'alert' && decision.kind !== 'quiet') {
@@ -65005,7 +65188,7 @@ async function watch(settings, deps, context) {
             checked,
             // An aggregate's next window starts at `checked` and is never compared with fingerprints.
             reported: aggregate ? {} : reported.since(checked - overlapSeconds),
-            savedAt: new Date(deps.now()).toISOString(),
+            savedAt: new Date(clock.now()).toISOString(),
             alert: decision.state,
         };
         if (stillFailing)

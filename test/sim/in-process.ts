@@ -53,6 +53,8 @@ export interface InProcessOptions {
   runnerClockOffsetMs?: number
 }
 
+const realDateNow = Date.now
+
 /** Variables from the test process that a runner would not have set: kept away from the run. */
 const FOREIGN = /^(INPUT_|AWS_|ACTIONS_|GITHUB_|RUNNER_)/
 
@@ -99,14 +101,20 @@ export async function runInProcess(options: InProcessOptions): Promise<InProcess
   let failed: boolean
   try {
     const offset = options.runnerClockOffsetMs ?? 0
+    const runnerNow = offset === 0 ? options.clock.now : () => options.clock.now() + offset
+    // What the run reads through Date.now (the SDK's SigV4 signing time among it) is the runner's
+    // clock too, as on a runner: else every signature would be months off the emulator's clock and
+    // refused, and each run would pay the SDK's clock-correcting retry.
+    Date.now = runnerNow
     await run({
-      now: offset === 0 ? options.clock.now : () => options.clock.now() + offset,
+      now: runnerNow,
       // Polls and Slack back-off wait on the simulated clock, so a day runs in seconds.
       sleep: async (ms) => options.clock.advance(ms),
       fetch: nodeHttpFetch,
       env,
     })
   } finally {
+    Date.now = realDateNow
     failed = process.exitCode !== undefined && process.exitCode !== 0
     process.exitCode = exitCode
     process.stdout.write = write
