@@ -262,3 +262,68 @@ describe('OpenSearch SQL', () => {
     expect(emulator.calls.filter((call) => call.service === 'logs')).toHaveLength(0)
   })
 })
+
+describe('OpenSearch PPL', () => {
+  it('fetches every one of 20,000 matches past the 10,000-row PPL cap by splitting the window', async () => {
+    await start()
+    const events: { timestamp: number; message: string; ingestionTime: number }[] = []
+    for (let i = 0; i < 22_000; i++) {
+      const status = i % 11 === 0 ? '200' : i % 2 === 0 ? '503' : '404'
+      const timestamp = t0 - 6 * MINUTE + 30_000 + Math.floor((i * 4 * MINUTE) / 22_000)
+      events.push({
+        timestamp,
+        message: JSON.stringify({ requestId: `p${i}`, resourcePath: `/items/${i}`, status }),
+        ingestionTime: timestamp + 1_000,
+      })
+    }
+    emulator.putLogEvents(GROUP, events)
+    const run = await runAt(0, {
+      query: 'fields `@timestamp`, requestId, status | where status >= 400',
+      'query-language': 'PPL',
+    })
+    expect(run.exitCode, run.stdout + run.stderr).toBe(0)
+    expect(run.outputs['match-count']).toBe('20000')
+    expect(run.outputs.truncated).toBe('false')
+    expect(new Set(resultsFields(run).map((row) => row.requestId)).size).toBe(20_000)
+    expect(resultsFields(run)).toHaveLength(20_000)
+    // PPL takes its log groups as StartQuery parameters, and no limit over 10,000.
+    const starts = emulator.calls.filter((call) => call.action === 'StartQuery')
+    expect(starts.length).toBeGreaterThan(1)
+    for (const call of starts) {
+      const body = call.body as Record<string, unknown>
+      expect(body.logGroupNames).toEqual([GROUP])
+      expect((body.limit as number | undefined) ?? 0).toBeLessThanOrEqual(10_000)
+    }
+  })
+
+  it('reports every entry of a PPL record query once over overlapping runs', async () => {
+    await start()
+    const seeded = seed(SEED_FROM, SEED_TO)
+    const runs = await runSchedule({
+      query: 'fields `@timestamp`, status, resourcePath | where status >= 400',
+      'query-language': 'PPL',
+    })
+    expect(byTimeAndPath(runs)).toEqual(seeded.byTimeAndPath)
+    expect(sum(runs.map((run) => Number(run.outputs['match-count'])))).toBe(seeded.matching)
+  })
+
+  it('counts every matching record of a PPL aggregate once over runs (end second whole)', async () => {
+    // Like SQL, PPL cannot be bounded by @timestamp (query-rewrite.ts): exact when the end second is whole.
+    await start({ endSecond: 'whole' })
+    const seeded = seed(SEED_FROM, SEED_TO)
+    const runs = await runSchedule({
+      query: 'where status >= 400 | stats count() as n by status',
+      'query-language': 'PPL',
+    })
+    expect(sum(runs.map((run) => Number(run.outputs['match-count'])))).toBe(seeded.matching)
+    expect(sum(runs.map((run) => Number(run.outputs['critical-count'])))).toBe(seeded.critical)
+  })
+
+  it('refuses, before any call, a PPL record query that does not return @timestamp', async () => {
+    await start()
+    const run = await runAt(0, { query: 'fields status | where status >= 400', 'query-language': 'PPL' })
+    expect(run.exitCode).not.toBe(0)
+    expect(run.stdout).toContain('add `@timestamp` to its fields command')
+    expect(emulator.calls.filter((call) => call.service === 'logs')).toHaveLength(0)
+  })
+})
