@@ -5,9 +5,8 @@ import {
   StartQueryCommand,
   type StartQueryCommandInput,
 } from '@aws-sdk/client-cloudwatch-logs'
-import { afterEach, describe, expect, it } from 'vitest'
-import { type Emulator, type EmulatorOptions, startEmulator } from './index.js'
-import { type FakeClock, fakeClock, logsClient, rejection, T0 } from './test-helpers.js'
+import { describe, expect, it } from 'vitest'
+import { completeQuery, logsEmulatorPerTest, rejection, T0 } from './test-helpers.js'
 
 /** StartQuery with queryLanguage PPL through the real SDK: log group parameters, statistics, the row cap. */
 
@@ -15,26 +14,7 @@ const GROUP = '/aws/apigateway/prod-access'
 const OTHER = '/aws/apigateway/staging-access'
 const T0_SECONDS = T0 / 1000
 
-let emulator: Emulator | undefined
-let client: CloudWatchLogsClient | undefined
-
-afterEach(async () => {
-  client?.destroy()
-  await emulator?.stop()
-  emulator = undefined
-  client = undefined
-})
-
-async function setup(options: EmulatorOptions = {}): Promise<{
-  emulator: Emulator
-  client: CloudWatchLogsClient
-  clock: FakeClock
-}> {
-  const clock = fakeClock()
-  emulator = await startEmulator({ now: clock.now, queryLatencyMs: 0, ...options })
-  client = logsClient(emulator)
-  return { emulator, client, clock }
-}
+const setup = logsEmulatorPerTest({ queryLatencyMs: 0 })
 
 function access(status: number): string {
   return JSON.stringify({ status, httpMethod: status >= 500 ? 'POST' : 'GET' })
@@ -53,15 +33,6 @@ async function startPpl(c: CloudWatchLogsClient, input: Partial<StartQueryComman
   )
   if (!queryId) throw new Error('no queryId')
   return queryId
-}
-
-async function complete(c: CloudWatchLogsClient, clock: FakeClock, queryId: string) {
-  for (let i = 0; i < 100; i++) {
-    const response = await c.send(new GetQueryResultsCommand({ queryId }))
-    if (response.status !== 'Scheduled' && response.status !== 'Running') return response
-    clock.advance(100)
-  }
-  throw new Error('query never ended')
 }
 
 function table(response: GetQueryResultsCommandOutput): Record<string, string | undefined>[] {
@@ -83,7 +54,7 @@ describe('CloudWatch Logs: OpenSearch PPL queries', () => {
     const queryId = await startPpl(client, {
       queryString: 'where status >= 400 | sort `@timestamp` | fields `@timestamp`, status',
     })
-    const final = await complete(client, clock, queryId)
+    const final = await completeQuery(client, clock, queryId)
     expect(final.status).toBe('Complete')
     expect(final.queryLanguage).toBe('PPL')
     // CHOICE: PPL rows carry the named fields only, no @ptr
@@ -95,7 +66,7 @@ describe('CloudWatch Logs: OpenSearch PPL queries', () => {
 
     // several groups through logGroupIdentifiers (names or ARNs), and an aggregate
     const arn = `arn:aws:logs:us-east-1:123456789012:log-group:${OTHER}`
-    const both = await complete(
+    const both = await completeQuery(
       client,
       clock,
       await startPpl(client, {
@@ -120,7 +91,7 @@ describe('CloudWatch Logs: OpenSearch PPL queries', () => {
         message: access(500 + minute),
       })),
     )
-    const final = await complete(
+    const final = await completeQuery(
       client,
       clock,
       await startPpl(client, {
@@ -138,7 +109,7 @@ describe('CloudWatch Logs: OpenSearch PPL queries', () => {
       GROUP,
       Array.from({ length: 12_345 }, (_, i) => ({ timestamp: T0 - 60_000 + i, message: access(500) })),
     )
-    const capped = await complete(
+    const capped = await completeQuery(
       client,
       clock,
       await startPpl(client, { queryString: 'where status >= 500' }),
@@ -149,20 +120,24 @@ describe('CloudWatch Logs: OpenSearch PPL queries', () => {
 
     // maxItems does not page PPL either: one answer, no nextToken
     const queryId = await startPpl(client, {})
-    await complete(client, clock, queryId)
+    await completeQuery(client, clock, queryId)
     const small = await client.send(new GetQueryResultsCommand({ queryId, maxItems: 10 }))
     expect(small.results).toHaveLength(10_000)
     expect(small.nextToken).toBeUndefined()
 
-    const limited = await complete(client, clock, await startPpl(client, { limit: 25 }))
+    const limited = await completeQuery(client, clock, await startPpl(client, { limit: 25 }))
     expect(limited.results).toHaveLength(25)
     expect(limited.statistics?.recordsMatched).toBe(12_345)
-    const byHead = await complete(client, clock, await startPpl(client, { limit: 25, queryString: 'head 7' }))
+    const byHead = await completeQuery(
+      client,
+      clock,
+      await startPpl(client, { limit: 25, queryString: 'head 7' }),
+    )
     expect(byHead.results).toHaveLength(7)
     expect(byHead.statistics?.recordsMatched).toBe(12_345)
 
     // the aggregate counts every record, past the row cap
-    const counted = await complete(
+    const counted = await completeQuery(
       client,
       clock,
       await startPpl(client, { queryString: 'stats count() as n' }),

@@ -5,9 +5,8 @@ import {
   StartQueryCommand,
   type StartQueryCommandInput,
 } from '@aws-sdk/client-cloudwatch-logs'
-import { afterEach, describe, expect, it } from 'vitest'
-import { type Emulator, type EmulatorOptions, startEmulator } from './index.js'
-import { type FakeClock, fakeClock, logsClient, rejection, T0 } from './test-helpers.js'
+import { describe, expect, it } from 'vitest'
+import { completeQuery, logsEmulatorPerTest, rejection, T0 } from './test-helpers.js'
 
 /** StartQuery with queryLanguage SQL through the real SDK: FROM clause, statistics, the row cap. */
 
@@ -15,26 +14,7 @@ const GROUP = '/aws/apigateway/prod-access'
 const OTHER = '/aws/apigateway/staging-access'
 const T0_SECONDS = T0 / 1000
 
-let emulator: Emulator | undefined
-let client: CloudWatchLogsClient | undefined
-
-afterEach(async () => {
-  client?.destroy()
-  await emulator?.stop()
-  emulator = undefined
-  client = undefined
-})
-
-async function setup(options: EmulatorOptions = {}): Promise<{
-  emulator: Emulator
-  client: CloudWatchLogsClient
-  clock: FakeClock
-}> {
-  const clock = fakeClock()
-  emulator = await startEmulator({ now: clock.now, queryLatencyMs: 0, ...options })
-  client = logsClient(emulator)
-  return { emulator, client, clock }
-}
+const setup = logsEmulatorPerTest({ queryLatencyMs: 0 })
 
 function access(status: number): string {
   return JSON.stringify({ status, httpMethod: status >= 500 ? 'POST' : 'GET' })
@@ -52,15 +32,6 @@ async function startSql(c: CloudWatchLogsClient, input: Partial<StartQueryComman
   )
   if (!queryId) throw new Error('no queryId')
   return queryId
-}
-
-async function complete(c: CloudWatchLogsClient, clock: FakeClock, queryId: string) {
-  for (let i = 0; i < 100; i++) {
-    const response = await c.send(new GetQueryResultsCommand({ queryId }))
-    if (response.status !== 'Scheduled' && response.status !== 'Running') return response
-    clock.advance(100)
-  }
-  throw new Error('query never ended')
 }
 
 function values(response: GetQueryResultsCommandOutput, field: string): string[] {
@@ -82,7 +53,7 @@ describe('CloudWatch Logs: OpenSearch SQL queries', () => {
     const queryId = await startSql(client, {
       queryString: `SELECT \`@timestamp\`, status FROM \`${GROUP}\` WHERE status >= 400 ORDER BY \`@timestamp\` ASC`,
     })
-    const final = await complete(client, clock, queryId)
+    const final = await completeQuery(client, clock, queryId)
     expect(final.status).toBe('Complete')
     expect(final.queryLanguage).toBe('SQL')
     expect(values(final, 'status')).toEqual(['502', '404'])
@@ -93,7 +64,7 @@ describe('CloudWatch Logs: OpenSearch SQL queries', () => {
 
     // several groups through logGroups(logGroupIdentifier: [...]), names or ARNs
     const arn = `arn:aws:logs:us-east-1:123456789012:log-group:${OTHER}`
-    const both = await complete(
+    const both = await completeQuery(
       client,
       clock,
       await startSql(client, {
@@ -113,22 +84,22 @@ describe('CloudWatch Logs: OpenSearch SQL queries', () => {
       GROUP,
       Array.from({ length: 12_345 }, (_, i) => ({ timestamp: T0 - 60_000 + i, message: access(500) })),
     )
-    const capped = await complete(client, clock, await startSql(client, {}))
+    const capped = await completeQuery(client, clock, await startSql(client, {}))
     expect(capped.results).toHaveLength(10_000)
     expect(capped.nextToken).toBeUndefined()
     expect(capped.statistics?.recordsMatched).toBe(12_345)
 
     // maxItems does not page SQL either: one answer, no nextToken
     const queryId = await startSql(client, {})
-    await complete(client, clock, queryId)
+    await completeQuery(client, clock, queryId)
     const small = await client.send(new GetQueryResultsCommand({ queryId, maxItems: 10 }))
     expect(small.results).toHaveLength(10_000)
     expect(small.nextToken).toBeUndefined()
 
-    const limited = await complete(client, clock, await startSql(client, { limit: 25 }))
+    const limited = await completeQuery(client, clock, await startSql(client, { limit: 25 }))
     expect(limited.results).toHaveLength(25)
     expect(limited.statistics?.recordsMatched).toBe(12_345)
-    const byClause = await complete(
+    const byClause = await completeQuery(
       client,
       clock,
       await startSql(client, { limit: 25, queryString: `SELECT status FROM \`${GROUP}\` LIMIT 7` }),

@@ -46,14 +46,32 @@
  */
 
 import {
+  type Accumulator,
+  type AggregateFunction,
+  accumulate,
+  type ComparisonOperator,
+  type Condition,
+  evaluateCondition,
+  groupKey,
+  Instant,
+  type Literal,
+  likePattern,
+  NUMBER,
+  newAccumulator,
+  numericResult,
+  parseSqlTimestamp,
+  sortByKeys,
+  TIME_FIELDS,
+  text,
+  type Value,
+} from './opensearch-values.js'
+import {
   discoverJsonFields,
-  formatTimestamp,
   type LogEvent,
   MalformedQueryError,
   type QueryOutput,
   type ResultField,
 } from './query-language.js'
-import { parseSqlTimestamp } from './sql-language.js'
 
 // ─── public interface (the server depends on it) ────────────────────────────────────────────────
 
@@ -71,27 +89,6 @@ export function compilePplQuery(queryString: string): CompiledPplQuery {
 export const PPL_HEAD_DEFAULT = 10
 /** `top`/`rare` without a count give 10 values (top command: "N … Default: 10"). */
 export const PPL_TOP_DEFAULT = 10
-
-// ─── values ─────────────────────────────────────────────────────────────────────────────────────
-
-/** A point in time (`@timestamp`, `@ingestionTime`): compared as epoch ms, shown formatted. */
-class Instant {
-  constructor(readonly ms: number) {}
-}
-
-type Value = string | Instant
-
-function text(value: Value): string {
-  return typeof value === 'string' ? value : formatTimestamp(value.ms)
-}
-
-const NUMBER = /^[-+]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][-+]?\d+)?$/
-
-function asNumber(value: string): number | undefined {
-  return NUMBER.test(value) ? Number(value) : undefined
-}
-
-const TIME_FIELDS = ['@timestamp', '@ingestionTime']
 
 // ─── tokenizer ──────────────────────────────────────────────────────────────────────────────────
 
@@ -204,8 +201,6 @@ function tokenize(source: string): Token[] {
 
 // ─── AST ────────────────────────────────────────────────────────────────────────────────────────
 
-type AggregateFunction = 'count' | 'sum' | 'min' | 'max' | 'avg'
-
 interface Aggregate {
   fn: AggregateFunction
   /** undefined for count() */
@@ -214,17 +209,14 @@ interface Aggregate {
   column: string
 }
 
-type Operand = { kind: 'field'; name: string } | { kind: 'literal'; value: string; numeric: boolean }
+type Operand = Literal | FieldReference
 
-type ComparisonOperator = '=' | '!=' | '<' | '<=' | '>' | '>='
+interface FieldReference {
+  kind: 'field'
+  name: string
+}
 
-type Expr =
-  | { kind: 'and' | 'or'; left: Expr; right: Expr }
-  | { kind: 'not'; operand: Expr }
-  | { kind: 'compare'; op: ComparisonOperator; left: Operand; right: Operand }
-  | { kind: 'in'; operand: Operand; values: Operand[] }
-  | { kind: 'like'; operand: Operand; pattern: RegExp }
-  | { kind: 'isNull'; operand: Operand }
+type Expr = Condition<FieldReference>
 
 interface SortKey {
   field: string
@@ -765,25 +757,6 @@ class Parser {
   }
 }
 
-/** LIKE: `%` any run, `_` one character, a backslash escapes; the whole value must match. */
-function likePattern(pattern: string): RegExp {
-  let source = ''
-  for (let i = 0; i < pattern.length; i++) {
-    const c = pattern.charAt(i)
-    if (c === '\\' && i + 1 < pattern.length) {
-      i++
-      source += escapeRegExp(pattern.charAt(i))
-    } else if (c === '%') source += '[\\s\\S]*'
-    else if (c === '_') source += '[\\s\\S]'
-    else source += escapeRegExp(c)
-  }
-  return new RegExp(`^${source}$`)
-}
-
-function escapeRegExp(c: string): string {
-  return c.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')
-}
-
 // ─── rows ───────────────────────────────────────────────────────────────────────────────────────
 
 /** A row between commands: values by name, and the columns it shows, in order. */
@@ -925,7 +898,7 @@ function apply(command: Command, rows: Row[]): Row[] {
     case 'where':
       return rows.filter((row) => evaluate(command.condition, row) === true)
     case 'sort':
-      return sortRows(rows, command.keys)
+      return sortByKeys(rows, command.keys, (key, row) => row.get(key.field))
     case 'head':
       return rows.slice(0, command.count)
     case 'dedup':
@@ -936,10 +909,6 @@ function apply(command: Command, rows: Row[]): Row[] {
     case 'rare':
       return topRare(rows, command)
   }
-}
-
-function groupKey(values: (Value | undefined)[]): string {
-  return JSON.stringify(values.map((value) => (value instanceof Instant ? { t: value.ms } : (value ?? null))))
 }
 
 function dedup(rows: Row[], command: { count: number; names: string[]; keepEmpty: boolean }): Row[] {
@@ -980,16 +949,6 @@ function topRare(rows: Row[], command: { kind: 'top' | 'rare'; count: number; na
   })
 }
 
-interface Accumulator {
-  count: number
-  sum: number
-  numbers: number
-  min: number
-  max: number
-  earliest?: Instant
-  latest?: Instant
-}
-
 function stats(rows: Row[], aggregates: Aggregate[], by: string[]): Row[] {
   const groups = new Map<string, { keys: (Value | undefined)[]; accumulators: Accumulator[] }>()
   const fresh = () => aggregates.map(newAccumulator)
@@ -1001,28 +960,9 @@ function stats(rows: Row[], aggregates: Aggregate[], by: string[]): Row[] {
     const id = groupKey(keys)
     const group = groups.get(id) ?? { keys, accumulators: fresh() }
     groups.set(id, group)
+    // NULL and MISSING values are not counted and are ignored by sum/avg/min/max (stats command).
     aggregates.forEach((aggregate, index) => {
-      const accumulator = group.accumulators[index] as Accumulator
-      if (aggregate.field === undefined) {
-        accumulator.count++
-        return
-      }
-      // NULL and MISSING values are not counted and are ignored by sum/avg/min/max (stats command).
-      const value = row.get(aggregate.field)
-      if (value === undefined) return
-      accumulator.count++
-      if (value instanceof Instant) {
-        if (accumulator.earliest === undefined || value.ms < accumulator.earliest.ms)
-          accumulator.earliest = value
-        if (accumulator.latest === undefined || value.ms > accumulator.latest.ms) accumulator.latest = value
-        return
-      }
-      const number = asNumber(value)
-      if (number === undefined) return
-      accumulator.numbers++
-      accumulator.sum += number
-      accumulator.min = Math.min(accumulator.min, number)
-      accumulator.max = Math.max(accumulator.max, number)
+      accumulate(group.accumulators[index] as Accumulator, aggregate.field, row)
     })
   }
   return [...groups.values()].map((group) => {
@@ -1040,149 +980,17 @@ function stats(rows: Row[], aggregates: Aggregate[], by: string[]): Row[] {
   })
 }
 
-function newAccumulator(): Accumulator {
-  return { count: 0, sum: 0, numbers: 0, min: Number.POSITIVE_INFINITY, max: Number.NEGATIVE_INFINITY }
-}
-
 function aggregationResult(fn: AggregateFunction, accumulator: Accumulator): Value | undefined {
-  if (fn === 'count') return String(accumulator.count)
   if (fn === 'min' && accumulator.earliest) return accumulator.earliest
   if (fn === 'max' && accumulator.latest) return accumulator.latest
+  const result = numericResult(fn, accumulator)
   // SUM/MIN/MAX/AVG of no numbers is NULL: the column is left out of the row.
-  if (accumulator.numbers === 0) return undefined
-  switch (fn) {
-    case 'sum':
-      return String(accumulator.sum)
-    case 'min':
-      return String(accumulator.min)
-    case 'max':
-      return String(accumulator.max)
-    case 'avg': {
-      // avg is a double: 28 prints as 28.0 (stats command example: `avg(age)` … `28.0`).
-      const average = accumulator.sum / accumulator.numbers
-      return Number.isInteger(average) ? average.toFixed(1) : String(average)
-    }
-  }
+  if (result === undefined) return undefined
+  // avg is a double: 28 prints as 28.0 (stats command example: `avg(age)` … `28.0`).
+  if (fn === 'avg') return Number.isInteger(result) ? result.toFixed(1) : String(result)
+  return String(result)
 }
 
-function operandValue(operand: Operand, row: Row): Value | undefined {
-  return operand.kind === 'literal' ? operand.value : row.get(operand.name)
-}
-
-/** Compares two present values; undefined is NULL (a number literal against the text "abc"). */
-function compare(left: Value, right: Value, leftOperand: Operand, rightOperand: Operand): number | undefined {
-  if (left instanceof Instant || right instanceof Instant) {
-    const a = left instanceof Instant ? left.ms : parseSqlTimestamp(left)
-    const b = right instanceof Instant ? right.ms : parseSqlTimestamp(right)
-    if (a === undefined || b === undefined) return undefined
-    return Math.sign(a - b)
-  }
-  const numericLiteral =
-    (leftOperand.kind === 'literal' && leftOperand.numeric) ||
-    (rightOperand.kind === 'literal' && rightOperand.numeric)
-  const stringLiteral =
-    (leftOperand.kind === 'literal' && !leftOperand.numeric) ||
-    (rightOperand.kind === 'literal' && !rightOperand.numeric)
-  const a = asNumber(left)
-  const b = asNumber(right)
-  if (numericLiteral) {
-    if (a === undefined || b === undefined) return undefined
-    return Math.sign(a - b)
-  }
-  if (!stringLiteral && a !== undefined && b !== undefined) return Math.sign(a - b)
-  return left === right ? 0 : left < right ? -1 : 1
-}
-
-/** Three-valued logic: true, false, or undefined for NULL (where keeps only true). */
 function evaluate(expr: Expr, row: Row): boolean | undefined {
-  switch (expr.kind) {
-    case 'and': {
-      const left = evaluate(expr.left, row)
-      if (left === false) return false
-      const right = evaluate(expr.right, row)
-      if (right === false) return false
-      return left === true && right === true ? true : undefined
-    }
-    case 'or': {
-      const left = evaluate(expr.left, row)
-      if (left === true) return true
-      const right = evaluate(expr.right, row)
-      if (right === true) return true
-      return left === false && right === false ? false : undefined
-    }
-    case 'not': {
-      const value = evaluate(expr.operand, row)
-      return value === undefined ? undefined : !value
-    }
-    case 'isNull':
-      return operandValue(expr.operand, row) === undefined
-    case 'compare': {
-      const left = operandValue(expr.left, row)
-      const right = operandValue(expr.right, row)
-      if (left === undefined || right === undefined) return undefined
-      const order = compare(left, right, expr.left, expr.right)
-      if (order === undefined) return undefined
-      switch (expr.op) {
-        case '=':
-          return order === 0
-        case '!=':
-          return order !== 0
-        case '<':
-          return order < 0
-        case '<=':
-          return order <= 0
-        case '>':
-          return order > 0
-        case '>=':
-          return order >= 0
-      }
-      return undefined
-    }
-    case 'in': {
-      const value = operandValue(expr.operand, row)
-      if (value === undefined) return undefined
-      let unknown = false
-      for (const candidate of expr.values) {
-        const order = compare(
-          value,
-          candidate.kind === 'literal' ? candidate.value : '',
-          expr.operand,
-          candidate,
-        )
-        if (order === 0) return true
-        if (order === undefined) unknown = true
-      }
-      return unknown ? undefined : false
-    }
-    case 'like': {
-      const value = operandValue(expr.operand, row)
-      return value === undefined ? undefined : expr.pattern.test(text(value))
-    }
-  }
-}
-
-function sortCompare(a: Value, b: Value): number {
-  if (a instanceof Instant && b instanceof Instant) return a.ms - b.ms
-  const x = text(a)
-  const y = text(b)
-  const nx = asNumber(x)
-  const ny = asNumber(y)
-  if (nx !== undefined && ny !== undefined) return nx - ny
-  return x === y ? 0 : x < y ? -1 : 1
-}
-
-function sortRows(rows: Row[], keys: SortKey[]): Row[] {
-  return [...rows].sort((r1, r2) => {
-    for (const key of keys) {
-      const a = r1.get(key.field)
-      const b = r2.get(key.field)
-      if (a === undefined && b === undefined) continue
-      // CHOICE (Spark's default): NULLS FIRST ascending, NULLS LAST descending.
-      if (a === undefined) return key.descending ? 1 : -1
-      if (b === undefined) return key.descending ? -1 : 1
-      const order = sortCompare(a, b)
-      if (order !== 0) return key.descending ? -order : order
-    }
-    return 0
-  })
+  return evaluateCondition(expr, (field) => row.get(field.name))
 }

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest'
+import { parseSqlTimestamp } from './opensearch-values.js'
 import { formatTimestamp, type LogEvent, MalformedQueryError, type ResultField } from './query-language.js'
-import { compileSqlQuery, MAX_FROM_LOG_GROUPS, parseSqlTimestamp } from './sql-language.js'
+import { compileSqlQuery, MAX_FROM_LOG_GROUPS } from './sql-language.js'
 
 const T0 = Date.UTC(2026, 0, 15, 12, 0, 0) // 2026-01-15 12:00:00.000 UTC
 const GROUP = '/aws/apigateway/prod-access'

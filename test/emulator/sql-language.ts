@@ -45,8 +45,27 @@
  */
 
 import {
+  type Accumulator,
+  type AggregateFunction,
+  accumulate,
+  type ComparisonOperator,
+  type Condition,
+  evaluateCondition,
+  groupKey,
+  Instant,
+  type Literal,
+  likePattern,
+  NUMBER,
+  newAccumulator,
+  numericResult,
+  parseSqlTimestamp,
+  sortByKeys,
+  TIME_FIELDS,
+  text,
+  type Value,
+} from './opensearch-values.js'
+import {
   discoverJsonFields,
-  formatTimestamp,
   type LogEvent,
   MalformedQueryError,
   type QueryOutput,
@@ -75,46 +94,6 @@ export const MAX_FROM_LOG_GROUPS = 50
 export function compileSqlQuery(queryString: string): CompiledSqlQuery {
   const statement = new Parser(queryString, tokenize(queryString)).parseStatement()
   return new SqlQuery(statement)
-}
-
-// ─── values ─────────────────────────────────────────────────────────────────────────────────────
-
-/** A point in time (`@timestamp`, `@ingestionTime`): compared as epoch ms, shown formatted. */
-class Instant {
-  constructor(readonly ms: number) {}
-}
-
-type Value = string | Instant
-
-function text(value: Value): string {
-  return typeof value === 'string' ? value : formatTimestamp(value.ms)
-}
-
-/** Decimal numbers as JSON and JS print them; nothing else is numeric. */
-const NUMBER = /^[-+]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][-+]?\d+)?$/
-
-function asNumber(value: string): number | undefined {
-  return NUMBER.test(value) ? Number(value) : undefined
-}
-
-const TIMESTAMP_LITERAL = /^(\d{4})-(\d{2})-(\d{2}) (\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,3}))?$/
-
-/** `'2026-01-15 12:00:00'` or `'2026-01-15 12:00:00.250'`, read as UTC; undefined otherwise. */
-export function parseSqlTimestamp(literal: string): number | undefined {
-  const match = TIMESTAMP_LITERAL.exec(literal)
-  if (!match) return undefined
-  const [, y, mo, d, h, mi, s, fraction] = match
-  const ms = Date.UTC(
-    Number(y),
-    Number(mo) - 1,
-    Number(d),
-    Number(h),
-    Number(mi),
-    Number(s),
-    Number((fraction ?? '').padEnd(3, '0')),
-  )
-  // Date.UTC rolls 2026-02-30 over into March; a literal that does not round-trip is not a date.
-  return formatTimestamp(ms).startsWith(literal.slice(0, 19)) ? ms : undefined
 }
 
 // ─── tokenizer ──────────────────────────────────────────────────────────────────────────────────
@@ -231,8 +210,6 @@ function tokenize(source: string): Token[] {
 
 // ─── AST ────────────────────────────────────────────────────────────────────────────────────────
 
-type AggregateFunction = 'count' | 'sum' | 'min' | 'max' | 'avg'
-
 interface Aggregate {
   fn: AggregateFunction
   /** undefined for COUNT(*) */
@@ -243,20 +220,21 @@ interface Aggregate {
   defaultName: string
 }
 
-type Operand =
-  | { kind: 'field'; name: string; start: number; end: number }
-  | { kind: 'literal'; value: string; numeric: boolean }
-  | { kind: 'aggregate'; aggregate: Aggregate }
+type Operand = Literal | FieldReference | AggregateReference
 
-type ComparisonOperator = '=' | '!=' | '<' | '<=' | '>' | '>='
+interface FieldReference {
+  kind: 'field'
+  name: string
+  start: number
+  end: number
+}
 
-type Expr =
-  | { kind: 'and' | 'or'; left: Expr; right: Expr }
-  | { kind: 'not'; operand: Expr }
-  | { kind: 'compare'; op: ComparisonOperator; left: Operand; right: Operand }
-  | { kind: 'in'; operand: Operand; values: Operand[] }
-  | { kind: 'like'; operand: Operand; pattern: RegExp }
-  | { kind: 'isNull'; operand: Operand }
+interface AggregateReference {
+  kind: 'aggregate'
+  aggregate: Aggregate
+}
+
+type Expr = Condition<FieldReference | AggregateReference>
 
 type SelectItem =
   | { kind: 'star' }
@@ -364,8 +342,6 @@ const COMPARISON_SYMBOLS: Record<string, ComparisonOperator> = {
   '>=': '>=',
 }
 const ARITHMETIC = ['+', '-', '*', '/', '%', '||']
-/** System fields a SQL row can carry; `@ptr` is not among them (see the header). */
-const TIME_FIELDS = ['@timestamp', '@ingestionTime']
 
 function describe(token: Token): string {
   return token.kind === 'end' ? 'the end of the query' : JSON.stringify(token.raw)
@@ -948,25 +924,6 @@ class Parser {
   }
 }
 
-/** SQL LIKE: `%` any run, `_` one character, a backslash escapes; the whole value must match. */
-function likePattern(pattern: string): RegExp {
-  let source = ''
-  for (let i = 0; i < pattern.length; i++) {
-    const c = pattern.charAt(i)
-    if (c === '\\' && i + 1 < pattern.length) {
-      i++
-      source += escapeRegExp(pattern.charAt(i))
-    } else if (c === '%') source += '[\\s\\S]*'
-    else if (c === '_') source += '[\\s\\S]'
-    else source += escapeRegExp(c)
-  }
-  return new RegExp(`^${source}$`)
-}
-
-function escapeRegExp(c: string): string {
-  return c.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')
-}
-
 // ─── records ────────────────────────────────────────────────────────────────────────────────────
 
 interface Row {
@@ -1109,138 +1066,13 @@ function operandValue(operand: Operand, row: Row): Value | undefined {
   }
 }
 
-/**
- * Compares two present values: undefined is SQL's NULL (a value that cannot be compared, such as
- * a number literal against the text "abc"). Times by epoch ms (a string side is read as a UTC
- * timestamp); a number literal against a field numerically; two fields numerically when both are
- * numbers; otherwise as strings (UTF-16 code unit order).
- */
-function compare(left: Value, right: Value, leftOperand: Operand, rightOperand: Operand): number | undefined {
-  if (left instanceof Instant || right instanceof Instant) {
-    const a = left instanceof Instant ? left.ms : parseSqlTimestamp(left)
-    const b = right instanceof Instant ? right.ms : parseSqlTimestamp(right)
-    if (a === undefined || b === undefined) return undefined
-    return Math.sign(a - b)
-  }
-  const numericLiteral =
-    (leftOperand.kind === 'literal' && leftOperand.numeric) ||
-    (rightOperand.kind === 'literal' && rightOperand.numeric)
-  const stringLiteral =
-    (leftOperand.kind === 'literal' && !leftOperand.numeric) ||
-    (rightOperand.kind === 'literal' && !rightOperand.numeric)
-  const a = asNumber(left)
-  const b = asNumber(right)
-  if (numericLiteral) {
-    // Spark casts the other side to a number; a value that is not one becomes NULL.
-    if (a === undefined || b === undefined) return undefined
-    return Math.sign(a - b)
-  }
-  if (!stringLiteral && a !== undefined && b !== undefined) return Math.sign(a - b)
-  return left === right ? 0 : left < right ? -1 : 1
-}
-
-/** SQL's three-valued logic: true, false, or undefined for NULL (WHERE/HAVING keep only true). */
 function evaluate(expr: Expr, row: Row): boolean | undefined {
-  switch (expr.kind) {
-    case 'and': {
-      const left = evaluate(expr.left, row)
-      if (left === false) return false
-      const right = evaluate(expr.right, row)
-      if (right === false) return false
-      return left === true && right === true ? true : undefined
-    }
-    case 'or': {
-      const left = evaluate(expr.left, row)
-      if (left === true) return true
-      const right = evaluate(expr.right, row)
-      if (right === true) return true
-      return left === false && right === false ? false : undefined
-    }
-    case 'not': {
-      const value = evaluate(expr.operand, row)
-      return value === undefined ? undefined : !value
-    }
-    case 'isNull':
-      return operandValue(expr.operand, row) === undefined
-    case 'compare': {
-      const left = operandValue(expr.left, row)
-      const right = operandValue(expr.right, row)
-      if (left === undefined || right === undefined) return undefined
-      const order = compare(left, right, expr.left, expr.right)
-      if (order === undefined) return undefined
-      switch (expr.op) {
-        case '=':
-          return order === 0
-        case '!=':
-          return order !== 0
-        case '<':
-          return order < 0
-        case '<=':
-          return order <= 0
-        case '>':
-          return order > 0
-        case '>=':
-          return order >= 0
-      }
-      return undefined
-    }
-    case 'in': {
-      const value = operandValue(expr.operand, row)
-      if (value === undefined) return undefined
-      let unknown = false
-      for (const candidate of expr.values) {
-        const other = operandValue(candidate, row)
-        const order = other === undefined ? undefined : compare(value, other, expr.operand, candidate)
-        if (order === 0) return true
-        if (order === undefined) unknown = true
-      }
-      return unknown ? undefined : false
-    }
-    case 'like': {
-      const value = operandValue(expr.operand, row)
-      return value === undefined ? undefined : expr.pattern.test(text(value))
-    }
-  }
-}
-
-/** Sort values: times by ms, numbers by value when both are numbers, else strings. */
-function sortCompare(a: Value, b: Value): number {
-  if (a instanceof Instant && b instanceof Instant) return a.ms - b.ms
-  const x = text(a)
-  const y = text(b)
-  const nx = asNumber(x)
-  const ny = asNumber(y)
-  if (nx !== undefined && ny !== undefined) return nx - ny
-  return x === y ? 0 : x < y ? -1 : 1
+  return evaluateCondition(expr, (reference) => operandValue(reference, row))
 }
 
 function sortRows<R extends Row>(rows: R[], keys: SortKey[]): R[] {
   if (keys.length === 0) return rows
-  // Array.prototype.sort is stable: rows with equal keys keep their order.
-  return [...rows].sort((r1, r2) => {
-    for (const key of keys) {
-      const a = operandValue(key.operand, r1)
-      const b = operandValue(key.operand, r2)
-      if (a === undefined && b === undefined) continue
-      // CHOICE (Spark's default): NULLS FIRST ascending, NULLS LAST descending.
-      if (a === undefined) return key.descending ? 1 : -1
-      if (b === undefined) return key.descending ? -1 : 1
-      const order = sortCompare(a, b)
-      if (order !== 0) return key.descending ? -order : order
-    }
-    return 0
-  })
-}
-
-interface Accumulator {
-  count: number
-  sum: number
-  numbers: number
-  min: number
-  max: number
-  /** MIN/MAX of `@timestamp`/`@ingestionTime` stay times */
-  earliest?: Instant
-  latest?: Instant
+  return sortByKeys(rows, keys, (key, row) => operandValue(key.operand, row))
 }
 
 function aggregate(rows: EventRow[], statement: Statement): GroupRow[] {
@@ -1251,30 +1083,11 @@ function aggregate(rows: EventRow[], statement: Statement): GroupRow[] {
     groups.set('[]', { keys: [], accumulators: aggregates.map(newAccumulator) })
   for (const row of rows) {
     const keys = statement.groupBy.map((field) => row.get(field))
-    const id = JSON.stringify(keys.map((key) => (key instanceof Instant ? { t: key.ms } : (key ?? null))))
+    const id = groupKey(keys)
     const group = groups.get(id) ?? { keys, accumulators: aggregates.map(newAccumulator) }
     groups.set(id, group)
     aggregates.forEach((aggregate, index) => {
-      const accumulator = group.accumulators[index] as Accumulator
-      if (aggregate.field === undefined) {
-        accumulator.count++
-        return
-      }
-      const value = row.get(aggregate.field)
-      if (value === undefined) return
-      accumulator.count++
-      if (value instanceof Instant) {
-        if (accumulator.earliest === undefined || value.ms < accumulator.earliest.ms)
-          accumulator.earliest = value
-        if (accumulator.latest === undefined || value.ms > accumulator.latest.ms) accumulator.latest = value
-        return
-      }
-      const number = asNumber(value)
-      if (number === undefined) return
-      accumulator.numbers++
-      accumulator.sum += number
-      accumulator.min = Math.min(accumulator.min, number)
-      accumulator.max = Math.max(accumulator.max, number)
+      accumulate(group.accumulators[index] as Accumulator, aggregate.field, row)
     })
   }
   return [...groups.values()].map((group) => {
@@ -1291,7 +1104,7 @@ function aggregate(rows: EventRow[], statement: Statement): GroupRow[] {
           : aggregate.fn === 'max'
             ? accumulator.latest
             : undefined
-      const result = aggregationResult(aggregate.fn, accumulator)
+      const result = numericResult(aggregate.fn, accumulator)
       if (time !== undefined) row.values.set(aggregate.key, time)
       else if (result !== undefined) row.values.set(aggregate.key, String(result))
     })
@@ -1304,24 +1117,4 @@ function aggregate(rows: EventRow[], statement: Statement): GroupRow[] {
     }
     return row
   })
-}
-
-function newAccumulator(): Accumulator {
-  return { count: 0, sum: 0, numbers: 0, min: Number.POSITIVE_INFINITY, max: Number.NEGATIVE_INFINITY }
-}
-
-function aggregationResult(fn: AggregateFunction, accumulator: Accumulator): number | undefined {
-  if (fn === 'count') return accumulator.count
-  // SUM/MIN/MAX/AVG of no numbers is NULL: the column is left out of the row
-  if (accumulator.numbers === 0) return undefined
-  switch (fn) {
-    case 'sum':
-      return accumulator.sum
-    case 'min':
-      return accumulator.min
-    case 'max':
-      return accumulator.max
-    case 'avg':
-      return accumulator.sum / accumulator.numbers
-  }
 }

@@ -1,5 +1,11 @@
-import { CloudWatchLogsClient, type CloudWatchLogsClientConfig } from '@aws-sdk/client-cloudwatch-logs'
-import type { Emulator } from './index.js'
+import {
+  CloudWatchLogsClient,
+  type CloudWatchLogsClientConfig,
+  GetQueryResultsCommand,
+  type GetQueryResultsCommandOutput,
+} from '@aws-sdk/client-cloudwatch-logs'
+import { afterEach } from 'vitest'
+import { type Emulator, type EmulatorOptions, startEmulator } from './index.js'
 
 /** A clock the test moves by hand: emulator time stands still between advances. */
 export interface FakeClock {
@@ -44,6 +50,45 @@ export function logsClient(
     { step: 'initialize', name: 'emulatorClockMiddleware' },
   )
   return client
+}
+
+/**
+ * For a test file's top level: returns the `setup` its tests call for a fresh emulator on a fake
+ * clock with a logs client (`defaults` under each call's options), and stops both after each test.
+ */
+export function logsEmulatorPerTest(
+  defaults: EmulatorOptions = {},
+): (
+  options?: EmulatorOptions,
+) => Promise<{ emulator: Emulator; client: CloudWatchLogsClient; clock: FakeClock }> {
+  let emulator: Emulator | undefined
+  let client: CloudWatchLogsClient | undefined
+  afterEach(async () => {
+    client?.destroy()
+    await emulator?.stop()
+    emulator = undefined
+    client = undefined
+  })
+  return async (options = {}) => {
+    const clock = fakeClock()
+    emulator = await startEmulator({ now: clock.now, ...defaults, ...options })
+    client = logsClient(emulator)
+    return { emulator, client, clock }
+  }
+}
+
+/** Polls GetQueryResults, moving the fake clock 100 ms between polls, until the query has ended. */
+export async function completeQuery(
+  client: CloudWatchLogsClient,
+  clock: FakeClock,
+  queryId: string,
+): Promise<GetQueryResultsCommandOutput> {
+  for (let i = 0; i < 100; i++) {
+    const response = await client.send(new GetQueryResultsCommand({ queryId }))
+    if (response.status !== 'Scheduled' && response.status !== 'Running') return response
+    clock.advance(100)
+  }
+  throw new Error('query never ended')
 }
 
 /** The error a promise rejects with (fails the test when it resolves). */
