@@ -8,7 +8,7 @@
  * NULL is `undefined` throughout: a field the row lacks, a comparison that cannot be made.
  */
 
-import { formatTimestamp } from './query-language.js'
+import { type ComparisonOperator, comparisonHolds, formatTimestamp } from './query-language.js'
 
 // ─── values ─────────────────────────────────────────────────────────────────────────────────────
 
@@ -70,7 +70,7 @@ export interface Reference {
   kind: 'field' | 'aggregate'
 }
 
-export type ComparisonOperator = '=' | '!=' | '<' | '<=' | '>' | '>='
+export type { ComparisonOperator }
 
 /** A WHERE/HAVING (SQL) or `where` (PPL) condition over literals and references R. */
 export type Condition<R extends Reference> =
@@ -171,22 +171,7 @@ export function evaluateCondition<R extends Reference>(
       const right = operandValue(expr.right)
       if (left === undefined || right === undefined) return undefined
       const order = compare(left, right, expr.left, expr.right)
-      if (order === undefined) return undefined
-      switch (expr.op) {
-        case '=':
-          return order === 0
-        case '!=':
-          return order !== 0
-        case '<':
-          return order < 0
-        case '<=':
-          return order <= 0
-        case '>':
-          return order > 0
-        case '>=':
-          return order >= 0
-      }
-      return undefined
+      return order === undefined ? undefined : comparisonHolds(expr.op, order)
     }
     case 'in': {
       const value = operandValue(expr.operand)

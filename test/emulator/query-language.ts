@@ -266,7 +266,25 @@ type Operand =
   /** `toMillis(field)`: a timestamp field as epoch ms. */
   | { kind: 'toMillis'; name: string }
 
-type ComparisonOperator = '=' | '!=' | '<' | '<=' | '>' | '>='
+export type ComparisonOperator = '=' | '!=' | '<' | '<=' | '>' | '>='
+
+/** Whether `op` holds between two values whose order is `order` (negative, 0 or positive). */
+export function comparisonHolds(op: ComparisonOperator, order: number): boolean {
+  switch (op) {
+    case '=':
+      return order === 0
+    case '!=':
+      return order !== 0
+    case '<':
+      return order < 0
+    case '<=':
+      return order <= 0
+    case '>':
+      return order > 0
+    case '>=':
+      return order >= 0
+  }
+}
 
 type Pattern = { kind: 'substring'; text: string } | { kind: 'regex'; regex: RegExp }
 
@@ -947,22 +965,7 @@ function evaluate(expr: Expr, row: Row): boolean {
       const right = operandValue(expr.right, row)
       // CHOICE: a missing field makes any comparison false, `!=` included.
       if (left === undefined || right === undefined) return false
-      const order = compareForFilter(left, right)
-      switch (expr.op) {
-        case '=':
-          return order === 0
-        case '!=':
-          return order !== 0
-        case '<':
-          return order < 0
-        case '<=':
-          return order <= 0
-        case '>':
-          return order > 0
-        case '>=':
-          return order >= 0
-      }
-      return false
+      return comparisonHolds(expr.op, compareForFilter(left, right))
     }
     case 'in': {
       const value = operandValue(expr.operand, row)
