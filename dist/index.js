@@ -65055,9 +65055,7 @@ async function watch(settings, deps, context) {
     await probeServiceClock(logs, deps.signal);
     const { offsetMs } = clock.settle();
     core/* info */.pq(`Service clock (read in ${deps.now() - probeStarted} ms): ${offsetMs === undefined ? "no Date header seen; planning on the runner's clock" : `CloudWatch Logs − runner = ${offsetMs} ms`}.`);
-    const skew = describeSkew(clock.reading());
-    if (skew)
-        core/* warning */.$e(skew, { title: "insights-watch: the runner's clock is off" });
+    const skew = warnOfSkew(clock);
     // An aggregate query runs over windows that do not overlap: its rows cannot be fingerprinted, so a
     // second look at the same stretch would count it twice (query-rewrite.ts bounds each one exactly).
     // Instead of re-checking `overlap` for late logs, its window ends `overlap` further back, so a log
@@ -65110,9 +65108,7 @@ async function watch(settings, deps, context) {
         resultsFile.close();
     }
     // Without a Date before planning, the queries' answers may still show the runner's clock was off.
-    const lateSkew = skew ? null : describeSkew(clock.reading());
-    if (lateSkew)
-        core/* warning */.$e(lateSkew, { title: "insights-watch: the runner's clock is off" });
+    const lateSkew = skew ? null : warnOfSkew(clock);
     const found = aggregate ? aggregate.build(result.statistics, !result.truncated) : digest.build();
     const report = {
         monitorName: settings.monitorName,
@@ -65220,6 +65216,13 @@ async function watch(settings, deps, context) {
     if (settings.failOnMatch && decision.kind === 'alert') {
         core/* setFailed */.C1(`fail-on-match: ${report.digest.total} matching entries (${report.digest.critical} 5xx) in ${isoSecond(window.start)} – ${isoSecond(window.end)}.`);
     }
+}
+/** The skew the service's clock shows so far, as a warning; null when the clocks agree. */
+function warnOfSkew(clock) {
+    const skew = describeSkew(clock.reading());
+    if (skew)
+        core/* warning */.$e(skew, { title: "insights-watch: the runner's clock is off" });
+    return skew;
 }
 /**
  * The store `state` names and what it holds, kept in `context` for the failure path. A store that

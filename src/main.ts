@@ -150,8 +150,7 @@ async function watch(settings: Settings, deps: RunDeps, context: StateContext): 
   core.info(
     `Service clock (read in ${deps.now() - probeStarted} ms): ${offsetMs === undefined ? "no Date header seen; planning on the runner's clock" : `CloudWatch Logs − runner = ${offsetMs} ms`}.`,
   )
-  const skew = describeSkew(clock.reading())
-  if (skew) core.warning(skew, { title: "insights-watch: the runner's clock is off" })
+  const skew = warnOfSkew(clock)
   // An aggregate query runs over windows that do not overlap: its rows cannot be fingerprinted, so a
   // second look at the same stretch would count it twice (query-rewrite.ts bounds each one exactly).
   // Instead of re-checking `overlap` for late logs, its window ends `overlap` further back, so a log
@@ -217,8 +216,7 @@ async function watch(settings: Settings, deps: RunDeps, context: StateContext): 
   }
 
   // Without a Date before planning, the queries' answers may still show the runner's clock was off.
-  const lateSkew = skew ? null : describeSkew(clock.reading())
-  if (lateSkew) core.warning(lateSkew, { title: "insights-watch: the runner's clock is off" })
+  const lateSkew = skew ? null : warnOfSkew(clock)
 
   const found = aggregate ? aggregate.build(result.statistics, !result.truncated) : digest.build()
   const report: Report = {
@@ -332,6 +330,13 @@ async function watch(settings: Settings, deps: RunDeps, context: StateContext): 
       `fail-on-match: ${report.digest.total} matching entries (${report.digest.critical} 5xx) in ${isoSecond(window.start)} – ${isoSecond(window.end)}.`,
     )
   }
+}
+
+/** The skew the service's clock shows so far, as a warning; null when the clocks agree. */
+function warnOfSkew(clock: ServiceClock): string | null {
+  const skew = describeSkew(clock.reading())
+  if (skew) core.warning(skew, { title: "insights-watch: the runner's clock is off" })
+  return skew
 }
 
 /**
