@@ -59910,12 +59910,11 @@ function unmetThresholds(counts, thresholds) {
     return unmet.join(', ');
 }
 function add(pending, counts) {
-    return {
-        total: pending.total + counts.total,
-        critical: pending.critical + counts.critical,
-        warning: pending.warning + counts.warning,
-        windows: pending.windows + 1,
-    };
+    return { ...addCounts(pending, counts), windows: pending.windows + 1 };
+}
+/** The two counts together. */
+function addCounts(a, b) {
+    return { total: a.total + b.total, critical: a.critical + b.critical, warning: a.warning + b.warning };
 }
 
 // EXTERNAL MODULE: ./node_modules/@aws-sdk/credential-providers/dist-cjs/index.js
@@ -65405,9 +65404,6 @@ async function notify(report, decision, settings, deps, missedByWebhook) {
         delivery.error = new Error(deliveryError(message ? what : undefined, sent));
     core/* info */.pq(delivery.note);
     return delivery;
-}
-function addCounts(a, b) {
-    return { total: a.total + b.total, critical: a.critical + b.critical, warning: a.warning + b.warning };
 }
 /**
  * Aborted on SIGINT or SIGTERM, which the runner sends when the job is cancelled or times out, so that

@@ -120,10 +120,10 @@ export function unmetThresholds(counts: Counts, thresholds: Thresholds): string 
 }
 
 function add(pending: Counts & { windows: number }, counts: Counts): Counts & { windows: number } {
-  return {
-    total: pending.total + counts.total,
-    critical: pending.critical + counts.critical,
-    warning: pending.warning + counts.warning,
-    windows: pending.windows + 1,
-  }
+  return { ...addCounts(pending, counts), windows: pending.windows + 1 }
+}
+
+/** The two counts together. */
+export function addCounts(a: Counts, b: Counts): Counts {
+  return { total: a.total + b.total, critical: a.critical + b.critical, warning: a.warning + b.warning }
 }

@@ -2,7 +2,7 @@ import * as core from '@actions/core'
 import { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs'
 import type { FetchFunction } from '@slack/webhook'
 import { AggregateBuilder } from './aggregate.js'
-import { type AlertDecision, type Counts, decideAlert } from './alerting.js'
+import { type AlertDecision, addCounts, type Counts, decideAlert } from './alerting.js'
 import { resolveCredentials } from './aws/credentials.js'
 import { describeSkew, probeServiceClock, ServiceClock } from './aws/service-clock.js'
 import { ReportedEntries } from './dedup.js'
@@ -564,10 +564,6 @@ async function notify(
   if (sent.failures.length > 0) delivery.error = new Error(deliveryError(message ? what : undefined, sent))
   core.info(delivery.note)
   return delivery
-}
-
-function addCounts(a: Counts, b: Counts): Counts {
-  return { total: a.total + b.total, critical: a.critical + b.critical, warning: a.warning + b.warning }
 }
 
 /**
