@@ -60654,6 +60654,26 @@ class AbortedError extends Error {
 }
 const abortWaits = new WeakMap();
 /**
+ * Sleeps `ms` with `sleep`, but wakes as soon as `signal` aborts, so a cancelled run stops waiting
+ * at once (a query's poll, Slack's retry pause). One listener per signal serves every pause (onAbort).
+ */
+async function pauseUnlessAborted(sleep, ms, signal) {
+    if (!signal)
+        return sleep(ms);
+    if (signal.aborted)
+        return;
+    let stopWaiting = () => { };
+    const aborted = new Promise((resolve) => {
+        stopWaiting = onAbort(signal, resolve);
+    });
+    try {
+        await Promise.race([sleep(ms), aborted]);
+    }
+    finally {
+        stopWaiting();
+    }
+}
+/**
  * Calls `callback` when `signal` aborts (at once if it already has); the returned function ends the
  * wait, and must be called when whatever waited is over, aborted or not. However many waits are
  * pending on a signal, it carries one abort listener, added with the first wait and removed with the
@@ -60968,7 +60988,8 @@ async function postOne(message, url, name, deps) {
         }
         const wait = Math.max(MIN_GAP_MS, failure.retryInMs);
         deps.log(`Slack: ${name} answered ${failure.problem}; retrying in ${formatSeconds(wait)} (attempt ${attempt + 1} of ${maxAttempts}).`);
-        await pause(wait, deps);
+        // No longer than until the job is cancelled.
+        await pauseUnlessAborted(deps.sleep, wait, deps.signal);
     }
 }
 /**
@@ -60986,22 +61007,6 @@ function unlessTaken(status, body, url) {
     const hint = HINTS[answer] ??
         'A Slack incoming webhook answers `ok` when it takes a message; check that slack-webhook-url holds a Slack incoming-webhook URL.';
     return { problem, status, hint };
-}
-/** Waits before the next try, but no longer than until the job is cancelled. */
-async function pause(ms, deps) {
-    const { signal } = deps;
-    if (!signal)
-        return deps.sleep(ms);
-    let stopWaiting = () => { };
-    const aborted = new Promise((resolve) => {
-        stopWaiting = onAbort(signal, resolve);
-    });
-    try {
-        await Promise.race([deps.sleep(ms), aborted]);
-    }
-    finally {
-        stopWaiting();
-    }
 }
 function describe(error, retryAfter, attempt, random, url) {
     if (error instanceof dist.IncomingWebhookHTTPError) {
@@ -63268,7 +63273,7 @@ async function completeQuery(query, deps) {
     let throttled = 0;
     let status;
     for (;;) {
-        await query_pause(deps, Math.min(wait, Math.max(0, deadline - deps.now())));
+        await pause(deps, Math.min(wait, Math.max(0, deadline - deps.now())));
         if (signal?.aborted) {
             await stop('the run was cancelled');
             throw abortedError(status);
@@ -63349,7 +63354,7 @@ async function fetchPages(query, completed, deps, handler) {
     let throttled = 0;
     let lastRequestAt = deps.now();
     while (nextToken && handler.wantMore()) {
-        await query_pause(deps, Math.max(0, lastRequestAt + MIN_PAGE_INTERVAL_MS - deps.now()));
+        await pause(deps, Math.max(0, lastRequestAt + MIN_PAGE_INTERVAL_MS - deps.now()));
         if (!signal?.aborted)
             await limits.getQueryResults.take();
         if (signal?.aborted) {
@@ -63370,7 +63375,7 @@ async function fetchPages(query, completed, deps, handler) {
                 throttled += 1;
                 if (deps.now() + backoff < completed.deadline) {
                     log(`Insights query ${queryId}: page ${pages + 1} throttled (${errorCode(error)}); retrying in ${seconds(backoff)}.`);
-                    await query_pause(deps, backoff);
+                    await pause(deps, backoff);
                     continue;
                 }
                 throw throttledError('GetQueryResults', error, throttled, deps, completed.startedAt, fail, {
@@ -63451,7 +63456,7 @@ async function startWithBackoff(query, deps, limits, random, deadline) {
         }
         deps.log(`StartQuery throttled (${errorCode(error)}: ${(0,errors/* errorMessage */.g)(error)}) for ${groups}; ` +
             `trying again in ${seconds(backoff)} (attempt ${attempts + 1}).`);
-        await query_pause(deps, backoff);
+        await pause(deps, backoff);
     }
 }
 function throttledError(action, error, attempts, deps, since, fail, ids) {
@@ -63533,23 +63538,8 @@ function toStatistics(statistics) {
     };
 }
 /** Sleeps, but wakes as soon as the signal aborts, so a cancelled run stops its query at once. */
-async function query_pause(deps, ms) {
-    const { signal } = deps;
-    if (!signal)
-        return deps.sleep(ms);
-    if (signal.aborted)
-        return;
-    // One listener for every query's pauses on the run's signal, not one per pause (see onAbort).
-    let stopWaiting = () => { };
-    const aborted = new Promise((resolve) => {
-        stopWaiting = onAbort(signal, resolve);
-    });
-    try {
-        await Promise.race([deps.sleep(ms), aborted]);
-    }
-    finally {
-        stopWaiting();
-    }
+function pause(deps, ms) {
+    return pauseUnlessAborted(deps.sleep, ms, deps.signal);
 }
 /** Up to 10 names, so a 50-group batch does not swamp a Slack error message. */
 /** The first `count` log groups by name, and how many more there are. */

@@ -21,7 +21,7 @@ import {
   createRequestLimits,
   errorCode,
   isThrottlingError,
-  onAbort,
+  pauseUnlessAborted,
   type RequestLimits,
 } from './throttle.js'
 import { isoSecond, type Window } from './window.js'
@@ -565,20 +565,8 @@ function toStatistics(statistics: AwsQueryStatistics | undefined): QueryStatisti
 }
 
 /** Sleeps, but wakes as soon as the signal aborts, so a cancelled run stops its query at once. */
-async function pause(deps: QueryDeps, ms: number): Promise<void> {
-  const { signal } = deps
-  if (!signal) return deps.sleep(ms)
-  if (signal.aborted) return
-  // One listener for every query's pauses on the run's signal, not one per pause (see onAbort).
-  let stopWaiting = () => {}
-  const aborted = new Promise<void>((resolve) => {
-    stopWaiting = onAbort(signal, resolve)
-  })
-  try {
-    await Promise.race([deps.sleep(ms), aborted])
-  } finally {
-    stopWaiting()
-  }
+function pause(deps: QueryDeps, ms: number): Promise<void> {
+  return pauseUnlessAborted(deps.sleep, ms, deps.signal)
 }
 
 /** Up to 10 names, so a 50-group batch does not swamp a Slack error message. */

@@ -134,6 +134,28 @@ interface AbortWaits {
 const abortWaits = new WeakMap<AbortSignal, AbortWaits>()
 
 /**
+ * Sleeps `ms` with `sleep`, but wakes as soon as `signal` aborts, so a cancelled run stops waiting
+ * at once (a query's poll, Slack's retry pause). One listener per signal serves every pause (onAbort).
+ */
+export async function pauseUnlessAborted(
+  sleep: (ms: number) => Promise<void>,
+  ms: number,
+  signal: AbortSignal | undefined,
+): Promise<void> {
+  if (!signal) return sleep(ms)
+  if (signal.aborted) return
+  let stopWaiting = () => {}
+  const aborted = new Promise<void>((resolve) => {
+    stopWaiting = onAbort(signal, resolve)
+  })
+  try {
+    await Promise.race([sleep(ms), aborted])
+  } finally {
+    stopWaiting()
+  }
+}
+
+/**
  * Calls `callback` when `signal` aborts (at once if it already has); the returned function ends the
  * wait, and must be called when whatever waited is over, aborted or not. However many waits are
  * pending on a signal, it carries one abort listener, added with the first wait and removed with the

@@ -4,7 +4,7 @@ import {
   IncomingWebhookHTTPError,
   IncomingWebhookRequestError,
 } from '@slack/webhook'
-import { onAbort } from '../insights/throttle.js'
+import { pauseUnlessAborted } from '../insights/throttle.js'
 import { nodeHttpFetch } from './http-transport.js'
 import type { SlackMessage } from './slack-message.js'
 
@@ -229,7 +229,8 @@ async function postOne(message: SlackMessage, url: string, name: string, deps: S
     deps.log(
       `Slack: ${name} answered ${failure.problem}; retrying in ${formatSeconds(wait)} (attempt ${attempt + 1} of ${maxAttempts}).`,
     )
-    await pause(wait, deps)
+    // No longer than until the job is cancelled.
+    await pauseUnlessAborted(deps.sleep, wait, deps.signal)
   }
 }
 
@@ -248,21 +249,6 @@ function unlessTaken(status: number, body: string, url: string): Failure {
     HINTS[answer] ??
     'A Slack incoming webhook answers `ok` when it takes a message; check that slack-webhook-url holds a Slack incoming-webhook URL.'
   return { problem, status, hint }
-}
-
-/** Waits before the next try, but no longer than until the job is cancelled. */
-async function pause(ms: number, deps: SlackDeps): Promise<void> {
-  const { signal } = deps
-  if (!signal) return deps.sleep(ms)
-  let stopWaiting = () => {}
-  const aborted = new Promise<void>((resolve) => {
-    stopWaiting = onAbort(signal, resolve)
-  })
-  try {
-    await Promise.race([deps.sleep(ms), aborted])
-  } finally {
-    stopWaiting()
-  }
 }
 
 function describe(
