@@ -3,7 +3,6 @@
  * while it keeps failing, and says when it runs again; the failed runs are counted in the state.
  */
 
-import * as core from '@actions/core'
 import { errorMessage } from './errors.js'
 import { isoSecond } from './insights/window.js'
 import type { RunDeps } from './main.js'
@@ -27,6 +26,7 @@ import {
 import { loadState, type StateRead } from './state/load.js'
 import { openStateStore } from './state/open.js'
 import type { StateStore } from './state/store.js'
+import * as workflowLog from './workflow-log.js'
 
 /**
  * How often Slack is reminded of a monitor that keeps failing, when `realert` is 0: a notice every
@@ -75,7 +75,7 @@ export async function recordFailure(
   if (lastNotice !== undefined) {
     const nextReminder = lastNotice + reminderSeconds(settings)
     if (now < nextReminder) {
-      core.info(
+      workflowLog.info(
         `notify-on-error: failure notice already posted at ${isoSecond(lastNotice)}; next reminder after ${isoSecond(nextReminder)}.`,
       )
       if (store) await saveFailure(store, state, failure, deps)
@@ -113,15 +113,17 @@ async function failureMemory(
   const unusable = 'This run cannot tell whether Slack was already told that the monitor is failing.'
   let { store } = context
   try {
-    store ??= await openStateStore(settings, deps.env, deps.now, core.info)
+    store ??= await openStateStore(settings, deps.env, deps.now, workflowLog.info)
   } catch (error) {
-    core.warning(`Could not open the state (${settings.state.kind}): ${errorMessage(error)}. ${unusable}`)
+    workflowLog.warning(
+      `Could not open the state (${settings.state.kind}): ${errorMessage(error)}. ${unusable}`,
+    )
     return { noMemory: 'unreadable' }
   }
   const opened = store
   const read =
     context.read ??
-    (await core.group(`Checkpoint (${opened.description})`, () => loadState(opened, unusable)))
+    (await workflowLog.group(`Checkpoint (${opened.description})`, () => loadState(opened, unusable)))
   if ('error' in read) return { noMemory: 'unreadable' }
   return { store: opened, state: read.state }
 }
@@ -139,10 +141,10 @@ async function saveFailure(
     : { version: STATE_VERSION, savedAt, failure }
   try {
     await store.save(serializeCheckpoint(next))
-    core.info(`Failure recorded in ${store.description}: ${describeFailure(failure)}.`)
+    workflowLog.info(`Failure recorded in ${store.description}: ${describeFailure(failure)}.`)
     return true
   } catch (error) {
-    core.warning(`Could not record the failure in ${store.description}: ${errorMessage(error)}.`)
+    workflowLog.warning(`Could not record the failure in ${store.description}: ${errorMessage(error)}.`)
     return false
   }
 }
@@ -161,7 +163,7 @@ export async function endFailureEpisode(
   settings: Settings,
   deps: RunDeps,
 ): Promise<void> {
-  core.info(`The monitor is running again after failed runs: ${describeFailure(failure)}.`)
+  workflowLog.info(`The monitor is running again after failed runs: ${describeFailure(failure)}.`)
   if (failure.notifiedAt === undefined || !settings.notifyOnError || settings.slackWebhookUrls.length === 0)
     return
   const notice: RecoveredNotice = {
@@ -190,7 +192,7 @@ async function postNotice(
   const slackDeps = {
     fetch: deps.fetch,
     sleep: deps.sleep,
-    log: core.info,
+    log: workflowLog.info,
     ...(deps.signal ? { signal: deps.signal } : {}),
   }
   if (settings.dryRun) {
@@ -202,10 +204,10 @@ async function postNotice(
   for (const outcome of failed) {
     // A webhook listed twice failed once: warn once.
     if (settings.slackWebhookUrls.indexOf(outcome.url) !== outcome.index) continue
-    core.warning(`Could not tell Slack ${what}: ${errorMessage(outcome.error)}`)
+    workflowLog.warning(`Could not tell Slack ${what}: ${errorMessage(outcome.error)}`)
   }
   if (failed.length === outcomes.length) return false
-  core.info(
+  workflowLog.info(
     `Slack was told ${what} (notify-on-error)${failed.length > 0 ? `, on ${outcomes.length - failed.length} of ${outcomes.length} webhooks` : ''}.`,
   )
   return true

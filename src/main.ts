@@ -49,6 +49,7 @@ import { mergeCheckpoints } from './state/merge.js'
 import { type NoCheckpointNotice, noCheckpointText } from './state/no-checkpoint.js'
 import { openStateStore } from './state/open.js'
 import type { StateStore } from './state/store.js'
+import * as workflowLog from './workflow-log.js'
 
 /** The side effects a run depends on, passed in so that tests drive time and the network. */
 export interface RunDeps {
@@ -100,7 +101,7 @@ export async function run(deps: RunDeps = realDeps()): Promise<void> {
     await watch(settings, deps, context)
   } catch (error) {
     const message = errorMessage(error)
-    core.setFailed(message)
+    workflowLog.setFailed(message)
     // Not when Slack itself refused the message, nor when the job was cancelled on purpose.
     if (settings && !deps.signal?.aborted && !(error instanceof SlackDeliveryError)) {
       await recordFailure(settings, message, deps, context)
@@ -112,13 +113,13 @@ export async function run(deps: RunDeps = realDeps()): Promise<void> {
 }
 
 async function watch(settings: Settings, deps: RunDeps, context: StateContext): Promise<void> {
-  const [credentials, { store, read }] = await core.group('Credentials and checkpoint', async () => {
+  const [credentials, { store, read }] = await workflowLog.group('Credentials and checkpoint', async () => {
     const resolveRunCredentials = () =>
       resolveCredentials(settings, {
         env: deps.env,
         getIDToken: (audience) => core.getIDToken(audience),
         setSecret: core.setSecret,
-        log: core.info,
+        log: workflowLog.info,
         now: deps.now,
       })
     // Both wait on the network (STS, the Actions cache) and neither needs the other, so they overlap,
@@ -147,7 +148,7 @@ async function watch(settings: Settings, deps: RunDeps, context: StateContext): 
   const probeStarted = deps.now()
   await probeServiceClock(logs, deps.signal)
   const { offsetMs } = clock.settle()
-  core.info(
+  workflowLog.info(
     `Service clock (read in ${deps.now() - probeStarted} ms): ${offsetMs === undefined ? "no Date header seen; planning on the runner's clock" : `CloudWatch Logs − runner = ${offsetMs} ms`}.`,
   )
   const skew = warnOfSkew(clock)
@@ -167,13 +168,13 @@ async function watch(settings: Settings, deps: RunDeps, context: StateContext): 
   const { window } = plan
   const noCheckpoint = previous ? undefined : announceNoCheckpoint(plan, lost, settings)
   if (plan.gap) {
-    core.warning(
+    workflowLog.warning(
       `Not checked: ${isoSecond(plan.gap.start)} – ${isoSecond(plan.gap.end)}. The previous run ended more than max-catch-up (${formatDuration(settings.maxCatchUpSeconds)}) ago, so this run starts ${formatDuration(settings.maxCatchUpSeconds)} back. Query that stretch by hand if it matters.`,
       { title: 'insights-watch: part of the timeline was skipped' },
     )
   } else if (plan.shortenedRecheck) {
     // Not a gap: the previous run checked this stretch once; only the second look for late logs is lost.
-    core.info(
+    workflowLog.info(
       `Re-check shortened: ${isoSecond(plan.shortenedRecheck.start)} – ${isoSecond(plan.shortenedRecheck.end)} of the overlap is older than max-catch-up (${formatDuration(settings.maxCatchUpSeconds)}); the previous run checked it once, but it is not checked again for logs that arrived late.`,
     )
   }
@@ -189,7 +190,7 @@ async function watch(settings: Settings, deps: RunDeps, context: StateContext): 
   )
   let result: BatchedResult
   try {
-    result = await core.group(`Query ${isoSecond(window.start)} – ${isoSecond(window.end)}`, () =>
+    result = await workflowLog.group(`Query ${isoSecond(window.start)} – ${isoSecond(window.end)}`, () =>
       runBatchedQuery(
         {
           logGroups: settings.logGroups,
@@ -203,7 +204,7 @@ async function watch(settings: Settings, deps: RunDeps, context: StateContext): 
           client: logs,
           now: deps.now,
           sleep: deps.sleep,
-          log: core.info,
+          log: workflowLog.info,
           timeoutMs: settings.queryTimeoutMs,
           onRows: (rows) => intake.take(rows),
           ...(deps.signal ? { signal: deps.signal } : {}),
@@ -248,7 +249,7 @@ async function watch(settings: Settings, deps: RunDeps, context: StateContext): 
   if (previous) report.previousCheckpoint = previous.checked
   const runUrl = workflowRunUrl(deps.env)
   if (runUrl) report.runUrl = runUrl
-  core.info(
+  workflowLog.info(
     `Found ${report.digest.total} new matching entries (${report.digest.critical} 5xx, ${report.digest.warning} 4xx)` +
       (report.alreadyReported > 0 ? `; ${report.alreadyReported} in the overlap were reported before` : '') +
       (report.truncated
@@ -265,14 +266,14 @@ async function watch(settings: Settings, deps: RunDeps, context: StateContext): 
       state: previous?.alert ?? { pending: { total: 0, critical: 0, warning: 0, windows: 0 } },
     }
   }
-  const delivery = await core.group('Slack', () =>
+  const delivery = await workflowLog.group('Slack', () =>
     notify(report, decision, settings, deps, previous?.missedByWebhook),
   )
   // With a batch of log groups unchecked, or a webhook failing, the run still fails: the failing episode goes on.
   const stillFailing = result.failures.length > 0 || delivery.error ? loaded?.failure : undefined
   if (loaded?.failure && !stillFailing && !delivery.error) {
     const { failure } = loaded
-    await core.group('Running again', () => endFailureEpisode(failure, settings, deps))
+    await workflowLog.group('Running again', () => endFailureEpisode(failure, settings, deps))
   }
 
   // Saved once a webhook has the message (one that failed is remembered in missedByWebhook); when none
@@ -326,7 +327,7 @@ async function watch(settings: Settings, deps: RunDeps, context: StateContext): 
     )
   }
   if (settings.failOnMatch && decision.kind === 'alert') {
-    core.setFailed(
+    workflowLog.setFailed(
       `fail-on-match: ${report.digest.total} matching entries (${report.digest.critical} 5xx) in ${isoSecond(window.start)} – ${isoSecond(window.end)}.`,
     )
   }
@@ -335,7 +336,7 @@ async function watch(settings: Settings, deps: RunDeps, context: StateContext): 
 /** The skew the service's clock shows so far, as a warning; null when the clocks agree. */
 function warnOfSkew(clock: ServiceClock): string | null {
   const skew = describeSkew(clock.reading())
-  if (skew) core.warning(skew, { title: "insights-watch: the runner's clock is off" })
+  if (skew) workflowLog.warning(skew, { title: "insights-watch: the runner's clock is off" })
   return skew
 }
 
@@ -351,9 +352,9 @@ async function openAndLoadState(
   deps: RunDeps,
   context: StateContext,
 ): Promise<{ store: StateStore; read: StateRead }> {
-  const store = await openStateStore(settings, deps.env, deps.now, core.info)
+  const store = await openStateStore(settings, deps.env, deps.now, workflowLog.info)
   context.store = store
-  core.info(`Checkpoint: ${store.description}.`)
+  workflowLog.info(`Checkpoint: ${store.description}.`)
   const read = await loadState(
     store,
     'This run fails rather than start without it and save a new checkpoint over it; the next run tries again.',
@@ -403,7 +404,7 @@ function announceNoCheckpoint(
     notice.lost = { reason: lost.reason, maxCatchUpSeconds: settings.maxCatchUpSeconds }
     if (plan.uncovered) notice.lost.uncovered = plan.uncovered
   }
-  core.warning(noCheckpointText(notice), { title: 'insights-watch: no checkpoint found' })
+  workflowLog.warning(noCheckpointText(notice), { title: 'insights-watch: no checkpoint found' })
   return notice
 }
 
@@ -426,10 +427,10 @@ async function saveCheckpoint(
       if (newer && other && 'checked' in other) {
         toSave = mergeCheckpoints(checkpoint, other, settings.overlapSeconds)
         merged = ` Another run saved a checkpoint (${newer.origin}, checked up to ${isoSecond(other.checked)}) while this one ran: merged with it (reported entries of both, checked up to the later second). Two runs at once report the same entries; give the workflow a \`concurrency\` group.`
-        core.warning(merged.trim(), { title: 'insights-watch: two runs at once' })
+        workflowLog.warning(merged.trim(), { title: 'insights-watch: two runs at once' })
       }
     } catch (error) {
-      core.warning(
+      workflowLog.warning(
         `Could not look for a checkpoint saved by another run meanwhile: ${errorMessage(error)}. Saving this run's checkpoint as it is.`,
       )
     }
@@ -437,11 +438,11 @@ async function saveCheckpoint(
   try {
     await store.save(serializeCheckpoint(toSave))
     const note = `Checkpoint saved: checked up to ${isoSecond(toSave.checked)}.${merged}`
-    core.info(note)
+    workflowLog.info(note)
     return { ok: true, note, checkpoint: toSave }
   } catch (error) {
     const note = `Could not save the checkpoint to ${store.description}: ${errorMessage(error)}. The next run will check this stretch again, so some entries may be reported twice.`
-    core.warning(note)
+    workflowLog.warning(note)
     return { ok: false, note, checkpoint }
   }
 }
@@ -478,7 +479,7 @@ async function notify(
 ): Promise<Delivery> {
   const { consoleUrl } = report
   const silent = (note: string): Delivery => {
-    core.info(note)
+    workflowLog.info(note)
     return { notified: false, note }
   }
   let message: SlackMessage | undefined
@@ -526,7 +527,7 @@ async function notify(
   const pending = missedByWebhook !== undefined && Object.keys(missedByWebhook).length > 0
   if (!message && (!pending || settings.dryRun)) return silent(quietNote)
   if (message && settings.dryRun) {
-    await deliver(message, settings, { fetch: deps.fetch, sleep: deps.sleep, log: core.info })
+    await deliver(message, settings, { fetch: deps.fetch, sleep: deps.sleep, log: workflowLog.info })
     return silent(`${why}dry-run: the ${what} was printed in the log, not sent.`)
   }
   const run = workflowRunUrl(deps.env)
@@ -545,12 +546,12 @@ async function notify(
           window,
           queryLanguage: settings.queryLanguage,
         }),
-      warn: core.warning,
+      warn: workflowLog.warning,
     },
     {
       fetch: deps.fetch,
       sleep: deps.sleep,
-      log: core.info,
+      log: workflowLog.info,
       ...(deps.signal ? { signal: deps.signal } : {}),
     },
   )
@@ -562,7 +563,7 @@ async function notify(
   }
   if (sent.keepCheckpoint) delivery.keepCheckpoint = true
   if (sent.failures.length > 0) delivery.error = new Error(deliveryError(message ? what : undefined, sent))
-  core.info(delivery.note)
+  workflowLog.info(delivery.note)
   return delivery
 }
 
@@ -574,7 +575,7 @@ function cancellationSignal(): AbortSignal {
   const controller = new AbortController()
   for (const signal of ['SIGINT', 'SIGTERM'] as const) {
     process.once(signal, () => {
-      core.info(`Received ${signal}: stopping the running queries.`)
+      workflowLog.info(`Received ${signal}: stopping the running queries.`)
       controller.abort(new Error(`The run was cancelled (${signal}); running queries were stopped.`))
     })
   }

@@ -391,7 +391,20 @@ function parseWebhookUrl(text: string): string {
       'holds a value that is not an http(s) URL; give one incoming-webhook URL per line (https://hooks.slack.com/services/…).',
     )
   }
+  // Over plain http the URL (the secret) and the log text in the message cross the network in clear.
+  // Loopback never leaves the machine: a local relay, or the emulator.
+  if (url.protocol === 'http:' && !isLoopbackHost(url.hostname)) {
+    throw new SettingsError(
+      'slack-webhook-url',
+      `holds an http:// URL (host ${url.hostname}); the webhook URL is a secret and the message carries log text, so only https:// is accepted, or http:// to a loopback address (localhost, 127.0.0.1, [::1]). Use the https:// URL Slack gave you (https://hooks.slack.com/services/…).`,
+    )
+  }
   return text
+}
+
+/** `localhost`, 127.0.0.0/8 or `[::1]`, as the URL parser writes them (it normalises other spellings). */
+function isLoopbackHost(hostname: string): boolean {
+  return hostname === 'localhost' || hostname === '[::1]' || /^127\.\d+\.\d+\.\d+$/.test(hostname)
 }
 
 function defaultSessionName(env: Record<string, string | undefined>): string {

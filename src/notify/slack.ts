@@ -306,11 +306,11 @@ function scrub(text: string, url: string): string {
 }
 
 /**
- * An answer as one short line. `##[` is broken up: the runner reads it anywhere in a log line as a
- * command (`##[error]`, `##[group]`), and the answer may come from anything the URL points at.
+ * An answer as one short line. (It may come from anything the URL points at: what it could do in the
+ * workflow log, workflow-log.ts undoes, as for every line printed.)
  */
 function oneLine(text: string): string {
-  const line = text.replace(/\s+/g, ' ').trim().replace(/##\[/g, '#\u2060#[')
+  const line = text.replace(/\s+/g, ' ').trim()
   return line.length > MAX_BODY_IN_ERROR ? `${line.slice(0, MAX_BODY_IN_ERROR)}…` : line
 }
 

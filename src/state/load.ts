@@ -1,6 +1,6 @@
-import * as core from '@actions/core'
 import { errorMessage } from '../errors.js'
 import { isoSecond } from '../insights/window.js'
+import * as workflowLog from '../workflow-log.js'
 import { describeFailure, parseCheckpoint, type SavedState } from './checkpoint.js'
 import type { StateStore } from './store.js'
 
@@ -28,11 +28,11 @@ export async function loadState(store: StateStore, unusable: string): Promise<St
     stored = await store.load()
   } catch (error) {
     const reason = `Could not read the checkpoint from ${store.description}: ${errorMessage(error).replace(/\.+$/, '')}`
-    core.warning(`${reason}. ${unusable}`)
+    workflowLog.warning(`${reason}. ${unusable}`)
     return { error: reason }
   }
   if (stored.kind === 'none') {
-    core.info(`No checkpoint in ${store.description} yet.`)
+    workflowLog.info(`No checkpoint in ${store.description} yet.`)
     return {}
   }
   const savedAt = stored.savedAtMs !== undefined ? { savedAt: Math.floor(stored.savedAtMs / 1000) } : {}
@@ -43,16 +43,18 @@ export async function loadState(store: StateStore, unusable: string): Promise<St
     if (loaded.tooNew) {
       // Overwriting it would throw away what a newer version of the action recorded.
       const reason = `The checkpoint in ${store.description} cannot be used: ${problem}. Use that version of the action (or a newer one), or remove the state to start over`
-      core.warning(`${reason}. ${unusable}`)
+      workflowLog.warning(`${reason}. ${unusable}`)
       return { error: reason }
     }
-    core.warning(`Ignoring the checkpoint in ${store.description}: ${problem}.`)
+    workflowLog.warning(`Ignoring the checkpoint in ${store.description}: ${problem}.`)
     return { lost: { reason: `the checkpoint in ${stored.origin} is unusable (${problem})`, ...savedAt } }
   }
   const state = loaded.checkpoint
   if ('checked' in state)
-    core.info(`Checked up to ${isoSecond(state.checked)} by the previous run (saved ${state.savedAt}).`)
-  else core.info(`No checkpoint in ${store.description} yet.`)
-  if (state.failure) core.info(`The monitor is failing: ${describeFailure(state.failure)}.`)
+    workflowLog.info(
+      `Checked up to ${isoSecond(state.checked)} by the previous run (saved ${state.savedAt}).`,
+    )
+  else workflowLog.info(`No checkpoint in ${store.description} yet.`)
+  if (state.failure) workflowLog.info(`The monitor is failing: ${describeFailure(state.failure)}.`)
   return { state }
 }

@@ -214,6 +214,15 @@ describe('failures', () => {
     expect(emulator.calls).toEqual([])
   })
 
+  it('refuses a plain-http webhook off loopback before any network call, never printing it', async () => {
+    const url = 'http://hooks.slack.com/services/T0/B0/SECRETPART'
+    const run = await runAction({ inputs: oidcInputs({ 'slack-webhook-url': url }), env: emulator.env })
+    expect(run.exitCode).toBe(1)
+    expect(run.stdout).toMatch(/::error::Input "slack-webhook-url": holds an http:\/\/ URL .*https:\/\//)
+    expect(`${run.stdout}${run.stderr}`).not.toContain('SECRETPART')
+    expect(emulator.calls).toEqual([])
+  })
+
   it('says to add id-token: write when the runner offers no OIDC token', async () => {
     const { ACTIONS_ID_TOKEN_REQUEST_URL, ACTIONS_ID_TOKEN_REQUEST_TOKEN, ...withoutOidc } = emulator.env
     const run = await runAction({ inputs: oidcInputs(), env: withoutOidc })

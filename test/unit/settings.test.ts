@@ -217,6 +217,32 @@ describe('readSettings', () => {
     const error = errorFor({ ...minimal, 'slack-webhook-url': 'not-a-url-but-SECRET' })
     expect(error.message).not.toContain('SECRET')
   })
+
+  it.each([
+    'http://hooks.slack.com/services/T0/B0/SECRET',
+    'http://10.0.0.5:8080/services/T0/B0/SECRET',
+    'http://localhost.evil.example/services/T0/B0/SECRET',
+    'http://127.0.0.1.nip.io/services/T0/B0/SECRET',
+  ])('refuses a plain-http webhook off loopback (%s), naming the input and https, not the secret', (url) => {
+    const error = errorFor({
+      ...minimal,
+      'slack-webhook-url': `https://hooks.slack.com/services/T/B/OK\n${url}`,
+    })
+    expect(error.input).toBe('slack-webhook-url')
+    expect(error.message).toMatch(/http:\/\/ URL .*only https:\/\/ is accepted/)
+    expect(error.message).not.toContain('SECRET')
+  })
+
+  it.each([
+    'http://127.0.0.1:4599/services/T0/B0/X',
+    'http://127.1.2.3/services/T0/B0/X',
+    'http://localhost:4599/services/T0/B0/X',
+    'http://[::1]:4599/services/T0/B0/X',
+    'http://[0:0:0:0:0:0:0:1]/services/T0/B0/X',
+    'https://hooks.slack.com/services/T0/B0/X',
+  ])('accepts https, and plain http to loopback (%s), which never leaves the machine', (url) => {
+    expect(settingsFrom({ ...minimal, 'slack-webhook-url': url }).settings.slackWebhookUrls).toEqual([url])
+  })
 })
 
 describe('parseDuration', () => {

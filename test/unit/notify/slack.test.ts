@@ -180,11 +180,9 @@ describe('what counts as taken', () => {
     expect(outcomes[0]?.error?.message).toBe(
       'Slack rejected the message for webhook 1 of 2: HTTP 202 (an empty answer). A Slack incoming webhook answers `ok` when it takes a message; check that slack-webhook-url holds a Slack incoming-webhook URL.',
     )
-    // One line, and never a workflow command for the runner.
-    expect(outcomes[1]?.error?.message).toContain(
-      'HTTP 200 <html> #\u2060#[error]Welcome to our proxy</html>',
-    )
-    expect(outcomes[1]?.error?.message).not.toContain('##[')
+    // One line (workflow-log.ts makes it inert where it is printed; test/e2e/workflow-commands.test.ts).
+    expect(outcomes[1]?.error?.message).toContain('HTTP 200 <html> ##[error]Welcome to our proxy</html>')
+    expect(outcomes[1]?.error?.message).not.toContain('\n')
   })
 
   it('takes `ok` with surrounding whitespace as delivered', async () => {
