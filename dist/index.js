@@ -59552,7 +59552,7 @@ function keepYoungGenerationSmall() {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
 /* harmony import */ var _heap_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(8604);
-/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(7785);
+/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(7452);
 
 
 (0,_heap_js__WEBPACK_IMPORTED_MODULE_0__/* .keepYoungGenerationSmall */ .D)();
@@ -59563,7 +59563,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 7785:
+/***/ 7452:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -61057,11 +61057,11 @@ function scrub(text, url) {
     return result;
 }
 /**
- * An answer as one short line. `##[` is broken up: the runner reads it anywhere in a log line as a
- * command (`##[error]`, `##[group]`), and the answer may come from anything the URL points at.
+ * An answer as one short line. (It may come from anything the URL points at: what it could do in the
+ * workflow log, workflow-log.ts undoes, as for every line printed.)
  */
 function oneLine(text) {
-    const line = text.replace(/\s+/g, ' ').trim().replace(/##\[/g, '#\u2060#[');
+    const line = text.replace(/\s+/g, ' ').trim();
     return line.length > MAX_BODY_IN_ERROR ? `${line.slice(0, MAX_BODY_IN_ERROR)}…` : line;
 }
 function formatSeconds(ms) {
@@ -61752,7 +61752,16 @@ function parseWebhookUrl(text) {
         // Never echo the value: it is a secret.
         throw new SettingsError('slack-webhook-url', 'holds a value that is not an http(s) URL; give one incoming-webhook URL per line (https://hooks.slack.com/services/…).');
     }
+    // Over plain http the URL (the secret) and the log text in the message cross the network in clear.
+    // Loopback never leaves the machine: a local relay, or the emulator.
+    if (url.protocol === 'http:' && !isLoopbackHost(url.hostname)) {
+        throw new SettingsError('slack-webhook-url', `holds an http:// URL (host ${url.hostname}); the webhook URL is a secret and the message carries log text, so only https:// is accepted, or http:// to a loopback address (localhost, 127.0.0.1, [::1]). Use the https:// URL Slack gave you (https://hooks.slack.com/services/…).`);
+    }
     return text;
+}
+/** `localhost`, 127.0.0.0/8 or `[::1]`, as the URL parser writes them (it normalises other spellings). */
+function isLoopbackHost(hostname) {
+    return hostname === 'localhost' || hostname === '[::1]' || /^127\.\d+\.\d+\.\d+$/.test(hostname);
 }
 function defaultSessionName(env) {
     return `insights-watch-${env.GITHUB_RUN_ID || 'local'}`;
@@ -62630,6 +62639,73 @@ function describeFailure(failure) {
     return `${failure.runs} failed ${failure.runs === 1 ? 'run' : 'runs'} in a row since ${isoSecond(failure.since)}${told}`;
 }
 
+;// CONCATENATED MODULE: ./src/workflow-log.ts
+/**
+ * Every line the action prints to the workflow log, made unable to act as a workflow command.
+ *
+ * The runner reads each line a step prints (stdout and stderr, split at `\n`, `\r\n` and a lone `\r`)
+ * and acts on two forms (actions/runner, src/Runner.Common/ActionCommand.cs):
+ * - `::name props::data` when the line, after leading white space (.NET `TrimStart`), starts with `::`;
+ * - the legacy `##[name props]data` anywhere in the line.
+ * Log text is written by whoever calls the API, so a request path of `##[add-mask]…` or a line break
+ * followed by `::stop-commands::…` could mask text, fake annotations or stop command processing. Every
+ * message goes through `inertForWorkflowLog` here, and no module prints through `@actions/core` itself.
+ */
+
+/** U+FFFD, shown where a character that could hide part of a command was. */
+const workflow_log_REPLACEMENT = '\uFFFD';
+/**
+ * Control characters (but tab), format characters and default-ignorable code points (zero-width
+ * spaces and joiners, word joiner, BOM, variation selectors, bidi marks). The runner compares `##[`
+ * and `::` with .NET's culture-sensitive `IndexOf`/`StartsWith`, which under ICU skips such characters,
+ * so `#\u200B#[` would still read as `##[`: they are replaced by a visible character ICU does not skip.
+ * Control characters go too: ESC starts ANSI sequences that recolour or hide log lines.
+ */
+const HIDDEN_CHARACTERS = /[^\P{Cc}\t]|\p{Cf}|\p{Default_Ignorable_Code_Point}/gu;
+/** White space .NET's `TrimStart` removes before looking for `::` (JavaScript's `\s` plus NEL). */
+const COMMAND_AT_LINE_START = /^([\s\u0085]*)::/;
+const LEGACY_COMMAND = /##\[/g;
+/**
+ * `text` with no line the runner could take for a workflow command: in every line, hidden characters
+ * become `�`, `::` at the start (after white space) becomes `:：`, and `##[` becomes `##［` (full-width
+ * colon and bracket: they read the same, and .NET's comparison does not equate them with `:` and `[`,
+ * since width is a difference it only ignores when asked to). Line breaks are kept as they are.
+ */
+function inertForWorkflowLog(text) {
+    return text
+        .split(/(\r\n|\r|\n)/)
+        .map((part, index) => 
+    // Odd indexes are the line breaks the split kept.
+    index % 2 === 1
+        ? part
+        : part
+            .replace(HIDDEN_CHARACTERS, workflow_log_REPLACEMENT)
+            .replace(COMMAND_AT_LINE_START, '$1:\uFF1A')
+            .replace(LEGACY_COMMAND, '##\uFF3B'))
+        .join('');
+}
+function inertProperties(properties) {
+    if (!properties?.title)
+        return properties;
+    return { ...properties, title: inertForWorkflowLog(properties.title) };
+}
+/** A line of progress in the log. */
+function info(message) {
+    core/* info */.pq(inertForWorkflowLog(message));
+}
+/** A warning annotation: shown on the run's page, and in the log. */
+function warning(message, properties) {
+    core/* warning */.$e(inertForWorkflowLog(message), inertProperties(properties));
+}
+/** Fails the step with an error annotation. */
+function setFailed(message) {
+    core/* setFailed */.C1(inertForWorkflowLog(message));
+}
+/** A foldable group of log lines around `fn`. */
+function group(name, fn) {
+    return core/* group */.Os(inertForWorkflowLog(name), fn);
+}
+
 ;// CONCATENATED MODULE: ./src/state/load.ts
 
 
@@ -62647,11 +62723,11 @@ async function loadState(store, unusable) {
     }
     catch (error) {
         const reason = `Could not read the checkpoint from ${store.description}: ${(0,errors/* errorMessage */.g)(error).replace(/\.+$/, '')}`;
-        core/* warning */.$e(`${reason}. ${unusable}`);
+        warning(`${reason}. ${unusable}`);
         return { error: reason };
     }
     if (stored.kind === 'none') {
-        core/* info */.pq(`No checkpoint in ${store.description} yet.`);
+        info(`No checkpoint in ${store.description} yet.`);
         return {};
     }
     const savedAt = stored.savedAtMs !== undefined ? { savedAt: Math.floor(stored.savedAtMs / 1000) } : {};
@@ -62663,19 +62739,19 @@ async function loadState(store, unusable) {
         if (loaded.tooNew) {
             // Overwriting it would throw away what a newer version of the action recorded.
             const reason = `The checkpoint in ${store.description} cannot be used: ${problem}. Use that version of the action (or a newer one), or remove the state to start over`;
-            core/* warning */.$e(`${reason}. ${unusable}`);
+            warning(`${reason}. ${unusable}`);
             return { error: reason };
         }
-        core/* warning */.$e(`Ignoring the checkpoint in ${store.description}: ${problem}.`);
+        warning(`Ignoring the checkpoint in ${store.description}: ${problem}.`);
         return { lost: { reason: `the checkpoint in ${stored.origin} is unusable (${problem})`, ...savedAt } };
     }
     const state = loaded.checkpoint;
     if ('checked' in state)
-        core/* info */.pq(`Checked up to ${isoSecond(state.checked)} by the previous run (saved ${state.savedAt}).`);
+        info(`Checked up to ${isoSecond(state.checked)} by the previous run (saved ${state.savedAt}).`);
     else
-        core/* info */.pq(`No checkpoint in ${store.description} yet.`);
+        info(`No checkpoint in ${store.description} yet.`);
     if (state.failure)
-        core/* info */.pq(`The monitor is failing: ${describeFailure(state.failure)}.`);
+        info(`The monitor is failing: ${describeFailure(state.failure)}.`);
     return { state };
 }
 
@@ -63056,7 +63132,7 @@ async function recordFailure(settings, reason, deps, context) {
     if (lastNotice !== undefined) {
         const nextReminder = lastNotice + reminderSeconds(settings);
         if (now < nextReminder) {
-            core/* info */.pq(`notify-on-error: failure notice already posted at ${isoSecond(lastNotice)}; next reminder after ${isoSecond(nextReminder)}.`);
+            info(`notify-on-error: failure notice already posted at ${isoSecond(lastNotice)}; next reminder after ${isoSecond(nextReminder)}.`);
             if (store)
                 await saveFailure(store, state, failure, deps);
             return;
@@ -63088,15 +63164,15 @@ async function failureMemory(settings, deps, context) {
     const unusable = 'This run cannot tell whether Slack was already told that the monitor is failing.';
     let { store } = context;
     try {
-        store ??= await openStateStore(settings, deps.env, deps.now, core/* info */.pq);
+        store ??= await openStateStore(settings, deps.env, deps.now, info);
     }
     catch (error) {
-        core/* warning */.$e(`Could not open the state (${settings.state.kind}): ${(0,errors/* errorMessage */.g)(error)}. ${unusable}`);
+        warning(`Could not open the state (${settings.state.kind}): ${(0,errors/* errorMessage */.g)(error)}. ${unusable}`);
         return { noMemory: 'unreadable' };
     }
     const opened = store;
     const read = context.read ??
-        (await core/* group */.Os(`Checkpoint (${opened.description})`, () => loadState(opened, unusable)));
+        (await group(`Checkpoint (${opened.description})`, () => loadState(opened, unusable)));
     if ('error' in read)
         return { noMemory: 'unreadable' };
     return { store: opened, state: read.state };
@@ -63109,11 +63185,11 @@ async function saveFailure(store, state, failure, deps) {
         : { version: STATE_VERSION, savedAt, failure };
     try {
         await store.save(serializeCheckpoint(next));
-        core/* info */.pq(`Failure recorded in ${store.description}: ${describeFailure(failure)}.`);
+        info(`Failure recorded in ${store.description}: ${describeFailure(failure)}.`);
         return true;
     }
     catch (error) {
-        core/* warning */.$e(`Could not record the failure in ${store.description}: ${(0,errors/* errorMessage */.g)(error)}.`);
+        warning(`Could not record the failure in ${store.description}: ${(0,errors/* errorMessage */.g)(error)}.`);
         return false;
     }
 }
@@ -63126,7 +63202,7 @@ function reminderSeconds(settings) {
  * when Slack was told of the episode, one message says the monitor is running again.
  */
 async function endFailureEpisode(failure, settings, deps) {
-    core/* info */.pq(`The monitor is running again after failed runs: ${describeFailure(failure)}.`);
+    info(`The monitor is running again after failed runs: ${describeFailure(failure)}.`);
     if (failure.notifiedAt === undefined || !settings.notifyOnError || settings.slackWebhookUrls.length === 0)
         return;
     const notice = {
@@ -63150,7 +63226,7 @@ async function postNotice(message, what, settings, deps) {
     const slackDeps = {
         fetch: deps.fetch,
         sleep: deps.sleep,
-        log: core/* info */.pq,
+        log: info,
         ...(deps.signal ? { signal: deps.signal } : {}),
     };
     if (settings.dryRun) {
@@ -63163,11 +63239,11 @@ async function postNotice(message, what, settings, deps) {
         // A webhook listed twice failed once: warn once.
         if (settings.slackWebhookUrls.indexOf(outcome.url) !== outcome.index)
             continue;
-        core/* warning */.$e(`Could not tell Slack ${what}: ${(0,errors/* errorMessage */.g)(outcome.error)}`);
+        warning(`Could not tell Slack ${what}: ${(0,errors/* errorMessage */.g)(outcome.error)}`);
     }
     if (failed.length === outcomes.length)
         return false;
-    core/* info */.pq(`Slack was told ${what} (notify-on-error)${failed.length > 0 ? `, on ${outcomes.length - failed.length} of ${outcomes.length} webhooks` : ''}.`);
+    info(`Slack was told ${what} (notify-on-error)${failed.length > 0 ? `, on ${outcomes.length - failed.length} of ${outcomes.length} webhooks` : ''}.`);
     return true;
 }
 
@@ -64957,6 +65033,7 @@ function maxDefined(a, b) {
 
 
 
+
 const realDeps = () => {
     const signal = cancellationSignal();
     return {
@@ -64995,7 +65072,7 @@ async function run(deps = realDeps()) {
     }
     catch (error) {
         const message = (0,errors/* errorMessage */.g)(error);
-        core/* setFailed */.C1(message);
+        setFailed(message);
         // Not when Slack itself refused the message, nor when the job was cancelled on purpose.
         if (settings && !deps.signal?.aborted && !(error instanceof SlackDeliveryError)) {
             await recordFailure(settings, message, deps, context);
@@ -65007,12 +65084,12 @@ async function run(deps = realDeps()) {
     }
 }
 async function watch(settings, deps, context) {
-    const [credentials, { store, read }] = await core/* group */.Os('Credentials and checkpoint', async () => {
+    const [credentials, { store, read }] = await group('Credentials and checkpoint', async () => {
         const resolveRunCredentials = () => resolveCredentials(settings, {
             env: deps.env,
             getIDToken: (audience) => core/* getIDToken */.V9(audience),
             setSecret: core/* setSecret */.Pq,
-            log: core/* info */.pq,
+            log: info,
             now: deps.now,
         });
         // Both wait on the network (STS, the Actions cache) and neither needs the other, so they overlap,
@@ -65043,7 +65120,7 @@ async function watch(settings, deps, context) {
     const probeStarted = deps.now();
     await probeServiceClock(logs, deps.signal);
     const { offsetMs } = clock.settle();
-    core/* info */.pq(`Service clock (read in ${deps.now() - probeStarted} ms): ${offsetMs === undefined ? "no Date header seen; planning on the runner's clock" : `CloudWatch Logs − runner = ${offsetMs} ms`}.`);
+    info(`Service clock (read in ${deps.now() - probeStarted} ms): ${offsetMs === undefined ? "no Date header seen; planning on the runner's clock" : `CloudWatch Logs − runner = ${offsetMs} ms`}.`);
     const skew = warnOfSkew(clock);
     // An aggregate query runs over windows that do not overlap: its rows cannot be fingerprinted, so a
     // second look at the same stretch would count it twice (query-rewrite.ts bounds each one exactly).
@@ -65061,11 +65138,11 @@ async function watch(settings, deps, context) {
     const { window } = plan;
     const noCheckpoint = previous ? undefined : announceNoCheckpoint(plan, lost, settings);
     if (plan.gap) {
-        core/* warning */.$e(`Not checked: ${isoSecond(plan.gap.start)} – ${isoSecond(plan.gap.end)}. The previous run ended more than max-catch-up (${formatDuration(settings.maxCatchUpSeconds)}) ago, so this run starts ${formatDuration(settings.maxCatchUpSeconds)} back. Query that stretch by hand if it matters.`, { title: 'insights-watch: part of the timeline was skipped' });
+        warning(`Not checked: ${isoSecond(plan.gap.start)} – ${isoSecond(plan.gap.end)}. The previous run ended more than max-catch-up (${formatDuration(settings.maxCatchUpSeconds)}) ago, so this run starts ${formatDuration(settings.maxCatchUpSeconds)} back. Query that stretch by hand if it matters.`, { title: 'insights-watch: part of the timeline was skipped' });
     }
     else if (plan.shortenedRecheck) {
         // Not a gap: the previous run checked this stretch once; only the second look for late logs is lost.
-        core/* info */.pq(`Re-check shortened: ${isoSecond(plan.shortenedRecheck.start)} – ${isoSecond(plan.shortenedRecheck.end)} of the overlap is older than max-catch-up (${formatDuration(settings.maxCatchUpSeconds)}); the previous run checked it once, but it is not checked again for logs that arrived late.`);
+        info(`Re-check shortened: ${isoSecond(plan.shortenedRecheck.start)} – ${isoSecond(plan.shortenedRecheck.end)} of the overlap is older than max-catch-up (${formatDuration(settings.maxCatchUpSeconds)}); the previous run checked it once, but it is not checked again for logs that arrived late.`);
     }
     // A checkpoint saved by a record query carries fingerprints; an aggregate run has no use for them.
     const reported = new ReportedEntries(shape.records ? previous?.reported : undefined);
@@ -65075,7 +65152,7 @@ async function watch(settings, deps, context) {
     const intake = new RowIntake({ reported, digest, resultsFile, ...(aggregate ? { aggregate } : {}) }, { statusField: settings.statusField, fallbackSecond: window.end });
     let result;
     try {
-        result = await core/* group */.Os(`Query ${isoSecond(window.start)} – ${isoSecond(window.end)}`, () => runBatchedQuery({
+        result = await group(`Query ${isoSecond(window.start)} – ${isoSecond(window.end)}`, () => runBatchedQuery({
             logGroups: settings.logGroups,
             // Read again from the query run, which may carry @timestamp where the user's did not.
             queryString: queryToRun(settings.query, shape, window),
@@ -65086,7 +65163,7 @@ async function watch(settings, deps, context) {
             client: logs,
             now: deps.now,
             sleep: deps.sleep,
-            log: core/* info */.pq,
+            log: info,
             timeoutMs: settings.queryTimeoutMs,
             onRows: (rows) => intake.take(rows),
             ...(deps.signal ? { signal: deps.signal } : {}),
@@ -65134,7 +65211,7 @@ async function watch(settings, deps, context) {
     const runUrl = workflowRunUrl(deps.env);
     if (runUrl)
         report.runUrl = runUrl;
-    core/* info */.pq(`Found ${report.digest.total} new matching entries (${report.digest.critical} 5xx, ${report.digest.warning} 4xx)` +
+    info(`Found ${report.digest.total} new matching entries (${report.digest.critical} 5xx, ${report.digest.warning} 4xx)` +
         (report.alreadyReported > 0 ? `; ${report.alreadyReported} in the overlap were reported before` : '') +
         (report.truncated
             ? `; truncated: ${result.statistics.recordsMatched} matched, ${result.rowsFetched} fetched`
@@ -65148,12 +65225,12 @@ async function watch(settings, deps, context) {
             state: previous?.alert ?? { pending: { total: 0, critical: 0, warning: 0, windows: 0 } },
         };
     }
-    const delivery = await core/* group */.Os('Slack', () => notify(report, decision, settings, deps, previous?.missedByWebhook));
+    const delivery = await group('Slack', () => notify(report, decision, settings, deps, previous?.missedByWebhook));
     // With a batch of log groups unchecked, or a webhook failing, the run still fails: the failing episode goes on.
     const stillFailing = result.failures.length > 0 || delivery.error ? loaded?.failure : undefined;
     if (loaded?.failure && !stillFailing && !delivery.error) {
         const { failure } = loaded;
-        await core/* group */.Os('Running again', () => endFailureEpisode(failure, settings, deps));
+        await group('Running again', () => endFailureEpisode(failure, settings, deps));
     }
     // Saved once a webhook has the message (one that failed is remembered in missedByWebhook); when none
     // took it, or the job was cancelled while posting, the next run reports the entries again.
@@ -65203,14 +65280,14 @@ async function watch(settings, deps, context) {
         throw new Error(`${failed.length} of ${Math.ceil(settings.logGroups.length / MAX_LOG_GROUPS_PER_QUERY)} query batches failed; the others were reported. ${failed.join(' ')}`);
     }
     if (settings.failOnMatch && decision.kind === 'alert') {
-        core/* setFailed */.C1(`fail-on-match: ${report.digest.total} matching entries (${report.digest.critical} 5xx) in ${isoSecond(window.start)} – ${isoSecond(window.end)}.`);
+        setFailed(`fail-on-match: ${report.digest.total} matching entries (${report.digest.critical} 5xx) in ${isoSecond(window.start)} – ${isoSecond(window.end)}.`);
     }
 }
 /** The skew the service's clock shows so far, as a warning; null when the clocks agree. */
 function warnOfSkew(clock) {
     const skew = describeSkew(clock.reading());
     if (skew)
-        core/* warning */.$e(skew, { title: "insights-watch: the runner's clock is off" });
+        warning(skew, { title: "insights-watch: the runner's clock is off" });
     return skew;
 }
 /**
@@ -65221,9 +65298,9 @@ function warnOfSkew(clock) {
  * become the newest entry and hide the real checkpoint from the next run).
  */
 async function openAndLoadState(settings, deps, context) {
-    const store = await openStateStore(settings, deps.env, deps.now, core/* info */.pq);
+    const store = await openStateStore(settings, deps.env, deps.now, info);
     context.store = store;
-    core/* info */.pq(`Checkpoint: ${store.description}.`);
+    info(`Checkpoint: ${store.description}.`);
     const read = await loadState(store, 'This run fails rather than start without it and save a new checkpoint over it; the next run tries again.');
     context.read = read;
     if ('error' in read)
@@ -65265,7 +65342,7 @@ function announceNoCheckpoint(plan, lost, settings) {
         if (plan.uncovered)
             notice.lost.uncovered = plan.uncovered;
     }
-    core/* warning */.$e(noCheckpointText(notice), { title: 'insights-watch: no checkpoint found' });
+    warning(noCheckpointText(notice), { title: 'insights-watch: no checkpoint found' });
     return notice;
 }
 /**
@@ -65283,22 +65360,22 @@ async function saveCheckpoint(store, checkpoint, settings) {
             if (newer && other && 'checked' in other) {
                 toSave = mergeCheckpoints(checkpoint, other, settings.overlapSeconds);
                 merged = ` Another run saved a checkpoint (${newer.origin}, checked up to ${isoSecond(other.checked)}) while this one ran: merged with it (reported entries of both, checked up to the later second). Two runs at once report the same entries; give the workflow a \`concurrency\` group.`;
-                core/* warning */.$e(merged.trim(), { title: 'insights-watch: two runs at once' });
+                warning(merged.trim(), { title: 'insights-watch: two runs at once' });
             }
         }
         catch (error) {
-            core/* warning */.$e(`Could not look for a checkpoint saved by another run meanwhile: ${(0,errors/* errorMessage */.g)(error)}. Saving this run's checkpoint as it is.`);
+            warning(`Could not look for a checkpoint saved by another run meanwhile: ${(0,errors/* errorMessage */.g)(error)}. Saving this run's checkpoint as it is.`);
         }
     }
     try {
         await store.save(serializeCheckpoint(toSave));
         const note = `Checkpoint saved: checked up to ${isoSecond(toSave.checked)}.${merged}`;
-        core/* info */.pq(note);
+        info(note);
         return { ok: true, note, checkpoint: toSave };
     }
     catch (error) {
         const note = `Could not save the checkpoint to ${store.description}: ${(0,errors/* errorMessage */.g)(error)}. The next run will check this stretch again, so some entries may be reported twice.`;
-        core/* warning */.$e(note);
+        warning(note);
         return { ok: false, note, checkpoint };
     }
 }
@@ -65314,7 +65391,7 @@ class SlackDeliveryError extends Error {
 async function notify(report, decision, settings, deps, missedByWebhook) {
     const { consoleUrl } = report;
     const silent = (note) => {
-        core/* info */.pq(note);
+        info(note);
         return { notified: false, note };
     };
     let message;
@@ -65361,7 +65438,7 @@ async function notify(report, decision, settings, deps, missedByWebhook) {
     if (!message && (!pending || settings.dryRun))
         return silent(quietNote);
     if (message && settings.dryRun) {
-        await deliver(message, settings, { fetch: deps.fetch, sleep: deps.sleep, log: core/* info */.pq });
+        await deliver(message, settings, { fetch: deps.fetch, sleep: deps.sleep, log: info });
         return silent(`${why}dry-run: the ${what} was printed in the log, not sent.`);
     }
     const run = workflowRunUrl(deps.env);
@@ -65375,11 +65452,11 @@ async function notify(report, decision, settings, deps, missedByWebhook) {
             window,
             queryLanguage: settings.queryLanguage,
         }),
-        warn: core/* warning */.$e,
+        warn: warning,
     }, {
         fetch: deps.fetch,
         sleep: deps.sleep,
-        log: core/* info */.pq,
+        log: info,
         ...(deps.signal ? { signal: deps.signal } : {}),
     });
     const delivery = {
@@ -65392,7 +65469,7 @@ async function notify(report, decision, settings, deps, missedByWebhook) {
         delivery.keepCheckpoint = true;
     if (sent.failures.length > 0)
         delivery.error = new Error(deliveryError(message ? what : undefined, sent));
-    core/* info */.pq(delivery.note);
+    info(delivery.note);
     return delivery;
 }
 /**
@@ -65403,7 +65480,7 @@ function cancellationSignal() {
     const controller = new AbortController();
     for (const signal of ['SIGINT', 'SIGTERM']) {
         process.once(signal, () => {
-            core/* info */.pq(`Received ${signal}: stopping the running queries.`);
+            info(`Received ${signal}: stopping the running queries.`);
             controller.abort(new Error(`The run was cancelled (${signal}); running queries were stopped.`));
         });
     }
