@@ -18,7 +18,8 @@ const REPLACEMENT = '\uFFFD'
  * Control characters (but tab), format characters and default-ignorable code points (zero-width
  * spaces and joiners, word joiner, BOM, variation selectors, bidi marks). The runner compares `##[`
  * and `::` with .NET's culture-sensitive `IndexOf`/`StartsWith`, which under ICU skips such characters,
- * so `#\u200B#[` would still read as `##[`: they are replaced by a visible character ICU does not skip.
+ * so `#\u200B#[` would still read as `##[` (dotnet/runtime#46569: "\0 is a weightless character on
+ * ICU"): they are replaced by a visible character ICU does not skip.
  * Control characters go too: ESC starts ANSI sequences that recolour or hide log lines.
  */
 const HIDDEN_CHARACTERS = /[^\P{Cc}\t]|\p{Cf}|\p{Default_Ignorable_Code_Point}/gu
