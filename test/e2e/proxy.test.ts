@@ -165,7 +165,11 @@ describe('behind a proxy (HTTPS_PROXY)', () => {
     expect(first.exitCode, first.stdout).toBe(0)
     const firstRequests = [...emulator.requests]
     const firstCarried = proxy.carried.length
-    const second = await runAction({ inputs: inputs({ state: 'actions-cache' }), env: proxiedEnv() })
+    // With step debug logging on: nothing may print the proxy's password there either.
+    const second = await runAction({
+      inputs: inputs({ state: 'actions-cache' }),
+      env: proxiedEnv({ RUNNER_DEBUG: '1', ACTIONS_STEP_DEBUG: 'true' }),
+    })
     expect(second.exitCode, second.stdout).toBe(0)
     expect(second.stdout).toContain('Restored the state from the Actions cache entry')
 
