@@ -22,8 +22,9 @@ import {
   type WindowPlan,
 } from './insights/window.js'
 import { RowIntake } from './intake.js'
+import { type ProxyAgentsFactory, proxyAgents } from './net/proxy.js'
 import { logsInsightsConsoleUrl, workflowRunUrl } from './notify/console-link.js'
-import { nodeHttpFetch } from './notify/http-transport.js'
+import { nodeHttpFetch, nodeHttpFetchWith } from './notify/http-transport.js'
 import type { WebhookLedger } from './notify/missed-deliveries.js'
 import { deliver } from './notify/slack.js'
 import { buildResolvedMessage, buildSlackMessage, type SlackMessage } from './notify/slack-message.js'
@@ -60,16 +61,21 @@ export interface RunDeps {
   env: Record<string, string | undefined>
   /** Aborted when the job is cancelled: running queries are stopped (StopQuery). */
   signal?: AbortSignal
+  /** Agents for the AWS clients behind a proxy (src/net/proxy.ts); absent: the SDK's own. */
+  proxyAgents?: ProxyAgentsFactory
 }
 
-const realDeps = (): RunDeps => {
+const realDeps = async (): Promise<RunDeps> => {
   const signal = cancellationSignal()
+  // HTTPS_PROXY & co.: the toolkit's calls (OIDC token, Actions cache) honour them by themselves.
+  const agents = await proxyAgents({ log: core.info, setSecret: core.setSecret })
   return {
     now: Date.now,
     sleep: (ms) => sleepUntilCancelled(ms, signal),
-    fetch: nodeHttpFetch,
+    fetch: agents ? nodeHttpFetchWith(agents()) : nodeHttpFetch,
     env: process.env,
     signal,
+    ...(agents ? { proxyAgents: agents } : {}),
   }
 }
 
@@ -93,17 +99,19 @@ function sleepUntilCancelled(ms: number, signal: AbortSignal): Promise<void> {
  * before → digest and alert decision → Slack → checkpoint saved → summary, outputs.
  * Any failure fails the step with a message that says what to do; nothing fails quietly.
  */
-export async function run(deps: RunDeps = realDeps()): Promise<void> {
+export async function run(given?: RunDeps): Promise<void> {
+  let deps: RunDeps | undefined = given
   let settings: Settings | undefined
   const context: StateContext = {}
   try {
+    deps ??= await realDeps()
     settings = readSettings({ getInput: core.getInput, setSecret: core.setSecret, env: deps.env })
     await watch(settings, deps, context)
   } catch (error) {
     const message = errorMessage(error)
     workflowLog.setFailed(message)
     // Not when Slack itself refused the message, nor when the job was cancelled on purpose.
-    if (settings && !deps.signal?.aborted && !(error instanceof SlackDeliveryError)) {
+    if (settings && deps && !deps.signal?.aborted && !(error instanceof SlackDeliveryError)) {
       await recordFailure(settings, message, deps, context)
     }
   } finally {
@@ -121,6 +129,7 @@ async function watch(settings: Settings, deps: RunDeps, context: StateContext): 
         setSecret: core.setSecret,
         log: workflowLog.info,
         now: deps.now,
+        ...(deps.proxyAgents ? { proxyAgents: deps.proxyAgents } : {}),
       })
     // Both wait on the network (STS, the Actions cache) and neither needs the other, so they overlap,
     // except when the default chain (which may read files by relative path or run credential_process)
@@ -141,7 +150,13 @@ async function watch(settings: Settings, deps: RunDeps, context: StateContext): 
   const loaded = 'error' in read ? undefined : read.state
   // A state with only a failure record: the monitor never completed a run, so there is no checkpoint.
   const previous = loaded && 'checked' in loaded ? loaded : undefined
-  const logs = new CloudWatchLogsClient({ region: settings.region, credentials })
+  const logs = new CloudWatchLogsClient({
+    region: settings.region,
+    credentials,
+    // Behind a proxy, agents of its own (logs.destroy() below ends them); the clock probe's
+    // connection, kept alive, is the one StartQuery reuses.
+    ...(deps.proxyAgents ? { requestHandler: deps.proxyAgents() } : {}),
+  })
   // The window is planned on CloudWatch Logs' clock where the runner's disagrees (see service-clock.ts).
   const clock = new ServiceClock(deps.now)
   clock.watch(logs)

@@ -1,5 +1,6 @@
 import { fromNodeProviderChain, fromWebToken } from '@aws-sdk/credential-providers'
 import { errorMessage } from '../errors.js'
+import type { ProxyAgentsFactory } from '../net/proxy.js'
 import type { Settings } from '../settings.js'
 
 /** The credentials the SDK asks a provider for. */
@@ -20,6 +21,8 @@ export interface CredentialDeps {
   setSecret: (value: string) => void
   log: (line: string) => void
   now: () => number
+  /** Agents for the STS (and SSO) clients behind a proxy (src/net/proxy.ts); absent: the SDK's own. */
+  proxyAgents?: ProxyAgentsFactory
 }
 
 /** Fails the step with a message that says what to change, never with the credentials themselves. */
@@ -46,7 +49,7 @@ export async function resolveCredentials(
   const fetchCredentials = async () => {
     const credentials = roleToAssume
       ? await assumeRoleWithOidc(settings, roleToAssume, deps)
-      : await fromDefaultChain(settings)
+      : await fromDefaultChain(settings, deps)
     mask(credentials, deps.setSecret)
     return credentials
   }
@@ -89,7 +92,7 @@ async function assumeRoleWithOidc(
       roleSessionName: settings.roleSessionName,
       durationSeconds: settings.roleDurationSeconds,
       // Without an explicit region the inner STS client has used us-east-1 (aws-sdk-js-v3#5105).
-      clientConfig: { region: settings.region },
+      clientConfig: clientConfig(settings, deps),
     })()
   } catch (error) {
     const claims = tokenClaims(token)
@@ -105,9 +108,17 @@ async function assumeRoleWithOidc(
   }
 }
 
-async function fromDefaultChain(settings: Settings): Promise<AwsCredentials> {
+/**
+ * The config of the STS/SSO clients the providers make: the region, and behind a proxy its agents
+ * (a `requestHandler` given as options, which each client turns into its own NodeHttpHandler).
+ */
+function clientConfig(settings: Settings, deps: CredentialDeps) {
+  return { region: settings.region, ...(deps.proxyAgents ? { requestHandler: deps.proxyAgents() } : {}) }
+}
+
+async function fromDefaultChain(settings: Settings, deps: CredentialDeps): Promise<AwsCredentials> {
   try {
-    return await fromNodeProviderChain({ clientConfig: { region: settings.region } })()
+    return await fromNodeProviderChain({ clientConfig: clientConfig(settings, deps) })()
   } catch (error) {
     throw new CredentialsError(
       `No AWS credentials found: ${errorMessage(error)}. Set "role-to-assume" to an IAM role that trusts GitHub's OIDC provider ` +

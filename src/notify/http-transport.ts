@@ -2,6 +2,7 @@ import type { IncomingMessage } from 'node:http'
 import { request as httpRequest } from 'node:http'
 import { request as httpsRequest } from 'node:https'
 import type { FetchFunction } from '@slack/webhook'
+import type { HttpAgents } from '../net/proxy.js'
 
 type FetchResponse = Awaited<ReturnType<FetchFunction>>
 
@@ -22,9 +23,23 @@ type FetchResponse = Awaited<ReturnType<FetchFunction>>
  */
 const MAX_BODY_BYTES = 64 * 1024
 
-export const nodeHttpFetch: FetchFunction = async (url, init = {}) => {
+/** The transport over Node's global agents. */
+export const nodeHttpFetch: FetchFunction = (url, init) => httpFetch(url, init)
+
+/** The transport over `agents` (src/net/proxy.ts: through the proxy the environment names, or direct). */
+export function nodeHttpFetchWith(agents: HttpAgents): FetchFunction {
+  return (url, init) => httpFetch(url, init, agents)
+}
+
+async function httpFetch(
+  url: string | URL,
+  init: Parameters<FetchFunction>[1] = {},
+  agents?: HttpAgents,
+): Promise<FetchResponse> {
   const target = new URL(url)
-  const send = target.protocol === 'http:' ? httpRequest : httpsRequest
+  const plain = target.protocol === 'http:'
+  const send = plain ? httpRequest : httpsRequest
+  const agent = agents && (plain ? agents.httpAgent : agents.httpsAgent)
   const message = await new Promise<IncomingMessage>((resolve, reject) => {
     const request = send(
       target,
@@ -32,6 +47,7 @@ export const nodeHttpFetch: FetchFunction = async (url, init = {}) => {
         method: init.method ?? 'GET',
         headers: init.headers ?? {},
         ...(init.signal ? { signal: init.signal } : {}),
+        ...(agent ? { agent } : {}),
       },
       resolve,
     )

@@ -244,18 +244,19 @@ export class ActionsCacheService {
     }
     const input = identity.body
     if (!isRecord(input)) return twirpError('malformed', 'the request body is not a JSON object')
-    const host = headerValue(request.headers, 'host') ?? '127.0.0.1'
+    // Signed URLs point where the client reached this service: its Host header and scheme.
+    const origin = `${request.tls ? 'https' : 'http'}://${headerValue(request.headers, 'host') ?? '127.0.0.1'}`
     switch (identity.action) {
       case 'CreateCacheEntry':
-        return this.#createEntry(input, host)
+        return this.#createEntry(input, origin)
       case 'FinalizeCacheEntryUpload':
         return this.#finalizeEntry(input)
       default:
-        return this.#downloadUrl(input, host)
+        return this.#downloadUrl(input, origin)
     }
   }
 
-  #createEntry(input: Record<string, unknown>, host: string): Reply {
+  #createEntry(input: Record<string, unknown>, origin: string): Reply {
     const key = typeof input.key === 'string' ? input.key : ''
     const version = typeof input.version === 'string' ? input.version : ''
     const problem = keyProblem(key) ?? (version === '' ? 'version is required' : undefined)
@@ -274,7 +275,7 @@ export class ActionsCacheService {
       staged: new Map(),
     }
     this.#entries.push(entry)
-    return twirpReply(200, { ok: true, signed_upload_url: this.#signedUrl(host, entry, 'cw') })
+    return twirpReply(200, { ok: true, signed_upload_url: this.#signedUrl(origin, entry, 'cw') })
   }
 
   #finalizeEntry(input: Record<string, unknown>): Reply {
@@ -300,7 +301,7 @@ export class ActionsCacheService {
     return twirpReply(200, { ok: true, entry_id: String(entry.id) })
   }
 
-  #downloadUrl(input: Record<string, unknown>, host: string): Reply {
+  #downloadUrl(input: Record<string, unknown>, origin: string): Reply {
     const key = typeof input.key === 'string' ? input.key : ''
     const rawRestoreKeys = input.restore_keys ?? input.restoreKeys ?? []
     const restoreKeys = Array.isArray(rawRestoreKeys)
@@ -320,7 +321,7 @@ export class ActionsCacheService {
     if (!match) return twirpReply(200, { ok: false, signed_download_url: '', matched_key: '' })
     return twirpReply(200, {
       ok: true,
-      signed_download_url: this.#signedUrl(host, match, 'r'),
+      signed_download_url: this.#signedUrl(origin, match, 'r'),
       matched_key: match.key,
     })
   }
@@ -331,7 +332,8 @@ export class ActionsCacheService {
     return createHmac('sha256', this.#secret).update(`${permissions}\n${expiry}\n${path}`).digest('base64')
   }
 
-  #signedUrl(host: string, entry: Entry, permissions: 'cw' | 'r'): string {
+  /** `origin` is `scheme://host[:port]`. */
+  #signedUrl(origin: string, entry: Entry, permissions: 'cw' | 'r'): string {
     const path = `/${BLOB_ACCOUNT}/${BLOB_CONTAINER}/${entry.blobName}`
     const expiry = new Date(this.now() + SAS_LIFETIME_MS).toISOString().replace(/\.\d{3}Z$/, 'Z')
     const query = new URLSearchParams({
@@ -341,7 +343,7 @@ export class ActionsCacheService {
       se: expiry,
       sig: this.#signature(path, permissions, expiry),
     })
-    return `http://${host}${path}?${query.toString()}`
+    return `${origin}${path}?${query.toString()}`
   }
 
   #blob(request: WireRequest, url: URL): Reply {

@@ -7,6 +7,8 @@ export interface WireRequest {
   url: string
   headers: IncomingHttpHeaders
   body: Buffer
+  /** Whether it came over HTTPS (the emulator's `tls` listener): URLs the emulator hands out use the same scheme. */
+  tls?: boolean
 }
 
 export interface Reply {

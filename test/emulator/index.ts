@@ -1,6 +1,8 @@
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
+import { createServer as createTlsServer } from 'node:https'
 import type { AddressInfo } from 'node:net'
 import { setTimeout as sleep } from 'node:timers/promises'
+import type { TLSSocket } from 'node:tls'
 import { ActionsCacheService, type CacheEntryInfo } from './actions-cache-service.js'
 import { type Fault, FaultBook, type ServiceName } from './faults.js'
 import { type CallIdentity, headerValue, type Reply, type WireRequest } from './http-types.js'
@@ -36,6 +38,26 @@ export interface EmulatorOptions {
   maxRowsPerQuery?: number
   /** Whether GetQueryResults pages with nextToken (and StartQuery's limit reaches 100,000). Default true. */
   nextToken?: boolean
+  /**
+   * Also serve HTTPS with this certificate (PEM), on a port of its own, with the same services and
+   * records as the HTTP one (test/fixtures/tls). Default: HTTP only.
+   */
+  tls?: { cert: string | Buffer; key: string | Buffer }
+}
+
+/** One HTTP request as it reached the emulator, whichever service it was for, if any. */
+export interface ReceivedRequest {
+  method: string
+  /** Path and query as sent. */
+  url: string
+  /** The Host header: the name the client asked for, through a proxy or not. */
+  host: string | undefined
+  /** The remote port of the connection it came on: a proxy's upstream socket, or the client's own. */
+  remotePort: number | undefined
+  /** Whether it came over the HTTPS listener. */
+  tls: boolean
+  /** The call it was recorded as; undefined for a request no service answers (404), such as `GET /`. */
+  call?: Call
 }
 
 export interface Call {
@@ -66,6 +88,8 @@ export interface Call {
 export interface Emulator {
   /** http://127.0.0.1:PORT */
   url: string
+  /** https://127.0.0.1:PORT when started with `tls`; the same services as `url`. */
+  tlsUrl?: string
   /** The emulator's clock (ms), the one `options.now` gives; Date headers and signing-time checks use it. */
   now(): number
   /** What a runner-like child process needs to reach the emulator instead of AWS / GitHub. */
@@ -80,6 +104,11 @@ export interface Emulator {
   slackPosts(name?: string): SlackPost[]
   /** Every request, in arrival order (a live array). */
   calls: Call[]
+  /**
+   * Every HTTP request received, in arrival order (a live array), with the connection it came on;
+   * unlike `calls`, also those no service answers (the action's clock probe, `GET /`).
+   */
+  requests: ReceivedRequest[]
   createLogGroup(name: string): void
   /** Direct seeding: creates the group and stream if needed; ingestionTime defaults to now(). */
   putLogEvents(
@@ -122,6 +151,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   const keys = new KeyStore()
   const faults = new FaultBook()
   const calls: Call[] = []
+  const requests: ReceivedRequest[] = []
   const oidc = new OidcService(now)
   const sts = new StsService({ now, accountId, roleArn, keys, oidc })
   const slack = new SlackService(now)
@@ -195,11 +225,21 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
 
   async function dispatch(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const at = now()
+    const secure = (req.socket as Partial<TLSSocket>).encrypted === true
+    const received: ReceivedRequest = {
+      method: req.method ?? 'GET',
+      url: req.url ?? '/',
+      host: req.headers.host,
+      remotePort: req.socket.remotePort,
+      tls: secure,
+    }
+    requests.push(received)
     const wire: WireRequest = {
       method: req.method ?? 'GET',
       url: req.url ?? '/',
       headers: req.headers,
       body: await readBody(req),
+      tls: secure,
     }
     const route = routeOf(wire)
     if (!route) {
@@ -213,6 +253,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     if (identity.accessKeyId !== undefined) call.accessKeyId = identity.accessKeyId
     if (identity.body !== undefined) call.body = identity.body
     calls.push(call)
+    received.call = call
 
     const fault = faults.take(route.service, identity.action)
     if (fault?.latencyMs) await sleep(fault.latencyMs)
@@ -248,21 +289,21 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     res.end(payload)
   }
 
-  const server = createServer((req, res) => {
+  const handler = (req: IncomingMessage, res: ServerResponse) => {
     dispatch(req, res).catch((error: unknown) => {
       process.stderr.write(`insights-watch emulator: ${String(error)}\n`)
       if (!res.headersSent) res.writeHead(500).end()
     })
-  })
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject)
-    server.listen(0, '127.0.0.1', () => resolve())
-  })
-  const { port } = server.address() as AddressInfo
-  const url = `http://127.0.0.1:${port}`
+  }
+  const servers: Server[] = [createServer(handler)]
+  if (options.tls) servers.push(createTlsServer({ cert: options.tls.cert, key: options.tls.key }, handler))
+  const ports = await Promise.all(servers.map(listen))
+  const url = `http://127.0.0.1:${ports[0]}`
+  const tlsUrl = options.tls ? `https://127.0.0.1:${ports[1]}` : undefined
 
   return {
     url,
+    ...(tlsUrl ? { tlsUrl } : {}),
     now,
     env: {
       AWS_ENDPOINT_URL_CLOUDWATCH_LOGS: url,
@@ -288,6 +329,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     slackWebhookUrl: (name = DEFAULT_WEBHOOK) => `${url}/services/T000/B000/${encodeURIComponent(name)}`,
     slackPosts: (name = DEFAULT_WEBHOOK) => slack.posts.filter((p) => p.name === encodeURIComponent(name)),
     calls,
+    requests,
     createLogGroup: (name) => {
       logs.createLogGroup(name)
     },
@@ -295,12 +337,26 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     inject: (fault) => faults.add(fault),
     failNextQuery: (status: QueryStatus) => logs.failNextQuery(status),
     cacheEntries: () => cache.entries(),
-    stop: () =>
-      new Promise<void>((resolve, reject) => {
-        if (!server.listening) return resolve()
-        server.close((error) => (error ? reject(error) : resolve()))
-        // Keep-alive sockets of the SDK's agent would hold close() open.
-        server.closeAllConnections()
-      }),
+    stop: async () => {
+      await Promise.all(
+        servers.map(
+          (server) =>
+            new Promise<void>((resolve, reject) => {
+              if (!server.listening) return resolve()
+              server.close((error) => (error ? reject(error) : resolve()))
+              // Keep-alive sockets of the SDK's agent would hold close() open.
+              server.closeAllConnections()
+            }),
+        ),
+      )
+    },
   }
+}
+
+/** Listens on a random port of 127.0.0.1 and answers with it. */
+function listen(server: Server): Promise<number> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject)
+    server.listen(0, '127.0.0.1', () => resolve((server.address() as AddressInfo).port))
+  })
 }

@@ -63,6 +63,8 @@ export interface RunActionOptions {
   node?: string
   /** Shifts the action's clock (Date) by this much, to run it at another moment; see shifted-clock.mjs. */
   clockOffsetMs?: number
+  /** Modules the child loads first (`node --import`), such as test-hosts.mjs. */
+  imports?: string[]
 }
 
 export interface RunnerEnvOptions {
@@ -137,6 +139,7 @@ export function runnerEnv(options: RunnerEnvOptions = {}): RunnerEnv {
 export async function runAction(options: RunActionOptions): Promise<ActionRun> {
   const { env, runnerTemp, outputFile, summaryFile } = runnerEnv({ inputs: options.inputs, env: options.env })
   const args = [distEntry]
+  for (const module of options.imports ?? []) args.unshift('--import', pathToFileURL(module).href)
   if (options.clockOffsetMs !== undefined) {
     env.INSIGHTS_WATCH_TEST_CLOCK_OFFSET_MS = String(options.clockOffsetMs)
     args.unshift('--import', pathToFileURL(shiftedClock).href)
