@@ -68,7 +68,7 @@ export interface RunDeps {
 const realDeps = async (): Promise<RunDeps> => {
   const signal = cancellationSignal()
   // HTTPS_PROXY & co.: the toolkit's calls (OIDC token, Actions cache) honour them by themselves.
-  const agents = await proxyAgents({ log: core.info, setSecret: core.setSecret })
+  const agents = await proxyAgents({ log: workflowLog.info, setSecret: core.setSecret })
   return {
     now: Date.now,
     sleep: (ms) => sleepUntilCancelled(ms, signal),
