@@ -12,7 +12,7 @@
 import { execFileSync } from 'node:child_process'
 import { readFileSync, writeFileSync } from 'node:fs'
 import { arch, cpus, loadavg, platform, release, totalmem } from 'node:os'
-import { join, relative } from 'node:path'
+import { join } from 'node:path'
 import { type Emulator, type EmulatorOptions, startEmulator } from '../test/emulator/index.js'
 import { accessLogs, random } from '../test/support/access-logs.js'
 import { node24Path } from '../test/support/node24.js'
@@ -483,21 +483,11 @@ function markdownTable(rows: Row[]): string {
   ].join('\n')
 }
 
-/** Newest modification under src/ against dist/index.js, to flag a stale bundle. */
-/** dist/index.js against the newest source file, for results.json (the bench measures the bundle). */
-function distState(): { distBuiltAt: string; newestSource: string; stale: boolean } {
-  const { builtAt, newestSource, stale } = distFreshness()
-  return {
-    distBuiltAt: builtAt === undefined ? '(not built)' : new Date(builtAt).toISOString(),
-    newestSource: `${relative(root, newestSource.path)} (${new Date(newestSource.at).toISOString()})`,
-    stale,
-  }
-}
-
 async function main(): Promise<void> {
   const startedAt = Date.now()
   const loadBefore = loadavg()
-  const dist = distState()
+  // The bench measures the bundle: say when it was not built from the source as it is (by content).
+  const dist = distFreshness()
   const log = (text: string) =>
     console.log(`[bench ${((Date.now() - startedAt) / 1000).toFixed(0)}s] ${text}`)
   log(
@@ -509,8 +499,7 @@ async function main(): Promise<void> {
       `WARNING: load average ${busy().toFixed(1)} on ${cpus().length} CPUs: other work competes, times will be inflated`,
     )
   }
-  if (dist.stale)
-    log(`WARNING: dist/index.js (${dist.distBuiltAt}) is older than ${dist.newestSource}: run npm run build`)
+  if (dist.stale) log(`WARNING: dist/ is stale (${dist.reason}): run npm run build`)
 
   log('bundling the reference client and the digest harness (ncc, cached by source hash)')
   ;[referenceScript, harnessScript] = await Promise.all([
@@ -791,7 +780,9 @@ async function main(): Promise<void> {
     )
   }
   if (dist.stale)
-    console.log(`\nWARNING: dist/index.js is older than ${dist.newestSource}: figures are of a stale bundle.`)
+    console.log(
+      `\nWARNING: dist/ was not built from the source as it is (${dist.reason}): figures are of a stale bundle.`,
+    )
   for (const problem of problems) console.log(`\nproblem: ${problem}`)
   console.log(`\nbench/results.json written (${results.durationSeconds} s, Node ${nodeVersion}).`)
   if (notMet.length > 0) console.log(`\nBARS NOT MET: ${notMet.join('; ')}`)
