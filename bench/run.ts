@@ -13,6 +13,7 @@ import { execFileSync } from 'node:child_process'
 import { readFileSync, writeFileSync } from 'node:fs'
 import { arch, cpus, loadavg, platform, release, totalmem } from 'node:os'
 import { join } from 'node:path'
+import { gzipSync } from 'node:zlib'
 import { type Emulator, type EmulatorOptions, startEmulator } from '../test/emulator/index.js'
 import { accessLogs, random } from '../test/support/access-logs.js'
 import { node24Path } from '../test/support/node24.js'
@@ -41,6 +42,7 @@ const BARS = {
   digestRssMb: 150,
   matches100kRssMb: 300,
   postsPerWebhook: 1,
+  downloadMb: 1.5,
 } as const
 
 type Who = 'ours' | 'reference'
@@ -685,6 +687,17 @@ async function main(): Promise<void> {
       pass: slackOk(slack.ours),
     },
   )
+  const download = downloadSize()
+  if (download !== undefined) {
+    rows.push({
+      scenario: 'what a runner downloads for uses: (git archive HEAD | gzip)',
+      ours: `${(download / 1e6).toFixed(2)} MB`,
+      reference: '',
+      ratio: '',
+      bar: `≤ ${BARS.downloadMb} MB`,
+      pass: download <= BARS.downloadMb * 1e6,
+    })
+  }
 
   const notMet = rows
     .filter((r) => r.pass === false)
@@ -787,6 +800,20 @@ async function main(): Promise<void> {
   console.log(`\nbench/results.json written (${results.durationSeconds} s, Node ${nodeVersion}).`)
   if (notMet.length > 0) console.log(`\nBARS NOT MET: ${notMet.join('; ')}`)
   else console.log('\nAll bars met.')
+}
+
+/**
+ * What `uses:` downloads: the repository at the ref as a gzipped `git archive`, less what
+ * .gitattributes marks export-ignore. Of HEAD, so commit first; undefined outside a git checkout.
+ */
+function downloadSize(): number | undefined {
+  try {
+    const tar = execFileSync('git', ['archive', 'HEAD'], { cwd: root, maxBuffer: 256 * 1024 * 1024 })
+    return gzipSync(tar).length
+  } catch (error) {
+    problems.push(`git archive HEAD: ${error instanceof Error ? error.message : String(error)}`)
+    return undefined
+  }
 }
 
 function gitState(): { head: string; dirtySources: boolean } {
