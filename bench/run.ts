@@ -12,7 +12,8 @@
 import { execFileSync } from 'node:child_process'
 import { readFileSync, writeFileSync } from 'node:fs'
 import { arch, cpus, loadavg, platform, release, totalmem } from 'node:os'
-import { join, relative } from 'node:path'
+import { join } from 'node:path'
+import { gzipSync } from 'node:zlib'
 import { type Emulator, type EmulatorOptions, startEmulator } from '../test/emulator/index.js'
 import { accessLogs, random } from '../test/support/access-logs.js'
 import { node24Path } from '../test/support/node24.js'
@@ -41,6 +42,7 @@ const BARS = {
   digestRssMb: 150,
   matches100kRssMb: 300,
   postsPerWebhook: 1,
+  downloadMb: 1.5,
 } as const
 
 type Who = 'ours' | 'reference'
@@ -483,21 +485,11 @@ function markdownTable(rows: Row[]): string {
   ].join('\n')
 }
 
-/** Newest modification under src/ against dist/index.js, to flag a stale bundle. */
-/** dist/index.js against the newest source file, for results.json (the bench measures the bundle). */
-function distState(): { distBuiltAt: string; newestSource: string; stale: boolean } {
-  const { builtAt, newestSource, stale } = distFreshness()
-  return {
-    distBuiltAt: builtAt === undefined ? '(not built)' : new Date(builtAt).toISOString(),
-    newestSource: `${relative(root, newestSource.path)} (${new Date(newestSource.at).toISOString()})`,
-    stale,
-  }
-}
-
 async function main(): Promise<void> {
   const startedAt = Date.now()
   const loadBefore = loadavg()
-  const dist = distState()
+  // The bench measures the bundle: say when it was not built from the source as it is (by content).
+  const dist = distFreshness()
   const log = (text: string) =>
     console.log(`[bench ${((Date.now() - startedAt) / 1000).toFixed(0)}s] ${text}`)
   log(
@@ -509,8 +501,7 @@ async function main(): Promise<void> {
       `WARNING: load average ${busy().toFixed(1)} on ${cpus().length} CPUs: other work competes, times will be inflated`,
     )
   }
-  if (dist.stale)
-    log(`WARNING: dist/index.js (${dist.distBuiltAt}) is older than ${dist.newestSource}: run npm run build`)
+  if (dist.stale) log(`WARNING: dist/ is stale (${dist.reason}): run npm run build`)
 
   log('bundling the reference client and the digest harness (ncc, cached by source hash)')
   ;[referenceScript, harnessScript] = await Promise.all([
@@ -696,6 +687,17 @@ async function main(): Promise<void> {
       pass: slackOk(slack.ours),
     },
   )
+  const download = downloadSize()
+  if (download !== undefined) {
+    rows.push({
+      scenario: 'what a runner downloads for uses: (git archive HEAD | gzip)',
+      ours: `${(download / 1e6).toFixed(2)} MB`,
+      reference: '',
+      ratio: '',
+      bar: `≤ ${BARS.downloadMb} MB`,
+      pass: download <= BARS.downloadMb * 1e6,
+    })
+  }
 
   const notMet = rows
     .filter((r) => r.pass === false)
@@ -791,11 +793,27 @@ async function main(): Promise<void> {
     )
   }
   if (dist.stale)
-    console.log(`\nWARNING: dist/index.js is older than ${dist.newestSource}: figures are of a stale bundle.`)
+    console.log(
+      `\nWARNING: dist/ was not built from the source as it is (${dist.reason}): figures are of a stale bundle.`,
+    )
   for (const problem of problems) console.log(`\nproblem: ${problem}`)
   console.log(`\nbench/results.json written (${results.durationSeconds} s, Node ${nodeVersion}).`)
   if (notMet.length > 0) console.log(`\nBARS NOT MET: ${notMet.join('; ')}`)
   else console.log('\nAll bars met.')
+}
+
+/**
+ * What `uses:` downloads: the repository at the ref as a gzipped `git archive`, less what
+ * .gitattributes marks export-ignore. Of HEAD, so commit first; undefined outside a git checkout.
+ */
+function downloadSize(): number | undefined {
+  try {
+    const tar = execFileSync('git', ['archive', 'HEAD'], { cwd: root, maxBuffer: 256 * 1024 * 1024 })
+    return gzipSync(tar).length
+  } catch (error) {
+    problems.push(`git archive HEAD: ${error instanceof Error ? error.message : String(error)}`)
+    return undefined
+  }
 }
 
 function gitState(): { head: string; dirtySources: boolean } {

@@ -295,5 +295,3 @@ async function rootedIn(directory, work) {
 /***/ })
 
 };
-
-//# sourceMappingURL=414.index.js.map

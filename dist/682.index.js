@@ -66995,5 +66995,3 @@ module.exports = /*#__PURE__*/JSON.parse('{"name":"@actions/cache","version":"6.
 /***/ })
 
 };
-
-//# sourceMappingURL=682.index.js.map

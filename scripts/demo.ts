@@ -20,8 +20,10 @@ const REST_GROUP = '/aws/apigateway/shop-rest-access'
 const HTTP_GROUP = '/aws/apigateway/shop-http-access'
 const started = Date.now()
 
-if (distFreshness().stale) {
-  console.log(dim('Building dist/ (src/ is newer)…'))
+// By content (dist/build-inputs.sha256): a fresh clone runs the committed dist/ at once.
+const freshness = distFreshness()
+if (freshness.stale) {
+  console.log(dim(`Building dist/ (${freshness.reason})…`))
   execFileSync('npm', ['run', '--silent', 'build'], { cwd: root, stdio: ['ignore', 'ignore', 'inherit'] })
 }
 

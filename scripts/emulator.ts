@@ -4,7 +4,7 @@
  * honours the SDK's endpoint variables) without AWS or Slack.
  *
  *   terminal 1: npm run emulator
- *   terminal 2: npx @github/local-action . src/main.ts .env
+ *   terminal 2: npm run local-action     (the pinned devDependency: local-action . src/main.ts .env)
  *
  * It serves on a fixed port (4599, or $EMULATOR_PORT) so that a `.env` can name it once: the emulator
  * itself listens on a random port and this script forwards the fixed one to it, byte for byte (SigV4
@@ -144,7 +144,9 @@ if (!existsSync(dotenv) && existsSync(example)) {
 // .env.example puts the job summary here; the step-summary file's directory must exist.
 mkdirSync(join(root, '.cache', 'local-action'), { recursive: true })
 
-console.log(`\n${bold('In another terminal:')}  npx @github/local-action . src/main.ts .env`)
+console.log(
+  `\n${bold('In another terminal:')}  npm run local-action   ${dim('(local-action . src/main.ts .env)')}`,
+)
 console.log(dim('Requests and Slack messages show up below. Ctrl-C stops the emulator.\n'))
 
 // What reaches the emulator, as it happens.

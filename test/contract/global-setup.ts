@@ -23,10 +23,9 @@ export default function setup(): void {
         : 'no Slack post (INSIGHTS_WATCH_SLACK_WEBHOOK_URL unset).'),
   )
   if (!existsSync(distEntry)) throw new Error(`test:aws runs ${distEntry}; build it first: npm run build`)
-  if (distFreshness().stale) {
-    console.log(
-      'test:aws: src/ is newer than dist/index.js; the suite tests the bundle as built (npm run build).',
-    )
+  const freshness = distFreshness()
+  if (freshness.stale) {
+    console.log(`test:aws: ${freshness.reason}; the suite tests the bundle as built (npm run build).`)
   }
   node24Path()
 }

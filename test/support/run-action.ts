@@ -1,46 +1,18 @@
 import { type ChildProcess, spawn } from 'node:child_process'
-import {
-  existsSync,
-  mkdirSync,
-  mkdtempSync,
-  readdirSync,
-  readFileSync,
-  statSync,
-  writeFileSync,
-} from 'node:fs'
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { pathToFileURL } from 'node:url'
+import { distFreshness as buildInputsFreshness, type DistFreshness } from '../../scripts/build-inputs.js'
 import { node24Path } from './node24.js'
 
 export const distEntry = resolve(import.meta.dirname, '../../dist/index.js')
 
-export interface DistFreshness {
-  /** dist/index.js's modification time (epoch ms); undefined when it has not been built. */
-  builtAt: number | undefined
-  /** The most recently modified file under src/, and when. */
-  newestSource: { path: string; at: number }
-  /** True when dist/index.js is missing or older than a source file: it does not bundle the source. */
-  stale: boolean
+/** Whether dist/index.js, which the end-to-end runs, demo and bench use, was built from the source as it is. */
+export function distFreshness(): DistFreshness {
+  return buildInputsFreshness(resolve(import.meta.dirname, '../..'))
 }
 
-/** Whether dist/index.js, which the end-to-end runs, demo and bench use, bundles the source as it is. */
-export function distFreshness(): DistFreshness {
-  const newestSource = { path: '', at: 0 }
-  const walk = (dir: string) => {
-    for (const entry of readdirSync(dir, { withFileTypes: true })) {
-      const path = join(dir, entry.name)
-      if (entry.isDirectory()) walk(path)
-      else {
-        const at = statSync(path).mtimeMs
-        if (at > newestSource.at) Object.assign(newestSource, { path, at })
-      }
-    }
-  }
-  walk(resolve(import.meta.dirname, '../../src'))
-  const builtAt = existsSync(distEntry) ? statSync(distEntry).mtimeMs : undefined
-  return { builtAt, newestSource, stale: builtAt === undefined || newestSource.at > builtAt }
-}
 const shiftedClock = resolve(import.meta.dirname, 'shifted-clock.mjs')
 
 export interface ActionRun {
