@@ -59943,7 +59943,7 @@ async function resolveCredentials(settings, deps) {
     const fetchCredentials = async () => {
         const credentials = roleToAssume
             ? await assumeRoleWithOidc(settings, roleToAssume, deps)
-            : await fromDefaultChain(settings);
+            : await fromDefaultChain(settings, deps);
         mask(credentials, deps.setSecret);
         return credentials;
     };
@@ -59975,7 +59975,7 @@ async function assumeRoleWithOidc(settings, roleArn, deps) {
             roleSessionName: settings.roleSessionName,
             durationSeconds: settings.roleDurationSeconds,
             // Without an explicit region the inner STS client has used us-east-1 (aws-sdk-js-v3#5105).
-            clientConfig: { region: settings.region },
+            clientConfig: clientConfig(settings, deps),
         })();
     }
     catch (error) {
@@ -59988,9 +59988,16 @@ async function assumeRoleWithOidc(settings, roleArn, deps) {
             '. Scheduled runs use the default branch.', { cause: error });
     }
 }
-async function fromDefaultChain(settings) {
+/**
+ * The config of the STS/SSO clients the providers make: the region, and behind a proxy its agents
+ * (a `requestHandler` given as options, which each client turns into its own NodeHttpHandler).
+ */
+function clientConfig(settings, deps) {
+    return { region: settings.region, ...(deps.proxyAgents ? { requestHandler: deps.proxyAgents() } : {}) };
+}
+async function fromDefaultChain(settings, deps) {
     try {
-        return await (0,credential_providers_dist_cjs/* fromNodeProviderChain */.br)({ clientConfig: { region: settings.region } })();
+        return await (0,credential_providers_dist_cjs/* fromNodeProviderChain */.br)({ clientConfig: clientConfig(settings, deps) })();
     }
     catch (error) {
         throw new CredentialsError(`No AWS credentials found: ${(0,errors/* errorMessage */.g)(error)}. Set "role-to-assume" to an IAM role that trusts GitHub's OIDC provider ` +
@@ -60786,14 +60793,23 @@ var external_node_https_ = __nccwpck_require__(4708);
  * answer with anything. Only this much of an answer is kept (errors show 200 characters of it).
  */
 const MAX_BODY_BYTES = 64 * 1024;
-const nodeHttpFetch = async (url, init = {}) => {
+/** The transport over Node's global agents. */
+const nodeHttpFetch = (url, init) => httpFetch(url, init);
+/** The transport over `agents` (src/net/proxy.ts: through the proxy the environment names, or direct). */
+function nodeHttpFetchWith(agents) {
+    return (url, init) => httpFetch(url, init, agents);
+}
+async function httpFetch(url, init = {}, agents) {
     const target = new URL(url);
-    const send = target.protocol === 'http:' ? external_node_http_.request : external_node_https_.request;
+    const plain = target.protocol === 'http:';
+    const send = plain ? external_node_http_.request : external_node_https_.request;
+    const agent = agents && (plain ? agents.httpAgent : agents.httpsAgent);
     const message = await new Promise((resolve, reject) => {
         const request = send(target, {
             method: init.method ?? 'GET',
             headers: init.headers ?? {},
             ...(init.signal ? { signal: init.signal } : {}),
+            ...(agent ? { agent } : {}),
         }, resolve);
         request.on('error', reject);
         request.end(typeof init.body === 'string' ? init.body : undefined);
@@ -60809,7 +60825,7 @@ const nodeHttpFetch = async (url, init = {}) => {
     }
     const body = Buffer.concat(chunks).subarray(0, MAX_BODY_BYTES);
     return fetchResponse(message, body, target.href);
-};
+}
 function fetchResponse(message, body, url) {
     const status = message.statusCode ?? 0;
     const header = (name) => {
@@ -62658,7 +62674,8 @@ const workflow_log_REPLACEMENT = '\uFFFD';
  * Control characters (but tab), format characters and default-ignorable code points (zero-width
  * spaces and joiners, word joiner, BOM, variation selectors, bidi marks). The runner compares `##[`
  * and `::` with .NET's culture-sensitive `IndexOf`/`StartsWith`, which under ICU skips such characters,
- * so `#\u200B#[` would still read as `##[`: they are replaced by a visible character ICU does not skip.
+ * so `#\u200B#[` would still read as `##[` (dotnet/runtime#46569: "\0 is a weightless character on
+ * ICU"): they are replaced by a visible character ICU does not skip.
  * Control characters go too: ESC starts ANSI sequences that recolour or hide log lines.
  */
 const HIDDEN_CHARACTERS = /[^\P{Cc}\t]|\p{Cf}|\p{Default_Ignorable_Code_Point}/gu;
@@ -63061,7 +63078,7 @@ async function openStateStore(settings, env, now, log) {
             });
         case 'actions-cache': {
             // Loaded only when used: @actions/cache and the Azure SDK it brings are most of the bundle.
-            const { createActionsCacheStore, runKeyFor } = await Promise.all(/* import() */[__nccwpck_require__.e(682), __nccwpck_require__.e(414)]).then(__nccwpck_require__.bind(__nccwpck_require__, 9414));
+            const { createActionsCacheStore, runKeyFor } = await Promise.all(/* import() */[__nccwpck_require__.e(878), __nccwpck_require__.e(682), __nccwpck_require__.e(414)]).then(__nccwpck_require__.bind(__nccwpck_require__, 9414));
             return createActionsCacheStore({
                 keyPrefix: stateKeyPrefix(settings.monitorName),
                 // A new key every run: cache entries are immutable, and the newest is restored by prefix.
@@ -64193,6 +64210,8 @@ class RowIntake {
     }
 }
 
+// EXTERNAL MODULE: ./src/net/proxy.ts
+var proxy = __nccwpck_require__(1987);
 ;// CONCATENATED MODULE: ./src/notify/summary.ts
 
 
@@ -65034,14 +65053,18 @@ function maxDefined(a, b) {
 
 
 
-const realDeps = () => {
+
+const realDeps = async () => {
     const signal = cancellationSignal();
+    // HTTPS_PROXY & co.: the toolkit's calls (OIDC token, Actions cache) honour them by themselves.
+    const agents = await (0,proxy/* proxyAgents */.Hd)({ log: info, setSecret: core/* setSecret */.Pq });
     return {
         now: Date.now,
         sleep: (ms) => sleepUntilCancelled(ms, signal),
-        fetch: nodeHttpFetch,
+        fetch: agents ? nodeHttpFetchWith(agents()) : nodeHttpFetch,
         env: process.env,
         signal,
+        ...(agents ? { proxyAgents: agents } : {}),
     };
 };
 /**
@@ -65063,10 +65086,12 @@ function sleepUntilCancelled(ms, signal) {
  * before → digest and alert decision → Slack → checkpoint saved → summary, outputs.
  * Any failure fails the step with a message that says what to do; nothing fails quietly.
  */
-async function run(deps = realDeps()) {
+async function run(given) {
+    let deps = given;
     let settings;
     const context = {};
     try {
+        deps ??= await realDeps();
         settings = readSettings({ getInput: core/* getInput */.V4, setSecret: core/* setSecret */.Pq, env: deps.env });
         await watch(settings, deps, context);
     }
@@ -65074,7 +65099,7 @@ async function run(deps = realDeps()) {
         const message = (0,errors/* errorMessage */.g)(error);
         setFailed(message);
         // Not when Slack itself refused the message, nor when the job was cancelled on purpose.
-        if (settings && !deps.signal?.aborted && !(error instanceof SlackDeliveryError)) {
+        if (settings && deps && !deps.signal?.aborted && !(error instanceof SlackDeliveryError)) {
             await recordFailure(settings, message, deps, context);
         }
     }
@@ -65091,6 +65116,7 @@ async function watch(settings, deps, context) {
             setSecret: core/* setSecret */.Pq,
             log: info,
             now: deps.now,
+            ...(deps.proxyAgents ? { proxyAgents: deps.proxyAgents } : {}),
         });
         // Both wait on the network (STS, the Actions cache) and neither needs the other, so they overlap,
         // except when the default chain (which may read files by relative path or run credential_process)
@@ -65113,7 +65139,13 @@ async function watch(settings, deps, context) {
     const loaded = 'error' in read ? undefined : read.state;
     // A state with only a failure record: the monitor never completed a run, so there is no checkpoint.
     const previous = loaded && 'checked' in loaded ? loaded : undefined;
-    const logs = new dist_cjs/* CloudWatchLogsClient */.TFr({ region: settings.region, credentials });
+    const logs = new dist_cjs/* CloudWatchLogsClient */.TFr({
+        region: settings.region,
+        credentials,
+        // Behind a proxy, agents of its own (logs.destroy() below ends them); the clock probe's
+        // connection, kept alive, is the one StartQuery reuses.
+        ...(deps.proxyAgents ? { requestHandler: deps.proxyAgents() } : {}),
+    });
     // The window is planned on CloudWatch Logs' clock where the runner's disagrees (see service-clock.ts).
     const clock = new ServiceClock(deps.now);
     clock.watch(logs);
@@ -65485,6 +65517,126 @@ function cancellationSignal() {
         });
     }
     return controller.signal;
+}
+
+
+/***/ }),
+
+/***/ 1987:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   Hd: () => (/* binding */ proxyAgents),
+/* harmony export */   iJ: () => (/* binding */ proxyFor),
+/* harmony export */   ri: () => (/* binding */ withoutCredentials)
+/* harmony export */ });
+/* harmony import */ var _actions_http_client_lib_proxy__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(9783);
+
+/**
+ * The proxy a request to `target` goes through, or undefined to go direct. These are
+ * @actions/http-client's rules (its getProxyUrl), so the action decides as the toolkit's calls of
+ * the same run do: `https_proxy`/`HTTPS_PROXY` for https targets and `http_proxy`/`HTTP_PROXY` for
+ * http ones (lowercase first); loopback hosts (`localhost`, `127.*`, `[::1]`) always direct; and
+ * `no_proxy`/`NO_PROXY` (lowercase first), comma-separated: `*`, a host (`example.com` also matches
+ * its subdomains; `.example.com` only those), or `host:port`.
+ */
+function proxyFor(target) {
+    const proxy = (0,_actions_http_client_lib_proxy__WEBPACK_IMPORTED_MODULE_0__/* .getProxyUrl */ .s)(target);
+    if (!proxy?.hostname)
+        return undefined;
+    // http-client's URL answers username and password decoded; the agents decode them again, so
+    // they get a plain URL, built from the encoded form (href).
+    return new URL(proxy.href);
+}
+/** The variable that names the proxy for a scheme, lowercase first as http-client reads it. */
+function proxyVariable(scheme) {
+    for (const name of [`${scheme}_proxy`, `${scheme.toUpperCase()}_PROXY`]) {
+        const value = process.env[name];
+        if (value)
+            return { name, value };
+    }
+    return undefined;
+}
+/**
+ * Reads the proxy variables once at start-up: fails on one no client could use (its value is never
+ * printed: it may hold a password), masks the credentials a proxy URL carries, logs one line saying
+ * where requests go, and loads the agents. With no proxy variable set it loads nothing and answers
+ * undefined: the clients keep Node's own agents, and a run without a proxy pays nothing for this.
+ */
+async function proxyAgents(deps) {
+    const variables = { https: proxyVariable('https'), http: proxyVariable('http') };
+    if (!variables.https && !variables.http)
+        return undefined;
+    const routes = [];
+    for (const scheme of ['https', 'http']) {
+        const variable = variables[scheme];
+        if (!variable) {
+            routes.push(`${scheme} direct (no ${scheme.toUpperCase()}_PROXY)`);
+            continue;
+        }
+        const proxy = parseProxy(variable.name, variable.value);
+        maskCredentials(variable.value, proxy, deps.setSecret);
+        routes.push(`${scheme} through ${withoutCredentials(proxy)} (${variable.name}${proxy.username || proxy.password ? ', credentials masked' : ''})`);
+    }
+    const noProxy = ['no_proxy', 'NO_PROXY'].find((name) => process.env[name]);
+    deps.log(`Proxy: ${routes.join('; ')}; ${noProxy ? `${noProxy}: ${process.env[noProxy]}` : 'no NO_PROXY'}; loopback hosts direct.`);
+    // Loaded only behind a proxy: the agents and their dependencies are a chunk of their own.
+    const { ProxyRoutingAgent } = await Promise.all(/* import() */[__nccwpck_require__.e(878), __nccwpck_require__.e(423)]).then(__nccwpck_require__.bind(__nccwpck_require__, 3423));
+    return () => ({
+        httpAgent: new ProxyRoutingAgent({ secure: false }),
+        httpsAgent: new ProxyRoutingAgent({ secure: true }),
+    });
+}
+/**
+ * The proxy URL as http-client reads it (a bare `host:port` is taken as `http://host:port`), or an
+ * error naming the variable: a value no client could use would send some calls direct and fail
+ * others, far from the cause. The value itself is not repeated (it may carry a password).
+ */
+function parseProxy(name, value) {
+    let proxy;
+    try {
+        proxy = new URL(value);
+    }
+    catch {
+        if (!/^https?:\/\//.test(value)) {
+            try {
+                proxy = new URL(`http://${value}`);
+            }
+            catch { }
+        }
+    }
+    if (!proxy?.hostname || (proxy.protocol !== 'http:' && proxy.protocol !== 'https:')) {
+        throw new Error(`${name} is set but is not an http:// or https:// proxy URL with a host (such as http://proxy.example:3128 or http://user:password@proxy.example:3128). Fix it, or unset it to connect directly.`);
+    }
+    return proxy;
+}
+/**
+ * The credentials a proxy URL carries, in every form a library might print them: the whole value,
+ * `user:password`, and the password (or a lone user, which is then the secret) encoded and decoded.
+ */
+function maskCredentials(value, proxy, setSecret) {
+    if (!proxy.username && !proxy.password)
+        return;
+    setSecret(value);
+    if (proxy.password)
+        setSecret(`${proxy.username}:${proxy.password}`);
+    const secret = proxy.password || proxy.username;
+    setSecret(secret);
+    const decoded = safeDecode(secret);
+    if (decoded !== secret)
+        setSecret(decoded);
+}
+function safeDecode(text) {
+    try {
+        return decodeURIComponent(text);
+    }
+    catch {
+        return text;
+    }
+}
+/** `http://user:password@proxy:3128/` → `http://proxy:3128` */
+function withoutCredentials(proxy) {
+    return `${proxy.protocol}//${proxy.host}`;
 }
 
 
@@ -65991,8 +66143,8 @@ function file_command_prepareKeyValueMessage(key, value) {
 //# sourceMappingURL=file-command.js.map
 // EXTERNAL MODULE: external "path"
 var external_path_ = __nccwpck_require__(6928);
-// EXTERNAL MODULE: ./node_modules/@actions/http-client/lib/index.js + 1 modules
-var lib = __nccwpck_require__(4942);
+// EXTERNAL MODULE: ./node_modules/@actions/http-client/lib/index.js
+var lib = __nccwpck_require__(2779);
 // EXTERNAL MODULE: ./node_modules/@actions/http-client/lib/auth.js
 var auth = __nccwpck_require__(2145);
 ;// CONCATENATED MODULE: ./node_modules/@actions/core/lib/oidc-utils.js
@@ -67555,121 +67707,22 @@ class PersonalAccessTokenCredentialHandler {
 
 /***/ }),
 
-/***/ 4942:
+/***/ 2779:
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
 
-
-// EXPORTS
-__nccwpck_require__.d(__webpack_exports__, {
-  Qq: () => (/* binding */ HttpClient),
-  Kg: () => (/* binding */ HttpClientError),
-  Hv: () => (/* binding */ HttpCodes)
-});
-
-// UNUSED EXPORTS: Headers, HttpClientResponse, MediaTypes, getProxyUrl, isHttps
-
-// EXTERNAL MODULE: external "http"
-var external_http_ = __nccwpck_require__(8611);
-var external_http_namespaceObject = /*#__PURE__*/__nccwpck_require__.t(external_http_, 2);
-// EXTERNAL MODULE: external "https"
-var external_https_ = __nccwpck_require__(5692);
-var external_https_namespaceObject = /*#__PURE__*/__nccwpck_require__.t(external_https_, 2);
-;// CONCATENATED MODULE: ./node_modules/@actions/http-client/lib/proxy.js
-function getProxyUrl(reqUrl) {
-    const usingSsl = reqUrl.protocol === 'https:';
-    if (checkBypass(reqUrl)) {
-        return undefined;
-    }
-    const proxyVar = (() => {
-        if (usingSsl) {
-            return process.env['https_proxy'] || process.env['HTTPS_PROXY'];
-        }
-        else {
-            return process.env['http_proxy'] || process.env['HTTP_PROXY'];
-        }
-    })();
-    if (proxyVar) {
-        try {
-            return new DecodedURL(proxyVar);
-        }
-        catch (_a) {
-            if (!proxyVar.startsWith('http://') && !proxyVar.startsWith('https://'))
-                return new DecodedURL(`http://${proxyVar}`);
-        }
-    }
-    else {
-        return undefined;
-    }
-}
-function checkBypass(reqUrl) {
-    if (!reqUrl.hostname) {
-        return false;
-    }
-    const reqHost = reqUrl.hostname;
-    if (isLoopbackAddress(reqHost)) {
-        return true;
-    }
-    const noProxy = process.env['no_proxy'] || process.env['NO_PROXY'] || '';
-    if (!noProxy) {
-        return false;
-    }
-    // Determine the request port
-    let reqPort;
-    if (reqUrl.port) {
-        reqPort = Number(reqUrl.port);
-    }
-    else if (reqUrl.protocol === 'http:') {
-        reqPort = 80;
-    }
-    else if (reqUrl.protocol === 'https:') {
-        reqPort = 443;
-    }
-    // Format the request hostname and hostname with port
-    const upperReqHosts = [reqUrl.hostname.toUpperCase()];
-    if (typeof reqPort === 'number') {
-        upperReqHosts.push(`${upperReqHosts[0]}:${reqPort}`);
-    }
-    // Compare request host against noproxy
-    for (const upperNoProxyItem of noProxy
-        .split(',')
-        .map(x => x.trim().toUpperCase())
-        .filter(x => x)) {
-        if (upperNoProxyItem === '*' ||
-            upperReqHosts.some(x => x === upperNoProxyItem ||
-                x.endsWith(`.${upperNoProxyItem}`) ||
-                (upperNoProxyItem.startsWith('.') &&
-                    x.endsWith(`${upperNoProxyItem}`)))) {
-            return true;
-        }
-    }
-    return false;
-}
-function isLoopbackAddress(host) {
-    const hostLower = host.toLowerCase();
-    return (hostLower === 'localhost' ||
-        hostLower.startsWith('127.') ||
-        hostLower.startsWith('[::1]') ||
-        hostLower.startsWith('[0:0:0:0:0:0:0:1]'));
-}
-class DecodedURL extends URL {
-    constructor(url, base) {
-        super(url, base);
-        this._decodedUsername = decodeURIComponent(super.username);
-        this._decodedPassword = decodeURIComponent(super.password);
-    }
-    get username() {
-        return this._decodedUsername;
-    }
-    get password() {
-        return this._decodedPassword;
-    }
-}
-//# sourceMappingURL=proxy.js.map
-// EXTERNAL MODULE: ./node_modules/tunnel/index.js
-var tunnel = __nccwpck_require__(770);
-// EXTERNAL MODULE: ./node_modules/undici/index.js
-var undici = __nccwpck_require__(6752);
-;// CONCATENATED MODULE: ./node_modules/@actions/http-client/lib/index.js
+var https__WEBPACK_IMPORTED_MODULE_1___namespace_cache;
+var http__WEBPACK_IMPORTED_MODULE_0___namespace_cache;
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   Hv: () => (/* binding */ HttpCodes),
+/* harmony export */   Kg: () => (/* binding */ HttpClientError),
+/* harmony export */   Qq: () => (/* binding */ HttpClient)
+/* harmony export */ });
+/* unused harmony exports Headers, MediaTypes, getProxyUrl, HttpClientResponse, isHttps */
+/* harmony import */ var http__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(8611);
+/* harmony import */ var https__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(5692);
+/* harmony import */ var _proxy_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(9783);
+/* harmony import */ var tunnel__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(770);
+/* harmony import */ var undici__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(6752);
 /* eslint-disable @typescript-eslint/no-explicit-any */
 var __awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
     function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
@@ -67728,7 +67781,7 @@ var MediaTypes;
  * Returns the proxy URL, depending upon the supplied url and proxy environment variables.
  * @param serverUrl  The server URL where the request will be sent. For example, https://api.github.com
  */
-function lib_getProxyUrl(serverUrl) {
+function getProxyUrl(serverUrl) {
     const proxyUrl = pm.getProxyUrl(new URL(serverUrl));
     return proxyUrl ? proxyUrl.href : '';
 }
@@ -68093,7 +68146,7 @@ class HttpClient {
     }
     getAgentDispatcher(serverUrl) {
         const parsedUrl = new URL(serverUrl);
-        const proxyUrl = getProxyUrl(parsedUrl);
+        const proxyUrl = _proxy_js__WEBPACK_IMPORTED_MODULE_2__/* .getProxyUrl */ .s(parsedUrl);
         const useProxy = proxyUrl && proxyUrl.hostname;
         if (!useProxy) {
             return;
@@ -68104,7 +68157,7 @@ class HttpClient {
         const info = {};
         info.parsedUrl = requestUrl;
         const usingSsl = info.parsedUrl.protocol === 'https:';
-        info.httpModule = usingSsl ? external_https_namespaceObject : external_http_namespaceObject;
+        info.httpModule = usingSsl ? /*#__PURE__*/ (https__WEBPACK_IMPORTED_MODULE_1___namespace_cache || (https__WEBPACK_IMPORTED_MODULE_1___namespace_cache = __nccwpck_require__.t(https__WEBPACK_IMPORTED_MODULE_1__, 2))) : /*#__PURE__*/ (http__WEBPACK_IMPORTED_MODULE_0___namespace_cache || (http__WEBPACK_IMPORTED_MODULE_0___namespace_cache = __nccwpck_require__.t(http__WEBPACK_IMPORTED_MODULE_0__, 2)));
         const defaultPort = usingSsl ? 443 : 80;
         info.options = {};
         info.options.host = info.parsedUrl.hostname;
@@ -68203,7 +68256,7 @@ class HttpClient {
     }
     _getAgent(parsedUrl) {
         let agent;
-        const proxyUrl = getProxyUrl(parsedUrl);
+        const proxyUrl = _proxy_js__WEBPACK_IMPORTED_MODULE_2__/* .getProxyUrl */ .s(parsedUrl);
         const useProxy = proxyUrl && proxyUrl.hostname;
         if (this._keepAlive && useProxy) {
             agent = this._proxyAgent;
@@ -68218,7 +68271,7 @@ class HttpClient {
         const usingSsl = parsedUrl.protocol === 'https:';
         let maxSockets = 100;
         if (this.requestOptions) {
-            maxSockets = this.requestOptions.maxSockets || external_http_.globalAgent.maxSockets;
+            maxSockets = this.requestOptions.maxSockets || http__WEBPACK_IMPORTED_MODULE_0__.globalAgent.maxSockets;
         }
         // This is `useProxy` again, but we need to check `proxyURl` directly for TypeScripts's flow analysis.
         if (proxyUrl && proxyUrl.hostname) {
@@ -68232,10 +68285,10 @@ class HttpClient {
             let tunnelAgent;
             const overHttps = proxyUrl.protocol === 'https:';
             if (usingSsl) {
-                tunnelAgent = overHttps ? tunnel.httpsOverHttps : tunnel.httpsOverHttp;
+                tunnelAgent = overHttps ? tunnel__WEBPACK_IMPORTED_MODULE_3__.httpsOverHttps : tunnel__WEBPACK_IMPORTED_MODULE_3__.httpsOverHttp;
             }
             else {
-                tunnelAgent = overHttps ? tunnel.httpOverHttps : tunnel.httpOverHttp;
+                tunnelAgent = overHttps ? tunnel__WEBPACK_IMPORTED_MODULE_3__.httpOverHttps : tunnel__WEBPACK_IMPORTED_MODULE_3__.httpOverHttp;
             }
             agent = tunnelAgent(agentOptions);
             this._proxyAgent = agent;
@@ -68243,7 +68296,7 @@ class HttpClient {
         // if tunneling agent isn't assigned create a new agent
         if (!agent) {
             const options = { keepAlive: this._keepAlive, maxSockets };
-            agent = usingSsl ? new external_https_.Agent(options) : new external_http_.Agent(options);
+            agent = usingSsl ? new https__WEBPACK_IMPORTED_MODULE_1__.Agent(options) : new http__WEBPACK_IMPORTED_MODULE_0__.Agent(options);
             this._agent = agent;
         }
         if (usingSsl && this._ignoreSslError) {
@@ -68266,7 +68319,7 @@ class HttpClient {
             return proxyAgent;
         }
         const usingSsl = parsedUrl.protocol === 'https:';
-        proxyAgent = new undici/* ProxyAgent */.kT(Object.assign({ uri: proxyUrl.href, pipelining: !this._keepAlive ? 0 : 1 }, ((proxyUrl.username || proxyUrl.password) && {
+        proxyAgent = new undici__WEBPACK_IMPORTED_MODULE_4__/* .ProxyAgent */ .kT(Object.assign({ uri: proxyUrl.href, pipelining: !this._keepAlive ? 0 : 1 }, ((proxyUrl.username || proxyUrl.password) && {
             token: `Basic ${Buffer.from(`${proxyUrl.username}:${proxyUrl.password}`).toString('base64')}`
         })));
         this._proxyAgentDispatcher = proxyAgent;
@@ -68366,6 +68419,106 @@ class HttpClient {
 }
 const lowercaseKeys = (obj) => Object.keys(obj).reduce((c, k) => ((c[k.toLowerCase()] = obj[k]), c), {});
 //# sourceMappingURL=index.js.map
+
+/***/ }),
+
+/***/ 9783:
+/***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   s: () => (/* binding */ getProxyUrl)
+/* harmony export */ });
+/* unused harmony export checkBypass */
+function getProxyUrl(reqUrl) {
+    const usingSsl = reqUrl.protocol === 'https:';
+    if (checkBypass(reqUrl)) {
+        return undefined;
+    }
+    const proxyVar = (() => {
+        if (usingSsl) {
+            return process.env['https_proxy'] || process.env['HTTPS_PROXY'];
+        }
+        else {
+            return process.env['http_proxy'] || process.env['HTTP_PROXY'];
+        }
+    })();
+    if (proxyVar) {
+        try {
+            return new DecodedURL(proxyVar);
+        }
+        catch (_a) {
+            if (!proxyVar.startsWith('http://') && !proxyVar.startsWith('https://'))
+                return new DecodedURL(`http://${proxyVar}`);
+        }
+    }
+    else {
+        return undefined;
+    }
+}
+function checkBypass(reqUrl) {
+    if (!reqUrl.hostname) {
+        return false;
+    }
+    const reqHost = reqUrl.hostname;
+    if (isLoopbackAddress(reqHost)) {
+        return true;
+    }
+    const noProxy = process.env['no_proxy'] || process.env['NO_PROXY'] || '';
+    if (!noProxy) {
+        return false;
+    }
+    // Determine the request port
+    let reqPort;
+    if (reqUrl.port) {
+        reqPort = Number(reqUrl.port);
+    }
+    else if (reqUrl.protocol === 'http:') {
+        reqPort = 80;
+    }
+    else if (reqUrl.protocol === 'https:') {
+        reqPort = 443;
+    }
+    // Format the request hostname and hostname with port
+    const upperReqHosts = [reqUrl.hostname.toUpperCase()];
+    if (typeof reqPort === 'number') {
+        upperReqHosts.push(`${upperReqHosts[0]}:${reqPort}`);
+    }
+    // Compare request host against noproxy
+    for (const upperNoProxyItem of noProxy
+        .split(',')
+        .map(x => x.trim().toUpperCase())
+        .filter(x => x)) {
+        if (upperNoProxyItem === '*' ||
+            upperReqHosts.some(x => x === upperNoProxyItem ||
+                x.endsWith(`.${upperNoProxyItem}`) ||
+                (upperNoProxyItem.startsWith('.') &&
+                    x.endsWith(`${upperNoProxyItem}`)))) {
+            return true;
+        }
+    }
+    return false;
+}
+function isLoopbackAddress(host) {
+    const hostLower = host.toLowerCase();
+    return (hostLower === 'localhost' ||
+        hostLower.startsWith('127.') ||
+        hostLower.startsWith('[::1]') ||
+        hostLower.startsWith('[0:0:0:0:0:0:0:1]'));
+}
+class DecodedURL extends URL {
+    constructor(url, base) {
+        super(url, base);
+        this._decodedUsername = decodeURIComponent(super.username);
+        this._decodedPassword = decodeURIComponent(super.password);
+    }
+    get username() {
+        return this._decodedUsername;
+    }
+    get password() {
+        return this._decodedPassword;
+    }
+}
+//# sourceMappingURL=proxy.js.map
 
 /***/ }),
 
@@ -68963,6 +69116,18 @@ module.exports = /*#__PURE__*/JSON.parse('{"name":"@slack/webhook","version":"8.
 /******/ 			return fn.r ? promise : getResult();
 /******/ 		}, (err) => ((err ? reject(promise[webpackError] = err) : outerResolve(exports)), resolveQueue(queue)));
 /******/ 		queue && queue.d < 0 && (queue.d = 0);
+/******/ 	};
+/******/ })();
+/******/ 
+/******/ /* webpack/runtime/compat get default export */
+/******/ (() => {
+/******/ 	// getDefaultExport function for compatibility with non-harmony modules
+/******/ 	__nccwpck_require__.n = (module) => {
+/******/ 		var getter = module && module.__esModule ?
+/******/ 			() => (module['default']) :
+/******/ 			() => (module);
+/******/ 		__nccwpck_require__.d(getter, { a: getter });
+/******/ 		return getter;
 /******/ 	};
 /******/ })();
 /******/ 
