@@ -230,6 +230,21 @@ describe('the quiet defaults over a simulated day', () => {
     expect(result.silent.clearing).toBeGreaterThanOrEqual(4)
   }, 300_000)
 
+  it('the same day with the new thresholds alone (realert 0, resolve-after 0) alerts on every window of an incident', async () => {
+    const result = await simulate({ realert: '0', 'resolve-after': '0' })
+    printDay('the new thresholds only: realert 0, resolve-after 0', result)
+    const alerts = result.posts.filter((post) => post.kind === 'alert')
+    const resolved = result.posts.filter((post) => post.kind === 'resolved notice').length
+    console.log(
+      `thresholds only: ${result.posts.length} posts (${alerts.length} alerts, ${resolved} resolved notices)`,
+    )
+    expect(result.gapsNamed).toBe(0)
+    // The background 4xx alert nowhere; each incident alerts on every window that holds its 5xx.
+    expect(alerts.length).toBeGreaterThan(2)
+    for (const alert of alerts) expect(alert.critical, alert.text).toBeGreaterThanOrEqual(1)
+    expect(resolved).toBe(2)
+  }, 300_000)
+
   it('the same day with the alerting of before (thresholds 1, realert 0, resolve-after 0) posts many times more', async () => {
     const result = await simulate(EVERY_WINDOW_ALERTS)
     printDay('before issue 12: thresholds 1, realert 0, resolve-after 0', result)
