@@ -10,9 +10,14 @@ export interface Counts {
   warning: number
 }
 
-/** What the monitor remembers between runs about its alerts (kept in the checkpoint). */
+/**
+ * What the monitor remembers between runs about its alerts (kept in the checkpoint). An alerting
+ * episode is open while `failingSince` is set: from its first alerting window until the timeline
+ * checked after its last one has stayed below the thresholds for `resolve-after`. Every field but
+ * `pending` is optional, so checkpoints saved before a field existed still load.
+ */
 export interface AlertState {
-  /** When the last alert was posted, epoch seconds. */
+  /** When the episode's last alert was posted, epoch seconds; the quiet period (`realert`) runs from it. */
   lastAlertAt?: number
   /** Entries of alerting windows inside the quiet period (`realert`), told with the next alert. */
   pending: Counts & { windows: number }
@@ -20,12 +25,33 @@ export interface AlertState {
   failingSince?: number
   /** End of the latest alerting window of the current episode. */
   failingUntil?: number
+  /**
+   * The episode has posted an alert with 5xx in it (with the `mention`): later 5xx wait for `realert`
+   * like any entry. Until then, 5xx that meet their threshold post at once, quiet period or not.
+   */
+  criticalAlerted?: boolean
+  /**
+   * Set while the episode clears when the clean stretch starts later than `failingUntil`: a stretch
+   * named as not checked (a gap) is not known to be clean, so `resolve-after` counts from its end.
+   */
+  cleanSince?: number
 }
 
 export interface AlertSettings {
   thresholds: Thresholds
   realertSeconds: number
+  resolveAfterSeconds: number
   notifyResolved: boolean
+}
+
+/** An alerting episode as a resolved notice or the summary tells it. */
+export interface Episode {
+  /** Start of its first alerting window, epoch seconds. */
+  failingSince: number
+  /** End of its last alerting window. */
+  failingUntil: number
+  /** Since when the timeline checked has been below the thresholds (`failingUntil`, or a gap's end). */
+  cleanSince: number
 }
 
 /** What this run tells Slack, and the state the next run starts from. */
@@ -34,23 +60,38 @@ export type AlertDecision = { state: AlertState } & (
       kind: 'alert'
       /** Entries that arrived during the quiet period since the last alert, when any did. */
       sinceLastAlert?: Counts & { windows: number; lastAlertAt: number }
+      /** 5xx in an episode that so far alerted for 4xx only: posted inside the quiet period. */
+      escalated?: { lastAlertAt: number; quietUntil: number }
     }
   /** An alerting window inside the quiet period: nothing is posted; its counts wait for the next alert. */
   | { kind: 'quiet'; lastAlertAt: number; quietUntil: number }
-  /** Entries were found, but fewer than every threshold: nothing is posted. */
-  | { kind: 'below-threshold'; unmet: string }
-  /** The first window below the thresholds after alerting ones. */
-  | { kind: 'resolved'; failingSince: number; failingUntil: number; unreported: Counts & { windows: number } }
+  /**
+   * Below the thresholds after an alerting episode, but not yet for `resolve-after`: nothing is posted.
+   * `resolveAt` is the window end from which a clean window resolves it.
+   */
+  | ({ kind: 'clearing'; resolveAt: number; unmet?: string } & Episode)
+  /**
+   * Entries were found, but fewer than every threshold: nothing is posted. `closed`: an episode ended
+   * here without a message (`notify-resolved: false`).
+   */
+  | { kind: 'below-threshold'; unmet: string; closed?: Episode }
+  /** The episode has been below the thresholds for `resolve-after`: one message, and it is closed. */
+  | ({ kind: 'resolved'; unreported: Counts & { windows: number } } & Episode)
   /** Nothing found, nothing to tell. */
-  | { kind: 'none' }
+  | { kind: 'none'; closed?: Episode }
 )
 
 const NO_PENDING = { total: 0, critical: 0, warning: 0, windows: 0 }
 
 /**
  * Decides between an alert, silence and a resolved notice. Thresholds apply to each window's new
- * entries; `realert` silences alerts for a while after one was posted, and the next alert tells what
- * arrived in between; `notify-resolved` posts once when a window no longer alerts after alerting ones.
+ * entries. The first alerting window opens an episode and alerts at once; inside the episode,
+ * `realert` silences further alerts for a while after each one (the next alert tells what arrived in
+ * between), except that the first 5xx of an episode that alerted only for 4xx posts at once. The
+ * episode is resolved, with one message (`notify-resolved`), once the timeline checked after its last
+ * alerting window has stayed below the thresholds for `resolve-after`, measured on window time (the
+ * runs' own times are late by minutes, at random). An alerting window before then continues it.
+ * `gap`: a stretch before this window that no run checked; it does not count as clean.
  */
 export function decideAlert(
   counts: Counts,
@@ -58,49 +99,82 @@ export function decideAlert(
   nowSeconds: number,
   window: Window,
   settings: AlertSettings,
+  gap?: Window,
 ): AlertDecision {
-  const pending = previous?.pending ?? NO_PENDING
+  const open = previous?.failingSince !== undefined ? previous : undefined
   const unmet = unmetThresholds(counts, settings.thresholds)
   if (unmet === undefined) {
-    const failingSince = previous?.failingSince ?? window.start
-    const lastAlertAt = previous?.lastAlertAt
+    // The alert's message carries the mention when it tells 5xx (slack-message.ts).
+    const tellsCritical = counts.critical > 0
+    if (!open) {
+      // A new episode alerts at once, however recent the last episode's alerts were.
+      return { kind: 'alert', state: alertState(nowSeconds, window.start, window.end, tellsCritical) }
+    }
+    const failingSince = open.failingSince ?? window.start
+    const pending = open.pending
+    const lastAlertAt = open.lastAlertAt
     const quietUntil = lastAlertAt === undefined ? undefined : lastAlertAt + settings.realertSeconds
-    if (lastAlertAt !== undefined && quietUntil !== undefined && nowSeconds < quietUntil) {
-      return {
-        kind: 'quiet',
+    const inQuietPeriod = lastAlertAt !== undefined && quietUntil !== undefined && nowSeconds < quietUntil
+    // The mention is for 5xx: a 4xx episode's quiet period must never hold a 5xx back.
+    const escalates = meetsCritical(counts, settings.thresholds) && !open.criticalAlerted
+    if (inQuietPeriod && !escalates) {
+      const state: AlertState = {
         lastAlertAt,
-        quietUntil,
-        state: {
-          lastAlertAt,
-          failingSince,
-          failingUntil: window.end,
-          pending: add(pending, counts),
-        },
+        failingSince,
+        failingUntil: window.end,
+        pending: add(pending, counts),
       }
+      if (open.criticalAlerted) state.criticalAlerted = true
+      return { kind: 'quiet', lastAlertAt, quietUntil, state }
     }
     const decision: AlertDecision = {
       kind: 'alert',
-      state: { lastAlertAt: nowSeconds, failingSince, failingUntil: window.end, pending: NO_PENDING },
+      state: alertState(nowSeconds, failingSince, window.end, tellsCritical || open.criticalAlerted === true),
     }
     if (pending.windows > 0 && lastAlertAt !== undefined)
       decision.sinceLastAlert = { ...pending, lastAlertAt }
+    if (inQuietPeriod) decision.escalated = { lastAlertAt, quietUntil }
     return decision
   }
 
-  // Not alerting. The time of the last alert is kept: the quiet period runs from it whatever happens.
-  const state: AlertState = { pending: NO_PENDING }
-  if (previous?.lastAlertAt !== undefined) state.lastAlertAt = previous.lastAlertAt
-  if (previous?.failingSince !== undefined && settings.notifyResolved) {
-    return {
-      kind: 'resolved',
-      failingSince: previous.failingSince,
-      failingUntil: previous.failingUntil ?? window.start,
-      unreported: pending,
-      state,
-    }
+  const none: AlertState = { pending: NO_PENDING }
+  if (!open) {
+    if (counts.total > 0) return { kind: 'below-threshold', unmet, state: none }
+    return { kind: 'none', state: none }
   }
-  if (counts.total > 0) return { kind: 'below-threshold', unmet, state }
-  return { kind: 'none', state }
+  const failingSince = open.failingSince ?? window.start
+  const failingUntil = open.failingUntil ?? window.start
+  let cleanSince = Math.max(failingUntil, open.cleanSince ?? failingUntil)
+  if (gap) cleanSince = Math.max(cleanSince, gap.end)
+  const episode: Episode = { failingSince, failingUntil, cleanSince }
+  const resolveAt = cleanSince + settings.resolveAfterSeconds
+  if (window.end < resolveAt) {
+    const state: AlertState = { ...open, failingSince, failingUntil }
+    if (cleanSince > failingUntil) state.cleanSince = cleanSince
+    else delete state.cleanSince
+    const clearing: AlertDecision = { kind: 'clearing', ...episode, resolveAt, state }
+    if (counts.total > 0) clearing.unmet = unmet
+    return clearing
+  }
+  // Closed: the next alerting window opens a new episode, and alerts at once.
+  if (settings.notifyResolved) return { kind: 'resolved', ...episode, unreported: open.pending, state: none }
+  if (counts.total > 0) return { kind: 'below-threshold', unmet, closed: episode, state: none }
+  return { kind: 'none', closed: episode, state: none }
+}
+
+function alertState(now: number, failingSince: number, failingUntil: number, critical: boolean): AlertState {
+  const state: AlertState = { lastAlertAt: now, failingSince, failingUntil, pending: NO_PENDING }
+  if (critical) state.criticalAlerted = true
+  return state
+}
+
+/**
+ * An alerting window's 5xx are news of their own: they meet the 5xx threshold, or, without one, the
+ * window alerted with 5xx in it (the `mention` goes out for them either way).
+ */
+function meetsCritical(counts: Counts, thresholds: Thresholds): boolean {
+  if (counts.critical === 0) return false
+  return thresholds.critical === undefined || counts.critical >= thresholds.critical
 }
 
 /** Undefined when a threshold is met; otherwise which thresholds were not, for the summary. */
@@ -109,6 +183,7 @@ export function unmetThresholds(counts: Counts, thresholds: Thresholds): string 
     [thresholds.total, counts.total, 'matches'],
     [thresholds.critical, counts.critical, '5xx'],
     [thresholds.warning, counts.warning, '4xx'],
+    [thresholds.other, counts.total - counts.critical - counts.warning, 'other'],
   ]
   const unmet: string[] = []
   for (const [threshold, count, label] of checks) {

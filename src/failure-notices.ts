@@ -31,6 +31,7 @@ import * as workflowLog from './workflow-log.js'
 /**
  * How often Slack is reminded of a monitor that keeps failing, when `realert` is 0: a notice every
  * run (every 5 minutes) floods the channel, and a single one lets a broken monitor be forgotten.
+ * It is also `realert`'s default, so out of the box both kinds of episode remind hourly.
  */
 const FAILURE_REMINDER_SECONDS = 60 * 60
 
@@ -149,7 +150,11 @@ async function saveFailure(
   }
 }
 
-/** `realert`, or hourly: how long after a failure notice the next one reminds Slack. */
+/**
+ * How long after a failure notice the next one reminds Slack: `realert` (1h by default), the period an
+ * alerting episode reminds at too, or hourly when `realert` is 0 (every alerting window posts, but a
+ * failure notice on every run would flood the channel).
+ */
 export function reminderSeconds(settings: Settings): number {
   return settings.realertSeconds > 0 ? settings.realertSeconds : FAILURE_REMINDER_SECONDS
 }

@@ -23,6 +23,7 @@ import {
 } from './insights/window.js'
 import { RowIntake } from './intake.js'
 import { type ProxyAgentsFactory, proxyAgents } from './net/proxy.js'
+import { alertNote } from './notify/alert-note.js'
 import { logsInsightsConsoleUrl, workflowRunUrl } from './notify/console-link.js'
 import { nodeHttpFetch, nodeHttpFetchWith } from './notify/http-transport.js'
 import type { WebhookLedger } from './notify/missed-deliveries.js'
@@ -272,9 +273,16 @@ async function watch(settings: Settings, deps: RunDeps, context: StateContext): 
         : ''),
   )
 
-  let decision = decideAlert(report.digest, previous?.alert, Math.floor(clock.now() / 1000), window, settings)
-  // With a batch of log groups unchecked, "nothing found" proves nothing: no resolved notice, and the
-  // alert memory stays as it was until a run sees every group again.
+  let decision = decideAlert(
+    report.digest,
+    previous?.alert,
+    Math.floor(clock.now() / 1000),
+    window,
+    settings,
+    plan.gap,
+  )
+  // With a batch of log groups unchecked, "nothing found" proves nothing: no resolved notice, no
+  // clean window towards one, and the alert memory stays as it was until a run sees every group again.
   if (result.failures.length > 0 && decision.kind !== 'alert' && decision.kind !== 'quiet') {
     decision = {
       kind: 'none',
@@ -500,8 +508,8 @@ async function notify(
   let message: SlackMessage | undefined
   let what = ''
   let told: Counts = report.digest
-  /** Why no alert: the summary says it, also when a notice is sent instead. */
-  let quietNote = ''
+  /** Why no alert (or one inside the quiet period): the summary says it, also when a notice is sent instead. */
+  const quietNote = alertNote(decision, settings, report.window)
   switch (decision.kind) {
     case 'alert':
       what = 'alert'
@@ -514,17 +522,14 @@ async function notify(
       break
     case 'resolved':
       what = 'resolved notice'
-      message = buildResolvedMessage(report, decision, { consoleUrl })
+      message = buildResolvedMessage(
+        report,
+        { ...decision, resolveAfterSeconds: settings.resolveAfterSeconds },
+        { consoleUrl },
+      )
       told = addCounts(told, decision.unreported)
       break
     default: {
-      const why =
-        decision.kind === 'quiet'
-          ? `Quiet period: the last alert was at ${isoSecond(decision.lastAlertAt)} and realert is ${formatDuration(settings.realertSeconds)}; these entries are told with the next alert (after ${isoSecond(decision.quietUntil)}).`
-          : decision.kind === 'below-threshold'
-            ? `Below the thresholds (${decision.unmet}): no alert.`
-            : 'No new matching entries: nothing to send.'
-      quietNote = why
       // A gap is news on its own: part of the timeline went unchecked; so is a missing checkpoint.
       if (report.gap || report.noCheckpoint) {
         what = report.gap ? 'gap notice' : 'no-checkpoint notice'

@@ -16,7 +16,17 @@ export interface Thresholds {
   critical?: number
   /** 4xx entries. */
   warning?: number
+  /** Entries without a 4xx or 5xx status (a query that returns no status field, say). */
+  other?: number
 }
+
+/**
+ * The default `thresholds`. Background 4xx (scanners, expired tokens, typos) run at a handful per
+ * five minutes on a normal API, while a broken client or an auth outage sends hundreds; one 5xx is
+ * always news. Entries without a 4xx/5xx status keep alerting at the first one: the monitor cannot
+ * tell what they are, and a custom query without a status field must not go silent.
+ */
+export const DEFAULT_THRESHOLDS = '5xx=1, 4xx=50, other=1'
 
 /** Where the checkpoint lives between runs (the `state` input). */
 export type StateSetting = { kind: 'actions-cache' } | { kind: 'file'; path: string } | { kind: 'none' }
@@ -59,8 +69,16 @@ export interface Settings {
   thresholds: Thresholds
   /** Slack mention syntax (`<!here>`, `<@U012AB3CD>`) added when a critical alert fires; '' for none. */
   mention: string
-  /** Quiet period after an alert; 0 = every alerting window posts. */
+  /**
+   * Quiet period of an alerting episode after each of its alerts; 0 = every alerting window posts.
+   * A 5xx in an episode that so far alerted only for 4xx posts at once.
+   */
   realertSeconds: number
+  /**
+   * How long the timeline checked after an episode's last alerting window must stay below the
+   * thresholds before the episode is resolved (window time); 0 = the first window below them.
+   */
+  resolveAfterSeconds: number
   notifyResolved: boolean
   notifyOnError: boolean
   failOnMatch: boolean
@@ -150,9 +168,10 @@ export function readSettings({ getInput, setSecret, env }: SettingsSources): Set
     statusField: input('status-field') || 'status',
     groupBy: parseList(input('group-by') || 'status, httpMethod, resourcePath, routeKey'),
     maxSamples: parseInteger('max-samples', input('max-samples') || '10', 0, MAX_SAMPLES),
-    thresholds: parseThresholds(input('thresholds') || '1'),
+    thresholds: parseThresholds(input('thresholds') || DEFAULT_THRESHOLDS),
     mention: parseMention(input('mention')),
-    realertSeconds: parseDuration('realert', input('realert') || '0', { min: 0 }),
+    realertSeconds: parseDuration('realert', input('realert') || '1h', { min: 0 }),
+    resolveAfterSeconds: parseDuration('resolve-after', input('resolve-after') || '15m', { min: 0 }),
     notifyResolved: parseBoolean('notify-resolved', input('notify-resolved') || 'true'),
     notifyOnError: parseBoolean('notify-on-error', input('notify-on-error') || 'true'),
     failOnMatch: parseBoolean('fail-on-match', input('fail-on-match') || 'false'),
@@ -205,11 +224,13 @@ const THRESHOLD_KEYS: Record<string, keyof Thresholds> = {
   all: 'total',
   '5xx': 'critical',
   '4xx': 'warning',
+  other: 'other',
 }
 
-/** `1` (overall), or per severity: `5xx=1, 4xx=20` (and `total=…`). */
+/** `1` (overall), or per severity: `5xx=1, 4xx=50` (and `other=…`, `total=…`). */
 export function parseThresholds(text: string): Thresholds {
-  const accepted = 'use a whole number (like 1), or per severity like 5xx=1, 4xx=20'
+  const accepted =
+    'use a whole number (like 1), or per severity like 5xx=1, 4xx=20 (also other=N for entries without a 4xx/5xx status, total=N for all)'
   if (/^\d+$/.test(text)) return { total: parseInteger('thresholds', text, 1, 1_000_000) }
   const thresholds: Thresholds = {}
   for (const item of parseList(text)) {

@@ -450,13 +450,22 @@ function plural(n: number, one: string, many: string): string {
 }
 
 export interface ResolvedNotice {
+  /** Start of the episode's first alerting window. */
   failingSince: number
+  /** End of its last alerting window. */
   failingUntil: number
+  /** Since when the timeline checked has been below the thresholds (failingUntil, or a gap's end). */
+  cleanSince: number
+  /** `resolve-after`: how long it had to stay clean; 0 = resolved on the first clean window. */
+  resolveAfterSeconds: number
   /** Entries held back by `realert` since the last alert. */
   unreported: Counts & { windows: number }
 }
 
-/** The one message when a window no longer alerts after alerting ones: how long it was failing. */
+/**
+ * The one message when an episode is over: how long it was failing and, with `resolve-after`, for how
+ * long it has been clean.
+ */
 export function buildResolvedMessage(
   report: Report,
   resolved: ResolvedNotice,
@@ -465,8 +474,11 @@ export function buildResolvedMessage(
   const name = fitEscaped(report.monitorName, MAX_NAME, escapeSlack)
   const failing = formatDuration(Math.max(0, resolved.failingUntil - resolved.failingSince))
   const headline = `${name}: resolved after ${failing} of errors`
+  const clean = formatDuration(Math.max(0, report.window.end - resolved.cleanSince))
   const lines = [
-    `*Resolved:* ${windowText(report)} is below the alert thresholds.`,
+    resolved.resolveAfterSeconds > 0
+      ? `*Resolved:* clean for *${clean}*: nothing checked since ${isoSecond(resolved.cleanSince).replace('T', ' ')} met the alert thresholds (\`resolve-after\` is ${formatDuration(resolved.resolveAfterSeconds)}).`
+      : `*Resolved:* ${windowText(report)} is below the alert thresholds.`,
     `It was failing for *${failing}* (${windowText({ window: { start: resolved.failingSince, end: resolved.failingUntil } })}).`,
   ]
   if (resolved.unreported.total > 0) {

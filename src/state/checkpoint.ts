@@ -22,7 +22,10 @@ export interface Checkpoint {
   reported: Record<string, string[]>
   /** When it was saved (ISO 8601), for people reading the state. */
   savedAt: string
-  /** Alerting memory: the last alert, counts held back by `realert`, the current failing episode. */
+  /**
+   * Alerting memory: the current episode (failing since, until, clean since), its last alert, counts
+   * held back by `realert`, whether it has told 5xx yet.
+   */
   alert?: AlertState
   /** Present while the monitor's own runs are failing. */
   failure?: FailureRecord
@@ -150,11 +153,17 @@ function parseAlertState(value: unknown): AlertState | undefined {
       windows: pending.windows as number,
     },
   }
-  for (const key of ['lastAlertAt', 'failingSince', 'failingUntil'] as const) {
+  // cleanSince and criticalAlerted came with resolve-after; a state saved before has neither, and
+  // loads as it is (an older action reading a newer state leaves them out in turn).
+  for (const key of ['lastAlertAt', 'failingSince', 'failingUntil', 'cleanSince'] as const) {
     const time = value[key]
     if (time === undefined) continue
     if (!Number.isSafeInteger(time)) return undefined
     alert[key] = time as number
+  }
+  if (value.criticalAlerted !== undefined) {
+    if (typeof value.criticalAlerted !== 'boolean') return undefined
+    if (value.criticalAlerted) alert.criticalAlerted = true
   }
   return alert
 }

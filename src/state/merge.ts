@@ -46,6 +46,11 @@ function mergeAlerts(ours: AlertState | undefined, theirs: AlertState | undefine
   if (ours.failingSince !== undefined || theirs.failingSince !== undefined) {
     if (since !== undefined) merged.failingSince = since
     if (until !== undefined) merged.failingUntil = until
+    // Either run's 5xx alert carried the mention; a clean stretch starts after both runs' failing windows.
+    if (ours.criticalAlerted || theirs.criticalAlerted) merged.criticalAlerted = true
+    const cleanSince = maxDefined(ours.cleanSince, theirs.cleanSince)
+    if (cleanSince !== undefined && until !== undefined && cleanSince > until) merged.cleanSince = cleanSince
+    else delete merged.cleanSince
   }
   return merged
 }

@@ -353,7 +353,11 @@ describe('Slack delivery', () => {
 
   it('fail-on-match fails the step after delivering', async () => {
     seed(GROUP, [[120, accessLog(404)]])
-    const run = await runAction({ inputs: oidcInputs({ 'fail-on-match': 'true' }), env: emulator.env })
+    // One 404 alerts only at a threshold of 1 (the default's 4xx=50 would not alert at all).
+    const run = await runAction({
+      inputs: oidcInputs({ 'fail-on-match': 'true', thresholds: '1' }),
+      env: emulator.env,
+    })
     expect(run.exitCode).toBe(1)
     expect(run.stdout).toContain('fail-on-match')
     expect(emulator.slackPosts('alerts')).toHaveLength(1)

@@ -89,9 +89,11 @@ describe('thresholds', () => {
 
   it('never mentions anyone for 4xx only', async () => {
     logErrors(-3 * MINUTE, [404, 429])
-    const run = await runAt(0, { mention: '<!channel>' })
+    // Two 4xx alert only at a threshold of 1 (the default's 4xx=50 would post no alert at all).
+    const run = await runAt(0, { mention: '<!channel>', thresholds: '1' })
     expect(run.exitCode, run.stdout).toBe(0)
     expect(delivered()).toHaveLength(1)
+    expect(messageText(0)).toContain('2 matching entries (0 5xx, 2 4xx)')
     expect(messageText(0)).not.toContain('<!channel>')
   })
 })
@@ -105,7 +107,8 @@ describe('realert and resolved', () => {
     const posts: number[] = []
     for (const at of [0, 5, 25, 30]) {
       const before = delivered().length
-      runs.push(await runAt(at * MINUTE, { realert: '20m' }))
+      // resolve-after 0: resolved on the first clean window, as this scenario was written for.
+      runs.push(await runAt(at * MINUTE, { realert: '20m', 'resolve-after': '0' }))
       posts.push(delivered().length - before)
     }
     for (const run of runs) expect(run.exitCode, run.stdout).toBe(0)
@@ -121,10 +124,77 @@ describe('realert and resolved', () => {
 
   it('stays quiet after a clean window when notify-resolved is false', async () => {
     logErrors(-3 * MINUTE, [500])
-    await runAt(0, { 'notify-resolved': 'false' })
-    await runAt(5 * MINUTE, { 'notify-resolved': 'false' })
+    // resolve-after 0: the clean window resolves the episode, so only notify-resolved keeps it silent.
+    await runAt(0, { 'notify-resolved': 'false', 'resolve-after': '0' })
+    const clean = await runAt(5 * MINUTE, { 'notify-resolved': 'false', 'resolve-after': '0' })
     expect(delivered()).toHaveLength(1)
+    expect(clean.summary).toContain('notify-resolved is false, so nothing is posted')
   })
+})
+
+describe('the quiet defaults (thresholds 5xx=1, 4xx=50, other=1; realert 1h; resolve-after 15m)', () => {
+  /** Runs at these minutes with every alerting input at its default; Slack posts per run. */
+  async function postsPerRun(minutes: number[], inputs: Record<string, string> = {}) {
+    const runs: ActionRun[] = []
+    const posts: number[] = []
+    for (const at of minutes) {
+      const before = delivered().length
+      runs.push(await runAt(at * MINUTE, { mention: '<!here>', ...inputs }))
+      posts.push(delivered().length - before)
+    }
+    for (const run of runs) expect(run.exitCode, run.stdout).toBe(0)
+    return { runs, posts }
+  }
+
+  it('posts nothing for background 404s, one alert for a 5xx incident, one resolved notice after 15m clean, and alerts at once for the next incident', async () => {
+    for (const minute of [-3, 2, 7, 12, 17, 22, 27, 32]) logErrors(minute * MINUTE, [404])
+    logErrors(8 * MINUTE, [502, 404])
+    logErrors(13 * MINUTE, [503])
+    logErrors(33 * MINUTE, [500])
+    const { runs, posts } = await postsPerRun([0, 5, 10, 15, 20, 25, 31, 36])
+    // The first run's only message is its "no checkpoint found" notice; the 404s alert nowhere.
+    expect(posts).toEqual([1, 0, 1, 0, 0, 0, 1, 1])
+    expect(messageText(0)).toContain('No checkpoint found')
+    expect(runs[1]?.summary).toContain(
+      'Below the thresholds (0 5xx of 1, 1 4xx of 50, 0 other of 1): no alert.',
+    )
+    const alert = delivered()[1]?.body as { text: string }
+    expect(alert.text.startsWith('<!here> 🔴')).toBe(true)
+    expect(runs[3]?.summary).toContain('Quiet period: the last alert was at')
+    expect(runs[4]?.summary).toMatch(
+      /Clearing: clean since \S+ \(\d+m\d*s? so far\); resolved after \S+ if it stays clean \(resolve-after 15m\)/,
+    )
+    expect(runs[5]?.summary).toContain('Clearing: clean since')
+    // Resolved: how long it failed, how long it has been clean, and the 503 the quiet period held back.
+    const resolved = messageText(2)
+    expect(resolved).toMatch(/resolved after 1[123]m(\d+s)? of errors/)
+    expect(resolved).toMatch(/clean for \*1[56]m\d*s?\*/)
+    expect(resolved).toContain('`resolve-after` is 15m')
+    expect(resolved).toContain(
+      '2 more entries (1 5xx, 1 4xx) arrived during the quiet period after the last alert.',
+    )
+    expect(resolved).not.toContain('<!here>')
+    // A new episode, 26 minutes after the last alert (realert is 1h): alerted at once, with the mention.
+    const next = delivered()[3]?.body as { text: string }
+    expect(next.text.startsWith('<!here> 🔴')).toBe(true)
+    expect(messageText(3)).not.toContain('Since the last alert')
+  }, 120_000)
+
+  it('posts a 5xx at once inside the quiet period of an episode that alerted for 4xx only', async () => {
+    logErrors(-3 * MINUTE, Array(60).fill(404))
+    logErrors(1 * MINUTE, Array(55).fill(401))
+    logErrors(7 * MINUTE, [502])
+    const { runs, posts } = await postsPerRun([0, 5, 10])
+    expect(posts).toEqual([1, 0, 1])
+    // The 4xx alert: no mention.
+    const fourxx = delivered()[0]?.body as { text: string }
+    expect(fourxx.text.startsWith('🟠')).toBe(true)
+    expect(runs[1]?.summary).toContain('Quiet period')
+    const escalated = delivered()[1]?.body as { text: string }
+    expect(escalated.text.startsWith('<!here> 🔴')).toBe(true)
+    expect(messageText(1)).toMatch(/55\D+more entries \(0 5xx, 55 4xx\)/)
+    expect(runs[2]?.summary).toContain('5xx in an episode that had alerted for 4xx only: alerted at once')
+  }, 60_000)
 })
 
 describe('notify-on-error', () => {
@@ -227,7 +297,8 @@ describe('notify-on-error: one notice per failing episode', () => {
       },
     ])
     emulator.failNextQuery('Failed')
-    const inputs = { 'log-group-names': groups.join('\n'), state: 'actions-cache' }
+    // realert 0: the second run's entry alerts, though the first run's alert opened an episode.
+    const inputs = { 'log-group-names': groups.join('\n'), state: 'actions-cache', realert: '0' }
     const failed = await runAt(0, inputs)
     expect(failed.exitCode).toBe(1)
     expect(failed.stdout).toContain('1 of 2 query batches failed')

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import type { Emulator } from '../emulator/index.js'
+import { EVERY_WINDOW_ALERTS } from '../support/alerting.js'
 import type { ActionRun } from '../support/run-action.js'
 import { startTimeline, type Timeline } from '../support/timeline.js'
 
@@ -43,11 +44,15 @@ function logError(id: string, atMs: number, lagMs: number, status = 502): void {
   emulator.putLogEvents(GROUP, [{ timestamp: t0 + atMs, message, ingestionTime: t0 + atMs + lagMs }])
 }
 
-/** Runs the bundle as if it started `atMs` into the timeline. */
+/**
+ * Runs the bundle as if it started `atMs` into the timeline. These tests count a Slack message per run
+ * that found something new, and expect a refused one: every window with a match alerts.
+ */
 function runAt(atMs: number, inputs: Record<string, string> = {}): Promise<ActionRun> {
   return timeline.runAt(
     atMs,
     {
+      ...EVERY_WINDOW_ALERTS,
       'log-group-names': GROUP,
       state: `file:${stateFile}`,
       'monitor-name': 'api-errors',

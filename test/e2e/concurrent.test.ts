@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import type { Emulator } from '../emulator/index.js'
+import { EVERY_WINDOW_ALERTS } from '../support/alerting.js'
 import type { ActionRun } from '../support/run-action.js'
 import { startTimeline, type Timeline } from '../support/timeline.js'
 
@@ -40,10 +41,12 @@ function logError(id: string, atMs: number, status = 502): void {
   emulator.putLogEvents(GROUP, [{ timestamp: t0 + atMs, message, ingestionTime: t0 + atMs }])
 }
 
+/** Each entry must reach Slack once: every window with a match (a 404 too) alerts. */
 function runAt(atMs: number, state: string): Promise<ActionRun> {
   return timeline.runAt(
     atMs,
     {
+      ...EVERY_WINDOW_ALERTS,
       'log-group-names': GROUP,
       state,
       'monitor-name': 'api-errors',

@@ -10,6 +10,7 @@ import {
   slackControls,
   unexpectedHtml,
 } from '../fixtures/hostile-lines.js'
+import { EVERY_WINDOW_ALERTS } from '../support/alerting.js'
 import { type ActionRun, runAction } from '../support/run-action.js'
 import { workflowCommands } from '../support/workflow-commands.js'
 
@@ -61,6 +62,8 @@ describe('hostile log lines', () => {
           'max-samples': '20',
           mention: '<!here>',
           state: 'none',
+          // Every slice with a match must reach Slack, whatever its statuses.
+          thresholds: '1',
         },
         env: credentials(),
       })
@@ -140,6 +143,8 @@ describe('faults', () => {
     offset = t0 + atMs - Date.now()
     return runAction({
       inputs: {
+        // A fault while posting needs a run that posts: every window with a match alerts.
+        ...EVERY_WINDOW_ALERTS,
         'log-group-names': GROUP,
         state: `file:${stateFile}`,
         'slack-webhook-url': emulator.slackWebhookUrl('alerts'),

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import type { Emulator } from '../emulator/index.js'
+import { EVERY_WINDOW_ALERTS } from '../support/alerting.js'
 import type { ActionRun } from '../support/run-action.js'
 import { startTimeline, type Timeline } from '../support/timeline.js'
 
@@ -77,7 +78,9 @@ const seconds = (iso: string | undefined) => Date.parse(iso ?? '') / 1000
 describe('a lost or unreadable checkpoint', () => {
   it('actions-cache: a restore failing with 503 fails the run, notifies, saves nothing; the next run reports all that is due, once', async () => {
     logError('e1', -2 * MINUTE)
-    const first = await runAt(0, { state: 'actions-cache' })
+    // Each entry must reach Slack once, the 404 and those of a continuing episode too: every window alerts.
+    const inputs = { ...EVERY_WINDOW_ALERTS, state: 'actions-cache' }
+    const first = await runAt(0, inputs)
     expect(first.exitCode, first.stdout).toBe(0)
     expect(emulator.cacheEntries()).toHaveLength(1)
 
@@ -87,7 +90,7 @@ describe('a lost or unreadable checkpoint', () => {
     // about 25 s of backoff): restoreCache alone would take that for "no entry".
     emulator.inject({ service: 'cache', action: 'GetCacheEntryDownloadURL', status: 503, times: 5 })
     const posts = emulator.slackPosts('alerts').length
-    const failed = await runAt(5 * MINUTE, { state: 'actions-cache' })
+    const failed = await runAt(5 * MINUTE, inputs)
     expect(failed.exitCode).not.toBe(0)
     expect(failed.stdout).toMatch(/::error::Could not read the checkpoint from actions cache .*503/)
     expect(failed.stdout).not.toContain('Checkpoint saved')
@@ -102,7 +105,7 @@ describe('a lost or unreadable checkpoint', () => {
     )
 
     logError('e4', 8 * MINUTE)
-    const third = await runAt(10 * MINUTE, { state: 'actions-cache' })
+    const third = await runAt(10 * MINUTE, inputs)
     expect(third.exitCode, third.stdout).toBe(0)
     expect(third.stdout).toContain('Checked up to')
     expect(seconds(third.outputs['window-start'])).toBe(seconds(first.outputs['window-end']) - 120)

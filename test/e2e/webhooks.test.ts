@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
 import { type Emulator, startEmulator } from '../emulator/index.js'
+import { EVERY_WINDOW_ALERTS } from '../support/alerting.js'
 import { type ActionRun, runAction } from '../support/run-action.js'
 import { startTimeline } from '../support/timeline.js'
 
@@ -69,6 +70,8 @@ describe('one of two webhooks failing for several runs', () => {
     const stateFile = stateFilePath()
     const secondUrl = emu.slackWebhookUrl('second')
     const inputs = {
+      // A message per run, so that the failing webhook misses one per run: every window alerts.
+      ...EVERY_WINDOW_ALERTS,
       'log-group-names': GROUP,
       'aws-region': 'eu-west-1',
       state: `file:${stateFile}`,

@@ -169,3 +169,81 @@ function accessLine(requestId: string, method: string, path: string, status: num
     responseLatency: String(status === 504 ? 29_000 : 40),
   })
 }
+
+/** A stretch of time, epoch ms, `from` inclusive, `to` exclusive. */
+export interface Stretch {
+  from: number
+  to: number
+}
+
+/** A day for the quiet defaults (issue 12): background 4xx all day, two short 5xx incidents. */
+export interface QuietDay {
+  runs: ScheduledRun[]
+  /** In timestamp order. */
+  lines: LogLine[]
+  /** When each incident's 5xx were logged. */
+  incidents: Stretch[]
+  /** Scheduled runs that never ran because of the dropped stretch (on top of the 3% never started). */
+  dropped: Stretch
+}
+
+/**
+ * The day the quiet defaults are measured on: 288 five-minute cron runs, most 0–12 minutes late, 3%
+ * never started, 2% stalled 20–40 minutes, and a half hour (13:00–13:30) in which no scheduled run
+ * starts; no stall reaches max-catch-up (1 h), so no run names a gap. The traffic: 2xx every 20–40 s, a
+ * background 4xx (404 mostly; 401, 403, 400: scanners, expired tokens, typos) every 1–5 minutes, and
+ * two incidents of a 5xx every 30–60 s: 12 minutes at 04:10, 15 minutes at 15:40. Logs reach the
+ * service 0–90 s late, within query-delay + overlap, so every entry is seen.
+ */
+export function simulateQuietDay({ start, seed, name }: DayOptions): QuietDay {
+  const rand = random(seed)
+  const dropped = { from: start + 13 * HOUR, to: start + 13 * HOUR + 30 * MINUTE }
+  const runs: ScheduledRun[] = []
+  for (let index = 0; index < RUNS_PER_DAY; index++) {
+    const nominal = start + index * CRON_PERIOD
+    const roll = rand()
+    let fate: Fate = 'late'
+    let actual = nominal + Math.round(12 * MINUTE * rand() ** 2)
+    if (roll < 0.03) {
+      fate = 'never'
+      actual = nominal
+    } else if (roll < 0.05) {
+      fate = 'stalled'
+      actual = nominal + Math.round((20 + 20 * rand()) * MINUTE)
+    }
+    if (nominal >= dropped.from && nominal < dropped.to) fate = 'never'
+    runs.push({ index, nominal, actual, fate })
+  }
+  const started = runs.filter((run) => run.fate !== 'never')
+  const firstStart = Math.min(...started.map((run) => run.actual))
+  const lastStart = Math.max(...started.map((run) => run.actual))
+  const incidents = [
+    { from: start + 4 * HOUR + 10 * MINUTE, to: start + 4 * HOUR + 22 * MINUTE },
+    { from: start + 15 * HOUR + 40 * MINUTE, to: start + 15 * HOUR + 55 * MINUTE },
+  ]
+
+  const lines: LogLine[] = []
+  let sequence = 0
+  const log = (timestamp: number, status: number) => {
+    const [method, path] = ROUTES[Math.floor(rand() * ROUTES.length)] as (typeof ROUTES)[number]
+    const requestId = `${name}-${String(sequence++).padStart(5, '0')}`
+    const lag = Math.round(90_000 * rand())
+    lines.push({ requestId, timestamp, lag, status, message: accessLine(requestId, method, path, status) })
+  }
+  // As in simulateDay: traffic from before the first window to 10 minutes before the last run.
+  const from = firstStart - 30 * MINUTE
+  const to = lastStart - 10 * MINUTE
+  for (let time = from; time < to; time += 20_000 + 20_000 * rand()) log(Math.floor(time), 200)
+  const BACKGROUND = [404, 404, 404, 404, 404, 401, 403, 400]
+  for (let time = from; time < to; time += (1 + 4 * rand()) * MINUTE) {
+    log(Math.floor(time), BACKGROUND[Math.floor(rand() * BACKGROUND.length)] as number)
+  }
+  const INCIDENT = [500, 502, 502, 503, 504]
+  for (const incident of incidents) {
+    for (let time = incident.from; time < incident.to; time += 30_000 + 30_000 * rand()) {
+      log(Math.floor(time), INCIDENT[Math.floor(rand() * INCIDENT.length)] as number)
+    }
+  }
+  lines.sort((a, b) => a.timestamp - b.timestamp)
+  return { runs, lines, incidents, dropped }
+}

@@ -50,6 +50,39 @@ describe('the alert record', () => {
     const broken = text.replace('"windows":1', '"windows":-1')
     expect(parseCheckpoint(broken)).toEqual({ problem: 'the saved state has a malformed alert record' })
   })
+
+  it('reads back the episode fields of resolve-after, and a state saved before them with the same version', () => {
+    const alert = {
+      lastAlertAt: 100,
+      failingSince: 50,
+      failingUntil: 99,
+      cleanSince: 400,
+      criticalAlerted: true,
+      pending: { total: 0, critical: 0, warning: 0, windows: 0 },
+    }
+    const text = serializeCheckpoint({ version: STATE_VERSION, checked: 5, reported: {}, savedAt: '', alert })
+    expect(parseCheckpoint(text)).toEqual({
+      checkpoint: { version: STATE_VERSION, checked: 5, reported: {}, savedAt: '', alert },
+    })
+    // What the action saved before issue 12, byte for byte: it loads, without the new fields.
+    const older =
+      '{"version":1,"checked":5,"reported":{},"savedAt":"","alert":{"lastAlertAt":100,"pending":{"total":0,"critical":0,"warning":0,"windows":0}}}'
+    expect(parseCheckpoint(older)).toEqual({
+      checkpoint: {
+        version: 1,
+        checked: 5,
+        reported: {},
+        savedAt: '',
+        alert: { lastAlertAt: 100, pending: { total: 0, critical: 0, warning: 0, windows: 0 } },
+      },
+    })
+    expect(parseCheckpoint(text.replace('"criticalAlerted":true', '"criticalAlerted":"yes"'))).toEqual({
+      problem: 'the saved state has a malformed alert record',
+    })
+    expect(parseCheckpoint(text.replace('"cleanSince":400', '"cleanSince":4.5'))).toEqual({
+      problem: 'the saved state has a malformed alert record',
+    })
+  })
 })
 
 describe('the failure record', () => {

@@ -50,9 +50,12 @@ describe('readSettings', () => {
       statusField: 'status',
       groupBy: ['status', 'httpMethod', 'resourcePath', 'routeKey'],
       maxSamples: 10,
-      thresholds: { total: 1 },
+      // The quiet defaults (issue 12): 4xx alert at 50 a window, 5xx and status-less entries at 1;
+      // a quiet period of an hour per episode; resolved after 15 minutes clean.
+      thresholds: { critical: 1, warning: 50, other: 1 },
       mention: '',
-      realertSeconds: 0,
+      realertSeconds: 3600,
+      resolveAfterSeconds: 900,
       notifyResolved: true,
       notifyOnError: true,
       failOnMatch: false,
@@ -124,6 +127,9 @@ describe('readSettings', () => {
     [{ mention: '@here' }, 'mention', '<!here>'],
     [{ mention: '<!here> <https://evil|x>' }, 'mention', 'not Slack mention syntax'],
     [{ realert: '20' }, 'realert', 'not a duration'],
+    [{ 'resolve-after': '15' }, 'resolve-after', 'not a duration'],
+    [{ 'resolve-after': '31d' }, 'resolve-after', 'out of range'],
+    [{ thresholds: 'others=1' }, 'thresholds', 'other=N for entries without a 4xx/5xx status'],
     [{ 'notify-resolved': 'maybe' }, 'notify-resolved', 'true or false'],
     [{ 'notify-on-error': 'no' }, 'notify-on-error', 'true or false'],
     [{ state: 'file:' }, 'state', 'actions-cache, file:<path> or none'],
@@ -178,6 +184,17 @@ describe('readSettings', () => {
       '<!here> <@U012AB3CD>',
     )
     expect(settingsFrom({ ...minimal, realert: '20m' }).settings.realertSeconds).toBe(1200)
+    expect(settingsFrom({ ...minimal, thresholds: '5xx=1, 4xx=50, other=3' }).settings.thresholds).toEqual({
+      critical: 1,
+      warning: 50,
+      other: 3,
+    })
+  })
+
+  it('reads resolve-after as a duration; 0 resolves on the first clean window', () => {
+    expect(settingsFrom({ ...minimal, 'resolve-after': '30m' }).settings.resolveAfterSeconds).toBe(1800)
+    expect(settingsFrom({ ...minimal, 'resolve-after': '0' }).settings.resolveAfterSeconds).toBe(0)
+    expect(settingsFrom({ ...minimal, realert: '0' }).settings.realertSeconds).toBe(0)
   })
 
   it('reads the state backend', () => {

@@ -3,11 +3,12 @@ import type { Entry } from '../../../src/entries.js'
 import {
   buildFailureMessage,
   buildRecoveredMessage,
+  buildResolvedMessage,
   buildSlackMessage,
   type SlackBlock,
   type SlackMessage,
 } from '../../../src/notify/slack-message.js'
-import { accessLog, HOSTILE, makeReport, plainLog, typicalEntries } from './fixtures.js'
+import { accessLog, HOSTILE, makeReport, plainLog, typicalEntries, WINDOW_START } from './fixtures.js'
 
 /** Every mrkdwn/plain text a person can see in the message, with where it came from. */
 function visibleTexts(message: SlackMessage): string[] {
@@ -293,6 +294,44 @@ describe('buildSlackMessage: Slack limits hold whatever the input', () => {
     expect(samples[0]).toMatch(/^🔴 \*502\* · `POST \/orders`/)
     expect(small.attachments[0].blocks.flatMap(blockTexts)).toContain(
       `${5 - samples.length} more samples not shown to keep the message within Slack's size limits; the job summary lists them.`,
+    )
+  })
+})
+
+describe('buildResolvedMessage: the episode is over', () => {
+  const pending = { total: 0, critical: 0, warning: 0, windows: 0 }
+  // The report's window is 10:00 – 10:05; the episode failed 09:30 – 09:48, clean since 09:48.
+  const episode = {
+    failingSince: WINDOW_START - 30 * 60,
+    failingUntil: WINDOW_START - 12 * 60,
+    cleanSince: WINDOW_START - 12 * 60,
+    unreported: pending,
+  }
+
+  it('says how long the episode lasted and for how long it has been clean (resolve-after)', () => {
+    const message = buildResolvedMessage(makeReport(), { ...episode, resolveAfterSeconds: 900 })
+    expect(message.text).toBe('✅ api-errors: resolved after 18m of errors')
+    const text = sectionTexts(message)[0]
+    expect(text).toContain(
+      '*Resolved:* clean for *17m*: nothing checked since 2026-11-23 09:48:00Z met the alert thresholds (`resolve-after` is 15m).',
+    )
+    expect(text).toContain('It was failing for *18m* (2026-11-23 09:30:00Z – 09:48:00Z).')
+    expect(visibleTexts(message).join('\n')).not.toContain('<!')
+  })
+
+  it('with resolve-after 0, names the first clean window, as before; and tells entries held back by realert', () => {
+    const message = buildResolvedMessage(makeReport({ entries: [accessLog({ status: '404' })] }), {
+      ...episode,
+      resolveAfterSeconds: 0,
+      unreported: { total: 7, critical: 2, warning: 5, windows: 2 },
+    })
+    const text = sectionTexts(message)[0]
+    expect(text).toContain('*Resolved:* 2026-11-23 10:00:00Z – 10:05:00Z is below the alert thresholds.')
+    expect(text).toContain(
+      '7 more entries (2 5xx, 5 4xx) arrived during the quiet period after the last alert.',
+    )
+    expect(text).toContain(
+      'This window still had 1 matching entry (0 5xx, 1 4xx), fewer than the thresholds.',
     )
   })
 })

@@ -14,7 +14,7 @@ import { runs } from './arbitraries.js'
 
 const RUNS = runs(200)
 
-/** Every input of design.md's interface table. */
+/** Every input of design.md's interface table, and resolve-after (issue 12). */
 const INPUTS = [
   'log-group-names',
   'aws-region',
@@ -39,6 +39,7 @@ const INPUTS = [
   'thresholds',
   'mention',
   'realert',
+  'resolve-after',
   'notify-resolved',
   'notify-on-error',
   'fail-on-match',
@@ -112,6 +113,8 @@ const plausible = fc.oneof(
     'arn:aws:iam::123456789012:role/insights-watch',
     'arn:aws:logs:eu-west-1:123456789012:log-group:/aws/x:*',
     '5xx=1, 4xx=20',
+    '5xx=1, 4xx=50, other=1',
+    '15m',
     '5xx=0',
     'total=1, total=2',
     '<!here>',

@@ -48,6 +48,41 @@ describe('mergeCheckpoints (two runs saved one state at once)', () => {
     })
   })
 
+  it('keeps a 5xx alert of either run, and a clean stretch only where it starts after both failing windows', () => {
+    const pending = { total: 0, critical: 0, warning: 0, windows: 0 }
+    const ours: Checkpoint = {
+      ...base,
+      checked: 1000,
+      reported: {},
+      alert: { lastAlertAt: 900, pending, failingSince: 800, failingUntil: 900, cleanSince: 950 },
+    }
+    const theirs: Checkpoint = {
+      ...base,
+      checked: 990,
+      reported: {},
+      alert: { lastAlertAt: 880, pending, failingSince: 800, failingUntil: 880, criticalAlerted: true },
+    }
+    expect(mergeCheckpoints(ours, theirs, 120).alert).toEqual({
+      lastAlertAt: 900,
+      pending,
+      failingSince: 800,
+      failingUntil: 900,
+      criticalAlerted: true,
+      cleanSince: 950,
+    })
+    // The other run saw the episode go on past our clean stretch's start: that stretch is not clean.
+    const later: Checkpoint = {
+      ...theirs,
+      alert: { lastAlertAt: 880, pending, failingSince: 800, failingUntil: 960 },
+    }
+    expect(mergeCheckpoints(ours, later, 120).alert).toEqual({
+      lastAlertAt: 900,
+      pending,
+      failingSince: 800,
+      failingUntil: 960,
+    })
+  })
+
   it('a completed run ends the failing episode; a failure-only state of the other run changes nothing', () => {
     const ours: Checkpoint = { ...base, checked: 1000, reported: {} }
     const theirs: Checkpoint = { ...base, checked: 900, reported: {}, failure: { since: 800, runs: 2 } }
