@@ -59552,7 +59552,7 @@ function keepYoungGenerationSmall() {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
 /* harmony import */ var _heap_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(8604);
-/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(7452);
+/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(6367);
 
 
 (0,_heap_js__WEBPACK_IMPORTED_MODULE_0__/* .keepYoungGenerationSmall */ .D)();
@@ -59563,7 +59563,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 7452:
+/***/ 6367:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -59844,53 +59844,97 @@ class AggregateBuilder {
 const NO_PENDING = { total: 0, critical: 0, warning: 0, windows: 0 };
 /**
  * Decides between an alert, silence and a resolved notice. Thresholds apply to each window's new
- * entries; `realert` silences alerts for a while after one was posted, and the next alert tells what
- * arrived in between; `notify-resolved` posts once when a window no longer alerts after alerting ones.
+ * entries. The first alerting window opens an episode and alerts at once; inside the episode,
+ * `realert` silences further alerts for a while after each one (the next alert tells what arrived in
+ * between), except that the first 5xx of an episode that alerted only for 4xx posts at once. The
+ * episode is resolved, with one message (`notify-resolved`), once the timeline checked after its last
+ * alerting window has stayed below the thresholds for `resolve-after`, measured on window time (the
+ * runs' own times are late by minutes, at random). An alerting window before then continues it.
+ * `gap`: a stretch before this window that no run checked; it does not count as clean.
  */
-function decideAlert(counts, previous, nowSeconds, window, settings) {
-    const pending = previous?.pending ?? NO_PENDING;
+function decideAlert(counts, previous, nowSeconds, window, settings, gap) {
+    const open = previous?.failingSince !== undefined ? previous : undefined;
     const unmet = unmetThresholds(counts, settings.thresholds);
     if (unmet === undefined) {
-        const failingSince = previous?.failingSince ?? window.start;
-        const lastAlertAt = previous?.lastAlertAt;
+        // The alert's message carries the mention when it tells 5xx (slack-message.ts).
+        const tellsCritical = counts.critical > 0;
+        if (!open) {
+            // A new episode alerts at once, however recent the last episode's alerts were.
+            return { kind: 'alert', state: alertState(nowSeconds, window.start, window.end, tellsCritical) };
+        }
+        const failingSince = open.failingSince ?? window.start;
+        const pending = open.pending;
+        const lastAlertAt = open.lastAlertAt;
         const quietUntil = lastAlertAt === undefined ? undefined : lastAlertAt + settings.realertSeconds;
-        if (lastAlertAt !== undefined && quietUntil !== undefined && nowSeconds < quietUntil) {
-            return {
-                kind: 'quiet',
+        const inQuietPeriod = lastAlertAt !== undefined && quietUntil !== undefined && nowSeconds < quietUntil;
+        // The mention is for 5xx: a 4xx episode's quiet period must never hold a 5xx back.
+        const escalates = meetsCritical(counts, settings.thresholds) && !open.criticalAlerted;
+        if (inQuietPeriod && !escalates) {
+            const state = {
                 lastAlertAt,
-                quietUntil,
-                state: {
-                    lastAlertAt,
-                    failingSince,
-                    failingUntil: window.end,
-                    pending: add(pending, counts),
-                },
+                failingSince,
+                failingUntil: window.end,
+                pending: add(pending, counts),
             };
+            if (open.criticalAlerted)
+                state.criticalAlerted = true;
+            return { kind: 'quiet', lastAlertAt, quietUntil, state };
         }
         const decision = {
             kind: 'alert',
-            state: { lastAlertAt: nowSeconds, failingSince, failingUntil: window.end, pending: NO_PENDING },
+            state: alertState(nowSeconds, failingSince, window.end, tellsCritical || open.criticalAlerted === true),
         };
         if (pending.windows > 0 && lastAlertAt !== undefined)
             decision.sinceLastAlert = { ...pending, lastAlertAt };
+        if (inQuietPeriod)
+            decision.escalated = { lastAlertAt, quietUntil };
         return decision;
     }
-    // Not alerting. The time of the last alert is kept: the quiet period runs from it whatever happens.
-    const state = { pending: NO_PENDING };
-    if (previous?.lastAlertAt !== undefined)
-        state.lastAlertAt = previous.lastAlertAt;
-    if (previous?.failingSince !== undefined && settings.notifyResolved) {
-        return {
-            kind: 'resolved',
-            failingSince: previous.failingSince,
-            failingUntil: previous.failingUntil ?? window.start,
-            unreported: pending,
-            state,
-        };
+    const none = { pending: NO_PENDING };
+    if (!open) {
+        if (counts.total > 0)
+            return { kind: 'below-threshold', unmet, state: none };
+        return { kind: 'none', state: none };
     }
+    const failingSince = open.failingSince ?? window.start;
+    const failingUntil = open.failingUntil ?? window.start;
+    let cleanSince = Math.max(failingUntil, open.cleanSince ?? failingUntil);
+    if (gap)
+        cleanSince = Math.max(cleanSince, gap.end);
+    const episode = { failingSince, failingUntil, cleanSince };
+    const resolveAt = cleanSince + settings.resolveAfterSeconds;
+    if (window.end < resolveAt) {
+        const state = { ...open, failingSince, failingUntil };
+        if (cleanSince > failingUntil)
+            state.cleanSince = cleanSince;
+        else
+            delete state.cleanSince;
+        const clearing = { kind: 'clearing', ...episode, resolveAt, state };
+        if (counts.total > 0)
+            clearing.unmet = unmet;
+        return clearing;
+    }
+    // Closed: the next alerting window opens a new episode, and alerts at once.
+    if (settings.notifyResolved)
+        return { kind: 'resolved', ...episode, unreported: open.pending, state: none };
     if (counts.total > 0)
-        return { kind: 'below-threshold', unmet, state };
-    return { kind: 'none', state };
+        return { kind: 'below-threshold', unmet, closed: episode, state: none };
+    return { kind: 'none', closed: episode, state: none };
+}
+function alertState(now, failingSince, failingUntil, critical) {
+    const state = { lastAlertAt: now, failingSince, failingUntil, pending: NO_PENDING };
+    if (critical)
+        state.criticalAlerted = true;
+    return state;
+}
+/**
+ * An alerting window's 5xx are news of their own: they meet the 5xx threshold, or, without one, the
+ * window alerted with 5xx in it (the `mention` goes out for them either way).
+ */
+function meetsCritical(counts, thresholds) {
+    if (counts.critical === 0)
+        return false;
+    return thresholds.critical === undefined || counts.critical >= thresholds.critical;
 }
 /** Undefined when a threshold is met; otherwise which thresholds were not, for the summary. */
 function unmetThresholds(counts, thresholds) {
@@ -59898,6 +59942,7 @@ function unmetThresholds(counts, thresholds) {
         [thresholds.total, counts.total, 'matches'],
         [thresholds.critical, counts.critical, '5xx'],
         [thresholds.warning, counts.warning, '4xx'],
+        [thresholds.other, counts.total - counts.critical - counts.warning, 'other'],
     ];
     const unmet = [];
     for (const [threshold, count, label] of checks) {
@@ -61500,6 +61545,13 @@ function sqlLogGroups(query) {
  * takes a `Settings` and never reads an input itself.
  */
 
+/**
+ * The default `thresholds`. Background 4xx (scanners, expired tokens, typos) run at a handful per
+ * five minutes on a normal API, while a broken client or an auth outage sends hundreds; one 5xx is
+ * always news. Entries without a 4xx/5xx status keep alerting at the first one: the monitor cannot
+ * tell what they are, and a custom query without a status field must not go silent.
+ */
+const DEFAULT_THRESHOLDS = '5xx=1, 4xx=50, other=1';
 /** A bad input: the message names the input, what it got and what it accepts. */
 class SettingsError extends Error {
     input;
@@ -61558,9 +61610,10 @@ function readSettings({ getInput, setSecret, env }) {
         statusField: input('status-field') || 'status',
         groupBy: parseList(input('group-by') || 'status, httpMethod, resourcePath, routeKey'),
         maxSamples: parseInteger('max-samples', input('max-samples') || '10', 0, MAX_SAMPLES),
-        thresholds: parseThresholds(input('thresholds') || '1'),
+        thresholds: parseThresholds(input('thresholds') || DEFAULT_THRESHOLDS),
         mention: parseMention(input('mention')),
-        realertSeconds: parseDuration('realert', input('realert') || '0', { min: 0 }),
+        realertSeconds: parseDuration('realert', input('realert') || '1h', { min: 0 }),
+        resolveAfterSeconds: parseDuration('resolve-after', input('resolve-after') || '15m', { min: 0 }),
         notifyResolved: parseBoolean('notify-resolved', input('notify-resolved') || 'true'),
         notifyOnError: parseBoolean('notify-on-error', input('notify-on-error') || 'true'),
         failOnMatch: parseBoolean('fail-on-match', input('fail-on-match') || 'false'),
@@ -61608,10 +61661,11 @@ const THRESHOLD_KEYS = {
     all: 'total',
     '5xx': 'critical',
     '4xx': 'warning',
+    other: 'other',
 };
-/** `1` (overall), or per severity: `5xx=1, 4xx=20` (and `total=…`). */
+/** `1` (overall), or per severity: `5xx=1, 4xx=50` (and `other=…`, `total=…`). */
 function parseThresholds(text) {
-    const accepted = 'use a whole number (like 1), or per severity like 5xx=1, 4xx=20';
+    const accepted = 'use a whole number (like 1), or per severity like 5xx=1, 4xx=20 (also other=N for entries without a 4xx/5xx status, total=N for all)';
     if (/^\d+$/.test(text))
         return { total: parseInteger('thresholds', text, 1, 1_000_000) };
     const thresholds = {};
@@ -62365,13 +62419,19 @@ function context(texts) {
 function plural(n, one, many) {
     return n === 1 ? one : many;
 }
-/** The one message when a window no longer alerts after alerting ones: how long it was failing. */
+/**
+ * The one message when an episode is over: how long it was failing and, with `resolve-after`, for how
+ * long it has been clean.
+ */
 function buildResolvedMessage(report, resolved, options = {}) {
     const name = fitEscaped(report.monitorName, MAX_NAME, escapeSlack);
     const failing = formatDuration(Math.max(0, resolved.failingUntil - resolved.failingSince));
     const headline = `${name}: resolved after ${failing} of errors`;
+    const clean = formatDuration(Math.max(0, report.window.end - resolved.cleanSince));
     const lines = [
-        `*Resolved:* ${windowText(report)} is below the alert thresholds.`,
+        resolved.resolveAfterSeconds > 0
+            ? `*Resolved:* clean for *${clean}*: nothing checked since ${isoSecond(resolved.cleanSince).replace('T', ' ')} met the alert thresholds (\`resolve-after\` is ${formatDuration(resolved.resolveAfterSeconds)}).`
+            : `*Resolved:* ${windowText(report)} is below the alert thresholds.`,
         `It was failing for *${failing}* (${windowText({ window: { start: resolved.failingSince, end: resolved.failingUntil } })}).`,
     ];
     if (resolved.unreported.total > 0) {
@@ -62633,13 +62693,21 @@ function parseAlertState(value) {
             windows: pending.windows,
         },
     };
-    for (const key of ['lastAlertAt', 'failingSince', 'failingUntil']) {
+    // cleanSince and criticalAlerted came with resolve-after; a state saved before has neither, and
+    // loads as it is (an older action reading a newer state leaves them out in turn).
+    for (const key of ['lastAlertAt', 'failingSince', 'failingUntil', 'cleanSince']) {
         const time = value[key];
         if (time === undefined)
             continue;
         if (!Number.isSafeInteger(time))
             return undefined;
         alert[key] = time;
+    }
+    if (value.criticalAlerted !== undefined) {
+        if (typeof value.criticalAlerted !== 'boolean')
+            return undefined;
+        if (value.criticalAlerted)
+            alert.criticalAlerted = true;
     }
     return alert;
 }
@@ -63120,6 +63188,7 @@ function stateKeyPrefix(monitorName) {
 /**
  * How often Slack is reminded of a monitor that keeps failing, when `realert` is 0: a notice every
  * run (every 5 minutes) floods the channel, and a single one lets a broken monitor be forgotten.
+ * It is also `realert`'s default, so out of the box both kinds of episode remind hourly.
  */
 const FAILURE_REMINDER_SECONDS = 60 * 60;
 /**
@@ -63210,7 +63279,11 @@ async function saveFailure(store, state, failure, deps) {
         return false;
     }
 }
-/** `realert`, or hourly: how long after a failure notice the next one reminds Slack. */
+/**
+ * How long after a failure notice the next one reminds Slack: `realert` (1h by default), the period an
+ * alerting episode reminds at too, or hourly when `realert` is 0 (every alerting window posts, but a
+ * failure notice on every run would flood the channel).
+ */
 function reminderSeconds(settings) {
     return settings.realertSeconds > 0 ? settings.realertSeconds : FAILURE_REMINDER_SECONDS;
 }
@@ -64212,6 +64285,42 @@ class RowIntake {
 
 // EXTERNAL MODULE: ./src/net/proxy.ts
 var proxy = __nccwpck_require__(1987);
+;// CONCATENATED MODULE: ./src/notify/alert-note.ts
+
+
+/**
+ * Why this run posted no alert (or posted one inside the quiet period), for the job summary: the
+ * person reviewing a silent run reads here which threshold was not met, when the quiet period ends,
+ * or how long the episode has been clearing. Empty when the Slack message says it all.
+ */
+function alertNote(decision, settings, window) {
+    const realert = formatDuration(settings.realertSeconds);
+    switch (decision.kind) {
+        case 'alert':
+            return decision.escalated
+                ? `5xx in an episode that had alerted for 4xx only: alerted at once, inside the quiet period (the last alert was at ${isoSecond(decision.escalated.lastAlertAt)}, realert is ${realert}).`
+                : '';
+        case 'resolved':
+            return '';
+        case 'quiet':
+            return `Quiet period: the last alert was at ${isoSecond(decision.lastAlertAt)} and realert is ${realert}; these entries are told with the next alert (after ${isoSecond(decision.quietUntil)}) or the resolved notice.`;
+        case 'clearing': {
+            const below = decision.unmet ? `Below the thresholds (${decision.unmet}). ` : '';
+            return `${below}Clearing: clean since ${isoSecond(decision.cleanSince)} (${formatDuration(Math.max(0, window.end - decision.cleanSince))} so far); resolved after ${isoSecond(decision.resolveAt)} if it stays clean (resolve-after ${formatDuration(settings.resolveAfterSeconds)}). The episode began at ${isoSecond(decision.failingSince)}; nothing is posted while it clears.`;
+        }
+        case 'below-threshold':
+            return `Below the thresholds (${decision.unmet}): no alert.${closedNote(decision.closed, settings, window)}`;
+        case 'none':
+            return `No new matching entries: nothing to send.${closedNote(decision.closed, settings, window)}`;
+    }
+}
+/** `notify-resolved: false`: the episode ended here without a message. */
+function closedNote(closed, settings, window) {
+    if (!closed)
+        return '';
+    return ` The episode of ${isoSecond(closed.failingSince)} – ${isoSecond(closed.failingUntil)} is resolved: clean for ${formatDuration(Math.max(0, window.end - closed.cleanSince))} (resolve-after ${formatDuration(settings.resolveAfterSeconds)}); notify-resolved is false, so nothing is posted.`;
+}
+
 ;// CONCATENATED MODULE: ./src/notify/summary.ts
 
 
@@ -64993,6 +65102,14 @@ function mergeAlerts(ours, theirs) {
             merged.failingSince = since;
         if (until !== undefined)
             merged.failingUntil = until;
+        // Either run's 5xx alert carried the mention; a clean stretch starts after both runs' failing windows.
+        if (ours.criticalAlerted || theirs.criticalAlerted)
+            merged.criticalAlerted = true;
+        const cleanSince = maxDefined(ours.cleanSince, theirs.cleanSince);
+        if (cleanSince !== undefined && until !== undefined && cleanSince > until)
+            merged.cleanSince = cleanSince;
+        else
+            delete merged.cleanSince;
     }
     return merged;
 }
@@ -65022,6 +65139,7 @@ function maxDefined(a, b) {
 }
 
 ;// CONCATENATED MODULE: ./src/main.ts
+
 
 
 
@@ -65248,9 +65366,9 @@ async function watch(settings, deps, context) {
         (report.truncated
             ? `; truncated: ${result.statistics.recordsMatched} matched, ${result.rowsFetched} fetched`
             : ''));
-    let decision = decideAlert(report.digest, previous?.alert, Math.floor(clock.now() / 1000), window, settings);
-    // With a batch of log groups unchecked, "nothing found" proves nothing: no resolved notice, and the
-    // alert memory stays as it was until a run sees every group again.
+    let decision = decideAlert(report.digest, previous?.alert, Math.floor(clock.now() / 1000), window, settings, plan.gap);
+    // With a batch of log groups unchecked, "nothing found" proves nothing: no resolved notice, no
+    // clean window towards one, and the alert memory stays as it was until a run sees every group again.
     if (result.failures.length > 0 && decision.kind !== 'alert' && decision.kind !== 'quiet') {
         decision = {
             kind: 'none',
@@ -65429,8 +65547,8 @@ async function notify(report, decision, settings, deps, missedByWebhook) {
     let message;
     let what = '';
     let told = report.digest;
-    /** Why no alert: the summary says it, also when a notice is sent instead. */
-    let quietNote = '';
+    /** Why no alert (or one inside the quiet period): the summary says it, also when a notice is sent instead. */
+    const quietNote = alertNote(decision, settings, report.window);
     switch (decision.kind) {
         case 'alert':
             what = 'alert';
@@ -65444,16 +65562,10 @@ async function notify(report, decision, settings, deps, missedByWebhook) {
             break;
         case 'resolved':
             what = 'resolved notice';
-            message = buildResolvedMessage(report, decision, { consoleUrl });
+            message = buildResolvedMessage(report, { ...decision, resolveAfterSeconds: settings.resolveAfterSeconds }, { consoleUrl });
             told = addCounts(told, decision.unreported);
             break;
         default: {
-            const why = decision.kind === 'quiet'
-                ? `Quiet period: the last alert was at ${isoSecond(decision.lastAlertAt)} and realert is ${formatDuration(settings.realertSeconds)}; these entries are told with the next alert (after ${isoSecond(decision.quietUntil)}).`
-                : decision.kind === 'below-threshold'
-                    ? `Below the thresholds (${decision.unmet}): no alert.`
-                    : 'No new matching entries: nothing to send.';
-            quietNote = why;
             // A gap is news on its own: part of the timeline went unchecked; so is a missing checkpoint.
             if (report.gap || report.noCheckpoint) {
                 what = report.gap ? 'gap notice' : 'no-checkpoint notice';

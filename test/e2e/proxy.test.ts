@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs'
 import { resolve } from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { type Emulator, type ReceivedRequest, startEmulator } from '../emulator/index.js'
+import { EVERY_WINDOW_ALERTS } from '../support/alerting.js'
 import { type ForwardProxy, startForwardProxy, TEST_DOMAIN } from '../support/forward-proxy.js'
 import { type ActionRun, runAction } from '../support/run-action.js'
 
@@ -89,6 +90,8 @@ function inputs(extra: Record<string, string> = {}): Record<string, string> {
     'role-to-assume': emulator.roleArn,
     'slack-webhook-url': at(HOSTS.slack, emulator.slackWebhookUrl('alerts')),
     'monitor-name': 'behind-a-proxy',
+    // Both runs post, so that the second one's Slack post goes through the proxy too.
+    ...EVERY_WINDOW_ALERTS,
     ...extra,
   }
 }

@@ -9,8 +9,8 @@ import { MINUTE, type QuietDay, type Stretch, simulateQuietDay } from './scenari
 
 /**
  * The quiet defaults measured (issue 12, item 4): a simulated day of a five-minute cron with a
- * trickle of background 4xx all day and two short 5xx incidents, hours apart (scenario.ts,
- * simulateQuietDay). With every alerting input at its default, Slack must get exactly two alerts
+ * trickle of background 4xx all day and two short 5xx incidents, hours apart, the second pausing for
+ * twelve minutes (scenario.ts, simulateQuietDay). With every alerting input at its default, Slack must get exactly two alerts
  * (one per incident, each with its 5xx and the mention) and two resolved notices, and nothing else
  * but the first run's "no checkpoint found" notice. The same day with the alerting of before
  * (thresholds 1, realert 0, resolve-after 0) gives the "before" figure the README quotes.
@@ -242,7 +242,23 @@ describe('the quiet defaults over a simulated day', () => {
     // The background 4xx alert nowhere; each incident alerts on every window that holds its 5xx.
     expect(alerts.length).toBeGreaterThan(2)
     for (const alert of alerts) expect(alert.critical, alert.text).toBeGreaterThanOrEqual(1)
-    expect(resolved).toBe(2)
+    // One per incident, and one more inside the second one's pause.
+    expect(resolved).toBe(3)
+  }, 300_000)
+
+  it('the same day with resolve-after 0: the flapping incident resolves in its pause and alerts again', async () => {
+    const result = await simulate({ 'resolve-after': '0' })
+    printDay('resolve-after 0 (realert and thresholds at their defaults)', result)
+    const alerts = result.posts.filter((post) => post.kind === 'alert')
+    const resolved = result.posts.filter((post) => post.kind === 'resolved notice')
+    expect(result.gapsNamed).toBe(0)
+    // The first incident as with the defaults; the second, paused for 12 minutes, becomes two episodes:
+    // resolved inside the pause and alerting again when its 5xx come back.
+    const flapping = result.day.incidents[1] as Stretch & { pause: Stretch }
+    expect(alerts).toHaveLength(3)
+    expect(resolved).toHaveLength(3)
+    expect(resolved[1]?.window.end ?? 0).toBeLessThan(flapping.pause.to / 1000)
+    expect(alerts[2]?.window.end ?? 0).toBeGreaterThanOrEqual(flapping.pause.to / 1000)
   }, 300_000)
 
   it('the same day with the alerting of before (thresholds 1, realert 0, resolve-after 0) posts many times more', async () => {

@@ -181,8 +181,8 @@ export interface QuietDay {
   runs: ScheduledRun[]
   /** In timestamp order. */
   lines: LogLine[]
-  /** When each incident's 5xx were logged. */
-  incidents: Stretch[]
+  /** When each incident's 5xx were logged (none inside its `pause`). */
+  incidents: Array<Stretch & { pause?: Stretch }>
   /** Scheduled runs that never ran because of the dropped stretch (on top of the 3% never started). */
   dropped: Stretch
 }
@@ -217,9 +217,14 @@ export function simulateQuietDay({ start, seed, name }: DayOptions): QuietDay {
   const started = runs.filter((run) => run.fate !== 'never')
   const firstStart = Math.min(...started.map((run) => run.actual))
   const lastStart = Math.max(...started.map((run) => run.actual))
-  const incidents = [
+  const incidents: QuietDay['incidents'] = [
     { from: start + 4 * HOUR + 10 * MINUTE, to: start + 4 * HOUR + 22 * MINUTE },
-    { from: start + 15 * HOUR + 40 * MINUTE, to: start + 15 * HOUR + 55 * MINUTE },
+    // A flapping one: 5xx, twelve clean minutes, 5xx again. One episode under resolve-after 15m.
+    {
+      from: start + 15 * HOUR + 40 * MINUTE,
+      to: start + 16 * HOUR + 5 * MINUTE,
+      pause: { from: start + 15 * HOUR + 47 * MINUTE, to: start + 15 * HOUR + 59 * MINUTE },
+    },
   ]
 
   const lines: LogLine[] = []
@@ -241,6 +246,7 @@ export function simulateQuietDay({ start, seed, name }: DayOptions): QuietDay {
   const INCIDENT = [500, 502, 502, 503, 504]
   for (const incident of incidents) {
     for (let time = incident.from; time < incident.to; time += 30_000 + 30_000 * rand()) {
+      if (incident.pause && time >= incident.pause.from && time < incident.pause.to) continue
       log(Math.floor(time), INCIDENT[Math.floor(rand() * INCIDENT.length)] as number)
     }
   }
