@@ -1,10 +1,9 @@
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { readFileSync, rmSync } from 'node:fs'
 import { join } from 'node:path'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { startEmulator } from '../emulator/index.js'
 import { EVERY_WINDOW_ALERTS } from '../support/alerting.js'
-import { freshDirectory, runInProcess, SimClock } from './in-process.js'
+import { freshDirectory, fromIso, iso, runInProcess, SimClock, simWorkspace } from './in-process.js'
 import { type Day, HOUR, type LogLine, MINUTE, type ScheduledRun, simulateDay } from './scenario.js'
 
 /**
@@ -120,25 +119,9 @@ interface Simulation {
   wallMs: number
 }
 
-let base: string
-let summaryFile: string
-
-beforeAll(() => {
-  base = mkdtempSync(join(tmpdir(), 'insights-watch-sim-'))
-  summaryFile = join(base, 'step_summary')
-})
-
-afterAll(() => {
-  rmSync(base, { recursive: true, force: true })
-})
+const workspace = simWorkspace('insights-watch-sim-')
 
 const second = (ms: number) => Math.floor(ms / 1000)
-const iso = (epochSecond: number) => new Date(epochSecond * 1000).toISOString().replace('.000Z', 'Z')
-const fromIso = (text: string | undefined) => {
-  const ms = Date.parse(text ?? '')
-  if (Number.isNaN(ms)) throw new Error(`not an ISO time: ${String(text)}`)
-  return ms / 1000
-}
 const inside = (s: number, window: Window) => s >= window.start && s <= window.end
 
 async function simulate(variant: Variant, endSecond: 'instant' | 'whole'): Promise<Simulation> {
@@ -151,7 +134,7 @@ async function simulate(variant: Variant, endSecond: 'instant' | 'whole'): Promi
     endSecond,
     queryLatencyMs: QUERY_LATENCY_MS,
   })
-  const dayDir = freshDirectory(base, `${endSecond}-`)
+  const dayDir = freshDirectory(workspace.base(), `${endSecond}-`)
   const stateFile = join(dayDir, 'state', 'state.json')
   const records: RunRecord[] = []
   let waited = 0
@@ -217,12 +200,13 @@ async function simulate(variant: Variant, endSecond: 'instant' | 'whole'): Promi
           GITHUB_WORKFLOW: 'api-errors',
         },
         runnerTemp: freshDirectory(dayDir, `run-${runId}-`),
-        summaryFile,
+        summaryFile: workspace.summaryFile(),
         ...(skewed ? { runnerClockOffsetMs: SKEW.offsetMs } : {}),
       })
       const where = `${variant.name}, run ${order + 1} (scheduled #${scheduled.index}, started ${new Date(startedAt).toISOString()})`
       if (result.failed) throw new Error(`${where} failed:\n${result.log}`)
-      if (result.summary === '') throw new Error(`${where} wrote no job summary to ${summaryFile}`)
+      if (result.summary === '')
+        throw new Error(`${where} wrote no job summary to ${workspace.summaryFile()}`)
 
       const resultsFile = result.outputs['results-file']
       if (resultsFile === undefined) throw new Error(`${where} set no results-file output:\n${result.log}`)

@@ -3,8 +3,10 @@
  * (INPUT_* variables, GITHUB_OUTPUT, GITHUB_STEP_SUMMARY, RUNNER_TEMP), but hundreds of times in a few
  * seconds and on a simulated clock. Spawning Node 576 times would not fit the time budget.
  */
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { afterAll, beforeAll } from 'vitest'
 import { run } from '../../src/main.js'
 import { nodeHttpFetch } from '../../src/notify/http-transport.js'
 import { parseOutputs } from '../support/run-action.js'
@@ -135,4 +137,31 @@ export async function runInProcess(options: InProcessOptions): Promise<InProcess
 /** A fresh directory under `parent`. */
 export function freshDirectory(parent: string, prefix: string): string {
   return mkdtempSync(join(parent, prefix))
+}
+
+/**
+ * A temporary directory for a test file's simulated days, made before its tests and removed after:
+ * `base()` for the days' own directories, `summaryFile()` for the job summary every run appends to.
+ */
+export function simWorkspace(prefix: string): { base: () => string; summaryFile: () => string } {
+  let base = ''
+  beforeAll(() => {
+    base = mkdtempSync(join(tmpdir(), prefix))
+  })
+  afterAll(() => {
+    rmSync(base, { recursive: true, force: true })
+  })
+  return { base: () => base, summaryFile: () => join(base, 'step_summary') }
+}
+
+/** An ISO time (a step output) as epoch seconds. */
+export function fromIso(text: string | undefined): number {
+  const ms = Date.parse(text ?? '')
+  if (Number.isNaN(ms)) throw new Error(`not an ISO time: ${String(text)}`)
+  return ms / 1000
+}
+
+/** Epoch seconds as `2026-02-10T04:11:37Z`. */
+export function iso(epochSecond: number): string {
+  return new Date(epochSecond * 1000).toISOString().replace('.000Z', 'Z')
 }

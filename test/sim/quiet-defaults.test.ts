@@ -1,10 +1,8 @@
-import { mkdtempSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { startEmulator } from '../emulator/index.js'
 import { EVERY_WINDOW_ALERTS } from '../support/alerting.js'
-import { freshDirectory, runInProcess, SimClock } from './in-process.js'
+import { freshDirectory, fromIso, iso, runInProcess, SimClock, simWorkspace } from './in-process.js'
 import { MINUTE, type QuietDay, type Stretch, simulateQuietDay } from './scenario.js'
 
 /**
@@ -51,20 +49,7 @@ interface DayResult {
   wallMs: number
 }
 
-let base: string
-let summaryFile: string
-
-beforeAll(() => {
-  base = mkdtempSync(join(tmpdir(), 'insights-watch-quiet-'))
-  summaryFile = join(base, 'step_summary')
-})
-
-afterAll(() => {
-  rmSync(base, { recursive: true, force: true })
-})
-
-const fromIso = (text: string | undefined) => Date.parse(text ?? '') / 1000
-const iso = (epochSecond: number) => new Date(epochSecond * 1000).toISOString().replace('.000Z', 'Z')
+const workspace = simWorkspace('insights-watch-quiet-')
 
 function kindOf(text: string, raw: string): Kind {
   if (raw.includes('No checkpoint found')) return 'no-checkpoint notice'
@@ -83,7 +68,7 @@ async function simulate(alerting: Record<string, string>): Promise<DayResult> {
     region: 'eu-west-1',
     queryLatencyMs: QUERY_LATENCY_MS,
   })
-  const dayDir = freshDirectory(base, 'day-')
+  const dayDir = freshDirectory(workspace.base(), 'day-')
   const stateFile = join(dayDir, 'state.json')
   const posts: Post[] = []
   const silent = { belowThreshold: 0, quiet: 0, clearing: 0 }
@@ -131,7 +116,7 @@ async function simulate(alerting: Record<string, string>): Promise<DayResult> {
           GITHUB_JOB: 'watch',
         },
         runnerTemp: freshDirectory(dayDir, `run-${runId}-`),
-        summaryFile,
+        summaryFile: workspace.summaryFile(),
       })
       const where = `run ${order + 1} (scheduled #${scheduled.index}, started ${new Date(clock.now()).toISOString()})`
       if (result.failed) throw new Error(`${where} failed:\n${result.log}`)
