@@ -3,7 +3,15 @@ import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { startEmulator } from '../emulator/index.js'
 import { EVERY_WINDOW_ALERTS } from '../support/alerting.js'
-import { freshDirectory, fromIso, iso, runInProcess, SimClock, simWorkspace } from './in-process.js'
+import {
+  freshDirectory,
+  fromIso,
+  iso,
+  runInProcess,
+  SimClock,
+  simRunnerEnv,
+  simWorkspace,
+} from './in-process.js'
 import { type Day, HOUR, type LogLine, MINUTE, type ScheduledRun, simulateDay } from './scenario.js'
 
 /**
@@ -187,18 +195,7 @@ async function simulate(variant: Variant, endSecond: 'instant' | 'whole'): Promi
           ...EVERY_WINDOW_ALERTS,
           ...variant.inputs,
         },
-        env: {
-          AWS_ACCESS_KEY_ID: emulator.defaultCredentials.accessKeyId,
-          AWS_SECRET_ACCESS_KEY: emulator.defaultCredentials.secretAccessKey,
-          AWS_ENDPOINT_URL_CLOUDWATCH_LOGS: emulator.env.AWS_ENDPOINT_URL_CLOUDWATCH_LOGS ?? emulator.url,
-          AWS_REGION: 'eu-west-1',
-          GITHUB_ACTIONS: 'true',
-          GITHUB_RUN_ID: runId,
-          GITHUB_RUN_ATTEMPT: '1',
-          GITHUB_SERVER_URL: 'https://github.com',
-          GITHUB_REPOSITORY: 'acme/api',
-          GITHUB_WORKFLOW: 'api-errors',
-        },
+        env: simRunnerEnv(emulator, runId),
         runnerTemp: freshDirectory(dayDir, `run-${runId}-`),
         summaryFile: workspace.summaryFile(),
         ...(skewed ? { runnerClockOffsetMs: SKEW.offsetMs } : {}),

@@ -9,6 +9,7 @@ import { join } from 'node:path'
 import { afterAll, beforeAll } from 'vitest'
 import { run } from '../../src/main.js'
 import { nodeHttpFetch } from '../../src/notify/http-transport.js'
+import type { Emulator } from '../emulator/index.js'
 import { parseOutputs } from '../support/run-action.js'
 
 /** A clock the simulation moves by hand; the emulator and the action both read it. */
@@ -164,4 +165,24 @@ export function fromIso(text: string | undefined): number {
 /** Epoch seconds as `2026-02-10T04:11:37Z`. */
 export function iso(epochSecond: number): string {
   return new Date(epochSecond * 1000).toISOString().replace('.000Z', 'Z')
+}
+
+/**
+ * A run's environment against the emulator: its static keys (the default credential chain), its
+ * Logs endpoint, and the GITHUB_* names of a scheduled run (`runId` tells the runs apart).
+ */
+export function simRunnerEnv(emulator: Emulator, runId: string): Record<string, string> {
+  return {
+    AWS_ACCESS_KEY_ID: emulator.defaultCredentials.accessKeyId,
+    AWS_SECRET_ACCESS_KEY: emulator.defaultCredentials.secretAccessKey,
+    AWS_ENDPOINT_URL_CLOUDWATCH_LOGS: emulator.env.AWS_ENDPOINT_URL_CLOUDWATCH_LOGS ?? emulator.url,
+    AWS_REGION: 'eu-west-1',
+    GITHUB_ACTIONS: 'true',
+    GITHUB_RUN_ID: runId,
+    GITHUB_RUN_ATTEMPT: '1',
+    GITHUB_SERVER_URL: 'https://github.com',
+    GITHUB_REPOSITORY: 'acme/api',
+    GITHUB_WORKFLOW: 'api-errors',
+    GITHUB_JOB: 'watch',
+  }
 }

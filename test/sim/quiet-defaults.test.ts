@@ -2,7 +2,15 @@ import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { startEmulator } from '../emulator/index.js'
 import { EVERY_WINDOW_ALERTS } from '../support/alerting.js'
-import { freshDirectory, fromIso, iso, runInProcess, SimClock, simWorkspace } from './in-process.js'
+import {
+  freshDirectory,
+  fromIso,
+  iso,
+  runInProcess,
+  SimClock,
+  simRunnerEnv,
+  simWorkspace,
+} from './in-process.js'
 import { MINUTE, type QuietDay, type Stretch, simulateQuietDay } from './scenario.js'
 
 /**
@@ -102,19 +110,7 @@ async function simulate(alerting: Record<string, string>): Promise<DayResult> {
           mention: MENTION,
           ...alerting,
         },
-        env: {
-          AWS_ACCESS_KEY_ID: emulator.defaultCredentials.accessKeyId,
-          AWS_SECRET_ACCESS_KEY: emulator.defaultCredentials.secretAccessKey,
-          AWS_ENDPOINT_URL_CLOUDWATCH_LOGS: emulator.env.AWS_ENDPOINT_URL_CLOUDWATCH_LOGS ?? emulator.url,
-          AWS_REGION: 'eu-west-1',
-          GITHUB_ACTIONS: 'true',
-          GITHUB_RUN_ID: runId,
-          GITHUB_RUN_ATTEMPT: '1',
-          GITHUB_SERVER_URL: 'https://github.com',
-          GITHUB_REPOSITORY: 'acme/api',
-          GITHUB_WORKFLOW: 'api-errors',
-          GITHUB_JOB: 'watch',
-        },
+        env: simRunnerEnv(emulator, runId),
         runnerTemp: freshDirectory(dayDir, `run-${runId}-`),
         summaryFile: workspace.summaryFile(),
       })
