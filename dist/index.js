@@ -59853,16 +59853,17 @@ const NO_PENDING = { total: 0, critical: 0, warning: 0, windows: 0 };
  * `gap`: a stretch before this window that no run checked; it does not count as clean.
  */
 function decideAlert(counts, previous, nowSeconds, window, settings, gap) {
-    const open = previous?.failingSince !== undefined ? previous : undefined;
+    // An open episode, with its start (the field that marks one as open).
+    const failingSince = previous?.failingSince;
+    const open = previous && failingSince !== undefined ? previous : undefined;
     const unmet = unmetThresholds(counts, settings.thresholds);
     if (unmet === undefined) {
         // The alert's message carries the mention when it tells 5xx (slack-message.ts).
         const tellsCritical = counts.critical > 0;
-        if (!open) {
+        if (!open || failingSince === undefined) {
             // A new episode alerts at once, however recent the last episode's alerts were.
             return { kind: 'alert', state: alertState(nowSeconds, window.start, window.end, tellsCritical) };
         }
-        const failingSince = open.failingSince ?? window.start;
         const pending = open.pending;
         const lastAlertAt = open.lastAlertAt;
         const quietUntil = lastAlertAt === undefined ? undefined : lastAlertAt + settings.realertSeconds;
@@ -59891,12 +59892,11 @@ function decideAlert(counts, previous, nowSeconds, window, settings, gap) {
         return decision;
     }
     const none = { pending: NO_PENDING };
-    if (!open) {
+    if (!open || failingSince === undefined) {
         if (counts.total > 0)
             return { kind: 'below-threshold', unmet, state: none };
         return { kind: 'none', state: none };
     }
-    const failingSince = open.failingSince ?? window.start;
     const failingUntil = open.failingUntil ?? window.start;
     let cleanSince = Math.max(failingUntil, open.cleanSince ?? failingUntil);
     if (gap)
