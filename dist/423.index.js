@@ -20,7 +20,7 @@ export const modules = {
 /* harmony import */ var http_proxy_agent__WEBPACK_IMPORTED_MODULE_4___default = /*#__PURE__*/__webpack_require__.n(http_proxy_agent__WEBPACK_IMPORTED_MODULE_4__);
 /* harmony import */ var https_proxy_agent__WEBPACK_IMPORTED_MODULE_5__ = __webpack_require__(3669);
 /* harmony import */ var https_proxy_agent__WEBPACK_IMPORTED_MODULE_5___default = /*#__PURE__*/__webpack_require__.n(https_proxy_agent__WEBPACK_IMPORTED_MODULE_5__);
-/* harmony import */ var _proxy_js__WEBPACK_IMPORTED_MODULE_6__ = __webpack_require__(1987);
+/* harmony import */ var _proxy_route_js__WEBPACK_IMPORTED_MODULE_6__ = __webpack_require__(7943);
 
 
 
@@ -60,7 +60,7 @@ class ProxyRoutingAgent extends agent_base__WEBPACK_IMPORTED_MODULE_3__.Agent {
     route(options) {
         const host = options.host ?? options.hostname ?? 'localhost';
         const port = options.port ?? (this.#secure ? 443 : 80);
-        return (0,_proxy_js__WEBPACK_IMPORTED_MODULE_6__/* .proxyFor */ .iJ)(new URL(`${this.#secure ? 'https' : 'http'}://${(0,node_net__WEBPACK_IMPORTED_MODULE_2__.isIPv6)(host) ? `[${host}]` : host}:${port}`));
+        return (0,_proxy_route_js__WEBPACK_IMPORTED_MODULE_6__/* .proxyFor */ .i)(new URL(`${this.#secure ? 'https' : 'http'}://${(0,node_net__WEBPACK_IMPORTED_MODULE_2__.isIPv6)(host) ? `[${host}]` : host}:${port}`));
     }
     /**
      * Called by ClientRequest as it is constructed, before its header is written. An http request
@@ -96,7 +96,7 @@ class ProxyRoutingAgent extends agent_base__WEBPACK_IMPORTED_MODULE_3__.Agent {
                 // https-proxy-agent would hand back the proxy's answer as if the target had sent it (a 407 from
                 // "CloudWatch Logs"); an error that names the proxy says what failed.
                 socket.destroy();
-                throw new Error(`The proxy ${(0,_proxy_js__WEBPACK_IMPORTED_MODULE_6__/* .withoutCredentials */ .ri)(proxy)} refused a tunnel to ${options.host}:${options.port}: ${answer.statusCode} ${answer.statusText}` +
+                throw new Error(`The proxy ${(0,_proxy_route_js__WEBPACK_IMPORTED_MODULE_6__/* .withoutCredentials */ .r)(proxy)} refused a tunnel to ${options.host}:${options.port}: ${answer.statusCode} ${answer.statusText}` +
                     (answer.statusCode === 407 ? ' (check the user and password in HTTPS_PROXY)' : ''));
             }
             return socket;

@@ -59502,11 +59502,21 @@ module.exports = {
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   G: () => (/* binding */ SettingsError),
 /* harmony export */   g: () => (/* binding */ errorMessage)
 /* harmony export */ });
 /** The message of whatever was thrown: an Error's message, anything else as text. */
 function errorMessage(error) {
     return error instanceof Error ? error.message : String(error);
+}
+/** A bad input: the message names the input, what it got and what it accepts. */
+class SettingsError extends Error {
+    input;
+    constructor(input, detail) {
+        super(`Input "${input}": ${detail}`);
+        this.input = input;
+        this.name = 'SettingsError';
+    }
 }
 
 
@@ -59552,7 +59562,7 @@ function keepYoungGenerationSmall() {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
 /* harmony import */ var _heap_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(8604);
-/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(6367);
+/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(1088);
 
 
 (0,_heap_js__WEBPACK_IMPORTED_MODULE_0__/* .keepYoungGenerationSmall */ .D)();
@@ -59563,7 +59573,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 6367:
+/***/ 1088:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -60403,65 +60413,58 @@ function keepSample(samples, entry, max) {
         samples.pop();
 }
 
-;// CONCATENATED MODULE: ./src/insights/window.ts
+;// CONCATENATED MODULE: ./src/format.ts
 /**
- * The window for a run: from the checkpoint (the last second the previous run checked), less
- * `overlap`, to `now − query-delay`. Without a checkpoint, the last `interval` up to `now − query-delay`.
- * A run never reaches further back than `max-catch-up` from now: what no run checked before that is a
- * gap; overlap it cannot check again is a shortened re-check.
+ * How times, durations, counts and sizes read in the log, the job summary and Slack: one place, so
+ * the same figure never prints two ways. Intl-free on purpose: the first toLocaleString of a process
+ * loads ICU's locale data, tens of milliseconds of a run that has nothing else to wait for.
  */
-function planWindow(nowMs, checkpoint, settings) {
-    const nowSecond = Math.floor(nowMs / 1000);
-    const end = nowSecond - settings.queryDelaySeconds;
-    if (checkpoint === undefined) {
-        return { window: { start: end - settings.intervalSeconds, end }, rechecked: 0, firstRun: true };
-    }
-    if (typeof checkpoint === 'object')
-        return planAfterLoss(nowSecond, end, checkpoint, settings);
-    const earliest = nowSecond - settings.maxCatchUpSeconds;
-    // The checkpoint's own second is always checked again: under the instant reading of StartQuery's
-    // end, entries later within that second were not covered by the previous run.
-    let start = checkpoint - settings.overlapSeconds;
-    const plan = { window: { start, end }, rechecked: 0, firstRun: false };
-    if (start < earliest) {
-        // Only what lies after the last second checked is missing; the overlap before it was checked once
-        // and merely loses its second look for late logs. Calling that a gap would be false: with overlap
-        // close to max-catch-up, every slightly late run would report one.
-        if (checkpoint < earliest)
-            plan.gap = { start: checkpoint, end: earliest - 1 };
-        const overlapEnd = Math.min(checkpoint - 1, earliest - 1);
-        if (overlapEnd >= start)
-            plan.shortenedRecheck = { start, end: overlapEnd };
-        start = earliest;
-    }
-    // Only if the clock went backwards is the checkpoint ahead of `end`; check `end` again rather than nothing.
-    start = Math.min(start, end);
-    plan.window = { start, end };
-    plan.rechecked = Math.max(0, Math.min(checkpoint, end) - start + 1);
-    return plan;
-}
-/**
- * After a lost checkpoint: back to `max-catch-up` from now (or to `neededFrom`, when the store can
- * tell and it is later: nothing before it is due), never less than `interval`. What lies before
- * that and after `neededFrom` is named, never silently skipped.
- */
-function planAfterLoss(nowSecond, end, lost, settings) {
-    const earliest = nowSecond - settings.maxCatchUpSeconds;
-    const start = Math.min(Math.max(earliest, lost.neededFrom ?? earliest), end - settings.intervalSeconds);
-    const plan = { window: { start, end }, rechecked: 0, firstRun: false };
-    if (lost.neededFrom === undefined)
-        plan.uncovered = { end: start - 1 };
-    else if (lost.neededFrom < start)
-        plan.uncovered = { start: lost.neededFrom, end: start - 1 };
-    return plan;
-}
-/** The checkpoint after a run that checked `window`: never moves backwards. */
-function nextCheckpoint(previous, window) {
-    return previous === undefined ? window.end : Math.max(previous, window.end);
-}
 /** ISO 8601 (UTC) of an epoch second, as the outputs and messages show it. */
 function isoSecond(epochSeconds) {
     return new Date(epochSeconds * 1000).toISOString().replace('.000Z', 'Z');
+}
+/** The units a duration input is written in (`90s`, `5m`, `1h30m`, `7d`), in seconds. */
+const DURATION_UNITS = { s: 1, m: 60, h: 3600, d: 86_400 };
+/** `3900` → `1h5m`: durations in messages read the way they are written in inputs. */
+function formatDuration(totalSeconds) {
+    if (totalSeconds === 0)
+        return '0s';
+    let rest = totalSeconds;
+    let text = '';
+    for (const [unit, size] of Object.entries(DURATION_UNITS).reverse()) {
+        if (rest >= size) {
+            text += `${Math.floor(rest / size)}${unit}`;
+            rest %= size;
+        }
+    }
+    return text;
+}
+/** `1.5 s`: how long something took or will wait, in the log. */
+function format_seconds(ms) {
+    return `${(ms / 1000).toFixed(1)} s`;
+}
+/** An integer with thousands separators, `12,345`: what `toLocaleString('en-US')` gives, without it. */
+function count(n) {
+    // Anything but a safe integer (never a count) still goes through toLocaleString.
+    if (!Number.isSafeInteger(n) || Object.is(n, -0))
+        return n.toLocaleString('en-US');
+    const digits = String(Math.abs(n));
+    let text = digits.slice(0, digits.length % 3 || 3);
+    for (let i = text.length; i < digits.length; i += 3)
+        text += `,${digits.slice(i, i + 3)}`;
+    return n < 0 ? `-${text}` : text;
+}
+/** `1.2 GB`: decimal units, as CloudWatch Logs prices data scanned. */
+function formatBytes(bytes) {
+    const units = ['B', 'kB', 'MB', 'GB', 'TB', 'PB'];
+    let value = bytes;
+    let unit = 0;
+    while (value >= 1000 && unit < units.length - 1) {
+        value /= 1000;
+        unit += 1;
+    }
+    const digits = unit === 0 || value >= 100 ? 0 : 1;
+    return `${value.toFixed(digits)} ${units[unit]}`;
 }
 
 ;// CONCATENATED MODULE: ./src/notify/console-link.ts
@@ -61150,699 +61153,7 @@ function formatDryRun(message, webhookCount) {
     return `${destination}\n${JSON.stringify(message, null, 2)}`;
 }
 
-;// CONCATENATED MODULE: ./src/insights/query-shape.ts
-/**
- * Logs Insights QL commands whose rows are not one per matching record: aggregations (`stats`),
- * `dedup` (one row per key), and the newer commands that reshape results (`pattern`, `anomaly`,
- * `diff`, `unnest`, `join`; aws/agent-toolkit-for-aws cloudwatch/log-insights.md lists them).
- */
-const CWLI_NON_RECORD = new Set(['stats', 'dedup', 'pattern', 'anomaly', 'diff', 'unnest', 'join']);
-/**
- * PPL commands whose rows are not one per record (OpenSearch PPL command reference): `stats`, `top`
- * and `rare` aggregate, `dedup` keeps one row per key, `patterns`, `trendline`, `join`, `lookup` and
- * `expand` reshape rows. `eventstats` adds a column to each record and keeps the records.
- */
-const PPL_NON_RECORD = new Set([
-    'stats',
-    'top',
-    'rare',
-    'dedup',
-    'patterns',
-    'trendline',
-    'join',
-    'lookup',
-    'expand',
-]);
-/** SQL aggregate functions (OpenSearch SQL, CWL_AnalyzeLogData_SQL's aggregate function list). */
-const SQL_AGGREGATES = /\b(count|sum|avg|min|max|stddev\w*|var_\w+|variance|percentile\w*|approx_\w+|collect_\w+|count_if|bool_and|bool_or|every|any_value|first|last|mode|median|max_by|min_by)\s*\(/i;
-function analyseQuery(queryString, language) {
-    if (language === 'SQL')
-        return analyseSql(queryString);
-    if (language === 'PPL')
-        return analysePpl(queryString);
-    return analyseCwli(queryString);
-}
-/** The `|`-separated commands of a Logs Insights QL or PPL query, with literals masked. */
-function splitCommands(queryString, language = 'CWLI') {
-    const masked = maskLiterals(queryString, language);
-    const commands = [];
-    let from = 0;
-    for (let at = 0; at <= masked.length; at++) {
-        if (at < masked.length && masked[at] !== '|')
-            continue;
-        const text = masked.slice(from, at);
-        const lead = text.length - text.trimStart().length;
-        const body = text.trim();
-        if (body !== '') {
-            const name = /^([A-Za-z_]+)/.exec(body)?.[1]?.toLowerCase() ?? '';
-            commands.push({ name, start: from + lead, end: from + lead + body.length, masked: body });
-        }
-        from = at + 1;
-    }
-    return commands;
-}
-/** The first word of each `|`-separated command, lower case, with strings and comments removed. */
-function commandNames(queryString) {
-    return splitCommands(queryString)
-        .map((command) => command.name)
-        .filter((name) => name !== '');
-}
-function analyseCwli(queryString) {
-    const commands = splitCommands(queryString, 'CWLI');
-    const names = commands.map((command) => command.name);
-    const records = !names.some((name) => CWLI_NON_RECORD.has(name));
-    const userLimit = names.includes('limit');
-    const returnsTimestamp = records && cwliReturnsTimestamp(queryString, commands);
-    const shape = {
-        language: 'CWLI',
-        records,
-        userLimit,
-        splittable: records && !userLimit && returnsTimestamp,
-        passLimit: true,
-        newestFirst: commands.some((command) => command.name === 'sort' &&
-            /^sort\s+(@timestamp|`@timestamp`)\s+desc\b/i.test(queryString.slice(command.start, command.end))),
-        returnsTimestamp,
-    };
-    const countColumn = records ? undefined : cwliCountColumn(queryString, commands);
-    if (countColumn !== undefined)
-        shape.countColumn = countColumn;
-    return shape;
-}
-/**
- * Whether the rows carry `@timestamp`: the last `display` names it, or (no display) a `fields`
- * names it, or the query has neither and gets the default columns (`@timestamp`, `@message`).
- */
-function cwliReturnsTimestamp(queryString, commands) {
-    const display = commands.filter((command) => command.name === 'display').at(-1);
-    if (display)
-        return listItems(queryString, display, 'display').some((item) => item === '@timestamp');
-    const fields = commands.filter((command) => command.name === 'fields');
-    if (fields.length === 0)
-        return true;
-    return fields.some((command) => listItems(queryString, command, 'fields').some((item) => outputName(item) === '@timestamp'));
-}
-/** The comma-separated items after a command's first word, from the source text, trimmed. */
-function listItems(queryString, command, keyword) {
-    const offset = command.start + keyword.length;
-    const items = [];
-    let depth = 0;
-    let from = offset;
-    const masked = command.masked;
-    for (let i = keyword.length; i <= masked.length; i++) {
-        const char = masked[i];
-        if (char === '(' || char === '[')
-            depth += 1;
-        else if (char === ')' || char === ']')
-            depth -= 1;
-        if (i === masked.length || (char === ',' && depth === 0)) {
-            const source = queryString.slice(from, command.start + i);
-            const text = stripComment(source).trim();
-            if (text !== '')
-                items.push(text);
-            from = command.start + i + 1;
-        }
-    }
-    return items;
-}
-/** `x as y` → `y`; `` `@timestamp` `` → `@timestamp`. */
-function outputName(item) {
-    const alias = /\s+as\s+(\S+)$/i.exec(item)?.[1];
-    return unquote(alias ?? item);
-}
-function unquote(name) {
-    return name.length >= 2 && name.startsWith('`') && name.endsWith('`') ? name.slice(1, -1) : name;
-}
-function stripComment(text) {
-    const hash = text.indexOf('#');
-    return hash === -1 ? text : text.slice(0, hash);
-}
-/**
- * The `count(*)`/`count()` column of the query's one `stats`, when only `sort` follows it (a
- * `filter`, `limit` or second `stats` after it means its rows no longer add up to the records).
- */
-function cwliCountColumn(queryString, commands) {
-    const stats = commands.filter((command) => command.name === 'stats');
-    if (stats.length !== 1 ||
-        commands.some((command) => CWLI_NON_RECORD.has(command.name) && command.name !== 'stats'))
-        return undefined;
-    const index = commands.indexOf(stats[0]);
-    if (!commands.slice(index + 1).every((command) => command.name === 'sort'))
-        return undefined;
-    const stat = stats[0];
-    const byAt = /\sby\s/i.exec(stat.masked)?.index;
-    const aggregations = listItems(queryString, {
-        ...stat,
-        masked: byAt === undefined ? stat.masked : stat.masked.slice(0, byAt),
-        end: stat.start + (byAt ?? stat.masked.length),
-    }, 'stats');
-    for (const aggregation of aggregations) {
-        const match = /^count\s*\(\s*(\*?)\s*\)(?:\s+as\s+(\S+))?$/i.exec(aggregation);
-        if (match)
-            return match[2] !== undefined ? unquote(match[2]) : `count(${match[1]})`;
-    }
-    return undefined;
-}
-function analyseSql(queryString) {
-    const masked = maskLiterals(queryString, 'SQL');
-    const selects = masked.match(/\bselect\b/gi)?.length ?? 0;
-    const records = selects === 1 &&
-        !/\bgroup\s+by\b/i.test(masked) &&
-        !/\bdistinct\b/i.test(masked) &&
-        !/\b(join|union|intersect|except)\b/i.test(masked) &&
-        !SQL_AGGREGATES.test(masked);
-    const userLimit = /\blimit\b/i.test(masked);
-    const list = sqlSelectList(queryString, masked);
-    const returnsTimestamp = records && (list ?? []).some((item) => item === '*' || outputName(item) === '@timestamp');
-    const shape = {
-        language: 'SQL',
-        records,
-        userLimit,
-        splittable: records && !userLimit && returnsTimestamp,
-        passLimit: false,
-        newestFirst: /\border\s+by\s+`?@timestamp`?\s+desc\b/i.test(maskLiterals(queryString, 'SQL', { keepNames: true })),
-        returnsTimestamp,
-    };
-    if (!records && selects === 1 && !/\bhaving\b|\blimit\b/i.test(masked) && list !== undefined) {
-        for (const item of list) {
-            const match = /^count\s*\(\s*\*\s*\)(?:\s+(?:as\s+)?(\S+))?$/i.exec(item);
-            if (match) {
-                // Unaliased, Spark SQL (the dialect underneath, OpenSearch supported-directquery-sql) names it count(1).
-                shape.countColumn = match[1] !== undefined ? unquote(match[1]) : 'count(1)';
-                break;
-            }
-        }
-    }
-    return shape;
-}
-/** The items between SELECT and the top-level FROM, or undefined when there is no such list. */
-function sqlSelectList(queryString, masked) {
-    const select = /\bselect\b/i.exec(masked);
-    if (!select)
-        return undefined;
-    const start = select.index + select[0].length;
-    const from = /\bfrom\b/i.exec(masked.slice(start));
-    const end = from ? start + from.index : masked.length;
-    const command = {
-        name: 'select',
-        start: select.index,
-        end,
-        masked: masked.slice(select.index, end),
-    };
-    return listItems(queryString, command, 'select').map((item) => item.replace(/^distinct\s+/i, ''));
-}
-function analysePpl(queryString) {
-    const commands = splitCommands(queryString, 'PPL');
-    const names = commands.map((command) => command.name);
-    const records = !names.some((name) => PPL_NON_RECORD.has(name));
-    const userLimit = names.includes('head');
-    let returnsTimestamp = records;
-    const fields = commands.filter((command) => command.name === 'fields');
-    for (const command of fields) {
-        const items = listItems(queryString, command, 'fields');
-        const first = items[0] ?? '';
-        // `fields - a, b` removes fields; `fields a, b` (or `fields + a, b`) keeps only those.
-        if (first.startsWith('-')) {
-            if ([first.slice(1).trim(), ...items.slice(1)].some((item) => unquote(item) === '@timestamp'))
-                returnsTimestamp = false;
-        }
-        else {
-            returnsTimestamp = [first.replace(/^\+/, '').trim(), ...items.slice(1)].some((item) => unquote(item) === '@timestamp');
-        }
-    }
-    const shape = {
-        language: 'PPL',
-        records,
-        userLimit,
-        splittable: records && !userLimit && returnsTimestamp,
-        passLimit: false,
-        newestFirst: commands.some((command) => command.name === 'sort' &&
-            /^sort\s+-\s*`?@timestamp`?/i.test(queryString.slice(command.start, command.end))),
-        returnsTimestamp,
-    };
-    const stats = commands.filter((command) => command.name === 'stats');
-    const statsAt = stats.length === 1 ? commands.indexOf(stats[0]) : -1;
-    if (statsAt !== -1 &&
-        names.filter((name) => PPL_NON_RECORD.has(name)).length === 1 &&
-        commands.slice(statsAt + 1).every((command) => command.name === 'sort')) {
-        const stat = stats[0];
-        const byAt = /\sby\s/i.exec(stat.masked)?.index;
-        const items = listItems(queryString, { ...stat, masked: byAt === undefined ? stat.masked : stat.masked.slice(0, byAt) }, 'stats');
-        for (const item of items) {
-            const match = /^count\s*\(\s*\)(?:\s+as\s+(\S+))?$/i.exec(item);
-            if (match) {
-                shape.countColumn = match[1] !== undefined ? unquote(match[1]) : 'count()';
-                break;
-            }
-        }
-    }
-    return shape;
-}
-/** What a masked literal's characters become: neither blank nor a word character, so it still counts as text. */
-const MASK = '\u0000';
-/**
- * The query with every character of quoted strings, backquoted names (unless `keepNames`), regex
- * literals (after `like`/`=~`, Logs Insights QL) replaced by MASK, and comments (`#` in Logs
- * Insights QL and PPL; `--` and `/* … *\/` in SQL) by spaces, newlines kept: the same length as the
- * query, so offsets in it are offsets in the query.
- */
-function maskLiterals(queryString, language = 'CWLI', options = {}) {
-    const out = [];
-    let i = 0;
-    let previousWord = '';
-    const blank = (from, to, by = ' ') => {
-        for (let k = from; k < to; k++)
-            out.push(queryString[k] === '\n' ? '\n' : by);
-    };
-    while (i < queryString.length) {
-        const char = queryString[i];
-        if (char === '"' || char === "'" || char === '`') {
-            const end = skipQuoted(queryString, i, char);
-            if (char === '`' && options.keepNames)
-                out.push(queryString.slice(i, end));
-            else
-                blank(i, end, MASK);
-            i = end;
-            previousWord = '';
-            continue;
-        }
-        if (language === 'CWLI' && char === '/' && (previousWord === 'like' || previousWord === '=~')) {
-            const end = skipQuoted(queryString, i, '/');
-            blank(i, end, MASK);
-            i = end;
-            previousWord = '';
-            continue;
-        }
-        const lineComment = (language !== 'SQL' && char === '#') || (language === 'SQL' && queryString.startsWith('--', i));
-        if (lineComment) {
-            let end = i;
-            while (end < queryString.length && queryString[end] !== '\n')
-                end += 1;
-            blank(i, end);
-            i = end;
-            continue;
-        }
-        if (language === 'SQL' && queryString.startsWith('/*', i)) {
-            const close = queryString.indexOf('*/', i + 2);
-            const end = close === -1 ? queryString.length : close + 2;
-            blank(i, end);
-            i = end;
-            continue;
-        }
-        if (/\s/.test(char)) {
-            out.push(char);
-            i += 1;
-            continue;
-        }
-        const word = /^(=~|[A-Za-z_@.]+|.)/.exec(queryString.slice(i, i + 64))?.[0] ?? char;
-        previousWord = word.toLowerCase();
-        out.push(word);
-        i += word.length;
-    }
-    return out.join('');
-}
-function skipQuoted(text, start, quote) {
-    let i = start + 1;
-    while (i < text.length) {
-        if (text[i] === '\\')
-            i += 2;
-        else if (text[i] === quote)
-            return i + 1;
-        else
-            i += 1;
-    }
-    return text.length;
-}
-
-;// CONCATENATED MODULE: ./src/insights/query-check.ts
-/**
- * Query checks made in settings, before any network call: a query the action cannot report exactly
- * is refused with the fix, never run into silent loss.
- */
-
-
-/** "you can specify up to 50 log groups in the logGroupIdentifier parameter" (CWL_AnalyzeLogData_SQL). */
-const MAX_SQL_LOG_GROUPS = 50;
-function checkQuery(query, language, logGroups) {
-    if (language === 'SQL')
-        checkSqlLogGroups(query, logGroups);
-    const shape = analyseQuery(query, language);
-    // Logs Insights QL queries are given @timestamp by query-rewrite.ts; SQL and PPL are not rewritten.
-    if (language !== 'CWLI' && shape.records && !shape.returnsTimestamp) {
-        throw new SettingsError('query', language === 'SQL'
-            ? 'this OpenSearch SQL query returns log records without `@timestamp`, which the action needs to join windows and leave out what an earlier run reported: add `@timestamp` to the SELECT list (SELECT `@timestamp`, status, … FROM …), or aggregate (GROUP BY).'
-            : 'this OpenSearch PPL query returns log records without `@timestamp`, which the action needs to join windows and leave out what an earlier run reported: add `@timestamp` to its fields command (| fields `@timestamp`, status, …), or aggregate (| stats …).');
-    }
-}
-/**
- * OpenSearch SQL names its log groups in the query: "The exception is queries using the OpenSearch
- * Service SQL query language, where you specify the log group names inside the querystring instead
- * of here" (StartQuery, logGroupNames). The FROM must name exactly log-group-names, so the summary,
- * the console link and the query agree on what was checked.
- */
-function checkSqlLogGroups(query, logGroups) {
-    const named = sqlLogGroups(query);
-    const expected = `FROM \`${logGroups[0]}\`${logGroups.length > 1 ? ` or FROM \`logGroups(logGroupIdentifier: [${logGroups.map((group) => `'${group}'`).join(', ')}])\`` : ''}`;
-    if (named.length === 0) {
-        throw new SettingsError('query', `an OpenSearch SQL query names its log groups in its FROM clause (StartQuery takes none for SQL); write ${expected}.`);
-    }
-    if (logGroups.length > MAX_SQL_LOG_GROUPS) {
-        throw new SettingsError('log-group-names', `${logGroups.length} log groups: an OpenSearch SQL query names at most ${MAX_SQL_LOG_GROUPS} in its FROM clause, and the action does not split one SQL query into several; use a monitor per ${MAX_SQL_LOG_GROUPS} groups, or Logs Insights QL.`);
-    }
-    const given = new Set(logGroups);
-    const inQuery = new Set(named);
-    const missing = logGroups.filter((group) => !inQuery.has(group));
-    const extra = named.filter((group) => !given.has(group));
-    if (missing.length > 0 || extra.length > 0) {
-        const parts = [
-            missing.length > 0
-                ? `log-group-names has ${missing.join(', ')} that the query's FROM does not name`
-                : '',
-            extra.length > 0 ? `the query's FROM names ${extra.join(', ')} that log-group-names does not have` : '',
-        ].filter((part) => part !== '');
-        throw new SettingsError('query', `its FROM clause and log-group-names must name the same log groups: ${parts.join('; ')}. Write ${expected}, or change log-group-names.`);
-    }
-}
-/** The log groups a SQL query's FROM and JOIN clauses name: `` `name` `` or `` `logGroups(logGroupIdentifier: [...])` ``. */
-function sqlLogGroups(query) {
-    const text = maskLiterals(query, 'SQL', { keepNames: true });
-    const groups = [];
-    for (const match of text.matchAll(/\b(?:from|join)\s+`([^`]*)`/gi)) {
-        const name = match[1];
-        const list = /^\s*logGroups\s*\(\s*logGroupIdentifier\s*:\s*\[([^\]]*)\]\s*\)\s*$/i.exec(name);
-        if (list) {
-            for (const item of list[1].matchAll(/'([^']*)'|"([^"]*)"/g))
-                groups.push(item[1] ?? item[2] ?? '');
-        }
-        else
-            groups.push(name);
-    }
-    return [...new Set(groups)];
-}
-
-;// CONCATENATED MODULE: ./src/settings.ts
-/**
- * Every input, read, parsed and validated once, before any network call. The rest of the code
- * takes a `Settings` and never reads an input itself.
- */
-
-/**
- * The default `thresholds`. Background 4xx (scanners, expired tokens, typos) run at a handful per
- * five minutes on a normal API, while a broken client or an auth outage sends hundreds; one 5xx is
- * always news. Entries without a 4xx/5xx status keep alerting at the first one: the monitor cannot
- * tell what they are, and a custom query without a status field must not go silent.
- */
-const DEFAULT_THRESHOLDS = '5xx=1, 4xx=50, other=1';
-/** A bad input: the message names the input, what it got and what it accepts. */
-class SettingsError extends Error {
-    input;
-    constructor(input, detail) {
-        super(`Input "${input}": ${detail}`);
-        this.input = input;
-        this.name = 'SettingsError';
-    }
-}
-const DEFAULT_QUERY = 'fields @timestamp, @message, @log | filter status >= 400 | sort @timestamp desc';
-/** StartQuery's `queryString` limit. */
-const MAX_QUERY_LENGTH = 10_000;
-/** StartQuery runs at most 60 minutes before the service times it out. */
-const MAX_QUERY_TIMEOUT_SECONDS = 60 * 60;
-/** StartQuery `limit` and GetQueryResults pagination stop at 100,000 rows. */
-const MAX_RESULTS = 100_000;
-/** One Slack message holds at most 50 blocks; samples beyond this could not be shown. */
-const MAX_SAMPLES = 20;
-function readSettings({ getInput, setSecret, env }) {
-    const input = (name) => getInput(name).trim();
-    const slackWebhookUrls = parseList(input('slack-webhook-url'), /\n/).map((url) => parseWebhookUrl(url));
-    // Mask before anything else can print them, the path separately too (it is the secret part).
-    for (const url of slackWebhookUrls) {
-        setSecret(url);
-        setSecret(new URL(url).pathname);
-    }
-    const logGroups = [...new Set(parseList(input('log-group-names')).map(parseLogGroup))];
-    if (logGroups.length === 0) {
-        throw new SettingsError('log-group-names', 'is required: give one or more log group names or ARNs.');
-    }
-    const query = input('query') || DEFAULT_QUERY;
-    if (query.length > MAX_QUERY_LENGTH) {
-        throw new SettingsError('query', `is ${query.length} characters long; CloudWatch Logs Insights accepts at most ${MAX_QUERY_LENGTH}.`);
-    }
-    const roleToAssume = input('role-to-assume');
-    const settings = {
-        logGroups,
-        region: parseRegion(input('aws-region') || env.AWS_REGION || env.AWS_DEFAULT_REGION || ''),
-        roleSessionName: parseSessionName(input('role-session-name') || defaultSessionName(env)),
-        roleDurationSeconds: parseInteger('role-duration-seconds', input('role-duration-seconds') || '900', 900, 43_200),
-        audience: input('audience') || 'sts.amazonaws.com',
-        query,
-        queryLanguage: parseQueryLanguage(input('query-language') || 'CWLI'),
-        intervalSeconds: parseDuration('interval', input('interval') || '5m', { min: 1 }),
-        queryDelaySeconds: parseDuration('query-delay', input('query-delay') || '1m', { min: 0 }),
-        overlapSeconds: parseDuration('overlap', input('overlap') || '2m', { min: 0 }),
-        maxCatchUpSeconds: parseDuration('max-catch-up', input('max-catch-up') || '1h', { min: 1 }),
-        state: parseState(input('state') || 'actions-cache'),
-        queryTimeoutMs: parseDuration('query-timeout', input('query-timeout') || '5m', {
-            min: 1,
-            max: MAX_QUERY_TIMEOUT_SECONDS,
-        }) * 1000,
-        maxResults: parseInteger('max-results', input('max-results') || String(MAX_RESULTS), 1, MAX_RESULTS),
-        monitorName: input('monitor-name') || defaultMonitorName(env),
-        slackWebhookUrls,
-        statusField: input('status-field') || 'status',
-        groupBy: parseList(input('group-by') || 'status, httpMethod, resourcePath, routeKey'),
-        maxSamples: parseInteger('max-samples', input('max-samples') || '10', 0, MAX_SAMPLES),
-        thresholds: parseThresholds(input('thresholds') || DEFAULT_THRESHOLDS),
-        mention: parseMention(input('mention')),
-        realertSeconds: parseDuration('realert', input('realert') || '1h', { min: 0 }),
-        resolveAfterSeconds: parseDuration('resolve-after', input('resolve-after') || '15m', { min: 0 }),
-        notifyResolved: parseBoolean('notify-resolved', input('notify-resolved') || 'true'),
-        notifyOnError: parseBoolean('notify-on-error', input('notify-on-error') || 'true'),
-        failOnMatch: parseBoolean('fail-on-match', input('fail-on-match') || 'false'),
-        dryRun: parseBoolean('dry-run', input('dry-run') || 'false'),
-    };
-    if (roleToAssume)
-        settings.roleToAssume = parseRoleArn(roleToAssume);
-    if (settings.queryLanguage !== 'CWLI' && !input('query')) {
-        // The default query is Logs Insights QL: a SQL or PPL monitor must bring its own.
-        throw new SettingsError('query-language', `is ${settings.queryLanguage}, but no query is set and the default query is Logs Insights QL; write the ${settings.queryLanguage} query in the query input, or leave query-language at CWLI.`);
-    }
-    checkQuery(settings.query, settings.queryLanguage, settings.logGroups);
-    checkCatchUpRoom(settings);
-    return settings;
-}
-/**
- * How late a scheduled run may start and still check the whole overlap again. GitHub documents that
- * the `schedule` event "can be delayed during periods of high loads" (the start of every hour among
- * them); runs minutes late are the norm, not a fault (design.md).
- */
-const CRON_LATENESS_ALLOWANCE_SECONDS = 10 * 60;
-/**
- * A run reaches back to the previous run's end less overlap: on time, a run's cadence after the
- * previous one, plus query-delay and overlap. The cadence is not known in advance, only the one
- * expected (`interval`), and GitHub's cron is late by minutes, so max-catch-up must cover
- * overlap + query-delay + interval + the lateness allowance. Below that, runs on time or a little
- * late could never check their overlap again, and a max-catch-up shorter than interval + query-delay
- * could not even hold a first window. Refused here, before any network call, naming every input in it.
- */
-function checkCatchUpRoom(settings) {
-    const { maxCatchUpSeconds, overlapSeconds, queryDelaySeconds, intervalSeconds } = settings;
-    const needed = overlapSeconds + queryDelaySeconds + intervalSeconds + CRON_LATENESS_ALLOWANCE_SECONDS;
-    if (maxCatchUpSeconds >= needed)
-        return;
-    const lowerOverlap = overlapSeconds - (needed - maxCatchUpSeconds);
-    const fixes = [`raise max-catch-up to ${formatDuration(needed)} or more`];
-    if (lowerOverlap >= 0)
-        fixes.push(`lower overlap to ${formatDuration(lowerOverlap)} or less`);
-    else
-        fixes.push('shorten interval or query-delay');
-    throw new SettingsError('max-catch-up', `${formatDuration(maxCatchUpSeconds)} leaves no room for overlap (${formatDuration(overlapSeconds)}): a run reaches back overlap + query-delay + interval (${formatDuration(needed - CRON_LATENESS_ALLOWANCE_SECONDS)}), and scheduled runs start up to ${formatDuration(CRON_LATENESS_ALLOWANCE_SECONDS)} late, so max-catch-up must be at least ${formatDuration(needed)}; ${fixes.join(', or ')}.`);
-}
-const THRESHOLD_KEYS = {
-    total: 'total',
-    all: 'total',
-    '5xx': 'critical',
-    '4xx': 'warning',
-    other: 'other',
-};
-/** `1` (overall), or per severity: `5xx=1, 4xx=50` (and `other=…`, `total=…`). */
-function parseThresholds(text) {
-    const accepted = 'use a whole number (like 1), or per severity like 5xx=1, 4xx=20 (also other=N for entries without a 4xx/5xx status, total=N for all)';
-    if (/^\d+$/.test(text))
-        return { total: parseInteger('thresholds', text, 1, 1_000_000) };
-    const thresholds = {};
-    for (const item of parseList(text)) {
-        const match = /^([^=\s]+)\s*=\s*(\S+)$/.exec(item);
-        const key = match ? THRESHOLD_KEYS[match[1].toLowerCase()] : undefined;
-        if (!match || !key)
-            throw new SettingsError('thresholds', `"${item}" is not a threshold; ${accepted}.`);
-        if (thresholds[key] !== undefined)
-            throw new SettingsError('thresholds', `${match[1]} is given twice.`);
-        thresholds[key] = parseInteger('thresholds', match[2], 1, 1_000_000);
-    }
-    if (Object.keys(thresholds).length === 0)
-        throw new SettingsError('thresholds', `is empty; ${accepted}.`);
-    return thresholds;
-}
-/** One or more Slack mentions: `<!here>`, `<!channel>`, `<!everyone>`, `<@U…>`, `<!subteam^S…>`. */
-function parseMention(text) {
-    if (text === '')
-        return '';
-    const mention = /<(?:!here|!channel|!everyone|@[UW][A-Z0-9]+|!subteam\^[A-Z0-9]+)>/;
-    if (!new RegExp(`^${mention.source}(\\s+${mention.source})*$`).test(text)) {
-        throw new SettingsError('mention', `"${text}" is not Slack mention syntax; use <!here>, <!channel>, <@U012AB3CD> (a member id) or <!subteam^S012AB3CD> (a user group), separated by spaces.`);
-    }
-    return text;
-}
-function parseState(text) {
-    if (text === 'actions-cache' || text === 'none')
-        return { kind: text };
-    if (text.startsWith('file:') && text.length > 'file:'.length)
-        return { kind: 'file', path: text.slice('file:'.length) };
-    throw new SettingsError('state', `"${text}" is not a state backend; use actions-cache, file:<path> or none.`);
-}
-/** Items separated by newlines or commas (or only newlines), trimmed, empty ones dropped. */
-function parseList(text, separator = /[\n,]/) {
-    return text
-        .split(separator)
-        .map((item) => item.trim())
-        .filter((item) => item !== '');
-}
-const DURATION_UNITS = { s: 1, m: 60, h: 3600, d: 86_400 };
-/**
- * No duration input needs more than 30 days: CloudWatch Logs refuses events older than 14 days, and
- * the cap keeps window arithmetic on safe integers and valid dates.
- */
-const MAX_DURATION_SECONDS = 30 * 86_400;
-/**
- * A duration such as `90s`, `5m`, `1h` or `1h30m`, in whole seconds. A bare `0` means none; any
- * other bare number is refused, because `5` could mean seconds or minutes.
- */
-function parseDuration(name, text, limits) {
-    const value = text.trim().toLowerCase();
-    const accepted = 'use a whole number with a unit s, m, h or d, like 90s, 5m, 1h or 1h30m';
-    let seconds;
-    if (value === '0') {
-        seconds = 0;
-    }
-    else if (/^(\d+[smhd])+$/.test(value)) {
-        seconds = 0;
-        for (const [, amount, unit] of value.matchAll(/(\d+)([smhd])/g)) {
-            seconds += Number(amount) * DURATION_UNITS[unit];
-        }
-    }
-    else {
-        throw new SettingsError(name, `"${text}" is not a duration; ${accepted}.`);
-    }
-    const max = limits.max ?? MAX_DURATION_SECONDS;
-    if (seconds < limits.min || seconds > max) {
-        const range = `between ${formatDuration(limits.min)} and ${formatDuration(max)}`;
-        throw new SettingsError(name, `"${text}" is out of range; it must be ${range}.`);
-    }
-    return seconds;
-}
-/** `3900` → `1h5m`: durations in messages read the way they are written in inputs. */
-function formatDuration(totalSeconds) {
-    if (totalSeconds === 0)
-        return '0s';
-    let rest = totalSeconds;
-    let text = '';
-    for (const [unit, size] of Object.entries(DURATION_UNITS).reverse()) {
-        if (rest >= size) {
-            text += `${Math.floor(rest / size)}${unit}`;
-            rest %= size;
-        }
-    }
-    return text;
-}
-function parseBoolean(name, text) {
-    // The YAML 1.2 core schema spellings, as core.getBooleanInput accepts them.
-    if (['true', 'True', 'TRUE'].includes(text))
-        return true;
-    if (['false', 'False', 'FALSE'].includes(text))
-        return false;
-    throw new SettingsError(name, `"${text}" is not a boolean; use true or false.`);
-}
-function parseInteger(name, text, min, max) {
-    if (!/^\d+$/.test(text)) {
-        throw new SettingsError(name, `"${text}" is not a whole number; use one from ${min} to ${max}.`);
-    }
-    const value = Number(text);
-    if (value < min || value > max) {
-        throw new SettingsError(name, `${value} is out of range; use a whole number from ${min} to ${max}.`);
-    }
-    return value;
-}
-function parseRegion(text) {
-    if (text === '') {
-        throw new SettingsError('aws-region', 'is required: set it, or the AWS_REGION environment variable (e.g. eu-west-1).');
-    }
-    // Partition prefixes such as us-gov- and cn- included; names are lower case, ending in a number.
-    if (!/^[a-z]{2,}(-[a-z]+)+-\d+$/.test(text)) {
-        throw new SettingsError('aws-region', `"${text}" is not an AWS region name; use one like eu-west-1 or us-gov-west-1.`);
-    }
-    return text;
-}
-function parseRoleArn(text) {
-    if (!/^arn:aws(-[a-z]+)*:iam::\d{12}:role\/[\w+=,.@/-]{1,512}$/.test(text)) {
-        throw new SettingsError('role-to-assume', `"${text}" is not an IAM role ARN; use arn:aws:iam::<12-digit account id>:role/<role name>.`);
-    }
-    return text;
-}
-/** STS accepts 2–64 characters of `[\w+=,.@-]` as a session name. */
-function parseSessionName(text) {
-    if (!/^[\w+=,.@-]{2,64}$/.test(text)) {
-        throw new SettingsError('role-session-name', `"${text}" is not a valid session name; use 2 to 64 letters, digits or any of _+=,.@-`);
-    }
-    return text;
-}
-function parseQueryLanguage(text) {
-    const upper = text.toUpperCase();
-    if (upper === 'CWLI' || upper === 'SQL' || upper === 'PPL')
-        return upper;
-    throw new SettingsError('query-language', `"${text}" is not a query language; use CWLI, SQL or PPL.`);
-}
-/** A log group name (StartQuery's pattern, 1–512 characters) or a log group ARN. */
-function parseLogGroup(text) {
-    const arn = /^arn:aws(-[a-z]+)*:logs:[a-z0-9-]+:\d{12}:log-group:([.\-_/#A-Za-z0-9]{1,512})(:\*)?$/.exec(text);
-    // StartQuery rejects the trailing `:*` that DescribeLogGroups puts on ARNs.
-    if (arn)
-        return arn[3] ? text.slice(0, -2) : text;
-    if (/^[.\-_/#A-Za-z0-9]{1,512}$/.test(text))
-        return text;
-    throw new SettingsError('log-group-names', `"${text}" is not a log group name or ARN; names use letters, digits and . - _ / # (up to 512), ARNs look like arn:aws:logs:<region>:<account>:log-group:<name>.`);
-}
-function parseWebhookUrl(text) {
-    let url;
-    try {
-        url = new URL(text);
-    }
-    catch {
-        url = undefined;
-    }
-    if (!url || (url.protocol !== 'https:' && url.protocol !== 'http:')) {
-        // Never echo the value: it is a secret.
-        throw new SettingsError('slack-webhook-url', 'holds a value that is not an http(s) URL; give one incoming-webhook URL per line (https://hooks.slack.com/services/…).');
-    }
-    // Over plain http the URL (the secret) and the log text in the message cross the network in clear.
-    // Loopback never leaves the machine: a local relay, or the emulator.
-    if (url.protocol === 'http:' && !isLoopbackHost(url.hostname)) {
-        throw new SettingsError('slack-webhook-url', `holds an http:// URL (host ${url.hostname}); the webhook URL is a secret and the message carries log text, so only https:// is accepted, or http:// to a loopback address (localhost, 127.0.0.1, [::1]). Use the https:// URL Slack gave you (https://hooks.slack.com/services/…).`);
-    }
-    return text;
-}
-/** `localhost`, 127.0.0.0/8 or `[::1]`, as the URL parser writes them (it normalises other spellings). */
-function isLoopbackHost(hostname) {
-    return hostname === 'localhost' || hostname === '[::1]' || /^127\.\d+\.\d+\.\d+$/.test(hostname);
-}
-function defaultSessionName(env) {
-    return `insights-watch-${env.GITHUB_RUN_ID || 'local'}`;
-}
-function defaultMonitorName(env) {
-    const parts = [env.GITHUB_WORKFLOW, env.GITHUB_JOB].filter((part) => Boolean(part));
-    return parts.length > 0 ? parts.join(' / ') : 'insights-watch';
-}
-
 ;// CONCATENATED MODULE: ./src/state/no-checkpoint.ts
-
 
 /** The notice as plain text (unescaped: `reason` names files and cache keys). */
 function noCheckpointText(notice) {
@@ -61864,44 +61175,14 @@ function noCheckpointText(notice) {
     return text.join(' ');
 }
 
-;// CONCATENATED MODULE: ./src/notify/numbers.ts
-/**
- * Numbers as people read them in the Slack message, the job summary and cut marks. Intl-free on
- * purpose: the first toLocaleString of a process loads ICU's locale data, tens of milliseconds of a
- * run that has nothing else to wait for.
- */
-/** An integer with thousands separators, `12,345`: what `toLocaleString('en-US')` gives, without it. */
-function count(n) {
-    // Anything but a safe integer (never a count) still goes through toLocaleString.
-    if (!Number.isSafeInteger(n) || Object.is(n, -0))
-        return n.toLocaleString('en-US');
-    const digits = String(Math.abs(n));
-    let text = digits.slice(0, digits.length % 3 || 3);
-    for (let i = text.length; i < digits.length; i += 3)
-        text += `,${digits.slice(i, i + 3)}`;
-    return n < 0 ? `-${text}` : text;
-}
-/** `1.2 GB`: decimal units, as CloudWatch Logs prices data scanned. */
-function formatBytes(bytes) {
-    const units = ['B', 'kB', 'MB', 'GB', 'TB', 'PB'];
-    let value = bytes;
-    let unit = 0;
-    while (value >= 1000 && unit < units.length - 1) {
-        value /= 1000;
-        unit += 1;
-    }
-    const digits = unit === 0 || value >= 100 ? 0 : 1;
-    return `${value.toFixed(digits)} ${units[unit]}`;
-}
-
 ;// CONCATENATED MODULE: ./src/notify/escape.ts
+
 /**
  * Escaping of log text for the two places a person reads it: Slack mrkdwn and the job summary.
  *
  * Log lines are written by whoever calls the API, so they are hostile input: a request path of
  * `<!channel>` must not ping a channel, and `</table><script>` must not break the summary.
  */
-
 /** Slack's control characters (api.slack.com/reference/surfaces/formatting, "Escaping text"). */
 const SLACK_ENTITIES = { '&': '&amp;', '<': '&lt;', '>': '&gt;' };
 /**
@@ -62050,8 +61331,6 @@ function fitEscaped(text, max, escaper) {
 }
 
 ;// CONCATENATED MODULE: ./src/notify/slack-message.ts
-
-
 
 
 
@@ -63346,7 +62625,6 @@ async function postNotice(message, what, settings, deps) {
 
 
 
-
 class QueryError extends Error {
     kind;
     queryId;
@@ -63459,7 +62737,7 @@ async function completeQuery(query, deps) {
                 const backoff = backoffDelay(throttled, random);
                 throttled += 1;
                 if (deps.now() + backoff < deadline) {
-                    log(`Insights query ${queryId}: GetQueryResults throttled (${errorCode(error)}); polling again in ${seconds(backoff)}.`);
+                    log(`Insights query ${queryId}: GetQueryResults throttled (${errorCode(error)}); polling again in ${format_seconds(backoff)}.`);
                     wait = backoff;
                     continue;
                 }
@@ -63475,7 +62753,7 @@ async function completeQuery(query, deps) {
         const elapsed = deps.now() - startedAt;
         if (response.status !== status) {
             status = response.status;
-            log(`Insights query ${queryId}: ${status ?? 'no status'} after ${seconds(elapsed)}`);
+            log(`Insights query ${queryId}: ${status ?? 'no status'} after ${format_seconds(elapsed)}`);
         }
         if (status === 'Complete') {
             const completed = {
@@ -63494,7 +62772,7 @@ async function completeQuery(query, deps) {
         }
         if (deps.now() >= deadline) {
             await stop('query-timeout ran out');
-            throw fail(`Insights query ${queryId} was stopped after ${seconds(elapsed)}, still ${status}: it ran out of the ` +
+            throw fail(`Insights query ${queryId} was stopped after ${format_seconds(elapsed)}, still ${status}: it ran out of the ` +
                 `query-timeout (${timeoutText(deps.timeoutMs)}). Raise the query-timeout input, or narrow the query ` +
                 `or the log groups (log groups: ${groups}).`, { kind: 'timeout', queryId, status });
         }
@@ -63540,7 +62818,7 @@ async function fetchPages(query, completed, deps, handler) {
                 const backoff = backoffDelay(throttled, random);
                 throttled += 1;
                 if (deps.now() + backoff < completed.deadline) {
-                    log(`Insights query ${queryId}: page ${pages + 1} throttled (${errorCode(error)}); retrying in ${seconds(backoff)}.`);
+                    log(`Insights query ${queryId}: page ${pages + 1} throttled (${errorCode(error)}); retrying in ${format_seconds(backoff)}.`);
                     await pause(deps, backoff);
                     continue;
                 }
@@ -63569,7 +62847,7 @@ async function fetchPages(query, completed, deps, handler) {
 /** One-line statistics for the log. */
 function describeStatistics(statistics) {
     return (`${statistics.recordsMatched} records matched, ${statistics.recordsScanned} scanned, ` +
-        `${query_formatBytes(statistics.bytesScanned)} scanned`);
+        `${formatBytes(statistics.bytesScanned)} scanned`);
 }
 /** Stops a query, logging (not throwing) when that fails: the error that caused it matters more. */
 async function stopQuery(queryId, why, deps) {
@@ -63621,7 +62899,7 @@ async function startWithBackoff(query, deps, limits, random, deadline) {
             throw throttledError('StartQuery', error, attempts, deps, startedAt, fail, {});
         }
         deps.log(`StartQuery throttled (${errorCode(error)}: ${(0,errors/* errorMessage */.g)(error)}) for ${groups}; ` +
-            `trying again in ${seconds(backoff)} (attempt ${attempts + 1}).`);
+            `trying again in ${format_seconds(backoff)} (attempt ${attempts + 1}).`);
         await pause(deps, backoff);
     }
 }
@@ -63632,7 +62910,7 @@ function throttledError(action, error, attempts, deps, since, fail, ids) {
             'queries included) stayed in use'
         : `the account's ${action} request rate (about 5 a second) stayed exceeded`;
     return fail(`${action} was throttled (${code}: ${(0,errors/* errorMessage */.g)(error)}) ${attempts} times over ` +
-        `${seconds(deps.now() - since)}, beyond the AWS SDK's own retries: ${why}. Gave up before the ` +
+        `${format_seconds(deps.now() - since)}, beyond the AWS SDK's own retries: ${why}. Gave up before the ` +
         `query-timeout (${timeoutText(deps.timeoutMs)}) ran out. Raise the query-timeout input, or run this ` +
         `monitor when fewer queries run in the account.`, { kind: 'throttled', ...ids, cause: error });
 }
@@ -63713,22 +62991,331 @@ function describeGroups(groups, count = 10) {
     const shown = groups.slice(0, count).join(', ');
     return groups.length > count ? `${shown} and ${groups.length - count} more` : shown;
 }
-/** `1.5 s`: how long something took or will wait, in the log. */
-function seconds(ms) {
-    return `${(ms / 1000).toFixed(1)} s`;
-}
 function timeoutText(ms) {
     return ms % 1000 === 0 ? formatDuration(ms / 1000) : `${ms} ms`;
 }
-function query_formatBytes(bytes) {
-    const units = ['B', 'KB', 'MB', 'GB', 'TB'];
-    let value = bytes;
-    let unit = 0;
-    while (value >= 1024 && unit < units.length - 1) {
-        value /= 1024;
-        unit += 1;
+
+;// CONCATENATED MODULE: ./src/insights/query-shape.ts
+/**
+ * Logs Insights QL commands whose rows are not one per matching record: aggregations (`stats`),
+ * `dedup` (one row per key), and the newer commands that reshape results (`pattern`, `anomaly`,
+ * `diff`, `unnest`, `join`; aws/agent-toolkit-for-aws cloudwatch/log-insights.md lists them).
+ */
+const CWLI_NON_RECORD = new Set(['stats', 'dedup', 'pattern', 'anomaly', 'diff', 'unnest', 'join']);
+/**
+ * PPL commands whose rows are not one per record (OpenSearch PPL command reference): `stats`, `top`
+ * and `rare` aggregate, `dedup` keeps one row per key, `patterns`, `trendline`, `join`, `lookup` and
+ * `expand` reshape rows. `eventstats` adds a column to each record and keeps the records.
+ */
+const PPL_NON_RECORD = new Set([
+    'stats',
+    'top',
+    'rare',
+    'dedup',
+    'patterns',
+    'trendline',
+    'join',
+    'lookup',
+    'expand',
+]);
+/** SQL aggregate functions (OpenSearch SQL, CWL_AnalyzeLogData_SQL's aggregate function list). */
+const SQL_AGGREGATES = /\b(count|sum|avg|min|max|stddev\w*|var_\w+|variance|percentile\w*|approx_\w+|collect_\w+|count_if|bool_and|bool_or|every|any_value|first|last|mode|median|max_by|min_by)\s*\(/i;
+function analyseQuery(queryString, language) {
+    if (language === 'SQL')
+        return analyseSql(queryString);
+    if (language === 'PPL')
+        return analysePpl(queryString);
+    return analyseCwli(queryString);
+}
+/** The `|`-separated commands of a Logs Insights QL or PPL query, with literals masked. */
+function splitCommands(queryString, language = 'CWLI') {
+    const masked = maskLiterals(queryString, language);
+    const commands = [];
+    let from = 0;
+    for (let at = 0; at <= masked.length; at++) {
+        if (at < masked.length && masked[at] !== '|')
+            continue;
+        const text = masked.slice(from, at);
+        const lead = text.length - text.trimStart().length;
+        const body = text.trim();
+        if (body !== '') {
+            const name = /^([A-Za-z_]+)/.exec(body)?.[1]?.toLowerCase() ?? '';
+            commands.push({ name, start: from + lead, end: from + lead + body.length, masked: body });
+        }
+        from = at + 1;
     }
-    return unit === 0 ? `${value} B` : `${value.toFixed(1)} ${units[unit]}`;
+    return commands;
+}
+/** The first word of each `|`-separated command, lower case, with strings and comments removed. */
+function commandNames(queryString) {
+    return splitCommands(queryString)
+        .map((command) => command.name)
+        .filter((name) => name !== '');
+}
+function analyseCwli(queryString) {
+    const commands = splitCommands(queryString, 'CWLI');
+    const names = commands.map((command) => command.name);
+    const records = !names.some((name) => CWLI_NON_RECORD.has(name));
+    const userLimit = names.includes('limit');
+    const returnsTimestamp = records && cwliReturnsTimestamp(queryString, commands);
+    const shape = {
+        language: 'CWLI',
+        records,
+        userLimit,
+        splittable: records && !userLimit && returnsTimestamp,
+        passLimit: true,
+        newestFirst: commands.some((command) => command.name === 'sort' &&
+            /^sort\s+(@timestamp|`@timestamp`)\s+desc\b/i.test(queryString.slice(command.start, command.end))),
+        returnsTimestamp,
+    };
+    const countColumn = records ? undefined : cwliCountColumn(queryString, commands);
+    if (countColumn !== undefined)
+        shape.countColumn = countColumn;
+    return shape;
+}
+/**
+ * Whether the rows carry `@timestamp`: the last `display` names it, or (no display) a `fields`
+ * names it, or the query has neither and gets the default columns (`@timestamp`, `@message`).
+ */
+function cwliReturnsTimestamp(queryString, commands) {
+    const display = commands.filter((command) => command.name === 'display').at(-1);
+    if (display)
+        return listItems(queryString, display, 'display').some((item) => item === '@timestamp');
+    const fields = commands.filter((command) => command.name === 'fields');
+    if (fields.length === 0)
+        return true;
+    return fields.some((command) => listItems(queryString, command, 'fields').some((item) => outputName(item) === '@timestamp'));
+}
+/** The comma-separated items after a command's first word, from the source text, trimmed. */
+function listItems(queryString, command, keyword) {
+    const offset = command.start + keyword.length;
+    const items = [];
+    let depth = 0;
+    let from = offset;
+    const masked = command.masked;
+    for (let i = keyword.length; i <= masked.length; i++) {
+        const char = masked[i];
+        if (char === '(' || char === '[')
+            depth += 1;
+        else if (char === ')' || char === ']')
+            depth -= 1;
+        if (i === masked.length || (char === ',' && depth === 0)) {
+            const source = queryString.slice(from, command.start + i);
+            const text = stripComment(source).trim();
+            if (text !== '')
+                items.push(text);
+            from = command.start + i + 1;
+        }
+    }
+    return items;
+}
+/** `x as y` → `y`; `` `@timestamp` `` → `@timestamp`. */
+function outputName(item) {
+    const alias = /\s+as\s+(\S+)$/i.exec(item)?.[1];
+    return unquote(alias ?? item);
+}
+function unquote(name) {
+    return name.length >= 2 && name.startsWith('`') && name.endsWith('`') ? name.slice(1, -1) : name;
+}
+function stripComment(text) {
+    const hash = text.indexOf('#');
+    return hash === -1 ? text : text.slice(0, hash);
+}
+/**
+ * The `count(*)`/`count()` column of the query's one `stats`, when only `sort` follows it (a
+ * `filter`, `limit` or second `stats` after it means its rows no longer add up to the records).
+ */
+function cwliCountColumn(queryString, commands) {
+    const stats = commands.filter((command) => command.name === 'stats');
+    if (stats.length !== 1 ||
+        commands.some((command) => CWLI_NON_RECORD.has(command.name) && command.name !== 'stats'))
+        return undefined;
+    const index = commands.indexOf(stats[0]);
+    if (!commands.slice(index + 1).every((command) => command.name === 'sort'))
+        return undefined;
+    const stat = stats[0];
+    const byAt = /\sby\s/i.exec(stat.masked)?.index;
+    const aggregations = listItems(queryString, {
+        ...stat,
+        masked: byAt === undefined ? stat.masked : stat.masked.slice(0, byAt),
+        end: stat.start + (byAt ?? stat.masked.length),
+    }, 'stats');
+    for (const aggregation of aggregations) {
+        const match = /^count\s*\(\s*(\*?)\s*\)(?:\s+as\s+(\S+))?$/i.exec(aggregation);
+        if (match)
+            return match[2] !== undefined ? unquote(match[2]) : `count(${match[1]})`;
+    }
+    return undefined;
+}
+function analyseSql(queryString) {
+    const masked = maskLiterals(queryString, 'SQL');
+    const selects = masked.match(/\bselect\b/gi)?.length ?? 0;
+    const records = selects === 1 &&
+        !/\bgroup\s+by\b/i.test(masked) &&
+        !/\bdistinct\b/i.test(masked) &&
+        !/\b(join|union|intersect|except)\b/i.test(masked) &&
+        !SQL_AGGREGATES.test(masked);
+    const userLimit = /\blimit\b/i.test(masked);
+    const list = sqlSelectList(queryString, masked);
+    const returnsTimestamp = records && (list ?? []).some((item) => item === '*' || outputName(item) === '@timestamp');
+    const shape = {
+        language: 'SQL',
+        records,
+        userLimit,
+        splittable: records && !userLimit && returnsTimestamp,
+        passLimit: false,
+        newestFirst: /\border\s+by\s+`?@timestamp`?\s+desc\b/i.test(maskLiterals(queryString, 'SQL', { keepNames: true })),
+        returnsTimestamp,
+    };
+    if (!records && selects === 1 && !/\bhaving\b|\blimit\b/i.test(masked) && list !== undefined) {
+        for (const item of list) {
+            const match = /^count\s*\(\s*\*\s*\)(?:\s+(?:as\s+)?(\S+))?$/i.exec(item);
+            if (match) {
+                // Unaliased, Spark SQL (the dialect underneath, OpenSearch supported-directquery-sql) names it count(1).
+                shape.countColumn = match[1] !== undefined ? unquote(match[1]) : 'count(1)';
+                break;
+            }
+        }
+    }
+    return shape;
+}
+/** The items between SELECT and the top-level FROM, or undefined when there is no such list. */
+function sqlSelectList(queryString, masked) {
+    const select = /\bselect\b/i.exec(masked);
+    if (!select)
+        return undefined;
+    const start = select.index + select[0].length;
+    const from = /\bfrom\b/i.exec(masked.slice(start));
+    const end = from ? start + from.index : masked.length;
+    const command = {
+        name: 'select',
+        start: select.index,
+        end,
+        masked: masked.slice(select.index, end),
+    };
+    return listItems(queryString, command, 'select').map((item) => item.replace(/^distinct\s+/i, ''));
+}
+function analysePpl(queryString) {
+    const commands = splitCommands(queryString, 'PPL');
+    const names = commands.map((command) => command.name);
+    const records = !names.some((name) => PPL_NON_RECORD.has(name));
+    const userLimit = names.includes('head');
+    let returnsTimestamp = records;
+    const fields = commands.filter((command) => command.name === 'fields');
+    for (const command of fields) {
+        const items = listItems(queryString, command, 'fields');
+        const first = items[0] ?? '';
+        // `fields - a, b` removes fields; `fields a, b` (or `fields + a, b`) keeps only those.
+        if (first.startsWith('-')) {
+            if ([first.slice(1).trim(), ...items.slice(1)].some((item) => unquote(item) === '@timestamp'))
+                returnsTimestamp = false;
+        }
+        else {
+            returnsTimestamp = [first.replace(/^\+/, '').trim(), ...items.slice(1)].some((item) => unquote(item) === '@timestamp');
+        }
+    }
+    const shape = {
+        language: 'PPL',
+        records,
+        userLimit,
+        splittable: records && !userLimit && returnsTimestamp,
+        passLimit: false,
+        newestFirst: commands.some((command) => command.name === 'sort' &&
+            /^sort\s+-\s*`?@timestamp`?/i.test(queryString.slice(command.start, command.end))),
+        returnsTimestamp,
+    };
+    const stats = commands.filter((command) => command.name === 'stats');
+    const statsAt = stats.length === 1 ? commands.indexOf(stats[0]) : -1;
+    if (statsAt !== -1 &&
+        names.filter((name) => PPL_NON_RECORD.has(name)).length === 1 &&
+        commands.slice(statsAt + 1).every((command) => command.name === 'sort')) {
+        const stat = stats[0];
+        const byAt = /\sby\s/i.exec(stat.masked)?.index;
+        const items = listItems(queryString, { ...stat, masked: byAt === undefined ? stat.masked : stat.masked.slice(0, byAt) }, 'stats');
+        for (const item of items) {
+            const match = /^count\s*\(\s*\)(?:\s+as\s+(\S+))?$/i.exec(item);
+            if (match) {
+                shape.countColumn = match[1] !== undefined ? unquote(match[1]) : 'count()';
+                break;
+            }
+        }
+    }
+    return shape;
+}
+/** What a masked literal's characters become: neither blank nor a word character, so it still counts as text. */
+const MASK = '\u0000';
+/**
+ * The query with every character of quoted strings, backquoted names (unless `keepNames`), regex
+ * literals (after `like`/`=~`, Logs Insights QL) replaced by MASK, and comments (`#` in Logs
+ * Insights QL and PPL; `--` and `/* … *\/` in SQL) by spaces, newlines kept: the same length as the
+ * query, so offsets in it are offsets in the query.
+ */
+function maskLiterals(queryString, language = 'CWLI', options = {}) {
+    const out = [];
+    let i = 0;
+    let previousWord = '';
+    const blank = (from, to, by = ' ') => {
+        for (let k = from; k < to; k++)
+            out.push(queryString[k] === '\n' ? '\n' : by);
+    };
+    while (i < queryString.length) {
+        const char = queryString[i];
+        if (char === '"' || char === "'" || char === '`') {
+            const end = skipQuoted(queryString, i, char);
+            if (char === '`' && options.keepNames)
+                out.push(queryString.slice(i, end));
+            else
+                blank(i, end, MASK);
+            i = end;
+            previousWord = '';
+            continue;
+        }
+        if (language === 'CWLI' && char === '/' && (previousWord === 'like' || previousWord === '=~')) {
+            const end = skipQuoted(queryString, i, '/');
+            blank(i, end, MASK);
+            i = end;
+            previousWord = '';
+            continue;
+        }
+        const lineComment = (language !== 'SQL' && char === '#') || (language === 'SQL' && queryString.startsWith('--', i));
+        if (lineComment) {
+            let end = i;
+            while (end < queryString.length && queryString[end] !== '\n')
+                end += 1;
+            blank(i, end);
+            i = end;
+            continue;
+        }
+        if (language === 'SQL' && queryString.startsWith('/*', i)) {
+            const close = queryString.indexOf('*/', i + 2);
+            const end = close === -1 ? queryString.length : close + 2;
+            blank(i, end);
+            i = end;
+            continue;
+        }
+        if (/\s/.test(char)) {
+            out.push(char);
+            i += 1;
+            continue;
+        }
+        const word = /^(=~|[A-Za-z_@.]+|.)/.exec(queryString.slice(i, i + 64))?.[0] ?? char;
+        previousWord = word.toLowerCase();
+        out.push(word);
+        i += word.length;
+    }
+    return out.join('');
+}
+function skipQuoted(text, start, quote) {
+    let i = start + 1;
+    while (i < text.length) {
+        if (text[i] === '\\')
+            i += 2;
+        else if (text[i] === quote)
+            return i + 1;
+        else
+            i += 1;
+    }
+    return text.length;
 }
 
 ;// CONCATENATED MODULE: ./src/insights/split.ts
@@ -63869,6 +63456,11 @@ function rowKey(row) {
 }
 
 ;// CONCATENATED MODULE: ./src/insights/batches.ts
+/**
+ * The whole query of a run: any number of log groups, in batches of 50 run a few at a time, each
+ * batch's window split into parts when one query cannot return all its rows, and rows handed on as
+ * they arrive.
+ */
 
 
 
@@ -64144,7 +63736,7 @@ class BatchedRun {
         merge.finish(part);
         if (fetched.nextToken !== undefined && !this.#shape.records)
             this.#truncated = true;
-        this.#deps.log(`Insights query ${queryId} complete in ${seconds(this.#deps.now() - completed.startedAt)}: ` +
+        this.#deps.log(`Insights query ${queryId} complete in ${format_seconds(this.#deps.now() - completed.startedAt)}: ` +
             `${returned} rows${fetched.pages > 1 ? ` in ${fetched.pages} pages` : ''}` +
             `${fetched.nextToken === undefined ? '' : ' (max-results reached; more exist)'}; ` +
             describeStatistics(statistics));
@@ -64248,6 +63840,63 @@ function insertFirst(queryString, command) {
     return `${queryString.slice(0, at.start)}${command}\n| ${queryString.slice(at.start)}`;
 }
 
+;// CONCATENATED MODULE: ./src/insights/window.ts
+/**
+ * The window for a run: from the checkpoint (the last second the previous run checked), less
+ * `overlap`, to `now − query-delay`. Without a checkpoint, the last `interval` up to `now − query-delay`.
+ * A run never reaches further back than `max-catch-up` from now: what no run checked before that is a
+ * gap; overlap it cannot check again is a shortened re-check.
+ */
+function planWindow(nowMs, checkpoint, settings) {
+    const nowSecond = Math.floor(nowMs / 1000);
+    const end = nowSecond - settings.queryDelaySeconds;
+    if (checkpoint === undefined) {
+        return { window: { start: end - settings.intervalSeconds, end }, rechecked: 0, firstRun: true };
+    }
+    if (typeof checkpoint === 'object')
+        return planAfterLoss(nowSecond, end, checkpoint, settings);
+    const earliest = nowSecond - settings.maxCatchUpSeconds;
+    // The checkpoint's own second is always checked again: under the instant reading of StartQuery's
+    // end, entries later within that second were not covered by the previous run.
+    let start = checkpoint - settings.overlapSeconds;
+    const plan = { window: { start, end }, rechecked: 0, firstRun: false };
+    if (start < earliest) {
+        // Only what lies after the last second checked is missing; the overlap before it was checked once
+        // and merely loses its second look for late logs. Calling that a gap would be false: with overlap
+        // close to max-catch-up, every slightly late run would report one.
+        if (checkpoint < earliest)
+            plan.gap = { start: checkpoint, end: earliest - 1 };
+        const overlapEnd = Math.min(checkpoint - 1, earliest - 1);
+        if (overlapEnd >= start)
+            plan.shortenedRecheck = { start, end: overlapEnd };
+        start = earliest;
+    }
+    // Only if the clock went backwards is the checkpoint ahead of `end`; check `end` again rather than nothing.
+    start = Math.min(start, end);
+    plan.window = { start, end };
+    plan.rechecked = Math.max(0, Math.min(checkpoint, end) - start + 1);
+    return plan;
+}
+/**
+ * After a lost checkpoint: back to `max-catch-up` from now (or to `neededFrom`, when the store can
+ * tell and it is later: nothing before it is due), never less than `interval`. What lies before
+ * that and after `neededFrom` is named, never silently skipped.
+ */
+function planAfterLoss(nowSecond, end, lost, settings) {
+    const earliest = nowSecond - settings.maxCatchUpSeconds;
+    const start = Math.min(Math.max(earliest, lost.neededFrom ?? earliest), end - settings.intervalSeconds);
+    const plan = { window: { start, end }, rechecked: 0, firstRun: false };
+    if (lost.neededFrom === undefined)
+        plan.uncovered = { end: start - 1 };
+    else if (lost.neededFrom < start)
+        plan.uncovered = { start: lost.neededFrom, end: start - 1 };
+    return plan;
+}
+/** The checkpoint after a run that checked `window`: never moves backwards. */
+function nextCheckpoint(previous, window) {
+    return previous === undefined ? window.end : Math.max(previous, window.end);
+}
+
 ;// CONCATENATED MODULE: ./src/intake.ts
 
 /**
@@ -64283,10 +63932,98 @@ class RowIntake {
     }
 }
 
-// EXTERNAL MODULE: ./src/net/proxy.ts
-var proxy = __nccwpck_require__(1987);
-;// CONCATENATED MODULE: ./src/notify/alert-note.ts
+// EXTERNAL MODULE: ./src/net/proxy-route.ts
+var proxy_route = __nccwpck_require__(7943);
+;// CONCATENATED MODULE: ./src/net/proxy.ts
 
+/** The variable that names the proxy for a scheme, lowercase first as http-client reads it. */
+function proxyVariable(scheme) {
+    for (const name of [`${scheme}_proxy`, `${scheme.toUpperCase()}_PROXY`]) {
+        const value = process.env[name];
+        if (value)
+            return { name, value };
+    }
+    return undefined;
+}
+/**
+ * Reads the proxy variables once at start-up: fails on one no client could use (its value is never
+ * printed: it may hold a password), masks the credentials a proxy URL carries, logs one line saying
+ * where requests go, and loads the agents. With no proxy variable set it loads nothing and answers
+ * undefined: the clients keep Node's own agents, and a run without a proxy pays nothing for this.
+ */
+async function proxyAgents(deps) {
+    const variables = { https: proxyVariable('https'), http: proxyVariable('http') };
+    if (!variables.https && !variables.http)
+        return undefined;
+    const routes = [];
+    for (const scheme of ['https', 'http']) {
+        const variable = variables[scheme];
+        if (!variable) {
+            routes.push(`${scheme} direct (no ${scheme.toUpperCase()}_PROXY)`);
+            continue;
+        }
+        const proxy = parseProxy(variable.name, variable.value);
+        maskCredentials(variable.value, proxy, deps.setSecret);
+        routes.push(`${scheme} through ${(0,proxy_route/* withoutCredentials */.r)(proxy)} (${variable.name}${proxy.username || proxy.password ? ', credentials masked' : ''})`);
+    }
+    const noProxy = ['no_proxy', 'NO_PROXY'].find((name) => process.env[name]);
+    deps.log(`Proxy: ${routes.join('; ')}; ${noProxy ? `${noProxy}: ${process.env[noProxy]}` : 'no NO_PROXY'}; loopback hosts direct.`);
+    // Loaded only behind a proxy: the agents and their dependencies are a chunk of their own.
+    const { ProxyRoutingAgent } = await Promise.all(/* import() */[__nccwpck_require__.e(878), __nccwpck_require__.e(423)]).then(__nccwpck_require__.bind(__nccwpck_require__, 3423));
+    return () => ({
+        httpAgent: new ProxyRoutingAgent({ secure: false }),
+        httpsAgent: new ProxyRoutingAgent({ secure: true }),
+    });
+}
+/**
+ * The proxy URL as http-client reads it (a bare `host:port` is taken as `http://host:port`), or an
+ * error naming the variable: a value no client could use would send some calls direct and fail
+ * others, far from the cause. The value itself is not repeated (it may carry a password).
+ */
+function parseProxy(name, value) {
+    let proxy;
+    try {
+        proxy = new URL(value);
+    }
+    catch {
+        if (!/^https?:\/\//.test(value)) {
+            try {
+                proxy = new URL(`http://${value}`);
+            }
+            catch { }
+        }
+    }
+    if (!proxy?.hostname || (proxy.protocol !== 'http:' && proxy.protocol !== 'https:')) {
+        throw new Error(`${name} is set but is not an http:// or https:// proxy URL with a host (such as http://proxy.example:3128 or http://user:password@proxy.example:3128). Fix it, or unset it to connect directly.`);
+    }
+    return proxy;
+}
+/**
+ * The credentials a proxy URL carries, in every form a library might print them: the whole value,
+ * `user:password`, and the password (or a lone user, which is then the secret) encoded and decoded.
+ */
+function maskCredentials(value, proxy, setSecret) {
+    if (!proxy.username && !proxy.password)
+        return;
+    setSecret(value);
+    if (proxy.password)
+        setSecret(`${proxy.username}:${proxy.password}`);
+    const secret = proxy.password || proxy.username;
+    setSecret(secret);
+    const decoded = safeDecode(secret);
+    if (decoded !== secret)
+        setSecret(decoded);
+}
+function safeDecode(text) {
+    try {
+        return decodeURIComponent(text);
+    }
+    catch {
+        return text;
+    }
+}
+
+;// CONCATENATED MODULE: ./src/notify/alert-note.ts
 
 /**
  * Why this run posted no alert (or posted one inside the quiet period), for the job summary: the
@@ -64328,8 +64065,6 @@ function closedNote(closed, settings, window) {
 
 
 
-
-
 /**
  * GitHub rejects a step summary over 1 MiB ("Step isolation and limits", workflow-commands docs) and
  * shows nothing of it. What this module adds stays under the limit minus room for whatever the step
@@ -64346,7 +64081,7 @@ const MAX_LOG_GROUPS = 100;
 const MAX_QUERY_IDS = 100;
 const MAX_BREAKDOWN_FIELDS = 20;
 const MAX_BREAKDOWN_VALUES = 20;
-const summary_MAX_SAMPLES = 100;
+const MAX_SAMPLES = 100;
 /** The raw `@message` in the samples table, in source characters (before escaping). */
 const MAX_MESSAGE = 300;
 const { method: summary_METHOD_FIELDS, path: summary_PATH_FIELDS, requestId: summary_REQUEST_ID_FIELDS } = ACCESS_LOG_FIELDS;
@@ -64412,7 +64147,7 @@ function addJobSummary(report, summary, notification) {
         cut.push(`${digest.breakdowns.length - breakdowns.length} breakdown fields`);
     }
     if (digest.samples.length > 0) {
-        const { rows, shown } = sampleRows(digest.samples.slice(0, summary_MAX_SAMPLES), budget);
+        const { rows, shown } = sampleRows(digest.samples.slice(0, MAX_SAMPLES), budget);
         summary.addHeading(`Samples (${count(shown)} of ${count(digest.total)}, 5xx first, newest first)`, 3);
         summary.addTable(rows);
         if (shown < digest.samples.length)
@@ -64630,8 +64365,6 @@ class Budget {
 }
 
 ;// CONCATENATED MODULE: ./src/notify/catch-up-message.ts
-
-
 
 
 
@@ -65049,6 +64782,352 @@ class ResultsFile {
     }
 }
 
+;// CONCATENATED MODULE: ./src/insights/query-check.ts
+/**
+ * Query checks made in settings, before any network call: a query the action cannot report exactly
+ * is refused with the fix, never run into silent loss.
+ */
+
+
+/** "you can specify up to 50 log groups in the logGroupIdentifier parameter" (CWL_AnalyzeLogData_SQL). */
+const MAX_SQL_LOG_GROUPS = 50;
+function checkQuery(query, language, logGroups) {
+    if (language === 'SQL')
+        checkSqlLogGroups(query, logGroups);
+    const shape = analyseQuery(query, language);
+    // Logs Insights QL queries are given @timestamp by query-rewrite.ts; SQL and PPL are not rewritten.
+    if (language !== 'CWLI' && shape.records && !shape.returnsTimestamp) {
+        throw new errors/* SettingsError */.G('query', language === 'SQL'
+            ? 'this OpenSearch SQL query returns log records without `@timestamp`, which the action needs to join windows and leave out what an earlier run reported: add `@timestamp` to the SELECT list (SELECT `@timestamp`, status, … FROM …), or aggregate (GROUP BY).'
+            : 'this OpenSearch PPL query returns log records without `@timestamp`, which the action needs to join windows and leave out what an earlier run reported: add `@timestamp` to its fields command (| fields `@timestamp`, status, …), or aggregate (| stats …).');
+    }
+}
+/**
+ * OpenSearch SQL names its log groups in the query: "The exception is queries using the OpenSearch
+ * Service SQL query language, where you specify the log group names inside the querystring instead
+ * of here" (StartQuery, logGroupNames). The FROM must name exactly log-group-names, so the summary,
+ * the console link and the query agree on what was checked.
+ */
+function checkSqlLogGroups(query, logGroups) {
+    const named = sqlLogGroups(query);
+    const expected = `FROM \`${logGroups[0]}\`${logGroups.length > 1 ? ` or FROM \`logGroups(logGroupIdentifier: [${logGroups.map((group) => `'${group}'`).join(', ')}])\`` : ''}`;
+    if (named.length === 0) {
+        throw new errors/* SettingsError */.G('query', `an OpenSearch SQL query names its log groups in its FROM clause (StartQuery takes none for SQL); write ${expected}.`);
+    }
+    if (logGroups.length > MAX_SQL_LOG_GROUPS) {
+        throw new errors/* SettingsError */.G('log-group-names', `${logGroups.length} log groups: an OpenSearch SQL query names at most ${MAX_SQL_LOG_GROUPS} in its FROM clause, and the action does not split one SQL query into several; use a monitor per ${MAX_SQL_LOG_GROUPS} groups, or Logs Insights QL.`);
+    }
+    const given = new Set(logGroups);
+    const inQuery = new Set(named);
+    const missing = logGroups.filter((group) => !inQuery.has(group));
+    const extra = named.filter((group) => !given.has(group));
+    if (missing.length > 0 || extra.length > 0) {
+        const parts = [
+            missing.length > 0
+                ? `log-group-names has ${missing.join(', ')} that the query's FROM does not name`
+                : '',
+            extra.length > 0 ? `the query's FROM names ${extra.join(', ')} that log-group-names does not have` : '',
+        ].filter((part) => part !== '');
+        throw new errors/* SettingsError */.G('query', `its FROM clause and log-group-names must name the same log groups: ${parts.join('; ')}. Write ${expected}, or change log-group-names.`);
+    }
+}
+/** The log groups a SQL query's FROM and JOIN clauses name: `` `name` `` or `` `logGroups(logGroupIdentifier: [...])` ``. */
+function sqlLogGroups(query) {
+    const text = maskLiterals(query, 'SQL', { keepNames: true });
+    const groups = [];
+    for (const match of text.matchAll(/\b(?:from|join)\s+`([^`]*)`/gi)) {
+        const name = match[1];
+        const list = /^\s*logGroups\s*\(\s*logGroupIdentifier\s*:\s*\[([^\]]*)\]\s*\)\s*$/i.exec(name);
+        if (list) {
+            for (const item of list[1].matchAll(/'([^']*)'|"([^"]*)"/g))
+                groups.push(item[1] ?? item[2] ?? '');
+        }
+        else
+            groups.push(name);
+    }
+    return [...new Set(groups)];
+}
+
+;// CONCATENATED MODULE: ./src/settings.ts
+/**
+ * Every input, read, parsed and validated once, before any network call. The rest of the code
+ * takes a `Settings` and never reads an input itself.
+ */
+
+
+
+/**
+ * The default `thresholds`. Background 4xx (scanners, expired tokens, typos) run at a handful per
+ * five minutes on a normal API, while a broken client or an auth outage sends hundreds; one 5xx is
+ * always news. Entries without a 4xx/5xx status keep alerting at the first one: the monitor cannot
+ * tell what they are, and a custom query without a status field must not go silent.
+ */
+const DEFAULT_THRESHOLDS = '5xx=1, 4xx=50, other=1';
+const DEFAULT_QUERY = 'fields @timestamp, @message, @log | filter status >= 400 | sort @timestamp desc';
+/** StartQuery's `queryString` limit. */
+const MAX_QUERY_LENGTH = 10_000;
+/** StartQuery runs at most 60 minutes before the service times it out. */
+const MAX_QUERY_TIMEOUT_SECONDS = 60 * 60;
+/** StartQuery `limit` and GetQueryResults pagination stop at 100,000 rows. */
+const MAX_RESULTS = 100_000;
+/** One Slack message holds at most 50 blocks; samples beyond this could not be shown. */
+const settings_MAX_SAMPLES = 20;
+function readSettings({ getInput, setSecret, env }) {
+    const input = (name) => getInput(name).trim();
+    const slackWebhookUrls = parseList(input('slack-webhook-url'), /\n/).map((url) => parseWebhookUrl(url));
+    // Mask before anything else can print them, the path separately too (it is the secret part).
+    for (const url of slackWebhookUrls) {
+        setSecret(url);
+        setSecret(new URL(url).pathname);
+    }
+    const logGroups = [...new Set(parseList(input('log-group-names')).map(parseLogGroup))];
+    if (logGroups.length === 0) {
+        throw new errors/* SettingsError */.G('log-group-names', 'is required: give one or more log group names or ARNs.');
+    }
+    const query = input('query') || DEFAULT_QUERY;
+    if (query.length > MAX_QUERY_LENGTH) {
+        throw new errors/* SettingsError */.G('query', `is ${query.length} characters long; CloudWatch Logs Insights accepts at most ${MAX_QUERY_LENGTH}.`);
+    }
+    const roleToAssume = input('role-to-assume');
+    const settings = {
+        logGroups,
+        region: parseRegion(input('aws-region') || env.AWS_REGION || env.AWS_DEFAULT_REGION || ''),
+        roleSessionName: parseSessionName(input('role-session-name') || defaultSessionName(env)),
+        roleDurationSeconds: parseInteger('role-duration-seconds', input('role-duration-seconds') || '900', 900, 43_200),
+        audience: input('audience') || 'sts.amazonaws.com',
+        query,
+        queryLanguage: parseQueryLanguage(input('query-language') || 'CWLI'),
+        intervalSeconds: parseDuration('interval', input('interval') || '5m', { min: 1 }),
+        queryDelaySeconds: parseDuration('query-delay', input('query-delay') || '1m', { min: 0 }),
+        overlapSeconds: parseDuration('overlap', input('overlap') || '2m', { min: 0 }),
+        maxCatchUpSeconds: parseDuration('max-catch-up', input('max-catch-up') || '1h', { min: 1 }),
+        state: parseState(input('state') || 'actions-cache'),
+        queryTimeoutMs: parseDuration('query-timeout', input('query-timeout') || '5m', {
+            min: 1,
+            max: MAX_QUERY_TIMEOUT_SECONDS,
+        }) * 1000,
+        maxResults: parseInteger('max-results', input('max-results') || String(MAX_RESULTS), 1, MAX_RESULTS),
+        monitorName: input('monitor-name') || defaultMonitorName(env),
+        slackWebhookUrls,
+        statusField: input('status-field') || 'status',
+        groupBy: parseList(input('group-by') || 'status, httpMethod, resourcePath, routeKey'),
+        maxSamples: parseInteger('max-samples', input('max-samples') || '10', 0, settings_MAX_SAMPLES),
+        thresholds: parseThresholds(input('thresholds') || DEFAULT_THRESHOLDS),
+        mention: parseMention(input('mention')),
+        realertSeconds: parseDuration('realert', input('realert') || '1h', { min: 0 }),
+        resolveAfterSeconds: parseDuration('resolve-after', input('resolve-after') || '15m', { min: 0 }),
+        notifyResolved: parseBoolean('notify-resolved', input('notify-resolved') || 'true'),
+        notifyOnError: parseBoolean('notify-on-error', input('notify-on-error') || 'true'),
+        failOnMatch: parseBoolean('fail-on-match', input('fail-on-match') || 'false'),
+        dryRun: parseBoolean('dry-run', input('dry-run') || 'false'),
+    };
+    if (roleToAssume)
+        settings.roleToAssume = parseRoleArn(roleToAssume);
+    if (settings.queryLanguage !== 'CWLI' && !input('query')) {
+        // The default query is Logs Insights QL: a SQL or PPL monitor must bring its own.
+        throw new errors/* SettingsError */.G('query-language', `is ${settings.queryLanguage}, but no query is set and the default query is Logs Insights QL; write the ${settings.queryLanguage} query in the query input, or leave query-language at CWLI.`);
+    }
+    checkQuery(settings.query, settings.queryLanguage, settings.logGroups);
+    checkCatchUpRoom(settings);
+    return settings;
+}
+/**
+ * How late a scheduled run may start and still check the whole overlap again. GitHub documents that
+ * the `schedule` event "can be delayed during periods of high loads" (the start of every hour among
+ * them); runs minutes late are the norm, not a fault (design.md).
+ */
+const CRON_LATENESS_ALLOWANCE_SECONDS = 10 * 60;
+/**
+ * A run reaches back to the previous run's end less overlap: on time, a run's cadence after the
+ * previous one, plus query-delay and overlap. The cadence is not known in advance, only the one
+ * expected (`interval`), and GitHub's cron is late by minutes, so max-catch-up must cover
+ * overlap + query-delay + interval + the lateness allowance. Below that, runs on time or a little
+ * late could never check their overlap again, and a max-catch-up shorter than interval + query-delay
+ * could not even hold a first window. Refused here, before any network call, naming every input in it.
+ */
+function checkCatchUpRoom(settings) {
+    const { maxCatchUpSeconds, overlapSeconds, queryDelaySeconds, intervalSeconds } = settings;
+    const needed = overlapSeconds + queryDelaySeconds + intervalSeconds + CRON_LATENESS_ALLOWANCE_SECONDS;
+    if (maxCatchUpSeconds >= needed)
+        return;
+    const lowerOverlap = overlapSeconds - (needed - maxCatchUpSeconds);
+    const fixes = [`raise max-catch-up to ${formatDuration(needed)} or more`];
+    if (lowerOverlap >= 0)
+        fixes.push(`lower overlap to ${formatDuration(lowerOverlap)} or less`);
+    else
+        fixes.push('shorten interval or query-delay');
+    throw new errors/* SettingsError */.G('max-catch-up', `${formatDuration(maxCatchUpSeconds)} leaves no room for overlap (${formatDuration(overlapSeconds)}): a run reaches back overlap + query-delay + interval (${formatDuration(needed - CRON_LATENESS_ALLOWANCE_SECONDS)}), and scheduled runs start up to ${formatDuration(CRON_LATENESS_ALLOWANCE_SECONDS)} late, so max-catch-up must be at least ${formatDuration(needed)}; ${fixes.join(', or ')}.`);
+}
+const THRESHOLD_KEYS = {
+    total: 'total',
+    all: 'total',
+    '5xx': 'critical',
+    '4xx': 'warning',
+    other: 'other',
+};
+/** `1` (overall), or per severity: `5xx=1, 4xx=50` (and `other=…`, `total=…`). */
+function parseThresholds(text) {
+    const accepted = 'use a whole number (like 1), or per severity like 5xx=1, 4xx=20 (also other=N for entries without a 4xx/5xx status, total=N for all)';
+    if (/^\d+$/.test(text))
+        return { total: parseInteger('thresholds', text, 1, 1_000_000) };
+    const thresholds = {};
+    for (const item of parseList(text)) {
+        const match = /^([^=\s]+)\s*=\s*(\S+)$/.exec(item);
+        const key = match ? THRESHOLD_KEYS[match[1].toLowerCase()] : undefined;
+        if (!match || !key)
+            throw new errors/* SettingsError */.G('thresholds', `"${item}" is not a threshold; ${accepted}.`);
+        if (thresholds[key] !== undefined)
+            throw new errors/* SettingsError */.G('thresholds', `${match[1]} is given twice.`);
+        thresholds[key] = parseInteger('thresholds', match[2], 1, 1_000_000);
+    }
+    if (Object.keys(thresholds).length === 0)
+        throw new errors/* SettingsError */.G('thresholds', `is empty; ${accepted}.`);
+    return thresholds;
+}
+/** One or more Slack mentions: `<!here>`, `<!channel>`, `<!everyone>`, `<@U…>`, `<!subteam^S…>`. */
+function parseMention(text) {
+    if (text === '')
+        return '';
+    const mention = /<(?:!here|!channel|!everyone|@[UW][A-Z0-9]+|!subteam\^[A-Z0-9]+)>/;
+    if (!new RegExp(`^${mention.source}(\\s+${mention.source})*$`).test(text)) {
+        throw new errors/* SettingsError */.G('mention', `"${text}" is not Slack mention syntax; use <!here>, <!channel>, <@U012AB3CD> (a member id) or <!subteam^S012AB3CD> (a user group), separated by spaces.`);
+    }
+    return text;
+}
+function parseState(text) {
+    if (text === 'actions-cache' || text === 'none')
+        return { kind: text };
+    if (text.startsWith('file:') && text.length > 'file:'.length)
+        return { kind: 'file', path: text.slice('file:'.length) };
+    throw new errors/* SettingsError */.G('state', `"${text}" is not a state backend; use actions-cache, file:<path> or none.`);
+}
+/** Items separated by newlines or commas (or only newlines), trimmed, empty ones dropped. */
+function parseList(text, separator = /[\n,]/) {
+    return text
+        .split(separator)
+        .map((item) => item.trim())
+        .filter((item) => item !== '');
+}
+/**
+ * No duration input needs more than 30 days: CloudWatch Logs refuses events older than 14 days, and
+ * the cap keeps window arithmetic on safe integers and valid dates.
+ */
+const MAX_DURATION_SECONDS = 30 * 86_400;
+/**
+ * A duration such as `90s`, `5m`, `1h` or `1h30m`, in whole seconds. A bare `0` means none; any
+ * other bare number is refused, because `5` could mean seconds or minutes.
+ */
+function parseDuration(name, text, limits) {
+    const value = text.trim().toLowerCase();
+    const accepted = 'use a whole number with a unit s, m, h or d, like 90s, 5m, 1h or 1h30m';
+    let seconds;
+    if (value === '0') {
+        seconds = 0;
+    }
+    else if (/^(\d+[smhd])+$/.test(value)) {
+        seconds = 0;
+        for (const [, amount, unit] of value.matchAll(/(\d+)([smhd])/g)) {
+            seconds += Number(amount) * DURATION_UNITS[unit];
+        }
+    }
+    else {
+        throw new errors/* SettingsError */.G(name, `"${text}" is not a duration; ${accepted}.`);
+    }
+    const max = limits.max ?? MAX_DURATION_SECONDS;
+    if (seconds < limits.min || seconds > max) {
+        const range = `between ${formatDuration(limits.min)} and ${formatDuration(max)}`;
+        throw new errors/* SettingsError */.G(name, `"${text}" is out of range; it must be ${range}.`);
+    }
+    return seconds;
+}
+function parseBoolean(name, text) {
+    // The YAML 1.2 core schema spellings, as core.getBooleanInput accepts them.
+    if (['true', 'True', 'TRUE'].includes(text))
+        return true;
+    if (['false', 'False', 'FALSE'].includes(text))
+        return false;
+    throw new errors/* SettingsError */.G(name, `"${text}" is not a boolean; use true or false.`);
+}
+function parseInteger(name, text, min, max) {
+    if (!/^\d+$/.test(text)) {
+        throw new errors/* SettingsError */.G(name, `"${text}" is not a whole number; use one from ${min} to ${max}.`);
+    }
+    const value = Number(text);
+    if (value < min || value > max) {
+        throw new errors/* SettingsError */.G(name, `${value} is out of range; use a whole number from ${min} to ${max}.`);
+    }
+    return value;
+}
+function parseRegion(text) {
+    if (text === '') {
+        throw new errors/* SettingsError */.G('aws-region', 'is required: set it, or the AWS_REGION environment variable (e.g. eu-west-1).');
+    }
+    // Partition prefixes such as us-gov- and cn- included; names are lower case, ending in a number.
+    if (!/^[a-z]{2,}(-[a-z]+)+-\d+$/.test(text)) {
+        throw new errors/* SettingsError */.G('aws-region', `"${text}" is not an AWS region name; use one like eu-west-1 or us-gov-west-1.`);
+    }
+    return text;
+}
+function parseRoleArn(text) {
+    if (!/^arn:aws(-[a-z]+)*:iam::\d{12}:role\/[\w+=,.@/-]{1,512}$/.test(text)) {
+        throw new errors/* SettingsError */.G('role-to-assume', `"${text}" is not an IAM role ARN; use arn:aws:iam::<12-digit account id>:role/<role name>.`);
+    }
+    return text;
+}
+/** STS accepts 2–64 characters of `[\w+=,.@-]` as a session name. */
+function parseSessionName(text) {
+    if (!/^[\w+=,.@-]{2,64}$/.test(text)) {
+        throw new errors/* SettingsError */.G('role-session-name', `"${text}" is not a valid session name; use 2 to 64 letters, digits or any of _+=,.@-`);
+    }
+    return text;
+}
+function parseQueryLanguage(text) {
+    const upper = text.toUpperCase();
+    if (upper === 'CWLI' || upper === 'SQL' || upper === 'PPL')
+        return upper;
+    throw new errors/* SettingsError */.G('query-language', `"${text}" is not a query language; use CWLI, SQL or PPL.`);
+}
+/** A log group name (StartQuery's pattern, 1–512 characters) or a log group ARN. */
+function parseLogGroup(text) {
+    const arn = /^arn:aws(-[a-z]+)*:logs:[a-z0-9-]+:\d{12}:log-group:([.\-_/#A-Za-z0-9]{1,512})(:\*)?$/.exec(text);
+    // StartQuery rejects the trailing `:*` that DescribeLogGroups puts on ARNs.
+    if (arn)
+        return arn[3] ? text.slice(0, -2) : text;
+    if (/^[.\-_/#A-Za-z0-9]{1,512}$/.test(text))
+        return text;
+    throw new errors/* SettingsError */.G('log-group-names', `"${text}" is not a log group name or ARN; names use letters, digits and . - _ / # (up to 512), ARNs look like arn:aws:logs:<region>:<account>:log-group:<name>.`);
+}
+function parseWebhookUrl(text) {
+    let url;
+    try {
+        url = new URL(text);
+    }
+    catch {
+        url = undefined;
+    }
+    if (!url || (url.protocol !== 'https:' && url.protocol !== 'http:')) {
+        // Never echo the value: it is a secret.
+        throw new errors/* SettingsError */.G('slack-webhook-url', 'holds a value that is not an http(s) URL; give one incoming-webhook URL per line (https://hooks.slack.com/services/…).');
+    }
+    // Over plain http the URL (the secret) and the log text in the message cross the network in clear.
+    // Loopback never leaves the machine: a local relay, or the emulator.
+    if (url.protocol === 'http:' && !isLoopbackHost(url.hostname)) {
+        throw new errors/* SettingsError */.G('slack-webhook-url', `holds an http:// URL (host ${url.hostname}); the webhook URL is a secret and the message carries log text, so only https:// is accepted, or http:// to a loopback address (localhost, 127.0.0.1, [::1]). Use the https:// URL Slack gave you (https://hooks.slack.com/services/…).`);
+    }
+    return text;
+}
+/** `localhost`, 127.0.0.0/8 or `[::1]`, as the URL parser writes them (it normalises other spellings). */
+function isLoopbackHost(hostname) {
+    return hostname === 'localhost' || hostname === '[::1]' || /^127\.\d+\.\d+\.\d+$/.test(hostname);
+}
+function defaultSessionName(env) {
+    return `insights-watch-${env.GITHUB_RUN_ID || 'local'}`;
+}
+function defaultMonitorName(env) {
+    const parts = [env.GITHUB_WORKFLOW, env.GITHUB_JOB].filter((part) => Boolean(part));
+    return parts.length > 0 ? parts.join(' / ') : 'insights-watch';
+}
+
 ;// CONCATENATED MODULE: ./src/state/merge.ts
 /**
  * Two runs on one state at once (no `concurrency` group): the one saving last would drop what the
@@ -65172,10 +65251,11 @@ function maxDefined(a, b) {
 
 
 
+
 const realDeps = async () => {
     const signal = cancellationSignal();
     // HTTPS_PROXY & co.: the toolkit's calls (OIDC token, Actions cache) honour them by themselves.
-    const agents = await (0,proxy/* proxyAgents */.Hd)({ log: info, setSecret: core/* setSecret */.Pq });
+    const agents = await proxyAgents({ log: info, setSecret: core/* setSecret */.Pq });
     return {
         now: Date.now,
         sleep: (ms) => sleepUntilCancelled(ms, signal),
@@ -65634,13 +65714,12 @@ function cancellationSignal() {
 
 /***/ }),
 
-/***/ 1987:
+/***/ 7943:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
-/* harmony export */   Hd: () => (/* binding */ proxyAgents),
-/* harmony export */   iJ: () => (/* binding */ proxyFor),
-/* harmony export */   ri: () => (/* binding */ withoutCredentials)
+/* harmony export */   i: () => (/* binding */ proxyFor),
+/* harmony export */   r: () => (/* binding */ withoutCredentials)
 /* harmony export */ });
 /* harmony import */ var _actions_http_client_lib_proxy__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(9783);
 
@@ -65659,92 +65738,6 @@ function proxyFor(target) {
     // http-client's URL answers username and password decoded; the agents decode them again, so
     // they get a plain URL, built from the encoded form (href).
     return new URL(proxy.href);
-}
-/** The variable that names the proxy for a scheme, lowercase first as http-client reads it. */
-function proxyVariable(scheme) {
-    for (const name of [`${scheme}_proxy`, `${scheme.toUpperCase()}_PROXY`]) {
-        const value = process.env[name];
-        if (value)
-            return { name, value };
-    }
-    return undefined;
-}
-/**
- * Reads the proxy variables once at start-up: fails on one no client could use (its value is never
- * printed: it may hold a password), masks the credentials a proxy URL carries, logs one line saying
- * where requests go, and loads the agents. With no proxy variable set it loads nothing and answers
- * undefined: the clients keep Node's own agents, and a run without a proxy pays nothing for this.
- */
-async function proxyAgents(deps) {
-    const variables = { https: proxyVariable('https'), http: proxyVariable('http') };
-    if (!variables.https && !variables.http)
-        return undefined;
-    const routes = [];
-    for (const scheme of ['https', 'http']) {
-        const variable = variables[scheme];
-        if (!variable) {
-            routes.push(`${scheme} direct (no ${scheme.toUpperCase()}_PROXY)`);
-            continue;
-        }
-        const proxy = parseProxy(variable.name, variable.value);
-        maskCredentials(variable.value, proxy, deps.setSecret);
-        routes.push(`${scheme} through ${withoutCredentials(proxy)} (${variable.name}${proxy.username || proxy.password ? ', credentials masked' : ''})`);
-    }
-    const noProxy = ['no_proxy', 'NO_PROXY'].find((name) => process.env[name]);
-    deps.log(`Proxy: ${routes.join('; ')}; ${noProxy ? `${noProxy}: ${process.env[noProxy]}` : 'no NO_PROXY'}; loopback hosts direct.`);
-    // Loaded only behind a proxy: the agents and their dependencies are a chunk of their own.
-    const { ProxyRoutingAgent } = await Promise.all(/* import() */[__nccwpck_require__.e(878), __nccwpck_require__.e(423)]).then(__nccwpck_require__.bind(__nccwpck_require__, 3423));
-    return () => ({
-        httpAgent: new ProxyRoutingAgent({ secure: false }),
-        httpsAgent: new ProxyRoutingAgent({ secure: true }),
-    });
-}
-/**
- * The proxy URL as http-client reads it (a bare `host:port` is taken as `http://host:port`), or an
- * error naming the variable: a value no client could use would send some calls direct and fail
- * others, far from the cause. The value itself is not repeated (it may carry a password).
- */
-function parseProxy(name, value) {
-    let proxy;
-    try {
-        proxy = new URL(value);
-    }
-    catch {
-        if (!/^https?:\/\//.test(value)) {
-            try {
-                proxy = new URL(`http://${value}`);
-            }
-            catch { }
-        }
-    }
-    if (!proxy?.hostname || (proxy.protocol !== 'http:' && proxy.protocol !== 'https:')) {
-        throw new Error(`${name} is set but is not an http:// or https:// proxy URL with a host (such as http://proxy.example:3128 or http://user:password@proxy.example:3128). Fix it, or unset it to connect directly.`);
-    }
-    return proxy;
-}
-/**
- * The credentials a proxy URL carries, in every form a library might print them: the whole value,
- * `user:password`, and the password (or a lone user, which is then the secret) encoded and decoded.
- */
-function maskCredentials(value, proxy, setSecret) {
-    if (!proxy.username && !proxy.password)
-        return;
-    setSecret(value);
-    if (proxy.password)
-        setSecret(`${proxy.username}:${proxy.password}`);
-    const secret = proxy.password || proxy.username;
-    setSecret(secret);
-    const decoded = safeDecode(secret);
-    if (decoded !== secret)
-        setSecret(decoded);
-}
-function safeDecode(text) {
-    try {
-        return decodeURIComponent(text);
-    }
-    catch {
-        return text;
-    }
 }
 /** `http://user:password@proxy:3128/` → `http://proxy:3128` */
 function withoutCredentials(proxy) {

@@ -9,24 +9,10 @@
  *   status 502 and count 7 is 7 critical matches).
  */
 import type { ResultField } from '@aws-sdk/client-cloudwatch-logs'
-import type { Digest } from './digest.js'
+import type { AggregateTable, Digest } from './digest.js'
 import { type Severity, severityOf, worse } from './entries.js'
 import type { QueryShape } from './insights/query-shape.js'
-import type { QueryStatistics } from './report.js'
-
-/** The rows of an aggregate query as the service returned them. */
-export interface AggregateTable {
-  /** Every column any row has, in the order first met. */
-  columns: string[]
-  /** One array per row, values by `columns` (undefined where the row has none); the first MAX_TABLE_ROWS. */
-  rows: (string | undefined)[][]
-  /** Rows the query returned (fetched), `rows` included. */
-  rowCount: number
-  /** The column whose values were added up into the count, when there was one. */
-  countColumn?: string
-  /** How the matching records were counted. */
-  countedBy: 'count-column' | 'records-matched'
-}
+import type { QueryStatistics } from './insights/types.js'
 
 /** Rows kept for the message and the summary; the results file has them all. */
 export const MAX_TABLE_ROWS = 1_000

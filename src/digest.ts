@@ -1,5 +1,18 @@
-import type { AggregateTable } from './aggregate.js'
 import { type Entry, fieldValue, type Severity, worse } from './entries.js'
+
+/** The rows of an aggregate query as the service returned them. */
+export interface AggregateTable {
+  /** Every column any row has, in the order first met. */
+  columns: string[]
+  /** One array per row, values by `columns` (undefined where the row has none); the first MAX_TABLE_ROWS. */
+  rows: (string | undefined)[][]
+  /** Rows the query returned (fetched), `rows` included. */
+  rowCount: number
+  /** The column whose values were added up into the count, when there was one. */
+  countColumn?: string
+  /** How the matching records were counted. */
+  countedBy: 'count-column' | 'records-matched'
+}
 
 /** How often one value of a `group-by` field occurs among the entries. */
 export interface ValueCount {

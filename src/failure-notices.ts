@@ -4,7 +4,7 @@
  */
 
 import { errorMessage } from './errors.js'
-import { isoSecond } from './insights/window.js'
+import { isoSecond } from './format.js'
 import type { RunDeps } from './main.js'
 import { workflowRunUrl } from './notify/console-link.js'
 import { deliver, postEach } from './notify/slack.js'

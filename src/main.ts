@@ -9,36 +9,26 @@ import { ReportedEntries } from './dedup.js'
 import { DigestBuilder } from './digest.js'
 import { errorMessage } from './errors.js'
 import { endFailureEpisode, recordFailure, reminderSeconds, type StateContext } from './failure-notices.js'
+import { formatDuration, isoSecond } from './format.js'
 import { type BatchedResult, MAX_LOG_GROUPS_PER_QUERY, runBatchedQuery } from './insights/batches.js'
 import { describeGroups } from './insights/query.js'
 import { queryToRun, queryWindow } from './insights/query-rewrite.js'
 import { analyseQuery } from './insights/query-shape.js'
 import { onAbort } from './insights/throttle.js'
-import {
-  isoSecond,
-  type LostCheckpoint,
-  nextCheckpoint,
-  planWindow,
-  type WindowPlan,
-} from './insights/window.js'
+import { type LostCheckpoint, nextCheckpoint, planWindow, type WindowPlan } from './insights/window.js'
 import { RowIntake } from './intake.js'
 import { type ProxyAgentsFactory, proxyAgents } from './net/proxy.js'
 import { alertNote } from './notify/alert-note.js'
 import { logsInsightsConsoleUrl, workflowRunUrl } from './notify/console-link.js'
 import { nodeHttpFetch, nodeHttpFetchWith } from './notify/http-transport.js'
-import type { WebhookLedger } from './notify/missed-deliveries.js'
+import type { WebhookLedger, WebhookStatus } from './notify/missed-deliveries.js'
 import { deliver } from './notify/slack.js'
 import { buildResolvedMessage, buildSlackMessage, type SlackMessage } from './notify/slack-message.js'
 import { addJobSummary } from './notify/summary.js'
-import {
-  deliverWithLedger,
-  deliveryError,
-  deliveryNote,
-  type WebhookStatus,
-} from './notify/webhook-ledger.js'
+import { deliverWithLedger, deliveryError, deliveryNote } from './notify/webhook-ledger.js'
 import { ResultsFile, resultsFilePath, stepOutputs } from './outputs.js'
 import type { Report } from './report.js'
-import { formatDuration, readSettings, type Settings } from './settings.js'
+import { readSettings, type Settings } from './settings.js'
 import {
   type Checkpoint,
   describeFailure,

@@ -2,7 +2,7 @@ import { closeSync, openSync, writeSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { Entry } from './entries.js'
-import { isoSecond } from './insights/window.js'
+import { isoSecond } from './format.js'
 import type { Report } from './report.js'
 
 /** The step outputs, by their names in action.yml. */

@@ -1,23 +1,9 @@
 import type { ClockReading } from './aws/service-clock.js'
 import type { Digest } from './digest.js'
+import type { QueryLanguage, QueryRun, QueryStatistics } from './insights/types.js'
 import type { Window } from './insights/window.js'
-import type { WebhookStatus } from './notify/webhook-ledger.js'
-import type { QueryLanguage } from './settings.js'
+import type { WebhookStatus } from './notify/missed-deliveries.js'
 import type { NoCheckpointNotice } from './state/no-checkpoint.js'
-
-/** Statistics GetQueryResults reports for the whole result, even when rows are capped. */
-export interface QueryStatistics {
-  recordsMatched: number
-  recordsScanned: number
-  bytesScanned: number
-}
-
-/** One Insights query the run made (one per batch of at most 50 log groups). */
-export interface QueryRun {
-  queryId: string
-  logGroups: string[]
-  statistics: QueryStatistics
-}
 
 /** Everything the Slack message and the job summary show about one run. */
 export interface Report {

@@ -2,9 +2,11 @@
  * Every input, read, parsed and validated once, before any network call. The rest of the code
  * takes a `Settings` and never reads an input itself.
  */
-import { checkQuery } from './insights/query-check.js'
 
-export type QueryLanguage = 'CWLI' | 'SQL' | 'PPL'
+import { SettingsError } from './errors.js'
+import { DURATION_UNITS, formatDuration } from './format.js'
+import { checkQuery } from './insights/query-check.js'
+import type { QueryLanguage } from './insights/types.js'
 
 /**
  * Alert only at this many new entries in a window: overall, or per severity. A window alerts when any
@@ -83,17 +85,6 @@ export interface Settings {
   notifyOnError: boolean
   failOnMatch: boolean
   dryRun: boolean
-}
-
-/** A bad input: the message names the input, what it got and what it accepts. */
-export class SettingsError extends Error {
-  constructor(
-    readonly input: string,
-    detail: string,
-  ) {
-    super(`Input "${input}": ${detail}`)
-    this.name = 'SettingsError'
-  }
 }
 
 export interface SettingsSources {
@@ -275,7 +266,6 @@ export function parseList(text: string, separator: RegExp = /[\n,]/): string[] {
     .filter((item) => item !== '')
 }
 
-const DURATION_UNITS: Record<string, number> = { s: 1, m: 60, h: 3600, d: 86_400 }
 /**
  * No duration input needs more than 30 days: CloudWatch Logs refuses events older than 14 days, and
  * the cap keeps window arithmetic on safe integers and valid dates.
@@ -306,20 +296,6 @@ export function parseDuration(name: string, text: string, limits: { min: number;
     throw new SettingsError(name, `"${text}" is out of range; it must be ${range}.`)
   }
   return seconds
-}
-
-/** `3900` → `1h5m`: durations in messages read the way they are written in inputs. */
-export function formatDuration(totalSeconds: number): string {
-  if (totalSeconds === 0) return '0s'
-  let rest = totalSeconds
-  let text = ''
-  for (const [unit, size] of Object.entries(DURATION_UNITS).reverse()) {
-    if (rest >= size) {
-      text += `${Math.floor(rest / size)}${unit}`
-      rest %= size
-    }
-  }
-  return text
 }
 
 export function parseBoolean(name: string, text: string): boolean {

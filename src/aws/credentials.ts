@@ -1,5 +1,7 @@
 import { fromNodeProviderChain, fromWebToken } from '@aws-sdk/credential-providers'
+
 import { errorMessage } from '../errors.js'
+
 import type { ProxyAgentsFactory } from '../net/proxy.js'
 import type { Settings } from '../settings.js'
 

@@ -3,9 +3,9 @@
  * batch's window split into parts when one query cannot return all its rows, and rows handed on as
  * they arrive.
  */
+
 import type { ResultField } from '@aws-sdk/client-cloudwatch-logs'
-import type { QueryRun, QueryStatistics } from '../report.js'
-import type { QueryLanguage } from '../settings.js'
+import { isoSecond, seconds } from '../format.js'
 import {
   type CompletedQuery,
   completeQuery,
@@ -14,7 +14,6 @@ import {
   type InsightsQuery,
   type QueryDeps,
   QueryError,
-  seconds,
 } from './query.js'
 import {
   analyseQuery,
@@ -27,7 +26,8 @@ import {
   splitPart,
 } from './split.js'
 import { createRequestLimits, Pool } from './throttle.js'
-import { isoSecond, type Window } from './window.js'
+import type { QueryLanguage, QueryRun, QueryStatistics } from './types.js'
+import type { Window } from './window.js'
 
 /** StartQuery takes at most 50 log groups (service model, since 2022-11). */
 export const MAX_LOG_GROUPS_PER_QUERY = 50

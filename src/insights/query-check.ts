@@ -2,8 +2,9 @@
  * Query checks made in settings, before any network call: a query the action cannot report exactly
  * is refused with the fix, never run into silent loss.
  */
-import { type QueryLanguage, SettingsError } from '../settings.js'
+import { SettingsError } from '../errors.js'
 import { analyseQuery, maskLiterals } from './query-shape.js'
+import type { QueryLanguage } from './types.js'
 
 /** "you can specify up to 50 log groups in the logGroupIdentifier parameter" (CWL_AnalyzeLogData_SQL). */
 export const MAX_SQL_LOG_GROUPS = 50

@@ -5,7 +5,7 @@
  * OpenSearch PPL are each read far enough for that; quoted strings, backquoted names, regexes and
  * comments are masked first, so a keyword or a `|` inside them is never taken for a command.
  */
-import type { QueryLanguage } from '../settings.js'
+import type { QueryLanguage } from './types.js'
 
 /** What the query string says about its rows. */
 export interface QueryShape {

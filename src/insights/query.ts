@@ -2,6 +2,7 @@
  * One CloudWatch Logs Insights query: start it, poll it until it ends, fetch every page of its
  * result up to a row cap, and stop it when it runs out of time or the run is cancelled.
  */
+
 import {
   type QueryStatistics as AwsQueryStatistics,
   GetQueryResultsCommand,
@@ -14,8 +15,7 @@ import {
   type StopQueryCommandOutput,
 } from '@aws-sdk/client-cloudwatch-logs'
 import { errorMessage } from '../errors.js'
-import type { QueryStatistics } from '../report.js'
-import { formatDuration, type QueryLanguage } from '../settings.js'
+import { formatBytes, formatDuration, isoSecond, seconds } from '../format.js'
 import {
   backoffDelay,
   createRequestLimits,
@@ -24,7 +24,8 @@ import {
   pauseUnlessAborted,
   type RequestLimits,
 } from './throttle.js'
-import { isoSecond, type Window } from './window.js'
+import type { QueryLanguage, QueryStatistics } from './types.js'
+import type { Window } from './window.js'
 
 export type { ResultField }
 
@@ -576,22 +577,6 @@ export function describeGroups(groups: readonly string[], count = 10): string {
   return groups.length > count ? `${shown} and ${groups.length - count} more` : shown
 }
 
-/** `1.5 s`: how long something took or will wait, in the log. */
-export function seconds(ms: number): string {
-  return `${(ms / 1000).toFixed(1)} s`
-}
-
 function timeoutText(ms: number): string {
   return ms % 1000 === 0 ? formatDuration(ms / 1000) : `${ms} ms`
-}
-
-function formatBytes(bytes: number): string {
-  const units = ['B', 'KB', 'MB', 'GB', 'TB']
-  let value = bytes
-  let unit = 0
-  while (value >= 1024 && unit < units.length - 1) {
-    value /= 1024
-    unit += 1
-  }
-  return unit === 0 ? `${value} B` : `${value.toFixed(1)} ${units[unit]}`
 }

@@ -121,8 +121,3 @@ function planAfterLoss(
 export function nextCheckpoint(previous: number | undefined, window: Window): number {
   return previous === undefined ? window.end : Math.max(previous, window.end)
 }
-
-/** ISO 8601 (UTC) of an epoch second, as the outputs and messages show it. */
-export function isoSecond(epochSeconds: number): string {
-  return new Date(epochSeconds * 1000).toISOString().replace('.000Z', 'Z')
-}

@@ -5,7 +5,7 @@ import type { Duplex } from 'node:stream'
 import { Agent, type AgentConnectOpts } from 'agent-base'
 import { HttpProxyAgent } from 'http-proxy-agent'
 import { HttpsProxyAgent } from 'https-proxy-agent'
-import { proxyFor, withoutCredentials } from './proxy.js'
+import { proxyFor, withoutCredentials } from './proxy-route.js'
 
 /** What ClientRequest hands an agent: at least the target's host and port. */
 type RequestOptions = {

@@ -1,6 +1,7 @@
 import type { AlertDecision, Episode } from '../alerting.js'
-import { isoSecond, type Window } from '../insights/window.js'
-import { formatDuration, type Settings } from '../settings.js'
+import { formatDuration, isoSecond } from '../format.js'
+import type { Window } from '../insights/window.js'
+import type { Settings } from '../settings.js'
 
 /**
  * Why this run posted no alert (or posted one inside the quiet period), for the job summary: the

@@ -1,8 +1,6 @@
-import { isoSecond } from '../insights/window.js'
-import { formatDuration } from '../settings.js'
+import { count, formatDuration, isoSecond } from '../format.js'
 import { escapeSlack, escapeSlackPlainText, fitEscaped, truncate } from './escape.js'
 import type { MissedDeliveries } from './missed-deliveries.js'
-import { count } from './numbers.js'
 import {
   context,
   type SlackBlock,

@@ -1,11 +1,11 @@
+import { count } from '../format.js'
+
 /**
  * Escaping of log text for the two places a person reads it: Slack mrkdwn and the job summary.
  *
  * Log lines are written by whoever calls the API, so they are hostile input: a request path of
  * `<!channel>` must not ping a channel, and `</table><script>` must not break the summary.
  */
-
-import { count } from './numbers.js'
 
 /** Slack's control characters (api.slack.com/reference/surfaces/formatting, "Escaping text"). */
 const SLACK_ENTITIES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;' }

@@ -1,7 +1,7 @@
 /** What a Slack webhook missed while it failed, as the checkpoint keeps it (see webhook-ledger.ts). */
 
 import { createHash } from 'node:crypto'
-import { isoSecond } from '../insights/window.js'
+import { isoSecond } from '../format.js'
 
 /** What one webhook has missed since it started failing. */
 export interface MissedDeliveries {
@@ -90,4 +90,17 @@ export function describeMissed(missed: MissedDeliveries): string {
 
 function isRecord(value: unknown): value is Record<string, unknown> {
   return value !== null && typeof value === 'object' && !Array.isArray(value)
+}
+
+/** One webhook as the job summary shows it. */
+export interface WebhookStatus {
+  name: string
+  /** What this run did with it. */
+  thisRun: 'delivered' | 'caught up' | 'failed' | 'nothing to send'
+  /** Slack's answer when it failed. */
+  problem?: string
+  /** What it has missed and not been told of yet, after this run. */
+  missed?: MissedDeliveries
+  /** What it was told of by this run's catch-up message. */
+  caughtUp?: MissedDeliveries
 }

@@ -1,13 +1,11 @@
-import type { AggregateTable } from '../aggregate.js'
 import type { Counts } from '../alerting.js'
-import type { Breakdown } from '../digest.js'
+import type { AggregateTable, Breakdown } from '../digest.js'
 import { ACCESS_LOG_FIELDS, type Entry, firstValue, type Severity } from '../entries.js'
-import { isoSecond, type Window } from '../insights/window.js'
+import { count, formatBytes, formatDuration, isoSecond } from '../format.js'
+import type { Window } from '../insights/window.js'
 import type { Report } from '../report.js'
-import { formatDuration } from '../settings.js'
 import { noCheckpointText } from '../state/no-checkpoint.js'
 import { escapeSlack, escapeSlackPlainText, fitEscaped, truncate } from './escape.js'
-import { count, formatBytes } from './numbers.js'
 
 /*
  * Slack limits (Block Kit reference, docs.slack.dev/reference/block-kit): 50 blocks a message, a

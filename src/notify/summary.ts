@@ -1,16 +1,14 @@
 import type { summary } from '@actions/core'
-import type { AggregateTable } from '../aggregate.js'
 import { describeSkew } from '../aws/service-clock.js'
-import type { Breakdown } from '../digest.js'
+import type { AggregateTable, Breakdown } from '../digest.js'
 import { ACCESS_LOG_FIELDS, type Entry, fieldValue, firstValue } from '../entries.js'
-import { isoSecond, type Window } from '../insights/window.js'
+import { count, formatBytes, formatDuration, isoSecond } from '../format.js'
+import type { Window } from '../insights/window.js'
 import type { Report } from '../report.js'
-import { formatDuration } from '../settings.js'
 import { noCheckpointText } from '../state/no-checkpoint.js'
 import { escapeMarkdownHtml, fitEscaped, truncate } from './escape.js'
+import type { WebhookStatus } from './missed-deliveries.js'
 import { describeMissed } from './missed-deliveries.js'
-import { count, formatBytes } from './numbers.js'
-import type { WebhookStatus } from './webhook-ledger.js'
 
 /** `core.summary`: passed in so tests read the buffer instead of writing `GITHUB_STEP_SUMMARY`. */
 export type Summary = typeof summary

@@ -7,6 +7,7 @@ import {
   MAX_RUN_URLS,
   type MissedDeliveries,
   type WebhookLedger,
+  type WebhookStatus,
   webhookKey,
 } from './missed-deliveries.js'
 import { postToWebhook, type SlackDeps, SlackPostError, type WebhookOutcome, webhookName } from './slack.js'
@@ -45,19 +46,6 @@ export interface LedgerRun {
   consoleUrl: (window: Window) => string | undefined
   /** Non-fatal trouble: a notice the other webhooks did not take. */
   warn: (line: string) => void
-}
-
-/** One webhook as the job summary shows it. */
-export interface WebhookStatus {
-  name: string
-  /** What this run did with it. */
-  thisRun: 'delivered' | 'caught up' | 'failed' | 'nothing to send'
-  /** Slack's answer when it failed. */
-  problem?: string
-  /** What it has missed and not been told of yet, after this run. */
-  missed?: MissedDeliveries
-  /** What it was told of by this run's catch-up message. */
-  caughtUp?: MissedDeliveries
 }
 
 export interface WebhookDelivery {

@@ -1,5 +1,5 @@
 import type { AlertState } from '../alerting.js'
-import { isoSecond } from '../insights/window.js'
+import { isoSecond } from '../format.js'
 import { parseWebhookLedger, type WebhookLedger } from '../notify/missed-deliveries.js'
 
 /**

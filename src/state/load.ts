@@ -1,5 +1,5 @@
 import { errorMessage } from '../errors.js'
-import { isoSecond } from '../insights/window.js'
+import { isoSecond } from '../format.js'
 import * as workflowLog from '../workflow-log.js'
 import { describeFailure, parseCheckpoint, type SavedState } from './checkpoint.js'
 import type { StateStore } from './store.js'

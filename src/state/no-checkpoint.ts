@@ -1,5 +1,4 @@
-import { isoSecond } from '../insights/window.js'
-import { formatDuration } from '../settings.js'
+import { formatDuration, isoSecond } from '../format.js'
 
 /**
  * A run without a checkpoint to start from says so (warning, summary, Slack): an entry older than

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest'
-import { DEFAULT_QUERY, parseDuration, readSettings, SettingsError } from '../../src/settings.js'
+import { SettingsError } from '../../src/errors.js'
+import { DEFAULT_QUERY, parseDuration, readSettings } from '../../src/settings.js'
 
 function settingsFrom(inputs: Record<string, string>, env: Record<string, string> = {}) {
   const secrets: string[] = []

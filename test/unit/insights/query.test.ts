@@ -504,7 +504,7 @@ describe('runInsightsQuery', () => {
     expect(lines.filter((line) => line.includes(': Running after'))).toHaveLength(1)
     expect(lines.filter((line) => line.includes(': Scheduled after'))).toHaveLength(1)
     expect(lines.at(-1)).toContain('1 rows')
-    expect(lines.at(-1)).toContain('3 records matched, 1000 scanned, 200.0 KB scanned')
+    expect(lines.at(-1)).toContain('3 records matched, 1000 scanned, 205 kB scanned')
   })
 
   it('accepts the real CloudWatchLogsClient as its client', () => {

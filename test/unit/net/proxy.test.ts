@@ -10,8 +10,9 @@ import { createServer as createTlsServer, request as httpsRequest } from 'node:h
 import type { AddressInfo } from 'node:net'
 import { resolve } from 'node:path'
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest'
-import { proxyAgents, proxyFor } from '../../../src/net/proxy.js'
+import { proxyAgents } from '../../../src/net/proxy.js'
 import { ProxyRoutingAgent } from '../../../src/net/proxy-agent.js'
+import { proxyFor } from '../../../src/net/proxy-route.js'
 import { nodeHttpFetchWith } from '../../../src/notify/http-transport.js'
 import { type ForwardProxy, startForwardProxy, TEST_DOMAIN } from '../../support/forward-proxy.js'
 

@@ -1,14 +1,14 @@
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
+import { SettingsError } from '../../../src/errors.js'
+import { formatDuration } from '../../../src/format.js'
 import { planWindow } from '../../../src/insights/window.js'
 import {
   CRON_LATENESS_ALLOWANCE_SECONDS,
-  formatDuration,
   parseDuration,
   parseList,
   readSettings,
   type Settings,
-  SettingsError,
 } from '../../../src/settings.js'
 import { runs } from './arbitraries.js'
 
