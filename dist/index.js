@@ -59562,7 +59562,7 @@ function keepYoungGenerationSmall() {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
 /* harmony import */ var _heap_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(8604);
-/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(1088);
+/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(1773);
 
 
 (0,_heap_js__WEBPACK_IMPORTED_MODULE_0__/* .keepYoungGenerationSmall */ .D)();
@@ -59573,7 +59573,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 1088:
+/***/ 1773:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -59582,837 +59582,8 @@ __nccwpck_require__.d(__webpack_exports__, {
   e: () => (/* binding */ run)
 });
 
-// EXTERNAL MODULE: ./node_modules/@actions/core/lib/core.js + 7 modules
-var core = __nccwpck_require__(3838);
-// EXTERNAL MODULE: ./node_modules/@aws-sdk/client-cloudwatch-logs/dist-cjs/index.js
-var dist_cjs = __nccwpck_require__(303);
-// EXTERNAL MODULE: external "node:crypto"
-var external_node_crypto_ = __nccwpck_require__(7598);
-;// CONCATENATED MODULE: ./src/entries.ts
-
-/** Turns a GetQueryResults row (a list of field/value pairs) into an Entry. */
-function toEntry(row, statusField) {
-    const fields = {};
-    for (const { field, value } of row) {
-        if (field !== undefined && value !== undefined)
-            fields[field] = value;
-    }
-    const entry = { fields, severity: 'none' };
-    const json = parseJsonObject(fields['@message']);
-    if (json)
-        entry.json = json;
-    const status = parseStatus(fieldValue(entry, statusField));
-    if (status !== undefined) {
-        entry.status = status;
-        entry.severity = severityOf(status);
-    }
-    return entry;
-}
-/**
- * The value of a field as text: a field the query returned wins, then the same (dotted) name inside
- * `@message`'s JSON, the way Insights discovers JSON fields (`request.path` → `{"request":{"path":…}}`).
- */
-function fieldValue(entry, name) {
-    if (Object.hasOwn(entry.fields, name))
-        return entry.fields[name];
-    const { json } = entry;
-    if (!json)
-        return undefined;
-    const found = (Object.hasOwn(json, name) ? json[name] : undefined) ?? lookupDotted(json, dottedPath(name));
-    if (found === undefined || found === null)
-        return undefined;
-    return typeof found === 'object' ? nestedText(found) : String(found);
-}
-/** `request.path` → `['request', 'path']`, split once per name: the digest asks for every entry. */
-const dottedPaths = new Map();
-function dottedPath(name) {
-    let path = dottedPaths.get(name);
-    if (path === undefined) {
-        path = name.split('.');
-        dottedPaths.set(name, path);
-    }
-    return path;
-}
-/** A nested value as JSON text; a hostile line nested thousands deep would overflow JSON.stringify. */
-function nestedText(value) {
-    try {
-        return JSON.stringify(value);
-    }
-    catch {
-        return '[nested JSON too deep to show]';
-    }
-}
-/**
- * An id for an entry that stays the same when another query returns it again: a hash of every field
- * the query returned except `@ptr` (log group, `@timestamp` and `@message` with the default query).
- * `@ptr` is left out because AWS does not document it as stable across queries.
- *
- * The hashed text is `name NUL value NUL` for each field in name order. A NUL or SOH inside a name
- * or value gets a SOH before it, so no two different sets of fields give the same text
- * (`{a: "x\0b\0y"}` is not `{a: "x", b: "y"}`), while text without them is hashed exactly as
- * before, so fingerprints in checkpoints saved by earlier versions still match. One one-shot hash of
- * one string: an incremental hash updated per field costs about twice as much per row.
- */
-function fingerprint(entry) {
-    let text = '';
-    for (const name of Object.keys(entry.fields).sort()) {
-        if (name === '@ptr')
-            continue;
-        text += `${escapeSeparators(name)}\u0000${escapeSeparators(entry.fields[name])}\u0000`;
-    }
-    // 72 bits: a chance of about 1 in 10^13 that two of 10,000 entries in an overlap collide.
-    return (0,external_node_crypto_.hash)('sha256', text, 'base64url').slice(0, 12);
-}
-// biome-ignore lint/suspicious/noControlCharactersInRegex: NUL and SOH are the separators
-const SEPARATORS = /[\u0000\u0001]/g;
-/** `text` with a SOH before each NUL and SOH, so field text cannot forge the separators. */
-function escapeSeparators(text) {
-    // One scan of the text in the usual case that it has neither (a global regex's test moves lastIndex).
-    SEPARATORS.lastIndex = 0;
-    return SEPARATORS.test(text) ? text.replace(SEPARATORS, '\u0001$&') : text;
-}
-/** How GetQueryResults returns `@timestamp` (`2026-11-23 10:00:00.123`, UTC), or ISO 8601 with a zone. */
-const TIMESTAMP = /^(\d{4}-\d{2}-\d{2})[ T](\d{2}:\d{2}:\d{2})(\.\d+)?(Z|[+-]\d{2}:?\d{2})?$/;
-/** The last second parsed: rows arrive sorted by time, so neighbours share their second. */
-let lastSecond = { text: '', second: Number.NaN };
-/** The epoch second of a `@timestamp` in the form GetQueryResults returns, else undefined. */
-function timestampSecond(text) {
-    const match = TIMESTAMP.exec(text);
-    if (!match)
-        return undefined;
-    const secondText = `${match[1]}T${match[2]}${match[4] ?? 'Z'}`;
-    if (secondText !== lastSecond.text)
-        lastSecond = { text: secondText, second: Date.parse(secondText) / 1000 };
-    return Number.isNaN(lastSecond.second) ? undefined : lastSecond.second;
-}
-/** The epoch second of the entry's `@timestamp`, when it has one Date.parse can read. */
-function entrySecond(entry) {
-    const text = entry.fields['@timestamp'];
-    if (text === undefined)
-        return undefined;
-    const second = timestampSecond(text);
-    if (second !== undefined)
-        return second;
-    // Anything else Date.parse reads: ISO 8601 with a zone, or without one (taken as UTC).
-    const ms = Date.parse(/[zZ]|[+-]\d\d:?\d\d$/.test(text) ? text : `${text.replace(' ', 'T')}Z`);
-    return Number.isNaN(ms) ? undefined : Math.floor(ms / 1000);
-}
-/** API Gateway access-log field names (REST and HTTP APIs, the AWS console's JSON formats), by role. */
-const ACCESS_LOG_FIELDS = {
-    method: ['httpMethod', 'method'],
-    path: ['resourcePath', 'routeKey', 'path'],
-    latency: ['responseLatency', 'integrationLatency', 'latency', 'integration.latency'],
-    requestId: ['requestId', 'extendedRequestId'],
-};
-/** The first of `names` the entry has a value for; API Gateway logs a missing value as `-`. */
-function firstValue(entry, names) {
-    for (const name of names) {
-        const value = fieldValue(entry, name);
-        if (value !== undefined && value !== '' && value !== '-')
-            return value;
-    }
-    return undefined;
-}
-function severityOf(status) {
-    if (status >= 500 && status <= 599)
-        return 'critical';
-    if (status >= 400 && status <= 499)
-        return 'warning';
-    return 'none';
-}
-const severityRank = { none: 0, warning: 1, critical: 2 };
-/** The worse of two severities. */
-function worse(a, b) {
-    return severityRank[a] >= severityRank[b] ? a : b;
-}
-function lookupDotted(value, path) {
-    let current = value;
-    for (const key of path) {
-        if (current === null || typeof current !== 'object' || !Object.hasOwn(current, key))
-            return undefined;
-        current = current[key];
-    }
-    return current;
-}
-function parseJsonObject(text) {
-    // Cheap check first: most non-JSON lines never reach JSON.parse.
-    if (text === undefined || !text.trimStart().startsWith('{'))
-        return undefined;
-    try {
-        const parsed = JSON.parse(text);
-        return parsed !== null && typeof parsed === 'object' && !Array.isArray(parsed)
-            ? parsed
-            : undefined;
-    }
-    catch {
-        return undefined;
-    }
-}
-function parseStatus(text) {
-    if (text === undefined)
-        return undefined;
-    const trimmed = text.trim();
-    // API Gateway logs the status as a quoted string ("502"); anything else is not a status.
-    if (!/^\d{3}$/.test(trimmed))
-        return undefined;
-    return Number(trimmed);
-}
-
-;// CONCATENATED MODULE: ./src/aggregate.ts
-
-/** Rows kept for the message and the summary; the results file has them all. */
-const MAX_TABLE_ROWS = 1_000;
-class AggregateBuilder {
-    shape;
-    statusField;
-    #columns = [];
-    #columnIndex = new Map();
-    #rows = [];
-    #rowsSeen = 0;
-    #countSum = 0;
-    /** Every row so far had a whole, non-negative number in the count column. */
-    #countable;
-    #critical = 0;
-    #warning = 0;
-    #worst = 'none';
-    constructor(shape, statusField) {
-        this.shape = shape;
-        this.statusField = statusField;
-        this.#countable = shape.countColumn !== undefined;
-    }
-    add(row) {
-        this.#rowsSeen += 1;
-        const values = [];
-        let count;
-        let status;
-        for (const { field, value } of row) {
-            if (field === undefined || value === undefined || field === '@ptr')
-                continue;
-            let index = this.#columnIndex.get(field);
-            if (index === undefined) {
-                index = this.#columns.length;
-                this.#columns.push(field);
-                this.#columnIndex.set(field, index);
-            }
-            values[index] = value;
-            if (field === this.shape.countColumn && /^\d+$/.test(value.trim()))
-                count = Number(value.trim());
-            if (field === this.statusField && /^\d{3}$/.test(value.trim()))
-                status = Number(value.trim());
-        }
-        if (this.#rows.length < MAX_TABLE_ROWS)
-            this.#rows.push(values);
-        if (count === undefined)
-            this.#countable = false;
-        else
-            this.#countSum += count;
-        if (status !== undefined) {
-            const severity = severityOf(status);
-            this.#worst = worse(this.#worst, severity);
-            const weight = count ?? 1;
-            if (severity === 'critical')
-                this.#critical += weight;
-            if (severity === 'warning')
-                this.#warning += weight;
-        }
-    }
-    /**
-     * The digest: `statistics` are the whole-window totals; `complete` is false when rows were left
-     * unfetched, and then the count column cannot be trusted to add up.
-     */
-    build(statistics, complete) {
-        const byColumn = this.#countable && complete && this.#rowsSeen > 0;
-        const total = byColumn ? this.#countSum : statistics.recordsMatched;
-        const table = {
-            columns: [...this.#columns],
-            rows: this.#rows.map((row) => [...row]),
-            rowCount: this.#rowsSeen,
-            countedBy: byColumn ? 'count-column' : 'records-matched',
-        };
-        if (byColumn && this.shape.countColumn !== undefined)
-            table.countColumn = this.shape.countColumn;
-        // Severity counts are weighted by the count column; without one they are rows, which would not
-        // be records, so only the worst severity is kept.
-        const weighted = byColumn;
-        return {
-            total,
-            critical: weighted ? this.#critical : 0,
-            warning: weighted ? this.#warning : 0,
-            worst: total === 0 ? 'none' : this.#worst,
-            breakdowns: [],
-            samples: [],
-            table,
-        };
-    }
-    /** Rows taken so far. */
-    get rows() {
-        return this.#rowsSeen;
-    }
-}
-
-;// CONCATENATED MODULE: ./src/alerting.ts
-const NO_PENDING = { total: 0, critical: 0, warning: 0, windows: 0 };
-/**
- * Decides between an alert, silence and a resolved notice. Thresholds apply to each window's new
- * entries. The first alerting window opens an episode and alerts at once; inside the episode,
- * `realert` silences further alerts for a while after each one (the next alert tells what arrived in
- * between), except that the first 5xx of an episode that alerted only for 4xx posts at once. The
- * episode is resolved, with one message (`notify-resolved`), once the timeline checked after its last
- * alerting window has stayed below the thresholds for `resolve-after`, measured on window time (the
- * runs' own times are late by minutes, at random). An alerting window before then continues it.
- * `gap`: a stretch before this window that no run checked; it does not count as clean.
- */
-function decideAlert(counts, previous, nowSeconds, window, settings, gap) {
-    // An open episode, with its start (the field that marks one as open).
-    const failingSince = previous?.failingSince;
-    const open = previous && failingSince !== undefined ? previous : undefined;
-    const unmet = unmetThresholds(counts, settings.thresholds);
-    if (unmet === undefined) {
-        // The alert's message carries the mention when it tells 5xx (slack-message.ts).
-        const tellsCritical = counts.critical > 0;
-        if (!open || failingSince === undefined) {
-            // A new episode alerts at once, however recent the last episode's alerts were.
-            return { kind: 'alert', state: alertState(nowSeconds, window.start, window.end, tellsCritical) };
-        }
-        const pending = open.pending;
-        const lastAlertAt = open.lastAlertAt;
-        const quietUntil = lastAlertAt === undefined ? undefined : lastAlertAt + settings.realertSeconds;
-        const inQuietPeriod = lastAlertAt !== undefined && quietUntil !== undefined && nowSeconds < quietUntil;
-        // The mention is for 5xx: a 4xx episode's quiet period must never hold a 5xx back.
-        const escalates = meetsCritical(counts, settings.thresholds) && !open.criticalAlerted;
-        if (inQuietPeriod && !escalates) {
-            const state = {
-                lastAlertAt,
-                failingSince,
-                failingUntil: window.end,
-                pending: add(pending, counts),
-            };
-            if (open.criticalAlerted)
-                state.criticalAlerted = true;
-            return { kind: 'quiet', lastAlertAt, quietUntil, state };
-        }
-        const decision = {
-            kind: 'alert',
-            state: alertState(nowSeconds, failingSince, window.end, tellsCritical || open.criticalAlerted === true),
-        };
-        if (pending.windows > 0 && lastAlertAt !== undefined)
-            decision.sinceLastAlert = { ...pending, lastAlertAt };
-        if (inQuietPeriod)
-            decision.escalated = { lastAlertAt, quietUntil };
-        return decision;
-    }
-    const none = { pending: NO_PENDING };
-    if (!open || failingSince === undefined) {
-        if (counts.total > 0)
-            return { kind: 'below-threshold', unmet, state: none };
-        return { kind: 'none', state: none };
-    }
-    const failingUntil = open.failingUntil ?? window.start;
-    let cleanSince = Math.max(failingUntil, open.cleanSince ?? failingUntil);
-    if (gap)
-        cleanSince = Math.max(cleanSince, gap.end);
-    const episode = { failingSince, failingUntil, cleanSince };
-    const resolveAt = cleanSince + settings.resolveAfterSeconds;
-    if (window.end < resolveAt) {
-        const state = { ...open, failingSince, failingUntil };
-        if (cleanSince > failingUntil)
-            state.cleanSince = cleanSince;
-        else
-            delete state.cleanSince;
-        const clearing = { kind: 'clearing', ...episode, resolveAt, state };
-        if (counts.total > 0)
-            clearing.unmet = unmet;
-        return clearing;
-    }
-    // Closed: the next alerting window opens a new episode, and alerts at once.
-    if (settings.notifyResolved)
-        return { kind: 'resolved', ...episode, unreported: open.pending, state: none };
-    if (counts.total > 0)
-        return { kind: 'below-threshold', unmet, closed: episode, state: none };
-    return { kind: 'none', closed: episode, state: none };
-}
-function alertState(now, failingSince, failingUntil, critical) {
-    const state = { lastAlertAt: now, failingSince, failingUntil, pending: NO_PENDING };
-    if (critical)
-        state.criticalAlerted = true;
-    return state;
-}
-/**
- * An alerting window's 5xx are news of their own: they meet the 5xx threshold, or, without one, the
- * window alerted with 5xx in it (the `mention` goes out for them either way).
- */
-function meetsCritical(counts, thresholds) {
-    if (counts.critical === 0)
-        return false;
-    return thresholds.critical === undefined || counts.critical >= thresholds.critical;
-}
-/** Undefined when a threshold is met; otherwise which thresholds were not, for the summary. */
-function unmetThresholds(counts, thresholds) {
-    const checks = [
-        [thresholds.total, counts.total, 'matches'],
-        [thresholds.critical, counts.critical, '5xx'],
-        [thresholds.warning, counts.warning, '4xx'],
-        [thresholds.other, counts.total - counts.critical - counts.warning, 'other'],
-    ];
-    const unmet = [];
-    for (const [threshold, count, label] of checks) {
-        if (threshold === undefined)
-            continue;
-        if (count >= threshold)
-            return undefined;
-        unmet.push(`${count} ${label} of ${threshold}`);
-    }
-    return unmet.join(', ');
-}
-function add(pending, counts) {
-    return { ...addCounts(pending, counts), windows: pending.windows + 1 };
-}
-/** The two counts together. */
-function addCounts(a, b) {
-    return { total: a.total + b.total, critical: a.critical + b.critical, warning: a.warning + b.warning };
-}
-
-// EXTERNAL MODULE: ./node_modules/@aws-sdk/credential-providers/dist-cjs/index.js
-var credential_providers_dist_cjs = __nccwpck_require__(9719);
 // EXTERNAL MODULE: ./src/errors.ts
 var errors = __nccwpck_require__(3916);
-;// CONCATENATED MODULE: ./src/aws/credentials.ts
-
-
-/** Fails the step with a message that says what to change, never with the credentials themselves. */
-class CredentialsError extends Error {
-    constructor(message, options) {
-        super(message, options);
-        this.name = 'CredentialsError';
-    }
-}
-/** Credentials are renewed this long before they expire, so a request never carries stale ones. */
-const REFRESH_MARGIN_MS = 60_000;
-/**
- * Resolves AWS credentials once, up front, so that a trust-policy or permission mistake fails here with
- * advice instead of as an opaque error on the first Logs call. With `role-to-assume`, the role is assumed
- * with the workflow's OIDC token; without it, the SDK's default chain is used (env, profile, instance).
- */
-async function resolveCredentials(settings, deps) {
-    const { roleToAssume } = settings;
-    const fetchCredentials = async () => {
-        const credentials = roleToAssume
-            ? await assumeRoleWithOidc(settings, roleToAssume, deps)
-            : await fromDefaultChain(settings, deps);
-        mask(credentials, deps.setSecret);
-        return credentials;
-    };
-    const provider = renewing(fetchCredentials, deps.now);
-    const credentials = await provider();
-    deps.log(settings.roleToAssume
-        ? `Assumed ${settings.roleToAssume} as session ${settings.roleSessionName} (valid until ${credentials.expiration?.toISOString() ?? 'unknown'}).`
-        : 'Using AWS credentials from the default credential chain (no role-to-assume).');
-    return provider;
-}
-async function assumeRoleWithOidc(settings, roleArn, deps) {
-    if (!deps.env.ACTIONS_ID_TOKEN_REQUEST_URL || !deps.env.ACTIONS_ID_TOKEN_REQUEST_TOKEN) {
-        throw new CredentialsError(`"role-to-assume" is set, but the runner offers no OIDC token. Add "permissions: id-token: write" to the workflow or job ` +
-            '(runs for pull requests from forks never get one), or leave "role-to-assume" empty to use credentials from the environment.');
-    }
-    let token;
-    try {
-        token = await deps.getIDToken(settings.audience);
-    }
-    catch (error) {
-        throw new CredentialsError(`Could not get a GitHub OIDC token for audience "${settings.audience}": ${(0,errors/* errorMessage */.g)(error)}. ` +
-            'Check that the job has "permissions: id-token: write".', { cause: error });
-    }
-    deps.setSecret(token);
-    try {
-        return await (0,credential_providers_dist_cjs/* fromWebToken */.G7)({
-            roleArn,
-            webIdentityToken: token,
-            roleSessionName: settings.roleSessionName,
-            durationSeconds: settings.roleDurationSeconds,
-            // Without an explicit region the inner STS client has used us-east-1 (aws-sdk-js-v3#5105).
-            clientConfig: clientConfig(settings, deps),
-        })();
-    }
-    catch (error) {
-        const claims = tokenClaims(token);
-        throw new CredentialsError(`Could not assume role ${roleArn} with the GitHub OIDC token: ${(0,errors/* errorMessage */.g)(error)}. ` +
-            `Check the role's trust policy: it must trust the GitHub OIDC provider (token.actions.githubusercontent.com), ` +
-            `its "token.actions.githubusercontent.com:aud" condition must be "${settings.audience}", and its ` +
-            `"token.actions.githubusercontent.com:sub" condition must match this run` +
-            (claims.sub ? ` (this token's sub is "${claims.sub}")` : '') +
-            '. Scheduled runs use the default branch.', { cause: error });
-    }
-}
-/**
- * The config of the STS/SSO clients the providers make: the region, and behind a proxy its agents
- * (a `requestHandler` given as options, which each client turns into its own NodeHttpHandler).
- */
-function clientConfig(settings, deps) {
-    return { region: settings.region, ...(deps.proxyAgents ? { requestHandler: deps.proxyAgents() } : {}) };
-}
-async function fromDefaultChain(settings, deps) {
-    try {
-        return await (0,credential_providers_dist_cjs/* fromNodeProviderChain */.br)({ clientConfig: clientConfig(settings, deps) })();
-    }
-    catch (error) {
-        throw new CredentialsError(`No AWS credentials found: ${(0,errors/* errorMessage */.g)(error)}. Set "role-to-assume" to an IAM role that trusts GitHub's OIDC provider ` +
-            '(and give the job "permissions: id-token: write"), or provide credentials in the environment.', { cause: error });
-    }
-}
-/** Calls `fetch` once, then again only when the credentials are about to expire. */
-function renewing(fetchCredentials, now) {
-    let current;
-    let pending;
-    return async () => {
-        const expiresAt = current?.expiration?.getTime();
-        if (current && (expiresAt === undefined || expiresAt - now() > REFRESH_MARGIN_MS))
-            return current;
-        pending ??= fetchCredentials().finally(() => {
-            pending = undefined;
-        });
-        current = await pending;
-        return current;
-    };
-}
-function mask(credentials, setSecret) {
-    setSecret(credentials.accessKeyId);
-    setSecret(credentials.secretAccessKey);
-    if (credentials.sessionToken)
-        setSecret(credentials.sessionToken);
-}
-/** The token's claims, read (not verified) only to tell the user which `sub` their trust policy must match. */
-function tokenClaims(token) {
-    try {
-        const payload = token.split('.')[1];
-        if (!payload)
-            return {};
-        const claims = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8'));
-        const sub = claims.sub;
-        return typeof sub === 'string' ? { sub } : {};
-    }
-    catch {
-        return {};
-    }
-}
-
-;// CONCATENATED MODULE: ./src/aws/service-clock.ts
-
-/**
- * CloudWatch Logs' clock, read from the `Date` header of its responses.
- *
- * A window ends at now − query-delay, and the next run starts from that end. If the runner's clock is
- * ahead of the service's, the window ends in the service's future: entries stamped there arrive after
- * the run and are behind the next run's start, so they are never reported (a self-hosted runner 5
- * minutes fast lost 82 of 199 entries, issue 11). So the window is planned on the service's clock
- * whenever the runner's disagrees with it.
- *
- * The service's time is needed before the first StartQuery. Every HTTP answer of an AWS endpoint carries
- * `Date`, errors included, so the cheapest reading is a bare `GET /` of the Logs endpoint: unsigned,
- * so it needs no IAM permission, is not a Logs API call (no CloudTrail event, nothing taken from the
- * 5-per-second GetQueryResults quota), and its answer, whatever it is, is not looked at. It goes
- * through the client's own pipeline (endpoint resolution, proxy, keep-alive pool), so the connection
- * it opens is the one StartQuery then reuses: the TLS handshake it pays is one StartQuery would have
- * paid, and what it adds on the happy path is one round trip (tens of milliseconds in-region, against
- * a bench budget of 600 ms beyond query latency; about 1 ms against the emulator). The alternatives
- * cost more or covered less: a Logs call such as GetQueryResults for an unknown query id (an error in
- * CloudTrail every five minutes, a quota token, and one more call in every count of Logs calls);
- * planning on the runner's clock and stopping and restarting the queries when StartQuery's Date
- * disagrees (a StopQuery and a second StartQuery whenever the clock is off); STS's Date (only on the
- * OIDC path; the default credential chain of a self-hosted runner, where clocks drift, calls no STS).
- *
- * Signing is the SDK's own affair: it corrects its SigV4 clock from the same header (AWS refuses a
- * signature more than 5 minutes off, "Signature expired"/"not yet current", and the SDK retries once
- * it has corrected); see test/emulator/auth.test.ts.
- */
-/** `Date` has a resolution of one second, and the round trip blurs it further: below this, the clocks agree. */
-const SKEW_TOLERANCE_MS = 2_000;
-/**
- * The service's clock as the runner sees it: every Logs response's `Date` (service time, rounded down
- * to the second) against the runner's clock when the request was sent and answered. Each answer bounds
- * the offset to (Date − received, Date + 1 s − sent); the bounds of all answers are intersected.
- */
-class ServiceClock {
-    runnerNow;
-    #low = Number.NEGATIVE_INFINITY;
-    #high = Number.POSITIVE_INFINITY;
-    #samples = 0;
-    /** The offset the window was planned with, fixed by `settle()`. */
-    #applied = 0;
-    #planned = 'runner';
-    constructor(runnerNow) {
-        this.runnerNow = runnerNow;
-    }
-    /** Records the Date of every response `client` receives, each attempt of a retried call included. */
-    watch(client) {
-        client.middlewareStack.add((next) => async (args) => {
-            const sentAt = this.runnerNow();
-            try {
-                const result = await next(args);
-                this.record(dateHeader(result.response), sentAt, this.runnerNow());
-                return result;
-            }
-            catch (error) {
-                this.record(dateHeader(error.$response), sentAt, this.runnerNow());
-                throw error;
-            }
-        }, 
-        // Deserialize is the innermost step: one call per attempt, outside the deserializer, so that an
-        // error still carries its raw response ($response).
-        { step: 'deserialize', priority: 'high', name: 'serviceClockMiddleware' });
-    }
-    /** One response: `date` is its Date header in ms, `sentAt` and `receivedAt` on the runner's clock. */
-    record(date, sentAt, receivedAt) {
-        if (date === undefined)
-            return;
-        const low = date - receivedAt;
-        const high = date + 1000 - sentAt;
-        if (low >= this.#high || high <= this.#low) {
-            // Disagrees with what came before: the runner's clock was stepped meanwhile; trust the latest.
-            this.#low = low;
-            this.#high = high;
-        }
-        else {
-            this.#low = Math.max(this.#low, low);
-            this.#high = Math.min(this.#high, high);
-        }
-        this.#samples += 1;
-    }
-    /** Service − runner, ms; undefined before any Date was seen. */
-    offsetMs() {
-        return this.#samples === 0 ? undefined : Math.round((this.#low + this.#high) / 2);
-    }
-    /** Fixes the clock the run plans on: the service's when the two disagree by more than the tolerance. */
-    settle() {
-        const offsetMs = this.offsetMs();
-        if (offsetMs !== undefined && Math.abs(offsetMs) > SKEW_TOLERANCE_MS) {
-            this.#applied = offsetMs;
-            this.#planned = 'service';
-        }
-        return { offsetMs, planned: this.#planned };
-    }
-    /** Now on the clock the run plans on (epoch ms). */
-    now() {
-        return this.runnerNow() + this.#applied;
-    }
-    /** What is known now, with the decision `settle()` made. */
-    reading() {
-        return { offsetMs: this.offsetMs(), planned: this.#planned };
-    }
-}
-/**
- * One bare `GET /` of the client's endpoint, for its Date header only (see the top of this file). A
- * command carries it so that the endpoint, proxy and connection are the client's; once signed, the
- * request is stripped to a GET without body or credentials. Its answer is no Logs answer, so it fails
- * to deserialize: expected, and ignored. The SDK's signer reads the same Date from the failure and
- * corrects its signing clock before StartQuery.
- */
-async function probeServiceClock(client, signal) {
-    const command = new dist_cjs/* GetQueryResultsCommand */.sAK({ queryId: 'service-clock-probe' });
-    command.middlewareStack.add((next) => (args) => {
-        const request = args.request;
-        request.method = 'GET';
-        request.path = '/';
-        request.query = {};
-        request.body = undefined;
-        const host = request.headers.host;
-        request.headers = host === undefined ? {} : { host };
-        return next(args);
-    }, 
-    // After signing (finalizeRequest, where the signer runs), before the request is sent.
-    { step: 'finalizeRequest', priority: 'low', name: 'serviceClockProbeMiddleware' });
-    try {
-        await client.send(command, signal ? { abortSignal: signal } : {});
-    }
-    catch {
-        // Expected: a GET of the root is no Logs answer. A network failure leaves no Date, and the run
-        // plans on the runner's clock; StartQuery, on the same endpoint, then fails loudly.
-    }
-}
-/**
- * The skew, said for people: `null` when the clocks agree (or nothing is known), else a sentence
- * naming the offset and the clock the window was planned on.
- */
-function describeSkew(reading) {
-    const { offsetMs, planned } = reading;
-    if (offsetMs === undefined || Math.abs(offsetMs) <= SKEW_TOLERANCE_MS)
-        return null;
-    const how = `The runner's clock is ${formatOffset(Math.abs(offsetMs))} ${offsetMs < 0 ? 'ahead of' : 'behind'} CloudWatch Logs' (measured from the Date header of its responses)`;
-    return planned === 'service'
-        ? `${how}; this run planned its window on the service's clock, so nothing is missed, but fix the runner's time sync (NTP).`
-        : `${how}, which was found only after the window was planned on the runner's clock: entries near the window's end may be missed. Fix the runner's time sync (NTP).`;
-}
-/** 302_400 → `5m2.4s`. */
-function formatOffset(ms) {
-    const tenths = Math.round(ms / 100);
-    const minutes = Math.floor(tenths / 600);
-    const seconds = (tenths % 600) / 10;
-    return minutes > 0 ? `${minutes}m${seconds}s` : `${seconds}s`;
-}
-function dateHeader(response) {
-    const headers = response?.headers;
-    const value = headers?.date ?? headers?.Date;
-    if (value === undefined)
-        return undefined;
-    const ms = Date.parse(value);
-    return Number.isNaN(ms) ? undefined : ms;
-}
-
-;// CONCATENATED MODULE: ./src/dedup.ts
-
-/**
- * The entries reported so far in the stretch that runs check twice (the overlap). An entry the
- * previous run reported is not new; the same line seen twice in one result counts twice, so
- * identical lines are told apart by their occurrence number (`<fingerprint>#2`, …).
- *
- * Kept by the second of the entry's timestamp: identical lines share their timestamp, so their
- * occurrences are counted within one second, and rows arrive sorted by time, so the second of the
- * row before is usually the one needed next.
- */
-class ReportedEntries {
-    bySecond = new Map();
-    /** Occurrences of lines without a readable @timestamp, which have no second of their own. */
-    seenWithoutTime = new Map();
-    last;
-    constructor(previous = {}) {
-        for (const [second, fingerprints] of Object.entries(previous)) {
-            this.bySecond.set(Number(second), { ids: new Set(fingerprints), seen: new Map() });
-        }
-    }
-    /**
-     * True for an entry no earlier run reported; it is then remembered. Entries without a readable
-     * @timestamp are kept under `fallbackSecond` (the window's end), so they last one overlap.
-     */
-    isNew(entry, fallbackSecond) {
-        const base = fingerprint(entry);
-        const timestamp = entrySecond(entry);
-        if (timestamp === undefined) {
-            const id = occurrenceId(this.seenWithoutTime, base);
-            // Without a timestamp an entry could sit under any second: look in all (only an overlap's worth).
-            for (const { ids } of this.bySecond.values())
-                if (ids.has(id))
-                    return false;
-            this.second(fallbackSecond).ids.add(id);
-            return true;
-        }
-        const second = this.second(timestamp);
-        const id = occurrenceId(second.seen, base);
-        if (second.ids.has(id))
-            return false;
-        second.ids.add(id);
-        return true;
-    }
-    /** The entries not reported before, remembering them (isNew over a list). */
-    *keepNew(entries, fallbackSecond) {
-        for (const entry of entries)
-            if (this.isNew(entry, fallbackSecond))
-                yield entry;
-    }
-    /** The fingerprints a run must keep: those at or after `from`, the next run's earliest second. */
-    since(from) {
-        const kept = {};
-        for (const [at, { ids }] of [...this.bySecond].sort(([a], [b]) => a - b)) {
-            if (at >= from && ids.size > 0)
-                kept[String(at)] = [...ids];
-        }
-        return kept;
-    }
-    second(at) {
-        if (this.last?.at === at)
-            return this.last.second;
-        let second = this.bySecond.get(at);
-        if (!second) {
-            second = { ids: new Set(), seen: new Map() };
-            this.bySecond.set(at, second);
-        }
-        this.last = { at, second };
-        return second;
-    }
-}
-/** `base` the first time it is met, then `base#2`, `base#3`, …: the nth identical line of its second. */
-function occurrenceId(seen, base) {
-    const occurrence = (seen.get(base) ?? 0) + 1;
-    seen.set(base, occurrence);
-    return occurrence === 1 ? base : `${base}#${occurrence}`;
-}
-
-;// CONCATENATED MODULE: ./src/digest.ts
-
-/**
- * Counts, breaks down and samples entries one at a time, as the query's pages arrive, so that no
- * list of every entry is ever held.
- */
-class DigestBuilder {
-    settings;
-    counts;
-    digest = {
-        total: 0,
-        critical: 0,
-        warning: 0,
-        worst: 'none',
-        breakdowns: [],
-        samples: [],
-    };
-    constructor(settings) {
-        this.settings = settings;
-        this.counts = new Map(settings.groupBy.map((field) => [field, new Map()]));
-    }
-    add(entry) {
-        const { digest } = this;
-        digest.total += 1;
-        if (entry.severity === 'critical')
-            digest.critical += 1;
-        if (entry.severity === 'warning')
-            digest.warning += 1;
-        digest.worst = worse(digest.worst, entry.severity);
-        for (const [field, byValue] of this.counts) {
-            const value = fieldValue(entry, field);
-            if (value !== undefined)
-                byValue.set(value, (byValue.get(value) ?? 0) + 1);
-        }
-        keepSample(digest.samples, entry, this.settings.maxSamples);
-    }
-    build() {
-        const breakdowns = [];
-        for (const [field, byValue] of this.counts) {
-            if (byValue.size === 0)
-                continue;
-            const sorted = [...byValue].map(([value, count]) => ({ value, count }));
-            sorted.sort((a, b) => b.count - a.count || compareText(a.value, b.value));
-            breakdowns.push({ field, counts: sorted });
-        }
-        return { ...this.digest, breakdowns, samples: [...this.digest.samples] };
-    }
-}
-/** The digest of a list of entries (DigestBuilder in one call). */
-function buildDigest(entries, settings) {
-    const builder = new DigestBuilder(settings);
-    for (const entry of entries)
-        builder.add(entry);
-    return builder.build();
-}
-const sampleRank = { critical: 0, warning: 1, none: 2 };
-function compareSamples(a, b) {
-    return (sampleRank[a.severity] - sampleRank[b.severity] ||
-        compareText(b.fields['@timestamp'] ?? '', a.fields['@timestamp'] ?? ''));
-}
-/** Code-unit order: stable and fast on long values (localeCompare is slow on long shared prefixes). */
-function compareText(a, b) {
-    return a < b ? -1 : a > b ? 1 : 0;
-}
-/** Keeps the best `max` samples without holding every entry: insert in order, drop the last. */
-function keepSample(samples, entry, max) {
-    if (max <= 0)
-        return;
-    if (samples.length === max && compareSamples(entry, samples[max - 1]) >= 0)
-        return;
-    let index = samples.findIndex((kept) => compareSamples(entry, kept) < 0);
-    if (index === -1)
-        index = samples.length;
-    samples.splice(index, 0, entry);
-    if (samples.length > max)
-        samples.pop();
-}
-
 ;// CONCATENATED MODULE: ./src/format.ts
 /**
  * How times, durations, counts and sizes read in the log, the job summary and Slack: one place, so
@@ -61151,6 +60322,178 @@ function formatDryRun(message, webhookCount) {
         ? 'No slack-webhook-url is set; this is the Slack message a run would post if one were:'
         : `dry-run: this Slack message would be posted to ${webhookCount} ${webhookCount === 1 ? 'webhook' : 'webhooks'} (not sent):`;
     return `${destination}\n${JSON.stringify(message, null, 2)}`;
+}
+
+// EXTERNAL MODULE: external "node:crypto"
+var external_node_crypto_ = __nccwpck_require__(7598);
+;// CONCATENATED MODULE: ./src/entries.ts
+
+/** Turns a GetQueryResults row (a list of field/value pairs) into an Entry. */
+function toEntry(row, statusField) {
+    const fields = {};
+    for (const { field, value } of row) {
+        if (field !== undefined && value !== undefined)
+            fields[field] = value;
+    }
+    const entry = { fields, severity: 'none' };
+    const json = parseJsonObject(fields['@message']);
+    if (json)
+        entry.json = json;
+    const status = parseStatus(fieldValue(entry, statusField));
+    if (status !== undefined) {
+        entry.status = status;
+        entry.severity = severityOf(status);
+    }
+    return entry;
+}
+/**
+ * The value of a field as text: a field the query returned wins, then the same (dotted) name inside
+ * `@message`'s JSON, the way Insights discovers JSON fields (`request.path` → `{"request":{"path":…}}`).
+ */
+function fieldValue(entry, name) {
+    if (Object.hasOwn(entry.fields, name))
+        return entry.fields[name];
+    const { json } = entry;
+    if (!json)
+        return undefined;
+    const found = (Object.hasOwn(json, name) ? json[name] : undefined) ?? lookupDotted(json, dottedPath(name));
+    if (found === undefined || found === null)
+        return undefined;
+    return typeof found === 'object' ? nestedText(found) : String(found);
+}
+/** `request.path` → `['request', 'path']`, split once per name: the digest asks for every entry. */
+const dottedPaths = new Map();
+function dottedPath(name) {
+    let path = dottedPaths.get(name);
+    if (path === undefined) {
+        path = name.split('.');
+        dottedPaths.set(name, path);
+    }
+    return path;
+}
+/** A nested value as JSON text; a hostile line nested thousands deep would overflow JSON.stringify. */
+function nestedText(value) {
+    try {
+        return JSON.stringify(value);
+    }
+    catch {
+        return '[nested JSON too deep to show]';
+    }
+}
+/**
+ * An id for an entry that stays the same when another query returns it again: a hash of every field
+ * the query returned except `@ptr` (log group, `@timestamp` and `@message` with the default query).
+ * `@ptr` is left out because AWS does not document it as stable across queries.
+ *
+ * The hashed text is `name NUL value NUL` for each field in name order. A NUL or SOH inside a name
+ * or value gets a SOH before it, so no two different sets of fields give the same text
+ * (`{a: "x\0b\0y"}` is not `{a: "x", b: "y"}`), while text without them is hashed exactly as
+ * before, so fingerprints in checkpoints saved by earlier versions still match. One one-shot hash of
+ * one string: an incremental hash updated per field costs about twice as much per row.
+ */
+function fingerprint(entry) {
+    let text = '';
+    for (const name of Object.keys(entry.fields).sort()) {
+        if (name === '@ptr')
+            continue;
+        text += `${escapeSeparators(name)}\u0000${escapeSeparators(entry.fields[name])}\u0000`;
+    }
+    // 72 bits: a chance of about 1 in 10^13 that two of 10,000 entries in an overlap collide.
+    return (0,external_node_crypto_.hash)('sha256', text, 'base64url').slice(0, 12);
+}
+// biome-ignore lint/suspicious/noControlCharactersInRegex: NUL and SOH are the separators
+const SEPARATORS = /[\u0000\u0001]/g;
+/** `text` with a SOH before each NUL and SOH, so field text cannot forge the separators. */
+function escapeSeparators(text) {
+    // One scan of the text in the usual case that it has neither (a global regex's test moves lastIndex).
+    SEPARATORS.lastIndex = 0;
+    return SEPARATORS.test(text) ? text.replace(SEPARATORS, '\u0001$&') : text;
+}
+/** How GetQueryResults returns `@timestamp` (`2026-11-23 10:00:00.123`, UTC), or ISO 8601 with a zone. */
+const TIMESTAMP = /^(\d{4}-\d{2}-\d{2})[ T](\d{2}:\d{2}:\d{2})(\.\d+)?(Z|[+-]\d{2}:?\d{2})?$/;
+/** The last second parsed: rows arrive sorted by time, so neighbours share their second. */
+let lastSecond = { text: '', second: Number.NaN };
+/** The epoch second of a `@timestamp` in the form GetQueryResults returns, else undefined. */
+function timestampSecond(text) {
+    const match = TIMESTAMP.exec(text);
+    if (!match)
+        return undefined;
+    const secondText = `${match[1]}T${match[2]}${match[4] ?? 'Z'}`;
+    if (secondText !== lastSecond.text)
+        lastSecond = { text: secondText, second: Date.parse(secondText) / 1000 };
+    return Number.isNaN(lastSecond.second) ? undefined : lastSecond.second;
+}
+/** The epoch second of the entry's `@timestamp`, when it has one Date.parse can read. */
+function entrySecond(entry) {
+    const text = entry.fields['@timestamp'];
+    if (text === undefined)
+        return undefined;
+    const second = timestampSecond(text);
+    if (second !== undefined)
+        return second;
+    // Anything else Date.parse reads: ISO 8601 with a zone, or without one (taken as UTC).
+    const ms = Date.parse(/[zZ]|[+-]\d\d:?\d\d$/.test(text) ? text : `${text.replace(' ', 'T')}Z`);
+    return Number.isNaN(ms) ? undefined : Math.floor(ms / 1000);
+}
+/** API Gateway access-log field names (REST and HTTP APIs, the AWS console's JSON formats), by role. */
+const ACCESS_LOG_FIELDS = {
+    method: ['httpMethod', 'method'],
+    path: ['resourcePath', 'routeKey', 'path'],
+    latency: ['responseLatency', 'integrationLatency', 'latency', 'integration.latency'],
+    requestId: ['requestId', 'extendedRequestId'],
+};
+/** The first of `names` the entry has a value for; API Gateway logs a missing value as `-`. */
+function firstValue(entry, names) {
+    for (const name of names) {
+        const value = fieldValue(entry, name);
+        if (value !== undefined && value !== '' && value !== '-')
+            return value;
+    }
+    return undefined;
+}
+function severityOf(status) {
+    if (status >= 500 && status <= 599)
+        return 'critical';
+    if (status >= 400 && status <= 499)
+        return 'warning';
+    return 'none';
+}
+const severityRank = { none: 0, warning: 1, critical: 2 };
+/** The worse of two severities. */
+function worse(a, b) {
+    return severityRank[a] >= severityRank[b] ? a : b;
+}
+function lookupDotted(value, path) {
+    let current = value;
+    for (const key of path) {
+        if (current === null || typeof current !== 'object' || !Object.hasOwn(current, key))
+            return undefined;
+        current = current[key];
+    }
+    return current;
+}
+function parseJsonObject(text) {
+    // Cheap check first: most non-JSON lines never reach JSON.parse.
+    if (text === undefined || !text.trimStart().startsWith('{'))
+        return undefined;
+    try {
+        const parsed = JSON.parse(text);
+        return parsed !== null && typeof parsed === 'object' && !Array.isArray(parsed)
+            ? parsed
+            : undefined;
+    }
+    catch {
+        return undefined;
+    }
+}
+function parseStatus(text) {
+    if (text === undefined)
+        return undefined;
+    const trimmed = text.trim();
+    // API Gateway logs the status as a quoted string ("502"); anything else is not a status.
+    if (!/^\d{3}$/.test(trimmed))
+        return undefined;
+    return Number(trimmed);
 }
 
 ;// CONCATENATED MODULE: ./src/state/no-checkpoint.ts
@@ -61894,6 +61237,10 @@ function parseCheckpoint(text) {
             tooNew: true,
         };
     }
+    return parseSavedState(value);
+}
+/** A state of this version, field by field. */
+function parseSavedState(value) {
     const savedAt = typeof value.savedAt === 'string' ? value.savedAt : '';
     let failure;
     if (value.failure !== undefined) {
@@ -61911,15 +61258,9 @@ function parseCheckpoint(text) {
     if (value.version !== STATE_VERSION || !Number.isSafeInteger(value.checked) || !checkpoint_isRecord(value.reported)) {
         return { problem: 'the saved state does not have the expected fields' };
     }
-    const reported = {};
-    for (const [second, fingerprints] of Object.entries(value.reported)) {
-        if (!/^\d+$/.test(second) ||
-            !Array.isArray(fingerprints) ||
-            !fingerprints.every((f) => typeof f === 'string')) {
-            return { problem: 'the saved state has malformed fingerprints' };
-        }
-        reported[second] = fingerprints;
-    }
+    const reported = parseReported(value.reported);
+    if (!reported)
+        return { problem: 'the saved state has malformed fingerprints' };
     const checkpoint = {
         version: STATE_VERSION,
         checked: value.checked,
@@ -61942,6 +61283,19 @@ function parseCheckpoint(text) {
             checkpoint.missedByWebhook = missed;
     }
     return { checkpoint };
+}
+/** Fingerprints by epoch second, or undefined when any key or list is malformed. */
+function parseReported(value) {
+    const reported = {};
+    for (const [second, fingerprints] of Object.entries(value)) {
+        if (!/^\d+$/.test(second) ||
+            !Array.isArray(fingerprints) ||
+            !fingerprints.every((f) => typeof f === 'string')) {
+            return undefined;
+        }
+        reported[second] = fingerprints;
+    }
+    return reported;
 }
 function parseFailureRecord(value) {
     if (!checkpoint_isRecord(value))
@@ -62002,6 +61356,266 @@ function describeFailure(failure) {
     return `${failure.runs} failed ${failure.runs === 1 ? 'run' : 'runs'} in a row since ${isoSecond(failure.since)}${told}`;
 }
 
+;// CONCATENATED MODULE: ./src/failure-notices.ts
+/**
+ * `notify-on-error`: a monitor that cannot run says so in Slack once per failing episode, reminds
+ * while it keeps failing, and says when it runs again; the failed runs are counted in the state.
+ */
+
+
+
+
+
+
+/**
+ * How often Slack is reminded of a monitor that keeps failing, when `realert` is 0: a notice every
+ * run (every 5 minutes) floods the channel, and a single one lets a broken monitor be forgotten.
+ * It is also `realert`'s default, so out of the box both kinds of episode remind hourly.
+ */
+const FAILURE_REMINDER_SECONDS = 60 * 60;
+/**
+ * A failed run, counted in the state so that `notify-on-error` tells Slack once per failing episode,
+ * then again every reminder period, instead of on every run of the cron. Without a state to count in
+ * (`state: none`, or one that cannot be read or saved) it tells Slack every time, and the notice says why.
+ * Trouble here is logged, never thrown: the step has already failed with the run's own error.
+ */
+async function recordFailure(settings, reason, deps, session) {
+    const now = Math.floor(deps.now() / 1000);
+    const memory = await failureMemory(settings, deps, session);
+    const state = 'state' in memory ? memory.state : undefined;
+    const failure = {
+        since: state?.failure?.since ?? now,
+        runs: (state?.failure?.runs ?? 0) + 1,
+    };
+    if (state?.failure?.notifiedAt !== undefined)
+        failure.notifiedAt = state.failure.notifiedAt;
+    // dry-run leaves the state alone, the failure record included.
+    const save = 'state' in memory && !settings.dryRun
+        ? (record) => saveFailure(session, state, record, deps)
+        : undefined;
+    if (!failureNoticeDue(failure, settings, now, deps)) {
+        await save?.(failure);
+        return;
+    }
+    const notice = { monitorName: settings.monitorName, reason };
+    const runUrl = workflowRunUrl(deps.env);
+    if (runUrl)
+        notice.runUrl = runUrl;
+    if (failure.runs > 1) {
+        notice.failingSince = failure.since;
+        notice.failedRuns = failure.runs;
+    }
+    if ('noMemory' in memory)
+        notice.noMemory = memory.noMemory;
+    // Saved before posting, so that the notice can say when nothing will remember it.
+    const saved = save ? await save({ ...failure, notifiedAt: now }) : false;
+    if (save && !saved)
+        notice.noMemory = 'unsaved';
+    const posted = await postNotice(buildFailureMessage(notice), 'that the monitor failed', settings, deps);
+    // Not delivered: the next run must not take Slack for told.
+    if (save && saved && !posted)
+        await save(failure);
+}
+/** Whether this failed run tells Slack: `notify-on-error` is on, and no notice was posted within the reminder period. */
+function failureNoticeDue(failure, settings, now, deps) {
+    if (!settings.notifyOnError || settings.slackWebhookUrls.length === 0)
+        return false;
+    const lastNotice = failure.notifiedAt;
+    if (lastNotice === undefined)
+        return true;
+    const nextReminder = lastNotice + reminderSeconds(settings);
+    if (now >= nextReminder)
+        return true;
+    deps.runner.info(`notify-on-error: failure notice already posted at ${isoSecond(lastNotice)}; next reminder after ${isoSecond(nextReminder)}.`);
+    return false;
+}
+/** The newest state for the failure path, the store opened and read here when watch() did not get that far. */
+async function failureMemory(settings, deps, session) {
+    if (settings.state.kind === 'none')
+        return { noMemory: 'state-none' };
+    const unusable = 'This run cannot tell whether Slack was already told that the monitor is failing.';
+    let store;
+    try {
+        store = await session.open();
+    }
+    catch (error) {
+        deps.runner.warning(`Could not open the state (${settings.state.kind}): ${(0,errors/* errorMessage */.g)(error)}. ${unusable}`);
+        return { noMemory: 'unreadable' };
+    }
+    const read = session.read ??
+        (await deps.runner.group(`Checkpoint (${store.description})`, () => session.load(unusable)));
+    if ('error' in read)
+        return { noMemory: 'unreadable' };
+    return { state: read.state };
+}
+/** The failure record saved on top of `state`, the newest this run has: a checkpoint, or none yet. */
+async function saveFailure(session, state, failure, deps) {
+    const savedAt = new Date(deps.now()).toISOString();
+    const next = state
+        ? { ...state, savedAt, failure }
+        : { version: STATE_VERSION, savedAt, failure };
+    const { description } = await session.open();
+    try {
+        await session.save(next);
+        deps.runner.info(`Failure recorded in ${description}: ${describeFailure(failure)}.`);
+        return true;
+    }
+    catch (error) {
+        deps.runner.warning(`Could not record the failure in ${description}: ${(0,errors/* errorMessage */.g)(error)}.`);
+        return false;
+    }
+}
+/**
+ * How long after a failure notice the next one reminds Slack: `realert` (1h by default), the period an
+ * alerting episode reminds at too, or hourly when `realert` is 0 (every alerting window posts, but a
+ * failure notice on every run would flood the channel).
+ */
+function reminderSeconds(settings) {
+    return settings.realertSeconds > 0 ? settings.realertSeconds : FAILURE_REMINDER_SECONDS;
+}
+/**
+ * The run worked after failed ones. The failure record is dropped from the checkpoint this run saves;
+ * when Slack was told of the episode, one message says the monitor is running again.
+ */
+async function endFailureEpisode(failure, settings, deps) {
+    deps.runner.info(`The monitor is running again after failed runs: ${describeFailure(failure)}.`);
+    if (failure.notifiedAt === undefined || !settings.notifyOnError || settings.slackWebhookUrls.length === 0)
+        return;
+    const notice = {
+        monitorName: settings.monitorName,
+        failingSince: failure.since,
+        recoveredAt: Math.floor(deps.now() / 1000),
+        failedRuns: failure.runs,
+    };
+    const runUrl = workflowRunUrl(deps.env);
+    if (runUrl)
+        notice.runUrl = runUrl;
+    await postNotice(buildRecoveredMessage(notice), 'that the monitor is running again', settings, deps);
+}
+/**
+ * A notice about the monitor itself (`notify-on-error`): printed on a dry run; a post that fails is a
+ * warning, since the step's outcome is decided elsewhere. True when Slack took it on at least one
+ * webhook: with one webhook failing for good, "not told" would repeat the notice to the others on
+ * every run of the cron instead of once per episode.
+ */
+async function postNotice(message, what, settings, deps) {
+    const slackDeps = {
+        fetch: deps.fetch,
+        sleep: deps.sleep,
+        log: deps.runner.info,
+        ...(deps.signal ? { signal: deps.signal } : {}),
+    };
+    if (settings.dryRun) {
+        await deliver(message, settings, slackDeps);
+        return false;
+    }
+    const outcomes = await postEach(message, settings.slackWebhookUrls, slackDeps);
+    const failed = outcomes.filter((outcome) => outcome.error);
+    for (const outcome of failed) {
+        // A webhook listed twice failed once: warn once.
+        if (settings.slackWebhookUrls.indexOf(outcome.url) !== outcome.index)
+            continue;
+        deps.runner.warning(`Could not tell Slack ${what}: ${(0,errors/* errorMessage */.g)(outcome.error)}`);
+    }
+    if (failed.length === outcomes.length)
+        return false;
+    deps.runner.info(`Slack was told ${what} (notify-on-error)${failed.length > 0 ? `, on ${outcomes.length - failed.length} of ${outcomes.length} webhooks` : ''}.`);
+    return true;
+}
+
+// EXTERNAL MODULE: ./src/net/proxy-route.ts
+var proxy_route = __nccwpck_require__(7943);
+;// CONCATENATED MODULE: ./src/net/proxy.ts
+
+/** The variable that names the proxy for a scheme, lowercase first as http-client reads it. */
+function proxyVariable(scheme) {
+    for (const name of [`${scheme}_proxy`, `${scheme.toUpperCase()}_PROXY`]) {
+        const value = process.env[name];
+        if (value)
+            return { name, value };
+    }
+    return undefined;
+}
+/**
+ * Reads the proxy variables once at start-up: fails on one no client could use (its value is never
+ * printed: it may hold a password), masks the credentials a proxy URL carries, logs one line saying
+ * where requests go, and loads the agents. With no proxy variable set it loads nothing and answers
+ * undefined: the clients keep Node's own agents, and a run without a proxy pays nothing for this.
+ */
+async function proxyAgents(deps) {
+    const variables = { https: proxyVariable('https'), http: proxyVariable('http') };
+    if (!variables.https && !variables.http)
+        return undefined;
+    const routes = [];
+    for (const scheme of ['https', 'http']) {
+        const variable = variables[scheme];
+        if (!variable) {
+            routes.push(`${scheme} direct (no ${scheme.toUpperCase()}_PROXY)`);
+            continue;
+        }
+        const proxy = parseProxy(variable.name, variable.value);
+        maskCredentials(variable.value, proxy, deps.setSecret);
+        routes.push(`${scheme} through ${(0,proxy_route/* withoutCredentials */.r)(proxy)} (${variable.name}${proxy.username || proxy.password ? ', credentials masked' : ''})`);
+    }
+    const noProxy = ['no_proxy', 'NO_PROXY'].find((name) => process.env[name]);
+    deps.log(`Proxy: ${routes.join('; ')}; ${noProxy ? `${noProxy}: ${process.env[noProxy]}` : 'no NO_PROXY'}; loopback hosts direct.`);
+    // Loaded only behind a proxy: the agents and their dependencies are a chunk of their own.
+    const { ProxyRoutingAgent } = await Promise.all(/* import() */[__nccwpck_require__.e(878), __nccwpck_require__.e(423)]).then(__nccwpck_require__.bind(__nccwpck_require__, 3423));
+    return () => ({
+        httpAgent: new ProxyRoutingAgent({ secure: false }),
+        httpsAgent: new ProxyRoutingAgent({ secure: true }),
+    });
+}
+/**
+ * The proxy URL as http-client reads it (a bare `host:port` is taken as `http://host:port`), or an
+ * error naming the variable: a value no client could use would send some calls direct and fail
+ * others, far from the cause. The value itself is not repeated (it may carry a password).
+ */
+function parseProxy(name, value) {
+    let proxy;
+    try {
+        proxy = new URL(value);
+    }
+    catch {
+        if (!/^https?:\/\//.test(value)) {
+            try {
+                proxy = new URL(`http://${value}`);
+            }
+            catch { }
+        }
+    }
+    if (!proxy?.hostname || (proxy.protocol !== 'http:' && proxy.protocol !== 'https:')) {
+        throw new Error(`${name} is set but is not an http:// or https:// proxy URL with a host (such as http://proxy.example:3128 or http://user:password@proxy.example:3128). Fix it, or unset it to connect directly.`);
+    }
+    return proxy;
+}
+/**
+ * The credentials a proxy URL carries, in every form a library might print them: the whole value,
+ * `user:password`, and the password (or a lone user, which is then the secret) encoded and decoded.
+ */
+function maskCredentials(value, proxy, setSecret) {
+    if (!proxy.username && !proxy.password)
+        return;
+    setSecret(value);
+    if (proxy.password)
+        setSecret(`${proxy.username}:${proxy.password}`);
+    const secret = proxy.password || proxy.username;
+    setSecret(secret);
+    const decoded = safeDecode(secret);
+    if (decoded !== secret)
+        setSecret(decoded);
+}
+function safeDecode(text) {
+    try {
+        return decodeURIComponent(text);
+    }
+    catch {
+        return text;
+    }
+}
+
+// EXTERNAL MODULE: ./node_modules/@actions/core/lib/core.js + 7 modules
+var core = __nccwpck_require__(3838);
 ;// CONCATENATED MODULE: ./src/workflow-log.ts
 /**
  * Every line the action prints to the workflow log, made unable to act as a workflow command.
@@ -62012,9 +61626,9 @@ function describeFailure(failure) {
  * - the legacy `##[name props]data` anywhere in the line.
  * Log text is written by whoever calls the API, so a request path of `##[add-mask]…` or a line break
  * followed by `::stop-commands::…` could mask text, fake annotations or stop command processing. Every
- * message goes through `inertForWorkflowLog` here, and no module prints through `@actions/core` itself.
+ * message goes through `inertForWorkflowLog` (in the runner port, src/runner.ts), and no other module
+ * prints through `@actions/core`.
  */
-
 /** U+FFFD, shown where a character that could hide part of a command was. */
 const workflow_log_REPLACEMENT = '\uFFFD';
 /**
@@ -62048,951 +61662,83 @@ function inertForWorkflowLog(text) {
             .replace(LEGACY_COMMAND, '##\uFF3B'))
         .join('');
 }
-function inertProperties(properties) {
-    if (!properties?.title)
-        return properties;
-    return { ...properties, title: inertForWorkflowLog(properties.title) };
-}
-/** A line of progress in the log. */
-function info(message) {
-    core/* info */.pq(inertForWorkflowLog(message));
-}
-/** A warning annotation: shown on the run's page, and in the log. */
-function warning(message, properties) {
-    core/* warning */.$e(inertForWorkflowLog(message), inertProperties(properties));
-}
-/** Fails the step with an error annotation. */
-function setFailed(message) {
-    core/* setFailed */.C1(inertForWorkflowLog(message));
-}
-/** A foldable group of log lines around `fn`. */
-function group(name, fn) {
-    return core/* group */.Os(inertForWorkflowLog(name), fn);
-}
 
-;// CONCATENATED MODULE: ./src/state/load.ts
-
-
-
-
+;// CONCATENATED MODULE: ./src/runner.ts
 /**
- * The state the previous run saved. Nothing is thrown: a store that could not be read, or a state
- * this version must not overwrite, comes back as `error` (the caller fails the run, and the failure
- * path must not save over it); an unusable one as `lost`, with a warning.
+ * The runner, as the action sees it: the one module that calls `@actions/core`. The rest of the code
+ * takes a `Runner` (through `RunDeps`), so tests can drive a run without a runner, and every line
+ * printed goes through the workflow-command gate (workflow-log.ts) on its way out.
  */
-async function loadState(store, unusable) {
-    let stored;
-    try {
-        stored = await store.load();
-    }
-    catch (error) {
-        const reason = `Could not read the checkpoint from ${store.description}: ${(0,errors/* errorMessage */.g)(error).replace(/\.+$/, '')}`;
-        warning(`${reason}. ${unusable}`);
-        return { error: reason };
-    }
-    if (stored.kind === 'none') {
-        info(`No checkpoint in ${store.description} yet.`);
-        return {};
-    }
-    const savedAt = stored.savedAtMs !== undefined ? { savedAt: Math.floor(stored.savedAtMs / 1000) } : {};
-    if (stored.kind === 'lost')
-        return { lost: { reason: stored.reason, ...savedAt } };
-    const loaded = parseCheckpoint(stored.text);
-    if (!loaded.checkpoint) {
-        const problem = loaded.problem ?? 'the saved state is empty';
-        if (loaded.tooNew) {
-            // Overwriting it would throw away what a newer version of the action recorded.
-            const reason = `The checkpoint in ${store.description} cannot be used: ${problem}. Use that version of the action (or a newer one), or remove the state to start over`;
-            warning(`${reason}. ${unusable}`);
-            return { error: reason };
-        }
-        warning(`Ignoring the checkpoint in ${store.description}: ${problem}.`);
-        return { lost: { reason: `the checkpoint in ${stored.origin} is unusable (${problem})`, ...savedAt } };
-    }
-    const state = loaded.checkpoint;
-    if ('checked' in state)
-        info(`Checked up to ${isoSecond(state.checked)} by the previous run (saved ${state.savedAt}).`);
-    else
-        info(`No checkpoint in ${store.description} yet.`);
-    if (state.failure)
-        info(`The monitor is failing: ${describeFailure(state.failure)}.`);
-    return { state };
+
+
+function inertAnnotation(annotation) {
+    if (!annotation?.title)
+        return annotation;
+    return { ...annotation, title: inertForWorkflowLog(annotation.title) };
 }
+/** The real runner, through @actions/core, with every printed line made inert. */
+const actionsRunner = {
+    info: (line) => core/* info */.pq(inertForWorkflowLog(line)),
+    warning: (line, annotation) => core/* warning */.$e(inertForWorkflowLog(line), inertAnnotation(annotation)),
+    group: (name, fn) => core/* group */.Os(inertForWorkflowLog(name), fn),
+    setFailed: (message) => core/* setFailed */.C1(inertForWorkflowLog(message)),
+    setOutput: (name, value) => core/* setOutput */.uH(name, value),
+    summary: core/* summary */.z,
+    getInput: (name) => core/* getInput */.V4(name),
+    setSecret: (value) => core/* setSecret */.Pq(value),
+    getIDToken: (audience) => core/* getIDToken */.V9(audience),
+};
 
-// EXTERNAL MODULE: external "node:os"
-var external_node_os_ = __nccwpck_require__(8161);
-// EXTERNAL MODULE: external "node:path"
-var external_node_path_ = __nccwpck_require__(6760);
-// EXTERNAL MODULE: external "node:fs/promises"
-var promises_ = __nccwpck_require__(1455);
-// EXTERNAL MODULE: external "node:fs"
-var external_node_fs_ = __nccwpck_require__(3024);
-;// CONCATENATED MODULE: ./src/state/file-lock.ts
+;// CONCATENATED MODULE: ./src/run-deps.ts
 
 
 
 
-const held = new Map();
-let exitHookInstalled = false;
-/** Takes the lock at `path`, waiting (bounded) while another live run holds it. */
-async function acquireFileLock(path, options) {
-    const now = options.now ?? Date.now;
-    const sleep = options.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms)));
-    const pollMs = options.pollMs ?? 500;
-    const holder = {
-        token: (0,external_node_crypto_.randomUUID)(),
-        pid: process.pid,
-        host: (0,external_node_os_.hostname)(),
-        since: new Date(now()).toISOString(),
+function withRunner(deps) {
+    return { ...deps, runner: deps.runner ?? actionsRunner };
+}
+async function realDeps() {
+    const runner = actionsRunner;
+    const signal = cancellationSignal(runner);
+    // HTTPS_PROXY & co.: the toolkit's calls (OIDC token, Actions cache) honour them by themselves.
+    const agents = await proxyAgents({ log: runner.info, setSecret: runner.setSecret });
+    return {
+        now: Date.now,
+        sleep: (ms) => sleepUntilCancelled(ms, signal),
+        fetch: agents ? nodeHttpFetchWith(agents()) : nodeHttpFetch,
+        env: process.env,
+        signal,
+        runner,
+        ...(agents ? { proxyAgents: agents } : {}),
     };
-    if (process.env.GITHUB_RUN_ID)
-        holder.run = `${process.env.GITHUB_RUN_ID}-${process.env.GITHUB_RUN_ATTEMPT ?? '1'}`;
-    const deadline = now() + options.waitMs;
-    let waitingSaid = false;
-    for (;;) {
-        if (await tryCreate(path, holder)) {
-            held.set(path, holder.token);
-            installExitHook();
-            if (waitingSaid)
-                options.log(`Took the state lock ${path}.`);
-            return { path, release: () => releaseLock(path, holder.token) };
-        }
-        const other = await inspect(path);
-        if (other === undefined)
-            continue; // released between our attempt and our look: try again at once
-        const stale = staleness(other, options.staleAfterMs);
-        if (stale) {
-            if (await breakLock(path, other.text))
-                options.log(`Broke a stale state lock ${path}: ${stale}.`);
-            continue;
-        }
-        if (now() >= deadline) {
-            throw new Error(`Another run holds the state lock ${path} (${describeHolder(other.holder)}) and did not finish within ${Math.round(options.waitMs / 1000)} s. ` +
-                'Two runs on one state must not overlap: give the workflow a `concurrency` group, or delete the lock file if no run holds it.');
-        }
-        if (!waitingSaid) {
-            options.log(`Waiting for another run that holds the state lock ${path} (${describeHolder(other.holder)}), at most ${Math.round(options.waitMs / 1000)} s.`);
-            waitingSaid = true;
-        }
-        await sleep(Math.min(pollMs, Math.max(1, deadline - now())));
-    }
 }
 /**
- * The lock appears with its content or not at all: written to a file of this process's own, then
- * hard-linked into place (link fails with EEXIST when a lock exists), so no waiter ever reads a
- * half-written lock and takes it for garbage.
+ * A wait whose timer stops holding the process once the job is cancelled: the code that waited has
+ * stopped waiting (Slack's retry pause, a query's poll), and a 60 s Retry-After must not keep a
+ * cancelled job alive. The timer still fires if the process lives on, so no wait ends early.
  */
-async function tryCreate(path, holder) {
-    const own = `${path}.${process.pid}.${holder.token}.new`;
-    try {
-        await (0,promises_.writeFile)(own, `${JSON.stringify(holder)}\n`, { encoding: 'utf8', flag: 'wx' });
-        await (0,promises_.link)(own, path);
-        return true;
-    }
-    catch (error) {
-        if (error.code === 'EEXIST')
-            return false;
-        throw new Error(`Could not create the state lock ${path}: ${error.message}`);
-    }
-    finally {
-        await (0,promises_.unlink)(own).catch(() => undefined);
-    }
-}
-async function inspect(path) {
-    try {
-        const [text, info] = await Promise.all([(0,promises_.readFile)(path, 'utf8'), (0,promises_.stat)(path)]);
-        let holder;
-        try {
-            const value = JSON.parse(text);
-            if (value && typeof value === 'object')
-                holder = value;
-        }
-        catch {
-            holder = undefined;
-        }
-        return { text, holder, ageMs: Date.now() - info.mtimeMs };
-    }
-    catch (error) {
-        if (error.code === 'ENOENT')
-            return undefined;
-        throw new Error(`Could not read the state lock ${path}: ${error.message}`);
-    }
-}
-/** Why the lock is stale, or undefined while its holder may be alive. */
-function staleness(lock, staleAfterMs) {
-    const { holder } = lock;
-    if (holder && holder.host === (0,external_node_os_.hostname)() && Number.isSafeInteger(holder.pid)) {
-        // Same machine: ask the kernel. ESRCH = no such process; EPERM = alive, someone else's.
-        try {
-            process.kill(holder.pid, 0);
-        }
-        catch (error) {
-            if (error.code === 'ESRCH')
-                return `its holder (process ${holder.pid} on this machine, since ${holder.since ?? '?'}) is no longer running`;
-        }
-        return undefined;
-    }
-    // A holder on another machine (a shared disk) or a lock left half-written: only its age tells.
-    if (lock.ageMs > staleAfterMs) {
-        return `it is ${Math.round(lock.ageMs / 1000)} s old (${describeHolder(holder)}), longer than any run holds it`;
-    }
-    return undefined;
-}
-/**
- * Removes a stale lock, unless another waiter broke it first and took the lock itself: the lock is
- * moved aside (atomic), and put back if what was moved is not the stale lock that was seen.
- */
-async function breakLock(path, staleText) {
-    const aside = `${path}.${process.pid}.${(0,external_node_crypto_.randomUUID)()}.stale`;
-    try {
-        await (0,promises_.rename)(path, aside);
-    }
-    catch (error) {
-        if (error.code === 'ENOENT')
-            return false;
-        throw error;
-    }
-    const moved = await (0,promises_.readFile)(aside, 'utf8').catch(() => '');
-    if (moved !== staleText) {
-        // Someone else's fresh lock: put it back (link fails if yet another lock appeared meanwhile).
-        await (0,promises_.link)(aside, path).catch(() => undefined);
-        await (0,promises_.unlink)(aside).catch(() => undefined);
-        return false;
-    }
-    await (0,promises_.unlink)(aside).catch(() => undefined);
-    return true;
-}
-async function releaseLock(path, token) {
-    if (held.get(path) !== token)
-        return;
-    held.delete(path);
-    try {
-        const text = await (0,promises_.readFile)(path, 'utf8');
-        if (text.includes(token))
-            await (0,promises_.unlink)(path);
-    }
-    catch {
-        // Already gone (broken as stale by another run): nothing to give up.
-    }
-}
-function describeHolder(holder) {
-    if (!holder)
-        return 'holder unknown';
-    const run = holder.run ? `run ${holder.run}, ` : '';
-    return `${run}process ${holder.pid ?? '?'} on ${holder.host ?? '?'}, since ${holder.since ?? '?'}`;
-}
-/** A run that ends without releasing (an uncaught error, process.exit) leaves no lock behind. */
-function installExitHook() {
-    if (exitHookInstalled)
-        return;
-    exitHookInstalled = true;
-    process.once('exit', () => {
-        for (const [path, token] of held) {
-            try {
-                if ((0,external_node_fs_.readFileSync)(path, 'utf8').includes(token))
-                    (0,external_node_fs_.unlinkSync)(path);
-            }
-            catch {
-                // Gone already.
-            }
-        }
-        held.clear();
+function sleepUntilCancelled(ms, signal) {
+    return new Promise((resolve) => {
+        const timer = setTimeout(() => {
+            stopWatching();
+            resolve();
+        }, ms);
+        const stopWatching = onAbort(signal, () => timer.unref());
     });
 }
-
-;// CONCATENATED MODULE: ./src/state/file-store.ts
-
-
-
 /**
- * `state: file:<path>`: a JSON file, for self-hosted runners and local runs. load() takes the lock
- * `<path>.lock` and holds it until release(), so a second run on the same file waits for the first
- * one's checkpoint instead of reporting the same entries. The first save also writes `<path>.since`
- * (when), left in place: a state file that is gone while it is there was lost, not never made.
+ * Aborted on SIGINT or SIGTERM, which the runner sends when the job is cancelled or times out, so that
+ * running queries are stopped rather than left to use the account's concurrent-query quota.
  */
-function createFileStore(path, options) {
-    const absolute = (0,external_node_path_.resolve)(path);
-    const directory = (0,external_node_path_.dirname)(absolute);
-    const trace = `${absolute}.since`;
-    let lock;
-    /** The directory did not exist before load(): removed again if nothing was saved in it. */
-    let createdDirectory = false;
-    return {
-        description: `file ${absolute}`,
-        async load() {
-            if (!(await exists(directory))) {
-                await (0,promises_.mkdir)(directory, { recursive: true });
-                createdDirectory = true;
-            }
-            lock ??= await acquireFileLock(`${absolute}.lock`, {
-                waitMs: options.lockWaitMs,
-                staleAfterMs: options.lockStaleAfterMs,
-                log: options.log,
-            });
-            let text;
-            try {
-                text = await (0,promises_.readFile)(absolute, 'utf8');
-            }
-            catch (error) {
-                if (error.code !== 'ENOENT')
-                    throw error;
-                const since = await readTrace(trace);
-                if (since !== undefined) {
-                    return {
-                        kind: 'lost',
-                        reason: `${absolute} is missing, though this monitor has saved state there since ${since} (${trace})`,
-                    };
-                }
-                return { kind: 'none' };
-            }
-            return { kind: 'found', text, origin: absolute };
-        },
-        async save(content) {
-            await (0,promises_.mkdir)(directory, { recursive: true });
-            // Write then rename: a run killed mid-write leaves the previous state, never half a file.
-            const partial = `${absolute}.${process.pid}.tmp`;
-            await (0,promises_.writeFile)(partial, content, 'utf8');
-            await (0,promises_.rename)(partial, absolute);
-            createdDirectory = false;
-            // The trace that earlier runs saved here: a state file deleted with its directory left is
-            // told from a first run by it (a directory alone proves nothing: it may hold other files).
-            if ((await readTrace(trace)) === undefined)
-                await (0,promises_.writeFile)(trace, `${new Date().toISOString()}\n`, 'utf8');
-        },
-        async release() {
-            const held = lock;
-            lock = undefined;
-            await held?.release();
-            // A run that saved nothing (a dry run, a failure with no state) leaves no directory that the
-            // next run would take for the trace of a lost state.
-            if (createdDirectory) {
-                createdDirectory = false;
-                await (0,promises_.rmdir)(directory).catch(() => undefined);
-            }
-        },
-    };
-}
-/** When the first state was saved next to the trace file, or undefined when there is none. */
-async function readTrace(path) {
-    try {
-        return (await (0,promises_.readFile)(path, 'utf8')).trim() || 'an unknown time';
-    }
-    catch (error) {
-        if (error.code === 'ENOENT')
-            return undefined;
-        throw error;
-    }
-}
-async function exists(path) {
-    try {
-        await (0,promises_.stat)(path);
-        return true;
-    }
-    catch (error) {
-        if (error.code === 'ENOENT')
-            return false;
-        throw error;
-    }
-}
-/** `state: none`: every run is a first run (no checkpoint, no overlap). */
-function createNullStore() {
-    return {
-        description: 'none (every run checks the last interval)',
-        load: async () => ({ kind: 'none' }),
-        save: async () => { },
-    };
-}
-
-;// CONCATENATED MODULE: ./src/state/open.ts
-
-
-
-
-/** What a run does besides its query while it holds a `file:` state's lock (Slack, with retries). */
-const LOCK_MARGIN_MS = 2 * 60_000;
-/** The backend the `state` input names. */
-async function openStateStore(settings, env, now, log) {
-    switch (settings.state.kind) {
-        case 'none':
-            return createNullStore();
-        case 'file':
-            return createFileStore(settings.state.path, {
-                // A run holds the lock for its query (at most query-timeout) and its Slack post: a wait past
-                // that means the holder is stuck, and this run fails rather than piling up behind it.
-                lockWaitMs: settings.queryTimeoutMs + LOCK_MARGIN_MS,
-                lockStaleAfterMs: 2 * (settings.queryTimeoutMs + LOCK_MARGIN_MS),
-                log,
-            });
-        case 'actions-cache': {
-            // Loaded only when used: @actions/cache and the Azure SDK it brings are most of the bundle.
-            const { createActionsCacheStore, runKeyFor } = await Promise.all(/* import() */[__nccwpck_require__.e(878), __nccwpck_require__.e(682), __nccwpck_require__.e(414)]).then(__nccwpck_require__.bind(__nccwpck_require__, 9414));
-            return createActionsCacheStore({
-                keyPrefix: stateKeyPrefix(settings.monitorName),
-                // A new key every run: cache entries are immutable, and the newest is restored by prefix.
-                runKey: runKeyFor(env, now()),
-                directory: (0,external_node_path_.join)(env.RUNNER_TEMP || (0,external_node_os_.tmpdir)(), 'insights-watch-state'),
-                log,
-            });
-        }
-    }
-}
-/**
- * `insights-watch-<monitor>-<hash>-`: the cache is already scoped to the repository; the monitor name
- * (slugged for reading, hashed so `a b` and `a-b` differ) keeps two monitors in one repository apart.
- */
-function stateKeyPrefix(monitorName) {
-    const slug = monitorName
-        .toLowerCase()
-        .replace(/[^a-z0-9]+/g, '-')
-        .replace(/^-|-$/g, '')
-        .slice(0, 60);
-    const hash = (0,external_node_crypto_.createHash)('sha256').update(monitorName).digest('hex').slice(0, 8);
-    return `insights-watch-${slug || 'monitor'}-${hash}-`;
-}
-
-;// CONCATENATED MODULE: ./src/failure-notices.ts
-/**
- * `notify-on-error`: a monitor that cannot run says so in Slack once per failing episode, reminds
- * while it keeps failing, and says when it runs again; the failed runs are counted in the state.
- */
-
-
-
-
-
-
-
-
-
-/**
- * How often Slack is reminded of a monitor that keeps failing, when `realert` is 0: a notice every
- * run (every 5 minutes) floods the channel, and a single one lets a broken monitor be forgotten.
- * It is also `realert`'s default, so out of the box both kinds of episode remind hourly.
- */
-const FAILURE_REMINDER_SECONDS = 60 * 60;
-/**
- * A failed run, counted in the state so that `notify-on-error` tells Slack once per failing episode,
- * then again every reminder period, instead of on every run of the cron. Without a state to count in
- * (`state: none`, or one that cannot be read or saved) it tells Slack every time, and the notice says why.
- * Trouble here is logged, never thrown: the step has already failed with the run's own error.
- */
-async function recordFailure(settings, reason, deps, context) {
-    const now = Math.floor(deps.now() / 1000);
-    const memory = await failureMemory(settings, deps, context);
-    const state = 'store' in memory ? memory.state : undefined;
-    const lastNotice = state?.failure?.notifiedAt;
-    const failure = {
-        since: state?.failure?.since ?? now,
-        runs: (state?.failure?.runs ?? 0) + 1,
-    };
-    if (lastNotice !== undefined)
-        failure.notifiedAt = lastNotice;
-    // dry-run leaves the state alone, the failure record included.
-    const store = 'store' in memory && !settings.dryRun ? memory.store : undefined;
-    if (!settings.notifyOnError || settings.slackWebhookUrls.length === 0) {
-        if (store)
-            await saveFailure(store, state, failure, deps);
-        return;
-    }
-    if (lastNotice !== undefined) {
-        const nextReminder = lastNotice + reminderSeconds(settings);
-        if (now < nextReminder) {
-            info(`notify-on-error: failure notice already posted at ${isoSecond(lastNotice)}; next reminder after ${isoSecond(nextReminder)}.`);
-            if (store)
-                await saveFailure(store, state, failure, deps);
-            return;
-        }
-    }
-    const notice = { monitorName: settings.monitorName, reason };
-    const runUrl = workflowRunUrl(deps.env);
-    if (runUrl)
-        notice.runUrl = runUrl;
-    if (failure.runs > 1) {
-        notice.failingSince = failure.since;
-        notice.failedRuns = failure.runs;
-    }
-    if ('noMemory' in memory)
-        notice.noMemory = memory.noMemory;
-    // Saved before posting, so that the notice can say when nothing will remember it.
-    const saved = store ? await saveFailure(store, state, { ...failure, notifiedAt: now }, deps) : false;
-    if (store && !saved)
-        notice.noMemory = 'unsaved';
-    const posted = await postNotice(buildFailureMessage(notice), 'that the monitor failed', settings, deps);
-    // Not delivered: the next run must not take Slack for told.
-    if (store && saved && !posted)
-        await saveFailure(store, state, failure, deps);
-}
-/** The store and its newest state for the failure path, opened and read here when watch() did not get that far. */
-async function failureMemory(settings, deps, context) {
-    if (settings.state.kind === 'none')
-        return { noMemory: 'state-none' };
-    const unusable = 'This run cannot tell whether Slack was already told that the monitor is failing.';
-    let { store } = context;
-    try {
-        store ??= await openStateStore(settings, deps.env, deps.now, info);
-    }
-    catch (error) {
-        warning(`Could not open the state (${settings.state.kind}): ${(0,errors/* errorMessage */.g)(error)}. ${unusable}`);
-        return { noMemory: 'unreadable' };
-    }
-    const opened = store;
-    const read = context.read ??
-        (await group(`Checkpoint (${opened.description})`, () => loadState(opened, unusable)));
-    if ('error' in read)
-        return { noMemory: 'unreadable' };
-    return { store: opened, state: read.state };
-}
-/** The failure record saved on top of `state`, the newest this run has: a checkpoint, or none yet. */
-async function saveFailure(store, state, failure, deps) {
-    const savedAt = new Date(deps.now()).toISOString();
-    const next = state
-        ? { ...state, savedAt, failure }
-        : { version: STATE_VERSION, savedAt, failure };
-    try {
-        await store.save(serializeCheckpoint(next));
-        info(`Failure recorded in ${store.description}: ${describeFailure(failure)}.`);
-        return true;
-    }
-    catch (error) {
-        warning(`Could not record the failure in ${store.description}: ${(0,errors/* errorMessage */.g)(error)}.`);
-        return false;
-    }
-}
-/**
- * How long after a failure notice the next one reminds Slack: `realert` (1h by default), the period an
- * alerting episode reminds at too, or hourly when `realert` is 0 (every alerting window posts, but a
- * failure notice on every run would flood the channel).
- */
-function reminderSeconds(settings) {
-    return settings.realertSeconds > 0 ? settings.realertSeconds : FAILURE_REMINDER_SECONDS;
-}
-/**
- * The run worked after failed ones. The failure record is dropped from the checkpoint this run saves;
- * when Slack was told of the episode, one message says the monitor is running again.
- */
-async function endFailureEpisode(failure, settings, deps) {
-    info(`The monitor is running again after failed runs: ${describeFailure(failure)}.`);
-    if (failure.notifiedAt === undefined || !settings.notifyOnError || settings.slackWebhookUrls.length === 0)
-        return;
-    const notice = {
-        monitorName: settings.monitorName,
-        failingSince: failure.since,
-        recoveredAt: Math.floor(deps.now() / 1000),
-        failedRuns: failure.runs,
-    };
-    const runUrl = workflowRunUrl(deps.env);
-    if (runUrl)
-        notice.runUrl = runUrl;
-    await postNotice(buildRecoveredMessage(notice), 'that the monitor is running again', settings, deps);
-}
-/**
- * A notice about the monitor itself (`notify-on-error`): printed on a dry run; a post that fails is a
- * warning, since the step's outcome is decided elsewhere. True when Slack took it on at least one
- * webhook: with one webhook failing for good, "not told" would repeat the notice to the others on
- * every run of the cron instead of once per episode.
- */
-async function postNotice(message, what, settings, deps) {
-    const slackDeps = {
-        fetch: deps.fetch,
-        sleep: deps.sleep,
-        log: info,
-        ...(deps.signal ? { signal: deps.signal } : {}),
-    };
-    if (settings.dryRun) {
-        await deliver(message, settings, slackDeps);
-        return false;
-    }
-    const outcomes = await postEach(message, settings.slackWebhookUrls, slackDeps);
-    const failed = outcomes.filter((outcome) => outcome.error);
-    for (const outcome of failed) {
-        // A webhook listed twice failed once: warn once.
-        if (settings.slackWebhookUrls.indexOf(outcome.url) !== outcome.index)
-            continue;
-        warning(`Could not tell Slack ${what}: ${(0,errors/* errorMessage */.g)(outcome.error)}`);
-    }
-    if (failed.length === outcomes.length)
-        return false;
-    info(`Slack was told ${what} (notify-on-error)${failed.length > 0 ? `, on ${outcomes.length - failed.length} of ${outcomes.length} webhooks` : ''}.`);
-    return true;
-}
-
-;// CONCATENATED MODULE: ./src/insights/query.ts
-/**
- * One CloudWatch Logs Insights query: start it, poll it until it ends, fetch every page of its
- * result up to a row cap, and stop it when it runs out of time or the run is cancelled.
- */
-
-
-
-
-class QueryError extends Error {
-    kind;
-    queryId;
-    /** The last status GetQueryResults reported, when there was one. */
-    status;
-    query;
-    logGroups;
-    /** For kind 'limit': the largest `limit` the service said it accepts. */
-    acceptedLimit;
-    constructor(message, details) {
-        super(message, details.cause === undefined ? undefined : { cause: details.cause });
-        this.name = 'QueryError';
-        this.kind = details.kind;
-        this.query = details.query;
-        this.logGroups = details.logGroups;
-        if (details.queryId !== undefined)
-            this.queryId = details.queryId;
-        if (details.status !== undefined)
-            this.status = details.status;
-        if (details.acceptedLimit !== undefined)
-            this.acceptedLimit = details.acceptedLimit;
-    }
-}
-/** Milliseconds before the first poll: most small queries finish within a few hundred. */
-const FIRST_POLL_DELAY_MS = 100;
-/** Each poll waits this much longer than the one before, up to the cap. */
-const POLL_BACKOFF = 1.5;
-/**
- * Polls never wait longer than this. With the growth above a query makes at most 4 polls in its
- * first second and 1 a second after, under GetQueryResults' 5 TPS quota (per account; gogama/incite
- * `RPSQuotaLimits`, incite issue #14 — not on an official page retrieved).
- */
-const MAX_POLL_DELAY_MS = 1000;
-/** Result pages are fetched back to back; at least this far apart keeps them under 5 TPS too. */
-const MIN_PAGE_INTERVAL_MS = 200;
-const PENDING = new Set(['Scheduled', 'Running']);
-/** Runs one query to the end and returns its rows, at most query.maxRows of them. */
-async function runInsightsQuery(query, deps) {
-    const shared = deps.limits ? deps : { ...deps, limits: createRequestLimits(deps) };
-    const completed = await completeQuery(query, shared);
-    let rows = completed.rows;
-    const fetched = await fetchPages(query, completed, shared, {
-        wantMore: () => rows.length < query.maxRows,
-        onPage: (page) => {
-            rows = rows.concat(page);
-        },
-    });
-    const rowsCapped = rows.length > query.maxRows || (rows.length >= query.maxRows && fetched.nextToken !== undefined);
-    if (rows.length > query.maxRows)
-        rows = rows.slice(0, query.maxRows);
-    const { queryId, statistics } = completed;
-    deps.log(`Insights query ${queryId} complete in ${seconds(deps.now() - completed.startedAt)}: ${rows.length} rows` +
-        `${fetched.pages > 1 ? ` in ${fetched.pages} pages` : ''}${rowsCapped ? ` (capped at ${query.maxRows}; more exist)` : ''}; ` +
-        describeStatistics(statistics));
-    return { queryId, rows, statistics, rowsCapped };
-}
-/**
- * Starts the query (backing off while throttled) and polls it until it is Complete. Throws a
- * QueryError when it fails, ends otherwise, outlives query-timeout (stopped with StopQuery) or the
- * signal aborts (stopped too).
- */
-async function completeQuery(query, deps) {
-    const { client, log, signal } = deps;
-    const limits = deps.limits ?? throttle_createRequestLimits(deps);
-    const random = deps.random ?? Math.random;
-    const groups = describeGroups(query.logGroups);
-    const fail = failer(query);
-    if (signal?.aborted) {
-        throw fail(`Insights query not started: the run was cancelled (log groups: ${groups}).`, {
-            kind: 'aborted',
+function cancellationSignal(runner) {
+    const controller = new AbortController();
+    for (const signal of ['SIGINT', 'SIGTERM']) {
+        process.once(signal, () => {
+            runner.info(`Received ${signal}: stopping the running queries.`);
+            controller.abort(new Error(`The run was cancelled (${signal}); running queries were stopped.`));
         });
     }
-    const startedAt = deps.now();
-    const deadline = startedAt + deps.timeoutMs;
-    const queryId = await startWithBackoff(query, deps, limits, random, deadline);
-    log(`Insights query ${queryId} started: ${query.queryLanguage} over ${groups}, ` +
-        `${isoSecond(query.window.start)} to ${isoSecond(query.window.end)}` +
-        (query.limit === undefined ? '' : ` (limit ${query.limit})`));
-    const stop = (why) => stopQuery(queryId, why, deps);
-    const abortedError = (status) => fail(`Insights query ${queryId} was stopped: the run was cancelled (log groups: ${groups}).`, {
-        kind: 'aborted',
-        queryId,
-        status,
-    });
-    // Poll until the query leaves Scheduled/Running. Rows returned while Running are partial
-    // (GetQueryResults doc: "If the value of the Status field in the output is Running, this
-    // operation returns only partial results"), so only the Complete response's rows are kept.
-    let delay = FIRST_POLL_DELAY_MS;
-    let wait = delay;
-    let throttled = 0;
-    let status;
-    for (;;) {
-        await pause(deps, Math.min(wait, Math.max(0, deadline - deps.now())));
-        if (signal?.aborted) {
-            await stop('the run was cancelled');
-            throw abortedError(status);
-        }
-        await limits.getQueryResults.take();
-        if (signal?.aborted) {
-            await stop('the run was cancelled');
-            throw abortedError(status);
-        }
-        let response;
-        try {
-            response = await client.send(new dist_cjs/* GetQueryResultsCommand */.sAK({ queryId }));
-        }
-        catch (error) {
-            if (isThrottlingError(error)) {
-                // Beyond the SDK's own retries: wait with jitter, as long as query-timeout allows.
-                const backoff = backoffDelay(throttled, random);
-                throttled += 1;
-                if (deps.now() + backoff < deadline) {
-                    log(`Insights query ${queryId}: GetQueryResults throttled (${errorCode(error)}); polling again in ${format_seconds(backoff)}.`);
-                    wait = backoff;
-                    continue;
-                }
-                await stop('GetQueryResults stayed throttled');
-                throw throttledError('GetQueryResults', error, throttled, deps, startedAt, fail, { queryId, status });
-            }
-            // The SDK has retried already; left running, the query would hold one of the account's
-            // concurrent-query slots for up to 60 minutes.
-            await stop('GetQueryResults failed');
-            throw fail(`GetQueryResults failed for Insights query ${queryId} (log groups: ${groups}): ${(0,errors/* errorMessage */.g)(error)}`, { kind: 'results', queryId, status, cause: error });
-        }
-        throttled = 0;
-        const elapsed = deps.now() - startedAt;
-        if (response.status !== status) {
-            status = response.status;
-            log(`Insights query ${queryId}: ${status ?? 'no status'} after ${format_seconds(elapsed)}`);
-        }
-        if (status === 'Complete') {
-            const completed = {
-                queryId,
-                statistics: toStatistics(response.statistics),
-                rows: response.results ?? [],
-                startedAt,
-                deadline,
-            };
-            if (response.nextToken)
-                completed.nextToken = response.nextToken;
-            return completed;
-        }
-        if (status === undefined || !PENDING.has(status)) {
-            throw fail(`Insights query ${queryId} ended with status ${status ?? '(none)'} (log groups: ${groups})`, { kind: 'status', queryId, status });
-        }
-        if (deps.now() >= deadline) {
-            await stop('query-timeout ran out');
-            throw fail(`Insights query ${queryId} was stopped after ${format_seconds(elapsed)}, still ${status}: it ran out of the ` +
-                `query-timeout (${timeoutText(deps.timeoutMs)}). Raise the query-timeout input, or narrow the query ` +
-                `or the log groups (log groups: ${groups}).`, { kind: 'timeout', queryId, status });
-        }
-        delay = Math.min(delay * POLL_BACKOFF, MAX_POLL_DELAY_MS);
-        wait = delay;
-    }
-}
-/**
- * Fetches the pages after the Complete response, while `wantMore()` says so, handing each page's rows
- * to `onPage` and keeping none. Results come in pages of up to 10,000 rows via nextToken
- * (GetQueryResults doc, in SDKs from 2026-04); older services return everything in one response with
- * no token, and then there is nothing to fetch.
- */
-async function fetchPages(query, completed, deps, handler) {
-    const { client, log, signal } = deps;
-    const { queryId } = completed;
-    const limits = deps.limits ?? throttle_createRequestLimits(deps);
-    const random = deps.random ?? Math.random;
-    const groups = describeGroups(query.logGroups);
-    const fail = failer(query);
-    let nextToken = completed.nextToken;
-    let pages = 1;
-    let throttled = 0;
-    let lastRequestAt = deps.now();
-    while (nextToken && handler.wantMore()) {
-        await pause(deps, Math.max(0, lastRequestAt + MIN_PAGE_INTERVAL_MS - deps.now()));
-        if (!signal?.aborted)
-            await limits.getQueryResults.take();
-        if (signal?.aborted) {
-            throw fail(`Insights query ${queryId}: fetching its results stopped: the run was cancelled.`, {
-                kind: 'aborted',
-                queryId,
-                status: 'Complete',
-            });
-        }
-        lastRequestAt = deps.now();
-        let page;
-        try {
-            page = await client.send(new dist_cjs/* GetQueryResultsCommand */.sAK({ queryId, nextToken }));
-        }
-        catch (error) {
-            if (isThrottlingError(error)) {
-                const backoff = backoffDelay(throttled, random);
-                throttled += 1;
-                if (deps.now() + backoff < completed.deadline) {
-                    log(`Insights query ${queryId}: page ${pages + 1} throttled (${errorCode(error)}); retrying in ${format_seconds(backoff)}.`);
-                    await pause(deps, backoff);
-                    continue;
-                }
-                throw throttledError('GetQueryResults', error, throttled, deps, completed.startedAt, fail, {
-                    queryId,
-                    status: 'Complete',
-                });
-            }
-            throw fail(`GetQueryResults failed for page ${pages + 1} of Insights query ${queryId} (log groups: ${groups}): ` +
-                (0,errors/* errorMessage */.g)(error), { kind: 'results', queryId, status: 'Complete', cause: error });
-        }
-        throttled = 0;
-        pages += 1;
-        const rows = page.results ?? [];
-        if (page.nextToken === nextToken && rows.length === 0) {
-            // An empty page handing back the same token would otherwise be fetched forever.
-            log(`Insights query ${queryId}: page ${pages} was empty and repeated its nextToken; stopped paging.`);
-            nextToken = undefined;
-            break;
-        }
-        nextToken = page.nextToken;
-        handler.onPage(rows);
-    }
-    return nextToken ? { pages, nextToken } : { pages };
-}
-/** One-line statistics for the log. */
-function describeStatistics(statistics) {
-    return (`${statistics.recordsMatched} records matched, ${statistics.recordsScanned} scanned, ` +
-        `${formatBytes(statistics.bytesScanned)} scanned`);
-}
-/** Stops a query, logging (not throwing) when that fails: the error that caused it matters more. */
-async function stopQuery(queryId, why, deps) {
-    try {
-        await deps.client.send(new dist_cjs/* StopQueryCommand */.MN0({ queryId }));
-        deps.log(`Insights query ${queryId} stopped (${why}).`);
-    }
-    catch (error) {
-        // StopQuery errors when the query ended meanwhile ("the specified query is not running",
-        // StopQuery API doc).
-        deps.log(`Insights query ${queryId}: StopQuery failed (${why}): ${(0,errors/* errorMessage */.g)(error)}`);
-    }
-}
-function failer(query) {
-    return (message, details) => new QueryError(message, { ...details, query: query.queryString, logGroups: query.logGroups });
-}
-/**
- * StartQuery, retried with full-jitter backoff while the service throttles it, for as long as
- * query-timeout allows counting from the first attempt. The SDK's standard retry strategy has already
- * made its own attempts (3 by default) for each call that reaches here.
- */
-async function startWithBackoff(query, deps, limits, random, deadline) {
-    const groups = describeGroups(query.logGroups);
-    const fail = failer(query);
-    const startedAt = deps.now();
-    let attempts = 0;
-    for (;;) {
-        await limits.startQuery.take();
-        if (deps.signal?.aborted) {
-            throw fail(`Insights query not started: the run was cancelled (log groups: ${groups}).`, {
-                kind: 'aborted',
-            });
-        }
-        attempts += 1;
-        let error;
-        try {
-            const started = await deps.client.send(new dist_cjs/* StartQueryCommand */.qbV(startQueryInput(query)));
-            if (started.queryId)
-                return started.queryId;
-            error = new Error('StartQuery returned no queryId');
-        }
-        catch (thrown) {
-            error = thrown;
-        }
-        if (!isThrottlingError(error))
-            throw startError(error, query, groups, fail);
-        const backoff = backoffDelay(attempts - 1, random);
-        if (deps.now() + backoff >= deadline) {
-            throw throttledError('StartQuery', error, attempts, deps, startedAt, fail, {});
-        }
-        deps.log(`StartQuery throttled (${errorCode(error)}: ${(0,errors/* errorMessage */.g)(error)}) for ${groups}; ` +
-            `trying again in ${format_seconds(backoff)} (attempt ${attempts + 1}).`);
-        await pause(deps, backoff);
-    }
-}
-function throttledError(action, error, attempts, deps, since, fail, ids) {
-    const code = errorCode(error) ?? 'throttled';
-    const why = code === 'LimitExceededException' && action === 'StartQuery'
-        ? "the account's concurrent Insights queries (100 per account and region, dashboards and scheduled " +
-            'queries included) stayed in use'
-        : `the account's ${action} request rate (about 5 a second) stayed exceeded`;
-    return fail(`${action} was throttled (${code}: ${(0,errors/* errorMessage */.g)(error)}) ${attempts} times over ` +
-        `${format_seconds(deps.now() - since)}, beyond the AWS SDK's own retries: ${why}. Gave up before the ` +
-        `query-timeout (${timeoutText(deps.timeoutMs)}) ran out. Raise the query-timeout input, or run this ` +
-        `monitor when fewer queries run in the account.`, { kind: 'throttled', ...ids, cause: error });
-}
-function startQueryInput(query) {
-    const input = {
-        startTime: query.window.start,
-        endTime: query.window.end,
-        queryString: query.queryString,
-        queryLanguage: query.queryLanguage,
-    };
-    // logGroupNames takes names only; logGroupIdentifiers takes names or ARNs (and ARNs are needed
-    // for cross-account queries) — StartQuery API doc. SQL takes neither: its FROM names the groups
-    // (checked against log-group-names in settings.ts): "The exception is queries using the OpenSearch
-    // Service SQL query language, where you specify the log group names inside the querystring instead
-    // of here" (StartQuery, logGroupNames).
-    const sql = query.queryLanguage === 'SQL';
-    if (!sql && query.logGroups.some((group) => group.startsWith('arn:'))) {
-        input.logGroupIdentifiers = query.logGroups;
-    }
-    else if (!sql) {
-        input.logGroupNames = query.logGroups;
-    }
-    if (query.limit !== undefined)
-        input.limit = query.limit;
-    return input;
-}
-function startError(error, query, groups, fail) {
-    const name = error?.name;
-    if (query.limit !== undefined &&
-        (name === 'InvalidParameterException' || name === 'ValidationException') &&
-        /\blimit\b/i.test((0,errors/* errorMessage */.g)(error))) {
-        // The 100,000 maximum came in 2026-05 (service model EventsLimitStartQuery); a service without it
-        // answers a validation error such as "Value '100000' at 'limit' failed to satisfy constraint:
-        // Member must have value less than or equal to 10000".
-        const named = /(?:less than or equal to|between 1 and)\s+([\d,]+)/i.exec((0,errors/* errorMessage */.g)(error))?.[1];
-        const acceptedLimit = named === undefined ? undefined : Number(named.replace(/,/g, ''));
-        return fail(`StartQuery refused limit ${query.limit}: ${(0,errors/* errorMessage */.g)(error)}`, {
-            kind: 'limit',
-            cause: error,
-            acceptedLimit: acceptedLimit !== undefined && Number.isInteger(acceptedLimit) ? acceptedLimit : undefined,
-        });
-    }
-    if (name === 'MalformedQueryException') {
-        // queryCompileError is documented as "Reserved" but, when present, says where the error is.
-        const compile = error.queryCompileError;
-        const where = compile?.location?.startCharOffset;
-        const detail = compile?.message && compile.message !== (0,errors/* errorMessage */.g)(error)
-            ? ` (${compile.message}${where === undefined ? '' : ` at character ${where}`})`
-            : '';
-        return fail(`The query is malformed: ${(0,errors/* errorMessage */.g)(error)}${detail}\nQuery: ${query.queryString}`, {
-            kind: 'malformed',
-            cause: error,
-        });
-    }
-    if (name === 'ResourceNotFoundException') {
-        return fail(`StartQuery could not find the log groups: ${(0,errors/* errorMessage */.g)(error)}. Check the names in log-group-names ` +
-            `and that aws-region is the region they are in (log groups: ${groups}).`, { kind: 'not-found', cause: error });
-    }
-    return fail(`StartQuery failed for log groups ${groups}: ${(0,errors/* errorMessage */.g)(error)}`, {
-        kind: 'start',
-        cause: error,
-    });
-}
-function toStatistics(statistics) {
-    return {
-        recordsMatched: statistics?.recordsMatched ?? 0,
-        recordsScanned: statistics?.recordsScanned ?? 0,
-        bytesScanned: statistics?.bytesScanned ?? 0,
-    };
-}
-/** Sleeps, but wakes as soon as the signal aborts, so a cancelled run stops its query at once. */
-function pause(deps, ms) {
-    return pauseUnlessAborted(deps.sleep, ms, deps.signal);
-}
-/** Up to 10 names, so a 50-group batch does not swamp a Slack error message. */
-/** The first `count` log groups by name, and how many more there are. */
-function describeGroups(groups, count = 10) {
-    const shown = groups.slice(0, count).join(', ');
-    return groups.length > count ? `${shown} and ${groups.length - count} more` : shown;
-}
-function timeoutText(ms) {
-    return ms % 1000 === 0 ? formatDuration(ms / 1000) : `${ms} ms`;
+    return controller.signal;
 }
 
 ;// CONCATENATED MODULE: ./src/insights/query-shape.ts
@@ -63316,6 +62062,3094 @@ function skipQuoted(text, start, quote) {
             i += 1;
     }
     return text.length;
+}
+
+;// CONCATENATED MODULE: ./src/insights/query-check.ts
+/**
+ * Query checks made in settings, before any network call: a query the action cannot report exactly
+ * is refused with the fix, never run into silent loss.
+ */
+
+
+/** "you can specify up to 50 log groups in the logGroupIdentifier parameter" (CWL_AnalyzeLogData_SQL). */
+const MAX_SQL_LOG_GROUPS = 50;
+function checkQuery(query, language, logGroups) {
+    if (language === 'SQL')
+        checkSqlLogGroups(query, logGroups);
+    const shape = analyseQuery(query, language);
+    // Logs Insights QL queries are given @timestamp by query-rewrite.ts; SQL and PPL are not rewritten.
+    if (language !== 'CWLI' && shape.records && !shape.returnsTimestamp) {
+        throw new errors/* SettingsError */.G('query', language === 'SQL'
+            ? 'this OpenSearch SQL query returns log records without `@timestamp`, which the action needs to join windows and leave out what an earlier run reported: add `@timestamp` to the SELECT list (SELECT `@timestamp`, status, … FROM …), or aggregate (GROUP BY).'
+            : 'this OpenSearch PPL query returns log records without `@timestamp`, which the action needs to join windows and leave out what an earlier run reported: add `@timestamp` to its fields command (| fields `@timestamp`, status, …), or aggregate (| stats …).');
+    }
+}
+/**
+ * OpenSearch SQL names its log groups in the query: "The exception is queries using the OpenSearch
+ * Service SQL query language, where you specify the log group names inside the querystring instead
+ * of here" (StartQuery, logGroupNames). The FROM must name exactly log-group-names, so the summary,
+ * the console link and the query agree on what was checked.
+ */
+function checkSqlLogGroups(query, logGroups) {
+    const named = sqlLogGroups(query);
+    const expected = `FROM \`${logGroups[0]}\`${logGroups.length > 1 ? ` or FROM \`logGroups(logGroupIdentifier: [${logGroups.map((group) => `'${group}'`).join(', ')}])\`` : ''}`;
+    if (named.length === 0) {
+        throw new errors/* SettingsError */.G('query', `an OpenSearch SQL query names its log groups in its FROM clause (StartQuery takes none for SQL); write ${expected}.`);
+    }
+    if (logGroups.length > MAX_SQL_LOG_GROUPS) {
+        throw new errors/* SettingsError */.G('log-group-names', `${logGroups.length} log groups: an OpenSearch SQL query names at most ${MAX_SQL_LOG_GROUPS} in its FROM clause, and the action does not split one SQL query into several; use a monitor per ${MAX_SQL_LOG_GROUPS} groups, or Logs Insights QL.`);
+    }
+    const given = new Set(logGroups);
+    const inQuery = new Set(named);
+    const missing = logGroups.filter((group) => !inQuery.has(group));
+    const extra = named.filter((group) => !given.has(group));
+    if (missing.length > 0 || extra.length > 0) {
+        const parts = [
+            missing.length > 0
+                ? `log-group-names has ${missing.join(', ')} that the query's FROM does not name`
+                : '',
+            extra.length > 0 ? `the query's FROM names ${extra.join(', ')} that log-group-names does not have` : '',
+        ].filter((part) => part !== '');
+        throw new errors/* SettingsError */.G('query', `its FROM clause and log-group-names must name the same log groups: ${parts.join('; ')}. Write ${expected}, or change log-group-names.`);
+    }
+}
+/** The log groups a SQL query's FROM and JOIN clauses name: `` `name` `` or `` `logGroups(logGroupIdentifier: [...])` ``. */
+function sqlLogGroups(query) {
+    const text = maskLiterals(query, 'SQL', { keepNames: true });
+    const groups = [];
+    for (const match of text.matchAll(/\b(?:from|join)\s+`([^`]*)`/gi)) {
+        const name = match[1];
+        const list = /^\s*logGroups\s*\(\s*logGroupIdentifier\s*:\s*\[([^\]]*)\]\s*\)\s*$/i.exec(name);
+        if (list) {
+            for (const item of list[1].matchAll(/'([^']*)'|"([^"]*)"/g))
+                groups.push(item[1] ?? item[2] ?? '');
+        }
+        else
+            groups.push(name);
+    }
+    return [...new Set(groups)];
+}
+
+;// CONCATENATED MODULE: ./src/settings.ts
+/**
+ * Every input, read, parsed and validated once, before any network call. The rest of the code
+ * takes a `Settings` and never reads an input itself.
+ */
+
+
+
+/**
+ * The default `thresholds`. Background 4xx (scanners, expired tokens, typos) run at a handful per
+ * five minutes on a normal API, while a broken client or an auth outage sends hundreds; one 5xx is
+ * always news. Entries without a 4xx/5xx status keep alerting at the first one: the monitor cannot
+ * tell what they are, and a custom query without a status field must not go silent.
+ */
+const DEFAULT_THRESHOLDS = '5xx=1, 4xx=50, other=1';
+const DEFAULT_QUERY = 'fields @timestamp, @message, @log | filter status >= 400 | sort @timestamp desc';
+/** StartQuery's `queryString` limit. */
+const MAX_QUERY_LENGTH = 10_000;
+/** StartQuery runs at most 60 minutes before the service times it out. */
+const MAX_QUERY_TIMEOUT_SECONDS = 60 * 60;
+/** StartQuery `limit` and GetQueryResults pagination stop at 100,000 rows. */
+const MAX_RESULTS = 100_000;
+/** One Slack message holds at most 50 blocks; samples beyond this could not be shown. */
+const MAX_SAMPLES = 20;
+function readSettings({ getInput, setSecret, env }) {
+    const input = (name) => getInput(name).trim();
+    const slackWebhookUrls = parseList(input('slack-webhook-url'), /\n/).map((url) => parseWebhookUrl(url));
+    // Mask before anything else can print them, the path separately too (it is the secret part).
+    for (const url of slackWebhookUrls) {
+        setSecret(url);
+        setSecret(new URL(url).pathname);
+    }
+    const logGroups = [...new Set(parseList(input('log-group-names')).map(parseLogGroup))];
+    if (logGroups.length === 0) {
+        throw new errors/* SettingsError */.G('log-group-names', 'is required: give one or more log group names or ARNs.');
+    }
+    const query = input('query') || DEFAULT_QUERY;
+    if (query.length > MAX_QUERY_LENGTH) {
+        throw new errors/* SettingsError */.G('query', `is ${query.length} characters long; CloudWatch Logs Insights accepts at most ${MAX_QUERY_LENGTH}.`);
+    }
+    const roleToAssume = input('role-to-assume');
+    const settings = {
+        logGroups,
+        region: parseRegion(input('aws-region') || env.AWS_REGION || env.AWS_DEFAULT_REGION || ''),
+        roleSessionName: parseSessionName(input('role-session-name') || defaultSessionName(env)),
+        roleDurationSeconds: parseInteger('role-duration-seconds', input('role-duration-seconds') || '900', 900, 43_200),
+        audience: input('audience') || 'sts.amazonaws.com',
+        query,
+        queryLanguage: parseQueryLanguage(input('query-language') || 'CWLI'),
+        intervalSeconds: parseDuration('interval', input('interval') || '5m', { min: 1 }),
+        queryDelaySeconds: parseDuration('query-delay', input('query-delay') || '1m', { min: 0 }),
+        overlapSeconds: parseDuration('overlap', input('overlap') || '2m', { min: 0 }),
+        maxCatchUpSeconds: parseDuration('max-catch-up', input('max-catch-up') || '1h', { min: 1 }),
+        state: parseState(input('state') || 'actions-cache'),
+        queryTimeoutMs: parseDuration('query-timeout', input('query-timeout') || '5m', {
+            min: 1,
+            max: MAX_QUERY_TIMEOUT_SECONDS,
+        }) * 1000,
+        maxResults: parseInteger('max-results', input('max-results') || String(MAX_RESULTS), 1, MAX_RESULTS),
+        monitorName: input('monitor-name') || defaultMonitorName(env),
+        slackWebhookUrls,
+        statusField: input('status-field') || 'status',
+        groupBy: parseList(input('group-by') || 'status, httpMethod, resourcePath, routeKey'),
+        maxSamples: parseInteger('max-samples', input('max-samples') || '10', 0, MAX_SAMPLES),
+        thresholds: parseThresholds(input('thresholds') || DEFAULT_THRESHOLDS),
+        mention: parseMention(input('mention')),
+        realertSeconds: parseDuration('realert', input('realert') || '1h', { min: 0 }),
+        resolveAfterSeconds: parseDuration('resolve-after', input('resolve-after') || '15m', { min: 0 }),
+        notifyResolved: parseBoolean('notify-resolved', input('notify-resolved') || 'true'),
+        notifyOnError: parseBoolean('notify-on-error', input('notify-on-error') || 'true'),
+        failOnMatch: parseBoolean('fail-on-match', input('fail-on-match') || 'false'),
+        dryRun: parseBoolean('dry-run', input('dry-run') || 'false'),
+    };
+    if (roleToAssume)
+        settings.roleToAssume = parseRoleArn(roleToAssume);
+    if (settings.queryLanguage !== 'CWLI' && !input('query')) {
+        // The default query is Logs Insights QL: a SQL or PPL monitor must bring its own.
+        throw new errors/* SettingsError */.G('query-language', `is ${settings.queryLanguage}, but no query is set and the default query is Logs Insights QL; write the ${settings.queryLanguage} query in the query input, or leave query-language at CWLI.`);
+    }
+    checkQuery(settings.query, settings.queryLanguage, settings.logGroups);
+    checkCatchUpRoom(settings);
+    return settings;
+}
+/**
+ * How late a scheduled run may start and still check the whole overlap again. GitHub documents that
+ * the `schedule` event "can be delayed during periods of high loads" (the start of every hour among
+ * them); runs minutes late are the norm, not a fault (design.md).
+ */
+const CRON_LATENESS_ALLOWANCE_SECONDS = 10 * 60;
+/**
+ * A run reaches back to the previous run's end less overlap: on time, a run's cadence after the
+ * previous one, plus query-delay and overlap. The cadence is not known in advance, only the one
+ * expected (`interval`), and GitHub's cron is late by minutes, so max-catch-up must cover
+ * overlap + query-delay + interval + the lateness allowance. Below that, runs on time or a little
+ * late could never check their overlap again, and a max-catch-up shorter than interval + query-delay
+ * could not even hold a first window. Refused here, before any network call, naming every input in it.
+ */
+function checkCatchUpRoom(settings) {
+    const { maxCatchUpSeconds, overlapSeconds, queryDelaySeconds, intervalSeconds } = settings;
+    const needed = overlapSeconds + queryDelaySeconds + intervalSeconds + CRON_LATENESS_ALLOWANCE_SECONDS;
+    if (maxCatchUpSeconds >= needed)
+        return;
+    const lowerOverlap = overlapSeconds - (needed - maxCatchUpSeconds);
+    const fixes = [`raise max-catch-up to ${formatDuration(needed)} or more`];
+    if (lowerOverlap >= 0)
+        fixes.push(`lower overlap to ${formatDuration(lowerOverlap)} or less`);
+    else
+        fixes.push('shorten interval or query-delay');
+    throw new errors/* SettingsError */.G('max-catch-up', `${formatDuration(maxCatchUpSeconds)} leaves no room for overlap (${formatDuration(overlapSeconds)}): a run reaches back overlap + query-delay + interval (${formatDuration(needed - CRON_LATENESS_ALLOWANCE_SECONDS)}), and scheduled runs start up to ${formatDuration(CRON_LATENESS_ALLOWANCE_SECONDS)} late, so max-catch-up must be at least ${formatDuration(needed)}; ${fixes.join(', or ')}.`);
+}
+const THRESHOLD_KEYS = {
+    total: 'total',
+    all: 'total',
+    '5xx': 'critical',
+    '4xx': 'warning',
+    other: 'other',
+};
+/** `1` (overall), or per severity: `5xx=1, 4xx=50` (and `other=…`, `total=…`). */
+function parseThresholds(text) {
+    const accepted = 'use a whole number (like 1), or per severity like 5xx=1, 4xx=20 (also other=N for entries without a 4xx/5xx status, total=N for all)';
+    if (/^\d+$/.test(text))
+        return { total: parseInteger('thresholds', text, 1, 1_000_000) };
+    const thresholds = {};
+    for (const item of parseList(text)) {
+        const match = /^([^=\s]+)\s*=\s*(\S+)$/.exec(item);
+        const key = match ? THRESHOLD_KEYS[match[1].toLowerCase()] : undefined;
+        if (!match || !key)
+            throw new errors/* SettingsError */.G('thresholds', `"${item}" is not a threshold; ${accepted}.`);
+        if (thresholds[key] !== undefined)
+            throw new errors/* SettingsError */.G('thresholds', `${match[1]} is given twice.`);
+        thresholds[key] = parseInteger('thresholds', match[2], 1, 1_000_000);
+    }
+    if (Object.keys(thresholds).length === 0)
+        throw new errors/* SettingsError */.G('thresholds', `is empty; ${accepted}.`);
+    return thresholds;
+}
+/** One or more Slack mentions: `<!here>`, `<!channel>`, `<!everyone>`, `<@U…>`, `<!subteam^S…>`. */
+function parseMention(text) {
+    if (text === '')
+        return '';
+    const mention = /<(?:!here|!channel|!everyone|@[UW][A-Z0-9]+|!subteam\^[A-Z0-9]+)>/;
+    if (!new RegExp(`^${mention.source}(\\s+${mention.source})*$`).test(text)) {
+        throw new errors/* SettingsError */.G('mention', `"${text}" is not Slack mention syntax; use <!here>, <!channel>, <@U012AB3CD> (a member id) or <!subteam^S012AB3CD> (a user group), separated by spaces.`);
+    }
+    return text;
+}
+function parseState(text) {
+    if (text === 'actions-cache' || text === 'none')
+        return { kind: text };
+    if (text.startsWith('file:') && text.length > 'file:'.length)
+        return { kind: 'file', path: text.slice('file:'.length) };
+    throw new errors/* SettingsError */.G('state', `"${text}" is not a state backend; use actions-cache, file:<path> or none.`);
+}
+/** Items separated by newlines or commas (or only newlines), trimmed, empty ones dropped. */
+function parseList(text, separator = /[\n,]/) {
+    return text
+        .split(separator)
+        .map((item) => item.trim())
+        .filter((item) => item !== '');
+}
+/**
+ * No duration input needs more than 30 days: CloudWatch Logs refuses events older than 14 days, and
+ * the cap keeps window arithmetic on safe integers and valid dates.
+ */
+const MAX_DURATION_SECONDS = 30 * 86_400;
+/**
+ * A duration such as `90s`, `5m`, `1h` or `1h30m`, in whole seconds. A bare `0` means none; any
+ * other bare number is refused, because `5` could mean seconds or minutes.
+ */
+function parseDuration(name, text, limits) {
+    const value = text.trim().toLowerCase();
+    const accepted = 'use a whole number with a unit s, m, h or d, like 90s, 5m, 1h or 1h30m';
+    let seconds;
+    if (value === '0') {
+        seconds = 0;
+    }
+    else if (/^(\d+[smhd])+$/.test(value)) {
+        seconds = 0;
+        for (const [, amount, unit] of value.matchAll(/(\d+)([smhd])/g)) {
+            seconds += Number(amount) * DURATION_UNITS[unit];
+        }
+    }
+    else {
+        throw new errors/* SettingsError */.G(name, `"${text}" is not a duration; ${accepted}.`);
+    }
+    const max = limits.max ?? MAX_DURATION_SECONDS;
+    if (seconds < limits.min || seconds > max) {
+        const range = `between ${formatDuration(limits.min)} and ${formatDuration(max)}`;
+        throw new errors/* SettingsError */.G(name, `"${text}" is out of range; it must be ${range}.`);
+    }
+    return seconds;
+}
+function parseBoolean(name, text) {
+    // The YAML 1.2 core schema spellings, as core.getBooleanInput accepts them.
+    if (['true', 'True', 'TRUE'].includes(text))
+        return true;
+    if (['false', 'False', 'FALSE'].includes(text))
+        return false;
+    throw new errors/* SettingsError */.G(name, `"${text}" is not a boolean; use true or false.`);
+}
+function parseInteger(name, text, min, max) {
+    if (!/^\d+$/.test(text)) {
+        throw new errors/* SettingsError */.G(name, `"${text}" is not a whole number; use one from ${min} to ${max}.`);
+    }
+    const value = Number(text);
+    if (value < min || value > max) {
+        throw new errors/* SettingsError */.G(name, `${value} is out of range; use a whole number from ${min} to ${max}.`);
+    }
+    return value;
+}
+function parseRegion(text) {
+    if (text === '') {
+        throw new errors/* SettingsError */.G('aws-region', 'is required: set it, or the AWS_REGION environment variable (e.g. eu-west-1).');
+    }
+    // Partition prefixes such as us-gov- and cn- included; names are lower case, ending in a number.
+    if (!/^[a-z]{2,}(-[a-z]+)+-\d+$/.test(text)) {
+        throw new errors/* SettingsError */.G('aws-region', `"${text}" is not an AWS region name; use one like eu-west-1 or us-gov-west-1.`);
+    }
+    return text;
+}
+function parseRoleArn(text) {
+    if (!/^arn:aws(-[a-z]+)*:iam::\d{12}:role\/[\w+=,.@/-]{1,512}$/.test(text)) {
+        throw new errors/* SettingsError */.G('role-to-assume', `"${text}" is not an IAM role ARN; use arn:aws:iam::<12-digit account id>:role/<role name>.`);
+    }
+    return text;
+}
+/** STS accepts 2–64 characters of `[\w+=,.@-]` as a session name. */
+function parseSessionName(text) {
+    if (!/^[\w+=,.@-]{2,64}$/.test(text)) {
+        throw new errors/* SettingsError */.G('role-session-name', `"${text}" is not a valid session name; use 2 to 64 letters, digits or any of _+=,.@-`);
+    }
+    return text;
+}
+function parseQueryLanguage(text) {
+    const upper = text.toUpperCase();
+    if (upper === 'CWLI' || upper === 'SQL' || upper === 'PPL')
+        return upper;
+    throw new errors/* SettingsError */.G('query-language', `"${text}" is not a query language; use CWLI, SQL or PPL.`);
+}
+/** A log group name (StartQuery's pattern, 1–512 characters) or a log group ARN. */
+function parseLogGroup(text) {
+    const arn = /^arn:aws(-[a-z]+)*:logs:[a-z0-9-]+:\d{12}:log-group:([.\-_/#A-Za-z0-9]{1,512})(:\*)?$/.exec(text);
+    // StartQuery rejects the trailing `:*` that DescribeLogGroups puts on ARNs.
+    if (arn)
+        return arn[3] ? text.slice(0, -2) : text;
+    if (/^[.\-_/#A-Za-z0-9]{1,512}$/.test(text))
+        return text;
+    throw new errors/* SettingsError */.G('log-group-names', `"${text}" is not a log group name or ARN; names use letters, digits and . - _ / # (up to 512), ARNs look like arn:aws:logs:<region>:<account>:log-group:<name>.`);
+}
+function parseWebhookUrl(text) {
+    let url;
+    try {
+        url = new URL(text);
+    }
+    catch {
+        url = undefined;
+    }
+    if (!url || (url.protocol !== 'https:' && url.protocol !== 'http:')) {
+        // Never echo the value: it is a secret.
+        throw new errors/* SettingsError */.G('slack-webhook-url', 'holds a value that is not an http(s) URL; give one incoming-webhook URL per line (https://hooks.slack.com/services/…).');
+    }
+    // Over plain http the URL (the secret) and the log text in the message cross the network in clear.
+    // Loopback never leaves the machine: a local relay, or the emulator.
+    if (url.protocol === 'http:' && !isLoopbackHost(url.hostname)) {
+        throw new errors/* SettingsError */.G('slack-webhook-url', `holds an http:// URL (host ${url.hostname}); the webhook URL is a secret and the message carries log text, so only https:// is accepted, or http:// to a loopback address (localhost, 127.0.0.1, [::1]). Use the https:// URL Slack gave you (https://hooks.slack.com/services/…).`);
+    }
+    return text;
+}
+/** `localhost`, 127.0.0.0/8 or `[::1]`, as the URL parser writes them (it normalises other spellings). */
+function isLoopbackHost(hostname) {
+    return hostname === 'localhost' || hostname === '[::1]' || /^127\.\d+\.\d+\.\d+$/.test(hostname);
+}
+function defaultSessionName(env) {
+    return `insights-watch-${env.GITHUB_RUN_ID || 'local'}`;
+}
+function defaultMonitorName(env) {
+    const parts = [env.GITHUB_WORKFLOW, env.GITHUB_JOB].filter((part) => Boolean(part));
+    return parts.length > 0 ? parts.join(' / ') : 'insights-watch';
+}
+
+;// CONCATENATED MODULE: ./src/state/load.ts
+
+
+
+/**
+ * The state the previous run saved. Nothing is thrown: a store that could not be read, or a state
+ * this version must not overwrite, comes back as `error` (the caller fails the run, and the failure
+ * path must not save over it); an unusable one as `lost`, with a warning.
+ */
+async function loadState(store, unusable, log) {
+    let stored;
+    try {
+        stored = await store.load();
+    }
+    catch (error) {
+        const reason = `Could not read the checkpoint from ${store.description}: ${(0,errors/* errorMessage */.g)(error).replace(/\.+$/, '')}`;
+        log.warning(`${reason}. ${unusable}`);
+        return { error: reason };
+    }
+    if (stored.kind === 'none') {
+        log.info(`No checkpoint in ${store.description} yet.`);
+        return {};
+    }
+    const savedAt = stored.savedAtMs !== undefined ? { savedAt: Math.floor(stored.savedAtMs / 1000) } : {};
+    if (stored.kind === 'lost')
+        return { lost: { reason: stored.reason, ...savedAt } };
+    const loaded = parseCheckpoint(stored.text);
+    if (!loaded.checkpoint) {
+        const problem = loaded.problem ?? 'the saved state is empty';
+        if (loaded.tooNew) {
+            // Overwriting it would throw away what a newer version of the action recorded.
+            const reason = `The checkpoint in ${store.description} cannot be used: ${problem}. Use that version of the action (or a newer one), or remove the state to start over`;
+            log.warning(`${reason}. ${unusable}`);
+            return { error: reason };
+        }
+        log.warning(`Ignoring the checkpoint in ${store.description}: ${problem}.`);
+        return { lost: { reason: `the checkpoint in ${stored.origin} is unusable (${problem})`, ...savedAt } };
+    }
+    const state = loaded.checkpoint;
+    if ('checked' in state)
+        log.info(`Checked up to ${isoSecond(state.checked)} by the previous run (saved ${state.savedAt}).`);
+    else
+        log.info(`No checkpoint in ${store.description} yet.`);
+    if (state.failure)
+        log.info(`The monitor is failing: ${describeFailure(state.failure)}.`);
+    return { state };
+}
+
+;// CONCATENATED MODULE: ./src/state/merge.ts
+/**
+ * Two runs on one state at once (no `concurrency` group): the one saving last would drop what the
+ * other recorded, and the next run would report the other's entries again, or check from an older
+ * checkpoint. What this run is about to save is merged with what the other saved meanwhile:
+ * the later `checked`, every fingerprint either reported (in the stretch the next run checks again),
+ * the alert memory as if one run had seen both windows.
+ */
+function mergeCheckpoints(ours, theirs, overlapSeconds) {
+    if (!('checked' in theirs)) {
+        // The other run saved only a failure record (it never completed): ours is the newer news.
+        return ours;
+    }
+    const checked = Math.max(ours.checked, theirs.checked);
+    const from = checked - overlapSeconds;
+    const reported = {};
+    const seconds = new Set([...Object.keys(ours.reported), ...Object.keys(theirs.reported)]);
+    for (const second of [...seconds].sort((a, b) => Number(a) - Number(b))) {
+        if (Number(second) < from)
+            continue;
+        const union = new Set([...(ours.reported[second] ?? []), ...(theirs.reported[second] ?? [])]);
+        if (union.size > 0)
+            reported[second] = [...union];
+    }
+    const merged = { ...ours, checked, reported };
+    const alert = mergeAlerts(ours.alert, theirs.alert);
+    if (alert)
+        merged.alert = alert;
+    const failure = mergeFailures(ours.failure, theirs.failure);
+    if (failure)
+        merged.failure = failure;
+    else
+        delete merged.failure;
+    return merged;
+}
+/**
+ * The later alert wins (it is what Slack last saw); an episode spans both runs' windows. Counts
+ * held back by `realert` come from the run whose alert memory is the latest: both saw largely the
+ * same entries, so adding them would count those twice.
+ */
+function mergeAlerts(ours, theirs) {
+    if (!ours || !theirs)
+        return ours ?? theirs;
+    const latest = (theirs.lastAlertAt ?? -1) > (ours.lastAlertAt ?? -1) ? theirs : ours;
+    const merged = { ...latest, pending: { ...latest.pending } };
+    const since = minDefined(ours.failingSince, theirs.failingSince);
+    const until = maxDefined(ours.failingUntil, theirs.failingUntil);
+    // An episode one run closed (resolved) stays closed only if neither saw it go on.
+    if (ours.failingSince !== undefined || theirs.failingSince !== undefined) {
+        if (since !== undefined)
+            merged.failingSince = since;
+        if (until !== undefined)
+            merged.failingUntil = until;
+        // Either run's 5xx alert carried the mention; a clean stretch starts after both runs' failing windows.
+        if (ours.criticalAlerted || theirs.criticalAlerted)
+            merged.criticalAlerted = true;
+        const cleanSince = maxDefined(ours.cleanSince, theirs.cleanSince);
+        if (cleanSince !== undefined && until !== undefined && cleanSince > until)
+            merged.cleanSince = cleanSince;
+        else
+            delete merged.cleanSince;
+    }
+    return merged;
+}
+/**
+ * This run's own outcome decides whether the monitor is failing: a run that completed ends the
+ * episode. When both carry one, it is one episode, since its first failed run.
+ */
+function mergeFailures(ours, theirs) {
+    if (!ours)
+        return undefined;
+    if (!theirs)
+        return ours;
+    const merged = {
+        since: Math.min(ours.since, theirs.since),
+        runs: Math.max(ours.runs, theirs.runs),
+    };
+    const notifiedAt = maxDefined(ours.notifiedAt, theirs.notifiedAt);
+    if (notifiedAt !== undefined)
+        merged.notifiedAt = notifiedAt;
+    return merged;
+}
+function minDefined(a, b) {
+    return a === undefined ? b : b === undefined ? a : Math.min(a, b);
+}
+function maxDefined(a, b) {
+    return a === undefined ? b : b === undefined ? a : Math.max(a, b);
+}
+
+// EXTERNAL MODULE: external "node:os"
+var external_node_os_ = __nccwpck_require__(8161);
+// EXTERNAL MODULE: external "node:path"
+var external_node_path_ = __nccwpck_require__(6760);
+// EXTERNAL MODULE: external "node:fs/promises"
+var promises_ = __nccwpck_require__(1455);
+// EXTERNAL MODULE: external "node:fs"
+var external_node_fs_ = __nccwpck_require__(3024);
+;// CONCATENATED MODULE: ./src/state/file-lock.ts
+
+
+
+
+const held = new Map();
+let exitHookInstalled = false;
+/** Takes the lock at `path`, waiting (bounded) while another live run holds it. */
+async function acquireFileLock(path, options) {
+    const now = options.now ?? Date.now;
+    const sleep = options.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms)));
+    const pollMs = options.pollMs ?? 500;
+    const holder = thisHolder(now());
+    const deadline = now() + options.waitMs;
+    let waitingSaid = false;
+    for (;;) {
+        if (await tryCreate(path, holder)) {
+            held.set(path, holder.token);
+            installExitHook();
+            if (waitingSaid)
+                options.log(`Took the state lock ${path}.`);
+            return { path, release: () => releaseLock(path, holder.token) };
+        }
+        const other = await inspect(path);
+        if (other === undefined)
+            continue; // released between our attempt and our look: try again at once
+        const stale = staleness(other, options.staleAfterMs);
+        if (stale) {
+            if (await breakLock(path, other.text))
+                options.log(`Broke a stale state lock ${path}: ${stale}.`);
+            continue;
+        }
+        if (now() >= deadline)
+            throw heldTooLong(path, other, options.waitMs);
+        if (!waitingSaid) {
+            options.log(`Waiting for another run that holds the state lock ${path} (${describeHolder(other.holder)}), at most ${Math.round(options.waitMs / 1000)} s.`);
+            waitingSaid = true;
+        }
+        await sleep(Math.min(pollMs, Math.max(1, deadline - now())));
+    }
+}
+/** This process, as the lock file names it. */
+function thisHolder(nowMs) {
+    const holder = {
+        token: (0,external_node_crypto_.randomUUID)(),
+        pid: process.pid,
+        host: (0,external_node_os_.hostname)(),
+        since: new Date(nowMs).toISOString(),
+    };
+    if (process.env.GITHUB_RUN_ID)
+        holder.run = `${process.env.GITHUB_RUN_ID}-${process.env.GITHUB_RUN_ATTEMPT ?? '1'}`;
+    return holder;
+}
+function heldTooLong(path, other, waitMs) {
+    return new Error(`Another run holds the state lock ${path} (${describeHolder(other.holder)}) and did not finish within ${Math.round(waitMs / 1000)} s. ` +
+        'Two runs on one state must not overlap: give the workflow a `concurrency` group, or delete the lock file if no run holds it.');
+}
+/**
+ * The lock appears with its content or not at all: written to a file of this process's own, then
+ * hard-linked into place (link fails with EEXIST when a lock exists), so no waiter ever reads a
+ * half-written lock and takes it for garbage.
+ */
+async function tryCreate(path, holder) {
+    const own = `${path}.${process.pid}.${holder.token}.new`;
+    try {
+        await (0,promises_.writeFile)(own, `${JSON.stringify(holder)}\n`, { encoding: 'utf8', flag: 'wx' });
+        await (0,promises_.link)(own, path);
+        return true;
+    }
+    catch (error) {
+        if (error.code === 'EEXIST')
+            return false;
+        throw new Error(`Could not create the state lock ${path}: ${error.message}`);
+    }
+    finally {
+        await (0,promises_.unlink)(own).catch(() => undefined);
+    }
+}
+async function inspect(path) {
+    try {
+        const [text, info] = await Promise.all([(0,promises_.readFile)(path, 'utf8'), (0,promises_.stat)(path)]);
+        let holder;
+        try {
+            const value = JSON.parse(text);
+            if (value && typeof value === 'object')
+                holder = value;
+        }
+        catch {
+            holder = undefined;
+        }
+        return { text, holder, ageMs: Date.now() - info.mtimeMs };
+    }
+    catch (error) {
+        if (error.code === 'ENOENT')
+            return undefined;
+        throw new Error(`Could not read the state lock ${path}: ${error.message}`);
+    }
+}
+/** Why the lock is stale, or undefined while its holder may be alive. */
+function staleness(lock, staleAfterMs) {
+    const { holder } = lock;
+    if (holder && holder.host === (0,external_node_os_.hostname)() && Number.isSafeInteger(holder.pid)) {
+        // Same machine: ask the kernel. ESRCH = no such process; EPERM = alive, someone else's.
+        try {
+            process.kill(holder.pid, 0);
+        }
+        catch (error) {
+            if (error.code === 'ESRCH')
+                return `its holder (process ${holder.pid} on this machine, since ${holder.since ?? '?'}) is no longer running`;
+        }
+        return undefined;
+    }
+    // A holder on another machine (a shared disk) or a lock left half-written: only its age tells.
+    if (lock.ageMs > staleAfterMs) {
+        return `it is ${Math.round(lock.ageMs / 1000)} s old (${describeHolder(holder)}), longer than any run holds it`;
+    }
+    return undefined;
+}
+/**
+ * Removes a stale lock, unless another waiter broke it first and took the lock itself: the lock is
+ * moved aside (atomic), and put back if what was moved is not the stale lock that was seen.
+ */
+async function breakLock(path, staleText) {
+    const aside = `${path}.${process.pid}.${(0,external_node_crypto_.randomUUID)()}.stale`;
+    try {
+        await (0,promises_.rename)(path, aside);
+    }
+    catch (error) {
+        if (error.code === 'ENOENT')
+            return false;
+        throw error;
+    }
+    const moved = await (0,promises_.readFile)(aside, 'utf8').catch(() => '');
+    if (moved !== staleText) {
+        // Someone else's fresh lock: put it back (link fails if yet another lock appeared meanwhile).
+        await (0,promises_.link)(aside, path).catch(() => undefined);
+        await (0,promises_.unlink)(aside).catch(() => undefined);
+        return false;
+    }
+    await (0,promises_.unlink)(aside).catch(() => undefined);
+    return true;
+}
+async function releaseLock(path, token) {
+    if (held.get(path) !== token)
+        return;
+    held.delete(path);
+    try {
+        const text = await (0,promises_.readFile)(path, 'utf8');
+        if (text.includes(token))
+            await (0,promises_.unlink)(path);
+    }
+    catch {
+        // Already gone (broken as stale by another run): nothing to give up.
+    }
+}
+function describeHolder(holder) {
+    if (!holder)
+        return 'holder unknown';
+    const run = holder.run ? `run ${holder.run}, ` : '';
+    return `${run}process ${holder.pid ?? '?'} on ${holder.host ?? '?'}, since ${holder.since ?? '?'}`;
+}
+/** A run that ends without releasing (an uncaught error, process.exit) leaves no lock behind. */
+function installExitHook() {
+    if (exitHookInstalled)
+        return;
+    exitHookInstalled = true;
+    process.once('exit', () => {
+        for (const [path, token] of held) {
+            try {
+                if ((0,external_node_fs_.readFileSync)(path, 'utf8').includes(token))
+                    (0,external_node_fs_.unlinkSync)(path);
+            }
+            catch {
+                // Gone already.
+            }
+        }
+        held.clear();
+    });
+}
+
+;// CONCATENATED MODULE: ./src/state/file-store.ts
+
+
+
+/**
+ * `state: file:<path>`: a JSON file, for self-hosted runners and local runs. load() takes the lock
+ * `<path>.lock` and holds it until release(), so a second run on the same file waits for the first
+ * one's checkpoint instead of reporting the same entries. The first save also writes `<path>.since`
+ * (when), left in place: a state file that is gone while it is there was lost, not never made.
+ */
+function createFileStore(path, options) {
+    const absolute = (0,external_node_path_.resolve)(path);
+    const directory = (0,external_node_path_.dirname)(absolute);
+    const trace = `${absolute}.since`;
+    let lock;
+    /** The directory did not exist before load(): removed again if nothing was saved in it. */
+    let createdDirectory = false;
+    return {
+        description: `file ${absolute}`,
+        async load() {
+            if (!(await exists(directory))) {
+                await (0,promises_.mkdir)(directory, { recursive: true });
+                createdDirectory = true;
+            }
+            lock ??= await acquireFileLock(`${absolute}.lock`, {
+                waitMs: options.lockWaitMs,
+                staleAfterMs: options.lockStaleAfterMs,
+                log: options.log,
+            });
+            let text;
+            try {
+                text = await (0,promises_.readFile)(absolute, 'utf8');
+            }
+            catch (error) {
+                if (error.code !== 'ENOENT')
+                    throw error;
+                const since = await readTrace(trace);
+                if (since !== undefined) {
+                    return {
+                        kind: 'lost',
+                        reason: `${absolute} is missing, though this monitor has saved state there since ${since} (${trace})`,
+                    };
+                }
+                return { kind: 'none' };
+            }
+            return { kind: 'found', text, origin: absolute };
+        },
+        async save(content) {
+            await (0,promises_.mkdir)(directory, { recursive: true });
+            // Write then rename: a run killed mid-write leaves the previous state, never half a file.
+            const partial = `${absolute}.${process.pid}.tmp`;
+            await (0,promises_.writeFile)(partial, content, 'utf8');
+            await (0,promises_.rename)(partial, absolute);
+            createdDirectory = false;
+            // The trace that earlier runs saved here: a state file deleted with its directory left is
+            // told from a first run by it (a directory alone proves nothing: it may hold other files).
+            if ((await readTrace(trace)) === undefined)
+                await (0,promises_.writeFile)(trace, `${new Date().toISOString()}\n`, 'utf8');
+        },
+        async release() {
+            const held = lock;
+            lock = undefined;
+            await held?.release();
+            // A run that saved nothing (a dry run, a failure with no state) leaves no directory that the
+            // next run would take for the trace of a lost state.
+            if (createdDirectory) {
+                createdDirectory = false;
+                await (0,promises_.rmdir)(directory).catch(() => undefined);
+            }
+        },
+    };
+}
+/** When the first state was saved next to the trace file, or undefined when there is none. */
+async function readTrace(path) {
+    try {
+        return (await (0,promises_.readFile)(path, 'utf8')).trim() || 'an unknown time';
+    }
+    catch (error) {
+        if (error.code === 'ENOENT')
+            return undefined;
+        throw error;
+    }
+}
+async function exists(path) {
+    try {
+        await (0,promises_.stat)(path);
+        return true;
+    }
+    catch (error) {
+        if (error.code === 'ENOENT')
+            return false;
+        throw error;
+    }
+}
+/** `state: none`: every run is a first run (no checkpoint, no overlap). */
+function createNullStore() {
+    return {
+        description: 'none (every run checks the last interval)',
+        load: async () => ({ kind: 'none' }),
+        save: async () => { },
+    };
+}
+
+;// CONCATENATED MODULE: ./src/state/open.ts
+
+
+
+
+/** What a run does besides its query while it holds a `file:` state's lock (Slack, with retries). */
+const LOCK_MARGIN_MS = 2 * 60_000;
+/** The backend the `state` input names. */
+async function openStateStore(settings, env, now, log) {
+    switch (settings.state.kind) {
+        case 'none':
+            return createNullStore();
+        case 'file':
+            return createFileStore(settings.state.path, {
+                // A run holds the lock for its query (at most query-timeout) and its Slack post: a wait past
+                // that means the holder is stuck, and this run fails rather than piling up behind it.
+                lockWaitMs: settings.queryTimeoutMs + LOCK_MARGIN_MS,
+                lockStaleAfterMs: 2 * (settings.queryTimeoutMs + LOCK_MARGIN_MS),
+                log,
+            });
+        case 'actions-cache': {
+            // Loaded only when used: @actions/cache and the Azure SDK it brings are most of the bundle.
+            const { createActionsCacheStore, runKeyFor } = await Promise.all(/* import() */[__nccwpck_require__.e(878), __nccwpck_require__.e(682), __nccwpck_require__.e(414)]).then(__nccwpck_require__.bind(__nccwpck_require__, 9414));
+            return createActionsCacheStore({
+                keyPrefix: stateKeyPrefix(settings.monitorName),
+                // A new key every run: cache entries are immutable, and the newest is restored by prefix.
+                runKey: runKeyFor(env, now()),
+                directory: (0,external_node_path_.join)(env.RUNNER_TEMP || (0,external_node_os_.tmpdir)(), 'insights-watch-state'),
+                log,
+            });
+        }
+    }
+}
+/**
+ * `insights-watch-<monitor>-<hash>-`: the cache is already scoped to the repository; the monitor name
+ * (slugged for reading, hashed so `a b` and `a-b` differ) keeps two monitors in one repository apart.
+ */
+function stateKeyPrefix(monitorName) {
+    const slug = monitorName
+        .toLowerCase()
+        .replace(/[^a-z0-9]+/g, '-')
+        .replace(/^-|-$/g, '')
+        .slice(0, 60);
+    const hash = (0,external_node_crypto_.createHash)('sha256').update(monitorName).digest('hex').slice(0, 8);
+    return `insights-watch-${slug || 'monitor'}-${hash}-`;
+}
+
+;// CONCATENATED MODULE: ./src/state/session.ts
+/**
+ * The run's hold on its state, from the first read to the last save: the store `state` names, opened
+ * once; what it held; and the newest state this run saved. The failure path takes the same session, so
+ * a failed run is recorded on top of the newest state this run has, never on an older one, and a
+ * `file:` state's lock is held from load to the last save (the failure record included).
+ */
+
+
+
+
+
+
+class StateSession {
+    settings;
+    deps;
+    #store;
+    #read;
+    constructor(settings, deps) {
+        this.settings = settings;
+        this.deps = deps;
+    }
+    /** The store, opened on first use. An error opening it is thrown, and the next call tries again. */
+    async open() {
+        this.#store ??= await openStateStore(this.settings, this.deps.env, this.deps.now, this.deps.runner.info);
+        return this.#store;
+    }
+    /** What the store held when this run read it, or the newest state it saved since; undefined: not read yet. */
+    get read() {
+        return this.#read;
+    }
+    /**
+     * Reads the store once (later calls answer the same). `unusable` says, in the warning, what the
+     * run does without the state. A store that could not be read comes back as `error`, never thrown.
+     */
+    async load(unusable) {
+        const store = await this.open();
+        this.#read ??= await loadState(store, unusable, this.deps.runner);
+        return this.#read;
+    }
+    /** Saves `state` as it is, and remembers it as the newest. Throws when it was not saved. */
+    async save(state) {
+        const store = await this.open();
+        await store.save(serializeCheckpoint(state));
+        this.#read = { state };
+    }
+    /**
+     * Saves the checkpoint; first, where the store has no lock (the Actions cache), merged with one that
+     * another run saved meanwhile (two runs at once without a `concurrency` group), so that neither
+     * run's fingerprints are lost and the checkpoint never goes back. Never throws: a save that failed
+     * is a warning, and the note says what the next run will do.
+     */
+    async saveCheckpoint(checkpoint) {
+        const store = await this.open();
+        const { toSave, merged } = await this.mergeWithNewerSave(store, checkpoint);
+        try {
+            await this.save(toSave);
+            const note = `Checkpoint saved: checked up to ${isoSecond(toSave.checked)}.${merged}`;
+            this.deps.runner.info(note);
+            return { ok: true, note, checkpoint: toSave };
+        }
+        catch (error) {
+            const note = `Could not save the checkpoint to ${store.description}: ${(0,errors/* errorMessage */.g)(error)}. The next run will check this stretch again, so some entries may be reported twice.`;
+            this.deps.runner.warning(note);
+            return { ok: false, note, checkpoint };
+        }
+    }
+    /** Gives up the store's lock, if it holds one; safe to call when nothing was opened. */
+    async release() {
+        await this.#store?.release?.();
+    }
+    async mergeWithNewerSave(store, checkpoint) {
+        if (!store.newerSave)
+            return { toSave: checkpoint, merged: '' };
+        try {
+            const newer = await store.newerSave();
+            const other = newer ? parseCheckpoint(newer.text).checkpoint : undefined;
+            if (!newer || !other || !('checked' in other))
+                return { toSave: checkpoint, merged: '' };
+            const merged = ` Another run saved a checkpoint (${newer.origin}, checked up to ${isoSecond(other.checked)}) while this one ran: merged with it (reported entries of both, checked up to the later second). Two runs at once report the same entries; give the workflow a \`concurrency\` group.`;
+            this.deps.runner.warning(merged.trim(), { title: 'insights-watch: two runs at once' });
+            return { toSave: mergeCheckpoints(checkpoint, other, this.settings.overlapSeconds), merged };
+        }
+        catch (error) {
+            this.deps.runner.warning(`Could not look for a checkpoint saved by another run meanwhile: ${(0,errors/* errorMessage */.g)(error)}. Saving this run's checkpoint as it is.`);
+            return { toSave: checkpoint, merged: '' };
+        }
+    }
+}
+
+;// CONCATENATED MODULE: ./src/alerting.ts
+const NO_PENDING = { total: 0, critical: 0, warning: 0, windows: 0 };
+/**
+ * Decides between an alert, silence and a resolved notice. Thresholds apply to each window's new
+ * entries. The first alerting window opens an episode and alerts at once; inside the episode,
+ * `realert` silences further alerts for a while after each one (the next alert tells what arrived in
+ * between), except that the first 5xx of an episode that alerted only for 4xx posts at once. The
+ * episode is resolved, with one message (`notify-resolved`), once the timeline checked after its last
+ * alerting window has stayed below the thresholds for `resolve-after`, measured on window time (the
+ * runs' own times are late by minutes, at random). An alerting window before then continues it.
+ * `gap`: a stretch before this window that no run checked; it does not count as clean.
+ */
+function decideAlert(counts, previous, nowSeconds, window, settings, gap) {
+    // An open episode, with its start (the field that marks one as open).
+    const failingSince = previous?.failingSince;
+    const open = previous && failingSince !== undefined ? previous : undefined;
+    const unmet = unmetThresholds(counts, settings.thresholds);
+    if (unmet === undefined) {
+        // The alert's message carries the mention when it tells 5xx (slack-message.ts).
+        const tellsCritical = counts.critical > 0;
+        if (!open || failingSince === undefined) {
+            // A new episode alerts at once, however recent the last episode's alerts were.
+            return { kind: 'alert', state: alertState(nowSeconds, window.start, window.end, tellsCritical) };
+        }
+        const pending = open.pending;
+        const lastAlertAt = open.lastAlertAt;
+        const quietUntil = lastAlertAt === undefined ? undefined : lastAlertAt + settings.realertSeconds;
+        const inQuietPeriod = lastAlertAt !== undefined && quietUntil !== undefined && nowSeconds < quietUntil;
+        // The mention is for 5xx: a 4xx episode's quiet period must never hold a 5xx back.
+        const escalates = meetsCritical(counts, settings.thresholds) && !open.criticalAlerted;
+        if (inQuietPeriod && !escalates) {
+            const state = {
+                lastAlertAt,
+                failingSince,
+                failingUntil: window.end,
+                pending: add(pending, counts),
+            };
+            if (open.criticalAlerted)
+                state.criticalAlerted = true;
+            return { kind: 'quiet', lastAlertAt, quietUntil, state };
+        }
+        const decision = {
+            kind: 'alert',
+            state: alertState(nowSeconds, failingSince, window.end, tellsCritical || open.criticalAlerted === true),
+        };
+        if (pending.windows > 0 && lastAlertAt !== undefined)
+            decision.sinceLastAlert = { ...pending, lastAlertAt };
+        if (inQuietPeriod)
+            decision.escalated = { lastAlertAt, quietUntil };
+        return decision;
+    }
+    const none = { pending: NO_PENDING };
+    if (!open || failingSince === undefined) {
+        if (counts.total > 0)
+            return { kind: 'below-threshold', unmet, state: none };
+        return { kind: 'none', state: none };
+    }
+    const failingUntil = open.failingUntil ?? window.start;
+    let cleanSince = Math.max(failingUntil, open.cleanSince ?? failingUntil);
+    if (gap)
+        cleanSince = Math.max(cleanSince, gap.end);
+    const episode = { failingSince, failingUntil, cleanSince };
+    const resolveAt = cleanSince + settings.resolveAfterSeconds;
+    if (window.end < resolveAt) {
+        const state = { ...open, failingSince, failingUntil };
+        if (cleanSince > failingUntil)
+            state.cleanSince = cleanSince;
+        else
+            delete state.cleanSince;
+        const clearing = { kind: 'clearing', ...episode, resolveAt, state };
+        if (counts.total > 0)
+            clearing.unmet = unmet;
+        return clearing;
+    }
+    // Closed: the next alerting window opens a new episode, and alerts at once.
+    if (settings.notifyResolved)
+        return { kind: 'resolved', ...episode, unreported: open.pending, state: none };
+    if (counts.total > 0)
+        return { kind: 'below-threshold', unmet, closed: episode, state: none };
+    return { kind: 'none', closed: episode, state: none };
+}
+function alertState(now, failingSince, failingUntil, critical) {
+    const state = { lastAlertAt: now, failingSince, failingUntil, pending: NO_PENDING };
+    if (critical)
+        state.criticalAlerted = true;
+    return state;
+}
+/**
+ * An alerting window's 5xx are news of their own: they meet the 5xx threshold, or, without one, the
+ * window alerted with 5xx in it (the `mention` goes out for them either way).
+ */
+function meetsCritical(counts, thresholds) {
+    if (counts.critical === 0)
+        return false;
+    return thresholds.critical === undefined || counts.critical >= thresholds.critical;
+}
+/** Undefined when a threshold is met; otherwise which thresholds were not, for the summary. */
+function unmetThresholds(counts, thresholds) {
+    const checks = [
+        [thresholds.total, counts.total, 'matches'],
+        [thresholds.critical, counts.critical, '5xx'],
+        [thresholds.warning, counts.warning, '4xx'],
+        [thresholds.other, counts.total - counts.critical - counts.warning, 'other'],
+    ];
+    const unmet = [];
+    for (const [threshold, count, label] of checks) {
+        if (threshold === undefined)
+            continue;
+        if (count >= threshold)
+            return undefined;
+        unmet.push(`${count} ${label} of ${threshold}`);
+    }
+    return unmet.join(', ');
+}
+function add(pending, counts) {
+    return { ...addCounts(pending, counts), windows: pending.windows + 1 };
+}
+/** The two counts together. */
+function addCounts(a, b) {
+    return { total: a.total + b.total, critical: a.critical + b.critical, warning: a.warning + b.warning };
+}
+
+;// CONCATENATED MODULE: ./src/steps/alert.ts
+/** Step 6: whether this run alerts, stays quiet, or resolves an episode; and the alert memory after it. */
+
+function decideRunAlert(report, plan, outcome, nowMs, settings) {
+    const previous = plan.previous?.alert;
+    const decision = decideAlert(report.digest, previous, Math.floor(nowMs / 1000), plan.window, settings, plan.gap);
+    // With a batch of log groups unchecked, "nothing found" proves nothing: no resolved notice, no
+    // clean window towards one, and the alert memory stays as it was until a run sees every group again.
+    if (outcome.complete || decision.kind === 'alert' || decision.kind === 'quiet')
+        return decision;
+    return { kind: 'none', state: previous ?? { pending: { total: 0, critical: 0, warning: 0, windows: 0 } } };
+}
+
+;// CONCATENATED MODULE: ./src/insights/window.ts
+/**
+ * The window for a run: from the checkpoint (the last second the previous run checked), less
+ * `overlap`, to `now − query-delay`. Without a checkpoint, the last `interval` up to `now − query-delay`.
+ * A run never reaches further back than `max-catch-up` from now: what no run checked before that is a
+ * gap; overlap it cannot check again is a shortened re-check.
+ */
+function planWindow(nowMs, checkpoint, settings) {
+    const nowSecond = Math.floor(nowMs / 1000);
+    const end = nowSecond - settings.queryDelaySeconds;
+    if (checkpoint === undefined) {
+        return { window: { start: end - settings.intervalSeconds, end }, rechecked: 0, firstRun: true };
+    }
+    if (typeof checkpoint === 'object')
+        return planAfterLoss(nowSecond, end, checkpoint, settings);
+    const earliest = nowSecond - settings.maxCatchUpSeconds;
+    // The checkpoint's own second is always checked again: under the instant reading of StartQuery's
+    // end, entries later within that second were not covered by the previous run.
+    let start = checkpoint - settings.overlapSeconds;
+    const plan = { window: { start, end }, rechecked: 0, firstRun: false };
+    if (start < earliest) {
+        // Only what lies after the last second checked is missing; the overlap before it was checked once
+        // and merely loses its second look for late logs. Calling that a gap would be false: with overlap
+        // close to max-catch-up, every slightly late run would report one.
+        if (checkpoint < earliest)
+            plan.gap = { start: checkpoint, end: earliest - 1 };
+        const overlapEnd = Math.min(checkpoint - 1, earliest - 1);
+        if (overlapEnd >= start)
+            plan.shortenedRecheck = { start, end: overlapEnd };
+        start = earliest;
+    }
+    // Only if the clock went backwards is the checkpoint ahead of `end`; check `end` again rather than nothing.
+    start = Math.min(start, end);
+    plan.window = { start, end };
+    plan.rechecked = Math.max(0, Math.min(checkpoint, end) - start + 1);
+    return plan;
+}
+/**
+ * After a lost checkpoint: back to `max-catch-up` from now (or to `neededFrom`, when the store can
+ * tell and it is later: nothing before it is due), never less than `interval`. What lies before
+ * that and after `neededFrom` is named, never silently skipped.
+ */
+function planAfterLoss(nowSecond, end, lost, settings) {
+    const earliest = nowSecond - settings.maxCatchUpSeconds;
+    const start = Math.min(Math.max(earliest, lost.neededFrom ?? earliest), end - settings.intervalSeconds);
+    const plan = { window: { start, end }, rechecked: 0, firstRun: false };
+    if (lost.neededFrom === undefined)
+        plan.uncovered = { end: start - 1 };
+    else if (lost.neededFrom < start)
+        plan.uncovered = { start: lost.neededFrom, end: start - 1 };
+    return plan;
+}
+/** The checkpoint after a run that checked `window`: never moves backwards. */
+function nextCheckpoint(previous, window) {
+    return previous === undefined ? window.end : Math.max(previous, window.end);
+}
+
+;// CONCATENATED MODULE: ./src/steps/checkpoint.ts
+
+
+/** The run's failing episode, still going on: a batch of log groups unchecked, or a webhook failing. */
+function ongoingFailure(plan, outcome, delivery) {
+    return !outcome.complete || delivery.error ? plan.loaded?.failure : undefined;
+}
+/**
+ * Saved once a webhook has the message (one that failed is remembered in missedByWebhook); when none
+ * took it, or the job was cancelled while posting, the next run reports the entries again. Answers
+ * what happened, for the job summary.
+ */
+async function saveCheckpointAfterRun(run, options, session) {
+    if (options.dryRun)
+        return 'dry-run: the checkpoint was left where it was.';
+    if (run.delivery.keepCheckpoint)
+        return 'The checkpoint was not moved: the next run checks this window again.';
+    const saved = await session.saveCheckpoint(checkpointAfterRun(run, options.nowMs));
+    return saved.note;
+}
+function checkpointAfterRun({ plan, outcome, decision, delivery }, nowMs) {
+    const { window, previous, overlapSeconds, shape } = plan;
+    // When a batch of log groups failed, the checkpoint stays where it was (its entries were not seen),
+    // and the fingerprints of what was reported keep the next run from repeating it.
+    const checked = outcome.complete
+        ? nextCheckpoint(previous?.checked, window)
+        : (previous?.checked ?? (shape.records ? window.start - 1 + overlapSeconds : window.start));
+    const checkpoint = {
+        version: STATE_VERSION,
+        checked,
+        // An aggregate's next window starts at `checked` and is never compared with fingerprints.
+        reported: shape.records ? outcome.reported.since(checked - overlapSeconds) : {},
+        savedAt: new Date(nowMs).toISOString(),
+        alert: decision.state,
+    };
+    const failure = ongoingFailure(plan, outcome, delivery);
+    if (failure)
+        checkpoint.failure = failure;
+    if (delivery.missedByWebhook && Object.keys(delivery.missedByWebhook).length > 0)
+        checkpoint.missedByWebhook = delivery.missedByWebhook;
+    return checkpoint;
+}
+
+// EXTERNAL MODULE: ./node_modules/@aws-sdk/credential-providers/dist-cjs/index.js
+var dist_cjs = __nccwpck_require__(9719);
+;// CONCATENATED MODULE: ./src/aws/credentials.ts
+
+
+/** Fails the step with a message that says what to change, never with the credentials themselves. */
+class CredentialsError extends Error {
+    constructor(message, options) {
+        super(message, options);
+        this.name = 'CredentialsError';
+    }
+}
+/** Credentials are renewed this long before they expire, so a request never carries stale ones. */
+const REFRESH_MARGIN_MS = 60_000;
+/**
+ * Resolves AWS credentials once, up front, so that a trust-policy or permission mistake fails here with
+ * advice instead of as an opaque error on the first Logs call. With `role-to-assume`, the role is assumed
+ * with the workflow's OIDC token; without it, the SDK's default chain is used (env, profile, instance).
+ */
+async function resolveCredentials(settings, deps) {
+    const { roleToAssume } = settings;
+    const fetchCredentials = async () => {
+        const credentials = roleToAssume
+            ? await assumeRoleWithOidc(settings, roleToAssume, deps)
+            : await fromDefaultChain(settings, deps);
+        mask(credentials, deps.setSecret);
+        return credentials;
+    };
+    const provider = renewing(fetchCredentials, deps.now);
+    const credentials = await provider();
+    deps.log(settings.roleToAssume
+        ? `Assumed ${settings.roleToAssume} as session ${settings.roleSessionName} (valid until ${credentials.expiration?.toISOString() ?? 'unknown'}).`
+        : 'Using AWS credentials from the default credential chain (no role-to-assume).');
+    return provider;
+}
+async function assumeRoleWithOidc(settings, roleArn, deps) {
+    if (!deps.env.ACTIONS_ID_TOKEN_REQUEST_URL || !deps.env.ACTIONS_ID_TOKEN_REQUEST_TOKEN) {
+        throw new CredentialsError(`"role-to-assume" is set, but the runner offers no OIDC token. Add "permissions: id-token: write" to the workflow or job ` +
+            '(runs for pull requests from forks never get one), or leave "role-to-assume" empty to use credentials from the environment.');
+    }
+    let token;
+    try {
+        token = await deps.getIDToken(settings.audience);
+    }
+    catch (error) {
+        throw new CredentialsError(`Could not get a GitHub OIDC token for audience "${settings.audience}": ${(0,errors/* errorMessage */.g)(error)}. ` +
+            'Check that the job has "permissions: id-token: write".', { cause: error });
+    }
+    deps.setSecret(token);
+    try {
+        return await (0,dist_cjs/* fromWebToken */.G7)({
+            roleArn,
+            webIdentityToken: token,
+            roleSessionName: settings.roleSessionName,
+            durationSeconds: settings.roleDurationSeconds,
+            // Without an explicit region the inner STS client has used us-east-1 (aws-sdk-js-v3#5105).
+            clientConfig: clientConfig(settings, deps),
+        })();
+    }
+    catch (error) {
+        const claims = tokenClaims(token);
+        throw new CredentialsError(`Could not assume role ${roleArn} with the GitHub OIDC token: ${(0,errors/* errorMessage */.g)(error)}. ` +
+            `Check the role's trust policy: it must trust the GitHub OIDC provider (token.actions.githubusercontent.com), ` +
+            `its "token.actions.githubusercontent.com:aud" condition must be "${settings.audience}", and its ` +
+            `"token.actions.githubusercontent.com:sub" condition must match this run` +
+            (claims.sub ? ` (this token's sub is "${claims.sub}")` : '') +
+            '. Scheduled runs use the default branch.', { cause: error });
+    }
+}
+/**
+ * The config of the STS/SSO clients the providers make: the region, and behind a proxy its agents
+ * (a `requestHandler` given as options, which each client turns into its own NodeHttpHandler).
+ */
+function clientConfig(settings, deps) {
+    return { region: settings.region, ...(deps.proxyAgents ? { requestHandler: deps.proxyAgents() } : {}) };
+}
+async function fromDefaultChain(settings, deps) {
+    try {
+        return await (0,dist_cjs/* fromNodeProviderChain */.br)({ clientConfig: clientConfig(settings, deps) })();
+    }
+    catch (error) {
+        throw new CredentialsError(`No AWS credentials found: ${(0,errors/* errorMessage */.g)(error)}. Set "role-to-assume" to an IAM role that trusts GitHub's OIDC provider ` +
+            '(and give the job "permissions: id-token: write"), or provide credentials in the environment.', { cause: error });
+    }
+}
+/** Calls `fetch` once, then again only when the credentials are about to expire. */
+function renewing(fetchCredentials, now) {
+    let current;
+    let pending;
+    return async () => {
+        const expiresAt = current?.expiration?.getTime();
+        if (current && (expiresAt === undefined || expiresAt - now() > REFRESH_MARGIN_MS))
+            return current;
+        pending ??= fetchCredentials().finally(() => {
+            pending = undefined;
+        });
+        current = await pending;
+        return current;
+    };
+}
+function mask(credentials, setSecret) {
+    setSecret(credentials.accessKeyId);
+    setSecret(credentials.secretAccessKey);
+    if (credentials.sessionToken)
+        setSecret(credentials.sessionToken);
+}
+/** The token's claims, read (not verified) only to tell the user which `sub` their trust policy must match. */
+function tokenClaims(token) {
+    try {
+        const payload = token.split('.')[1];
+        if (!payload)
+            return {};
+        const claims = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8'));
+        const sub = claims.sub;
+        return typeof sub === 'string' ? { sub } : {};
+    }
+    catch {
+        return {};
+    }
+}
+
+;// CONCATENATED MODULE: ./src/steps/credentials-and-checkpoint.ts
+/** Step 1: AWS credentials and the previous run's checkpoint, side by side. */
+
+/** What the run does without a readable state, said in the warning. */
+const WITHOUT_STATE = 'This run fails rather than start without it and save a new checkpoint over it; the next run tries again.';
+async function credentialsAndCheckpoint(settings, deps, session) {
+    return deps.runner.group('Credentials and checkpoint', async () => {
+        const credentials = () => resolveCredentials(settings, {
+            env: deps.env,
+            getIDToken: deps.runner.getIDToken,
+            setSecret: deps.runner.setSecret,
+            log: deps.runner.info,
+            now: deps.now,
+            ...(deps.proxyAgents ? { proxyAgents: deps.proxyAgents } : {}),
+        });
+        // Both wait on the network (STS, the Actions cache) and neither needs the other, so they overlap,
+        // except when the default chain (which may read files by relative path or run credential_process)
+        // would meet the Actions-cache store while it has changed the working directory.
+        if (!settings.roleToAssume && settings.state.kind === 'actions-cache') {
+            const resolved = await credentials();
+            return { credentials: resolved, read: await loadCheckpoint(session, deps) };
+        }
+        const [resolved, read] = await Promise.allSettled([credentials(), loadCheckpoint(session, deps)]);
+        // Settled both ways before either error is thrown, so a failed run finds the state in the session.
+        if (resolved.status === 'rejected')
+            throw resolved.reason;
+        if (read.status === 'rejected')
+            throw read.reason;
+        return { credentials: resolved.value, read: read.value };
+    });
+}
+/**
+ * The state the previous run saved. A store that could not be read fails the run: taken for "no
+ * checkpoint", the run would check only `interval` and save a fresh checkpoint over everything due
+ * since the last one. The session then holds the error, so the failure path saves nothing either (a
+ * failure record would, in the Actions cache, become the newest entry and hide the real checkpoint).
+ */
+async function loadCheckpoint(session, deps) {
+    const store = await session.open();
+    deps.runner.info(`Checkpoint: ${store.description}.`);
+    const read = await session.load(WITHOUT_STATE);
+    if ('error' in read)
+        throw new Error(`${read.error}. Nothing was checked and the state was left as it was.`);
+    return read;
+}
+
+// EXTERNAL MODULE: ./node_modules/@aws-sdk/client-cloudwatch-logs/dist-cjs/index.js
+var client_cloudwatch_logs_dist_cjs = __nccwpck_require__(303);
+;// CONCATENATED MODULE: ./src/aws/service-clock.ts
+
+/**
+ * CloudWatch Logs' clock, read from the `Date` header of its responses.
+ *
+ * A window ends at now − query-delay, and the next run starts from that end. If the runner's clock is
+ * ahead of the service's, the window ends in the service's future: entries stamped there arrive after
+ * the run and are behind the next run's start, so they are never reported (a self-hosted runner 5
+ * minutes fast lost 82 of 199 entries, issue 11). So the window is planned on the service's clock
+ * whenever the runner's disagrees with it.
+ *
+ * The service's time is needed before the first StartQuery. Every HTTP answer of an AWS endpoint carries
+ * `Date`, errors included, so the cheapest reading is a bare `GET /` of the Logs endpoint: unsigned,
+ * so it needs no IAM permission, is not a Logs API call (no CloudTrail event, nothing taken from the
+ * 5-per-second GetQueryResults quota), and its answer, whatever it is, is not looked at. It goes
+ * through the client's own pipeline (endpoint resolution, proxy, keep-alive pool), so the connection
+ * it opens is the one StartQuery then reuses: the TLS handshake it pays is one StartQuery would have
+ * paid, and what it adds on the happy path is one round trip (tens of milliseconds in-region, against
+ * a bench budget of 600 ms beyond query latency; about 1 ms against the emulator). The alternatives
+ * cost more or covered less: a Logs call such as GetQueryResults for an unknown query id (an error in
+ * CloudTrail every five minutes, a quota token, and one more call in every count of Logs calls);
+ * planning on the runner's clock and stopping and restarting the queries when StartQuery's Date
+ * disagrees (a StopQuery and a second StartQuery whenever the clock is off); STS's Date (only on the
+ * OIDC path; the default credential chain of a self-hosted runner, where clocks drift, calls no STS).
+ *
+ * Signing is the SDK's own affair: it corrects its SigV4 clock from the same header (AWS refuses a
+ * signature more than 5 minutes off, "Signature expired"/"not yet current", and the SDK retries once
+ * it has corrected); see test/emulator/auth.test.ts.
+ */
+/** `Date` has a resolution of one second, and the round trip blurs it further: below this, the clocks agree. */
+const SKEW_TOLERANCE_MS = 2_000;
+/**
+ * The service's clock as the runner sees it: every Logs response's `Date` (service time, rounded down
+ * to the second) against the runner's clock when the request was sent and answered. Each answer bounds
+ * the offset to (Date − received, Date + 1 s − sent); the bounds of all answers are intersected.
+ */
+class ServiceClock {
+    runnerNow;
+    #low = Number.NEGATIVE_INFINITY;
+    #high = Number.POSITIVE_INFINITY;
+    #samples = 0;
+    /** The offset the window was planned with, fixed by `settle()`. */
+    #applied = 0;
+    #planned = 'runner';
+    constructor(runnerNow) {
+        this.runnerNow = runnerNow;
+    }
+    /** Records the Date of every response `client` receives, each attempt of a retried call included. */
+    watch(client) {
+        client.middlewareStack.add((next) => async (args) => {
+            const sentAt = this.runnerNow();
+            try {
+                const result = await next(args);
+                this.record(dateHeader(result.response), sentAt, this.runnerNow());
+                return result;
+            }
+            catch (error) {
+                this.record(dateHeader(error.$response), sentAt, this.runnerNow());
+                throw error;
+            }
+        }, 
+        // Deserialize is the innermost step: one call per attempt, outside the deserializer, so that an
+        // error still carries its raw response ($response).
+        { step: 'deserialize', priority: 'high', name: 'serviceClockMiddleware' });
+    }
+    /** One response: `date` is its Date header in ms, `sentAt` and `receivedAt` on the runner's clock. */
+    record(date, sentAt, receivedAt) {
+        if (date === undefined)
+            return;
+        const low = date - receivedAt;
+        const high = date + 1000 - sentAt;
+        if (low >= this.#high || high <= this.#low) {
+            // Disagrees with what came before: the runner's clock was stepped meanwhile; trust the latest.
+            this.#low = low;
+            this.#high = high;
+        }
+        else {
+            this.#low = Math.max(this.#low, low);
+            this.#high = Math.min(this.#high, high);
+        }
+        this.#samples += 1;
+    }
+    /** Service − runner, ms; undefined before any Date was seen. */
+    offsetMs() {
+        return this.#samples === 0 ? undefined : Math.round((this.#low + this.#high) / 2);
+    }
+    /** Fixes the clock the run plans on: the service's when the two disagree by more than the tolerance. */
+    settle() {
+        const offsetMs = this.offsetMs();
+        if (offsetMs !== undefined && Math.abs(offsetMs) > SKEW_TOLERANCE_MS) {
+            this.#applied = offsetMs;
+            this.#planned = 'service';
+        }
+        return { offsetMs, planned: this.#planned };
+    }
+    /** Now on the clock the run plans on (epoch ms). */
+    now() {
+        return this.runnerNow() + this.#applied;
+    }
+    /** What is known now, with the decision `settle()` made. */
+    reading() {
+        return { offsetMs: this.offsetMs(), planned: this.#planned };
+    }
+}
+/**
+ * One bare `GET /` of the client's endpoint, for its Date header only (see the top of this file). A
+ * command carries it so that the endpoint, proxy and connection are the client's; once signed, the
+ * request is stripped to a GET without body or credentials. Its answer is no Logs answer, so it fails
+ * to deserialize: expected, and ignored. The SDK's signer reads the same Date from the failure and
+ * corrects its signing clock before StartQuery.
+ */
+async function probeServiceClock(client, signal) {
+    const command = new client_cloudwatch_logs_dist_cjs/* GetQueryResultsCommand */.sAK({ queryId: 'service-clock-probe' });
+    command.middlewareStack.add((next) => (args) => {
+        const request = args.request;
+        request.method = 'GET';
+        request.path = '/';
+        request.query = {};
+        request.body = undefined;
+        const host = request.headers.host;
+        request.headers = host === undefined ? {} : { host };
+        return next(args);
+    }, 
+    // After signing (finalizeRequest, where the signer runs), before the request is sent.
+    { step: 'finalizeRequest', priority: 'low', name: 'serviceClockProbeMiddleware' });
+    try {
+        await client.send(command, signal ? { abortSignal: signal } : {});
+    }
+    catch {
+        // Expected: a GET of the root is no Logs answer. A network failure leaves no Date, and the run
+        // plans on the runner's clock; StartQuery, on the same endpoint, then fails loudly.
+    }
+}
+/**
+ * The skew, said for people: `null` when the clocks agree (or nothing is known), else a sentence
+ * naming the offset and the clock the window was planned on.
+ */
+function describeSkew(reading) {
+    const { offsetMs, planned } = reading;
+    if (offsetMs === undefined || Math.abs(offsetMs) <= SKEW_TOLERANCE_MS)
+        return null;
+    const how = `The runner's clock is ${formatOffset(Math.abs(offsetMs))} ${offsetMs < 0 ? 'ahead of' : 'behind'} CloudWatch Logs' (measured from the Date header of its responses)`;
+    return planned === 'service'
+        ? `${how}; this run planned its window on the service's clock, so nothing is missed, but fix the runner's time sync (NTP).`
+        : `${how}, which was found only after the window was planned on the runner's clock: entries near the window's end may be missed. Fix the runner's time sync (NTP).`;
+}
+/** 302_400 → `5m2.4s`. */
+function formatOffset(ms) {
+    const tenths = Math.round(ms / 100);
+    const minutes = Math.floor(tenths / 600);
+    const seconds = (tenths % 600) / 10;
+    return minutes > 0 ? `${minutes}m${seconds}s` : `${seconds}s`;
+}
+function dateHeader(response) {
+    const headers = response?.headers;
+    const value = headers?.date ?? headers?.Date;
+    if (value === undefined)
+        return undefined;
+    const ms = Date.parse(value);
+    return Number.isNaN(ms) ? undefined : ms;
+}
+
+;// CONCATENATED MODULE: ./src/steps/logs-connection.ts
+/** Step 2: the CloudWatch Logs client, and the service's clock read before the window is planned. */
+
+
+async function connectToLogs(settings, credentials, deps) {
+    const client = new client_cloudwatch_logs_dist_cjs/* CloudWatchLogsClient */.TFr({
+        region: settings.region,
+        credentials,
+        // Behind a proxy, agents of its own (client.destroy() ends them); the clock probe's connection,
+        // kept alive, is the one StartQuery reuses.
+        ...(deps.proxyAgents ? { requestHandler: deps.proxyAgents() } : {}),
+    });
+    const clock = new ServiceClock(deps.now);
+    clock.watch(client);
+    const probeStarted = deps.now();
+    await probeServiceClock(client, deps.signal);
+    const { offsetMs } = clock.settle();
+    deps.runner.info(`Service clock (read in ${deps.now() - probeStarted} ms): ${offsetMs === undefined ? "no Date header seen; planning on the runner's clock" : `CloudWatch Logs − runner = ${offsetMs} ms`}.`);
+    const warnOfSkew = () => {
+        const skew = describeSkew(clock.reading());
+        if (skew)
+            deps.runner.warning(skew, { title: "insights-watch: the runner's clock is off" });
+        return skew !== null;
+    };
+    const skewBeforePlan = warnOfSkew();
+    return {
+        client,
+        clock,
+        // Without a Date before planning, the queries' answers may still show the runner's clock was off.
+        skewAfterQueries: () => (skewBeforePlan || warnOfSkew() ? clock.reading() : undefined),
+    };
+}
+
+;// CONCATENATED MODULE: ./src/notify/alert-note.ts
+
+/**
+ * Why this run posted no alert (or posted one inside the quiet period), for the job summary: the
+ * person reviewing a silent run reads here which threshold was not met, when the quiet period ends,
+ * or how long the episode has been clearing. Empty when the Slack message says it all.
+ */
+function alertNote(decision, settings, window) {
+    const realert = formatDuration(settings.realertSeconds);
+    switch (decision.kind) {
+        case 'alert':
+            return decision.escalated
+                ? `5xx in an episode that had alerted for 4xx only: alerted at once, inside the quiet period (the last alert was at ${isoSecond(decision.escalated.lastAlertAt)}, realert is ${realert}).`
+                : '';
+        case 'resolved':
+            return '';
+        case 'quiet':
+            return `Quiet period: the last alert was at ${isoSecond(decision.lastAlertAt)} and realert is ${realert}; these entries are told with the next alert (after ${isoSecond(decision.quietUntil)}) or the resolved notice.`;
+        case 'clearing': {
+            const below = decision.unmet ? `Below the thresholds (${decision.unmet}). ` : '';
+            return `${below}Clearing: clean since ${isoSecond(decision.cleanSince)} (${formatDuration(Math.max(0, window.end - decision.cleanSince))} so far); resolved after ${isoSecond(decision.resolveAt)} if it stays clean (resolve-after ${formatDuration(settings.resolveAfterSeconds)}). The episode began at ${isoSecond(decision.failingSince)}; nothing is posted while it clears.`;
+        }
+        case 'below-threshold':
+            return `Below the thresholds (${decision.unmet}): no alert.${closedNote(decision.closed, settings, window)}`;
+        case 'none':
+            return `No new matching entries: nothing to send.${closedNote(decision.closed, settings, window)}`;
+    }
+}
+/** `notify-resolved: false`: the episode ended here without a message. */
+function closedNote(closed, settings, window) {
+    if (!closed)
+        return '';
+    return ` The episode of ${isoSecond(closed.failingSince)} – ${isoSecond(closed.failingUntil)} is resolved: clean for ${formatDuration(Math.max(0, window.end - closed.cleanSince))} (resolve-after ${formatDuration(settings.resolveAfterSeconds)}); notify-resolved is false, so nothing is posted.`;
+}
+
+;// CONCATENATED MODULE: ./src/notify/catch-up-message.ts
+
+
+
+/**
+ * The two messages of the per-webhook ledger (webhook-ledger.ts): the catch-up a webhook gets once it
+ * works again, and the notice the other webhooks get while it fails. Slack's answer and the monitor
+ * name are escaped like log text; a webhook is named by its position, never by its URL.
+ */
+const catch_up_message_MAX_NAME = 80;
+const catch_up_message_MAX_HEADER_TEXT = 150;
+const catch_up_message_MAX_PROBLEM = 200;
+const CATCH_UP_COLOR = '#1d9bd1';
+const FAILING_COLOR = '#e8a317';
+const RECOVERED_COLOR = '#2eb67d';
+/** What a webhook missed while it failed, told once it takes messages again. */
+function buildCatchUpMessage(missed, options) {
+    const name = fitEscaped(options.monitorName, catch_up_message_MAX_NAME, escapeSlack);
+    const messages = `${count(missed.messages)} ${catch_up_message_plural(missed.messages, 'message', 'messages')}`;
+    const headline = `${name}: ${messages} did not reach this channel`;
+    const lines = [
+        `*This channel missed ${messages} from ${name}* while its webhook was failing (first at ${isoSecond(missed.since).replace('T', ' ')}).`,
+        `They told of *${count(missed.entries)}* ${catch_up_message_plural(missed.entries, 'entry', 'entries')}: *${count(missed.critical)}* 5xx, *${count(missed.warning)}* 4xx, in ${windowText({ window: { start: missed.from, end: missed.to } })}.`,
+        `Slack's last answer was ${problemCode(missed.problem)}.`,
+        'The other webhooks got those messages; the job summary of each run and the link below show every entry.',
+    ];
+    const links = [];
+    const consoleLink = options.consoleUrl !== undefined
+        ? slackLink(options.consoleUrl, 'Open the missed stretch in Logs Insights')
+        : undefined;
+    if (consoleLink)
+        links.push(consoleLink);
+    missed.runUrls.forEach((url, i) => {
+        const label = i === 0 ? 'First missed run' : i === missed.runUrls.length - 1 ? 'Latest missed run' : 'A missed run';
+        const link = slackLink(url, label);
+        if (link)
+            links.push(link);
+    });
+    const blocks = [
+        header(`📬 ${fitEscaped(options.monitorName, catch_up_message_MAX_HEADER_TEXT - 40, escapeSlackPlainText)}: catch-up`),
+        section(lines.join('\n')),
+    ];
+    if (links.length > 0)
+        blocks.push(context([links.join(' · ')]));
+    return {
+        text: truncate(`📬 ${headline}`, 3_000),
+        attachments: [{ color: CATCH_UP_COLOR, fallback: headline, blocks }],
+    };
+}
+/** `notify-on-error` for the webhooks that work: another one fails (or works again). */
+function buildWebhookNotice(notice) {
+    const name = fitEscaped(notice.monitorName, catch_up_message_MAX_NAME, escapeSlack);
+    const lines = [];
+    for (const { name: webhook, missed } of notice.failing) {
+        lines.push(`*${webhook} is failing:* since ${isoSecond(missed.since).replace('T', ' ')} its channel missed ${count(missed.messages)} ${catch_up_message_plural(missed.messages, 'message', 'messages')} (${count(missed.entries)} ${catch_up_message_plural(missed.entries, 'entry', 'entries')}: ${count(missed.critical)} 5xx, ${count(missed.warning)} 4xx). Slack answers ${problemCode(missed.problem)}.`);
+    }
+    if (notice.failing.length > 0) {
+        lines.push(`This channel still gets every message. The failing ${catch_up_message_plural(notice.failing.length, 'webhook gets', 'webhooks get')} a catch-up once ${catch_up_message_plural(notice.failing.length, 'it works', 'they work')} again; until then this reminder repeats every ${formatDuration(notice.reminderSeconds)}.`);
+    }
+    for (const { name: webhook, missed } of notice.recovered) {
+        lines.push(`✅ *${webhook} works again:* it got a catch-up for the ${count(missed.messages)} ${catch_up_message_plural(missed.messages, 'message', 'messages')} it missed.`);
+    }
+    const failing = notice.failing.length > 0;
+    const headline = failing
+        ? `${name}: ${notice.failing.map((f) => f.name).join(', ')} ${catch_up_message_plural(notice.failing.length, 'is', 'are')} failing`
+        : `${name}: ${notice.recovered.map((r) => r.name).join(', ')} ${catch_up_message_plural(notice.recovered.length, 'works', 'work')} again`;
+    const blocks = [
+        header(`${failing ? '⚠️' : '✅'} ${fitEscaped(notice.monitorName, catch_up_message_MAX_HEADER_TEXT - 40, escapeSlackPlainText)}: ${failing ? 'a Slack webhook is failing' : 'Slack webhooks work again'}`),
+        section(lines.join('\n')),
+    ];
+    const run = notice.runUrl !== undefined ? slackLink(notice.runUrl, 'View this run') : undefined;
+    if (run)
+        blocks.push(context([run]));
+    return {
+        text: truncate(`${failing ? '⚠️' : '✅'} ${headline}`, 3_000),
+        attachments: [{ color: failing ? FAILING_COLOR : RECOVERED_COLOR, fallback: headline, blocks }],
+    };
+}
+function header(text) {
+    return { type: 'header', text: { type: 'plain_text', text: truncate(text, catch_up_message_MAX_HEADER_TEXT), emoji: true } };
+}
+/** Slack's answer (or whatever the URL answered) as an inline code span, escaped like log text. */
+function problemCode(problem) {
+    return `\`${fitEscaped(problem.replace(/\s+/g, ' '), catch_up_message_MAX_PROBLEM, escapeSlack)}\``;
+}
+function catch_up_message_plural(n, one, many) {
+    return n === 1 ? one : many;
+}
+
+;// CONCATENATED MODULE: ./src/notify/webhook-ledger.ts
+
+
+
+/**
+ * Posts the run's message (when there is one) to every webhook, then to each webhook that missed
+ * earlier messages and works now one catch-up message, and updates the ledger. With
+ * `notify-on-error`, the webhooks that work are told once per failing episode (then every
+ * `reminderSeconds`) that another one fails and what it missed, and once when it works again.
+ */
+async function deliverWithLedger(run, previous, settings, context, deps) {
+    const webhooks = distinctWebhooks(settings.slackWebhookUrls, deps.log);
+    const ledger = {};
+    for (const webhook of webhooks) {
+        const missed = previous?.[webhook.key];
+        if (missed)
+            ledger[webhook.key] = missed;
+    }
+    const forgotten = Object.keys(previous ?? {}).length - Object.keys(ledger).length;
+    if (forgotten > 0) {
+        deps.log(`Slack: forgetting what ${forgotten === 1 ? 'a webhook' : `${forgotten} webhooks`} no longer in slack-webhook-url missed.`);
+    }
+    const delivery = {
+        ledger,
+        webhooks: [],
+        delivered: 0,
+        total: webhooks.length,
+        keepCheckpoint: false,
+        cancelled: false,
+        failures: [],
+    };
+    const statuses = new Map();
+    for (const webhook of webhooks) {
+        const missed = ledger[webhook.key];
+        statuses.set(webhook.key, {
+            name: webhook.name,
+            thisRun: 'nothing to send',
+            ...(missed ? { missed } : {}),
+        });
+    }
+    const failed = new Set();
+    const fail = (webhook, outcome) => {
+        const status = statuses.get(webhook.key);
+        failed.add(webhook.key);
+        if (status) {
+            status.thisRun = 'failed';
+            status.problem = problemOf(outcome);
+        }
+        delivery.failures.push(outcome.error?.message ?? `Slack: ${webhook.name} failed.`);
+    };
+    if (run) {
+        const outcomes = await Promise.all(webhooks.map((webhook) => postToWebhook(run.message, webhook, deps)));
+        if (outcomes.some((outcome) => outcome.cancelled) || deps.signal?.aborted) {
+            return cancelledDelivery(delivery, outcomes, webhooks, statuses);
+        }
+        outcomes.forEach((outcome, i) => {
+            const webhook = webhooks[i];
+            if (outcome.error) {
+                fail(webhook, outcome);
+                ledger[webhook.key] = addMissed(ledger[webhook.key], run, problemOf(outcome), context);
+            }
+            else {
+                delivery.delivered += 1;
+                const status = statuses.get(webhook.key);
+                if (status)
+                    status.thisRun = 'delivered';
+            }
+        });
+        if (delivery.delivered === 0) {
+            // Nobody took it: the checkpoint stays and the next run sends it again, so nothing is missed yet.
+            delivery.keepCheckpoint = true;
+            delivery.ledger = {};
+            for (const webhook of webhooks) {
+                const missed = previous?.[webhook.key];
+                if (missed)
+                    delivery.ledger[webhook.key] = missed;
+            }
+            finishStatuses(delivery, webhooks, statuses);
+            return delivery;
+        }
+    }
+    // A catch-up for each webhook that missed messages and took this run's (or had none to take).
+    const catchingUp = webhooks.filter((webhook) => previous?.[webhook.key] && !failed.has(webhook.key));
+    const recovered = [];
+    const catchUps = await Promise.all(catchingUp.map((webhook) => {
+        const missed = previous?.[webhook.key];
+        const message = buildCatchUpMessage(missed, {
+            monitorName: settings.monitorName,
+            consoleUrl: context.consoleUrl({ start: missed.from, end: missed.to }),
+        });
+        return postToWebhook(message, webhook, deps);
+    }));
+    if (catchUps.some((outcome) => outcome.cancelled) || deps.signal?.aborted) {
+        return cancelledDelivery(delivery, catchUps, webhooks, statuses);
+    }
+    catchUps.forEach((outcome, i) => {
+        const webhook = catchingUp[i];
+        const missed = previous?.[webhook.key];
+        if (outcome.error) {
+            fail(webhook, outcome);
+            ledger[webhook.key] = { ...missed, problem: problemOf(outcome) };
+            return;
+        }
+        deps.log(`Slack: ${webhook.name} took the catch-up for the ${missed.messages === 1 ? 'message' : `${missed.messages} messages`} it missed.`);
+        delete ledger[webhook.key];
+        recovered.push({ webhook, missed });
+        const status = statuses.get(webhook.key);
+        if (status) {
+            if (status.thisRun === 'nothing to send')
+                status.thisRun = 'caught up';
+            status.caughtUp = missed;
+        }
+    });
+    if (settings.notifyOnError) {
+        await tellTheOthers(webhooks, failed, recovered, ledger, settings, context, deps);
+    }
+    finishStatuses(delivery, webhooks, statuses);
+    return delivery;
+}
+/**
+ * `notify-on-error` for a failing webhook: the webhooks that work this run hear of it once per
+ * episode (the webhook's ledger record), then every reminder period, so a five-minute cron does not
+ * flood them; and once when it works again. The failing one cannot be told: Slack refuses it.
+ */
+async function tellTheOthers(webhooks, failed, recovered, ledger, settings, context, deps) {
+    const working = webhooks.filter((webhook) => !failed.has(webhook.key));
+    const due = [];
+    const dueKeys = [];
+    for (const webhook of webhooks) {
+        const missed = ledger[webhook.key];
+        if (!failed.has(webhook.key) || !missed)
+            continue;
+        if (missed.notifiedAt !== undefined && context.now < missed.notifiedAt + settings.reminderSeconds)
+            continue;
+        due.push({ name: webhook.name, missed });
+        dueKeys.push(webhook.key);
+    }
+    const back = recovered.filter(({ missed }) => missed.notifiedAt !== undefined);
+    if (due.length === 0 && back.length === 0)
+        return;
+    if (working.length === 0)
+        return;
+    const notice = buildWebhookNotice({
+        monitorName: settings.monitorName,
+        failing: due,
+        recovered: back.map(({ webhook, missed }) => ({ name: webhook.name, missed })),
+        reminderSeconds: settings.reminderSeconds,
+        ...(context.runUrl ? { runUrl: context.runUrl } : {}),
+    });
+    const outcomes = await Promise.all(working
+        .filter((webhook) => !back.some((r) => r.webhook.key === webhook.key))
+        .map((webhook) => postToWebhook(notice, webhook, deps)));
+    for (const outcome of outcomes) {
+        if (outcome.error)
+            context.warn(`Could not tell ${outcome.name} about the failing webhooks: ${problemOf(outcome)}.`);
+    }
+    if (!outcomes.some((outcome) => !outcome.error))
+        return;
+    const told = [...due.map((f) => f.name), ...back.map((r) => r.webhook.name)].join(', ');
+    deps.log(`Slack: the working webhooks were told about ${told} (notify-on-error).`);
+    for (const key of dueKeys) {
+        const missed = ledger[key];
+        if (missed)
+            ledger[key] = { ...missed, notifiedAt: context.now };
+    }
+}
+/** One line for the summary; the per-webhook table (summary.ts) has the details. */
+function deliveryNote(what, sent) {
+    if (sent.cancelled)
+        return `Slack: the job was cancelled while posting; posting stopped.`;
+    if (what === undefined) {
+        return `Slack: ${sent.failures.length > 0 ? 'a catch-up for missed messages was not delivered' : 'catch-up sent for missed messages'} (see Slack webhooks below).`;
+    }
+    if (sent.delivered === sent.total) {
+        return `Slack: the ${what} was delivered to ${sent.total === 1 ? 'the webhook' : `each of ${sent.total} webhooks`}.`;
+    }
+    if (sent.delivered === 0)
+        return `Slack: the ${what} was not delivered to any webhook.`;
+    return `Slack: the ${what} was delivered to ${sent.delivered} of ${sent.total} webhooks (see Slack webhooks below).`;
+}
+/** Why the step fails: each failing webhook by position, what it missed, and Slack's answer. */
+function deliveryError(what, sent) {
+    if (sent.cancelled)
+        return sent.failures.join(' ');
+    const missing = sent.webhooks.flatMap((webhook) => webhook.thisRun === 'failed' && webhook.missed
+        ? [
+            `${webhook.name} has missed ${describeMissed(webhook.missed)}; it gets a catch-up once it works again.`,
+        ]
+        : []);
+    const failed = sent.webhooks
+        .filter((webhook) => webhook.thisRun === 'failed')
+        .map((webhook) => webhook.name);
+    let lead;
+    if (what !== undefined && sent.delivered === 0) {
+        lead = `Slack: no webhook took the ${what}, so the checkpoint was not moved: the next run sends these entries again.`;
+    }
+    else if (what !== undefined) {
+        lead = `Slack: ${failed.join(', ')} did not take the ${what}; ${sent.delivered === 1 ? 'the other webhook' : `the other ${sent.delivered} webhooks`} did, so the checkpoint moved on.`;
+    }
+    else {
+        lead = `Slack: ${failed.join(', ')} did not take the catch-up for the messages ${failed.length === 1 ? 'it' : 'they'} missed.`;
+    }
+    return [lead, ...sent.failures, ...missing].join(' ');
+}
+function cancelledDelivery(delivery, outcomes, webhooks, statuses) {
+    delivery.cancelled = true;
+    delivery.keepCheckpoint = true;
+    const stopped = outcomes.filter((outcome) => outcome.cancelled).map((outcome) => outcome.name);
+    delivery.failures = [
+        `The job was cancelled while posting to Slack${stopped.length > 0 ? ` (${stopped.join(', ')} had not taken the message)` : ''}; posting stopped and the checkpoint was not moved.`,
+    ];
+    finishStatuses(delivery, webhooks, statuses);
+    return delivery;
+}
+function finishStatuses(delivery, webhooks, statuses) {
+    delivery.webhooks = webhooks.flatMap((webhook) => {
+        const status = statuses.get(webhook.key);
+        if (!status)
+            return [];
+        // What it has missed after this run, not before it.
+        const missed = delivery.ledger[webhook.key];
+        if (missed)
+            status.missed = missed;
+        else
+            delete status.missed;
+        return [status];
+    });
+}
+/** The record with this run's message added to what the webhook missed. */
+function addMissed(missed, run, problem, context) {
+    const runUrls = [...(missed?.runUrls ?? [])];
+    if (context.runUrl && !runUrls.includes(context.runUrl)) {
+        runUrls.push(context.runUrl);
+        // The first missed run, and the latest ones.
+        if (runUrls.length > MAX_RUN_URLS)
+            runUrls.splice(1, runUrls.length - MAX_RUN_URLS);
+    }
+    const next = {
+        since: missed?.since ?? context.now,
+        messages: (missed?.messages ?? 0) + 1,
+        entries: (missed?.entries ?? 0) + run.told.total,
+        critical: (missed?.critical ?? 0) + run.told.critical,
+        warning: (missed?.warning ?? 0) + run.told.warning,
+        from: Math.min(missed?.from ?? run.window.start, run.window.start),
+        to: Math.max(missed?.to ?? run.window.end, run.window.end),
+        runUrls,
+        problem: problem.slice(0, MAX_PROBLEM),
+    };
+    if (missed?.notifiedAt !== undefined)
+        next.notifiedAt = missed.notifiedAt;
+    return next;
+}
+function problemOf(outcome) {
+    const { error } = outcome;
+    const problem = error instanceof SlackPostError ? error.problem : (error?.message ?? 'an unknown error');
+    return problem.slice(0, MAX_PROBLEM);
+}
+/** Each URL once, named by its first position; the ledger key ties it to its record. */
+function distinctWebhooks(urls, log) {
+    const seen = new Set();
+    const webhooks = [];
+    urls.forEach((url, index) => {
+        if (seen.has(url)) {
+            // One message per destination: a second post would be a duplicate in the same channel.
+            log(`Slack: ${webhookName(index, urls.length)} is listed twice; posting there once.`);
+            return;
+        }
+        seen.add(url);
+        webhooks.push({ index, name: webhookName(index, urls.length), url, key: webhookKey(url) });
+    });
+    return webhooks;
+}
+
+;// CONCATENATED MODULE: ./src/steps/notify.ts
+/**
+ * Step 7: Slack. Which message the decision calls for (an alert, a resolved notice, a gap or
+ * no-checkpoint notice, or none), posted to every webhook with what each one missed before.
+ */
+
+
+
+
+
+
+
+/** Slack did not take the message: telling Slack about it would fail the same way. */
+class SlackDeliveryError extends Error {
+    name = 'SlackDeliveryError';
+}
+/**
+ * Which message the decision calls for: an alert, a resolved notice, or, when neither, a gap or
+ * no-checkpoint notice (each news on its own); undefined for a window below the thresholds or inside
+ * the quiet period, which the summary explains instead.
+ */
+function messageFor(report, decision, settings) {
+    const { consoleUrl } = report;
+    switch (decision.kind) {
+        case 'alert': {
+            const { sinceLastAlert } = decision;
+            const message = buildSlackMessage(report, {
+                consoleUrl,
+                ...(settings.mention ? { mention: settings.mention } : {}),
+                ...(sinceLastAlert ? { sinceLastAlert } : {}),
+            });
+            return {
+                message,
+                what: 'alert',
+                told: sinceLastAlert ? addCounts(report.digest, sinceLastAlert) : report.digest,
+            };
+        }
+        case 'resolved': {
+            const notice = { ...decision, resolveAfterSeconds: settings.resolveAfterSeconds };
+            const message = buildResolvedMessage(report, notice, { consoleUrl });
+            return { message, what: 'resolved notice', told: addCounts(report.digest, decision.unreported) };
+        }
+        default:
+            // A gap is news on its own: part of the timeline went unchecked; so is a missing checkpoint.
+            if (!report.gap && !report.noCheckpoint)
+                return undefined;
+            return {
+                message: buildSlackMessage(report, { consoleUrl }),
+                what: report.gap ? 'gap notice' : 'no-checkpoint notice',
+                told: report.digest,
+            };
+    }
+}
+/**
+ * One message per webhook for what the decision calls for (messageFor). A webhook that missed earlier
+ * messages gets a catch-up (webhook-ledger.ts), even in a quiet run.
+ */
+async function notify(report, decision, settings, deps, missedByWebhook) {
+    const silent = (note) => {
+        deps.runner.info(note);
+        return { notified: false, note };
+    };
+    const run = messageFor(report, decision, settings);
+    /** Why no alert (or one inside the quiet period): the summary says it, also when a notice is sent instead. */
+    const quietNote = alertNote(decision, settings, report.window);
+    const why = quietNote ? `${quietNote} ` : '';
+    if (settings.slackWebhookUrls.length === 0) {
+        return silent(run ? `${why}No slack-webhook-url is set: the ${run.what} is in this summary only.` : quietNote);
+    }
+    const pending = missedByWebhook !== undefined && Object.keys(missedByWebhook).length > 0;
+    if (!run && (!pending || settings.dryRun))
+        return silent(quietNote);
+    if (run && settings.dryRun) {
+        await deliver(run.message, settings, { fetch: deps.fetch, sleep: deps.sleep, log: deps.runner.info });
+        return silent(`${why}dry-run: the ${run.what} was printed in the log, not sent.`);
+    }
+    const sent = await deliverWithLedger(run ? { ...run, window: report.window } : undefined, missedByWebhook, { ...settings, reminderSeconds: reminderSeconds(settings) }, ledgerContext(settings, deps), {
+        fetch: deps.fetch,
+        sleep: deps.sleep,
+        log: deps.runner.info,
+        ...(deps.signal ? { signal: deps.signal } : {}),
+    });
+    const delivery = {
+        notified: sent.delivered > 0,
+        note: `${why}${deliveryNote(run?.what, sent)}`,
+        missedByWebhook: sent.ledger,
+        webhooks: sent.webhooks,
+    };
+    if (sent.keepCheckpoint)
+        delivery.keepCheckpoint = true;
+    if (sent.failures.length > 0)
+        delivery.error = new Error(deliveryError(run?.what, sent));
+    deps.runner.info(delivery.note);
+    return delivery;
+}
+/** What a catch-up message links to: this run, and the console over each missed window. */
+function ledgerContext(settings, deps) {
+    const runUrl = workflowRunUrl(deps.env);
+    return {
+        now: Math.floor(deps.now() / 1000),
+        ...(runUrl ? { runUrl } : {}),
+        consoleUrl: (window) => logsInsightsConsoleUrl({
+            region: settings.region,
+            logGroups: settings.logGroups,
+            query: settings.query,
+            window,
+            queryLanguage: settings.queryLanguage,
+        }),
+        warn: deps.runner.warning,
+    };
+}
+
+;// CONCATENATED MODULE: ./src/steps/plan.ts
+/**
+ * Step 3: the window this run checks, from the checkpoint (or its absence) on the service's clock,
+ * and what the query's shape changes about it. Gaps and lost checkpoints are said here, as warnings.
+ */
+
+
+
+
+
+function planRun(settings, read, nowMs, runner) {
+    const loaded = 'error' in read ? undefined : read.state;
+    // A state with only a failure record: the monitor never completed a run, so there is no checkpoint.
+    const previous = loaded && 'checked' in loaded ? loaded : undefined;
+    // An aggregate query runs over windows that do not overlap: its rows cannot be fingerprinted, so a
+    // second look at the same stretch would count it twice (query-rewrite.ts bounds each one exactly).
+    // Instead of re-checking `overlap` for late logs, its window ends `overlap` further back, so a log
+    // up to query-delay + overlap late is counted, as a record query reports it.
+    const shape = analyseQuery(settings.query, settings.queryLanguage);
+    const overlapSeconds = shape.records ? settings.overlapSeconds : 0;
+    const queryDelaySeconds = settings.queryDelaySeconds + (shape.records ? 0 : settings.overlapSeconds);
+    const lost = previous ? undefined : lostCheckpoint(read, settings);
+    const plan = planWindow(nowMs, previous?.checked ?? lost?.plan, {
+        ...settings,
+        overlapSeconds,
+        queryDelaySeconds,
+    });
+    const noCheckpoint = previous ? undefined : announceNoCheckpoint(plan, lost, settings, runner);
+    warnOfSkippedTime(plan, settings, runner);
+    return { ...plan, shape, loaded, previous, overlapSeconds, noCheckpoint };
+}
+function warnOfSkippedTime(plan, settings, runner) {
+    if (plan.gap) {
+        runner.warning(`Not checked: ${isoSecond(plan.gap.start)} – ${isoSecond(plan.gap.end)}. The previous run ended more than max-catch-up (${formatDuration(settings.maxCatchUpSeconds)}) ago, so this run starts ${formatDuration(settings.maxCatchUpSeconds)} back. Query that stretch by hand if it matters.`, { title: 'insights-watch: part of the timeline was skipped' });
+    }
+    else if (plan.shortenedRecheck) {
+        // Not a gap: the previous run checked this stretch once; only the second look for late logs is lost.
+        runner.info(`Re-check shortened: ${isoSecond(plan.shortenedRecheck.start)} – ${isoSecond(plan.shortenedRecheck.end)} of the overlap is older than max-catch-up (${formatDuration(settings.maxCatchUpSeconds)}); the previous run checked it once, but it is not checked again for logs that arrived late.`);
+    }
+}
+/**
+ * No checkpoint, but signs that the monitor ran before: a lost or unusable state, or only a failure
+ * record (its runs never completed). Where it can be told, `neededFrom` is the first second those
+ * runs could not have checked: the run saving the lost state started at `savedAt`, so it checked at
+ * most up to `savedAt − query-delay`, and the run after it would have re-checked `overlap` before that.
+ */
+function lostCheckpoint(read, settings) {
+    if (settings.state.kind === 'none' || 'error' in read)
+        return undefined;
+    if (read.lost) {
+        const plan = { lost: true };
+        if (read.lost.savedAt !== undefined)
+            plan.neededFrom = read.lost.savedAt - settings.queryDelaySeconds - settings.overlapSeconds;
+        return { plan, reason: read.lost.reason };
+    }
+    const failure = read.state?.failure;
+    if (failure) {
+        // The first failing run would have checked the interval before `since − query-delay`.
+        return {
+            plan: { lost: true, neededFrom: failure.since - settings.queryDelaySeconds - settings.intervalSeconds },
+            reason: `none of its runs completed a check (${describeFailure(failure)})`,
+        };
+    }
+    return undefined;
+}
+/** "No checkpoint found", as a warning here and in the summary and Slack; not with `state: none`. */
+function announceNoCheckpoint(plan, lost, settings, runner) {
+    if (settings.state.kind === 'none')
+        return undefined;
+    const notice = { before: plan.window.start };
+    if (lost) {
+        notice.lost = { reason: lost.reason, maxCatchUpSeconds: settings.maxCatchUpSeconds };
+        if (plan.uncovered)
+            notice.lost.uncovered = plan.uncovered;
+    }
+    runner.warning(noCheckpointText(notice), { title: 'insights-watch: no checkpoint found' });
+    return notice;
+}
+
+;// CONCATENATED MODULE: ./src/notify/summary.ts
+
+
+
+
+
+
+/**
+ * GitHub rejects a step summary over 1 MiB ("Step isolation and limits", workflow-commands docs) and
+ * shows nothing of it. What this module adds stays under the limit minus room for whatever the step
+ * adds after it (an error note, say).
+ */
+const SUMMARY_LIMIT_BYTES = 1024 * 1024;
+const ROOM_FOR_OTHERS_BYTES = 64 * 1024;
+/* Caps on escaped text (escaping can grow a character up to six times, so these are output sizes). */
+const MAX_CELL = 600;
+/** The no-checkpoint notice names a file or cache key and two times: room for a long path. */
+const MAX_NOTICE = 2_000;
+const MAX_QUERY = 64 * 1024;
+const MAX_LOG_GROUPS = 100;
+const MAX_QUERY_IDS = 100;
+const MAX_BREAKDOWN_FIELDS = 20;
+const MAX_BREAKDOWN_VALUES = 20;
+const summary_MAX_SAMPLES = 100;
+/** The raw `@message` in the samples table, in source characters (before escaping). */
+const MAX_MESSAGE = 300;
+const { method: summary_METHOD_FIELDS, path: summary_PATH_FIELDS, requestId: summary_REQUEST_ID_FIELDS } = ACCESS_LOG_FIELDS;
+/**
+ * The run as a person reviews it later: what was checked, what was found, whether Slack was told
+ * (`notification`), the query, breakdowns, samples. Every piece of log text is escaped, since `core.summary` writes its arguments as raw HTML.
+ */
+function addJobSummary(report, summary, notification) {
+    const { digest } = report;
+    const cut = [];
+    // The parts every summary has; their size is bounded by the caps above.
+    summary.addHeading(`insights-watch: ${cell(report.monitorName)}`, 2);
+    summary.addRaw(`<p>${summary_headline(report)}</p>`, true);
+    if (report.gap)
+        summary.addRaw(`<p>${gapNote(report, report.gap)}</p>`, true);
+    if (report.noCheckpoint)
+        summary.addRaw(`<p>⚠️ ${fitEscaped(noCheckpointText(report.noCheckpoint), MAX_NOTICE, escapeMarkdownHtml)}</p>`, true);
+    const skew = report.clock ? describeSkew(report.clock) : null;
+    if (skew)
+        summary.addRaw(`<p><b>Clock:</b> ${skew}</p>`, true);
+    if (report.truncated)
+        summary.addRaw(`<p>${truncatedNote(report)}</p>`, true);
+    // Slack's error text may be echoed in the note: it is escaped like log text.
+    if (notification)
+        summary.addRaw(`<p>${fitEscaped(notification, MAX_CELL, escapeMarkdownHtml)}</p>`, true);
+    summary.addTable(runRows(report));
+    if (report.webhooks && showWebhooks(report.webhooks)) {
+        summary.addHeading('Slack webhooks', 3);
+        summary.addTable(webhookRows(report.webhooks));
+    }
+    summary.addHeading(`Query (${cell(report.queryLanguage)})`, 3);
+    // addCodeBlock puts the text between <pre><code> as it is: unescaped, a `</code>` in it would end it.
+    summary.addCodeBlock(fitEscaped(report.query, MAX_QUERY, (text) => escapeMarkdownHtml(text, { multiline: true })));
+    // Breakdowns and samples get what is left, less room for the closing note and link.
+    const budget = new Budget(SUMMARY_LIMIT_BYTES - ROOM_FOR_OTHERS_BYTES - 1024 - bytes(summary.stringify()));
+    const breakdowns = digest.breakdowns.slice(0, MAX_BREAKDOWN_FIELDS);
+    for (const breakdown of breakdowns) {
+        const rows = breakdownRows(breakdown, budget);
+        if (rows === undefined) {
+            cut.push('breakdown tables');
+            break;
+        }
+        summary.addHeading(`By ${cell(breakdown.field)}`, 3);
+        summary.addTable(rows);
+    }
+    if (digest.table) {
+        const { rows, shown } = aggregateRows(digest.table, budget);
+        const how = digest.table.countedBy === 'count-column' && digest.table.countColumn !== undefined
+            ? `records counted from the <code>${cell(digest.table.countColumn)}</code> column`
+            : 'records counted from the statistics (recordsMatched)';
+        summary.addHeading(`Aggregate (${count(digest.table.rowCount)} ${digest.table.rowCount === 1 ? 'row' : 'rows'})`, 3);
+        summary.addRaw(`<p>${how}. Aggregate windows do not overlap (a second look would count records twice); they end <code>query-delay</code> + <code>overlap</code> back instead, so a log that late is still counted, once.</p>`, true);
+        if (report.queryLanguage !== 'CWLI') {
+            // query-rewrite.ts queryWindow: SQL and PPL cannot be bounded by @timestamp exactly.
+            summary.addRaw(`<p>Windows do not overlap, so each record is counted once. ${cell(report.queryLanguage)} has no documented way to compare <code>@timestamp</code> with a number, so this window was queried as the whole seconds ${isoSecond(report.window.start)} – ${isoSecond(report.window.end - 1)} (StartQuery documents both ends as inclusive); should the service read the end second as an instant, the records after its first millisecond are not counted.</p>`, true);
+        }
+        if (rows.length > 1)
+            summary.addTable(rows);
+        if (shown < digest.table.rowCount)
+            cut.push(`${count(digest.table.rowCount - shown)} aggregate rows`);
+    }
+    if (digest.breakdowns.length > breakdowns.length) {
+        cut.push(`${digest.breakdowns.length - breakdowns.length} breakdown fields`);
+    }
+    if (digest.samples.length > 0) {
+        const { rows, shown } = sampleRows(digest.samples.slice(0, summary_MAX_SAMPLES), budget);
+        summary.addHeading(`Samples (${count(shown)} of ${count(digest.total)}, 5xx first, newest first)`, 3);
+        summary.addTable(rows);
+        if (shown < digest.samples.length)
+            cut.push(`${count(digest.samples.length - shown)} samples`);
+    }
+    if (cut.length > 0) {
+        summary.addRaw(`<p>Not shown, to keep the summary under GitHub's 1 MiB limit: ${cut.join(', ')}. The results file has every entry.</p>`, true);
+    }
+    const consoleLink = safeHref(report.consoleUrl);
+    if (consoleLink !== undefined)
+        summary.addRaw(`<p><a href="${consoleLink}">Open this query in CloudWatch Logs Insights</a></p>`, true);
+    const runLink = report.runUrl !== undefined ? safeHref(report.runUrl) : undefined;
+    if (runLink !== undefined)
+        summary.addLink('View workflow run', runLink);
+}
+function summary_headline(report) {
+    const { total, critical, warning } = report.digest;
+    if (total === 0)
+        return 'No matching entries in this window.';
+    const other = total - critical - warning;
+    const rest = other > 0 ? `, ${count(other)} other` : '';
+    return `<b>${count(total)}</b> ${total === 1 ? 'matching entry' : 'matching entries'}: <b>${count(critical)}</b> 5xx, <b>${count(warning)}</b> 4xx${rest}.`;
+}
+function gapNote(report, gap) {
+    const once = report.shortenedRecheck
+        ? ` Before it, ${isoSecond(report.shortenedRecheck.start)} – ${isoSecond(report.shortenedRecheck.end)} was checked once by the previous run, but not again for logs that arrived late.`
+        : '';
+    return `<b>Not checked:</b> ${isoSecond(gap.start)} – ${isoSecond(gap.end)} (${formatDuration(gap.end - gap.start + 1)}). The previous run ended more than <code>max-catch-up</code> (${formatDuration(report.maxCatchUpSeconds)}) ago, so this run could not reach back that far; query that stretch by hand if it matters.${once}`;
+}
+/** Not a gap: the previous run checked this stretch once; only its second look for late logs is lost. */
+function shortenedRecheckNote(report) {
+    const shortened = report.shortenedRecheck;
+    if (!shortened || report.gap)
+        return '';
+    return `. Re-check shortened: ${isoSecond(shortened.start)} – ${isoSecond(shortened.end)} (${formatDuration(shortened.end - shortened.start + 1)}) is older than <code>max-catch-up</code> (${formatDuration(report.maxCatchUpSeconds)}); the previous run checked it once, but not again for logs that arrived late`;
+}
+function truncatedNote(report) {
+    if (report.digest.table) {
+        return `<b>Partial result:</b> not every row of the aggregate was fetched (<code>max-results</code> or the service's row cap), so the table is incomplete; the count is the service's ${count(report.statistics.recordsMatched)} records matched.`;
+    }
+    const matched = report.statistics.recordsMatched;
+    const fetched = report.digest.total;
+    const all = matched > fetched ? `${count(matched)} entries matched; ` : '';
+    const unfetched = matched > fetched ? ` ${count(matched - fetched)} were not fetched; the match count includes them.` : '';
+    return `<b>Partial result:</b> ${all}only the first ${count(fetched)} were fetched (<code>max-results</code>, or the rows one query returns when its window could not be split).${unfetched} Breakdowns and samples cover the fetched ones.`;
+}
+function runRows(report) {
+    const { window, digest, statistics } = report;
+    const groups = report.logGroups.slice(0, MAX_LOG_GROUPS).map((group) => cell(group));
+    if (report.logGroups.length > groups.length) {
+        groups.push(`and ${count(report.logGroups.length - groups.length)} more`);
+    }
+    const ids = report.queries.slice(0, MAX_QUERY_IDS).map((query) => cell(query.queryId));
+    if (report.queries.length > ids.length)
+        ids.push(`and ${count(report.queries.length - ids.length)} more`);
+    const row = (label, value) => [{ data: label, header: true }, orDash(value)];
+    return [
+        row('Window start (UTC)', isoSecond(window.start)),
+        row('Window end (UTC)', `${isoSecond(window.end)} (${formatDuration(Math.max(0, window.end - window.start))})`),
+        row(report.logGroups.length === 1 ? 'Log group' : `Log groups (${count(report.logGroups.length)})`, groups.join('<br>')),
+        row(report.queries.length === 1 ? 'Query id' : `Query ids (${count(report.queries.length)})`, ids.join('<br>')),
+        row('Matching entries', `${count(digest.total)} (5xx: ${count(digest.critical)}, 4xx: ${count(digest.warning)})`),
+        row('Records matched', count(statistics.recordsMatched)),
+        row('Records scanned', count(statistics.recordsScanned)),
+        row('Bytes scanned', `${formatBytes(statistics.bytesScanned)} (${count(statistics.bytesScanned)} bytes)`),
+        row('Truncated', report.truncated ? 'yes: more entries matched than were fetched' : 'no'),
+        row('Re-checked (overlap)', (report.rechecked > 0
+            ? `${formatDuration(report.rechecked)} of the previous window; ${count(report.alreadyReported)} ${report.alreadyReported === 1 ? 'entry' : 'entries'} already reported there, not counted again`
+            : report.shortenedRecheck
+                ? 'nothing'
+                : 'nothing: no checkpoint to continue from') + shortenedRecheckNote(report)),
+    ];
+}
+/** With one webhook and nothing missed, the note above says it all. */
+function showWebhooks(webhooks) {
+    return webhooks.length > 1 || webhooks.some((webhook) => webhook.missed || webhook.caughtUp);
+}
+/** Webhook | this run | missed, not told yet: by position, never by URL; Slack's answer escaped. */
+function webhookRows(webhooks) {
+    const header = ['Webhook', 'This run', 'Missed, not told yet'].map((label) => ({
+        data: label,
+        header: true,
+    }));
+    return [
+        header,
+        ...webhooks.map((webhook) => {
+            const thisRun = webhook.thisRun === 'failed'
+                ? `failed: ${cell(webhook.problem ?? '')}`
+                : webhook.caughtUp
+                    ? `${webhook.thisRun === 'delivered' ? 'delivered, and ' : ''}caught up on ${cell(describeMissed(webhook.caughtUp))}`
+                    : webhook.thisRun;
+            return [cell(webhook.name), thisRun, orDash(webhook.missed ? cell(describeMissed(webhook.missed)) : '')];
+        }),
+    ];
+}
+/** Value | count, most frequent first; `undefined` when not even the header fits the budget. */
+function breakdownRows(breakdown, budget) {
+    const header = [
+        { data: cell(breakdown.field), header: true },
+        { data: 'Count', header: true },
+    ];
+    if (!budget.spend(rowBytes(header) + 64))
+        return undefined;
+    const rows = [header];
+    const top = breakdown.counts.slice(0, MAX_BREAKDOWN_VALUES);
+    let shown = 0;
+    for (const { value, count: n } of top) {
+        const row = [cell(value), count(n)];
+        if (!budget.spend(rowBytes(row)))
+            break;
+        rows.push(row);
+        shown += 1;
+    }
+    const rest = breakdown.counts.slice(shown);
+    if (rest.length > 0) {
+        const entries = rest.reduce((sum, { count: n }) => sum + n, 0);
+        const row = [
+            `and ${count(rest.length)} more ${rest.length === 1 ? 'value' : 'values'}`,
+            count(entries),
+        ];
+        budget.spend(rowBytes(row));
+        rows.push(row);
+    }
+    return rows;
+}
+/** Aggregate rows shown in the summary at most. */
+const MAX_AGGREGATE_ROWS = 500;
+/** Aggregate columns shown at most. */
+const MAX_AGGREGATE_COLUMNS = 20;
+/** The aggregate's header and rows, as many as the budget takes. */
+function aggregateRows(table, budget) {
+    const columns = table.columns.slice(0, MAX_AGGREGATE_COLUMNS);
+    const header = columns.map((name) => ({ data: cell(name), header: true }));
+    if (!budget.spend(rowBytes(header) + 64))
+        return { rows: [], shown: 0 };
+    const rows = [header];
+    let shown = 0;
+    for (const values of table.rows.slice(0, MAX_AGGREGATE_ROWS)) {
+        const row = columns.map((_, index) => orDash(cell(values[index])));
+        if (!budget.spend(rowBytes(row)))
+            break;
+        rows.push(row);
+        shown += 1;
+    }
+    return { rows, shown };
+}
+function sampleRows(samples, budget) {
+    const header = ['Time', 'Status', 'Method', 'Path', 'Request id', 'Message'].map((label) => ({
+        data: label,
+        header: true,
+    }));
+    budget.spend(rowBytes(header) + 64);
+    const rows = [header];
+    let shown = 0;
+    for (const entry of samples) {
+        const status = entry.status !== undefined ? String(entry.status) : fieldValue(entry, 'status');
+        const message = entry.fields['@message'];
+        const row = [
+            orDash(cell(entry.fields['@timestamp'])),
+            orDash(cell(status)),
+            orDash(cell(firstValue(entry, summary_METHOD_FIELDS))),
+            orDash(cell(firstValue(entry, summary_PATH_FIELDS))),
+            orDash(cell(firstValue(entry, summary_REQUEST_ID_FIELDS))),
+            orDash(message === undefined ? '' : escapeMarkdownHtml(truncate(message, MAX_MESSAGE))),
+        ];
+        if (!budget.spend(rowBytes(row)))
+            break;
+        rows.push(row);
+        shown += 1;
+    }
+    return { rows, shown };
+}
+/** Log text for a table cell or heading: escaped, one line, at most `MAX_CELL` characters. */
+function cell(text) {
+    return text === undefined ? '' : fitEscaped(text, MAX_CELL, escapeMarkdownHtml);
+}
+/** core.summary writes `<td>` without a closing tag for an empty cell; a dash keeps the table whole. */
+function orDash(html) {
+    return html === '' ? '—' : html;
+}
+/** An http(s) URL safe inside `href="…"`; anything else (`javascript:`) is left out. */
+function safeHref(url) {
+    try {
+        const parsed = new URL(url);
+        if (parsed.protocol !== 'https:' && parsed.protocol !== 'http:')
+            return undefined;
+        return parsed.href.replace(/[&"'<>]/g, (char) => `&#${char.charCodeAt(0)};`);
+    }
+    catch {
+        return undefined;
+    }
+}
+function rowBytes(row) {
+    let total = 9; // <tr></tr>
+    for (const item of row)
+        total += bytes(typeof item === 'string' ? item : item.data) + 9;
+    return total;
+}
+function bytes(text) {
+    return Buffer.byteLength(text, 'utf8');
+}
+/** Bytes left for the optional parts of the summary (breakdowns, samples). */
+class Budget {
+    remaining;
+    constructor(remaining) {
+        this.remaining = remaining;
+    }
+    /** Takes `amount` from the budget; false (and nothing taken) when it does not fit. */
+    spend(amount) {
+        if (amount > this.remaining)
+            return false;
+        this.remaining -= amount;
+        return true;
+    }
+}
+
+;// CONCATENATED MODULE: ./src/outputs.ts
+
+
+
+
+function stepOutputs(report, run) {
+    return {
+        // Past max-results the count stays exact: the rows not fetched are counted from the statistics.
+        'match-count': String(report.digest.total + run.unfetched),
+        'critical-count': String(report.digest.critical),
+        'window-start': isoSecond(report.window.start),
+        'window-end': isoSecond(report.window.end),
+        'query-ids': report.queries.map((query) => query.queryId).join(','),
+        notified: String(run.notified),
+        truncated: String(report.truncated),
+        'results-file': run.resultsFile,
+    };
+}
+/** Where the results file goes: under RUNNER_TEMP, which the runner empties after the job. */
+function resultsFilePath(env) {
+    const attempt = env.GITHUB_RUN_ATTEMPT ? `-${env.GITHUB_RUN_ATTEMPT}` : '';
+    const name = `insights-watch-${env.GITHUB_RUN_ID ?? process.pid}${attempt}-${env.GITHUB_ACTION ?? 'results'}.jsonl`;
+    return (0,external_node_path_.join)(env.RUNNER_TEMP || (0,external_node_os_.tmpdir)(), name);
+}
+/** How much text the results file gathers before it writes: about a hundred entries. */
+const WRITE_CHUNK_CHARS = 64 * 1024;
+/**
+ * The results file: one JSON line per entry reported, with the fields the query returned as they came
+ * and the severity and status read from them. Each entry is written as it arrives, in chunks, so a
+ * large result is never one string in memory and no entry outlives its row; synchronous, so it can
+ * be fed from a row callback.
+ */
+class ResultsFile {
+    path;
+    fd;
+    pending = '';
+    constructor(path) {
+        this.path = path;
+        this.fd = (0,external_node_fs_.openSync)(path, 'w');
+    }
+    add(entry) {
+        this.pending += `${JSON.stringify({ severity: entry.severity, status: entry.status ?? null, fields: entry.fields })}\n`;
+        if (this.pending.length >= WRITE_CHUNK_CHARS)
+            this.flush();
+    }
+    close() {
+        this.flush();
+        (0,external_node_fs_.closeSync)(this.fd);
+    }
+    flush() {
+        if (this.pending === '')
+            return;
+        (0,external_node_fs_.writeSync)(this.fd, this.pending);
+        this.pending = '';
+    }
+}
+
+;// CONCATENATED MODULE: ./src/aggregate.ts
+
+/** Rows kept for the message and the summary; the results file has them all. */
+const MAX_TABLE_ROWS = 1_000;
+class AggregateBuilder {
+    shape;
+    statusField;
+    #columns = [];
+    #columnIndex = new Map();
+    #rows = [];
+    #rowsSeen = 0;
+    #countSum = 0;
+    /** Every row so far had a whole, non-negative number in the count column. */
+    #countable;
+    #critical = 0;
+    #warning = 0;
+    #worst = 'none';
+    constructor(shape, statusField) {
+        this.shape = shape;
+        this.statusField = statusField;
+        this.#countable = shape.countColumn !== undefined;
+    }
+    add(row) {
+        this.#rowsSeen += 1;
+        const values = [];
+        let count;
+        let status;
+        for (const { field, value } of row) {
+            if (field === undefined || value === undefined || field === '@ptr')
+                continue;
+            let index = this.#columnIndex.get(field);
+            if (index === undefined) {
+                index = this.#columns.length;
+                this.#columns.push(field);
+                this.#columnIndex.set(field, index);
+            }
+            values[index] = value;
+            if (field === this.shape.countColumn && /^\d+$/.test(value.trim()))
+                count = Number(value.trim());
+            if (field === this.statusField && /^\d{3}$/.test(value.trim()))
+                status = Number(value.trim());
+        }
+        if (this.#rows.length < MAX_TABLE_ROWS)
+            this.#rows.push(values);
+        if (count === undefined)
+            this.#countable = false;
+        else
+            this.#countSum += count;
+        if (status !== undefined) {
+            const severity = severityOf(status);
+            this.#worst = worse(this.#worst, severity);
+            const weight = count ?? 1;
+            if (severity === 'critical')
+                this.#critical += weight;
+            if (severity === 'warning')
+                this.#warning += weight;
+        }
+    }
+    /**
+     * The digest: `statistics` are the whole-window totals; `complete` is false when rows were left
+     * unfetched, and then the count column cannot be trusted to add up.
+     */
+    build(statistics, complete) {
+        const byColumn = this.#countable && complete && this.#rowsSeen > 0;
+        const total = byColumn ? this.#countSum : statistics.recordsMatched;
+        const table = {
+            columns: [...this.#columns],
+            rows: this.#rows.map((row) => [...row]),
+            rowCount: this.#rowsSeen,
+            countedBy: byColumn ? 'count-column' : 'records-matched',
+        };
+        if (byColumn && this.shape.countColumn !== undefined)
+            table.countColumn = this.shape.countColumn;
+        // Severity counts are weighted by the count column; without one they are rows, which would not
+        // be records, so only the worst severity is kept.
+        const weighted = byColumn;
+        return {
+            total,
+            critical: weighted ? this.#critical : 0,
+            warning: weighted ? this.#warning : 0,
+            worst: total === 0 ? 'none' : this.#worst,
+            breakdowns: [],
+            samples: [],
+            table,
+        };
+    }
+    /** Rows taken so far. */
+    get rows() {
+        return this.#rowsSeen;
+    }
+}
+
+;// CONCATENATED MODULE: ./src/dedup.ts
+
+/**
+ * The entries reported so far in the stretch that runs check twice (the overlap). An entry the
+ * previous run reported is not new; the same line seen twice in one result counts twice, so
+ * identical lines are told apart by their occurrence number (`<fingerprint>#2`, …).
+ *
+ * Kept by the second of the entry's timestamp: identical lines share their timestamp, so their
+ * occurrences are counted within one second, and rows arrive sorted by time, so the second of the
+ * row before is usually the one needed next.
+ */
+class ReportedEntries {
+    bySecond = new Map();
+    /** Occurrences of lines without a readable @timestamp, which have no second of their own. */
+    seenWithoutTime = new Map();
+    last;
+    constructor(previous = {}) {
+        for (const [second, fingerprints] of Object.entries(previous)) {
+            this.bySecond.set(Number(second), { ids: new Set(fingerprints), seen: new Map() });
+        }
+    }
+    /**
+     * True for an entry no earlier run reported; it is then remembered. Entries without a readable
+     * @timestamp are kept under `fallbackSecond` (the window's end), so they last one overlap.
+     */
+    isNew(entry, fallbackSecond) {
+        const base = fingerprint(entry);
+        const timestamp = entrySecond(entry);
+        if (timestamp === undefined) {
+            const id = occurrenceId(this.seenWithoutTime, base);
+            // Without a timestamp an entry could sit under any second: look in all (only an overlap's worth).
+            for (const { ids } of this.bySecond.values())
+                if (ids.has(id))
+                    return false;
+            this.second(fallbackSecond).ids.add(id);
+            return true;
+        }
+        const second = this.second(timestamp);
+        const id = occurrenceId(second.seen, base);
+        if (second.ids.has(id))
+            return false;
+        second.ids.add(id);
+        return true;
+    }
+    /** The entries not reported before, remembering them (isNew over a list). */
+    *keepNew(entries, fallbackSecond) {
+        for (const entry of entries)
+            if (this.isNew(entry, fallbackSecond))
+                yield entry;
+    }
+    /** The fingerprints a run must keep: those at or after `from`, the next run's earliest second. */
+    since(from) {
+        const kept = {};
+        for (const [at, { ids }] of [...this.bySecond].sort(([a], [b]) => a - b)) {
+            if (at >= from && ids.size > 0)
+                kept[String(at)] = [...ids];
+        }
+        return kept;
+    }
+    second(at) {
+        if (this.last?.at === at)
+            return this.last.second;
+        let second = this.bySecond.get(at);
+        if (!second) {
+            second = { ids: new Set(), seen: new Map() };
+            this.bySecond.set(at, second);
+        }
+        this.last = { at, second };
+        return second;
+    }
+}
+/** `base` the first time it is met, then `base#2`, `base#3`, …: the nth identical line of its second. */
+function occurrenceId(seen, base) {
+    const occurrence = (seen.get(base) ?? 0) + 1;
+    seen.set(base, occurrence);
+    return occurrence === 1 ? base : `${base}#${occurrence}`;
+}
+
+;// CONCATENATED MODULE: ./src/digest.ts
+
+/**
+ * Counts, breaks down and samples entries one at a time, as the query's pages arrive, so that no
+ * list of every entry is ever held.
+ */
+class DigestBuilder {
+    settings;
+    counts;
+    digest = {
+        total: 0,
+        critical: 0,
+        warning: 0,
+        worst: 'none',
+        breakdowns: [],
+        samples: [],
+    };
+    constructor(settings) {
+        this.settings = settings;
+        this.counts = new Map(settings.groupBy.map((field) => [field, new Map()]));
+    }
+    add(entry) {
+        const { digest } = this;
+        digest.total += 1;
+        if (entry.severity === 'critical')
+            digest.critical += 1;
+        if (entry.severity === 'warning')
+            digest.warning += 1;
+        digest.worst = worse(digest.worst, entry.severity);
+        for (const [field, byValue] of this.counts) {
+            const value = fieldValue(entry, field);
+            if (value !== undefined)
+                byValue.set(value, (byValue.get(value) ?? 0) + 1);
+        }
+        keepSample(digest.samples, entry, this.settings.maxSamples);
+    }
+    build() {
+        const breakdowns = [];
+        for (const [field, byValue] of this.counts) {
+            if (byValue.size === 0)
+                continue;
+            const sorted = [...byValue].map(([value, count]) => ({ value, count }));
+            sorted.sort((a, b) => b.count - a.count || compareText(a.value, b.value));
+            breakdowns.push({ field, counts: sorted });
+        }
+        return { ...this.digest, breakdowns, samples: [...this.digest.samples] };
+    }
+}
+/** The digest of a list of entries (DigestBuilder in one call). */
+function buildDigest(entries, settings) {
+    const builder = new DigestBuilder(settings);
+    for (const entry of entries)
+        builder.add(entry);
+    return builder.build();
+}
+const sampleRank = { critical: 0, warning: 1, none: 2 };
+function compareSamples(a, b) {
+    return (sampleRank[a.severity] - sampleRank[b.severity] ||
+        compareText(b.fields['@timestamp'] ?? '', a.fields['@timestamp'] ?? ''));
+}
+/** Code-unit order: stable and fast on long values (localeCompare is slow on long shared prefixes). */
+function compareText(a, b) {
+    return a < b ? -1 : a > b ? 1 : 0;
+}
+/** Keeps the best `max` samples without holding every entry: insert in order, drop the last. */
+function keepSample(samples, entry, max) {
+    if (max <= 0)
+        return;
+    if (samples.length === max && compareSamples(entry, samples[max - 1]) >= 0)
+        return;
+    let index = samples.findIndex((kept) => compareSamples(entry, kept) < 0);
+    if (index === -1)
+        index = samples.length;
+    samples.splice(index, 0, entry);
+    if (samples.length > max)
+        samples.pop();
+}
+
+;// CONCATENATED MODULE: ./src/insights/query.ts
+/**
+ * One CloudWatch Logs Insights query: start it, poll it until it ends, fetch every page of its
+ * result up to a row cap, and stop it when it runs out of time or the run is cancelled.
+ */
+
+
+
+
+class QueryError extends Error {
+    kind;
+    queryId;
+    /** The last status GetQueryResults reported, when there was one. */
+    status;
+    query;
+    logGroups;
+    /** For kind 'limit': the largest `limit` the service said it accepts. */
+    acceptedLimit;
+    constructor(message, details) {
+        super(message, details.cause === undefined ? undefined : { cause: details.cause });
+        this.name = 'QueryError';
+        this.kind = details.kind;
+        this.query = details.query;
+        this.logGroups = details.logGroups;
+        if (details.queryId !== undefined)
+            this.queryId = details.queryId;
+        if (details.status !== undefined)
+            this.status = details.status;
+        if (details.acceptedLimit !== undefined)
+            this.acceptedLimit = details.acceptedLimit;
+    }
+}
+/** Milliseconds before the first poll: most small queries finish within a few hundred. */
+const FIRST_POLL_DELAY_MS = 100;
+/** Each poll waits this much longer than the one before, up to the cap. */
+const POLL_BACKOFF = 1.5;
+/**
+ * Polls never wait longer than this. With the growth above a query makes at most 4 polls in its
+ * first second and 1 a second after, under GetQueryResults' 5 TPS quota (per account; gogama/incite
+ * `RPSQuotaLimits`, incite issue #14 — not on an official page retrieved).
+ */
+const MAX_POLL_DELAY_MS = 1000;
+/** Result pages are fetched back to back; at least this far apart keeps them under 5 TPS too. */
+const MIN_PAGE_INTERVAL_MS = 200;
+const PENDING = new Set(['Scheduled', 'Running']);
+/** Runs one query to the end and returns its rows, at most query.maxRows of them. */
+async function runInsightsQuery(query, deps) {
+    const shared = deps.limits ? deps : { ...deps, limits: createRequestLimits(deps) };
+    const completed = await completeQuery(query, shared);
+    let rows = completed.rows;
+    const fetched = await fetchPages(query, completed, shared, {
+        wantMore: () => rows.length < query.maxRows,
+        onPage: (page) => {
+            rows = rows.concat(page);
+        },
+    });
+    const rowsCapped = rows.length > query.maxRows || (rows.length >= query.maxRows && fetched.nextToken !== undefined);
+    if (rows.length > query.maxRows)
+        rows = rows.slice(0, query.maxRows);
+    const { queryId, statistics } = completed;
+    deps.log(`Insights query ${queryId} complete in ${seconds(deps.now() - completed.startedAt)}: ${rows.length} rows` +
+        `${fetched.pages > 1 ? ` in ${fetched.pages} pages` : ''}${rowsCapped ? ` (capped at ${query.maxRows}; more exist)` : ''}; ` +
+        describeStatistics(statistics));
+    return { queryId, rows, statistics, rowsCapped };
+}
+/**
+ * Starts the query (backing off while throttled) and polls it until it is Complete. Throws a
+ * QueryError when it fails, ends otherwise, outlives query-timeout (stopped with StopQuery) or the
+ * signal aborts (stopped too).
+ */
+async function completeQuery(query, deps) {
+    const { client, log, signal } = deps;
+    const limits = deps.limits ?? throttle_createRequestLimits(deps);
+    const random = deps.random ?? Math.random;
+    const groups = describeGroups(query.logGroups);
+    const fail = failer(query);
+    if (signal?.aborted) {
+        throw fail(`Insights query not started: the run was cancelled (log groups: ${groups}).`, {
+            kind: 'aborted',
+        });
+    }
+    const startedAt = deps.now();
+    const deadline = startedAt + deps.timeoutMs;
+    const queryId = await startWithBackoff(query, deps, limits, random, deadline);
+    log(`Insights query ${queryId} started: ${query.queryLanguage} over ${groups}, ` +
+        `${isoSecond(query.window.start)} to ${isoSecond(query.window.end)}` +
+        (query.limit === undefined ? '' : ` (limit ${query.limit})`));
+    const stop = (why) => stopQuery(queryId, why, deps);
+    const abortedError = (status) => fail(`Insights query ${queryId} was stopped: the run was cancelled (log groups: ${groups}).`, {
+        kind: 'aborted',
+        queryId,
+        status,
+    });
+    // Poll until the query leaves Scheduled/Running. Rows returned while Running are partial
+    // (GetQueryResults doc: "If the value of the Status field in the output is Running, this
+    // operation returns only partial results"), so only the Complete response's rows are kept.
+    let delay = FIRST_POLL_DELAY_MS;
+    let wait = delay;
+    let throttled = 0;
+    let status;
+    for (;;) {
+        await pause(deps, Math.min(wait, Math.max(0, deadline - deps.now())));
+        if (signal?.aborted) {
+            await stop('the run was cancelled');
+            throw abortedError(status);
+        }
+        await limits.getQueryResults.take();
+        if (signal?.aborted) {
+            await stop('the run was cancelled');
+            throw abortedError(status);
+        }
+        let response;
+        try {
+            response = await client.send(new client_cloudwatch_logs_dist_cjs/* GetQueryResultsCommand */.sAK({ queryId }));
+        }
+        catch (error) {
+            if (isThrottlingError(error)) {
+                // Beyond the SDK's own retries: wait with jitter, as long as query-timeout allows.
+                const backoff = backoffDelay(throttled, random);
+                throttled += 1;
+                if (deps.now() + backoff < deadline) {
+                    log(`Insights query ${queryId}: GetQueryResults throttled (${errorCode(error)}); polling again in ${format_seconds(backoff)}.`);
+                    wait = backoff;
+                    continue;
+                }
+                await stop('GetQueryResults stayed throttled');
+                throw throttledError('GetQueryResults', error, throttled, deps, startedAt, fail, { queryId, status });
+            }
+            // The SDK has retried already; left running, the query would hold one of the account's
+            // concurrent-query slots for up to 60 minutes.
+            await stop('GetQueryResults failed');
+            throw fail(`GetQueryResults failed for Insights query ${queryId} (log groups: ${groups}): ${(0,errors/* errorMessage */.g)(error)}`, { kind: 'results', queryId, status, cause: error });
+        }
+        throttled = 0;
+        const elapsed = deps.now() - startedAt;
+        if (response.status !== status) {
+            status = response.status;
+            log(`Insights query ${queryId}: ${status ?? 'no status'} after ${format_seconds(elapsed)}`);
+        }
+        if (status === 'Complete') {
+            const completed = {
+                queryId,
+                statistics: toStatistics(response.statistics),
+                rows: response.results ?? [],
+                startedAt,
+                deadline,
+            };
+            if (response.nextToken)
+                completed.nextToken = response.nextToken;
+            return completed;
+        }
+        if (status === undefined || !PENDING.has(status)) {
+            throw fail(`Insights query ${queryId} ended with status ${status ?? '(none)'} (log groups: ${groups})`, { kind: 'status', queryId, status });
+        }
+        if (deps.now() >= deadline) {
+            await stop('query-timeout ran out');
+            throw fail(`Insights query ${queryId} was stopped after ${format_seconds(elapsed)}, still ${status}: it ran out of the ` +
+                `query-timeout (${timeoutText(deps.timeoutMs)}). Raise the query-timeout input, or narrow the query ` +
+                `or the log groups (log groups: ${groups}).`, { kind: 'timeout', queryId, status });
+        }
+        delay = Math.min(delay * POLL_BACKOFF, MAX_POLL_DELAY_MS);
+        wait = delay;
+    }
+}
+/**
+ * Fetches the pages after the Complete response, while `wantMore()` says so, handing each page's rows
+ * to `onPage` and keeping none. Results come in pages of up to 10,000 rows via nextToken
+ * (GetQueryResults doc, in SDKs from 2026-04); older services return everything in one response with
+ * no token, and then there is nothing to fetch.
+ */
+async function fetchPages(query, completed, deps, handler) {
+    const { client, log, signal } = deps;
+    const { queryId } = completed;
+    const limits = deps.limits ?? throttle_createRequestLimits(deps);
+    const random = deps.random ?? Math.random;
+    const groups = describeGroups(query.logGroups);
+    const fail = failer(query);
+    let nextToken = completed.nextToken;
+    let pages = 1;
+    let throttled = 0;
+    let lastRequestAt = deps.now();
+    while (nextToken && handler.wantMore()) {
+        await pause(deps, Math.max(0, lastRequestAt + MIN_PAGE_INTERVAL_MS - deps.now()));
+        if (!signal?.aborted)
+            await limits.getQueryResults.take();
+        if (signal?.aborted) {
+            throw fail(`Insights query ${queryId}: fetching its results stopped: the run was cancelled.`, {
+                kind: 'aborted',
+                queryId,
+                status: 'Complete',
+            });
+        }
+        lastRequestAt = deps.now();
+        let page;
+        try {
+            page = await client.send(new client_cloudwatch_logs_dist_cjs/* GetQueryResultsCommand */.sAK({ queryId, nextToken }));
+        }
+        catch (error) {
+            if (isThrottlingError(error)) {
+                const backoff = backoffDelay(throttled, random);
+                throttled += 1;
+                if (deps.now() + backoff < completed.deadline) {
+                    log(`Insights query ${queryId}: page ${pages + 1} throttled (${errorCode(error)}); retrying in ${format_seconds(backoff)}.`);
+                    await pause(deps, backoff);
+                    continue;
+                }
+                throw throttledError('GetQueryResults', error, throttled, deps, completed.startedAt, fail, {
+                    queryId,
+                    status: 'Complete',
+                });
+            }
+            throw fail(`GetQueryResults failed for page ${pages + 1} of Insights query ${queryId} (log groups: ${groups}): ` +
+                (0,errors/* errorMessage */.g)(error), { kind: 'results', queryId, status: 'Complete', cause: error });
+        }
+        throttled = 0;
+        pages += 1;
+        const rows = page.results ?? [];
+        if (page.nextToken === nextToken && rows.length === 0) {
+            // An empty page handing back the same token would otherwise be fetched forever.
+            log(`Insights query ${queryId}: page ${pages} was empty and repeated its nextToken; stopped paging.`);
+            nextToken = undefined;
+            break;
+        }
+        nextToken = page.nextToken;
+        handler.onPage(rows);
+    }
+    return nextToken ? { pages, nextToken } : { pages };
+}
+/** One-line statistics for the log. */
+function describeStatistics(statistics) {
+    return (`${statistics.recordsMatched} records matched, ${statistics.recordsScanned} scanned, ` +
+        `${formatBytes(statistics.bytesScanned)} scanned`);
+}
+/** Stops a query, logging (not throwing) when that fails: the error that caused it matters more. */
+async function stopQuery(queryId, why, deps) {
+    try {
+        await deps.client.send(new client_cloudwatch_logs_dist_cjs/* StopQueryCommand */.MN0({ queryId }));
+        deps.log(`Insights query ${queryId} stopped (${why}).`);
+    }
+    catch (error) {
+        // StopQuery errors when the query ended meanwhile ("the specified query is not running",
+        // StopQuery API doc).
+        deps.log(`Insights query ${queryId}: StopQuery failed (${why}): ${(0,errors/* errorMessage */.g)(error)}`);
+    }
+}
+function failer(query) {
+    return (message, details) => new QueryError(message, { ...details, query: query.queryString, logGroups: query.logGroups });
+}
+/**
+ * StartQuery, retried with full-jitter backoff while the service throttles it, for as long as
+ * query-timeout allows counting from the first attempt. The SDK's standard retry strategy has already
+ * made its own attempts (3 by default) for each call that reaches here.
+ */
+async function startWithBackoff(query, deps, limits, random, deadline) {
+    const groups = describeGroups(query.logGroups);
+    const fail = failer(query);
+    const startedAt = deps.now();
+    let attempts = 0;
+    for (;;) {
+        await limits.startQuery.take();
+        if (deps.signal?.aborted) {
+            throw fail(`Insights query not started: the run was cancelled (log groups: ${groups}).`, {
+                kind: 'aborted',
+            });
+        }
+        attempts += 1;
+        let error;
+        try {
+            const started = await deps.client.send(new client_cloudwatch_logs_dist_cjs/* StartQueryCommand */.qbV(startQueryInput(query)));
+            if (started.queryId)
+                return started.queryId;
+            error = new Error('StartQuery returned no queryId');
+        }
+        catch (thrown) {
+            error = thrown;
+        }
+        if (!isThrottlingError(error))
+            throw startError(error, query, groups, fail);
+        const backoff = backoffDelay(attempts - 1, random);
+        if (deps.now() + backoff >= deadline) {
+            throw throttledError('StartQuery', error, attempts, deps, startedAt, fail, {});
+        }
+        deps.log(`StartQuery throttled (${errorCode(error)}: ${(0,errors/* errorMessage */.g)(error)}) for ${groups}; ` +
+            `trying again in ${format_seconds(backoff)} (attempt ${attempts + 1}).`);
+        await pause(deps, backoff);
+    }
+}
+function throttledError(action, error, attempts, deps, since, fail, ids) {
+    const code = errorCode(error) ?? 'throttled';
+    const why = code === 'LimitExceededException' && action === 'StartQuery'
+        ? "the account's concurrent Insights queries (100 per account and region, dashboards and scheduled " +
+            'queries included) stayed in use'
+        : `the account's ${action} request rate (about 5 a second) stayed exceeded`;
+    return fail(`${action} was throttled (${code}: ${(0,errors/* errorMessage */.g)(error)}) ${attempts} times over ` +
+        `${format_seconds(deps.now() - since)}, beyond the AWS SDK's own retries: ${why}. Gave up before the ` +
+        `query-timeout (${timeoutText(deps.timeoutMs)}) ran out. Raise the query-timeout input, or run this ` +
+        `monitor when fewer queries run in the account.`, { kind: 'throttled', ...ids, cause: error });
+}
+function startQueryInput(query) {
+    const input = {
+        startTime: query.window.start,
+        endTime: query.window.end,
+        queryString: query.queryString,
+        queryLanguage: query.queryLanguage,
+    };
+    // logGroupNames takes names only; logGroupIdentifiers takes names or ARNs (and ARNs are needed
+    // for cross-account queries) — StartQuery API doc. SQL takes neither: its FROM names the groups
+    // (checked against log-group-names in settings.ts): "The exception is queries using the OpenSearch
+    // Service SQL query language, where you specify the log group names inside the querystring instead
+    // of here" (StartQuery, logGroupNames).
+    const sql = query.queryLanguage === 'SQL';
+    if (!sql && query.logGroups.some((group) => group.startsWith('arn:'))) {
+        input.logGroupIdentifiers = query.logGroups;
+    }
+    else if (!sql) {
+        input.logGroupNames = query.logGroups;
+    }
+    if (query.limit !== undefined)
+        input.limit = query.limit;
+    return input;
+}
+function startError(error, query, groups, fail) {
+    const name = error?.name;
+    if (query.limit !== undefined &&
+        (name === 'InvalidParameterException' || name === 'ValidationException') &&
+        /\blimit\b/i.test((0,errors/* errorMessage */.g)(error))) {
+        // The 100,000 maximum came in 2026-05 (service model EventsLimitStartQuery); a service without it
+        // answers a validation error such as "Value '100000' at 'limit' failed to satisfy constraint:
+        // Member must have value less than or equal to 10000".
+        const named = /(?:less than or equal to|between 1 and)\s+([\d,]+)/i.exec((0,errors/* errorMessage */.g)(error))?.[1];
+        const acceptedLimit = named === undefined ? undefined : Number(named.replace(/,/g, ''));
+        return fail(`StartQuery refused limit ${query.limit}: ${(0,errors/* errorMessage */.g)(error)}`, {
+            kind: 'limit',
+            cause: error,
+            acceptedLimit: acceptedLimit !== undefined && Number.isInteger(acceptedLimit) ? acceptedLimit : undefined,
+        });
+    }
+    if (name === 'MalformedQueryException') {
+        // queryCompileError is documented as "Reserved" but, when present, says where the error is.
+        const compile = error.queryCompileError;
+        const where = compile?.location?.startCharOffset;
+        const detail = compile?.message && compile.message !== (0,errors/* errorMessage */.g)(error)
+            ? ` (${compile.message}${where === undefined ? '' : ` at character ${where}`})`
+            : '';
+        return fail(`The query is malformed: ${(0,errors/* errorMessage */.g)(error)}${detail}\nQuery: ${query.queryString}`, {
+            kind: 'malformed',
+            cause: error,
+        });
+    }
+    if (name === 'ResourceNotFoundException') {
+        return fail(`StartQuery could not find the log groups: ${(0,errors/* errorMessage */.g)(error)}. Check the names in log-group-names ` +
+            `and that aws-region is the region they are in (log groups: ${groups}).`, { kind: 'not-found', cause: error });
+    }
+    return fail(`StartQuery failed for log groups ${groups}: ${(0,errors/* errorMessage */.g)(error)}`, {
+        kind: 'start',
+        cause: error,
+    });
+}
+function toStatistics(statistics) {
+    return {
+        recordsMatched: statistics?.recordsMatched ?? 0,
+        recordsScanned: statistics?.recordsScanned ?? 0,
+        bytesScanned: statistics?.bytesScanned ?? 0,
+    };
+}
+/** Sleeps, but wakes as soon as the signal aborts, so a cancelled run stops its query at once. */
+function pause(deps, ms) {
+    return pauseUnlessAborted(deps.sleep, ms, deps.signal);
+}
+/** Up to 10 names, so a 50-group batch does not swamp a Slack error message. */
+/** The first `count` log groups by name, and how many more there are. */
+function describeGroups(groups, count = 10) {
+    const shown = groups.slice(0, count).join(', ');
+    return groups.length > count ? `${shown} and ${groups.length - count} more` : shown;
+}
+function timeoutText(ms) {
+    return ms % 1000 === 0 ? formatDuration(ms / 1000) : `${ms} ms`;
 }
 
 ;// CONCATENATED MODULE: ./src/insights/split.ts
@@ -63840,63 +65674,6 @@ function insertFirst(queryString, command) {
     return `${queryString.slice(0, at.start)}${command}\n| ${queryString.slice(at.start)}`;
 }
 
-;// CONCATENATED MODULE: ./src/insights/window.ts
-/**
- * The window for a run: from the checkpoint (the last second the previous run checked), less
- * `overlap`, to `now − query-delay`. Without a checkpoint, the last `interval` up to `now − query-delay`.
- * A run never reaches further back than `max-catch-up` from now: what no run checked before that is a
- * gap; overlap it cannot check again is a shortened re-check.
- */
-function planWindow(nowMs, checkpoint, settings) {
-    const nowSecond = Math.floor(nowMs / 1000);
-    const end = nowSecond - settings.queryDelaySeconds;
-    if (checkpoint === undefined) {
-        return { window: { start: end - settings.intervalSeconds, end }, rechecked: 0, firstRun: true };
-    }
-    if (typeof checkpoint === 'object')
-        return planAfterLoss(nowSecond, end, checkpoint, settings);
-    const earliest = nowSecond - settings.maxCatchUpSeconds;
-    // The checkpoint's own second is always checked again: under the instant reading of StartQuery's
-    // end, entries later within that second were not covered by the previous run.
-    let start = checkpoint - settings.overlapSeconds;
-    const plan = { window: { start, end }, rechecked: 0, firstRun: false };
-    if (start < earliest) {
-        // Only what lies after the last second checked is missing; the overlap before it was checked once
-        // and merely loses its second look for late logs. Calling that a gap would be false: with overlap
-        // close to max-catch-up, every slightly late run would report one.
-        if (checkpoint < earliest)
-            plan.gap = { start: checkpoint, end: earliest - 1 };
-        const overlapEnd = Math.min(checkpoint - 1, earliest - 1);
-        if (overlapEnd >= start)
-            plan.shortenedRecheck = { start, end: overlapEnd };
-        start = earliest;
-    }
-    // Only if the clock went backwards is the checkpoint ahead of `end`; check `end` again rather than nothing.
-    start = Math.min(start, end);
-    plan.window = { start, end };
-    plan.rechecked = Math.max(0, Math.min(checkpoint, end) - start + 1);
-    return plan;
-}
-/**
- * After a lost checkpoint: back to `max-catch-up` from now (or to `neededFrom`, when the store can
- * tell and it is later: nothing before it is due), never less than `interval`. What lies before
- * that and after `neededFrom` is named, never silently skipped.
- */
-function planAfterLoss(nowSecond, end, lost, settings) {
-    const earliest = nowSecond - settings.maxCatchUpSeconds;
-    const start = Math.min(Math.max(earliest, lost.neededFrom ?? earliest), end - settings.intervalSeconds);
-    const plan = { window: { start, end }, rechecked: 0, firstRun: false };
-    if (lost.neededFrom === undefined)
-        plan.uncovered = { end: start - 1 };
-    else if (lost.neededFrom < start)
-        plan.uncovered = { start: lost.neededFrom, end: start - 1 };
-    return plan;
-}
-/** The checkpoint after a run that checked `window`: never moves backwards. */
-function nextCheckpoint(previous, window) {
-    return previous === undefined ? window.end : Math.max(previous, window.end);
-}
-
 ;// CONCATENATED MODULE: ./src/intake.ts
 
 /**
@@ -63932,1448 +65709,22 @@ class RowIntake {
     }
 }
 
-// EXTERNAL MODULE: ./src/net/proxy-route.ts
-var proxy_route = __nccwpck_require__(7943);
-;// CONCATENATED MODULE: ./src/net/proxy.ts
-
-/** The variable that names the proxy for a scheme, lowercase first as http-client reads it. */
-function proxyVariable(scheme) {
-    for (const name of [`${scheme}_proxy`, `${scheme.toUpperCase()}_PROXY`]) {
-        const value = process.env[name];
-        if (value)
-            return { name, value };
-    }
-    return undefined;
-}
+;// CONCATENATED MODULE: ./src/steps/query.ts
 /**
- * Reads the proxy variables once at start-up: fails on one no client could use (its value is never
- * printed: it may hold a password), masks the credentials a proxy URL carries, logs one line saying
- * where requests go, and loads the agents. With no proxy variable set it loads nothing and answers
- * undefined: the clients keep Node's own agents, and a run without a proxy pays nothing for this.
- */
-async function proxyAgents(deps) {
-    const variables = { https: proxyVariable('https'), http: proxyVariable('http') };
-    if (!variables.https && !variables.http)
-        return undefined;
-    const routes = [];
-    for (const scheme of ['https', 'http']) {
-        const variable = variables[scheme];
-        if (!variable) {
-            routes.push(`${scheme} direct (no ${scheme.toUpperCase()}_PROXY)`);
-            continue;
-        }
-        const proxy = parseProxy(variable.name, variable.value);
-        maskCredentials(variable.value, proxy, deps.setSecret);
-        routes.push(`${scheme} through ${(0,proxy_route/* withoutCredentials */.r)(proxy)} (${variable.name}${proxy.username || proxy.password ? ', credentials masked' : ''})`);
-    }
-    const noProxy = ['no_proxy', 'NO_PROXY'].find((name) => process.env[name]);
-    deps.log(`Proxy: ${routes.join('; ')}; ${noProxy ? `${noProxy}: ${process.env[noProxy]}` : 'no NO_PROXY'}; loopback hosts direct.`);
-    // Loaded only behind a proxy: the agents and their dependencies are a chunk of their own.
-    const { ProxyRoutingAgent } = await Promise.all(/* import() */[__nccwpck_require__.e(878), __nccwpck_require__.e(423)]).then(__nccwpck_require__.bind(__nccwpck_require__, 3423));
-    return () => ({
-        httpAgent: new ProxyRoutingAgent({ secure: false }),
-        httpsAgent: new ProxyRoutingAgent({ secure: true }),
-    });
-}
-/**
- * The proxy URL as http-client reads it (a bare `host:port` is taken as `http://host:port`), or an
- * error naming the variable: a value no client could use would send some calls direct and fail
- * others, far from the cause. The value itself is not repeated (it may carry a password).
- */
-function parseProxy(name, value) {
-    let proxy;
-    try {
-        proxy = new URL(value);
-    }
-    catch {
-        if (!/^https?:\/\//.test(value)) {
-            try {
-                proxy = new URL(`http://${value}`);
-            }
-            catch { }
-        }
-    }
-    if (!proxy?.hostname || (proxy.protocol !== 'http:' && proxy.protocol !== 'https:')) {
-        throw new Error(`${name} is set but is not an http:// or https:// proxy URL with a host (such as http://proxy.example:3128 or http://user:password@proxy.example:3128). Fix it, or unset it to connect directly.`);
-    }
-    return proxy;
-}
-/**
- * The credentials a proxy URL carries, in every form a library might print them: the whole value,
- * `user:password`, and the password (or a lone user, which is then the secret) encoded and decoded.
- */
-function maskCredentials(value, proxy, setSecret) {
-    if (!proxy.username && !proxy.password)
-        return;
-    setSecret(value);
-    if (proxy.password)
-        setSecret(`${proxy.username}:${proxy.password}`);
-    const secret = proxy.password || proxy.username;
-    setSecret(secret);
-    const decoded = safeDecode(secret);
-    if (decoded !== secret)
-        setSecret(decoded);
-}
-function safeDecode(text) {
-    try {
-        return decodeURIComponent(text);
-    }
-    catch {
-        return text;
-    }
-}
-
-;// CONCATENATED MODULE: ./src/notify/alert-note.ts
-
-/**
- * Why this run posted no alert (or posted one inside the quiet period), for the job summary: the
- * person reviewing a silent run reads here which threshold was not met, when the quiet period ends,
- * or how long the episode has been clearing. Empty when the Slack message says it all.
- */
-function alertNote(decision, settings, window) {
-    const realert = formatDuration(settings.realertSeconds);
-    switch (decision.kind) {
-        case 'alert':
-            return decision.escalated
-                ? `5xx in an episode that had alerted for 4xx only: alerted at once, inside the quiet period (the last alert was at ${isoSecond(decision.escalated.lastAlertAt)}, realert is ${realert}).`
-                : '';
-        case 'resolved':
-            return '';
-        case 'quiet':
-            return `Quiet period: the last alert was at ${isoSecond(decision.lastAlertAt)} and realert is ${realert}; these entries are told with the next alert (after ${isoSecond(decision.quietUntil)}) or the resolved notice.`;
-        case 'clearing': {
-            const below = decision.unmet ? `Below the thresholds (${decision.unmet}). ` : '';
-            return `${below}Clearing: clean since ${isoSecond(decision.cleanSince)} (${formatDuration(Math.max(0, window.end - decision.cleanSince))} so far); resolved after ${isoSecond(decision.resolveAt)} if it stays clean (resolve-after ${formatDuration(settings.resolveAfterSeconds)}). The episode began at ${isoSecond(decision.failingSince)}; nothing is posted while it clears.`;
-        }
-        case 'below-threshold':
-            return `Below the thresholds (${decision.unmet}): no alert.${closedNote(decision.closed, settings, window)}`;
-        case 'none':
-            return `No new matching entries: nothing to send.${closedNote(decision.closed, settings, window)}`;
-    }
-}
-/** `notify-resolved: false`: the episode ended here without a message. */
-function closedNote(closed, settings, window) {
-    if (!closed)
-        return '';
-    return ` The episode of ${isoSecond(closed.failingSince)} – ${isoSecond(closed.failingUntil)} is resolved: clean for ${formatDuration(Math.max(0, window.end - closed.cleanSince))} (resolve-after ${formatDuration(settings.resolveAfterSeconds)}); notify-resolved is false, so nothing is posted.`;
-}
-
-;// CONCATENATED MODULE: ./src/notify/summary.ts
-
-
-
-
-
-
-/**
- * GitHub rejects a step summary over 1 MiB ("Step isolation and limits", workflow-commands docs) and
- * shows nothing of it. What this module adds stays under the limit minus room for whatever the step
- * adds after it (an error note, say).
- */
-const SUMMARY_LIMIT_BYTES = 1024 * 1024;
-const ROOM_FOR_OTHERS_BYTES = 64 * 1024;
-/* Caps on escaped text (escaping can grow a character up to six times, so these are output sizes). */
-const MAX_CELL = 600;
-/** The no-checkpoint notice names a file or cache key and two times: room for a long path. */
-const MAX_NOTICE = 2_000;
-const MAX_QUERY = 64 * 1024;
-const MAX_LOG_GROUPS = 100;
-const MAX_QUERY_IDS = 100;
-const MAX_BREAKDOWN_FIELDS = 20;
-const MAX_BREAKDOWN_VALUES = 20;
-const MAX_SAMPLES = 100;
-/** The raw `@message` in the samples table, in source characters (before escaping). */
-const MAX_MESSAGE = 300;
-const { method: summary_METHOD_FIELDS, path: summary_PATH_FIELDS, requestId: summary_REQUEST_ID_FIELDS } = ACCESS_LOG_FIELDS;
-/**
- * The run as a person reviews it later: what was checked, what was found, whether Slack was told
- * (`notification`), the query, breakdowns, samples. Every piece of log text is escaped, since `core.summary` writes its arguments as raw HTML.
- */
-function addJobSummary(report, summary, notification) {
-    const { digest } = report;
-    const cut = [];
-    // The parts every summary has; their size is bounded by the caps above.
-    summary.addHeading(`insights-watch: ${cell(report.monitorName)}`, 2);
-    summary.addRaw(`<p>${summary_headline(report)}</p>`, true);
-    if (report.gap)
-        summary.addRaw(`<p>${gapNote(report, report.gap)}</p>`, true);
-    if (report.noCheckpoint)
-        summary.addRaw(`<p>⚠️ ${fitEscaped(noCheckpointText(report.noCheckpoint), MAX_NOTICE, escapeMarkdownHtml)}</p>`, true);
-    const skew = report.clock ? describeSkew(report.clock) : null;
-    if (skew)
-        summary.addRaw(`<p><b>Clock:</b> ${skew}</p>`, true);
-    if (report.truncated)
-        summary.addRaw(`<p>${truncatedNote(report)}</p>`, true);
-    // Slack's error text may be echoed in the note: it is escaped like log text.
-    if (notification)
-        summary.addRaw(`<p>${fitEscaped(notification, MAX_CELL, escapeMarkdownHtml)}</p>`, true);
-    summary.addTable(runRows(report));
-    if (report.webhooks && showWebhooks(report.webhooks)) {
-        summary.addHeading('Slack webhooks', 3);
-        summary.addTable(webhookRows(report.webhooks));
-    }
-    summary.addHeading(`Query (${cell(report.queryLanguage)})`, 3);
-    // addCodeBlock puts the text between <pre><code> as it is: unescaped, a `</code>` in it would end it.
-    summary.addCodeBlock(fitEscaped(report.query, MAX_QUERY, (text) => escapeMarkdownHtml(text, { multiline: true })));
-    // Breakdowns and samples get what is left, less room for the closing note and link.
-    const budget = new Budget(SUMMARY_LIMIT_BYTES - ROOM_FOR_OTHERS_BYTES - 1024 - bytes(summary.stringify()));
-    const breakdowns = digest.breakdowns.slice(0, MAX_BREAKDOWN_FIELDS);
-    for (const breakdown of breakdowns) {
-        const rows = breakdownRows(breakdown, budget);
-        if (rows === undefined) {
-            cut.push('breakdown tables');
-            break;
-        }
-        summary.addHeading(`By ${cell(breakdown.field)}`, 3);
-        summary.addTable(rows);
-    }
-    if (digest.table) {
-        const { rows, shown } = aggregateRows(digest.table, budget);
-        const how = digest.table.countedBy === 'count-column' && digest.table.countColumn !== undefined
-            ? `records counted from the <code>${cell(digest.table.countColumn)}</code> column`
-            : 'records counted from the statistics (recordsMatched)';
-        summary.addHeading(`Aggregate (${count(digest.table.rowCount)} ${digest.table.rowCount === 1 ? 'row' : 'rows'})`, 3);
-        summary.addRaw(`<p>${how}. Aggregate windows do not overlap (a second look would count records twice); they end <code>query-delay</code> + <code>overlap</code> back instead, so a log that late is still counted, once.</p>`, true);
-        if (report.queryLanguage !== 'CWLI') {
-            // query-rewrite.ts queryWindow: SQL and PPL cannot be bounded by @timestamp exactly.
-            summary.addRaw(`<p>Windows do not overlap, so each record is counted once. ${cell(report.queryLanguage)} has no documented way to compare <code>@timestamp</code> with a number, so this window was queried as the whole seconds ${isoSecond(report.window.start)} – ${isoSecond(report.window.end - 1)} (StartQuery documents both ends as inclusive); should the service read the end second as an instant, the records after its first millisecond are not counted.</p>`, true);
-        }
-        if (rows.length > 1)
-            summary.addTable(rows);
-        if (shown < digest.table.rowCount)
-            cut.push(`${count(digest.table.rowCount - shown)} aggregate rows`);
-    }
-    if (digest.breakdowns.length > breakdowns.length) {
-        cut.push(`${digest.breakdowns.length - breakdowns.length} breakdown fields`);
-    }
-    if (digest.samples.length > 0) {
-        const { rows, shown } = sampleRows(digest.samples.slice(0, MAX_SAMPLES), budget);
-        summary.addHeading(`Samples (${count(shown)} of ${count(digest.total)}, 5xx first, newest first)`, 3);
-        summary.addTable(rows);
-        if (shown < digest.samples.length)
-            cut.push(`${count(digest.samples.length - shown)} samples`);
-    }
-    if (cut.length > 0) {
-        summary.addRaw(`<p>Not shown, to keep the summary under GitHub's 1 MiB limit: ${cut.join(', ')}. The results file has every entry.</p>`, true);
-    }
-    const consoleLink = safeHref(report.consoleUrl);
-    if (consoleLink !== undefined)
-        summary.addRaw(`<p><a href="${consoleLink}">Open this query in CloudWatch Logs Insights</a></p>`, true);
-    const runLink = report.runUrl !== undefined ? safeHref(report.runUrl) : undefined;
-    if (runLink !== undefined)
-        summary.addLink('View workflow run', runLink);
-}
-function summary_headline(report) {
-    const { total, critical, warning } = report.digest;
-    if (total === 0)
-        return 'No matching entries in this window.';
-    const other = total - critical - warning;
-    const rest = other > 0 ? `, ${count(other)} other` : '';
-    return `<b>${count(total)}</b> ${total === 1 ? 'matching entry' : 'matching entries'}: <b>${count(critical)}</b> 5xx, <b>${count(warning)}</b> 4xx${rest}.`;
-}
-function gapNote(report, gap) {
-    const once = report.shortenedRecheck
-        ? ` Before it, ${isoSecond(report.shortenedRecheck.start)} – ${isoSecond(report.shortenedRecheck.end)} was checked once by the previous run, but not again for logs that arrived late.`
-        : '';
-    return `<b>Not checked:</b> ${isoSecond(gap.start)} – ${isoSecond(gap.end)} (${formatDuration(gap.end - gap.start + 1)}). The previous run ended more than <code>max-catch-up</code> (${formatDuration(report.maxCatchUpSeconds)}) ago, so this run could not reach back that far; query that stretch by hand if it matters.${once}`;
-}
-/** Not a gap: the previous run checked this stretch once; only its second look for late logs is lost. */
-function shortenedRecheckNote(report) {
-    const shortened = report.shortenedRecheck;
-    if (!shortened || report.gap)
-        return '';
-    return `. Re-check shortened: ${isoSecond(shortened.start)} – ${isoSecond(shortened.end)} (${formatDuration(shortened.end - shortened.start + 1)}) is older than <code>max-catch-up</code> (${formatDuration(report.maxCatchUpSeconds)}); the previous run checked it once, but not again for logs that arrived late`;
-}
-function truncatedNote(report) {
-    if (report.digest.table) {
-        return `<b>Partial result:</b> not every row of the aggregate was fetched (<code>max-results</code> or the service's row cap), so the table is incomplete; the count is the service's ${count(report.statistics.recordsMatched)} records matched.`;
-    }
-    const matched = report.statistics.recordsMatched;
-    const fetched = report.digest.total;
-    const all = matched > fetched ? `${count(matched)} entries matched; ` : '';
-    const unfetched = matched > fetched ? ` ${count(matched - fetched)} were not fetched; the match count includes them.` : '';
-    return `<b>Partial result:</b> ${all}only the first ${count(fetched)} were fetched (<code>max-results</code>, or the rows one query returns when its window could not be split).${unfetched} Breakdowns and samples cover the fetched ones.`;
-}
-function runRows(report) {
-    const { window, digest, statistics } = report;
-    const groups = report.logGroups.slice(0, MAX_LOG_GROUPS).map((group) => cell(group));
-    if (report.logGroups.length > groups.length) {
-        groups.push(`and ${count(report.logGroups.length - groups.length)} more`);
-    }
-    const ids = report.queries.slice(0, MAX_QUERY_IDS).map((query) => cell(query.queryId));
-    if (report.queries.length > ids.length)
-        ids.push(`and ${count(report.queries.length - ids.length)} more`);
-    const row = (label, value) => [{ data: label, header: true }, orDash(value)];
-    return [
-        row('Window start (UTC)', isoSecond(window.start)),
-        row('Window end (UTC)', `${isoSecond(window.end)} (${formatDuration(Math.max(0, window.end - window.start))})`),
-        row(report.logGroups.length === 1 ? 'Log group' : `Log groups (${count(report.logGroups.length)})`, groups.join('<br>')),
-        row(report.queries.length === 1 ? 'Query id' : `Query ids (${count(report.queries.length)})`, ids.join('<br>')),
-        row('Matching entries', `${count(digest.total)} (5xx: ${count(digest.critical)}, 4xx: ${count(digest.warning)})`),
-        row('Records matched', count(statistics.recordsMatched)),
-        row('Records scanned', count(statistics.recordsScanned)),
-        row('Bytes scanned', `${formatBytes(statistics.bytesScanned)} (${count(statistics.bytesScanned)} bytes)`),
-        row('Truncated', report.truncated ? 'yes: more entries matched than were fetched' : 'no'),
-        row('Re-checked (overlap)', (report.rechecked > 0
-            ? `${formatDuration(report.rechecked)} of the previous window; ${count(report.alreadyReported)} ${report.alreadyReported === 1 ? 'entry' : 'entries'} already reported there, not counted again`
-            : report.shortenedRecheck
-                ? 'nothing'
-                : 'nothing: no checkpoint to continue from') + shortenedRecheckNote(report)),
-    ];
-}
-/** With one webhook and nothing missed, the note above says it all. */
-function showWebhooks(webhooks) {
-    return webhooks.length > 1 || webhooks.some((webhook) => webhook.missed || webhook.caughtUp);
-}
-/** Webhook | this run | missed, not told yet: by position, never by URL; Slack's answer escaped. */
-function webhookRows(webhooks) {
-    const header = ['Webhook', 'This run', 'Missed, not told yet'].map((label) => ({
-        data: label,
-        header: true,
-    }));
-    return [
-        header,
-        ...webhooks.map((webhook) => {
-            const thisRun = webhook.thisRun === 'failed'
-                ? `failed: ${cell(webhook.problem ?? '')}`
-                : webhook.caughtUp
-                    ? `${webhook.thisRun === 'delivered' ? 'delivered, and ' : ''}caught up on ${cell(describeMissed(webhook.caughtUp))}`
-                    : webhook.thisRun;
-            return [cell(webhook.name), thisRun, orDash(webhook.missed ? cell(describeMissed(webhook.missed)) : '')];
-        }),
-    ];
-}
-/** Value | count, most frequent first; `undefined` when not even the header fits the budget. */
-function breakdownRows(breakdown, budget) {
-    const header = [
-        { data: cell(breakdown.field), header: true },
-        { data: 'Count', header: true },
-    ];
-    if (!budget.spend(rowBytes(header) + 64))
-        return undefined;
-    const rows = [header];
-    const top = breakdown.counts.slice(0, MAX_BREAKDOWN_VALUES);
-    let shown = 0;
-    for (const { value, count: n } of top) {
-        const row = [cell(value), count(n)];
-        if (!budget.spend(rowBytes(row)))
-            break;
-        rows.push(row);
-        shown += 1;
-    }
-    const rest = breakdown.counts.slice(shown);
-    if (rest.length > 0) {
-        const entries = rest.reduce((sum, { count: n }) => sum + n, 0);
-        const row = [
-            `and ${count(rest.length)} more ${rest.length === 1 ? 'value' : 'values'}`,
-            count(entries),
-        ];
-        budget.spend(rowBytes(row));
-        rows.push(row);
-    }
-    return rows;
-}
-/** Aggregate rows shown in the summary at most. */
-const MAX_AGGREGATE_ROWS = 500;
-/** Aggregate columns shown at most. */
-const MAX_AGGREGATE_COLUMNS = 20;
-/** The aggregate's header and rows, as many as the budget takes. */
-function aggregateRows(table, budget) {
-    const columns = table.columns.slice(0, MAX_AGGREGATE_COLUMNS);
-    const header = columns.map((name) => ({ data: cell(name), header: true }));
-    if (!budget.spend(rowBytes(header) + 64))
-        return { rows: [], shown: 0 };
-    const rows = [header];
-    let shown = 0;
-    for (const values of table.rows.slice(0, MAX_AGGREGATE_ROWS)) {
-        const row = columns.map((_, index) => orDash(cell(values[index])));
-        if (!budget.spend(rowBytes(row)))
-            break;
-        rows.push(row);
-        shown += 1;
-    }
-    return { rows, shown };
-}
-function sampleRows(samples, budget) {
-    const header = ['Time', 'Status', 'Method', 'Path', 'Request id', 'Message'].map((label) => ({
-        data: label,
-        header: true,
-    }));
-    budget.spend(rowBytes(header) + 64);
-    const rows = [header];
-    let shown = 0;
-    for (const entry of samples) {
-        const status = entry.status !== undefined ? String(entry.status) : fieldValue(entry, 'status');
-        const message = entry.fields['@message'];
-        const row = [
-            orDash(cell(entry.fields['@timestamp'])),
-            orDash(cell(status)),
-            orDash(cell(firstValue(entry, summary_METHOD_FIELDS))),
-            orDash(cell(firstValue(entry, summary_PATH_FIELDS))),
-            orDash(cell(firstValue(entry, summary_REQUEST_ID_FIELDS))),
-            orDash(message === undefined ? '' : escapeMarkdownHtml(truncate(message, MAX_MESSAGE))),
-        ];
-        if (!budget.spend(rowBytes(row)))
-            break;
-        rows.push(row);
-        shown += 1;
-    }
-    return { rows, shown };
-}
-/** Log text for a table cell or heading: escaped, one line, at most `MAX_CELL` characters. */
-function cell(text) {
-    return text === undefined ? '' : fitEscaped(text, MAX_CELL, escapeMarkdownHtml);
-}
-/** core.summary writes `<td>` without a closing tag for an empty cell; a dash keeps the table whole. */
-function orDash(html) {
-    return html === '' ? '—' : html;
-}
-/** An http(s) URL safe inside `href="…"`; anything else (`javascript:`) is left out. */
-function safeHref(url) {
-    try {
-        const parsed = new URL(url);
-        if (parsed.protocol !== 'https:' && parsed.protocol !== 'http:')
-            return undefined;
-        return parsed.href.replace(/[&"'<>]/g, (char) => `&#${char.charCodeAt(0)};`);
-    }
-    catch {
-        return undefined;
-    }
-}
-function rowBytes(row) {
-    let total = 9; // <tr></tr>
-    for (const item of row)
-        total += bytes(typeof item === 'string' ? item : item.data) + 9;
-    return total;
-}
-function bytes(text) {
-    return Buffer.byteLength(text, 'utf8');
-}
-/** Bytes left for the optional parts of the summary (breakdowns, samples). */
-class Budget {
-    remaining;
-    constructor(remaining) {
-        this.remaining = remaining;
-    }
-    /** Takes `amount` from the budget; false (and nothing taken) when it does not fit. */
-    spend(amount) {
-        if (amount > this.remaining)
-            return false;
-        this.remaining -= amount;
-        return true;
-    }
-}
-
-;// CONCATENATED MODULE: ./src/notify/catch-up-message.ts
-
-
-
-/**
- * The two messages of the per-webhook ledger (webhook-ledger.ts): the catch-up a webhook gets once it
- * works again, and the notice the other webhooks get while it fails. Slack's answer and the monitor
- * name are escaped like log text; a webhook is named by its position, never by its URL.
- */
-const catch_up_message_MAX_NAME = 80;
-const catch_up_message_MAX_HEADER_TEXT = 150;
-const catch_up_message_MAX_PROBLEM = 200;
-const CATCH_UP_COLOR = '#1d9bd1';
-const FAILING_COLOR = '#e8a317';
-const RECOVERED_COLOR = '#2eb67d';
-/** What a webhook missed while it failed, told once it takes messages again. */
-function buildCatchUpMessage(missed, options) {
-    const name = fitEscaped(options.monitorName, catch_up_message_MAX_NAME, escapeSlack);
-    const messages = `${count(missed.messages)} ${catch_up_message_plural(missed.messages, 'message', 'messages')}`;
-    const headline = `${name}: ${messages} did not reach this channel`;
-    const lines = [
-        `*This channel missed ${messages} from ${name}* while its webhook was failing (first at ${isoSecond(missed.since).replace('T', ' ')}).`,
-        `They told of *${count(missed.entries)}* ${catch_up_message_plural(missed.entries, 'entry', 'entries')}: *${count(missed.critical)}* 5xx, *${count(missed.warning)}* 4xx, in ${windowText({ window: { start: missed.from, end: missed.to } })}.`,
-        `Slack's last answer was ${problemCode(missed.problem)}.`,
-        'The other webhooks got those messages; the job summary of each run and the link below show every entry.',
-    ];
-    const links = [];
-    const consoleLink = options.consoleUrl !== undefined
-        ? slackLink(options.consoleUrl, 'Open the missed stretch in Logs Insights')
-        : undefined;
-    if (consoleLink)
-        links.push(consoleLink);
-    missed.runUrls.forEach((url, i) => {
-        const label = i === 0 ? 'First missed run' : i === missed.runUrls.length - 1 ? 'Latest missed run' : 'A missed run';
-        const link = slackLink(url, label);
-        if (link)
-            links.push(link);
-    });
-    const blocks = [
-        header(`📬 ${fitEscaped(options.monitorName, catch_up_message_MAX_HEADER_TEXT - 40, escapeSlackPlainText)}: catch-up`),
-        section(lines.join('\n')),
-    ];
-    if (links.length > 0)
-        blocks.push(context([links.join(' · ')]));
-    return {
-        text: truncate(`📬 ${headline}`, 3_000),
-        attachments: [{ color: CATCH_UP_COLOR, fallback: headline, blocks }],
-    };
-}
-/** `notify-on-error` for the webhooks that work: another one fails (or works again). */
-function buildWebhookNotice(notice) {
-    const name = fitEscaped(notice.monitorName, catch_up_message_MAX_NAME, escapeSlack);
-    const lines = [];
-    for (const { name: webhook, missed } of notice.failing) {
-        lines.push(`*${webhook} is failing:* since ${isoSecond(missed.since).replace('T', ' ')} its channel missed ${count(missed.messages)} ${catch_up_message_plural(missed.messages, 'message', 'messages')} (${count(missed.entries)} ${catch_up_message_plural(missed.entries, 'entry', 'entries')}: ${count(missed.critical)} 5xx, ${count(missed.warning)} 4xx). Slack answers ${problemCode(missed.problem)}.`);
-    }
-    if (notice.failing.length > 0) {
-        lines.push(`This channel still gets every message. The failing ${catch_up_message_plural(notice.failing.length, 'webhook gets', 'webhooks get')} a catch-up once ${catch_up_message_plural(notice.failing.length, 'it works', 'they work')} again; until then this reminder repeats every ${formatDuration(notice.reminderSeconds)}.`);
-    }
-    for (const { name: webhook, missed } of notice.recovered) {
-        lines.push(`✅ *${webhook} works again:* it got a catch-up for the ${count(missed.messages)} ${catch_up_message_plural(missed.messages, 'message', 'messages')} it missed.`);
-    }
-    const failing = notice.failing.length > 0;
-    const headline = failing
-        ? `${name}: ${notice.failing.map((f) => f.name).join(', ')} ${catch_up_message_plural(notice.failing.length, 'is', 'are')} failing`
-        : `${name}: ${notice.recovered.map((r) => r.name).join(', ')} ${catch_up_message_plural(notice.recovered.length, 'works', 'work')} again`;
-    const blocks = [
-        header(`${failing ? '⚠️' : '✅'} ${fitEscaped(notice.monitorName, catch_up_message_MAX_HEADER_TEXT - 40, escapeSlackPlainText)}: ${failing ? 'a Slack webhook is failing' : 'Slack webhooks work again'}`),
-        section(lines.join('\n')),
-    ];
-    const run = notice.runUrl !== undefined ? slackLink(notice.runUrl, 'View this run') : undefined;
-    if (run)
-        blocks.push(context([run]));
-    return {
-        text: truncate(`${failing ? '⚠️' : '✅'} ${headline}`, 3_000),
-        attachments: [{ color: failing ? FAILING_COLOR : RECOVERED_COLOR, fallback: headline, blocks }],
-    };
-}
-function header(text) {
-    return { type: 'header', text: { type: 'plain_text', text: truncate(text, catch_up_message_MAX_HEADER_TEXT), emoji: true } };
-}
-/** Slack's answer (or whatever the URL answered) as an inline code span, escaped like log text. */
-function problemCode(problem) {
-    return `\`${fitEscaped(problem.replace(/\s+/g, ' '), catch_up_message_MAX_PROBLEM, escapeSlack)}\``;
-}
-function catch_up_message_plural(n, one, many) {
-    return n === 1 ? one : many;
-}
-
-;// CONCATENATED MODULE: ./src/notify/webhook-ledger.ts
-
-
-
-/**
- * Posts the run's message (when there is one) to every webhook, then to each webhook that missed
- * earlier messages and works now one catch-up message, and updates the ledger. With
- * `notify-on-error`, the webhooks that work are told once per failing episode (then every
- * `reminderSeconds`) that another one fails and what it missed, and once when it works again.
- */
-async function deliverWithLedger(run, previous, settings, context, deps) {
-    const webhooks = distinctWebhooks(settings.slackWebhookUrls, deps.log);
-    const ledger = {};
-    for (const webhook of webhooks) {
-        const missed = previous?.[webhook.key];
-        if (missed)
-            ledger[webhook.key] = missed;
-    }
-    const forgotten = Object.keys(previous ?? {}).length - Object.keys(ledger).length;
-    if (forgotten > 0) {
-        deps.log(`Slack: forgetting what ${forgotten === 1 ? 'a webhook' : `${forgotten} webhooks`} no longer in slack-webhook-url missed.`);
-    }
-    const delivery = {
-        ledger,
-        webhooks: [],
-        delivered: 0,
-        total: webhooks.length,
-        keepCheckpoint: false,
-        cancelled: false,
-        failures: [],
-    };
-    const statuses = new Map();
-    for (const webhook of webhooks) {
-        const missed = ledger[webhook.key];
-        statuses.set(webhook.key, {
-            name: webhook.name,
-            thisRun: 'nothing to send',
-            ...(missed ? { missed } : {}),
-        });
-    }
-    const failed = new Set();
-    const fail = (webhook, outcome) => {
-        const status = statuses.get(webhook.key);
-        failed.add(webhook.key);
-        if (status) {
-            status.thisRun = 'failed';
-            status.problem = problemOf(outcome);
-        }
-        delivery.failures.push(outcome.error?.message ?? `Slack: ${webhook.name} failed.`);
-    };
-    if (run) {
-        const outcomes = await Promise.all(webhooks.map((webhook) => postToWebhook(run.message, webhook, deps)));
-        if (outcomes.some((outcome) => outcome.cancelled) || deps.signal?.aborted) {
-            return cancelledDelivery(delivery, outcomes, webhooks, statuses);
-        }
-        outcomes.forEach((outcome, i) => {
-            const webhook = webhooks[i];
-            if (outcome.error) {
-                fail(webhook, outcome);
-                ledger[webhook.key] = addMissed(ledger[webhook.key], run, problemOf(outcome), context);
-            }
-            else {
-                delivery.delivered += 1;
-                const status = statuses.get(webhook.key);
-                if (status)
-                    status.thisRun = 'delivered';
-            }
-        });
-        if (delivery.delivered === 0) {
-            // Nobody took it: the checkpoint stays and the next run sends it again, so nothing is missed yet.
-            delivery.keepCheckpoint = true;
-            delivery.ledger = {};
-            for (const webhook of webhooks) {
-                const missed = previous?.[webhook.key];
-                if (missed)
-                    delivery.ledger[webhook.key] = missed;
-            }
-            finishStatuses(delivery, webhooks, statuses);
-            return delivery;
-        }
-    }
-    // A catch-up for each webhook that missed messages and took this run's (or had none to take).
-    const catchingUp = webhooks.filter((webhook) => previous?.[webhook.key] && !failed.has(webhook.key));
-    const recovered = [];
-    const catchUps = await Promise.all(catchingUp.map((webhook) => {
-        const missed = previous?.[webhook.key];
-        const message = buildCatchUpMessage(missed, {
-            monitorName: settings.monitorName,
-            consoleUrl: context.consoleUrl({ start: missed.from, end: missed.to }),
-        });
-        return postToWebhook(message, webhook, deps);
-    }));
-    if (catchUps.some((outcome) => outcome.cancelled) || deps.signal?.aborted) {
-        return cancelledDelivery(delivery, catchUps, webhooks, statuses);
-    }
-    catchUps.forEach((outcome, i) => {
-        const webhook = catchingUp[i];
-        const missed = previous?.[webhook.key];
-        if (outcome.error) {
-            fail(webhook, outcome);
-            ledger[webhook.key] = { ...missed, problem: problemOf(outcome) };
-            return;
-        }
-        deps.log(`Slack: ${webhook.name} took the catch-up for the ${missed.messages === 1 ? 'message' : `${missed.messages} messages`} it missed.`);
-        delete ledger[webhook.key];
-        recovered.push({ webhook, missed });
-        const status = statuses.get(webhook.key);
-        if (status) {
-            if (status.thisRun === 'nothing to send')
-                status.thisRun = 'caught up';
-            status.caughtUp = missed;
-        }
-    });
-    if (settings.notifyOnError) {
-        await tellTheOthers(webhooks, failed, recovered, ledger, settings, context, deps);
-    }
-    finishStatuses(delivery, webhooks, statuses);
-    return delivery;
-}
-/**
- * `notify-on-error` for a failing webhook: the webhooks that work this run hear of it once per
- * episode (the webhook's ledger record), then every reminder period, so a five-minute cron does not
- * flood them; and once when it works again. The failing one cannot be told: Slack refuses it.
- */
-async function tellTheOthers(webhooks, failed, recovered, ledger, settings, context, deps) {
-    const working = webhooks.filter((webhook) => !failed.has(webhook.key));
-    const due = [];
-    const dueKeys = [];
-    for (const webhook of webhooks) {
-        const missed = ledger[webhook.key];
-        if (!failed.has(webhook.key) || !missed)
-            continue;
-        if (missed.notifiedAt !== undefined && context.now < missed.notifiedAt + settings.reminderSeconds)
-            continue;
-        due.push({ name: webhook.name, missed });
-        dueKeys.push(webhook.key);
-    }
-    const back = recovered.filter(({ missed }) => missed.notifiedAt !== undefined);
-    if (due.length === 0 && back.length === 0)
-        return;
-    if (working.length === 0)
-        return;
-    const notice = buildWebhookNotice({
-        monitorName: settings.monitorName,
-        failing: due,
-        recovered: back.map(({ webhook, missed }) => ({ name: webhook.name, missed })),
-        reminderSeconds: settings.reminderSeconds,
-        ...(context.runUrl ? { runUrl: context.runUrl } : {}),
-    });
-    const outcomes = await Promise.all(working
-        .filter((webhook) => !back.some((r) => r.webhook.key === webhook.key))
-        .map((webhook) => postToWebhook(notice, webhook, deps)));
-    for (const outcome of outcomes) {
-        if (outcome.error)
-            context.warn(`Could not tell ${outcome.name} about the failing webhooks: ${problemOf(outcome)}.`);
-    }
-    if (!outcomes.some((outcome) => !outcome.error))
-        return;
-    const told = [...due.map((f) => f.name), ...back.map((r) => r.webhook.name)].join(', ');
-    deps.log(`Slack: the working webhooks were told about ${told} (notify-on-error).`);
-    for (const key of dueKeys) {
-        const missed = ledger[key];
-        if (missed)
-            ledger[key] = { ...missed, notifiedAt: context.now };
-    }
-}
-/** One line for the summary; the per-webhook table (summary.ts) has the details. */
-function deliveryNote(what, sent) {
-    if (sent.cancelled)
-        return `Slack: the job was cancelled while posting; posting stopped.`;
-    if (what === undefined) {
-        return `Slack: ${sent.failures.length > 0 ? 'a catch-up for missed messages was not delivered' : 'catch-up sent for missed messages'} (see Slack webhooks below).`;
-    }
-    if (sent.delivered === sent.total) {
-        return `Slack: the ${what} was delivered to ${sent.total === 1 ? 'the webhook' : `each of ${sent.total} webhooks`}.`;
-    }
-    if (sent.delivered === 0)
-        return `Slack: the ${what} was not delivered to any webhook.`;
-    return `Slack: the ${what} was delivered to ${sent.delivered} of ${sent.total} webhooks (see Slack webhooks below).`;
-}
-/** Why the step fails: each failing webhook by position, what it missed, and Slack's answer. */
-function deliveryError(what, sent) {
-    if (sent.cancelled)
-        return sent.failures.join(' ');
-    const missing = sent.webhooks.flatMap((webhook) => webhook.thisRun === 'failed' && webhook.missed
-        ? [
-            `${webhook.name} has missed ${describeMissed(webhook.missed)}; it gets a catch-up once it works again.`,
-        ]
-        : []);
-    const failed = sent.webhooks
-        .filter((webhook) => webhook.thisRun === 'failed')
-        .map((webhook) => webhook.name);
-    let lead;
-    if (what !== undefined && sent.delivered === 0) {
-        lead = `Slack: no webhook took the ${what}, so the checkpoint was not moved: the next run sends these entries again.`;
-    }
-    else if (what !== undefined) {
-        lead = `Slack: ${failed.join(', ')} did not take the ${what}; ${sent.delivered === 1 ? 'the other webhook' : `the other ${sent.delivered} webhooks`} did, so the checkpoint moved on.`;
-    }
-    else {
-        lead = `Slack: ${failed.join(', ')} did not take the catch-up for the messages ${failed.length === 1 ? 'it' : 'they'} missed.`;
-    }
-    return [lead, ...sent.failures, ...missing].join(' ');
-}
-function cancelledDelivery(delivery, outcomes, webhooks, statuses) {
-    delivery.cancelled = true;
-    delivery.keepCheckpoint = true;
-    const stopped = outcomes.filter((outcome) => outcome.cancelled).map((outcome) => outcome.name);
-    delivery.failures = [
-        `The job was cancelled while posting to Slack${stopped.length > 0 ? ` (${stopped.join(', ')} had not taken the message)` : ''}; posting stopped and the checkpoint was not moved.`,
-    ];
-    finishStatuses(delivery, webhooks, statuses);
-    return delivery;
-}
-function finishStatuses(delivery, webhooks, statuses) {
-    delivery.webhooks = webhooks.flatMap((webhook) => {
-        const status = statuses.get(webhook.key);
-        if (!status)
-            return [];
-        // What it has missed after this run, not before it.
-        const missed = delivery.ledger[webhook.key];
-        if (missed)
-            status.missed = missed;
-        else
-            delete status.missed;
-        return [status];
-    });
-}
-/** The record with this run's message added to what the webhook missed. */
-function addMissed(missed, run, problem, context) {
-    const runUrls = [...(missed?.runUrls ?? [])];
-    if (context.runUrl && !runUrls.includes(context.runUrl)) {
-        runUrls.push(context.runUrl);
-        // The first missed run, and the latest ones.
-        if (runUrls.length > MAX_RUN_URLS)
-            runUrls.splice(1, runUrls.length - MAX_RUN_URLS);
-    }
-    const next = {
-        since: missed?.since ?? context.now,
-        messages: (missed?.messages ?? 0) + 1,
-        entries: (missed?.entries ?? 0) + run.told.total,
-        critical: (missed?.critical ?? 0) + run.told.critical,
-        warning: (missed?.warning ?? 0) + run.told.warning,
-        from: Math.min(missed?.from ?? run.window.start, run.window.start),
-        to: Math.max(missed?.to ?? run.window.end, run.window.end),
-        runUrls,
-        problem: problem.slice(0, MAX_PROBLEM),
-    };
-    if (missed?.notifiedAt !== undefined)
-        next.notifiedAt = missed.notifiedAt;
-    return next;
-}
-function problemOf(outcome) {
-    const { error } = outcome;
-    const problem = error instanceof SlackPostError ? error.problem : (error?.message ?? 'an unknown error');
-    return problem.slice(0, MAX_PROBLEM);
-}
-/** Each URL once, named by its first position; the ledger key ties it to its record. */
-function distinctWebhooks(urls, log) {
-    const seen = new Set();
-    const webhooks = [];
-    urls.forEach((url, index) => {
-        if (seen.has(url)) {
-            // One message per destination: a second post would be a duplicate in the same channel.
-            log(`Slack: ${webhookName(index, urls.length)} is listed twice; posting there once.`);
-            return;
-        }
-        seen.add(url);
-        webhooks.push({ index, name: webhookName(index, urls.length), url, key: webhookKey(url) });
-    });
-    return webhooks;
-}
-
-;// CONCATENATED MODULE: ./src/outputs.ts
-
-
-
-
-function stepOutputs(report, resultsFile, notified) {
-    return {
-        'match-count': String(report.digest.total),
-        'critical-count': String(report.digest.critical),
-        'window-start': isoSecond(report.window.start),
-        'window-end': isoSecond(report.window.end),
-        'query-ids': report.queries.map((query) => query.queryId).join(','),
-        notified: String(notified),
-        truncated: String(report.truncated),
-        'results-file': resultsFile,
-    };
-}
-/** Where the results file goes: under RUNNER_TEMP, which the runner empties after the job. */
-function resultsFilePath(env) {
-    const attempt = env.GITHUB_RUN_ATTEMPT ? `-${env.GITHUB_RUN_ATTEMPT}` : '';
-    const name = `insights-watch-${env.GITHUB_RUN_ID ?? process.pid}${attempt}-${env.GITHUB_ACTION ?? 'results'}.jsonl`;
-    return (0,external_node_path_.join)(env.RUNNER_TEMP || (0,external_node_os_.tmpdir)(), name);
-}
-/** How much text the results file gathers before it writes: about a hundred entries. */
-const WRITE_CHUNK_CHARS = 64 * 1024;
-/**
- * The results file: one JSON line per entry reported, with the fields the query returned as they came
- * and the severity and status read from them. Each entry is written as it arrives, in chunks, so a
- * large result is never one string in memory and no entry outlives its row; synchronous, so it can
- * be fed from a row callback.
- */
-class ResultsFile {
-    path;
-    fd;
-    pending = '';
-    constructor(path) {
-        this.path = path;
-        this.fd = (0,external_node_fs_.openSync)(path, 'w');
-    }
-    add(entry) {
-        this.pending += `${JSON.stringify({ severity: entry.severity, status: entry.status ?? null, fields: entry.fields })}\n`;
-        if (this.pending.length >= WRITE_CHUNK_CHARS)
-            this.flush();
-    }
-    close() {
-        this.flush();
-        (0,external_node_fs_.closeSync)(this.fd);
-    }
-    flush() {
-        if (this.pending === '')
-            return;
-        (0,external_node_fs_.writeSync)(this.fd, this.pending);
-        this.pending = '';
-    }
-}
-
-;// CONCATENATED MODULE: ./src/insights/query-check.ts
-/**
- * Query checks made in settings, before any network call: a query the action cannot report exactly
- * is refused with the fix, never run into silent loss.
- */
-
-
-/** "you can specify up to 50 log groups in the logGroupIdentifier parameter" (CWL_AnalyzeLogData_SQL). */
-const MAX_SQL_LOG_GROUPS = 50;
-function checkQuery(query, language, logGroups) {
-    if (language === 'SQL')
-        checkSqlLogGroups(query, logGroups);
-    const shape = analyseQuery(query, language);
-    // Logs Insights QL queries are given @timestamp by query-rewrite.ts; SQL and PPL are not rewritten.
-    if (language !== 'CWLI' && shape.records && !shape.returnsTimestamp) {
-        throw new errors/* SettingsError */.G('query', language === 'SQL'
-            ? 'this OpenSearch SQL query returns log records without `@timestamp`, which the action needs to join windows and leave out what an earlier run reported: add `@timestamp` to the SELECT list (SELECT `@timestamp`, status, … FROM …), or aggregate (GROUP BY).'
-            : 'this OpenSearch PPL query returns log records without `@timestamp`, which the action needs to join windows and leave out what an earlier run reported: add `@timestamp` to its fields command (| fields `@timestamp`, status, …), or aggregate (| stats …).');
-    }
-}
-/**
- * OpenSearch SQL names its log groups in the query: "The exception is queries using the OpenSearch
- * Service SQL query language, where you specify the log group names inside the querystring instead
- * of here" (StartQuery, logGroupNames). The FROM must name exactly log-group-names, so the summary,
- * the console link and the query agree on what was checked.
- */
-function checkSqlLogGroups(query, logGroups) {
-    const named = sqlLogGroups(query);
-    const expected = `FROM \`${logGroups[0]}\`${logGroups.length > 1 ? ` or FROM \`logGroups(logGroupIdentifier: [${logGroups.map((group) => `'${group}'`).join(', ')}])\`` : ''}`;
-    if (named.length === 0) {
-        throw new errors/* SettingsError */.G('query', `an OpenSearch SQL query names its log groups in its FROM clause (StartQuery takes none for SQL); write ${expected}.`);
-    }
-    if (logGroups.length > MAX_SQL_LOG_GROUPS) {
-        throw new errors/* SettingsError */.G('log-group-names', `${logGroups.length} log groups: an OpenSearch SQL query names at most ${MAX_SQL_LOG_GROUPS} in its FROM clause, and the action does not split one SQL query into several; use a monitor per ${MAX_SQL_LOG_GROUPS} groups, or Logs Insights QL.`);
-    }
-    const given = new Set(logGroups);
-    const inQuery = new Set(named);
-    const missing = logGroups.filter((group) => !inQuery.has(group));
-    const extra = named.filter((group) => !given.has(group));
-    if (missing.length > 0 || extra.length > 0) {
-        const parts = [
-            missing.length > 0
-                ? `log-group-names has ${missing.join(', ')} that the query's FROM does not name`
-                : '',
-            extra.length > 0 ? `the query's FROM names ${extra.join(', ')} that log-group-names does not have` : '',
-        ].filter((part) => part !== '');
-        throw new errors/* SettingsError */.G('query', `its FROM clause and log-group-names must name the same log groups: ${parts.join('; ')}. Write ${expected}, or change log-group-names.`);
-    }
-}
-/** The log groups a SQL query's FROM and JOIN clauses name: `` `name` `` or `` `logGroups(logGroupIdentifier: [...])` ``. */
-function sqlLogGroups(query) {
-    const text = maskLiterals(query, 'SQL', { keepNames: true });
-    const groups = [];
-    for (const match of text.matchAll(/\b(?:from|join)\s+`([^`]*)`/gi)) {
-        const name = match[1];
-        const list = /^\s*logGroups\s*\(\s*logGroupIdentifier\s*:\s*\[([^\]]*)\]\s*\)\s*$/i.exec(name);
-        if (list) {
-            for (const item of list[1].matchAll(/'([^']*)'|"([^"]*)"/g))
-                groups.push(item[1] ?? item[2] ?? '');
-        }
-        else
-            groups.push(name);
-    }
-    return [...new Set(groups)];
-}
-
-;// CONCATENATED MODULE: ./src/settings.ts
-/**
- * Every input, read, parsed and validated once, before any network call. The rest of the code
- * takes a `Settings` and never reads an input itself.
+ * Step 4: the query over the window, in batches of log groups, each row taken in as it comes: new
+ * entries to the digest and the results file, entries an earlier run reported left out.
  */
 
 
 
-/**
- * The default `thresholds`. Background 4xx (scanners, expired tokens, typos) run at a handful per
- * five minutes on a normal API, while a broken client or an auth outage sends hundreds; one 5xx is
- * always news. Entries without a 4xx/5xx status keep alerting at the first one: the monitor cannot
- * tell what they are, and a custom query without a status field must not go silent.
- */
-const DEFAULT_THRESHOLDS = '5xx=1, 4xx=50, other=1';
-const DEFAULT_QUERY = 'fields @timestamp, @message, @log | filter status >= 400 | sort @timestamp desc';
-/** StartQuery's `queryString` limit. */
-const MAX_QUERY_LENGTH = 10_000;
-/** StartQuery runs at most 60 minutes before the service times it out. */
-const MAX_QUERY_TIMEOUT_SECONDS = 60 * 60;
-/** StartQuery `limit` and GetQueryResults pagination stop at 100,000 rows. */
-const MAX_RESULTS = 100_000;
-/** One Slack message holds at most 50 blocks; samples beyond this could not be shown. */
-const settings_MAX_SAMPLES = 20;
-function readSettings({ getInput, setSecret, env }) {
-    const input = (name) => getInput(name).trim();
-    const slackWebhookUrls = parseList(input('slack-webhook-url'), /\n/).map((url) => parseWebhookUrl(url));
-    // Mask before anything else can print them, the path separately too (it is the secret part).
-    for (const url of slackWebhookUrls) {
-        setSecret(url);
-        setSecret(new URL(url).pathname);
-    }
-    const logGroups = [...new Set(parseList(input('log-group-names')).map(parseLogGroup))];
-    if (logGroups.length === 0) {
-        throw new errors/* SettingsError */.G('log-group-names', 'is required: give one or more log group names or ARNs.');
-    }
-    const query = input('query') || DEFAULT_QUERY;
-    if (query.length > MAX_QUERY_LENGTH) {
-        throw new errors/* SettingsError */.G('query', `is ${query.length} characters long; CloudWatch Logs Insights accepts at most ${MAX_QUERY_LENGTH}.`);
-    }
-    const roleToAssume = input('role-to-assume');
-    const settings = {
-        logGroups,
-        region: parseRegion(input('aws-region') || env.AWS_REGION || env.AWS_DEFAULT_REGION || ''),
-        roleSessionName: parseSessionName(input('role-session-name') || defaultSessionName(env)),
-        roleDurationSeconds: parseInteger('role-duration-seconds', input('role-duration-seconds') || '900', 900, 43_200),
-        audience: input('audience') || 'sts.amazonaws.com',
-        query,
-        queryLanguage: parseQueryLanguage(input('query-language') || 'CWLI'),
-        intervalSeconds: parseDuration('interval', input('interval') || '5m', { min: 1 }),
-        queryDelaySeconds: parseDuration('query-delay', input('query-delay') || '1m', { min: 0 }),
-        overlapSeconds: parseDuration('overlap', input('overlap') || '2m', { min: 0 }),
-        maxCatchUpSeconds: parseDuration('max-catch-up', input('max-catch-up') || '1h', { min: 1 }),
-        state: parseState(input('state') || 'actions-cache'),
-        queryTimeoutMs: parseDuration('query-timeout', input('query-timeout') || '5m', {
-            min: 1,
-            max: MAX_QUERY_TIMEOUT_SECONDS,
-        }) * 1000,
-        maxResults: parseInteger('max-results', input('max-results') || String(MAX_RESULTS), 1, MAX_RESULTS),
-        monitorName: input('monitor-name') || defaultMonitorName(env),
-        slackWebhookUrls,
-        statusField: input('status-field') || 'status',
-        groupBy: parseList(input('group-by') || 'status, httpMethod, resourcePath, routeKey'),
-        maxSamples: parseInteger('max-samples', input('max-samples') || '10', 0, settings_MAX_SAMPLES),
-        thresholds: parseThresholds(input('thresholds') || DEFAULT_THRESHOLDS),
-        mention: parseMention(input('mention')),
-        realertSeconds: parseDuration('realert', input('realert') || '1h', { min: 0 }),
-        resolveAfterSeconds: parseDuration('resolve-after', input('resolve-after') || '15m', { min: 0 }),
-        notifyResolved: parseBoolean('notify-resolved', input('notify-resolved') || 'true'),
-        notifyOnError: parseBoolean('notify-on-error', input('notify-on-error') || 'true'),
-        failOnMatch: parseBoolean('fail-on-match', input('fail-on-match') || 'false'),
-        dryRun: parseBoolean('dry-run', input('dry-run') || 'false'),
-    };
-    if (roleToAssume)
-        settings.roleToAssume = parseRoleArn(roleToAssume);
-    if (settings.queryLanguage !== 'CWLI' && !input('query')) {
-        // The default query is Logs Insights QL: a SQL or PPL monitor must bring its own.
-        throw new errors/* SettingsError */.G('query-language', `is ${settings.queryLanguage}, but no query is set and the default query is Logs Insights QL; write the ${settings.queryLanguage} query in the query input, or leave query-language at CWLI.`);
-    }
-    checkQuery(settings.query, settings.queryLanguage, settings.logGroups);
-    checkCatchUpRoom(settings);
-    return settings;
-}
-/**
- * How late a scheduled run may start and still check the whole overlap again. GitHub documents that
- * the `schedule` event "can be delayed during periods of high loads" (the start of every hour among
- * them); runs minutes late are the norm, not a fault (design.md).
- */
-const CRON_LATENESS_ALLOWANCE_SECONDS = 10 * 60;
-/**
- * A run reaches back to the previous run's end less overlap: on time, a run's cadence after the
- * previous one, plus query-delay and overlap. The cadence is not known in advance, only the one
- * expected (`interval`), and GitHub's cron is late by minutes, so max-catch-up must cover
- * overlap + query-delay + interval + the lateness allowance. Below that, runs on time or a little
- * late could never check their overlap again, and a max-catch-up shorter than interval + query-delay
- * could not even hold a first window. Refused here, before any network call, naming every input in it.
- */
-function checkCatchUpRoom(settings) {
-    const { maxCatchUpSeconds, overlapSeconds, queryDelaySeconds, intervalSeconds } = settings;
-    const needed = overlapSeconds + queryDelaySeconds + intervalSeconds + CRON_LATENESS_ALLOWANCE_SECONDS;
-    if (maxCatchUpSeconds >= needed)
-        return;
-    const lowerOverlap = overlapSeconds - (needed - maxCatchUpSeconds);
-    const fixes = [`raise max-catch-up to ${formatDuration(needed)} or more`];
-    if (lowerOverlap >= 0)
-        fixes.push(`lower overlap to ${formatDuration(lowerOverlap)} or less`);
-    else
-        fixes.push('shorten interval or query-delay');
-    throw new errors/* SettingsError */.G('max-catch-up', `${formatDuration(maxCatchUpSeconds)} leaves no room for overlap (${formatDuration(overlapSeconds)}): a run reaches back overlap + query-delay + interval (${formatDuration(needed - CRON_LATENESS_ALLOWANCE_SECONDS)}), and scheduled runs start up to ${formatDuration(CRON_LATENESS_ALLOWANCE_SECONDS)} late, so max-catch-up must be at least ${formatDuration(needed)}; ${fixes.join(', or ')}.`);
-}
-const THRESHOLD_KEYS = {
-    total: 'total',
-    all: 'total',
-    '5xx': 'critical',
-    '4xx': 'warning',
-    other: 'other',
-};
-/** `1` (overall), or per severity: `5xx=1, 4xx=50` (and `other=…`, `total=…`). */
-function parseThresholds(text) {
-    const accepted = 'use a whole number (like 1), or per severity like 5xx=1, 4xx=20 (also other=N for entries without a 4xx/5xx status, total=N for all)';
-    if (/^\d+$/.test(text))
-        return { total: parseInteger('thresholds', text, 1, 1_000_000) };
-    const thresholds = {};
-    for (const item of parseList(text)) {
-        const match = /^([^=\s]+)\s*=\s*(\S+)$/.exec(item);
-        const key = match ? THRESHOLD_KEYS[match[1].toLowerCase()] : undefined;
-        if (!match || !key)
-            throw new errors/* SettingsError */.G('thresholds', `"${item}" is not a threshold; ${accepted}.`);
-        if (thresholds[key] !== undefined)
-            throw new errors/* SettingsError */.G('thresholds', `${match[1]} is given twice.`);
-        thresholds[key] = parseInteger('thresholds', match[2], 1, 1_000_000);
-    }
-    if (Object.keys(thresholds).length === 0)
-        throw new errors/* SettingsError */.G('thresholds', `is empty; ${accepted}.`);
-    return thresholds;
-}
-/** One or more Slack mentions: `<!here>`, `<!channel>`, `<!everyone>`, `<@U…>`, `<!subteam^S…>`. */
-function parseMention(text) {
-    if (text === '')
-        return '';
-    const mention = /<(?:!here|!channel|!everyone|@[UW][A-Z0-9]+|!subteam\^[A-Z0-9]+)>/;
-    if (!new RegExp(`^${mention.source}(\\s+${mention.source})*$`).test(text)) {
-        throw new errors/* SettingsError */.G('mention', `"${text}" is not Slack mention syntax; use <!here>, <!channel>, <@U012AB3CD> (a member id) or <!subteam^S012AB3CD> (a user group), separated by spaces.`);
-    }
-    return text;
-}
-function parseState(text) {
-    if (text === 'actions-cache' || text === 'none')
-        return { kind: text };
-    if (text.startsWith('file:') && text.length > 'file:'.length)
-        return { kind: 'file', path: text.slice('file:'.length) };
-    throw new errors/* SettingsError */.G('state', `"${text}" is not a state backend; use actions-cache, file:<path> or none.`);
-}
-/** Items separated by newlines or commas (or only newlines), trimmed, empty ones dropped. */
-function parseList(text, separator = /[\n,]/) {
-    return text
-        .split(separator)
-        .map((item) => item.trim())
-        .filter((item) => item !== '');
-}
-/**
- * No duration input needs more than 30 days: CloudWatch Logs refuses events older than 14 days, and
- * the cap keeps window arithmetic on safe integers and valid dates.
- */
-const MAX_DURATION_SECONDS = 30 * 86_400;
-/**
- * A duration such as `90s`, `5m`, `1h` or `1h30m`, in whole seconds. A bare `0` means none; any
- * other bare number is refused, because `5` could mean seconds or minutes.
- */
-function parseDuration(name, text, limits) {
-    const value = text.trim().toLowerCase();
-    const accepted = 'use a whole number with a unit s, m, h or d, like 90s, 5m, 1h or 1h30m';
-    let seconds;
-    if (value === '0') {
-        seconds = 0;
-    }
-    else if (/^(\d+[smhd])+$/.test(value)) {
-        seconds = 0;
-        for (const [, amount, unit] of value.matchAll(/(\d+)([smhd])/g)) {
-            seconds += Number(amount) * DURATION_UNITS[unit];
-        }
-    }
-    else {
-        throw new errors/* SettingsError */.G(name, `"${text}" is not a duration; ${accepted}.`);
-    }
-    const max = limits.max ?? MAX_DURATION_SECONDS;
-    if (seconds < limits.min || seconds > max) {
-        const range = `between ${formatDuration(limits.min)} and ${formatDuration(max)}`;
-        throw new errors/* SettingsError */.G(name, `"${text}" is out of range; it must be ${range}.`);
-    }
-    return seconds;
-}
-function parseBoolean(name, text) {
-    // The YAML 1.2 core schema spellings, as core.getBooleanInput accepts them.
-    if (['true', 'True', 'TRUE'].includes(text))
-        return true;
-    if (['false', 'False', 'FALSE'].includes(text))
-        return false;
-    throw new errors/* SettingsError */.G(name, `"${text}" is not a boolean; use true or false.`);
-}
-function parseInteger(name, text, min, max) {
-    if (!/^\d+$/.test(text)) {
-        throw new errors/* SettingsError */.G(name, `"${text}" is not a whole number; use one from ${min} to ${max}.`);
-    }
-    const value = Number(text);
-    if (value < min || value > max) {
-        throw new errors/* SettingsError */.G(name, `${value} is out of range; use a whole number from ${min} to ${max}.`);
-    }
-    return value;
-}
-function parseRegion(text) {
-    if (text === '') {
-        throw new errors/* SettingsError */.G('aws-region', 'is required: set it, or the AWS_REGION environment variable (e.g. eu-west-1).');
-    }
-    // Partition prefixes such as us-gov- and cn- included; names are lower case, ending in a number.
-    if (!/^[a-z]{2,}(-[a-z]+)+-\d+$/.test(text)) {
-        throw new errors/* SettingsError */.G('aws-region', `"${text}" is not an AWS region name; use one like eu-west-1 or us-gov-west-1.`);
-    }
-    return text;
-}
-function parseRoleArn(text) {
-    if (!/^arn:aws(-[a-z]+)*:iam::\d{12}:role\/[\w+=,.@/-]{1,512}$/.test(text)) {
-        throw new errors/* SettingsError */.G('role-to-assume', `"${text}" is not an IAM role ARN; use arn:aws:iam::<12-digit account id>:role/<role name>.`);
-    }
-    return text;
-}
-/** STS accepts 2–64 characters of `[\w+=,.@-]` as a session name. */
-function parseSessionName(text) {
-    if (!/^[\w+=,.@-]{2,64}$/.test(text)) {
-        throw new errors/* SettingsError */.G('role-session-name', `"${text}" is not a valid session name; use 2 to 64 letters, digits or any of _+=,.@-`);
-    }
-    return text;
-}
-function parseQueryLanguage(text) {
-    const upper = text.toUpperCase();
-    if (upper === 'CWLI' || upper === 'SQL' || upper === 'PPL')
-        return upper;
-    throw new errors/* SettingsError */.G('query-language', `"${text}" is not a query language; use CWLI, SQL or PPL.`);
-}
-/** A log group name (StartQuery's pattern, 1–512 characters) or a log group ARN. */
-function parseLogGroup(text) {
-    const arn = /^arn:aws(-[a-z]+)*:logs:[a-z0-9-]+:\d{12}:log-group:([.\-_/#A-Za-z0-9]{1,512})(:\*)?$/.exec(text);
-    // StartQuery rejects the trailing `:*` that DescribeLogGroups puts on ARNs.
-    if (arn)
-        return arn[3] ? text.slice(0, -2) : text;
-    if (/^[.\-_/#A-Za-z0-9]{1,512}$/.test(text))
-        return text;
-    throw new errors/* SettingsError */.G('log-group-names', `"${text}" is not a log group name or ARN; names use letters, digits and . - _ / # (up to 512), ARNs look like arn:aws:logs:<region>:<account>:log-group:<name>.`);
-}
-function parseWebhookUrl(text) {
-    let url;
-    try {
-        url = new URL(text);
-    }
-    catch {
-        url = undefined;
-    }
-    if (!url || (url.protocol !== 'https:' && url.protocol !== 'http:')) {
-        // Never echo the value: it is a secret.
-        throw new errors/* SettingsError */.G('slack-webhook-url', 'holds a value that is not an http(s) URL; give one incoming-webhook URL per line (https://hooks.slack.com/services/…).');
-    }
-    // Over plain http the URL (the secret) and the log text in the message cross the network in clear.
-    // Loopback never leaves the machine: a local relay, or the emulator.
-    if (url.protocol === 'http:' && !isLoopbackHost(url.hostname)) {
-        throw new errors/* SettingsError */.G('slack-webhook-url', `holds an http:// URL (host ${url.hostname}); the webhook URL is a secret and the message carries log text, so only https:// is accepted, or http:// to a loopback address (localhost, 127.0.0.1, [::1]). Use the https:// URL Slack gave you (https://hooks.slack.com/services/…).`);
-    }
-    return text;
-}
-/** `localhost`, 127.0.0.0/8 or `[::1]`, as the URL parser writes them (it normalises other spellings). */
-function isLoopbackHost(hostname) {
-    return hostname === 'localhost' || hostname === '[::1]' || /^127\.\d+\.\d+\.\d+$/.test(hostname);
-}
-function defaultSessionName(env) {
-    return `insights-watch-${env.GITHUB_RUN_ID || 'local'}`;
-}
-function defaultMonitorName(env) {
-    const parts = [env.GITHUB_WORKFLOW, env.GITHUB_JOB].filter((part) => Boolean(part));
-    return parts.length > 0 ? parts.join(' / ') : 'insights-watch';
-}
-
-;// CONCATENATED MODULE: ./src/state/merge.ts
-/**
- * Two runs on one state at once (no `concurrency` group): the one saving last would drop what the
- * other recorded, and the next run would report the other's entries again, or check from an older
- * checkpoint. What this run is about to save is merged with what the other saved meanwhile:
- * the later `checked`, every fingerprint either reported (in the stretch the next run checks again),
- * the alert memory as if one run had seen both windows.
- */
-function mergeCheckpoints(ours, theirs, overlapSeconds) {
-    if (!('checked' in theirs)) {
-        // The other run saved only a failure record (it never completed): ours is the newer news.
-        return ours;
-    }
-    const checked = Math.max(ours.checked, theirs.checked);
-    const from = checked - overlapSeconds;
-    const reported = {};
-    const seconds = new Set([...Object.keys(ours.reported), ...Object.keys(theirs.reported)]);
-    for (const second of [...seconds].sort((a, b) => Number(a) - Number(b))) {
-        if (Number(second) < from)
-            continue;
-        const union = new Set([...(ours.reported[second] ?? []), ...(theirs.reported[second] ?? [])]);
-        if (union.size > 0)
-            reported[second] = [...union];
-    }
-    const merged = { ...ours, checked, reported };
-    const alert = mergeAlerts(ours.alert, theirs.alert);
-    if (alert)
-        merged.alert = alert;
-    const failure = mergeFailures(ours.failure, theirs.failure);
-    if (failure)
-        merged.failure = failure;
-    else
-        delete merged.failure;
-    return merged;
-}
-/**
- * The later alert wins (it is what Slack last saw); an episode spans both runs' windows. Counts
- * held back by `realert` come from the run whose alert memory is the latest: both saw largely the
- * same entries, so adding them would count those twice.
- */
-function mergeAlerts(ours, theirs) {
-    if (!ours || !theirs)
-        return ours ?? theirs;
-    const latest = (theirs.lastAlertAt ?? -1) > (ours.lastAlertAt ?? -1) ? theirs : ours;
-    const merged = { ...latest, pending: { ...latest.pending } };
-    const since = minDefined(ours.failingSince, theirs.failingSince);
-    const until = maxDefined(ours.failingUntil, theirs.failingUntil);
-    // An episode one run closed (resolved) stays closed only if neither saw it go on.
-    if (ours.failingSince !== undefined || theirs.failingSince !== undefined) {
-        if (since !== undefined)
-            merged.failingSince = since;
-        if (until !== undefined)
-            merged.failingUntil = until;
-        // Either run's 5xx alert carried the mention; a clean stretch starts after both runs' failing windows.
-        if (ours.criticalAlerted || theirs.criticalAlerted)
-            merged.criticalAlerted = true;
-        const cleanSince = maxDefined(ours.cleanSince, theirs.cleanSince);
-        if (cleanSince !== undefined && until !== undefined && cleanSince > until)
-            merged.cleanSince = cleanSince;
-        else
-            delete merged.cleanSince;
-    }
-    return merged;
-}
-/**
- * This run's own outcome decides whether the monitor is failing: a run that completed ends the
- * episode. When both carry one, it is one episode, since its first failed run.
- */
-function mergeFailures(ours, theirs) {
-    if (!ours)
-        return undefined;
-    if (!theirs)
-        return ours;
-    const merged = {
-        since: Math.min(ours.since, theirs.since),
-        runs: Math.max(ours.runs, theirs.runs),
-    };
-    const notifiedAt = maxDefined(ours.notifiedAt, theirs.notifiedAt);
-    if (notifiedAt !== undefined)
-        merged.notifiedAt = notifiedAt;
-    return merged;
-}
-function minDefined(a, b) {
-    return a === undefined ? b : b === undefined ? a : Math.min(a, b);
-}
-function maxDefined(a, b) {
-    return a === undefined ? b : b === undefined ? a : Math.max(a, b);
-}
-
-;// CONCATENATED MODULE: ./src/main.ts
 
 
 
 
 
 
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-const realDeps = async () => {
-    const signal = cancellationSignal();
-    // HTTPS_PROXY & co.: the toolkit's calls (OIDC token, Actions cache) honour them by themselves.
-    const agents = await proxyAgents({ log: info, setSecret: core/* setSecret */.Pq });
-    return {
-        now: Date.now,
-        sleep: (ms) => sleepUntilCancelled(ms, signal),
-        fetch: agents ? nodeHttpFetchWith(agents()) : nodeHttpFetch,
-        env: process.env,
-        signal,
-        ...(agents ? { proxyAgents: agents } : {}),
-    };
-};
-/**
- * A wait whose timer stops holding the process once the job is cancelled: the code that waited has
- * stopped waiting (Slack's retry pause, a query's poll), and a 60 s Retry-After must not keep a
- * cancelled job alive. The timer still fires if the process lives on, so no wait ends early.
- */
-function sleepUntilCancelled(ms, signal) {
-    return new Promise((resolve) => {
-        const timer = setTimeout(() => {
-            stopWatching();
-            resolve();
-        }, ms);
-        const stopWatching = onAbort(signal, () => timer.unref());
-    });
-}
-/**
- * One run: settings → credentials → checkpoint and window → query → entries, less those reported
- * before → digest and alert decision → Slack → checkpoint saved → summary, outputs.
- * Any failure fails the step with a message that says what to do; nothing fails quietly.
- */
-async function run(given) {
-    let deps = given;
-    let settings;
-    const context = {};
-    try {
-        deps ??= await realDeps();
-        settings = readSettings({ getInput: core/* getInput */.V4, setSecret: core/* setSecret */.Pq, env: deps.env });
-        await watch(settings, deps, context);
-    }
-    catch (error) {
-        const message = (0,errors/* errorMessage */.g)(error);
-        setFailed(message);
-        // Not when Slack itself refused the message, nor when the job was cancelled on purpose.
-        if (settings && deps && !deps.signal?.aborted && !(error instanceof SlackDeliveryError)) {
-            await recordFailure(settings, message, deps, context);
-        }
-    }
-    finally {
-        // A `file:` state's lock, held from load to the last save (the failure record included).
-        await context.store?.release?.();
-    }
-}
-async function watch(settings, deps, context) {
-    const [credentials, { store, read }] = await group('Credentials and checkpoint', async () => {
-        const resolveRunCredentials = () => resolveCredentials(settings, {
-            env: deps.env,
-            getIDToken: (audience) => core/* getIDToken */.V9(audience),
-            setSecret: core/* setSecret */.Pq,
-            log: info,
-            now: deps.now,
-            ...(deps.proxyAgents ? { proxyAgents: deps.proxyAgents } : {}),
-        });
-        // Both wait on the network (STS, the Actions cache) and neither needs the other, so they overlap,
-        // except when the default chain (which may read files by relative path or run credential_process)
-        // would meet the Actions-cache store while it has changed the working directory.
-        if (!settings.roleToAssume && settings.state.kind === 'actions-cache') {
-            const resolved = await resolveRunCredentials();
-            return [resolved, await openAndLoadState(settings, deps, context)];
-        }
-        const [resolved, state] = await Promise.allSettled([
-            resolveRunCredentials(),
-            openAndLoadState(settings, deps, context),
-        ]);
-        // Settled both ways before either error is thrown, so a failed run finds the state in `context`.
-        if (resolved.status === 'rejected')
-            throw resolved.reason;
-        if (state.status === 'rejected')
-            throw state.reason;
-        return [resolved.value, state.value];
-    });
-    const loaded = 'error' in read ? undefined : read.state;
-    // A state with only a failure record: the monitor never completed a run, so there is no checkpoint.
-    const previous = loaded && 'checked' in loaded ? loaded : undefined;
-    const logs = new dist_cjs/* CloudWatchLogsClient */.TFr({
-        region: settings.region,
-        credentials,
-        // Behind a proxy, agents of its own (logs.destroy() below ends them); the clock probe's
-        // connection, kept alive, is the one StartQuery reuses.
-        ...(deps.proxyAgents ? { requestHandler: deps.proxyAgents() } : {}),
-    });
-    // The window is planned on CloudWatch Logs' clock where the runner's disagrees (see service-clock.ts).
-    const clock = new ServiceClock(deps.now);
-    clock.watch(logs);
-    const probeStarted = deps.now();
-    await probeServiceClock(logs, deps.signal);
-    const { offsetMs } = clock.settle();
-    info(`Service clock (read in ${deps.now() - probeStarted} ms): ${offsetMs === undefined ? "no Date header seen; planning on the runner's clock" : `CloudWatch Logs − runner = ${offsetMs} ms`}.`);
-    const skew = warnOfSkew(clock);
-    // An aggregate query runs over windows that do not overlap: its rows cannot be fingerprinted, so a
-    // second look at the same stretch would count it twice (query-rewrite.ts bounds each one exactly).
-    // Instead of re-checking `overlap` for late logs, its window ends `overlap` further back, so a log
-    // up to query-delay + overlap late is counted, as a record query reports it.
-    const shape = analyseQuery(settings.query, settings.queryLanguage);
-    const overlapSeconds = shape.records ? settings.overlapSeconds : 0;
-    const queryDelaySeconds = settings.queryDelaySeconds + (shape.records ? 0 : settings.overlapSeconds);
-    const lost = previous ? undefined : lostCheckpoint(read, settings);
-    const plan = planWindow(clock.now(), previous?.checked ?? lost?.plan, {
-        ...settings,
-        overlapSeconds,
-        queryDelaySeconds,
-    });
-    const { window } = plan;
-    const noCheckpoint = previous ? undefined : announceNoCheckpoint(plan, lost, settings);
-    if (plan.gap) {
-        warning(`Not checked: ${isoSecond(plan.gap.start)} – ${isoSecond(plan.gap.end)}. The previous run ended more than max-catch-up (${formatDuration(settings.maxCatchUpSeconds)}) ago, so this run starts ${formatDuration(settings.maxCatchUpSeconds)} back. Query that stretch by hand if it matters.`, { title: 'insights-watch: part of the timeline was skipped' });
-    }
-    else if (plan.shortenedRecheck) {
-        // Not a gap: the previous run checked this stretch once; only the second look for late logs is lost.
-        info(`Re-check shortened: ${isoSecond(plan.shortenedRecheck.start)} – ${isoSecond(plan.shortenedRecheck.end)} of the overlap is older than max-catch-up (${formatDuration(settings.maxCatchUpSeconds)}); the previous run checked it once, but it is not checked again for logs that arrived late.`);
-    }
+async function runQuery(settings, plan, logs, deps) {
+    const { window, shape, previous } = plan;
     // A checkpoint saved by a record query carries fingerprints; an aggregate run has no use for them.
     const reported = new ReportedEntries(shape.records ? previous?.reported : undefined);
     const digest = new DigestBuilder(settings);
@@ -65382,7 +65733,7 @@ async function watch(settings, deps, context) {
     const intake = new RowIntake({ reported, digest, resultsFile, ...(aggregate ? { aggregate } : {}) }, { statusField: settings.statusField, fallbackSecond: window.end });
     let result;
     try {
-        result = await group(`Query ${isoSecond(window.start)} – ${isoSecond(window.end)}`, () => runBatchedQuery({
+        result = await deps.runner.group(`Query ${isoSecond(window.start)} – ${isoSecond(window.end)}`, () => runBatchedQuery({
             logGroups: settings.logGroups,
             // Read again from the query run, which may carry @timestamp where the user's did not.
             queryString: queryToRun(settings.query, shape, window),
@@ -65390,34 +65741,88 @@ async function watch(settings, deps, context) {
             window: queryWindow(shape, window),
             maxRows: settings.maxResults,
         }, {
-            client: logs,
+            client: logs.client,
             now: deps.now,
             sleep: deps.sleep,
-            log: info,
+            log: deps.runner.info,
             timeoutMs: settings.queryTimeoutMs,
             onRows: (rows) => intake.take(rows),
             ...(deps.signal ? { signal: deps.signal } : {}),
         }));
     }
     finally {
-        logs.destroy();
+        logs.client.destroy();
         resultsFile.close();
     }
-    // Without a Date before planning, the queries' answers may still show the runner's clock was off.
-    const lateSkew = skew ? null : warnOfSkew(clock);
     const found = aggregate ? aggregate.build(result.statistics, !result.truncated) : digest.build();
+    return {
+        ...result,
+        complete: result.failures.length === 0,
+        found,
+        reported,
+        alreadyReported: aggregate ? 0 : intake.matched - found.total,
+        // (An aggregate's total already counts records, fetched or not.)
+        unfetched: result.truncated && !aggregate ? Math.max(0, result.statistics.recordsMatched - result.rowsFetched) : 0,
+        resultsFile: resultsFile.path,
+    };
+}
+/** Why an incomplete run fails the step, naming each failed batch; undefined when every batch was checked. */
+function incompleteQueryError(outcome, settings) {
+    if (outcome.complete)
+        return undefined;
+    const failed = outcome.failures.map((failure) => `batch ${failure.batch + 1} (${describeGroups(failure.logGroups, 3)}): ${failure.error.message}`);
+    return new Error(`${failed.length} of ${Math.ceil(settings.logGroups.length / MAX_LOG_GROUPS_PER_QUERY)} query batches failed; the others were reported. ${failed.join(' ')}`);
+}
+
+;// CONCATENATED MODULE: ./src/steps/publish.ts
+
+
+
+
+
+async function publishRun(report, run, runner) {
+    const { outcome, delivery } = run;
+    if (delivery.webhooks)
+        report.webhooks = delivery.webhooks;
+    addJobSummary(report, runner.summary, `${delivery.note} ${run.stateNote}`);
+    await runner.summary.write();
+    const outputs = stepOutputs(report, {
+        resultsFile: outcome.resultsFile,
+        notified: delivery.notified,
+        unfetched: outcome.unfetched,
+    });
+    for (const [name, value] of Object.entries(outputs))
+        runner.setOutput(name, value);
+}
+/** Fails the step (thrown) when the run could not do its whole job; `fail-on-match` fails it on an alert. */
+function settleOutcome(report, run, settings, runner) {
+    if (run.delivery.error)
+        throw new SlackDeliveryError(run.delivery.error.message);
+    const incomplete = incompleteQueryError(run.outcome, settings);
+    if (incomplete)
+        throw incomplete;
+    if (settings.failOnMatch && run.decision.kind === 'alert') {
+        const { digest, window } = report;
+        runner.setFailed(`fail-on-match: ${digest.total} matching entries (${digest.critical} 5xx) in ${isoSecond(window.start)} – ${isoSecond(window.end)}.`);
+    }
+}
+
+;// CONCATENATED MODULE: ./src/steps/report.ts
+
+function buildReport(settings, plan, outcome, context, runner) {
+    const { window } = plan;
     const report = {
         monitorName: settings.monitorName,
         window,
         logGroups: settings.logGroups,
         query: settings.query,
         queryLanguage: settings.queryLanguage,
-        queries: result.queries,
-        statistics: result.statistics,
-        digest: found,
-        truncated: result.truncated,
-        rechecked: aggregate ? 0 : plan.rechecked,
-        alreadyReported: aggregate ? 0 : intake.matched - found.total,
+        queries: outcome.queries,
+        statistics: outcome.statistics,
+        digest: outcome.found,
+        truncated: outcome.truncated,
+        rechecked: plan.shape.records ? plan.rechecked : 0,
+        alreadyReported: outcome.alreadyReported,
         consoleUrl: logsInsightsConsoleUrl({
             region: settings.region,
             logGroups: settings.logGroups,
@@ -65430,285 +65835,88 @@ async function watch(settings, deps, context) {
     if (plan.gap)
         report.gap = plan.gap;
     // With a batch of log groups unchecked, the failure notice speaks for the run, not a digest.
-    if (noCheckpoint && result.failures.length === 0)
-        report.noCheckpoint = noCheckpoint;
+    if (plan.noCheckpoint && outcome.complete)
+        report.noCheckpoint = plan.noCheckpoint;
     if (plan.shortenedRecheck)
         report.shortenedRecheck = plan.shortenedRecheck;
-    if (skew || lateSkew)
-        report.clock = clock.reading();
-    if (previous)
-        report.previousCheckpoint = previous.checked;
-    const runUrl = workflowRunUrl(deps.env);
+    if (context.clock)
+        report.clock = context.clock;
+    if (plan.previous)
+        report.previousCheckpoint = plan.previous.checked;
+    const runUrl = workflowRunUrl(context.env);
     if (runUrl)
         report.runUrl = runUrl;
-    info(`Found ${report.digest.total} new matching entries (${report.digest.critical} 5xx, ${report.digest.warning} 4xx)` +
+    runner.info(`Found ${report.digest.total} new matching entries (${report.digest.critical} 5xx, ${report.digest.warning} 4xx)` +
         (report.alreadyReported > 0 ? `; ${report.alreadyReported} in the overlap were reported before` : '') +
         (report.truncated
-            ? `; truncated: ${result.statistics.recordsMatched} matched, ${result.rowsFetched} fetched`
+            ? `; truncated: ${outcome.statistics.recordsMatched} matched, ${outcome.rowsFetched} fetched`
             : ''));
-    let decision = decideAlert(report.digest, previous?.alert, Math.floor(clock.now() / 1000), window, settings, plan.gap);
-    // With a batch of log groups unchecked, "nothing found" proves nothing: no resolved notice, no
-    // clean window towards one, and the alert memory stays as it was until a run sees every group again.
-    if (result.failures.length > 0 && decision.kind !== 'alert' && decision.kind !== 'quiet') {
-        decision = {
-            kind: 'none',
-            state: previous?.alert ?? { pending: { total: 0, critical: 0, warning: 0, windows: 0 } },
-        };
-    }
-    const delivery = await group('Slack', () => notify(report, decision, settings, deps, previous?.missedByWebhook));
-    // With a batch of log groups unchecked, or a webhook failing, the run still fails: the failing episode goes on.
-    const stillFailing = result.failures.length > 0 || delivery.error ? loaded?.failure : undefined;
-    if (loaded?.failure && !stillFailing && !delivery.error) {
-        const { failure } = loaded;
-        await group('Running again', () => endFailureEpisode(failure, settings, deps));
-    }
-    // Saved once a webhook has the message (one that failed is remembered in missedByWebhook); when none
-    // took it, or the job was cancelled while posting, the next run reports the entries again.
-    // When a batch of log groups failed, the checkpoint stays where it was (its entries were not seen),
-    // and the fingerprints of what was reported keep the next run from repeating it.
-    let stateNote;
-    if (settings.dryRun)
-        stateNote = 'dry-run: the checkpoint was left where it was.';
-    else if (delivery.keepCheckpoint)
-        stateNote = 'The checkpoint was not moved: the next run checks this window again.';
-    else {
-        const checked = result.failures.length > 0
-            ? (previous?.checked ?? (aggregate ? window.start : window.start - 1 + overlapSeconds))
-            : nextCheckpoint(previous?.checked, window);
-        const checkpoint = {
-            version: STATE_VERSION,
-            checked,
-            // An aggregate's next window starts at `checked` and is never compared with fingerprints.
-            reported: aggregate ? {} : reported.since(checked - overlapSeconds),
-            savedAt: new Date(clock.now()).toISOString(),
-            alert: decision.state,
-        };
-        if (stillFailing)
-            checkpoint.failure = stillFailing;
-        if (delivery.missedByWebhook && Object.keys(delivery.missedByWebhook).length > 0)
-            checkpoint.missedByWebhook = delivery.missedByWebhook;
-        const saved = await saveCheckpoint(store, checkpoint, settings);
-        if (saved.ok)
-            context.read = { state: saved.checkpoint };
-        stateNote = saved.note;
-    }
-    if (delivery.webhooks)
-        report.webhooks = delivery.webhooks;
-    addJobSummary(report, core/* summary */.z, `${delivery.note} ${stateNote}`);
-    await core/* summary */.z.write();
-    // (An aggregate's total already counts records, fetched or not.)
-    const unfetched = report.truncated && !aggregate ? Math.max(0, result.statistics.recordsMatched - result.rowsFetched) : 0;
-    const outputs = stepOutputs(report, resultsFile.path, delivery.notified);
-    // Past max-results the count stays exact: the rows not fetched are counted from the statistics.
-    outputs['match-count'] = String(report.digest.total + unfetched);
-    for (const [name, value] of Object.entries(outputs))
-        core/* setOutput */.uH(name, value);
-    if (delivery.error)
-        throw new SlackDeliveryError(delivery.error.message);
-    if (result.failures.length > 0) {
-        const failed = result.failures.map((failure) => `batch ${failure.batch + 1} (${describeGroups(failure.logGroups, 3)}): ${failure.error.message}`);
-        throw new Error(`${failed.length} of ${Math.ceil(settings.logGroups.length / MAX_LOG_GROUPS_PER_QUERY)} query batches failed; the others were reported. ${failed.join(' ')}`);
-    }
-    if (settings.failOnMatch && decision.kind === 'alert') {
-        setFailed(`fail-on-match: ${report.digest.total} matching entries (${report.digest.critical} 5xx) in ${isoSecond(window.start)} – ${isoSecond(window.end)}.`);
-    }
+    return report;
 }
-/** The skew the service's clock shows so far, as a warning; null when the clocks agree. */
-function warnOfSkew(clock) {
-    const skew = describeSkew(clock.reading());
-    if (skew)
-        warning(skew, { title: "insights-watch: the runner's clock is off" });
-    return skew;
-}
+
+;// CONCATENATED MODULE: ./src/main.ts
 /**
- * The store `state` names and what it holds, kept in `context` for the failure path. A store that
- * could not be read fails the run: taken for "no checkpoint", the run would check only `interval`
- * and save a fresh checkpoint over everything due since the last one. `context.read` then holds the
- * error, so the failure path saves nothing either (a failure record would, in the Actions cache,
- * become the newest entry and hide the real checkpoint from the next run).
+ * One run, as design.md's flow: settings → credentials and checkpoint → the service's clock → window →
+ * query → report → alert decision → Slack → checkpoint saved → summary and outputs. Each step is a
+ * function in src/steps/; this module only says their order and what each hands the next.
+ * Any failure fails the step with a message that says what to do; nothing fails quietly.
  */
-async function openAndLoadState(settings, deps, context) {
-    const store = await openStateStore(settings, deps.env, deps.now, info);
-    context.store = store;
-    info(`Checkpoint: ${store.description}.`);
-    const read = await loadState(store, 'This run fails rather than start without it and save a new checkpoint over it; the next run tries again.');
-    context.read = read;
-    if ('error' in read)
-        throw new Error(`${read.error}. Nothing was checked and the state was left as it was.`);
-    return { store, read };
-}
-/**
- * No checkpoint, but signs that the monitor ran before: a lost or unusable state, or only a failure
- * record (its runs never completed). Where it can be told, `neededFrom` is the first second those
- * runs could not have checked: the run saving the lost state started at `savedAt`, so it checked at
- * most up to `savedAt − query-delay`, and the run after it would have re-checked `overlap` before that.
- */
-function lostCheckpoint(read, settings) {
-    if (settings.state.kind === 'none' || 'error' in read)
-        return undefined;
-    if (read.lost) {
-        const plan = { lost: true };
-        if (read.lost.savedAt !== undefined)
-            plan.neededFrom = read.lost.savedAt - settings.queryDelaySeconds - settings.overlapSeconds;
-        return { plan, reason: read.lost.reason };
-    }
-    const failure = read.state?.failure;
-    if (failure) {
-        // The first failing run would have checked the interval before `since − query-delay`.
-        return {
-            plan: { lost: true, neededFrom: failure.since - settings.queryDelaySeconds - settings.intervalSeconds },
-            reason: `none of its runs completed a check (${describeFailure(failure)})`,
-        };
-    }
-    return undefined;
-}
-/** "No checkpoint found", as a warning here and in the summary and Slack; not with `state: none`. */
-function announceNoCheckpoint(plan, lost, settings) {
-    if (settings.state.kind === 'none')
-        return undefined;
-    const notice = { before: plan.window.start };
-    if (lost) {
-        notice.lost = { reason: lost.reason, maxCatchUpSeconds: settings.maxCatchUpSeconds };
-        if (plan.uncovered)
-            notice.lost.uncovered = plan.uncovered;
-    }
-    warning(noCheckpointText(notice), { title: 'insights-watch: no checkpoint found' });
-    return notice;
-}
-/**
- * Saves the checkpoint; first, where the store has no lock (the Actions cache), merged with one that
- * another run saved meanwhile (two runs at once without a `concurrency` group), so that neither
- * run's fingerprints are lost and the checkpoint never goes back.
- */
-async function saveCheckpoint(store, checkpoint, settings) {
-    let toSave = checkpoint;
-    let merged = '';
-    if (store.newerSave) {
-        try {
-            const newer = await store.newerSave();
-            const other = newer ? parseCheckpoint(newer.text).checkpoint : undefined;
-            if (newer && other && 'checked' in other) {
-                toSave = mergeCheckpoints(checkpoint, other, settings.overlapSeconds);
-                merged = ` Another run saved a checkpoint (${newer.origin}, checked up to ${isoSecond(other.checked)}) while this one ran: merged with it (reported entries of both, checked up to the later second). Two runs at once report the same entries; give the workflow a \`concurrency\` group.`;
-                warning(merged.trim(), { title: 'insights-watch: two runs at once' });
-            }
-        }
-        catch (error) {
-            warning(`Could not look for a checkpoint saved by another run meanwhile: ${(0,errors/* errorMessage */.g)(error)}. Saving this run's checkpoint as it is.`);
-        }
-    }
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+async function run(given) {
+    let deps;
+    let settings;
+    let session;
     try {
-        await store.save(serializeCheckpoint(toSave));
-        const note = `Checkpoint saved: checked up to ${isoSecond(toSave.checked)}.${merged}`;
-        info(note);
-        return { ok: true, note, checkpoint: toSave };
+        deps = given ? withRunner(given) : await realDeps();
+        const { runner } = deps;
+        settings = readSettings({ getInput: runner.getInput, setSecret: runner.setSecret, env: deps.env });
+        session = new StateSession(settings, deps);
+        await watch(settings, deps, session);
     }
     catch (error) {
-        const note = `Could not save the checkpoint to ${store.description}: ${(0,errors/* errorMessage */.g)(error)}. The next run will check this stretch again, so some entries may be reported twice.`;
-        warning(note);
-        return { ok: false, note, checkpoint };
-    }
-}
-/** Slack did not take the message: telling Slack about it would fail the same way. */
-class SlackDeliveryError extends Error {
-    name = 'SlackDeliveryError';
-}
-/**
- * One message per webhook for an alert, a resolved episode or a gap in the timeline; nothing for
- * windows below the thresholds or inside the quiet period, which the summary explains instead. A
- * webhook that missed earlier messages gets a catch-up (webhook-ledger.ts), even in a quiet run.
- */
-async function notify(report, decision, settings, deps, missedByWebhook) {
-    const { consoleUrl } = report;
-    const silent = (note) => {
-        info(note);
-        return { notified: false, note };
-    };
-    let message;
-    let what = '';
-    let told = report.digest;
-    /** Why no alert (or one inside the quiet period): the summary says it, also when a notice is sent instead. */
-    const quietNote = alertNote(decision, settings, report.window);
-    switch (decision.kind) {
-        case 'alert':
-            what = 'alert';
-            message = buildSlackMessage(report, {
-                consoleUrl,
-                ...(settings.mention ? { mention: settings.mention } : {}),
-                ...(decision.sinceLastAlert ? { sinceLastAlert: decision.sinceLastAlert } : {}),
-            });
-            if (decision.sinceLastAlert)
-                told = addCounts(told, decision.sinceLastAlert);
-            break;
-        case 'resolved':
-            what = 'resolved notice';
-            message = buildResolvedMessage(report, { ...decision, resolveAfterSeconds: settings.resolveAfterSeconds }, { consoleUrl });
-            told = addCounts(told, decision.unreported);
-            break;
-        default: {
-            // A gap is news on its own: part of the timeline went unchecked; so is a missing checkpoint.
-            if (report.gap || report.noCheckpoint) {
-                what = report.gap ? 'gap notice' : 'no-checkpoint notice';
-                message = buildSlackMessage(report, { consoleUrl });
-            }
+        const message = (0,errors/* errorMessage */.g)(error);
+        // Before the deps were made (a bad proxy variable, say), the real runner says it.
+        const runner = deps?.runner ?? given?.runner ?? actionsRunner;
+        runner.setFailed(message);
+        // Not when Slack itself refused the message, nor when the job was cancelled on purpose.
+        if (settings && deps && session && !deps.signal?.aborted && !(error instanceof SlackDeliveryError)) {
+            await recordFailure(settings, message, deps, session);
         }
     }
-    const why = quietNote ? `${quietNote} ` : '';
-    const webhooks = settings.slackWebhookUrls.length;
-    if (webhooks === 0) {
-        return silent(message ? `${why}No slack-webhook-url is set: the ${what} is in this summary only.` : quietNote);
+    finally {
+        // A `file:` state's lock, held from load to the last save (the failure record included).
+        await session?.release();
     }
-    const pending = missedByWebhook !== undefined && Object.keys(missedByWebhook).length > 0;
-    if (!message && (!pending || settings.dryRun))
-        return silent(quietNote);
-    if (message && settings.dryRun) {
-        await deliver(message, settings, { fetch: deps.fetch, sleep: deps.sleep, log: info });
-        return silent(`${why}dry-run: the ${what} was printed in the log, not sent.`);
-    }
-    const run = workflowRunUrl(deps.env);
-    const sent = await deliverWithLedger(message ? { message, what, told, window: report.window } : undefined, missedByWebhook, { ...settings, reminderSeconds: reminderSeconds(settings) }, {
-        now: Math.floor(deps.now() / 1000),
-        ...(run ? { runUrl: run } : {}),
-        consoleUrl: (window) => logsInsightsConsoleUrl({
-            region: settings.region,
-            logGroups: settings.logGroups,
-            query: settings.query,
-            window,
-            queryLanguage: settings.queryLanguage,
-        }),
-        warn: warning,
-    }, {
-        fetch: deps.fetch,
-        sleep: deps.sleep,
-        log: info,
-        ...(deps.signal ? { signal: deps.signal } : {}),
-    });
-    const delivery = {
-        notified: sent.delivered > 0,
-        note: `${why}${deliveryNote(message ? what : undefined, sent)}`,
-        missedByWebhook: sent.ledger,
-        webhooks: sent.webhooks,
-    };
-    if (sent.keepCheckpoint)
-        delivery.keepCheckpoint = true;
-    if (sent.failures.length > 0)
-        delivery.error = new Error(deliveryError(message ? what : undefined, sent));
-    info(delivery.note);
-    return delivery;
 }
-/**
- * Aborted on SIGINT or SIGTERM, which the runner sends when the job is cancelled or times out, so that
- * running queries are stopped rather than left to use the account's concurrent-query quota.
- */
-function cancellationSignal() {
-    const controller = new AbortController();
-    for (const signal of ['SIGINT', 'SIGTERM']) {
-        process.once(signal, () => {
-            info(`Received ${signal}: stopping the running queries.`);
-            controller.abort(new Error(`The run was cancelled (${signal}); running queries were stopped.`));
-        });
-    }
-    return controller.signal;
+async function watch(settings, deps, session) {
+    const { runner } = deps;
+    const { credentials, read } = await credentialsAndCheckpoint(settings, deps, session);
+    const logs = await connectToLogs(settings, credentials, deps);
+    const plan = planRun(settings, read, logs.clock.now(), runner);
+    const outcome = await runQuery(settings, plan, logs, deps);
+    const report = buildReport(settings, plan, outcome, { clock: logs.skewAfterQueries(), env: deps.env }, runner);
+    const decision = decideRunAlert(report, plan, outcome, logs.clock.now(), settings);
+    const delivery = await runner.group('Slack', () => notify(report, decision, settings, deps, plan.previous?.missedByWebhook));
+    const failure = plan.loaded?.failure;
+    if (failure && !ongoingFailure(plan, outcome, delivery) && !delivery.error)
+        await runner.group('Running again', () => endFailureEpisode(failure, settings, deps));
+    const stateNote = await saveCheckpointAfterRun({ plan, outcome, decision, delivery }, { dryRun: settings.dryRun, nowMs: logs.clock.now() }, session);
+    await publishRun(report, { outcome, delivery, stateNote }, runner);
+    settleOutcome(report, { outcome, delivery, decision }, settings, runner);
 }
 
 

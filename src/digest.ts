@@ -15,7 +15,7 @@ export interface AggregateTable {
 }
 
 /** How often one value of a `group-by` field occurs among the entries. */
-export interface ValueCount {
+interface ValueCount {
   value: string
   count: number
 }

@@ -5,7 +5,6 @@
 
 import { errorMessage } from './errors.js'
 import { isoSecond } from './format.js'
-import type { RunDeps } from './main.js'
 import { workflowRunUrl } from './notify/console-link.js'
 import { deliver, postEach } from './notify/slack.js'
 import {
@@ -15,18 +14,10 @@ import {
   type RecoveredNotice,
   type SlackMessage,
 } from './notify/slack-message.js'
+import type { StepDeps } from './run-deps.js'
 import type { Settings } from './settings.js'
-import {
-  describeFailure,
-  type FailureRecord,
-  type SavedState,
-  STATE_VERSION,
-  serializeCheckpoint,
-} from './state/checkpoint.js'
-import { loadState, type StateRead } from './state/load.js'
-import { openStateStore } from './state/open.js'
-import type { StateStore } from './state/store.js'
-import * as workflowLog from './workflow-log.js'
+import { describeFailure, type FailureRecord, type SavedState, STATE_VERSION } from './state/checkpoint.js'
+import type { StateSession } from './state/session.js'
 
 /**
  * How often Slack is reminded of a monitor that keeps failing, when `realert` is 0: a notice every
@@ -34,16 +25,6 @@ import * as workflowLog from './workflow-log.js'
  * It is also `realert`'s default, so out of the box both kinds of episode remind hourly.
  */
 const FAILURE_REMINDER_SECONDS = 60 * 60
-
-/**
- * The state as far as watch() got with it, for the failure path in run(): a failed run is recorded on
- * top of the newest state this run loaded or saved, never on an older one.
- */
-export interface StateContext {
-  store?: StateStore
-  /** Undefined until the store was read. */
-  read?: StateRead
-}
 
 /**
  * A failed run, counted in the state so that `notify-on-error` tells Slack once per failing episode,
@@ -54,36 +35,26 @@ export interface StateContext {
 export async function recordFailure(
   settings: Settings,
   reason: string,
-  deps: RunDeps,
-  context: StateContext,
+  deps: StepDeps,
+  session: StateSession,
 ): Promise<void> {
   const now = Math.floor(deps.now() / 1000)
-  const memory = await failureMemory(settings, deps, context)
-  const state = 'store' in memory ? memory.state : undefined
-  const lastNotice = state?.failure?.notifiedAt
+  const memory = await failureMemory(settings, deps, session)
+  const state = 'state' in memory ? memory.state : undefined
   const failure: FailureRecord = {
     since: state?.failure?.since ?? now,
     runs: (state?.failure?.runs ?? 0) + 1,
   }
-  if (lastNotice !== undefined) failure.notifiedAt = lastNotice
+  if (state?.failure?.notifiedAt !== undefined) failure.notifiedAt = state.failure.notifiedAt
   // dry-run leaves the state alone, the failure record included.
-  const store = 'store' in memory && !settings.dryRun ? memory.store : undefined
-
-  if (!settings.notifyOnError || settings.slackWebhookUrls.length === 0) {
-    if (store) await saveFailure(store, state, failure, deps)
+  const save =
+    'state' in memory && !settings.dryRun
+      ? (record: FailureRecord) => saveFailure(session, state, record, deps)
+      : undefined
+  if (!failureNoticeDue(failure, settings, now, deps)) {
+    await save?.(failure)
     return
   }
-  if (lastNotice !== undefined) {
-    const nextReminder = lastNotice + reminderSeconds(settings)
-    if (now < nextReminder) {
-      workflowLog.info(
-        `notify-on-error: failure notice already posted at ${isoSecond(lastNotice)}; next reminder after ${isoSecond(nextReminder)}.`,
-      )
-      if (store) await saveFailure(store, state, failure, deps)
-      return
-    }
-  }
-
   const notice: FailureNotice = { monitorName: settings.monitorName, reason }
   const runUrl = workflowRunUrl(deps.env)
   if (runUrl) notice.runUrl = runUrl
@@ -93,59 +64,70 @@ export async function recordFailure(
   }
   if ('noMemory' in memory) notice.noMemory = memory.noMemory
   // Saved before posting, so that the notice can say when nothing will remember it.
-  const saved = store ? await saveFailure(store, state, { ...failure, notifiedAt: now }, deps) : false
-  if (store && !saved) notice.noMemory = 'unsaved'
+  const saved = save ? await save({ ...failure, notifiedAt: now }) : false
+  if (save && !saved) notice.noMemory = 'unsaved'
   const posted = await postNotice(buildFailureMessage(notice), 'that the monitor failed', settings, deps)
   // Not delivered: the next run must not take Slack for told.
-  if (store && saved && !posted) await saveFailure(store, state, failure, deps)
+  if (save && saved && !posted) await save(failure)
 }
 
-type FailureMemory =
-  | { store: StateStore; state: SavedState | undefined }
-  | { noMemory: NonNullable<FailureNotice['noMemory']> }
+/** Whether this failed run tells Slack: `notify-on-error` is on, and no notice was posted within the reminder period. */
+function failureNoticeDue(failure: FailureRecord, settings: Settings, now: number, deps: StepDeps): boolean {
+  if (!settings.notifyOnError || settings.slackWebhookUrls.length === 0) return false
+  const lastNotice = failure.notifiedAt
+  if (lastNotice === undefined) return true
+  const nextReminder = lastNotice + reminderSeconds(settings)
+  if (now >= nextReminder) return true
+  deps.runner.info(
+    `notify-on-error: failure notice already posted at ${isoSecond(lastNotice)}; next reminder after ${isoSecond(nextReminder)}.`,
+  )
+  return false
+}
 
-/** The store and its newest state for the failure path, opened and read here when watch() did not get that far. */
+type FailureMemory = { state: SavedState | undefined } | { noMemory: NonNullable<FailureNotice['noMemory']> }
+
+/** The newest state for the failure path, the store opened and read here when watch() did not get that far. */
 async function failureMemory(
   settings: Settings,
-  deps: RunDeps,
-  context: StateContext,
+  deps: StepDeps,
+  session: StateSession,
 ): Promise<FailureMemory> {
   if (settings.state.kind === 'none') return { noMemory: 'state-none' }
   const unusable = 'This run cannot tell whether Slack was already told that the monitor is failing.'
-  let { store } = context
+  let store: Awaited<ReturnType<StateSession['open']>>
   try {
-    store ??= await openStateStore(settings, deps.env, deps.now, workflowLog.info)
+    store = await session.open()
   } catch (error) {
-    workflowLog.warning(
+    deps.runner.warning(
       `Could not open the state (${settings.state.kind}): ${errorMessage(error)}. ${unusable}`,
     )
     return { noMemory: 'unreadable' }
   }
-  const opened = store
   const read =
-    context.read ??
-    (await workflowLog.group(`Checkpoint (${opened.description})`, () => loadState(opened, unusable)))
+    session.read ??
+    (await deps.runner.group(`Checkpoint (${store.description})`, () => session.load(unusable)))
   if ('error' in read) return { noMemory: 'unreadable' }
-  return { store: opened, state: read.state }
+  return { state: read.state }
 }
 
 /** The failure record saved on top of `state`, the newest this run has: a checkpoint, or none yet. */
 async function saveFailure(
-  store: StateStore,
+  session: StateSession,
   state: SavedState | undefined,
   failure: FailureRecord,
-  deps: RunDeps,
+  deps: StepDeps,
 ): Promise<boolean> {
   const savedAt = new Date(deps.now()).toISOString()
   const next: SavedState = state
     ? { ...state, savedAt, failure }
     : { version: STATE_VERSION, savedAt, failure }
+  const { description } = await session.open()
   try {
-    await store.save(serializeCheckpoint(next))
-    workflowLog.info(`Failure recorded in ${store.description}: ${describeFailure(failure)}.`)
+    await session.save(next)
+    deps.runner.info(`Failure recorded in ${description}: ${describeFailure(failure)}.`)
     return true
   } catch (error) {
-    workflowLog.warning(`Could not record the failure in ${store.description}: ${errorMessage(error)}.`)
+    deps.runner.warning(`Could not record the failure in ${description}: ${errorMessage(error)}.`)
     return false
   }
 }
@@ -166,9 +148,9 @@ export function reminderSeconds(settings: Settings): number {
 export async function endFailureEpisode(
   failure: FailureRecord,
   settings: Settings,
-  deps: RunDeps,
+  deps: StepDeps,
 ): Promise<void> {
-  workflowLog.info(`The monitor is running again after failed runs: ${describeFailure(failure)}.`)
+  deps.runner.info(`The monitor is running again after failed runs: ${describeFailure(failure)}.`)
   if (failure.notifiedAt === undefined || !settings.notifyOnError || settings.slackWebhookUrls.length === 0)
     return
   const notice: RecoveredNotice = {
@@ -192,12 +174,12 @@ async function postNotice(
   message: SlackMessage,
   what: string,
   settings: Settings,
-  deps: RunDeps,
+  deps: StepDeps,
 ): Promise<boolean> {
   const slackDeps = {
     fetch: deps.fetch,
     sleep: deps.sleep,
-    log: workflowLog.info,
+    log: deps.runner.info,
     ...(deps.signal ? { signal: deps.signal } : {}),
   }
   if (settings.dryRun) {
@@ -209,10 +191,10 @@ async function postNotice(
   for (const outcome of failed) {
     // A webhook listed twice failed once: warn once.
     if (settings.slackWebhookUrls.indexOf(outcome.url) !== outcome.index) continue
-    workflowLog.warning(`Could not tell Slack ${what}: ${errorMessage(outcome.error)}`)
+    deps.runner.warning(`Could not tell Slack ${what}: ${errorMessage(outcome.error)}`)
   }
   if (failed.length === outcomes.length) return false
-  workflowLog.info(
+  deps.runner.info(
     `Slack was told ${what} (notify-on-error)${failed.length > 0 ? `, on ${outcomes.length - failed.length} of ${outcomes.length} webhooks` : ''}.`,
   )
   return true

@@ -6,7 +6,7 @@ import { isoSecond } from './format.js'
 import type { Report } from './report.js'
 
 /** The step outputs, by their names in action.yml. */
-export interface StepOutputs {
+interface StepOutputs {
   'match-count': string
   'critical-count': string
   'window-start': string
@@ -17,16 +17,20 @@ export interface StepOutputs {
   'results-file': string
 }
 
-export function stepOutputs(report: Report, resultsFile: string, notified: boolean): StepOutputs {
+export function stepOutputs(
+  report: Report,
+  run: { resultsFile: string; notified: boolean; unfetched: number },
+): StepOutputs {
   return {
-    'match-count': String(report.digest.total),
+    // Past max-results the count stays exact: the rows not fetched are counted from the statistics.
+    'match-count': String(report.digest.total + run.unfetched),
     'critical-count': String(report.digest.critical),
     'window-start': isoSecond(report.window.start),
     'window-end': isoSecond(report.window.end),
     'query-ids': report.queries.map((query) => query.queryId).join(','),
-    notified: String(notified),
+    notified: String(run.notified),
     truncated: String(report.truncated),
-    'results-file': resultsFile,
+    'results-file': run.resultsFile,
   }
 }
 

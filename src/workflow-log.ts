@@ -7,10 +7,9 @@
  * - the legacy `##[name props]data` anywhere in the line.
  * Log text is written by whoever calls the API, so a request path of `##[add-mask]…` or a line break
  * followed by `::stop-commands::…` could mask text, fake annotations or stop command processing. Every
- * message goes through `inertForWorkflowLog` here, and no module prints through `@actions/core` itself.
+ * message goes through `inertForWorkflowLog` (in the runner port, src/runner.ts), and no other module
+ * prints through `@actions/core`.
  */
-import * as core from '@actions/core'
-
 /** U+FFFD, shown where a character that could hide part of a command was. */
 const REPLACEMENT = '\uFFFD'
 
@@ -47,32 +46,4 @@ export function inertForWorkflowLog(text: string): string {
             .replace(LEGACY_COMMAND, '##\uFF3B'),
     )
     .join('')
-}
-
-/** Annotation properties (`title`), made inert like messages. */
-type AnnotationProperties = core.AnnotationProperties
-
-function inertProperties(properties: AnnotationProperties | undefined): AnnotationProperties | undefined {
-  if (!properties?.title) return properties
-  return { ...properties, title: inertForWorkflowLog(properties.title) }
-}
-
-/** A line of progress in the log. */
-export function info(message: string): void {
-  core.info(inertForWorkflowLog(message))
-}
-
-/** A warning annotation: shown on the run's page, and in the log. */
-export function warning(message: string, properties?: AnnotationProperties): void {
-  core.warning(inertForWorkflowLog(message), inertProperties(properties))
-}
-
-/** Fails the step with an error annotation. */
-export function setFailed(message: string): void {
-  core.setFailed(inertForWorkflowLog(message))
-}
-
-/** A foldable group of log lines around `fn`. */
-export function group<T>(name: string, fn: () => Promise<T>): Promise<T> {
-  return core.group(inertForWorkflowLog(name), fn)
 }

@@ -1,12 +1,10 @@
 import { fromNodeProviderChain, fromWebToken } from '@aws-sdk/credential-providers'
-
 import { errorMessage } from '../errors.js'
-
 import type { ProxyAgentsFactory } from '../net/proxy.js'
 import type { Settings } from '../settings.js'
 
 /** The credentials the SDK asks a provider for. */
-export interface AwsCredentials {
+interface AwsCredentials {
   accessKeyId: string
   secretAccessKey: string
   sessionToken?: string
@@ -28,7 +26,7 @@ export interface CredentialDeps {
 }
 
 /** Fails the step with a message that says what to change, never with the credentials themselves. */
-export class CredentialsError extends Error {
+class CredentialsError extends Error {
   constructor(message: string, options?: ErrorOptions) {
     super(message, options)
     this.name = 'CredentialsError'

@@ -79,6 +79,11 @@ export function parseCheckpoint(text: string | undefined): LoadedCheckpoint {
       tooNew: true,
     }
   }
+  return parseSavedState(value)
+}
+
+/** A state of this version, field by field. */
+function parseSavedState(value: Record<string, unknown>): LoadedCheckpoint {
   const savedAt = typeof value.savedAt === 'string' ? value.savedAt : ''
   let failure: FailureRecord | undefined
   if (value.failure !== undefined) {
@@ -97,17 +102,8 @@ export function parseCheckpoint(text: string | undefined): LoadedCheckpoint {
   if (value.version !== STATE_VERSION || !Number.isSafeInteger(value.checked) || !isRecord(value.reported)) {
     return { problem: 'the saved state does not have the expected fields' }
   }
-  const reported: Record<string, string[]> = {}
-  for (const [second, fingerprints] of Object.entries(value.reported)) {
-    if (
-      !/^\d+$/.test(second) ||
-      !Array.isArray(fingerprints) ||
-      !fingerprints.every((f) => typeof f === 'string')
-    ) {
-      return { problem: 'the saved state has malformed fingerprints' }
-    }
-    reported[second] = fingerprints
-  }
+  const reported = parseReported(value.reported)
+  if (!reported) return { problem: 'the saved state has malformed fingerprints' }
   const checkpoint: Checkpoint = {
     version: STATE_VERSION,
     checked: value.checked as number,
@@ -126,6 +122,22 @@ export function parseCheckpoint(text: string | undefined): LoadedCheckpoint {
     if (Object.keys(missed).length > 0) checkpoint.missedByWebhook = missed
   }
   return { checkpoint }
+}
+
+/** Fingerprints by epoch second, or undefined when any key or list is malformed. */
+function parseReported(value: Record<string, unknown>): Record<string, string[]> | undefined {
+  const reported: Record<string, string[]> = {}
+  for (const [second, fingerprints] of Object.entries(value)) {
+    if (
+      !/^\d+$/.test(second) ||
+      !Array.isArray(fingerprints) ||
+      !fingerprints.every((f) => typeof f === 'string')
+    ) {
+      return undefined
+    }
+    reported[second] = fingerprints
+  }
+  return reported
 }
 
 function parseFailureRecord(value: unknown): FailureRecord | undefined {

@@ -46,14 +46,7 @@ export async function acquireFileLock(path: string, options: FileLockOptions): P
   const now = options.now ?? Date.now
   const sleep = options.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)))
   const pollMs = options.pollMs ?? 500
-  const holder: Holder = {
-    token: randomUUID(),
-    pid: process.pid,
-    host: hostname(),
-    since: new Date(now()).toISOString(),
-  }
-  if (process.env.GITHUB_RUN_ID)
-    holder.run = `${process.env.GITHUB_RUN_ID}-${process.env.GITHUB_RUN_ATTEMPT ?? '1'}`
+  const holder = thisHolder(now())
   const deadline = now() + options.waitMs
   let waitingSaid = false
   for (;;) {
@@ -70,12 +63,7 @@ export async function acquireFileLock(path: string, options: FileLockOptions): P
       if (await breakLock(path, other.text)) options.log(`Broke a stale state lock ${path}: ${stale}.`)
       continue
     }
-    if (now() >= deadline) {
-      throw new Error(
-        `Another run holds the state lock ${path} (${describeHolder(other.holder)}) and did not finish within ${Math.round(options.waitMs / 1000)} s. ` +
-          'Two runs on one state must not overlap: give the workflow a `concurrency` group, or delete the lock file if no run holds it.',
-      )
-    }
+    if (now() >= deadline) throw heldTooLong(path, other, options.waitMs)
     if (!waitingSaid) {
       options.log(
         `Waiting for another run that holds the state lock ${path} (${describeHolder(other.holder)}), at most ${Math.round(options.waitMs / 1000)} s.`,
@@ -84,6 +72,26 @@ export async function acquireFileLock(path: string, options: FileLockOptions): P
     }
     await sleep(Math.min(pollMs, Math.max(1, deadline - now())))
   }
+}
+
+/** This process, as the lock file names it. */
+function thisHolder(nowMs: number): Holder {
+  const holder: Holder = {
+    token: randomUUID(),
+    pid: process.pid,
+    host: hostname(),
+    since: new Date(nowMs).toISOString(),
+  }
+  if (process.env.GITHUB_RUN_ID)
+    holder.run = `${process.env.GITHUB_RUN_ID}-${process.env.GITHUB_RUN_ATTEMPT ?? '1'}`
+  return holder
+}
+
+function heldTooLong(path: string, other: SeenLock, waitMs: number): Error {
+  return new Error(
+    `Another run holds the state lock ${path} (${describeHolder(other.holder)}) and did not finish within ${Math.round(waitMs / 1000)} s. ` +
+      'Two runs on one state must not overlap: give the workflow a `concurrency` group, or delete the lock file if no run holds it.',
+  )
 }
 
 /**

@@ -1,6 +1,6 @@
 import { errorMessage } from '../errors.js'
 import { isoSecond } from '../format.js'
-import * as workflowLog from '../workflow-log.js'
+import type { Runner } from '../runner.js'
 import { describeFailure, parseCheckpoint, type SavedState } from './checkpoint.js'
 import type { StateStore } from './store.js'
 
@@ -10,7 +10,7 @@ import type { StateStore } from './store.js'
  */
 export type StateRead = { state?: SavedState; lost?: LostState } | { error: string }
 
-export interface LostState {
+interface LostState {
   /** What the store found instead of a usable checkpoint. */
   reason: string
   /** When the unusable state was saved, epoch seconds, when the store can tell. */
@@ -22,17 +22,21 @@ export interface LostState {
  * this version must not overwrite, comes back as `error` (the caller fails the run, and the failure
  * path must not save over it); an unusable one as `lost`, with a warning.
  */
-export async function loadState(store: StateStore, unusable: string): Promise<StateRead> {
+export async function loadState(
+  store: StateStore,
+  unusable: string,
+  log: Pick<Runner, 'info' | 'warning'>,
+): Promise<StateRead> {
   let stored: Awaited<ReturnType<StateStore['load']>>
   try {
     stored = await store.load()
   } catch (error) {
     const reason = `Could not read the checkpoint from ${store.description}: ${errorMessage(error).replace(/\.+$/, '')}`
-    workflowLog.warning(`${reason}. ${unusable}`)
+    log.warning(`${reason}. ${unusable}`)
     return { error: reason }
   }
   if (stored.kind === 'none') {
-    workflowLog.info(`No checkpoint in ${store.description} yet.`)
+    log.info(`No checkpoint in ${store.description} yet.`)
     return {}
   }
   const savedAt = stored.savedAtMs !== undefined ? { savedAt: Math.floor(stored.savedAtMs / 1000) } : {}
@@ -43,18 +47,16 @@ export async function loadState(store: StateStore, unusable: string): Promise<St
     if (loaded.tooNew) {
       // Overwriting it would throw away what a newer version of the action recorded.
       const reason = `The checkpoint in ${store.description} cannot be used: ${problem}. Use that version of the action (or a newer one), or remove the state to start over`
-      workflowLog.warning(`${reason}. ${unusable}`)
+      log.warning(`${reason}. ${unusable}`)
       return { error: reason }
     }
-    workflowLog.warning(`Ignoring the checkpoint in ${store.description}: ${problem}.`)
+    log.warning(`Ignoring the checkpoint in ${store.description}: ${problem}.`)
     return { lost: { reason: `the checkpoint in ${stored.origin} is unusable (${problem})`, ...savedAt } }
   }
   const state = loaded.checkpoint
   if ('checked' in state)
-    workflowLog.info(
-      `Checked up to ${isoSecond(state.checked)} by the previous run (saved ${state.savedAt}).`,
-    )
-  else workflowLog.info(`No checkpoint in ${store.description} yet.`)
-  if (state.failure) workflowLog.info(`The monitor is failing: ${describeFailure(state.failure)}.`)
+    log.info(`Checked up to ${isoSecond(state.checked)} by the previous run (saved ${state.savedAt}).`)
+  else log.info(`No checkpoint in ${store.description} yet.`)
+  if (state.failure) log.info(`The monitor is failing: ${describeFailure(state.failure)}.`)
   return { state }
 }

@@ -44,7 +44,7 @@ export async function openStateStore(
  * `insights-watch-<monitor>-<hash>-`: the cache is already scoped to the repository; the monitor name
  * (slugged for reading, hashed so `a b` and `a-b` differ) keeps two monitors in one repository apart.
  */
-export function stateKeyPrefix(monitorName: string): string {
+function stateKeyPrefix(monitorName: string): string {
   const slug = monitorName
     .toLowerCase()
     .replace(/[^a-z0-9]+/g, '-')

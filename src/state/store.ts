@@ -24,7 +24,7 @@ export interface StateStore {
 }
 
 /** Saved state, as text, and where it came from (an entry key, a file). */
-export interface FoundState {
+interface FoundState {
   kind: 'found'
   text: string
   /** For log lines: the cache entry's key, the file. */

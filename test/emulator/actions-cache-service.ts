@@ -27,7 +27,7 @@ import { type CallIdentity, headerValue, type Reply, type WireRequest } from './
  * An upload URL stops working once its entry is finalized (entries are immutable).
  */
 
-export const CACHE_TWIRP_PREFIX = '/twirp/github.actions.results.api.v1.CacheService/'
+const CACHE_TWIRP_PREFIX = '/twirp/github.actions.results.api.v1.CacheService/'
 const BLOB_ACCOUNT = 'actionscache'
 const BLOB_CONTAINER = 'caches'
 const BLOB_PREFIX = `/${BLOB_ACCOUNT}/`

@@ -12,10 +12,6 @@ import { OIDC_PATH, OidcService } from './oidc-service.js'
 import { SLACK_PATH, type SlackPost, SlackService } from './slack-service.js'
 import { StsService, stsErrorReply } from './sts-service.js'
 
-export type { CacheEntryInfo } from './actions-cache-service.js'
-export type { Fault, ServiceName } from './faults.js'
-export type { SlackPost } from './slack-service.js'
-
 export interface EmulatorOptions {
   /** Injectable clock, ms; default Date.now. All emulator time (queries, ingestion, tokens) uses it. */
   now?: () => number

@@ -26,7 +26,7 @@ export function text(value: Value): string {
 /** Decimal numbers as JSON and JS print them; nothing else is numeric. */
 export const NUMBER = /^[-+]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][-+]?\d+)?$/
 
-export function asNumber(value: string): number | undefined {
+function asNumber(value: string): number | undefined {
   return NUMBER.test(value) ? Number(value) : undefined
 }
 
@@ -106,7 +106,7 @@ function escapeRegExp(c: string): string {
  * timestamp); a number literal against a field numerically; two fields numerically when both are
  * numbers; otherwise as strings (UTF-16 code unit order).
  */
-export function compare(
+function compare(
   left: Value,
   right: Value,
   leftOperand: Literal | Reference,
@@ -195,7 +195,7 @@ export function evaluateCondition<R extends Reference>(
 // ─── sorting ────────────────────────────────────────────────────────────────────────────────────
 
 /** Sort values: times by ms, numbers by value when both are numbers, else strings. */
-export function sortCompare(a: Value, b: Value): number {
+function sortCompare(a: Value, b: Value): number {
   if (a instanceof Instant && b instanceof Instant) return a.ms - b.ms
   const x = text(a)
   const y = text(b)

@@ -86,9 +86,9 @@ export function compilePplQuery(queryString: string): CompiledPplQuery {
 }
 
 /** `head` without a count keeps 10 rows (PPL head command: "N … Default: 10"). */
-export const PPL_HEAD_DEFAULT = 10
+const PPL_HEAD_DEFAULT = 10
 /** `top`/`rare` without a count give 10 values (top command: "N … Default: 10"). */
-export const PPL_TOP_DEFAULT = 10
+const PPL_TOP_DEFAULT = 10
 
 // ─── tokenizer ──────────────────────────────────────────────────────────────────────────────────
 

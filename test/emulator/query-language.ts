@@ -88,7 +88,7 @@ export interface CompiledQuery {
 /** Rows returned when the query has no `limit` (CWL_QuerySyntax-Limit: "defaults to … 10,000"). */
 export const DEFAULT_LIMIT = 10_000
 /** The largest `limit` the service accepts. */
-export const MAX_LIMIT = 100_000
+const MAX_LIMIT = 100_000
 
 export function compileQuery(queryString: string): CompiledQuery {
   const commands = new Parser(queryString, tokenize(queryString)).parseQuery()

@@ -109,7 +109,7 @@ function hmac(key: Buffer | string, data: string): Buffer {
 }
 
 /** The signature the request should carry if it was signed with `secretAccessKey`. */
-export function expectedSignature(
+function expectedSignature(
   request: WireRequest,
   auth: SigV4Authorization,
   secretAccessKey: string,
@@ -139,7 +139,7 @@ export function expectedSignature(
 }
 
 /** AWS refuses a SigV4 request signed more than 5 minutes before or after its own clock. */
-export const MAX_SIGNING_SKEW_MS = 5 * 60_000
+const MAX_SIGNING_SKEW_MS = 5 * 60_000
 
 /** `20260115T120000Z` → epoch ms. */
 function amzDateMs(amzDate: string): number {

@@ -6,7 +6,7 @@ import { OIDC_ISSUER, type OidcClaims, type OidcService, OidcTokenError } from '
 
 const STS_NS = 'https://sts.amazonaws.com/doc/2011-06-15/'
 /** The audience GitHub's docs tell users to put in the role's trust policy (`token.actions.githubusercontent.com:aud`). */
-export const STS_AUDIENCE = 'sts.amazonaws.com'
+const STS_AUDIENCE = 'sts.amazonaws.com'
 /** IAM's default MaxSessionDuration for a role. */
 const ROLE_MAX_SESSION_SECONDS = 3600
 

@@ -9,7 +9,7 @@ export const MINUTE = 60_000
 export const HOUR = 60 * MINUTE
 
 /** What happened to one scheduled run. */
-export type Fate =
+type Fate =
   /** Started 0–15 minutes after its scheduled time, like most of GitHub's cron runs. */
   | 'late'
   /** Started 30–60 minutes late. */

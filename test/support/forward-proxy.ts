@@ -21,7 +21,7 @@ import { type AddressInfo, connect, type Socket } from 'node:net'
 export const TEST_DOMAIN = 'insights-watch.test'
 
 /** One tunnel or one forwarded request. */
-export interface Carried {
+interface Carried {
   kind: 'connect' | 'forward'
   /** The target as the client named it. */
   host: string

@@ -12,7 +12,7 @@ import { HOSTILE_PAYLOADS, type HostileLine, hostileRows } from '../../fixtures/
  * sentinels (`¤*¤`) shows as `¤*¤` in the output only if it was left raw, since no template puts a
  * character between two sentinels and no escaping removes one.
  */
-export const SENTINEL = '¤'
+const SENTINEL = '¤'
 
 /** Characters that mean something to Slack, markdown, HTML, JSON, a terminal or UTF-16. */
 const SPECIAL_CHARACTERS = [
@@ -71,7 +71,7 @@ const SPECIAL_CHARACTERS = [
 ]
 
 /** Every character an escaper is meant to neutralise, for the sentinel check. */
-export const TAINT_CHARACTERS = [
+const TAINT_CHARACTERS = [
   '<',
   '>',
   '&',
@@ -210,7 +210,7 @@ function insightsTime(offsetMs: number): string {
 }
 
 /** A GetQueryResults row for the default query. */
-export const resultRow: fc.Arbitrary<ResultField[]> = fc
+const resultRow: fc.Arbitrary<ResultField[]> = fc
   .tuple(timestamp, message, fc.nat(1_000_000))
   .map(([time, text, id]) => [
     { field: '@timestamp', value: time },

@@ -1,0 +1,62 @@
+/**
+ * Step 8: the checkpoint, saved once Slack has the message (see docs/architecture.md for why after),
+ * with the alert memory, the fingerprints of what was reported, and what each webhook missed.
+ */
+import type { AlertDecision } from '../alerting.js'
+import { nextCheckpoint } from '../insights/window.js'
+import { type Checkpoint, type FailureRecord, STATE_VERSION } from '../state/checkpoint.js'
+import type { StateSession } from '../state/session.js'
+import type { Delivery } from './notify.js'
+import type { RunPlan } from './plan.js'
+import type { QueryOutcome } from './query.js'
+
+/** The run's failing episode, still going on: a batch of log groups unchecked, or a webhook failing. */
+export function ongoingFailure(
+  plan: Pick<RunPlan, 'loaded'>,
+  outcome: Pick<QueryOutcome, 'complete'>,
+  delivery: Pick<Delivery, 'error'>,
+): FailureRecord | undefined {
+  return !outcome.complete || delivery.error ? plan.loaded?.failure : undefined
+}
+
+/**
+ * Saved once a webhook has the message (one that failed is remembered in missedByWebhook); when none
+ * took it, or the job was cancelled while posting, the next run reports the entries again. Answers
+ * what happened, for the job summary.
+ */
+export async function saveCheckpointAfterRun(
+  run: { plan: RunPlan; outcome: QueryOutcome; decision: AlertDecision; delivery: Delivery },
+  options: { dryRun: boolean; nowMs: number },
+  session: StateSession,
+): Promise<string> {
+  if (options.dryRun) return 'dry-run: the checkpoint was left where it was.'
+  if (run.delivery.keepCheckpoint)
+    return 'The checkpoint was not moved: the next run checks this window again.'
+  const saved = await session.saveCheckpoint(checkpointAfterRun(run, options.nowMs))
+  return saved.note
+}
+
+function checkpointAfterRun(
+  { plan, outcome, decision, delivery }: Parameters<typeof saveCheckpointAfterRun>[0],
+  nowMs: number,
+): Checkpoint {
+  const { window, previous, overlapSeconds, shape } = plan
+  // When a batch of log groups failed, the checkpoint stays where it was (its entries were not seen),
+  // and the fingerprints of what was reported keep the next run from repeating it.
+  const checked = outcome.complete
+    ? nextCheckpoint(previous?.checked, window)
+    : (previous?.checked ?? (shape.records ? window.start - 1 + overlapSeconds : window.start))
+  const checkpoint: Checkpoint = {
+    version: STATE_VERSION,
+    checked,
+    // An aggregate's next window starts at `checked` and is never compared with fingerprints.
+    reported: shape.records ? outcome.reported.since(checked - overlapSeconds) : {},
+    savedAt: new Date(nowMs).toISOString(),
+    alert: decision.state,
+  }
+  const failure = ongoingFailure(plan, outcome, delivery)
+  if (failure) checkpoint.failure = failure
+  if (delivery.missedByWebhook && Object.keys(delivery.missedByWebhook).length > 0)
+    checkpoint.missedByWebhook = delivery.missedByWebhook
+  return checkpoint
+}
