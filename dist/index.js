@@ -59562,7 +59562,7 @@ function keepYoungGenerationSmall() {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
 /* harmony import */ var _heap_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(8604);
-/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(1773);
+/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(8577);
 
 
 (0,_heap_js__WEBPACK_IMPORTED_MODULE_0__/* .keepYoungGenerationSmall */ .D)();
@@ -59573,7 +59573,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 1773:
+/***/ 8577:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -61741,6 +61741,60 @@ function cancellationSignal(runner) {
     return controller.signal;
 }
 
+;// CONCATENATED MODULE: ./src/inputs.ts
+/**
+ * Every input of action.yml in one table: its name, its default exactly as action.yml states it, and
+ * whether it is required. The runner passes an input's default when a workflow leaves the input out;
+ * readSettings (settings.ts) applies the same default to an input given empty, and to runs outside
+ * Actions (local-action, the tests), which pass none. test/unit/inputs.test.ts holds this table
+ * against action.yml both ways: the same names, defaults and required flags.
+ */
+const TABLE = {
+    'log-group-names': { required: true },
+    // Absent: AWS_REGION, then AWS_DEFAULT_REGION (settings.ts).
+    'aws-region': { required: false },
+    'role-to-assume': { required: false },
+    // Absent: insights-watch-<run id> (settings.ts).
+    'role-session-name': { required: false },
+    'role-duration-seconds': { default: '900', required: false },
+    audience: { default: 'sts.amazonaws.com', required: false },
+    query: {
+        default: 'fields @timestamp, @message, @log | filter status >= 400 | sort @timestamp desc',
+        required: false,
+    },
+    'query-language': { default: 'CWLI', required: false },
+    interval: { default: '5m', required: false },
+    'query-delay': { default: '1m', required: false },
+    overlap: { default: '2m', required: false },
+    'max-catch-up': { default: '1h', required: false },
+    state: { default: 'actions-cache', required: false },
+    'query-timeout': { default: '5m', required: false },
+    'max-results': { default: '100000', required: false },
+    // Absent: "<workflow> / <job>" (settings.ts).
+    'monitor-name': { required: false },
+    'slack-webhook-url': { required: false },
+    'status-field': { default: 'status', required: false },
+    'group-by': { default: 'status, httpMethod, resourcePath, routeKey', required: false },
+    'max-samples': { default: '10', required: false },
+    /*
+     * Background 4xx (scanners, expired tokens, typos) run at a handful per five minutes on a normal
+     * API, while a broken client or an auth outage sends hundreds; one 5xx is always news. Entries
+     * without a 4xx/5xx status keep alerting at the first one: the monitor cannot tell what they are,
+     * and a custom query without a status field must not go silent.
+     */
+    thresholds: { default: '5xx=1, 4xx=50, other=1', required: false },
+    mention: { required: false },
+    realert: { default: '1h', required: false },
+    'resolve-after': { default: '15m', required: false },
+    'notify-resolved': { default: 'true', required: false },
+    'notify-on-error': { default: 'true', required: false },
+    'fail-on-match': { default: 'false', required: false },
+    'dry-run': { default: 'false', required: false },
+};
+const INPUTS = TABLE;
+/** The default `query`: Logs Insights QL, every 4xx/5xx access-log entry, newest first. */
+const DEFAULT_QUERY = TABLE.query.default;
+
 ;// CONCATENATED MODULE: ./src/insights/query-shape.ts
 /**
  * Logs Insights QL commands whose rows are not one per matching record: aggregations (`stats`),
@@ -62138,14 +62192,7 @@ function sqlLogGroups(query) {
 
 
 
-/**
- * The default `thresholds`. Background 4xx (scanners, expired tokens, typos) run at a handful per
- * five minutes on a normal API, while a broken client or an auth outage sends hundreds; one 5xx is
- * always news. Entries without a 4xx/5xx status keep alerting at the first one: the monitor cannot
- * tell what they are, and a custom query without a status field must not go silent.
- */
-const DEFAULT_THRESHOLDS = '5xx=1, 4xx=50, other=1';
-const DEFAULT_QUERY = 'fields @timestamp, @message, @log | filter status >= 400 | sort @timestamp desc';
+
 /** StartQuery's `queryString` limit. */
 const MAX_QUERY_LENGTH = 10_000;
 /** StartQuery runs at most 60 minutes before the service times it out. */
@@ -62155,7 +62202,10 @@ const MAX_RESULTS = 100_000;
 /** One Slack message holds at most 50 blocks; samples beyond this could not be shown. */
 const MAX_SAMPLES = 20;
 function readSettings({ getInput, setSecret, env }) {
-    const input = (name) => getInput(name).trim();
+    /** The input as the workflow gave it, trimmed. */
+    const given = (name) => getInput(name).trim();
+    /** The input, or its default (inputs.ts) when given empty; '' for an empty input without one. */
+    const input = (name) => given(name) || (INPUTS[name].default ?? '');
     const slackWebhookUrls = parseList(input('slack-webhook-url'), /\n/).map((url) => parseWebhookUrl(url));
     // Mask before anything else can print them, the path separately too (it is the secret part).
     for (const url of slackWebhookUrls) {
@@ -62166,7 +62216,7 @@ function readSettings({ getInput, setSecret, env }) {
     if (logGroups.length === 0) {
         throw new errors/* SettingsError */.G('log-group-names', 'is required: give one or more log group names or ARNs.');
     }
-    const query = input('query') || DEFAULT_QUERY;
+    const query = input('query');
     if (query.length > MAX_QUERY_LENGTH) {
         throw new errors/* SettingsError */.G('query', `is ${query.length} characters long; CloudWatch Logs Insights accepts at most ${MAX_QUERY_LENGTH}.`);
     }
@@ -62175,37 +62225,35 @@ function readSettings({ getInput, setSecret, env }) {
         logGroups,
         region: parseRegion(input('aws-region') || env.AWS_REGION || env.AWS_DEFAULT_REGION || ''),
         roleSessionName: parseSessionName(input('role-session-name') || defaultSessionName(env)),
-        roleDurationSeconds: parseInteger('role-duration-seconds', input('role-duration-seconds') || '900', 900, 43_200),
-        audience: input('audience') || 'sts.amazonaws.com',
+        roleDurationSeconds: parseInteger('role-duration-seconds', input('role-duration-seconds'), 900, 43_200),
+        audience: input('audience'),
         query,
-        queryLanguage: parseQueryLanguage(input('query-language') || 'CWLI'),
-        intervalSeconds: parseDuration('interval', input('interval') || '5m', { min: 1 }),
-        queryDelaySeconds: parseDuration('query-delay', input('query-delay') || '1m', { min: 0 }),
-        overlapSeconds: parseDuration('overlap', input('overlap') || '2m', { min: 0 }),
-        maxCatchUpSeconds: parseDuration('max-catch-up', input('max-catch-up') || '1h', { min: 1 }),
-        state: parseState(input('state') || 'actions-cache'),
-        queryTimeoutMs: parseDuration('query-timeout', input('query-timeout') || '5m', {
-            min: 1,
-            max: MAX_QUERY_TIMEOUT_SECONDS,
-        }) * 1000,
-        maxResults: parseInteger('max-results', input('max-results') || String(MAX_RESULTS), 1, MAX_RESULTS),
+        queryLanguage: parseQueryLanguage(input('query-language')),
+        intervalSeconds: parseDuration('interval', input('interval'), { min: 1 }),
+        queryDelaySeconds: parseDuration('query-delay', input('query-delay'), { min: 0 }),
+        overlapSeconds: parseDuration('overlap', input('overlap'), { min: 0 }),
+        maxCatchUpSeconds: parseDuration('max-catch-up', input('max-catch-up'), { min: 1 }),
+        state: parseState(input('state')),
+        queryTimeoutMs: parseDuration('query-timeout', input('query-timeout'), { min: 1, max: MAX_QUERY_TIMEOUT_SECONDS }) *
+            1000,
+        maxResults: parseInteger('max-results', input('max-results'), 1, MAX_RESULTS),
         monitorName: input('monitor-name') || defaultMonitorName(env),
         slackWebhookUrls,
-        statusField: input('status-field') || 'status',
-        groupBy: parseList(input('group-by') || 'status, httpMethod, resourcePath, routeKey'),
-        maxSamples: parseInteger('max-samples', input('max-samples') || '10', 0, MAX_SAMPLES),
-        thresholds: parseThresholds(input('thresholds') || DEFAULT_THRESHOLDS),
+        statusField: input('status-field'),
+        groupBy: parseList(input('group-by')),
+        maxSamples: parseInteger('max-samples', input('max-samples'), 0, MAX_SAMPLES),
+        thresholds: parseThresholds(input('thresholds')),
         mention: parseMention(input('mention')),
-        realertSeconds: parseDuration('realert', input('realert') || '1h', { min: 0 }),
-        resolveAfterSeconds: parseDuration('resolve-after', input('resolve-after') || '15m', { min: 0 }),
-        notifyResolved: parseBoolean('notify-resolved', input('notify-resolved') || 'true'),
-        notifyOnError: parseBoolean('notify-on-error', input('notify-on-error') || 'true'),
-        failOnMatch: parseBoolean('fail-on-match', input('fail-on-match') || 'false'),
-        dryRun: parseBoolean('dry-run', input('dry-run') || 'false'),
+        realertSeconds: parseDuration('realert', input('realert'), { min: 0 }),
+        resolveAfterSeconds: parseDuration('resolve-after', input('resolve-after'), { min: 0 }),
+        notifyResolved: parseBoolean('notify-resolved', input('notify-resolved')),
+        notifyOnError: parseBoolean('notify-on-error', input('notify-on-error')),
+        failOnMatch: parseBoolean('fail-on-match', input('fail-on-match')),
+        dryRun: parseBoolean('dry-run', input('dry-run')),
     };
     if (roleToAssume)
         settings.roleToAssume = parseRoleArn(roleToAssume);
-    if (settings.queryLanguage !== 'CWLI' && !input('query')) {
+    if (settings.queryLanguage !== 'CWLI' && !given('query')) {
         // The default query is Logs Insights QL: a SQL or PPL monitor must bring its own.
         throw new errors/* SettingsError */.G('query-language', `is ${settings.queryLanguage}, but no query is set and the default query is Logs Insights QL; write the ${settings.queryLanguage} query in the query input, or leave query-language at CWLI.`);
     }
@@ -62988,73 +63036,108 @@ const NO_PENDING = { total: 0, critical: 0, warning: 0, windows: 0 };
  * `gap`: a stretch before this window that no run checked; it does not count as clean.
  */
 function decideAlert(counts, previous, nowSeconds, window, settings, gap) {
-    // An open episode, with its start (the field that marks one as open).
-    const failingSince = previous?.failingSince;
-    const open = previous && failingSince !== undefined ? previous : undefined;
+    const open = isOpen(previous) ? previous : undefined;
     const unmet = unmetThresholds(counts, settings.thresholds);
     if (unmet === undefined) {
-        // The alert's message carries the mention when it tells 5xx (slack-message.ts).
-        const tellsCritical = counts.critical > 0;
-        if (!open || failingSince === undefined) {
-            // A new episode alerts at once, however recent the last episode's alerts were.
-            return { kind: 'alert', state: alertState(nowSeconds, window.start, window.end, tellsCritical) };
+        if (!open) {
+            // A new episode alerts at once, however recent the last episode's alerts were. The alert's
+            // message carries the mention when it tells 5xx (slack-message.ts).
+            return { kind: 'alert', state: alertState(nowSeconds, window.start, window.end, counts.critical > 0) };
         }
-        const pending = open.pending;
-        const lastAlertAt = open.lastAlertAt;
-        const quietUntil = lastAlertAt === undefined ? undefined : lastAlertAt + settings.realertSeconds;
-        const inQuietPeriod = lastAlertAt !== undefined && quietUntil !== undefined && nowSeconds < quietUntil;
-        // The mention is for 5xx: a 4xx episode's quiet period must never hold a 5xx back.
-        const escalates = meetsCritical(counts, settings.thresholds) && !open.criticalAlerted;
-        if (inQuietPeriod && !escalates) {
-            const state = {
-                lastAlertAt,
-                failingSince,
-                failingUntil: window.end,
-                pending: add(pending, counts),
-            };
-            if (open.criticalAlerted)
-                state.criticalAlerted = true;
-            return { kind: 'quiet', lastAlertAt, quietUntil, state };
-        }
-        const decision = {
-            kind: 'alert',
-            state: alertState(nowSeconds, failingSince, window.end, tellsCritical || open.criticalAlerted === true),
-        };
-        if (pending.windows > 0 && lastAlertAt !== undefined)
-            decision.sinceLastAlert = { ...pending, lastAlertAt };
-        if (inQuietPeriod)
-            decision.escalated = { lastAlertAt, quietUntil };
-        return decision;
+        return alertInEpisode(counts, open, nowSeconds, window, settings);
     }
-    const none = { pending: NO_PENDING };
-    if (!open || failingSince === undefined) {
-        if (counts.total > 0)
-            return { kind: 'below-threshold', unmet, state: none };
-        return { kind: 'none', state: none };
-    }
+    if (!open)
+        return nothingToTell(counts, unmet);
+    return clearEpisode(counts, unmet, open, window, settings, gap);
+}
+function isOpen(state) {
+    return state?.failingSince !== undefined;
+}
+/**
+ * An alerting window in an open episode: silent inside the quiet period (its counts wait for the next
+ * alert), an alert after it, and an alert at once for the episode's first 5xx that meet their
+ * threshold when it so far alerted only for 4xx.
+ */
+function alertInEpisode(counts, open, nowSeconds, window, settings) {
+    const { pending, lastAlertAt } = open;
+    const quiet = quietPeriod(lastAlertAt, nowSeconds, settings.realertSeconds);
+    // The mention is for 5xx: a 4xx episode's quiet period must never hold a 5xx back.
+    const escalates = meetsCritical(counts, settings.thresholds) && !open.criticalAlerted;
+    if (quiet && !escalates)
+        return holdInQuietPeriod(counts, open, window, quiet);
+    const decision = {
+        kind: 'alert',
+        state: alertState(nowSeconds, open.failingSince, window.end, counts.critical > 0 || open.criticalAlerted === true),
+    };
+    if (pending.windows > 0 && lastAlertAt !== undefined)
+        decision.sinceLastAlert = { ...pending, lastAlertAt };
+    if (quiet)
+        decision.escalated = quiet;
+    return decision;
+}
+/** The quiet period after the episode's last alert, when `now` is inside it. */
+function quietPeriod(lastAlertAt, nowSeconds, realertSeconds) {
+    if (lastAlertAt === undefined)
+        return undefined;
+    const quietUntil = lastAlertAt + realertSeconds;
+    return nowSeconds < quietUntil ? { lastAlertAt, quietUntil } : undefined;
+}
+/** An alerting window inside the quiet period: nothing posted, its counts kept for the next alert. */
+function holdInQuietPeriod(counts, open, window, quiet) {
+    const { lastAlertAt, quietUntil } = quiet;
+    const state = {
+        lastAlertAt,
+        failingSince: open.failingSince,
+        failingUntil: window.end,
+        pending: add(open.pending, counts),
+    };
+    if (open.criticalAlerted)
+        state.criticalAlerted = true;
+    return { kind: 'quiet', lastAlertAt, quietUntil, state };
+}
+/**
+ * A window below the thresholds in an open episode: it goes on clearing until the timeline checked
+ * after its last alerting window (a gap excepted) has been clean for `resolve-after`, then it is
+ * closed, with a resolved notice or without one (`notify-resolved`).
+ */
+function clearEpisode(counts, unmet, open, window, settings, gap) {
     const failingUntil = open.failingUntil ?? window.start;
     let cleanSince = Math.max(failingUntil, open.cleanSince ?? failingUntil);
     if (gap)
         cleanSince = Math.max(cleanSince, gap.end);
-    const episode = { failingSince, failingUntil, cleanSince };
+    const episode = { failingSince: open.failingSince, failingUntil, cleanSince };
     const resolveAt = cleanSince + settings.resolveAfterSeconds;
-    if (window.end < resolveAt) {
-        const state = { ...open, failingSince, failingUntil };
-        if (cleanSince > failingUntil)
-            state.cleanSince = cleanSince;
-        else
-            delete state.cleanSince;
-        const clearing = { kind: 'clearing', ...episode, resolveAt, state };
-        if (counts.total > 0)
-            clearing.unmet = unmet;
-        return clearing;
-    }
+    if (window.end < resolveAt)
+        return stillClearing(counts, unmet, open, episode, resolveAt);
     // Closed: the next alerting window opens a new episode, and alerts at once.
-    if (settings.notifyResolved)
-        return { kind: 'resolved', ...episode, unreported: open.pending, state: none };
+    if (settings.notifyResolved) {
+        return { kind: 'resolved', ...episode, unreported: open.pending, state: { pending: NO_PENDING } };
+    }
+    return nothingToTell(counts, unmet, episode);
+}
+/** Clean, but not yet for `resolve-after`: nothing posted, and the episode stays open. */
+function stillClearing(counts, unmet, open, episode, resolveAt) {
+    const { failingSince, failingUntil, cleanSince } = episode;
+    const state = { ...open, failingSince, failingUntil };
+    if (cleanSince > failingUntil)
+        state.cleanSince = cleanSince;
+    else
+        delete state.cleanSince;
+    const clearing = { kind: 'clearing', ...episode, resolveAt, state };
     if (counts.total > 0)
-        return { kind: 'below-threshold', unmet, closed: episode, state: none };
-    return { kind: 'none', closed: episode, state: none };
+        clearing.unmet = unmet;
+    return clearing;
+}
+/**
+ * No episode open (or one `closed` here without a message): entries below the thresholds, or none
+ * at all, post nothing.
+ */
+function nothingToTell(counts, unmet, closed) {
+    const state = { pending: NO_PENDING };
+    const outcome = closed ? { closed } : {};
+    if (counts.total > 0)
+        return { kind: 'below-threshold', unmet, ...outcome, state };
+    return { kind: 'none', ...outcome, state };
 }
 function alertState(now, failingSince, failingUntil, critical) {
     const state = { lastAlertAt: now, failingSince, failingUntil, pending: NO_PENDING };

@@ -101,65 +101,146 @@ export function decideAlert(
   settings: AlertSettings,
   gap?: Window,
 ): AlertDecision {
-  // An open episode, with its start (the field that marks one as open).
-  const failingSince = previous?.failingSince
-  const open = previous && failingSince !== undefined ? previous : undefined
+  const open = isOpen(previous) ? previous : undefined
   const unmet = unmetThresholds(counts, settings.thresholds)
   if (unmet === undefined) {
-    // The alert's message carries the mention when it tells 5xx (slack-message.ts).
-    const tellsCritical = counts.critical > 0
-    if (!open || failingSince === undefined) {
-      // A new episode alerts at once, however recent the last episode's alerts were.
-      return { kind: 'alert', state: alertState(nowSeconds, window.start, window.end, tellsCritical) }
+    if (!open) {
+      // A new episode alerts at once, however recent the last episode's alerts were. The alert's
+      // message carries the mention when it tells 5xx (slack-message.ts).
+      return { kind: 'alert', state: alertState(nowSeconds, window.start, window.end, counts.critical > 0) }
     }
-    const pending = open.pending
-    const lastAlertAt = open.lastAlertAt
-    const quietUntil = lastAlertAt === undefined ? undefined : lastAlertAt + settings.realertSeconds
-    const inQuietPeriod = lastAlertAt !== undefined && quietUntil !== undefined && nowSeconds < quietUntil
-    // The mention is for 5xx: a 4xx episode's quiet period must never hold a 5xx back.
-    const escalates = meetsCritical(counts, settings.thresholds) && !open.criticalAlerted
-    if (inQuietPeriod && !escalates) {
-      const state: AlertState = {
-        lastAlertAt,
-        failingSince,
-        failingUntil: window.end,
-        pending: add(pending, counts),
-      }
-      if (open.criticalAlerted) state.criticalAlerted = true
-      return { kind: 'quiet', lastAlertAt, quietUntil, state }
-    }
-    const decision: AlertDecision = {
-      kind: 'alert',
-      state: alertState(nowSeconds, failingSince, window.end, tellsCritical || open.criticalAlerted === true),
-    }
-    if (pending.windows > 0 && lastAlertAt !== undefined)
-      decision.sinceLastAlert = { ...pending, lastAlertAt }
-    if (inQuietPeriod) decision.escalated = { lastAlertAt, quietUntil }
-    return decision
+    return alertInEpisode(counts, open, nowSeconds, window, settings)
   }
+  if (!open) return nothingToTell(counts, unmet)
+  return clearEpisode(counts, unmet, open, window, settings, gap)
+}
 
-  const none: AlertState = { pending: NO_PENDING }
-  if (!open || failingSince === undefined) {
-    if (counts.total > 0) return { kind: 'below-threshold', unmet, state: none }
-    return { kind: 'none', state: none }
+/** An alert state with an open episode: `failingSince`, its start, is the field that marks one as open. */
+type OpenEpisode = AlertState & { failingSince: number }
+
+function isOpen(state: AlertState | undefined): state is OpenEpisode {
+  return state?.failingSince !== undefined
+}
+
+/**
+ * An alerting window in an open episode: silent inside the quiet period (its counts wait for the next
+ * alert), an alert after it, and an alert at once for the episode's first 5xx that meet their
+ * threshold when it so far alerted only for 4xx.
+ */
+function alertInEpisode(
+  counts: Counts,
+  open: OpenEpisode,
+  nowSeconds: number,
+  window: Window,
+  settings: AlertSettings,
+): AlertDecision {
+  const { pending, lastAlertAt } = open
+  const quiet = quietPeriod(lastAlertAt, nowSeconds, settings.realertSeconds)
+  // The mention is for 5xx: a 4xx episode's quiet period must never hold a 5xx back.
+  const escalates = meetsCritical(counts, settings.thresholds) && !open.criticalAlerted
+  if (quiet && !escalates) return holdInQuietPeriod(counts, open, window, quiet)
+  const decision: AlertDecision = {
+    kind: 'alert',
+    state: alertState(
+      nowSeconds,
+      open.failingSince,
+      window.end,
+      counts.critical > 0 || open.criticalAlerted === true,
+    ),
   }
+  if (pending.windows > 0 && lastAlertAt !== undefined) decision.sinceLastAlert = { ...pending, lastAlertAt }
+  if (quiet) decision.escalated = quiet
+  return decision
+}
+
+interface QuietPeriod {
+  /** The episode's last alert, epoch seconds. */
+  lastAlertAt: number
+  /** When `realert` after it runs out. */
+  quietUntil: number
+}
+
+/** The quiet period after the episode's last alert, when `now` is inside it. */
+function quietPeriod(
+  lastAlertAt: number | undefined,
+  nowSeconds: number,
+  realertSeconds: number,
+): QuietPeriod | undefined {
+  if (lastAlertAt === undefined) return undefined
+  const quietUntil = lastAlertAt + realertSeconds
+  return nowSeconds < quietUntil ? { lastAlertAt, quietUntil } : undefined
+}
+
+/** An alerting window inside the quiet period: nothing posted, its counts kept for the next alert. */
+function holdInQuietPeriod(
+  counts: Counts,
+  open: OpenEpisode,
+  window: Window,
+  quiet: QuietPeriod,
+): AlertDecision {
+  const { lastAlertAt, quietUntil } = quiet
+  const state: AlertState = {
+    lastAlertAt,
+    failingSince: open.failingSince,
+    failingUntil: window.end,
+    pending: add(open.pending, counts),
+  }
+  if (open.criticalAlerted) state.criticalAlerted = true
+  return { kind: 'quiet', lastAlertAt, quietUntil, state }
+}
+
+/**
+ * A window below the thresholds in an open episode: it goes on clearing until the timeline checked
+ * after its last alerting window (a gap excepted) has been clean for `resolve-after`, then it is
+ * closed, with a resolved notice or without one (`notify-resolved`).
+ */
+function clearEpisode(
+  counts: Counts,
+  unmet: string,
+  open: OpenEpisode,
+  window: Window,
+  settings: AlertSettings,
+  gap: Window | undefined,
+): AlertDecision {
   const failingUntil = open.failingUntil ?? window.start
   let cleanSince = Math.max(failingUntil, open.cleanSince ?? failingUntil)
   if (gap) cleanSince = Math.max(cleanSince, gap.end)
-  const episode: Episode = { failingSince, failingUntil, cleanSince }
+  const episode: Episode = { failingSince: open.failingSince, failingUntil, cleanSince }
   const resolveAt = cleanSince + settings.resolveAfterSeconds
-  if (window.end < resolveAt) {
-    const state: AlertState = { ...open, failingSince, failingUntil }
-    if (cleanSince > failingUntil) state.cleanSince = cleanSince
-    else delete state.cleanSince
-    const clearing: AlertDecision = { kind: 'clearing', ...episode, resolveAt, state }
-    if (counts.total > 0) clearing.unmet = unmet
-    return clearing
-  }
+  if (window.end < resolveAt) return stillClearing(counts, unmet, open, episode, resolveAt)
   // Closed: the next alerting window opens a new episode, and alerts at once.
-  if (settings.notifyResolved) return { kind: 'resolved', ...episode, unreported: open.pending, state: none }
-  if (counts.total > 0) return { kind: 'below-threshold', unmet, closed: episode, state: none }
-  return { kind: 'none', closed: episode, state: none }
+  if (settings.notifyResolved) {
+    return { kind: 'resolved', ...episode, unreported: open.pending, state: { pending: NO_PENDING } }
+  }
+  return nothingToTell(counts, unmet, episode)
+}
+
+/** Clean, but not yet for `resolve-after`: nothing posted, and the episode stays open. */
+function stillClearing(
+  counts: Counts,
+  unmet: string,
+  open: OpenEpisode,
+  episode: Episode,
+  resolveAt: number,
+): AlertDecision {
+  const { failingSince, failingUntil, cleanSince } = episode
+  const state: AlertState = { ...open, failingSince, failingUntil }
+  if (cleanSince > failingUntil) state.cleanSince = cleanSince
+  else delete state.cleanSince
+  const clearing: AlertDecision = { kind: 'clearing', ...episode, resolveAt, state }
+  if (counts.total > 0) clearing.unmet = unmet
+  return clearing
+}
+
+/**
+ * No episode open (or one `closed` here without a message): entries below the thresholds, or none
+ * at all, post nothing.
+ */
+function nothingToTell(counts: Counts, unmet: string, closed?: Episode): AlertDecision {
+  const state: AlertState = { pending: NO_PENDING }
+  const outcome = closed ? { closed } : {}
+  if (counts.total > 0) return { kind: 'below-threshold', unmet, ...outcome, state }
+  return { kind: 'none', ...outcome, state }
 }
 
 function alertState(now: number, failingSince: number, failingUntil: number, critical: boolean): AlertState {

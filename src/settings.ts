@@ -5,6 +5,7 @@
 
 import { SettingsError } from './errors.js'
 import { DURATION_UNITS, formatDuration } from './format.js'
+import { INPUTS, type InputName } from './inputs.js'
 import { checkQuery } from './insights/query-check.js'
 import type { QueryLanguage } from './insights/types.js'
 
@@ -22,16 +23,8 @@ export interface Thresholds {
   other?: number
 }
 
-/**
- * The default `thresholds`. Background 4xx (scanners, expired tokens, typos) run at a handful per
- * five minutes on a normal API, while a broken client or an auth outage sends hundreds; one 5xx is
- * always news. Entries without a 4xx/5xx status keep alerting at the first one: the monitor cannot
- * tell what they are, and a custom query without a status field must not go silent.
- */
-export const DEFAULT_THRESHOLDS = '5xx=1, 4xx=50, other=1'
-
 /** Where the checkpoint lives between runs (the `state` input). */
-export type StateSetting = { kind: 'actions-cache' } | { kind: 'file'; path: string } | { kind: 'none' }
+type StateSetting = { kind: 'actions-cache' } | { kind: 'file'; path: string } | { kind: 'none' }
 
 export interface Settings {
   /** Log group names or ARNs (an ARN's trailing `:*` removed), without duplicates. */
@@ -95,8 +88,6 @@ export interface SettingsSources {
   env: Record<string, string | undefined>
 }
 
-export const DEFAULT_QUERY = 'fields @timestamp, @message, @log | filter status >= 400 | sort @timestamp desc'
-
 /** StartQuery's `queryString` limit. */
 const MAX_QUERY_LENGTH = 10_000
 /** StartQuery runs at most 60 minutes before the service times it out. */
@@ -107,7 +98,10 @@ const MAX_RESULTS = 100_000
 const MAX_SAMPLES = 20
 
 export function readSettings({ getInput, setSecret, env }: SettingsSources): Settings {
-  const input = (name: string): string => getInput(name).trim()
+  /** The input as the workflow gave it, trimmed. */
+  const given = (name: InputName): string => getInput(name).trim()
+  /** The input, or its default (inputs.ts) when given empty; '' for an empty input without one. */
+  const input = (name: InputName): string => given(name) || (INPUTS[name].default ?? '')
 
   const slackWebhookUrls = parseList(input('slack-webhook-url'), /\n/).map((url) => parseWebhookUrl(url))
   // Mask before anything else can print them, the path separately too (it is the secret part).
@@ -121,7 +115,7 @@ export function readSettings({ getInput, setSecret, env }: SettingsSources): Set
     throw new SettingsError('log-group-names', 'is required: give one or more log group names or ARNs.')
   }
 
-  const query = input('query') || DEFAULT_QUERY
+  const query = input('query')
   if (query.length > MAX_QUERY_LENGTH) {
     throw new SettingsError(
       'query',
@@ -134,42 +128,35 @@ export function readSettings({ getInput, setSecret, env }: SettingsSources): Set
     logGroups,
     region: parseRegion(input('aws-region') || env.AWS_REGION || env.AWS_DEFAULT_REGION || ''),
     roleSessionName: parseSessionName(input('role-session-name') || defaultSessionName(env)),
-    roleDurationSeconds: parseInteger(
-      'role-duration-seconds',
-      input('role-duration-seconds') || '900',
-      900,
-      43_200,
-    ),
-    audience: input('audience') || 'sts.amazonaws.com',
+    roleDurationSeconds: parseInteger('role-duration-seconds', input('role-duration-seconds'), 900, 43_200),
+    audience: input('audience'),
     query,
-    queryLanguage: parseQueryLanguage(input('query-language') || 'CWLI'),
-    intervalSeconds: parseDuration('interval', input('interval') || '5m', { min: 1 }),
-    queryDelaySeconds: parseDuration('query-delay', input('query-delay') || '1m', { min: 0 }),
-    overlapSeconds: parseDuration('overlap', input('overlap') || '2m', { min: 0 }),
-    maxCatchUpSeconds: parseDuration('max-catch-up', input('max-catch-up') || '1h', { min: 1 }),
-    state: parseState(input('state') || 'actions-cache'),
+    queryLanguage: parseQueryLanguage(input('query-language')),
+    intervalSeconds: parseDuration('interval', input('interval'), { min: 1 }),
+    queryDelaySeconds: parseDuration('query-delay', input('query-delay'), { min: 0 }),
+    overlapSeconds: parseDuration('overlap', input('overlap'), { min: 0 }),
+    maxCatchUpSeconds: parseDuration('max-catch-up', input('max-catch-up'), { min: 1 }),
+    state: parseState(input('state')),
     queryTimeoutMs:
-      parseDuration('query-timeout', input('query-timeout') || '5m', {
-        min: 1,
-        max: MAX_QUERY_TIMEOUT_SECONDS,
-      }) * 1000,
-    maxResults: parseInteger('max-results', input('max-results') || String(MAX_RESULTS), 1, MAX_RESULTS),
+      parseDuration('query-timeout', input('query-timeout'), { min: 1, max: MAX_QUERY_TIMEOUT_SECONDS }) *
+      1000,
+    maxResults: parseInteger('max-results', input('max-results'), 1, MAX_RESULTS),
     monitorName: input('monitor-name') || defaultMonitorName(env),
     slackWebhookUrls,
-    statusField: input('status-field') || 'status',
-    groupBy: parseList(input('group-by') || 'status, httpMethod, resourcePath, routeKey'),
-    maxSamples: parseInteger('max-samples', input('max-samples') || '10', 0, MAX_SAMPLES),
-    thresholds: parseThresholds(input('thresholds') || DEFAULT_THRESHOLDS),
+    statusField: input('status-field'),
+    groupBy: parseList(input('group-by')),
+    maxSamples: parseInteger('max-samples', input('max-samples'), 0, MAX_SAMPLES),
+    thresholds: parseThresholds(input('thresholds')),
     mention: parseMention(input('mention')),
-    realertSeconds: parseDuration('realert', input('realert') || '1h', { min: 0 }),
-    resolveAfterSeconds: parseDuration('resolve-after', input('resolve-after') || '15m', { min: 0 }),
-    notifyResolved: parseBoolean('notify-resolved', input('notify-resolved') || 'true'),
-    notifyOnError: parseBoolean('notify-on-error', input('notify-on-error') || 'true'),
-    failOnMatch: parseBoolean('fail-on-match', input('fail-on-match') || 'false'),
-    dryRun: parseBoolean('dry-run', input('dry-run') || 'false'),
+    realertSeconds: parseDuration('realert', input('realert'), { min: 0 }),
+    resolveAfterSeconds: parseDuration('resolve-after', input('resolve-after'), { min: 0 }),
+    notifyResolved: parseBoolean('notify-resolved', input('notify-resolved')),
+    notifyOnError: parseBoolean('notify-on-error', input('notify-on-error')),
+    failOnMatch: parseBoolean('fail-on-match', input('fail-on-match')),
+    dryRun: parseBoolean('dry-run', input('dry-run')),
   }
   if (roleToAssume) settings.roleToAssume = parseRoleArn(roleToAssume)
-  if (settings.queryLanguage !== 'CWLI' && !input('query')) {
+  if (settings.queryLanguage !== 'CWLI' && !given('query')) {
     // The default query is Logs Insights QL: a SQL or PPL monitor must bring its own.
     throw new SettingsError(
       'query-language',
@@ -219,7 +206,7 @@ const THRESHOLD_KEYS: Record<string, keyof Thresholds> = {
 }
 
 /** `1` (overall), or per severity: `5xx=1, 4xx=50` (and `other=…`, `total=…`). */
-export function parseThresholds(text: string): Thresholds {
+function parseThresholds(text: string): Thresholds {
   const accepted =
     'use a whole number (like 1), or per severity like 5xx=1, 4xx=20 (also other=N for entries without a 4xx/5xx status, total=N for all)'
   if (/^\d+$/.test(text)) return { total: parseInteger('thresholds', text, 1, 1_000_000) }
@@ -276,7 +263,7 @@ const MAX_DURATION_SECONDS = 30 * 86_400
  * A duration such as `90s`, `5m`, `1h` or `1h30m`, in whole seconds. A bare `0` means none; any
  * other bare number is refused, because `5` could mean seconds or minutes.
  */
-export function parseDuration(name: string, text: string, limits: { min: number; max?: number }): number {
+export function parseDuration(name: InputName, text: string, limits: { min: number; max?: number }): number {
   const value = text.trim().toLowerCase()
   const accepted = 'use a whole number with a unit s, m, h or d, like 90s, 5m, 1h or 1h30m'
   let seconds: number
@@ -298,14 +285,14 @@ export function parseDuration(name: string, text: string, limits: { min: number;
   return seconds
 }
 
-export function parseBoolean(name: string, text: string): boolean {
+function parseBoolean(name: InputName, text: string): boolean {
   // The YAML 1.2 core schema spellings, as core.getBooleanInput accepts them.
   if (['true', 'True', 'TRUE'].includes(text)) return true
   if (['false', 'False', 'FALSE'].includes(text)) return false
   throw new SettingsError(name, `"${text}" is not a boolean; use true or false.`)
 }
 
-export function parseInteger(name: string, text: string, min: number, max: number): number {
+function parseInteger(name: InputName, text: string, min: number, max: number): number {
   if (!/^\d+$/.test(text)) {
     throw new SettingsError(name, `"${text}" is not a whole number; use one from ${min} to ${max}.`)
   }

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { SettingsError } from '../../src/errors.js'
-import { DEFAULT_QUERY, parseDuration, readSettings } from '../../src/settings.js'
+import { DEFAULT_QUERY } from '../../src/inputs.js'
+import { parseDuration, readSettings } from '../../src/settings.js'
 
 function settingsFrom(inputs: Record<string, string>, env: Record<string, string> = {}) {
   const secrets: string[] = []

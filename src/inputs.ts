@@ -1,0 +1,64 @@
+/**
+ * Every input of action.yml in one table: its name, its default exactly as action.yml states it, and
+ * whether it is required. The runner passes an input's default when a workflow leaves the input out;
+ * readSettings (settings.ts) applies the same default to an input given empty, and to runs outside
+ * Actions (local-action, the tests), which pass none. test/unit/inputs.test.ts holds this table
+ * against action.yml both ways: the same names, defaults and required flags.
+ */
+
+export interface InputSpec {
+  /** The default as action.yml writes it; absent where action.yml gives none. */
+  readonly default?: string
+  readonly required: boolean
+}
+
+const TABLE = {
+  'log-group-names': { required: true },
+  // Absent: AWS_REGION, then AWS_DEFAULT_REGION (settings.ts).
+  'aws-region': { required: false },
+  'role-to-assume': { required: false },
+  // Absent: insights-watch-<run id> (settings.ts).
+  'role-session-name': { required: false },
+  'role-duration-seconds': { default: '900', required: false },
+  audience: { default: 'sts.amazonaws.com', required: false },
+  query: {
+    default: 'fields @timestamp, @message, @log | filter status >= 400 | sort @timestamp desc',
+    required: false,
+  },
+  'query-language': { default: 'CWLI', required: false },
+  interval: { default: '5m', required: false },
+  'query-delay': { default: '1m', required: false },
+  overlap: { default: '2m', required: false },
+  'max-catch-up': { default: '1h', required: false },
+  state: { default: 'actions-cache', required: false },
+  'query-timeout': { default: '5m', required: false },
+  'max-results': { default: '100000', required: false },
+  // Absent: "<workflow> / <job>" (settings.ts).
+  'monitor-name': { required: false },
+  'slack-webhook-url': { required: false },
+  'status-field': { default: 'status', required: false },
+  'group-by': { default: 'status, httpMethod, resourcePath, routeKey', required: false },
+  'max-samples': { default: '10', required: false },
+  /*
+   * Background 4xx (scanners, expired tokens, typos) run at a handful per five minutes on a normal
+   * API, while a broken client or an auth outage sends hundreds; one 5xx is always news. Entries
+   * without a 4xx/5xx status keep alerting at the first one: the monitor cannot tell what they are,
+   * and a custom query without a status field must not go silent.
+   */
+  thresholds: { default: '5xx=1, 4xx=50, other=1', required: false },
+  mention: { required: false },
+  realert: { default: '1h', required: false },
+  'resolve-after': { default: '15m', required: false },
+  'notify-resolved': { default: 'true', required: false },
+  'notify-on-error': { default: 'true', required: false },
+  'fail-on-match': { default: 'false', required: false },
+  'dry-run': { default: 'false', required: false },
+} as const satisfies Record<string, InputSpec>
+
+/** The name of an input of action.yml. */
+export type InputName = keyof typeof TABLE
+
+export const INPUTS: Readonly<Record<InputName, InputSpec>> = TABLE
+
+/** The default `query`: Logs Insights QL, every 4xx/5xx access-log entry, newest first. */
+export const DEFAULT_QUERY = TABLE.query.default
