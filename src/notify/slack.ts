@@ -5,8 +5,8 @@ import {
   IncomingWebhookRequestError,
 } from '@slack/webhook'
 import { pauseUnlessAborted } from '../insights/throttle.js'
+import type { SlackMessage } from './blocks.js'
 import { nodeHttpFetch } from './http-transport.js'
-import type { SlackMessage } from './slack-message.js'
 
 export interface SlackDeps {
   /** Transport for the webhook client; node:http(s) when absent (http-transport.ts). */

@@ -1,5 +1,6 @@
 import type { Counts } from '../alerting.js'
 import type { Window } from '../insights/window.js'
+import type { SlackMessage } from './blocks.js'
 import { buildCatchUpMessage, buildWebhookNotice, type FailingWebhook } from './catch-up-message.js'
 import {
   describeMissed,
@@ -11,7 +12,6 @@ import {
   webhookKey,
 } from './missed-deliveries.js'
 import { postToWebhook, type SlackDeps, SlackPostError, type WebhookOutcome, webhookName } from './slack.js'
-import type { SlackMessage } from './slack-message.js'
 
 /**
  * Delivery remembered per webhook. With several webhooks, one that fails for good must neither hold

@@ -2,13 +2,9 @@ import * as core from '@actions/core'
 import fc from 'fast-check'
 import { beforeEach, describe, expect, it } from 'vitest'
 import type { Entry } from '../../../src/entries.js'
-import {
-  buildFailureMessage,
-  buildRecoveredMessage,
-  buildSlackMessage,
-  type SlackMessage,
-  slackLink,
-} from '../../../src/notify/slack-message.js'
+import { type SlackMessage, slackLink } from '../../../src/notify/blocks.js'
+import { buildSlackMessage } from '../../../src/notify/digest-message.js'
+import { buildFailureMessage, buildRecoveredMessage } from '../../../src/notify/monitor-notices.js'
 import { addJobSummary } from '../../../src/notify/summary.js'
 import type { Report } from '../../../src/report.js'
 import {
