@@ -59562,7 +59562,7 @@ function keepYoungGenerationSmall() {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
 /* harmony import */ var _heap_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(8604);
-/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(8577);
+/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(1124);
 
 
 (0,_heap_js__WEBPACK_IMPORTED_MODULE_0__/* .keepYoungGenerationSmall */ .D)();
@@ -59573,7 +59573,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 8577:
+/***/ 1124:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -59639,15 +59639,6 @@ function formatBytes(bytes) {
 }
 
 ;// CONCATENATED MODULE: ./src/notify/console-link.ts
-/**
- * A link that opens the CloudWatch Logs Insights console on the query a run made: same query text,
- * same log groups, same absolute window, same query language.
- *
- * The console keeps the whole query in the URL fragment, as a JSURL v1 text (Sage/jsurl
- * `lib/jsurl.js`) after `#logsV2:logs-insights$3FqueryDetail$3D`. Nothing here is a documented AWS
- * interface: the format is the one the console itself writes in its address bar and that public code
- * generates (shared/reference/aws-slack-facts.md §4).
- */
 /**
  * Why the single-encoded form (`…$3FqueryDetail$3D~(end~'…`) and not the console's "copy link" form
  * (`…$3FqueryDetail$3D$257E$2528end…`, the same JSURL text percent-encoded twice with `%` as `$`):
@@ -59769,6 +59760,847 @@ function workflowRunUrl(env) {
     if (!GITHUB_SERVER_URL || !GITHUB_REPOSITORY || !GITHUB_RUN_ID)
         return undefined;
     return `${GITHUB_SERVER_URL}/${GITHUB_REPOSITORY}/actions/runs/${GITHUB_RUN_ID}`;
+}
+
+;// CONCATENATED MODULE: ./src/notify/escape.ts
+
+/**
+ * Escaping of log text for the two places a person reads it: Slack mrkdwn and the job summary.
+ *
+ * Log lines are written by whoever calls the API, so they are hostile input: a request path of
+ * `<!channel>` must not ping a channel, and `</table><script>` must not break the summary.
+ */
+/** Slack's control characters (api.slack.com/reference/surfaces/formatting, "Escaping text"). */
+const SLACK_ENTITIES = { '&': '&amp;', '<': '&lt;', '>': '&gt;' };
+/**
+ * Slack's formatting delimiters, swapped for characters that look alike but mean nothing to mrkdwn.
+ *
+ * Why not a zero-width space next to the delimiter: Slack has no escape for `*_~` and its rules for
+ * when a delimiter counts are undocumented; a zero-width space is the well-known trick to make Slack
+ * format *inside* a word, so inserting one could help a hostile line format rather than stop it. A
+ * look-alike is inert under any rule, and a backtick look-alike can neither open nor close a code span.
+ * The cost: a path copied from Slack holds `ˍ` where the log has `_`; the job summary and the results
+ * file keep the exact text.
+ */
+const SLACK_LOOKALIKES = {
+    '*': '\u2217', // ∗ ASTERISK OPERATOR
+    _: '\u02CD', // ˍ MODIFIER LETTER LOW MACRON
+    '~': '\u223C', // ∼ TILDE OPERATOR
+    '`': '\u02CB', // ˋ MODIFIER LETTER GRAVE ACCENT
+};
+/**
+ * C0 controls (but tab and line breaks), DEL, and the bidirectional overrides and isolates, which let a
+ * line display in another order than it reads ("Trojan Source", CVE-2021-42574).
+ */
+// biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is the point
+const UNSAFE_CHARACTERS = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F\u202A-\u202E\u2066-\u2069]/g;
+/**
+ * Half of a surrogate pair on its own: not a character, so no UTF-8 can carry it. JSON.stringify writes
+ * it as `\ud800`, which RFC 8259 (8.2) says a receiver may take any way it likes, rejection included:
+ * one such line must not cost the whole Slack message, nor show differently in the summary.
+ */
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
+const REPLACEMENT = '\uFFFD';
+/** Control, bidi-override and lone-surrogate code units replaced by `�`. */
+function replaceUnsafe(text) {
+    return text.replace(UNSAFE_CHARACTERS, REPLACEMENT).replace(LONE_SURROGATE, REPLACEMENT);
+}
+/**
+ * Log text made inert for Slack mrkdwn: `&`, `<`, `>` become entities (so `<!channel>`, `<@U123>` and
+ * `<https://x|label>` arrive as text), `*`, `_`, `~` and the backtick become look-alikes (so a line can
+ * neither format itself nor leave a code span), and control characters and lone surrogates become `�`.
+ * Line breaks stay.
+ */
+function escapeSlack(text) {
+    return replaceUnsafe(text).replace(/[&<>*_~`]/g, (char) => SLACK_ENTITIES[char] ?? SLACK_LOOKALIKES[char] ?? char);
+}
+/**
+ * Text for a Slack `plain_text` object (the header block): only `&`, `<`, `>` are control characters
+ * there, since plain text renders no formatting.
+ */
+function escapeSlackPlainText(text) {
+    return replaceUnsafe(text).replace(/[&<>]/g, (char) => SLACK_ENTITIES[char] ?? char);
+}
+/**
+ * Numeric character references for everything that means something to HTML or GitHub-flavoured
+ * markdown. Numeric references work in both (an HTML block and a markdown paragraph decode them
+ * alike), where a backslash escape would show up literally inside HTML.
+ */
+const HTML_MARKDOWN_ENTITIES = {
+    '&': '&amp;',
+    '<': '&lt;',
+    '>': '&gt;',
+    '"': '&quot;',
+    "'": '&#39;',
+    '|': '&#124;', // table cell separator
+    '`': '&#96;', // code spans and fences
+    '*': '&#42;',
+    _: '&#95;',
+    '~': '&#126;', // strikethrough, ~~~ fences
+    '[': '&#91;', // links and images
+    ']': '&#93;',
+    '\\': '&#92;',
+    '#': '&#35;', // headings, issue references
+    '!': '&#33;',
+    $: '&#36;', // GitHub renders $math$
+    '@': '&#64;', // @mentions
+};
+/**
+ * Log text made inert for the job summary, which GitHub renders as markdown with HTML in it and which
+ * `@actions/core` writes without escaping anything.
+ *
+ * Line breaks become `<br>` unless `multiline`: an HTML block in markdown ends at a blank line, so a
+ * log line with `\n\n` in it would otherwise drop out of the table into markdown.
+ */
+function escapeMarkdownHtml(text, options = {}) {
+    const escaped = replaceUnsafe(text).replace(/[&<>"'|`*_~[\]\\#!$@]/g, (char) => HTML_MARKDOWN_ENTITIES[char] ?? char);
+    return options.multiline ? escaped.replace(/\r\n?/g, '\n') : escaped.replace(/\r\n|\r|\n/g, '<br>');
+}
+/** `… [cut, 12,345 more characters]`: says how much is missing, so nobody mistakes a part for the whole. */
+function cutMark(removed) {
+    return `… [cut, ${count(removed)} more characters]`;
+}
+/** The largest cut position at or below `index` that does not split a surrogate pair. */
+function safeCutIndex(text, index) {
+    if (index <= 0)
+        return 0;
+    if (index >= text.length)
+        return text.length;
+    const before = text.charCodeAt(index - 1);
+    return before >= 0xd800 && before <= 0xdbff ? index - 1 : index;
+}
+/**
+ * `text` cut to at most `max` UTF-16 code units, the cut mark included, never splitting a surrogate
+ * pair. When `max` cannot even hold the mark, a bare `…` ends the text.
+ */
+function truncate(text, max) {
+    if (text.length <= max)
+        return text;
+    if (max <= 0)
+        return '';
+    // The mark for the most that could be removed is at least as long as the real one.
+    const reserve = cutMark(text.length).length;
+    if (reserve >= max)
+        return `${text.slice(0, safeCutIndex(text, max - 1))}…`;
+    const keep = safeCutIndex(text, max - reserve);
+    return text.slice(0, keep) + cutMark(text.length - keep);
+}
+/**
+ * `escaper(text)` in at most `max` code units: when it does not fit, the source text is cut (so an
+ * entity or a look-alike is never split) and the escaped cut mark appended, counting what is missing in
+ * characters of the source. When `max` cannot even hold the mark, a bare `…` ends the text.
+ */
+function fitEscaped(text, max, escaper) {
+    // Escaping lengthens text (or, folding whitespace, barely shortens it): text longer than `max` is
+    // not worth escaping whole just to find out that it does not fit.
+    if (text.length <= max) {
+        const whole = escaper(text);
+        if (whole.length <= max)
+            return whole;
+    }
+    if (max <= 0)
+        return '';
+    // The mark for the most that could be removed is at least as long as the real one.
+    const fullMark = escaper(cutMark(text.length)).length < max;
+    const budget = max - (fullMark ? escaper(cutMark(text.length)).length : 1);
+    const candidate = text.slice(0, safeCutIndex(text, budget));
+    let used = 0;
+    let keep = 0;
+    // Character by character: an escaper never makes a piece of text longer than its characters
+    // escaped one by one (it may make it shorter, folding `\r\n` or runs of spaces).
+    for (const char of candidate) {
+        used += escaper(char).length;
+        if (used > budget)
+            break;
+        keep += char.length;
+    }
+    return escaper(text.slice(0, keep)) + (fullMark ? escaper(cutMark(text.length - keep)) : '…');
+}
+
+;// CONCATENATED MODULE: ./src/notify/blocks.ts
+
+
+/**
+ * The Block Kit pieces every Slack message of the action is made of (digest-message.ts,
+ * monitor-notices.ts, catch-up-message.ts): the block and message types, the blocks kept within
+ * Slack's limits, and the bits of mrkdwn that carry log text or our own links.
+ */
+/*
+ * Slack limits (Block Kit reference, docs.slack.dev/reference/block-kit): 50 blocks a message, a
+ * section's text 3,000 characters, a section's fields 10 × 2,000, a context block 10 elements, a
+ * header 150 characters of plain text. Top-level `text` is cut by Slack past 40,000 characters; we keep
+ * it short because it is the line a phone notification shows.
+ */
+const MAX_BLOCKS = 50;
+const MAX_SECTION_TEXT = 3_000;
+const MAX_FIELDS = 10;
+const MAX_FIELD_TEXT = 2_000;
+const MAX_CONTEXT_ELEMENTS = 10;
+const MAX_CONTEXT_TEXT = 2_000;
+const MAX_HEADER_TEXT = 150;
+const MAX_TOP_LEVEL_TEXT = 3_000;
+/** Room for a name in a text: the monitor's, a field's, a column's. */
+const MAX_NAME = 80;
+/** The colour bar beside a message. */
+const COLORS = {
+    critical: '#d00000',
+    warning: '#e8a317',
+    none: '#9e9e9e',
+    resolved: '#2eb67d',
+};
+/** A message: `text` is the line a notification shows, cut to our limit; `attachment` holds the blocks. */
+function slackMessage(text, attachment) {
+    return { text: truncate(text, MAX_TOP_LEVEL_TEXT), attachments: [attachment] };
+}
+/** A header: plain text (where `*` formats nothing), cut to Slack's 150 characters. */
+function header(text) {
+    return { type: 'header', text: { type: 'plain_text', text: truncate(text, MAX_HEADER_TEXT), emoji: true } };
+}
+/** true: Slack does not auto-link URLs, channel names or mentions in the text (log text holds them). */
+function mrkdwn(text) {
+    return { type: 'mrkdwn', text, verbatim: true };
+}
+/** A section whose text can never exceed Slack's 3,000 characters, whatever the parts added up to. */
+function section(text) {
+    return { type: 'section', text: mrkdwn(truncate(text, MAX_SECTION_TEXT)) };
+}
+/** Fields side by side in one section; each text is the caller's to fit. */
+function fieldsSection(fields) {
+    return { type: 'section', fields };
+}
+function context(texts) {
+    const elements = texts
+        .slice(0, MAX_CONTEXT_ELEMENTS)
+        .map((text) => mrkdwn(truncate(text, MAX_CONTEXT_TEXT)));
+    return { type: 'context', elements };
+}
+/**
+ * `<url|label>` for a URL of ours (run or console link). Slack reads `|` and `>` as the end of the URL,
+ * so they are percent-encoded, and `&` is escaped as in any text; anything but http(s) is left out.
+ */
+function slackLink(url, label) {
+    let parsed;
+    try {
+        parsed = new URL(url);
+    }
+    catch {
+        return undefined;
+    }
+    if (parsed.protocol !== 'https:' && parsed.protocol !== 'http:')
+        return undefined;
+    const href = parsed.href.replace(/[|<>\s]/g, (char) => encodeURIComponent(char)).replace(/&/g, '&amp;');
+    return `<${href}|${escapeSlack(label)}>`;
+}
+/** Log text as an inline code span: one line, escaped, fitted to `max` characters inside the backticks. */
+function code(text, max) {
+    if (!/\S/.test(text))
+        return '_(empty)_';
+    // Line breaks are folded inside the escaper, so only the part that can fit is ever scanned.
+    return `\`${fitEscaped(text, max, escapeOneLine)}\``;
+}
+/** Log text escaped for mrkdwn on one line: runs of white space, line breaks included, become a space. */
+function escapeOneLine(text) {
+    return escapeSlack(text.replace(/\s+/g, ' '));
+}
+/** Log text as a code block; the escaped backticks cannot close it early. */
+function codeBlock(text, max) {
+    if (!/\S/.test(text))
+        return '_(empty message)_';
+    return `\`\`\`${fitEscaped(text, max, escapeSlack)}\`\`\``;
+}
+/** A monitor's name in mrkdwn: escaped like log text (it is the user's input), at most MAX_NAME. */
+function nameText(name) {
+    return fitEscaped(name, MAX_NAME, escapeSlack);
+}
+/** `2026-11-23 10:00:00Z`. */
+function utcSecond(epochSeconds) {
+    return isoSecond(epochSeconds).replace('T', ' ');
+}
+/** `2026-11-23 10:00:00Z – 10:05:00Z`: both ends in UTC, the date once when both share it. */
+function windowText(report) {
+    const start = utcSecond(report.window.start);
+    const end = utcSecond(report.window.end);
+    const sameDay = start.slice(0, 10) === end.slice(0, 10);
+    return `${start} – ${sameDay ? end.slice(11) : end}`;
+}
+function plural(n, one, many) {
+    return n === 1 ? one : many;
+}
+
+// EXTERNAL MODULE: external "node:crypto"
+var external_node_crypto_ = __nccwpck_require__(7598);
+;// CONCATENATED MODULE: ./src/entries.ts
+
+/** Turns a GetQueryResults row (a list of field/value pairs) into an Entry. */
+function toEntry(row, statusField) {
+    const fields = {};
+    for (const { field, value } of row) {
+        if (field !== undefined && value !== undefined)
+            fields[field] = value;
+    }
+    const entry = { fields, severity: 'none' };
+    const json = parseJsonObject(fields['@message']);
+    if (json)
+        entry.json = json;
+    const status = parseStatus(fieldValue(entry, statusField));
+    if (status !== undefined) {
+        entry.status = status;
+        entry.severity = severityOf(status);
+    }
+    return entry;
+}
+/**
+ * The value of a field as text: a field the query returned wins, then the same (dotted) name inside
+ * `@message`'s JSON, the way Insights discovers JSON fields (`request.path` → `{"request":{"path":…}}`).
+ */
+function fieldValue(entry, name) {
+    if (Object.hasOwn(entry.fields, name))
+        return entry.fields[name];
+    const { json } = entry;
+    if (!json)
+        return undefined;
+    const found = (Object.hasOwn(json, name) ? json[name] : undefined) ?? lookupDotted(json, dottedPath(name));
+    if (found === undefined || found === null)
+        return undefined;
+    return typeof found === 'object' ? nestedText(found) : String(found);
+}
+/** `request.path` → `['request', 'path']`, split once per name: the digest asks for every entry. */
+const dottedPaths = new Map();
+function dottedPath(name) {
+    let path = dottedPaths.get(name);
+    if (path === undefined) {
+        path = name.split('.');
+        dottedPaths.set(name, path);
+    }
+    return path;
+}
+/** A nested value as JSON text; a hostile line nested thousands deep would overflow JSON.stringify. */
+function nestedText(value) {
+    try {
+        return JSON.stringify(value);
+    }
+    catch {
+        return '[nested JSON too deep to show]';
+    }
+}
+/**
+ * An id for an entry that stays the same when another query returns it again: a hash of every field
+ * the query returned except `@ptr` (log group, `@timestamp` and `@message` with the default query).
+ * `@ptr` is left out because AWS does not document it as stable across queries.
+ *
+ * The hashed text is `name NUL value NUL` for each field in name order. A NUL or SOH inside a name
+ * or value gets a SOH before it, so no two different sets of fields give the same text
+ * (`{a: "x\0b\0y"}` is not `{a: "x", b: "y"}`), while text without them is hashed exactly as
+ * before, so fingerprints in checkpoints saved by earlier versions still match. One one-shot hash of
+ * one string: an incremental hash updated per field costs about twice as much per row.
+ */
+function fingerprint(entry) {
+    let text = '';
+    for (const name of Object.keys(entry.fields).sort()) {
+        if (name === '@ptr')
+            continue;
+        text += `${escapeSeparators(name)}\u0000${escapeSeparators(entry.fields[name])}\u0000`;
+    }
+    // 72 bits: a chance of about 1 in 10^13 that two of 10,000 entries in an overlap collide.
+    return (0,external_node_crypto_.hash)('sha256', text, 'base64url').slice(0, 12);
+}
+// biome-ignore lint/suspicious/noControlCharactersInRegex: NUL and SOH are the separators
+const SEPARATORS = /[\u0000\u0001]/g;
+/** `text` with a SOH before each NUL and SOH, so field text cannot forge the separators. */
+function escapeSeparators(text) {
+    // One scan of the text in the usual case that it has neither (a global regex's test moves lastIndex).
+    SEPARATORS.lastIndex = 0;
+    return SEPARATORS.test(text) ? text.replace(SEPARATORS, '\u0001$&') : text;
+}
+/** How GetQueryResults returns `@timestamp` (`2026-11-23 10:00:00.123`, UTC), or ISO 8601 with a zone. */
+const TIMESTAMP = /^(\d{4}-\d{2}-\d{2})[ T](\d{2}:\d{2}:\d{2})(\.\d+)?(Z|[+-]\d{2}:?\d{2})?$/;
+/** The last second parsed: rows arrive sorted by time, so neighbours share their second. */
+let lastSecond = { text: '', second: Number.NaN };
+/** The epoch second of a `@timestamp` in the form GetQueryResults returns, else undefined. */
+function timestampSecond(text) {
+    const match = TIMESTAMP.exec(text);
+    if (!match)
+        return undefined;
+    const secondText = `${match[1]}T${match[2]}${match[4] ?? 'Z'}`;
+    if (secondText !== lastSecond.text)
+        lastSecond = { text: secondText, second: Date.parse(secondText) / 1000 };
+    return Number.isNaN(lastSecond.second) ? undefined : lastSecond.second;
+}
+/** The epoch second of the entry's `@timestamp`, when it has one Date.parse can read. */
+function entrySecond(entry) {
+    const text = entry.fields['@timestamp'];
+    if (text === undefined)
+        return undefined;
+    const second = timestampSecond(text);
+    if (second !== undefined)
+        return second;
+    // Anything else Date.parse reads: ISO 8601 with a zone, or without one (taken as UTC).
+    const ms = Date.parse(/[zZ]|[+-]\d\d:?\d\d$/.test(text) ? text : `${text.replace(' ', 'T')}Z`);
+    return Number.isNaN(ms) ? undefined : Math.floor(ms / 1000);
+}
+/** API Gateway access-log field names (REST and HTTP APIs, the AWS console's JSON formats), by role. */
+const ACCESS_LOG_FIELDS = {
+    method: ['httpMethod', 'method'],
+    path: ['resourcePath', 'routeKey', 'path'],
+    latency: ['responseLatency', 'integrationLatency', 'latency', 'integration.latency'],
+    requestId: ['requestId', 'extendedRequestId'],
+};
+/** The first of `names` the entry has a value for; API Gateway logs a missing value as `-`. */
+function firstValue(entry, names) {
+    for (const name of names) {
+        const value = fieldValue(entry, name);
+        if (value !== undefined && value !== '' && value !== '-')
+            return value;
+    }
+    return undefined;
+}
+function severityOf(status) {
+    if (status >= 500 && status <= 599)
+        return 'critical';
+    if (status >= 400 && status <= 499)
+        return 'warning';
+    return 'none';
+}
+const severityRank = { none: 0, warning: 1, critical: 2 };
+/** The worse of two severities. */
+function worse(a, b) {
+    return severityRank[a] >= severityRank[b] ? a : b;
+}
+function lookupDotted(value, path) {
+    let current = value;
+    for (const key of path) {
+        if (current === null || typeof current !== 'object' || !Object.hasOwn(current, key))
+            return undefined;
+        current = current[key];
+    }
+    return current;
+}
+function parseJsonObject(text) {
+    // Cheap check first: most non-JSON lines never reach JSON.parse.
+    if (text === undefined || !text.trimStart().startsWith('{'))
+        return undefined;
+    try {
+        const parsed = JSON.parse(text);
+        return parsed !== null && typeof parsed === 'object' && !Array.isArray(parsed)
+            ? parsed
+            : undefined;
+    }
+    catch {
+        return undefined;
+    }
+}
+function parseStatus(text) {
+    if (text === undefined)
+        return undefined;
+    const trimmed = text.trim();
+    // API Gateway logs the status as a quoted string ("502"); anything else is not a status.
+    if (!/^\d{3}$/.test(trimmed))
+        return undefined;
+    return Number(trimmed);
+}
+
+;// CONCATENATED MODULE: ./src/state/no-checkpoint.ts
+
+/** The notice as plain text (unescaped: `reason` names files and cache keys). */
+function noCheckpointText(notice) {
+    const text = [
+        `No checkpoint found: this monitor has no record of checking before ${isoSecond(notice.before)}.`,
+    ];
+    const { lost } = notice;
+    if (!lost) {
+        text.push('This is its first run (or its state is kept somewhere else), so it checks the last interval.');
+        return text.join(' ');
+    }
+    text.push(`Earlier runs saved state, but ${lost.reason}; so this run reaches back up to max-catch-up (${formatDuration(lost.maxCatchUpSeconds)}) instead of the interval. Entries in its window that earlier runs reported may be reported again: the record of them was lost with the state.`);
+    const { uncovered } = lost;
+    if (uncovered) {
+        text.push(uncovered.start === undefined
+            ? `Not covered: anything before ${isoSecond(uncovered.end + 1)} that the lost state had not yet checked (when it was saved cannot be told); query that stretch by hand if it matters.`
+            : `Not covered: ${isoSecond(uncovered.start)} – ${isoSecond(uncovered.end)} (${formatDuration(uncovered.end - uncovered.start + 1)}), after the lost state was saved; query that stretch by hand if it matters.`);
+    }
+    return text.join(' ');
+}
+
+;// CONCATENATED MODULE: ./src/notify/digest-message.ts
+
+
+
+
+
+/**
+ * The payload cap is ours: Slack has rejected block-heavy messages well below the documented limits
+ * (`msg_blocks_too_long`, bolt-js#2509).
+ */
+const DEFAULT_MAX_PAYLOAD_CHARS = 35_000;
+/** Breakdown values shown per field; the rest are summed up in "and N more". */
+const TOP_VALUES = 5;
+/** Log groups named in the message; the rest are counted. */
+const SHOWN_LOG_GROUPS = 3;
+/* Room for each piece of log text in a sample, so 20 samples stay far below the payload cap. */
+const MAX_VALUE = 80;
+const MAX_PATH = 200;
+const MAX_SHORT = 40;
+const MAX_REQUEST_ID = 100;
+const MAX_ERROR_MESSAGE = 300;
+const MAX_RAW_MESSAGE = 500;
+const MAX_LOG_GROUP = 120;
+const METHOD_FIELDS = ACCESS_LOG_FIELDS.method;
+const PATH_FIELDS = ACCESS_LOG_FIELDS.path;
+const LATENCY_FIELDS = ACCESS_LOG_FIELDS.latency;
+const REQUEST_ID_FIELDS = ACCESS_LOG_FIELDS.requestId;
+const ERROR_FIELDS = ['error.message', 'errorMessage', 'integrationErrorMessage', 'error.messageString'];
+const STATUS_FIELDS = ['status'];
+const ICONS = { critical: '🔴', warning: '🟠', none: '⚪' };
+/** The one Slack message for a run: headline, window, breakdowns, samples, links. */
+function buildSlackMessage(report, options = {}) {
+    const maxPayload = options.maxPayloadChars ?? DEFAULT_MAX_PAYLOAD_CHARS;
+    const { digest } = report;
+    const fixedTop = topBlocks(report, options);
+    // Room for the samples title, the divider, the "not shown" note and the footer.
+    const sampleRoom = Math.max(0, MAX_BLOCKS - fixedTop.length - 4);
+    const sampleBlocks = digest.samples.slice(0, sampleRoom).map((entry) => section(sampleText(entry)));
+    const sampleCount = digest.samples.length;
+    let shown = sampleBlocks.length;
+    const assemble = (count) => {
+        const blocks = [...fixedTop];
+        if (sampleCount > 0) {
+            blocks.push({ type: 'divider' }, section(samplesTitle(report, count)), ...sampleBlocks.slice(0, count));
+            if (count < sampleCount)
+                blocks.push(context([notShownText(sampleCount - count)]));
+        }
+        blocks.push(footerBlock(report, options));
+        return slackMessage(topLevelText(report, options), {
+            // A gap is worth a warning colour even when nothing matched: part of the timeline went unchecked.
+            color: COLORS[(report.gap || report.noCheckpoint) && digest.worst === 'none' ? 'warning' : digest.worst],
+            fallback: headline(report),
+            blocks,
+        });
+    };
+    let message = assemble(shown);
+    // Drop samples from the end until the payload fits; the summary still shows them all.
+    while (shown > 0 && JSON.stringify(message).length > maxPayload) {
+        shown -= 1;
+        message = assemble(shown);
+    }
+    return message;
+}
+/** The blocks every message of the run has, samples aside: header, overview, notices, breakdowns, table. */
+function topBlocks(report, options) {
+    const { digest } = report;
+    const blocks = [headerBlock(report), section(overviewText(report))];
+    if (options.sinceLastAlert)
+        blocks.push(section(sinceLastAlertText(options.sinceLastAlert)));
+    if (report.gap)
+        blocks.push(section(gapText(report, report.gap)));
+    if (report.noCheckpoint)
+        blocks.push(section(`⚠️ ${escapeSlack(noCheckpointText(report.noCheckpoint))}`));
+    if (report.truncated)
+        blocks.push(section(truncatedText(report)));
+    const breakdowns = breakdownBlock(digest.breakdowns);
+    if (breakdowns)
+        blocks.push(breakdowns);
+    if (digest.table)
+        blocks.push(aggregateBlock(digest.table));
+    return blocks;
+}
+/** `42 matching entries (30 5xx, 12 4xx)`: the numbers the on-call person needs first. */
+function headline(report) {
+    const { monitorName, digest } = report;
+    const name = nameText(monitorName);
+    const gap = report.gap
+        ? ` (${formatDuration(report.gap.end - report.gap.start + 1)} before it not checked)`
+        : '';
+    if (digest.total === 0)
+        return `${name}: no matching entries in ${windowText(report)}${gap}`;
+    return `${name}: ${countsText(report)} in ${windowText(report)}${gap}`;
+}
+function countsText(report) {
+    const { total, critical, warning } = report.digest;
+    const parts = [`${count(critical)} 5xx`, `${count(warning)} 4xx`];
+    const other = total - critical - warning;
+    if (other > 0)
+        parts.push(`${count(other)} other`);
+    return `${count(total)}${report.truncated ? '+' : ''} ${plural(total, 'matching entry', 'matching entries')} (${parts.join(', ')})`;
+}
+/** The mention goes first and whole: a cut mention would not notify anyone. */
+function topLevelText(report, options) {
+    const icon = report.digest.total === 0 ? '✅' : ICONS[report.digest.worst];
+    const mention = options.mention && report.digest.critical > 0 ? `${options.mention} ` : '';
+    return `${mention}${icon} ${headline(report)}`;
+}
+function headerBlock(report) {
+    const { digest } = report;
+    const icon = digest.total === 0 ? '✅' : ICONS[digest.worst];
+    const summary = digest.total === 0
+        ? 'no matching entries'
+        : `${count(digest.total)}${report.truncated ? '+' : ''} ${plural(digest.total, 'entry', 'entries')} · ${count(digest.critical)} 5xx · ${count(digest.warning)} 4xx`;
+    const room = MAX_HEADER_TEXT - summary.length - icon.length - 3;
+    const name = fitEscaped(report.monitorName, Math.max(room, 10), escapeSlackPlainText);
+    return header(`${icon} ${name}: ${summary}`);
+}
+function overviewText(report) {
+    const { digest, logGroups } = report;
+    const other = digest.total - digest.critical - digest.warning;
+    const lines = [
+        digest.total === 0
+            ? '*No matching entries* in this window.'
+            : `*${count(digest.total)}* ${plural(digest.total, 'matching entry', 'matching entries')}: *${count(digest.critical)}* 5xx, *${count(digest.warning)}* 4xx${other > 0 ? `, ${count(other)} other` : ''}`,
+        `*Window* ${windowText(report)} (${formatDuration(Math.max(0, report.window.end - report.window.start))})`,
+    ];
+    const named = logGroups.slice(0, SHOWN_LOG_GROUPS).map((group) => code(group, MAX_LOG_GROUP));
+    const rest = logGroups.length - named.length;
+    const label = plural(logGroups.length, 'Log group', 'Log groups');
+    lines.push(`*${label}* ${named.join(', ')}${rest > 0 ? ` and ${count(rest)} more` : ''}`);
+    return lines.join('\n');
+}
+function sinceLastAlertText(since) {
+    const windows = `${count(since.windows)} ${plural(since.windows, 'window', 'windows')}`;
+    return `⏱️ *Since the last alert* (${utcSecond(since.lastAlertAt)}): *${count(since.total)}* more ${plural(since.total, 'entry', 'entries')} (${count(since.critical)} 5xx, ${count(since.warning)} 4xx) in ${windows} held back by \`realert\`, not counted above.`;
+}
+function gapText(report, gap) {
+    const length = formatDuration(gap.end - gap.start + 1);
+    const once = report.shortenedRecheck
+        ? ` Before it, ${windowText({ window: report.shortenedRecheck })} was checked once, but not again for logs that arrived late.`
+        : '';
+    return `⚠️ *Not checked:* ${windowText({ window: gap })} (${length}). The previous run ended more than \`max-catch-up\` (${formatDuration(report.maxCatchUpSeconds)}) ago, so this run could not reach back that far; query that stretch by hand if it matters.${once}`;
+}
+function truncatedText(report) {
+    if (report.digest.table) {
+        return `⚠️ *Partial result:* not every row of the aggregate was fetched (\`max-results\` or the service's row cap), so the table is incomplete; the count is the service's ${count(report.statistics.recordsMatched)} records matched.`;
+    }
+    const { recordsMatched } = report.statistics;
+    const fetched = count(report.digest.total);
+    const matched = recordsMatched > report.digest.total ? `${count(recordsMatched)} entries matched; ` : '';
+    const unfetched = recordsMatched > report.digest.total
+        ? ` ${count(recordsMatched - report.digest.total)} were not fetched`
+        : '';
+    return `⚠️ *Partial result:* ${matched}only the first ${fetched} were fetched (\`max-results\`, or the rows one query returns when its window could not be split).${unfetched ? `${unfetched}; the match count includes them.` : ''} Breakdowns and samples cover the fetched ones.`;
+}
+/** Aggregate rows shown in the message; the job summary shows more, the results file all. */
+const TABLE_ROWS = 20;
+/** Columns of the aggregate shown in the message. */
+const TABLE_COLUMNS = 8;
+/** Characters of one table cell in the message. */
+const MAX_TABLE_CELL = 40;
+/**
+ * The aggregate's rows as a monospace table in one section, fitted to Slack's 3,000 characters: rows
+ * are dropped from the end (and counted) until it fits. Cells are escaped like any log text, so a
+ * backtick in a value cannot close the code block.
+ */
+function aggregateBlock(table) {
+    const how = table.countedBy === 'count-column' && table.countColumn !== undefined
+        ? `records counted from the ${code(table.countColumn, MAX_NAME)} column`
+        : 'records counted from the statistics (the rows carry no count of every record)';
+    if (table.columns.length === 0 || table.rows.length === 0)
+        return section(`*Aggregate:* no rows; ${how}.`);
+    const columns = table.columns.slice(0, TABLE_COLUMNS);
+    const cell = (text) => fitEscaped(text, MAX_TABLE_CELL, escapeSlack);
+    const header = columns.map(cell);
+    const body = table.rows
+        .slice(0, TABLE_ROWS)
+        .map((row) => columns.map((_, index) => cell((row[index] ?? '').replace(/\s+/g, ' '))));
+    const wide = table.columns.length > columns.length
+        ? ` (${count(table.columns.length - columns.length)} more columns in the job summary)`
+        : '';
+    const text = (rows) => {
+        const hidden = table.rowCount - rows;
+        const more = hidden > 0 ? `\n_${count(hidden)} more ${plural(hidden, 'row', 'rows')} in the job summary_` : '';
+        return `*Aggregate* (${count(table.rowCount)} ${plural(table.rowCount, 'row', 'rows')}; ${how})${wide}\n\`\`\`${monospaceTable(header, body.slice(0, rows))}\`\`\`${more}`;
+    };
+    let shown = body.length;
+    while (shown > 0 && text(shown).length > MAX_SECTION_TEXT)
+        shown -= 1;
+    return section(text(shown));
+}
+/** The header and rows in columns as wide as their widest cell, two spaces apart. */
+function monospaceTable(header, rows) {
+    const widths = header.map((name, index) => Math.max(name.length, ...rows.map((row) => (row[index] ?? '').length)));
+    const line = (row) => row
+        .map((cell, index) => cell.padEnd(widths[index] ?? 0))
+        .join('  ')
+        .trimEnd();
+    return [line(header), ...rows.map(line)].join('\n');
+}
+function breakdownBlock(breakdowns) {
+    if (breakdowns.length === 0)
+        return undefined;
+    const shown = breakdowns.slice(0, MAX_FIELDS);
+    const fields = shown.map((breakdown, index) => {
+        let text = breakdownText(breakdown);
+        // Fields past the tenth cannot be shown in one section; say so in the last one.
+        if (index === shown.length - 1 && breakdowns.length > shown.length) {
+            const hidden = breakdowns.length - shown.length;
+            text += `\n_${count(hidden)} more ${plural(hidden, 'field', 'fields')} in the job summary_`;
+        }
+        return mrkdwn(truncate(text, MAX_FIELD_TEXT));
+    });
+    return fieldsSection(fields);
+}
+function breakdownText(breakdown) {
+    const top = breakdown.counts.slice(0, TOP_VALUES);
+    const lines = [`*${escapeSlack(truncate(breakdown.field, MAX_NAME))}*`];
+    for (const { value, count: n } of top)
+        lines.push(`${code(value, MAX_VALUE)} ${count(n)}`);
+    const rest = breakdown.counts.slice(TOP_VALUES);
+    if (rest.length > 0) {
+        const entries = rest.reduce((sum, { count: n }) => sum + n, 0);
+        lines.push(`and ${count(rest.length)} more (${count(entries)})`);
+    }
+    return lines.join('\n');
+}
+function samplesTitle(report, shown) {
+    const { total } = report.digest;
+    return `*${plural(shown, 'Sample', 'Samples')}*: ${count(shown)} of ${count(total)}, 5xx first, newest first`;
+}
+function notShownText(hidden) {
+    return `${count(hidden)} more ${plural(hidden, 'sample', 'samples')} not shown to keep the message within Slack's size limits; the job summary lists them.`;
+}
+/**
+ * One sample as the on-call person reads it:
+ * `🔴 *502* `GET /items/{id}` · 1,234 ms · 2026-11-23 10:01:02.123` then the request id, the error
+ * message if the log has one, and the raw message when there is no method or path to show.
+ */
+function sampleText(entry) {
+    const method = firstValue(entry, METHOD_FIELDS);
+    const path = firstValue(entry, PATH_FIELDS);
+    const requestId = firstValue(entry, REQUEST_ID_FIELDS);
+    const error = firstValue(entry, ERROR_FIELDS);
+    const lines = [sampleHead(entry, method, path)];
+    if (requestId !== undefined)
+        lines.push(`request ${code(requestId, MAX_REQUEST_ID)}`);
+    if (error !== undefined)
+        lines.push(`error ${code(error, MAX_ERROR_MESSAGE)}`);
+    const message = entry.fields['@message'];
+    if (method === undefined && path === undefined && message !== undefined) {
+        lines.push(codeBlock(message, MAX_RAW_MESSAGE));
+    }
+    return lines.join('\n');
+}
+/** `🔴 *502* · `GET /items/{id}` · 1,234 ms · 2026-11-23 10:01:02.123`, each part when the entry has it. */
+function sampleHead(entry, method, path) {
+    const status = entry.status !== undefined ? String(entry.status) : firstValue(entry, STATUS_FIELDS);
+    const latency = firstValue(entry, LATENCY_FIELDS);
+    const time = entry.fields['@timestamp'];
+    const head = [
+        status !== undefined
+            ? `${ICONS[entry.severity]} *${escapeSlack(truncate(status, MAX_SHORT))}*`
+            : ICONS.none,
+    ];
+    if (method !== undefined || path !== undefined)
+        head.push(routeText(method, path));
+    if (latency !== undefined)
+        head.push(latencyText(latency));
+    if (time !== undefined)
+        head.push(escapeSlack(truncate(time, MAX_SHORT)));
+    return head.join(' · ');
+}
+/** `` `GET /items/{id}` ``: an HTTP API routeKey already starts with the method (`GET /items`), shown once. */
+function routeText(method, path) {
+    const showMethod = method !== undefined && (path === undefined || !path.startsWith(`${method} `));
+    const parts = [showMethod ? method : undefined, path].filter((part) => part !== undefined);
+    // Each part is fitted on its own so a huge method cannot push the path out.
+    const fitted = parts.map((part) => fitEscaped(part, part === path ? MAX_PATH : MAX_SHORT, escapeOneLine));
+    return `\`${fitted.join(' ')}\``;
+}
+function latencyText(value) {
+    const trimmed = value.trim();
+    if (/^\d+$/.test(trimmed))
+        return `${count(Number(trimmed))} ms`;
+    if (/^\d+\.\d+$/.test(trimmed))
+        return `${Number(trimmed).toLocaleString('en-US')} ms`;
+    return escapeSlack(truncate(trimmed, MAX_SHORT));
+}
+/** What the queries scanned, then the links to the workflow run and to the query in the console. */
+function footerBlock(report, options) {
+    const { statistics, queries } = report;
+    const elements = [
+        `Scanned ${formatBytes(statistics.bytesScanned)} in ${count(statistics.recordsScanned)} records · ${count(statistics.recordsMatched)} matched · ${count(queries.length)} ${plural(queries.length, 'query', 'queries')}`,
+    ];
+    const links = [];
+    const run = report.runUrl !== undefined ? slackLink(report.runUrl, 'View workflow run') : undefined;
+    if (run)
+        links.push(run);
+    const consoleLink = options.consoleUrl !== undefined ? slackLink(options.consoleUrl, 'Open in Logs Insights') : undefined;
+    if (consoleLink)
+        links.push(consoleLink);
+    if (links.length > 0)
+        elements.push(links.join(' · '));
+    return context(elements);
+}
+
+;// CONCATENATED MODULE: ./src/notify/monitor-notices.ts
+
+
+
+
+/**
+ * The one message when an episode is over: how long it was failing and, with `resolve-after`, for how
+ * long it has been clean.
+ */
+function buildResolvedMessage(report, resolved, options = {}) {
+    const failing = formatDuration(Math.max(0, resolved.failingUntil - resolved.failingSince));
+    const headline = `${nameText(report.monitorName)}: resolved after ${failing} of errors`;
+    const clean = formatDuration(Math.max(0, report.window.end - resolved.cleanSince));
+    const { unreported } = resolved;
+    const lines = [
+        resolved.resolveAfterSeconds > 0
+            ? `*Resolved:* clean for *${clean}*: nothing checked since ${utcSecond(resolved.cleanSince)} met the alert thresholds (\`resolve-after\` is ${formatDuration(resolved.resolveAfterSeconds)}).`
+            : `*Resolved:* ${windowText(report)} is below the alert thresholds.`,
+        `It was failing for *${failing}* (${windowText({ window: { start: resolved.failingSince, end: resolved.failingUntil } })}).`,
+    ];
+    if (unreported.total > 0) {
+        lines.push(`${count(unreported.total)} more ${plural(unreported.total, 'entry', 'entries')} (${count(unreported.critical)} 5xx, ${count(unreported.warning)} 4xx) arrived during the quiet period after the last alert.`);
+    }
+    if (report.digest.total > 0) {
+        lines.push(`This window still had ${countsText(report)}, fewer than the thresholds.`);
+    }
+    const blocks = [header(`✅ ${escapeSlackPlainText(headline)}`), section(lines.join('\n'))];
+    if (report.gap)
+        blocks.push(section(gapText(report, report.gap)));
+    blocks.push(footerBlock(report, options));
+    return slackMessage(`✅ ${headline}`, { color: COLORS.resolved, fallback: headline, blocks });
+}
+const NO_MEMORY = {
+    'state-none': 'No state is kept (state: none)',
+    unreadable: 'The state could not be read',
+    unsaved: 'The state could not be saved',
+};
+/** `notify-on-error`: the monitor itself failed, so it is not watching; never silent. */
+function buildFailureMessage(failure) {
+    const { failingSince, failedRuns } = failure;
+    const reminder = failingSince !== undefined;
+    const headline = `${nameText(failure.monitorName)}: the monitor ${reminder ? 'is still failing' : 'failed'} and is not checking logs`;
+    const lines = [`*${headline}.* Until this is fixed, errors in the logs go unreported.`];
+    if (reminder) {
+        const runs = failedRuns !== undefined
+            ? `: *${count(failedRuns)}* failed ${plural(failedRuns, 'run', 'runs')} in a row`
+            : '';
+        lines.push(`⏱️ Failing since *${utcSecond(failingSince)}*${runs}.`);
+    }
+    if (failure.noMemory)
+        lines.push(`_${NO_MEMORY[failure.noMemory]}, so this notice repeats on every failed run._`);
+    const blocks = [
+        header(`🛑 ${fitEscaped(failure.monitorName, MAX_HEADER_TEXT - 20, escapeSlackPlainText)} is broken`),
+        section(lines.join('\n')),
+        section(codeBlock(failure.reason, MAX_SECTION_TEXT - 100)),
+    ];
+    const run = failure.runUrl !== undefined ? slackLink(failure.runUrl, 'View the failed run') : undefined;
+    if (run)
+        blocks.push(context([run]));
+    return slackMessage(`🛑 ${headline}`, { color: COLORS.critical, fallback: headline, blocks });
+}
+/** `notify-on-error`: the monitor that was reported broken runs again; one short message. */
+function buildRecoveredMessage(recovered) {
+    const failing = formatDuration(Math.max(0, recovered.recoveredAt - recovered.failingSince));
+    const headline = `${nameText(recovered.monitorName)}: the monitor is running again after failing for ${failing}`;
+    const blocks = [
+        header(`✅ ${fitEscaped(recovered.monitorName, MAX_HEADER_TEXT - 30, escapeSlackPlainText)} is running again`),
+        section(`*${headline}.* It failed ${count(recovered.failedRuns)} ${plural(recovered.failedRuns, 'run', 'runs')} in a row, from ${utcSecond(recovered.failingSince)}.`),
+    ];
+    const run = recovered.runUrl !== undefined ? slackLink(recovered.runUrl, 'View this run') : undefined;
+    if (run)
+        blocks.push(context([run]));
+    return slackMessage(`✅ ${headline}`, { color: COLORS.resolved, fallback: headline, blocks });
 }
 
 // EXTERNAL MODULE: ./node_modules/@slack/webhook/dist/index.js
@@ -60171,28 +61003,11 @@ async function postToSlack(message, webhookUrls, deps) {
 async function postOne(message, url, name, deps) {
     const maxAttempts = Math.max(1, deps.maxAttempts ?? DEFAULT_MAX_ATTEMPTS);
     const random = deps.random ?? Math.random;
-    const transport = deps.fetch ?? nodeHttpFetch;
     const { signal } = deps;
-    // IncomingWebhookHTTPError carries status and body but no headers: keep the last Retry-After here,
-    // and the status, which a 2xx result (only `{ text }`) does not carry either.
-    let retryAfter = null;
-    let status = 0;
-    const capturing = async (input, init) => {
-        retryAfter = null;
-        status = 0;
-        // The client's own timeout arrives as `init.signal`; the job's cancellation aborts the request too.
-        const signals = [init?.signal, signal].filter((s) => s instanceof AbortSignal);
-        const response = await transport(input, {
-            ...init,
-            ...(signals.length > 0 ? { signal: signals.length === 1 ? signals[0] : AbortSignal.any(signals) } : {}),
-        });
-        retryAfter = response.headers.get('retry-after');
-        status = response.status;
-        return response;
-    };
+    const seen = { retryAfter: null, status: 0 };
     // Retries are ours (retries: 0): the client does not retry 429 and cannot see Retry-After.
     const webhook = new dist.IncomingWebhook(url, {
-        fetch: capturing,
+        fetch: capturingFetch(deps.fetch ?? nodeHttpFetch, signal, seen),
         retryConfig: { retries: 0 },
         timeout: REQUEST_TIMEOUT_MS,
     });
@@ -60203,7 +61018,7 @@ async function postOne(message, url, name, deps) {
         let failure;
         try {
             const answer = await webhook.send(message);
-            failure = unlessTaken(status, answer.text, url);
+            failure = unlessTaken(seen.status, answer.text, url);
             if (failure.problem === '') {
                 deps.log(`Slack: posted to ${name}${attempt > 1 ? ` on attempt ${attempt}` : ''}.`);
                 return;
@@ -60212,20 +61027,44 @@ async function postOne(message, url, name, deps) {
         catch (error) {
             if (signal?.aborted)
                 throw cancelled();
-            failure = describe(error, retryAfter, attempt, random, url);
+            failure = describe(error, seen.retryAfter, attempt, random, url);
         }
-        if (failure.retryInMs === undefined) {
-            const hint = failure.hint ? ` ${failure.hint}` : '';
-            throw new SlackPostError(`Slack rejected the message for ${name}: ${failure.problem}.${hint}`, failure.problem);
-        }
-        if (attempt >= maxAttempts) {
-            throw new SlackPostError(`Slack: gave up on ${name} after ${attempt} ${attempt === 1 ? 'attempt' : 'attempts'}; the last one got ${failure.problem}.`, `${failure.problem} (${attempt} ${attempt === 1 ? 'attempt' : 'attempts'})`);
-        }
-        const wait = Math.max(MIN_GAP_MS, failure.retryInMs);
+        const wait = retryWait(failure, name, attempt, maxAttempts);
         deps.log(`Slack: ${name} answered ${failure.problem}; retrying in ${formatSeconds(wait)} (attempt ${attempt + 1} of ${maxAttempts}).`);
         // No longer than until the job is cancelled.
         await pauseUnlessAborted(deps.sleep, wait, deps.signal);
     }
+}
+/** `transport`, keeping each answer's Retry-After and status in `seen`, and aborted with the job. */
+function capturingFetch(transport, signal, seen) {
+    return async (input, init) => {
+        seen.retryAfter = null;
+        seen.status = 0;
+        // The client's own timeout arrives as `init.signal`; the job's cancellation aborts the request too.
+        const signals = [init?.signal, signal].filter((s) => s instanceof AbortSignal);
+        const response = await transport(input, {
+            ...init,
+            ...(signals.length > 0 ? { signal: signals.length === 1 ? signals[0] : AbortSignal.any(signals) } : {}),
+        });
+        seen.retryAfter = response.headers.get('retry-after');
+        seen.status = response.status;
+        return response;
+    };
+}
+/**
+ * How long to wait before trying `failure` again, at least Slack's one second between posts; throws
+ * the SlackPostError the post ends with when it is not worth retrying or the tries are used up.
+ */
+function retryWait(failure, name, attempt, maxAttempts) {
+    if (failure.retryInMs === undefined) {
+        const hint = failure.hint ? ` ${failure.hint}` : '';
+        throw new SlackPostError(`Slack rejected the message for ${name}: ${failure.problem}.${hint}`, failure.problem);
+    }
+    if (attempt >= maxAttempts) {
+        const attempts = `${attempt} ${attempt === 1 ? 'attempt' : 'attempts'}`;
+        throw new SlackPostError(`Slack: gave up on ${name} after ${attempts}; the last one got ${failure.problem}.`, `${failure.problem} (${attempts})`);
+    }
+    return Math.max(MIN_GAP_MS, failure.retryInMs);
 }
 /**
  * A 2xx is not enough: a Slack incoming webhook answers the text `ok` when it takes a message, and
@@ -60322,828 +61161,6 @@ function formatDryRun(message, webhookCount) {
         ? 'No slack-webhook-url is set; this is the Slack message a run would post if one were:'
         : `dry-run: this Slack message would be posted to ${webhookCount} ${webhookCount === 1 ? 'webhook' : 'webhooks'} (not sent):`;
     return `${destination}\n${JSON.stringify(message, null, 2)}`;
-}
-
-// EXTERNAL MODULE: external "node:crypto"
-var external_node_crypto_ = __nccwpck_require__(7598);
-;// CONCATENATED MODULE: ./src/entries.ts
-
-/** Turns a GetQueryResults row (a list of field/value pairs) into an Entry. */
-function toEntry(row, statusField) {
-    const fields = {};
-    for (const { field, value } of row) {
-        if (field !== undefined && value !== undefined)
-            fields[field] = value;
-    }
-    const entry = { fields, severity: 'none' };
-    const json = parseJsonObject(fields['@message']);
-    if (json)
-        entry.json = json;
-    const status = parseStatus(fieldValue(entry, statusField));
-    if (status !== undefined) {
-        entry.status = status;
-        entry.severity = severityOf(status);
-    }
-    return entry;
-}
-/**
- * The value of a field as text: a field the query returned wins, then the same (dotted) name inside
- * `@message`'s JSON, the way Insights discovers JSON fields (`request.path` → `{"request":{"path":…}}`).
- */
-function fieldValue(entry, name) {
-    if (Object.hasOwn(entry.fields, name))
-        return entry.fields[name];
-    const { json } = entry;
-    if (!json)
-        return undefined;
-    const found = (Object.hasOwn(json, name) ? json[name] : undefined) ?? lookupDotted(json, dottedPath(name));
-    if (found === undefined || found === null)
-        return undefined;
-    return typeof found === 'object' ? nestedText(found) : String(found);
-}
-/** `request.path` → `['request', 'path']`, split once per name: the digest asks for every entry. */
-const dottedPaths = new Map();
-function dottedPath(name) {
-    let path = dottedPaths.get(name);
-    if (path === undefined) {
-        path = name.split('.');
-        dottedPaths.set(name, path);
-    }
-    return path;
-}
-/** A nested value as JSON text; a hostile line nested thousands deep would overflow JSON.stringify. */
-function nestedText(value) {
-    try {
-        return JSON.stringify(value);
-    }
-    catch {
-        return '[nested JSON too deep to show]';
-    }
-}
-/**
- * An id for an entry that stays the same when another query returns it again: a hash of every field
- * the query returned except `@ptr` (log group, `@timestamp` and `@message` with the default query).
- * `@ptr` is left out because AWS does not document it as stable across queries.
- *
- * The hashed text is `name NUL value NUL` for each field in name order. A NUL or SOH inside a name
- * or value gets a SOH before it, so no two different sets of fields give the same text
- * (`{a: "x\0b\0y"}` is not `{a: "x", b: "y"}`), while text without them is hashed exactly as
- * before, so fingerprints in checkpoints saved by earlier versions still match. One one-shot hash of
- * one string: an incremental hash updated per field costs about twice as much per row.
- */
-function fingerprint(entry) {
-    let text = '';
-    for (const name of Object.keys(entry.fields).sort()) {
-        if (name === '@ptr')
-            continue;
-        text += `${escapeSeparators(name)}\u0000${escapeSeparators(entry.fields[name])}\u0000`;
-    }
-    // 72 bits: a chance of about 1 in 10^13 that two of 10,000 entries in an overlap collide.
-    return (0,external_node_crypto_.hash)('sha256', text, 'base64url').slice(0, 12);
-}
-// biome-ignore lint/suspicious/noControlCharactersInRegex: NUL and SOH are the separators
-const SEPARATORS = /[\u0000\u0001]/g;
-/** `text` with a SOH before each NUL and SOH, so field text cannot forge the separators. */
-function escapeSeparators(text) {
-    // One scan of the text in the usual case that it has neither (a global regex's test moves lastIndex).
-    SEPARATORS.lastIndex = 0;
-    return SEPARATORS.test(text) ? text.replace(SEPARATORS, '\u0001$&') : text;
-}
-/** How GetQueryResults returns `@timestamp` (`2026-11-23 10:00:00.123`, UTC), or ISO 8601 with a zone. */
-const TIMESTAMP = /^(\d{4}-\d{2}-\d{2})[ T](\d{2}:\d{2}:\d{2})(\.\d+)?(Z|[+-]\d{2}:?\d{2})?$/;
-/** The last second parsed: rows arrive sorted by time, so neighbours share their second. */
-let lastSecond = { text: '', second: Number.NaN };
-/** The epoch second of a `@timestamp` in the form GetQueryResults returns, else undefined. */
-function timestampSecond(text) {
-    const match = TIMESTAMP.exec(text);
-    if (!match)
-        return undefined;
-    const secondText = `${match[1]}T${match[2]}${match[4] ?? 'Z'}`;
-    if (secondText !== lastSecond.text)
-        lastSecond = { text: secondText, second: Date.parse(secondText) / 1000 };
-    return Number.isNaN(lastSecond.second) ? undefined : lastSecond.second;
-}
-/** The epoch second of the entry's `@timestamp`, when it has one Date.parse can read. */
-function entrySecond(entry) {
-    const text = entry.fields['@timestamp'];
-    if (text === undefined)
-        return undefined;
-    const second = timestampSecond(text);
-    if (second !== undefined)
-        return second;
-    // Anything else Date.parse reads: ISO 8601 with a zone, or without one (taken as UTC).
-    const ms = Date.parse(/[zZ]|[+-]\d\d:?\d\d$/.test(text) ? text : `${text.replace(' ', 'T')}Z`);
-    return Number.isNaN(ms) ? undefined : Math.floor(ms / 1000);
-}
-/** API Gateway access-log field names (REST and HTTP APIs, the AWS console's JSON formats), by role. */
-const ACCESS_LOG_FIELDS = {
-    method: ['httpMethod', 'method'],
-    path: ['resourcePath', 'routeKey', 'path'],
-    latency: ['responseLatency', 'integrationLatency', 'latency', 'integration.latency'],
-    requestId: ['requestId', 'extendedRequestId'],
-};
-/** The first of `names` the entry has a value for; API Gateway logs a missing value as `-`. */
-function firstValue(entry, names) {
-    for (const name of names) {
-        const value = fieldValue(entry, name);
-        if (value !== undefined && value !== '' && value !== '-')
-            return value;
-    }
-    return undefined;
-}
-function severityOf(status) {
-    if (status >= 500 && status <= 599)
-        return 'critical';
-    if (status >= 400 && status <= 499)
-        return 'warning';
-    return 'none';
-}
-const severityRank = { none: 0, warning: 1, critical: 2 };
-/** The worse of two severities. */
-function worse(a, b) {
-    return severityRank[a] >= severityRank[b] ? a : b;
-}
-function lookupDotted(value, path) {
-    let current = value;
-    for (const key of path) {
-        if (current === null || typeof current !== 'object' || !Object.hasOwn(current, key))
-            return undefined;
-        current = current[key];
-    }
-    return current;
-}
-function parseJsonObject(text) {
-    // Cheap check first: most non-JSON lines never reach JSON.parse.
-    if (text === undefined || !text.trimStart().startsWith('{'))
-        return undefined;
-    try {
-        const parsed = JSON.parse(text);
-        return parsed !== null && typeof parsed === 'object' && !Array.isArray(parsed)
-            ? parsed
-            : undefined;
-    }
-    catch {
-        return undefined;
-    }
-}
-function parseStatus(text) {
-    if (text === undefined)
-        return undefined;
-    const trimmed = text.trim();
-    // API Gateway logs the status as a quoted string ("502"); anything else is not a status.
-    if (!/^\d{3}$/.test(trimmed))
-        return undefined;
-    return Number(trimmed);
-}
-
-;// CONCATENATED MODULE: ./src/state/no-checkpoint.ts
-
-/** The notice as plain text (unescaped: `reason` names files and cache keys). */
-function noCheckpointText(notice) {
-    const text = [
-        `No checkpoint found: this monitor has no record of checking before ${isoSecond(notice.before)}.`,
-    ];
-    const { lost } = notice;
-    if (!lost) {
-        text.push('This is its first run (or its state is kept somewhere else), so it checks the last interval.');
-        return text.join(' ');
-    }
-    text.push(`Earlier runs saved state, but ${lost.reason}; so this run reaches back up to max-catch-up (${formatDuration(lost.maxCatchUpSeconds)}) instead of the interval. Entries in its window that earlier runs reported may be reported again: the record of them was lost with the state.`);
-    const { uncovered } = lost;
-    if (uncovered) {
-        text.push(uncovered.start === undefined
-            ? `Not covered: anything before ${isoSecond(uncovered.end + 1)} that the lost state had not yet checked (when it was saved cannot be told); query that stretch by hand if it matters.`
-            : `Not covered: ${isoSecond(uncovered.start)} – ${isoSecond(uncovered.end)} (${formatDuration(uncovered.end - uncovered.start + 1)}), after the lost state was saved; query that stretch by hand if it matters.`);
-    }
-    return text.join(' ');
-}
-
-;// CONCATENATED MODULE: ./src/notify/escape.ts
-
-/**
- * Escaping of log text for the two places a person reads it: Slack mrkdwn and the job summary.
- *
- * Log lines are written by whoever calls the API, so they are hostile input: a request path of
- * `<!channel>` must not ping a channel, and `</table><script>` must not break the summary.
- */
-/** Slack's control characters (api.slack.com/reference/surfaces/formatting, "Escaping text"). */
-const SLACK_ENTITIES = { '&': '&amp;', '<': '&lt;', '>': '&gt;' };
-/**
- * Slack's formatting delimiters, swapped for characters that look alike but mean nothing to mrkdwn.
- *
- * Why not a zero-width space next to the delimiter: Slack has no escape for `*_~` and its rules for
- * when a delimiter counts are undocumented; a zero-width space is the well-known trick to make Slack
- * format *inside* a word, so inserting one could help a hostile line format rather than stop it. A
- * look-alike is inert under any rule, and a backtick look-alike can neither open nor close a code span.
- * The cost: a path copied from Slack holds `ˍ` where the log has `_`; the job summary and the results
- * file keep the exact text.
- */
-const SLACK_LOOKALIKES = {
-    '*': '\u2217', // ∗ ASTERISK OPERATOR
-    _: '\u02CD', // ˍ MODIFIER LETTER LOW MACRON
-    '~': '\u223C', // ∼ TILDE OPERATOR
-    '`': '\u02CB', // ˋ MODIFIER LETTER GRAVE ACCENT
-};
-/**
- * C0 controls (but tab and line breaks), DEL, and the bidirectional overrides and isolates, which let a
- * line display in another order than it reads ("Trojan Source", CVE-2021-42574).
- */
-// biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is the point
-const UNSAFE_CHARACTERS = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F\u202A-\u202E\u2066-\u2069]/g;
-/**
- * Half of a surrogate pair on its own: not a character, so no UTF-8 can carry it. JSON.stringify writes
- * it as `\ud800`, which RFC 8259 (8.2) says a receiver may take any way it likes, rejection included:
- * one such line must not cost the whole Slack message, nor show differently in the summary.
- */
-const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
-const REPLACEMENT = '\uFFFD';
-/** Control, bidi-override and lone-surrogate code units replaced by `�`. */
-function replaceUnsafe(text) {
-    return text.replace(UNSAFE_CHARACTERS, REPLACEMENT).replace(LONE_SURROGATE, REPLACEMENT);
-}
-/**
- * Log text made inert for Slack mrkdwn: `&`, `<`, `>` become entities (so `<!channel>`, `<@U123>` and
- * `<https://x|label>` arrive as text), `*`, `_`, `~` and the backtick become look-alikes (so a line can
- * neither format itself nor leave a code span), and control characters and lone surrogates become `�`.
- * Line breaks stay.
- */
-function escapeSlack(text) {
-    return replaceUnsafe(text).replace(/[&<>*_~`]/g, (char) => SLACK_ENTITIES[char] ?? SLACK_LOOKALIKES[char] ?? char);
-}
-/**
- * Text for a Slack `plain_text` object (the header block): only `&`, `<`, `>` are control characters
- * there, since plain text renders no formatting.
- */
-function escapeSlackPlainText(text) {
-    return replaceUnsafe(text).replace(/[&<>]/g, (char) => SLACK_ENTITIES[char] ?? char);
-}
-/**
- * Numeric character references for everything that means something to HTML or GitHub-flavoured
- * markdown. Numeric references work in both (an HTML block and a markdown paragraph decode them
- * alike), where a backslash escape would show up literally inside HTML.
- */
-const HTML_MARKDOWN_ENTITIES = {
-    '&': '&amp;',
-    '<': '&lt;',
-    '>': '&gt;',
-    '"': '&quot;',
-    "'": '&#39;',
-    '|': '&#124;', // table cell separator
-    '`': '&#96;', // code spans and fences
-    '*': '&#42;',
-    _: '&#95;',
-    '~': '&#126;', // strikethrough, ~~~ fences
-    '[': '&#91;', // links and images
-    ']': '&#93;',
-    '\\': '&#92;',
-    '#': '&#35;', // headings, issue references
-    '!': '&#33;',
-    $: '&#36;', // GitHub renders $math$
-    '@': '&#64;', // @mentions
-};
-/**
- * Log text made inert for the job summary, which GitHub renders as markdown with HTML in it and which
- * `@actions/core` writes without escaping anything.
- *
- * Line breaks become `<br>` unless `multiline`: an HTML block in markdown ends at a blank line, so a
- * log line with `\n\n` in it would otherwise drop out of the table into markdown.
- */
-function escapeMarkdownHtml(text, options = {}) {
-    const escaped = replaceUnsafe(text).replace(/[&<>"'|`*_~[\]\\#!$@]/g, (char) => HTML_MARKDOWN_ENTITIES[char] ?? char);
-    return options.multiline ? escaped.replace(/\r\n?/g, '\n') : escaped.replace(/\r\n|\r|\n/g, '<br>');
-}
-/** `… [cut, 12,345 more characters]`: says how much is missing, so nobody mistakes a part for the whole. */
-function cutMark(removed) {
-    return `… [cut, ${count(removed)} more characters]`;
-}
-/** The largest cut position at or below `index` that does not split a surrogate pair. */
-function safeCutIndex(text, index) {
-    if (index <= 0)
-        return 0;
-    if (index >= text.length)
-        return text.length;
-    const before = text.charCodeAt(index - 1);
-    return before >= 0xd800 && before <= 0xdbff ? index - 1 : index;
-}
-/**
- * `text` cut to at most `max` UTF-16 code units, the cut mark included, never splitting a surrogate
- * pair. When `max` cannot even hold the mark, a bare `…` ends the text.
- */
-function truncate(text, max) {
-    if (text.length <= max)
-        return text;
-    if (max <= 0)
-        return '';
-    // The mark for the most that could be removed is at least as long as the real one.
-    const reserve = cutMark(text.length).length;
-    if (reserve >= max)
-        return `${text.slice(0, safeCutIndex(text, max - 1))}…`;
-    const keep = safeCutIndex(text, max - reserve);
-    return text.slice(0, keep) + cutMark(text.length - keep);
-}
-/**
- * `escaper(text)` in at most `max` code units: when it does not fit, the source text is cut (so an
- * entity or a look-alike is never split) and the escaped cut mark appended, counting what is missing in
- * characters of the source. When `max` cannot even hold the mark, a bare `…` ends the text.
- */
-function fitEscaped(text, max, escaper) {
-    // Escaping lengthens text (or, folding whitespace, barely shortens it): text longer than `max` is
-    // not worth escaping whole just to find out that it does not fit.
-    if (text.length <= max) {
-        const whole = escaper(text);
-        if (whole.length <= max)
-            return whole;
-    }
-    if (max <= 0)
-        return '';
-    // The mark for the most that could be removed is at least as long as the real one.
-    const fullMark = escaper(cutMark(text.length)).length < max;
-    const budget = max - (fullMark ? escaper(cutMark(text.length)).length : 1);
-    const candidate = text.slice(0, safeCutIndex(text, budget));
-    let used = 0;
-    let keep = 0;
-    // Character by character: an escaper never makes a piece of text longer than its characters
-    // escaped one by one (it may make it shorter, folding `\r\n` or runs of spaces).
-    for (const char of candidate) {
-        used += escaper(char).length;
-        if (used > budget)
-            break;
-        keep += char.length;
-    }
-    return escaper(text.slice(0, keep)) + (fullMark ? escaper(cutMark(text.length - keep)) : '…');
-}
-
-;// CONCATENATED MODULE: ./src/notify/slack-message.ts
-
-
-
-
-/*
- * Slack limits (Block Kit reference, docs.slack.dev/reference/block-kit): 50 blocks a message, a
- * section's text 3,000 characters, a section's fields 10 × 2,000, a context block 10 elements, a
- * header 150 characters of plain text. Top-level `text` is cut by Slack past 40,000 characters; we keep
- * it short because it is the line a phone notification shows. The payload cap is ours: Slack has
- * rejected block-heavy messages well below the documented limits (`msg_blocks_too_long`, bolt-js#2509).
- */
-const MAX_BLOCKS = 50;
-const MAX_SECTION_TEXT = 3_000;
-const MAX_FIELDS = 10;
-const MAX_FIELD_TEXT = 2_000;
-const MAX_CONTEXT_ELEMENTS = 10;
-const MAX_CONTEXT_TEXT = 2_000;
-const MAX_HEADER_TEXT = 150;
-const MAX_TOP_LEVEL_TEXT = 3_000;
-const DEFAULT_MAX_PAYLOAD_CHARS = 35_000;
-/** Breakdown values shown per field; the rest are summed up in "and N more". */
-const TOP_VALUES = 5;
-/** Log groups named in the message; the rest are counted. */
-const SHOWN_LOG_GROUPS = 3;
-/* Room for each piece of log text in a sample, so 20 samples stay far below the payload cap. */
-const MAX_NAME = 80;
-const MAX_VALUE = 80;
-const MAX_PATH = 200;
-const MAX_SHORT = 40;
-const MAX_REQUEST_ID = 100;
-const MAX_ERROR_MESSAGE = 300;
-const MAX_RAW_MESSAGE = 500;
-const MAX_LOG_GROUP = 120;
-const METHOD_FIELDS = ACCESS_LOG_FIELDS.method;
-const PATH_FIELDS = ACCESS_LOG_FIELDS.path;
-const LATENCY_FIELDS = ACCESS_LOG_FIELDS.latency;
-const REQUEST_ID_FIELDS = ACCESS_LOG_FIELDS.requestId;
-const ERROR_FIELDS = ['error.message', 'errorMessage', 'integrationErrorMessage', 'error.messageString'];
-const STATUS_FIELDS = ['status'];
-const COLORS = {
-    critical: '#d00000',
-    warning: '#e8a317',
-    none: '#9e9e9e',
-};
-const RESOLVED_COLOR = '#2eb67d';
-const ICONS = { critical: '🔴', warning: '🟠', none: '⚪' };
-/** The one Slack message for a run: headline, window, breakdowns, samples, links. */
-function buildSlackMessage(report, options = {}) {
-    const maxPayload = options.maxPayloadChars ?? DEFAULT_MAX_PAYLOAD_CHARS;
-    const { digest } = report;
-    const fixedTop = [headerBlock(report), section(overviewText(report))];
-    if (options.sinceLastAlert)
-        fixedTop.push(section(sinceLastAlertText(options.sinceLastAlert)));
-    if (report.gap)
-        fixedTop.push(section(gapText(report, report.gap)));
-    if (report.noCheckpoint)
-        fixedTop.push(section(truncate(`⚠️ ${escapeSlack(noCheckpointText(report.noCheckpoint))}`, MAX_SECTION_TEXT)));
-    if (report.truncated)
-        fixedTop.push(section(truncatedText(report)));
-    const breakdowns = breakdownBlock(digest.breakdowns);
-    if (breakdowns)
-        fixedTop.push(breakdowns);
-    if (digest.table)
-        fixedTop.push(...aggregateBlocks(digest.table));
-    // Room for the samples title, the divider, the "not shown" note and the footer.
-    const sampleRoom = Math.max(0, MAX_BLOCKS - fixedTop.length - 4);
-    const sampleBlocks = digest.samples.slice(0, sampleRoom).map((entry) => section(sampleText(entry)));
-    const sampleCount = digest.samples.length;
-    let shown = sampleBlocks.length;
-    const assemble = (count) => {
-        const blocks = [...fixedTop];
-        if (sampleCount > 0) {
-            blocks.push({ type: 'divider' }, section(samplesTitle(report, count)), ...sampleBlocks.slice(0, count));
-            if (count < sampleCount)
-                blocks.push(context([notShownText(sampleCount - count)]));
-        }
-        blocks.push(footerBlock(report, options));
-        const fallback = headline(report);
-        return {
-            text: topLevelText(report, options),
-            // A gap is worth a warning colour even when nothing matched: part of the timeline went unchecked.
-            attachments: [
-                {
-                    color: COLORS[(report.gap || report.noCheckpoint) && digest.worst === 'none' ? 'warning' : digest.worst],
-                    fallback,
-                    blocks,
-                },
-            ],
-        };
-    };
-    let message = assemble(shown);
-    // Drop samples from the end until the payload fits; the summary still shows them all.
-    while (shown > 0 && JSON.stringify(message).length > maxPayload) {
-        shown -= 1;
-        message = assemble(shown);
-    }
-    return message;
-}
-/** `42 matching entries (30 5xx, 12 4xx)`: the numbers the on-call person needs first. */
-function headline(report) {
-    const { monitorName, digest } = report;
-    const name = fitEscaped(monitorName, MAX_NAME, escapeSlack);
-    const gap = report.gap
-        ? ` (${formatDuration(report.gap.end - report.gap.start + 1)} before it not checked)`
-        : '';
-    if (digest.total === 0)
-        return `${name}: no matching entries in ${windowText(report)}${gap}`;
-    return `${name}: ${countsText(report)} in ${windowText(report)}${gap}`;
-}
-function countsText(report) {
-    const { total, critical, warning } = report.digest;
-    const parts = [`${count(critical)} 5xx`, `${count(warning)} 4xx`];
-    const other = total - critical - warning;
-    if (other > 0)
-        parts.push(`${count(other)} other`);
-    return `${count(total)}${report.truncated ? '+' : ''} ${plural(total, 'matching entry', 'matching entries')} (${parts.join(', ')})`;
-}
-function topLevelText(report, options) {
-    const icon = report.digest.total === 0 ? '✅' : ICONS[report.digest.worst];
-    const mention = options.mention && report.digest.critical > 0 ? `${options.mention} ` : '';
-    // The mention goes first and whole: a cut mention would not notify anyone.
-    return truncate(`${mention}${icon} ${headline(report)}`, MAX_TOP_LEVEL_TEXT);
-}
-function headerBlock(report) {
-    const { digest } = report;
-    const icon = digest.total === 0 ? '✅' : ICONS[digest.worst];
-    const summary = digest.total === 0
-        ? 'no matching entries'
-        : `${count(digest.total)}${report.truncated ? '+' : ''} ${plural(digest.total, 'entry', 'entries')} · ${count(digest.critical)} 5xx · ${count(digest.warning)} 4xx`;
-    const room = MAX_HEADER_TEXT - summary.length - icon.length - 3;
-    const name = fitEscaped(report.monitorName, Math.max(room, 10), escapeSlackPlainText);
-    const text = truncate(`${icon} ${name}: ${summary}`, MAX_HEADER_TEXT);
-    return { type: 'header', text: { type: 'plain_text', text, emoji: true } };
-}
-function overviewText(report) {
-    const { digest, logGroups } = report;
-    const other = digest.total - digest.critical - digest.warning;
-    const lines = [
-        digest.total === 0
-            ? '*No matching entries* in this window.'
-            : `*${count(digest.total)}* ${plural(digest.total, 'matching entry', 'matching entries')}: *${count(digest.critical)}* 5xx, *${count(digest.warning)}* 4xx${other > 0 ? `, ${count(other)} other` : ''}`,
-        `*Window* ${windowText(report)} (${formatDuration(Math.max(0, report.window.end - report.window.start))})`,
-    ];
-    const named = logGroups.slice(0, SHOWN_LOG_GROUPS).map((group) => code(group, MAX_LOG_GROUP));
-    const rest = logGroups.length - named.length;
-    const label = plural(logGroups.length, 'Log group', 'Log groups');
-    lines.push(`*${label}* ${named.join(', ')}${rest > 0 ? ` and ${count(rest)} more` : ''}`);
-    return lines.join('\n');
-}
-function sinceLastAlertText(since) {
-    const windows = `${count(since.windows)} ${plural(since.windows, 'window', 'windows')}`;
-    return `⏱️ *Since the last alert* (${isoSecond(since.lastAlertAt).replace('T', ' ')}): *${count(since.total)}* more ${plural(since.total, 'entry', 'entries')} (${count(since.critical)} 5xx, ${count(since.warning)} 4xx) in ${windows} held back by \`realert\`, not counted above.`;
-}
-function gapText(report, gap) {
-    const length = formatDuration(gap.end - gap.start + 1);
-    const once = report.shortenedRecheck
-        ? ` Before it, ${windowText({ window: report.shortenedRecheck })} was checked once, but not again for logs that arrived late.`
-        : '';
-    return `⚠️ *Not checked:* ${windowText({ window: gap })} (${length}). The previous run ended more than \`max-catch-up\` (${formatDuration(report.maxCatchUpSeconds)}) ago, so this run could not reach back that far; query that stretch by hand if it matters.${once}`;
-}
-function truncatedText(report) {
-    if (report.digest.table) {
-        return `⚠️ *Partial result:* not every row of the aggregate was fetched (\`max-results\` or the service's row cap), so the table is incomplete; the count is the service's ${count(report.statistics.recordsMatched)} records matched.`;
-    }
-    const { recordsMatched } = report.statistics;
-    const fetched = count(report.digest.total);
-    const matched = recordsMatched > report.digest.total ? `${count(recordsMatched)} entries matched; ` : '';
-    const unfetched = recordsMatched > report.digest.total
-        ? ` ${count(recordsMatched - report.digest.total)} were not fetched`
-        : '';
-    return `⚠️ *Partial result:* ${matched}only the first ${fetched} were fetched (\`max-results\`, or the rows one query returns when its window could not be split).${unfetched ? `${unfetched}; the match count includes them.` : ''} Breakdowns and samples cover the fetched ones.`;
-}
-/** Aggregate rows shown in the message; the job summary shows more, the results file all. */
-const TABLE_ROWS = 20;
-/** Characters of one table cell in the message. */
-const MAX_TABLE_CELL = 40;
-/**
- * The aggregate's rows as a monospace table in one section, fitted to Slack's 3,000 characters: rows
- * are dropped from the end (and counted) until it fits. Cells are escaped like any log text, so a
- * backtick in a value cannot close the code block.
- */
-function aggregateBlocks(table) {
-    const how = table.countedBy === 'count-column' && table.countColumn !== undefined
-        ? `records counted from the ${code(table.countColumn, MAX_NAME)} column`
-        : 'records counted from the statistics (the rows carry no count of every record)';
-    if (table.columns.length === 0 || table.rows.length === 0)
-        return [section(`*Aggregate:* no rows; ${how}.`)];
-    const columns = table.columns.slice(0, 8);
-    const cells = (row) => columns.map((_, index) => fitEscaped((row[index] ?? '').replace(/\s+/g, ' '), MAX_TABLE_CELL, escapeSlack));
-    const header = columns.map((name) => fitEscaped(name, MAX_TABLE_CELL, escapeSlack));
-    const body = table.rows.slice(0, TABLE_ROWS).map(cells);
-    const render = (rows) => {
-        const widths = header.map((name, index) => Math.max(name.length, ...rows.map((row) => (row[index] ?? '').length)));
-        const line = (row) => row
-            .map((cell, index) => cell.padEnd(widths[index] ?? 0))
-            .join('  ')
-            .trimEnd();
-        return [line(header), ...rows.map(line)].join('\n');
-    };
-    let shown = body.length;
-    const text = (rows) => {
-        const hidden = table.rowCount - rows;
-        const more = hidden > 0 ? `\n_${count(hidden)} more ${plural(hidden, 'row', 'rows')} in the job summary_` : '';
-        const wide = table.columns.length > columns.length
-            ? ` (${count(table.columns.length - columns.length)} more columns in the job summary)`
-            : '';
-        return `*Aggregate* (${count(table.rowCount)} ${plural(table.rowCount, 'row', 'rows')}; ${how})${wide}\n\`\`\`${render(body.slice(0, rows))}\`\`\`${more}`;
-    };
-    while (shown > 0 && text(shown).length > MAX_SECTION_TEXT)
-        shown -= 1;
-    return [section(text(shown))];
-}
-/** `2026-11-23 10:00:00Z – 10:05:00Z`: both ends in UTC, the date once when both share it. */
-function windowText(report) {
-    const start = isoSecond(report.window.start).replace('T', ' ');
-    const end = isoSecond(report.window.end).replace('T', ' ');
-    const sameDay = start.slice(0, 10) === end.slice(0, 10);
-    return `${start} – ${sameDay ? end.slice(11) : end}`;
-}
-function breakdownBlock(breakdowns) {
-    if (breakdowns.length === 0)
-        return undefined;
-    const shown = breakdowns.slice(0, MAX_FIELDS);
-    const fields = shown.map((breakdown, index) => {
-        let text = breakdownText(breakdown);
-        // Fields past the tenth cannot be shown in one section; say so in the last one.
-        if (index === shown.length - 1 && breakdowns.length > shown.length) {
-            const hidden = breakdowns.length - shown.length;
-            text += `\n_${count(hidden)} more ${plural(hidden, 'field', 'fields')} in the job summary_`;
-        }
-        return mrkdwn(truncate(text, MAX_FIELD_TEXT));
-    });
-    return { type: 'section', fields };
-}
-function breakdownText(breakdown) {
-    const top = breakdown.counts.slice(0, TOP_VALUES);
-    const lines = [`*${escapeSlack(truncate(breakdown.field, MAX_NAME))}*`];
-    for (const { value, count: n } of top)
-        lines.push(`${code(value, MAX_VALUE)} ${count(n)}`);
-    const rest = breakdown.counts.slice(TOP_VALUES);
-    if (rest.length > 0) {
-        const entries = rest.reduce((sum, { count: n }) => sum + n, 0);
-        lines.push(`and ${count(rest.length)} more (${count(entries)})`);
-    }
-    return lines.join('\n');
-}
-function samplesTitle(report, shown) {
-    const { total } = report.digest;
-    return `*${plural(shown, 'Sample', 'Samples')}*: ${count(shown)} of ${count(total)}, 5xx first, newest first`;
-}
-function notShownText(hidden) {
-    return `${count(hidden)} more ${plural(hidden, 'sample', 'samples')} not shown to keep the message within Slack's size limits; the job summary lists them.`;
-}
-/**
- * One sample as the on-call person reads it:
- * `🔴 *502* `GET /items/{id}` · 1,234 ms · 2026-11-23 10:01:02.123` then the request id, the error
- * message if the log has one, and the raw message when there is no method or path to show.
- */
-function sampleText(entry) {
-    const status = entry.status !== undefined ? String(entry.status) : firstValue(entry, STATUS_FIELDS);
-    const method = firstValue(entry, METHOD_FIELDS);
-    const path = firstValue(entry, PATH_FIELDS);
-    const latency = firstValue(entry, LATENCY_FIELDS);
-    const requestId = firstValue(entry, REQUEST_ID_FIELDS);
-    const error = firstValue(entry, ERROR_FIELDS);
-    const time = entry.fields['@timestamp'];
-    const head = [
-        status !== undefined
-            ? `${ICONS[entry.severity]} *${escapeSlack(truncate(status, MAX_SHORT))}*`
-            : ICONS.none,
-    ];
-    if (method !== undefined || path !== undefined) {
-        // An HTTP API routeKey already starts with the method (`GET /items`).
-        const showMethod = method !== undefined && (path === undefined || !path.startsWith(`${method} `));
-        const parts = [showMethod ? method : undefined, path].filter((part) => part !== undefined);
-        // Each part is fitted on its own so a huge method cannot push the path out.
-        const fitted = parts.map((part) => fitEscaped(part, part === path ? MAX_PATH : MAX_SHORT, escapeOneLine));
-        head.push(`\`${fitted.join(' ')}\``);
-    }
-    if (latency !== undefined)
-        head.push(latencyText(latency));
-    if (time !== undefined)
-        head.push(escapeSlack(truncate(time, MAX_SHORT)));
-    const lines = [head.join(' · ')];
-    if (requestId !== undefined)
-        lines.push(`request ${code(requestId, MAX_REQUEST_ID)}`);
-    if (error !== undefined)
-        lines.push(`error ${code(error, MAX_ERROR_MESSAGE)}`);
-    const message = entry.fields['@message'];
-    if (method === undefined && path === undefined && message !== undefined) {
-        lines.push(codeBlock(message, MAX_RAW_MESSAGE));
-    }
-    return lines.join('\n');
-}
-function latencyText(value) {
-    const trimmed = value.trim();
-    if (/^\d+$/.test(trimmed))
-        return `${count(Number(trimmed))} ms`;
-    if (/^\d+\.\d+$/.test(trimmed))
-        return `${Number(trimmed).toLocaleString('en-US')} ms`;
-    return escapeSlack(truncate(trimmed, MAX_SHORT));
-}
-function footerBlock(report, options) {
-    const { statistics, queries } = report;
-    const elements = [
-        `Scanned ${formatBytes(statistics.bytesScanned)} in ${count(statistics.recordsScanned)} records · ${count(statistics.recordsMatched)} matched · ${count(queries.length)} ${plural(queries.length, 'query', 'queries')}`,
-    ];
-    const links = [];
-    const run = report.runUrl !== undefined ? slackLink(report.runUrl, 'View workflow run') : undefined;
-    if (run)
-        links.push(run);
-    const consoleLink = options.consoleUrl !== undefined ? slackLink(options.consoleUrl, 'Open in Logs Insights') : undefined;
-    if (consoleLink)
-        links.push(consoleLink);
-    if (links.length > 0)
-        elements.push(links.join(' · '));
-    return context(elements);
-}
-/**
- * `<url|label>` for a URL of ours (run or console link). Slack reads `|` and `>` as the end of the URL,
- * so they are percent-encoded, and `&` is escaped as in any text; anything but http(s) is left out.
- */
-function slackLink(url, label) {
-    let parsed;
-    try {
-        parsed = new URL(url);
-    }
-    catch {
-        return undefined;
-    }
-    if (parsed.protocol !== 'https:' && parsed.protocol !== 'http:')
-        return undefined;
-    const href = parsed.href.replace(/[|<>\s]/g, (char) => encodeURIComponent(char)).replace(/&/g, '&amp;');
-    return `<${href}|${escapeSlack(label)}>`;
-}
-/** Log text as an inline code span: one line, escaped, fitted to `max` characters inside the backticks. */
-function code(text, max) {
-    if (!/\S/.test(text))
-        return '_(empty)_';
-    // Line breaks are folded inside the escaper, so only the part that can fit is ever scanned.
-    return `\`${fitEscaped(text, max, escapeOneLine)}\``;
-}
-function escapeOneLine(text) {
-    return escapeSlack(text.replace(/\s+/g, ' '));
-}
-/** Log text as a code block; the escaped backticks cannot close it early. */
-function codeBlock(text, max) {
-    if (!/\S/.test(text))
-        return '_(empty message)_';
-    return `\`\`\`${fitEscaped(text, max, escapeSlack)}\`\`\``;
-}
-function mrkdwn(text) {
-    return { type: 'mrkdwn', text, verbatim: true };
-}
-/** A section whose text can never exceed Slack's 3,000 characters, whatever the parts added up to. */
-function section(text) {
-    return { type: 'section', text: mrkdwn(truncate(text, MAX_SECTION_TEXT)) };
-}
-function context(texts) {
-    const elements = texts
-        .slice(0, MAX_CONTEXT_ELEMENTS)
-        .map((text) => mrkdwn(truncate(text, MAX_CONTEXT_TEXT)));
-    return { type: 'context', elements };
-}
-function plural(n, one, many) {
-    return n === 1 ? one : many;
-}
-/**
- * The one message when an episode is over: how long it was failing and, with `resolve-after`, for how
- * long it has been clean.
- */
-function buildResolvedMessage(report, resolved, options = {}) {
-    const name = fitEscaped(report.monitorName, MAX_NAME, escapeSlack);
-    const failing = formatDuration(Math.max(0, resolved.failingUntil - resolved.failingSince));
-    const headline = `${name}: resolved after ${failing} of errors`;
-    const clean = formatDuration(Math.max(0, report.window.end - resolved.cleanSince));
-    const lines = [
-        resolved.resolveAfterSeconds > 0
-            ? `*Resolved:* clean for *${clean}*: nothing checked since ${isoSecond(resolved.cleanSince).replace('T', ' ')} met the alert thresholds (\`resolve-after\` is ${formatDuration(resolved.resolveAfterSeconds)}).`
-            : `*Resolved:* ${windowText(report)} is below the alert thresholds.`,
-        `It was failing for *${failing}* (${windowText({ window: { start: resolved.failingSince, end: resolved.failingUntil } })}).`,
-    ];
-    if (resolved.unreported.total > 0) {
-        lines.push(`${count(resolved.unreported.total)} more ${plural(resolved.unreported.total, 'entry', 'entries')} (${count(resolved.unreported.critical)} 5xx, ${count(resolved.unreported.warning)} 4xx) arrived during the quiet period after the last alert.`);
-    }
-    if (report.digest.total > 0) {
-        lines.push(`This window still had ${countsText(report)}, fewer than the thresholds.`);
-    }
-    const blocks = [
-        {
-            type: 'header',
-            text: {
-                type: 'plain_text',
-                text: truncate(`✅ ${escapeSlackPlainText(headline)}`, MAX_HEADER_TEXT),
-                emoji: true,
-            },
-        },
-        section(truncate(lines.join('\n'), MAX_SECTION_TEXT)),
-    ];
-    if (report.gap)
-        blocks.push(section(gapText(report, report.gap)));
-    blocks.push(footerBlock(report, options));
-    return {
-        text: truncate(`✅ ${headline}`, MAX_TOP_LEVEL_TEXT),
-        attachments: [{ color: RESOLVED_COLOR, fallback: headline, blocks }],
-    };
-}
-const NO_MEMORY = {
-    'state-none': 'No state is kept (state: none)',
-    unreadable: 'The state could not be read',
-    unsaved: 'The state could not be saved',
-};
-/** `notify-on-error`: the monitor itself failed, so it is not watching; never silent. */
-function buildFailureMessage(failure) {
-    const name = fitEscaped(failure.monitorName, MAX_NAME, escapeSlack);
-    const { failingSince, failedRuns } = failure;
-    const reminder = failingSince !== undefined;
-    const headline = `${name}: the monitor ${reminder ? 'is still failing' : 'failed'} and is not checking logs`;
-    const lines = [`*${headline}.* Until this is fixed, errors in the logs go unreported.`];
-    if (reminder) {
-        const runs = failedRuns !== undefined
-            ? `: *${count(failedRuns)}* failed ${plural(failedRuns, 'run', 'runs')} in a row`
-            : '';
-        lines.push(`⏱️ Failing since *${isoSecond(failingSince).replace('T', ' ')}*${runs}.`);
-    }
-    if (failure.noMemory)
-        lines.push(`_${NO_MEMORY[failure.noMemory]}, so this notice repeats on every failed run._`);
-    const blocks = [
-        {
-            type: 'header',
-            text: {
-                type: 'plain_text',
-                text: `🛑 ${fitEscaped(failure.monitorName, MAX_HEADER_TEXT - 20, escapeSlackPlainText)} is broken`,
-                emoji: true,
-            },
-        },
-        section(lines.join('\n')),
-        section(codeBlock(failure.reason, MAX_SECTION_TEXT - 100)),
-    ];
-    const run = failure.runUrl !== undefined ? slackLink(failure.runUrl, 'View the failed run') : undefined;
-    if (run)
-        blocks.push(context([run]));
-    return {
-        text: truncate(`🛑 ${headline}`, MAX_TOP_LEVEL_TEXT),
-        attachments: [{ color: COLORS.critical, fallback: headline, blocks }],
-    };
-}
-/** `notify-on-error`: the monitor that was reported broken runs again; one short message. */
-function buildRecoveredMessage(recovered) {
-    const name = fitEscaped(recovered.monitorName, MAX_NAME, escapeSlack);
-    const failing = formatDuration(Math.max(0, recovered.recoveredAt - recovered.failingSince));
-    const headline = `${name}: the monitor is running again after failing for ${failing}`;
-    const blocks = [
-        {
-            type: 'header',
-            text: {
-                type: 'plain_text',
-                text: `✅ ${fitEscaped(recovered.monitorName, MAX_HEADER_TEXT - 30, escapeSlackPlainText)} is running again`,
-                emoji: true,
-            },
-        },
-        section(`*${headline}.* It failed ${count(recovered.failedRuns)} ${plural(recovered.failedRuns, 'run', 'runs')} in a row, from ${isoSecond(recovered.failingSince).replace('T', ' ')}.`),
-    ];
-    const run = recovered.runUrl !== undefined ? slackLink(recovered.runUrl, 'View this run') : undefined;
-    if (run)
-        blocks.push(context([run]));
-    return {
-        text: truncate(`✅ ${headline}`, MAX_TOP_LEVEL_TEXT),
-        attachments: [{ color: RESOLVED_COLOR, fallback: headline, blocks }],
-    };
 }
 
 ;// CONCATENATED MODULE: ./src/notify/missed-deliveries.ts
@@ -63041,7 +63058,7 @@ function decideAlert(counts, previous, nowSeconds, window, settings, gap) {
     if (unmet === undefined) {
         if (!open) {
             // A new episode alerts at once, however recent the last episode's alerts were. The alert's
-            // message carries the mention when it tells 5xx (slack-message.ts).
+            // message carries the mention when it tells 5xx (notify/digest-message.ts).
             return { kind: 'alert', state: alertState(nowSeconds, window.start, window.end, counts.critical > 0) };
         }
         return alertInEpisode(counts, open, nowSeconds, window, settings);
@@ -63701,20 +63718,16 @@ function closedNote(closed, settings, window) {
  * works again, and the notice the other webhooks get while it fails. Slack's answer and the monitor
  * name are escaped like log text; a webhook is named by its position, never by its URL.
  */
-const catch_up_message_MAX_NAME = 80;
-const catch_up_message_MAX_HEADER_TEXT = 150;
 const catch_up_message_MAX_PROBLEM = 200;
 const CATCH_UP_COLOR = '#1d9bd1';
-const FAILING_COLOR = '#e8a317';
-const RECOVERED_COLOR = '#2eb67d';
 /** What a webhook missed while it failed, told once it takes messages again. */
 function buildCatchUpMessage(missed, options) {
-    const name = fitEscaped(options.monitorName, catch_up_message_MAX_NAME, escapeSlack);
-    const messages = `${count(missed.messages)} ${catch_up_message_plural(missed.messages, 'message', 'messages')}`;
+    const name = nameText(options.monitorName);
+    const messages = `${count(missed.messages)} ${plural(missed.messages, 'message', 'messages')}`;
     const headline = `${name}: ${messages} did not reach this channel`;
     const lines = [
-        `*This channel missed ${messages} from ${name}* while its webhook was failing (first at ${isoSecond(missed.since).replace('T', ' ')}).`,
-        `They told of *${count(missed.entries)}* ${catch_up_message_plural(missed.entries, 'entry', 'entries')}: *${count(missed.critical)}* 5xx, *${count(missed.warning)}* 4xx, in ${windowText({ window: { start: missed.from, end: missed.to } })}.`,
+        `*This channel missed ${messages} from ${name}* while its webhook was failing (first at ${utcSecond(missed.since)}).`,
+        `They told of *${count(missed.entries)}* ${plural(missed.entries, 'entry', 'entries')}: *${count(missed.critical)}* 5xx, *${count(missed.warning)}* 4xx, in ${windowText({ window: { start: missed.from, end: missed.to } })}.`,
         `Slack's last answer was ${problemCode(missed.problem)}.`,
         'The other webhooks got those messages; the job summary of each run and the link below show every entry.',
     ];
@@ -63731,54 +63744,46 @@ function buildCatchUpMessage(missed, options) {
             links.push(link);
     });
     const blocks = [
-        header(`📬 ${fitEscaped(options.monitorName, catch_up_message_MAX_HEADER_TEXT - 40, escapeSlackPlainText)}: catch-up`),
+        header(`📬 ${fitEscaped(options.monitorName, MAX_HEADER_TEXT - 40, escapeSlackPlainText)}: catch-up`),
         section(lines.join('\n')),
     ];
     if (links.length > 0)
         blocks.push(context([links.join(' · ')]));
-    return {
-        text: truncate(`📬 ${headline}`, 3_000),
-        attachments: [{ color: CATCH_UP_COLOR, fallback: headline, blocks }],
-    };
+    return slackMessage(`📬 ${headline}`, { color: CATCH_UP_COLOR, fallback: headline, blocks });
 }
 /** `notify-on-error` for the webhooks that work: another one fails (or works again). */
 function buildWebhookNotice(notice) {
-    const name = fitEscaped(notice.monitorName, catch_up_message_MAX_NAME, escapeSlack);
+    const name = nameText(notice.monitorName);
     const lines = [];
     for (const { name: webhook, missed } of notice.failing) {
-        lines.push(`*${webhook} is failing:* since ${isoSecond(missed.since).replace('T', ' ')} its channel missed ${count(missed.messages)} ${catch_up_message_plural(missed.messages, 'message', 'messages')} (${count(missed.entries)} ${catch_up_message_plural(missed.entries, 'entry', 'entries')}: ${count(missed.critical)} 5xx, ${count(missed.warning)} 4xx). Slack answers ${problemCode(missed.problem)}.`);
+        lines.push(`*${webhook} is failing:* since ${utcSecond(missed.since)} its channel missed ${count(missed.messages)} ${plural(missed.messages, 'message', 'messages')} (${count(missed.entries)} ${plural(missed.entries, 'entry', 'entries')}: ${count(missed.critical)} 5xx, ${count(missed.warning)} 4xx). Slack answers ${problemCode(missed.problem)}.`);
     }
     if (notice.failing.length > 0) {
-        lines.push(`This channel still gets every message. The failing ${catch_up_message_plural(notice.failing.length, 'webhook gets', 'webhooks get')} a catch-up once ${catch_up_message_plural(notice.failing.length, 'it works', 'they work')} again; until then this reminder repeats every ${formatDuration(notice.reminderSeconds)}.`);
+        lines.push(`This channel still gets every message. The failing ${plural(notice.failing.length, 'webhook gets', 'webhooks get')} a catch-up once ${plural(notice.failing.length, 'it works', 'they work')} again; until then this reminder repeats every ${formatDuration(notice.reminderSeconds)}.`);
     }
     for (const { name: webhook, missed } of notice.recovered) {
-        lines.push(`✅ *${webhook} works again:* it got a catch-up for the ${count(missed.messages)} ${catch_up_message_plural(missed.messages, 'message', 'messages')} it missed.`);
+        lines.push(`✅ *${webhook} works again:* it got a catch-up for the ${count(missed.messages)} ${plural(missed.messages, 'message', 'messages')} it missed.`);
     }
     const failing = notice.failing.length > 0;
     const headline = failing
-        ? `${name}: ${notice.failing.map((f) => f.name).join(', ')} ${catch_up_message_plural(notice.failing.length, 'is', 'are')} failing`
-        : `${name}: ${notice.recovered.map((r) => r.name).join(', ')} ${catch_up_message_plural(notice.recovered.length, 'works', 'work')} again`;
+        ? `${name}: ${notice.failing.map((f) => f.name).join(', ')} ${plural(notice.failing.length, 'is', 'are')} failing`
+        : `${name}: ${notice.recovered.map((r) => r.name).join(', ')} ${plural(notice.recovered.length, 'works', 'work')} again`;
     const blocks = [
-        header(`${failing ? '⚠️' : '✅'} ${fitEscaped(notice.monitorName, catch_up_message_MAX_HEADER_TEXT - 40, escapeSlackPlainText)}: ${failing ? 'a Slack webhook is failing' : 'Slack webhooks work again'}`),
+        header(`${failing ? '⚠️' : '✅'} ${fitEscaped(notice.monitorName, MAX_HEADER_TEXT - 40, escapeSlackPlainText)}: ${failing ? 'a Slack webhook is failing' : 'Slack webhooks work again'}`),
         section(lines.join('\n')),
     ];
     const run = notice.runUrl !== undefined ? slackLink(notice.runUrl, 'View this run') : undefined;
     if (run)
         blocks.push(context([run]));
-    return {
-        text: truncate(`${failing ? '⚠️' : '✅'} ${headline}`, 3_000),
-        attachments: [{ color: failing ? FAILING_COLOR : RECOVERED_COLOR, fallback: headline, blocks }],
-    };
-}
-function header(text) {
-    return { type: 'header', text: { type: 'plain_text', text: truncate(text, catch_up_message_MAX_HEADER_TEXT), emoji: true } };
+    return slackMessage(`${failing ? '⚠️' : '✅'} ${headline}`, {
+        color: failing ? COLORS.warning : COLORS.resolved,
+        fallback: headline,
+        blocks,
+    });
 }
 /** Slack's answer (or whatever the URL answered) as an inline code span, escaped like log text. */
 function problemCode(problem) {
     return `\`${fitEscaped(problem.replace(/\s+/g, ' '), catch_up_message_MAX_PROBLEM, escapeSlack)}\``;
-}
-function catch_up_message_plural(n, one, many) {
-    return n === 1 ? one : many;
 }
 
 ;// CONCATENATED MODULE: ./src/notify/webhook-ledger.ts
@@ -63793,16 +63798,57 @@ function catch_up_message_plural(n, one, many) {
  */
 async function deliverWithLedger(run, previous, settings, context, deps) {
     const webhooks = distinctWebhooks(settings.slackWebhookUrls, deps.log);
+    const ledger = listedOnly(previous, webhooks);
+    const forgotten = Object.keys(previous ?? {}).length - Object.keys(ledger).length;
+    if (forgotten > 0) {
+        deps.log(`Slack: forgetting what ${forgotten === 1 ? 'a webhook' : `${forgotten} webhooks`} no longer in slack-webhook-url missed.`);
+    }
+    const progress = startProgress(webhooks, ledger);
+    const { delivery, statuses } = progress;
+    if (run) {
+        const outcomes = await Promise.all(webhooks.map((webhook) => postToWebhook(run.message, webhook, deps)));
+        if (stoppedByCancel(outcomes, deps))
+            return cancelledDelivery(delivery, outcomes, webhooks, statuses);
+        recordRunOutcomes(progress, run, webhooks, outcomes, context);
+        if (delivery.delivered === 0) {
+            // Nobody took it: the checkpoint stays and the next run sends it again, so nothing is missed yet.
+            delivery.keepCheckpoint = true;
+            delivery.ledger = listedOnly(previous, webhooks);
+            finishStatuses(delivery, webhooks, statuses);
+            return delivery;
+        }
+    }
+    // A catch-up for each webhook that missed messages and took this run's (or had none to take).
+    const catchingUp = webhooks.filter((webhook) => previous?.[webhook.key] && !progress.failed.has(webhook.key));
+    const catchUps = await Promise.all(catchingUp.map((webhook) => {
+        const missed = previous?.[webhook.key];
+        const message = buildCatchUpMessage(missed, {
+            monitorName: settings.monitorName,
+            consoleUrl: context.consoleUrl({ start: missed.from, end: missed.to }),
+        });
+        return postToWebhook(message, webhook, deps);
+    }));
+    if (stoppedByCancel(catchUps, deps))
+        return cancelledDelivery(delivery, catchUps, webhooks, statuses);
+    const recovered = recordCatchUpOutcomes(progress, previous, catchingUp, catchUps, deps.log);
+    if (settings.notifyOnError) {
+        await tellTheOthers(webhooks, progress.failed, recovered, delivery.ledger, settings, context, deps);
+    }
+    finishStatuses(delivery, webhooks, statuses);
+    return delivery;
+}
+/** The records of `previous` for the webhooks still in `slack-webhook-url`. */
+function listedOnly(previous, webhooks) {
     const ledger = {};
     for (const webhook of webhooks) {
         const missed = previous?.[webhook.key];
         if (missed)
             ledger[webhook.key] = missed;
     }
-    const forgotten = Object.keys(previous ?? {}).length - Object.keys(ledger).length;
-    if (forgotten > 0) {
-        deps.log(`Slack: forgetting what ${forgotten === 1 ? 'a webhook' : `${forgotten} webhooks`} no longer in slack-webhook-url missed.`);
-    }
+    return ledger;
+}
+/** Nothing delivered yet, nothing to send yet; each webhook with what it missed before this run. */
+function startProgress(webhooks, ledger) {
     const delivery = {
         ledger,
         webhooks: [],
@@ -63821,71 +63867,56 @@ async function deliverWithLedger(run, previous, settings, context, deps) {
             ...(missed ? { missed } : {}),
         });
     }
-    const failed = new Set();
-    const fail = (webhook, outcome) => {
-        const status = statuses.get(webhook.key);
-        failed.add(webhook.key);
-        if (status) {
-            status.thisRun = 'failed';
-            status.problem = problemOf(outcome);
-        }
-        delivery.failures.push(outcome.error?.message ?? `Slack: ${webhook.name} failed.`);
-    };
-    if (run) {
-        const outcomes = await Promise.all(webhooks.map((webhook) => postToWebhook(run.message, webhook, deps)));
-        if (outcomes.some((outcome) => outcome.cancelled) || deps.signal?.aborted) {
-            return cancelledDelivery(delivery, outcomes, webhooks, statuses);
-        }
-        outcomes.forEach((outcome, i) => {
-            const webhook = webhooks[i];
-            if (outcome.error) {
-                fail(webhook, outcome);
-                ledger[webhook.key] = addMissed(ledger[webhook.key], run, problemOf(outcome), context);
-            }
-            else {
-                delivery.delivered += 1;
-                const status = statuses.get(webhook.key);
-                if (status)
-                    status.thisRun = 'delivered';
-            }
-        });
-        if (delivery.delivered === 0) {
-            // Nobody took it: the checkpoint stays and the next run sends it again, so nothing is missed yet.
-            delivery.keepCheckpoint = true;
-            delivery.ledger = {};
-            for (const webhook of webhooks) {
-                const missed = previous?.[webhook.key];
-                if (missed)
-                    delivery.ledger[webhook.key] = missed;
-            }
-            finishStatuses(delivery, webhooks, statuses);
-            return delivery;
-        }
+    return { delivery, statuses, failed: new Set() };
+}
+/** The job was cancelled while these posts were made (or before they answered). */
+function stoppedByCancel(outcomes, deps) {
+    return outcomes.some((outcome) => outcome.cancelled) || deps.signal?.aborted === true;
+}
+/** A webhook did not take a message: its status says so and Slack's answer joins the step's failures. */
+function markFailed(progress, webhook, outcome) {
+    const status = progress.statuses.get(webhook.key);
+    progress.failed.add(webhook.key);
+    if (status) {
+        status.thisRun = 'failed';
+        status.problem = problemOf(outcome);
     }
-    // A catch-up for each webhook that missed messages and took this run's (or had none to take).
-    const catchingUp = webhooks.filter((webhook) => previous?.[webhook.key] && !failed.has(webhook.key));
+    progress.delivery.failures.push(outcome.error?.message ?? `Slack: ${webhook.name} failed.`);
+}
+/** Each webhook's answer to the run's message: delivered, or the message added to what it missed. */
+function recordRunOutcomes(progress, run, webhooks, outcomes, context) {
+    const { delivery, statuses } = progress;
+    outcomes.forEach((outcome, i) => {
+        const webhook = webhooks[i];
+        if (outcome.error) {
+            markFailed(progress, webhook, outcome);
+            delivery.ledger[webhook.key] = addMissed(delivery.ledger[webhook.key], run, problemOf(outcome), context);
+        }
+        else {
+            delivery.delivered += 1;
+            const status = statuses.get(webhook.key);
+            if (status)
+                status.thisRun = 'delivered';
+        }
+    });
+}
+/**
+ * Each webhook's answer to its catch-up: taken, and its record leaves the ledger; or not, and the record
+ * stays with Slack's latest answer. Resolves to the webhooks that took theirs.
+ */
+function recordCatchUpOutcomes(progress, previous, catchingUp, outcomes, log) {
+    const { delivery, statuses } = progress;
     const recovered = [];
-    const catchUps = await Promise.all(catchingUp.map((webhook) => {
-        const missed = previous?.[webhook.key];
-        const message = buildCatchUpMessage(missed, {
-            monitorName: settings.monitorName,
-            consoleUrl: context.consoleUrl({ start: missed.from, end: missed.to }),
-        });
-        return postToWebhook(message, webhook, deps);
-    }));
-    if (catchUps.some((outcome) => outcome.cancelled) || deps.signal?.aborted) {
-        return cancelledDelivery(delivery, catchUps, webhooks, statuses);
-    }
-    catchUps.forEach((outcome, i) => {
+    outcomes.forEach((outcome, i) => {
         const webhook = catchingUp[i];
         const missed = previous?.[webhook.key];
         if (outcome.error) {
-            fail(webhook, outcome);
-            ledger[webhook.key] = { ...missed, problem: problemOf(outcome) };
+            markFailed(progress, webhook, outcome);
+            delivery.ledger[webhook.key] = { ...missed, problem: problemOf(outcome) };
             return;
         }
-        deps.log(`Slack: ${webhook.name} took the catch-up for the ${missed.messages === 1 ? 'message' : `${missed.messages} messages`} it missed.`);
-        delete ledger[webhook.key];
+        log(`Slack: ${webhook.name} took the catch-up for the ${missed.messages === 1 ? 'message' : `${missed.messages} messages`} it missed.`);
+        delete delivery.ledger[webhook.key];
         recovered.push({ webhook, missed });
         const status = statuses.get(webhook.key);
         if (status) {
@@ -63894,11 +63925,7 @@ async function deliverWithLedger(run, previous, settings, context, deps) {
             status.caughtUp = missed;
         }
     });
-    if (settings.notifyOnError) {
-        await tellTheOthers(webhooks, failed, recovered, ledger, settings, context, deps);
-    }
-    finishStatuses(delivery, webhooks, statuses);
-    return delivery;
+    return recovered;
 }
 /**
  * `notify-on-error` for a failing webhook: the webhooks that work this run hear of it once per
@@ -64059,6 +64086,7 @@ function distinctWebhooks(urls, log) {
  * Step 7: Slack. Which message the decision calls for (an alert, a resolved notice, a gap or
  * no-checkpoint notice, or none), posted to every webhook with what each one missed before.
  */
+
 
 
 
@@ -64278,8 +64306,23 @@ const { method: summary_METHOD_FIELDS, path: summary_PATH_FIELDS, requestId: sum
  */
 function addJobSummary(report, summary, notification) {
     const { digest } = report;
+    addOverview(report, summary, notification);
+    // Breakdowns and samples get what is left, less room for the closing note and link.
+    const budget = new Budget(SUMMARY_LIMIT_BYTES - ROOM_FOR_OTHERS_BYTES - 1024 - bytes(summary.stringify()));
+    // What the budget or the caps left out, in the order the note names them.
     const cut = [];
-    // The parts every summary has; their size is bounded by the caps above.
+    cut.push(...addBreakdowns(digest.breakdowns, summary, budget));
+    if (digest.table)
+        cut.push(...addAggregate(report, digest.table, summary, budget));
+    if (digest.breakdowns.length > MAX_BREAKDOWN_FIELDS) {
+        cut.push(`${digest.breakdowns.length - MAX_BREAKDOWN_FIELDS} breakdown fields`);
+    }
+    if (digest.samples.length > 0)
+        cut.push(...addSamples(report, summary, budget));
+    addClosing(report, summary, cut);
+}
+/** The parts every summary has; their size is bounded by the caps above. */
+function addOverview(report, summary, notification) {
     summary.addHeading(`insights-watch: ${cell(report.monitorName)}`, 2);
     summary.addRaw(`<p>${summary_headline(report)}</p>`, true);
     if (report.gap)
@@ -64302,44 +64345,44 @@ function addJobSummary(report, summary, notification) {
     summary.addHeading(`Query (${cell(report.queryLanguage)})`, 3);
     // addCodeBlock puts the text between <pre><code> as it is: unescaped, a `</code>` in it would end it.
     summary.addCodeBlock(fitEscaped(report.query, MAX_QUERY, (text) => escapeMarkdownHtml(text, { multiline: true })));
-    // Breakdowns and samples get what is left, less room for the closing note and link.
-    const budget = new Budget(SUMMARY_LIMIT_BYTES - ROOM_FOR_OTHERS_BYTES - 1024 - bytes(summary.stringify()));
-    const breakdowns = digest.breakdowns.slice(0, MAX_BREAKDOWN_FIELDS);
-    for (const breakdown of breakdowns) {
+}
+/** A table per breakdown field, while the budget lasts; what it left out. */
+function addBreakdowns(breakdowns, summary, budget) {
+    for (const breakdown of breakdowns.slice(0, MAX_BREAKDOWN_FIELDS)) {
         const rows = breakdownRows(breakdown, budget);
-        if (rows === undefined) {
-            cut.push('breakdown tables');
-            break;
-        }
+        if (rows === undefined)
+            return ['breakdown tables'];
         summary.addHeading(`By ${cell(breakdown.field)}`, 3);
         summary.addTable(rows);
     }
-    if (digest.table) {
-        const { rows, shown } = aggregateRows(digest.table, budget);
-        const how = digest.table.countedBy === 'count-column' && digest.table.countColumn !== undefined
-            ? `records counted from the <code>${cell(digest.table.countColumn)}</code> column`
-            : 'records counted from the statistics (recordsMatched)';
-        summary.addHeading(`Aggregate (${count(digest.table.rowCount)} ${digest.table.rowCount === 1 ? 'row' : 'rows'})`, 3);
-        summary.addRaw(`<p>${how}. Aggregate windows do not overlap (a second look would count records twice); they end <code>query-delay</code> + <code>overlap</code> back instead, so a log that late is still counted, once.</p>`, true);
-        if (report.queryLanguage !== 'CWLI') {
-            // query-rewrite.ts queryWindow: SQL and PPL cannot be bounded by @timestamp exactly.
-            summary.addRaw(`<p>Windows do not overlap, so each record is counted once. ${cell(report.queryLanguage)} has no documented way to compare <code>@timestamp</code> with a number, so this window was queried as the whole seconds ${isoSecond(report.window.start)} – ${isoSecond(report.window.end - 1)} (StartQuery documents both ends as inclusive); should the service read the end second as an instant, the records after its first millisecond are not counted.</p>`, true);
-        }
-        if (rows.length > 1)
-            summary.addTable(rows);
-        if (shown < digest.table.rowCount)
-            cut.push(`${count(digest.table.rowCount - shown)} aggregate rows`);
+    return [];
+}
+/** The aggregate's rows, how they were counted and how its windows were queried; what it left out. */
+function addAggregate(report, table, summary, budget) {
+    const { rows, shown } = aggregateRows(table, budget);
+    const how = table.countedBy === 'count-column' && table.countColumn !== undefined
+        ? `records counted from the <code>${cell(table.countColumn)}</code> column`
+        : 'records counted from the statistics (recordsMatched)';
+    summary.addHeading(`Aggregate (${count(table.rowCount)} ${table.rowCount === 1 ? 'row' : 'rows'})`, 3);
+    summary.addRaw(`<p>${how}. Aggregate windows do not overlap (a second look would count records twice); they end <code>query-delay</code> + <code>overlap</code> back instead, so a log that late is still counted, once.</p>`, true);
+    if (report.queryLanguage !== 'CWLI') {
+        // query-rewrite.ts queryWindow: SQL and PPL cannot be bounded by @timestamp exactly.
+        summary.addRaw(`<p>Windows do not overlap, so each record is counted once. ${cell(report.queryLanguage)} has no documented way to compare <code>@timestamp</code> with a number, so this window was queried as the whole seconds ${isoSecond(report.window.start)} – ${isoSecond(report.window.end - 1)} (StartQuery documents both ends as inclusive); should the service read the end second as an instant, the records after its first millisecond are not counted.</p>`, true);
     }
-    if (digest.breakdowns.length > breakdowns.length) {
-        cut.push(`${digest.breakdowns.length - breakdowns.length} breakdown fields`);
-    }
-    if (digest.samples.length > 0) {
-        const { rows, shown } = sampleRows(digest.samples.slice(0, summary_MAX_SAMPLES), budget);
-        summary.addHeading(`Samples (${count(shown)} of ${count(digest.total)}, 5xx first, newest first)`, 3);
+    if (rows.length > 1)
         summary.addTable(rows);
-        if (shown < digest.samples.length)
-            cut.push(`${count(digest.samples.length - shown)} samples`);
-    }
+    return shown < table.rowCount ? [`${count(table.rowCount - shown)} aggregate rows`] : [];
+}
+/** The samples table, as many rows as the budget takes; what it left out. */
+function addSamples(report, summary, budget) {
+    const { samples, total } = report.digest;
+    const { rows, shown } = sampleRows(samples.slice(0, summary_MAX_SAMPLES), budget);
+    summary.addHeading(`Samples (${count(shown)} of ${count(total)}, 5xx first, newest first)`, 3);
+    summary.addTable(rows);
+    return shown < samples.length ? [`${count(samples.length - shown)} samples`] : [];
+}
+/** What was left out, then the links to the query in the console and to the workflow run. */
+function addClosing(report, summary, cut) {
     if (cut.length > 0) {
         summary.addRaw(`<p>Not shown, to keep the summary under GitHub's 1 MiB limit: ${cut.join(', ')}. The results file has every entry.</p>`, true);
     }

@@ -106,7 +106,7 @@ export function decideAlert(
   if (unmet === undefined) {
     if (!open) {
       // A new episode alerts at once, however recent the last episode's alerts were. The alert's
-      // message carries the mention when it tells 5xx (slack-message.ts).
+      // message carries the mention when it tells 5xx (notify/digest-message.ts).
       return { kind: 'alert', state: alertState(nowSeconds, window.start, window.end, counts.critical > 0) }
     }
     return alertInEpisode(counts, open, nowSeconds, window, settings)

@@ -5,15 +5,15 @@
 
 import { errorMessage } from './errors.js'
 import { isoSecond } from './format.js'
+import type { SlackMessage } from './notify/blocks.js'
 import { workflowRunUrl } from './notify/console-link.js'
-import { deliver, postEach } from './notify/slack.js'
 import {
   buildFailureMessage,
   buildRecoveredMessage,
   type FailureNotice,
   type RecoveredNotice,
-  type SlackMessage,
-} from './notify/slack-message.js'
+} from './notify/monitor-notices.js'
+import { deliver, postEach } from './notify/slack.js'
 import type { StepDeps } from './run-deps.js'
 import type { Settings } from './settings.js'
 import { describeFailure, type FailureRecord, type SavedState, STATE_VERSION } from './state/checkpoint.js'

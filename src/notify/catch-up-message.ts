@@ -1,14 +1,21 @@
-import { count, formatDuration, isoSecond } from '../format.js'
-import { escapeSlack, escapeSlackPlainText, fitEscaped, truncate } from './escape.js'
-import type { MissedDeliveries } from './missed-deliveries.js'
+import { count, formatDuration } from '../format.js'
 import {
+  COLORS,
   context,
+  header,
+  MAX_HEADER_TEXT,
+  nameText,
+  plural,
   type SlackBlock,
   type SlackMessage,
   section,
   slackLink,
+  slackMessage,
+  utcSecond,
   windowText,
-} from './slack-message.js'
+} from './blocks.js'
+import { escapeSlack, escapeSlackPlainText, fitEscaped } from './escape.js'
+import type { MissedDeliveries } from './missed-deliveries.js'
 
 /**
  * The two messages of the per-webhook ledger (webhook-ledger.ts): the catch-up a webhook gets once it
@@ -16,12 +23,8 @@ import {
  * name are escaped like log text; a webhook is named by its position, never by its URL.
  */
 
-const MAX_NAME = 80
-const MAX_HEADER_TEXT = 150
 const MAX_PROBLEM = 200
 const CATCH_UP_COLOR = '#1d9bd1'
-const FAILING_COLOR = '#e8a317'
-const RECOVERED_COLOR = '#2eb67d'
 
 export interface CatchUpOptions {
   monitorName: string
@@ -31,11 +34,11 @@ export interface CatchUpOptions {
 
 /** What a webhook missed while it failed, told once it takes messages again. */
 export function buildCatchUpMessage(missed: MissedDeliveries, options: CatchUpOptions): SlackMessage {
-  const name = fitEscaped(options.monitorName, MAX_NAME, escapeSlack)
+  const name = nameText(options.monitorName)
   const messages = `${count(missed.messages)} ${plural(missed.messages, 'message', 'messages')}`
   const headline = `${name}: ${messages} did not reach this channel`
   const lines = [
-    `*This channel missed ${messages} from ${name}* while its webhook was failing (first at ${isoSecond(missed.since).replace('T', ' ')}).`,
+    `*This channel missed ${messages} from ${name}* while its webhook was failing (first at ${utcSecond(missed.since)}).`,
     `They told of *${count(missed.entries)}* ${plural(missed.entries, 'entry', 'entries')}: *${count(missed.critical)}* 5xx, *${count(missed.warning)}* 4xx, in ${windowText({ window: { start: missed.from, end: missed.to } })}.`,
     `Slack's last answer was ${problemCode(missed.problem)}.`,
     'The other webhooks got those messages; the job summary of each run and the link below show every entry.',
@@ -57,10 +60,7 @@ export function buildCatchUpMessage(missed: MissedDeliveries, options: CatchUpOp
     section(lines.join('\n')),
   ]
   if (links.length > 0) blocks.push(context([links.join(' · ')]))
-  return {
-    text: truncate(`📬 ${headline}`, 3_000),
-    attachments: [{ color: CATCH_UP_COLOR, fallback: headline, blocks }],
-  }
+  return slackMessage(`📬 ${headline}`, { color: CATCH_UP_COLOR, fallback: headline, blocks })
 }
 
 export interface FailingWebhook {
@@ -80,11 +80,11 @@ export interface WebhookNotice {
 
 /** `notify-on-error` for the webhooks that work: another one fails (or works again). */
 export function buildWebhookNotice(notice: WebhookNotice): SlackMessage {
-  const name = fitEscaped(notice.monitorName, MAX_NAME, escapeSlack)
+  const name = nameText(notice.monitorName)
   const lines: string[] = []
   for (const { name: webhook, missed } of notice.failing) {
     lines.push(
-      `*${webhook} is failing:* since ${isoSecond(missed.since).replace('T', ' ')} its channel missed ${count(missed.messages)} ${plural(missed.messages, 'message', 'messages')} (${count(missed.entries)} ${plural(missed.entries, 'entry', 'entries')}: ${count(missed.critical)} 5xx, ${count(missed.warning)} 4xx). Slack answers ${problemCode(missed.problem)}.`,
+      `*${webhook} is failing:* since ${utcSecond(missed.since)} its channel missed ${count(missed.messages)} ${plural(missed.messages, 'message', 'messages')} (${count(missed.entries)} ${plural(missed.entries, 'entry', 'entries')}: ${count(missed.critical)} 5xx, ${count(missed.warning)} 4xx). Slack answers ${problemCode(missed.problem)}.`,
     )
   }
   if (notice.failing.length > 0) {
@@ -109,21 +109,14 @@ export function buildWebhookNotice(notice: WebhookNotice): SlackMessage {
   ]
   const run = notice.runUrl !== undefined ? slackLink(notice.runUrl, 'View this run') : undefined
   if (run) blocks.push(context([run]))
-  return {
-    text: truncate(`${failing ? '⚠️' : '✅'} ${headline}`, 3_000),
-    attachments: [{ color: failing ? FAILING_COLOR : RECOVERED_COLOR, fallback: headline, blocks }],
-  }
-}
-
-function header(text: string): SlackBlock {
-  return { type: 'header', text: { type: 'plain_text', text: truncate(text, MAX_HEADER_TEXT), emoji: true } }
+  return slackMessage(`${failing ? '⚠️' : '✅'} ${headline}`, {
+    color: failing ? COLORS.warning : COLORS.resolved,
+    fallback: headline,
+    blocks,
+  })
 }
 
 /** Slack's answer (or whatever the URL answered) as an inline code span, escaped like log text. */
 function problemCode(problem: string): string {
   return `\`${fitEscaped(problem.replace(/\s+/g, ' '), MAX_PROBLEM, escapeSlack)}\``
-}
-
-function plural(n: number, one: string, many: string): string {
-  return n === 1 ? one : many
 }

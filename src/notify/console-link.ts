@@ -1,3 +1,5 @@
+import type { QueryLanguage } from '../insights/types.js'
+
 /**
  * A link that opens the CloudWatch Logs Insights console on the query a run made: same query text,
  * same log groups, same absolute window, same query language.
@@ -7,8 +9,6 @@
  * interface: the format is the one the console itself writes in its address bar and that public code
  * generates (shared/reference/aws-slack-facts.md §4).
  */
-
-export type QueryLanguage = 'CWLI' | 'SQL' | 'PPL'
 
 export interface ConsoleLinkInput {
   /** e.g. `eu-west-1`, `us-gov-west-1`, `cn-north-1`. */

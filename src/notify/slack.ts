@@ -5,8 +5,8 @@ import {
   IncomingWebhookRequestError,
 } from '@slack/webhook'
 import { pauseUnlessAborted } from '../insights/throttle.js'
+import type { SlackMessage } from './blocks.js'
 import { nodeHttpFetch } from './http-transport.js'
-import type { SlackMessage } from './slack-message.js'
 
 export interface SlackDeps {
   /** Transport for the webhook client; node:http(s) when absent (http-transport.ts). */
@@ -75,7 +75,7 @@ export class SlackPostError extends Error {
 }
 
 /** A post that stopped because the job was cancelled, not because Slack refused it. */
-export class SlackCancelledError extends Error {
+class SlackCancelledError extends Error {
   override name = 'SlackCancelledError'
 }
 
@@ -170,28 +170,11 @@ interface Failure {
 async function postOne(message: SlackMessage, url: string, name: string, deps: SlackDeps): Promise<void> {
   const maxAttempts = Math.max(1, deps.maxAttempts ?? DEFAULT_MAX_ATTEMPTS)
   const random = deps.random ?? Math.random
-  const transport = deps.fetch ?? nodeHttpFetch
   const { signal } = deps
-  // IncomingWebhookHTTPError carries status and body but no headers: keep the last Retry-After here,
-  // and the status, which a 2xx result (only `{ text }`) does not carry either.
-  let retryAfter: string | null = null
-  let status = 0
-  const capturing: FetchFunction = async (input, init) => {
-    retryAfter = null
-    status = 0
-    // The client's own timeout arrives as `init.signal`; the job's cancellation aborts the request too.
-    const signals = [init?.signal, signal].filter((s): s is AbortSignal => s instanceof AbortSignal)
-    const response = await transport(input, {
-      ...init,
-      ...(signals.length > 0 ? { signal: signals.length === 1 ? signals[0] : AbortSignal.any(signals) } : {}),
-    })
-    retryAfter = response.headers.get('retry-after')
-    status = response.status
-    return response
-  }
+  const seen: LastAnswer = { retryAfter: null, status: 0 }
   // Retries are ours (retries: 0): the client does not retry 429 and cannot see Retry-After.
   const webhook = new IncomingWebhook(url, {
-    fetch: capturing,
+    fetch: capturingFetch(deps.fetch ?? nodeHttpFetch, signal, seen),
     retryConfig: { retries: 0 },
     timeout: REQUEST_TIMEOUT_MS,
   })
@@ -203,35 +186,74 @@ async function postOne(message: SlackMessage, url: string, name: string, deps: S
     let failure: Failure
     try {
       const answer = await webhook.send(message)
-      failure = unlessTaken(status, answer.text, url)
+      failure = unlessTaken(seen.status, answer.text, url)
       if (failure.problem === '') {
         deps.log(`Slack: posted to ${name}${attempt > 1 ? ` on attempt ${attempt}` : ''}.`)
         return
       }
     } catch (error) {
       if (signal?.aborted) throw cancelled()
-      failure = describe(error, retryAfter, attempt, random, url)
+      failure = describe(error, seen.retryAfter, attempt, random, url)
     }
-    if (failure.retryInMs === undefined) {
-      const hint = failure.hint ? ` ${failure.hint}` : ''
-      throw new SlackPostError(
-        `Slack rejected the message for ${name}: ${failure.problem}.${hint}`,
-        failure.problem,
-      )
-    }
-    if (attempt >= maxAttempts) {
-      throw new SlackPostError(
-        `Slack: gave up on ${name} after ${attempt} ${attempt === 1 ? 'attempt' : 'attempts'}; the last one got ${failure.problem}.`,
-        `${failure.problem} (${attempt} ${attempt === 1 ? 'attempt' : 'attempts'})`,
-      )
-    }
-    const wait = Math.max(MIN_GAP_MS, failure.retryInMs)
+    const wait = retryWait(failure, name, attempt, maxAttempts)
     deps.log(
       `Slack: ${name} answered ${failure.problem}; retrying in ${formatSeconds(wait)} (attempt ${attempt + 1} of ${maxAttempts}).`,
     )
     // No longer than until the job is cancelled.
     await pauseUnlessAborted(deps.sleep, wait, deps.signal)
   }
+}
+
+/**
+ * What the last request got that the client does not pass on: IncomingWebhookHTTPError carries status
+ * and body but no headers, and a 2xx result (only `{ text }`) not even the status.
+ */
+interface LastAnswer {
+  retryAfter: string | null
+  status: number
+}
+
+/** `transport`, keeping each answer's Retry-After and status in `seen`, and aborted with the job. */
+function capturingFetch(
+  transport: FetchFunction,
+  signal: AbortSignal | undefined,
+  seen: LastAnswer,
+): FetchFunction {
+  return async (input, init) => {
+    seen.retryAfter = null
+    seen.status = 0
+    // The client's own timeout arrives as `init.signal`; the job's cancellation aborts the request too.
+    const signals = [init?.signal, signal].filter((s): s is AbortSignal => s instanceof AbortSignal)
+    const response = await transport(input, {
+      ...init,
+      ...(signals.length > 0 ? { signal: signals.length === 1 ? signals[0] : AbortSignal.any(signals) } : {}),
+    })
+    seen.retryAfter = response.headers.get('retry-after')
+    seen.status = response.status
+    return response
+  }
+}
+
+/**
+ * How long to wait before trying `failure` again, at least Slack's one second between posts; throws
+ * the SlackPostError the post ends with when it is not worth retrying or the tries are used up.
+ */
+function retryWait(failure: Failure, name: string, attempt: number, maxAttempts: number): number {
+  if (failure.retryInMs === undefined) {
+    const hint = failure.hint ? ` ${failure.hint}` : ''
+    throw new SlackPostError(
+      `Slack rejected the message for ${name}: ${failure.problem}.${hint}`,
+      failure.problem,
+    )
+  }
+  if (attempt >= maxAttempts) {
+    const attempts = `${attempt} ${attempt === 1 ? 'attempt' : 'attempts'}`
+    throw new SlackPostError(
+      `Slack: gave up on ${name} after ${attempts}; the last one got ${failure.problem}.`,
+      `${failure.problem} (${attempts})`,
+    )
+  }
+  return Math.max(MIN_GAP_MS, failure.retryInMs)
 }
 
 /**

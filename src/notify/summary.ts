@@ -44,9 +44,23 @@ type Row = Parameters<Summary['addTable']>[0][number]
  */
 export function addJobSummary(report: Report, summary: Summary, notification?: string): void {
   const { digest } = report
-  const cut: string[] = []
+  addOverview(report, summary, notification)
 
-  // The parts every summary has; their size is bounded by the caps above.
+  // Breakdowns and samples get what is left, less room for the closing note and link.
+  const budget = new Budget(SUMMARY_LIMIT_BYTES - ROOM_FOR_OTHERS_BYTES - 1024 - bytes(summary.stringify()))
+  // What the budget or the caps left out, in the order the note names them.
+  const cut: string[] = []
+  cut.push(...addBreakdowns(digest.breakdowns, summary, budget))
+  if (digest.table) cut.push(...addAggregate(report, digest.table, summary, budget))
+  if (digest.breakdowns.length > MAX_BREAKDOWN_FIELDS) {
+    cut.push(`${digest.breakdowns.length - MAX_BREAKDOWN_FIELDS} breakdown fields`)
+  }
+  if (digest.samples.length > 0) cut.push(...addSamples(report, summary, budget))
+  addClosing(report, summary, cut)
+}
+
+/** The parts every summary has; their size is bounded by the caps above. */
+function addOverview(report: Report, summary: Summary, notification: string | undefined): void {
   summary.addHeading(`insights-watch: ${cell(report.monitorName)}`, 2)
   summary.addRaw(`<p>${headline(report)}</p>`, true)
   if (report.gap) summary.addRaw(`<p>${gapNote(report, report.gap)}</p>`, true)
@@ -70,55 +84,53 @@ export function addJobSummary(report: Report, summary: Summary, notification?: s
   summary.addCodeBlock(
     fitEscaped(report.query, MAX_QUERY, (text) => escapeMarkdownHtml(text, { multiline: true })),
   )
+}
 
-  // Breakdowns and samples get what is left, less room for the closing note and link.
-  const budget = new Budget(SUMMARY_LIMIT_BYTES - ROOM_FOR_OTHERS_BYTES - 1024 - bytes(summary.stringify()))
-
-  const breakdowns = digest.breakdowns.slice(0, MAX_BREAKDOWN_FIELDS)
-  for (const breakdown of breakdowns) {
+/** A table per breakdown field, while the budget lasts; what it left out. */
+function addBreakdowns(breakdowns: readonly Breakdown[], summary: Summary, budget: Budget): string[] {
+  for (const breakdown of breakdowns.slice(0, MAX_BREAKDOWN_FIELDS)) {
     const rows = breakdownRows(breakdown, budget)
-    if (rows === undefined) {
-      cut.push('breakdown tables')
-      break
-    }
+    if (rows === undefined) return ['breakdown tables']
     summary.addHeading(`By ${cell(breakdown.field)}`, 3)
     summary.addTable(rows)
   }
-  if (digest.table) {
-    const { rows, shown } = aggregateRows(digest.table, budget)
-    const how =
-      digest.table.countedBy === 'count-column' && digest.table.countColumn !== undefined
-        ? `records counted from the <code>${cell(digest.table.countColumn)}</code> column`
-        : 'records counted from the statistics (recordsMatched)'
-    summary.addHeading(
-      `Aggregate (${count(digest.table.rowCount)} ${digest.table.rowCount === 1 ? 'row' : 'rows'})`,
-      3,
-    )
+  return []
+}
+
+/** The aggregate's rows, how they were counted and how its windows were queried; what it left out. */
+function addAggregate(report: Report, table: AggregateTable, summary: Summary, budget: Budget): string[] {
+  const { rows, shown } = aggregateRows(table, budget)
+  const how =
+    table.countedBy === 'count-column' && table.countColumn !== undefined
+      ? `records counted from the <code>${cell(table.countColumn)}</code> column`
+      : 'records counted from the statistics (recordsMatched)'
+  summary.addHeading(`Aggregate (${count(table.rowCount)} ${table.rowCount === 1 ? 'row' : 'rows'})`, 3)
+  summary.addRaw(
+    `<p>${how}. Aggregate windows do not overlap (a second look would count records twice); they end <code>query-delay</code> + <code>overlap</code> back instead, so a log that late is still counted, once.</p>`,
+    true,
+  )
+  if (report.queryLanguage !== 'CWLI') {
+    // query-rewrite.ts queryWindow: SQL and PPL cannot be bounded by @timestamp exactly.
     summary.addRaw(
-      `<p>${how}. Aggregate windows do not overlap (a second look would count records twice); they end <code>query-delay</code> + <code>overlap</code> back instead, so a log that late is still counted, once.</p>`,
+      `<p>Windows do not overlap, so each record is counted once. ${cell(report.queryLanguage)} has no documented way to compare <code>@timestamp</code> with a number, so this window was queried as the whole seconds ${isoSecond(report.window.start)} – ${isoSecond(report.window.end - 1)} (StartQuery documents both ends as inclusive); should the service read the end second as an instant, the records after its first millisecond are not counted.</p>`,
       true,
     )
-    if (report.queryLanguage !== 'CWLI') {
-      // query-rewrite.ts queryWindow: SQL and PPL cannot be bounded by @timestamp exactly.
-      summary.addRaw(
-        `<p>Windows do not overlap, so each record is counted once. ${cell(report.queryLanguage)} has no documented way to compare <code>@timestamp</code> with a number, so this window was queried as the whole seconds ${isoSecond(report.window.start)} – ${isoSecond(report.window.end - 1)} (StartQuery documents both ends as inclusive); should the service read the end second as an instant, the records after its first millisecond are not counted.</p>`,
-        true,
-      )
-    }
-    if (rows.length > 1) summary.addTable(rows)
-    if (shown < digest.table.rowCount) cut.push(`${count(digest.table.rowCount - shown)} aggregate rows`)
   }
-  if (digest.breakdowns.length > breakdowns.length) {
-    cut.push(`${digest.breakdowns.length - breakdowns.length} breakdown fields`)
-  }
+  if (rows.length > 1) summary.addTable(rows)
+  return shown < table.rowCount ? [`${count(table.rowCount - shown)} aggregate rows`] : []
+}
 
-  if (digest.samples.length > 0) {
-    const { rows, shown } = sampleRows(digest.samples.slice(0, MAX_SAMPLES), budget)
-    summary.addHeading(`Samples (${count(shown)} of ${count(digest.total)}, 5xx first, newest first)`, 3)
-    summary.addTable(rows)
-    if (shown < digest.samples.length) cut.push(`${count(digest.samples.length - shown)} samples`)
-  }
+/** The samples table, as many rows as the budget takes; what it left out. */
+function addSamples(report: Report, summary: Summary, budget: Budget): string[] {
+  const { samples, total } = report.digest
+  const { rows, shown } = sampleRows(samples.slice(0, MAX_SAMPLES), budget)
+  summary.addHeading(`Samples (${count(shown)} of ${count(total)}, 5xx first, newest first)`, 3)
+  summary.addTable(rows)
+  return shown < samples.length ? [`${count(samples.length - shown)} samples`] : []
+}
 
+/** What was left out, then the links to the query in the console and to the workflow run. */
+function addClosing(report: Report, summary: Summary, cut: readonly string[]): void {
   if (cut.length > 0) {
     summary.addRaw(
       `<p>Not shown, to keep the summary under GitHub's 1 MiB limit: ${cut.join(', ')}. The results file has every entry.</p>`,

@@ -1,5 +1,6 @@
 import type { Counts } from '../alerting.js'
 import type { Window } from '../insights/window.js'
+import type { SlackMessage } from './blocks.js'
 import { buildCatchUpMessage, buildWebhookNotice, type FailingWebhook } from './catch-up-message.js'
 import {
   describeMissed,
@@ -11,7 +12,6 @@ import {
   webhookKey,
 } from './missed-deliveries.js'
 import { postToWebhook, type SlackDeps, SlackPostError, type WebhookOutcome, webhookName } from './slack.js'
-import type { SlackMessage } from './slack-message.js'
 
 /**
  * Delivery remembered per webhook. With several webhooks, one that fails for good must neither hold
@@ -87,17 +87,78 @@ export async function deliverWithLedger(
   deps: SlackDeps,
 ): Promise<WebhookDelivery> {
   const webhooks = distinctWebhooks(settings.slackWebhookUrls, deps.log)
-  const ledger: WebhookLedger = {}
-  for (const webhook of webhooks) {
-    const missed = previous?.[webhook.key]
-    if (missed) ledger[webhook.key] = missed
-  }
+  const ledger = listedOnly(previous, webhooks)
   const forgotten = Object.keys(previous ?? {}).length - Object.keys(ledger).length
   if (forgotten > 0) {
     deps.log(
       `Slack: forgetting what ${forgotten === 1 ? 'a webhook' : `${forgotten} webhooks`} no longer in slack-webhook-url missed.`,
     )
   }
+  const progress = startProgress(webhooks, ledger)
+  const { delivery, statuses } = progress
+
+  if (run) {
+    const outcomes = await Promise.all(webhooks.map((webhook) => postToWebhook(run.message, webhook, deps)))
+    if (stoppedByCancel(outcomes, deps)) return cancelledDelivery(delivery, outcomes, webhooks, statuses)
+    recordRunOutcomes(progress, run, webhooks, outcomes, context)
+    if (delivery.delivered === 0) {
+      // Nobody took it: the checkpoint stays and the next run sends it again, so nothing is missed yet.
+      delivery.keepCheckpoint = true
+      delivery.ledger = listedOnly(previous, webhooks)
+      finishStatuses(delivery, webhooks, statuses)
+      return delivery
+    }
+  }
+
+  // A catch-up for each webhook that missed messages and took this run's (or had none to take).
+  const catchingUp = webhooks.filter(
+    (webhook) => previous?.[webhook.key] && !progress.failed.has(webhook.key),
+  )
+  const catchUps = await Promise.all(
+    catchingUp.map((webhook) => {
+      const missed = previous?.[webhook.key] as MissedDeliveries
+      const message = buildCatchUpMessage(missed, {
+        monitorName: settings.monitorName,
+        consoleUrl: context.consoleUrl({ start: missed.from, end: missed.to }),
+      })
+      return postToWebhook(message, webhook, deps)
+    }),
+  )
+  if (stoppedByCancel(catchUps, deps)) return cancelledDelivery(delivery, catchUps, webhooks, statuses)
+  const recovered = recordCatchUpOutcomes(progress, previous, catchingUp, catchUps, deps.log)
+
+  if (settings.notifyOnError) {
+    await tellTheOthers(webhooks, progress.failed, recovered, delivery.ledger, settings, context, deps)
+  }
+  finishStatuses(delivery, webhooks, statuses)
+  return delivery
+}
+
+/** This run's posting so far: the delivery, each webhook's status by ledger key, the keys that failed. */
+interface Progress {
+  delivery: WebhookDelivery
+  statuses: Map<string, WebhookStatus>
+  failed: Set<string>
+}
+
+/** A webhook that took its catch-up, and what that told it of. */
+interface Recovered {
+  webhook: Webhook
+  missed: MissedDeliveries
+}
+
+/** The records of `previous` for the webhooks still in `slack-webhook-url`. */
+function listedOnly(previous: WebhookLedger | undefined, webhooks: readonly Webhook[]): WebhookLedger {
+  const ledger: WebhookLedger = {}
+  for (const webhook of webhooks) {
+    const missed = previous?.[webhook.key]
+    if (missed) ledger[webhook.key] = missed
+  }
+  return ledger
+}
+
+/** Nothing delivered yet, nothing to send yet; each webhook with what it missed before this run. */
+function startProgress(webhooks: readonly Webhook[], ledger: WebhookLedger): Progress {
   const delivery: WebhookDelivery = {
     ledger,
     webhooks: [],
@@ -116,74 +177,72 @@ export async function deliverWithLedger(
       ...(missed ? { missed } : {}),
     })
   }
-  const failed = new Set<string>()
-  const fail = (webhook: Webhook, outcome: WebhookOutcome) => {
-    const status = statuses.get(webhook.key)
-    failed.add(webhook.key)
-    if (status) {
-      status.thisRun = 'failed'
-      status.problem = problemOf(outcome)
-    }
-    delivery.failures.push(outcome.error?.message ?? `Slack: ${webhook.name} failed.`)
-  }
+  return { delivery, statuses, failed: new Set<string>() }
+}
 
-  if (run) {
-    const outcomes = await Promise.all(webhooks.map((webhook) => postToWebhook(run.message, webhook, deps)))
-    if (outcomes.some((outcome) => outcome.cancelled) || deps.signal?.aborted) {
-      return cancelledDelivery(delivery, outcomes, webhooks, statuses)
-    }
-    outcomes.forEach((outcome, i) => {
-      const webhook = webhooks[i] as Webhook
-      if (outcome.error) {
-        fail(webhook, outcome)
-        ledger[webhook.key] = addMissed(ledger[webhook.key], run, problemOf(outcome), context)
-      } else {
-        delivery.delivered += 1
-        const status = statuses.get(webhook.key)
-        if (status) status.thisRun = 'delivered'
-      }
-    })
-    if (delivery.delivered === 0) {
-      // Nobody took it: the checkpoint stays and the next run sends it again, so nothing is missed yet.
-      delivery.keepCheckpoint = true
-      delivery.ledger = {}
-      for (const webhook of webhooks) {
-        const missed = previous?.[webhook.key]
-        if (missed) delivery.ledger[webhook.key] = missed
-      }
-      finishStatuses(delivery, webhooks, statuses)
-      return delivery
-    }
-  }
+/** The job was cancelled while these posts were made (or before they answered). */
+function stoppedByCancel(outcomes: readonly WebhookOutcome[], deps: SlackDeps): boolean {
+  return outcomes.some((outcome) => outcome.cancelled) || deps.signal?.aborted === true
+}
 
-  // A catch-up for each webhook that missed messages and took this run's (or had none to take).
-  const catchingUp = webhooks.filter((webhook) => previous?.[webhook.key] && !failed.has(webhook.key))
-  const recovered: { webhook: Webhook; missed: MissedDeliveries }[] = []
-  const catchUps = await Promise.all(
-    catchingUp.map((webhook) => {
-      const missed = previous?.[webhook.key] as MissedDeliveries
-      const message = buildCatchUpMessage(missed, {
-        monitorName: settings.monitorName,
-        consoleUrl: context.consoleUrl({ start: missed.from, end: missed.to }),
-      })
-      return postToWebhook(message, webhook, deps)
-    }),
-  )
-  if (catchUps.some((outcome) => outcome.cancelled) || deps.signal?.aborted) {
-    return cancelledDelivery(delivery, catchUps, webhooks, statuses)
+/** A webhook did not take a message: its status says so and Slack's answer joins the step's failures. */
+function markFailed(progress: Progress, webhook: Webhook, outcome: WebhookOutcome): void {
+  const status = progress.statuses.get(webhook.key)
+  progress.failed.add(webhook.key)
+  if (status) {
+    status.thisRun = 'failed'
+    status.problem = problemOf(outcome)
   }
-  catchUps.forEach((outcome, i) => {
+  progress.delivery.failures.push(outcome.error?.message ?? `Slack: ${webhook.name} failed.`)
+}
+
+/** Each webhook's answer to the run's message: delivered, or the message added to what it missed. */
+function recordRunOutcomes(
+  progress: Progress,
+  run: RunMessage,
+  webhooks: readonly Webhook[],
+  outcomes: readonly WebhookOutcome[],
+  context: LedgerRun,
+): void {
+  const { delivery, statuses } = progress
+  outcomes.forEach((outcome, i) => {
+    const webhook = webhooks[i] as Webhook
+    if (outcome.error) {
+      markFailed(progress, webhook, outcome)
+      delivery.ledger[webhook.key] = addMissed(delivery.ledger[webhook.key], run, problemOf(outcome), context)
+    } else {
+      delivery.delivered += 1
+      const status = statuses.get(webhook.key)
+      if (status) status.thisRun = 'delivered'
+    }
+  })
+}
+
+/**
+ * Each webhook's answer to its catch-up: taken, and its record leaves the ledger; or not, and the record
+ * stays with Slack's latest answer. Resolves to the webhooks that took theirs.
+ */
+function recordCatchUpOutcomes(
+  progress: Progress,
+  previous: WebhookLedger | undefined,
+  catchingUp: readonly Webhook[],
+  outcomes: readonly WebhookOutcome[],
+  log: (line: string) => void,
+): Recovered[] {
+  const { delivery, statuses } = progress
+  const recovered: Recovered[] = []
+  outcomes.forEach((outcome, i) => {
     const webhook = catchingUp[i] as Webhook
     const missed = previous?.[webhook.key] as MissedDeliveries
     if (outcome.error) {
-      fail(webhook, outcome)
-      ledger[webhook.key] = { ...missed, problem: problemOf(outcome) }
+      markFailed(progress, webhook, outcome)
+      delivery.ledger[webhook.key] = { ...missed, problem: problemOf(outcome) }
       return
     }
-    deps.log(
+    log(
       `Slack: ${webhook.name} took the catch-up for the ${missed.messages === 1 ? 'message' : `${missed.messages} messages`} it missed.`,
     )
-    delete ledger[webhook.key]
+    delete delivery.ledger[webhook.key]
     recovered.push({ webhook, missed })
     const status = statuses.get(webhook.key)
     if (status) {
@@ -191,12 +250,7 @@ export async function deliverWithLedger(
       status.caughtUp = missed
     }
   })
-
-  if (settings.notifyOnError) {
-    await tellTheOthers(webhooks, failed, recovered, ledger, settings, context, deps)
-  }
-  finishStatuses(delivery, webhooks, statuses)
-  return delivery
+  return recovered
 }
 
 /**
@@ -207,7 +261,7 @@ export async function deliverWithLedger(
 async function tellTheOthers(
   webhooks: readonly Webhook[],
   failed: ReadonlySet<string>,
-  recovered: readonly { webhook: Webhook; missed: MissedDeliveries }[],
+  recovered: readonly Recovered[],
   ledger: WebhookLedger,
   settings: LedgerSettings,
   context: LedgerRun,

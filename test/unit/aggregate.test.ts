@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { AggregateBuilder } from '../../src/aggregate.js'
 import { analyseQuery } from '../../src/insights/query-shape.js'
-import { buildSlackMessage } from '../../src/notify/slack-message.js'
+import { buildSlackMessage } from '../../src/notify/digest-message.js'
 
 const stats = { recordsMatched: 40, recordsScanned: 1000, bytesScanned: 5000 }
 const row = (values: Record<string, string>) =>

@@ -96,7 +96,7 @@ const UNSAFE = /[|<>\s"&%\\`]/
 function expectSafe(url: string): void {
   expect(url).not.toMatch(UNSAFE)
   expect(url).toMatch(/^[A-Za-z0-9_.~'()*:/?=#$-]+$/)
-  // slack-message.ts and summary.ts pass links through the WHATWG parser: it must not change them.
+  // blocks.ts (slackLink) and summary.ts pass links through the WHATWG parser: it must not change them.
   expect(new URL(url).href).toBe(url)
 }
 

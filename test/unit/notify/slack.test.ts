@@ -1,6 +1,6 @@
 import { describe, expect, it, vi } from 'vitest'
+import { buildSlackMessage } from '../../../src/notify/digest-message.js'
 import { formatDryRun, postEach, postToSlack } from '../../../src/notify/slack.js'
-import { buildSlackMessage } from '../../../src/notify/slack-message.js'
 import { makeReport, typicalEntries } from './fixtures.js'
 
 const SECRET = 'T0000/B0000/XXXXsecretXXXX'

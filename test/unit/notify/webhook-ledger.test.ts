@@ -1,11 +1,11 @@
 import { describe, expect, it } from 'vitest'
+import { buildSlackMessage } from '../../../src/notify/digest-message.js'
 import {
   type MissedDeliveries,
   parseWebhookLedger,
   type WebhookLedger,
   webhookKey,
 } from '../../../src/notify/missed-deliveries.js'
-import { buildSlackMessage } from '../../../src/notify/slack-message.js'
 import { deliverWithLedger, type LedgerRun, type RunMessage } from '../../../src/notify/webhook-ledger.js'
 import { parseCheckpoint } from '../../../src/state/checkpoint.js'
 import { makeReport, typicalEntries } from './fixtures.js'

@@ -203,7 +203,7 @@ const ESCAPERS: Array<[string, (text: string) => string, (escaped: string) => vo
     (source) => escapeMarkdownHtml(source, { multiline: true }),
     (escaped) => expectInertMarkdown(escaped, true),
   ],
-  // As slack-message.ts uses it for one-line code spans: whitespace folded, which shortens text.
+  // As notify/blocks.ts uses it for one-line code spans: whitespace folded, which shortens text.
   ['escapeSlack on one line', (source) => escapeSlack(source.replace(/\s+/g, ' ')), expectInertSlack],
 ]
 

@@ -2,13 +2,9 @@ import * as core from '@actions/core'
 import fc from 'fast-check'
 import { beforeEach, describe, expect, it } from 'vitest'
 import type { Entry } from '../../../src/entries.js'
-import {
-  buildFailureMessage,
-  buildRecoveredMessage,
-  buildSlackMessage,
-  type SlackMessage,
-  slackLink,
-} from '../../../src/notify/slack-message.js'
+import { type SlackMessage, slackLink } from '../../../src/notify/blocks.js'
+import { buildSlackMessage } from '../../../src/notify/digest-message.js'
+import { buildFailureMessage, buildRecoveredMessage } from '../../../src/notify/monitor-notices.js'
 import { addJobSummary } from '../../../src/notify/summary.js'
 import type { Report } from '../../../src/report.js'
 import {
@@ -44,7 +40,7 @@ const EVERY_FIELD = [
 /*
  * Slack limits (Block Kit reference): 50 blocks a message, a section's text 3,000 characters, a
  * section's fields 10 × 2,000, a context block 10 elements, a header 150 characters, any text object
- * 3,000. The payload and top-level text caps are the action's own (slack-message.ts).
+ * 3,000. The payload and top-level text caps are the action's own (notify/digest-message.ts and notify/blocks.ts).
  */
 const MAX_BLOCKS = 50
 const MAX_SECTION_TEXT = 3_000
@@ -139,7 +135,7 @@ const scenario: fc.Arbitrary<Scenario> = fc
     return result
   })
 
-/** Our own links as slack-message.ts writes them: `<href|label>`, whatever the label. */
+/** Our own links as notify/blocks.ts writes them: `<href|label>`, whatever the label. */
 function ourLinks(text: string, urls: readonly (string | undefined)[]): string[] {
   const links: string[] = []
   for (const url of urls) {
