@@ -5,7 +5,7 @@ import {
   parseCheckpoint,
   STATE_VERSION,
   serializeCheckpoint,
-} from '../../src/state/checkpoint.js'
+} from '../../../src/state/checkpoint.js'
 
 describe('parseCheckpoint', () => {
   const checkpoint: Checkpoint = {
