@@ -110,22 +110,21 @@ class ProxyRoutingAgent extends agent_base__WEBPACK_IMPORTED_MODULE_3__.Agent {
         super.destroy();
     }
     #tunnel(proxy) {
-        let agent = this.#tunnels.get(proxy.href);
-        if (!agent) {
-            agent = new https_proxy_agent__WEBPACK_IMPORTED_MODULE_5__.HttpsProxyAgent(proxy, { keepAlive: true });
-            this.#tunnels.set(proxy.href, agent);
-        }
-        return agent;
+        return agentFor(this.#tunnels, proxy, () => new https_proxy_agent__WEBPACK_IMPORTED_MODULE_5__.HttpsProxyAgent(proxy, { keepAlive: true }));
     }
     #forward(proxy) {
-        let agent = this.#forwards.get(proxy.href);
-        if (!agent) {
-            // keepAlive: the requests say `Proxy-Connection: Keep-Alive`, so the proxy keeps the connection.
-            agent = new http_proxy_agent__WEBPACK_IMPORTED_MODULE_4__.HttpProxyAgent(proxy, { keepAlive: true });
-            this.#forwards.set(proxy.href, agent);
-        }
-        return agent;
+        // keepAlive: the requests say `Proxy-Connection: Keep-Alive`, so the proxy keeps the connection.
+        return agentFor(this.#forwards, proxy, () => new http_proxy_agent__WEBPACK_IMPORTED_MODULE_4__.HttpProxyAgent(proxy, { keepAlive: true }));
     }
+}
+/** One agent per proxy, made on first use and kept (its connections are kept alive). */
+function agentFor(agents, proxy, make) {
+    let agent = agents.get(proxy.href);
+    if (!agent) {
+        agent = make();
+        agents.set(proxy.href, agent);
+    }
+    return agent;
 }
 
 

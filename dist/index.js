@@ -60554,7 +60554,10 @@ function buildResolvedMessage(report, resolved, options = {}) {
     if (report.digest.total > 0) {
         lines.push(`This window still had ${countsText(report)}, fewer than the thresholds.`);
     }
-    const blocks = [header(`✅ ${escapeSlackPlainText(headline)}`), section(lines.join('\n'))];
+    const blocks = [
+        header(`✅ ${escapeSlackPlainText(headline)}`),
+        section(lines.join('\n')),
+    ];
     if (report.gap)
         blocks.push(section(gapText(report, report.gap)));
     blocks.push(footerBlock(report, options));

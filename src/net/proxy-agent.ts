@@ -109,21 +109,21 @@ export class ProxyRoutingAgent extends Agent {
   }
 
   #tunnel(proxy: URL): HttpsProxyAgent<string> {
-    let agent = this.#tunnels.get(proxy.href)
-    if (!agent) {
-      agent = new HttpsProxyAgent(proxy, { keepAlive: true })
-      this.#tunnels.set(proxy.href, agent)
-    }
-    return agent
+    return agentFor(this.#tunnels, proxy, () => new HttpsProxyAgent(proxy, { keepAlive: true }))
   }
 
   #forward(proxy: URL): HttpProxyAgent<string> {
-    let agent = this.#forwards.get(proxy.href)
-    if (!agent) {
-      // keepAlive: the requests say `Proxy-Connection: Keep-Alive`, so the proxy keeps the connection.
-      agent = new HttpProxyAgent(proxy, { keepAlive: true })
-      this.#forwards.set(proxy.href, agent)
-    }
-    return agent
+    // keepAlive: the requests say `Proxy-Connection: Keep-Alive`, so the proxy keeps the connection.
+    return agentFor(this.#forwards, proxy, () => new HttpProxyAgent(proxy, { keepAlive: true }))
   }
+}
+
+/** One agent per proxy, made on first use and kept (its connections are kept alive). */
+function agentFor<A>(agents: Map<string, A>, proxy: URL, make: () => A): A {
+  let agent = agents.get(proxy.href)
+  if (!agent) {
+    agent = make()
+    agents.set(proxy.href, agent)
+  }
+  return agent
 }

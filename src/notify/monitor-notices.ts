@@ -1,23 +1,7 @@
 import type { Counts } from '../alerting.js'
 import { count, formatDuration } from '../format.js'
 import type { Report } from '../report.js'
-import {
-  COLORS,
-  codeBlock,
-  context,
-  header,
-  MAX_HEADER_TEXT,
-  MAX_SECTION_TEXT,
-  nameText,
-  plural,
-  type SlackBlock,
-  type SlackMessage,
-  section,
-  slackLink,
-  slackMessage,
-  utcSecond,
-  windowText,
-} from './blocks.js'
+import * as kit from './blocks.js'
 import { countsText, footerBlock, gapText, type SlackMessageOptions } from './digest-message.js'
 import { escapeSlackPlainText, fitEscaped } from './escape.js'
 
@@ -47,29 +31,32 @@ export function buildResolvedMessage(
   report: Report,
   resolved: ResolvedNotice,
   options: SlackMessageOptions = {},
-): SlackMessage {
+): kit.SlackMessage {
   const failing = formatDuration(Math.max(0, resolved.failingUntil - resolved.failingSince))
-  const headline = `${nameText(report.monitorName)}: resolved after ${failing} of errors`
+  const headline = `${kit.nameText(report.monitorName)}: resolved after ${failing} of errors`
   const clean = formatDuration(Math.max(0, report.window.end - resolved.cleanSince))
   const { unreported } = resolved
   const lines = [
     resolved.resolveAfterSeconds > 0
-      ? `*Resolved:* clean for *${clean}*: nothing checked since ${utcSecond(resolved.cleanSince)} met the alert thresholds (\`resolve-after\` is ${formatDuration(resolved.resolveAfterSeconds)}).`
-      : `*Resolved:* ${windowText(report)} is below the alert thresholds.`,
-    `It was failing for *${failing}* (${windowText({ window: { start: resolved.failingSince, end: resolved.failingUntil } })}).`,
+      ? `*Resolved:* clean for *${clean}*: nothing checked since ${kit.utcSecond(resolved.cleanSince)} met the alert thresholds (\`resolve-after\` is ${formatDuration(resolved.resolveAfterSeconds)}).`
+      : `*Resolved:* ${kit.windowText(report)} is below the alert thresholds.`,
+    `It was failing for *${failing}* (${kit.windowText({ window: { start: resolved.failingSince, end: resolved.failingUntil } })}).`,
   ]
   if (unreported.total > 0) {
     lines.push(
-      `${count(unreported.total)} more ${plural(unreported.total, 'entry', 'entries')} (${count(unreported.critical)} 5xx, ${count(unreported.warning)} 4xx) arrived during the quiet period after the last alert.`,
+      `${count(unreported.total)} more ${kit.plural(unreported.total, 'entry', 'entries')} (${count(unreported.critical)} 5xx, ${count(unreported.warning)} 4xx) arrived during the quiet period after the last alert.`,
     )
   }
   if (report.digest.total > 0) {
     lines.push(`This window still had ${countsText(report)}, fewer than the thresholds.`)
   }
-  const blocks: SlackBlock[] = [header(`✅ ${escapeSlackPlainText(headline)}`), section(lines.join('\n'))]
-  if (report.gap) blocks.push(section(gapText(report, report.gap)))
+  const blocks: kit.SlackBlock[] = [
+    kit.header(`✅ ${escapeSlackPlainText(headline)}`),
+    kit.section(lines.join('\n')),
+  ]
+  if (report.gap) blocks.push(kit.section(gapText(report, report.gap)))
   blocks.push(footerBlock(report, options))
-  return slackMessage(`✅ ${headline}`, { color: COLORS.resolved, fallback: headline, blocks })
+  return kit.slackMessage(`✅ ${headline}`, { color: kit.COLORS.resolved, fallback: headline, blocks })
 }
 
 export interface FailureNotice {
@@ -92,28 +79,30 @@ const NO_MEMORY: Record<NonNullable<FailureNotice['noMemory']>, string> = {
 }
 
 /** `notify-on-error`: the monitor itself failed, so it is not watching; never silent. */
-export function buildFailureMessage(failure: FailureNotice): SlackMessage {
+export function buildFailureMessage(failure: FailureNotice): kit.SlackMessage {
   const { failingSince, failedRuns } = failure
   const reminder = failingSince !== undefined
-  const headline = `${nameText(failure.monitorName)}: the monitor ${reminder ? 'is still failing' : 'failed'} and is not checking logs`
+  const headline = `${kit.nameText(failure.monitorName)}: the monitor ${reminder ? 'is still failing' : 'failed'} and is not checking logs`
   const lines = [`*${headline}.* Until this is fixed, errors in the logs go unreported.`]
   if (reminder) {
     const runs =
       failedRuns !== undefined
-        ? `: *${count(failedRuns)}* failed ${plural(failedRuns, 'run', 'runs')} in a row`
+        ? `: *${count(failedRuns)}* failed ${kit.plural(failedRuns, 'run', 'runs')} in a row`
         : ''
-    lines.push(`⏱️ Failing since *${utcSecond(failingSince)}*${runs}.`)
+    lines.push(`⏱️ Failing since *${kit.utcSecond(failingSince)}*${runs}.`)
   }
   if (failure.noMemory)
     lines.push(`_${NO_MEMORY[failure.noMemory]}, so this notice repeats on every failed run._`)
-  const blocks: SlackBlock[] = [
-    header(`🛑 ${fitEscaped(failure.monitorName, MAX_HEADER_TEXT - 20, escapeSlackPlainText)} is broken`),
-    section(lines.join('\n')),
-    section(codeBlock(failure.reason, MAX_SECTION_TEXT - 100)),
+  const blocks: kit.SlackBlock[] = [
+    kit.header(
+      `🛑 ${fitEscaped(failure.monitorName, kit.MAX_HEADER_TEXT - 20, escapeSlackPlainText)} is broken`,
+    ),
+    kit.section(lines.join('\n')),
+    kit.section(kit.codeBlock(failure.reason, kit.MAX_SECTION_TEXT - 100)),
   ]
-  const run = failure.runUrl !== undefined ? slackLink(failure.runUrl, 'View the failed run') : undefined
-  if (run) blocks.push(context([run]))
-  return slackMessage(`🛑 ${headline}`, { color: COLORS.critical, fallback: headline, blocks })
+  const run = failure.runUrl !== undefined ? kit.slackLink(failure.runUrl, 'View the failed run') : undefined
+  if (run) blocks.push(kit.context([run]))
+  return kit.slackMessage(`🛑 ${headline}`, { color: kit.COLORS.critical, fallback: headline, blocks })
 }
 
 export interface RecoveredNotice {
@@ -128,18 +117,18 @@ export interface RecoveredNotice {
 }
 
 /** `notify-on-error`: the monitor that was reported broken runs again; one short message. */
-export function buildRecoveredMessage(recovered: RecoveredNotice): SlackMessage {
+export function buildRecoveredMessage(recovered: RecoveredNotice): kit.SlackMessage {
   const failing = formatDuration(Math.max(0, recovered.recoveredAt - recovered.failingSince))
-  const headline = `${nameText(recovered.monitorName)}: the monitor is running again after failing for ${failing}`
-  const blocks: SlackBlock[] = [
-    header(
-      `✅ ${fitEscaped(recovered.monitorName, MAX_HEADER_TEXT - 30, escapeSlackPlainText)} is running again`,
+  const headline = `${kit.nameText(recovered.monitorName)}: the monitor is running again after failing for ${failing}`
+  const blocks: kit.SlackBlock[] = [
+    kit.header(
+      `✅ ${fitEscaped(recovered.monitorName, kit.MAX_HEADER_TEXT - 30, escapeSlackPlainText)} is running again`,
     ),
-    section(
-      `*${headline}.* It failed ${count(recovered.failedRuns)} ${plural(recovered.failedRuns, 'run', 'runs')} in a row, from ${utcSecond(recovered.failingSince)}.`,
+    kit.section(
+      `*${headline}.* It failed ${count(recovered.failedRuns)} ${kit.plural(recovered.failedRuns, 'run', 'runs')} in a row, from ${kit.utcSecond(recovered.failingSince)}.`,
     ),
   ]
-  const run = recovered.runUrl !== undefined ? slackLink(recovered.runUrl, 'View this run') : undefined
-  if (run) blocks.push(context([run]))
-  return slackMessage(`✅ ${headline}`, { color: COLORS.resolved, fallback: headline, blocks })
+  const run = recovered.runUrl !== undefined ? kit.slackLink(recovered.runUrl, 'View this run') : undefined
+  if (run) blocks.push(kit.context([run]))
+  return kit.slackMessage(`✅ ${headline}`, { color: kit.COLORS.resolved, fallback: headline, blocks })
 }
