@@ -4,17 +4,10 @@
  * they arrive.
  */
 
-import type { ResultField } from '@aws-sdk/client-cloudwatch-logs'
 import { isoSecond, seconds } from '../format.js'
-import {
-  type CompletedQuery,
-  completeQuery,
-  describeStatistics,
-  fetchPages,
-  type InsightsQuery,
-  type QueryDeps,
-  QueryError,
-} from './query.js'
+import { fetchPages } from './pages.js'
+import { completeQuery, describeStatistics } from './poll.js'
+import { QueryError } from './query-errors.js'
 import {
   analyseQuery,
   canSplit,
@@ -26,7 +19,15 @@ import {
   splitPart,
 } from './split.js'
 import { createRequestLimits, Pool } from './throttle.js'
-import type { QueryLanguage, QueryRun, QueryStatistics } from './types.js'
+import type {
+  CompletedQuery,
+  InsightsQuery,
+  QueryDeps,
+  QueryLanguage,
+  QueryRun,
+  QueryStatistics,
+  ResultField,
+} from './types.js'
 import type { Window } from './window.js'
 
 /** StartQuery takes at most 50 log groups (service model, since 2022-11). */
@@ -308,7 +309,6 @@ class BatchedRun {
       queryString: this.#query.queryString,
       queryLanguage: this.#query.queryLanguage,
       window: { start: part.start, end: part.end },
-      maxRows: this.#remaining,
     }
     if (limit !== undefined) insights.limit = limit
 

@@ -1,7 +1,7 @@
 /**
  * Staying inside CloudWatch Logs' request quotas, and backing off when the service says we did not:
- * a shared request-rate limiter, full-jitter backoff for throttling errors, and a small pool that
- * caps how many queries run at once.
+ * a shared request-rate limiter, full-jitter backoff and retries for throttling errors, and a small
+ * pool that caps how many queries run at once.
  */
 
 /** The clock this module waits on: tests pass a fake one. */
@@ -17,7 +17,7 @@ export interface Clock {
  * AWS service limits system") and incite issue #14 ("The service quota limit for GetQueryResults is
  * 5 TPS and this value cannot be increased").
  */
-export const REQUESTS_PER_SECOND = 5
+const REQUESTS_PER_SECOND = 5
 
 /** Full-jitter backoff after a throttling error: the first wait is up to 1 s, doubling … */
 export const THROTTLE_BACKOFF_BASE_MS = 1000
@@ -62,6 +62,44 @@ export function isThrottlingError(error: unknown): boolean {
 export function backoffDelay(attempt: number, random: () => number = Math.random): number {
   const ceiling = Math.min(THROTTLE_BACKOFF_CAP_MS, THROTTLE_BACKOFF_BASE_MS * 2 ** Math.max(0, attempt))
   return Math.floor(Math.min(Math.max(random(), 0), 1) * ceiling)
+}
+
+/**
+ * Retrying a request while the service throttles it: full-jitter backoff between the tries, for as
+ * long as each wait ends before `deadline`. It counts throttling errors in a row: a request sent
+ * through `send` that goes through starts the count again.
+ */
+export class ThrottleRetry {
+  #throttled = 0
+
+  constructor(
+    private readonly clock: Pick<Clock, 'now'>,
+    private readonly deadline: number,
+    private readonly random: () => number = Math.random,
+  ) {}
+
+  /** Throttling errors in a row, the last one included. */
+  get throttled(): number {
+    return this.#throttled
+  }
+
+  /**
+   * After a failed request: how long to wait before sending it again, or undefined when it is not to
+   * be sent again — `error` is not a throttling error, or the wait would not end before the deadline.
+   */
+  retryAfter(error: unknown): number | undefined {
+    if (!isThrottlingError(error)) return undefined
+    const wait = backoffDelay(this.#throttled, this.random)
+    this.#throttled += 1
+    return this.clock.now() + wait < this.deadline ? wait : undefined
+  }
+
+  /** Sends a request; when it goes through, the next throttling error starts the backoff again. */
+  async send<T>(request: () => Promise<T>): Promise<T> {
+    const response = await request()
+    this.#throttled = 0
+    return response
+  }
 }
 
 /**

@@ -1,4 +1,5 @@
 import { getEventListeners } from 'node:events'
+import type { ResultField } from '@aws-sdk/client-cloudwatch-logs'
 import { describe, expect, it, vi } from 'vitest'
 import {
   type BatchedDeps,
@@ -7,8 +8,9 @@ import {
   DEFAULT_CONCURRENCY,
   runBatchedQuery,
 } from '../../../src/insights/batches.js'
-import { QueryError } from '../../../src/insights/query.js'
+import { QueryError } from '../../../src/insights/query-errors.js'
 import { collector, expectedCounts, type FakeEvent, FakeLogs, type FakeLogsOptions } from './fake-logs.js'
+import { QUERY_ID, row, type Script, scripted, query as scriptedQuery, stats } from './scripted-client.js'
 import { T0, VirtualClock } from './virtual-clock.js'
 
 const S = T0 / 1000
@@ -411,4 +413,70 @@ describe('runBatchedQuery: abort listeners', () => {
       }
     },
   )
+})
+
+describe('runBatchedQuery: one scripted query', () => {
+  /** The query of scripted-client.ts run as main.ts runs it, keeping the rows handed on. */
+  async function runScripted(script: Script, maxRows: number) {
+    const { deps, ...scriptedLogs } = scripted(script)
+    const rows: ResultField[][] = []
+    const result = await runBatchedQuery(
+      { ...scriptedQuery(), maxRows },
+      { ...deps, onRows: (page) => rows.push(...page) },
+    )
+    return { ...scriptedLogs, result, rows }
+  }
+
+  it('stops fetching at maxRows, truncates, and says rows were capped', async () => {
+    const { result, rows, ops } = await runScripted(
+      {
+        polls: [{ status: 'Complete', results: [row('a'), row('b')], nextToken: 't1', statistics: stats }],
+        pages: {
+          t1: { status: 'Complete', results: [row('c'), row('d')], nextToken: 't2' },
+          t2: { status: 'Complete', results: [row('e')] },
+        },
+      },
+      3,
+    )
+
+    expect(rows.map((fields) => fields[1]?.value)).toEqual(['a', 'b', 'c'])
+    expect(result.truncated).toBe(true)
+    expect(ops('GetQueryResults').map((call) => call.input.nextToken)).toEqual([undefined, 't1'])
+    expect(result.statistics).toEqual(stats)
+  })
+
+  it('caps a single response larger than maxRows, but not one of exactly maxRows', async () => {
+    const capped = await runScripted(
+      { polls: [{ status: 'Complete', results: [row('a'), row('b'), row('c')] }] },
+      2,
+    )
+    expect(capped.rows).toHaveLength(2)
+    expect(capped.result.truncated).toBe(true)
+
+    const whole = await runScripted({ polls: [{ status: 'Complete', results: [row('a'), row('b')] }] }, 2)
+    expect(whole.rows).toHaveLength(2)
+    expect(whole.result.truncated).toBe(false)
+  })
+
+  it('logs the query id, each status change once, and the final count and statistics', async () => {
+    // max-results 1: StartQuery is asked for one row (limit 1), so one row of the 3 matched is the result.
+    const { lines } = await runScripted(
+      {
+        polls: [
+          { status: 'Scheduled' },
+          { status: 'Running' },
+          { status: 'Running' },
+          { status: 'Complete', results: [row('a')], statistics: stats },
+        ],
+      },
+      1,
+    )
+
+    expect(lines[0]).toContain(`Insights query ${QUERY_ID} started`)
+    expect(lines[0]).toContain('2023-11-14T22:08:20Z')
+    expect(lines.filter((line) => line.includes(': Running after'))).toHaveLength(1)
+    expect(lines.filter((line) => line.includes(': Scheduled after'))).toHaveLength(1)
+    expect(lines.at(-1)).toContain('1 rows')
+    expect(lines.at(-1)).toContain('3 records matched, 1000 scanned, 205 kB scanned')
+  })
 })

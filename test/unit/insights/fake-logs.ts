@@ -5,7 +5,7 @@ import {
   type StartQueryCommandInput,
   StopQueryCommand,
 } from '@aws-sdk/client-cloudwatch-logs'
-import type { InsightsClient } from '../../../src/insights/query.js'
+import type { InsightsClient } from '../../../src/insights/types.js'
 import type { VirtualClock } from './virtual-clock.js'
 
 /** One log event: `message` is what comes back as @message. */

@@ -6,7 +6,7 @@
 import type { ResultField } from '@aws-sdk/client-cloudwatch-logs'
 import { afterEach, describe, expect, it } from 'vitest'
 import { type BatchedDeps, type BatchedQuery, runBatchedQuery } from '../../../src/insights/batches.js'
-import { QueryError } from '../../../src/insights/query.js'
+import { QueryError } from '../../../src/insights/query-errors.js'
 import { partsNeeded, splitWindow } from '../../../src/insights/split.js'
 import { type Emulator, type EmulatorOptions, startEmulator } from '../../emulator/index.js'
 import { logsClient } from '../../emulator/test-helpers.js'

@@ -1,13 +1,9 @@
 import { getEventListeners } from 'node:events'
 import { describe, expect, it } from 'vitest'
 import { runBatchedQuery } from '../../../src/insights/batches.js'
-import {
-  completeQuery,
-  fetchPages,
-  type InsightsQuery,
-  QueryError,
-  runInsightsQuery,
-} from '../../../src/insights/query.js'
+import { fetchPages } from '../../../src/insights/pages.js'
+import { completeQuery } from '../../../src/insights/poll.js'
+import { QueryError } from '../../../src/insights/query-errors.js'
 import {
   AbortedError,
   backoffDelay,
@@ -17,7 +13,9 @@ import {
   RateLimiter,
   THROTTLE_BACKOFF_BASE_MS,
   THROTTLE_BACKOFF_CAP_MS,
+  ThrottleRetry,
 } from '../../../src/insights/throttle.js'
+import type { InsightsQuery } from '../../../src/insights/types.js'
 import { collector, type FakeEvent, FakeLogs, type FakeLogsOptions, throttle } from './fake-logs.js'
 import { maxInWindow, T0, VirtualClock } from './virtual-clock.js'
 
@@ -46,6 +44,27 @@ describe('isThrottlingError', () => {
     expect(isThrottlingError(throttle('MalformedQueryException'))).toBe(false)
     expect(isThrottlingError(new Error('LimitExceededException'))).toBe(false)
     expect(isThrottlingError(undefined)).toBe(false)
+  })
+})
+
+describe('ThrottleRetry', () => {
+  it('backs off from throttling errors only, while the wait ends before the deadline, and starts again after a success', async () => {
+    let now = 0
+    const retry = new ThrottleRetry({ now: () => now }, 5000, () => 0.999_999)
+    expect(retry.retryAfter(new Error('Service unavailable'))).toBeUndefined()
+    expect(retry.throttled).toBe(0)
+    expect(retry.retryAfter(throttle('ThrottlingException'))).toBe(999)
+    expect(retry.retryAfter(throttle('LimitExceededException'))).toBe(1999)
+    expect(retry.throttled).toBe(2)
+    now = 1500
+    // 1500 + 3999 would reach the deadline.
+    expect(retry.retryAfter(throttle('ThrottlingException'))).toBeUndefined()
+    expect(retry.throttled).toBe(3)
+    await expect(retry.send(() => Promise.reject(throttle('ThrottlingException')))).rejects.toThrow()
+    expect(retry.throttled).toBe(3)
+    expect(await retry.send(async () => 'sent')).toBe('sent')
+    expect(retry.throttled).toBe(0)
+    expect(retry.retryAfter(throttle('ThrottlingException'))).toBe(999)
   })
 })
 
@@ -163,7 +182,6 @@ const query = (overrides: Partial<InsightsQuery> = {}): InsightsQuery => ({
   queryString: 'fields @timestamp, @message',
   queryLanguage: 'CWLI',
   window: { start: S, end: S + 59 },
-  maxRows: 1000,
   ...overrides,
 })
 
@@ -248,7 +266,7 @@ describe('GetQueryResults throttling', () => {
       { resultErrors: [throttle('ThrottlingException'), throttle('ThrottlingException')] },
       [{ group: '/g', ms: T0 + 5000, message: 'm' }],
     )
-    const result = await runInsightsQuery(query(), deps)
+    const result = await completeQuery(query(), deps)
     expect(result.rows).toHaveLength(1)
     const polls = logs.ops('GetQueryResults').map((call) => call.at - T0)
     expect(polls.slice(0, 3)).toEqual([100, 100 + 999, 100 + 999 + 1999])
@@ -258,7 +276,7 @@ describe('GetQueryResults throttling', () => {
   it('stops the query and says so when throttling outlasts query-timeout', async () => {
     const errors = Array.from({ length: 100 }, () => throttle('ThrottlingException'))
     const { logs, deps } = setup({ resultErrors: errors })
-    const error = (await runInsightsQuery(query(), { ...deps, timeoutMs: 20_000 }).catch(
+    const error = (await completeQuery(query(), { ...deps, timeoutMs: 20_000 }).catch(
       (e: unknown) => e,
     )) as QueryError
     expect(error.kind).toBe('throttled')

@@ -1,4 +1,4 @@
-import type { InsightsClient } from '../../../src/insights/query.js'
+import type { InsightsClient } from '../../../src/insights/types.js'
 
 /** 2026-01-15T12:00:00Z, as the emulator's tests use. */
 export const T0 = Date.UTC(2026, 0, 15, 12, 0, 0)
