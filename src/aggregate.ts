@@ -15,7 +15,7 @@ import type { QueryShape } from './insights/query-shape.js'
 import type { QueryStatistics } from './insights/types.js'
 
 /** Rows kept for the message and the summary; the results file has them all. */
-export const MAX_TABLE_ROWS = 1_000
+const MAX_TABLE_ROWS = 1_000
 
 export class AggregateBuilder {
   readonly #columns: string[] = []

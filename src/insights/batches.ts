@@ -45,13 +45,13 @@ export const DEFAULT_CONCURRENCY = 4
  * 100,000 … paginating with the nextToken"; Logs Insights QL only). A service that still caps at
  * 10,000 refuses it; the run then uses the maximum it names.
  */
-export const MAX_QUERY_LIMIT = 100_000
+const MAX_QUERY_LIMIT = 100_000
 
 /**
  * Rows a query returns without a `limit` (CWL_QuerySyntax-Limit: "If you omit limit, the query
  * defaults to returning up to 10,000 log events"), and the `limit` maximum before 2026-05.
  */
-export const DEFAULT_QUERY_ROWS = 10_000
+const DEFAULT_QUERY_ROWS = 10_000
 
 export interface BatchedQuery {
   logGroups: readonly string[]
@@ -72,7 +72,7 @@ export interface BatchedDeps extends Omit<QueryDeps, 'signal'> {
   onRows: (rows: ResultField[][]) => void
 }
 
-export interface BatchFailure {
+interface BatchFailure {
   /** 0-based index in the order of log-group-names: batch i holds groups 50·i to 50·i + 49. */
   batch: number
   logGroups: string[]

@@ -7,7 +7,7 @@ import { analyseQuery, maskLiterals } from './query-shape.js'
 import type { QueryLanguage } from './types.js'
 
 /** "you can specify up to 50 log groups in the logGroupIdentifier parameter" (CWL_AnalyzeLogData_SQL). */
-export const MAX_SQL_LOG_GROUPS = 50
+const MAX_SQL_LOG_GROUPS = 50
 
 export function checkQuery(query: string, language: QueryLanguage, logGroups: readonly string[]): void {
   if (language === 'SQL') checkSqlLogGroups(query, logGroups)

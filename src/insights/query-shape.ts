@@ -328,7 +328,7 @@ function analysePpl(queryString: string): QueryShape {
 }
 
 /** What a masked literal's characters become: neither blank nor a word character, so it still counts as text. */
-export const MASK = '\u0000'
+const MASK = '\u0000'
 
 /**
  * The query with every character of quoted strings, backquoted names (unless `keepNames`), regex

@@ -24,7 +24,7 @@ import { timestampSecond } from '../entries.js'
 import type { Window } from './window.js'
 
 // The query's shape is read in query-shape.ts; re-exported for the modules that split by it.
-export { analyseQuery, commandNames, type QueryShape } from './query-shape.js'
+export { analyseQuery, type QueryShape } from './query-shape.js'
 
 /** Never more parts from one split than this, however large matched/capacity is. */
 export const MAX_PARTS_PER_SPLIT = 128

@@ -209,7 +209,7 @@ export function collector() {
   }
 }
 
-export function rowKey(row: readonly ResultField[]): string {
+function rowKey(row: readonly ResultField[]): string {
   const get = (name: string) => row.find((field) => field.field === name)?.value ?? ''
   return `${get('@timestamp')}|${get('@message')}`
 }
