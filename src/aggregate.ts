@@ -43,26 +43,33 @@ export class AggregateBuilder {
     let status: number | undefined
     for (const { field, value } of row) {
       if (field === undefined || value === undefined || field === '@ptr') continue
-      let index = this.#columnIndex.get(field)
-      if (index === undefined) {
-        index = this.#columns.length
-        this.#columns.push(field)
-        this.#columnIndex.set(field, index)
-      }
-      values[index] = value
+      values[this.#column(field)] = value
       if (field === this.shape.countColumn && /^\d+$/.test(value.trim())) count = Number(value.trim())
       if (field === this.statusField && /^\d{3}$/.test(value.trim())) status = Number(value.trim())
     }
     if (this.#rows.length < MAX_TABLE_ROWS) this.#rows.push(values)
     if (count === undefined) this.#countable = false
     else this.#countSum += count
-    if (status !== undefined) {
-      const severity = severityOf(status)
-      this.#worst = worse(this.#worst, severity)
-      const weight = count ?? 1
-      if (severity === 'critical') this.#critical += weight
-      if (severity === 'warning') this.#warning += weight
+    if (status !== undefined) this.#addStatus(status, count ?? 1)
+  }
+
+  /** The index of a field's column, adding the column the first time the field is seen. */
+  #column(field: string): number {
+    let index = this.#columnIndex.get(field)
+    if (index === undefined) {
+      index = this.#columns.length
+      this.#columns.push(field)
+      this.#columnIndex.set(field, index)
     }
+    return index
+  }
+
+  /** A row's status, weighing `weight` records (its count, or 1 without one). */
+  #addStatus(status: number, weight: number): void {
+    const severity = severityOf(status)
+    this.#worst = worse(this.#worst, severity)
+    if (severity === 'critical') this.#critical += weight
+    if (severity === 'warning') this.#warning += weight
   }
 
   /**

@@ -5,7 +5,7 @@
  */
 
 import { isoSecond, seconds } from '../format.js'
-import { fetchPages } from './pages.js'
+import { fetchPages, type PagesFetched } from './pages.js'
 import { completeQuery, describeStatistics } from './poll.js'
 import { QueryError } from './query-errors.js'
 import {
@@ -248,7 +248,7 @@ class BatchedRun {
     const merge = new SplitSecondMerge()
     const runPart = async (part: Part, whole: boolean): Promise<void> => {
       // Parts left when max-results has run out are not queried (the counts tell whether rows are missing).
-      if (state.error || this.#stopped || (!whole && this.#remaining === 0)) return
+      if (this.#skipPart(state, whole)) return
       let release: () => void
       try {
         release = await this.#pool.acquire(this.#controller.signal)
@@ -257,20 +257,14 @@ class BatchedRun {
       }
       let parts: Part[] = []
       try {
-        if (state.error || this.#stopped || (!whole && this.#remaining === 0)) return
+        if (this.#skipPart(state, whole)) return
         parts = await this.#queryPart(batch, logGroups, part, whole, merge, state)
       } catch (error) {
         if (this.#stopped) {
-          this.#abortError ??= error instanceof Error ? error : new Error(String(error))
+          this.#abortError ??= asError(error)
           return
         }
-        state.error ??= error instanceof Error ? error : new Error(String(error))
-        if (!whole) {
-          this.#deps.log(
-            `Batch ${batch + 1}: the part ${isoSecond(part.start)} – ${isoSecond(part.end)} failed; the batch is ` +
-              `incomplete: ${state.error.message}`,
-          )
-        }
+        this.#partFailed(batch, part, whole, state, error)
       } finally {
         release()
       }
@@ -279,6 +273,22 @@ class BatchedRun {
     }
     await runPart({ ...this.#query.window, sharedStart: false, sharedEnd: false }, true)
     return state
+  }
+
+  /** The batch failed, or there is nothing more to fetch: a part is not (or no longer) to be queried. */
+  #skipPart(state: BatchState, whole: boolean): boolean {
+    return state.error !== undefined || this.#stopped || (!whole && this.#remaining === 0)
+  }
+
+  /** A query of the batch failed: the batch's first error is what it reports. */
+  #partFailed(batch: number, part: Part, whole: boolean, state: BatchState, error: unknown): void {
+    state.error ??= asError(error)
+    if (!whole) {
+      this.#deps.log(
+        `Batch ${batch + 1}: the part ${isoSecond(part.start)} – ${isoSecond(part.end)} failed; the batch is ` +
+          `incomplete: ${state.error.message}`,
+      )
+    }
   }
 
   /**
@@ -293,17 +303,7 @@ class BatchedRun {
     merge: SplitSecondMerge,
     state: BatchState,
   ): Promise<Part[]> {
-    // Asking for no more rows than max-results still takes saves transfer — but only where every row
-    // is new: a part's rows in its shared seconds may be the neighbour's again and dropped by the
-    // merge, so a part cut to the budget could come back short of new rows. Parts ask for the
-    // service's maximum, and the budget is applied to what the merge lets through.
-    const shares = part.sharedStart || part.sharedEnd
-    const limit =
-      this.#maxLimit === undefined
-        ? undefined
-        : shares
-          ? this.#maxLimit
-          : Math.max(1, Math.min(this.#maxLimit, this.#remaining))
+    const limit = this.#limitFor(part)
     const insights: InsightsQuery = {
       logGroups,
       queryString: this.#query.queryString,
@@ -316,50 +316,15 @@ class BatchedRun {
     try {
       completed = await completeQuery(insights, this.#queryDeps)
     } catch (error) {
-      if (error instanceof QueryError && error.kind === 'limit' && limit !== undefined) {
-        const accepted = error.acceptedLimit ?? DEFAULT_QUERY_ROWS
-        if (accepted >= 1 && accepted < limit) {
-          this.#maxLimit = Math.min(this.#maxLimit ?? accepted, accepted)
-          this.#deps.log(`${error.message}. Using limit ${accepted} from now on.`)
-          return this.#queryPart(batch, logGroups, part, whole, merge, state)
-        }
-      }
+      if (this.#lowerLimit(error, limit)) return this.#queryPart(batch, logGroups, part, whole, merge, state)
       throw error
     }
 
     const { queryId, statistics } = completed
     this.#runs.push({ batch, order: this.#order++, run: { queryId, logGroups, statistics } })
     if (whole) state.statistics = statistics
-    const matched = statistics.recordsMatched
-    const range = `${isoSecond(part.start)} – ${isoSecond(part.end)}`
-
-    if (this.#shape.records) {
-      // What this one query can return: all of it is in hand when the service does not page; when it
-      // pages, rows up to the limit passed (the service's default 10,000 without one).
-      const capacity = completed.nextToken
-        ? Math.min(matched, limit ?? DEFAULT_QUERY_ROWS)
-        : completed.rows.length
-      // Rows wanted: all of them — or, where every row is new (no shared second), no more than
-      // max-results still takes. A part's capped rows may be mostly its neighbour's again, so
-      // "capacity ≥ what max-results takes" does not mean it would deliver that many.
-      const wanted = shares ? matched : Math.min(matched, this.#remaining)
-      if (capacity < wanted) {
-        const reason = this.#cannotSplit(part, completed.rows)
-        if (reason === undefined) {
-          const parts = splitPart(part, partsNeeded(matched, capacity))
-          if (this.#shape.newestFirst) parts.reverse()
-          this.#deps.log(
-            `Insights query ${queryId}: ${matched} records matched in ${range}, but one query returns ` +
-              `${capacity} rows here: fetching them in ${parts.length} parts.`,
-          )
-          return parts
-        }
-        this.#deps.log(
-          `Insights query ${queryId}: ${matched} records matched in ${range}, ${capacity} rows returned; ` +
-            `not split (${reason}), so the result is truncated.`,
-        )
-      }
-    }
+    const parts = this.#shape.records ? this.#splitIfCapped(part, completed, limit) : undefined
+    if (parts) return parts
 
     let returned = 0
     const take = (rows: ResultField[][]) => {
@@ -375,13 +340,78 @@ class BatchedRun {
     })
     merge.finish(part)
     if (fetched.nextToken !== undefined && !this.#shape.records) this.#truncated = true
+    this.#logComplete(completed, returned, fetched)
+    return []
+  }
+
+  /** StartQuery's `limit` for a query over `part`; undefined: pass none. */
+  #limitFor(part: Part): number | undefined {
+    // Asking for no more rows than max-results still takes saves transfer — but only where every row
+    // is new: a part's rows in its shared seconds may be the neighbour's again and dropped by the
+    // merge, so a part cut to the budget could come back short of new rows. Parts ask for the
+    // service's maximum, and the budget is applied to what the merge lets through.
+    if (this.#maxLimit === undefined) return undefined
+    if (part.sharedStart || part.sharedEnd) return this.#maxLimit
+    return Math.max(1, Math.min(this.#maxLimit, this.#remaining))
+  }
+
+  /**
+   * When StartQuery refused `limit` and accepts a smaller one: that maximum is used from now on, and
+   * the query is to be run again (true).
+   */
+  #lowerLimit(error: unknown, limit: number | undefined): boolean {
+    if (!(error instanceof QueryError) || error.kind !== 'limit' || limit === undefined) return false
+    const accepted = error.acceptedLimit ?? DEFAULT_QUERY_ROWS
+    if (!(accepted >= 1 && accepted < limit)) return false
+    this.#maxLimit = Math.min(this.#maxLimit ?? accepted, accepted)
+    this.#deps.log(`${error.message}. Using limit ${accepted} from now on.`)
+    return true
+  }
+
+  /**
+   * For a record query: the parts to query instead when `part`'s query returns fewer rows than are
+   * wanted and the window can be split; undefined when its rows are to be delivered (saying so when
+   * they are truncated).
+   */
+  #splitIfCapped(part: Part, completed: CompletedQuery, limit: number | undefined): Part[] | undefined {
+    const { queryId, statistics } = completed
+    const matched = statistics.recordsMatched
+    const range = `${isoSecond(part.start)} – ${isoSecond(part.end)}`
+    // What this one query can return: all of it is in hand when the service does not page; when it
+    // pages, rows up to the limit passed (the service's default 10,000 without one).
+    const capacity = completed.nextToken
+      ? Math.min(matched, limit ?? DEFAULT_QUERY_ROWS)
+      : completed.rows.length
+    // Rows wanted: all of them — or, where every row is new (no shared second), no more than
+    // max-results still takes. A part's capped rows may be mostly its neighbour's again, so
+    // "capacity ≥ what max-results takes" does not mean it would deliver that many.
+    const wanted = part.sharedStart || part.sharedEnd ? matched : Math.min(matched, this.#remaining)
+    if (capacity >= wanted) return undefined
+    const reason = this.#cannotSplit(part, completed.rows)
+    if (reason !== undefined) {
+      this.#deps.log(
+        `Insights query ${queryId}: ${matched} records matched in ${range}, ${capacity} rows returned; ` +
+          `not split (${reason}), so the result is truncated.`,
+      )
+      return undefined
+    }
+    const parts = splitPart(part, partsNeeded(matched, capacity))
+    if (this.#shape.newestFirst) parts.reverse()
     this.#deps.log(
-      `Insights query ${queryId} complete in ${seconds(this.#deps.now() - completed.startedAt)}: ` +
+      `Insights query ${queryId}: ${matched} records matched in ${range}, but one query returns ` +
+        `${capacity} rows here: fetching them in ${parts.length} parts.`,
+    )
+    return parts
+  }
+
+  /** The last line about a query whose rows were delivered. */
+  #logComplete(completed: CompletedQuery, returned: number, fetched: PagesFetched): void {
+    this.#deps.log(
+      `Insights query ${completed.queryId} complete in ${seconds(this.#deps.now() - completed.startedAt)}: ` +
         `${returned} rows${fetched.pages > 1 ? ` in ${fetched.pages} pages` : ''}` +
         `${fetched.nextToken === undefined ? '' : ' (max-results reached; more exist)'}; ` +
-        describeStatistics(statistics),
+        describeStatistics(completed.statistics),
     )
-    return []
   }
 
   /** Why a part whose rows were capped cannot be split, or undefined when it can. */
@@ -418,4 +448,8 @@ class BatchedRun {
       throw error
     }
   }
+}
+
+function asError(error: unknown): Error {
+  return error instanceof Error ? error : new Error(String(error))
 }

@@ -274,6 +274,30 @@ function analysePpl(queryString: string): QueryShape {
   const names = commands.map((command) => command.name)
   const records = !names.some((name) => PPL_NON_RECORD.has(name))
   const userLimit = names.includes('head')
+  const returnsTimestamp = pplReturnsTimestamp(queryString, commands, records)
+  const shape: QueryShape = {
+    language: 'PPL',
+    records,
+    userLimit,
+    splittable: records && !userLimit && returnsTimestamp,
+    passLimit: false,
+    newestFirst: commands.some(
+      (command) =>
+        command.name === 'sort' &&
+        /^sort\s+-\s*`?@timestamp`?/i.test(queryString.slice(command.start, command.end)),
+    ),
+    returnsTimestamp,
+  }
+  const countColumn = pplCountColumn(queryString, commands)
+  if (countColumn !== undefined) shape.countColumn = countColumn
+  return shape
+}
+
+/**
+ * Whether the rows of a record query carry `@timestamp`: each `fields` command in turn keeps or
+ * removes it.
+ */
+function pplReturnsTimestamp(queryString: string, commands: readonly Command[], records: boolean): boolean {
   let returnsTimestamp = records
   const fields = commands.filter((command) => command.name === 'fields')
   for (const command of fields) {
@@ -289,42 +313,35 @@ function analysePpl(queryString: string): QueryShape {
       )
     }
   }
-  const shape: QueryShape = {
-    language: 'PPL',
-    records,
-    userLimit,
-    splittable: records && !userLimit && returnsTimestamp,
-    passLimit: false,
-    newestFirst: commands.some(
-      (command) =>
-        command.name === 'sort' &&
-        /^sort\s+-\s*`?@timestamp`?/i.test(queryString.slice(command.start, command.end)),
-    ),
-    returnsTimestamp,
-  }
+  return returnsTimestamp
+}
+
+/**
+ * The `count()` column of the query's one `stats`, when it is the only command that does not return
+ * records and only `sort` follows it.
+ */
+function pplCountColumn(queryString: string, commands: readonly Command[]): string | undefined {
   const stats = commands.filter((command) => command.name === 'stats')
   const statsAt = stats.length === 1 ? commands.indexOf(stats[0] as Command) : -1
   if (
-    statsAt !== -1 &&
-    names.filter((name) => PPL_NON_RECORD.has(name)).length === 1 &&
-    commands.slice(statsAt + 1).every((command) => command.name === 'sort')
+    statsAt === -1 ||
+    commands.filter((command) => PPL_NON_RECORD.has(command.name)).length !== 1 ||
+    !commands.slice(statsAt + 1).every((command) => command.name === 'sort')
   ) {
-    const stat = stats[0] as Command
-    const byAt = /\sby\s/i.exec(stat.masked)?.index
-    const items = listItems(
-      queryString,
-      { ...stat, masked: byAt === undefined ? stat.masked : stat.masked.slice(0, byAt) },
-      'stats',
-    )
-    for (const item of items) {
-      const match = /^count\s*\(\s*\)(?:\s+as\s+(\S+))?$/i.exec(item)
-      if (match) {
-        shape.countColumn = match[1] !== undefined ? unquote(match[1]) : 'count()'
-        break
-      }
-    }
+    return undefined
   }
-  return shape
+  const stat = stats[0] as Command
+  const byAt = /\sby\s/i.exec(stat.masked)?.index
+  const items = listItems(
+    queryString,
+    { ...stat, masked: byAt === undefined ? stat.masked : stat.masked.slice(0, byAt) },
+    'stats',
+  )
+  for (const item of items) {
+    const match = /^count\s*\(\s*\)(?:\s+as\s+(\S+))?$/i.exec(item)
+    if (match) return match[1] !== undefined ? unquote(match[1]) : 'count()'
+  }
+  return undefined
 }
 
 /** What a masked literal's characters become: neither blank nor a word character, so it still counts as text. */
@@ -349,35 +366,12 @@ export function maskLiterals(
   }
   while (i < queryString.length) {
     const char = queryString[i] as string
-    if (char === '"' || char === "'" || char === '`') {
-      const end = skipQuoted(queryString, i, char)
-      if (char === '`' && options.keepNames) out.push(queryString.slice(i, end))
-      else blank(i, end, MASK)
-      i = end
-      previousWord = ''
-      continue
-    }
-    if (language === 'CWLI' && char === '/' && (previousWord === 'like' || previousWord === '=~')) {
-      const end = skipQuoted(queryString, i, '/')
-      blank(i, end, MASK)
-      i = end
-      previousWord = ''
-      continue
-    }
-    const lineComment =
-      (language !== 'SQL' && char === '#') || (language === 'SQL' && queryString.startsWith('--', i))
-    if (lineComment) {
-      let end = i
-      while (end < queryString.length && queryString[end] !== '\n') end += 1
-      blank(i, end)
-      i = end
-      continue
-    }
-    if (language === 'SQL' && queryString.startsWith('/*', i)) {
-      const close = queryString.indexOf('*/', i + 2)
-      const end = close === -1 ? queryString.length : close + 2
-      blank(i, end)
-      i = end
+    const literal = literalAt(queryString, i, language, previousWord)
+    if (literal) {
+      if (literal.kind === 'name' && options.keepNames) out.push(queryString.slice(i, literal.end))
+      else blank(i, literal.end, literal.kind === 'comment' ? ' ' : MASK)
+      i = literal.end
+      if (literal.kind !== 'comment') previousWord = ''
       continue
     }
     if (/\s/.test(char)) {
@@ -391,6 +385,36 @@ export function maskLiterals(
     i += word.length
   }
   return out.join('')
+}
+
+/**
+ * The literal that starts at `i`, if one does — a quoted string, a backquoted name, a regex (after
+ * `like`/`=~`, Logs Insights QL) or a comment — and the offset just after it.
+ */
+function literalAt(
+  queryString: string,
+  i: number,
+  language: QueryLanguage,
+  previousWord: string,
+): { kind: 'string' | 'name' | 'regex' | 'comment'; end: number } | undefined {
+  const char = queryString[i] as string
+  if (char === '"' || char === "'") return { kind: 'string', end: skipQuoted(queryString, i, char) }
+  if (char === '`') return { kind: 'name', end: skipQuoted(queryString, i, char) }
+  if (language === 'CWLI' && char === '/' && (previousWord === 'like' || previousWord === '=~')) {
+    return { kind: 'regex', end: skipQuoted(queryString, i, '/') }
+  }
+  const lineComment =
+    (language !== 'SQL' && char === '#') || (language === 'SQL' && queryString.startsWith('--', i))
+  if (lineComment) {
+    let end = i
+    while (end < queryString.length && queryString[end] !== '\n') end += 1
+    return { kind: 'comment', end }
+  }
+  if (language === 'SQL' && queryString.startsWith('/*', i)) {
+    const close = queryString.indexOf('*/', i + 2)
+    return { kind: 'comment', end: close === -1 ? queryString.length : close + 2 }
+  }
+  return undefined
 }
 
 function skipQuoted(text: string, start: number, quote: string): number {
