@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
-import { isoSecond } from '../../src/format.js'
-import { nextCheckpoint, planWindow } from '../../src/insights/window.js'
+import { isoSecond } from '../../../src/format.js'
+import { nextCheckpoint, planWindow } from '../../../src/insights/window.js'
 
 const settings = { intervalSeconds: 300, queryDelaySeconds: 60, overlapSeconds: 120, maxCatchUpSeconds: 3600 }
 const at = (iso: string) => Date.parse(iso)
