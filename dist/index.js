@@ -59562,7 +59562,7 @@ function keepYoungGenerationSmall() {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
 /* harmony import */ var _heap_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(8604);
-/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(1124);
+/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(7091);
 
 
 (0,_heap_js__WEBPACK_IMPORTED_MODULE_0__/* .keepYoungGenerationSmall */ .D)();
@@ -59573,7 +59573,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 1124:
+/***/ 7091:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -59611,7 +59611,7 @@ function formatDuration(totalSeconds) {
     return text;
 }
 /** `1.5 s`: how long something took or will wait, in the log. */
-function format_seconds(ms) {
+function seconds(ms) {
     return `${(ms / 1000).toFixed(1)} s`;
 }
 /** An integer with thousands separators, `12,345`: what `toLocaleString('en-US')` gives, without it. */
@@ -60611,8 +60611,8 @@ var dist = __nccwpck_require__(4443);
 ;// CONCATENATED MODULE: ./src/insights/throttle.ts
 /**
  * Staying inside CloudWatch Logs' request quotas, and backing off when the service says we did not:
- * a shared request-rate limiter, full-jitter backoff for throttling errors, and a small pool that
- * caps how many queries run at once.
+ * a shared request-rate limiter, full-jitter backoff and retries for throttling errors, and a small
+ * pool that caps how many queries run at once.
  */
 /**
  * GetQueryResults (and StartQuery, StopQuery) allow 5 requests a second per account; the quota cannot
@@ -60662,6 +60662,43 @@ function backoffDelay(attempt, random = Math.random) {
     return Math.floor(Math.min(Math.max(random(), 0), 1) * ceiling);
 }
 /**
+ * Retrying a request while the service throttles it: full-jitter backoff between the tries, for as
+ * long as each wait ends before `deadline`. It counts throttling errors in a row: a request sent
+ * through `send` that goes through starts the count again.
+ */
+class ThrottleRetry {
+    clock;
+    deadline;
+    random;
+    #throttled = 0;
+    constructor(clock, deadline, random = Math.random) {
+        this.clock = clock;
+        this.deadline = deadline;
+        this.random = random;
+    }
+    /** Throttling errors in a row, the last one included. */
+    get throttled() {
+        return this.#throttled;
+    }
+    /**
+     * After a failed request: how long to wait before sending it again, or undefined when it is not to
+     * be sent again — `error` is not a throttling error, or the wait would not end before the deadline.
+     */
+    retryAfter(error) {
+        if (!isThrottlingError(error))
+            return undefined;
+        const wait = backoffDelay(this.#throttled, this.random);
+        this.#throttled += 1;
+        return this.clock.now() + wait < this.deadline ? wait : undefined;
+    }
+    /** Sends a request; when it goes through, the next throttling error starts the backoff again. */
+    async send(request) {
+        const response = await request();
+        this.#throttled = 0;
+        return response;
+    }
+}
+/**
  * At most `limit` requests in any `intervalMs`: a sliding-window log of the last grants, handed out
  * first come, first served. Stricter than a token bucket of the same rate (which allows a burst of
  * `limit` right after a full second of `limit`), so no window of one second ever sees more than
@@ -60700,7 +60737,7 @@ class RateLimiter {
         }
     }
 }
-function throttle_createRequestLimits(clock) {
+function createRequestLimits(clock) {
     return {
         startQuery: new RateLimiter(REQUESTS_PER_SECOND, 1000, clock),
         getQueryResults: new RateLimiter(REQUESTS_PER_SECOND, 1000, clock),
@@ -61844,8 +61881,8 @@ function analyseQuery(queryString, language) {
     if (language === 'SQL')
         return analyseSql(queryString);
     if (language === 'PPL')
-        return analysePpl(queryString);
-    return analyseCwli(queryString);
+        return analysePiped(queryString, PPL);
+    return analysePiped(queryString, CWLI);
 }
 /** The `|`-separated commands of a Logs Insights QL or PPL query, with literals masked. */
 function splitCommands(queryString, language = 'CWLI') {
@@ -61872,23 +61909,43 @@ function commandNames(queryString) {
         .map((command) => command.name)
         .filter((name) => name !== '');
 }
-function analyseCwli(queryString) {
-    const commands = splitCommands(queryString, 'CWLI');
+/** Logs Insights QL: `limit` caps, `sort @timestamp desc` is newest first; only aggregates have a count column. */
+const CWLI = {
+    language: 'CWLI',
+    nonRecord: CWLI_NON_RECORD,
+    limitCommand: 'limit',
+    passLimit: true,
+    newestFirst: /^sort\s+(@timestamp|`@timestamp`)\s+desc\b/i,
+    returnsTimestamp: (queryString, commands, records) => records && cwliReturnsTimestamp(queryString, commands),
+    countColumn: (queryString, commands, records) => records ? undefined : cwliCountColumn(queryString, commands),
+};
+/** OpenSearch PPL: `head` caps, StartQuery's limit is not passed, `sort - @timestamp` is newest first. */
+const PPL = {
+    language: 'PPL',
+    nonRecord: PPL_NON_RECORD,
+    limitCommand: 'head',
+    passLimit: false,
+    newestFirst: /^sort\s+-\s*`?@timestamp`?/i,
+    returnsTimestamp: pplReturnsTimestamp,
+    countColumn: (queryString, commands) => pplCountColumn(queryString, commands),
+};
+/** The shape of a piped query, read from its commands. */
+function analysePiped(queryString, piped) {
+    const commands = splitCommands(queryString, piped.language);
     const names = commands.map((command) => command.name);
-    const records = !names.some((name) => CWLI_NON_RECORD.has(name));
-    const userLimit = names.includes('limit');
-    const returnsTimestamp = records && cwliReturnsTimestamp(queryString, commands);
+    const records = !names.some((name) => piped.nonRecord.has(name));
+    const userLimit = names.includes(piped.limitCommand);
+    const returnsTimestamp = piped.returnsTimestamp(queryString, commands, records);
     const shape = {
-        language: 'CWLI',
+        language: piped.language,
         records,
         userLimit,
         splittable: records && !userLimit && returnsTimestamp,
-        passLimit: true,
-        newestFirst: commands.some((command) => command.name === 'sort' &&
-            /^sort\s+(@timestamp|`@timestamp`)\s+desc\b/i.test(queryString.slice(command.start, command.end))),
+        passLimit: piped.passLimit,
+        newestFirst: commands.some((command) => command.name === 'sort' && piped.newestFirst.test(queryString.slice(command.start, command.end))),
         returnsTimestamp,
     };
-    const countColumn = records ? undefined : cwliCountColumn(queryString, commands);
+    const countColumn = piped.countColumn(queryString, commands, records);
     if (countColumn !== undefined)
         shape.countColumn = countColumn;
     return shape;
@@ -62015,11 +62072,11 @@ function sqlSelectList(queryString, masked) {
     };
     return listItems(queryString, command, 'select').map((item) => item.replace(/^distinct\s+/i, ''));
 }
-function analysePpl(queryString) {
-    const commands = splitCommands(queryString, 'PPL');
-    const names = commands.map((command) => command.name);
-    const records = !names.some((name) => PPL_NON_RECORD.has(name));
-    const userLimit = names.includes('head');
+/**
+ * Whether the rows of a record query carry `@timestamp`: each `fields` command in turn keeps or
+ * removes it.
+ */
+function pplReturnsTimestamp(queryString, commands, records) {
     let returnsTimestamp = records;
     const fields = commands.filter((command) => command.name === 'fields');
     for (const command of fields) {
@@ -62034,33 +62091,29 @@ function analysePpl(queryString) {
             returnsTimestamp = [first.replace(/^\+/, '').trim(), ...items.slice(1)].some((item) => unquote(item) === '@timestamp');
         }
     }
-    const shape = {
-        language: 'PPL',
-        records,
-        userLimit,
-        splittable: records && !userLimit && returnsTimestamp,
-        passLimit: false,
-        newestFirst: commands.some((command) => command.name === 'sort' &&
-            /^sort\s+-\s*`?@timestamp`?/i.test(queryString.slice(command.start, command.end))),
-        returnsTimestamp,
-    };
+    return returnsTimestamp;
+}
+/**
+ * The `count()` column of the query's one `stats`, when it is the only command that does not return
+ * records and only `sort` follows it.
+ */
+function pplCountColumn(queryString, commands) {
     const stats = commands.filter((command) => command.name === 'stats');
     const statsAt = stats.length === 1 ? commands.indexOf(stats[0]) : -1;
-    if (statsAt !== -1 &&
-        names.filter((name) => PPL_NON_RECORD.has(name)).length === 1 &&
-        commands.slice(statsAt + 1).every((command) => command.name === 'sort')) {
-        const stat = stats[0];
-        const byAt = /\sby\s/i.exec(stat.masked)?.index;
-        const items = listItems(queryString, { ...stat, masked: byAt === undefined ? stat.masked : stat.masked.slice(0, byAt) }, 'stats');
-        for (const item of items) {
-            const match = /^count\s*\(\s*\)(?:\s+as\s+(\S+))?$/i.exec(item);
-            if (match) {
-                shape.countColumn = match[1] !== undefined ? unquote(match[1]) : 'count()';
-                break;
-            }
-        }
+    if (statsAt === -1 ||
+        commands.filter((command) => PPL_NON_RECORD.has(command.name)).length !== 1 ||
+        !commands.slice(statsAt + 1).every((command) => command.name === 'sort')) {
+        return undefined;
     }
-    return shape;
+    const stat = stats[0];
+    const byAt = /\sby\s/i.exec(stat.masked)?.index;
+    const items = listItems(queryString, { ...stat, masked: byAt === undefined ? stat.masked : stat.masked.slice(0, byAt) }, 'stats');
+    for (const item of items) {
+        const match = /^count\s*\(\s*\)(?:\s+as\s+(\S+))?$/i.exec(item);
+        if (match)
+            return match[1] !== undefined ? unquote(match[1]) : 'count()';
+    }
+    return undefined;
 }
 /** What a masked literal's characters become: neither blank nor a word character, so it still counts as text. */
 const MASK = '\u0000';
@@ -62080,37 +62133,15 @@ function maskLiterals(queryString, language = 'CWLI', options = {}) {
     };
     while (i < queryString.length) {
         const char = queryString[i];
-        if (char === '"' || char === "'" || char === '`') {
-            const end = skipQuoted(queryString, i, char);
-            if (char === '`' && options.keepNames)
-                out.push(queryString.slice(i, end));
+        const literal = literalAt(queryString, i, language, previousWord);
+        if (literal) {
+            if (literal.kind === 'name' && options.keepNames)
+                out.push(queryString.slice(i, literal.end));
             else
-                blank(i, end, MASK);
-            i = end;
-            previousWord = '';
-            continue;
-        }
-        if (language === 'CWLI' && char === '/' && (previousWord === 'like' || previousWord === '=~')) {
-            const end = skipQuoted(queryString, i, '/');
-            blank(i, end, MASK);
-            i = end;
-            previousWord = '';
-            continue;
-        }
-        const lineComment = (language !== 'SQL' && char === '#') || (language === 'SQL' && queryString.startsWith('--', i));
-        if (lineComment) {
-            let end = i;
-            while (end < queryString.length && queryString[end] !== '\n')
-                end += 1;
-            blank(i, end);
-            i = end;
-            continue;
-        }
-        if (language === 'SQL' && queryString.startsWith('/*', i)) {
-            const close = queryString.indexOf('*/', i + 2);
-            const end = close === -1 ? queryString.length : close + 2;
-            blank(i, end);
-            i = end;
+                blank(i, literal.end, literal.kind === 'comment' ? ' ' : MASK);
+            i = literal.end;
+            if (literal.kind !== 'comment')
+                previousWord = '';
             continue;
         }
         if (/\s/.test(char)) {
@@ -62124,6 +62155,32 @@ function maskLiterals(queryString, language = 'CWLI', options = {}) {
         i += word.length;
     }
     return out.join('');
+}
+/**
+ * The literal that starts at `i`, if one does — a quoted string, a backquoted name, a regex (after
+ * `like`/`=~`, Logs Insights QL) or a comment — and the offset just after it.
+ */
+function literalAt(queryString, i, language, previousWord) {
+    const char = queryString[i];
+    if (char === '"' || char === "'")
+        return { kind: 'string', end: skipQuoted(queryString, i, char) };
+    if (char === '`')
+        return { kind: 'name', end: skipQuoted(queryString, i, char) };
+    if (language === 'CWLI' && char === '/' && (previousWord === 'like' || previousWord === '=~')) {
+        return { kind: 'regex', end: skipQuoted(queryString, i, '/') };
+    }
+    const lineComment = (language !== 'SQL' && char === '#') || (language === 'SQL' && queryString.startsWith('--', i));
+    if (lineComment) {
+        let end = i;
+        while (end < queryString.length && queryString[end] !== '\n')
+            end += 1;
+        return { kind: 'comment', end };
+    }
+    if (language === 'SQL' && queryString.startsWith('/*', i)) {
+        const close = queryString.indexOf('*/', i + 2);
+        return { kind: 'comment', end: close === -1 ? queryString.length : close + 2 };
+    }
+    return undefined;
 }
 function skipQuoted(text, start, quote) {
     let i = start + 1;
@@ -64684,13 +64741,7 @@ class AggregateBuilder {
         for (const { field, value } of row) {
             if (field === undefined || value === undefined || field === '@ptr')
                 continue;
-            let index = this.#columnIndex.get(field);
-            if (index === undefined) {
-                index = this.#columns.length;
-                this.#columns.push(field);
-                this.#columnIndex.set(field, index);
-            }
-            values[index] = value;
+            values[this.#column(field)] = value;
             if (field === this.shape.countColumn && /^\d+$/.test(value.trim()))
                 count = Number(value.trim());
             if (field === this.statusField && /^\d{3}$/.test(value.trim()))
@@ -64702,15 +64753,27 @@ class AggregateBuilder {
             this.#countable = false;
         else
             this.#countSum += count;
-        if (status !== undefined) {
-            const severity = severityOf(status);
-            this.#worst = worse(this.#worst, severity);
-            const weight = count ?? 1;
-            if (severity === 'critical')
-                this.#critical += weight;
-            if (severity === 'warning')
-                this.#warning += weight;
+        if (status !== undefined)
+            this.#addStatus(status, count ?? 1);
+    }
+    /** The index of a field's column, adding the column the first time the field is seen. */
+    #column(field) {
+        let index = this.#columnIndex.get(field);
+        if (index === undefined) {
+            index = this.#columns.length;
+            this.#columns.push(field);
+            this.#columnIndex.set(field, index);
         }
+        return index;
+    }
+    /** A row's status, weighing `weight` records (its count, or 1 without one). */
+    #addStatus(status, weight) {
+        const severity = severityOf(status);
+        this.#worst = worse(this.#worst, severity);
+        if (severity === 'critical')
+            this.#critical += weight;
+        if (severity === 'warning')
+            this.#warning += weight;
     }
     /**
      * The digest: `statistics` are the whole-window totals; `complete` is false when rows were left
@@ -64902,12 +64965,12 @@ function keepSample(samples, entry, max) {
         samples.pop();
 }
 
-;// CONCATENATED MODULE: ./src/insights/query.ts
+;// CONCATENATED MODULE: ./src/insights/query-errors.ts
 /**
- * One CloudWatch Logs Insights query: start it, poll it until it ends, fetch every page of its
- * result up to a row cap, and stop it when it runs out of time or the run is cancelled.
+ * How one Insights query fails: the kinds of QueryError, what a StartQuery error from AWS means for
+ * the user (malformed query, unknown log group, refused limit, …), and the message for throttling
+ * that outlasted query-timeout.
  */
-
 
 
 
@@ -64934,6 +64997,208 @@ class QueryError extends Error {
             this.acceptedLimit = details.acceptedLimit;
     }
 }
+function failer(query) {
+    return (message, details) => new QueryError(message, { ...details, query: query.queryString, logGroups: query.logGroups });
+}
+/**
+ * The first `count` log groups by name, and how many more there are: up to 10 by default, so a
+ * 50-group batch does not swamp a Slack error message.
+ */
+function describeGroups(groups, count = 10) {
+    const shown = groups.slice(0, count).join(', ');
+    return groups.length > count ? `${shown} and ${groups.length - count} more` : shown;
+}
+/** query-timeout as the user wrote it: `5m`, or milliseconds when it is not whole seconds. */
+function timeoutText(ms) {
+    return ms % 1000 === 0 ? formatDuration(ms / 1000) : `${ms} ms`;
+}
+/**
+ * A request stayed throttled until its next wait would have passed query-timeout: `attempts` throttling
+ * errors in a row, over the time since the query was first started (`since`).
+ */
+function throttledError(fail, deps, throttling, ids = {}) {
+    const { action, error, attempts, since } = throttling;
+    const code = errorCode(error) ?? 'throttled';
+    const why = code === 'LimitExceededException' && action === 'StartQuery'
+        ? "the account's concurrent Insights queries (100 per account and region, dashboards and scheduled " +
+            'queries included) stayed in use'
+        : `the account's ${action} request rate (about 5 a second) stayed exceeded`;
+    return fail(`${action} was throttled (${code}: ${(0,errors/* errorMessage */.g)(error)}) ${attempts} times over ` +
+        `${seconds(deps.now() - since)}, beyond the AWS SDK's own retries: ${why}. Gave up before the ` +
+        `query-timeout (${timeoutText(deps.timeoutMs)}) ran out. Raise the query-timeout input, or run this ` +
+        `monitor when fewer queries run in the account.`, { kind: 'throttled', ...ids, cause: error });
+}
+/**
+ * Why GetQueryResults failed for good: it stayed throttled until its next wait would have passed
+ * query-timeout (`attempts` throttling errors in a row), or the AWS SDK's own retries did not get past
+ * the error. `page` is set when it was a page after the Complete response.
+ */
+function resultsError(error, request, query, deps) {
+    const fail = failer(query);
+    const { queryId, status, attempts, since, page } = request;
+    if (isThrottlingError(error)) {
+        return throttledError(fail, deps, { action: 'GetQueryResults', error, attempts, since }, { queryId, status });
+    }
+    return fail(`GetQueryResults failed for ${page === undefined ? '' : `page ${page} of `}Insights query ${queryId} ` +
+        `(log groups: ${describeGroups(query.logGroups)}): ${(0,errors/* errorMessage */.g)(error)}`, { kind: 'results', queryId, status, cause: error });
+}
+/** What a StartQuery error that is not throttling means for the user, as a QueryError. */
+function startError(error, query, groups, fail) {
+    const name = error?.name;
+    if (query.limit !== undefined &&
+        (name === 'InvalidParameterException' || name === 'ValidationException') &&
+        /\blimit\b/i.test((0,errors/* errorMessage */.g)(error))) {
+        return limitRefused(error, query.limit, fail);
+    }
+    if (name === 'MalformedQueryException')
+        return malformed(error, query, fail);
+    if (name === 'ResourceNotFoundException') {
+        return fail(`StartQuery could not find the log groups: ${(0,errors/* errorMessage */.g)(error)}. Check the names in log-group-names ` +
+            `and that aws-region is the region they are in (log groups: ${groups}).`, { kind: 'not-found', cause: error });
+    }
+    return fail(`StartQuery failed for log groups ${groups}: ${(0,errors/* errorMessage */.g)(error)}`, {
+        kind: 'start',
+        cause: error,
+    });
+}
+function limitRefused(error, limit, fail) {
+    // The 100,000 maximum came in 2026-05 (service model EventsLimitStartQuery); a service without it
+    // answers a validation error such as "Value '100000' at 'limit' failed to satisfy constraint:
+    // Member must have value less than or equal to 10000".
+    const named = /(?:less than or equal to|between 1 and)\s+([\d,]+)/i.exec((0,errors/* errorMessage */.g)(error))?.[1];
+    const acceptedLimit = named === undefined ? undefined : Number(named.replace(/,/g, ''));
+    return fail(`StartQuery refused limit ${limit}: ${(0,errors/* errorMessage */.g)(error)}`, {
+        kind: 'limit',
+        cause: error,
+        acceptedLimit: acceptedLimit !== undefined && Number.isInteger(acceptedLimit) ? acceptedLimit : undefined,
+    });
+}
+function malformed(error, query, fail) {
+    // queryCompileError is documented as "Reserved" but, when present, says where the error is.
+    const compile = error.queryCompileError;
+    const where = compile?.location?.startCharOffset;
+    const detail = compile?.message && compile.message !== (0,errors/* errorMessage */.g)(error)
+        ? ` (${compile.message}${where === undefined ? '' : ` at character ${where}`})`
+        : '';
+    return fail(`The query is malformed: ${(0,errors/* errorMessage */.g)(error)}${detail}\nQuery: ${query.queryString}`, {
+        kind: 'malformed',
+        cause: error,
+    });
+}
+
+;// CONCATENATED MODULE: ./src/insights/pages.ts
+/**
+ * The pages of a Complete query's result after the first: GetQueryResults with nextToken, spaced
+ * under the request quota and retried while throttled, each page's rows handed on as it arrives.
+ */
+
+
+
+
+/** Result pages are fetched back to back; at least this far apart keeps them under 5 TPS too. */
+const MIN_PAGE_INTERVAL_MS = 200;
+/**
+ * Fetches the pages after the Complete response, while `wantMore()` says so, handing each page's rows
+ * to `onPage` and keeping none. Results come in pages of up to 10,000 rows via nextToken
+ * (GetQueryResults doc, in SDKs from 2026-04); older services return everything in one response with
+ * no token, and then there is nothing to fetch.
+ */
+async function fetchPages(query, completed, deps, handler) {
+    const pager = new Pager(query, completed, deps);
+    let nextToken = completed.nextToken;
+    let pages = 1;
+    while (nextToken && handler.wantMore()) {
+        const page = await pager.fetch(nextToken, pages + 1);
+        // Throttled: waited, and asks again while more is wanted.
+        if (page === undefined)
+            continue;
+        pages += 1;
+        const rows = page.results ?? [];
+        if (page.nextToken === nextToken && rows.length === 0) {
+            // An empty page handing back the same token would otherwise be fetched forever.
+            deps.log(`Insights query ${completed.queryId}: page ${pages} was empty and repeated its nextToken; stopped paging.`);
+            nextToken = undefined;
+            break;
+        }
+        nextToken = page.nextToken;
+        handler.onPage(rows);
+    }
+    return nextToken ? { pages, nextToken } : { pages };
+}
+/** GetQueryResults for the pages of one query, at most one per MIN_PAGE_INTERVAL_MS. */
+class Pager {
+    #query;
+    #completed;
+    #deps;
+    #limits;
+    #fail;
+    #retry;
+    #lastRequestAt;
+    constructor(query, completed, deps) {
+        this.#query = query;
+        this.#completed = completed;
+        this.#deps = deps;
+        this.#limits = deps.limits ?? createRequestLimits(deps);
+        this.#fail = failer(query);
+        this.#retry = new ThrottleRetry(deps, completed.deadline, deps.random ?? Math.random);
+        this.#lastRequestAt = deps.now();
+    }
+    /**
+     * Page number `page`, from `nextToken`; undefined when it was throttled and waited its backoff (ask
+     * again). Throws a QueryError when it fails otherwise, stays throttled or the run is cancelled.
+     */
+    async fetch(nextToken, page) {
+        const { client, signal } = this.#deps;
+        const { queryId } = this.#completed;
+        await this.#pause(Math.max(0, this.#lastRequestAt + MIN_PAGE_INTERVAL_MS - this.#deps.now()));
+        if (!signal?.aborted)
+            await this.#limits.getQueryResults.take();
+        if (signal?.aborted) {
+            throw this.#fail(`Insights query ${queryId}: fetching its results stopped: the run was cancelled.`, {
+                kind: 'aborted',
+                queryId,
+                status: 'Complete',
+            });
+        }
+        this.#lastRequestAt = this.#deps.now();
+        try {
+            return await this.#retry.send(() => client.send(new client_cloudwatch_logs_dist_cjs/* GetQueryResultsCommand */.sAK({ queryId, nextToken })));
+        }
+        catch (error) {
+            const backoff = this.#retry.retryAfter(error);
+            if (backoff === undefined) {
+                const { startedAt } = this.#completed;
+                const request = {
+                    queryId,
+                    status: 'Complete',
+                    attempts: this.#retry.throttled,
+                    since: startedAt,
+                    page,
+                };
+                throw resultsError(error, request, this.#query, this.#deps);
+            }
+            this.#deps.log(`Insights query ${queryId}: page ${page} throttled (${errorCode(error)}); retrying in ${seconds(backoff)}.`);
+            await this.#pause(backoff);
+            return undefined;
+        }
+    }
+    /** Sleeps, but wakes as soon as the signal aborts. */
+    #pause(ms) {
+        return pauseUnlessAborted(this.#deps.sleep, ms, this.#deps.signal);
+    }
+}
+
+;// CONCATENATED MODULE: ./src/insights/poll.ts
+/**
+ * Starting one CloudWatch Logs Insights query and polling it until it is Complete: StartQuery
+ * (backing off while throttled), then GetQueryResults until the query leaves Scheduled/Running, and
+ * StopQuery when it runs out of query-timeout, polling fails or the run is cancelled.
+ */
+
+
+
+
+
 /** Milliseconds before the first poll: most small queries finish within a few hundred. */
 const FIRST_POLL_DELAY_MS = 100;
 /** Each poll waits this much longer than the one before, up to the cap. */
@@ -64944,211 +65209,151 @@ const POLL_BACKOFF = 1.5;
  * `RPSQuotaLimits`, incite issue #14 — not on an official page retrieved).
  */
 const MAX_POLL_DELAY_MS = 1000;
-/** Result pages are fetched back to back; at least this far apart keeps them under 5 TPS too. */
-const MIN_PAGE_INTERVAL_MS = 200;
 const PENDING = new Set(['Scheduled', 'Running']);
-/** Runs one query to the end and returns its rows, at most query.maxRows of them. */
-async function runInsightsQuery(query, deps) {
-    const shared = deps.limits ? deps : { ...deps, limits: createRequestLimits(deps) };
-    const completed = await completeQuery(query, shared);
-    let rows = completed.rows;
-    const fetched = await fetchPages(query, completed, shared, {
-        wantMore: () => rows.length < query.maxRows,
-        onPage: (page) => {
-            rows = rows.concat(page);
-        },
-    });
-    const rowsCapped = rows.length > query.maxRows || (rows.length >= query.maxRows && fetched.nextToken !== undefined);
-    if (rows.length > query.maxRows)
-        rows = rows.slice(0, query.maxRows);
-    const { queryId, statistics } = completed;
-    deps.log(`Insights query ${queryId} complete in ${seconds(deps.now() - completed.startedAt)}: ${rows.length} rows` +
-        `${fetched.pages > 1 ? ` in ${fetched.pages} pages` : ''}${rowsCapped ? ` (capped at ${query.maxRows}; more exist)` : ''}; ` +
-        describeStatistics(statistics));
-    return { queryId, rows, statistics, rowsCapped };
-}
 /**
  * Starts the query (backing off while throttled) and polls it until it is Complete. Throws a
  * QueryError when it fails, ends otherwise, outlives query-timeout (stopped with StopQuery) or the
  * signal aborts (stopped too).
  */
 async function completeQuery(query, deps) {
-    const { client, log, signal } = deps;
-    const limits = deps.limits ?? throttle_createRequestLimits(deps);
+    const limits = deps.limits ?? createRequestLimits(deps);
     const random = deps.random ?? Math.random;
     const groups = describeGroups(query.logGroups);
-    const fail = failer(query);
-    if (signal?.aborted) {
-        throw fail(`Insights query not started: the run was cancelled (log groups: ${groups}).`, {
-            kind: 'aborted',
-        });
-    }
+    if (deps.signal?.aborted)
+        throw notStarted(query, groups);
     const startedAt = deps.now();
     const deadline = startedAt + deps.timeoutMs;
     const queryId = await startWithBackoff(query, deps, limits, random, deadline);
-    log(`Insights query ${queryId} started: ${query.queryLanguage} over ${groups}, ` +
+    deps.log(`Insights query ${queryId} started: ${query.queryLanguage} over ${groups}, ` +
         `${isoSecond(query.window.start)} to ${isoSecond(query.window.end)}` +
         (query.limit === undefined ? '' : ` (limit ${query.limit})`));
-    const stop = (why) => stopQuery(queryId, why, deps);
-    const abortedError = (status) => fail(`Insights query ${queryId} was stopped: the run was cancelled (log groups: ${groups}).`, {
-        kind: 'aborted',
-        queryId,
-        status,
-    });
-    // Poll until the query leaves Scheduled/Running. Rows returned while Running are partial
-    // (GetQueryResults doc: "If the value of the Status field in the output is Running, this
-    // operation returns only partial results"), so only the Complete response's rows are kept.
-    let delay = FIRST_POLL_DELAY_MS;
-    let wait = delay;
-    let throttled = 0;
-    let status;
-    for (;;) {
-        await pause(deps, Math.min(wait, Math.max(0, deadline - deps.now())));
-        if (signal?.aborted) {
-            await stop('the run was cancelled');
-            throw abortedError(status);
-        }
-        await limits.getQueryResults.take();
-        if (signal?.aborted) {
-            await stop('the run was cancelled');
-            throw abortedError(status);
-        }
-        let response;
-        try {
-            response = await client.send(new client_cloudwatch_logs_dist_cjs/* GetQueryResultsCommand */.sAK({ queryId }));
-        }
-        catch (error) {
-            if (isThrottlingError(error)) {
-                // Beyond the SDK's own retries: wait with jitter, as long as query-timeout allows.
-                const backoff = backoffDelay(throttled, random);
-                throttled += 1;
-                if (deps.now() + backoff < deadline) {
-                    log(`Insights query ${queryId}: GetQueryResults throttled (${errorCode(error)}); polling again in ${format_seconds(backoff)}.`);
-                    wait = backoff;
-                    continue;
-                }
-                await stop('GetQueryResults stayed throttled');
-                throw throttledError('GetQueryResults', error, throttled, deps, startedAt, fail, { queryId, status });
-            }
-            // The SDK has retried already; left running, the query would hold one of the account's
-            // concurrent-query slots for up to 60 minutes.
-            await stop('GetQueryResults failed');
-            throw fail(`GetQueryResults failed for Insights query ${queryId} (log groups: ${groups}): ${(0,errors/* errorMessage */.g)(error)}`, { kind: 'results', queryId, status, cause: error });
-        }
-        throttled = 0;
-        const elapsed = deps.now() - startedAt;
-        if (response.status !== status) {
-            status = response.status;
-            log(`Insights query ${queryId}: ${status ?? 'no status'} after ${format_seconds(elapsed)}`);
-        }
-        if (status === 'Complete') {
-            const completed = {
-                queryId,
-                statistics: toStatistics(response.statistics),
-                rows: response.results ?? [],
-                startedAt,
-                deadline,
-            };
-            if (response.nextToken)
-                completed.nextToken = response.nextToken;
-            return completed;
-        }
-        if (status === undefined || !PENDING.has(status)) {
-            throw fail(`Insights query ${queryId} ended with status ${status ?? '(none)'} (log groups: ${groups})`, { kind: 'status', queryId, status });
-        }
-        if (deps.now() >= deadline) {
-            await stop('query-timeout ran out');
-            throw fail(`Insights query ${queryId} was stopped after ${format_seconds(elapsed)}, still ${status}: it ran out of the ` +
-                `query-timeout (${timeoutText(deps.timeoutMs)}). Raise the query-timeout input, or narrow the query ` +
-                `or the log groups (log groups: ${groups}).`, { kind: 'timeout', queryId, status });
-        }
-        delay = Math.min(delay * POLL_BACKOFF, MAX_POLL_DELAY_MS);
-        wait = delay;
-    }
-}
-/**
- * Fetches the pages after the Complete response, while `wantMore()` says so, handing each page's rows
- * to `onPage` and keeping none. Results come in pages of up to 10,000 rows via nextToken
- * (GetQueryResults doc, in SDKs from 2026-04); older services return everything in one response with
- * no token, and then there is nothing to fetch.
- */
-async function fetchPages(query, completed, deps, handler) {
-    const { client, log, signal } = deps;
-    const { queryId } = completed;
-    const limits = deps.limits ?? throttle_createRequestLimits(deps);
-    const random = deps.random ?? Math.random;
-    const groups = describeGroups(query.logGroups);
-    const fail = failer(query);
-    let nextToken = completed.nextToken;
-    let pages = 1;
-    let throttled = 0;
-    let lastRequestAt = deps.now();
-    while (nextToken && handler.wantMore()) {
-        await pause(deps, Math.max(0, lastRequestAt + MIN_PAGE_INTERVAL_MS - deps.now()));
-        if (!signal?.aborted)
-            await limits.getQueryResults.take();
-        if (signal?.aborted) {
-            throw fail(`Insights query ${queryId}: fetching its results stopped: the run was cancelled.`, {
-                kind: 'aborted',
-                queryId,
-                status: 'Complete',
-            });
-        }
-        lastRequestAt = deps.now();
-        let page;
-        try {
-            page = await client.send(new client_cloudwatch_logs_dist_cjs/* GetQueryResultsCommand */.sAK({ queryId, nextToken }));
-        }
-        catch (error) {
-            if (isThrottlingError(error)) {
-                const backoff = backoffDelay(throttled, random);
-                throttled += 1;
-                if (deps.now() + backoff < completed.deadline) {
-                    log(`Insights query ${queryId}: page ${pages + 1} throttled (${errorCode(error)}); retrying in ${format_seconds(backoff)}.`);
-                    await pause(deps, backoff);
-                    continue;
-                }
-                throw throttledError('GetQueryResults', error, throttled, deps, completed.startedAt, fail, {
-                    queryId,
-                    status: 'Complete',
-                });
-            }
-            throw fail(`GetQueryResults failed for page ${pages + 1} of Insights query ${queryId} (log groups: ${groups}): ` +
-                (0,errors/* errorMessage */.g)(error), { kind: 'results', queryId, status: 'Complete', cause: error });
-        }
-        throttled = 0;
-        pages += 1;
-        const rows = page.results ?? [];
-        if (page.nextToken === nextToken && rows.length === 0) {
-            // An empty page handing back the same token would otherwise be fetched forever.
-            log(`Insights query ${queryId}: page ${pages} was empty and repeated its nextToken; stopped paging.`);
-            nextToken = undefined;
-            break;
-        }
-        nextToken = page.nextToken;
-        handler.onPage(rows);
-    }
-    return nextToken ? { pages, nextToken } : { pages };
+    return new QueryPoll(query, deps, { queryId, startedAt, deadline, limits, random }).untilComplete();
 }
 /** One-line statistics for the log. */
 function describeStatistics(statistics) {
     return (`${statistics.recordsMatched} records matched, ${statistics.recordsScanned} scanned, ` +
         `${formatBytes(statistics.bytesScanned)} scanned`);
 }
-/** Stops a query, logging (not throwing) when that fails: the error that caused it matters more. */
-async function stopQuery(queryId, why, deps) {
-    try {
-        await deps.client.send(new client_cloudwatch_logs_dist_cjs/* StopQueryCommand */.MN0({ queryId }));
-        deps.log(`Insights query ${queryId} stopped (${why}).`);
+/** A started query, polled until it leaves Scheduled/Running; stopped when it cannot be seen through. */
+class QueryPoll {
+    #query;
+    #deps;
+    #started;
+    #groups;
+    #fail;
+    #retry;
+    /** The last status GetQueryResults reported. */
+    #status;
+    constructor(query, deps, started) {
+        this.#query = query;
+        this.#deps = deps;
+        this.#started = started;
+        this.#groups = describeGroups(query.logGroups);
+        this.#fail = failer(query);
+        this.#retry = new ThrottleRetry(deps, started.deadline, started.random);
     }
-    catch (error) {
-        // StopQuery errors when the query ended meanwhile ("the specified query is not running",
-        // StopQuery API doc).
-        deps.log(`Insights query ${queryId}: StopQuery failed (${why}): ${(0,errors/* errorMessage */.g)(error)}`);
+    // Poll until the query leaves Scheduled/Running. Rows returned while Running are partial
+    // (GetQueryResults doc: "If the value of the Status field in the output is Running, this
+    // operation returns only partial results"), so only the Complete response's rows are kept.
+    async untilComplete() {
+        const { queryId, startedAt, deadline } = this.#started;
+        let delay = FIRST_POLL_DELAY_MS;
+        for (;;) {
+            const response = await this.#poll(delay);
+            const elapsed = this.#deps.now() - startedAt;
+            if (response.status !== this.#status) {
+                this.#status = response.status;
+                this.#deps.log(`Insights query ${queryId}: ${this.#status ?? 'no status'} after ${seconds(elapsed)}`);
+            }
+            const status = this.#status;
+            if (status === 'Complete')
+                return this.#completed(response);
+            if (status === undefined || !PENDING.has(status)) {
+                throw this.#fail(`Insights query ${queryId} ended with status ${status ?? '(none)'} (log groups: ${this.#groups})`, { kind: 'status', queryId, status });
+            }
+            if (this.#deps.now() >= deadline) {
+                await this.#stop('query-timeout ran out');
+                throw this.#fail(`Insights query ${queryId} was stopped after ${seconds(elapsed)}, still ${status}: it ran out of the ` +
+                    `query-timeout (${timeoutText(this.#deps.timeoutMs)}). Raise the query-timeout input, or narrow the query ` +
+                    `or the log groups (log groups: ${this.#groups}).`, { kind: 'timeout', queryId, status });
+            }
+            delay = Math.min(delay * POLL_BACKOFF, MAX_POLL_DELAY_MS);
+        }
+    }
+    /** Waits `delay` (never past the deadline), then polls once, polling again while throttled. */
+    async #poll(delay) {
+        const { queryId, deadline, limits } = this.#started;
+        let wait = delay;
+        for (;;) {
+            await pause(this.#deps, Math.min(wait, Math.max(0, deadline - this.#deps.now())));
+            await this.#stopIfAborted();
+            await limits.getQueryResults.take();
+            await this.#stopIfAborted();
+            try {
+                return await this.#retry.send(() => this.#deps.client.send(new client_cloudwatch_logs_dist_cjs/* GetQueryResultsCommand */.sAK({ queryId })));
+            }
+            catch (error) {
+                wait = await this.#retryAfter(error);
+            }
+        }
+    }
+    /** After a failed poll: the wait before polling again while throttled; otherwise stops the query and throws. */
+    async #retryAfter(error) {
+        const { queryId, startedAt } = this.#started;
+        const backoff = this.#retry.retryAfter(error);
+        if (backoff !== undefined) {
+            // Beyond the SDK's own retries: wait with jitter, as long as query-timeout allows.
+            this.#deps.log(`Insights query ${queryId}: GetQueryResults throttled (${errorCode(error)}); polling again in ${seconds(backoff)}.`);
+            return backoff;
+        }
+        // Stopped either way: the AWS SDK has retried already (and so has this, while throttled); left
+        // running, the query would hold one of the account's concurrent-query slots for up to 60 minutes.
+        await this.#stop(isThrottlingError(error) ? 'GetQueryResults stayed throttled' : 'GetQueryResults failed');
+        const request = { queryId, status: this.#status, attempts: this.#retry.throttled, since: startedAt };
+        throw resultsError(error, request, this.#query, this.#deps);
+    }
+    async #stopIfAborted() {
+        if (!this.#deps.signal?.aborted)
+            return;
+        const { queryId } = this.#started;
+        await this.#stop('the run was cancelled');
+        throw this.#fail(`Insights query ${queryId} was stopped: the run was cancelled (log groups: ${this.#groups}).`, {
+            kind: 'aborted',
+            queryId,
+            status: this.#status,
+        });
+    }
+    #completed(response) {
+        const { queryId, startedAt, deadline } = this.#started;
+        const completed = {
+            queryId,
+            statistics: toStatistics(response.statistics),
+            rows: response.results ?? [],
+            startedAt,
+            deadline,
+        };
+        if (response.nextToken)
+            completed.nextToken = response.nextToken;
+        return completed;
+    }
+    /** Stops the query, logging (not throwing) when that fails: the error that caused it matters more. */
+    async #stop(why) {
+        const { queryId } = this.#started;
+        try {
+            await this.#deps.client.send(new client_cloudwatch_logs_dist_cjs/* StopQueryCommand */.MN0({ queryId }));
+            this.#deps.log(`Insights query ${queryId} stopped (${why}).`);
+        }
+        catch (error) {
+            // StopQuery errors when the query ended meanwhile ("the specified query is not running",
+            // StopQuery API doc).
+            this.#deps.log(`Insights query ${queryId}: StopQuery failed (${why}): ${(0,errors/* errorMessage */.g)(error)}`);
+        }
     }
 }
-function failer(query) {
-    return (message, details) => new QueryError(message, { ...details, query: query.queryString, logGroups: query.logGroups });
+function notStarted(query, groups) {
+    return failer(query)(`Insights query not started: the run was cancelled (log groups: ${groups}).`, {
+        kind: 'aborted',
+    });
 }
 /**
  * StartQuery, retried with full-jitter backoff while the service throttles it, for as long as
@@ -65159,15 +65364,11 @@ async function startWithBackoff(query, deps, limits, random, deadline) {
     const groups = describeGroups(query.logGroups);
     const fail = failer(query);
     const startedAt = deps.now();
-    let attempts = 0;
+    const retry = new ThrottleRetry(deps, deadline, random);
     for (;;) {
         await limits.startQuery.take();
-        if (deps.signal?.aborted) {
-            throw fail(`Insights query not started: the run was cancelled (log groups: ${groups}).`, {
-                kind: 'aborted',
-            });
-        }
-        attempts += 1;
+        if (deps.signal?.aborted)
+            throw notStarted(query, groups);
         let error;
         try {
             const started = await deps.client.send(new client_cloudwatch_logs_dist_cjs/* StartQueryCommand */.qbV(startQueryInput(query)));
@@ -65180,25 +65381,19 @@ async function startWithBackoff(query, deps, limits, random, deadline) {
         }
         if (!isThrottlingError(error))
             throw startError(error, query, groups, fail);
-        const backoff = backoffDelay(attempts - 1, random);
-        if (deps.now() + backoff >= deadline) {
-            throw throttledError('StartQuery', error, attempts, deps, startedAt, fail, {});
+        const backoff = retry.retryAfter(error);
+        if (backoff === undefined) {
+            throw throttledError(fail, deps, {
+                action: 'StartQuery',
+                error,
+                attempts: retry.throttled,
+                since: startedAt,
+            });
         }
         deps.log(`StartQuery throttled (${errorCode(error)}: ${(0,errors/* errorMessage */.g)(error)}) for ${groups}; ` +
-            `trying again in ${format_seconds(backoff)} (attempt ${attempts + 1}).`);
+            `trying again in ${seconds(backoff)} (attempt ${retry.throttled + 1}).`);
         await pause(deps, backoff);
     }
-}
-function throttledError(action, error, attempts, deps, since, fail, ids) {
-    const code = errorCode(error) ?? 'throttled';
-    const why = code === 'LimitExceededException' && action === 'StartQuery'
-        ? "the account's concurrent Insights queries (100 per account and region, dashboards and scheduled " +
-            'queries included) stayed in use'
-        : `the account's ${action} request rate (about 5 a second) stayed exceeded`;
-    return fail(`${action} was throttled (${code}: ${(0,errors/* errorMessage */.g)(error)}) ${attempts} times over ` +
-        `${format_seconds(deps.now() - since)}, beyond the AWS SDK's own retries: ${why}. Gave up before the ` +
-        `query-timeout (${timeoutText(deps.timeoutMs)}) ran out. Raise the query-timeout input, or run this ` +
-        `monitor when fewer queries run in the account.`, { kind: 'throttled', ...ids, cause: error });
 }
 function startQueryInput(query) {
     const input = {
@@ -65223,43 +65418,6 @@ function startQueryInput(query) {
         input.limit = query.limit;
     return input;
 }
-function startError(error, query, groups, fail) {
-    const name = error?.name;
-    if (query.limit !== undefined &&
-        (name === 'InvalidParameterException' || name === 'ValidationException') &&
-        /\blimit\b/i.test((0,errors/* errorMessage */.g)(error))) {
-        // The 100,000 maximum came in 2026-05 (service model EventsLimitStartQuery); a service without it
-        // answers a validation error such as "Value '100000' at 'limit' failed to satisfy constraint:
-        // Member must have value less than or equal to 10000".
-        const named = /(?:less than or equal to|between 1 and)\s+([\d,]+)/i.exec((0,errors/* errorMessage */.g)(error))?.[1];
-        const acceptedLimit = named === undefined ? undefined : Number(named.replace(/,/g, ''));
-        return fail(`StartQuery refused limit ${query.limit}: ${(0,errors/* errorMessage */.g)(error)}`, {
-            kind: 'limit',
-            cause: error,
-            acceptedLimit: acceptedLimit !== undefined && Number.isInteger(acceptedLimit) ? acceptedLimit : undefined,
-        });
-    }
-    if (name === 'MalformedQueryException') {
-        // queryCompileError is documented as "Reserved" but, when present, says where the error is.
-        const compile = error.queryCompileError;
-        const where = compile?.location?.startCharOffset;
-        const detail = compile?.message && compile.message !== (0,errors/* errorMessage */.g)(error)
-            ? ` (${compile.message}${where === undefined ? '' : ` at character ${where}`})`
-            : '';
-        return fail(`The query is malformed: ${(0,errors/* errorMessage */.g)(error)}${detail}\nQuery: ${query.queryString}`, {
-            kind: 'malformed',
-            cause: error,
-        });
-    }
-    if (name === 'ResourceNotFoundException') {
-        return fail(`StartQuery could not find the log groups: ${(0,errors/* errorMessage */.g)(error)}. Check the names in log-group-names ` +
-            `and that aws-region is the region they are in (log groups: ${groups}).`, { kind: 'not-found', cause: error });
-    }
-    return fail(`StartQuery failed for log groups ${groups}: ${(0,errors/* errorMessage */.g)(error)}`, {
-        kind: 'start',
-        cause: error,
-    });
-}
 function toStatistics(statistics) {
     return {
         recordsMatched: statistics?.recordsMatched ?? 0,
@@ -65270,15 +65428,6 @@ function toStatistics(statistics) {
 /** Sleeps, but wakes as soon as the signal aborts, so a cancelled run stops its query at once. */
 function pause(deps, ms) {
     return pauseUnlessAborted(deps.sleep, ms, deps.signal);
-}
-/** Up to 10 names, so a 50-group batch does not swamp a Slack error message. */
-/** The first `count` log groups by name, and how many more there are. */
-function describeGroups(groups, count = 10) {
-    const shown = groups.slice(0, count).join(', ');
-    return groups.length > count ? `${shown} and ${groups.length - count} more` : shown;
-}
-function timeoutText(ms) {
-    return ms % 1000 === 0 ? formatDuration(ms / 1000) : `${ms} ms`;
 }
 
 ;// CONCATENATED MODULE: ./src/insights/split.ts
@@ -65428,6 +65577,8 @@ function rowKey(row) {
 
 
 
+
+
 /** StartQuery takes at most 50 log groups (service model, since 2022-11). */
 const MAX_LOG_GROUPS_PER_QUERY = 50;
 /**
@@ -65500,7 +65651,7 @@ class BatchedRun {
             timeoutMs: deps.timeoutMs,
             signal: this.#controller.signal,
             // One set of limits for every query of the run: the quotas are per account, not per query.
-            limits: deps.limits ?? throttle_createRequestLimits(deps),
+            limits: deps.limits ?? createRequestLimits(deps),
         };
         if (deps.random)
             this.#queryDeps.random = deps.random;
@@ -65580,7 +65731,7 @@ class BatchedRun {
         const merge = new SplitSecondMerge();
         const runPart = async (part, whole) => {
             // Parts left when max-results has run out are not queried (the counts tell whether rows are missing).
-            if (state.error || this.#stopped || (!whole && this.#remaining === 0))
+            if (this.#skipPart(state, whole))
                 return;
             let release;
             try {
@@ -65591,20 +65742,16 @@ class BatchedRun {
             }
             let parts = [];
             try {
-                if (state.error || this.#stopped || (!whole && this.#remaining === 0))
+                if (this.#skipPart(state, whole))
                     return;
                 parts = await this.#queryPart(batch, logGroups, part, whole, merge, state);
             }
             catch (error) {
                 if (this.#stopped) {
-                    this.#abortError ??= error instanceof Error ? error : new Error(String(error));
+                    this.#abortError ??= asError(error);
                     return;
                 }
-                state.error ??= error instanceof Error ? error : new Error(String(error));
-                if (!whole) {
-                    this.#deps.log(`Batch ${batch + 1}: the part ${isoSecond(part.start)} – ${isoSecond(part.end)} failed; the batch is ` +
-                        `incomplete: ${state.error.message}`);
-                }
+                this.#partFailed(batch, part, whole, state, error);
             }
             finally {
                 release();
@@ -65615,27 +65762,29 @@ class BatchedRun {
         await runPart({ ...this.#query.window, sharedStart: false, sharedEnd: false }, true);
         return state;
     }
+    /** The batch failed, or there is nothing more to fetch: a part is not (or no longer) to be queried. */
+    #skipPart(state, whole) {
+        return state.error !== undefined || this.#stopped || (!whole && this.#remaining === 0);
+    }
+    /** A query of the batch failed: the batch's first error is what it reports. */
+    #partFailed(batch, part, whole, state, error) {
+        state.error ??= asError(error);
+        if (!whole) {
+            this.#deps.log(`Batch ${batch + 1}: the part ${isoSecond(part.start)} – ${isoSecond(part.end)} failed; the batch is ` +
+                `incomplete: ${state.error.message}`);
+        }
+    }
     /**
      * Runs one query over `part`, and either delivers its rows or, when they are capped and the
      * window can be split, returns the parts to query instead (delivering nothing).
      */
     async #queryPart(batch, logGroups, part, whole, merge, state) {
-        // Asking for no more rows than max-results still takes saves transfer — but only where every row
-        // is new: a part's rows in its shared seconds may be the neighbour's again and dropped by the
-        // merge, so a part cut to the budget could come back short of new rows. Parts ask for the
-        // service's maximum, and the budget is applied to what the merge lets through.
-        const shares = part.sharedStart || part.sharedEnd;
-        const limit = this.#maxLimit === undefined
-            ? undefined
-            : shares
-                ? this.#maxLimit
-                : Math.max(1, Math.min(this.#maxLimit, this.#remaining));
+        const limit = this.#limitFor(part);
         const insights = {
             logGroups,
             queryString: this.#query.queryString,
             queryLanguage: this.#query.queryLanguage,
             window: { start: part.start, end: part.end },
-            maxRows: this.#remaining,
         };
         if (limit !== undefined)
             insights.limit = limit;
@@ -65644,46 +65793,17 @@ class BatchedRun {
             completed = await completeQuery(insights, this.#queryDeps);
         }
         catch (error) {
-            if (error instanceof QueryError && error.kind === 'limit' && limit !== undefined) {
-                const accepted = error.acceptedLimit ?? DEFAULT_QUERY_ROWS;
-                if (accepted >= 1 && accepted < limit) {
-                    this.#maxLimit = Math.min(this.#maxLimit ?? accepted, accepted);
-                    this.#deps.log(`${error.message}. Using limit ${accepted} from now on.`);
-                    return this.#queryPart(batch, logGroups, part, whole, merge, state);
-                }
-            }
+            if (this.#lowerLimit(error, limit))
+                return this.#queryPart(batch, logGroups, part, whole, merge, state);
             throw error;
         }
         const { queryId, statistics } = completed;
         this.#runs.push({ batch, order: this.#order++, run: { queryId, logGroups, statistics } });
         if (whole)
             state.statistics = statistics;
-        const matched = statistics.recordsMatched;
-        const range = `${isoSecond(part.start)} – ${isoSecond(part.end)}`;
-        if (this.#shape.records) {
-            // What this one query can return: all of it is in hand when the service does not page; when it
-            // pages, rows up to the limit passed (the service's default 10,000 without one).
-            const capacity = completed.nextToken
-                ? Math.min(matched, limit ?? DEFAULT_QUERY_ROWS)
-                : completed.rows.length;
-            // Rows wanted: all of them — or, where every row is new (no shared second), no more than
-            // max-results still takes. A part's capped rows may be mostly its neighbour's again, so
-            // "capacity ≥ what max-results takes" does not mean it would deliver that many.
-            const wanted = shares ? matched : Math.min(matched, this.#remaining);
-            if (capacity < wanted) {
-                const reason = this.#cannotSplit(part, completed.rows);
-                if (reason === undefined) {
-                    const parts = splitPart(part, partsNeeded(matched, capacity));
-                    if (this.#shape.newestFirst)
-                        parts.reverse();
-                    this.#deps.log(`Insights query ${queryId}: ${matched} records matched in ${range}, but one query returns ` +
-                        `${capacity} rows here: fetching them in ${parts.length} parts.`);
-                    return parts;
-                }
-                this.#deps.log(`Insights query ${queryId}: ${matched} records matched in ${range}, ${capacity} rows returned; ` +
-                    `not split (${reason}), so the result is truncated.`);
-            }
-        }
+        const parts = this.#shape.records ? this.#splitIfCapped(part, completed, limit) : undefined;
+        if (parts)
+            return parts;
         let returned = 0;
         const take = (rows) => {
             returned += rows.length;
@@ -65699,11 +65819,74 @@ class BatchedRun {
         merge.finish(part);
         if (fetched.nextToken !== undefined && !this.#shape.records)
             this.#truncated = true;
-        this.#deps.log(`Insights query ${queryId} complete in ${format_seconds(this.#deps.now() - completed.startedAt)}: ` +
+        this.#logComplete(completed, returned, fetched);
+        return [];
+    }
+    /** StartQuery's `limit` for a query over `part`; undefined: pass none. */
+    #limitFor(part) {
+        // Asking for no more rows than max-results still takes saves transfer — but only where every row
+        // is new: a part's rows in its shared seconds may be the neighbour's again and dropped by the
+        // merge, so a part cut to the budget could come back short of new rows. Parts ask for the
+        // service's maximum, and the budget is applied to what the merge lets through.
+        if (this.#maxLimit === undefined)
+            return undefined;
+        if (part.sharedStart || part.sharedEnd)
+            return this.#maxLimit;
+        return Math.max(1, Math.min(this.#maxLimit, this.#remaining));
+    }
+    /**
+     * When StartQuery refused `limit` and accepts a smaller one: that maximum is used from now on, and
+     * the query is to be run again (true).
+     */
+    #lowerLimit(error, limit) {
+        if (!(error instanceof QueryError) || error.kind !== 'limit' || limit === undefined)
+            return false;
+        const accepted = error.acceptedLimit ?? DEFAULT_QUERY_ROWS;
+        if (!(accepted >= 1 && accepted < limit))
+            return false;
+        this.#maxLimit = Math.min(this.#maxLimit ?? accepted, accepted);
+        this.#deps.log(`${error.message}. Using limit ${accepted} from now on.`);
+        return true;
+    }
+    /**
+     * For a record query: the parts to query instead when `part`'s query returns fewer rows than are
+     * wanted and the window can be split; undefined when its rows are to be delivered (saying so when
+     * they are truncated).
+     */
+    #splitIfCapped(part, completed, limit) {
+        const { queryId, statistics } = completed;
+        const matched = statistics.recordsMatched;
+        const range = `${isoSecond(part.start)} – ${isoSecond(part.end)}`;
+        // What this one query can return: all of it is in hand when the service does not page; when it
+        // pages, rows up to the limit passed (the service's default 10,000 without one).
+        const capacity = completed.nextToken
+            ? Math.min(matched, limit ?? DEFAULT_QUERY_ROWS)
+            : completed.rows.length;
+        // Rows wanted: all of them — or, where every row is new (no shared second), no more than
+        // max-results still takes. A part's capped rows may be mostly its neighbour's again, so
+        // "capacity ≥ what max-results takes" does not mean it would deliver that many.
+        const wanted = part.sharedStart || part.sharedEnd ? matched : Math.min(matched, this.#remaining);
+        if (capacity >= wanted)
+            return undefined;
+        const reason = this.#cannotSplit(part, completed.rows);
+        if (reason !== undefined) {
+            this.#deps.log(`Insights query ${queryId}: ${matched} records matched in ${range}, ${capacity} rows returned; ` +
+                `not split (${reason}), so the result is truncated.`);
+            return undefined;
+        }
+        const parts = splitPart(part, partsNeeded(matched, capacity));
+        if (this.#shape.newestFirst)
+            parts.reverse();
+        this.#deps.log(`Insights query ${queryId}: ${matched} records matched in ${range}, but one query returns ` +
+            `${capacity} rows here: fetching them in ${parts.length} parts.`);
+        return parts;
+    }
+    /** The last line about a query whose rows were delivered. */
+    #logComplete(completed, returned, fetched) {
+        this.#deps.log(`Insights query ${completed.queryId} complete in ${seconds(this.#deps.now() - completed.startedAt)}: ` +
             `${returned} rows${fetched.pages > 1 ? ` in ${fetched.pages} pages` : ''}` +
             `${fetched.nextToken === undefined ? '' : ' (max-results reached; more exist)'}; ` +
-            describeStatistics(statistics));
-        return [];
+            describeStatistics(completed.statistics));
     }
     /** Why a part whose rows were capped cannot be split, or undefined when it can. */
     #cannotSplit(part, rows) {
@@ -65745,6 +65928,9 @@ class BatchedRun {
             throw error;
         }
     }
+}
+function asError(error) {
+    return error instanceof Error ? error : new Error(String(error));
 }
 
 ;// CONCATENATED MODULE: ./src/insights/query-rewrite.ts

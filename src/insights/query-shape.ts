@@ -69,8 +69,8 @@ const SQL_AGGREGATES =
 
 export function analyseQuery(queryString: string, language: QueryLanguage): QueryShape {
   if (language === 'SQL') return analyseSql(queryString)
-  if (language === 'PPL') return analysePpl(queryString)
-  return analyseCwli(queryString)
+  if (language === 'PPL') return analysePiped(queryString, PPL)
+  return analysePiped(queryString, CWLI)
 }
 
 /** A `|`-separated command: its first word and where its text is in the query string. */
@@ -111,26 +111,64 @@ export function commandNames(queryString: string): string[] {
     .filter((name) => name !== '')
 }
 
-function analyseCwli(queryString: string): QueryShape {
-  const commands = splitCommands(queryString, 'CWLI')
+/** How a piped language (Logs Insights QL, PPL) says what its rows are. */
+interface PipedLanguage {
+  language: 'CWLI' | 'PPL'
+  /** Commands whose rows are not log records (aggregates, patterns, joins). */
+  nonRecord: ReadonlySet<string>
+  /** The command that caps the rows (`limit`, `head`). */
+  limitCommand: string
+  passLimit: boolean
+  /** A `sort` command that puts the newest first. */
+  newestFirst: RegExp
+  returnsTimestamp: (queryString: string, commands: readonly Command[], records: boolean) => boolean
+  countColumn: (queryString: string, commands: readonly Command[], records: boolean) => string | undefined
+}
+
+/** Logs Insights QL: `limit` caps, `sort @timestamp desc` is newest first; only aggregates have a count column. */
+const CWLI: PipedLanguage = {
+  language: 'CWLI',
+  nonRecord: CWLI_NON_RECORD,
+  limitCommand: 'limit',
+  passLimit: true,
+  newestFirst: /^sort\s+(@timestamp|`@timestamp`)\s+desc\b/i,
+  returnsTimestamp: (queryString, commands, records) =>
+    records && cwliReturnsTimestamp(queryString, commands),
+  countColumn: (queryString, commands, records) =>
+    records ? undefined : cwliCountColumn(queryString, commands),
+}
+
+/** OpenSearch PPL: `head` caps, StartQuery's limit is not passed, `sort - @timestamp` is newest first. */
+const PPL: PipedLanguage = {
+  language: 'PPL',
+  nonRecord: PPL_NON_RECORD,
+  limitCommand: 'head',
+  passLimit: false,
+  newestFirst: /^sort\s+-\s*`?@timestamp`?/i,
+  returnsTimestamp: pplReturnsTimestamp,
+  countColumn: (queryString, commands) => pplCountColumn(queryString, commands),
+}
+
+/** The shape of a piped query, read from its commands. */
+function analysePiped(queryString: string, piped: PipedLanguage): QueryShape {
+  const commands = splitCommands(queryString, piped.language)
   const names = commands.map((command) => command.name)
-  const records = !names.some((name) => CWLI_NON_RECORD.has(name))
-  const userLimit = names.includes('limit')
-  const returnsTimestamp = records && cwliReturnsTimestamp(queryString, commands)
+  const records = !names.some((name) => piped.nonRecord.has(name))
+  const userLimit = names.includes(piped.limitCommand)
+  const returnsTimestamp = piped.returnsTimestamp(queryString, commands, records)
   const shape: QueryShape = {
-    language: 'CWLI',
+    language: piped.language,
     records,
     userLimit,
     splittable: records && !userLimit && returnsTimestamp,
-    passLimit: true,
+    passLimit: piped.passLimit,
     newestFirst: commands.some(
       (command) =>
-        command.name === 'sort' &&
-        /^sort\s+(@timestamp|`@timestamp`)\s+desc\b/i.test(queryString.slice(command.start, command.end)),
+        command.name === 'sort' && piped.newestFirst.test(queryString.slice(command.start, command.end)),
     ),
     returnsTimestamp,
   }
-  const countColumn = records ? undefined : cwliCountColumn(queryString, commands)
+  const countColumn = piped.countColumn(queryString, commands, records)
   if (countColumn !== undefined) shape.countColumn = countColumn
   return shape
 }
@@ -267,30 +305,6 @@ function sqlSelectList(queryString: string, masked: string): string[] | undefine
     masked: masked.slice(select.index, end),
   }
   return listItems(queryString, command, 'select').map((item) => item.replace(/^distinct\s+/i, ''))
-}
-
-function analysePpl(queryString: string): QueryShape {
-  const commands = splitCommands(queryString, 'PPL')
-  const names = commands.map((command) => command.name)
-  const records = !names.some((name) => PPL_NON_RECORD.has(name))
-  const userLimit = names.includes('head')
-  const returnsTimestamp = pplReturnsTimestamp(queryString, commands, records)
-  const shape: QueryShape = {
-    language: 'PPL',
-    records,
-    userLimit,
-    splittable: records && !userLimit && returnsTimestamp,
-    passLimit: false,
-    newestFirst: commands.some(
-      (command) =>
-        command.name === 'sort' &&
-        /^sort\s+-\s*`?@timestamp`?/i.test(queryString.slice(command.start, command.end)),
-    ),
-    returnsTimestamp,
-  }
-  const countColumn = pplCountColumn(queryString, commands)
-  if (countColumn !== undefined) shape.countColumn = countColumn
-  return shape
 }
 
 /**
