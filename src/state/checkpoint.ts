@@ -1,5 +1,6 @@
 import type { AlertState } from '../alerting.js'
 import { isoSecond } from '../format.js'
+import { type Incident, parseIncident } from '../incident/incident.js'
 import { parseWebhookLedger, type WebhookLedger } from '../notify/missed-deliveries.js'
 
 /**
@@ -31,6 +32,11 @@ export interface Checkpoint {
   failure?: FailureRecord
   /** What each failing Slack webhook missed, by a hash of its URL (notify/webhook-ledger.ts). */
   missedByWebhook?: WebhookLedger
+  /**
+   * The incident its Slack card and GitHub issue tell (bot-token mode): open, or resolved and kept
+   * for a while to be reopened (incident/incident.ts).
+   */
+  incident?: Incident
 }
 
 /**
@@ -110,18 +116,37 @@ function parseSavedState(value: Record<string, unknown>): LoadedCheckpoint {
     reported,
     savedAt,
   }
+  const problem = addRecords(checkpoint, value, failure)
+  return problem ? { problem } : { checkpoint }
+}
+
+/**
+ * The checkpoint's optional records (alert memory, failure, incident, missed deliveries) read into
+ * it; the problem when one is malformed. A malformed record is never taken for none: no alert memory
+ * would alert again at once, no incident would post a second card.
+ */
+function addRecords(
+  checkpoint: Checkpoint,
+  value: Record<string, unknown>,
+  failure: FailureRecord | undefined,
+): string | undefined {
   if (value.alert !== undefined) {
     const alert = parseAlertState(value.alert)
-    if (!alert) return { problem: 'the saved state has a malformed alert record' }
+    if (!alert) return 'the saved state has a malformed alert record'
     checkpoint.alert = alert
   }
   if (failure) checkpoint.failure = failure
+  if (value.incident !== undefined) {
+    const incident = parseIncident(value.incident)
+    if (!incident) return 'the saved state has a malformed incident record'
+    checkpoint.incident = incident
+  }
   if (value.missedByWebhook !== undefined) {
     const missed = parseWebhookLedger(value.missedByWebhook)
-    if (!missed) return { problem: 'the saved state has a malformed record of missed Slack deliveries' }
+    if (!missed) return 'the saved state has a malformed record of missed Slack deliveries'
     if (Object.keys(missed).length > 0) checkpoint.missedByWebhook = missed
   }
-  return { checkpoint }
+  return undefined
 }
 
 /** Fingerprints by epoch second, or undefined when any key or list is malformed. */

@@ -1,4 +1,5 @@
 import type { AlertState } from '../alerting.js'
+import type { Incident } from '../incident/incident.js'
 import type { Checkpoint, FailureRecord, SavedState } from './checkpoint.js'
 
 /**
@@ -28,7 +29,35 @@ export function mergeCheckpoints(ours: Checkpoint, theirs: SavedState, overlapSe
   const failure = mergeFailures(ours.failure, theirs.failure)
   if (failure) merged.failure = failure
   else delete merged.failure
+  const incident = mergeIncidents(ours.incident, theirs.incident)
+  if (incident) merged.incident = incident
   return merged
+}
+
+/**
+ * The incident that has seen the most: the later `lastSeen`, then the later opening (a newer
+ * incident), then the more windows. Not added up: both runs advanced it from the same saved
+ * incident with largely the same windows, so adding would count those twice (as with the alert's
+ * pending counts). Of one incident (same id), a card or issue only the other run created is kept:
+ * dropped, that card would never be edited again and the next run would post another.
+ */
+function mergeIncidents(ours: Incident | undefined, theirs: Incident | undefined): Incident | undefined {
+  if (!ours || !theirs) return ours ?? theirs
+  const later = compareIncidents(theirs, ours) > 0 ? theirs : ours
+  const other = later === ours ? theirs : ours
+  if (later.id !== other.id) return later
+  const merged: Incident = { ...later, cards: [...later.cards] }
+  for (const card of other.cards) {
+    if (!merged.cards.some((kept) => kept.channel === card.channel)) merged.cards.push(card)
+  }
+  if (merged.issueNumber === undefined && other.issueNumber !== undefined) {
+    merged.issueNumber = other.issueNumber
+  }
+  return merged
+}
+
+function compareIncidents(a: Incident, b: Incident): number {
+  return a.lastSeen - b.lastSeen || a.openedAt - b.openedAt || a.windows - b.windows
 }
 
 /**

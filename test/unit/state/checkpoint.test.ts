@@ -6,6 +6,7 @@ import {
   STATE_VERSION,
   serializeCheckpoint,
 } from '../../../src/state/checkpoint.js'
+import { makeIncident } from '../incident/fixtures.js'
 
 describe('parseCheckpoint', () => {
   const checkpoint: Checkpoint = {
@@ -114,6 +115,33 @@ describe('the failure record', () => {
   it('still refuses a state with neither a checkpoint nor a failure record', () => {
     expect(parseCheckpoint('{"version":1,"savedAt":"x"}')).toEqual({
       problem: 'the saved state does not have the expected fields',
+    })
+  })
+})
+
+describe('the incident record', () => {
+  const incident = makeIncident({ issueNumber: 42 })
+  const checkpoint: Checkpoint = { version: STATE_VERSION, checked: 5, reported: {}, savedAt: 'x', incident }
+
+  it('reads back the incident its card and issue tell', () => {
+    expect(parseCheckpoint(serializeCheckpoint(checkpoint))).toEqual({ checkpoint })
+  })
+
+  it('refuses a malformed incident rather than taking it for none, which would post a second card', () => {
+    const text = serializeCheckpoint(checkpoint)
+    for (const broken of [
+      text.replace('"status":"firing"', '"status":"burning"'),
+      text.replace('"ts":"1795478730.000100"', '"ts":1795478730.0001'),
+      text.replace('"issueNumber":42', '"issueNumber":"42"'),
+    ]) {
+      expect(parseCheckpoint(broken)).toEqual({ problem: 'the saved state has a malformed incident record' })
+    }
+  })
+
+  it('loads a state saved before incidents existed, without one', () => {
+    const before = '{"version":1,"checked":5,"reported":{},"savedAt":"x"}'
+    expect(parseCheckpoint(before)).toEqual({
+      checkpoint: { version: 1, checked: 5, reported: {}, savedAt: 'x' },
     })
   })
 })

@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest'
+import type { Incident } from '../../../src/incident/incident.js'
 import type { Checkpoint } from '../../../src/state/checkpoint.js'
 import { mergeCheckpoints } from '../../../src/state/merge.js'
+import { makeIncident } from '../incident/fixtures.js'
 
 const base = { version: 1 as const, savedAt: '2026-11-23T10:00:00Z' }
 
@@ -88,5 +90,62 @@ describe('mergeCheckpoints (two runs saved one state at once)', () => {
     const theirs: Checkpoint = { ...base, checked: 900, reported: {}, failure: { since: 800, runs: 2 } }
     expect(mergeCheckpoints(ours, theirs, 120).failure).toBeUndefined()
     expect(mergeCheckpoints(ours, { ...base, failure: { since: 1, runs: 1 } }, 120)).toBe(ours)
+  })
+})
+
+describe('mergeCheckpoints: the incident', () => {
+  const at = (incident: Incident | undefined): Checkpoint => ({
+    ...base,
+    checked: 1000,
+    reported: {},
+    ...(incident ? { incident } : {}),
+  })
+
+  it('keeps the incident that saw the later entries, not the two added up', () => {
+    const earlier = makeIncident({
+      lastSeen: 2_000,
+      windows: 8,
+      totals: { total: 100, critical: 0, warning: 100 },
+    })
+    const later = makeIncident({
+      lastSeen: 2_300,
+      windows: 9,
+      totals: { total: 130, critical: 0, warning: 130 },
+    })
+    expect(mergeCheckpoints(at(earlier), at(later), 120).incident).toEqual(later)
+    expect(mergeCheckpoints(at(later), at(earlier), 120).incident).toEqual(later)
+  })
+
+  it('keeps a card or issue of the same incident that only the other run created', () => {
+    const ours = makeIncident({ lastSeen: 2_300, cards: [{ channel: 'C1', ts: '1.1' }] })
+    const theirs = makeIncident({
+      lastSeen: 2_000,
+      cards: [
+        { channel: 'C1', ts: '9.9' },
+        { channel: 'C2', ts: '2.2' },
+      ],
+      issueNumber: 7,
+    })
+    const merged = mergeCheckpoints(at(ours), at(theirs), 120).incident
+    expect(merged?.cards).toEqual([
+      { channel: 'C1', ts: '1.1' },
+      { channel: 'C2', ts: '2.2' },
+    ])
+    expect(merged?.issueNumber).toBe(7)
+  })
+
+  it('keeps the newer incident of two, and either when only one run has one', () => {
+    const old = makeIncident({
+      id: 'old',
+      openedAt: 1_000,
+      lastSeen: 2_000,
+      status: 'resolved',
+      resolvedAt: 2_100,
+    })
+    const fresh = makeIncident({ id: 'fresh', openedAt: 3_000, lastSeen: 3_300, cards: [] })
+    expect(mergeCheckpoints(at(old), at(fresh), 120).incident).toEqual(fresh)
+    expect(mergeCheckpoints(at(undefined), at(fresh), 120).incident).toEqual(fresh)
+    expect(mergeCheckpoints(at(fresh), at(undefined), 120).incident).toEqual(fresh)
+    expect(mergeCheckpoints(at(undefined), at(undefined), 120).incident).toBeUndefined()
   })
 })
