@@ -11,7 +11,8 @@
  * signs the Host header the client sent, which the forwarder leaves as it was). It seeds an hour of
  * API Gateway access logs before now and an hour after it, each event ingested when it happens, so
  * every run finds fresh entries; it writes `.env` from `.env.example` when there is none, prints each
- * request it answers and each Slack message it receives, and runs until Ctrl-C.
+ * request it answers and each Slack message it receives (a webhook's, or a bot token's card and
+ * replies), and runs until Ctrl-C.
  */
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { connect, createServer, type Socket } from 'node:net'
@@ -160,14 +161,22 @@ const watcher = setInterval(() => {
       if (post?.body)
         console.log(`${renderSlackMessage(post.body as Parameters<typeof renderSlackMessage>[0])}\n`)
     }
+    // A bot token's card or reply, once Slack's Web API took it.
+    const answer = call.response as { ok?: boolean } | undefined
+    if (call.service === 'slack-api' && call.action.startsWith('chat.') && answer?.ok && call.body) {
+      console.log(`${renderSlackMessage(call.body as Parameters<typeof renderSlackMessage>[0])}\n`)
+    }
   }
 }, 200)
 
 function describeCall(call: Call): string {
   const time = new Date().toISOString().slice(11, 19)
-  const response = call.response as { status?: string; __type?: string; message?: string } | undefined
+  const response = call.response as
+    | { status?: string; __type?: string; message?: string; ok?: boolean; error?: string }
+    | undefined
   let detail = ''
-  if (call.status >= 400)
+  if (call.service === 'slack-api') detail = response?.ok === false ? (response.error ?? '') : ''
+  else if (call.status >= 400)
     detail = typeof call.response === 'string' ? call.response : (response?.message ?? '')
   else if (call.action === 'GetQueryResults') detail = response?.status ?? ''
   else if (call.action === 'StartQuery') {

@@ -74,26 +74,107 @@ export function attachmentColor(color: string | undefined): string {
 export function renderSlackPreviewHtml(payload: SlackPayload, options: SlackPreviewOptions = {}): string {
   const appName = escapeHtml(options.appName ?? 'insights-watch')
   const time = escapeHtml(options.time ?? slackTime(new Date()))
-  const body: string[] = []
-  // With top-level blocks, Slack shows them instead of the text (the text is the notification).
-  if (payload.blocks && payload.blocks.length > 0) body.push(renderBlocks(payload.blocks))
-  else if (payload.text) body.push(`<div class="text">${mrkdwnToHtml(payload.text)}</div>`)
-  for (const attachment of payload.attachments ?? []) body.push(renderAttachment(attachment))
-
   return page({
     title: `Slack preview: ${appName}`,
     css: SLACK_CSS,
     body: `<div class="pane">
 <div class="channel"><span class="hash">#</span> alerts</div>
-<div class="message">
-<div class="avatar" aria-hidden="true">${AVATAR_SVG}</div>
-<div class="content">
-<div class="meta"><span class="name">${appName}</span><span class="badge">APP</span><span class="time">${time}</span></div>
-${body.join('\n')}
-</div>
-</div>
+${renderMessage(payload, { appName, time })}
 </div>`,
   })
+}
+
+/** A message in a thread preview: its time (`at`, ms) and what Slack shows beside it. */
+export interface ThreadMessage extends SlackPayload {
+  /** When it was posted (ms); shown as Slack shows a time, unless `options.time` is given. */
+  at?: number
+  /** Edited since it was posted: Slack shows `(edited)`. */
+  edited?: boolean
+}
+
+/** A card (a bot-token message kept up to date) and the replies in its thread. */
+export interface SlackThreadPreview {
+  /** The channel's name, without `#`. */
+  channel: string
+  card: ThreadMessage & { deleted?: boolean }
+  replies: Array<ThreadMessage & { broadcast?: boolean }>
+}
+
+/**
+ * A complete HTML page showing a card as it is now in its channel, with Slack's "N replies" line under
+ * it, and then its thread: the card again at the top and every reply under it, oldest first, as
+ * Slack's thread pane shows them (a reply also sent to the channel says so).
+ */
+export function renderSlackThreadPreviewHtml(
+  thread: SlackThreadPreview,
+  options: SlackPreviewOptions = {},
+): string {
+  const appName = escapeHtml(options.appName ?? 'insights-watch')
+  const timeOf = (message: ThreadMessage) =>
+    escapeHtml(options.time ?? slackTime(message.at === undefined ? new Date() : new Date(message.at)))
+  const channel = escapeHtml(thread.channel)
+  const count = thread.replies.length
+  const replies = `${count} ${count === 1 ? 'reply' : 'replies'}`
+  const last = thread.replies[count - 1]
+  const summary =
+    count === 0
+      ? ''
+      : `<div class="thread-summary"><span class="reply-count">${replies}</span><span class="last-reply">Last reply ${last ? timeOf(last) : ''}</span></div>`
+  const card = thread.card.deleted
+    ? '<div class="message"><div class="deleted">This message was deleted.</div></div>'
+    : renderMessage(thread.card, {
+        appName,
+        time: timeOf(thread.card),
+        edited: thread.card.edited === true,
+        extra: summary,
+      })
+  const threadCard = thread.card.deleted
+    ? '<div class="message"><div class="deleted">This message was deleted.</div></div>'
+    : renderMessage(thread.card, { appName, time: timeOf(thread.card), edited: thread.card.edited === true })
+  const replyHtml = thread.replies.map((reply) =>
+    renderMessage(reply, {
+      appName,
+      time: timeOf(reply),
+      edited: reply.edited === true,
+      ...(reply.broadcast ? { note: `Also sent to <span class="hash">#</span>${channel}` } : {}),
+    }),
+  )
+  return page({
+    title: `Slack thread preview: ${appName}`,
+    css: SLACK_CSS + THREAD_CSS,
+    body: `<div class="pane">
+<div class="channel"><span class="hash">#</span> ${channel}</div>
+${card}
+</div>
+<div class="pane thread">
+<div class="thread-header"><span class="thread-title">Thread</span><span class="thread-channel"><span class="hash">#</span> ${channel}</span></div>
+${threadCard}
+<div class="thread-divider"><span>${count === 0 ? 'No replies yet' : replies}</span></div>
+${replyHtml.join('\n')}
+</div>`,
+  })
+}
+
+/** One message from the app: avatar, name, time, then what the payload shows. */
+function renderMessage(
+  payload: SlackPayload,
+  meta: { appName: string; time: string; edited?: boolean; note?: string; extra?: string },
+): string {
+  const body: string[] = []
+  if (meta.note) body.push(`<div class="note">${meta.note}</div>`)
+  // With top-level blocks, Slack shows them instead of the text (the text is the notification).
+  if (payload.blocks && payload.blocks.length > 0) body.push(renderBlocks(payload.blocks))
+  else if (payload.text) body.push(`<div class="text">${mrkdwnToHtml(payload.text)}</div>`)
+  for (const attachment of payload.attachments ?? []) body.push(renderAttachment(attachment))
+  if (meta.edited) body.push('<span class="edited">(edited)</span>')
+  if (meta.extra) body.push(meta.extra)
+  return `<div class="message">
+<div class="avatar" aria-hidden="true">${AVATAR_SVG}</div>
+<div class="content">
+<div class="meta"><span class="name">${meta.appName}</span><span class="badge">APP</span><span class="time">${meta.time}</span></div>
+${body.join('\n')}
+</div>
+</div>`
 }
 
 function renderAttachment(attachment: PreviewAttachment): string {
@@ -332,6 +413,30 @@ code {
 .mention { color: #1264a3; background: rgba(29, 155, 209, 0.1); border-radius: 3px; padding: 0 2px; }
 .mention.broadcast { color: #1d1c1d; background: rgba(242, 199, 68, 0.4); }
 .unknown { color: #616061; font-style: italic; font-size: 13px; }
+`
+
+/* The thread preview's own pieces: (edited), the replies line, the thread pane. */
+const THREAD_CSS = `
+.edited { font-size: 13px; color: #616061; }
+.note { font-size: 13px; color: #616061; margin-top: 2px; }
+.deleted { color: #616061; font-style: italic; padding: 4px 0 4px 44px; }
+.thread-summary {
+  display: flex; align-items: baseline; column-gap: 8px; margin-top: 6px; font-size: 13px;
+}
+.reply-count { color: #1264a3; font-weight: 700; }
+.last-reply { color: #616061; }
+.thread { margin-top: 16px; border-top: 1px solid rgba(29, 28, 29, 0.13); }
+.thread-header {
+  height: 49px; padding: 0 20px; display: flex; align-items: baseline; column-gap: 8px; padding-top: 14px;
+  border-bottom: 1px solid rgba(29, 28, 29, 0.13);
+}
+.thread-title { font-weight: 900; font-size: 18px; }
+.thread-channel { font-size: 13px; color: #616061; }
+.thread-divider {
+  display: flex; align-items: center; column-gap: 8px; padding: 0 20px; margin: 8px 0;
+  font-size: 13px; color: #616061;
+}
+.thread-divider::after { content: ""; flex: 1; height: 1px; background: rgba(29, 28, 29, 0.13); }
 `
 
 // ---------------------------------------------------------------------------------------------------

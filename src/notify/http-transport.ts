@@ -22,6 +22,11 @@ type FetchResponse = Awaited<ReturnType<FetchFunction>>
  * answer with anything. Only this much of an answer is kept (errors show 200 characters of it).
  */
 const MAX_BODY_BYTES = 64 * 1024
+/**
+ * A Web API's answers are JSON to be read whole: Slack's chat.postMessage echoes the message posted
+ * (up to 50 blocks of 3,000 characters), GitHub's issue carries its body (up to 65,536 characters).
+ */
+const MAX_API_BODY_BYTES = 8 * 1024 * 1024
 
 /** The transport over Node's global agents. */
 export const nodeHttpFetch: FetchFunction = (url, init) => httpFetch(url, init)
@@ -31,10 +36,19 @@ export function nodeHttpFetchWith(agents: HttpAgents): FetchFunction {
   return (url, init) => httpFetch(url, init, agents)
 }
 
+/**
+ * The same transport for the Web API clients (notify/slack-bot.ts, incident/github-issue.ts), over
+ * `agents` when a proxy is set, with room for their answers.
+ */
+export function apiHttpFetch(agents: HttpAgents | undefined): FetchFunction {
+  return (url, init) => httpFetch(url, init, agents, MAX_API_BODY_BYTES)
+}
+
 async function httpFetch(
   url: string | URL,
   init: Parameters<FetchFunction>[1] = {},
   agents?: HttpAgents,
+  maxBodyBytes = MAX_BODY_BYTES,
 ): Promise<FetchResponse> {
   const target = new URL(url)
   const plain = target.protocol === 'http:'
@@ -58,11 +72,11 @@ async function httpFetch(
   let kept = 0
   // Rejects when the connection drops or the signal aborts before the body has ended.
   for await (const chunk of message as AsyncIterable<Buffer>) {
-    if (kept >= MAX_BODY_BYTES) continue
+    if (kept >= maxBodyBytes) continue
     chunks.push(chunk)
     kept += chunk.length
   }
-  const body = Buffer.concat(chunks).subarray(0, MAX_BODY_BYTES)
+  const body = Buffer.concat(chunks).subarray(0, maxBodyBytes)
   return fetchResponse(message, body, target.href)
 }
 

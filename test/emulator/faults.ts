@@ -1,5 +1,5 @@
 /** The services the emulator answers for; `calls` and faults are keyed by them. */
-export type ServiceName = 'logs' | 'sts' | 'oidc' | 'slack' | 'cache'
+export type ServiceName = 'logs' | 'sts' | 'oidc' | 'slack' | 'slack-api' | 'github' | 'cache'
 
 /**
  * A misbehaviour to apply to the next matching call(s). Without `status`, `errorType`, `body` or
@@ -9,7 +9,8 @@ export interface Fault {
   service: ServiceName
   /**
    * Logs/STS action (`StartQuery`, `AssumeRoleWithWebIdentity`), `IdToken` for OIDC, webhook name for
-   * Slack; for the cache the Twirp method (`CreateCacheEntry`, `FinalizeCacheEntryUpload`,
+   * Slack, the method for Slack's Web API (`chat.postMessage`), octokit's name for GitHub
+   * (`issues.create`, `issues.createComment`, `issues.update`, `issues.setLabels`, …); for the cache the Twirp method (`CreateCacheEntry`, `FinalizeCacheEntryUpload`,
    * `GetCacheEntryDownloadURL`) or the blob operation (`PutBlob`, `PutBlock`, `PutBlockList`, `GetBlob`,
    * `GetBlobProperties`).
    */
@@ -24,9 +25,16 @@ export interface Fault {
    * cache a Twirp code (`internal`, `already_exists`) or an Azure Storage code (`ServerBusy`).
    */
   errorType?: string
-  /** Error text: Slack's plain-text body (`invalid_payload`), the AWS error message, or the cache's message. */
+  /**
+   * Error text: Slack's plain-text body (`invalid_payload`), the AWS error message, or the cache's
+   * message; for Slack's Web API the `error` of a 200 `{ ok: false }` answer, or (starting with `{`)
+   * the whole JSON answer; for GitHub the `message`.
+   */
   body?: string
-  /** Slack 429: the `Retry-After` header, in seconds. */
+  /**
+   * Slack (webhook and Web API) 429 with this `Retry-After`, in seconds; GitHub 403 (or `status`)
+   * "secondary rate limit" with it.
+   */
   retryAfterSeconds?: number
   /** Destroy the socket without answering (the client sees a reset / "socket hang up"). */
   dropConnection?: boolean

@@ -3,12 +3,22 @@ import { createServer as createTlsServer } from 'node:https'
 import type { AddressInfo } from 'node:net'
 import { setTimeout as sleep } from 'node:timers/promises'
 import type { TLSSocket } from 'node:tls'
+import type { SlackPreviewOptions } from '../../scripts/preview.js'
 import { ActionsCacheService, type CacheEntryInfo } from './actions-cache-service.js'
 import { type Fault, FaultBook, type ServiceName } from './faults.js'
+import { GITHUB_PREFIX, type GitHubIssueRecord, GitHubService } from './github-service.js'
 import { type CallIdentity, headerValue, type Reply, type WireRequest } from './http-types.js'
 import { KeyStore } from './keys.js'
 import { AwsError, awsErrorReply, LogsService, type QueryStatus } from './logs-service.js'
 import { OIDC_PATH, OidcService } from './oidc-service.js'
+import {
+  SLACK_API_PATH,
+  type SlackApiCall,
+  type SlackApiCounts,
+  type SlackApiMessage,
+  SlackApiService,
+  type SlackChannel,
+} from './slack-api-service.js'
 import { SLACK_PATH, type SlackPost, SlackService } from './slack-service.js'
 import { StsService, stsErrorReply } from './sts-service.js'
 
@@ -116,7 +126,67 @@ export interface Emulator {
   failNextQuery(status: 'Failed' | 'Cancelled' | 'Timeout' | 'Unknown'): void
   /** Finalized Actions cache entries (what GitHub would list), oldest reservation first. */
   cacheEntries(): CacheEntryInfo[]
+  /** Slack's Web API (bot tokens): channels, tokens, messages with their threads and edits, the preview. */
+  slackApi: SlackApi
+  /** GitHub's REST issues API under `${url}/github`. */
+  github: GitHubApi
   stop(): Promise<void>
+}
+
+/** Slack's Web API as the emulator serves it (slack-api-service.ts). */
+interface SlackApi {
+  /** `${url}/api/`: WebClient's `slackApiUrl` (the action reads `INSIGHTS_WATCH_SLACK_API_URL`). */
+  url: string
+  /** The default bot token: scope `chat:write`. */
+  token: string
+  /** Another bot token, with these scopes (`['chat:write', 'chat:write.public']`, `[]`). */
+  createToken(scopes: readonly string[]): string
+  /** The app was uninstalled: `token_revoked` from now on. */
+  revokeToken(token: string): void
+  /**
+   * A channel: public unless `isPrivate`, the bot not in it unless `botIsMember`; answers its ID
+   * (`C0…`/`G0…` unless given). `#alerts` (`C0ALERTS01`, bot a member) is there from the start.
+   */
+  addChannel(channel: {
+    name: string
+    id?: string
+    isPrivate?: boolean
+    botIsMember?: boolean
+    isArchived?: boolean
+  }): string
+  /** A channel by ID, `#name` or name. */
+  channel(channel: string): SlackChannel | undefined
+  /** Messages started in a channel, oldest first, each with its `replies` and its `history` of versions. */
+  messages(channel: string): SlackApiMessage[]
+  /** A message or reply by channel and ts. */
+  message(channel: string, ts: string): SlackApiMessage | undefined
+  /** Someone deleted it: chat.update answers `message_not_found`, a reply under it `thread_not_found`. */
+  deleteMessage(channel: string, ts: string): void
+  /** Every Web API call, in arrival order (a live array), with the channel's ID once it was found. */
+  calls: SlackApiCall[]
+  /** Calls taken in one channel: chat.postMessage starting a message, replying in a thread, chat.update. */
+  counts(channel: string): SlackApiCounts
+  /** The card as it is now with its replies under it, as an HTML page (scripts/preview.ts). */
+  previewHtml(channel: string, ts: string, options?: SlackPreviewOptions): string
+}
+
+/** GitHub's issues API as the emulator serves it (github-service.ts). */
+interface GitHubApi {
+  /** `${url}/github`: `GITHUB_API_URL`. */
+  apiUrl: string
+  /** `acme/api`: `GITHUB_REPOSITORY`. */
+  repository: string
+  /** A token with `issues: write`. */
+  token: string
+  /** A token without it: reads work, writes answer 403 "Resource not accessible by integration". */
+  readOnlyToken: string
+  /** Another repository; `hasIssues: false` answers 410 "Issues are disabled for this repo". */
+  addRepository(fullName: string, options?: { hasIssues?: boolean }): void
+  /** A repository's issues (default `repository`), by number, with comments, labels and events. */
+  issues(repository?: string): GitHubIssueRecord[]
+  issue(issueNumber: number, repository?: string): GitHubIssueRecord | undefined
+  /** Someone deleted it: 410 "This issue was deleted" from then on. */
+  deleteIssue(issueNumber: number, repository?: string): void
 }
 
 const DEFAULT_WEBHOOK = 'default'
@@ -128,6 +198,8 @@ interface Route {
   faultReply(fault: Fault, request: WireRequest, identity: CallIdentity): Reply
   /** The service's shape for an unexpected failure inside the emulator. */
   internalError(message: string, request: WireRequest): Reply
+  /** Told of a connection dropped by a fault, for a service that keeps its own record. */
+  dropped?(request: WireRequest, identity: CallIdentity): void
 }
 
 function readBody(request: IncomingMessage): Promise<Buffer> {
@@ -151,6 +223,8 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   const oidc = new OidcService(now)
   const sts = new StsService({ now, accountId, roleArn, keys, oidc })
   const slack = new SlackService(now)
+  const slackApi = new SlackApiService(now)
+  const github = new GitHubService(now)
   const cache = new ActionsCacheService(now)
   const logs = new LogsService({
     now,
@@ -193,6 +267,26 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
       handle: (r, id) => slack.handle(r, id),
       faultReply: (f, r, id) => slack.faultReply(f, r, id),
       internalError: (message) => ({ status: 500, headers: { 'content-type': 'text/html' }, body: message }),
+      dropped: (r, id) => slack.record(r, id, { status: 0, headers: {}, body: '' }),
+    },
+    'slack-api': {
+      service: 'slack-api',
+      identify: (r) => slackApi.identify(r),
+      handle: (r, id) => slackApi.handle(r, id),
+      faultReply: (f, r, id) => slackApi.faultReply(f, r, id),
+      internalError: (message) => ({ status: 500, headers: { 'content-type': 'text/plain' }, body: message }),
+      dropped: (r, id) => slackApi.dropped(r, id),
+    },
+    github: {
+      service: 'github',
+      identify: (r) => github.identify(r),
+      handle: (r) => github.handle(r),
+      faultReply: (f) => github.faultReply(f),
+      internalError: (message) => ({
+        status: 500,
+        headers: { 'content-type': 'application/json; charset=utf-8' },
+        body: JSON.stringify({ message }),
+      }),
     },
     cache: {
       service: 'cache',
@@ -210,8 +304,11 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     if (request.method === 'GET' && path === OIDC_PATH) return routes.oidc
     // The cache's Twirp calls and its blob PUT/GET/HEAD live under their own paths.
     if (ActionsCacheService.matches(request)) return routes.cache
+    // GitHub's REST API lives under its base path, every method.
+    if (GitHubService.matches(request)) return routes.github
     if (request.method !== 'POST') return undefined
     if (SLACK_PATH.test(path)) return routes.slack
+    if (SLACK_API_PATH.test(path)) return routes['slack-api']
     if (LogsService.matches(request)) return routes.logs
     if ((headerValue(request.headers, 'content-type') ?? '').includes('application/x-www-form-urlencoded')) {
       return routes.sts
@@ -254,7 +351,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     const fault = faults.take(route.service, identity.action)
     if (fault?.latencyMs) await sleep(fault.latencyMs)
     if (fault?.dropConnection) {
-      if (route.service === 'slack') slack.record(wire, identity, { status: 0, headers: {}, body: '' })
+      route.dropped?.(wire, identity)
       req.socket.destroy()
       return
     }
@@ -316,6 +413,10 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
       // Read and write; set explicitly so a cache-mode exported by a real runner running the tests
       // (for example read-only for an untrusted event) does not leak into the emulated one.
       ACTIONS_CACHE_MODE: 'write',
+      // Slack's Web API (bot tokens) and GitHub's REST API (github-issue), as a runner names them.
+      INSIGHTS_WATCH_SLACK_API_URL: `${url}/api/`,
+      GITHUB_API_URL: `${url}${GITHUB_PREFIX}`,
+      GITHUB_REPOSITORY: github.repository,
     },
     defaultCredentials: {
       accessKeyId: keys.staticKey.accessKeyId,
@@ -333,6 +434,30 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     inject: (fault) => faults.add(fault),
     failNextQuery: (status: QueryStatus) => logs.failNextQuery(status),
     cacheEntries: () => cache.entries(),
+    slackApi: {
+      url: `${url}/api/`,
+      token: slackApi.token,
+      createToken: (scopes) => slackApi.createToken(scopes),
+      revokeToken: (token) => slackApi.revokeToken(token),
+      addChannel: (channel) => slackApi.addChannel(channel),
+      channel: (channel) => slackApi.channel(channel),
+      messages: (channel) => slackApi.messages(channel),
+      message: (channel, ts) => slackApi.message(channel, ts),
+      deleteMessage: (channel, ts) => slackApi.deleteMessage(channel, ts),
+      calls: slackApi.calls,
+      counts: (channel) => slackApi.counts(channel),
+      previewHtml: (channel, ts, previewOptions) => slackApi.previewHtml(channel, ts, previewOptions),
+    },
+    github: {
+      apiUrl: `${url}${GITHUB_PREFIX}`,
+      repository: github.repository,
+      token: github.token,
+      readOnlyToken: github.readOnlyToken,
+      addRepository: (fullName, repositoryOptions) => github.addRepository(fullName, repositoryOptions),
+      issues: (repository) => github.issues(repository),
+      issue: (issueNumber, repository) => github.issue(issueNumber, repository),
+      deleteIssue: (issueNumber, repository) => github.deleteIssue(issueNumber, repository),
+    },
     stop: async () => {
       await Promise.all(
         servers.map(

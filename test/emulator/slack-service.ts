@@ -48,54 +48,113 @@ function textOk(text: unknown, max: number): boolean {
   return isObject(text) && typeof text.text === 'string' && text.text.length >= 1 && text.text.length <= max
 }
 
-/** Why a list of blocks is refused, or undefined when Slack would take it. */
-function blocksProblem(blocks: unknown): string | undefined {
-  if (!Array.isArray(blocks)) return 'invalid_blocks'
-  if (blocks.length > MAX_BLOCKS) return 'invalid_blocks'
-  for (const block of blocks) {
-    if (!isObject(block) || typeof block.type !== 'string') return 'invalid_blocks'
-    if (block.type === 'section') {
-      if (block.text === undefined && block.fields === undefined) return 'invalid_blocks'
-      if (block.text !== undefined && !textOk(block.text, 3000)) return 'invalid_blocks'
-      if (block.fields !== undefined) {
-        if (!Array.isArray(block.fields) || block.fields.length > 10) return 'invalid_blocks'
-        if (!block.fields.every((f) => textOk(f, 2000))) return 'invalid_blocks'
+/**
+ * Why Slack refuses a message's content: its error code and, as the Web API says it in
+ * `response_metadata.messages`, what and where (`[ERROR] … [json-pointer:/blocks/0/text]`). A webhook
+ * answers only the code.
+ */
+export interface ContentProblem {
+  error: string
+  message: string
+}
+
+function problem(error: string, reason: string, pointer: string): ContentProblem {
+  return { error, message: `[ERROR] ${reason} [json-pointer:${pointer}]` }
+}
+
+function textProblem(text: unknown, max: number, pointer: string): ContentProblem | undefined {
+  if (textOk(text, max)) return undefined
+  const length = isObject(text) && typeof text.text === 'string' ? text.text.length : -1
+  const reason = length > max ? `must be less than ${max + 1} characters` : 'must be a text object with text'
+  return problem('invalid_blocks', reason, `${pointer}/text`)
+}
+
+function blockProblem(block: unknown, pointer: string): ContentProblem | undefined {
+  if (!isObject(block) || typeof block.type !== 'string')
+    return problem('invalid_blocks', 'missing required field: type', pointer)
+  if (block.type === 'section') {
+    if (block.text === undefined && block.fields === undefined) {
+      return problem('invalid_blocks', 'must provide either text or fields', pointer)
+    }
+    if (block.text !== undefined) {
+      const text = textProblem(block.text, 3000, `${pointer}/text`)
+      if (text) return text
+    }
+    if (block.fields !== undefined) {
+      if (!Array.isArray(block.fields) || block.fields.length > 10) {
+        return problem('invalid_blocks', 'must provide no more than 10 items', `${pointer}/fields`)
       }
-    } else if (block.type === 'header') {
-      if (!textOk(block.text, 150)) return 'invalid_blocks'
-    } else if (block.type === 'context') {
-      if (!Array.isArray(block.elements) || block.elements.length < 1 || block.elements.length > 10) {
-        return 'invalid_blocks'
+      for (const [i, field] of block.fields.entries()) {
+        const text = textProblem(field, 2000, `${pointer}/fields/${i}`)
+        if (text) return text
       }
+    }
+  } else if (block.type === 'header') {
+    return textProblem(block.text, 150, `${pointer}/text`)
+  } else if (block.type === 'context') {
+    if (!Array.isArray(block.elements) || block.elements.length < 1 || block.elements.length > 10) {
+      return problem('invalid_blocks', 'must provide between 1 and 10 items', `${pointer}/elements`)
     }
   }
   return undefined
 }
 
-/** Slack's verdict on a parsed payload: `ok` or its error text. */
-function verdict(payload: unknown): string {
-  if (!isObject(payload)) return 'invalid_payload'
+/** Why a list of blocks is refused, or undefined when Slack would take it. */
+function blocksProblem(blocks: unknown, pointer: string): ContentProblem | undefined {
+  if (!Array.isArray(blocks)) return problem('invalid_blocks', 'must be an array', pointer)
+  if (blocks.length > MAX_BLOCKS) {
+    return problem('invalid_blocks', `must provide no more than ${MAX_BLOCKS} items`, pointer)
+  }
+  for (const [i, block] of blocks.entries()) {
+    const found = blockProblem(block, `${pointer}/${i}`)
+    if (found) return found
+  }
+  return undefined
+}
+
+/**
+ * What Slack makes of a message's content (`text`, `blocks`, `attachments`), webhook and Web API
+ * alike: undefined when it takes it, else why not.
+ */
+export function contentProblem(payload: Record<string, unknown>): ContentProblem | undefined {
   const hasText = typeof payload.text === 'string' && payload.text.length > 0
   const hasBlocks = Array.isArray(payload.blocks) && payload.blocks.length > 0
   const hasAttachments = Array.isArray(payload.attachments) && payload.attachments.length > 0
   if (payload.blocks !== undefined) {
-    const problem = blocksProblem(payload.blocks)
-    if (problem) return problem
+    const found = blocksProblem(payload.blocks, '/blocks')
+    if (found) return found
   }
   if (payload.attachments !== undefined) {
-    if (!Array.isArray(payload.attachments)) return 'invalid_payload'
-    if (payload.attachments.length > MAX_ATTACHMENTS) return 'too_many_attachments'
-    for (const attachment of payload.attachments) {
-      if (!isObject(attachment)) return 'invalid_payload'
+    if (!Array.isArray(payload.attachments))
+      return problem('invalid_attachments', 'must be an array', '/attachments')
+    if (payload.attachments.length > MAX_ATTACHMENTS) {
+      return problem(
+        'too_many_attachments',
+        `must provide no more than ${MAX_ATTACHMENTS} items`,
+        '/attachments',
+      )
+    }
+    for (const [i, attachment] of payload.attachments.entries()) {
+      if (!isObject(attachment))
+        return problem('invalid_attachments', 'must be an object', `/attachments/${i}`)
       // The 50-block limit holds per container: each attachment's own blocks count separately.
       if (attachment.blocks !== undefined) {
-        const problem = blocksProblem(attachment.blocks)
-        if (problem) return problem
+        const found = blocksProblem(attachment.blocks, `/attachments/${i}/blocks`)
+        if (found) return found
       }
     }
   }
-  if (!hasText && !hasBlocks && !hasAttachments) return 'no_text'
-  return 'ok'
+  if (!hasText && !hasBlocks && !hasAttachments) return { error: 'no_text', message: '[ERROR] no text' }
+  return undefined
+}
+
+/** Slack's verdict on a parsed webhook payload: `ok` or its error text. */
+function verdict(payload: unknown): string {
+  if (!isObject(payload)) return 'invalid_payload'
+  const found = contentProblem(payload)
+  // A webhook answers a malformed attachment list as a payload it could not read.
+  if (found?.error === 'invalid_attachments') return 'invalid_payload'
+  return found ? found.error : 'ok'
 }
 
 /** Parses a webhook body as Slack does: JSON, or a form with a `payload` field holding JSON. */

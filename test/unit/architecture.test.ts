@@ -23,9 +23,9 @@ function sourceFiles(dir: string): string[] {
 const modules = sourceFiles(src).map((file) => relative(src, file).replaceAll('\\', '/'))
 
 /** Each module's imports: `src/`-relative paths for its own modules, package names for the rest. */
-function importsOf(module: string): { path: string; typeOnly: boolean }[] {
+function importsOf(module: string): { path: string; typeOnly: boolean; dynamic: boolean }[] {
   const text = readFileSync(join(src, module), 'utf8')
-  const found: { path: string; typeOnly: boolean }[] = []
+  const found: { path: string; typeOnly: boolean; dynamic: boolean }[] = []
   for (const match of text.matchAll(
     /^(import|export)(\s+type)?[^'"]*?from\s+'([^']+)'|import\('([^']+)'\)/gms,
   )) {
@@ -38,6 +38,7 @@ function importsOf(module: string): { path: string; typeOnly: boolean }[] {
             .replaceAll('\\', '/')
         : specifier,
       typeOnly,
+      dynamic: match[4] !== undefined,
     })
   }
   return found
@@ -58,6 +59,16 @@ describe('dependencies point down', () => {
       importsOf(module).some((edge) => edge.path === '@actions/core' && !edge.typeOnly),
     )
     expect(callers).toEqual(['runner.ts'])
+  })
+
+  it('the Slack Web API and GitHub clients are loaded only when used (a webhook run never loads them)', () => {
+    const lazy = new Set(['@slack/web-api', '@actions/github'])
+    const eager = modules.flatMap((module) =>
+      importsOf(module)
+        .filter((edge) => lazy.has(edge.path) && !edge.typeOnly && !edge.dynamic)
+        .map((edge) => `${module} → ${edge.path}`),
+    )
+    expect(eager).toEqual([])
   })
 
   it('only the entry runs the flow: main.ts is imported by index.ts alone, steps/ by main.ts and steps/', () => {

@@ -1,5 +1,10 @@
 import { describe, expect, it } from 'vitest'
-import { renderSlackPreviewHtml, renderSummaryPreviewHtml, type SlackPayload } from '../../scripts/preview.js'
+import {
+  renderSlackPreviewHtml,
+  renderSlackThreadPreviewHtml,
+  renderSummaryPreviewHtml,
+  type SlackPayload,
+} from '../../scripts/preview.js'
 import { escapeSlack } from '../../src/notify/escape.js'
 
 interface Tag {
@@ -189,9 +194,70 @@ describe('renderSlackPreviewHtml', () => {
   })
 })
 
+describe('renderSlackThreadPreviewHtml', () => {
+  const at = Date.UTC(2026, 0, 15, 12, 0, 0)
+  /** The page without the app's avatars (one per message): what is left came from the payloads. */
+  const withoutAvatars = (html: string) =>
+    html.replace(/<div class="avatar" aria-hidden="true">[\s\S]*?<\/svg><\/div>/g, '')
+
+  it('shows the card as it is now, its replies line, then its thread in order', () => {
+    const html = renderSlackThreadPreviewHtml(
+      {
+        channel: 'alerts',
+        card: { ...payload('*5* errors'), at, edited: true },
+        replies: [
+          { text: 'window 12:05: *2* more', at: at + 300_000 },
+          { text: 'resolved', at: at + 600_000, broadcast: true },
+        ],
+      },
+      { time: '9:41 AM' },
+    )
+    expect(html).toContain('<span class="hash">#</span> alerts')
+    expect(html).toContain('<b>5</b> errors')
+    expect(html).toContain('<span class="edited">(edited)</span>')
+    expect(html).toContain(
+      '<span class="reply-count">2 replies</span><span class="last-reply">Last reply 9:41 AM</span>',
+    )
+    expect(html).toContain('<div class="thread-divider"><span>2 replies</span></div>')
+    expect(html).toContain('Also sent to <span class="hash">#</span>alerts')
+    expect(html.indexOf('window 12:05')).toBeLessThan(html.indexOf('resolved'))
+    expect(html.indexOf('thread-divider"><span>')).toBeLessThan(html.indexOf('window 12:05'))
+    expectOnlySafeMarkup(withoutAvatars(html))
+  })
+
+  it('keeps hostile text in a reply as text, and the channel name too', () => {
+    const html = renderSlackThreadPreviewHtml({
+      channel: '<script>x</script>',
+      card: payload('card'),
+      replies: HOSTILE.map((line) => ({ text: line })),
+    })
+    expect(html).not.toMatch(/<script/i)
+    expect(html).not.toMatch(/<img/i)
+    expect(hrefs(html)).toEqual(['https://evil.example/phish'])
+    expectOnlySafeMarkup(withoutAvatars(html))
+  })
+
+  it('says a deleted card was deleted, and a card without replies has none yet', () => {
+    const html = renderSlackThreadPreviewHtml({
+      channel: 'alerts',
+      card: { ...payload('gone'), deleted: true },
+      replies: [],
+    })
+    expect(html).toContain('This message was deleted.')
+    expect(html).not.toContain('gone')
+    expect(html).toContain('No replies yet')
+    expect(html).not.toContain('class="reply-count"')
+  })
+})
+
 describe('previews load nothing', () => {
   const pages = {
     slack: renderSlackPreviewHtml(payload('<https://example.com|x>')),
+    thread: renderSlackThreadPreviewHtml({
+      channel: 'alerts',
+      card: payload('<https://example.com|x>'),
+      replies: [{ text: 'reply' }],
+    }),
     summary: renderSummaryPreviewHtml(
       '<h2>insights-watch: shop-api</h2>\n<table><tr><th>status</th><th>Count</th></tr><tr><td>502</td><td>2</td></tr></table>\n<pre><code>fields &#64;timestamp</code></pre>\n<a href="https://github.com/acme/api/actions/runs/1">View workflow run</a>',
     ),
