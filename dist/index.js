@@ -31140,7 +31140,6 @@ module.exports = __nccwpck_require__(218);
 /***/ 218:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
-var __webpack_unused_export__;
 
 
 var net = __nccwpck_require__(9278);
@@ -31404,7 +31403,7 @@ if (process.env.NODE_DEBUG && /\btunnel\b/.test(process.env.NODE_DEBUG)) {
 } else {
   debug = function() {};
 }
-__webpack_unused_export__ = debug; // for test
+exports.debug = debug; // for test
 
 
 /***/ }),
@@ -31412,7 +31411,6 @@ __webpack_unused_export__ = debug; // for test
 /***/ 6752:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
-var __webpack_unused_export__;
 
 
 const Client = __nccwpck_require__(3701)
@@ -31440,29 +31438,29 @@ const createRedirectInterceptor = __nccwpck_require__(5092)
 
 Object.assign(Dispatcher.prototype, api)
 
-__webpack_unused_export__ = Dispatcher
-__webpack_unused_export__ = Client
-__webpack_unused_export__ = Pool
-__webpack_unused_export__ = BalancedPool
-__webpack_unused_export__ = Agent
-module.exports.kT = ProxyAgent
-__webpack_unused_export__ = EnvHttpProxyAgent
-__webpack_unused_export__ = RetryAgent
-__webpack_unused_export__ = RetryHandler
+module.exports.Dispatcher = Dispatcher
+module.exports.Client = Client
+module.exports.Pool = Pool
+module.exports.BalancedPool = BalancedPool
+module.exports.Agent = Agent
+module.exports.ProxyAgent = ProxyAgent
+module.exports.EnvHttpProxyAgent = EnvHttpProxyAgent
+module.exports.RetryAgent = RetryAgent
+module.exports.RetryHandler = RetryHandler
 
-__webpack_unused_export__ = DecoratorHandler
-__webpack_unused_export__ = RedirectHandler
-__webpack_unused_export__ = createRedirectInterceptor
-__webpack_unused_export__ = {
+module.exports.DecoratorHandler = DecoratorHandler
+module.exports.RedirectHandler = RedirectHandler
+module.exports.createRedirectInterceptor = createRedirectInterceptor
+module.exports.interceptors = {
   redirect: __nccwpck_require__(1514),
   retry: __nccwpck_require__(2026),
   dump: __nccwpck_require__(8060),
   dns: __nccwpck_require__(379)
 }
 
-__webpack_unused_export__ = buildConnector
-__webpack_unused_export__ = errors
-__webpack_unused_export__ = {
+module.exports.buildConnector = buildConnector
+module.exports.errors = errors
+module.exports.util = {
   parseHeaders: util.parseHeaders,
   headerNameToString: util.headerNameToString
 }
@@ -31516,11 +31514,11 @@ function makeDispatcher (fn) {
   }
 }
 
-__webpack_unused_export__ = setGlobalDispatcher
-__webpack_unused_export__ = getGlobalDispatcher
+module.exports.setGlobalDispatcher = setGlobalDispatcher
+module.exports.getGlobalDispatcher = getGlobalDispatcher
 
 const fetchImpl = (__nccwpck_require__(4398).fetch)
-__webpack_unused_export__ = async function fetch (init, options = undefined) {
+module.exports.fetch = async function fetch (init, options = undefined) {
   try {
     return await fetchImpl(init, options)
   } catch (err) {
@@ -31531,57 +31529,57 @@ __webpack_unused_export__ = async function fetch (init, options = undefined) {
     throw err
   }
 }
-/* unused reexport */ __nccwpck_require__(660).Headers
-/* unused reexport */ __nccwpck_require__(9051).Response
-/* unused reexport */ __nccwpck_require__(9967).Request
-/* unused reexport */ __nccwpck_require__(5910).FormData
-__webpack_unused_export__ = globalThis.File ?? (__nccwpck_require__(4573).File)
-/* unused reexport */ __nccwpck_require__(8355).FileReader
+module.exports.Headers = __nccwpck_require__(660).Headers
+module.exports.Response = __nccwpck_require__(9051).Response
+module.exports.Request = __nccwpck_require__(9967).Request
+module.exports.FormData = __nccwpck_require__(5910).FormData
+module.exports.File = globalThis.File ?? (__nccwpck_require__(4573).File)
+module.exports.FileReader = __nccwpck_require__(8355).FileReader
 
 const { setGlobalOrigin, getGlobalOrigin } = __nccwpck_require__(1059)
 
-__webpack_unused_export__ = setGlobalOrigin
-__webpack_unused_export__ = getGlobalOrigin
+module.exports.setGlobalOrigin = setGlobalOrigin
+module.exports.getGlobalOrigin = getGlobalOrigin
 
 const { CacheStorage } = __nccwpck_require__(3245)
 const { kConstruct } = __nccwpck_require__(109)
 
 // Cache & CacheStorage are tightly coupled with fetch. Even if it may run
 // in an older version of Node, it doesn't have any use without fetch.
-__webpack_unused_export__ = new CacheStorage(kConstruct)
+module.exports.caches = new CacheStorage(kConstruct)
 
 const { deleteCookie, getCookies, getSetCookies, setCookie } = __nccwpck_require__(9061)
 
-__webpack_unused_export__ = deleteCookie
-__webpack_unused_export__ = getCookies
-__webpack_unused_export__ = getSetCookies
-__webpack_unused_export__ = setCookie
+module.exports.deleteCookie = deleteCookie
+module.exports.getCookies = getCookies
+module.exports.getSetCookies = getSetCookies
+module.exports.setCookie = setCookie
 
 const { parseMIMEType, serializeAMimeType } = __nccwpck_require__(1900)
 
-__webpack_unused_export__ = parseMIMEType
-__webpack_unused_export__ = serializeAMimeType
+module.exports.parseMIMEType = parseMIMEType
+module.exports.serializeAMimeType = serializeAMimeType
 
 const { CloseEvent, ErrorEvent, MessageEvent } = __nccwpck_require__(5188)
-/* unused reexport */ __nccwpck_require__(3726).WebSocket
-__webpack_unused_export__ = CloseEvent
-__webpack_unused_export__ = ErrorEvent
-__webpack_unused_export__ = MessageEvent
+module.exports.WebSocket = __nccwpck_require__(3726).WebSocket
+module.exports.CloseEvent = CloseEvent
+module.exports.ErrorEvent = ErrorEvent
+module.exports.MessageEvent = MessageEvent
 
-__webpack_unused_export__ = makeDispatcher(api.request)
-__webpack_unused_export__ = makeDispatcher(api.stream)
-__webpack_unused_export__ = makeDispatcher(api.pipeline)
-__webpack_unused_export__ = makeDispatcher(api.connect)
-__webpack_unused_export__ = makeDispatcher(api.upgrade)
+module.exports.request = makeDispatcher(api.request)
+module.exports.stream = makeDispatcher(api.stream)
+module.exports.pipeline = makeDispatcher(api.pipeline)
+module.exports.connect = makeDispatcher(api.connect)
+module.exports.upgrade = makeDispatcher(api.upgrade)
 
-__webpack_unused_export__ = MockClient
-__webpack_unused_export__ = MockPool
-__webpack_unused_export__ = MockAgent
-__webpack_unused_export__ = mockErrors
+module.exports.MockClient = MockClient
+module.exports.MockPool = MockPool
+module.exports.MockAgent = MockAgent
+module.exports.mockErrors = mockErrors
 
 const { EventSource } = __nccwpck_require__(1238)
 
-__webpack_unused_export__ = EventSource
+module.exports.EventSource = EventSource
 
 
 /***/ }),
@@ -59562,7 +59560,7 @@ function keepYoungGenerationSmall() {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
 /* harmony import */ var _heap_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(8604);
-/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(7091);
+/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(3677);
 
 
 (0,_heap_js__WEBPACK_IMPORTED_MODULE_0__/* .keepYoungGenerationSmall */ .D)();
@@ -59573,7 +59571,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 7091:
+/***/ 3677:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -60884,13 +60882,25 @@ var external_node_https_ = __nccwpck_require__(4708);
  * answer with anything. Only this much of an answer is kept (errors show 200 characters of it).
  */
 const MAX_BODY_BYTES = 64 * 1024;
+/**
+ * A Web API's answers are JSON to be read whole: Slack's chat.postMessage echoes the message posted
+ * (up to 50 blocks of 3,000 characters), GitHub's issue carries its body (up to 65,536 characters).
+ */
+const MAX_API_BODY_BYTES = 8 * 1024 * 1024;
 /** The transport over Node's global agents. */
 const nodeHttpFetch = (url, init) => httpFetch(url, init);
 /** The transport over `agents` (src/net/proxy.ts: through the proxy the environment names, or direct). */
 function nodeHttpFetchWith(agents) {
     return (url, init) => httpFetch(url, init, agents);
 }
-async function httpFetch(url, init = {}, agents) {
+/**
+ * The same transport for the Web API clients (notify/slack-bot.ts, incident/github-issue.ts), over
+ * `agents` when a proxy is set, with room for their answers.
+ */
+function apiHttpFetch(agents) {
+    return (url, init) => httpFetch(url, init, agents, MAX_API_BODY_BYTES);
+}
+async function httpFetch(url, init = {}, agents, maxBodyBytes = MAX_BODY_BYTES) {
     const target = new URL(url);
     const plain = target.protocol === 'http:';
     const send = plain ? external_node_http_.request : external_node_https_.request;
@@ -60909,12 +60919,12 @@ async function httpFetch(url, init = {}, agents) {
     let kept = 0;
     // Rejects when the connection drops or the signal aborts before the body has ended.
     for await (const chunk of message) {
-        if (kept >= MAX_BODY_BYTES)
+        if (kept >= maxBodyBytes)
             continue;
         chunks.push(chunk);
         kept += chunk.length;
     }
-    const body = Buffer.concat(chunks).subarray(0, MAX_BODY_BYTES);
+    const body = Buffer.concat(chunks).subarray(0, maxBodyBytes);
     return fetchResponse(message, body, target.href);
 }
 function fetchResponse(message, body, url) {
@@ -61203,6 +61213,300 @@ function formatDryRun(message, webhookCount) {
     return `${destination}\n${JSON.stringify(message, null, 2)}`;
 }
 
+;// CONCATENATED MODULE: ./src/incident/incident.ts
+
+
+/** Values kept per top list: the checkpoint stays small however many distinct routes the logs hold. */
+const incident_TOP_VALUES = 20;
+/** Characters kept of one value (log text): a 100,000-character route must not bloat every state. */
+const MAX_VALUE_CHARS = 200;
+const ROUTE_FIELDS = ACCESS_LOG_FIELDS.path;
+/**
+ * The incident after this run's window and alert decision. An incident opens with the first alerting
+ * window when none is open, or reopens the one that resolved less than `reopenWithinSeconds` ago. While
+ * it is open every run updates it (firing or quiet by the decision), until the decision resolves the
+ * episode. A run that could not check every log group (`none` while an episode is open) leaves it as it
+ * was: nothing found proves nothing. The mention goes out when it opens or reopens, and once when 5xx
+ * come after it alerted for 4xx only.
+ */
+function advanceIncident(previous, decision, report, nowSeconds, settings) {
+    const statusField = settings.statusField ?? 'status';
+    if (previous === undefined || previous.status === 'resolved') {
+        return startOrKeep(previous, decision, report, nowSeconds, settings, statusField);
+    }
+    const status = statusAfter(decision);
+    if (status === undefined)
+        return { incident: previous, action: 'none', mention: false };
+    const next = moveOn(previous, report, statusField);
+    if (status === 'resolved') {
+        next.status = 'resolved';
+        next.resolvedAt = nowSeconds;
+        return { incident: next, action: 'resolve', mention: false };
+    }
+    next.status = status;
+    const escalates = decision.kind === 'alert' && report.digest.critical > 0 && !previous.criticalAlerted;
+    if (escalates) {
+        next.escalated = true;
+        next.criticalAlerted = true;
+    }
+    return { incident: next, action: 'update', mention: escalates };
+}
+/**
+ * What an open incident becomes with this decision; undefined when the run says nothing about it (a
+ * run that did not check every log group, steps/alert.ts). An episode closed without a message
+ * (`notify-resolved: false`, `closed`) resolves it all the same: the card must not stay open for good.
+ */
+function statusAfter(decision) {
+    switch (decision.kind) {
+        case 'alert':
+        case 'quiet':
+            return 'firing';
+        case 'clearing':
+            return 'quiet';
+        case 'below-threshold':
+            return decision.closed ? 'resolved' : 'quiet';
+        case 'resolved':
+            return 'resolved';
+        case 'none':
+            return decision.closed ? 'resolved' : undefined;
+    }
+}
+/**
+ * No incident open: an alerting window opens one, or reopens the one that resolved less than
+ * `reopenWithinSeconds` ago. Otherwise the resolved one is kept until then, and dropped after.
+ */
+function startOrKeep(previous, decision, report, nowSeconds, settings, statusField) {
+    const reopenable = previous?.resolvedAt !== undefined && nowSeconds - previous.resolvedAt < settings.reopenWithinSeconds
+        ? previous
+        : undefined;
+    if (decision.kind !== 'alert')
+        return { incident: reopenable, action: 'none', mention: false };
+    if (reopenable) {
+        const next = moveOn(reopenable, report, statusField);
+        next.status = 'firing';
+        delete next.resolvedAt;
+        next.reopened += 1;
+        if (report.digest.critical > 0 && !reopenable.criticalAlerted) {
+            next.escalated = true;
+            next.criticalAlerted = true;
+        }
+        return { incident: next, action: 'reopen', mention: true };
+    }
+    return {
+        incident: openIncident(report, nowSeconds, settings.monitorName, statusField),
+        action: 'open',
+        mention: true,
+    };
+}
+function openIncident(report, nowSeconds, monitorName, statusField) {
+    const { digest, window } = report;
+    const incident = {
+        id: incidentId(monitorName, nowSeconds),
+        monitor: monitorName,
+        openedAt: nowSeconds,
+        firstSeen: window.start,
+        lastSeen: window.end,
+        status: 'firing',
+        totals: { total: digest.total, critical: digest.critical, warning: digest.warning },
+        topStatuses: mergeTop([], statusCounts(digest.breakdowns, statusField)),
+        topRoutes: mergeTop([], routeCounts(digest.breakdowns)),
+        windows: 1,
+        escalated: false,
+        criticalAlerted: digest.critical > 0,
+        reopened: 0,
+        cards: [],
+    };
+    if (report.runUrl !== undefined) {
+        incident.firstRunUrl = report.runUrl;
+        incident.lastRunUrl = report.runUrl;
+    }
+    return incident;
+}
+/** The incident with this window's entries added: totals, top lists, last seen, windows, latest run. */
+function moveOn(incident, report, statusField) {
+    const { digest, window } = report;
+    const next = {
+        ...incident,
+        totals: {
+            total: incident.totals.total + digest.total,
+            critical: incident.totals.critical + digest.critical,
+            warning: incident.totals.warning + digest.warning,
+        },
+        topStatuses: mergeTop(incident.topStatuses, statusCounts(digest.breakdowns, statusField)),
+        topRoutes: mergeTop(incident.topRoutes, routeCounts(digest.breakdowns)),
+        windows: incident.windows + 1,
+        cards: incident.cards.map((card) => ({ ...card })),
+    };
+    if (digest.total > 0) {
+        next.firstSeen = Math.min(incident.firstSeen, window.start);
+        next.lastSeen = Math.max(incident.lastSeen, window.end);
+    }
+    if (report.runUrl !== undefined) {
+        next.lastRunUrl = report.runUrl;
+        next.firstRunUrl ??= report.runUrl;
+    }
+    return next;
+}
+/** `20261123-1005-3fa2`: the opening minute in UTC, and a hash of the monitor and the opening second. */
+function incidentId(monitorName, openedAt) {
+    const minute = new Date(openedAt * 1000).toISOString().slice(0, 16).replace(/[-:]/g, '').replace('T', '-');
+    const hex = (0,external_node_crypto_.createHash)('sha256').update(`${monitorName}\n${openedAt}`).digest('hex').slice(0, 4);
+    return `${minute}-${hex}`;
+}
+function statusCounts(breakdowns, statusField) {
+    return breakdowns.find((breakdown) => breakdown.field === statusField)?.counts ?? [];
+}
+/**
+ * Routes from every route field in `group-by`: a REST API logs `resourcePath`, an HTTP API `routeKey`,
+ * and one monitor may watch both. The same text under two fields is one route.
+ */
+function routeCounts(breakdowns) {
+    return breakdowns.filter((breakdown) => ROUTE_FIELDS.includes(breakdown.field)).flatMap((b) => b.counts);
+}
+/**
+ * The kept top values with this window's added, at most TOP_VALUES, most frequent first. A value that
+ * falls out of the top loses its count (counts are exact for values that stayed in the top all along,
+ * and lower bounds otherwise): the price of a state that does not grow with the logs' variety.
+ */
+function mergeTop(kept, added) {
+    // A Map, not an object: log text such as `__proto__` is a key like any other.
+    const counts = new Map();
+    for (const { value, count } of [...kept, ...added]) {
+        const key = cutValue(value);
+        counts.set(key, (counts.get(key) ?? 0) + count);
+    }
+    const sorted = [...counts].map(([value, count]) => ({ value, count }));
+    sorted.sort((a, b) => b.count - a.count || (a.value < b.value ? -1 : a.value > b.value ? 1 : 0));
+    return sorted.slice(0, incident_TOP_VALUES);
+}
+/**
+ * At most MAX_VALUE_CHARS: the start and the end with `…` between, since routes that share a long
+ * start (`/api/v1/…`) differ at the end; never half a surrogate pair.
+ */
+function cutValue(value) {
+    if (value.length <= MAX_VALUE_CHARS)
+        return value;
+    const headLength = Math.floor((MAX_VALUE_CHARS - 1) * 0.75);
+    let head = headLength;
+    if (isHighSurrogate(value.charCodeAt(head - 1)))
+        head -= 1;
+    let tail = value.length - (MAX_VALUE_CHARS - 1 - headLength);
+    if (isLowSurrogate(value.charCodeAt(tail)))
+        tail += 1;
+    return `${value.slice(0, head)}…${value.slice(tail)}`;
+}
+function isHighSurrogate(code) {
+    return code >= 0xd800 && code <= 0xdbff;
+}
+function isLowSurrogate(code) {
+    return code >= 0xdc00 && code <= 0xdfff;
+}
+/** An incident read back from the checkpoint, field by field; undefined when anything is malformed. */
+function parseIncident(value) {
+    if (!isRecord(value))
+        return undefined;
+    const { id, monitor, status, totals, escalated, criticalAlerted } = value;
+    if (typeof id !== 'string' || id === '' || typeof monitor !== 'string')
+        return undefined;
+    if (status !== 'firing' && status !== 'quiet' && status !== 'resolved')
+        return undefined;
+    if (typeof escalated !== 'boolean' || typeof criticalAlerted !== 'boolean')
+        return undefined;
+    const numbers = ['openedAt', 'firstSeen', 'lastSeen', 'windows', 'reopened'];
+    if (!numbers.every((key) => isCount(value[key])))
+        return undefined;
+    const parsedTotals = parseCounts(totals);
+    const topStatuses = parseValueCounts(value.topStatuses);
+    const topRoutes = parseValueCounts(value.topRoutes);
+    const cards = parseCards(value.cards);
+    if (!parsedTotals || !topStatuses || !topRoutes || !cards)
+        return undefined;
+    const incident = {
+        id,
+        monitor,
+        openedAt: value.openedAt,
+        firstSeen: value.firstSeen,
+        lastSeen: value.lastSeen,
+        status,
+        totals: parsedTotals,
+        topStatuses,
+        topRoutes,
+        windows: value.windows,
+        escalated,
+        criticalAlerted,
+        reopened: value.reopened,
+        cards,
+    };
+    return withOptionalFields(incident, value);
+}
+/** resolvedAt (present exactly when resolved), issueNumber and the run links. */
+function withOptionalFields(incident, value) {
+    const { resolvedAt, issueNumber, firstRunUrl, lastRunUrl } = value;
+    if ((incident.status === 'resolved') !== (resolvedAt !== undefined))
+        return undefined;
+    if (resolvedAt !== undefined) {
+        if (!isCount(resolvedAt))
+            return undefined;
+        incident.resolvedAt = resolvedAt;
+    }
+    if (issueNumber !== undefined) {
+        if (!isCount(issueNumber) || issueNumber < 1)
+            return undefined;
+        incident.issueNumber = issueNumber;
+    }
+    for (const [key, url] of [
+        ['firstRunUrl', firstRunUrl],
+        ['lastRunUrl', lastRunUrl],
+    ]) {
+        if (url === undefined)
+            continue;
+        if (typeof url !== 'string')
+            return undefined;
+        incident[key] = url;
+    }
+    return incident;
+}
+function parseCounts(value) {
+    if (!isRecord(value))
+        return undefined;
+    const { total, critical, warning } = value;
+    if (!isCount(total) || !isCount(critical) || !isCount(warning))
+        return undefined;
+    return { total, critical, warning };
+}
+function parseValueCounts(value) {
+    if (!Array.isArray(value) || value.length > incident_TOP_VALUES)
+        return undefined;
+    const parsed = [];
+    for (const item of value) {
+        if (!isRecord(item) || typeof item.value !== 'string' || !isCount(item.count))
+            return undefined;
+        parsed.push({ value: item.value, count: item.count });
+    }
+    return parsed;
+}
+function parseCards(value) {
+    if (!Array.isArray(value))
+        return undefined;
+    const cards = [];
+    for (const item of value) {
+        if (!isRecord(item) || typeof item.channel !== 'string' || typeof item.ts !== 'string')
+            return undefined;
+        if (item.channel === '' || item.ts === '')
+            return undefined;
+        // A card saved without `requested` was asked for by its id.
+        const requested = typeof item.requested === 'string' && item.requested !== '' ? item.requested : item.channel;
+        cards.push({ channel: item.channel, ts: item.ts, requested });
+    }
+    return cards;
+}
+function isCount(value) {
+    return Number.isSafeInteger(value) && value >= 0;
+}
+function isRecord(value) {
+    return value !== null && typeof value === 'object' && !Array.isArray(value);
+}
+
 ;// CONCATENATED MODULE: ./src/notify/missed-deliveries.ts
 /** What a Slack webhook missed while it failed, as the checkpoint keeps it (see webhook-ledger.ts). */
 
@@ -61218,11 +61522,11 @@ function webhookKey(url) {
 }
 /** The checkpoint's `webhooks` field read back; undefined when any part is malformed. */
 function parseWebhookLedger(value) {
-    if (!isRecord(value))
+    if (!missed_deliveries_isRecord(value))
         return undefined;
     const ledger = {};
     for (const [key, entry] of Object.entries(value)) {
-        if (!/^[0-9a-f]{12}$/.test(key) || !isRecord(entry))
+        if (!/^[0-9a-f]{12}$/.test(key) || !missed_deliveries_isRecord(entry))
             return undefined;
         const numbers = ['since', 'messages', 'entries', 'critical', 'warning', 'from', 'to'];
         if (!numbers.every((name) => Number.isSafeInteger(entry[name]) && entry[name] >= 0)) {
@@ -61262,11 +61566,12 @@ function describeMissed(missed) {
     const entries = `${missed.entries} ${missed.entries === 1 ? 'entry' : 'entries'}: ${missed.critical} 5xx, ${missed.warning} 4xx`;
     return `${messages} (${entries}) since ${isoSecond(missed.since)}, covering ${isoSecond(missed.from)} – ${isoSecond(missed.to)}`;
 }
-function isRecord(value) {
+function missed_deliveries_isRecord(value) {
     return value !== null && typeof value === 'object' && !Array.isArray(value);
 }
 
 ;// CONCATENATED MODULE: ./src/state/checkpoint.ts
+
 
 
 /**
@@ -61324,22 +61629,37 @@ function parseSavedState(value) {
         reported,
         savedAt,
     };
+    const problem = addRecords(checkpoint, value, failure);
+    return problem ? { problem } : { checkpoint };
+}
+/**
+ * The checkpoint's optional records (alert memory, failure, incident, missed deliveries) read into
+ * it; the problem when one is malformed. A malformed record is never taken for none: no alert memory
+ * would alert again at once, no incident would post a second card.
+ */
+function addRecords(checkpoint, value, failure) {
     if (value.alert !== undefined) {
         const alert = parseAlertState(value.alert);
         if (!alert)
-            return { problem: 'the saved state has a malformed alert record' };
+            return 'the saved state has a malformed alert record';
         checkpoint.alert = alert;
     }
     if (failure)
         checkpoint.failure = failure;
+    if (value.incident !== undefined) {
+        const incident = parseIncident(value.incident);
+        if (!incident)
+            return 'the saved state has a malformed incident record';
+        checkpoint.incident = incident;
+    }
     if (value.missedByWebhook !== undefined) {
         const missed = parseWebhookLedger(value.missedByWebhook);
         if (!missed)
-            return { problem: 'the saved state has a malformed record of missed Slack deliveries' };
+            return 'the saved state has a malformed record of missed Slack deliveries';
         if (Object.keys(missed).length > 0)
             checkpoint.missedByWebhook = missed;
     }
-    return { checkpoint };
+    return undefined;
 }
 /** Fingerprints by epoch second, or undefined when any key or list is malformed. */
 function parseReported(value) {
@@ -61830,6 +62150,13 @@ const TABLE = {
     // Absent: "<workflow> / <job>" (settings.ts).
     'monitor-name': { required: false },
     'slack-webhook-url': { required: false },
+    'slack-bot-token': { required: false },
+    'slack-channel': { required: false },
+    'reopen-within': { default: '1h', required: false },
+    'github-issue': { default: 'false', required: false },
+    // The runner fills it in; outside Actions (local-action, tests) settings.ts reads GITHUB_TOKEN.
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: action.yml's expression, as written there
+    'github-token': { default: '${{ github.token }}', required: false },
     'status-field': { default: 'status', required: false },
     'group-by': { default: 'status, httpMethod, resourcePath, routeKey', required: false },
     'max-samples': { default: '10', required: false },
@@ -62283,6 +62610,7 @@ function readSettings({ getInput, setSecret, env }) {
     const given = (name) => getInput(name).trim();
     /** The input, or its default (inputs.ts) when given empty; '' for an empty input without one. */
     const input = (name) => given(name) || (INPUTS[name].default ?? '');
+    const incident = readIncidentSettings(input, setSecret, env);
     const slackWebhookUrls = parseList(input('slack-webhook-url'), /\n/).map((url) => parseWebhookUrl(url));
     // Mask before anything else can print them, the path separately too (it is the secret part).
     for (const url of slackWebhookUrls) {
@@ -62327,6 +62655,7 @@ function readSettings({ getInput, setSecret, env }) {
         notifyOnError: parseBoolean('notify-on-error', input('notify-on-error')),
         failOnMatch: parseBoolean('fail-on-match', input('fail-on-match')),
         dryRun: parseBoolean('dry-run', input('dry-run')),
+        ...incident,
     };
     if (roleToAssume)
         settings.roleToAssume = parseRoleArn(roleToAssume);
@@ -62337,6 +62666,56 @@ function readSettings({ getInput, setSecret, env }) {
     checkQuery(settings.query, settings.queryLanguage, settings.logGroups);
     checkCatchUpRoom(settings);
     return settings;
+}
+/** Slack channel ids (`C…` public, `G…` private, `D…` direct) and names (lowercase, at most 80). */
+const CHANNEL_ID = /^[CGD][A-Z0-9]{8,}$/;
+const CHANNEL_NAME = /^#?[a-z0-9][a-z0-9._-]{0,79}$/;
+/** The incident card (`slack-bot-token`, `slack-channel`) and record (`github-issue`); tokens masked first. */
+function readIncidentSettings(input, setSecret, env) {
+    const token = input('slack-bot-token');
+    if (token)
+        setSecret(token);
+    const channels = parseList(input('slack-channel'), /[\n,]/);
+    const settings = {
+        reopenWithinSeconds: parseDuration('reopen-within', input('reopen-within'), { min: 0 }),
+    };
+    if (token || channels.length > 0)
+        settings.incidentCard = { token: parseBotToken(token, channels), channels };
+    if (parseBoolean('github-issue', input('github-issue')))
+        settings.githubIssue = readGithubIssue(input, setSecret, env);
+    return settings;
+}
+function parseBotToken(token, channels) {
+    if (!token) {
+        throw new errors/* SettingsError */.G('slack-bot-token', 'is required with slack-channel: give a Slack bot token (xoxb-…) as a secret, or remove slack-channel.');
+    }
+    // Never echoed: a token of another kind is still a secret.
+    if (!token.startsWith('xoxb-')) {
+        throw new errors/* SettingsError */.G('slack-bot-token', "is not a bot token: it must start with xoxb- (the app's Bot User OAuth Token under OAuth & Permissions), not a user (xoxp-) or app-level (xapp-) token.");
+    }
+    if (channels.length === 0) {
+        throw new errors/* SettingsError */.G('slack-channel', 'is required with slack-bot-token: give one or more channel ids (C0123ABCDEF) or names (#alerts), one per line.');
+    }
+    for (const channel of channels) {
+        if (!CHANNEL_ID.test(channel) && !CHANNEL_NAME.test(channel)) {
+            throw new errors/* SettingsError */.G('slack-channel', `"${channel}" is neither a channel id (C0123ABCDEF) nor a channel name (#alerts: lowercase letters, digits, - _ and ., at most 80).`);
+        }
+    }
+    return token;
+}
+function readGithubIssue(input, setSecret, env) {
+    // The runner expands action.yml's `${{ github.token }}`; outside Actions the default arrives as written.
+    const given = input('github-token');
+    const token = given && !given.startsWith('${{') ? given : (env.GITHUB_TOKEN ?? '');
+    if (!token) {
+        throw new errors/* SettingsError */.G('github-token', 'is empty, and github-issue is true: pass a token with issues: write, or leave github-token unset on a runner (the workflow token is used).');
+    }
+    setSecret(token);
+    const repository = env.GITHUB_REPOSITORY ?? '';
+    if (!/^[^/\s]+\/[^/\s]+$/.test(repository)) {
+        throw new errors/* SettingsError */.G('github-issue', 'is true, but GITHUB_REPOSITORY (owner/name, set by the runner) is not: the issue has no repository to go to.');
+    }
+    return { token, repository };
 }
 /**
  * How late a scheduled run may start and still check the whole overlap again. GitHub documents that
@@ -62616,7 +62995,37 @@ function mergeCheckpoints(ours, theirs, overlapSeconds) {
         merged.failure = failure;
     else
         delete merged.failure;
+    const incident = mergeIncidents(ours.incident, theirs.incident);
+    if (incident)
+        merged.incident = incident;
     return merged;
+}
+/**
+ * The incident that has seen the most: the later `lastSeen`, then the later opening (a newer
+ * incident), then the more windows. Not added up: both runs advanced it from the same saved
+ * incident with largely the same windows, so adding would count those twice (as with the alert's
+ * pending counts). Of one incident (same id), a card or issue only the other run created is kept:
+ * dropped, that card would never be edited again and the next run would post another.
+ */
+function mergeIncidents(ours, theirs) {
+    if (!ours || !theirs)
+        return ours ?? theirs;
+    const later = compareIncidents(theirs, ours) > 0 ? theirs : ours;
+    const other = later === ours ? theirs : ours;
+    if (later.id !== other.id)
+        return later;
+    const merged = { ...later, cards: [...later.cards] };
+    for (const card of other.cards) {
+        if (!merged.cards.some((kept) => kept.channel === card.channel))
+            merged.cards.push(card);
+    }
+    if (merged.issueNumber === undefined && other.issueNumber !== undefined) {
+        merged.issueNumber = other.issueNumber;
+    }
+    return merged;
+}
+function compareIncidents(a, b) {
+    return a.lastSeen - b.lastSeen || a.openedAt - b.openedAt || a.windows - b.windows;
 }
 /**
  * The later alert wins (it is what Slack last saw); an episode spans both runs' windows. Counts
@@ -63347,7 +63756,7 @@ async function saveCheckpointAfterRun(run, options, session) {
     const saved = await session.saveCheckpoint(checkpointAfterRun(run, options.nowMs));
     return saved.note;
 }
-function checkpointAfterRun({ plan, outcome, decision, delivery }, nowMs) {
+function checkpointAfterRun({ plan, outcome, decision, delivery, incident }, nowMs) {
     const { window, previous, overlapSeconds, shape } = plan;
     // When a batch of log groups failed, the checkpoint stays where it was (its entries were not seen),
     // and the fingerprints of what was reported keep the next run from repeating it.
@@ -63367,6 +63776,9 @@ function checkpointAfterRun({ plan, outcome, decision, delivery }, nowMs) {
         checkpoint.failure = failure;
     if (delivery.missedByWebhook && Object.keys(delivery.missedByWebhook).length > 0)
         checkpoint.missedByWebhook = delivery.missedByWebhook;
+    // Kept only while bot-token mode or github-issue is on (tellIncident answers undefined otherwise).
+    if (incident?.incident)
+        checkpoint.incident = incident.incident;
     return checkpoint;
 }
 
@@ -63535,6 +63947,1192 @@ async function loadCheckpoint(session, deps) {
     if ('error' in read)
         throw new Error(`${read.error}. Nothing was checked and the state was left as it was.`);
     return read;
+}
+
+;// CONCATENATED MODULE: ./src/incident/card.ts
+
+
+
+
+/**
+ * The Slack messages of an incident in bot-token mode: the card (posted once per channel, then edited
+ * in place with chat.update), the thread reply of each window, and the reply that says it resolved.
+ * Same shape as the webhook's messages (`text` + one attachment of blocks), which chat.postMessage and
+ * chat.update take as they are. Statuses and routes are log text: escaped like any.
+ */
+const STATUS = {
+    firing: { icon: '🔴', word: 'firing', color: COLORS.critical },
+    quiet: { icon: '🟡', word: 'quiet', color: COLORS.warning },
+    resolved: { icon: '✅', word: 'resolved', color: COLORS.resolved },
+};
+/** Top values shown per list on the card (the incident keeps 20). */
+const CARD_TOP_VALUES = 10;
+/** Characters of one status or route on the card, inside its code span. */
+const card_MAX_VALUE = 80;
+/**
+ * The window reply's payload cap: buildSlackMessage's own less room for the incident's line in the
+ * footer, so samples are dropped before the reply could grow past what Slack takes.
+ */
+const REPLY_PAYLOAD_CHARS = 34_000;
+/**
+ * The incident's card: its status, monitor, first and last seen (and how long it lasted, once
+ * resolved), totals by severity, the top statuses and routes so far, and links to the console over
+ * the whole incident and to its first and latest run.
+ */
+function buildIncidentCard(incident, links) {
+    const { icon, word, color } = STATUS[incident.status];
+    const name = nameText(incident.monitor);
+    const headline = `${name}: incident ${word} · ${totalsText(incident)} since ${utcSecond(incident.firstSeen)}`;
+    const room = MAX_HEADER_TEXT - word.length - icon.length - 3;
+    const blocks = [
+        header(`${icon} ${fitEscaped(incident.monitor, room, escapeSlackPlainText)}: ${word}`),
+        section(card_overviewText(incident)),
+    ];
+    const top = topFields(incident);
+    if (top)
+        blocks.push(top);
+    blocks.push(context(cardFooter(incident, links)));
+    return slackMessage(`${mentionPrefix(links.mention)}${icon} ${headline}`, {
+        color,
+        fallback: headline,
+        blocks,
+    });
+}
+/** The mention goes first and whole: a cut mention would notify nobody. */
+function mentionPrefix(mention) {
+    return mention ? `${mention} ` : '';
+}
+/** `1,234 entries (12 5xx, 1,222 4xx)`. */
+function totalsText(incident) {
+    const { total, critical, warning } = incident.totals;
+    const parts = [`${count(critical)} 5xx`, `${count(warning)} 4xx`];
+    const other = total - critical - warning;
+    if (other > 0)
+        parts.push(`${count(other)} other`);
+    return `${count(total)} ${plural(total, 'entry', 'entries')} (${parts.join(', ')})`;
+}
+function card_overviewText(incident) {
+    const { total, critical, warning } = incident.totals;
+    const other = total - critical - warning;
+    const lines = [
+        statusLine(incident),
+        `*First seen* ${utcSecond(incident.firstSeen)}`,
+        `*Last seen* ${utcSecond(incident.lastSeen)}`,
+    ];
+    if (incident.status === 'resolved')
+        lines.push(`*Lasted* ${lastedText(incident)}`);
+    lines.push(`*Entries* *${count(total)}*: *${count(critical)}* 5xx, *${count(warning)}* 4xx${other > 0 ? `, ${count(other)} other` : ''} in ${count(incident.windows)} ${plural(incident.windows, 'window', 'windows')}`);
+    if (incident.escalated)
+        lines.push('⚠️ *Escalated:* 5xx came after it had alerted for 4xx only.');
+    if (incident.reopened > 0) {
+        lines.push(`↩️ *Reopened* ${count(incident.reopened)} ${plural(incident.reopened, 'time', 'times')}: it came back soon after resolving.`);
+    }
+    return lines.join('\n');
+}
+function statusLine(incident) {
+    switch (incident.status) {
+        case 'firing':
+            return '*Status* 🔴 Firing: the latest window met the alert thresholds.';
+        case 'quiet':
+            return '*Status* 🟡 Quiet: the latest window was below the alert thresholds; it resolves once it stays so for `resolve-after`.';
+        case 'resolved':
+            return `*Status* ✅ Resolved${incident.resolvedAt !== undefined ? ` at ${utcSecond(incident.resolvedAt)}` : ''}.`;
+    }
+}
+/** `30m (10:00:00Z – 10:30:00Z)`: from the first window with entries to the end of the last one. */
+function lastedText(incident) {
+    const lasted = formatDuration(Math.max(0, incident.lastSeen - incident.firstSeen));
+    return `${lasted} (${windowText({ window: { start: incident.firstSeen, end: incident.lastSeen } })})`;
+}
+/** The top statuses and routes side by side; undefined when the logs gave neither. */
+function topFields(incident) {
+    const fields = [
+        topText('Top statuses', incident.topStatuses),
+        topText('Top routes', incident.topRoutes),
+    ].filter((text) => text !== undefined);
+    return fields.length > 0 ? fieldsSection(fields.map((text) => mrkdwn(text))) : undefined;
+}
+function topText(title, values) {
+    if (values.length === 0)
+        return undefined;
+    const lines = [`*${title}*`];
+    for (const { value, count: n } of values.slice(0, CARD_TOP_VALUES)) {
+        lines.push(`${code(value, card_MAX_VALUE)} ${count(n)}`);
+    }
+    const rest = values.length - CARD_TOP_VALUES;
+    if (rest > 0)
+        lines.push(`and ${count(rest)} more`);
+    return truncate(lines.join('\n'), MAX_FIELD_TEXT);
+}
+/** The incident's id, then the links: the console over the whole incident, the first and latest run. */
+function cardFooter(incident, links) {
+    const linked = [
+        slackLink(links.consoleUrl, 'Open the incident in Logs Insights'),
+        incident.firstRunUrl !== undefined ? slackLink(incident.firstRunUrl, 'First run') : undefined,
+        latestRun(incident, links),
+    ].filter((link) => link !== undefined);
+    const texts = [`Incident ${code(incident.id, 40)} · opened ${utcSecond(incident.openedAt)}`];
+    if (linked.length > 0)
+        texts.push(linked.join(' · '));
+    return texts;
+}
+function latestRun(incident, links) {
+    const url = links.runUrl ?? incident.lastRunUrl;
+    if (url === undefined || url === incident.firstRunUrl)
+        return undefined;
+    return slackLink(url, 'Latest run');
+}
+/**
+ * The thread reply for one window of the incident: the window's own digest (counts, breakdowns, new
+ * samples, as the webhook's message shows them), with the incident's status and window number in its
+ * footer. A clean window says so, and when the incident resolves if it stays clean.
+ */
+function buildWindowReply(report, incident, options) {
+    // The mention is the caller's decision (incident.ts), not buildSlackMessage's (5xx found).
+    const digest = buildSlackMessage(report, {
+        consoleUrl: options.consoleUrl,
+        maxPayloadChars: REPLY_PAYLOAD_CHARS,
+    });
+    const [attachment] = digest.attachments;
+    const blocks = [...attachment.blocks];
+    const footer = blocks.pop();
+    const clean = report.digest.total === 0;
+    // A clean window has no samples: room for a section of its own, right after the overview.
+    if (clean && options.resolveAt !== undefined)
+        blocks.splice(2, 0, section(cleanText(options.resolveAt)));
+    const footerTexts = footer?.type === 'context' ? footer.elements.map((element) => element.text) : [];
+    const line = `${STATUS[incident.status].icon} Window ${count(incident.windows)} of incident ${code(incident.id, 40)}, ${STATUS[incident.status].word}`;
+    const notes = [line];
+    if (!clean && options.resolveAt !== undefined)
+        notes.push(belowText(options.resolveAt));
+    blocks.push(context([...notes, ...footerTexts]));
+    return slackMessage(`${mentionPrefix(options.mention)}${digest.text}`, { ...attachment, blocks });
+}
+/** The digest's overview says the window had no entries; this says what that means for the incident. */
+function cleanText(resolveAt) {
+    return `✅ If it stays clean, the incident resolves with the window that ends at ${utcSecond(resolveAt)} (\`resolve-after\`).`;
+}
+function belowText(resolveAt) {
+    return `Below the alert thresholds: if it stays so, the incident resolves with the window that ends at ${utcSecond(resolveAt)}.`;
+}
+/** The one reply that says the incident resolved: after how long, and what it added up to. */
+function buildResolvedReply(incident, resolveAfterSeconds) {
+    const lasted = formatDuration(Math.max(0, incident.lastSeen - incident.firstSeen));
+    const headline = `${nameText(incident.monitor)}: incident resolved after ${lasted}`;
+    const lines = [
+        resolveAfterSeconds > 0
+            ? `✅ *Resolved:* no window met the alert thresholds for ${formatDuration(resolveAfterSeconds)} (\`resolve-after\`).`
+            : '✅ *Resolved:* the latest window was below the alert thresholds.',
+        `It lasted *${lasted}*: first seen ${utcSecond(incident.firstSeen)}, last seen ${utcSecond(incident.lastSeen)}.`,
+        `*${totalsText(incident)}* in ${count(incident.windows)} ${plural(incident.windows, 'window', 'windows')}.`,
+    ];
+    if (incident.escalated)
+        lines.push('It escalated to 5xx after alerting for 4xx only.');
+    const blocks = [
+        section(lines.join('\n')),
+        context([`Incident ${code(incident.id, 40)} · opened ${utcSecond(incident.openedAt)}`]),
+    ];
+    return slackMessage(`✅ ${headline}`, { color: COLORS.resolved, fallback: headline, blocks });
+}
+
+;// CONCATENATED MODULE: ./src/incident/github-issue.ts
+
+/** A call GitHub did not take; `status` is its HTTP status (0: no answer). */
+class GitHubIssueError extends Error {
+    status;
+    name = 'GitHubIssueError';
+    constructor(message, status) {
+        super(message);
+        this.status = status;
+    }
+}
+/** The issue was deleted (410 "This issue was deleted"): the caller opens a new one. */
+class GitHubIssueGoneError extends GitHubIssueError {
+    issueNumber;
+    name = 'GitHubIssueGoneError';
+    constructor(message, issueNumber) {
+        super(message, 410);
+        this.issueNumber = issueNumber;
+    }
+}
+const DEFAULT_API_URL = 'https://api.github.com';
+/** A hung connection must not hold the job until the runner's own timeout. */
+const github_issue_REQUEST_TIMEOUT_MS = 30_000;
+const MAX_TEXT_IN_ERROR = 300;
+const PERMISSION_FIX = "github-issue: true uses the workflow's GITHUB_TOKEN, which needs `permissions: issues: write` in the workflow or the job (a `permissions:` block that does not name issues leaves the token without it).";
+/** The client; loads `@actions/github` on first use. Throws when GITHUB_REPOSITORY is not `owner/name`. */
+async function createGitHubIssues(token, deps) {
+    const repository = deps.env.GITHUB_REPOSITORY?.trim() ?? '';
+    const [owner, repo, ...rest] = repository.split('/');
+    if (!owner || !repo || rest.length > 0) {
+        throw new GitHubIssueError(`github-issue: true needs GITHUB_REPOSITORY (owner/name), which a GitHub Actions runner sets; it is ${repository ? `"${repository}"` : 'not set'} here.`, 0);
+    }
+    const baseUrl = (deps.env.GITHUB_API_URL?.trim() || DEFAULT_API_URL).replace(/\/+$/, '');
+    const { getOctokit } = await __nccwpck_require__.e(/* import() */ 542).then(__nccwpck_require__.bind(__nccwpck_require__, 542));
+    const octokit = getOctokit(token, {
+        baseUrl,
+        userAgent: 'insights-watch',
+        request: { fetch: octokitFetch(deps) },
+        log: {
+            debug: () => { },
+            info: () => { },
+            warn: (message) => deps.log(`GitHub: ${github_issue_scrub(message, token)}`),
+            error: (message) => deps.log(`GitHub: ${github_issue_scrub(message, token)}`),
+        },
+    });
+    const issues = octokit.rest.issues;
+    const call = async (target, run) => {
+        try {
+            return await run();
+        }
+        catch (error) {
+            throw github_issue_describe(error, target, repository, deps.signal, token);
+        }
+    };
+    const comment = (issueNumber, body) => call({ what: `a comment on issue #${issueNumber}`, issueNumber }, async () => {
+        await issues.createComment({ owner, repo, issue_number: issueNumber, body });
+    });
+    return {
+        repository,
+        openIssue: (issue) => call({ what: 'a new issue' }, async () => {
+            const { data } = await issues.create({
+                owner,
+                repo,
+                title: issue.title,
+                body: issue.body,
+                labels: [...issue.labels],
+            });
+            if (!Number.isInteger(data.number)) {
+                throw new GitHubIssueError(`GitHub answered the new issue in ${repository} without its number.`, 0);
+            }
+            return data.number;
+        }),
+        comment,
+        setLabels: (issueNumber, labels) => call({ what: `the labels of issue #${issueNumber}`, issueNumber }, async () => {
+            await issues.setLabels({ owner, repo, issue_number: issueNumber, labels: [...labels] });
+        }),
+        closeIssue: async (issueNumber, body) => {
+            if (body !== undefined && body !== '')
+                await comment(issueNumber, body);
+            await call({ what: `closing issue #${issueNumber}`, issueNumber }, async () => {
+                await issues.update({
+                    owner,
+                    repo,
+                    issue_number: issueNumber,
+                    state: 'closed',
+                    state_reason: 'completed',
+                });
+            });
+        },
+        reopenIssue: (issueNumber) => call({ what: `reopening issue #${issueNumber}`, issueNumber }, async () => {
+            await issues.update({
+                owner,
+                repo,
+                issue_number: issueNumber,
+                state: 'open',
+                state_reason: 'reopened',
+            });
+        }),
+    };
+}
+/**
+ * octokit's `fetch`: node:http(s) over the proxy agents when set, each request bounded in time and
+ * aborted with the job, answered as a WHATWG Response (octokit iterates its headers).
+ */
+function octokitFetch(deps) {
+    const transport = apiHttpFetch(deps.proxyAgents?.());
+    return async (url, init = {}) => {
+        const signals = [AbortSignal.timeout(github_issue_REQUEST_TIMEOUT_MS), deps.signal, init.signal ?? undefined].filter((s) => s instanceof AbortSignal);
+        const answer = await transport(url, {
+            method: init.method ?? 'GET',
+            headers: init.headers,
+            ...(typeof init.body === 'string' ? { body: init.body } : {}),
+            signal: AbortSignal.any(signals),
+        });
+        const nullBody = answer.status === 204 || answer.status === 205 || answer.status === 304;
+        const response = new Response(nullBody ? null : await answer.arrayBuffer(), {
+            status: answer.status,
+            statusText: answer.statusText,
+            headers: [...answer.headers.entries()],
+        });
+        Object.defineProperty(response, 'url', { value: answer.url });
+        return response;
+    };
+}
+function github_issue_describe(error, target, repository, signal, token) {
+    if (error instanceof GitHubIssueError)
+        return error;
+    if (signal?.aborted) {
+        return new GitHubIssueError(`GitHub: the job was cancelled before ${target.what} in ${repository} went through.`, 0);
+    }
+    const e = (typeof error === 'object' && error !== null ? error : {});
+    const status = typeof e.status === 'number' ? e.status : 0;
+    const text = github_issue_scrub(githubText(e), token);
+    const answer = {
+        status,
+        text,
+        refused: `GitHub refused ${target.what} in ${repository} (${status}${text ? ` ${text}` : ''}).`,
+    };
+    if ((status === 403 || status === 429) && isRateLimit(e, text)) {
+        const after = e.response?.headers?.['retry-after'];
+        return new GitHubIssueError(`GitHub's rate limit stopped ${target.what} in ${repository} (${status}${text ? ` ${text}` : ''})${after ? `; it asks to wait ${after} s` : ''}. The next run tries again.`, status);
+    }
+    if (status === 0 || status >= 500)
+        return unanswered(e, target, repository, status, text, token);
+    return refusal(answer, target, repository);
+}
+/** A 4xx: what it means for the workflow, and what to change. */
+function refusal(answer, target, repository) {
+    const { status, text, refused } = answer;
+    switch (status) {
+        case 401:
+            return new GitHubIssueError(`${refused} The token was not accepted. ${PERMISSION_FIX}`, status);
+        case 403:
+            return new GitHubIssueError(`${refused} ${PERMISSION_FIX}`, status);
+        case 404: {
+            const issue = target.issueNumber === undefined ? '' : `, or issue #${target.issueNumber} is not in it`;
+            return new GitHubIssueError(`${refused} The token cannot see the repository${issue}. ${PERMISSION_FIX}`, status);
+        }
+        case 410:
+            return goneOrDisabled(refused, text, target, repository);
+        case 422:
+            return new GitHubIssueError(`${refused} GitHub did not accept what was sent.`, status);
+        default:
+            return new GitHubIssueError(refused, status);
+    }
+}
+/** 410: the issue was deleted, or the repository has issues turned off. */
+function goneOrDisabled(refused, text, target, repository) {
+    if (target.issueNumber !== undefined && /deleted/i.test(text)) {
+        return new GitHubIssueGoneError(`GitHub: issue #${target.issueNumber} in ${repository} was deleted (410).`, target.issueNumber);
+    }
+    return new GitHubIssueError(`${refused} Issues are turned off in ${repository}: turn them on (Settings, General, Features, Issues), or set github-issue: false.`, 410);
+}
+/** A server error, no answer in time, or no connection. */
+function unanswered(e, target, repository, status, text, token) {
+    if (status >= 500 && e.response) {
+        return new GitHubIssueError(`GitHub failed ${target.what} in ${repository} (${status}${text ? ` ${text}` : ''}); the trouble is on GitHub's side.`, status);
+    }
+    const name = String(e.name ?? '');
+    const timedOut = name === 'TimeoutError' || name === 'AbortError';
+    const what = timedOut
+        ? `no answer within ${github_issue_REQUEST_TIMEOUT_MS / 1000} s`
+        : `a network error: ${github_issue_oneLine(github_issue_scrub(String(e.message ?? ''), token))}`;
+    return new GitHubIssueError(`GitHub: ${target.what} in ${repository} got ${what}.`, 0);
+}
+function isRateLimit(e, text) {
+    const headers = e.response?.headers ?? {};
+    return (headers['retry-after'] !== undefined ||
+        headers['x-ratelimit-remaining'] === '0' ||
+        /rate limit/i.test(text));
+}
+/** GitHub's `message`, and the field errors of a 422, in one line. */
+function githubText(e) {
+    const data = e.response?.data;
+    if (typeof data === 'object' && data !== null && 'message' in data && typeof data.message === 'string') {
+        const errors = 'errors' in data && Array.isArray(data.errors)
+            ? data.errors
+                .map((item) => (typeof item === 'string' ? item : JSON.stringify(item)))
+                .join(', ')
+            : '';
+        return github_issue_oneLine(errors ? `${data.message}: ${errors}` : data.message);
+    }
+    return typeof data === 'string' ? github_issue_oneLine(data) : '';
+}
+function github_issue_scrub(text, token) {
+    return token ? text.split(token).join('[token]') : text;
+}
+function github_issue_oneLine(text) {
+    const line = text.replace(/\s+/g, ' ').trim();
+    return line.length > MAX_TEXT_IN_ERROR ? `${line.slice(0, MAX_TEXT_IN_ERROR)}…` : line;
+}
+
+;// CONCATENATED MODULE: ./src/incident/issue-text.ts
+
+
+
+
+/**
+ * The GitHub issue that records an incident: its title, labels, body (the card's content) and the
+ * comments of its windows and its resolution, in GitHub-flavoured markdown. Log text (statuses,
+ * routes, samples, field names) and the monitor's name are escaped with numeric character references
+ * (escapeMarkdownHtml), so nothing in them can format, link or inject HTML, and shown inside `<code>`:
+ * GitHub finds mentions (`@team`) and references (`#1`) in the rendered text, where a reference is
+ * decoded again, but never inside `code`. `<code>`, not backticks, inside which references would show
+ * as typed.
+ */
+/** GitHub refuses a label name longer than this. */
+const MAX_LABEL = 50;
+/** An issue title is cut by GitHub at 256 characters. */
+const MAX_TITLE = 256;
+/** Characters of the monitor's name in a title. */
+const MAX_TITLE_NAME = 100;
+/** Characters of one value (status, route, sample field) once escaped. */
+const MAX_CELL = 300;
+/** Top values listed per table in the body; the incident keeps 20. */
+const BODY_TOP_VALUES = 20;
+/** A window's top values and samples in its comment. */
+const COMMENT_TOP_VALUES = 5;
+const COMMENT_SAMPLES = 5;
+const issue_text_STATUS = {
+    firing: '🔴 Firing',
+    quiet: '🟡 Quiet',
+    resolved: '✅ Resolved',
+};
+/**
+ * `api-errors: 5xx errors since 2026-11-23 10:00:00Z (incident 20261123-1000-3fa2)`. Plain text, as
+ * GitHub shows titles: no references to escape with, so control characters and line breaks are
+ * folded away and the name is cut.
+ */
+function issueTitle(incident, monitorName) {
+    const name = cutText(plainText(monitorName), MAX_TITLE_NAME);
+    const title = `${name}: ${severityText(incident)} since ${utcSecond(incident.firstSeen)} (incident ${plainText(incident.id)})`;
+    return cutText(title, MAX_TITLE);
+}
+/** `['insights-watch', 'monitor: api-errors', 'severity: 5xx']`: each at most 50 characters, no comma. */
+function issueLabels(monitorName, incident) {
+    const labels = ['insights-watch'];
+    // A comma would split the label in GitHub's `labels=a,b` filters.
+    const name = plainText(monitorName).replace(/,/g, ' ').replace(/\s+/g, ' ').trim();
+    if (name !== '')
+        labels.push(cutText(`monitor: ${name}`, MAX_LABEL));
+    labels.push(`severity: ${severityWord(incident)}`);
+    return labels;
+}
+/** The issue's body: what the card shows, as markdown. Rewritten whenever the card is edited. */
+function issueBody(incident, links) {
+    const { total, critical, warning } = incident.totals;
+    const other = total - critical - warning;
+    const rows = [
+        ['Status', statusText(incident)],
+        ['Monitor', cell(incident.monitor)],
+        ['First seen', utcSecond(incident.firstSeen)],
+        ['Last seen', utcSecond(incident.lastSeen)],
+    ];
+    if (incident.status === 'resolved')
+        rows.push(['Lasted', issue_text_lastedText(incident)]);
+    rows.push([
+        'Entries',
+        `**${count(total)}**: ${count(critical)} 5xx, ${count(warning)} 4xx${other > 0 ? `, ${count(other)} other` : ''} in ${count(incident.windows)} ${plural(incident.windows, 'window', 'windows')}`,
+    ]);
+    if (incident.escalated)
+        rows.push(['Escalated', '5xx came after it had alerted for 4xx only']);
+    if (incident.reopened > 0) {
+        rows.push(['Reopened', `${count(incident.reopened)} ${plural(incident.reopened, 'time', 'times')}`]);
+    }
+    rows.push([
+        'Incident',
+        `<code>${escapeMarkdownHtml(incident.id)}</code>, opened ${utcSecond(incident.openedAt)}`,
+    ]);
+    const parts = [
+        // Lets whoever looks for the incident's issue find it by id, whatever the title became.
+        `<!-- insights-watch incident ${escapeMarkdownHtml(incident.id)} -->`,
+        `## ${issue_text_STATUS[incident.status]}`,
+        rows.map(([label, value]) => `- **${label}**: ${value}`).join('\n'),
+    ];
+    const statuses = valueTable('Status', incident.topStatuses, BODY_TOP_VALUES);
+    if (statuses)
+        parts.push('### Top statuses', statuses);
+    const routes = valueTable('Route', incident.topRoutes, BODY_TOP_VALUES);
+    if (routes)
+        parts.push('### Top routes', routes);
+    const linked = [
+        htmlLink(links.consoleUrl, 'Open the incident in Logs Insights'),
+        incident.firstRunUrl !== undefined ? htmlLink(incident.firstRunUrl, 'First run') : undefined,
+        htmlLink(links.runUrl ?? incident.lastRunUrl, 'Latest run'),
+    ].filter((link) => link !== undefined);
+    if (linked.length > 0)
+        parts.push(linked.join(' · '));
+    return `${parts.join('\n\n')}\n`;
+}
+/** One window's comment: its counts, its top statuses and routes, a few new samples, its links. */
+function windowComment(report, incident) {
+    const { digest } = report;
+    const parts = [
+        `### ${issue_text_STATUS[incident.status]} · window ${count(incident.windows)}: ${windowText(report)}`,
+        digest.total === 0
+            ? 'No matching entries in this window.'
+            : `**${count(digest.total)}**${report.truncated ? '+' : ''} matching ${plural(digest.total, 'entry', 'entries')}: ${count(digest.critical)} 5xx, ${count(digest.warning)} 4xx.`,
+    ];
+    if (report.gap) {
+        parts.push(`⚠️ Not checked: ${windowText({ window: report.gap })} (${formatDuration(report.gap.end - report.gap.start + 1)}), older than \`max-catch-up\`.`);
+    }
+    for (const breakdown of digest.breakdowns) {
+        const rows = valueTable(cell(breakdown.field), breakdown.counts, COMMENT_TOP_VALUES);
+        if (rows)
+            parts.push(rows);
+    }
+    if (digest.samples.length > 0)
+        parts.push(samplesTable(digest.samples.slice(0, COMMENT_SAMPLES)));
+    const linked = [
+        htmlLink(report.runUrl, 'Workflow run'),
+        htmlLink(report.consoleUrl, 'Open in Logs Insights'),
+    ];
+    const links = linked.filter((link) => link !== undefined);
+    if (links.length > 0)
+        parts.push(links.join(' · '));
+    return `${parts.join('\n\n')}\n`;
+}
+/** The comment that closes the record: when it resolved, how long it lasted, what it added up to. */
+function resolutionComment(incident) {
+    const when = incident.resolvedAt !== undefined ? ` at ${utcSecond(incident.resolvedAt)}` : '';
+    const lines = [
+        `### ✅ Resolved${when}`,
+        `It lasted **${issue_text_lastedText(incident)}**.`,
+        `${issue_text_totalsText(incident)}.`,
+    ];
+    if (incident.escalated)
+        lines.push('It escalated to 5xx after alerting for 4xx only.');
+    if (incident.reopened > 0) {
+        lines.push(`It was reopened ${count(incident.reopened)} ${plural(incident.reopened, 'time', 'times')}.`);
+    }
+    return `${lines.join('\n\n')}\n`;
+}
+function statusText(incident) {
+    if (incident.status === 'resolved' && incident.resolvedAt !== undefined) {
+        return `${issue_text_STATUS.resolved} at ${utcSecond(incident.resolvedAt)}`;
+    }
+    if (incident.status === 'quiet') {
+        return `${issue_text_STATUS.quiet}: the latest window was below the alert thresholds; it resolves once it stays so for <code>resolve-after</code>`;
+    }
+    return issue_text_STATUS[incident.status];
+}
+/** `5xx` once any entry of it had a 5xx status, `4xx` once any a 4xx, `other` otherwise. */
+function severityWord(incident) {
+    if (incident.totals.critical > 0)
+        return '5xx';
+    if (incident.totals.warning > 0)
+        return '4xx';
+    return 'other';
+}
+function severityText(incident) {
+    const word = severityWord(incident);
+    return word === 'other' ? 'matching entries' : `${word} errors`;
+}
+function issue_text_totalsText(incident) {
+    const { total, critical, warning } = incident.totals;
+    const other = total - critical - warning;
+    const windows = `${count(incident.windows)} ${plural(incident.windows, 'window', 'windows')}`;
+    return `${count(total)} ${plural(total, 'entry', 'entries')} in ${windows}: ${count(critical)} 5xx, ${count(warning)} 4xx${other > 0 ? `, ${count(other)} other` : ''}`;
+}
+function issue_text_lastedText(incident) {
+    const lasted = formatDuration(Math.max(0, incident.lastSeen - incident.firstSeen));
+    return `${lasted} (${windowText({ window: { start: incident.firstSeen, end: incident.lastSeen } })})`;
+}
+/** Value | Count, most frequent first; undefined when there is none. `title` is markdown already. */
+function valueTable(title, values, max) {
+    if (values.length === 0)
+        return undefined;
+    const rows = values
+        .slice(0, max)
+        .map(({ value, count: n }) => [cell(value), count(n)]);
+    const rest = values.slice(max);
+    if (rest.length > 0) {
+        rows.push([`and ${count(rest.length)} more`, count(rest.reduce((sum, { count: n }) => sum + n, 0))]);
+    }
+    return table([title, 'Count'], rows);
+}
+function samplesTable(samples) {
+    const rows = samples.map((entry) => {
+        const status = entry.status !== undefined ? String(entry.status) : fieldValue(entry, 'status');
+        return [
+            entry.fields['@timestamp'],
+            status,
+            firstValue(entry, ACCESS_LOG_FIELDS.method),
+            firstValue(entry, ACCESS_LOG_FIELDS.path),
+            firstValue(entry, ACCESS_LOG_FIELDS.requestId),
+        ].map((value) => (value === undefined ? '—' : cell(value)));
+    });
+    return table(['Time', 'Status', 'Method', 'Route', 'Request id'], rows);
+}
+/** A markdown table; every cell is escaped (or ours) already, so `|` in it is a reference, not a border. */
+function table(headers, rows) {
+    const line = (cells) => `| ${cells.join(' | ')} |`;
+    return [line(headers), line(headers.map(() => '---')), ...rows.map(line)].join('\n');
+}
+/** Log text in a table cell: one line, escaped, in `<code>`, at most MAX_CELL characters inside. */
+function cell(text) {
+    if (!/\S/.test(text))
+        return '<i>(empty)</i>';
+    return `<code>${fitEscaped(text, MAX_CELL, escapeMarkdownHtml)}</code>`;
+}
+/**
+ * `<a href="…">label</a>` for a URL of ours, http(s) only. HTML rather than `[label](url)`: a console
+ * URL is full of `(`, `)` and `~`, which a markdown link destination would need changed.
+ */
+function htmlLink(url, label) {
+    if (url === undefined)
+        return undefined;
+    let parsed;
+    try {
+        parsed = new URL(url);
+    }
+    catch {
+        return undefined;
+    }
+    if (parsed.protocol !== 'https:' && parsed.protocol !== 'http:')
+        return undefined;
+    const href = parsed.href.replace(/[&"'<>]/g, (char) => `&#${char.charCodeAt(0)};`);
+    return `<a href="${href}">${label}</a>`;
+}
+// biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is the point
+const UNSHOWN = /[\u0000-\u001F\u007F-\u009F\u202A-\u202E\u2066-\u2069]/g;
+/** Half of a surrogate pair on its own: no UTF-8 can carry it, and GitHub's API would refuse the text. */
+const issue_text_LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
+/**
+ * Text for a place GitHub shows as typed (a title, a label): C0/C1 controls, bidi overrides and
+ * isolates and line breaks become spaces, runs of white space one space, a lone surrogate `�`.
+ */
+function plainText(text) {
+    return text.replace(UNSHOWN, ' ').replace(issue_text_LONE_SURROGATE, '\uFFFD').replace(/\s+/g, ' ').trim();
+}
+/** At most `max` UTF-16 code units, `…` at the end when cut, never half a surrogate pair. */
+function cutText(text, max) {
+    if (text.length <= max)
+        return text;
+    let end = max - 1;
+    const last = text.charCodeAt(end - 1);
+    if (last >= 0xd800 && last <= 0xdbff)
+        end -= 1;
+    return `${text.slice(0, end)}…`;
+}
+
+;// CONCATENATED MODULE: ./src/notify/slack-bot.ts
+
+
+
+/** A call Slack did not take; `code` is Slack's error (`channel_not_found`) or ours (`cancelled`, `http_503`). */
+class SlackBotError extends Error {
+    code;
+    name = 'SlackBotError';
+    constructor(message, code) {
+        super(message);
+        this.code = code;
+    }
+}
+/**
+ * The message to update, or to reply under, is gone (chat.update's `message_not_found`, a reply's
+ * `thread_not_found`): someone deleted the card. The caller starts a new one.
+ */
+class SlackMessageNotFoundError extends SlackBotError {
+    channel;
+    ts;
+    name = 'SlackMessageNotFoundError';
+    constructor(message, code, channel, ts) {
+        super(message, code);
+        this.channel = channel;
+        this.ts = ts;
+    }
+}
+const SLACK_API_URL = 'https://slack.com/api/';
+const API_URL_VARIABLE = 'INSIGHTS_WATCH_SLACK_API_URL';
+const slack_bot_DEFAULT_MAX_ATTEMPTS = 5;
+/** A 429 whose Retry-After cannot be read waits this long. */
+const slack_bot_DEFAULT_RETRY_AFTER_MS = 1_000;
+/** However long Slack asks us to wait, a scheduled job does not sit idle longer than this per try. */
+const slack_bot_MAX_RETRY_AFTER_MS = 60_000;
+const slack_bot_BACKOFF_BASE_MS = 500;
+const slack_bot_BACKOFF_MAX_MS = 8_000;
+/** A hung connection must not hold the job until the runner's own timeout. */
+const slack_bot_REQUEST_TIMEOUT_MS = 15_000;
+const slack_bot_MAX_TEXT_IN_ERROR = 300;
+/** Slack errors that say "try again": the server's trouble, not the request's. */
+const TRANSIENT = new Set([
+    'internal_error',
+    'fatal_error',
+    'service_unavailable',
+    'request_timeout',
+    'ratelimited',
+]);
+/** Slack refused the message itself: our layout, which no input can fix. */
+const MESSAGE_REFUSED = new Set([
+    'msg_too_long',
+    'invalid_blocks',
+    'invalid_blocks_format',
+    'invalid_attachments',
+    'too_many_attachments',
+    'no_text',
+    'invalid_arguments',
+]);
+const TOKEN_FIX = "Put the app's Bot User OAuth Token (it starts with xoxb-, on the app's OAuth & Permissions page) in the secret the slack-bot-token input reads.";
+/** The client; loads `@slack/web-api` on first use. */
+async function createSlackBot(token, deps) {
+    const apiUrl = webApiUrl(deps.env);
+    const { WebClient } = await __nccwpck_require__.e(/* import() */ 105).then(__nccwpck_require__.t.bind(__nccwpck_require__, 5105, 23));
+    const seen = { status: 0 };
+    const client = new WebClient(token, {
+        slackApiUrl: apiUrl,
+        fetch: watchedFetch(apiHttpFetch(deps.proxyAgents?.()), deps.signal, seen),
+        retryConfig: { retries: 0 },
+        rejectRateLimitedCalls: true,
+        timeout: slack_bot_REQUEST_TIMEOUT_MS,
+        logger: quietLogger(deps.log, token),
+    });
+    const call = (target, run) => withRetries(target, run, token, seen, deps);
+    return {
+        authTest: () => call({ method: 'auth.test' }, () => authTest(client)),
+        postMessage: (channel, message, options = {}) => call({ method: 'chat.postMessage', channel, ...(options.threadTs ? { ts: options.threadTs } : {}) }, () => postMessage(client, channel, message, options)),
+        update: (channel, ts, message) => call({ method: 'chat.update', channel, ts }, () => update(client, channel, ts, message)),
+    };
+}
+/** Slack's Web API, or the one `INSIGHTS_WATCH_SLACK_API_URL` names (the emulator's). */
+function webApiUrl(env) {
+    const value = env[API_URL_VARIABLE]?.trim();
+    if (!value)
+        return SLACK_API_URL;
+    let url;
+    try {
+        url = new URL(value);
+    }
+    catch { }
+    if (url?.protocol !== 'https:' && url?.protocol !== 'http:') {
+        throw new SlackBotError(`${API_URL_VARIABLE} is set but is not an http(s) URL; unset it to use Slack's Web API.`, 'bad_api_url');
+    }
+    return value;
+}
+async function authTest(client) {
+    const answer = await client.auth.test();
+    const identity = {
+        team: answer.team ?? '',
+        teamId: answer.team_id ?? '',
+        user: answer.user ?? '',
+        userId: answer.user_id ?? '',
+        url: answer.url ?? '',
+    };
+    if (answer.bot_id)
+        identity.botId = answer.bot_id;
+    if (answer.response_metadata?.scopes)
+        identity.scopes = answer.response_metadata.scopes;
+    return identity;
+}
+async function postMessage(client, channel, message, options) {
+    const thread = options.threadTs
+        ? { thread_ts: options.threadTs, reply_broadcast: options.broadcast === true }
+        : {};
+    const args = {
+        channel,
+        text: message.text,
+        attachments: message.attachments,
+        // Our links (the run, the console) are not worth a preview under every card and reply.
+        unfurl_links: false,
+        unfurl_media: false,
+        ...thread,
+    };
+    return placed('chat.postMessage', await client.chat.postMessage(args));
+}
+async function update(client, channel, ts, message) {
+    const args = { channel, ts, text: message.text, attachments: message.attachments };
+    return placed('chat.update', await client.chat.update(args));
+}
+function placed(method, answer) {
+    if (!answer.channel || !answer.ts) {
+        throw new SlackBotError(`Slack answered ${method} without the message's channel and ts.`, 'no_ts');
+    }
+    return { channel: answer.channel, ts: answer.ts };
+}
+async function withRetries(target, run, token, seen, deps) {
+    const maxAttempts = Math.max(1, deps.maxAttempts ?? slack_bot_DEFAULT_MAX_ATTEMPTS);
+    const random = deps.random ?? Math.random;
+    for (let attempt = 1;; attempt += 1) {
+        if (deps.signal?.aborted)
+            throw cancelled(target);
+        let failure;
+        try {
+            const result = await run();
+            if (attempt > 1)
+                deps.log(`Slack: ${target.method} went through on attempt ${attempt}.`);
+            return result;
+        }
+        catch (error) {
+            if (deps.signal?.aborted)
+                throw cancelled(target);
+            failure = slack_bot_describe(error, target, seen, () => slack_bot_backoffMs(attempt, random));
+        }
+        failure.error.message = slack_bot_scrub(failure.error.message, token);
+        if (failure.retryInMs === undefined)
+            throw failure.error;
+        if (attempt >= maxAttempts) {
+            throw new SlackBotError(`${failure.error.message} Gave up after ${attempt} attempts.`, failure.error.code);
+        }
+        deps.log(`Slack: ${target.method} answered ${failure.error.code}; retrying in ${seconds(failure.retryInMs)} (attempt ${attempt + 1} of ${maxAttempts}).`);
+        await pauseUnlessAborted(deps.sleep, failure.retryInMs, deps.signal);
+    }
+}
+function cancelled(target) {
+    return new SlackBotError(`Slack: the job was cancelled before ${target.method}${where(target)} went through.`, 'cancelled');
+}
+function slack_bot_describe(error, target, seen, backoff) {
+    const e = (typeof error === 'object' && error !== null ? error : {});
+    switch (e.code) {
+        case 'slack_webapi_platform_error':
+            return platformFailure(e.data ?? {}, target, backoff);
+        case 'slack_webapi_rate_limited_error':
+            return rateLimited(target, typeof e.retryAfter === 'number' ? e.retryAfter * 1000 : undefined);
+        case 'slack_webapi_http_error': {
+            const status = typeof e.statusCode === 'number' ? e.statusCode : 0;
+            const body = slack_bot_oneLine(typeof e.body === 'string' ? e.body : '');
+            const error = new SlackBotError(`Slack answered ${target.method}${where(target)} with HTTP ${status}${body ? ` ${body}` : ''}.`, `http_${status}`);
+            return status >= 500 ? { error, retryInMs: backoff() } : { error };
+        }
+        case 'slack_webapi_request_error':
+            return { error: networkError(target, e.original ?? {}), retryInMs: backoff() };
+        default:
+            // WebClient answers a 429 whose Retry-After it cannot read with a plain Error.
+            if (seen.status === 429)
+                return rateLimited(target, undefined);
+            return {
+                error: new SlackBotError(`Slack: ${target.method}${where(target)} failed: ${slack_bot_oneLine(String(e.message ?? error))}`, 'unexpected'),
+            };
+    }
+}
+function rateLimited(target, retryAfterMs) {
+    const wait = retryAfterMs === undefined || !Number.isFinite(retryAfterMs) || retryAfterMs < 0
+        ? slack_bot_DEFAULT_RETRY_AFTER_MS
+        : Math.min(slack_bot_MAX_RETRY_AFTER_MS, Math.max(slack_bot_DEFAULT_RETRY_AFTER_MS, retryAfterMs));
+    return {
+        error: new SlackBotError(`Slack rate-limited ${target.method}${where(target)} (HTTP 429, too many calls for its rate limit).`, 'ratelimited'),
+        retryInMs: wait,
+    };
+}
+function networkError(target, original) {
+    const cause = original.cause;
+    const code = cause && typeof cause === 'object' && 'code' in cause && typeof cause.code === 'string'
+        ? ` (${cause.code})`
+        : '';
+    const timedOut = original.name === 'TimeoutError' || original.name === 'AbortError';
+    const what = timedOut
+        ? `no answer within ${seconds(slack_bot_REQUEST_TIMEOUT_MS)}`
+        : `a network error: ${slack_bot_oneLine(String(original.message ?? ''))}${code}`;
+    return new SlackBotError(`Slack: ${target.method}${where(target)} got ${what}.`, timedOut ? 'timeout' : 'network_error');
+}
+/** Slack's `{ ok: false, error }` answer as an error that names the input to fix and how. */
+function platformFailure(data, target, backoff) {
+    const code = typeof data.error === 'string' ? data.error : 'unknown_error';
+    const refused = `Slack refused ${target.method}${where(target)}: ${code}.`;
+    if (TRANSIENT.has(code)) {
+        const error = new SlackBotError(`${refused} The trouble is on Slack's side.`, code);
+        return { error, retryInMs: code === 'ratelimited' ? slack_bot_DEFAULT_RETRY_AFTER_MS : backoff() };
+    }
+    if (code === 'message_not_found' || code === 'thread_not_found') {
+        const ts = target.ts ?? '';
+        return {
+            error: new SlackMessageNotFoundError(`Slack has no message ${ts} in ${target.channel ?? 'the channel'} any more (${code}): it was deleted.`, code, target.channel ?? '', ts),
+        };
+    }
+    return { error: new SlackBotError(`${refused} ${platformHint(code, data, target)}`, code) };
+}
+function platformHint(code, data, target) {
+    const channel = target.channel ? `"${target.channel}"` : 'the channel';
+    switch (code) {
+        case 'invalid_auth':
+            return `The token in slack-bot-token is not one Slack knows. ${TOKEN_FIX}`;
+        case 'not_authed':
+            return `No token reached Slack: slack-bot-token is empty. ${TOKEN_FIX}`;
+        case 'token_revoked':
+        case 'account_inactive':
+            return `The token in slack-bot-token was revoked (the app was uninstalled, or its token regenerated). Reinstall the app to the workspace, then ${TOKEN_FIX.charAt(0).toLowerCase()}${TOKEN_FIX.slice(1)}`;
+        case 'token_expired':
+            return `The token in slack-bot-token has expired: the app rotates its tokens. Turn token rotation off for the app (a bot token then never expires) and ${TOKEN_FIX.charAt(0).toLowerCase()}${TOKEN_FIX.slice(1)}`;
+        case 'not_allowed_token_type':
+            return `slack-bot-token holds a token of another kind. ${TOKEN_FIX}`;
+        case 'missing_scope':
+            return missingScopeHint(data);
+        case 'channel_not_found':
+            return `Slack has no channel ${channel} that the app can see. Check the slack-channel input: a channel name (#alerts) or ID (C0123ABCDEF). A private channel is seen only once the app is in it: invite it with /invite @<app name>.`;
+        case 'not_in_channel':
+            return `The app is not a member of ${channel}. Invite it (/invite @<app name> in the channel), or, for a public channel, add the chat:write.public scope to the app's Bot Token Scopes and reinstall it.`;
+        case 'is_archived':
+        case 'channel_is_archived':
+            return `${channel} is archived: unarchive it, or set the slack-channel input to another channel.`;
+        case 'cant_update_message':
+            return `The message ${target.ts ?? ''} was not posted by this app, so it cannot edit it.`;
+        case 'restricted_action':
+        case 'restricted_action_read_only_channel':
+        case 'restricted_action_thread_only_channel':
+        case 'restricted_action_non_threadable_channel':
+            return `A workspace setting or admin restricts posting in ${channel}; allow the app to post there, or choose another slack-channel.`;
+        default:
+            if (MESSAGE_REFUSED.has(code)) {
+                const text = slackText(data);
+                return `${text ? `Slack says: ${text}. ` : ''}The message is insights-watch's own layout: this is a bug in insights-watch, please report it.`;
+            }
+            return `See https://docs.slack.dev/reference/methods/${target.method}#errors.`;
+    }
+}
+/** Slack names the scope a call needs (`needed`) and those the token has (`provided`). */
+function missingScopeHint(data) {
+    const needed = typeof data.needed === 'string' && data.needed ? data.needed : 'chat:write';
+    const provided = typeof data.provided === 'string' && data.provided ? data.provided : 'none';
+    return `The token in slack-bot-token lacks the ${needed} scope (it has: ${provided}). Add ${needed} to the app's Bot Token Scopes (OAuth & Permissions), reinstall the app, and update the secret slack-bot-token reads if the token changed.`;
+}
+/** Slack's own words about a refused message (`response_metadata.messages`), in one line. */
+function slackText(data) {
+    const messages = data.response_metadata?.messages;
+    return Array.isArray(messages) ? slack_bot_oneLine(messages.filter((m) => typeof m === 'string').join('; ')) : '';
+}
+function where(target) {
+    if (!target.channel)
+        return '';
+    if (target.method === 'chat.update')
+        return ` of ${target.ts} in ${target.channel}`;
+    return target.ts ? ` in the thread of ${target.ts} in ${target.channel}` : ` to ${target.channel}`;
+}
+/**
+ * The transport, aborted with the job as well as by the client's own timeout, keeping each answer's
+ * status (WebClient's error for a 429 without Retry-After does not carry it).
+ */
+function watchedFetch(transport, signal, seen) {
+    return async (input, init) => {
+        seen.status = 0;
+        const signals = [init?.signal, signal].filter((s) => s instanceof AbortSignal);
+        const response = await transport(input, {
+            ...init,
+            ...(signals.length > 0 ? { signal: signals.length === 1 ? signals[0] : AbortSignal.any(signals) } : {}),
+        });
+        seen.status = response.status;
+        return response;
+    };
+}
+/**
+ * WebClient's logger: its debug and info lines are dropped (our own lines say what happened), its
+ * warnings go to the run's log, without the token. "http request failed" is said by our retry line.
+ */
+function quietLogger(log, token) {
+    const warn = (...parts) => {
+        const line = parts.map(String).join(' ');
+        if (line.startsWith('http request failed'))
+            return;
+        log(`Slack Web API: ${slack_bot_scrub(slack_bot_oneLine(line), token)}`);
+    };
+    return {
+        debug: () => { },
+        info: () => { },
+        warn,
+        error: warn,
+        setLevel: () => { },
+        getLevel: () => 'warn',
+        setName: () => { },
+    };
+}
+/** Exponential backoff with "equal jitter": half the delay fixed, half random. */
+function slack_bot_backoffMs(attempt, random) {
+    const delay = Math.min(slack_bot_BACKOFF_MAX_MS, slack_bot_BACKOFF_BASE_MS * 2 ** attempt);
+    return Math.round(delay / 2 + random() * (delay / 2));
+}
+/** The token must never reach a log line or an error, whatever text carried it. */
+function slack_bot_scrub(text, token) {
+    return token ? text.split(token).join('[slack-bot-token]') : text;
+}
+function slack_bot_oneLine(text) {
+    const line = text.replace(/\s+/g, ' ').trim();
+    return line.length > slack_bot_MAX_TEXT_IN_ERROR ? `${line.slice(0, slack_bot_MAX_TEXT_IN_ERROR)}…` : line;
+}
+
+;// CONCATENATED MODULE: ./src/steps/incident.ts
+
+
+
+
+
+
+
+const OUTPUT_STATE = {
+    open: 'opened',
+    reopen: 'opened',
+    update: 'updated',
+    resolve: 'resolved',
+    none: 'none',
+};
+/** Undefined when neither `slack-bot-token` nor `github-issue` is set: no incident is kept. */
+async function tellIncident(report, decision, previous, settings, deps, nowSeconds) {
+    if (!settings.incidentCard && !settings.githubIssue)
+        return undefined;
+    const advance = advanceIncident(previous, decision, report, nowSeconds, settings);
+    const { incident, action } = advance;
+    if (!incident || action === 'none') {
+        return { incident, outputs: outputsOf(incident, 'none'), note: '', untold: false };
+    }
+    return deps.runner.group(`Incident ${incident.id} (${action})`, async () => {
+        if (settings.dryRun) {
+            const note = `dry-run: incident ${incident.id} (${action}) was not posted to Slack or GitHub.`;
+            deps.runner.info(note);
+            return { incident, outputs: outputsOf(incident, action), note, untold: false };
+        }
+        const outcome = {
+            incident,
+            outputs: outputsOf(incident, action),
+            note: '',
+            untold: false,
+        };
+        const told = [
+            ...(await tellChannels(advance, incident, report, decision, settings, deps, outcome)),
+            ...(await recordIssue(advance, incident, report, settings, deps, outcome)),
+        ];
+        outcome.untold = told.length === 0;
+        outcome.outputs = outputsOf(incident, action);
+        outcome.note = `Incident ${incident.id} ${OUTPUT_STATE[action]}${told.length > 0 ? `: ${told.join('; ')}` : ''}.`;
+        deps.runner.info(outcome.note);
+        return outcome;
+    });
+}
+function outputsOf(incident, action) {
+    const outputs = { state: OUTPUT_STATE[action] };
+    if (!incident || action === 'none')
+        return outputs;
+    outputs.id = incident.id;
+    const card = incident.cards[0];
+    if (card)
+        outputs.slackTs = card.ts;
+    if (incident.issueNumber !== undefined)
+        outputs.issueNumber = incident.issueNumber;
+    return outputs;
+}
+/** The Insights console over the whole incident, for the card and the issue. */
+function incidentConsoleUrl(incident, settings) {
+    return logsInsightsConsoleUrl({
+        region: settings.region,
+        logGroups: settings.logGroups,
+        query: settings.query,
+        window: { start: incident.firstSeen, end: incident.lastSeen },
+        queryLanguage: settings.queryLanguage,
+    });
+}
+/** Each channel's card and thread; answers what was told where, and sets `slackError` for the rest. */
+async function tellChannels(advance, incident, report, decision, settings, deps, outcome) {
+    if (!settings.incidentCard)
+        return [];
+    const bot = await createSlackBot(settings.incidentCard.token, {
+        env: deps.env,
+        sleep: deps.sleep,
+        log: deps.runner.info,
+        ...(deps.signal ? { signal: deps.signal } : {}),
+        ...(deps.proxyAgents ? { proxyAgents: deps.proxyAgents } : {}),
+    });
+    const told = [];
+    const failed = [];
+    for (const requested of settings.incidentCard.channels) {
+        try {
+            told.push(await tellChannel(bot, requested, advance, incident, report, decision, settings, deps));
+        }
+        catch (error) {
+            failed.push(`${requested}: ${(0,errors/* errorMessage */.g)(error)}`);
+            deps.runner.warning(`Could not tell ${requested} of incident ${incident.id}: ${(0,errors/* errorMessage */.g)(error)}`);
+        }
+    }
+    if (failed.length > 0) {
+        outcome.slackError = new Error(`The incident card was not posted or updated in ${failed.length} of ${settings.incidentCard.channels.length} channels: ${failed.join(' ')}`);
+    }
+    return told;
+}
+/**
+ * One channel: the card posted (opening, or the old one was deleted) or edited in place, then one
+ * thread reply with this run's window, and one more when the incident resolved. A mention goes in the
+ * new card's text, else in the reply: an edit notifies nobody.
+ */
+async function tellChannel(bot, requested, advance, incident, report, decision, settings, deps) {
+    const mention = advance.mention && settings.mention ? settings.mention : undefined;
+    const runUrl = workflowRunUrl(deps.env);
+    const links = { consoleUrl: incidentConsoleUrl(incident, settings), ...(runUrl ? { runUrl } : {}) };
+    const existing = incident.cards.find((card) => card.requested === requested);
+    let card = existing;
+    let replaced = false;
+    if (existing) {
+        try {
+            await bot.update(existing.channel, existing.ts, buildIncidentCard(incident, links));
+        }
+        catch (error) {
+            if (!(error instanceof SlackMessageNotFoundError))
+                throw error;
+            deps.runner.warning(`The card of incident ${incident.id} in ${requested} was deleted in Slack: posting a new card.`);
+            card = undefined;
+            replaced = true;
+        }
+    }
+    const posted = card === undefined;
+    if (card === undefined) {
+        const answer = await bot.postMessage(requested, buildIncidentCard(incident, { ...links, ...(mention ? { mention } : {}) }));
+        card = { channel: answer.channel, ts: answer.ts, requested };
+        incident.cards = [...incident.cards.filter((kept) => kept.requested !== requested), card];
+    }
+    const replyMention = mention && !posted ? { mention } : {};
+    const resolveAt = decision.kind === 'clearing' ? { resolveAt: decision.resolveAt } : {};
+    const reply = buildWindowReply(report, incident, {
+        consoleUrl: report.consoleUrl,
+        ...replyMention,
+        ...resolveAt,
+    });
+    await bot.postMessage(card.channel, reply, { threadTs: card.ts });
+    if (advance.action === 'resolve') {
+        await bot.postMessage(card.channel, buildResolvedReply(incident, settings.resolveAfterSeconds), {
+            threadTs: card.ts,
+        });
+    }
+    const what = posted ? (replaced ? 'new card (the old one was deleted)' : 'card posted') : 'card updated';
+    return `${requested}: ${what}, thread reply${advance.action === 'resolve' ? 's' : ''}`;
+}
+/** The GitHub issue: opened (with a first comment), commented on each run, relabelled, closed or reopened. */
+async function recordIssue(advance, incident, report, settings, deps, outcome) {
+    if (!settings.githubIssue)
+        return [];
+    const runUrl = workflowRunUrl(deps.env);
+    const links = { consoleUrl: incidentConsoleUrl(incident, settings), ...(runUrl ? { runUrl } : {}) };
+    try {
+        const issues = await createGitHubIssues(settings.githubIssue.token, {
+            env: { ...deps.env, GITHUB_REPOSITORY: settings.githubIssue.repository },
+            log: deps.runner.info,
+            ...(deps.signal ? { signal: deps.signal } : {}),
+            ...(deps.proxyAgents ? { proxyAgents: deps.proxyAgents } : {}),
+        });
+        const open = async () => issues.openIssue({
+            title: issueTitle(incident, settings.monitorName),
+            body: issueBody(incident, links),
+            labels: issueLabels(settings.monitorName, incident),
+        });
+        let opened = false;
+        if (incident.issueNumber === undefined) {
+            incident.issueNumber = await open();
+            opened = true;
+        }
+        else if (advance.action === 'reopen') {
+            await issues.reopenIssue(incident.issueNumber);
+        }
+        try {
+            await issues.comment(incident.issueNumber, windowComment(report, incident));
+        }
+        catch (error) {
+            if (!(error instanceof GitHubIssueGoneError))
+                throw error;
+            incident.issueNumber = await open();
+            opened = true;
+            await issues.comment(incident.issueNumber, windowComment(report, incident));
+        }
+        if (!opened && advance.mention)
+            await issues.setLabels(incident.issueNumber, issueLabels(settings.monitorName, incident));
+        if (advance.action === 'resolve')
+            await issues.closeIssue(incident.issueNumber, resolutionComment(incident));
+        const what = opened ? 'opened' : advance.action === 'resolve' ? 'commented and closed' : 'commented';
+        return [`issue #${incident.issueNumber} ${what}`];
+    }
+    catch (error) {
+        outcome.issueError = new Error(`The incident's GitHub issue: ${(0,errors/* errorMessage */.g)(error)}`);
+        deps.runner.warning(outcome.issueError.message);
+        return [];
+    }
+}
+/**
+ * The run's delivery with the incident's: a channel that failed fails the step as a webhook would (no
+ * failure notice: Slack refused), and when no webhook is set and nothing took this run's news, the
+ * checkpoint stays, so the next run tells these entries again.
+ */
+function withIncident(delivery, incident, settings) {
+    if (!incident)
+        return delivery;
+    const joined = { ...delivery, note: [delivery.note, incident.note].filter(Boolean).join(' ') };
+    if (incident.slackError && !joined.error)
+        joined.error = incident.slackError;
+    if (incident.untold && settings.slackWebhookUrls.length === 0)
+        joined.keepCheckpoint = true;
+    return joined;
 }
 
 // EXTERNAL MODULE: ./node_modules/@aws-sdk/client-cloudwatch-logs/dist-cjs/index.js
@@ -64348,7 +65946,7 @@ function announceNoCheckpoint(plan, lost, settings, runner) {
 const SUMMARY_LIMIT_BYTES = 1024 * 1024;
 const ROOM_FOR_OTHERS_BYTES = 64 * 1024;
 /* Caps on escaped text (escaping can grow a character up to six times, so these are output sizes). */
-const MAX_CELL = 600;
+const summary_MAX_CELL = 600;
 /** The no-checkpoint notice names a file or cache key and two times: room for a long path. */
 const MAX_NOTICE = 2_000;
 const MAX_QUERY = 64 * 1024;
@@ -64383,7 +65981,7 @@ function addJobSummary(report, summary, notification) {
 }
 /** The parts every summary has; their size is bounded by the caps above. */
 function addOverview(report, summary, notification) {
-    summary.addHeading(`insights-watch: ${cell(report.monitorName)}`, 2);
+    summary.addHeading(`insights-watch: ${summary_cell(report.monitorName)}`, 2);
     summary.addRaw(`<p>${summary_headline(report)}</p>`, true);
     if (report.gap)
         summary.addRaw(`<p>${gapNote(report, report.gap)}</p>`, true);
@@ -64396,13 +65994,13 @@ function addOverview(report, summary, notification) {
         summary.addRaw(`<p>${truncatedNote(report)}</p>`, true);
     // Slack's error text may be echoed in the note: it is escaped like log text.
     if (notification)
-        summary.addRaw(`<p>${fitEscaped(notification, MAX_CELL, escapeMarkdownHtml)}</p>`, true);
+        summary.addRaw(`<p>${fitEscaped(notification, summary_MAX_CELL, escapeMarkdownHtml)}</p>`, true);
     summary.addTable(runRows(report));
     if (report.webhooks && showWebhooks(report.webhooks)) {
         summary.addHeading('Slack webhooks', 3);
         summary.addTable(webhookRows(report.webhooks));
     }
-    summary.addHeading(`Query (${cell(report.queryLanguage)})`, 3);
+    summary.addHeading(`Query (${summary_cell(report.queryLanguage)})`, 3);
     // addCodeBlock puts the text between <pre><code> as it is: unescaped, a `</code>` in it would end it.
     summary.addCodeBlock(fitEscaped(report.query, MAX_QUERY, (text) => escapeMarkdownHtml(text, { multiline: true })));
 }
@@ -64412,7 +66010,7 @@ function addBreakdowns(breakdowns, summary, budget) {
         const rows = breakdownRows(breakdown, budget);
         if (rows === undefined)
             return ['breakdown tables'];
-        summary.addHeading(`By ${cell(breakdown.field)}`, 3);
+        summary.addHeading(`By ${summary_cell(breakdown.field)}`, 3);
         summary.addTable(rows);
     }
     return [];
@@ -64421,13 +66019,13 @@ function addBreakdowns(breakdowns, summary, budget) {
 function addAggregate(report, table, summary, budget) {
     const { rows, shown } = aggregateRows(table, budget);
     const how = table.countedBy === 'count-column' && table.countColumn !== undefined
-        ? `records counted from the <code>${cell(table.countColumn)}</code> column`
+        ? `records counted from the <code>${summary_cell(table.countColumn)}</code> column`
         : 'records counted from the statistics (recordsMatched)';
     summary.addHeading(`Aggregate (${count(table.rowCount)} ${table.rowCount === 1 ? 'row' : 'rows'})`, 3);
     summary.addRaw(`<p>${how}. Aggregate windows do not overlap (a second look would count records twice); they end <code>query-delay</code> + <code>overlap</code> back instead, so a log that late is still counted, once.</p>`, true);
     if (report.queryLanguage !== 'CWLI') {
         // query-rewrite.ts queryWindow: SQL and PPL cannot be bounded by @timestamp exactly.
-        summary.addRaw(`<p>Windows do not overlap, so each record is counted once. ${cell(report.queryLanguage)} has no documented way to compare <code>@timestamp</code> with a number, so this window was queried as the whole seconds ${isoSecond(report.window.start)} – ${isoSecond(report.window.end - 1)} (StartQuery documents both ends as inclusive); should the service read the end second as an instant, the records after its first millisecond are not counted.</p>`, true);
+        summary.addRaw(`<p>Windows do not overlap, so each record is counted once. ${summary_cell(report.queryLanguage)} has no documented way to compare <code>@timestamp</code> with a number, so this window was queried as the whole seconds ${isoSecond(report.window.start)} – ${isoSecond(report.window.end - 1)} (StartQuery documents both ends as inclusive); should the service read the end second as an instant, the records after its first millisecond are not counted.</p>`, true);
     }
     if (rows.length > 1)
         summary.addTable(rows);
@@ -64486,11 +66084,11 @@ function truncatedNote(report) {
 }
 function runRows(report) {
     const { window, digest, statistics } = report;
-    const groups = report.logGroups.slice(0, MAX_LOG_GROUPS).map((group) => cell(group));
+    const groups = report.logGroups.slice(0, MAX_LOG_GROUPS).map((group) => summary_cell(group));
     if (report.logGroups.length > groups.length) {
         groups.push(`and ${count(report.logGroups.length - groups.length)} more`);
     }
-    const ids = report.queries.slice(0, MAX_QUERY_IDS).map((query) => cell(query.queryId));
+    const ids = report.queries.slice(0, MAX_QUERY_IDS).map((query) => summary_cell(query.queryId));
     if (report.queries.length > ids.length)
         ids.push(`and ${count(report.queries.length - ids.length)} more`);
     const row = (label, value) => [{ data: label, header: true }, orDash(value)];
@@ -64525,18 +66123,18 @@ function webhookRows(webhooks) {
         header,
         ...webhooks.map((webhook) => {
             const thisRun = webhook.thisRun === 'failed'
-                ? `failed: ${cell(webhook.problem ?? '')}`
+                ? `failed: ${summary_cell(webhook.problem ?? '')}`
                 : webhook.caughtUp
-                    ? `${webhook.thisRun === 'delivered' ? 'delivered, and ' : ''}caught up on ${cell(describeMissed(webhook.caughtUp))}`
+                    ? `${webhook.thisRun === 'delivered' ? 'delivered, and ' : ''}caught up on ${summary_cell(describeMissed(webhook.caughtUp))}`
                     : webhook.thisRun;
-            return [cell(webhook.name), thisRun, orDash(webhook.missed ? cell(describeMissed(webhook.missed)) : '')];
+            return [summary_cell(webhook.name), thisRun, orDash(webhook.missed ? summary_cell(describeMissed(webhook.missed)) : '')];
         }),
     ];
 }
 /** Value | count, most frequent first; `undefined` when not even the header fits the budget. */
 function breakdownRows(breakdown, budget) {
     const header = [
-        { data: cell(breakdown.field), header: true },
+        { data: summary_cell(breakdown.field), header: true },
         { data: 'Count', header: true },
     ];
     if (!budget.spend(rowBytes(header) + 64))
@@ -64545,7 +66143,7 @@ function breakdownRows(breakdown, budget) {
     const top = breakdown.counts.slice(0, MAX_BREAKDOWN_VALUES);
     let shown = 0;
     for (const { value, count: n } of top) {
-        const row = [cell(value), count(n)];
+        const row = [summary_cell(value), count(n)];
         if (!budget.spend(rowBytes(row)))
             break;
         rows.push(row);
@@ -64570,13 +66168,13 @@ const MAX_AGGREGATE_COLUMNS = 20;
 /** The aggregate's header and rows, as many as the budget takes. */
 function aggregateRows(table, budget) {
     const columns = table.columns.slice(0, MAX_AGGREGATE_COLUMNS);
-    const header = columns.map((name) => ({ data: cell(name), header: true }));
+    const header = columns.map((name) => ({ data: summary_cell(name), header: true }));
     if (!budget.spend(rowBytes(header) + 64))
         return { rows: [], shown: 0 };
     const rows = [header];
     let shown = 0;
     for (const values of table.rows.slice(0, MAX_AGGREGATE_ROWS)) {
-        const row = columns.map((_, index) => orDash(cell(values[index])));
+        const row = columns.map((_, index) => orDash(summary_cell(values[index])));
         if (!budget.spend(rowBytes(row)))
             break;
         rows.push(row);
@@ -64596,11 +66194,11 @@ function sampleRows(samples, budget) {
         const status = entry.status !== undefined ? String(entry.status) : fieldValue(entry, 'status');
         const message = entry.fields['@message'];
         const row = [
-            orDash(cell(entry.fields['@timestamp'])),
-            orDash(cell(status)),
-            orDash(cell(firstValue(entry, summary_METHOD_FIELDS))),
-            orDash(cell(firstValue(entry, summary_PATH_FIELDS))),
-            orDash(cell(firstValue(entry, summary_REQUEST_ID_FIELDS))),
+            orDash(summary_cell(entry.fields['@timestamp'])),
+            orDash(summary_cell(status)),
+            orDash(summary_cell(firstValue(entry, summary_METHOD_FIELDS))),
+            orDash(summary_cell(firstValue(entry, summary_PATH_FIELDS))),
+            orDash(summary_cell(firstValue(entry, summary_REQUEST_ID_FIELDS))),
             orDash(message === undefined ? '' : escapeMarkdownHtml(truncate(message, MAX_MESSAGE))),
         ];
         if (!budget.spend(rowBytes(row)))
@@ -64611,8 +66209,8 @@ function sampleRows(samples, budget) {
     return { rows, shown };
 }
 /** Log text for a table cell or heading: escaped, one line, at most `MAX_CELL` characters. */
-function cell(text) {
-    return text === undefined ? '' : fitEscaped(text, MAX_CELL, escapeMarkdownHtml);
+function summary_cell(text) {
+    return text === undefined ? '' : fitEscaped(text, summary_MAX_CELL, escapeMarkdownHtml);
 }
 /** core.summary writes `<td>` without a closing tag for an empty cell; a dash keeps the table whole. */
 function orDash(html) {
@@ -64660,6 +66258,7 @@ class Budget {
 
 
 function stepOutputs(report, run) {
+    const incident = run.incident ?? { state: 'none' };
     return {
         // Past max-results the count stays exact: the rows not fetched are counted from the statistics.
         'match-count': String(report.digest.total + run.unfetched),
@@ -64669,6 +66268,10 @@ function stepOutputs(report, run) {
         'query-ids': report.queries.map((query) => query.queryId).join(','),
         notified: String(run.notified),
         truncated: String(report.truncated),
+        'incident-id': incident.id ?? '',
+        'incident-state': incident.state,
+        'slack-ts': incident.slackTs ?? '',
+        'issue-number': incident.issueNumber === undefined ? '' : String(incident.issueNumber),
         'results-file': run.resultsFile,
     };
 }
@@ -66105,6 +67708,7 @@ async function publishRun(report, run, runner) {
         resultsFile: outcome.resultsFile,
         notified: delivery.notified,
         unfetched: outcome.unfetched,
+        ...(run.incident ? { incident: run.incident.outputs } : {}),
     });
     for (const [name, value] of Object.entries(outputs))
         runner.setOutput(name, value);
@@ -66116,6 +67720,8 @@ function settleOutcome(report, run, settings, runner) {
     const incomplete = incompleteQueryError(run.outcome, settings);
     if (incomplete)
         throw incomplete;
+    if (run.incident?.issueError)
+        throw run.incident.issueError;
     if (settings.failOnMatch && run.decision.kind === 'alert') {
         const { digest, window } = report;
         runner.setFailed(`fail-on-match: ${digest.total} matching entries (${digest.critical} 5xx) in ${isoSecond(window.start)} – ${isoSecond(window.end)}.`);
@@ -66191,6 +67797,7 @@ function buildReport(settings, plan, outcome, context, runner) {
 
 
 
+
 async function run(given) {
     let deps;
     let settings;
@@ -66225,13 +67832,16 @@ async function watch(settings, deps, session) {
     const outcome = await runQuery(settings, plan, logs, deps);
     const report = buildReport(settings, plan, outcome, { clock: logs.skewAfterQueries(), env: deps.env }, runner);
     const decision = decideRunAlert(report, plan, outcome, logs.clock.now(), settings);
-    const delivery = await runner.group('Slack', () => notify(report, decision, settings, deps, plan.previous?.missedByWebhook));
+    const posted = await runner.group('Slack', () => notify(report, decision, settings, deps, plan.previous?.missedByWebhook));
+    const nowSeconds = Math.floor(logs.clock.now() / 1000);
+    const incident = await tellIncident(report, decision, plan.previous?.incident, settings, deps, nowSeconds);
+    const delivery = withIncident(posted, incident, settings);
     const failure = plan.loaded?.failure;
     if (failure && !ongoingFailure(plan, outcome, delivery) && !delivery.error)
         await runner.group('Running again', () => endFailureEpisode(failure, settings, deps));
-    const stateNote = await saveCheckpointAfterRun({ plan, outcome, decision, delivery }, { dryRun: settings.dryRun, nowMs: logs.clock.now() }, session);
-    await publishRun(report, { outcome, delivery, stateNote }, runner);
-    settleOutcome(report, { outcome, delivery, decision }, settings, runner);
+    const stateNote = await saveCheckpointAfterRun({ plan, outcome, decision, delivery, incident }, { dryRun: settings.dryRun, nowMs: logs.clock.now() }, session);
+    await publishRun(report, { outcome, delivery, stateNote, incident }, runner);
+    settleOutcome(report, { outcome, delivery, decision, incident }, settings, runner);
 }
 
 
@@ -68947,7 +70557,7 @@ class HttpClient {
             return proxyAgent;
         }
         const usingSsl = parsedUrl.protocol === 'https:';
-        proxyAgent = new undici__WEBPACK_IMPORTED_MODULE_4__/* .ProxyAgent */ .kT(Object.assign({ uri: proxyUrl.href, pipelining: !this._keepAlive ? 0 : 1 }, ((proxyUrl.username || proxyUrl.password) && {
+        proxyAgent = new undici__WEBPACK_IMPORTED_MODULE_4__.ProxyAgent(Object.assign({ uri: proxyUrl.href, pipelining: !this._keepAlive ? 0 : 1 }, ((proxyUrl.username || proxyUrl.password) && {
             token: `Basic ${Buffer.from(`${proxyUrl.username}:${proxyUrl.password}`).toString('base64')}`
         })));
         this._proxyAgentDispatcher = proxyAgent;

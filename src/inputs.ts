@@ -36,6 +36,13 @@ const TABLE = {
   // Absent: "<workflow> / <job>" (settings.ts).
   'monitor-name': { required: false },
   'slack-webhook-url': { required: false },
+  'slack-bot-token': { required: false },
+  'slack-channel': { required: false },
+  'reopen-within': { default: '1h', required: false },
+  'github-issue': { default: 'false', required: false },
+  // The runner fills it in; outside Actions (local-action, tests) settings.ts reads GITHUB_TOKEN.
+  // biome-ignore lint/suspicious/noTemplateCurlyInString: action.yml's expression, as written there
+  'github-token': { default: '${{ github.token }}', required: false },
   'status-field': { default: 'status', required: false },
   'group-by': { default: 'status, httpMethod, resourcePath, routeKey', required: false },
   'max-samples': { default: '10', required: false },

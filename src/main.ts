@@ -13,6 +13,7 @@ import { StateSession } from './state/session.js'
 import { decideRunAlert } from './steps/alert.js'
 import { ongoingFailure, saveCheckpointAfterRun } from './steps/checkpoint.js'
 import { credentialsAndCheckpoint } from './steps/credentials-and-checkpoint.js'
+import { tellIncident, withIncident } from './steps/incident.js'
 import { connectToLogs } from './steps/logs-connection.js'
 import { notify, SlackDeliveryError } from './steps/notify.js'
 import { planRun } from './steps/plan.js'
@@ -59,17 +60,20 @@ async function watch(settings: Settings, deps: StepDeps, session: StateSession):
     runner,
   )
   const decision = decideRunAlert(report, plan, outcome, logs.clock.now(), settings)
-  const delivery = await runner.group('Slack', () =>
+  const posted = await runner.group('Slack', () =>
     notify(report, decision, settings, deps, plan.previous?.missedByWebhook),
   )
+  const nowSeconds = Math.floor(logs.clock.now() / 1000)
+  const incident = await tellIncident(report, decision, plan.previous?.incident, settings, deps, nowSeconds)
+  const delivery = withIncident(posted, incident, settings)
   const failure = plan.loaded?.failure
   if (failure && !ongoingFailure(plan, outcome, delivery) && !delivery.error)
     await runner.group('Running again', () => endFailureEpisode(failure, settings, deps))
   const stateNote = await saveCheckpointAfterRun(
-    { plan, outcome, decision, delivery },
+    { plan, outcome, decision, delivery, incident },
     { dryRun: settings.dryRun, nowMs: logs.clock.now() },
     session,
   )
-  await publishRun(report, { outcome, delivery, stateNote }, runner)
-  settleOutcome(report, { outcome, delivery, decision }, settings, runner)
+  await publishRun(report, { outcome, delivery, stateNote, incident }, runner)
+  settleOutcome(report, { outcome, delivery, decision, incident }, settings, runner)
 }

@@ -14,13 +14,27 @@ interface StepOutputs {
   'query-ids': string
   notified: string
   truncated: string
+  'incident-id': string
+  'incident-state': string
+  'slack-ts': string
+  'issue-number': string
   'results-file': string
+}
+
+/** What the run did to the incident (bot-token mode), for the outputs. */
+export interface IncidentOutputs {
+  id?: string
+  state: 'opened' | 'updated' | 'resolved' | 'none'
+  /** The card's ts in the first channel. */
+  slackTs?: string
+  issueNumber?: number
 }
 
 export function stepOutputs(
   report: Report,
-  run: { resultsFile: string; notified: boolean; unfetched: number },
+  run: { resultsFile: string; notified: boolean; unfetched: number; incident?: IncidentOutputs },
 ): StepOutputs {
+  const incident = run.incident ?? { state: 'none' }
   return {
     // Past max-results the count stays exact: the rows not fetched are counted from the statistics.
     'match-count': String(report.digest.total + run.unfetched),
@@ -30,6 +44,10 @@ export function stepOutputs(
     'query-ids': report.queries.map((query) => query.queryId).join(','),
     notified: String(run.notified),
     truncated: String(report.truncated),
+    'incident-id': incident.id ?? '',
+    'incident-state': incident.state,
+    'slack-ts': incident.slackTs ?? '',
+    'issue-number': incident.issueNumber === undefined ? '' : String(incident.issueNumber),
     'results-file': run.resultsFile,
   }
 }

@@ -78,6 +78,12 @@ export interface Settings {
   notifyOnError: boolean
   failOnMatch: boolean
   dryRun: boolean
+  /** Bot-token mode: one card per incident and channel, edited in place, with a thread (masked token). */
+  incidentCard?: { token: string; channels: string[] }
+  /** A recurrence within this long after an incident resolved reopens it. */
+  reopenWithinSeconds: number
+  /** `github-issue`: each incident recorded as an issue of `repository` (owner/name). */
+  githubIssue?: { token: string; repository: string }
 }
 
 export interface SettingsSources {
@@ -103,6 +109,7 @@ export function readSettings({ getInput, setSecret, env }: SettingsSources): Set
   /** The input, or its default (inputs.ts) when given empty; '' for an empty input without one. */
   const input = (name: InputName): string => given(name) || (INPUTS[name].default ?? '')
 
+  const incident = readIncidentSettings(input, setSecret, env)
   const slackWebhookUrls = parseList(input('slack-webhook-url'), /\n/).map((url) => parseWebhookUrl(url))
   // Mask before anything else can print them, the path separately too (it is the secret part).
   for (const url of slackWebhookUrls) {
@@ -154,6 +161,7 @@ export function readSettings({ getInput, setSecret, env }: SettingsSources): Set
     notifyOnError: parseBoolean('notify-on-error', input('notify-on-error')),
     failOnMatch: parseBoolean('fail-on-match', input('fail-on-match')),
     dryRun: parseBoolean('dry-run', input('dry-run')),
+    ...incident,
   }
   if (roleToAssume) settings.roleToAssume = parseRoleArn(roleToAssume)
   if (settings.queryLanguage !== 'CWLI' && !given('query')) {
@@ -166,6 +174,85 @@ export function readSettings({ getInput, setSecret, env }: SettingsSources): Set
   checkQuery(settings.query, settings.queryLanguage, settings.logGroups)
   checkCatchUpRoom(settings)
   return settings
+}
+
+/** Slack channel ids (`C…` public, `G…` private, `D…` direct) and names (lowercase, at most 80). */
+const CHANNEL_ID = /^[CGD][A-Z0-9]{8,}$/
+const CHANNEL_NAME = /^#?[a-z0-9][a-z0-9._-]{0,79}$/
+
+/** The incident card (`slack-bot-token`, `slack-channel`) and record (`github-issue`); tokens masked first. */
+function readIncidentSettings(
+  input: (name: InputName) => string,
+  setSecret: (value: string) => void,
+  env: Record<string, string | undefined>,
+): Pick<Settings, 'incidentCard' | 'reopenWithinSeconds' | 'githubIssue'> {
+  const token = input('slack-bot-token')
+  if (token) setSecret(token)
+  const channels = parseList(input('slack-channel'), /[\n,]/)
+  const settings: Pick<Settings, 'incidentCard' | 'reopenWithinSeconds' | 'githubIssue'> = {
+    reopenWithinSeconds: parseDuration('reopen-within', input('reopen-within'), { min: 0 }),
+  }
+  if (token || channels.length > 0)
+    settings.incidentCard = { token: parseBotToken(token, channels), channels }
+  if (parseBoolean('github-issue', input('github-issue')))
+    settings.githubIssue = readGithubIssue(input, setSecret, env)
+  return settings
+}
+
+function parseBotToken(token: string, channels: readonly string[]): string {
+  if (!token) {
+    throw new SettingsError(
+      'slack-bot-token',
+      'is required with slack-channel: give a Slack bot token (xoxb-…) as a secret, or remove slack-channel.',
+    )
+  }
+  // Never echoed: a token of another kind is still a secret.
+  if (!token.startsWith('xoxb-')) {
+    throw new SettingsError(
+      'slack-bot-token',
+      "is not a bot token: it must start with xoxb- (the app's Bot User OAuth Token under OAuth & Permissions), not a user (xoxp-) or app-level (xapp-) token.",
+    )
+  }
+  if (channels.length === 0) {
+    throw new SettingsError(
+      'slack-channel',
+      'is required with slack-bot-token: give one or more channel ids (C0123ABCDEF) or names (#alerts), one per line.',
+    )
+  }
+  for (const channel of channels) {
+    if (!CHANNEL_ID.test(channel) && !CHANNEL_NAME.test(channel)) {
+      throw new SettingsError(
+        'slack-channel',
+        `"${channel}" is neither a channel id (C0123ABCDEF) nor a channel name (#alerts: lowercase letters, digits, - _ and ., at most 80).`,
+      )
+    }
+  }
+  return token
+}
+
+function readGithubIssue(
+  input: (name: InputName) => string,
+  setSecret: (value: string) => void,
+  env: Record<string, string | undefined>,
+): { token: string; repository: string } {
+  // The runner expands action.yml's `${{ github.token }}`; outside Actions the default arrives as written.
+  const given = input('github-token')
+  const token = given && !given.startsWith('${{') ? given : (env.GITHUB_TOKEN ?? '')
+  if (!token) {
+    throw new SettingsError(
+      'github-token',
+      'is empty, and github-issue is true: pass a token with issues: write, or leave github-token unset on a runner (the workflow token is used).',
+    )
+  }
+  setSecret(token)
+  const repository = env.GITHUB_REPOSITORY ?? ''
+  if (!/^[^/\s]+\/[^/\s]+$/.test(repository)) {
+    throw new SettingsError(
+      'github-issue',
+      'is true, but GITHUB_REPOSITORY (owner/name, set by the runner) is not: the issue has no repository to go to.',
+    )
+  }
+  return { token, repository }
 }
 
 /**

@@ -40,6 +40,8 @@ export interface GitHubIssues {
   setLabels(issueNumber: number, labels: readonly string[]): Promise<void>
   /** A closing comment (when there is a body), then the issue closed as completed. */
   closeIssue(issueNumber: number, body?: string): Promise<void>
+  /** The issue opened again (the incident came back within `reopen-within`). */
+  reopenIssue(issueNumber: number): Promise<void>
 }
 
 /** A call GitHub did not take; `status` is its HTTP status (0: no answer). */
@@ -145,6 +147,16 @@ export async function createGitHubIssues(token: string, deps: GitHubIssueDeps): 
         })
       })
     },
+    reopenIssue: (issueNumber) =>
+      call({ what: `reopening issue #${issueNumber}`, issueNumber }, async () => {
+        await issues.update({
+          owner,
+          repo,
+          issue_number: issueNumber,
+          state: 'open',
+          state_reason: 'reopened',
+        })
+      }),
   }
 }
 

@@ -52,13 +52,22 @@ export interface Incident {
   resolvedAt?: number
   /** Times it was reopened after resolving. */
   reopened: number
-  /** Its Slack card in each channel: the channel id as Slack answered it, and the message's `ts`. */
-  cards: { channel: string; ts: string }[]
+  /**
+   * Its Slack card in each channel: the channel id as Slack answered it, the message's `ts`, and the
+   * channel as `slack-channel` names it (`#alerts`), so a name finds its card again.
+   */
+  cards: IncidentCard[]
   /** The GitHub issue that records it, once created. */
   issueNumber?: number
   /** The workflow run that opened it, and the latest one that advanced it. */
   firstRunUrl?: string
   lastRunUrl?: string
+}
+
+interface IncidentCard {
+  channel: string
+  ts: string
+  requested: string
 }
 
 /** What a run does with the incident: post a card, edit it, tell that it resolved, or nothing. */
@@ -372,7 +381,10 @@ function parseCards(value: unknown): Incident['cards'] | undefined {
   for (const item of value) {
     if (!isRecord(item) || typeof item.channel !== 'string' || typeof item.ts !== 'string') return undefined
     if (item.channel === '' || item.ts === '') return undefined
-    cards.push({ channel: item.channel, ts: item.ts })
+    // A card saved without `requested` was asked for by its id.
+    const requested =
+      typeof item.requested === 'string' && item.requested !== '' ? item.requested : item.channel
+    cards.push({ channel: item.channel, ts: item.ts, requested })
   }
   return cards
 }

@@ -6,6 +6,7 @@ import type { AlertDecision } from '../alerting.js'
 import { nextCheckpoint } from '../insights/window.js'
 import { type Checkpoint, type FailureRecord, STATE_VERSION } from '../state/checkpoint.js'
 import type { StateSession } from '../state/session.js'
+import type { IncidentOutcome } from './incident.js'
 import type { Delivery } from './notify.js'
 import type { RunPlan } from './plan.js'
 import type { QueryOutcome } from './query.js'
@@ -25,7 +26,13 @@ export function ongoingFailure(
  * what happened, for the job summary.
  */
 export async function saveCheckpointAfterRun(
-  run: { plan: RunPlan; outcome: QueryOutcome; decision: AlertDecision; delivery: Delivery },
+  run: {
+    plan: RunPlan
+    outcome: QueryOutcome
+    decision: AlertDecision
+    delivery: Delivery
+    incident: IncidentOutcome | undefined
+  },
   options: { dryRun: boolean; nowMs: number },
   session: StateSession,
 ): Promise<string> {
@@ -37,7 +44,7 @@ export async function saveCheckpointAfterRun(
 }
 
 function checkpointAfterRun(
-  { plan, outcome, decision, delivery }: Parameters<typeof saveCheckpointAfterRun>[0],
+  { plan, outcome, decision, delivery, incident }: Parameters<typeof saveCheckpointAfterRun>[0],
   nowMs: number,
 ): Checkpoint {
   const { window, previous, overlapSeconds, shape } = plan
@@ -58,5 +65,7 @@ function checkpointAfterRun(
   if (failure) checkpoint.failure = failure
   if (delivery.missedByWebhook && Object.keys(delivery.missedByWebhook).length > 0)
     checkpoint.missedByWebhook = delivery.missedByWebhook
+  // Kept only while bot-token mode or github-issue is on (tellIncident answers undefined otherwise).
+  if (incident?.incident) checkpoint.incident = incident.incident
   return checkpoint
 }

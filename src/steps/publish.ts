@@ -9,12 +9,18 @@ import { stepOutputs } from '../outputs.js'
 import type { Report } from '../report.js'
 import type { Runner } from '../runner.js'
 import type { Settings } from '../settings.js'
+import type { IncidentOutcome } from './incident.js'
 import { type Delivery, SlackDeliveryError } from './notify.js'
 import { incompleteQueryError, type QueryOutcome } from './query.js'
 
 export async function publishRun(
   report: Report,
-  run: { outcome: QueryOutcome; delivery: Delivery; stateNote: string },
+  run: {
+    outcome: QueryOutcome
+    delivery: Delivery
+    stateNote: string
+    incident: IncidentOutcome | undefined
+  },
   runner: Pick<Runner, 'summary' | 'setOutput'>,
 ): Promise<void> {
   const { outcome, delivery } = run
@@ -25,6 +31,7 @@ export async function publishRun(
     resultsFile: outcome.resultsFile,
     notified: delivery.notified,
     unfetched: outcome.unfetched,
+    ...(run.incident ? { incident: run.incident.outputs } : {}),
   })
   for (const [name, value] of Object.entries(outputs)) runner.setOutput(name, value)
 }
@@ -32,13 +39,19 @@ export async function publishRun(
 /** Fails the step (thrown) when the run could not do its whole job; `fail-on-match` fails it on an alert. */
 export function settleOutcome(
   report: Report,
-  run: { outcome: QueryOutcome; delivery: Delivery; decision: AlertDecision },
+  run: {
+    outcome: QueryOutcome
+    delivery: Delivery
+    decision: AlertDecision
+    incident: IncidentOutcome | undefined
+  },
   settings: Settings,
   runner: Pick<Runner, 'setFailed'>,
 ): void {
   if (run.delivery.error) throw new SlackDeliveryError(run.delivery.error.message)
   const incomplete = incompleteQueryError(run.outcome, settings)
   if (incomplete) throw incomplete
+  if (run.incident?.issueError) throw run.incident.issueError
   if (settings.failOnMatch && run.decision.kind === 'alert') {
     const { digest, window } = report
     runner.setFailed(

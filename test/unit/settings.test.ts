@@ -57,6 +57,7 @@ describe('readSettings', () => {
       thresholds: { critical: 1, warning: 50, other: 1 },
       mention: '',
       realertSeconds: 3600,
+      reopenWithinSeconds: 3600,
       resolveAfterSeconds: 900,
       notifyResolved: true,
       notifyOnError: true,
@@ -261,6 +262,60 @@ describe('readSettings', () => {
     'https://hooks.slack.com/services/T0/B0/X',
   ])('accepts https, and plain http to loopback (%s), which never leaves the machine', (url) => {
     expect(settingsFrom({ ...minimal, 'slack-webhook-url': url }).settings.slackWebhookUrls).toEqual([url])
+  })
+})
+
+describe('readSettings: the incident card and record', () => {
+  const token = 'xoxb-1234-5678-abcdefghijkl'
+
+  it('reads the bot token (masked first) and the channels, by id or name, one per line', () => {
+    const { settings, secrets } = settingsFrom({
+      ...minimal,
+      'slack-bot-token': token,
+      'slack-channel': 'C0123ABCDEF\n#api-alerts',
+      'reopen-within': '30m',
+    })
+    expect(settings.incidentCard).toEqual({ token, channels: ['C0123ABCDEF', '#api-alerts'] })
+    expect(settings.reopenWithinSeconds).toBe(1800)
+    expect(secrets[0]).toBe(token)
+  })
+
+  it('wants both the token and a channel, naming the missing one', () => {
+    expect(errorFor({ ...minimal, 'slack-bot-token': token }).input).toBe('slack-channel')
+    expect(errorFor({ ...minimal, 'slack-channel': '#alerts' }).input).toBe('slack-bot-token')
+  })
+
+  it('refuses a token that is not a bot token without echoing it', () => {
+    const userToken = 'xoxp-9999-secret-user-token'
+    const error = errorFor({ ...minimal, 'slack-bot-token': userToken, 'slack-channel': '#alerts' })
+    expect(error.input).toBe('slack-bot-token')
+    expect(error.message).toContain('xoxb-')
+    expect(error.message).not.toContain(userToken)
+  })
+
+  it('refuses a channel that is neither an id nor a name', () => {
+    const error = errorFor({ ...minimal, 'slack-bot-token': token, 'slack-channel': '#Alerts Room' })
+    expect(error.input).toBe('slack-channel')
+    expect(error.message).toContain('#Alerts Room')
+  })
+
+  it('github-issue takes the given token, else GITHUB_TOKEN, and the repository from GITHUB_REPOSITORY', () => {
+    const env = { GITHUB_REPOSITORY: 'acme/api', GITHUB_TOKEN: 'ghs_fromenv' }
+    const given = settingsFrom({ ...minimal, 'github-issue': 'true', 'github-token': 'ghp_given' }, env)
+    expect(given.settings.githubIssue).toEqual({ token: 'ghp_given', repository: 'acme/api' })
+    expect(given.secrets).toContain('ghp_given')
+    // Outside Actions, action.yml's default arrives unexpanded.
+    const fallback = settingsFrom(
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: action.yml's expression, as written there
+      { ...minimal, 'github-issue': 'true', 'github-token': '${{ github.token }}' },
+      env,
+    )
+    expect(fallback.settings.githubIssue?.token).toBe('ghs_fromenv')
+    expect(settingsFrom(minimal, env).settings.githubIssue).toBeUndefined()
+    expect(errorFor({ ...minimal, 'github-issue': 'true' }, { GITHUB_TOKEN: 't' }).input).toBe('github-issue')
+    expect(errorFor({ ...minimal, 'github-issue': 'true' }, { GITHUB_REPOSITORY: 'acme/api' }).input).toBe(
+      'github-token',
+    )
   })
 })
 

@@ -32,7 +32,7 @@ export function makeIncident(overrides: Partial<Incident> = {}): Incident {
     escalated: true,
     criticalAlerted: true,
     reopened: 0,
-    cards: [{ channel: 'C0123ABCD', ts: '1795478730.000100' }],
+    cards: [{ channel: 'C0123ABCD', ts: '1795478730.000100', requested: 'C0123ABCD' }],
     firstRunUrl: 'https://github.com/acme/api/actions/runs/1001',
     lastRunUrl: 'https://github.com/acme/api/actions/runs/1008',
     ...overrides,

@@ -178,7 +178,7 @@ describe('advanceIncident: after it resolved', () => {
     // What the integrator records once the card is posted and the issue created.
     const resolved = {
       ...(monitor.incident as Incident),
-      cards: [{ channel: 'C0123ABCD', ts: '1.000100' }],
+      cards: [{ channel: 'C0123ABCD', ts: '1.000100', requested: 'C0123ABCD' }],
       issueNumber: 42,
     }
     monitor.incident = resolved
@@ -210,7 +210,7 @@ describe('advanceIncident: after it resolved', () => {
     const old = monitor.incident as Incident
     // Resolved at minute 31, reopen-within 1h: by minute 95 it is gone.
     expect(monitor.step(95, [])).toEqual({ incident: undefined, action: 'none', mention: false })
-    monitor.incident = { ...old, cards: [{ channel: 'C0123ABCD', ts: '1.000100' }] }
+    monitor.incident = { ...old, cards: [{ channel: 'C0123ABCD', ts: '1.000100', requested: 'C0123ABCD' }] }
     const later = monitor.step(150, entries(60, '404'))
     expect(later.action).toBe('open')
     expect(later.mention).toBe(true)

@@ -117,19 +117,19 @@ describe('mergeCheckpoints: the incident', () => {
   })
 
   it('keeps a card or issue of the same incident that only the other run created', () => {
-    const ours = makeIncident({ lastSeen: 2_300, cards: [{ channel: 'C1', ts: '1.1' }] })
+    const ours = makeIncident({ lastSeen: 2_300, cards: [{ channel: 'C1', ts: '1.1', requested: 'C1' }] })
     const theirs = makeIncident({
       lastSeen: 2_000,
       cards: [
-        { channel: 'C1', ts: '9.9' },
-        { channel: 'C2', ts: '2.2' },
+        { channel: 'C1', ts: '9.9', requested: 'C1' },
+        { channel: 'C2', ts: '2.2', requested: 'C2' },
       ],
       issueNumber: 7,
     })
     const merged = mergeCheckpoints(at(ours), at(theirs), 120).incident
     expect(merged?.cards).toEqual([
-      { channel: 'C1', ts: '1.1' },
-      { channel: 'C2', ts: '2.2' },
+      { channel: 'C1', ts: '1.1', requested: 'C1' },
+      { channel: 'C2', ts: '2.2', requested: 'C2' },
     ])
     expect(merged?.issueNumber).toBe(7)
   })
