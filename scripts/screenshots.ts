@@ -1,9 +1,11 @@
 /**
  * `npm run screenshots`: the README's pictures of the Slack message and the job summary.
  *
- * Runs the demo (`npm run demo`, which writes demo-output/slack-preview.html and
- * demo-output/job-summary-preview.html), then opens each preview in headless Chromium and saves a
- * picture cropped to the message or the summary: docs/slack-message.png and docs/job-summary.png.
+ * Runs the demos (`npm run demo` writes demo-output/slack-preview.html and job-summary-preview.html;
+ * `npm run demo:incident` the incident card's pages), then opens each preview in headless Chromium and
+ * saves a picture cropped to the message, the summary, the card or its thread: docs/slack-message.png,
+ * docs/job-summary.png, docs/incident-card-firing.png, docs/incident-card-resolved.png and
+ * docs/incident-thread.png.
  *
  * Chromium is driven over the DevTools protocol on a pipe (`--remote-debugging-pipe`), so nothing
  * listens on a port and no package is needed. The previews load nothing from the network, and Chromium
@@ -66,6 +68,27 @@ const shots: Shot[] = [
     width: 1012,
     // The samples table's header and first three rows.
     cutBelow: '.markdown-body table:last-of-type tr:nth-child(4)',
+  },
+  // Bot-token mode (npm run demo:incident): the card while firing, the same card resolved, its thread.
+  {
+    preview: join(outDir, 'incident-firing.html'),
+    png: join(docsDir, 'incident-card-firing.png'),
+    selector: '.pane:not(.thread)',
+    width: 800,
+  },
+  {
+    preview: join(outDir, 'incident-resolved.html'),
+    png: join(docsDir, 'incident-card-resolved.png'),
+    selector: '.pane:not(.thread)',
+    width: 800,
+  },
+  {
+    preview: join(outDir, 'incident-resolved.html'),
+    png: join(docsDir, 'incident-thread.png'),
+    selector: '.pane.thread',
+    width: 800,
+    // The card and its first three replies: the opening window and the 5xx escalation's mention.
+    cutBelow: '.pane.thread > div:nth-child(6)',
   },
 ]
 
@@ -253,12 +276,14 @@ async function main(): Promise<void> {
     const started = Date.now()
     console.log('Running the demo for fresh previews…')
     try {
-      execFileSync('npm', ['run', '--silent', 'demo'], {
-        cwd: root,
-        stdio: ['ignore', 'pipe', 'pipe'],
-        encoding: 'utf8',
-        env: { ...process.env, NO_COLOR: '1' },
-      })
+      for (const demo of ['demo', 'demo:incident']) {
+        execFileSync('npm', ['run', '--silent', demo], {
+          cwd: root,
+          stdio: ['ignore', 'pipe', 'pipe'],
+          encoding: 'utf8',
+          env: { ...process.env, NO_COLOR: '1' },
+        })
+      }
     } catch (error) {
       const { stdout = '', stderr = '' } = error as { stdout?: string; stderr?: string }
       console.error(`${stdout}${stderr}`.trim())
