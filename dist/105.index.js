@@ -174,7 +174,7 @@ Object.defineProperty(exports, "__esModule", ({ value: true }));
 
 /***/ }),
 
-/***/ 2435:
+/***/ 4816:
 /***/ ((__unused_webpack_module, exports) => {
 
 
@@ -311,7 +311,7 @@ var __exportStar = (this && this.__exportStar) || function(m, exports) {
     for (var p in m) if (p !== "default" && !Object.prototype.hasOwnProperty.call(exports, p)) __createBinding(exports, m, p);
 };
 Object.defineProperty(exports, "__esModule", ({ value: true }));
-__exportStar(__webpack_require__(2435), exports);
+__exportStar(__webpack_require__(4816), exports);
 __exportStar(__webpack_require__(4854), exports);
 __exportStar(__webpack_require__(2149), exports);
 __exportStar(__webpack_require__(6077), exports);

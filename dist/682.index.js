@@ -1394,7 +1394,7 @@ exports.base64encode = base64encode;
 
 /***/ }),
 
-/***/ 4816:
+/***/ 2435:
 /***/ ((__unused_webpack_module, exports) => {
 
 
@@ -1507,7 +1507,7 @@ var WireType;
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.BinaryReader = exports.binaryReadOptions = void 0;
-const binary_format_contract_1 = __webpack_require__(4816);
+const binary_format_contract_1 = __webpack_require__(2435);
 const pb_long_1 = __webpack_require__(1753);
 const goog_varint_1 = __webpack_require__(3223);
 const defaultsRead = {
@@ -2325,7 +2325,7 @@ Object.defineProperty(exports, "base64encode", ({ enumerable: true, get: functio
 var protobufjs_utf8_1 = __webpack_require__(8950);
 Object.defineProperty(exports, "utf8read", ({ enumerable: true, get: function () { return protobufjs_utf8_1.utf8read; } }));
 // Binary format contracts, options for reading and writing, for example
-var binary_format_contract_1 = __webpack_require__(4816);
+var binary_format_contract_1 = __webpack_require__(2435);
 Object.defineProperty(exports, "WireType", ({ enumerable: true, get: function () { return binary_format_contract_1.WireType; } }));
 Object.defineProperty(exports, "mergeBinaryOptions", ({ enumerable: true, get: function () { return binary_format_contract_1.mergeBinaryOptions; } }));
 Object.defineProperty(exports, "UnknownFieldHandler", ({ enumerable: true, get: function () { return binary_format_contract_1.UnknownFieldHandler; } }));
@@ -3180,7 +3180,7 @@ exports.utf8read = utf8read;
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.ReflectionBinaryReader = void 0;
-const binary_format_contract_1 = __webpack_require__(4816);
+const binary_format_contract_1 = __webpack_require__(2435);
 const reflection_info_1 = __webpack_require__(7910);
 const reflection_long_convert_1 = __webpack_require__(3402);
 const reflection_scalar_default_1 = __webpack_require__(9526);
@@ -3370,7 +3370,7 @@ exports.ReflectionBinaryReader = ReflectionBinaryReader;
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.ReflectionBinaryWriter = void 0;
-const binary_format_contract_1 = __webpack_require__(4816);
+const binary_format_contract_1 = __webpack_require__(2435);
 const reflection_info_1 = __webpack_require__(7910);
 const assert_1 = __webpack_require__(8602);
 const pb_long_1 = __webpack_require__(1753);

@@ -61213,6 +61213,337 @@ function formatDryRun(message, webhookCount) {
     return `${destination}\n${JSON.stringify(message, null, 2)}`;
 }
 
+;// CONCATENATED MODULE: ./src/notify/slack-bot.ts
+
+
+
+/** A call Slack did not take; `code` is Slack's error (`channel_not_found`) or ours (`cancelled`, `http_503`). */
+class SlackBotError extends Error {
+    code;
+    name = 'SlackBotError';
+    constructor(message, code) {
+        super(message);
+        this.code = code;
+    }
+}
+/**
+ * The message to update, or to reply under, is gone (chat.update's `message_not_found`, a reply's
+ * `thread_not_found`): someone deleted the card. The caller starts a new one.
+ */
+class SlackMessageNotFoundError extends SlackBotError {
+    channel;
+    ts;
+    name = 'SlackMessageNotFoundError';
+    constructor(message, code, channel, ts) {
+        super(message, code);
+        this.channel = channel;
+        this.ts = ts;
+    }
+}
+const SLACK_API_URL = 'https://slack.com/api/';
+const API_URL_VARIABLE = 'INSIGHTS_WATCH_SLACK_API_URL';
+const slack_bot_DEFAULT_MAX_ATTEMPTS = 5;
+/** A 429 whose Retry-After cannot be read waits this long. */
+const slack_bot_DEFAULT_RETRY_AFTER_MS = 1_000;
+/** However long Slack asks us to wait, a scheduled job does not sit idle longer than this per try. */
+const slack_bot_MAX_RETRY_AFTER_MS = 60_000;
+const slack_bot_BACKOFF_BASE_MS = 500;
+const slack_bot_BACKOFF_MAX_MS = 8_000;
+/** A hung connection must not hold the job until the runner's own timeout. */
+const slack_bot_REQUEST_TIMEOUT_MS = 15_000;
+const MAX_TEXT_IN_ERROR = 300;
+/** Slack errors that say "try again": the server's trouble, not the request's. */
+const TRANSIENT = new Set([
+    'internal_error',
+    'fatal_error',
+    'service_unavailable',
+    'request_timeout',
+    'ratelimited',
+]);
+/** Slack refused the message itself: our layout, which no input can fix. */
+const MESSAGE_REFUSED = new Set([
+    'msg_too_long',
+    'invalid_blocks',
+    'invalid_blocks_format',
+    'invalid_attachments',
+    'too_many_attachments',
+    'no_text',
+    'invalid_arguments',
+]);
+const TOKEN_FIX = "Put the app's Bot User OAuth Token (it starts with xoxb-, on the app's OAuth & Permissions page) in the secret the slack-bot-token input reads.";
+/** The client; loads `@slack/web-api` on first use. */
+async function createSlackBot(token, deps) {
+    const apiUrl = webApiUrl(deps.env);
+    const { WebClient } = await __nccwpck_require__.e(/* import() */ 105).then(__nccwpck_require__.t.bind(__nccwpck_require__, 5105, 23));
+    const seen = { status: 0 };
+    const client = new WebClient(token, {
+        slackApiUrl: apiUrl,
+        fetch: watchedFetch(apiHttpFetch(deps.proxyAgents?.()), deps.signal, seen),
+        retryConfig: { retries: 0 },
+        rejectRateLimitedCalls: true,
+        timeout: slack_bot_REQUEST_TIMEOUT_MS,
+        logger: quietLogger(deps.log, token),
+    });
+    const call = (target, run) => withRetries(target, run, token, seen, deps);
+    return {
+        authTest: () => call({ method: 'auth.test' }, () => authTest(client)),
+        postMessage: (channel, message, options = {}) => call({ method: 'chat.postMessage', channel, ...(options.threadTs ? { ts: options.threadTs } : {}) }, () => postMessage(client, channel, message, options)),
+        update: (channel, ts, message) => call({ method: 'chat.update', channel, ts }, () => update(client, channel, ts, message)),
+    };
+}
+/** Slack's Web API, or the one `INSIGHTS_WATCH_SLACK_API_URL` names (the emulator's). */
+function webApiUrl(env) {
+    const value = env[API_URL_VARIABLE]?.trim();
+    if (!value)
+        return SLACK_API_URL;
+    let url;
+    try {
+        url = new URL(value);
+    }
+    catch { }
+    if (url?.protocol !== 'https:' && url?.protocol !== 'http:') {
+        throw new SlackBotError(`${API_URL_VARIABLE} is set but is not an http(s) URL; unset it to use Slack's Web API.`, 'bad_api_url');
+    }
+    return value;
+}
+async function authTest(client) {
+    const answer = await client.auth.test();
+    const identity = {
+        team: answer.team ?? '',
+        teamId: answer.team_id ?? '',
+        user: answer.user ?? '',
+        userId: answer.user_id ?? '',
+        url: answer.url ?? '',
+    };
+    if (answer.bot_id)
+        identity.botId = answer.bot_id;
+    if (answer.response_metadata?.scopes)
+        identity.scopes = answer.response_metadata.scopes;
+    return identity;
+}
+async function postMessage(client, channel, message, options) {
+    const thread = options.threadTs
+        ? { thread_ts: options.threadTs, reply_broadcast: options.broadcast === true }
+        : {};
+    const args = {
+        channel,
+        text: message.text,
+        attachments: message.attachments,
+        // Our links (the run, the console) are not worth a preview under every card and reply.
+        unfurl_links: false,
+        unfurl_media: false,
+        ...thread,
+    };
+    return placed('chat.postMessage', await client.chat.postMessage(args));
+}
+async function update(client, channel, ts, message) {
+    const args = { channel, ts, text: message.text, attachments: message.attachments };
+    return placed('chat.update', await client.chat.update(args));
+}
+function placed(method, answer) {
+    if (!answer.channel || !answer.ts) {
+        throw new SlackBotError(`Slack answered ${method} without the message's channel and ts.`, 'no_ts');
+    }
+    return { channel: answer.channel, ts: answer.ts };
+}
+async function withRetries(target, run, token, seen, deps) {
+    const maxAttempts = Math.max(1, deps.maxAttempts ?? slack_bot_DEFAULT_MAX_ATTEMPTS);
+    const random = deps.random ?? Math.random;
+    for (let attempt = 1;; attempt += 1) {
+        if (deps.signal?.aborted)
+            throw cancelled(target);
+        let failure;
+        try {
+            const result = await run();
+            if (attempt > 1)
+                deps.log(`Slack: ${target.method} went through on attempt ${attempt}.`);
+            return result;
+        }
+        catch (error) {
+            if (deps.signal?.aborted)
+                throw cancelled(target);
+            failure = slack_bot_describe(error, target, seen, () => slack_bot_backoffMs(attempt, random));
+        }
+        failure.error.message = slack_bot_scrub(failure.error.message, token);
+        if (failure.retryInMs === undefined)
+            throw failure.error;
+        if (attempt >= maxAttempts) {
+            throw new SlackBotError(`${failure.error.message} Gave up after ${attempt} attempts.`, failure.error.code);
+        }
+        deps.log(`Slack: ${target.method} answered ${failure.error.code}; retrying in ${seconds(failure.retryInMs)} (attempt ${attempt + 1} of ${maxAttempts}).`);
+        await pauseUnlessAborted(deps.sleep, failure.retryInMs, deps.signal);
+    }
+}
+function cancelled(target) {
+    return new SlackBotError(`Slack: the job was cancelled before ${target.method}${where(target)} went through.`, 'cancelled');
+}
+function slack_bot_describe(error, target, seen, backoff) {
+    const e = (typeof error === 'object' && error !== null ? error : {});
+    switch (e.code) {
+        case 'slack_webapi_platform_error':
+            return platformFailure(e.data ?? {}, target, backoff);
+        case 'slack_webapi_rate_limited_error':
+            return rateLimited(target, typeof e.retryAfter === 'number' ? e.retryAfter * 1000 : undefined);
+        case 'slack_webapi_http_error': {
+            const status = typeof e.statusCode === 'number' ? e.statusCode : 0;
+            const body = slack_bot_oneLine(typeof e.body === 'string' ? e.body : '');
+            const error = new SlackBotError(`Slack answered ${target.method}${where(target)} with HTTP ${status}${body ? ` ${body}` : ''}.`, `http_${status}`);
+            return status >= 500 ? { error, retryInMs: backoff() } : { error };
+        }
+        case 'slack_webapi_request_error':
+            return { error: networkError(target, e.original ?? {}), retryInMs: backoff() };
+        default:
+            // WebClient answers a 429 whose Retry-After it cannot read with a plain Error.
+            if (seen.status === 429)
+                return rateLimited(target, undefined);
+            return {
+                error: new SlackBotError(`Slack: ${target.method}${where(target)} failed: ${slack_bot_oneLine(String(e.message ?? error))}`, 'unexpected'),
+            };
+    }
+}
+function rateLimited(target, retryAfterMs) {
+    const wait = retryAfterMs === undefined || !Number.isFinite(retryAfterMs) || retryAfterMs < 0
+        ? slack_bot_DEFAULT_RETRY_AFTER_MS
+        : Math.min(slack_bot_MAX_RETRY_AFTER_MS, Math.max(slack_bot_DEFAULT_RETRY_AFTER_MS, retryAfterMs));
+    return {
+        error: new SlackBotError(`Slack rate-limited ${target.method}${where(target)} (HTTP 429, too many calls for its rate limit).`, 'ratelimited'),
+        retryInMs: wait,
+    };
+}
+function networkError(target, original) {
+    const cause = original.cause;
+    const code = cause && typeof cause === 'object' && 'code' in cause && typeof cause.code === 'string'
+        ? ` (${cause.code})`
+        : '';
+    const timedOut = original.name === 'TimeoutError' || original.name === 'AbortError';
+    const what = timedOut
+        ? `no answer within ${seconds(slack_bot_REQUEST_TIMEOUT_MS)}`
+        : `a network error: ${slack_bot_oneLine(String(original.message ?? ''))}${code}`;
+    return new SlackBotError(`Slack: ${target.method}${where(target)} got ${what}.`, timedOut ? 'timeout' : 'network_error');
+}
+/** Slack's `{ ok: false, error }` answer as an error that names the input to fix and how. */
+function platformFailure(data, target, backoff) {
+    const code = typeof data.error === 'string' ? data.error : 'unknown_error';
+    const refused = `Slack refused ${target.method}${where(target)}: ${code}.`;
+    if (TRANSIENT.has(code)) {
+        const error = new SlackBotError(`${refused} The trouble is on Slack's side.`, code);
+        return { error, retryInMs: code === 'ratelimited' ? slack_bot_DEFAULT_RETRY_AFTER_MS : backoff() };
+    }
+    if (code === 'message_not_found' || code === 'thread_not_found') {
+        const ts = target.ts ?? '';
+        return {
+            error: new SlackMessageNotFoundError(`Slack has no message ${ts} in ${target.channel ?? 'the channel'} any more (${code}): it was deleted.`, code, target.channel ?? '', ts),
+        };
+    }
+    return { error: new SlackBotError(`${refused} ${platformHint(code, data, target)}`, code) };
+}
+function platformHint(code, data, target) {
+    const channel = target.channel ? `"${target.channel}"` : 'the channel';
+    switch (code) {
+        case 'invalid_auth':
+            return `The token in slack-bot-token is not one Slack knows. ${TOKEN_FIX}`;
+        case 'not_authed':
+            return `No token reached Slack: slack-bot-token is empty. ${TOKEN_FIX}`;
+        case 'token_revoked':
+        case 'account_inactive':
+            return `The token in slack-bot-token was revoked (the app was uninstalled, or its token regenerated). Reinstall the app to the workspace, then ${TOKEN_FIX.charAt(0).toLowerCase()}${TOKEN_FIX.slice(1)}`;
+        case 'token_expired':
+            return `The token in slack-bot-token has expired: the app rotates its tokens. Turn token rotation off for the app (a bot token then never expires) and ${TOKEN_FIX.charAt(0).toLowerCase()}${TOKEN_FIX.slice(1)}`;
+        case 'not_allowed_token_type':
+            return `slack-bot-token holds a token of another kind. ${TOKEN_FIX}`;
+        case 'missing_scope':
+            return missingScopeHint(data);
+        case 'channel_not_found':
+            return `Slack has no channel ${channel} that the app can see. Check the slack-channel input: a channel name (#alerts) or ID (C0123ABCDEF). A private channel is seen only once the app is in it: invite it with /invite @<app name>.`;
+        case 'not_in_channel':
+            return `The app is not a member of ${channel}. Invite it (/invite @<app name> in the channel), or, for a public channel, add the chat:write.public scope to the app's Bot Token Scopes and reinstall it.`;
+        case 'is_archived':
+        case 'channel_is_archived':
+            return `${channel} is archived: unarchive it, or set the slack-channel input to another channel.`;
+        case 'cant_update_message':
+            return `The message ${target.ts ?? ''} was not posted by this app, so it cannot edit it.`;
+        case 'restricted_action':
+        case 'restricted_action_read_only_channel':
+        case 'restricted_action_thread_only_channel':
+        case 'restricted_action_non_threadable_channel':
+            return `A workspace setting or admin restricts posting in ${channel}; allow the app to post there, or choose another slack-channel.`;
+        default:
+            if (MESSAGE_REFUSED.has(code)) {
+                const text = slackText(data);
+                return `${text ? `Slack says: ${text}. ` : ''}The message is insights-watch's own layout: this is a bug in insights-watch, please report it.`;
+            }
+            return `See https://docs.slack.dev/reference/methods/${target.method}#errors.`;
+    }
+}
+/** Slack names the scope a call needs (`needed`) and those the token has (`provided`). */
+function missingScopeHint(data) {
+    const needed = typeof data.needed === 'string' && data.needed ? data.needed : 'chat:write';
+    const provided = typeof data.provided === 'string' && data.provided ? data.provided : 'none';
+    return `The token in slack-bot-token lacks the ${needed} scope (it has: ${provided}). Add ${needed} to the app's Bot Token Scopes (OAuth & Permissions), reinstall the app, and update the secret slack-bot-token reads if the token changed.`;
+}
+/** Slack's own words about a refused message (`response_metadata.messages`), in one line. */
+function slackText(data) {
+    const messages = data.response_metadata?.messages;
+    return Array.isArray(messages) ? slack_bot_oneLine(messages.filter((m) => typeof m === 'string').join('; ')) : '';
+}
+function where(target) {
+    if (!target.channel)
+        return '';
+    if (target.method === 'chat.update')
+        return ` of ${target.ts} in ${target.channel}`;
+    return target.ts ? ` in the thread of ${target.ts} in ${target.channel}` : ` to ${target.channel}`;
+}
+/**
+ * The transport, aborted with the job as well as by the client's own timeout, keeping each answer's
+ * status (WebClient's error for a 429 without Retry-After does not carry it).
+ */
+function watchedFetch(transport, signal, seen) {
+    return async (input, init) => {
+        seen.status = 0;
+        const signals = [init?.signal, signal].filter((s) => s instanceof AbortSignal);
+        const response = await transport(input, {
+            ...init,
+            ...(signals.length > 0 ? { signal: signals.length === 1 ? signals[0] : AbortSignal.any(signals) } : {}),
+        });
+        seen.status = response.status;
+        return response;
+    };
+}
+/**
+ * WebClient's logger: its debug and info lines are dropped (our own lines say what happened), its
+ * warnings go to the run's log, without the token. "http request failed" is said by our retry line.
+ */
+function quietLogger(log, token) {
+    const warn = (...parts) => {
+        const line = parts.map(String).join(' ');
+        if (line.startsWith('http request failed'))
+            return;
+        log(`Slack Web API: ${slack_bot_scrub(slack_bot_oneLine(line), token)}`);
+    };
+    return {
+        debug: () => { },
+        info: () => { },
+        warn,
+        error: warn,
+        setLevel: () => { },
+        getLevel: () => 'warn',
+        setName: () => { },
+    };
+}
+/** Exponential backoff with "equal jitter": half the delay fixed, half random. */
+function slack_bot_backoffMs(attempt, random) {
+    const delay = Math.min(slack_bot_BACKOFF_MAX_MS, slack_bot_BACKOFF_BASE_MS * 2 ** attempt);
+    return Math.round(delay / 2 + random() * (delay / 2));
+}
+/** The token must never reach a log line or an error, whatever text carried it. */
+function slack_bot_scrub(text, token) {
+    return token ? text.split(token).join('[slack-bot-token]') : text;
+}
+function slack_bot_oneLine(text) {
+    const line = text.replace(/\s+/g, ' ').trim();
+    return line.length > MAX_TEXT_IN_ERROR ? `${line.slice(0, MAX_TEXT_IN_ERROR)}…` : line;
+}
+
 ;// CONCATENATED MODULE: ./src/incident/incident.ts
 
 
@@ -61744,6 +62075,7 @@ function describeFailure(failure) {
 
 
 
+
 /**
  * How often Slack is reminded of a monitor that keeps failing, when `realert` is 0: a notice every
  * run (every 5 minutes) floods the channel, and a single one lets a broken monitor be forgotten.
@@ -61795,7 +62127,7 @@ async function recordFailure(settings, reason, deps, session) {
 }
 /** Whether this failed run tells Slack: `notify-on-error` is on, and no notice was posted within the reminder period. */
 function failureNoticeDue(failure, settings, now, deps) {
-    if (!settings.notifyOnError || settings.slackWebhookUrls.length === 0)
+    if (!settings.notifyOnError || !hasSlack(settings))
         return false;
     const lastNotice = failure.notifiedAt;
     if (lastNotice === undefined)
@@ -61856,7 +62188,7 @@ function reminderSeconds(settings) {
  */
 async function endFailureEpisode(failure, settings, deps) {
     deps.runner.info(`The monitor is running again after failed runs: ${describeFailure(failure)}.`);
-    if (failure.notifiedAt === undefined || !settings.notifyOnError || settings.slackWebhookUrls.length === 0)
+    if (failure.notifiedAt === undefined || !settings.notifyOnError || !hasSlack(settings))
         return;
     const notice = {
         monitorName: settings.monitorName,
@@ -61894,10 +62226,49 @@ async function postNotice(message, what, settings, deps) {
             continue;
         deps.runner.warning(`Could not tell Slack ${what}: ${(0,errors/* errorMessage */.g)(outcome.error)}`);
     }
-    if (failed.length === outcomes.length)
+    const channels = await postToChannels(message, what, settings, deps);
+    const total = outcomes.length + channels.total;
+    const told = outcomes.length - failed.length + channels.told;
+    if (told === 0)
         return false;
-    deps.runner.info(`Slack was told ${what} (notify-on-error)${failed.length > 0 ? `, on ${outcomes.length - failed.length} of ${outcomes.length} webhooks` : ''}.`);
+    deps.runner.info(`Slack was told ${what} (notify-on-error)${told < total ? `, on ${told} of ${total} ${channels.total > 0 ? 'webhooks and channels' : 'webhooks'}` : ''}.`);
     return true;
+}
+/** Webhooks, or bot-token mode's channels: somewhere to tell of the monitor itself. */
+function hasSlack(settings) {
+    return settings.slackWebhookUrls.length > 0 || settings.incidentCard !== undefined;
+}
+/**
+ * Bot-token mode: the notice as a message of its own in each `slack-channel` (not in an incident's
+ * thread: the monitor failing is not the API's incident).
+ */
+async function postToChannels(message, what, settings, deps) {
+    if (!settings.incidentCard)
+        return { told: 0, total: 0 };
+    const { channels, token } = settings.incidentCard;
+    let told = 0;
+    try {
+        const bot = await createSlackBot(token, {
+            env: deps.env,
+            sleep: deps.sleep,
+            log: deps.runner.info,
+            ...(deps.signal ? { signal: deps.signal } : {}),
+            ...(deps.proxyAgents ? { proxyAgents: deps.proxyAgents } : {}),
+        });
+        for (const channel of channels) {
+            try {
+                await bot.postMessage(channel, message);
+                told += 1;
+            }
+            catch (error) {
+                deps.runner.warning(`Could not tell ${channel} ${what}: ${(0,errors/* errorMessage */.g)(error)}`);
+            }
+        }
+    }
+    catch (error) {
+        deps.runner.warning(`Could not tell the Slack channels ${what}: ${(0,errors/* errorMessage */.g)(error)}`);
+    }
+    return { told, total: channels.length };
 }
 
 // EXTERNAL MODULE: ./src/net/proxy-route.ts
@@ -64158,7 +64529,7 @@ class GitHubIssueGoneError extends GitHubIssueError {
 const DEFAULT_API_URL = 'https://api.github.com';
 /** A hung connection must not hold the job until the runner's own timeout. */
 const github_issue_REQUEST_TIMEOUT_MS = 30_000;
-const MAX_TEXT_IN_ERROR = 300;
+const github_issue_MAX_TEXT_IN_ERROR = 300;
 const PERMISSION_FIX = "github-issue: true uses the workflow's GITHUB_TOKEN, which needs `permissions: issues: write` in the workflow or the job (a `permissions:` block that does not name issues leaves the token without it).";
 /** The client; loads `@actions/github` on first use. Throws when GITHUB_REPOSITORY is not `owner/name`. */
 async function createGitHubIssues(token, deps) {
@@ -64344,7 +64715,7 @@ function github_issue_scrub(text, token) {
 }
 function github_issue_oneLine(text) {
     const line = text.replace(/\s+/g, ' ').trim();
-    return line.length > MAX_TEXT_IN_ERROR ? `${line.slice(0, MAX_TEXT_IN_ERROR)}…` : line;
+    return line.length > github_issue_MAX_TEXT_IN_ERROR ? `${line.slice(0, github_issue_MAX_TEXT_IN_ERROR)}…` : line;
 }
 
 ;// CONCATENATED MODULE: ./src/incident/issue-text.ts
@@ -64595,337 +64966,6 @@ function cutText(text, max) {
     if (last >= 0xd800 && last <= 0xdbff)
         end -= 1;
     return `${text.slice(0, end)}…`;
-}
-
-;// CONCATENATED MODULE: ./src/notify/slack-bot.ts
-
-
-
-/** A call Slack did not take; `code` is Slack's error (`channel_not_found`) or ours (`cancelled`, `http_503`). */
-class SlackBotError extends Error {
-    code;
-    name = 'SlackBotError';
-    constructor(message, code) {
-        super(message);
-        this.code = code;
-    }
-}
-/**
- * The message to update, or to reply under, is gone (chat.update's `message_not_found`, a reply's
- * `thread_not_found`): someone deleted the card. The caller starts a new one.
- */
-class SlackMessageNotFoundError extends SlackBotError {
-    channel;
-    ts;
-    name = 'SlackMessageNotFoundError';
-    constructor(message, code, channel, ts) {
-        super(message, code);
-        this.channel = channel;
-        this.ts = ts;
-    }
-}
-const SLACK_API_URL = 'https://slack.com/api/';
-const API_URL_VARIABLE = 'INSIGHTS_WATCH_SLACK_API_URL';
-const slack_bot_DEFAULT_MAX_ATTEMPTS = 5;
-/** A 429 whose Retry-After cannot be read waits this long. */
-const slack_bot_DEFAULT_RETRY_AFTER_MS = 1_000;
-/** However long Slack asks us to wait, a scheduled job does not sit idle longer than this per try. */
-const slack_bot_MAX_RETRY_AFTER_MS = 60_000;
-const slack_bot_BACKOFF_BASE_MS = 500;
-const slack_bot_BACKOFF_MAX_MS = 8_000;
-/** A hung connection must not hold the job until the runner's own timeout. */
-const slack_bot_REQUEST_TIMEOUT_MS = 15_000;
-const slack_bot_MAX_TEXT_IN_ERROR = 300;
-/** Slack errors that say "try again": the server's trouble, not the request's. */
-const TRANSIENT = new Set([
-    'internal_error',
-    'fatal_error',
-    'service_unavailable',
-    'request_timeout',
-    'ratelimited',
-]);
-/** Slack refused the message itself: our layout, which no input can fix. */
-const MESSAGE_REFUSED = new Set([
-    'msg_too_long',
-    'invalid_blocks',
-    'invalid_blocks_format',
-    'invalid_attachments',
-    'too_many_attachments',
-    'no_text',
-    'invalid_arguments',
-]);
-const TOKEN_FIX = "Put the app's Bot User OAuth Token (it starts with xoxb-, on the app's OAuth & Permissions page) in the secret the slack-bot-token input reads.";
-/** The client; loads `@slack/web-api` on first use. */
-async function createSlackBot(token, deps) {
-    const apiUrl = webApiUrl(deps.env);
-    const { WebClient } = await __nccwpck_require__.e(/* import() */ 105).then(__nccwpck_require__.t.bind(__nccwpck_require__, 5105, 23));
-    const seen = { status: 0 };
-    const client = new WebClient(token, {
-        slackApiUrl: apiUrl,
-        fetch: watchedFetch(apiHttpFetch(deps.proxyAgents?.()), deps.signal, seen),
-        retryConfig: { retries: 0 },
-        rejectRateLimitedCalls: true,
-        timeout: slack_bot_REQUEST_TIMEOUT_MS,
-        logger: quietLogger(deps.log, token),
-    });
-    const call = (target, run) => withRetries(target, run, token, seen, deps);
-    return {
-        authTest: () => call({ method: 'auth.test' }, () => authTest(client)),
-        postMessage: (channel, message, options = {}) => call({ method: 'chat.postMessage', channel, ...(options.threadTs ? { ts: options.threadTs } : {}) }, () => postMessage(client, channel, message, options)),
-        update: (channel, ts, message) => call({ method: 'chat.update', channel, ts }, () => update(client, channel, ts, message)),
-    };
-}
-/** Slack's Web API, or the one `INSIGHTS_WATCH_SLACK_API_URL` names (the emulator's). */
-function webApiUrl(env) {
-    const value = env[API_URL_VARIABLE]?.trim();
-    if (!value)
-        return SLACK_API_URL;
-    let url;
-    try {
-        url = new URL(value);
-    }
-    catch { }
-    if (url?.protocol !== 'https:' && url?.protocol !== 'http:') {
-        throw new SlackBotError(`${API_URL_VARIABLE} is set but is not an http(s) URL; unset it to use Slack's Web API.`, 'bad_api_url');
-    }
-    return value;
-}
-async function authTest(client) {
-    const answer = await client.auth.test();
-    const identity = {
-        team: answer.team ?? '',
-        teamId: answer.team_id ?? '',
-        user: answer.user ?? '',
-        userId: answer.user_id ?? '',
-        url: answer.url ?? '',
-    };
-    if (answer.bot_id)
-        identity.botId = answer.bot_id;
-    if (answer.response_metadata?.scopes)
-        identity.scopes = answer.response_metadata.scopes;
-    return identity;
-}
-async function postMessage(client, channel, message, options) {
-    const thread = options.threadTs
-        ? { thread_ts: options.threadTs, reply_broadcast: options.broadcast === true }
-        : {};
-    const args = {
-        channel,
-        text: message.text,
-        attachments: message.attachments,
-        // Our links (the run, the console) are not worth a preview under every card and reply.
-        unfurl_links: false,
-        unfurl_media: false,
-        ...thread,
-    };
-    return placed('chat.postMessage', await client.chat.postMessage(args));
-}
-async function update(client, channel, ts, message) {
-    const args = { channel, ts, text: message.text, attachments: message.attachments };
-    return placed('chat.update', await client.chat.update(args));
-}
-function placed(method, answer) {
-    if (!answer.channel || !answer.ts) {
-        throw new SlackBotError(`Slack answered ${method} without the message's channel and ts.`, 'no_ts');
-    }
-    return { channel: answer.channel, ts: answer.ts };
-}
-async function withRetries(target, run, token, seen, deps) {
-    const maxAttempts = Math.max(1, deps.maxAttempts ?? slack_bot_DEFAULT_MAX_ATTEMPTS);
-    const random = deps.random ?? Math.random;
-    for (let attempt = 1;; attempt += 1) {
-        if (deps.signal?.aborted)
-            throw cancelled(target);
-        let failure;
-        try {
-            const result = await run();
-            if (attempt > 1)
-                deps.log(`Slack: ${target.method} went through on attempt ${attempt}.`);
-            return result;
-        }
-        catch (error) {
-            if (deps.signal?.aborted)
-                throw cancelled(target);
-            failure = slack_bot_describe(error, target, seen, () => slack_bot_backoffMs(attempt, random));
-        }
-        failure.error.message = slack_bot_scrub(failure.error.message, token);
-        if (failure.retryInMs === undefined)
-            throw failure.error;
-        if (attempt >= maxAttempts) {
-            throw new SlackBotError(`${failure.error.message} Gave up after ${attempt} attempts.`, failure.error.code);
-        }
-        deps.log(`Slack: ${target.method} answered ${failure.error.code}; retrying in ${seconds(failure.retryInMs)} (attempt ${attempt + 1} of ${maxAttempts}).`);
-        await pauseUnlessAborted(deps.sleep, failure.retryInMs, deps.signal);
-    }
-}
-function cancelled(target) {
-    return new SlackBotError(`Slack: the job was cancelled before ${target.method}${where(target)} went through.`, 'cancelled');
-}
-function slack_bot_describe(error, target, seen, backoff) {
-    const e = (typeof error === 'object' && error !== null ? error : {});
-    switch (e.code) {
-        case 'slack_webapi_platform_error':
-            return platformFailure(e.data ?? {}, target, backoff);
-        case 'slack_webapi_rate_limited_error':
-            return rateLimited(target, typeof e.retryAfter === 'number' ? e.retryAfter * 1000 : undefined);
-        case 'slack_webapi_http_error': {
-            const status = typeof e.statusCode === 'number' ? e.statusCode : 0;
-            const body = slack_bot_oneLine(typeof e.body === 'string' ? e.body : '');
-            const error = new SlackBotError(`Slack answered ${target.method}${where(target)} with HTTP ${status}${body ? ` ${body}` : ''}.`, `http_${status}`);
-            return status >= 500 ? { error, retryInMs: backoff() } : { error };
-        }
-        case 'slack_webapi_request_error':
-            return { error: networkError(target, e.original ?? {}), retryInMs: backoff() };
-        default:
-            // WebClient answers a 429 whose Retry-After it cannot read with a plain Error.
-            if (seen.status === 429)
-                return rateLimited(target, undefined);
-            return {
-                error: new SlackBotError(`Slack: ${target.method}${where(target)} failed: ${slack_bot_oneLine(String(e.message ?? error))}`, 'unexpected'),
-            };
-    }
-}
-function rateLimited(target, retryAfterMs) {
-    const wait = retryAfterMs === undefined || !Number.isFinite(retryAfterMs) || retryAfterMs < 0
-        ? slack_bot_DEFAULT_RETRY_AFTER_MS
-        : Math.min(slack_bot_MAX_RETRY_AFTER_MS, Math.max(slack_bot_DEFAULT_RETRY_AFTER_MS, retryAfterMs));
-    return {
-        error: new SlackBotError(`Slack rate-limited ${target.method}${where(target)} (HTTP 429, too many calls for its rate limit).`, 'ratelimited'),
-        retryInMs: wait,
-    };
-}
-function networkError(target, original) {
-    const cause = original.cause;
-    const code = cause && typeof cause === 'object' && 'code' in cause && typeof cause.code === 'string'
-        ? ` (${cause.code})`
-        : '';
-    const timedOut = original.name === 'TimeoutError' || original.name === 'AbortError';
-    const what = timedOut
-        ? `no answer within ${seconds(slack_bot_REQUEST_TIMEOUT_MS)}`
-        : `a network error: ${slack_bot_oneLine(String(original.message ?? ''))}${code}`;
-    return new SlackBotError(`Slack: ${target.method}${where(target)} got ${what}.`, timedOut ? 'timeout' : 'network_error');
-}
-/** Slack's `{ ok: false, error }` answer as an error that names the input to fix and how. */
-function platformFailure(data, target, backoff) {
-    const code = typeof data.error === 'string' ? data.error : 'unknown_error';
-    const refused = `Slack refused ${target.method}${where(target)}: ${code}.`;
-    if (TRANSIENT.has(code)) {
-        const error = new SlackBotError(`${refused} The trouble is on Slack's side.`, code);
-        return { error, retryInMs: code === 'ratelimited' ? slack_bot_DEFAULT_RETRY_AFTER_MS : backoff() };
-    }
-    if (code === 'message_not_found' || code === 'thread_not_found') {
-        const ts = target.ts ?? '';
-        return {
-            error: new SlackMessageNotFoundError(`Slack has no message ${ts} in ${target.channel ?? 'the channel'} any more (${code}): it was deleted.`, code, target.channel ?? '', ts),
-        };
-    }
-    return { error: new SlackBotError(`${refused} ${platformHint(code, data, target)}`, code) };
-}
-function platformHint(code, data, target) {
-    const channel = target.channel ? `"${target.channel}"` : 'the channel';
-    switch (code) {
-        case 'invalid_auth':
-            return `The token in slack-bot-token is not one Slack knows. ${TOKEN_FIX}`;
-        case 'not_authed':
-            return `No token reached Slack: slack-bot-token is empty. ${TOKEN_FIX}`;
-        case 'token_revoked':
-        case 'account_inactive':
-            return `The token in slack-bot-token was revoked (the app was uninstalled, or its token regenerated). Reinstall the app to the workspace, then ${TOKEN_FIX.charAt(0).toLowerCase()}${TOKEN_FIX.slice(1)}`;
-        case 'token_expired':
-            return `The token in slack-bot-token has expired: the app rotates its tokens. Turn token rotation off for the app (a bot token then never expires) and ${TOKEN_FIX.charAt(0).toLowerCase()}${TOKEN_FIX.slice(1)}`;
-        case 'not_allowed_token_type':
-            return `slack-bot-token holds a token of another kind. ${TOKEN_FIX}`;
-        case 'missing_scope':
-            return missingScopeHint(data);
-        case 'channel_not_found':
-            return `Slack has no channel ${channel} that the app can see. Check the slack-channel input: a channel name (#alerts) or ID (C0123ABCDEF). A private channel is seen only once the app is in it: invite it with /invite @<app name>.`;
-        case 'not_in_channel':
-            return `The app is not a member of ${channel}. Invite it (/invite @<app name> in the channel), or, for a public channel, add the chat:write.public scope to the app's Bot Token Scopes and reinstall it.`;
-        case 'is_archived':
-        case 'channel_is_archived':
-            return `${channel} is archived: unarchive it, or set the slack-channel input to another channel.`;
-        case 'cant_update_message':
-            return `The message ${target.ts ?? ''} was not posted by this app, so it cannot edit it.`;
-        case 'restricted_action':
-        case 'restricted_action_read_only_channel':
-        case 'restricted_action_thread_only_channel':
-        case 'restricted_action_non_threadable_channel':
-            return `A workspace setting or admin restricts posting in ${channel}; allow the app to post there, or choose another slack-channel.`;
-        default:
-            if (MESSAGE_REFUSED.has(code)) {
-                const text = slackText(data);
-                return `${text ? `Slack says: ${text}. ` : ''}The message is insights-watch's own layout: this is a bug in insights-watch, please report it.`;
-            }
-            return `See https://docs.slack.dev/reference/methods/${target.method}#errors.`;
-    }
-}
-/** Slack names the scope a call needs (`needed`) and those the token has (`provided`). */
-function missingScopeHint(data) {
-    const needed = typeof data.needed === 'string' && data.needed ? data.needed : 'chat:write';
-    const provided = typeof data.provided === 'string' && data.provided ? data.provided : 'none';
-    return `The token in slack-bot-token lacks the ${needed} scope (it has: ${provided}). Add ${needed} to the app's Bot Token Scopes (OAuth & Permissions), reinstall the app, and update the secret slack-bot-token reads if the token changed.`;
-}
-/** Slack's own words about a refused message (`response_metadata.messages`), in one line. */
-function slackText(data) {
-    const messages = data.response_metadata?.messages;
-    return Array.isArray(messages) ? slack_bot_oneLine(messages.filter((m) => typeof m === 'string').join('; ')) : '';
-}
-function where(target) {
-    if (!target.channel)
-        return '';
-    if (target.method === 'chat.update')
-        return ` of ${target.ts} in ${target.channel}`;
-    return target.ts ? ` in the thread of ${target.ts} in ${target.channel}` : ` to ${target.channel}`;
-}
-/**
- * The transport, aborted with the job as well as by the client's own timeout, keeping each answer's
- * status (WebClient's error for a 429 without Retry-After does not carry it).
- */
-function watchedFetch(transport, signal, seen) {
-    return async (input, init) => {
-        seen.status = 0;
-        const signals = [init?.signal, signal].filter((s) => s instanceof AbortSignal);
-        const response = await transport(input, {
-            ...init,
-            ...(signals.length > 0 ? { signal: signals.length === 1 ? signals[0] : AbortSignal.any(signals) } : {}),
-        });
-        seen.status = response.status;
-        return response;
-    };
-}
-/**
- * WebClient's logger: its debug and info lines are dropped (our own lines say what happened), its
- * warnings go to the run's log, without the token. "http request failed" is said by our retry line.
- */
-function quietLogger(log, token) {
-    const warn = (...parts) => {
-        const line = parts.map(String).join(' ');
-        if (line.startsWith('http request failed'))
-            return;
-        log(`Slack Web API: ${slack_bot_scrub(slack_bot_oneLine(line), token)}`);
-    };
-    return {
-        debug: () => { },
-        info: () => { },
-        warn,
-        error: warn,
-        setLevel: () => { },
-        getLevel: () => 'warn',
-        setName: () => { },
-    };
-}
-/** Exponential backoff with "equal jitter": half the delay fixed, half random. */
-function slack_bot_backoffMs(attempt, random) {
-    const delay = Math.min(slack_bot_BACKOFF_MAX_MS, slack_bot_BACKOFF_BASE_MS * 2 ** attempt);
-    return Math.round(delay / 2 + random() * (delay / 2));
-}
-/** The token must never reach a log line or an error, whatever text carried it. */
-function slack_bot_scrub(text, token) {
-    return token ? text.split(token).join('[slack-bot-token]') : text;
-}
-function slack_bot_oneLine(text) {
-    const line = text.replace(/\s+/g, ' ').trim();
-    return line.length > slack_bot_MAX_TEXT_IN_ERROR ? `${line.slice(0, slack_bot_MAX_TEXT_IN_ERROR)}…` : line;
 }
 
 ;// CONCATENATED MODULE: ./src/steps/incident.ts

@@ -14,6 +14,7 @@ import {
   type RecoveredNotice,
 } from './notify/monitor-notices.js'
 import { deliver, postEach } from './notify/slack.js'
+import { createSlackBot } from './notify/slack-bot.js'
 import type { StepDeps } from './run-deps.js'
 import type { Settings } from './settings.js'
 import { describeFailure, type FailureRecord, type SavedState, STATE_VERSION } from './state/checkpoint.js'
@@ -73,7 +74,7 @@ export async function recordFailure(
 
 /** Whether this failed run tells Slack: `notify-on-error` is on, and no notice was posted within the reminder period. */
 function failureNoticeDue(failure: FailureRecord, settings: Settings, now: number, deps: StepDeps): boolean {
-  if (!settings.notifyOnError || settings.slackWebhookUrls.length === 0) return false
+  if (!settings.notifyOnError || !hasSlack(settings)) return false
   const lastNotice = failure.notifiedAt
   if (lastNotice === undefined) return true
   const nextReminder = lastNotice + reminderSeconds(settings)
@@ -151,8 +152,7 @@ export async function endFailureEpisode(
   deps: StepDeps,
 ): Promise<void> {
   deps.runner.info(`The monitor is running again after failed runs: ${describeFailure(failure)}.`)
-  if (failure.notifiedAt === undefined || !settings.notifyOnError || settings.slackWebhookUrls.length === 0)
-    return
+  if (failure.notifiedAt === undefined || !settings.notifyOnError || !hasSlack(settings)) return
   const notice: RecoveredNotice = {
     monitorName: settings.monitorName,
     failingSince: failure.since,
@@ -193,9 +193,52 @@ async function postNotice(
     if (settings.slackWebhookUrls.indexOf(outcome.url) !== outcome.index) continue
     deps.runner.warning(`Could not tell Slack ${what}: ${errorMessage(outcome.error)}`)
   }
-  if (failed.length === outcomes.length) return false
+  const channels = await postToChannels(message, what, settings, deps)
+  const total = outcomes.length + channels.total
+  const told = outcomes.length - failed.length + channels.told
+  if (told === 0) return false
   deps.runner.info(
-    `Slack was told ${what} (notify-on-error)${failed.length > 0 ? `, on ${outcomes.length - failed.length} of ${outcomes.length} webhooks` : ''}.`,
+    `Slack was told ${what} (notify-on-error)${told < total ? `, on ${told} of ${total} ${channels.total > 0 ? 'webhooks and channels' : 'webhooks'}` : ''}.`,
   )
   return true
+}
+
+/** Webhooks, or bot-token mode's channels: somewhere to tell of the monitor itself. */
+function hasSlack(settings: Settings): boolean {
+  return settings.slackWebhookUrls.length > 0 || settings.incidentCard !== undefined
+}
+
+/**
+ * Bot-token mode: the notice as a message of its own in each `slack-channel` (not in an incident's
+ * thread: the monitor failing is not the API's incident).
+ */
+async function postToChannels(
+  message: SlackMessage,
+  what: string,
+  settings: Settings,
+  deps: StepDeps,
+): Promise<{ told: number; total: number }> {
+  if (!settings.incidentCard) return { told: 0, total: 0 }
+  const { channels, token } = settings.incidentCard
+  let told = 0
+  try {
+    const bot = await createSlackBot(token, {
+      env: deps.env,
+      sleep: deps.sleep,
+      log: deps.runner.info,
+      ...(deps.signal ? { signal: deps.signal } : {}),
+      ...(deps.proxyAgents ? { proxyAgents: deps.proxyAgents } : {}),
+    })
+    for (const channel of channels) {
+      try {
+        await bot.postMessage(channel, message)
+        told += 1
+      } catch (error) {
+        deps.runner.warning(`Could not tell ${channel} ${what}: ${errorMessage(error)}`)
+      }
+    }
+  } catch (error) {
+    deps.runner.warning(`Could not tell the Slack channels ${what}: ${errorMessage(error)}`)
+  }
+  return { told, total: channels.length }
 }

@@ -177,6 +177,23 @@ describe('the incident card', () => {
   })
 })
 
+describe('notify-on-error in bot-token mode', () => {
+  it('a failing monitor says so in the channel once, as a message of its own, and says when it runs again', async () => {
+    emulator.failNextQuery('Failed')
+    const failed = await timeline.runAt(0, inputs())
+    expect(failed.exitCode).not.toBe(0)
+    const [notice] = emulator.slackApi.messages(CHANNEL)
+    expect(notice && textOf(notice)).toMatch(/failed and is not checking logs/)
+    expect(notice?.replies).toEqual([])
+
+    const again = await runAt(5)
+    expect(again.outputs['incident-state']).toBe('none')
+    const messages = emulator.slackApi.messages(CHANNEL)
+    expect(messages).toHaveLength(2)
+    expect(textOf(messages[1] as { text: string })).toMatch(/running again/i)
+  })
+})
+
 describe('the GitHub issue as the record', () => {
   it('six runs: 1 issue opened, one comment per run, closed at resolution with its comment', async () => {
     const runs = await sixRuns({ 'github-issue': 'true', 'github-token': emulator.github.token })
