@@ -59914,6 +59914,17 @@ function fitEscaped(text, max, escaper) {
     }
     return escaper(text.slice(0, keep)) + (fullMark ? escaper(cutMark(text.length - keep)) : '…');
 }
+/** `text` as an http(s) URL, or undefined: the only links the action writes are to its own pages. */
+function httpUrl(text) {
+    let parsed;
+    try {
+        parsed = new URL(text);
+    }
+    catch {
+        return undefined;
+    }
+    return parsed.protocol === 'https:' || parsed.protocol === 'http:' ? parsed : undefined;
+}
 
 ;// CONCATENATED MODULE: ./src/notify/blocks.ts
 
@@ -59977,14 +59988,8 @@ function context(texts) {
  * so they are percent-encoded, and `&` is escaped as in any text; anything but http(s) is left out.
  */
 function slackLink(url, label) {
-    let parsed;
-    try {
-        parsed = new URL(url);
-    }
-    catch {
-        return undefined;
-    }
-    if (parsed.protocol !== 'https:' && parsed.protocol !== 'http:')
+    const parsed = httpUrl(url);
+    if (!parsed)
         return undefined;
     const href = parsed.href.replace(/[|<>\s]/g, (char) => encodeURIComponent(char)).replace(/&/g, '&amp;');
     return `<${href}|${escapeSlack(label)}>`;
@@ -61624,12 +61629,12 @@ function startOrKeep(previous, decision, report, nowSeconds, settings, statusFie
         return { incident: next, action: 'reopen', mention: true };
     }
     return {
-        incident: openIncident(report, nowSeconds, settings.monitorName, statusField),
+        incident: openIncident(report, nowSeconds, { monitorName: settings.monitorName, statusField }),
         action: 'open',
         mention: true,
     };
 }
-function openIncident(report, nowSeconds, monitorName, statusField) {
+function openIncident(report, nowSeconds, { monitorName, statusField }) {
     const { digest, window } = report;
     const incident = {
         id: incidentId(monitorName, nowSeconds),
@@ -64338,7 +64343,7 @@ const STATUS = {
 };
 /** Top values shown per list on the card (the incident keeps 20). */
 const CARD_TOP_VALUES = 10;
-/** Characters of one status or route on the card, inside its code span. */
+/** Characters of one status or route on the card, inside its kit.code span. */
 const card_MAX_VALUE = 80;
 /**
  * The window reply's payload cap: buildSlackMessage's own less room for the incident's line in the
@@ -64468,7 +64473,7 @@ function buildWindowReply(report, incident, options) {
     const blocks = [...attachment.blocks];
     const footer = blocks.pop();
     const clean = report.digest.total === 0;
-    // A clean window has no samples: room for a section of its own, right after the overview.
+    // A clean window has no samples: room for a kit.section of its own, right after the overview.
     if (clean && options.resolveAt !== undefined)
         blocks.splice(2, 0, section(cleanText(options.resolveAt)));
     const footerTexts = footer?.type === 'context' ? footer.elements.map((element) => element.text) : [];
@@ -64932,16 +64937,8 @@ function cell(text) {
  * URL is full of `(`, `)` and `~`, which a markdown link destination would need changed.
  */
 function htmlLink(url, label) {
-    if (url === undefined)
-        return undefined;
-    let parsed;
-    try {
-        parsed = new URL(url);
-    }
-    catch {
-        return undefined;
-    }
-    if (parsed.protocol !== 'https:' && parsed.protocol !== 'http:')
+    const parsed = url === undefined ? undefined : httpUrl(url);
+    if (!parsed)
         return undefined;
     const href = parsed.href.replace(/[&"'<>]/g, (char) => `&#${char.charCodeAt(0)};`);
     return `<a href="${href}">${label}</a>`;
@@ -65004,10 +65001,8 @@ async function tellIncident(report, decision, previous, settings, deps, nowSecon
             note: '',
             untold: false,
         };
-        const told = [
-            ...(await tellChannels(advance, incident, report, decision, settings, deps, outcome)),
-            ...(await recordIssue(advance, incident, report, settings, deps, outcome)),
-        ];
+        const run = { advance, incident, report, decision, settings, deps };
+        const told = [...(await tellChannels(run, outcome)), ...(await recordIssue(run, outcome))];
         outcome.untold = told.length === 0;
         outcome.outputs = outputsOf(incident, action);
         outcome.note = `Incident ${incident.id} ${OUTPUT_STATE[action]}${told.length > 0 ? `: ${told.join('; ')}` : ''}.`;
@@ -65038,7 +65033,8 @@ function incidentConsoleUrl(incident, settings) {
     });
 }
 /** Each channel's card and thread; answers what was told where, and sets `slackError` for the rest. */
-async function tellChannels(advance, incident, report, decision, settings, deps, outcome) {
+async function tellChannels(run, outcome) {
+    const { incident, settings, deps } = run;
     if (!settings.incidentCard)
         return [];
     const bot = await createSlackBot(settings.incidentCard.token, {
@@ -65052,7 +65048,7 @@ async function tellChannels(advance, incident, report, decision, settings, deps,
     const failed = [];
     for (const requested of settings.incidentCard.channels) {
         try {
-            told.push(await tellChannel(bot, requested, advance, incident, report, decision, settings, deps));
+            told.push(await tellChannel(bot, requested, run));
         }
         catch (error) {
             failed.push(`${requested}: ${(0,errors/* errorMessage */.g)(error)}`);
@@ -65069,7 +65065,8 @@ async function tellChannels(advance, incident, report, decision, settings, deps,
  * thread reply with this run's window, and one more when the incident resolved. A mention goes in the
  * new card's text, else in the reply: an edit notifies nobody.
  */
-async function tellChannel(bot, requested, advance, incident, report, decision, settings, deps) {
+async function tellChannel(bot, requested, run) {
+    const { advance, incident, report, decision, settings, deps } = run;
     const mention = advance.mention && settings.mention ? settings.mention : undefined;
     const runUrl = workflowRunUrl(deps.env);
     const links = { consoleUrl: incidentConsoleUrl(incident, settings), ...(runUrl ? { runUrl } : {}) };
@@ -65111,7 +65108,8 @@ async function tellChannel(bot, requested, advance, incident, report, decision, 
     return `${requested}: ${what}, thread reply${advance.action === 'resolve' ? 's' : ''}`;
 }
 /** The GitHub issue: opened (with a first comment), commented on each run, relabelled, closed or reopened. */
-async function recordIssue(advance, incident, report, settings, deps, outcome) {
+async function recordIssue(run, outcome) {
+    const { advance, incident, report, settings, deps } = run;
     if (!settings.githubIssue)
         return [];
     const runUrl = workflowRunUrl(deps.env);

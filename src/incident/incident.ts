@@ -182,7 +182,7 @@ function startOrKeep(
     return { incident: next, action: 'reopen', mention: true }
   }
   return {
-    incident: openIncident(report, nowSeconds, settings.monitorName, statusField),
+    incident: openIncident(report, nowSeconds, { monitorName: settings.monitorName, statusField }),
     action: 'open',
     mention: true,
   }
@@ -191,8 +191,7 @@ function startOrKeep(
 function openIncident(
   report: Report,
   nowSeconds: number,
-  monitorName: string,
-  statusField: string,
+  { monitorName, statusField }: { monitorName: string; statusField: string },
 ): Incident {
   const { digest, window } = report
   const incident: Incident = {

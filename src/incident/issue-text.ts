@@ -1,7 +1,7 @@
 import { ACCESS_LOG_FIELDS, type Entry, fieldValue, firstValue } from '../entries.js'
 import { count, formatDuration } from '../format.js'
 import { plural, utcSecond, windowText } from '../notify/blocks.js'
-import { escapeMarkdownHtml, fitEscaped } from '../notify/escape.js'
+import { escapeMarkdownHtml, fitEscaped, httpUrl } from '../notify/escape.js'
 import type { Report } from '../report.js'
 import type { Incident, ValueCount } from './incident.js'
 
@@ -226,14 +226,8 @@ function cell(text: string): string {
  * URL is full of `(`, `)` and `~`, which a markdown link destination would need changed.
  */
 function htmlLink(url: string | undefined, label: string): string | undefined {
-  if (url === undefined) return undefined
-  let parsed: URL
-  try {
-    parsed = new URL(url)
-  } catch {
-    return undefined
-  }
-  if (parsed.protocol !== 'https:' && parsed.protocol !== 'http:') return undefined
+  const parsed = url === undefined ? undefined : httpUrl(url)
+  if (!parsed) return undefined
   const href = parsed.href.replace(/[&"'<>]/g, (char) => `&#${char.charCodeAt(0)};`)
   return `<a href="${href}">${label}</a>`
 }

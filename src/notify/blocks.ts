@@ -10,7 +10,7 @@ import type {
 import type { Severity } from '../entries.js'
 import { isoSecond } from '../format.js'
 import type { Report } from '../report.js'
-import { escapeSlack, fitEscaped, truncate } from './escape.js'
+import { escapeSlack, fitEscaped, httpUrl, truncate } from './escape.js'
 
 /**
  * The Block Kit pieces every Slack message of the action is made of (digest-message.ts,
@@ -109,13 +109,8 @@ export function context(texts: readonly string[]): MrkdwnContext {
  * so they are percent-encoded, and `&` is escaped as in any text; anything but http(s) is left out.
  */
 export function slackLink(url: string, label: string): string | undefined {
-  let parsed: URL
-  try {
-    parsed = new URL(url)
-  } catch {
-    return undefined
-  }
-  if (parsed.protocol !== 'https:' && parsed.protocol !== 'http:') return undefined
+  const parsed = httpUrl(url)
+  if (!parsed) return undefined
   const href = parsed.href.replace(/[|<>\s]/g, (char) => encodeURIComponent(char)).replace(/&/g, '&amp;')
   return `<${href}|${escapeSlack(label)}>`
 }

@@ -167,3 +167,14 @@ export function fitEscaped(text: string, max: number, escaper: (text: string) =>
   }
   return escaper(text.slice(0, keep)) + (fullMark ? escaper(cutMark(text.length - keep)) : '…')
 }
+
+/** `text` as an http(s) URL, or undefined: the only links the action writes are to its own pages. */
+export function httpUrl(text: string): URL | undefined {
+  let parsed: URL
+  try {
+    parsed = new URL(text)
+  } catch {
+    return undefined
+  }
+  return parsed.protocol === 'https:' || parsed.protocol === 'http:' ? parsed : undefined
+}

@@ -72,10 +72,8 @@ export async function tellIncident(
       note: '',
       untold: false,
     }
-    const told = [
-      ...(await tellChannels(advance, incident, report, decision, settings, deps, outcome)),
-      ...(await recordIssue(advance, incident, report, settings, deps, outcome)),
-    ]
+    const run: IncidentRun = { advance, incident, report, decision, settings, deps }
+    const told = [...(await tellChannels(run, outcome)), ...(await recordIssue(run, outcome))]
     outcome.untold = told.length === 0
     outcome.outputs = outputsOf(incident, action)
     outcome.note = `Incident ${incident.id} ${OUTPUT_STATE[action]}${told.length > 0 ? `: ${told.join('; ')}` : ''}.`
@@ -105,16 +103,19 @@ function incidentConsoleUrl(incident: Incident, settings: Settings): string {
   })
 }
 
+/** What a run tells of its incident, and where from: what the channel and issue functions take. */
+interface IncidentRun {
+  advance: IncidentAdvance
+  incident: Incident
+  report: Report
+  decision: AlertDecision
+  settings: Settings
+  deps: StepDeps
+}
+
 /** Each channel's card and thread; answers what was told where, and sets `slackError` for the rest. */
-async function tellChannels(
-  advance: IncidentAdvance,
-  incident: Incident,
-  report: Report,
-  decision: AlertDecision,
-  settings: Settings,
-  deps: StepDeps,
-  outcome: IncidentOutcome,
-): Promise<string[]> {
+async function tellChannels(run: IncidentRun, outcome: IncidentOutcome): Promise<string[]> {
+  const { incident, settings, deps } = run
   if (!settings.incidentCard) return []
   const bot = await createSlackBot(settings.incidentCard.token, {
     env: deps.env,
@@ -127,7 +128,7 @@ async function tellChannels(
   const failed: string[] = []
   for (const requested of settings.incidentCard.channels) {
     try {
-      told.push(await tellChannel(bot, requested, advance, incident, report, decision, settings, deps))
+      told.push(await tellChannel(bot, requested, run))
     } catch (error) {
       failed.push(`${requested}: ${errorMessage(error)}`)
       deps.runner.warning(`Could not tell ${requested} of incident ${incident.id}: ${errorMessage(error)}`)
@@ -146,16 +147,8 @@ async function tellChannels(
  * thread reply with this run's window, and one more when the incident resolved. A mention goes in the
  * new card's text, else in the reply: an edit notifies nobody.
  */
-async function tellChannel(
-  bot: SlackBot,
-  requested: string,
-  advance: IncidentAdvance,
-  incident: Incident,
-  report: Report,
-  decision: AlertDecision,
-  settings: Settings,
-  deps: StepDeps,
-): Promise<string> {
+async function tellChannel(bot: SlackBot, requested: string, run: IncidentRun): Promise<string> {
+  const { advance, incident, report, decision, settings, deps } = run
   const mention = advance.mention && settings.mention ? settings.mention : undefined
   const runUrl = workflowRunUrl(deps.env)
   const links = { consoleUrl: incidentConsoleUrl(incident, settings), ...(runUrl ? { runUrl } : {}) }
@@ -201,14 +194,8 @@ async function tellChannel(
 }
 
 /** The GitHub issue: opened (with a first comment), commented on each run, relabelled, closed or reopened. */
-async function recordIssue(
-  advance: IncidentAdvance,
-  incident: Incident,
-  report: Report,
-  settings: Settings,
-  deps: StepDeps,
-  outcome: IncidentOutcome,
-): Promise<string[]> {
+async function recordIssue(run: IncidentRun, outcome: IncidentOutcome): Promise<string[]> {
+  const { advance, incident, report, settings, deps } = run
   if (!settings.githubIssue) return []
   const runUrl = workflowRunUrl(deps.env)
   const links = { consoleUrl: incidentConsoleUrl(incident, settings), ...(runUrl ? { runUrl } : {}) }
