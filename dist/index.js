@@ -59635,6 +59635,22 @@ function formatBytes(bytes) {
     const digits = unit === 0 || value >= 100 ? 0 : 1;
     return `${value.toFixed(digits)} ${units[unit]}`;
 }
+/**
+ * `$0.0062`: an estimated cost in US dollars. Cents for a dollar or more; below that two significant
+ * digits, since one run's scan usually costs a fraction of a cent.
+ */
+function formatDollars(amount) {
+    if (amount === 0)
+        return '$0';
+    if (amount >= 1)
+        return `$${amount.toFixed(2)}`;
+    const rounded = Number(amount.toPrecision(2));
+    return `$${rounded.toFixed(Math.max(2, 1 - Math.floor(Math.log10(rounded))))}`;
+}
+/** What scanning `bytes` costs at `pricePerGb` dollars per GB (decimal, as CloudWatch Logs bills it). */
+function scanCost(bytes, pricePerGb) {
+    return (bytes / 1e9) * pricePerGb;
+}
 
 ;// CONCATENATED MODULE: ./src/notify/console-link.ts
 /**
@@ -62503,6 +62519,7 @@ function cancellationSignal(runner) {
  * against action.yml both ways: the same names, defaults and required flags.
  */
 const TABLE = {
+    // Where the logs are, and the AWS role that reads them.
     'log-group-names': { required: true },
     // Absent: AWS_REGION, then AWS_DEFAULT_REGION (settings.ts).
     'aws-region': { required: false },
@@ -62511,20 +62528,24 @@ const TABLE = {
     'role-session-name': { required: false },
     'role-duration-seconds': { default: '900', required: false },
     audience: { default: 'sts.amazonaws.com', required: false },
+    // The query.
     query: {
         default: 'fields @timestamp, @message, @log | filter status >= 400 | sort @timestamp desc',
         required: false,
     },
     'query-language': { default: 'CWLI', required: false },
+    // The window each run checks, and where the checkpoint lives.
     interval: { default: '5m', required: false },
     'query-delay': { default: '1m', required: false },
     overlap: { default: '2m', required: false },
     'max-catch-up': { default: '1h', required: false },
     state: { default: 'actions-cache', required: false },
+    // One run.
     'query-timeout': { default: '5m', required: false },
     'max-results': { default: '100000', required: false },
     // Absent: "<workflow> / <job>" (settings.ts).
     'monitor-name': { required: false },
+    // Where it tells: webhooks, the incident card (bot-token mode), the GitHub issue.
     'slack-webhook-url': { required: false },
     'slack-bot-token': { required: false },
     'slack-channel': { required: false },
@@ -62533,6 +62554,7 @@ const TABLE = {
     // The runner fills it in; outside Actions (local-action, tests) settings.ts reads GITHUB_TOKEN.
     // biome-ignore lint/suspicious/noTemplateCurlyInString: action.yml's expression, as written there
     'github-token': { default: '${{ github.token }}', required: false },
+    // What the message shows.
     'status-field': { default: 'status', required: false },
     'group-by': { default: 'status, httpMethod, resourcePath, routeKey', required: false },
     'max-samples': { default: '10', required: false },
@@ -62544,11 +62566,15 @@ const TABLE = {
      */
     thresholds: { default: '5xx=1, 4xx=50, other=1', required: false },
     mention: { required: false },
+    // When an episode of alerts reminds and resolves.
     realert: { default: '1h', required: false },
     'resolve-after': { default: '15m', required: false },
+    // What else it tells, and how the step ends.
     'notify-resolved': { default: 'true', required: false },
     'notify-on-error': { default: 'true', required: false },
     'fail-on-match': { default: 'false', required: false },
+    // The job summary's cost, and trying it out.
+    'price-per-gb': { default: '0.005', required: false },
     'dry-run': { default: 'false', required: false },
 };
 const INPUTS = TABLE;
@@ -63031,6 +63057,7 @@ function readSettings({ getInput, setSecret, env }) {
         notifyOnError: parseBoolean('notify-on-error', input('notify-on-error')),
         failOnMatch: parseBoolean('fail-on-match', input('fail-on-match')),
         dryRun: parseBoolean('dry-run', input('dry-run')),
+        pricePerGb: parsePrice(input('price-per-gb')),
         ...incident,
     };
     if (roleToAssume)
@@ -63042,6 +63069,14 @@ function readSettings({ getInput, setSecret, env }) {
     checkQuery(settings.query, settings.queryLanguage, settings.logGroups);
     checkCatchUpRoom(settings);
     return settings;
+}
+/** A price per GB: a plain decimal number of US dollars, as AWS's price list writes it. */
+function parsePrice(text) {
+    const price = /^\d{1,4}(\.\d{1,6})?$/.test(text) ? Number(text) : Number.NaN;
+    if (!Number.isFinite(price)) {
+        throw new errors/* SettingsError */.G('price-per-gb', `"${text}" is not a price: give US dollars per GB scanned as a decimal number, such as 0.005 (Logs Insights in us-east-1) or your region's price.`);
+    }
+    return price;
 }
 /** Slack channel ids (`C…` public, `G…` private, `D…` direct) and names (lowercase, at most 80). */
 const CHANNEL_ID = /^[CGD][A-Z0-9]{8,}$/;
@@ -66038,6 +66073,10 @@ function addOverview(report, summary, notification) {
         summary.addHeading('Slack webhooks', 3);
         summary.addTable(webhookRows(report.webhooks));
     }
+    if (report.pricePerGb !== undefined && report.queries.length > 0) {
+        summary.addHeading('Bytes scanned and cost', 3);
+        summary.addTable(costRows(report, report.pricePerGb));
+    }
     summary.addHeading(`Query (${summary_cell(report.queryLanguage)})`, 3);
     // addCodeBlock puts the text between <pre><code> as it is: unescaped, a `</code>` in it would end it.
     summary.addCodeBlock(fitEscaped(report.query, MAX_QUERY, (text) => escapeMarkdownHtml(text, { multiline: true })));
@@ -66146,6 +66185,40 @@ function runRows(report) {
                 ? 'nothing'
                 : 'nothing: no checkpoint to continue from') + shortenedRecheckNote(report)),
     ];
+}
+/**
+ * Each query's scan and its estimated cost at `price-per-gb`, then the run's total: what a monitor
+ * costs is bytes scanned, and overlap, splits and batches each add to it.
+ */
+function costRows(report, pricePerGb) {
+    const header = ['Query', 'Log groups', 'Records scanned', 'Bytes scanned', 'Estimated cost'].map((label) => ({ data: label, header: true }));
+    const shown = report.queries.slice(0, MAX_QUERY_IDS);
+    const rows = shown.map((query) => [
+        summary_cell(query.queryId),
+        count(query.logGroups.length),
+        count(query.statistics.recordsScanned),
+        formatBytes(query.statistics.bytesScanned),
+        formatDollars(scanCost(query.statistics.bytesScanned, pricePerGb)),
+    ]);
+    if (report.queries.length > shown.length) {
+        rows.push([`and ${count(report.queries.length - shown.length)} more`, '', '', '', ''].map(orDash));
+    }
+    // Billed per query run, split parts included: the sum of the queries' scans, which can pass the
+    // "Bytes scanned" above (each batch's whole window once).
+    const bytes = report.queries.reduce((sum, query) => sum + query.statistics.bytesScanned, 0);
+    const records = report.queries.reduce((sum, query) => sum + query.statistics.recordsScanned, 0);
+    const price = `at $${pricePerGb} per GB (<code>price-per-gb</code>)`;
+    rows.push([
+        {
+            data: `Total (${count(report.queries.length)} ${report.queries.length === 1 ? 'query' : 'queries'})`,
+            header: true,
+        },
+        '',
+        count(records),
+        formatBytes(bytes),
+        `${formatDollars(scanCost(bytes, pricePerGb))} ${price}`,
+    ].map((value) => (typeof value === 'string' ? orDash(value) : value)));
+    return [header, ...rows];
 }
 /** With one webhook and nothing missed, the note above says it all. */
 function showWebhooks(webhooks) {
@@ -67790,6 +67863,7 @@ function buildReport(settings, plan, outcome, context, runner) {
             queryLanguage: settings.queryLanguage,
         }),
         maxCatchUpSeconds: settings.maxCatchUpSeconds,
+        pricePerGb: settings.pricePerGb,
     };
     if (plan.gap)
         report.gap = plan.gap;

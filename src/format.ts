@@ -53,3 +53,19 @@ export function formatBytes(bytes: number): string {
   const digits = unit === 0 || value >= 100 ? 0 : 1
   return `${value.toFixed(digits)} ${units[unit]}`
 }
+
+/**
+ * `$0.0062`: an estimated cost in US dollars. Cents for a dollar or more; below that two significant
+ * digits, since one run's scan usually costs a fraction of a cent.
+ */
+export function formatDollars(amount: number): string {
+  if (amount === 0) return '$0'
+  if (amount >= 1) return `$${amount.toFixed(2)}`
+  const rounded = Number(amount.toPrecision(2))
+  return `$${rounded.toFixed(Math.max(2, 1 - Math.floor(Math.log10(rounded))))}`
+}
+
+/** What scanning `bytes` costs at `pricePerGb` dollars per GB (decimal, as CloudWatch Logs bills it). */
+export function scanCost(bytes: number, pricePerGb: number): number {
+  return (bytes / 1e9) * pricePerGb
+}

@@ -13,6 +13,7 @@ export interface InputSpec {
 }
 
 const TABLE = {
+  // Where the logs are, and the AWS role that reads them.
   'log-group-names': { required: true },
   // Absent: AWS_REGION, then AWS_DEFAULT_REGION (settings.ts).
   'aws-region': { required: false },
@@ -21,20 +22,28 @@ const TABLE = {
   'role-session-name': { required: false },
   'role-duration-seconds': { default: '900', required: false },
   audience: { default: 'sts.amazonaws.com', required: false },
+
+  // The query.
   query: {
     default: 'fields @timestamp, @message, @log | filter status >= 400 | sort @timestamp desc',
     required: false,
   },
   'query-language': { default: 'CWLI', required: false },
+
+  // The window each run checks, and where the checkpoint lives.
   interval: { default: '5m', required: false },
   'query-delay': { default: '1m', required: false },
   overlap: { default: '2m', required: false },
   'max-catch-up': { default: '1h', required: false },
   state: { default: 'actions-cache', required: false },
+
+  // One run.
   'query-timeout': { default: '5m', required: false },
   'max-results': { default: '100000', required: false },
   // Absent: "<workflow> / <job>" (settings.ts).
   'monitor-name': { required: false },
+
+  // Where it tells: webhooks, the incident card (bot-token mode), the GitHub issue.
   'slack-webhook-url': { required: false },
   'slack-bot-token': { required: false },
   'slack-channel': { required: false },
@@ -43,6 +52,8 @@ const TABLE = {
   // The runner fills it in; outside Actions (local-action, tests) settings.ts reads GITHUB_TOKEN.
   // biome-ignore lint/suspicious/noTemplateCurlyInString: action.yml's expression, as written there
   'github-token': { default: '${{ github.token }}', required: false },
+
+  // What the message shows.
   'status-field': { default: 'status', required: false },
   'group-by': { default: 'status, httpMethod, resourcePath, routeKey', required: false },
   'max-samples': { default: '10', required: false },
@@ -54,11 +65,18 @@ const TABLE = {
    */
   thresholds: { default: '5xx=1, 4xx=50, other=1', required: false },
   mention: { required: false },
+
+  // When an episode of alerts reminds and resolves.
   realert: { default: '1h', required: false },
   'resolve-after': { default: '15m', required: false },
+
+  // What else it tells, and how the step ends.
   'notify-resolved': { default: 'true', required: false },
   'notify-on-error': { default: 'true', required: false },
   'fail-on-match': { default: 'false', required: false },
+
+  // The job summary's cost, and trying it out.
+  'price-per-gb': { default: '0.005', required: false },
   'dry-run': { default: 'false', required: false },
 } as const satisfies Record<string, InputSpec>
 

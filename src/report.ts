@@ -37,6 +37,8 @@ export interface Report {
   previousCheckpoint?: number
   /** The `max-catch-up` setting, to explain a gap. */
   maxCatchUpSeconds: number
+  /** `price-per-gb`: the Logs Insights price per GB scanned, for the cost in the summary. */
+  pricePerGb?: number
   /** Link to the workflow run that made this report, when running on GitHub. */
   runUrl?: string
   /** Link to the CloudWatch Logs Insights console on this query, log groups and window. */

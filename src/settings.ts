@@ -78,6 +78,8 @@ export interface Settings {
   notifyOnError: boolean
   failOnMatch: boolean
   dryRun: boolean
+  /** Logs Insights' price per GB scanned (US dollars), for the cost in the job summary. */
+  pricePerGb: number
   /** Bot-token mode: one card per incident and channel, edited in place, with a thread (masked token). */
   incidentCard?: { token: string; channels: string[] }
   /** A recurrence within this long after an incident resolved reopens it. */
@@ -161,6 +163,7 @@ export function readSettings({ getInput, setSecret, env }: SettingsSources): Set
     notifyOnError: parseBoolean('notify-on-error', input('notify-on-error')),
     failOnMatch: parseBoolean('fail-on-match', input('fail-on-match')),
     dryRun: parseBoolean('dry-run', input('dry-run')),
+    pricePerGb: parsePrice(input('price-per-gb')),
     ...incident,
   }
   if (roleToAssume) settings.roleToAssume = parseRoleArn(roleToAssume)
@@ -174,6 +177,18 @@ export function readSettings({ getInput, setSecret, env }: SettingsSources): Set
   checkQuery(settings.query, settings.queryLanguage, settings.logGroups)
   checkCatchUpRoom(settings)
   return settings
+}
+
+/** A price per GB: a plain decimal number of US dollars, as AWS's price list writes it. */
+function parsePrice(text: string): number {
+  const price = /^\d{1,4}(\.\d{1,6})?$/.test(text) ? Number(text) : Number.NaN
+  if (!Number.isFinite(price)) {
+    throw new SettingsError(
+      'price-per-gb',
+      `"${text}" is not a price: give US dollars per GB scanned as a decimal number, such as 0.005 (Logs Insights in us-east-1) or your region's price.`,
+    )
+  }
+  return price
 }
 
 /** Slack channel ids (`C…` public, `G…` private, `D…` direct) and names (lowercase, at most 80). */

@@ -2,7 +2,7 @@ import type { summary } from '@actions/core'
 import { describeSkew } from '../aws/service-clock.js'
 import type { AggregateTable, Breakdown } from '../digest.js'
 import { ACCESS_LOG_FIELDS, type Entry, fieldValue, firstValue } from '../entries.js'
-import { count, formatBytes, formatDuration, isoSecond } from '../format.js'
+import { count, formatBytes, formatDollars, formatDuration, isoSecond, scanCost } from '../format.js'
 import type { Window } from '../insights/window.js'
 import type { Report } from '../report.js'
 import { noCheckpointText } from '../state/no-checkpoint.js'
@@ -78,6 +78,10 @@ function addOverview(report: Report, summary: Summary, notification: string | un
   if (report.webhooks && showWebhooks(report.webhooks)) {
     summary.addHeading('Slack webhooks', 3)
     summary.addTable(webhookRows(report.webhooks))
+  }
+  if (report.pricePerGb !== undefined && report.queries.length > 0) {
+    summary.addHeading('Bytes scanned and cost', 3)
+    summary.addTable(costRows(report, report.pricePerGb))
   }
   summary.addHeading(`Query (${cell(report.queryLanguage)})`, 3)
   // addCodeBlock puts the text between <pre><code> as it is: unescaped, a `</code>` in it would end it.
@@ -218,6 +222,47 @@ function runRows(report: Report): Row[] {
           : 'nothing: no checkpoint to continue from') + shortenedRecheckNote(report),
     ),
   ]
+}
+
+/**
+ * Each query's scan and its estimated cost at `price-per-gb`, then the run's total: what a monitor
+ * costs is bytes scanned, and overlap, splits and batches each add to it.
+ */
+function costRows(report: Report, pricePerGb: number): Row[] {
+  const header: Row = ['Query', 'Log groups', 'Records scanned', 'Bytes scanned', 'Estimated cost'].map(
+    (label) => ({ data: label, header: true }),
+  )
+  const shown = report.queries.slice(0, MAX_QUERY_IDS)
+  const rows = shown.map(
+    (query): Row => [
+      cell(query.queryId),
+      count(query.logGroups.length),
+      count(query.statistics.recordsScanned),
+      formatBytes(query.statistics.bytesScanned),
+      formatDollars(scanCost(query.statistics.bytesScanned, pricePerGb)),
+    ],
+  )
+  if (report.queries.length > shown.length) {
+    rows.push([`and ${count(report.queries.length - shown.length)} more`, '', '', '', ''].map(orDash) as Row)
+  }
+  // Billed per query run, split parts included: the sum of the queries' scans, which can pass the
+  // "Bytes scanned" above (each batch's whole window once).
+  const bytes = report.queries.reduce((sum, query) => sum + query.statistics.bytesScanned, 0)
+  const records = report.queries.reduce((sum, query) => sum + query.statistics.recordsScanned, 0)
+  const price = `at $${pricePerGb} per GB (<code>price-per-gb</code>)`
+  rows.push(
+    [
+      {
+        data: `Total (${count(report.queries.length)} ${report.queries.length === 1 ? 'query' : 'queries'})`,
+        header: true,
+      },
+      '',
+      count(records),
+      formatBytes(bytes),
+      `${formatDollars(scanCost(bytes, pricePerGb))} ${price}`,
+    ].map((value) => (typeof value === 'string' ? orDash(value) : value)) as Row,
+  )
+  return [header, ...rows]
 }
 
 /** With one webhook and nothing missed, the note above says it all. */

@@ -35,6 +35,7 @@ export function buildReport(
       queryLanguage: settings.queryLanguage,
     }),
     maxCatchUpSeconds: settings.maxCatchUpSeconds,
+    pricePerGb: settings.pricePerGb,
   }
   if (plan.gap) report.gap = plan.gap
   // With a batch of log groups unchecked, the failure notice speaks for the run, not a digest.

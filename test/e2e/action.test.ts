@@ -204,6 +204,18 @@ describe('a run with the default credential chain', () => {
     expect(logsCalls('StartQuery')[0]?.accessKeyId).toBe(emulator.defaultCredentials.accessKeyId)
     expect(run.outputs['critical-count']).toBe('1')
   })
+
+  it("shows the bytes each query scanned and the run's estimated cost at price-per-gb", async () => {
+    seed(GROUP, [[120, accessLog(503)]])
+    const run = await runAction({
+      inputs: { 'log-group-names': GROUP, 'price-per-gb': '0.0076' },
+      env: { ...emulator.env, ...defaultCredentialsEnv() },
+    })
+    expect(run.exitCode, run.stdout).toBe(0)
+    expect(run.summary).toContain('<h3>Bytes scanned and cost</h3>')
+    expect(run.summary).toContain(`<td>${run.outputs['query-ids']}</td>`)
+    expect(run.summary).toMatch(/<th>Total \(1 query\)<\/th>.*\$[0-9.]+ at \$0\.0076 per GB/)
+  })
 })
 
 describe('failures', () => {

@@ -58,6 +58,7 @@ describe('readSettings', () => {
       mention: '',
       realertSeconds: 3600,
       reopenWithinSeconds: 3600,
+      pricePerGb: 0.005,
       resolveAfterSeconds: 900,
       notifyResolved: true,
       notifyOnError: true,
@@ -316,6 +317,17 @@ describe('readSettings: the incident card and record', () => {
     expect(errorFor({ ...minimal, 'github-issue': 'true' }, { GITHUB_REPOSITORY: 'acme/api' }).input).toBe(
       'github-token',
     )
+  })
+})
+
+describe('readSettings: price-per-gb', () => {
+  it('reads a decimal price and refuses anything else, naming the input', () => {
+    expect(settingsFrom({ ...minimal, 'price-per-gb': '0.0076' }).settings.pricePerGb).toBe(0.0076)
+    for (const bad of ['$0.005', '-1', '5e-3', 'free']) {
+      const error = errorFor({ ...minimal, 'price-per-gb': bad })
+      expect(error.input).toBe('price-per-gb')
+      expect(error.message).toContain('0.005')
+    }
   })
 })
 

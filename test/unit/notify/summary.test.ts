@@ -70,6 +70,31 @@ describe('addJobSummary', () => {
     expect(runValue(html, 'Truncated')).toBe('no')
   })
 
+  it('shows the bytes scanned and estimated cost of each query at price-per-gb, then the total', () => {
+    const second = {
+      queryId: '9a9a9a9a-1111-4222-8333-444455556666',
+      logGroups: ['/aws/apigateway/other'],
+      statistics: { recordsMatched: 1, recordsScanned: 1_000_000, bytesScanned: 2_000_000_000 },
+    }
+    const base = makeReport({ entries: typicalEntries() })
+    const html = render({ ...base, queries: [...base.queries, second], pricePerGb: 0.005 })
+    expect(html).toContain('<h3>Bytes scanned and cost</h3>')
+    // 12,345,678 bytes at $0.005 per GB is $0.000062; 2 GB is a cent; the run is their sum.
+    expect(html).toContain(
+      '<td>0e7e2a8c-1111-4222-8333-444455556666</td><td>1</td><td>48,213</td><td>12.3 MB</td><td>$0.000062</td>',
+    )
+    expect(html).toContain(
+      '<td>9a9a9a9a-1111-4222-8333-444455556666</td><td>1</td><td>1,000,000</td><td>2.0 GB</td><td>$0.010</td>',
+    )
+    expect(html).toMatch(
+      /<th>Total \(2 queries\)<\/th><td>—<\/td><td>1,048,213<\/td><td>2.0 GB<\/td><td>\$0.010 at \$0.005 per GB/,
+    )
+  })
+
+  it('says nothing of cost without a price (a report built outside a run)', () => {
+    expect(render(makeReport({ entries: typicalEntries() }))).not.toContain('Bytes scanned and cost')
+  })
+
   it('breaks counts down per field and lists samples with time, status, method, path and request id', () => {
     const html = render(makeReport({ entries: typicalEntries() }))
     expect(html).toContain(
