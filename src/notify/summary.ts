@@ -106,7 +106,7 @@ function addNewSignatures(findings: SignatureFindings, summary: Summary, budget:
       : ''
   if (findings.baseline) {
     summary.addRaw(
-      `<p><b>New signatures:</b> none remembered yet, so the ${count(findings.seen)} signatures of this window are the baseline; none is called new.${untracked}</p>`,
+      `<p><b>New signatures:</b> none remembered yet, so the ${count(findings.seen)} ${findings.seen === 1 ? 'signature of this window is' : 'signatures of this window are'} the baseline; none is called new.${untracked}</p>`,
       true,
     )
     return []
