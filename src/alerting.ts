@@ -1,5 +1,7 @@
+import { formatDuration, isoSecond } from './format.js'
 import type { Window } from './insights/window.js'
 import type { Thresholds } from './settings.js'
+import type { WindowSignature } from './signatures.js'
 
 /** New entries by severity. */
 export interface Counts {
@@ -62,6 +64,11 @@ export type AlertDecision = { state: AlertState } & (
       sinceLastAlert?: Counts & { windows: number; lastAlertAt: number }
       /** 5xx in an episode that so far alerted for 4xx only: posted inside the quiet period. */
       escalated?: { lastAlertAt: number; quietUntil: number }
+      /**
+       * Posted for new error signatures (`new-signature-threshold`) where the other rules would not
+       * have posted; `otherwise` says why they would not (below the thresholds, the quiet period).
+       */
+      newSignatures?: { signatures: WindowSignature[]; otherwise: string }
     }
   /** An alerting window inside the quiet period: nothing is posted; its counts wait for the next alert. */
   | { kind: 'quiet'; lastAlertAt: number; quietUntil: number }
@@ -256,6 +263,46 @@ function alertState(now: number, failingSince: number, failingUntil: number, cri
 function meetsCritical(counts: Counts, thresholds: Thresholds): boolean {
   if (counts.critical === 0) return false
   return thresholds.critical === undefined || counts.critical >= thresholds.critical
+}
+
+/**
+ * A new error signature with at least `new-signature-threshold` entries is news of its own: the
+ * window alerts even below the thresholds, inside the quiet period or while an episode clears. The
+ * alert memory stays as the other rules left it (a new signature neither opens an episode nor
+ * restarts the quiet period); inside the quiet period this window's counts are told now, not held.
+ * A resolved notice is left as it is (the summary still lists the signatures).
+ */
+export function alertOnNewSignatures(
+  decision: AlertDecision,
+  signatures: readonly WindowSignature[],
+  previous: AlertState | undefined,
+  realertSeconds: number,
+): AlertDecision {
+  if (signatures.length === 0) return decision
+  const alert = (otherwise: string, state: AlertState): AlertDecision => ({
+    kind: 'alert',
+    state,
+    newSignatures: { signatures: [...signatures], otherwise },
+  })
+  switch (decision.kind) {
+    case 'below-threshold':
+      return alert(`below the thresholds (${decision.unmet})`, decision.state)
+    case 'clearing':
+      return alert(
+        `the episode is clearing${decision.unmet ? ` (below the thresholds: ${decision.unmet})` : ''}`,
+        decision.state,
+      )
+    case 'quiet':
+      return alert(
+        `inside the quiet period (the last alert was at ${isoSecond(decision.lastAlertAt)}, realert is ${formatDuration(realertSeconds)})`,
+        {
+          ...decision.state,
+          pending: previous?.pending ?? NO_PENDING,
+        },
+      )
+    default:
+      return decision
+  }
 }
 
 /** Undefined when a threshold is met; otherwise which thresholds were not, for the summary. */

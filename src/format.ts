@@ -9,6 +9,11 @@ export function isoSecond(epochSeconds: number): string {
   return new Date(epochSeconds * 1000).toISOString().replace('.000Z', 'Z')
 }
 
+/** `10:42 UTC`: the time of day of an epoch second, where the window around it gives the date. */
+export function clockTime(epochSeconds: number): string {
+  return `${isoSecond(epochSeconds).slice(11, 16)} UTC`
+}
+
 /** The units a duration input is written in (`90s`, `5m`, `1h30m`, `7d`), in seconds. */
 export const DURATION_UNITS: Readonly<Record<string, number>> = { s: 1, m: 60, h: 3600, d: 86_400 }
 

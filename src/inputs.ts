@@ -70,6 +70,12 @@ const TABLE = {
   realert: { default: '1h', required: false },
   'resolve-after': { default: '15m', required: false },
 
+  // Errors never seen before (new-signatures).
+  'new-signatures': { default: 'false', required: false },
+  'signature-fields': { default: 'status, httpMethod, resourcePath, routeKey', required: false },
+  'signature-memory': { default: '7d', required: false },
+  'new-signature-threshold': { default: '3', required: false },
+
   // What else it tells, and how the step ends.
   'notify-resolved': { default: 'true', required: false },
   'notify-on-error': { default: 'true', required: false },

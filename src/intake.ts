@@ -4,6 +4,7 @@ import type { ReportedEntries } from './dedup.js'
 import type { DigestBuilder } from './digest.js'
 import { toEntry } from './entries.js'
 import type { ResultsFile } from './outputs.js'
+import type { SignatureTally } from './signatures.js'
 
 export interface IntakeSinks {
   /** What earlier runs reported, to leave out what the overlap finds again. */
@@ -15,6 +16,8 @@ export interface IntakeSinks {
    * fingerprints (its windows do not overlap, so nothing is seen twice).
    */
   aggregate?: AggregateBuilder
+  /** `new-signatures`, on a record query: each new entry's signature counted. */
+  signatures?: Pick<SignatureTally, 'add'>
 }
 
 /**
@@ -36,7 +39,7 @@ export class RowIntake {
   ) {}
 
   take(rows: readonly (readonly ResultField[])[]): void {
-    const { reported, digest, resultsFile, aggregate } = this.sinks
+    const { reported, digest, resultsFile, aggregate, signatures } = this.sinks
     const { statusField, fallbackSecond } = this.options
     for (const row of rows) {
       this.matched += 1
@@ -48,6 +51,7 @@ export class RowIntake {
       const entry = toEntry(row, statusField)
       if (!reported.isNew(entry, fallbackSecond)) continue
       digest.add(entry)
+      signatures?.add(entry)
       resultsFile.add(entry)
     }
   }

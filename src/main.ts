@@ -71,7 +71,11 @@ async function watch(settings: Settings, deps: StepDeps, session: StateSession):
     await runner.group('Running again', () => endFailureEpisode(failure, settings, deps))
   const stateNote = await saveCheckpointAfterRun(
     { plan, outcome, decision, delivery, incident },
-    { dryRun: settings.dryRun, nowMs: logs.clock.now() },
+    {
+      dryRun: settings.dryRun,
+      nowMs: logs.clock.now(),
+      signatureMemorySeconds: settings.signatures?.memorySeconds,
+    },
     session,
   )
   await publishRun(report, { outcome, delivery, stateNote, incident }, runner)

@@ -3,6 +3,7 @@ import type { Digest } from './digest.js'
 import type { QueryLanguage, QueryRun, QueryStatistics } from './insights/types.js'
 import type { Window } from './insights/window.js'
 import type { WebhookStatus } from './notify/missed-deliveries.js'
+import type { SignatureFindings } from './signatures.js'
 import type { NoCheckpointNotice } from './state/no-checkpoint.js'
 
 /** Everything the Slack message and the job summary show about one run. */
@@ -43,6 +44,8 @@ export interface Report {
   runUrl?: string
   /** Link to the CloudWatch Logs Insights console on this query, log groups and window. */
   consoleUrl: string
+  /** `new-signatures` on a record query: this window's signatures against the seen set. */
+  signatures?: SignatureFindings
   /** Each Slack webhook's delivery this run and what it has missed, once posted. */
   webhooks?: WebhookStatus[]
 }

@@ -8,6 +8,7 @@ import { DURATION_UNITS, formatDuration } from './format.js'
 import { INPUTS, type InputName } from './inputs.js'
 import { checkQuery } from './insights/query-check.js'
 import type { QueryLanguage } from './insights/types.js'
+import type { SignatureSettings } from './signatures.js'
 
 /**
  * Alert only at this many new entries in a window: overall, or per severity. A window alerts when any
@@ -74,6 +75,8 @@ export interface Settings {
    * thresholds before the episode is resolved (window time); 0 = the first window below them.
    */
   resolveAfterSeconds: number
+  /** `new-signatures`: error signatures not seen within their memory are called out; absent when off. */
+  signatures?: SignatureSettings
   notifyResolved: boolean
   notifyOnError: boolean
   failOnMatch: boolean
@@ -166,6 +169,8 @@ export function readSettings({ getInput, setSecret, env }: SettingsSources): Set
     pricePerGb: parsePrice(input('price-per-gb')),
     ...incident,
   }
+  const signatures = readSignatureSettings(input)
+  if (signatures) settings.signatures = signatures
   if (roleToAssume) settings.roleToAssume = parseRoleArn(roleToAssume)
   if (settings.queryLanguage !== 'CWLI' && !given('query')) {
     // The default query is Logs Insights QL: a SQL or PPL monitor must bring its own.
@@ -189,6 +194,24 @@ function parsePrice(text: string): number {
     )
   }
   return price
+}
+
+/**
+ * `new-signatures` and its three inputs, each checked even while it is off (a typo is refused before
+ * the day someone turns it on); undefined when off.
+ */
+function readSignatureSettings(input: (name: InputName) => string): SignatureSettings | undefined {
+  const fields = parseList(input('signature-fields'))
+  const memorySeconds = parseDuration('signature-memory', input('signature-memory'), { min: 60 })
+  const threshold = parseInteger('new-signature-threshold', input('new-signature-threshold'), 1, 1_000_000)
+  if (!parseBoolean('new-signatures', input('new-signatures'))) return undefined
+  if (fields.length === 0) {
+    throw new SettingsError(
+      'signature-fields',
+      'is empty, and new-signatures is true: give the fields a signature is made of, like status, httpMethod, resourcePath.',
+    )
+  }
+  return { fields, memorySeconds, threshold }
 }
 
 /** Slack channel ids (`C…` public, `G…` private, `D…` direct) and names (lowercase, at most 80). */

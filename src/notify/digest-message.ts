@@ -1,9 +1,10 @@
 import type { Counts } from '../alerting.js'
 import type { AggregateTable, Breakdown } from '../digest.js'
 import { ACCESS_LOG_FIELDS, type Entry, firstValue, type Severity } from '../entries.js'
-import { count, formatBytes, formatDuration } from '../format.js'
+import { clockTime, count, formatBytes, formatDuration } from '../format.js'
 import type { Window } from '../insights/window.js'
 import type { Report } from '../report.js'
+import type { WindowSignature } from '../signatures.js'
 import { noCheckpointText } from '../state/no-checkpoint.js'
 import {
   COLORS,
@@ -115,7 +116,11 @@ export function buildSlackMessage(report: Report, options: SlackMessageOptions =
 /** The blocks every message of the run has, samples aside: header, overview, notices, breakdowns, table. */
 function topBlocks(report: Report, options: SlackMessageOptions): SlackBlock[] {
   const { digest } = report
-  const blocks: SlackBlock[] = [headerBlock(report), section(overviewText(report))]
+  const blocks: SlackBlock[] = [headerBlock(report)]
+  // Errors never seen before come first: they are what the reader most needs to know about.
+  const fresh = report.signatures?.new ?? []
+  if (fresh.length > 0) blocks.push(section(newSignaturesText(fresh)))
+  blocks.push(section(overviewText(report)))
   if (options.sinceLastAlert) blocks.push(section(sinceLastAlertText(options.sinceLastAlert)))
   if (report.gap) blocks.push(section(gapText(report, report.gap)))
   if (report.noCheckpoint) blocks.push(section(`⚠️ ${escapeSlack(noCheckpointText(report.noCheckpoint))}`))
@@ -177,6 +182,26 @@ function overviewText(report: Report): string {
   const rest = logGroups.length - named.length
   const label = plural(logGroups.length, 'Log group', 'Log groups')
   lines.push(`*${label}* ${named.join(', ')}${rest > 0 ? ` and ${count(rest)} more` : ''}`)
+  return lines.join('\n')
+}
+
+/** New signatures named in the message; the rest are counted (the job summary lists them). */
+const SHOWN_NEW_SIGNATURES = 3
+
+/**
+ * `🆕 *New:* `502 POST /v2/checkout`, first seen 10:42 UTC, 17 times`, one line each for the most
+ * frequent few, then `and N more`. A signature is log text: escaped, one line, fitted.
+ */
+function newSignaturesText(fresh: readonly WindowSignature[]): string {
+  const lines = fresh
+    .slice(0, SHOWN_NEW_SIGNATURES)
+    .map(
+      (item) =>
+        `🆕 *New:* ${code(item.signature, MAX_PATH)}, first seen ${clockTime(item.firstSeen)}, ${count(item.count)} ${plural(item.count, 'time', 'times')}`,
+    )
+  const rest = fresh.length - SHOWN_NEW_SIGNATURES
+  if (rest > 0)
+    lines.push(`and ${count(rest)} more new ${plural(rest, 'signature', 'signatures')} in the job summary`)
   return lines.join('\n')
 }
 

@@ -5,6 +5,7 @@ import { ACCESS_LOG_FIELDS, type Entry, fieldValue, firstValue } from '../entrie
 import { count, formatBytes, formatDollars, formatDuration, isoSecond, scanCost } from '../format.js'
 import type { Window } from '../insights/window.js'
 import type { Report } from '../report.js'
+import type { SignatureFindings } from '../signatures.js'
 import { noCheckpointText } from '../state/no-checkpoint.js'
 import { escapeMarkdownHtml, fitEscaped, truncate } from './escape.js'
 import type { WebhookStatus } from './missed-deliveries.js'
@@ -50,6 +51,7 @@ export function addJobSummary(report: Report, summary: Summary, notification?: s
   const budget = new Budget(SUMMARY_LIMIT_BYTES - ROOM_FOR_OTHERS_BYTES - 1024 - bytes(summary.stringify()))
   // What the budget or the caps left out, in the order the note names them.
   const cut: string[] = []
+  if (report.signatures) cut.push(...addNewSignatures(report.signatures, summary, budget))
   cut.push(...addBreakdowns(digest.breakdowns, summary, budget))
   if (digest.table) cut.push(...addAggregate(report, digest.table, summary, budget))
   if (digest.breakdowns.length > MAX_BREAKDOWN_FIELDS) {
@@ -88,6 +90,47 @@ function addOverview(report: Report, summary: Summary, notification: string | un
   summary.addCodeBlock(
     fitEscaped(report.query, MAX_QUERY, (text) => escapeMarkdownHtml(text, { multiline: true })),
   )
+}
+
+/** New signatures listed at most. */
+const MAX_NEW_SIGNATURES = 100
+
+/**
+ * `new-signatures`: the signatures not seen within `signature-memory`, most frequent first, or why
+ * none could be (the baseline run); what the budget or the cap left out.
+ */
+function addNewSignatures(findings: SignatureFindings, summary: Summary, budget: Budget): string[] {
+  const untracked =
+    findings.untracked > 0
+      ? ` ${count(findings.untracked)} entries had signatures past the 10,000 one window keeps: not counted.`
+      : ''
+  if (findings.baseline) {
+    summary.addRaw(
+      `<p><b>New signatures:</b> none remembered yet, so the ${count(findings.seen)} ${findings.seen === 1 ? 'signature of this window is' : 'signatures of this window are'} the baseline; none is called new.${untracked}</p>`,
+      true,
+    )
+    return []
+  }
+  if (findings.new.length === 0) {
+    if (untracked) summary.addRaw(`<p><b>New signatures:</b> none.${untracked}</p>`, true)
+    return []
+  }
+  const header: Row = ['Signature', 'First seen (UTC)', 'Entries'].map((label) => ({
+    data: label,
+    header: true,
+  }))
+  budget.spend(rowBytes(header) + 64)
+  const rows = [header]
+  for (const item of findings.new.slice(0, MAX_NEW_SIGNATURES)) {
+    const row: Row = [orDash(cell(item.signature)), isoSecond(item.firstSeen), count(item.count)]
+    if (!budget.spend(rowBytes(row))) break
+    rows.push(row)
+  }
+  summary.addHeading(`New error signatures (${count(findings.new.length)} of ${count(findings.seen)})`, 3)
+  if (untracked) summary.addRaw(`<p>${untracked.trim()}</p>`, true)
+  summary.addTable(rows)
+  const hidden = findings.new.length - (rows.length - 1)
+  return hidden > 0 ? [`${count(hidden)} new signatures`] : []
 }
 
 /** A table per breakdown field, while the budget lasts; what it left out. */

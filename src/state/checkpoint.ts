@@ -2,6 +2,7 @@ import type { AlertState } from '../alerting.js'
 import { isoSecond } from '../format.js'
 import { type Incident, parseIncident } from '../incident/incident.js'
 import { parseWebhookLedger, type WebhookLedger } from '../notify/missed-deliveries.js'
+import type { SeenSignatures } from '../signatures.js'
 
 /**
  * What one run leaves for the next: how far it checked, which entries it reported in the stretch the
@@ -37,6 +38,12 @@ export interface Checkpoint {
    * for a while to be reopened (incident/incident.ts).
    */
   incident?: Incident
+  /**
+   * `new-signatures`: each error signature seen within `signature-memory`, with when it was last seen
+   * (epoch seconds), at most 10,000 (signatures.ts). Absent until a run with new-signatures saved one:
+   * that run's signatures are the baseline.
+   */
+  signatures?: SeenSignatures
 }
 
 /**
@@ -146,7 +153,21 @@ function addRecords(
     if (!missed) return 'the saved state has a malformed record of missed Slack deliveries'
     if (Object.keys(missed).length > 0) checkpoint.missedByWebhook = missed
   }
+  if (value.signatures !== undefined) {
+    const signatures = parseSignatures(value.signatures)
+    if (!signatures) return 'the saved state has a malformed record of error signatures'
+    checkpoint.signatures = signatures
+  }
   return undefined
+}
+
+/** Signature → last seen (epoch seconds), or undefined when any value is not a whole number. */
+function parseSignatures(value: unknown): SeenSignatures | undefined {
+  if (!isRecord(value)) return undefined
+  const entries = Object.entries(value)
+  if (!entries.every(([, last]) => Number.isSafeInteger(last))) return undefined
+  // fromEntries defines each key as its own property: a signature `__proto__` stays a key.
+  return Object.fromEntries(entries) as SeenSignatures
 }
 
 /** Fingerprints by epoch second, or undefined when any key or list is malformed. */

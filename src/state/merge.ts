@@ -1,5 +1,6 @@
 import type { AlertState } from '../alerting.js'
 import type { Incident } from '../incident/incident.js'
+import { mergeSeenSignatures } from '../signatures.js'
 import type { Checkpoint, FailureRecord, SavedState } from './checkpoint.js'
 
 /**
@@ -7,7 +8,7 @@ import type { Checkpoint, FailureRecord, SavedState } from './checkpoint.js'
  * other recorded, and the next run would report the other's entries again, or check from an older
  * checkpoint. What this run is about to save is merged with what the other saved meanwhile:
  * the later `checked`, every fingerprint either reported (in the stretch the next run checks again),
- * the alert memory as if one run had seen both windows.
+ * the alert memory as if one run had seen both windows, every error signature either saw.
  */
 export function mergeCheckpoints(ours: Checkpoint, theirs: SavedState, overlapSeconds: number): Checkpoint {
   if (!('checked' in theirs)) {
@@ -31,6 +32,9 @@ export function mergeCheckpoints(ours: Checkpoint, theirs: SavedState, overlapSe
   else delete merged.failure
   const incident = mergeIncidents(ours.incident, theirs.incident)
   if (incident) merged.incident = incident
+  // Either run's signatures are seen: forgetting one would call it new again.
+  const signatures = mergeSeenSignatures(ours.signatures, theirs.signatures)
+  if (signatures) merged.signatures = signatures
   return merged
 }
 

@@ -1,7 +1,8 @@
 /** Step 6: whether this run alerts, stays quiet, or resolves an episode; and the alert memory after it. */
-import { type AlertDecision, decideAlert } from '../alerting.js'
+import { type AlertDecision, alertOnNewSignatures, decideAlert } from '../alerting.js'
 import type { Report } from '../report.js'
 import type { Settings } from '../settings.js'
+import { alertingSignatures } from '../signatures.js'
 import type { RunPlan } from './plan.js'
 import type { QueryOutcome } from './query.js'
 
@@ -13,7 +14,7 @@ export function decideRunAlert(
   settings: Settings,
 ): AlertDecision {
   const previous = plan.previous?.alert
-  const decision = decideAlert(
+  const thresholds = decideAlert(
     report.digest,
     previous,
     Math.floor(nowMs / 1000),
@@ -21,6 +22,15 @@ export function decideRunAlert(
     settings,
     plan.gap,
   )
+  // Without new-signatures (or on an aggregate query) report.signatures is absent: nothing changes.
+  const decision = settings.signatures
+    ? alertOnNewSignatures(
+        thresholds,
+        alertingSignatures(report.signatures, settings.signatures.threshold),
+        previous,
+        settings.realertSeconds,
+      )
+    : thresholds
   // With a batch of log groups unchecked, "nothing found" proves nothing: no resolved notice, no
   // clean window towards one, and the alert memory stays as it was until a run sees every group again.
   if (outcome.complete || decision.kind === 'alert' || decision.kind === 'quiet') return decision

@@ -4,6 +4,7 @@
  */
 import type { AlertDecision } from '../alerting.js'
 import { nextCheckpoint } from '../insights/window.js'
+import { rememberSignatures, type SeenSignatures } from '../signatures.js'
 import { type Checkpoint, type FailureRecord, STATE_VERSION } from '../state/checkpoint.js'
 import type { StateSession } from '../state/session.js'
 import type { IncidentOutcome } from './incident.js'
@@ -33,19 +34,24 @@ export async function saveCheckpointAfterRun(
     delivery: Delivery
     incident: IncidentOutcome | undefined
   },
-  options: { dryRun: boolean; nowMs: number },
+  options: {
+    dryRun: boolean
+    nowMs: number
+    /** `signature-memory` while new-signatures is on. */
+    signatureMemorySeconds?: number | undefined
+  },
   session: StateSession,
 ): Promise<string> {
   if (options.dryRun) return 'dry-run: the checkpoint was left where it was.'
   if (run.delivery.keepCheckpoint)
     return 'The checkpoint was not moved: the next run checks this window again.'
-  const saved = await session.saveCheckpoint(checkpointAfterRun(run, options.nowMs))
+  const saved = await session.saveCheckpoint(checkpointAfterRun(run, options))
   return saved.note
 }
 
 function checkpointAfterRun(
   { plan, outcome, decision, delivery, incident }: Parameters<typeof saveCheckpointAfterRun>[0],
-  nowMs: number,
+  { nowMs, signatureMemorySeconds }: Parameters<typeof saveCheckpointAfterRun>[1],
 ): Checkpoint {
   const { window, previous, overlapSeconds, shape } = plan
   // When a batch of log groups failed, the checkpoint stays where it was (its entries were not seen),
@@ -67,5 +73,23 @@ function checkpointAfterRun(
     checkpoint.missedByWebhook = delivery.missedByWebhook
   // Kept only while bot-token mode or github-issue is on (tellIncident answers undefined otherwise).
   if (incident?.incident) checkpoint.incident = incident.incident
+  const signatures = seenAfterRun(plan, outcome, signatureMemorySeconds)
+  if (signatures) checkpoint.signatures = signatures
   return checkpoint
+}
+
+/**
+ * The seen set after the run: every signature of this window at its last-seen time, also when a batch
+ * of log groups failed (what the run saw must not be forgotten, or it would be called new again). An
+ * aggregate run has none and keeps the set as it was; with new-signatures off it is dropped.
+ */
+function seenAfterRun(
+  plan: RunPlan,
+  outcome: QueryOutcome,
+  memorySeconds: number | undefined,
+): SeenSignatures | undefined {
+  if (memorySeconds === undefined) return undefined
+  const previous = plan.previous?.signatures
+  if (!outcome.signatures) return previous
+  return rememberSignatures(previous, outcome.signatures.found, plan.window.end, memorySeconds)
 }

@@ -13,6 +13,7 @@ import { RowIntake } from '../intake.js'
 import { ResultsFile, resultsFilePath } from '../outputs.js'
 import type { StepDeps } from '../run-deps.js'
 import type { Settings } from '../settings.js'
+import { SignatureTally, type WindowSignature } from '../signatures.js'
 import type { LogsConnection } from './logs-connection.js'
 import type { RunPlan } from './plan.js'
 
@@ -31,6 +32,11 @@ export interface QueryOutcome extends BatchedResult {
   /** Matching records not fetched (past max-results), counted from the statistics: 0 for an aggregate. */
   unfetched: number
   resultsFile: string
+  /**
+   * `new-signatures` on a record query: each signature of the new entries, with its count and first
+   * and last time; `untracked`, entries whose signature the bounded tally could not keep.
+   */
+  signatures?: { found: WindowSignature[]; untracked: number }
 }
 
 export async function runQuery(
@@ -45,8 +51,19 @@ export async function runQuery(
   const digest = new DigestBuilder(settings)
   const aggregate = shape.records ? undefined : new AggregateBuilder(shape, settings.statusField)
   const resultsFile = new ResultsFile(resultsFilePath(deps.env))
+  // An aggregate's rows are groups, not entries: they have no signature.
+  const signatures =
+    settings.signatures && shape.records
+      ? new SignatureTally(settings.signatures.fields, window.end)
+      : undefined
   const intake = new RowIntake(
-    { reported, digest, resultsFile, ...(aggregate ? { aggregate } : {}) },
+    {
+      reported,
+      digest,
+      resultsFile,
+      ...(aggregate ? { aggregate } : {}),
+      ...(signatures ? { signatures } : {}),
+    },
     { statusField: settings.statusField, fallbackSecond: window.end },
   )
   let result: BatchedResult
@@ -78,6 +95,7 @@ export async function runQuery(
   }
   const found = aggregate ? aggregate.build(result.statistics, !result.truncated) : digest.build()
   return {
+    ...(signatures ? { signatures: { found: signatures.build(), untracked: signatures.untracked } } : {}),
     ...result,
     complete: result.failures.length === 0,
     found,

@@ -1,9 +1,11 @@
 /** Step 5: everything the Slack message and the job summary show about the run, in one `Report`. */
 import type { ClockReading } from '../aws/service-clock.js'
+import { count } from '../format.js'
 import { logsInsightsConsoleUrl, workflowRunUrl } from '../notify/console-link.js'
 import type { Report } from '../report.js'
 import type { Runner } from '../runner.js'
 import type { Settings } from '../settings.js'
+import { findNewSignatures, type SignatureFindings } from '../signatures.js'
 import type { RunPlan } from './plan.js'
 import type { QueryOutcome } from './query.js'
 
@@ -43,6 +45,18 @@ export function buildReport(
   if (plan.shortenedRecheck) report.shortenedRecheck = plan.shortenedRecheck
   if (context.clock) report.clock = context.clock
   if (plan.previous) report.previousCheckpoint = plan.previous.checked
+  if (settings.signatures && outcome.signatures) {
+    const { found, untracked } = outcome.signatures
+    report.signatures = findNewSignatures(
+      found,
+      plan.previous?.signatures,
+      settings.signatures.memorySeconds,
+      untracked,
+    )
+    runner.info(signaturesLine(report.signatures))
+  } else if (settings.signatures) {
+    runner.info('new-signatures: skipped, an aggregate query has no entries to take signatures of.')
+  }
   const runUrl = workflowRunUrl(context.env)
   if (runUrl) report.runUrl = runUrl
   runner.info(
@@ -53,4 +67,11 @@ export function buildReport(
         : ''),
   )
   return report
+}
+
+function signaturesLine(findings: SignatureFindings): string {
+  if (findings.baseline)
+    return `new-signatures: no signatures remembered yet; the ${count(findings.seen)} found in this window are the baseline, none is called new.`
+  const names = findings.new.slice(0, 5).map((item) => `${item.signature} (${count(item.count)})`)
+  return `new-signatures: ${count(findings.seen)} signatures in this window, ${count(findings.new.length)} new${names.length > 0 ? `: ${names.join(', ')}` : ''}.`
 }

@@ -1,5 +1,12 @@
 import { describe, expect, it } from 'vitest'
-import { type AlertState, type Counts, decideAlert, unmetThresholds } from '../../src/alerting.js'
+import {
+  type AlertState,
+  alertOnNewSignatures,
+  type Counts,
+  decideAlert,
+  unmetThresholds,
+} from '../../src/alerting.js'
+import { alertingSignatures, type SignatureFindings, type WindowSignature } from '../../src/signatures.js'
 
 const MINUTE = 60
 const counts = (critical: number, warning: number): Counts => ({
@@ -317,5 +324,78 @@ describe('decideAlert with the default settings (5xx=1, 4xx=50, other=1; realert
     // A closed episode whose lastAlertAt the older action kept after resolving: a new episode alerts at once.
     const closed: AlertState = { lastAlertAt: 0, pending: { total: 0, critical: 0, warning: 0, windows: 0 } }
     expect(decideAlert(counts(1, 0), closed, 10 * MINUTE, windowAt(10), defaults).kind).toBe('alert')
+  })
+})
+
+describe('alertOnNewSignatures: a new error signature alerts on its own', () => {
+  const defaults = {
+    thresholds: { critical: 1, warning: 50, other: 1 },
+    realertSeconds: 3600,
+    resolveAfterSeconds: 900,
+    notifyResolved: true,
+  }
+  const THRESHOLD = 3
+  const window = windowAt(60)
+  const newSignature = (entries: number): WindowSignature => ({
+    signature: '404 GET /v2/export',
+    count: entries,
+    firstSeen: window.start + 10,
+    lastSeen: window.start + 20,
+  })
+  /** The decision as steps/alert.ts makes it: the thresholds', then the new signatures'. */
+  const decide = (found: Counts, entries: number, previous?: AlertState) => {
+    const findings: SignatureFindings = {
+      new: [newSignature(entries)],
+      seen: 1,
+      untracked: 0,
+      baseline: false,
+    }
+    const thresholds = decideAlert(found, previous, 60 * MINUTE, window, defaults)
+    return alertOnNewSignatures(
+      thresholds,
+      alertingSignatures(findings, THRESHOLD),
+      previous,
+      defaults.realertSeconds,
+    )
+  }
+
+  it('at the threshold, below every other threshold: an alert that says why', () => {
+    const decision = decide(counts(0, THRESHOLD), THRESHOLD)
+    expect(decision.kind).toBe('alert')
+    if (decision.kind !== 'alert') return
+    expect(decision.newSignatures?.signatures.map((item) => item.signature)).toEqual(['404 GET /v2/export'])
+    expect(decision.newSignatures?.otherwise).toBe(
+      'below the thresholds (0 5xx of 1, 3 4xx of 50, 0 other of 1)',
+    )
+    // It opens no episode: the next clean window is simply quiet.
+    expect(decision.state).toEqual({ pending: { total: 0, critical: 0, warning: 0, windows: 0 } })
+  })
+
+  it('at threshold − 1: no alert, as without new-signatures', () => {
+    const decision = decide(counts(0, THRESHOLD - 1), THRESHOLD - 1)
+    expect(decision.kind).toBe('below-threshold')
+    expect(decision).toEqual(decideAlert(counts(0, THRESHOLD - 1), undefined, 60 * MINUTE, window, defaults))
+  })
+
+  it('inside the quiet period: posted, without restarting it, and the window is not held for the next alert', () => {
+    const previous: AlertState = {
+      lastAlertAt: 60 * MINUTE - 600,
+      failingSince: 60 * MINUTE - 900,
+      failingUntil: 60 * MINUTE - 300,
+      pending: { total: 2, critical: 2, warning: 0, windows: 1 },
+      criticalAlerted: true,
+    }
+    const decision = decide(counts(1, 3), THRESHOLD, previous)
+    expect(decision.kind).toBe('alert')
+    if (decision.kind !== 'alert') return
+    expect(decision.newSignatures?.otherwise).toContain('inside the quiet period')
+    expect(decision.state).toEqual({ ...previous, failingUntil: window.end })
+  })
+
+  it('leaves an alert the thresholds made as it was, and changes nothing without an alerting signature', () => {
+    const alert = decideAlert(counts(1, 3), undefined, 60 * MINUTE, window, defaults)
+    expect(decide(counts(1, 3), THRESHOLD)).toEqual(alert)
+    const below = decideAlert(counts(0, 3), undefined, 60 * MINUTE, window, defaults)
+    expect(alertOnNewSignatures(below, [], undefined, 3600)).toBe(below)
   })
 })

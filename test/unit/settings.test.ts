@@ -344,3 +344,32 @@ describe('parseDuration', () => {
     expect(parseDuration('interval', text, { min: 0 })).toBe(seconds)
   })
 })
+
+describe('new-signatures and its inputs', () => {
+  it('is off by default; on, it takes the defaults of action.yml', () => {
+    expect(settingsFrom(minimal).settings.signatures).toBeUndefined()
+    expect(settingsFrom({ ...minimal, 'new-signatures': 'true' }).settings.signatures).toEqual({
+      fields: ['status', 'httpMethod', 'resourcePath', 'routeKey'],
+      memorySeconds: 7 * 86_400,
+      threshold: 3,
+    })
+  })
+
+  it('refuses bad values naming the input, even while it is off', () => {
+    expect(errorFor({ ...minimal, 'new-signatures': 'yes' }).message).toMatch(
+      /^Input "new-signatures": "yes" is not a boolean/,
+    )
+    expect(errorFor({ ...minimal, 'signature-memory': '7' }).message).toMatch(
+      /^Input "signature-memory": "7" is not a duration/,
+    )
+    expect(errorFor({ ...minimal, 'signature-memory': '31d' }).message).toMatch(
+      /^Input "signature-memory": "31d" is out of range/,
+    )
+    expect(errorFor({ ...minimal, 'new-signature-threshold': '0' }).message).toMatch(
+      /^Input "new-signature-threshold": 0 is out of range/,
+    )
+    expect(errorFor({ ...minimal, 'new-signatures': 'true', 'signature-fields': ' , ' }).message).toMatch(
+      /^Input "signature-fields": is empty, and new-signatures is true/,
+    )
+  })
+})
