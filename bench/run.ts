@@ -14,6 +14,8 @@ import { readFileSync, writeFileSync } from 'node:fs'
 import { arch, cpus, loadavg, platform, release, totalmem } from 'node:os'
 import { join } from 'node:path'
 import { gzipSync } from 'node:zlib'
+import { MAX_SIGNATURES } from '../src/signatures.js'
+import { STATE_VERSION, serializeCheckpoint } from '../src/state/checkpoint.js'
 import { type Emulator, type EmulatorOptions, startEmulator } from '../test/emulator/index.js'
 import { accessLogs, random } from '../test/support/access-logs.js'
 import { node24Path } from '../test/support/node24.js'
@@ -736,6 +738,15 @@ async function main(): Promise<void> {
       pass: slackOk(slack.ours),
     },
   )
+  const seen = signaturesStateSize()
+  rows.push({
+    scenario: `new-signatures: checkpoint holding ${MAX_SIGNATURES.toLocaleString('en-US')} signatures (its bound)`,
+    ours: `${(seen.bytes / 1e3).toFixed(0)} kB (${(seen.gzipped / 1e3).toFixed(0)} kB gzipped)`,
+    reference: '—',
+    ratio: '',
+    bar: '≤ 1 MB',
+    pass: seen.bytes <= 1e6,
+  })
   const download = downloadSize()
   if (download !== undefined) {
     rows.push({
@@ -849,6 +860,29 @@ async function main(): Promise<void> {
   console.log(`\nbench/results.json written (${results.durationSeconds} s, Node ${nodeVersion}).`)
   if (notMet.length > 0) console.log(`\nBARS NOT MET: ${notMet.join('; ')}`)
   else console.log('\nAll bars met.')
+}
+
+/**
+ * The state of a monitor whose seen set is full: 10,000 realistic API Gateway signatures (status,
+ * method, a templated path of a large API), each with its last-seen second, as the checkpoint saves it.
+ */
+function signaturesStateSize(): { bytes: number; gzipped: number } {
+  const methods = ['GET', 'POST', 'PUT', 'DELETE']
+  const now = Math.floor(Date.now() / 1000)
+  const signatures: Record<string, number> = {}
+  for (let i = 0; i < MAX_SIGNATURES; i += 1) {
+    signatures[
+      `5${String(i % 4).padStart(2, '0')} ${methods[i % 4]} /v2/service-${i % 97}/resources/{id}/items-${i}`
+    ] = now - (i % (7 * 86_400))
+  }
+  const text = serializeCheckpoint({
+    version: STATE_VERSION,
+    checked: now,
+    reported: {},
+    savedAt: new Date(now * 1000).toISOString(),
+    signatures,
+  })
+  return { bytes: Buffer.byteLength(text, 'utf8'), gzipped: gzipSync(text).length }
 }
 
 /**

@@ -59560,7 +59560,7 @@ function keepYoungGenerationSmall() {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
 /* harmony import */ var _heap_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(8604);
-/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(3677);
+/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(4115);
 
 
 (0,_heap_js__WEBPACK_IMPORTED_MODULE_0__/* .keepYoungGenerationSmall */ .D)();
@@ -59571,7 +59571,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 3677:
+/***/ 4115:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -59591,6 +59591,10 @@ var errors = __nccwpck_require__(3916);
 /** ISO 8601 (UTC) of an epoch second, as the outputs and messages show it. */
 function isoSecond(epochSeconds) {
     return new Date(epochSeconds * 1000).toISOString().replace('.000Z', 'Z');
+}
+/** `10:42 UTC`: the time of day of an epoch second, where the window around it gives the date. */
+function clockTime(epochSeconds) {
+    return `${isoSecond(epochSeconds).slice(11, 16)} UTC`;
 }
 /** The units a duration input is written in (`90s`, `5m`, `1h30m`, `7d`), in seconds. */
 const DURATION_UNITS = { s: 1, m: 60, h: 3600, d: 86_400 };
@@ -60306,7 +60310,12 @@ function buildSlackMessage(report, options = {}) {
 /** The blocks every message of the run has, samples aside: header, overview, notices, breakdowns, table. */
 function topBlocks(report, options) {
     const { digest } = report;
-    const blocks = [headerBlock(report), section(overviewText(report))];
+    const blocks = [headerBlock(report)];
+    // Errors never seen before come first: they are what the reader most needs to know about.
+    const fresh = report.signatures?.new ?? [];
+    if (fresh.length > 0)
+        blocks.push(section(newSignaturesText(fresh)));
+    blocks.push(section(overviewText(report)));
     if (options.sinceLastAlert)
         blocks.push(section(sinceLastAlertText(options.sinceLastAlert)));
     if (report.gap)
@@ -60370,6 +60379,21 @@ function overviewText(report) {
     const rest = logGroups.length - named.length;
     const label = plural(logGroups.length, 'Log group', 'Log groups');
     lines.push(`*${label}* ${named.join(', ')}${rest > 0 ? ` and ${count(rest)} more` : ''}`);
+    return lines.join('\n');
+}
+/** New signatures named in the message; the rest are counted (the job summary lists them). */
+const SHOWN_NEW_SIGNATURES = 3;
+/**
+ * `🆕 *New:* `502 POST /v2/checkout`, first seen 10:42 UTC, 17 times`, one line each for the most
+ * frequent few, then `and N more`. A signature is log text: escaped, one line, fitted.
+ */
+function newSignaturesText(fresh) {
+    const lines = fresh
+        .slice(0, SHOWN_NEW_SIGNATURES)
+        .map((item) => `🆕 *New:* ${code(item.signature, MAX_PATH)}, first seen ${clockTime(item.firstSeen)}, ${count(item.count)} ${plural(item.count, 'time', 'times')}`);
+    const rest = fresh.length - SHOWN_NEW_SIGNATURES;
+    if (rest > 0)
+        lines.push(`and ${count(rest)} more new ${plural(rest, 'signature', 'signatures')} in the job summary`);
     return lines.join('\n');
 }
 function sinceLastAlertText(since) {
@@ -62011,7 +62035,23 @@ function addRecords(checkpoint, value, failure) {
         if (Object.keys(missed).length > 0)
             checkpoint.missedByWebhook = missed;
     }
+    if (value.signatures !== undefined) {
+        const signatures = parseSignatures(value.signatures);
+        if (!signatures)
+            return 'the saved state has a malformed record of error signatures';
+        checkpoint.signatures = signatures;
+    }
     return undefined;
+}
+/** Signature → last seen (epoch seconds), or undefined when any value is not a whole number. */
+function parseSignatures(value) {
+    if (!checkpoint_isRecord(value))
+        return undefined;
+    const entries = Object.entries(value);
+    if (!entries.every(([, last]) => Number.isSafeInteger(last)))
+        return undefined;
+    // fromEntries defines each key as its own property: a signature `__proto__` stays a key.
+    return Object.fromEntries(entries);
 }
 /** Fingerprints by epoch second, or undefined when any key or list is malformed. */
 function parseReported(value) {
@@ -62569,6 +62609,11 @@ const TABLE = {
     // When an episode of alerts reminds and resolves.
     realert: { default: '1h', required: false },
     'resolve-after': { default: '15m', required: false },
+    // Errors never seen before (new-signatures).
+    'new-signatures': { default: 'false', required: false },
+    'signature-fields': { default: 'status, httpMethod, resourcePath, routeKey', required: false },
+    'signature-memory': { default: '7d', required: false },
+    'new-signature-threshold': { default: '3', required: false },
     // What else it tells, and how the step ends.
     'notify-resolved': { default: 'true', required: false },
     'notify-on-error': { default: 'true', required: false },
@@ -63060,6 +63105,9 @@ function readSettings({ getInput, setSecret, env }) {
         pricePerGb: parsePrice(input('price-per-gb')),
         ...incident,
     };
+    const signatures = readSignatureSettings(input);
+    if (signatures)
+        settings.signatures = signatures;
     if (roleToAssume)
         settings.roleToAssume = parseRoleArn(roleToAssume);
     if (settings.queryLanguage !== 'CWLI' && !given('query')) {
@@ -63077,6 +63125,21 @@ function parsePrice(text) {
         throw new errors/* SettingsError */.G('price-per-gb', `"${text}" is not a price: give US dollars per GB scanned as a decimal number, such as 0.005 (Logs Insights in us-east-1) or your region's price.`);
     }
     return price;
+}
+/**
+ * `new-signatures` and its three inputs, each checked even while it is off (a typo is refused before
+ * the day someone turns it on); undefined when off.
+ */
+function readSignatureSettings(input) {
+    const fields = parseList(input('signature-fields'));
+    const memorySeconds = parseDuration('signature-memory', input('signature-memory'), { min: 60 });
+    const threshold = parseInteger('new-signature-threshold', input('new-signature-threshold'), 1, 1_000_000);
+    if (!parseBoolean('new-signatures', input('new-signatures')))
+        return undefined;
+    if (fields.length === 0) {
+        throw new errors/* SettingsError */.G('signature-fields', 'is empty, and new-signatures is true: give the fields a signature is made of, like status, httpMethod, resourcePath.');
+    }
+    return { fields, memorySeconds, threshold };
 }
 /** Slack channel ids (`C…` public, `G…` private, `D…` direct) and names (lowercase, at most 80). */
 const CHANNEL_ID = /^[CGD][A-Z0-9]{8,}$/;
@@ -63373,13 +63436,150 @@ async function loadState(store, unusable, log) {
     return { state };
 }
 
+;// CONCATENATED MODULE: ./src/signatures.ts
+
+/**
+ * Error signatures (`new-signatures`): what kind of error an entry is, made of the values of
+ * `signature-fields` it has (`502 POST /v2/checkout`). A signature the monitor has not seen within
+ * `signature-memory` is news of its own, the way Sentry's "new issue" or ElastAlert's new_term are:
+ * the errors nobody has seen before are the ones people most need to hear about.
+ */
+/** Signatures remembered at most, across runs (the checkpoint) and within one window. */
+const MAX_SIGNATURES = 10_000;
+/** A signature's length at most: a hostile path must not make the seen set huge. */
+const MAX_SIGNATURE_LENGTH = 200;
+/**
+ * The signature of an entry: the values of `fields` it has, one line, separated by spaces; undefined
+ * when it has none of them. API Gateway logs a missing value as `-`, which counts as absent.
+ */
+function signatureOf(entry, fields) {
+    const parts = [];
+    for (const field of fields) {
+        const value = fieldValue(entry, field)?.replace(/\s+/g, ' ').trim();
+        if (value === undefined || value === '' || value === '-')
+            continue;
+        // An HTTP API's routeKey (`POST /v2/checkout`) already holds the method: said once.
+        const previous = parts[parts.length - 1];
+        if (previous !== undefined && value.startsWith(`${previous} `))
+            parts[parts.length - 1] = value;
+        else
+            parts.push(value);
+    }
+    if (parts.length === 0)
+        return undefined;
+    const signature = parts.join(' ');
+    return signature.length > MAX_SIGNATURE_LENGTH
+        ? `${signature.slice(0, MAX_SIGNATURE_LENGTH - 1)}…`
+        : signature;
+}
+/**
+ * Each signature of the window's new entries, counted as the pages arrive. At most MAX_SIGNATURES
+ * distinct ones are kept (the first met), so 100,000 entries of as many paths hold a bounded map;
+ * entries of the others are counted in `untracked` (no seen set could keep them either).
+ */
+class SignatureTally {
+    fields;
+    fallbackSecond;
+    bySignature = new Map();
+    /** Entries whose signature was not kept, the map being full. */
+    untracked = 0;
+    constructor(fields, 
+    /** Where an entry without a readable @timestamp is placed: the window's end. */
+    fallbackSecond) {
+        this.fields = fields;
+        this.fallbackSecond = fallbackSecond;
+    }
+    add(entry) {
+        const signature = signatureOf(entry, this.fields);
+        if (signature === undefined)
+            return;
+        const second = entrySecond(entry) ?? this.fallbackSecond;
+        const known = this.bySignature.get(signature);
+        if (known) {
+            known.count += 1;
+            known.firstSeen = Math.min(known.firstSeen, second);
+            known.lastSeen = Math.max(known.lastSeen, second);
+        }
+        else if (this.bySignature.size < MAX_SIGNATURES) {
+            this.bySignature.set(signature, { signature, count: 1, firstSeen: second, lastSeen: second });
+        }
+        else {
+            this.untracked += 1;
+        }
+    }
+    /** Every signature met, the most frequent first (then the earliest, then by text). */
+    build() {
+        return [...this.bySignature.values()].sort((a, b) => b.count - a.count || a.firstSeen - b.firstSeen || compareText(a.signature, b.signature));
+    }
+}
+/**
+ * This window's signatures against the seen set. A signature is new when the set does not hold it, or
+ * last saw it more than `memorySeconds` before this window's first entry of it.
+ */
+function findNewSignatures(window, seen, memorySeconds, untracked = 0) {
+    if (seen === undefined)
+        return { new: [], seen: window.length, untracked, baseline: true };
+    const found = window.filter((item) => {
+        // Own keys only: a path of `constructor` is a signature like any other.
+        const last = Object.hasOwn(seen, item.signature) ? seen[item.signature] : undefined;
+        return last === undefined || item.firstSeen - last > memorySeconds;
+    });
+    return { new: found, seen: window.length, untracked, baseline: false };
+}
+/** New signatures with at least `threshold` entries in the window: each alerts on its own. */
+function alertingSignatures(findings, threshold) {
+    return findings ? findings.new.filter((item) => item.count >= threshold) : [];
+}
+/**
+ * The seen set after a run: the previous one with every signature of this window at its last-seen
+ * time, pruned and bounded (rememberedSignatures).
+ */
+function rememberSignatures(previous, window, nowSecond, memorySeconds) {
+    const next = new Map(Object.entries(previous ?? {}));
+    for (const item of window)
+        next.set(item.signature, Math.max(next.get(item.signature) ?? 0, item.lastSeen));
+    return rememberedSignatures(next, nowSecond, memorySeconds);
+}
+/**
+ * A seen set as the checkpoint keeps it: signatures last seen more than `memorySeconds` before
+ * `nowSecond` dropped (they would be new again anyway), and at most MAX_SIGNATURES kept, the most
+ * recently seen. What the bound costs: a signature pushed out while still within its memory is called
+ * new again the next time it occurs (and can alert once more). At 10,000 that takes 10,000 other
+ * distinct signatures seen more recently, within `signature-memory`.
+ */
+function rememberedSignatures(seen, nowSecond, memorySeconds) {
+    const kept = [...seen].filter(([, last]) => nowSecond - last <= memorySeconds);
+    if (kept.length > MAX_SIGNATURES) {
+        kept.sort(([a, lastA], [b, lastB]) => lastB - lastA || compareText(a, b));
+        kept.length = MAX_SIGNATURES;
+    }
+    // fromEntries defines each key as its own property: a signature `__proto__` stays a key.
+    return Object.fromEntries(kept);
+}
+/**
+ * Two runs' seen sets at once (merge.ts): every signature either saw, at the later time, bounded as
+ * one run's would be. Not pruned by age here: the next run's save does that.
+ */
+function mergeSeenSignatures(ours, theirs) {
+    if (!ours || !theirs)
+        return ours ?? theirs;
+    const merged = new Map(Object.entries(theirs));
+    for (const [signature, last] of Object.entries(ours))
+        merged.set(signature, Math.max(merged.get(signature) ?? last, last));
+    return rememberedSignatures(merged, 0, Number.POSITIVE_INFINITY);
+}
+function compareText(a, b) {
+    return a < b ? -1 : a > b ? 1 : 0;
+}
+
 ;// CONCATENATED MODULE: ./src/state/merge.ts
+
 /**
  * Two runs on one state at once (no `concurrency` group): the one saving last would drop what the
  * other recorded, and the next run would report the other's entries again, or check from an older
  * checkpoint. What this run is about to save is merged with what the other saved meanwhile:
  * the later `checked`, every fingerprint either reported (in the stretch the next run checks again),
- * the alert memory as if one run had seen both windows.
+ * the alert memory as if one run had seen both windows, every error signature either saw.
  */
 function mergeCheckpoints(ours, theirs, overlapSeconds) {
     if (!('checked' in theirs)) {
@@ -63409,6 +63609,10 @@ function mergeCheckpoints(ours, theirs, overlapSeconds) {
     const incident = mergeIncidents(ours.incident, theirs.incident);
     if (incident)
         merged.incident = incident;
+    // Either run's signatures are seen: forgetting one would call it new again.
+    const signatures = mergeSeenSignatures(ours.signatures, theirs.signatures);
+    if (signatures)
+        merged.signatures = signatures;
     return merged;
 }
 /**
@@ -63921,6 +64125,7 @@ class StateSession {
 }
 
 ;// CONCATENATED MODULE: ./src/alerting.ts
+
 const NO_PENDING = { total: 0, critical: 0, warning: 0, windows: 0 };
 /**
  * Decides between an alert, silence and a resolved notice. Thresholds apply to each window's new
@@ -64051,6 +64256,35 @@ function meetsCritical(counts, thresholds) {
         return false;
     return thresholds.critical === undefined || counts.critical >= thresholds.critical;
 }
+/**
+ * A new error signature with at least `new-signature-threshold` entries is news of its own: the
+ * window alerts even below the thresholds, inside the quiet period or while an episode clears. The
+ * alert memory stays as the other rules left it (a new signature neither opens an episode nor
+ * restarts the quiet period); inside the quiet period this window's counts are told now, not held.
+ * A resolved notice is left as it is (the summary still lists the signatures).
+ */
+function alertOnNewSignatures(decision, signatures, previous, realertSeconds) {
+    if (signatures.length === 0)
+        return decision;
+    const alert = (otherwise, state) => ({
+        kind: 'alert',
+        state,
+        newSignatures: { signatures: [...signatures], otherwise },
+    });
+    switch (decision.kind) {
+        case 'below-threshold':
+            return alert(`below the thresholds (${decision.unmet})`, decision.state);
+        case 'clearing':
+            return alert(`the episode is clearing${decision.unmet ? ` (below the thresholds: ${decision.unmet})` : ''}`, decision.state);
+        case 'quiet':
+            return alert(`inside the quiet period (the last alert was at ${isoSecond(decision.lastAlertAt)}, realert is ${formatDuration(realertSeconds)})`, {
+                ...decision.state,
+                pending: previous?.pending ?? NO_PENDING,
+            });
+        default:
+            return decision;
+    }
+}
 /** Undefined when a threshold is met; otherwise which thresholds were not, for the summary. */
 function unmetThresholds(counts, thresholds) {
     const checks = [
@@ -64080,9 +64314,14 @@ function addCounts(a, b) {
 ;// CONCATENATED MODULE: ./src/steps/alert.ts
 /** Step 6: whether this run alerts, stays quiet, or resolves an episode; and the alert memory after it. */
 
+
 function decideRunAlert(report, plan, outcome, nowMs, settings) {
     const previous = plan.previous?.alert;
-    const decision = decideAlert(report.digest, previous, Math.floor(nowMs / 1000), plan.window, settings, plan.gap);
+    const thresholds = decideAlert(report.digest, previous, Math.floor(nowMs / 1000), plan.window, settings, plan.gap);
+    // Without new-signatures (or on an aggregate query) report.signatures is absent: nothing changes.
+    const decision = settings.signatures
+        ? alertOnNewSignatures(thresholds, alertingSignatures(report.signatures, settings.signatures.threshold), previous, settings.realertSeconds)
+        : thresholds;
     // With a batch of log groups unchecked, "nothing found" proves nothing: no resolved notice, no
     // clean window towards one, and the alert memory stays as it was until a run sees every group again.
     if (outcome.complete || decision.kind === 'alert' || decision.kind === 'quiet')
@@ -64150,6 +64389,7 @@ function nextCheckpoint(previous, window) {
 ;// CONCATENATED MODULE: ./src/steps/checkpoint.ts
 
 
+
 /** The run's failing episode, still going on: a batch of log groups unchecked, or a webhook failing. */
 function ongoingFailure(plan, outcome, delivery) {
     return !outcome.complete || delivery.error ? plan.loaded?.failure : undefined;
@@ -64164,10 +64404,10 @@ async function saveCheckpointAfterRun(run, options, session) {
         return 'dry-run: the checkpoint was left where it was.';
     if (run.delivery.keepCheckpoint)
         return 'The checkpoint was not moved: the next run checks this window again.';
-    const saved = await session.saveCheckpoint(checkpointAfterRun(run, options.nowMs));
+    const saved = await session.saveCheckpoint(checkpointAfterRun(run, options));
     return saved.note;
 }
-function checkpointAfterRun({ plan, outcome, decision, delivery, incident }, nowMs) {
+function checkpointAfterRun({ plan, outcome, decision, delivery, incident }, { nowMs, signatureMemorySeconds }) {
     const { window, previous, overlapSeconds, shape } = plan;
     // When a batch of log groups failed, the checkpoint stays where it was (its entries were not seen),
     // and the fingerprints of what was reported keep the next run from repeating it.
@@ -64190,7 +64430,23 @@ function checkpointAfterRun({ plan, outcome, decision, delivery, incident }, now
     // Kept only while bot-token mode or github-issue is on (tellIncident answers undefined otherwise).
     if (incident?.incident)
         checkpoint.incident = incident.incident;
+    const signatures = seenAfterRun(plan, outcome, signatureMemorySeconds);
+    if (signatures)
+        checkpoint.signatures = signatures;
     return checkpoint;
+}
+/**
+ * The seen set after the run: every signature of this window at its last-seen time, also when a batch
+ * of log groups failed (what the run saw must not be forgotten, or it would be called new again). An
+ * aggregate run has none and keeps the set as it was; with new-signatures off it is dropped.
+ */
+function seenAfterRun(plan, outcome, memorySeconds) {
+    if (memorySeconds === undefined)
+        return undefined;
+    const previous = plan.previous?.signatures;
+    if (!outcome.signatures)
+        return previous;
+    return rememberSignatures(previous, outcome.signatures.found, plan.window.end, memorySeconds);
 }
 
 // EXTERNAL MODULE: ./node_modules/@aws-sdk/credential-providers/dist-cjs/index.js
@@ -65416,6 +65672,8 @@ function alertNote(decision, settings, window) {
     const realert = formatDuration(settings.realertSeconds);
     switch (decision.kind) {
         case 'alert':
+            if (decision.newSignatures)
+                return newSignatureNote(decision.newSignatures, settings);
             return decision.escalated
                 ? `5xx in an episode that had alerted for 4xx only: alerted at once, inside the quiet period (the last alert was at ${isoSecond(decision.escalated.lastAlertAt)}, realert is ${realert}).`
                 : '';
@@ -65438,6 +65696,19 @@ function closedNote(closed, settings, window) {
     if (!closed)
         return '';
     return ` The episode of ${isoSecond(closed.failingSince)} – ${isoSecond(closed.failingUntil)} is resolved: clean for ${formatDuration(Math.max(0, window.end - closed.cleanSince))} (resolve-after ${formatDuration(settings.resolveAfterSeconds)}); notify-resolved is false, so nothing is posted.`;
+}
+/** Signatures named in the note; the summary's table lists them all. */
+const NAMED_SIGNATURES = 3;
+/** Why a window below the other rules alerted: a new signature met `new-signature-threshold`. */
+function newSignatureNote(alerted, settings) {
+    const { signatures } = alerted;
+    const named = signatures
+        .slice(0, NAMED_SIGNATURES)
+        .map((item) => `"${item.signature}" (${count(item.count)})`);
+    const rest = signatures.length - named.length;
+    const more = rest > 0 ? ` and ${count(rest)} more` : '';
+    const threshold = settings.signatures?.threshold ?? 1;
+    return `Alerted for ${signatures.length === 1 ? 'a new error signature' : 'new error signatures'} with at least ${count(threshold)} entries (new-signature-threshold): ${named.join(', ')}${more}; the other rules would not have posted: ${alerted.otherwise}.`;
 }
 
 ;// CONCATENATED MODULE: ./src/notify/catch-up-message.ts
@@ -66042,6 +66313,8 @@ function addJobSummary(report, summary, notification) {
     const budget = new Budget(SUMMARY_LIMIT_BYTES - ROOM_FOR_OTHERS_BYTES - 1024 - bytes(summary.stringify()));
     // What the budget or the caps left out, in the order the note names them.
     const cut = [];
+    if (report.signatures)
+        cut.push(...addNewSignatures(report.signatures, summary, budget));
     cut.push(...addBreakdowns(digest.breakdowns, summary, budget));
     if (digest.table)
         cut.push(...addAggregate(report, digest.table, summary, budget));
@@ -66080,6 +66353,44 @@ function addOverview(report, summary, notification) {
     summary.addHeading(`Query (${summary_cell(report.queryLanguage)})`, 3);
     // addCodeBlock puts the text between <pre><code> as it is: unescaped, a `</code>` in it would end it.
     summary.addCodeBlock(fitEscaped(report.query, MAX_QUERY, (text) => escapeMarkdownHtml(text, { multiline: true })));
+}
+/** New signatures listed at most. */
+const MAX_NEW_SIGNATURES = 100;
+/**
+ * `new-signatures`: the signatures not seen within `signature-memory`, most frequent first, or why
+ * none could be (the baseline run); what the budget or the cap left out.
+ */
+function addNewSignatures(findings, summary, budget) {
+    const untracked = findings.untracked > 0
+        ? ` ${count(findings.untracked)} entries had signatures past the 10,000 one window keeps: not counted.`
+        : '';
+    if (findings.baseline) {
+        summary.addRaw(`<p><b>New signatures:</b> none remembered yet, so the ${count(findings.seen)} ${findings.seen === 1 ? 'signature of this window is' : 'signatures of this window are'} the baseline; none is called new.${untracked}</p>`, true);
+        return [];
+    }
+    if (findings.new.length === 0) {
+        if (untracked)
+            summary.addRaw(`<p><b>New signatures:</b> none.${untracked}</p>`, true);
+        return [];
+    }
+    const header = ['Signature', 'First seen (UTC)', 'Entries'].map((label) => ({
+        data: label,
+        header: true,
+    }));
+    budget.spend(rowBytes(header) + 64);
+    const rows = [header];
+    for (const item of findings.new.slice(0, MAX_NEW_SIGNATURES)) {
+        const row = [orDash(summary_cell(item.signature)), isoSecond(item.firstSeen), count(item.count)];
+        if (!budget.spend(rowBytes(row)))
+            break;
+        rows.push(row);
+    }
+    summary.addHeading(`New error signatures (${count(findings.new.length)} of ${count(findings.seen)})`, 3);
+    if (untracked)
+        summary.addRaw(`<p>${untracked.trim()}</p>`, true);
+    summary.addTable(rows);
+    const hidden = findings.new.length - (rows.length - 1);
+    return hidden > 0 ? [`${count(hidden)} new signatures`] : [];
 }
 /** A table per breakdown field, while the budget lasts; what it left out. */
 function addBreakdowns(breakdowns, summary, budget) {
@@ -66643,7 +66954,7 @@ class DigestBuilder {
             if (byValue.size === 0)
                 continue;
             const sorted = [...byValue].map(([value, count]) => ({ value, count }));
-            sorted.sort((a, b) => b.count - a.count || compareText(a.value, b.value));
+            sorted.sort((a, b) => b.count - a.count || digest_compareText(a.value, b.value));
             breakdowns.push({ field, counts: sorted });
         }
         return { ...this.digest, breakdowns, samples: [...this.digest.samples] };
@@ -66659,10 +66970,10 @@ function buildDigest(entries, settings) {
 const sampleRank = { critical: 0, warning: 1, none: 2 };
 function compareSamples(a, b) {
     return (sampleRank[a.severity] - sampleRank[b.severity] ||
-        compareText(b.fields['@timestamp'] ?? '', a.fields['@timestamp'] ?? ''));
+        digest_compareText(b.fields['@timestamp'] ?? '', a.fields['@timestamp'] ?? ''));
 }
 /** Code-unit order: stable and fast on long values (localeCompare is slow on long shared prefixes). */
-function compareText(a, b) {
+function digest_compareText(a, b) {
     return a < b ? -1 : a > b ? 1 : 0;
 }
 /** Keeps the best `max` samples without holding every entry: insert in order, drop the last. */
@@ -67720,7 +68031,7 @@ class RowIntake {
         this.options = options;
     }
     take(rows) {
-        const { reported, digest, resultsFile, aggregate } = this.sinks;
+        const { reported, digest, resultsFile, aggregate, signatures } = this.sinks;
         const { statusField, fallbackSecond } = this.options;
         for (const row of rows) {
             this.matched += 1;
@@ -67733,6 +68044,7 @@ class RowIntake {
             if (!reported.isNew(entry, fallbackSecond))
                 continue;
             digest.add(entry);
+            signatures?.add(entry);
             resultsFile.add(entry);
         }
     }
@@ -67752,6 +68064,7 @@ class RowIntake {
 
 
 
+
 async function runQuery(settings, plan, logs, deps) {
     const { window, shape, previous } = plan;
     // A checkpoint saved by a record query carries fingerprints; an aggregate run has no use for them.
@@ -67759,7 +68072,17 @@ async function runQuery(settings, plan, logs, deps) {
     const digest = new DigestBuilder(settings);
     const aggregate = shape.records ? undefined : new AggregateBuilder(shape, settings.statusField);
     const resultsFile = new ResultsFile(resultsFilePath(deps.env));
-    const intake = new RowIntake({ reported, digest, resultsFile, ...(aggregate ? { aggregate } : {}) }, { statusField: settings.statusField, fallbackSecond: window.end });
+    // An aggregate's rows are groups, not entries: they have no signature.
+    const signatures = settings.signatures && shape.records
+        ? new SignatureTally(settings.signatures.fields, window.end)
+        : undefined;
+    const intake = new RowIntake({
+        reported,
+        digest,
+        resultsFile,
+        ...(aggregate ? { aggregate } : {}),
+        ...(signatures ? { signatures } : {}),
+    }, { statusField: settings.statusField, fallbackSecond: window.end });
     let result;
     try {
         result = await deps.runner.group(`Query ${isoSecond(window.start)} – ${isoSecond(window.end)}`, () => runBatchedQuery({
@@ -67785,6 +68108,7 @@ async function runQuery(settings, plan, logs, deps) {
     }
     const found = aggregate ? aggregate.build(result.statistics, !result.truncated) : digest.build();
     return {
+        ...(signatures ? { signatures: { found: signatures.build(), untracked: signatures.untracked } } : {}),
         ...result,
         complete: result.failures.length === 0,
         found,
@@ -67841,6 +68165,8 @@ function settleOutcome(report, run, settings, runner) {
 
 ;// CONCATENATED MODULE: ./src/steps/report.ts
 
+
+
 function buildReport(settings, plan, outcome, context, runner) {
     const { window } = plan;
     const report = {
@@ -67876,6 +68202,14 @@ function buildReport(settings, plan, outcome, context, runner) {
         report.clock = context.clock;
     if (plan.previous)
         report.previousCheckpoint = plan.previous.checked;
+    if (settings.signatures && outcome.signatures) {
+        const { found, untracked } = outcome.signatures;
+        report.signatures = findNewSignatures(found, plan.previous?.signatures, settings.signatures.memorySeconds, untracked);
+        runner.info(signaturesLine(report.signatures));
+    }
+    else if (settings.signatures) {
+        runner.info('new-signatures: skipped, an aggregate query has no entries to take signatures of.');
+    }
     const runUrl = workflowRunUrl(context.env);
     if (runUrl)
         report.runUrl = runUrl;
@@ -67885,6 +68219,12 @@ function buildReport(settings, plan, outcome, context, runner) {
             ? `; truncated: ${outcome.statistics.recordsMatched} matched, ${outcome.rowsFetched} fetched`
             : ''));
     return report;
+}
+function signaturesLine(findings) {
+    if (findings.baseline)
+        return `new-signatures: no signatures remembered yet; the ${count(findings.seen)} found in this window are the baseline, none is called new.`;
+    const names = findings.new.slice(0, 5).map((item) => `${item.signature} (${count(item.count)})`);
+    return `new-signatures: ${count(findings.seen)} signatures in this window, ${count(findings.new.length)} new${names.length > 0 ? `: ${names.join(', ')}` : ''}.`;
 }
 
 ;// CONCATENATED MODULE: ./src/main.ts
@@ -67951,7 +68291,11 @@ async function watch(settings, deps, session) {
     const failure = plan.loaded?.failure;
     if (failure && !ongoingFailure(plan, outcome, delivery) && !delivery.error)
         await runner.group('Running again', () => endFailureEpisode(failure, settings, deps));
-    const stateNote = await saveCheckpointAfterRun({ plan, outcome, decision, delivery, incident }, { dryRun: settings.dryRun, nowMs: logs.clock.now() }, session);
+    const stateNote = await saveCheckpointAfterRun({ plan, outcome, decision, delivery, incident }, {
+        dryRun: settings.dryRun,
+        nowMs: logs.clock.now(),
+        signatureMemorySeconds: settings.signatures?.memorySeconds,
+    }, session);
     await publishRun(report, { outcome, delivery, stateNote, incident }, runner);
     settleOutcome(report, { outcome, delivery, decision, incident }, settings, runner);
 }
