@@ -21,6 +21,7 @@ import { accessLogs, random } from '../test/support/access-logs.js'
 import { node24Path } from '../test/support/node24.js'
 import { distEntry, distFreshness } from '../test/support/run-action.js'
 import { bundle, exec, type ProcessRun, root, runProcess, type Sample, sample, tail } from './lib.js'
+import { overlapExtraBytes } from './overlap.js'
 
 const REGION = 'eu-west-1'
 const GROUP = '/aws/apigateway/prod-access'
@@ -564,6 +565,9 @@ async function main(): Promise<void> {
   const slack = { ours: await slackTwoHooks('ours'), reference: await slackTwoHooks('reference') }
   const oldLambdaPosts = 40 * 2
 
+  log('6. what overlap costs in bytes scanned (two runs five minutes apart, overlap 2m and 0s)')
+  const overlap = await overlapExtraBytes()
+
   // ── rows ──
   const rows: Row[] = []
   const coldRow = (label: string, ours: Sample, reference: Sample, bar?: number): Row => {
@@ -738,6 +742,13 @@ async function main(): Promise<void> {
       pass: slackOk(slack.ours),
     },
   )
+  rows.push({
+    scenario: 'overlap 2m on a 5-minute schedule: extra bytes scanned, ratio to the main query',
+    ours: `+${Math.round(overlap.ratio * 100)}% (${overlap.withOverlap.toLocaleString('en-US')} against ${overlap.without.toLocaleString('en-US')} bytes)`,
+    reference: '—',
+    ratio: '',
+    bar: '(info)',
+  })
   const seen = signaturesStateSize()
   rows.push({
     scenario: `new-signatures: checkpoint holding ${MAX_SIGNATURES.toLocaleString('en-US')} signatures (its bound)`,
