@@ -36,6 +36,8 @@ const HOSTS = {
   oidc: `token.${TEST_DOMAIN}`,
   slack: `hooks.${TEST_DOMAIN}`,
   cache: `results.${TEST_DOMAIN}`,
+  slackApi: `slack.${TEST_DOMAIN}`,
+  github: `github.${TEST_DOMAIN}`,
 } as const
 
 let emulator: Emulator
@@ -260,5 +262,30 @@ describe('behind a proxy (HTTPS_PROXY)', () => {
         'logs GetQueryResults',
       ]),
     )
+  })
+
+  it('bot-token mode and github-issue: the Slack Web API and GitHub calls go through the proxy too', async () => {
+    seedErrors()
+    const run = await runAction({
+      inputs: inputs({
+        state: 'none',
+        'slack-webhook-url': '',
+        'slack-bot-token': emulator.slackApi.token,
+        'slack-channel': '#alerts',
+        'github-issue': 'true',
+        'github-token': emulator.github.token,
+      }),
+      env: proxiedEnv({
+        INSIGHTS_WATCH_SLACK_API_URL: at(HOSTS.slackApi, emulator.env.INSIGHTS_WATCH_SLACK_API_URL ?? ''),
+        GITHUB_API_URL: at(HOSTS.github, emulator.env.GITHUB_API_URL ?? ''),
+      }),
+    })
+    expect(run.exitCode, run.stdout).toBe(0)
+    expect(emulator.slackApi.counts('#alerts')).toEqual({ posts: 1, updates: 0, replies: 1 })
+    expect(emulator.github.issues()).toHaveLength(1)
+    const services = new Set(emulator.requests.map((request) => request.call?.service))
+    expect(services).toContain('slack-api')
+    expect(services).toContain('github')
+    expectAllThroughProxy(emulator.requests)
   })
 })
