@@ -59657,6 +59657,17 @@ function scanCost(bytes, pricePerGb) {
 }
 
 ;// CONCATENATED MODULE: ./src/notify/console-link.ts
+/** The console on the monitor's own query and log groups, over `window`. */
+function monitorConsoleUrl(monitor, window) {
+    const { region, logGroups, query, queryLanguage } = monitor;
+    return logsInsightsConsoleUrl({
+        region,
+        logGroups,
+        query,
+        window,
+        ...(queryLanguage ? { queryLanguage } : {}),
+    });
+}
 /**
  * Why the single-encoded form (`…$3FqueryDetail$3D~(end~'…`) and not the console's "copy link" form
  * (`…$3FqueryDetail$3D$257E$2528end…`, the same JSURL text percent-encoded twice with `%` as `$`):
@@ -61589,6 +61600,240 @@ function slack_bot_oneLine(text) {
     return line.length > MAX_TEXT_IN_ERROR ? `${line.slice(0, MAX_TEXT_IN_ERROR)}…` : line;
 }
 
+// EXTERNAL MODULE: ./src/net/proxy-route.ts
+var proxy_route = __nccwpck_require__(7943);
+;// CONCATENATED MODULE: ./src/net/proxy.ts
+
+/** The variable that names the proxy for a scheme, lowercase first as http-client reads it. */
+function proxyVariable(scheme) {
+    for (const name of [`${scheme}_proxy`, `${scheme.toUpperCase()}_PROXY`]) {
+        const value = process.env[name];
+        if (value)
+            return { name, value };
+    }
+    return undefined;
+}
+/**
+ * Reads the proxy variables once at start-up: fails on one no client could use (its value is never
+ * printed: it may hold a password), masks the credentials a proxy URL carries, logs one line saying
+ * where requests go, and loads the agents. With no proxy variable set it loads nothing and answers
+ * undefined: the clients keep Node's own agents, and a run without a proxy pays nothing for this.
+ */
+async function proxyAgents(deps) {
+    const variables = { https: proxyVariable('https'), http: proxyVariable('http') };
+    if (!variables.https && !variables.http)
+        return undefined;
+    const routes = [];
+    for (const scheme of ['https', 'http']) {
+        const variable = variables[scheme];
+        if (!variable) {
+            routes.push(`${scheme} direct (no ${scheme.toUpperCase()}_PROXY)`);
+            continue;
+        }
+        const proxy = parseProxy(variable.name, variable.value);
+        maskCredentials(variable.value, proxy, deps.setSecret);
+        routes.push(`${scheme} through ${(0,proxy_route/* withoutCredentials */.r)(proxy)} (${variable.name}${proxy.username || proxy.password ? ', credentials masked' : ''})`);
+    }
+    const noProxy = ['no_proxy', 'NO_PROXY'].find((name) => process.env[name]);
+    deps.log(`Proxy: ${routes.join('; ')}; ${noProxy ? `${noProxy}: ${process.env[noProxy]}` : 'no NO_PROXY'}; loopback hosts direct.`);
+    // Loaded only behind a proxy: the agents and their dependencies are a chunk of their own.
+    const { ProxyRoutingAgent } = await Promise.all(/* import() */[__nccwpck_require__.e(878), __nccwpck_require__.e(423)]).then(__nccwpck_require__.bind(__nccwpck_require__, 3423));
+    return () => ({
+        httpAgent: new ProxyRoutingAgent({ secure: false }),
+        httpsAgent: new ProxyRoutingAgent({ secure: true }),
+    });
+}
+/**
+ * The proxy URL as http-client reads it (a bare `host:port` is taken as `http://host:port`), or an
+ * error naming the variable: a value no client could use would send some calls direct and fail
+ * others, far from the cause. The value itself is not repeated (it may carry a password).
+ */
+function parseProxy(name, value) {
+    let proxy;
+    try {
+        proxy = new URL(value);
+    }
+    catch {
+        if (!/^https?:\/\//.test(value)) {
+            try {
+                proxy = new URL(`http://${value}`);
+            }
+            catch { }
+        }
+    }
+    if (!proxy?.hostname || (proxy.protocol !== 'http:' && proxy.protocol !== 'https:')) {
+        throw new Error(`${name} is set but is not an http:// or https:// proxy URL with a host (such as http://proxy.example:3128 or http://user:password@proxy.example:3128). Fix it, or unset it to connect directly.`);
+    }
+    return proxy;
+}
+/**
+ * The credentials a proxy URL carries, in every form a library might print them: the whole value,
+ * `user:password`, and the password (or a lone user, which is then the secret) encoded and decoded.
+ */
+function maskCredentials(value, proxy, setSecret) {
+    if (!proxy.username && !proxy.password)
+        return;
+    setSecret(value);
+    if (proxy.password)
+        setSecret(`${proxy.username}:${proxy.password}`);
+    const secret = proxy.password || proxy.username;
+    setSecret(secret);
+    const decoded = safeDecode(secret);
+    if (decoded !== secret)
+        setSecret(decoded);
+}
+function safeDecode(text) {
+    try {
+        return decodeURIComponent(text);
+    }
+    catch {
+        return text;
+    }
+}
+
+// EXTERNAL MODULE: ./node_modules/@actions/core/lib/core.js + 7 modules
+var core = __nccwpck_require__(3838);
+;// CONCATENATED MODULE: ./src/workflow-log.ts
+/**
+ * Every line the action prints to the workflow log, made unable to act as a workflow command.
+ *
+ * The runner reads each line a step prints (stdout and stderr, split at `\n`, `\r\n` and a lone `\r`)
+ * and acts on two forms (actions/runner, src/Runner.Common/ActionCommand.cs):
+ * - `::name props::data` when the line, after leading white space (.NET `TrimStart`), starts with `::`;
+ * - the legacy `##[name props]data` anywhere in the line.
+ * Log text is written by whoever calls the API, so a request path of `##[add-mask]…` or a line break
+ * followed by `::stop-commands::…` could mask text, fake annotations or stop command processing. Every
+ * message goes through `inertForWorkflowLog` (in the runner port, src/runner.ts), and no other module
+ * prints through `@actions/core`.
+ */
+/** U+FFFD, shown where a character that could hide part of a command was. */
+const workflow_log_REPLACEMENT = '\uFFFD';
+/**
+ * Control characters (but tab), format characters and default-ignorable code points (zero-width
+ * spaces and joiners, word joiner, BOM, variation selectors, bidi marks). The runner compares `##[`
+ * and `::` with .NET's culture-sensitive `IndexOf`/`StartsWith`, which under ICU skips such characters,
+ * so `#\u200B#[` would still read as `##[` (dotnet/runtime#46569: "\0 is a weightless character on
+ * ICU"): they are replaced by a visible character ICU does not skip.
+ * Control characters go too: ESC starts ANSI sequences that recolour or hide log lines.
+ */
+const HIDDEN_CHARACTERS = /[^\P{Cc}\t]|\p{Cf}|\p{Default_Ignorable_Code_Point}/gu;
+/** White space .NET's `TrimStart` removes before looking for `::` (JavaScript's `\s` plus NEL). */
+const COMMAND_AT_LINE_START = /^([\s\u0085]*)::/;
+const LEGACY_COMMAND = /##\[/g;
+/**
+ * `text` with no line the runner could take for a workflow command: in every line, hidden characters
+ * become `�`, `::` at the start (after white space) becomes `:：`, and `##[` becomes `##［` (full-width
+ * colon and bracket: they read the same, and .NET's comparison does not equate them with `:` and `[`,
+ * since width is a difference it only ignores when asked to). Line breaks are kept as they are.
+ */
+function inertForWorkflowLog(text) {
+    return text
+        .split(/(\r\n|\r|\n)/)
+        .map((part, index) => 
+    // Odd indexes are the line breaks the split kept.
+    index % 2 === 1
+        ? part
+        : part
+            .replace(HIDDEN_CHARACTERS, workflow_log_REPLACEMENT)
+            .replace(COMMAND_AT_LINE_START, '$1:\uFF1A')
+            .replace(LEGACY_COMMAND, '##\uFF3B'))
+        .join('');
+}
+
+;// CONCATENATED MODULE: ./src/runner.ts
+/**
+ * The runner, as the action sees it: the one module that calls `@actions/core`. The rest of the code
+ * takes a `Runner` (through `RunDeps`), so tests can drive a run without a runner, and every line
+ * printed goes through the workflow-command gate (workflow-log.ts) on its way out.
+ */
+
+
+function inertAnnotation(annotation) {
+    if (!annotation?.title)
+        return annotation;
+    return { ...annotation, title: inertForWorkflowLog(annotation.title) };
+}
+/** The real runner, through @actions/core, with every printed line made inert. */
+const actionsRunner = {
+    info: (line) => core/* info */.pq(inertForWorkflowLog(line)),
+    warning: (line, annotation) => core/* warning */.$e(inertForWorkflowLog(line), inertAnnotation(annotation)),
+    group: (name, fn) => core/* group */.Os(inertForWorkflowLog(name), fn),
+    setFailed: (message) => core/* setFailed */.C1(inertForWorkflowLog(message)),
+    setOutput: (name, value) => core/* setOutput */.uH(name, value),
+    summary: core/* summary */.z,
+    getInput: (name) => core/* getInput */.V4(name),
+    setSecret: (value) => core/* setSecret */.Pq(value),
+    getIDToken: (audience) => core/* getIDToken */.V9(audience),
+};
+
+;// CONCATENATED MODULE: ./src/run-deps.ts
+
+
+
+
+/** What every client of ours takes from a run: its waits, its log, the job's cancellation. */
+function clientDeps(deps) {
+    return { sleep: deps.sleep, log: deps.runner.info, ...(deps.signal ? { signal: deps.signal } : {}) };
+}
+/** What the webhook client (notify/slack.ts) takes from a run. */
+function webhookDeps(deps) {
+    return { ...clientDeps(deps), fetch: deps.fetch };
+}
+/** What the Slack Web API and GitHub clients (bot-token mode, github-issue) take from a run. */
+function apiClientDeps(deps) {
+    return {
+        ...clientDeps(deps),
+        env: deps.env,
+        ...(deps.proxyAgents ? { proxyAgents: deps.proxyAgents } : {}),
+    };
+}
+function withRunner(deps) {
+    return { ...deps, runner: deps.runner ?? actionsRunner };
+}
+async function realDeps() {
+    const runner = actionsRunner;
+    const signal = cancellationSignal(runner);
+    // HTTPS_PROXY & co.: the toolkit's calls (OIDC token, Actions cache) honour them by themselves.
+    const agents = await proxyAgents({ log: runner.info, setSecret: runner.setSecret });
+    return {
+        now: Date.now,
+        sleep: (ms) => sleepUntilCancelled(ms, signal),
+        fetch: agents ? nodeHttpFetchWith(agents()) : nodeHttpFetch,
+        env: process.env,
+        signal,
+        runner,
+        ...(agents ? { proxyAgents: agents } : {}),
+    };
+}
+/**
+ * A wait whose timer stops holding the process once the job is cancelled: the code that waited has
+ * stopped waiting (Slack's retry pause, a query's poll), and a 60 s Retry-After must not keep a
+ * cancelled job alive. The timer still fires if the process lives on, so no wait ends early.
+ */
+function sleepUntilCancelled(ms, signal) {
+    return new Promise((resolve) => {
+        const timer = setTimeout(() => {
+            stopWatching();
+            resolve();
+        }, ms);
+        const stopWatching = onAbort(signal, () => timer.unref());
+    });
+}
+/**
+ * Aborted on SIGINT or SIGTERM, which the runner sends when the job is cancelled or times out, so that
+ * running queries are stopped rather than left to use the account's concurrent-query quota.
+ */
+function cancellationSignal(runner) {
+    const controller = new AbortController();
+    for (const signal of ['SIGINT', 'SIGTERM']) {
+        process.once(signal, () => {
+            runner.info(`Received ${signal}: stopping the running queries.`);
+            controller.abort(new Error(`The run was cancelled (${signal}); running queries were stopped.`));
+        });
+    }
+    return controller.signal;
+}
+
 ;// CONCATENATED MODULE: ./src/incident/incident.ts
 
 
@@ -62137,6 +62382,7 @@ function describeFailure(failure) {
 
 
 
+
 /**
  * How often Slack is reminded of a monitor that keeps failing, when `realert` is 0: a notice every
  * run (every 5 minutes) floods the channel, and a single one lets a broken monitor be forgotten.
@@ -62269,12 +62515,7 @@ async function endFailureEpisode(failure, settings, deps) {
  * every run of the cron instead of once per episode.
  */
 async function postNotice(message, what, settings, deps) {
-    const slackDeps = {
-        fetch: deps.fetch,
-        sleep: deps.sleep,
-        log: deps.runner.info,
-        ...(deps.signal ? { signal: deps.signal } : {}),
-    };
+    const slackDeps = webhookDeps(deps);
     if (settings.dryRun) {
         await deliver(message, settings, slackDeps);
         return false;
@@ -62309,13 +62550,7 @@ async function postToChannels(message, what, settings, deps) {
     const { channels, token } = settings.incidentCard;
     let told = 0;
     try {
-        const bot = await createSlackBot(token, {
-            env: deps.env,
-            sleep: deps.sleep,
-            log: deps.runner.info,
-            ...(deps.signal ? { signal: deps.signal } : {}),
-            ...(deps.proxyAgents ? { proxyAgents: deps.proxyAgents } : {}),
-        });
+        const bot = await createSlackBot(token, apiClientDeps(deps));
         for (const channel of channels) {
             try {
                 await bot.postMessage(channel, message);
@@ -62330,224 +62565,6 @@ async function postToChannels(message, what, settings, deps) {
         deps.runner.warning(`Could not tell the Slack channels ${what}: ${(0,errors/* errorMessage */.g)(error)}`);
     }
     return { told, total: channels.length };
-}
-
-// EXTERNAL MODULE: ./src/net/proxy-route.ts
-var proxy_route = __nccwpck_require__(7943);
-;// CONCATENATED MODULE: ./src/net/proxy.ts
-
-/** The variable that names the proxy for a scheme, lowercase first as http-client reads it. */
-function proxyVariable(scheme) {
-    for (const name of [`${scheme}_proxy`, `${scheme.toUpperCase()}_PROXY`]) {
-        const value = process.env[name];
-        if (value)
-            return { name, value };
-    }
-    return undefined;
-}
-/**
- * Reads the proxy variables once at start-up: fails on one no client could use (its value is never
- * printed: it may hold a password), masks the credentials a proxy URL carries, logs one line saying
- * where requests go, and loads the agents. With no proxy variable set it loads nothing and answers
- * undefined: the clients keep Node's own agents, and a run without a proxy pays nothing for this.
- */
-async function proxyAgents(deps) {
-    const variables = { https: proxyVariable('https'), http: proxyVariable('http') };
-    if (!variables.https && !variables.http)
-        return undefined;
-    const routes = [];
-    for (const scheme of ['https', 'http']) {
-        const variable = variables[scheme];
-        if (!variable) {
-            routes.push(`${scheme} direct (no ${scheme.toUpperCase()}_PROXY)`);
-            continue;
-        }
-        const proxy = parseProxy(variable.name, variable.value);
-        maskCredentials(variable.value, proxy, deps.setSecret);
-        routes.push(`${scheme} through ${(0,proxy_route/* withoutCredentials */.r)(proxy)} (${variable.name}${proxy.username || proxy.password ? ', credentials masked' : ''})`);
-    }
-    const noProxy = ['no_proxy', 'NO_PROXY'].find((name) => process.env[name]);
-    deps.log(`Proxy: ${routes.join('; ')}; ${noProxy ? `${noProxy}: ${process.env[noProxy]}` : 'no NO_PROXY'}; loopback hosts direct.`);
-    // Loaded only behind a proxy: the agents and their dependencies are a chunk of their own.
-    const { ProxyRoutingAgent } = await Promise.all(/* import() */[__nccwpck_require__.e(878), __nccwpck_require__.e(423)]).then(__nccwpck_require__.bind(__nccwpck_require__, 3423));
-    return () => ({
-        httpAgent: new ProxyRoutingAgent({ secure: false }),
-        httpsAgent: new ProxyRoutingAgent({ secure: true }),
-    });
-}
-/**
- * The proxy URL as http-client reads it (a bare `host:port` is taken as `http://host:port`), or an
- * error naming the variable: a value no client could use would send some calls direct and fail
- * others, far from the cause. The value itself is not repeated (it may carry a password).
- */
-function parseProxy(name, value) {
-    let proxy;
-    try {
-        proxy = new URL(value);
-    }
-    catch {
-        if (!/^https?:\/\//.test(value)) {
-            try {
-                proxy = new URL(`http://${value}`);
-            }
-            catch { }
-        }
-    }
-    if (!proxy?.hostname || (proxy.protocol !== 'http:' && proxy.protocol !== 'https:')) {
-        throw new Error(`${name} is set but is not an http:// or https:// proxy URL with a host (such as http://proxy.example:3128 or http://user:password@proxy.example:3128). Fix it, or unset it to connect directly.`);
-    }
-    return proxy;
-}
-/**
- * The credentials a proxy URL carries, in every form a library might print them: the whole value,
- * `user:password`, and the password (or a lone user, which is then the secret) encoded and decoded.
- */
-function maskCredentials(value, proxy, setSecret) {
-    if (!proxy.username && !proxy.password)
-        return;
-    setSecret(value);
-    if (proxy.password)
-        setSecret(`${proxy.username}:${proxy.password}`);
-    const secret = proxy.password || proxy.username;
-    setSecret(secret);
-    const decoded = safeDecode(secret);
-    if (decoded !== secret)
-        setSecret(decoded);
-}
-function safeDecode(text) {
-    try {
-        return decodeURIComponent(text);
-    }
-    catch {
-        return text;
-    }
-}
-
-// EXTERNAL MODULE: ./node_modules/@actions/core/lib/core.js + 7 modules
-var core = __nccwpck_require__(3838);
-;// CONCATENATED MODULE: ./src/workflow-log.ts
-/**
- * Every line the action prints to the workflow log, made unable to act as a workflow command.
- *
- * The runner reads each line a step prints (stdout and stderr, split at `\n`, `\r\n` and a lone `\r`)
- * and acts on two forms (actions/runner, src/Runner.Common/ActionCommand.cs):
- * - `::name props::data` when the line, after leading white space (.NET `TrimStart`), starts with `::`;
- * - the legacy `##[name props]data` anywhere in the line.
- * Log text is written by whoever calls the API, so a request path of `##[add-mask]…` or a line break
- * followed by `::stop-commands::…` could mask text, fake annotations or stop command processing. Every
- * message goes through `inertForWorkflowLog` (in the runner port, src/runner.ts), and no other module
- * prints through `@actions/core`.
- */
-/** U+FFFD, shown where a character that could hide part of a command was. */
-const workflow_log_REPLACEMENT = '\uFFFD';
-/**
- * Control characters (but tab), format characters and default-ignorable code points (zero-width
- * spaces and joiners, word joiner, BOM, variation selectors, bidi marks). The runner compares `##[`
- * and `::` with .NET's culture-sensitive `IndexOf`/`StartsWith`, which under ICU skips such characters,
- * so `#\u200B#[` would still read as `##[` (dotnet/runtime#46569: "\0 is a weightless character on
- * ICU"): they are replaced by a visible character ICU does not skip.
- * Control characters go too: ESC starts ANSI sequences that recolour or hide log lines.
- */
-const HIDDEN_CHARACTERS = /[^\P{Cc}\t]|\p{Cf}|\p{Default_Ignorable_Code_Point}/gu;
-/** White space .NET's `TrimStart` removes before looking for `::` (JavaScript's `\s` plus NEL). */
-const COMMAND_AT_LINE_START = /^([\s\u0085]*)::/;
-const LEGACY_COMMAND = /##\[/g;
-/**
- * `text` with no line the runner could take for a workflow command: in every line, hidden characters
- * become `�`, `::` at the start (after white space) becomes `:：`, and `##[` becomes `##［` (full-width
- * colon and bracket: they read the same, and .NET's comparison does not equate them with `:` and `[`,
- * since width is a difference it only ignores when asked to). Line breaks are kept as they are.
- */
-function inertForWorkflowLog(text) {
-    return text
-        .split(/(\r\n|\r|\n)/)
-        .map((part, index) => 
-    // Odd indexes are the line breaks the split kept.
-    index % 2 === 1
-        ? part
-        : part
-            .replace(HIDDEN_CHARACTERS, workflow_log_REPLACEMENT)
-            .replace(COMMAND_AT_LINE_START, '$1:\uFF1A')
-            .replace(LEGACY_COMMAND, '##\uFF3B'))
-        .join('');
-}
-
-;// CONCATENATED MODULE: ./src/runner.ts
-/**
- * The runner, as the action sees it: the one module that calls `@actions/core`. The rest of the code
- * takes a `Runner` (through `RunDeps`), so tests can drive a run without a runner, and every line
- * printed goes through the workflow-command gate (workflow-log.ts) on its way out.
- */
-
-
-function inertAnnotation(annotation) {
-    if (!annotation?.title)
-        return annotation;
-    return { ...annotation, title: inertForWorkflowLog(annotation.title) };
-}
-/** The real runner, through @actions/core, with every printed line made inert. */
-const actionsRunner = {
-    info: (line) => core/* info */.pq(inertForWorkflowLog(line)),
-    warning: (line, annotation) => core/* warning */.$e(inertForWorkflowLog(line), inertAnnotation(annotation)),
-    group: (name, fn) => core/* group */.Os(inertForWorkflowLog(name), fn),
-    setFailed: (message) => core/* setFailed */.C1(inertForWorkflowLog(message)),
-    setOutput: (name, value) => core/* setOutput */.uH(name, value),
-    summary: core/* summary */.z,
-    getInput: (name) => core/* getInput */.V4(name),
-    setSecret: (value) => core/* setSecret */.Pq(value),
-    getIDToken: (audience) => core/* getIDToken */.V9(audience),
-};
-
-;// CONCATENATED MODULE: ./src/run-deps.ts
-
-
-
-
-function withRunner(deps) {
-    return { ...deps, runner: deps.runner ?? actionsRunner };
-}
-async function realDeps() {
-    const runner = actionsRunner;
-    const signal = cancellationSignal(runner);
-    // HTTPS_PROXY & co.: the toolkit's calls (OIDC token, Actions cache) honour them by themselves.
-    const agents = await proxyAgents({ log: runner.info, setSecret: runner.setSecret });
-    return {
-        now: Date.now,
-        sleep: (ms) => sleepUntilCancelled(ms, signal),
-        fetch: agents ? nodeHttpFetchWith(agents()) : nodeHttpFetch,
-        env: process.env,
-        signal,
-        runner,
-        ...(agents ? { proxyAgents: agents } : {}),
-    };
-}
-/**
- * A wait whose timer stops holding the process once the job is cancelled: the code that waited has
- * stopped waiting (Slack's retry pause, a query's poll), and a 60 s Retry-After must not keep a
- * cancelled job alive. The timer still fires if the process lives on, so no wait ends early.
- */
-function sleepUntilCancelled(ms, signal) {
-    return new Promise((resolve) => {
-        const timer = setTimeout(() => {
-            stopWatching();
-            resolve();
-        }, ms);
-        const stopWatching = onAbort(signal, () => timer.unref());
-    });
-}
-/**
- * Aborted on SIGINT or SIGTERM, which the runner sends when the job is cancelled or times out, so that
- * running queries are stopped rather than left to use the account's concurrent-query quota.
- */
-function cancellationSignal(runner) {
-    const controller = new AbortController();
-    for (const signal of ['SIGINT', 'SIGTERM']) {
-        process.once(signal, () => {
-            runner.info(`Received ${signal}: stopping the running queries.`);
-            controller.abort(new Error(`The run was cancelled (${signal}); running queries were stopped.`));
-        });
-    }
-    return controller.signal;
 }
 
 ;// CONCATENATED MODULE: ./src/inputs.ts
@@ -65264,6 +65281,7 @@ function cutText(text, max) {
 
 
 
+
 const OUTPUT_STATE = {
     open: 'opened',
     reopen: 'opened',
@@ -65286,18 +65304,23 @@ async function tellIncident(report, decision, previous, settings, deps, nowSecon
             deps.runner.info(note);
             return { incident, outputs: outputsOf(incident, action), note, untold: false };
         }
+        const run = { advance, incident, report, decision, settings, deps };
+        const slack = await tellChannels(run);
+        const issue = await recordIssue(run);
+        const told = [...slack.told, ...issue.told];
+        const note = `Incident ${incident.id} ${OUTPUT_STATE[action]}${told.length > 0 ? `: ${told.join('; ')}` : ''}.`;
+        deps.runner.info(note);
+        // Outputs after posting: the card's ts and the issue's number are known only now.
         const outcome = {
             incident,
             outputs: outputsOf(incident, action),
-            note: '',
-            untold: false,
+            note,
+            untold: told.length === 0,
         };
-        const run = { advance, incident, report, decision, settings, deps };
-        const told = [...(await tellChannels(run, outcome)), ...(await recordIssue(run, outcome))];
-        outcome.untold = told.length === 0;
-        outcome.outputs = outputsOf(incident, action);
-        outcome.note = `Incident ${incident.id} ${OUTPUT_STATE[action]}${told.length > 0 ? `: ${told.join('; ')}` : ''}.`;
-        deps.runner.info(outcome.note);
+        if (slack.error)
+            outcome.slackError = slack.error;
+        if (issue.error)
+            outcome.issueError = issue.error;
         return outcome;
     });
 }
@@ -65315,26 +65338,14 @@ function outputsOf(incident, action) {
 }
 /** The Insights console over the whole incident, for the card and the issue. */
 function incidentConsoleUrl(incident, settings) {
-    return logsInsightsConsoleUrl({
-        region: settings.region,
-        logGroups: settings.logGroups,
-        query: settings.query,
-        window: { start: incident.firstSeen, end: incident.lastSeen },
-        queryLanguage: settings.queryLanguage,
-    });
+    return monitorConsoleUrl(settings, { start: incident.firstSeen, end: incident.lastSeen });
 }
-/** Each channel's card and thread; answers what was told where, and sets `slackError` for the rest. */
-async function tellChannels(run, outcome) {
+/** Each channel's card and thread; the channels that failed are named in one error. */
+async function tellChannels(run) {
     const { incident, settings, deps } = run;
     if (!settings.incidentCard)
-        return [];
-    const bot = await createSlackBot(settings.incidentCard.token, {
-        env: deps.env,
-        sleep: deps.sleep,
-        log: deps.runner.info,
-        ...(deps.signal ? { signal: deps.signal } : {}),
-        ...(deps.proxyAgents ? { proxyAgents: deps.proxyAgents } : {}),
-    });
+        return { told: [] };
+    const bot = await createSlackBot(settings.incidentCard.token, apiClientDeps(deps));
     const told = [];
     const failed = [];
     for (const requested of settings.incidentCard.channels) {
@@ -65346,10 +65357,10 @@ async function tellChannels(run, outcome) {
             deps.runner.warning(`Could not tell ${requested} of incident ${incident.id}: ${(0,errors/* errorMessage */.g)(error)}`);
         }
     }
-    if (failed.length > 0) {
-        outcome.slackError = new Error(`The incident card was not posted or updated in ${failed.length} of ${settings.incidentCard.channels.length} channels: ${failed.join(' ')}`);
-    }
-    return told;
+    if (failed.length === 0)
+        return { told };
+    const error = new Error(`The incident card was not posted or updated in ${failed.length} of ${settings.incidentCard.channels.length} channels: ${failed.join(' ')}`);
+    return { told, error };
 }
 /**
  * One channel: the card posted (opening, or the old one was deleted) or edited in place, then one
@@ -65399,18 +65410,16 @@ async function tellChannel(bot, requested, run) {
     return `${requested}: ${what}, thread reply${advance.action === 'resolve' ? 's' : ''}`;
 }
 /** The GitHub issue: opened (with a first comment), commented on each run, relabelled, closed or reopened. */
-async function recordIssue(run, outcome) {
+async function recordIssue(run) {
     const { advance, incident, report, settings, deps } = run;
     if (!settings.githubIssue)
-        return [];
+        return { told: [] };
     const runUrl = workflowRunUrl(deps.env);
     const links = { consoleUrl: incidentConsoleUrl(incident, settings), ...(runUrl ? { runUrl } : {}) };
     try {
         const issues = await createGitHubIssues(settings.githubIssue.token, {
+            ...apiClientDeps(deps),
             env: { ...deps.env, GITHUB_REPOSITORY: settings.githubIssue.repository },
-            log: deps.runner.info,
-            ...(deps.signal ? { signal: deps.signal } : {}),
-            ...(deps.proxyAgents ? { proxyAgents: deps.proxyAgents } : {}),
         });
         const open = async () => issues.openIssue({
             title: issueTitle(incident, settings.monitorName),
@@ -65440,12 +65449,12 @@ async function recordIssue(run, outcome) {
         if (advance.action === 'resolve')
             await issues.closeIssue(incident.issueNumber, resolutionComment(incident));
         const what = opened ? 'opened' : advance.action === 'resolve' ? 'commented and closed' : 'commented';
-        return [`issue #${incident.issueNumber} ${what}`];
+        return { told: [`issue #${incident.issueNumber} ${what}`] };
     }
     catch (error) {
-        outcome.issueError = new Error(`The incident's GitHub issue: ${(0,errors/* errorMessage */.g)(error)}`);
-        deps.runner.warning(outcome.issueError.message);
-        return [];
+        const failed = new Error(`The incident's GitHub issue: ${(0,errors/* errorMessage */.g)(error)}`);
+        deps.runner.warning(failed.message);
+        return { told: [], error: failed };
     }
 }
 /**
@@ -66096,6 +66105,7 @@ function distinctWebhooks(urls, log) {
 
 
 
+
 /** Slack did not take the message: telling Slack about it would fail the same way. */
 class SlackDeliveryError extends Error {
     name = 'SlackDeliveryError';
@@ -66157,15 +66167,10 @@ async function notify(report, decision, settings, deps, missedByWebhook) {
     if (!run && (!pending || settings.dryRun))
         return silent(quietNote);
     if (run && settings.dryRun) {
-        await deliver(run.message, settings, { fetch: deps.fetch, sleep: deps.sleep, log: deps.runner.info });
+        await deliver(run.message, settings, webhookDeps(deps));
         return silent(`${why}dry-run: the ${run.what} was printed in the log, not sent.`);
     }
-    const sent = await deliverWithLedger(run ? { ...run, window: report.window } : undefined, missedByWebhook, { ...settings, reminderSeconds: reminderSeconds(settings) }, ledgerContext(settings, deps), {
-        fetch: deps.fetch,
-        sleep: deps.sleep,
-        log: deps.runner.info,
-        ...(deps.signal ? { signal: deps.signal } : {}),
-    });
+    const sent = await deliverWithLedger(run ? { ...run, window: report.window } : undefined, missedByWebhook, { ...settings, reminderSeconds: reminderSeconds(settings) }, ledgerContext(settings, deps), webhookDeps(deps));
     const delivery = {
         notified: sent.delivered > 0,
         note: `${why}${deliveryNote(run?.what, sent)}`,
@@ -66185,13 +66190,7 @@ function ledgerContext(settings, deps) {
     return {
         now: Math.floor(deps.now() / 1000),
         ...(runUrl ? { runUrl } : {}),
-        consoleUrl: (window) => logsInsightsConsoleUrl({
-            region: settings.region,
-            logGroups: settings.logGroups,
-            query: settings.query,
-            window,
-            queryLanguage: settings.queryLanguage,
-        }),
+        consoleUrl: (window) => monitorConsoleUrl(settings, window),
         warn: deps.runner.warning,
     };
 }
@@ -68181,13 +68180,7 @@ function buildReport(settings, plan, outcome, context, runner) {
         truncated: outcome.truncated,
         rechecked: plan.shape.records ? plan.rechecked : 0,
         alreadyReported: outcome.alreadyReported,
-        consoleUrl: logsInsightsConsoleUrl({
-            region: settings.region,
-            logGroups: settings.logGroups,
-            query: settings.query,
-            window,
-            queryLanguage: settings.queryLanguage,
-        }),
+        consoleUrl: monitorConsoleUrl(settings, window),
         maxCatchUpSeconds: settings.maxCatchUpSeconds,
         pricePerGb: settings.pricePerGb,
     };

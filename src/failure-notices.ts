@@ -15,7 +15,7 @@ import {
 } from './notify/monitor-notices.js'
 import { deliver, postEach } from './notify/slack.js'
 import { createSlackBot } from './notify/slack-bot.js'
-import type { StepDeps } from './run-deps.js'
+import { apiClientDeps, type StepDeps, webhookDeps } from './run-deps.js'
 import type { Settings } from './settings.js'
 import { describeFailure, type FailureRecord, type SavedState, STATE_VERSION } from './state/checkpoint.js'
 import type { StateSession } from './state/session.js'
@@ -176,12 +176,7 @@ async function postNotice(
   settings: Settings,
   deps: StepDeps,
 ): Promise<boolean> {
-  const slackDeps = {
-    fetch: deps.fetch,
-    sleep: deps.sleep,
-    log: deps.runner.info,
-    ...(deps.signal ? { signal: deps.signal } : {}),
-  }
+  const slackDeps = webhookDeps(deps)
   if (settings.dryRun) {
     await deliver(message, settings, slackDeps)
     return false
@@ -222,13 +217,7 @@ async function postToChannels(
   const { channels, token } = settings.incidentCard
   let told = 0
   try {
-    const bot = await createSlackBot(token, {
-      env: deps.env,
-      sleep: deps.sleep,
-      log: deps.runner.info,
-      ...(deps.signal ? { signal: deps.signal } : {}),
-      ...(deps.proxyAgents ? { proxyAgents: deps.proxyAgents } : {}),
-    })
+    const bot = await createSlackBot(token, apiClientDeps(deps))
     for (const channel of channels) {
       try {
         await bot.postMessage(channel, message)

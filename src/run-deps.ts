@@ -6,6 +6,8 @@ import type { FetchFunction } from '@slack/webhook'
 import { onAbort } from './insights/throttle.js'
 import { type ProxyAgentsFactory, proxyAgents } from './net/proxy.js'
 import { nodeHttpFetch, nodeHttpFetchWith } from './notify/http-transport.js'
+import type { SlackDeps } from './notify/slack.js'
+import type { SlackBotDeps } from './notify/slack-bot.js'
 import { actionsRunner, type Runner } from './runner.js'
 
 export interface RunDeps {
@@ -24,6 +26,25 @@ export interface RunDeps {
 
 /** The deps every step takes: a runner is always there. */
 export type StepDeps = RunDeps & { runner: Runner }
+
+/** What every client of ours takes from a run: its waits, its log, the job's cancellation. */
+function clientDeps(deps: StepDeps): Pick<SlackDeps, 'sleep' | 'log' | 'signal'> {
+  return { sleep: deps.sleep, log: deps.runner.info, ...(deps.signal ? { signal: deps.signal } : {}) }
+}
+
+/** What the webhook client (notify/slack.ts) takes from a run. */
+export function webhookDeps(deps: StepDeps): SlackDeps {
+  return { ...clientDeps(deps), fetch: deps.fetch }
+}
+
+/** What the Slack Web API and GitHub clients (bot-token mode, github-issue) take from a run. */
+export function apiClientDeps(deps: StepDeps): SlackBotDeps {
+  return {
+    ...clientDeps(deps),
+    env: deps.env,
+    ...(deps.proxyAgents ? { proxyAgents: deps.proxyAgents } : {}),
+  }
+}
 
 export function withRunner(deps: RunDeps): StepDeps {
   return { ...deps, runner: deps.runner ?? actionsRunner }

@@ -23,6 +23,21 @@ export interface ConsoleLinkInput {
   queryLanguage?: QueryLanguage
 }
 
+/** The console on the monitor's own query and log groups, over `window`. */
+export function monitorConsoleUrl(
+  monitor: Omit<ConsoleLinkInput, 'window'>,
+  window: ConsoleLinkInput['window'],
+): string {
+  const { region, logGroups, query, queryLanguage } = monitor
+  return logsInsightsConsoleUrl({
+    region,
+    logGroups,
+    query,
+    window,
+    ...(queryLanguage ? { queryLanguage } : {}),
+  })
+}
+
 /**
  * Why the single-encoded form (`…$3FqueryDetail$3D~(end~'…`) and not the console's "copy link" form
  * (`…$3FqueryDetail$3D$257E$2528end…`, the same JSURL text percent-encoded twice with `%` as `$`):

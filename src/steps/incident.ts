@@ -15,11 +15,11 @@ import {
   resolutionComment,
   windowComment,
 } from '../incident/issue-text.js'
-import { logsInsightsConsoleUrl, workflowRunUrl } from '../notify/console-link.js'
+import { monitorConsoleUrl, workflowRunUrl } from '../notify/console-link.js'
 import { createSlackBot, type SlackBot, SlackMessageNotFoundError } from '../notify/slack-bot.js'
 import type { IncidentOutputs } from '../outputs.js'
 import type { Report } from '../report.js'
-import type { StepDeps } from '../run-deps.js'
+import { apiClientDeps, type StepDeps } from '../run-deps.js'
 import type { Settings } from '../settings.js'
 import type { Delivery } from './notify.js'
 
@@ -66,18 +66,21 @@ export async function tellIncident(
       deps.runner.info(note)
       return { incident, outputs: outputsOf(incident, action), note, untold: false }
     }
+    const run: IncidentRun = { advance, incident, report, decision, settings, deps }
+    const slack = await tellChannels(run)
+    const issue = await recordIssue(run)
+    const told = [...slack.told, ...issue.told]
+    const note = `Incident ${incident.id} ${OUTPUT_STATE[action]}${told.length > 0 ? `: ${told.join('; ')}` : ''}.`
+    deps.runner.info(note)
+    // Outputs after posting: the card's ts and the issue's number are known only now.
     const outcome: IncidentOutcome = {
       incident,
       outputs: outputsOf(incident, action),
-      note: '',
-      untold: false,
+      note,
+      untold: told.length === 0,
     }
-    const run: IncidentRun = { advance, incident, report, decision, settings, deps }
-    const told = [...(await tellChannels(run, outcome)), ...(await recordIssue(run, outcome))]
-    outcome.untold = told.length === 0
-    outcome.outputs = outputsOf(incident, action)
-    outcome.note = `Incident ${incident.id} ${OUTPUT_STATE[action]}${told.length > 0 ? `: ${told.join('; ')}` : ''}.`
-    deps.runner.info(outcome.note)
+    if (slack.error) outcome.slackError = slack.error
+    if (issue.error) outcome.issueError = issue.error
     return outcome
   })
 }
@@ -94,13 +97,7 @@ function outputsOf(incident: Incident | undefined, action: IncidentAdvance['acti
 
 /** The Insights console over the whole incident, for the card and the issue. */
 function incidentConsoleUrl(incident: Incident, settings: Settings): string {
-  return logsInsightsConsoleUrl({
-    region: settings.region,
-    logGroups: settings.logGroups,
-    query: settings.query,
-    window: { start: incident.firstSeen, end: incident.lastSeen },
-    queryLanguage: settings.queryLanguage,
-  })
+  return monitorConsoleUrl(settings, { start: incident.firstSeen, end: incident.lastSeen })
 }
 
 /** What a run tells of its incident, and where from: what the channel and issue functions take. */
@@ -113,17 +110,17 @@ interface IncidentRun {
   deps: StepDeps
 }
 
-/** Each channel's card and thread; answers what was told where, and sets `slackError` for the rest. */
-async function tellChannels(run: IncidentRun, outcome: IncidentOutcome): Promise<string[]> {
+/** What was told where, and the error naming what could not be told. */
+interface Told {
+  told: string[]
+  error?: Error
+}
+
+/** Each channel's card and thread; the channels that failed are named in one error. */
+async function tellChannels(run: IncidentRun): Promise<Told> {
   const { incident, settings, deps } = run
-  if (!settings.incidentCard) return []
-  const bot = await createSlackBot(settings.incidentCard.token, {
-    env: deps.env,
-    sleep: deps.sleep,
-    log: deps.runner.info,
-    ...(deps.signal ? { signal: deps.signal } : {}),
-    ...(deps.proxyAgents ? { proxyAgents: deps.proxyAgents } : {}),
-  })
+  if (!settings.incidentCard) return { told: [] }
+  const bot = await createSlackBot(settings.incidentCard.token, apiClientDeps(deps))
   const told: string[] = []
   const failed: string[] = []
   for (const requested of settings.incidentCard.channels) {
@@ -134,12 +131,11 @@ async function tellChannels(run: IncidentRun, outcome: IncidentOutcome): Promise
       deps.runner.warning(`Could not tell ${requested} of incident ${incident.id}: ${errorMessage(error)}`)
     }
   }
-  if (failed.length > 0) {
-    outcome.slackError = new Error(
-      `The incident card was not posted or updated in ${failed.length} of ${settings.incidentCard.channels.length} channels: ${failed.join(' ')}`,
-    )
-  }
-  return told
+  if (failed.length === 0) return { told }
+  const error = new Error(
+    `The incident card was not posted or updated in ${failed.length} of ${settings.incidentCard.channels.length} channels: ${failed.join(' ')}`,
+  )
+  return { told, error }
 }
 
 /**
@@ -194,17 +190,15 @@ async function tellChannel(bot: SlackBot, requested: string, run: IncidentRun): 
 }
 
 /** The GitHub issue: opened (with a first comment), commented on each run, relabelled, closed or reopened. */
-async function recordIssue(run: IncidentRun, outcome: IncidentOutcome): Promise<string[]> {
+async function recordIssue(run: IncidentRun): Promise<Told> {
   const { advance, incident, report, settings, deps } = run
-  if (!settings.githubIssue) return []
+  if (!settings.githubIssue) return { told: [] }
   const runUrl = workflowRunUrl(deps.env)
   const links = { consoleUrl: incidentConsoleUrl(incident, settings), ...(runUrl ? { runUrl } : {}) }
   try {
     const issues = await createGitHubIssues(settings.githubIssue.token, {
+      ...apiClientDeps(deps),
       env: { ...deps.env, GITHUB_REPOSITORY: settings.githubIssue.repository },
-      log: deps.runner.info,
-      ...(deps.signal ? { signal: deps.signal } : {}),
-      ...(deps.proxyAgents ? { proxyAgents: deps.proxyAgents } : {}),
     })
     const open = async () =>
       issues.openIssue({
@@ -232,11 +226,11 @@ async function recordIssue(run: IncidentRun, outcome: IncidentOutcome): Promise<
     if (advance.action === 'resolve')
       await issues.closeIssue(incident.issueNumber, resolutionComment(incident))
     const what = opened ? 'opened' : advance.action === 'resolve' ? 'commented and closed' : 'commented'
-    return [`issue #${incident.issueNumber} ${what}`]
+    return { told: [`issue #${incident.issueNumber} ${what}`] }
   } catch (error) {
-    outcome.issueError = new Error(`The incident's GitHub issue: ${errorMessage(error)}`)
-    deps.runner.warning(outcome.issueError.message)
-    return []
+    const failed = new Error(`The incident's GitHub issue: ${errorMessage(error)}`)
+    deps.runner.warning(failed.message)
+    return { told: [], error: failed }
   }
 }
 

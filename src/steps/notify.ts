@@ -6,14 +6,14 @@ import { type AlertDecision, addCounts, type Counts } from '../alerting.js'
 import { reminderSeconds } from '../failure-notices.js'
 import { alertNote } from '../notify/alert-note.js'
 import type { SlackMessage } from '../notify/blocks.js'
-import { logsInsightsConsoleUrl, workflowRunUrl } from '../notify/console-link.js'
+import { monitorConsoleUrl, workflowRunUrl } from '../notify/console-link.js'
 import { buildSlackMessage } from '../notify/digest-message.js'
 import type { WebhookLedger, WebhookStatus } from '../notify/missed-deliveries.js'
 import { buildResolvedMessage } from '../notify/monitor-notices.js'
 import { deliver } from '../notify/slack.js'
 import { deliverWithLedger, deliveryError, deliveryNote } from '../notify/webhook-ledger.js'
 import type { Report } from '../report.js'
-import type { StepDeps } from '../run-deps.js'
+import { type StepDeps, webhookDeps } from '../run-deps.js'
 import type { Settings } from '../settings.js'
 
 /** Slack did not take the message: telling Slack about it would fail the same way. */
@@ -105,7 +105,7 @@ export async function notify(
   const pending = missedByWebhook !== undefined && Object.keys(missedByWebhook).length > 0
   if (!run && (!pending || settings.dryRun)) return silent(quietNote)
   if (run && settings.dryRun) {
-    await deliver(run.message, settings, { fetch: deps.fetch, sleep: deps.sleep, log: deps.runner.info })
+    await deliver(run.message, settings, webhookDeps(deps))
     return silent(`${why}dry-run: the ${run.what} was printed in the log, not sent.`)
   }
   const sent = await deliverWithLedger(
@@ -113,12 +113,7 @@ export async function notify(
     missedByWebhook,
     { ...settings, reminderSeconds: reminderSeconds(settings) },
     ledgerContext(settings, deps),
-    {
-      fetch: deps.fetch,
-      sleep: deps.sleep,
-      log: deps.runner.info,
-      ...(deps.signal ? { signal: deps.signal } : {}),
-    },
+    webhookDeps(deps),
   )
   const delivery: Delivery = {
     notified: sent.delivered > 0,
@@ -138,14 +133,7 @@ function ledgerContext(settings: Settings, deps: StepDeps) {
   return {
     now: Math.floor(deps.now() / 1000),
     ...(runUrl ? { runUrl } : {}),
-    consoleUrl: (window: Report['window']) =>
-      logsInsightsConsoleUrl({
-        region: settings.region,
-        logGroups: settings.logGroups,
-        query: settings.query,
-        window,
-        queryLanguage: settings.queryLanguage,
-      }),
+    consoleUrl: (window: Report['window']) => monitorConsoleUrl(settings, window),
     warn: deps.runner.warning,
   }
 }

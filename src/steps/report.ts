@@ -1,7 +1,7 @@
 /** Step 5: everything the Slack message and the job summary show about the run, in one `Report`. */
 import type { ClockReading } from '../aws/service-clock.js'
 import { count } from '../format.js'
-import { logsInsightsConsoleUrl, workflowRunUrl } from '../notify/console-link.js'
+import { monitorConsoleUrl, workflowRunUrl } from '../notify/console-link.js'
 import type { Report } from '../report.js'
 import type { Runner } from '../runner.js'
 import type { Settings } from '../settings.js'
@@ -29,13 +29,7 @@ export function buildReport(
     truncated: outcome.truncated,
     rechecked: plan.shape.records ? plan.rechecked : 0,
     alreadyReported: outcome.alreadyReported,
-    consoleUrl: logsInsightsConsoleUrl({
-      region: settings.region,
-      logGroups: settings.logGroups,
-      query: settings.query,
-      window,
-      queryLanguage: settings.queryLanguage,
-    }),
+    consoleUrl: monitorConsoleUrl(settings, window),
     maxCatchUpSeconds: settings.maxCatchUpSeconds,
     pricePerGb: settings.pricePerGb,
   }
