@@ -1,46 +1,37 @@
-import { mkdtempSync, readFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
+import { readFileSync } from 'node:fs'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import type { Emulator } from '../emulator/index.js'
 import type { ActionRun } from '../support/run-action.js'
-import { startTimeline, type Timeline } from '../support/timeline.js'
+import { type MonitorTimeline, startMonitorTimeline } from '../support/timeline.js'
 
 /** Alerts people act on: thresholds, mentions, deep links, realert, resolved, failure notices. */
 
 const GROUP = '/aws/apigateway/prod-access'
 const MINUTE = 60_000
 
-let timeline: Timeline
+let timeline: MonitorTimeline
 let emulator: Emulator
 let t0: number
 let stateFile: string
 
 beforeEach(async () => {
-  timeline = await startTimeline({ region: 'eu-west-1', queryLatencyMs: 200 })
-  ;({ emulator, t0 } = timeline)
-  emulator.createLogGroup(GROUP)
-  stateFile = join(mkdtempSync(join(tmpdir(), 'insights-watch-alerts-')), 'state.json')
+  timeline = await startMonitorTimeline({
+    region: 'eu-west-1',
+    queryLatencyMs: 200,
+    group: GROUP,
+    statePrefix: 'insights-watch-alerts-',
+  })
+  ;({ emulator, t0, stateFile } = timeline)
 })
 
 afterEach(async () => {
   await emulator.stop()
 })
 
-let sequence = 0
 function logErrors(atMs: number, statuses: number[]): void {
-  emulator.putLogEvents(
-    GROUP,
-    statuses.map((status, i) => ({
-      timestamp: t0 + atMs + i * 1000,
-      ingestionTime: t0 + atMs + i * 1000,
-      message: JSON.stringify({
-        requestId: `req-${sequence++}`,
-        httpMethod: 'POST',
-        resourcePath: '/orders',
-        status: String(status),
-      }),
-    })),
+  timeline.logAccess(
+    atMs,
+    statuses.map((status) => ({ status })),
   )
 }
 

@@ -1,10 +1,8 @@
-import { mkdtempSync, readFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
+import { readFileSync } from 'node:fs'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import type { Emulator } from '../emulator/index.js'
 import type { ActionRun } from '../support/run-action.js'
-import { startTimeline, type Timeline } from '../support/timeline.js'
+import { type MonitorTimeline, startMonitorTimeline } from '../support/timeline.js'
 
 /**
  * Bot-token mode: one card per incident and channel, edited in place, one thread reply per run, the
@@ -16,36 +14,28 @@ const GROUP = '/aws/apigateway/prod-access'
 const MINUTE = 60_000
 const CHANNEL = '#alerts'
 
-let timeline: Timeline
+let timeline: MonitorTimeline
 let emulator: Emulator
-let t0: number
 let stateFile: string
 
 beforeEach(async () => {
-  timeline = await startTimeline({ region: 'eu-west-1', queryLatencyMs: 100 })
-  ;({ emulator, t0 } = timeline)
-  emulator.createLogGroup(GROUP)
-  stateFile = join(mkdtempSync(join(tmpdir(), 'insights-watch-incident-')), 'state.json')
+  timeline = await startMonitorTimeline({
+    region: 'eu-west-1',
+    queryLatencyMs: 100,
+    group: GROUP,
+    statePrefix: 'insights-watch-incident-',
+  })
+  ;({ emulator, stateFile } = timeline)
 })
 
 afterEach(async () => {
   await emulator.stop()
 })
 
-let sequence = 0
 function logErrors(atMs: number, statuses: number[], route = '/orders'): void {
-  emulator.putLogEvents(
-    GROUP,
-    statuses.map((status, i) => ({
-      timestamp: t0 + atMs + i * 1000,
-      ingestionTime: t0 + atMs + i * 1000,
-      message: JSON.stringify({
-        requestId: `req-${sequence++}`,
-        httpMethod: 'POST',
-        resourcePath: route,
-        status: String(status),
-      }),
-    })),
+  timeline.logAccess(
+    atMs,
+    statuses.map((status) => ({ status, resourcePath: route })),
   )
 }
 

@@ -1,9 +1,7 @@
-import { mkdtempSync, readFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
+import { readFileSync } from 'node:fs'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import type { Emulator } from '../emulator/index.js'
-import { startTimeline, type Timeline } from '../support/timeline.js'
+import { type MonitorTimeline, startMonitorTimeline } from '../support/timeline.js'
 
 /**
  * `new-signatures` (issue 15), the bundle against the emulator: the first run learns the background
@@ -14,36 +12,28 @@ import { startTimeline, type Timeline } from '../support/timeline.js'
 const GROUP = '/aws/apigateway/prod-access'
 const MINUTE = 60_000
 
-let timeline: Timeline
+let timeline: MonitorTimeline
 let emulator: Emulator
-let t0: number
 let stateFile: string
 
 beforeEach(async () => {
-  timeline = await startTimeline({ region: 'eu-west-1', queryLatencyMs: 200 })
-  ;({ emulator, t0 } = timeline)
-  emulator.createLogGroup(GROUP)
-  stateFile = join(mkdtempSync(join(tmpdir(), 'insights-watch-signatures-')), 'state.json')
+  timeline = await startMonitorTimeline({
+    region: 'eu-west-1',
+    queryLatencyMs: 200,
+    group: GROUP,
+    statePrefix: 'insights-watch-signatures-',
+  })
+  ;({ emulator, stateFile } = timeline)
 })
 
 afterEach(async () => {
   await emulator.stop()
 })
 
-let sequence = 0
 function log(atMs: number, status: number, httpMethod: string, resourcePath: string, times: number): void {
-  emulator.putLogEvents(
-    GROUP,
-    Array.from({ length: times }, (_, i) => ({
-      timestamp: t0 + atMs + i * 1000,
-      ingestionTime: t0 + atMs + i * 1000,
-      message: JSON.stringify({
-        requestId: `req-${sequence++}`,
-        httpMethod,
-        resourcePath,
-        status: String(status),
-      }),
-    })),
+  timeline.logAccess(
+    atMs,
+    Array.from({ length: times }, () => ({ status, httpMethod, resourcePath })),
   )
 }
 

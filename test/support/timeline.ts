@@ -1,3 +1,6 @@
+import { mkdtempSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { type Emulator, type EmulatorOptions, startEmulator } from '../emulator/index.js'
 import { type ActionRun, runAction } from './run-action.js'
 
@@ -40,6 +43,53 @@ export async function startTimeline(options: Omit<EmulatorOptions, 'now'> = {}):
         },
         clockOffsetMs: offset,
       })
+    },
+  }
+}
+
+/** One API Gateway access-log line, as the e2e monitors read them. */
+interface AccessLine {
+  status: number
+  httpMethod?: string
+  resourcePath?: string
+}
+
+/** A timeline with one log group and a `file:` state, for tests that run one monitor along it. */
+export interface MonitorTimeline extends Timeline {
+  readonly group: string
+  /** The state file the monitor's `state: file:…` input names. */
+  readonly stateFile: string
+  /** `lines` logged (and ingested) `atMs` into the timeline, one second apart, each with its own request id. */
+  logAccess(atMs: number, lines: readonly AccessLine[]): void
+}
+
+export async function startMonitorTimeline(
+  options: Omit<EmulatorOptions, 'now'> & { group: string; statePrefix: string },
+): Promise<MonitorTimeline> {
+  const { group, statePrefix, ...emulatorOptions } = options
+  const timeline = await startTimeline(emulatorOptions)
+  const { emulator, t0 } = timeline
+  emulator.createLogGroup(group)
+  const stateFile = join(mkdtempSync(join(tmpdir(), statePrefix)), 'state.json')
+  let sequence = 0
+  return {
+    ...timeline,
+    group,
+    stateFile,
+    logAccess(atMs, lines) {
+      emulator.putLogEvents(
+        group,
+        lines.map((line, i) => ({
+          timestamp: t0 + atMs + i * 1000,
+          ingestionTime: t0 + atMs + i * 1000,
+          message: JSON.stringify({
+            requestId: `req-${sequence++}`,
+            httpMethod: line.httpMethod ?? 'POST',
+            resourcePath: line.resourcePath ?? '/orders',
+            status: String(line.status),
+          }),
+        })),
+      )
     },
   }
 }
