@@ -768,7 +768,7 @@ interface Row {
 const DEFAULT_COLUMNS = ['@timestamp', '@message', '@logStream', '@log']
 
 class EventRow implements Row {
-  private json: Map<string, string> | undefined
+  private json: ReadonlyMap<string, string> | undefined
 
   constructor(readonly event: LogEvent) {}
 

@@ -612,6 +612,47 @@ describe('stats', () => {
     ])
   })
 
+  it('counts REST and HTTP API lines by route: an absent by field is left out of its group, not "null"', () => {
+    // REST access logs carry resourcePath, HTTP API ones routeKey; the action counts requests per
+    // route with `by httpMethod, resourcePath, routeKey` over either. A JSON null is absent too, and
+    // the string "null" is a value of its own.
+    const rest = json({ httpMethod: 'GET', resourcePath: '/items', status: 502 })
+    const httpApi = json({ httpMethod: 'POST', routeKey: 'POST /orders', status: 503 })
+    const nullRoute = json({ httpMethod: 'GET', routeKey: null })
+    const nullText = json({ httpMethod: 'GET', routeKey: 'null' })
+    const output = run('stats count(*) as requests by httpMethod, resourcePath, routeKey', [
+      rest,
+      httpApi,
+      rest,
+      nullRoute,
+      httpApi,
+      nullText,
+      rest,
+    ])
+    expect(output.rows).toEqual([
+      [
+        { field: 'httpMethod', value: 'GET' },
+        { field: 'resourcePath', value: '/items' },
+        { field: 'requests', value: '3' },
+      ],
+      [
+        { field: 'httpMethod', value: 'POST' },
+        { field: 'routeKey', value: 'POST /orders' },
+        { field: 'requests', value: '2' },
+      ],
+      [
+        { field: 'httpMethod', value: 'GET' },
+        { field: 'requests', value: '1' },
+      ],
+      [
+        { field: 'httpMethod', value: 'GET' },
+        { field: 'routeKey', value: 'null' },
+        { field: 'requests', value: '1' },
+      ],
+    ])
+    expect(output.recordsMatched).toBe(7)
+  })
+
   it('bin(5m) rounds @timestamp down and names the column bin(5m)', () => {
     const at = (ms: number) => event('x', { timestamp: ms })
     const binned = [at(T0 + 1), at(T0 + 299_999), at(T0 + 300_000), at(T0 - 1)]

@@ -931,7 +931,7 @@ interface Row {
 }
 
 class EventRow implements Row {
-  private json: Map<string, string> | undefined
+  private json: ReadonlyMap<string, string> | undefined
 
   constructor(readonly event: LogEvent) {}
 
@@ -953,7 +953,7 @@ class EventRow implements Row {
     return this.json.get(field)
   }
 
-  jsonFields(): Map<string, string> {
+  jsonFields(): ReadonlyMap<string, string> {
     this.json ??= discoverJsonFields(this.event.message)
     return this.json
   }
