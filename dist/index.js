@@ -59560,7 +59560,7 @@ function keepYoungGenerationSmall() {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
 /* harmony import */ var _heap_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(8604);
-/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(4115);
+/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(966);
 
 
 (0,_heap_js__WEBPACK_IMPORTED_MODULE_0__/* .keepYoungGenerationSmall */ .D)();
@@ -59571,7 +59571,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 4115:
+/***/ 966:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -60255,7 +60255,646 @@ function noCheckpointText(notice) {
     return text.join(' ');
 }
 
+;// CONCATENATED MODULE: ./src/alerting.ts
+
+const NO_PENDING = { total: 0, critical: 0, warning: 0, windows: 0 };
+/**
+ * Decides between an alert, silence and a resolved notice. Thresholds apply to each window's new
+ * entries. The first alerting window opens an episode and alerts at once; inside the episode,
+ * `realert` silences further alerts for a while after each one (the next alert tells what arrived in
+ * between), except that the first 5xx of an episode that alerted only for 4xx posts at once. The
+ * episode is resolved, with one message (`notify-resolved`), once the timeline checked after its last
+ * alerting window has stayed below the thresholds for `resolve-after`, measured on window time (the
+ * runs' own times are late by minutes, at random). An alerting window before then continues it.
+ * `gap`: a stretch before this window that no run checked; it does not count as clean.
+ */
+function decideAlert(counts, previous, nowSeconds, window, settings, gap) {
+    const open = isOpen(previous) ? previous : undefined;
+    const unmet = unmetThresholds(counts, settings.thresholds);
+    if (unmet === undefined) {
+        if (!open) {
+            // A new episode alerts at once, however recent the last episode's alerts were. The alert's
+            // message carries the mention when it tells 5xx (notify/digest-message.ts).
+            return { kind: 'alert', state: alertState(nowSeconds, window.start, window.end, counts.critical > 0) };
+        }
+        return alertInEpisode(counts, open, nowSeconds, window, settings);
+    }
+    if (!open)
+        return nothingToTell(counts, unmet);
+    return clearEpisode(counts, unmet, open, window, settings, gap);
+}
+function isOpen(state) {
+    return state?.failingSince !== undefined;
+}
+/**
+ * An alerting window in an open episode: silent inside the quiet period (its counts wait for the next
+ * alert), an alert after it, and an alert at once for the episode's first 5xx that meet their
+ * threshold when it so far alerted only for 4xx.
+ */
+function alertInEpisode(counts, open, nowSeconds, window, settings) {
+    const { pending, lastAlertAt } = open;
+    const quiet = quietPeriod(lastAlertAt, nowSeconds, settings.realertSeconds);
+    // The mention is for 5xx: a 4xx episode's quiet period must never hold a 5xx back.
+    const escalates = meetsCritical(counts, settings.thresholds) && !open.criticalAlerted;
+    if (quiet && !escalates)
+        return holdInQuietPeriod(counts, open, window, quiet);
+    const decision = {
+        kind: 'alert',
+        state: alertState(nowSeconds, open.failingSince, window.end, counts.critical > 0 || open.criticalAlerted === true),
+    };
+    if (pending.windows > 0 && lastAlertAt !== undefined)
+        decision.sinceLastAlert = { ...pending, lastAlertAt };
+    if (quiet)
+        decision.escalated = quiet;
+    return decision;
+}
+/** The quiet period after the episode's last alert, when `now` is inside it. */
+function quietPeriod(lastAlertAt, nowSeconds, realertSeconds) {
+    if (lastAlertAt === undefined)
+        return undefined;
+    const quietUntil = lastAlertAt + realertSeconds;
+    return nowSeconds < quietUntil ? { lastAlertAt, quietUntil } : undefined;
+}
+/** An alerting window inside the quiet period: nothing posted, its counts kept for the next alert. */
+function holdInQuietPeriod(counts, open, window, quiet) {
+    const { lastAlertAt, quietUntil } = quiet;
+    const state = {
+        lastAlertAt,
+        failingSince: open.failingSince,
+        failingUntil: window.end,
+        pending: add(open.pending, counts),
+    };
+    if (open.criticalAlerted)
+        state.criticalAlerted = true;
+    return { kind: 'quiet', lastAlertAt, quietUntil, state };
+}
+/**
+ * A window below the thresholds in an open episode: it goes on clearing until the timeline checked
+ * after its last alerting window (a gap excepted) has been clean for `resolve-after`, then it is
+ * closed, with a resolved notice or without one (`notify-resolved`).
+ */
+function clearEpisode(counts, unmet, open, window, settings, gap) {
+    const failingUntil = open.failingUntil ?? window.start;
+    let cleanSince = Math.max(failingUntil, open.cleanSince ?? failingUntil);
+    if (gap)
+        cleanSince = Math.max(cleanSince, gap.end);
+    const episode = { failingSince: open.failingSince, failingUntil, cleanSince };
+    const resolveAt = cleanSince + settings.resolveAfterSeconds;
+    if (window.end < resolveAt)
+        return stillClearing(counts, unmet, open, episode, resolveAt);
+    // Closed: the next alerting window opens a new episode, and alerts at once.
+    if (settings.notifyResolved) {
+        return { kind: 'resolved', ...episode, unreported: open.pending, state: { pending: NO_PENDING } };
+    }
+    return nothingToTell(counts, unmet, episode);
+}
+/** Clean, but not yet for `resolve-after`: nothing posted, and the episode stays open. */
+function stillClearing(counts, unmet, open, episode, resolveAt) {
+    const { failingSince, failingUntil, cleanSince } = episode;
+    const state = { ...open, failingSince, failingUntil };
+    if (cleanSince > failingUntil)
+        state.cleanSince = cleanSince;
+    else
+        delete state.cleanSince;
+    const clearing = { kind: 'clearing', ...episode, resolveAt, state };
+    if (counts.total > 0)
+        clearing.unmet = unmet;
+    return clearing;
+}
+/**
+ * No episode open (or one `closed` here without a message): entries below the thresholds, or none
+ * at all, post nothing.
+ */
+function nothingToTell(counts, unmet, closed) {
+    const state = { pending: NO_PENDING };
+    const outcome = closed ? { closed } : {};
+    if (counts.total > 0)
+        return { kind: 'below-threshold', unmet, ...outcome, state };
+    return { kind: 'none', ...outcome, state };
+}
+function alertState(now, failingSince, failingUntil, critical) {
+    const state = { lastAlertAt: now, failingSince, failingUntil, pending: NO_PENDING };
+    if (critical)
+        state.criticalAlerted = true;
+    return state;
+}
+/**
+ * An alerting window's 5xx are news of their own: they meet the 5xx threshold or 5xx rate, or, without
+ * either, the window alerted with 5xx in it (the `mention` goes out for them either way).
+ */
+function meetsCritical(counts, thresholds) {
+    if (counts.critical === 0)
+        return false;
+    if (counts.rates?.critical)
+        return true;
+    if (thresholds.critical !== undefined)
+        return counts.critical >= thresholds.critical;
+    return counts.rates?.criticalSet !== true;
+}
+/**
+ * A new error signature with at least `new-signature-threshold` entries is news of its own: the
+ * window alerts even below the thresholds, inside the quiet period or while an episode clears. The
+ * alert memory stays as the other rules left it (a new signature neither opens an episode nor
+ * restarts the quiet period); inside the quiet period this window's counts are told now, not held.
+ * A resolved notice is left as it is (the summary still lists the signatures).
+ */
+function alertOnNewSignatures(decision, signatures, previous, realertSeconds) {
+    if (signatures.length === 0)
+        return decision;
+    const alert = (otherwise, state) => ({
+        kind: 'alert',
+        state,
+        newSignatures: { signatures: [...signatures], otherwise },
+    });
+    switch (decision.kind) {
+        case 'below-threshold':
+            return alert(`below the thresholds (${decision.unmet})`, decision.state);
+        case 'clearing':
+            return alert(`the episode is clearing${decision.unmet ? ` (below the thresholds: ${decision.unmet})` : ''}`, decision.state);
+        case 'quiet':
+            return alert(`inside the quiet period (the last alert was at ${isoSecond(decision.lastAlertAt)}, realert is ${formatDuration(realertSeconds)})`, {
+                ...decision.state,
+                pending: previous?.pending ?? NO_PENDING,
+            });
+        default:
+            return decision;
+    }
+}
+/**
+ * Undefined when a threshold is met, absolute or rate (either can fire); otherwise which were not,
+ * for the summary.
+ */
+function unmetThresholds(counts, thresholds) {
+    if (counts.rates?.fired)
+        return undefined;
+    const checks = [
+        [thresholds.total, counts.total, 'matches'],
+        [thresholds.critical, counts.critical, '5xx'],
+        [thresholds.warning, counts.warning, '4xx'],
+        [thresholds.other, counts.total - counts.critical - counts.warning, 'other'],
+    ];
+    const unmet = [];
+    for (const [threshold, count, label] of checks) {
+        if (threshold === undefined)
+            continue;
+        if (count >= threshold)
+            return undefined;
+        unmet.push(`${count} ${label} of ${threshold}`);
+    }
+    if (counts.rates)
+        unmet.push(counts.rates.unmet);
+    return unmet.join(', ');
+}
+function add(pending, counts) {
+    return { ...addCounts(pending, counts), windows: pending.windows + 1 };
+}
+/** The two counts together. */
+function addCounts(a, b) {
+    return { total: a.total + b.total, critical: a.critical + b.critical, warning: a.warning + b.warning };
+}
+
+;// CONCATENATED MODULE: ./src/signatures.ts
+
+/**
+ * Error signatures (`new-signatures`): what kind of error an entry is, made of the values of
+ * `signature-fields` it has (`502 POST /v2/checkout`). A signature the monitor has not seen within
+ * `signature-memory` is news of its own, the way Sentry's "new issue" or ElastAlert's new_term are:
+ * the errors nobody has seen before are the ones people most need to hear about.
+ */
+/** Signatures remembered at most, across runs (the checkpoint) and within one window. */
+const MAX_SIGNATURES = 10_000;
+/** A signature's length at most: a hostile path must not make the seen set huge. */
+const MAX_SIGNATURE_LENGTH = 200;
+/**
+ * The signature of an entry: the values of `fields` it has, one line, separated by spaces; undefined
+ * when it has none of them. API Gateway logs a missing value as `-`, which counts as absent.
+ */
+function signatureOf(entry, fields) {
+    const parts = [];
+    for (const field of fields) {
+        const value = fieldValue(entry, field)?.replace(/\s+/g, ' ').trim();
+        if (value === undefined || value === '' || value === '-')
+            continue;
+        // An HTTP API's routeKey (`POST /v2/checkout`) already holds the method: said once.
+        const previous = parts[parts.length - 1];
+        if (previous !== undefined && value.startsWith(`${previous} `))
+            parts[parts.length - 1] = value;
+        else
+            parts.push(value);
+    }
+    if (parts.length === 0)
+        return undefined;
+    const signature = parts.join(' ');
+    return signature.length > MAX_SIGNATURE_LENGTH
+        ? `${signature.slice(0, MAX_SIGNATURE_LENGTH - 1)}…`
+        : signature;
+}
+/**
+ * Each signature of the window's new entries, counted as the pages arrive. At most MAX_SIGNATURES
+ * distinct ones are kept (the first met), so 100,000 entries of as many paths hold a bounded map;
+ * entries of the others are counted in `untracked` (no seen set could keep them either).
+ */
+class SignatureTally {
+    fields;
+    fallbackSecond;
+    bySignature = new Map();
+    /** Entries whose signature was not kept, the map being full. */
+    untracked = 0;
+    constructor(fields, 
+    /** Where an entry without a readable @timestamp is placed: the window's end. */
+    fallbackSecond) {
+        this.fields = fields;
+        this.fallbackSecond = fallbackSecond;
+    }
+    add(entry) {
+        const signature = signatureOf(entry, this.fields);
+        if (signature === undefined)
+            return;
+        const second = entrySecond(entry) ?? this.fallbackSecond;
+        const known = this.bySignature.get(signature);
+        if (known) {
+            known.count += 1;
+            known.firstSeen = Math.min(known.firstSeen, second);
+            known.lastSeen = Math.max(known.lastSeen, second);
+        }
+        else if (this.bySignature.size < MAX_SIGNATURES) {
+            this.bySignature.set(signature, { signature, count: 1, firstSeen: second, lastSeen: second });
+        }
+        else {
+            this.untracked += 1;
+        }
+    }
+    /** Every signature met, the most frequent first (then the earliest, then by text). */
+    build() {
+        return [...this.bySignature.values()].sort((a, b) => b.count - a.count || a.firstSeen - b.firstSeen || compareText(a.signature, b.signature));
+    }
+}
+/**
+ * This window's signatures against the seen set. A signature is new when the set does not hold it, or
+ * last saw it more than `memorySeconds` before this window's first entry of it.
+ */
+function findNewSignatures(window, seen, memorySeconds, untracked = 0) {
+    if (seen === undefined)
+        return { new: [], seen: window.length, untracked, baseline: true };
+    const found = window.filter((item) => {
+        // Own keys only: a path of `constructor` is a signature like any other.
+        const last = Object.hasOwn(seen, item.signature) ? seen[item.signature] : undefined;
+        return last === undefined || item.firstSeen - last > memorySeconds;
+    });
+    return { new: found, seen: window.length, untracked, baseline: false };
+}
+/** New signatures with at least `threshold` entries in the window: each alerts on its own. */
+function alertingSignatures(findings, threshold) {
+    return findings ? findings.new.filter((item) => item.count >= threshold) : [];
+}
+/**
+ * The seen set after a run: the previous one with every signature of this window at its last-seen
+ * time, pruned and bounded (rememberedSignatures).
+ */
+function rememberSignatures(previous, window, nowSecond, memorySeconds) {
+    const next = new Map(Object.entries(previous ?? {}));
+    for (const item of window)
+        next.set(item.signature, Math.max(next.get(item.signature) ?? 0, item.lastSeen));
+    return rememberedSignatures(next, nowSecond, memorySeconds);
+}
+/**
+ * A seen set as the checkpoint keeps it: signatures last seen more than `memorySeconds` before
+ * `nowSecond` dropped (they would be new again anyway), and at most MAX_SIGNATURES kept, the most
+ * recently seen. What the bound costs: a signature pushed out while still within its memory is called
+ * new again the next time it occurs (and can alert once more). At 10,000 that takes 10,000 other
+ * distinct signatures seen more recently, within `signature-memory`.
+ */
+function rememberedSignatures(seen, nowSecond, memorySeconds) {
+    const kept = [...seen].filter(([, last]) => nowSecond - last <= memorySeconds);
+    if (kept.length > MAX_SIGNATURES) {
+        kept.sort(([a, lastA], [b, lastB]) => lastB - lastA || compareText(a, b));
+        kept.length = MAX_SIGNATURES;
+    }
+    // fromEntries defines each key as its own property: a signature `__proto__` stays a key.
+    return Object.fromEntries(kept);
+}
+/**
+ * Two runs' seen sets at once (merge.ts): every signature either saw, at the later time, bounded as
+ * one run's would be. Not pruned by age here: the next run's save does that.
+ */
+function mergeSeenSignatures(ours, theirs) {
+    if (!ours || !theirs)
+        return ours ?? theirs;
+    const merged = new Map(Object.entries(theirs));
+    for (const [signature, last] of Object.entries(ours))
+        merged.set(signature, Math.max(merged.get(signature) ?? last, last));
+    return rememberedSignatures(merged, 0, Number.POSITIVE_INFINITY);
+}
+function compareText(a, b) {
+    return a < b ? -1 : a > b ? 1 : 0;
+}
+
+;// CONCATENATED MODULE: ./src/rates.ts
+
+
+
+
+/** Fields that name a route in API Gateway access logs; `httpMethod` only together with one of them. */
+const ROUTE_FIELDS = ['resourcePath', 'routeKey'];
+const METHOD_FIELD = 'httpMethod';
+/** The `group-by` fields a route is named by: the method and path fields it has, or none. */
+function routeFieldsOf(groupBy) {
+    if (!groupBy.some((field) => ROUTE_FIELDS.includes(field)))
+        return [];
+    return groupBy.filter((field) => field === METHOD_FIELD || ROUTE_FIELDS.includes(field));
+}
+/** The count column of `requestCountQuery`. */
+const REQUESTS_COLUMN = 'requests';
+/**
+ * Every record of the window, per route when there are route fields, in Logs Insights QL (whatever
+ * the user's query language). Records without a route field are counted in a group without it
+ * (Insights groups a missing `by` field as absent), so the total still counts them. The window is
+ * cut by `@timestamp` exactly as an aggregate query is (query-rewrite.ts): the caller adds the bound.
+ */
+function requestCountQuery(routeFields) {
+    const by = routeFields.length > 0 ? ` by ${routeFields.map(fieldName).join(', ')}` : '';
+    return `stats count(*) as ${REQUESTS_COLUMN}${by}`;
+}
+/** A field name as Insights QL takes it: backquoted unless plain (a dotted JSON name is plain). */
+function fieldName(name) {
+    return /^@?[A-Za-z_][\w.]*$/.test(name) ? name : `\`${name.replace(/`/g, '``')}\``;
+}
+/** Adds up the rows of `requestCountQuery` as they arrive. */
+class RequestTally {
+    routeFields;
+    #routes = new Map();
+    #total = 0;
+    constructor(routeFields) {
+        this.routeFields = routeFields;
+    }
+    add(row) {
+        const entry = toEntry(row, '');
+        const requests = Number(entry.fields[REQUESTS_COLUMN]);
+        if (!Number.isSafeInteger(requests) || requests < 0)
+            return;
+        this.#total += requests;
+        const route = this.routeFields.length > 0 ? signatureOf(entry, this.routeFields) : undefined;
+        if (route !== undefined)
+            this.#routes.set(route, (this.#routes.get(route) ?? 0) + requests);
+    }
+    /**
+     * `recordsMatched`: the service's own count of the records aggregated, which stays whole when rows
+     * were left unfetched (the route table is then partial, and says so through `complete`).
+     */
+    build(recordsMatched, complete) {
+        return { total: complete ? this.#total : Math.max(this.#total, recordsMatched), routes: this.#routes };
+    }
+}
+const NO_COUNTS = { total: 0, critical: 0, warning: 0 };
+/**
+ * Counts the main query's entries inside the rate window, reported before or not: the overlap's
+ * entries were requests of this window too. Entries outside it (the end second StartQuery may
+ * include, a late entry) belong to another window's rate.
+ */
+class MatchTally {
+    routeFields;
+    window;
+    #routes = new Map();
+    #all = NO_COUNTS;
+    constructor(routeFields, window) {
+        this.routeFields = routeFields;
+        this.window = window;
+    }
+    add(entry) {
+        const second = entrySecond(entry);
+        if (second === undefined || second < this.window.start || second >= this.window.end)
+            return;
+        const one = oneEntry(entry);
+        this.#all = addCounts(this.#all, one);
+        if (this.routeFields.length === 0)
+            return;
+        const route = signatureOf(entry, this.routeFields);
+        if (route !== undefined)
+            this.#routes.set(route, addCounts(this.#routes.get(route) ?? NO_COUNTS, one));
+    }
+    build() {
+        return { all: this.#all, routes: this.#routes };
+    }
+}
+function oneEntry(entry) {
+    return {
+        total: 1,
+        critical: entry.severity === 'critical' ? 1 : 0,
+        warning: entry.severity === 'warning' ? 1 : 0,
+    };
+}
+/** The share of each kind, and its threshold, for one set of counts. */
+function shares(matched, thresholds) {
+    const checks = [
+        ['5xx', matched.critical, thresholds.critical],
+        ['4xx', matched.warning, thresholds.warning],
+        ['other', matched.total - matched.critical - matched.warning, thresholds.other],
+        ['matches', matched.total, thresholds.total],
+    ];
+    return checks.filter((check) => check[2] !== undefined);
+}
+function breachesOf(matched, requests, thresholds, route) {
+    const breaches = [];
+    for (const [label, matchedCount, threshold] of shares(matched, thresholds)) {
+        const rate = matchedCount / requests;
+        if (matchedCount > 0 && rate >= threshold) {
+            const breach = { label, matched: matchedCount, requests, rate, threshold };
+            if (route !== undefined)
+                breach.route = route;
+            breaches.push(breach);
+        }
+    }
+    return breaches;
+}
+/**
+ * Judges the window's rates: overall, and each route with its own requests, where the requests
+ * reach `min-requests`. More matches than requests (a query over log groups that also hold other
+ * records, a filter on another field) is a share of 100% at most.
+ */
+function checkRates(matched, requests, settings) {
+    const { thresholds, minRequests } = settings;
+    const check = {
+        requests: requests.total,
+        matched: matched.all,
+        thresholds,
+        minRequests,
+        breaches: [],
+        routesChecked: 0,
+        routesBelowFloor: 0,
+    };
+    if (requests.total >= minRequests && requests.total > 0)
+        check.breaches.push(...breachesOf(matched.all, Math.max(requests.total, matched.all.total), thresholds));
+    const routeBreaches = [];
+    for (const [route, counts] of matched.routes) {
+        const routeRequests = Math.max(requests.routes.get(route) ?? 0, counts.total);
+        if (routeRequests < minRequests) {
+            check.routesBelowFloor += 1;
+            continue;
+        }
+        check.routesChecked += 1;
+        routeBreaches.push(...breachesOf(counts, routeRequests, thresholds, route));
+    }
+    routeBreaches.sort((a, b) => b.rate - a.rate);
+    check.breaches.push(...routeBreaches);
+    return check;
+}
+/** `2.5%`, `0.05%`, `31%`: enough digits to tell a rate from its threshold. */
+function formatRate(rate) {
+    const percent = rate * 100;
+    if (percent === 0)
+        return '0%';
+    if (percent >= 10)
+        return `${Math.round(percent * 10) / 10}%`;
+    const digits = percent >= 1 ? 2 : Math.max(2, 1 - Math.floor(Math.log10(percent)));
+    return `${Number(percent.toPrecision(digits))}%`;
+}
+/** `5xx 3.1% (310 of 10,000 requests)`, with the route first when there is one. */
+function describeBreach(breach) {
+    const share = `${breach.label} ${formatRate(breach.rate)} (${count(breach.matched)} of ${count(breach.requests)} requests, threshold ${formatRate(breach.threshold)})`;
+    return breach.route === undefined ? share : `${breach.route}: ${share}`;
+}
+/** Why the rates did not fire, for the summary and the log: the floor, or each share against its threshold. */
+function describeUnmetRates(check) {
+    if (check.requests < check.minRequests) {
+        return `${count(check.requests)} requests, below min-requests (${count(check.minRequests)}): not judged by rate`;
+    }
+    const requests = Math.max(check.requests, check.matched.total);
+    const overall = shares(check.matched, check.thresholds).map(([label, matched, threshold]) => `${label} ${formatRate(requests > 0 ? matched / requests : 0)} of ${count(requests)} requests, below ${formatRate(threshold)}`);
+    if (check.routesChecked > 0)
+        overall.push(`no route's rate reached it (${count(check.routesChecked)} checked)`);
+    return overall.join(', ');
+}
+/** What the alert decision needs of the rates (alerting.ts). */
+function rateVerdict(check) {
+    return {
+        fired: check.breaches.length > 0,
+        critical: check.breaches.some((breach) => breach.label === '5xx'),
+        criticalSet: check.thresholds.critical !== undefined,
+        unmet: describeUnmetRates(check),
+    };
+}
+
+;// CONCATENATED MODULE: ./src/baseline.ts
+
+
+/** The query over the earlier window; the caller bounds it by `@timestamp` (query-rewrite.ts). */
+function baselineQuery(statusField) {
+    return `stats count(*) as requests by ${fieldName(statusField)}`;
+}
+/** The same window `offsetSeconds` earlier. */
+function baselineWindow(window, offsetSeconds) {
+    return { start: window.start - offsetSeconds, end: window.end - offsetSeconds };
+}
+/** Adds up the rows of `baselineQuery`: every row's requests, and by its status the 5xx and 4xx. */
+class BaselineTally {
+    statusField;
+    #counts = { requests: 0, critical: 0, warning: 0 };
+    constructor(statusField) {
+        this.statusField = statusField;
+    }
+    add(row) {
+        const entry = toEntry(row, this.statusField);
+        const requests = Number(entry.fields.requests);
+        if (!Number.isSafeInteger(requests) || requests < 0)
+            return;
+        this.#counts.requests += requests;
+        if (entry.status === undefined)
+            return;
+        const severity = severityOf(entry.status);
+        if (severity === 'critical')
+            this.#counts.critical += requests;
+        if (severity === 'warning')
+            this.#counts.warning += requests;
+    }
+    build() {
+        return { ...this.#counts };
+    }
+}
+/** How `now` compares with `then`: `3×`, `0.5×`; undefined when there was nothing then. */
+function timesThen(now, then) {
+    if (then === 0)
+        return undefined;
+    const ratio = now / then;
+    const rounded = ratio >= 10 ? Math.round(ratio) : Math.round(ratio * 10) / 10;
+    return `${rounded}×`;
+}
+/** `last week`, `yesterday`, or `6h earlier`: what the reader calls the baseline's window. */
+function baselineName(offsetSeconds) {
+    if (offsetSeconds === 7 * 86_400)
+        return 'last week';
+    if (offsetSeconds === 86_400)
+        return 'yesterday';
+    return offsetSeconds % 86_400 === 0
+        ? `${offsetSeconds / 86_400}d earlier`
+        : `${Math.round(offsetSeconds / 3600)}h earlier`;
+}
+
+;// CONCATENATED MODULE: ./src/notify/rate-lines.ts
+
+
+
+/** Route breaches named at most; the rest are counted. */
+const MAX_ROUTES = 5;
+/**
+ * `📈 Error rate: 5xx 3.1% (310 of 10,000 requests, threshold 1%)`, then one line per route that
+ * reached its threshold, worst first; or, when none did, where the rates stood.
+ */
+function rateLines(check, style) {
+    const title = style.bold('Error rate:');
+    const atLeast = check.partial ? ` (at least: ${check.partial})` : '';
+    const overall = check.breaches.filter((breach) => breach.route === undefined);
+    const routes = check.breaches.filter((breach) => breach.route !== undefined);
+    if (check.breaches.length === 0)
+        return [`📈 ${title} ${describeUnmetRates(check)}${atLeast}`];
+    const lines = [
+        overall.length > 0
+            ? `📈 ${title} ${overall.map(shareText).join(', ')}${atLeast}`
+            : `📈 ${title} ${count(routes.length)} ${routes.length === 1 ? 'route' : 'routes'} reached a rate threshold (${count(check.requests)} requests in the window)${atLeast}`,
+    ];
+    for (const breach of routes.slice(0, MAX_ROUTES))
+        lines.push(`• ${style.route(breach.route ?? '')}: ${shareText(breach)}`);
+    if (routes.length > MAX_ROUTES)
+        lines.push(`• and ${count(routes.length - MAX_ROUTES)} more`);
+    return lines;
+}
+/** `5xx 3.1% (310 of 10,000 requests, threshold 1%)`. */
+function shareText(breach) {
+    return `${breach.label} ${formatRate(breach.rate)} (${count(breach.matched)} of ${count(breach.requests)} requests, threshold ${formatRate(breach.threshold)})`;
+}
+/**
+ * `📅 Against last week: 5xx 30, 3× last week (10 of 11,800 requests, 0.085%) · 4xx …`: this
+ * window's counts against the same window a week earlier; undefined without a baseline.
+ */
+function baselineLine(report, style) {
+    const { baseline } = report;
+    if (!baseline)
+        return undefined;
+    const name = baselineName(baseline.offsetSeconds);
+    const title = style.bold(`Against ${name}:`);
+    if ('error' in baseline)
+        return `📅 ${title} not counted: ${style.route(baseline.error)}`;
+    // The rate's matches are the window's whole count; without rates, the window's new entries.
+    const now = report.rates?.matched ?? report.digest;
+    const parts = [];
+    for (const [label, nowCount, thenCount] of [
+        ['5xx', now.critical, baseline.critical],
+        ['4xx', now.warning, baseline.warning],
+    ]) {
+        if (nowCount === 0 && thenCount === 0)
+            continue;
+        const times = timesThen(nowCount, thenCount);
+        const then = `${count(thenCount)} of ${count(baseline.requests)} requests, ${formatRate(baseline.requests > 0 ? thenCount / baseline.requests : 0)}`;
+        parts.push(times === undefined
+            ? `${label} ${count(nowCount)}, none ${name} (${count(baseline.requests)} requests)`
+            : `${label} ${count(nowCount)}, ${times} ${name} (${then})`);
+    }
+    if (parts.length === 0)
+        return `📅 ${title} no 5xx or 4xx then either (${count(baseline.requests)} requests)`;
+    return `📅 ${title} ${parts.join(' · ')}`;
+}
+
 ;// CONCATENATED MODULE: ./src/notify/digest-message.ts
+
 
 
 
@@ -60318,6 +60957,8 @@ function buildSlackMessage(report, options = {}) {
     }
     return message;
 }
+/** Bold and log text in mrkdwn. */
+const SLACK_STYLE = { bold: (text) => `*${text}*`, route: (text) => code(text, MAX_PATH) };
 /** The blocks every message of the run has, samples aside: header, overview, notices, breakdowns, table. */
 function topBlocks(report, options) {
     const { digest } = report;
@@ -60327,6 +60968,11 @@ function topBlocks(report, options) {
     if (fresh.length > 0)
         blocks.push(section(newSignaturesText(fresh)));
     blocks.push(section(overviewText(report)));
+    if (report.rates)
+        blocks.push(section(rateLines(report.rates, SLACK_STYLE).join('\n')));
+    const baseline = baselineLine(report, SLACK_STYLE);
+    if (baseline)
+        blocks.push(section(baseline));
     if (options.sinceLastAlert)
         blocks.push(section(sinceLastAlertText(options.sinceLastAlert)));
     if (report.gap)
@@ -61841,7 +62487,7 @@ function cancellationSignal(runner) {
 const incident_TOP_VALUES = 20;
 /** Characters kept of one value (log text): a 100,000-character route must not bloat every state. */
 const MAX_VALUE_CHARS = 200;
-const ROUTE_FIELDS = ACCESS_LOG_FIELDS.path;
+const incident_ROUTE_FIELDS = ACCESS_LOG_FIELDS.path;
 /**
  * The incident after this run's window and alert decision. An incident opens with the first alerting
  * window when none is open, or reopens the one that resolved less than `reopenWithinSeconds` ago. While
@@ -61982,7 +62628,7 @@ function statusCounts(breakdowns, statusField) {
  * and one monitor may watch both. The same text under two fields is one route.
  */
 function routeCounts(breakdowns) {
-    return breakdowns.filter((breakdown) => ROUTE_FIELDS.includes(breakdown.field)).flatMap((b) => b.counts);
+    return breakdowns.filter((breakdown) => incident_ROUTE_FIELDS.includes(breakdown.field)).flatMap((b) => b.counts);
 }
 /**
  * The kept top values with this window's added, at most TOP_VALUES, most frequent first. A value that
@@ -62621,7 +63267,12 @@ const TABLE = {
      * without a 4xx/5xx status keep alerting at the first one: the monitor cannot tell what they are,
      * and a custom query without a status field must not go silent.
      */
-    thresholds: { default: '5xx=1, 4xx=50, other=1', required: false },
+    // Its default (DEFAULT_THRESHOLDS) applies only without rate-thresholds: see settings.ts.
+    thresholds: { required: false },
+    // Error rates, and the same window a week earlier.
+    'rate-thresholds': { required: false },
+    'min-requests': { default: '100', required: false },
+    baseline: { default: '7d', required: false },
     mention: { required: false },
     // When an episode of alerts reminds and resolves.
     realert: { default: '1h', required: false },
@@ -63061,6 +63712,7 @@ function sqlLogGroups(query) {
 
 
 
+
 /** StartQuery's `queryString` limit. */
 const MAX_QUERY_LENGTH = 10_000;
 /** StartQuery runs at most 60 minutes before the service times it out. */
@@ -63111,7 +63763,7 @@ function readSettings({ getInput, setSecret, env }) {
         statusField: input('status-field'),
         groupBy: parseList(input('group-by')),
         maxSamples: parseInteger('max-samples', input('max-samples'), 0, MAX_SAMPLES),
-        thresholds: parseThresholds(input('thresholds')),
+        ...readThresholds(input, given),
         mention: parseMention(input('mention')),
         realertSeconds: parseDuration('realert', input('realert'), { min: 0 }),
         resolveAfterSeconds: parseDuration('resolve-after', input('resolve-after'), { min: 0 }),
@@ -63125,6 +63777,9 @@ function readSettings({ getInput, setSecret, env }) {
     const signatures = readSignatureSettings(input);
     if (signatures)
         settings.signatures = signatures;
+    const baseline = input('baseline');
+    if (baseline.toLowerCase() !== 'none')
+        settings.baselineSeconds = parseDuration('baseline', baseline, { min: 3600 });
     if (roleToAssume)
         settings.roleToAssume = parseRoleArn(roleToAssume);
     if (settings.queryLanguage !== 'CWLI' && !given('query')) {
@@ -63260,6 +63915,44 @@ function parseThresholds(text) {
     if (Object.keys(thresholds).length === 0)
         throw new errors/* SettingsError */.G('thresholds', `is empty; ${accepted}.`);
     return thresholds;
+}
+/**
+ * The default thresholds, when `rate-thresholds` is not set. With it, only the absolute thresholds the
+ * workflow gives apply: one 5xx in a million requests must not alert a monitor that asked for rates.
+ */
+const DEFAULT_THRESHOLDS = '5xx=1, 4xx=50, other=1';
+function readThresholds(input, given) {
+    const minRequests = parseInteger('min-requests', input('min-requests'), 1, 1_000_000_000);
+    const rateText = input('rate-thresholds');
+    const absolute = given('thresholds');
+    if (rateText === '')
+        return { thresholds: parseThresholds(absolute || DEFAULT_THRESHOLDS) };
+    const rates = {
+        thresholds: parseRateThresholds(rateText),
+        minRequests,
+        routeFields: routeFieldsOf(parseList(input('group-by'))),
+    };
+    return { thresholds: absolute ? parseThresholds(absolute) : {}, rates };
+}
+/** `5xx=1%, 4xx=10%` (and `other=…`, `total=…`): shares from 0.0001% to 100%, as fractions. */
+function parseRateThresholds(text) {
+    const accepted = 'use percentages per severity like 5xx=1%, 4xx=10% (also other=N% for entries without a 4xx/5xx status, total=N% for all)';
+    const rates = {};
+    for (const item of parseList(text)) {
+        const match = /^([^=\s]+)\s*=\s*(\d{1,3}(?:\.\d{1,4})?)\s*%$/.exec(item);
+        const key = match ? THRESHOLD_KEYS[match[1].toLowerCase()] : undefined;
+        if (!match || !key)
+            throw new errors/* SettingsError */.G('rate-thresholds', `"${item}" is not a rate threshold; ${accepted}.`);
+        if (rates[key] !== undefined)
+            throw new errors/* SettingsError */.G('rate-thresholds', `${match[1]} is given twice.`);
+        const percent = Number(match[2]);
+        if (percent <= 0 || percent > 100)
+            throw new errors/* SettingsError */.G('rate-thresholds', `${match[2]}% is out of range; use a share above 0% and at most 100%.`);
+        rates[key] = percent / 100;
+    }
+    if (Object.keys(rates).length === 0)
+        throw new errors/* SettingsError */.G('rate-thresholds', `is empty; ${accepted}.`);
+    return rates;
 }
 /** One or more Slack mentions: `<!here>`, `<!channel>`, `<!everyone>`, `<@U…>`, `<!subteam^S…>`. */
 function parseMention(text) {
@@ -63451,142 +64144,6 @@ async function loadState(store, unusable, log) {
     if (state.failure)
         log.info(`The monitor is failing: ${describeFailure(state.failure)}.`);
     return { state };
-}
-
-;// CONCATENATED MODULE: ./src/signatures.ts
-
-/**
- * Error signatures (`new-signatures`): what kind of error an entry is, made of the values of
- * `signature-fields` it has (`502 POST /v2/checkout`). A signature the monitor has not seen within
- * `signature-memory` is news of its own, the way Sentry's "new issue" or ElastAlert's new_term are:
- * the errors nobody has seen before are the ones people most need to hear about.
- */
-/** Signatures remembered at most, across runs (the checkpoint) and within one window. */
-const MAX_SIGNATURES = 10_000;
-/** A signature's length at most: a hostile path must not make the seen set huge. */
-const MAX_SIGNATURE_LENGTH = 200;
-/**
- * The signature of an entry: the values of `fields` it has, one line, separated by spaces; undefined
- * when it has none of them. API Gateway logs a missing value as `-`, which counts as absent.
- */
-function signatureOf(entry, fields) {
-    const parts = [];
-    for (const field of fields) {
-        const value = fieldValue(entry, field)?.replace(/\s+/g, ' ').trim();
-        if (value === undefined || value === '' || value === '-')
-            continue;
-        // An HTTP API's routeKey (`POST /v2/checkout`) already holds the method: said once.
-        const previous = parts[parts.length - 1];
-        if (previous !== undefined && value.startsWith(`${previous} `))
-            parts[parts.length - 1] = value;
-        else
-            parts.push(value);
-    }
-    if (parts.length === 0)
-        return undefined;
-    const signature = parts.join(' ');
-    return signature.length > MAX_SIGNATURE_LENGTH
-        ? `${signature.slice(0, MAX_SIGNATURE_LENGTH - 1)}…`
-        : signature;
-}
-/**
- * Each signature of the window's new entries, counted as the pages arrive. At most MAX_SIGNATURES
- * distinct ones are kept (the first met), so 100,000 entries of as many paths hold a bounded map;
- * entries of the others are counted in `untracked` (no seen set could keep them either).
- */
-class SignatureTally {
-    fields;
-    fallbackSecond;
-    bySignature = new Map();
-    /** Entries whose signature was not kept, the map being full. */
-    untracked = 0;
-    constructor(fields, 
-    /** Where an entry without a readable @timestamp is placed: the window's end. */
-    fallbackSecond) {
-        this.fields = fields;
-        this.fallbackSecond = fallbackSecond;
-    }
-    add(entry) {
-        const signature = signatureOf(entry, this.fields);
-        if (signature === undefined)
-            return;
-        const second = entrySecond(entry) ?? this.fallbackSecond;
-        const known = this.bySignature.get(signature);
-        if (known) {
-            known.count += 1;
-            known.firstSeen = Math.min(known.firstSeen, second);
-            known.lastSeen = Math.max(known.lastSeen, second);
-        }
-        else if (this.bySignature.size < MAX_SIGNATURES) {
-            this.bySignature.set(signature, { signature, count: 1, firstSeen: second, lastSeen: second });
-        }
-        else {
-            this.untracked += 1;
-        }
-    }
-    /** Every signature met, the most frequent first (then the earliest, then by text). */
-    build() {
-        return [...this.bySignature.values()].sort((a, b) => b.count - a.count || a.firstSeen - b.firstSeen || compareText(a.signature, b.signature));
-    }
-}
-/**
- * This window's signatures against the seen set. A signature is new when the set does not hold it, or
- * last saw it more than `memorySeconds` before this window's first entry of it.
- */
-function findNewSignatures(window, seen, memorySeconds, untracked = 0) {
-    if (seen === undefined)
-        return { new: [], seen: window.length, untracked, baseline: true };
-    const found = window.filter((item) => {
-        // Own keys only: a path of `constructor` is a signature like any other.
-        const last = Object.hasOwn(seen, item.signature) ? seen[item.signature] : undefined;
-        return last === undefined || item.firstSeen - last > memorySeconds;
-    });
-    return { new: found, seen: window.length, untracked, baseline: false };
-}
-/** New signatures with at least `threshold` entries in the window: each alerts on its own. */
-function alertingSignatures(findings, threshold) {
-    return findings ? findings.new.filter((item) => item.count >= threshold) : [];
-}
-/**
- * The seen set after a run: the previous one with every signature of this window at its last-seen
- * time, pruned and bounded (rememberedSignatures).
- */
-function rememberSignatures(previous, window, nowSecond, memorySeconds) {
-    const next = new Map(Object.entries(previous ?? {}));
-    for (const item of window)
-        next.set(item.signature, Math.max(next.get(item.signature) ?? 0, item.lastSeen));
-    return rememberedSignatures(next, nowSecond, memorySeconds);
-}
-/**
- * A seen set as the checkpoint keeps it: signatures last seen more than `memorySeconds` before
- * `nowSecond` dropped (they would be new again anyway), and at most MAX_SIGNATURES kept, the most
- * recently seen. What the bound costs: a signature pushed out while still within its memory is called
- * new again the next time it occurs (and can alert once more). At 10,000 that takes 10,000 other
- * distinct signatures seen more recently, within `signature-memory`.
- */
-function rememberedSignatures(seen, nowSecond, memorySeconds) {
-    const kept = [...seen].filter(([, last]) => nowSecond - last <= memorySeconds);
-    if (kept.length > MAX_SIGNATURES) {
-        kept.sort(([a, lastA], [b, lastB]) => lastB - lastA || compareText(a, b));
-        kept.length = MAX_SIGNATURES;
-    }
-    // fromEntries defines each key as its own property: a signature `__proto__` stays a key.
-    return Object.fromEntries(kept);
-}
-/**
- * Two runs' seen sets at once (merge.ts): every signature either saw, at the later time, bounded as
- * one run's would be. Not pruned by age here: the next run's save does that.
- */
-function mergeSeenSignatures(ours, theirs) {
-    if (!ours || !theirs)
-        return ours ?? theirs;
-    const merged = new Map(Object.entries(theirs));
-    for (const [signature, last] of Object.entries(ours))
-        merged.set(signature, Math.max(merged.get(signature) ?? last, last));
-    return rememberedSignatures(merged, 0, Number.POSITIVE_INFINITY);
-}
-function compareText(a, b) {
-    return a < b ? -1 : a > b ? 1 : 0;
 }
 
 ;// CONCATENATED MODULE: ./src/state/merge.ts
@@ -64141,200 +64698,15 @@ class StateSession {
     }
 }
 
-;// CONCATENATED MODULE: ./src/alerting.ts
-
-const NO_PENDING = { total: 0, critical: 0, warning: 0, windows: 0 };
-/**
- * Decides between an alert, silence and a resolved notice. Thresholds apply to each window's new
- * entries. The first alerting window opens an episode and alerts at once; inside the episode,
- * `realert` silences further alerts for a while after each one (the next alert tells what arrived in
- * between), except that the first 5xx of an episode that alerted only for 4xx posts at once. The
- * episode is resolved, with one message (`notify-resolved`), once the timeline checked after its last
- * alerting window has stayed below the thresholds for `resolve-after`, measured on window time (the
- * runs' own times are late by minutes, at random). An alerting window before then continues it.
- * `gap`: a stretch before this window that no run checked; it does not count as clean.
- */
-function decideAlert(counts, previous, nowSeconds, window, settings, gap) {
-    const open = isOpen(previous) ? previous : undefined;
-    const unmet = unmetThresholds(counts, settings.thresholds);
-    if (unmet === undefined) {
-        if (!open) {
-            // A new episode alerts at once, however recent the last episode's alerts were. The alert's
-            // message carries the mention when it tells 5xx (notify/digest-message.ts).
-            return { kind: 'alert', state: alertState(nowSeconds, window.start, window.end, counts.critical > 0) };
-        }
-        return alertInEpisode(counts, open, nowSeconds, window, settings);
-    }
-    if (!open)
-        return nothingToTell(counts, unmet);
-    return clearEpisode(counts, unmet, open, window, settings, gap);
-}
-function isOpen(state) {
-    return state?.failingSince !== undefined;
-}
-/**
- * An alerting window in an open episode: silent inside the quiet period (its counts wait for the next
- * alert), an alert after it, and an alert at once for the episode's first 5xx that meet their
- * threshold when it so far alerted only for 4xx.
- */
-function alertInEpisode(counts, open, nowSeconds, window, settings) {
-    const { pending, lastAlertAt } = open;
-    const quiet = quietPeriod(lastAlertAt, nowSeconds, settings.realertSeconds);
-    // The mention is for 5xx: a 4xx episode's quiet period must never hold a 5xx back.
-    const escalates = meetsCritical(counts, settings.thresholds) && !open.criticalAlerted;
-    if (quiet && !escalates)
-        return holdInQuietPeriod(counts, open, window, quiet);
-    const decision = {
-        kind: 'alert',
-        state: alertState(nowSeconds, open.failingSince, window.end, counts.critical > 0 || open.criticalAlerted === true),
-    };
-    if (pending.windows > 0 && lastAlertAt !== undefined)
-        decision.sinceLastAlert = { ...pending, lastAlertAt };
-    if (quiet)
-        decision.escalated = quiet;
-    return decision;
-}
-/** The quiet period after the episode's last alert, when `now` is inside it. */
-function quietPeriod(lastAlertAt, nowSeconds, realertSeconds) {
-    if (lastAlertAt === undefined)
-        return undefined;
-    const quietUntil = lastAlertAt + realertSeconds;
-    return nowSeconds < quietUntil ? { lastAlertAt, quietUntil } : undefined;
-}
-/** An alerting window inside the quiet period: nothing posted, its counts kept for the next alert. */
-function holdInQuietPeriod(counts, open, window, quiet) {
-    const { lastAlertAt, quietUntil } = quiet;
-    const state = {
-        lastAlertAt,
-        failingSince: open.failingSince,
-        failingUntil: window.end,
-        pending: add(open.pending, counts),
-    };
-    if (open.criticalAlerted)
-        state.criticalAlerted = true;
-    return { kind: 'quiet', lastAlertAt, quietUntil, state };
-}
-/**
- * A window below the thresholds in an open episode: it goes on clearing until the timeline checked
- * after its last alerting window (a gap excepted) has been clean for `resolve-after`, then it is
- * closed, with a resolved notice or without one (`notify-resolved`).
- */
-function clearEpisode(counts, unmet, open, window, settings, gap) {
-    const failingUntil = open.failingUntil ?? window.start;
-    let cleanSince = Math.max(failingUntil, open.cleanSince ?? failingUntil);
-    if (gap)
-        cleanSince = Math.max(cleanSince, gap.end);
-    const episode = { failingSince: open.failingSince, failingUntil, cleanSince };
-    const resolveAt = cleanSince + settings.resolveAfterSeconds;
-    if (window.end < resolveAt)
-        return stillClearing(counts, unmet, open, episode, resolveAt);
-    // Closed: the next alerting window opens a new episode, and alerts at once.
-    if (settings.notifyResolved) {
-        return { kind: 'resolved', ...episode, unreported: open.pending, state: { pending: NO_PENDING } };
-    }
-    return nothingToTell(counts, unmet, episode);
-}
-/** Clean, but not yet for `resolve-after`: nothing posted, and the episode stays open. */
-function stillClearing(counts, unmet, open, episode, resolveAt) {
-    const { failingSince, failingUntil, cleanSince } = episode;
-    const state = { ...open, failingSince, failingUntil };
-    if (cleanSince > failingUntil)
-        state.cleanSince = cleanSince;
-    else
-        delete state.cleanSince;
-    const clearing = { kind: 'clearing', ...episode, resolveAt, state };
-    if (counts.total > 0)
-        clearing.unmet = unmet;
-    return clearing;
-}
-/**
- * No episode open (or one `closed` here without a message): entries below the thresholds, or none
- * at all, post nothing.
- */
-function nothingToTell(counts, unmet, closed) {
-    const state = { pending: NO_PENDING };
-    const outcome = closed ? { closed } : {};
-    if (counts.total > 0)
-        return { kind: 'below-threshold', unmet, ...outcome, state };
-    return { kind: 'none', ...outcome, state };
-}
-function alertState(now, failingSince, failingUntil, critical) {
-    const state = { lastAlertAt: now, failingSince, failingUntil, pending: NO_PENDING };
-    if (critical)
-        state.criticalAlerted = true;
-    return state;
-}
-/**
- * An alerting window's 5xx are news of their own: they meet the 5xx threshold, or, without one, the
- * window alerted with 5xx in it (the `mention` goes out for them either way).
- */
-function meetsCritical(counts, thresholds) {
-    if (counts.critical === 0)
-        return false;
-    return thresholds.critical === undefined || counts.critical >= thresholds.critical;
-}
-/**
- * A new error signature with at least `new-signature-threshold` entries is news of its own: the
- * window alerts even below the thresholds, inside the quiet period or while an episode clears. The
- * alert memory stays as the other rules left it (a new signature neither opens an episode nor
- * restarts the quiet period); inside the quiet period this window's counts are told now, not held.
- * A resolved notice is left as it is (the summary still lists the signatures).
- */
-function alertOnNewSignatures(decision, signatures, previous, realertSeconds) {
-    if (signatures.length === 0)
-        return decision;
-    const alert = (otherwise, state) => ({
-        kind: 'alert',
-        state,
-        newSignatures: { signatures: [...signatures], otherwise },
-    });
-    switch (decision.kind) {
-        case 'below-threshold':
-            return alert(`below the thresholds (${decision.unmet})`, decision.state);
-        case 'clearing':
-            return alert(`the episode is clearing${decision.unmet ? ` (below the thresholds: ${decision.unmet})` : ''}`, decision.state);
-        case 'quiet':
-            return alert(`inside the quiet period (the last alert was at ${isoSecond(decision.lastAlertAt)}, realert is ${formatDuration(realertSeconds)})`, {
-                ...decision.state,
-                pending: previous?.pending ?? NO_PENDING,
-            });
-        default:
-            return decision;
-    }
-}
-/** Undefined when a threshold is met; otherwise which thresholds were not, for the summary. */
-function unmetThresholds(counts, thresholds) {
-    const checks = [
-        [thresholds.total, counts.total, 'matches'],
-        [thresholds.critical, counts.critical, '5xx'],
-        [thresholds.warning, counts.warning, '4xx'],
-        [thresholds.other, counts.total - counts.critical - counts.warning, 'other'],
-    ];
-    const unmet = [];
-    for (const [threshold, count, label] of checks) {
-        if (threshold === undefined)
-            continue;
-        if (count >= threshold)
-            return undefined;
-        unmet.push(`${count} ${label} of ${threshold}`);
-    }
-    return unmet.join(', ');
-}
-function add(pending, counts) {
-    return { ...addCounts(pending, counts), windows: pending.windows + 1 };
-}
-/** The two counts together. */
-function addCounts(a, b) {
-    return { total: a.total + b.total, critical: a.critical + b.critical, warning: a.warning + b.warning };
-}
-
 ;// CONCATENATED MODULE: ./src/steps/alert.ts
 /** Step 6: whether this run alerts, stays quiet, or resolves an episode; and the alert memory after it. */
 
 
+
 function decideRunAlert(report, plan, outcome, nowMs, settings) {
     const previous = plan.previous?.alert;
-    const thresholds = decideAlert(report.digest, previous, Math.floor(nowMs / 1000), plan.window, settings, plan.gap);
+    const counts = report.rates ? { ...report.digest, rates: rateVerdict(report.rates) } : report.digest;
+    const thresholds = decideAlert(counts, previous, Math.floor(nowMs / 1000), plan.window, settings, plan.gap);
     // Without new-signatures (or on an aggregate query) report.signatures is absent: nothing changes.
     const decision = settings.signatures
         ? alertOnNewSignatures(thresholds, alertingSignatures(report.signatures, settings.signatures.threshold), previous, settings.realertSeconds)
@@ -64344,6 +64716,1085 @@ function decideRunAlert(report, plan, outcome, nowMs, settings) {
     if (outcome.complete || decision.kind === 'alert' || decision.kind === 'quiet')
         return decision;
     return { kind: 'none', state: previous ?? { pending: { total: 0, critical: 0, warning: 0, windows: 0 } } };
+}
+
+// EXTERNAL MODULE: ./node_modules/@aws-sdk/client-cloudwatch-logs/dist-cjs/index.js
+var dist_cjs = __nccwpck_require__(303);
+;// CONCATENATED MODULE: ./src/insights/query-errors.ts
+/**
+ * How one Insights query fails: the kinds of QueryError, what a StartQuery error from AWS means for
+ * the user (malformed query, unknown log group, refused limit, …), and the message for throttling
+ * that outlasted query-timeout.
+ */
+
+
+
+class QueryError extends Error {
+    kind;
+    queryId;
+    /** The last status GetQueryResults reported, when there was one. */
+    status;
+    query;
+    logGroups;
+    /** For kind 'limit': the largest `limit` the service said it accepts. */
+    acceptedLimit;
+    constructor(message, details) {
+        super(message, details.cause === undefined ? undefined : { cause: details.cause });
+        this.name = 'QueryError';
+        this.kind = details.kind;
+        this.query = details.query;
+        this.logGroups = details.logGroups;
+        if (details.queryId !== undefined)
+            this.queryId = details.queryId;
+        if (details.status !== undefined)
+            this.status = details.status;
+        if (details.acceptedLimit !== undefined)
+            this.acceptedLimit = details.acceptedLimit;
+    }
+}
+function failer(query) {
+    return (message, details) => new QueryError(message, { ...details, query: query.queryString, logGroups: query.logGroups });
+}
+/**
+ * The first `count` log groups by name, and how many more there are: up to 10 by default, so a
+ * 50-group batch does not swamp a Slack error message.
+ */
+function describeGroups(groups, count = 10) {
+    const shown = groups.slice(0, count).join(', ');
+    return groups.length > count ? `${shown} and ${groups.length - count} more` : shown;
+}
+/** query-timeout as the user wrote it: `5m`, or milliseconds when it is not whole seconds. */
+function timeoutText(ms) {
+    return ms % 1000 === 0 ? formatDuration(ms / 1000) : `${ms} ms`;
+}
+/**
+ * A request stayed throttled until its next wait would have passed query-timeout: `attempts` throttling
+ * errors in a row, over the time since the query was first started (`since`).
+ */
+function throttledError(fail, deps, throttling, ids = {}) {
+    const { action, error, attempts, since } = throttling;
+    const code = errorCode(error) ?? 'throttled';
+    const why = code === 'LimitExceededException' && action === 'StartQuery'
+        ? "the account's concurrent Insights queries (100 per account and region, dashboards and scheduled " +
+            'queries included) stayed in use'
+        : `the account's ${action} request rate (about 5 a second) stayed exceeded`;
+    return fail(`${action} was throttled (${code}: ${(0,errors/* errorMessage */.g)(error)}) ${attempts} times over ` +
+        `${seconds(deps.now() - since)}, beyond the AWS SDK's own retries: ${why}. Gave up before the ` +
+        `query-timeout (${timeoutText(deps.timeoutMs)}) ran out. Raise the query-timeout input, or run this ` +
+        `monitor when fewer queries run in the account.`, { kind: 'throttled', ...ids, cause: error });
+}
+/**
+ * Why GetQueryResults failed for good: it stayed throttled until its next wait would have passed
+ * query-timeout (`attempts` throttling errors in a row), or the AWS SDK's own retries did not get past
+ * the error. `page` is set when it was a page after the Complete response.
+ */
+function resultsError(error, request, query, deps) {
+    const fail = failer(query);
+    const { queryId, status, attempts, since, page } = request;
+    if (isThrottlingError(error)) {
+        return throttledError(fail, deps, { action: 'GetQueryResults', error, attempts, since }, { queryId, status });
+    }
+    return fail(`GetQueryResults failed for ${page === undefined ? '' : `page ${page} of `}Insights query ${queryId} ` +
+        `(log groups: ${describeGroups(query.logGroups)}): ${(0,errors/* errorMessage */.g)(error)}`, { kind: 'results', queryId, status, cause: error });
+}
+/** What a StartQuery error that is not throttling means for the user, as a QueryError. */
+function startError(error, query, groups, fail) {
+    const name = error?.name;
+    if (query.limit !== undefined &&
+        (name === 'InvalidParameterException' || name === 'ValidationException') &&
+        /\blimit\b/i.test((0,errors/* errorMessage */.g)(error))) {
+        return limitRefused(error, query.limit, fail);
+    }
+    if (name === 'MalformedQueryException')
+        return malformed(error, query, fail);
+    if (name === 'ResourceNotFoundException') {
+        return fail(`StartQuery could not find the log groups: ${(0,errors/* errorMessage */.g)(error)}. Check the names in log-group-names ` +
+            `and that aws-region is the region they are in (log groups: ${groups}).`, { kind: 'not-found', cause: error });
+    }
+    return fail(`StartQuery failed for log groups ${groups}: ${(0,errors/* errorMessage */.g)(error)}`, {
+        kind: 'start',
+        cause: error,
+    });
+}
+function limitRefused(error, limit, fail) {
+    // The 100,000 maximum came in 2026-05 (service model EventsLimitStartQuery); a service without it
+    // answers a validation error such as "Value '100000' at 'limit' failed to satisfy constraint:
+    // Member must have value less than or equal to 10000".
+    const named = /(?:less than or equal to|between 1 and)\s+([\d,]+)/i.exec((0,errors/* errorMessage */.g)(error))?.[1];
+    const acceptedLimit = named === undefined ? undefined : Number(named.replace(/,/g, ''));
+    return fail(`StartQuery refused limit ${limit}: ${(0,errors/* errorMessage */.g)(error)}`, {
+        kind: 'limit',
+        cause: error,
+        acceptedLimit: acceptedLimit !== undefined && Number.isInteger(acceptedLimit) ? acceptedLimit : undefined,
+    });
+}
+function malformed(error, query, fail) {
+    // queryCompileError is documented as "Reserved" but, when present, says where the error is.
+    const compile = error.queryCompileError;
+    const where = compile?.location?.startCharOffset;
+    const detail = compile?.message && compile.message !== (0,errors/* errorMessage */.g)(error)
+        ? ` (${compile.message}${where === undefined ? '' : ` at character ${where}`})`
+        : '';
+    return fail(`The query is malformed: ${(0,errors/* errorMessage */.g)(error)}${detail}\nQuery: ${query.queryString}`, {
+        kind: 'malformed',
+        cause: error,
+    });
+}
+
+;// CONCATENATED MODULE: ./src/insights/pages.ts
+/**
+ * The pages of a Complete query's result after the first: GetQueryResults with nextToken, spaced
+ * under the request quota and retried while throttled, each page's rows handed on as it arrives.
+ */
+
+
+
+
+/** Result pages are fetched back to back; at least this far apart keeps them under 5 TPS too. */
+const MIN_PAGE_INTERVAL_MS = 200;
+/**
+ * Fetches the pages after the Complete response, while `wantMore()` says so, handing each page's rows
+ * to `onPage` and keeping none. Results come in pages of up to 10,000 rows via nextToken
+ * (GetQueryResults doc, in SDKs from 2026-04); older services return everything in one response with
+ * no token, and then there is nothing to fetch.
+ */
+async function fetchPages(query, completed, deps, handler) {
+    const pager = new Pager(query, completed, deps);
+    let nextToken = completed.nextToken;
+    let pages = 1;
+    while (nextToken && handler.wantMore()) {
+        const page = await pager.fetch(nextToken, pages + 1);
+        // Throttled: waited, and asks again while more is wanted.
+        if (page === undefined)
+            continue;
+        pages += 1;
+        const rows = page.results ?? [];
+        if (page.nextToken === nextToken && rows.length === 0) {
+            // An empty page handing back the same token would otherwise be fetched forever.
+            deps.log(`Insights query ${completed.queryId}: page ${pages} was empty and repeated its nextToken; stopped paging.`);
+            nextToken = undefined;
+            break;
+        }
+        nextToken = page.nextToken;
+        handler.onPage(rows);
+    }
+    return nextToken ? { pages, nextToken } : { pages };
+}
+/** GetQueryResults for the pages of one query, at most one per MIN_PAGE_INTERVAL_MS. */
+class Pager {
+    #query;
+    #completed;
+    #deps;
+    #limits;
+    #fail;
+    #retry;
+    #lastRequestAt;
+    constructor(query, completed, deps) {
+        this.#query = query;
+        this.#completed = completed;
+        this.#deps = deps;
+        this.#limits = deps.limits ?? createRequestLimits(deps);
+        this.#fail = failer(query);
+        this.#retry = new ThrottleRetry(deps, completed.deadline, deps.random ?? Math.random);
+        this.#lastRequestAt = deps.now();
+    }
+    /**
+     * Page number `page`, from `nextToken`; undefined when it was throttled and waited its backoff (ask
+     * again). Throws a QueryError when it fails otherwise, stays throttled or the run is cancelled.
+     */
+    async fetch(nextToken, page) {
+        const { client, signal } = this.#deps;
+        const { queryId } = this.#completed;
+        await this.#pause(Math.max(0, this.#lastRequestAt + MIN_PAGE_INTERVAL_MS - this.#deps.now()));
+        if (!signal?.aborted)
+            await this.#limits.getQueryResults.take();
+        if (signal?.aborted) {
+            throw this.#fail(`Insights query ${queryId}: fetching its results stopped: the run was cancelled.`, {
+                kind: 'aborted',
+                queryId,
+                status: 'Complete',
+            });
+        }
+        this.#lastRequestAt = this.#deps.now();
+        try {
+            return await this.#retry.send(() => client.send(new dist_cjs/* GetQueryResultsCommand */.sAK({ queryId, nextToken })));
+        }
+        catch (error) {
+            const backoff = this.#retry.retryAfter(error);
+            if (backoff === undefined) {
+                const { startedAt } = this.#completed;
+                const request = {
+                    queryId,
+                    status: 'Complete',
+                    attempts: this.#retry.throttled,
+                    since: startedAt,
+                    page,
+                };
+                throw resultsError(error, request, this.#query, this.#deps);
+            }
+            this.#deps.log(`Insights query ${queryId}: page ${page} throttled (${errorCode(error)}); retrying in ${seconds(backoff)}.`);
+            await this.#pause(backoff);
+            return undefined;
+        }
+    }
+    /** Sleeps, but wakes as soon as the signal aborts. */
+    #pause(ms) {
+        return pauseUnlessAborted(this.#deps.sleep, ms, this.#deps.signal);
+    }
+}
+
+;// CONCATENATED MODULE: ./src/insights/poll.ts
+/**
+ * Starting one CloudWatch Logs Insights query and polling it until it is Complete: StartQuery
+ * (backing off while throttled), then GetQueryResults until the query leaves Scheduled/Running, and
+ * StopQuery when it runs out of query-timeout, polling fails or the run is cancelled.
+ */
+
+
+
+
+
+/** Milliseconds before the first poll: most small queries finish within a few hundred. */
+const FIRST_POLL_DELAY_MS = 100;
+/** Each poll waits this much longer than the one before, up to the cap. */
+const POLL_BACKOFF = 1.5;
+/**
+ * Polls never wait longer than this. With the growth above a query makes at most 4 polls in its
+ * first second and 1 a second after, under GetQueryResults' 5 TPS quota (per account; gogama/incite
+ * `RPSQuotaLimits`, incite issue #14 — not on an official page retrieved).
+ */
+const MAX_POLL_DELAY_MS = 1000;
+const PENDING = new Set(['Scheduled', 'Running']);
+/**
+ * Starts the query (backing off while throttled) and polls it until it is Complete. Throws a
+ * QueryError when it fails, ends otherwise, outlives query-timeout (stopped with StopQuery) or the
+ * signal aborts (stopped too).
+ */
+async function completeQuery(query, deps) {
+    const limits = deps.limits ?? createRequestLimits(deps);
+    const random = deps.random ?? Math.random;
+    const groups = describeGroups(query.logGroups);
+    if (deps.signal?.aborted)
+        throw notStarted(query, groups);
+    const startedAt = deps.now();
+    const deadline = startedAt + deps.timeoutMs;
+    const queryId = await startWithBackoff(query, deps, limits, random, deadline);
+    deps.log(`Insights query ${queryId} started: ${query.queryLanguage} over ${groups}, ` +
+        `${isoSecond(query.window.start)} to ${isoSecond(query.window.end)}` +
+        (query.limit === undefined ? '' : ` (limit ${query.limit})`));
+    return new QueryPoll(query, deps, { queryId, startedAt, deadline, limits, random }).untilComplete();
+}
+/** One-line statistics for the log. */
+function describeStatistics(statistics) {
+    return (`${statistics.recordsMatched} records matched, ${statistics.recordsScanned} scanned, ` +
+        `${formatBytes(statistics.bytesScanned)} scanned`);
+}
+/** A started query, polled until it leaves Scheduled/Running; stopped when it cannot be seen through. */
+class QueryPoll {
+    #query;
+    #deps;
+    #started;
+    #groups;
+    #fail;
+    #retry;
+    /** The last status GetQueryResults reported. */
+    #status;
+    constructor(query, deps, started) {
+        this.#query = query;
+        this.#deps = deps;
+        this.#started = started;
+        this.#groups = describeGroups(query.logGroups);
+        this.#fail = failer(query);
+        this.#retry = new ThrottleRetry(deps, started.deadline, started.random);
+    }
+    // Poll until the query leaves Scheduled/Running. Rows returned while Running are partial
+    // (GetQueryResults doc: "If the value of the Status field in the output is Running, this
+    // operation returns only partial results"), so only the Complete response's rows are kept.
+    async untilComplete() {
+        const { queryId, startedAt, deadline } = this.#started;
+        let delay = FIRST_POLL_DELAY_MS;
+        for (;;) {
+            const response = await this.#poll(delay);
+            const elapsed = this.#deps.now() - startedAt;
+            if (response.status !== this.#status) {
+                this.#status = response.status;
+                this.#deps.log(`Insights query ${queryId}: ${this.#status ?? 'no status'} after ${seconds(elapsed)}`);
+            }
+            const status = this.#status;
+            if (status === 'Complete')
+                return this.#completed(response);
+            if (status === undefined || !PENDING.has(status)) {
+                throw this.#fail(`Insights query ${queryId} ended with status ${status ?? '(none)'} (log groups: ${this.#groups})`, { kind: 'status', queryId, status });
+            }
+            if (this.#deps.now() >= deadline) {
+                await this.#stop('query-timeout ran out');
+                throw this.#fail(`Insights query ${queryId} was stopped after ${seconds(elapsed)}, still ${status}: it ran out of the ` +
+                    `query-timeout (${timeoutText(this.#deps.timeoutMs)}). Raise the query-timeout input, or narrow the query ` +
+                    `or the log groups (log groups: ${this.#groups}).`, { kind: 'timeout', queryId, status });
+            }
+            delay = Math.min(delay * POLL_BACKOFF, MAX_POLL_DELAY_MS);
+        }
+    }
+    /** Waits `delay` (never past the deadline), then polls once, polling again while throttled. */
+    async #poll(delay) {
+        const { queryId, deadline, limits } = this.#started;
+        let wait = delay;
+        for (;;) {
+            await pause(this.#deps, Math.min(wait, Math.max(0, deadline - this.#deps.now())));
+            await this.#stopIfAborted();
+            await limits.getQueryResults.take();
+            await this.#stopIfAborted();
+            try {
+                return await this.#retry.send(() => this.#deps.client.send(new dist_cjs/* GetQueryResultsCommand */.sAK({ queryId })));
+            }
+            catch (error) {
+                wait = await this.#retryAfter(error);
+            }
+        }
+    }
+    /** After a failed poll: the wait before polling again while throttled; otherwise stops the query and throws. */
+    async #retryAfter(error) {
+        const { queryId, startedAt } = this.#started;
+        const backoff = this.#retry.retryAfter(error);
+        if (backoff !== undefined) {
+            // Beyond the SDK's own retries: wait with jitter, as long as query-timeout allows.
+            this.#deps.log(`Insights query ${queryId}: GetQueryResults throttled (${errorCode(error)}); polling again in ${seconds(backoff)}.`);
+            return backoff;
+        }
+        // Stopped either way: the AWS SDK has retried already (and so has this, while throttled); left
+        // running, the query would hold one of the account's concurrent-query slots for up to 60 minutes.
+        await this.#stop(isThrottlingError(error) ? 'GetQueryResults stayed throttled' : 'GetQueryResults failed');
+        const request = { queryId, status: this.#status, attempts: this.#retry.throttled, since: startedAt };
+        throw resultsError(error, request, this.#query, this.#deps);
+    }
+    async #stopIfAborted() {
+        if (!this.#deps.signal?.aborted)
+            return;
+        const { queryId } = this.#started;
+        await this.#stop('the run was cancelled');
+        throw this.#fail(`Insights query ${queryId} was stopped: the run was cancelled (log groups: ${this.#groups}).`, {
+            kind: 'aborted',
+            queryId,
+            status: this.#status,
+        });
+    }
+    #completed(response) {
+        const { queryId, startedAt, deadline } = this.#started;
+        const completed = {
+            queryId,
+            statistics: toStatistics(response.statistics),
+            rows: response.results ?? [],
+            startedAt,
+            deadline,
+        };
+        if (response.nextToken)
+            completed.nextToken = response.nextToken;
+        return completed;
+    }
+    /** Stops the query, logging (not throwing) when that fails: the error that caused it matters more. */
+    async #stop(why) {
+        const { queryId } = this.#started;
+        try {
+            await this.#deps.client.send(new dist_cjs/* StopQueryCommand */.MN0({ queryId }));
+            this.#deps.log(`Insights query ${queryId} stopped (${why}).`);
+        }
+        catch (error) {
+            // StopQuery errors when the query ended meanwhile ("the specified query is not running",
+            // StopQuery API doc).
+            this.#deps.log(`Insights query ${queryId}: StopQuery failed (${why}): ${(0,errors/* errorMessage */.g)(error)}`);
+        }
+    }
+}
+function notStarted(query, groups) {
+    return failer(query)(`Insights query not started: the run was cancelled (log groups: ${groups}).`, {
+        kind: 'aborted',
+    });
+}
+/**
+ * StartQuery, retried with full-jitter backoff while the service throttles it, for as long as
+ * query-timeout allows counting from the first attempt. The SDK's standard retry strategy has already
+ * made its own attempts (3 by default) for each call that reaches here.
+ */
+async function startWithBackoff(query, deps, limits, random, deadline) {
+    const groups = describeGroups(query.logGroups);
+    const fail = failer(query);
+    const startedAt = deps.now();
+    const retry = new ThrottleRetry(deps, deadline, random);
+    for (;;) {
+        await limits.startQuery.take();
+        if (deps.signal?.aborted)
+            throw notStarted(query, groups);
+        let error;
+        try {
+            const started = await deps.client.send(new dist_cjs/* StartQueryCommand */.qbV(startQueryInput(query)));
+            if (started.queryId)
+                return started.queryId;
+            error = new Error('StartQuery returned no queryId');
+        }
+        catch (thrown) {
+            error = thrown;
+        }
+        if (!isThrottlingError(error))
+            throw startError(error, query, groups, fail);
+        const backoff = retry.retryAfter(error);
+        if (backoff === undefined) {
+            throw throttledError(fail, deps, {
+                action: 'StartQuery',
+                error,
+                attempts: retry.throttled,
+                since: startedAt,
+            });
+        }
+        deps.log(`StartQuery throttled (${errorCode(error)}: ${(0,errors/* errorMessage */.g)(error)}) for ${groups}; ` +
+            `trying again in ${seconds(backoff)} (attempt ${retry.throttled + 1}).`);
+        await pause(deps, backoff);
+    }
+}
+function startQueryInput(query) {
+    const input = {
+        startTime: query.window.start,
+        endTime: query.window.end,
+        queryString: query.queryString,
+        queryLanguage: query.queryLanguage,
+    };
+    // logGroupNames takes names only; logGroupIdentifiers takes names or ARNs (and ARNs are needed
+    // for cross-account queries) — StartQuery API doc. SQL takes neither: its FROM names the groups
+    // (checked against log-group-names in settings.ts): "The exception is queries using the OpenSearch
+    // Service SQL query language, where you specify the log group names inside the querystring instead
+    // of here" (StartQuery, logGroupNames).
+    const sql = query.queryLanguage === 'SQL';
+    if (!sql && query.logGroups.some((group) => group.startsWith('arn:'))) {
+        input.logGroupIdentifiers = query.logGroups;
+    }
+    else if (!sql) {
+        input.logGroupNames = query.logGroups;
+    }
+    if (query.limit !== undefined)
+        input.limit = query.limit;
+    return input;
+}
+function toStatistics(statistics) {
+    return {
+        recordsMatched: statistics?.recordsMatched ?? 0,
+        recordsScanned: statistics?.recordsScanned ?? 0,
+        bytesScanned: statistics?.bytesScanned ?? 0,
+    };
+}
+/** Sleeps, but wakes as soon as the signal aborts, so a cancelled run stops its query at once. */
+function pause(deps, ms) {
+    return pauseUnlessAborted(deps.sleep, ms, deps.signal);
+}
+
+;// CONCATENATED MODULE: ./src/insights/split.ts
+
+// The query's shape is read in query-shape.ts; re-exported for the modules that split by it.
+
+/** Never more parts from one split than this, however large matched/capacity is. */
+const MAX_PARTS_PER_SPLIT = 128;
+/**
+ * How many parts a window whose query matched `matched` records but could return only `capacity`
+ * rows is cut into: 2^d, the fewest levels d of halving after which parts of average size fit. Each
+ * level that is queried scans the whole window again (billed per GB scanned), so the levels that
+ * would overflow on average are not queried; a part that still overflows (the records are not spread
+ * evenly) is split again by the same rule.
+ */
+function partsNeeded(matched, capacity) {
+    if (capacity <= 0 || !Number.isFinite(matched / capacity))
+        return 2;
+    let parts = 2;
+    while (parts * capacity < matched && parts < MAX_PARTS_PER_SPLIT)
+        parts *= 2;
+    return parts;
+}
+/**
+ * Cuts [start, end] into `parts` windows [t0, t1], [t1, t2], … [t(k-1), tk], t0 = start, tk = end,
+ * each boundary second shared by the two windows either side of it (see the header). Needs
+ * end − start ≥ 1 per part, so a window of width w = end − start yields at most w parts; a window of
+ * one or two seconds (w ≤ 1) cannot be split: under the instant reading no query can cover the inside
+ * of second S without also covering all of [S.000, (S+1).000].
+ */
+function splitWindow(window, parts) {
+    const width = window.end - window.start;
+    const count = Math.max(1, Math.min(Math.floor(parts), width));
+    const bounds = Array.from({ length: count + 1 }, (_, i) => window.start + Math.floor((i * width) / count));
+    return Array.from({ length: count }, (_, i) => ({
+        start: bounds[i],
+        end: bounds[i + 1],
+    }));
+}
+/** A window can be split when it is at least three seconds (two boundaries apart) wide. */
+function canSplit(window) {
+    return window.end - window.start >= 2;
+}
+/**
+ * The epoch second of a row's `@timestamp` ("2026-01-15 12:00:00.000", UTC: how GetQueryResults
+ * returns it; ISO 8601 also read), or undefined when the row has none.
+ */
+function rowSecond(row) {
+    const value = row.find((field) => field.field === '@timestamp')?.value;
+    return value === undefined ? undefined : timestampSecond(value.trim());
+}
+/** The parts of a part, inheriting its shared ends. */
+function splitPart(part, parts) {
+    const windows = splitWindow(part, parts);
+    return windows.map((window, index) => ({
+        ...window,
+        sharedStart: index === 0 ? part.sharedStart : true,
+        sharedEnd: index === windows.length - 1 ? part.sharedEnd : true,
+    }));
+}
+/** Which side of a split second a part is on. */
+const BEFORE = 0;
+const AFTER = 1;
+/**
+ * The multiset union at split seconds, for one batch of log groups (rows of different log groups
+ * are different records even when they look the same). Parts may finish in any order and
+ * concurrently: a part's row in a shared second is delivered only while its side has returned more
+ * copies of that row than the other side has — so each row is delivered max(before, after) times.
+ * Only rows in shared seconds are remembered, and only until both sides are done.
+ */
+class SplitSecondMerge {
+    #shared = new Map();
+    /** The rows of `part` to deliver: all of them, less the copies the neighbouring part delivered. */
+    filter(part, rows) {
+        if (!part.sharedStart && !part.sharedEnd)
+            return rows;
+        let kept;
+        for (let index = 0; index < rows.length; index++) {
+            const row = rows[index];
+            const deliver = this.#admit(part, row);
+            if (!deliver && kept === undefined)
+                kept = rows.slice(0, index);
+            else if (deliver && kept !== undefined)
+                kept.push(row);
+        }
+        return kept ?? rows;
+    }
+    /** The part has returned all its rows: its side of its shared seconds is complete. */
+    finish(part) {
+        if (part.sharedStart)
+            this.#finishSide(part.start);
+        if (part.sharedEnd)
+            this.#finishSide(part.end);
+    }
+    /** Seconds whose counts are still held (for tests: memory is released as parts finish). */
+    get heldSeconds() {
+        return this.#shared.size;
+    }
+    #admit(part, row) {
+        const second = rowSecond(row);
+        let side;
+        // A row with no readable @timestamp cannot be placed; splitting is only chosen when the query
+        // returns @timestamp, so this does not happen. Such rows are merged as if in the shared second:
+        // an extra copy of a line is worse in an alert than a missing duplicate.
+        if (second === undefined)
+            side = part.sharedStart ? AFTER : BEFORE;
+        else if (part.sharedStart && second === part.start)
+            side = AFTER;
+        else if (part.sharedEnd && second === part.end)
+            side = BEFORE;
+        else
+            return true;
+        const at = second ?? (side === AFTER ? part.start : part.end);
+        let shared = this.#shared.get(at);
+        if (!shared) {
+            shared = { counts: [new Map(), new Map()], finished: 0 };
+            this.#shared.set(at, shared);
+        }
+        const key = rowKey(row);
+        const mine = (shared.counts[side]?.get(key) ?? 0) + 1;
+        shared.counts[side]?.set(key, mine);
+        return mine > (shared.counts[1 - side]?.get(key) ?? 0);
+    }
+    #finishSide(second) {
+        const shared = this.#shared.get(second);
+        if (!shared) {
+            this.#shared.set(second, { counts: [new Map(), new Map()], finished: 1 });
+            return;
+        }
+        shared.finished += 1;
+        if (shared.finished >= 2)
+            this.#shared.delete(second);
+    }
+}
+/** Rows from the same query list the same fields in the same order; field and value make the key. */
+function rowKey(row) {
+    return JSON.stringify(row.map((field) => [field.field ?? '', field.value ?? '']));
+}
+
+;// CONCATENATED MODULE: ./src/insights/batches.ts
+/**
+ * The whole query of a run: any number of log groups, in batches of 50 run a few at a time, each
+ * batch's window split into parts when one query cannot return all its rows, and rows handed on as
+ * they arrive.
+ */
+
+
+
+
+
+
+/** StartQuery takes at most 50 log groups (service model, since 2022-11). */
+const MAX_LOG_GROUPS_PER_QUERY = 50;
+/**
+ * Queries running at once by default. The account allows 100 concurrent Insights queries, shared
+ * with dashboards, scheduled queries and other users (StartQuery API doc); a monitor should take few
+ * of them.
+ */
+const DEFAULT_CONCURRENCY = 4;
+/**
+ * StartQuery's largest `limit` (service model `EventsLimitStartQuery`, 2026-05: "The maximum limit is
+ * 100,000 … paginating with the nextToken"; Logs Insights QL only). A service that still caps at
+ * 10,000 refuses it; the run then uses the maximum it names.
+ */
+const MAX_QUERY_LIMIT = 100_000;
+/**
+ * Rows a query returns without a `limit` (CWL_QuerySyntax-Limit: "If you omit limit, the query
+ * defaults to returning up to 10,000 log events"), and the `limit` maximum before 2026-05.
+ */
+const DEFAULT_QUERY_ROWS = 10_000;
+/** Splits log groups into StartQuery-sized batches. */
+function batchLogGroups(logGroups) {
+    const batches = [];
+    for (let i = 0; i < logGroups.length; i += MAX_LOG_GROUPS_PER_QUERY) {
+        batches.push(logGroups.slice(i, i + MAX_LOG_GROUPS_PER_QUERY));
+    }
+    return batches;
+}
+/**
+ * Runs the query over every batch of log groups, at most `concurrency` queries at once, and hands the
+ * rows to `onRows` as they arrive. A batch that fails is reported in `failures` while the others
+ * complete; an aborted signal stops every query (StopQuery) and throws; an error thrown by `onRows`
+ * stops every query and is rethrown.
+ */
+async function runBatchedQuery(query, deps) {
+    return new BatchedRun(query, deps).run();
+}
+class BatchedRun {
+    #query;
+    #deps;
+    #shape;
+    #controller = new AbortController();
+    #queryDeps;
+    #pool;
+    /** Rows onRows may still take. */
+    #remaining;
+    #rowsFetched = 0;
+    /**
+     * Rows were left unfetched in a way only this run knows: new rows cut by max-results, or (for
+     * queries whose rows are not records) pages left. For record queries the rest is counted at the end.
+     */
+    #truncated = false;
+    /** The largest StartQuery `limit` to pass; undefined: pass none. Lowered when the service refuses one. */
+    #maxLimit;
+    #runs = [];
+    #order = 0;
+    #fatal;
+    #abortError;
+    constructor(query, deps) {
+        this.#query = query;
+        this.#deps = deps;
+        this.#shape = query.shape ?? analyseQuery(query.queryString, query.queryLanguage);
+        this.#maxLimit = this.#shape.passLimit ? MAX_QUERY_LIMIT : undefined;
+        this.#remaining = Math.max(0, query.maxRows);
+        this.#pool = new Pool(deps.concurrency ?? DEFAULT_CONCURRENCY);
+        this.#queryDeps = {
+            client: deps.client,
+            now: deps.now,
+            sleep: deps.sleep,
+            log: deps.log,
+            timeoutMs: deps.timeoutMs,
+            signal: this.#controller.signal,
+            // One set of limits for every query of the run: the quotas are per account, not per query.
+            limits: deps.limits ?? createRequestLimits(deps),
+        };
+        if (deps.random)
+            this.#queryDeps.random = deps.random;
+    }
+    get #stopped() {
+        return this.#controller.signal.aborted;
+    }
+    async run() {
+        const outer = this.#deps.signal;
+        const onAbort = () => this.#controller.abort(outer?.reason);
+        if (outer?.aborted)
+            onAbort();
+        else
+            outer?.addEventListener('abort', onAbort, { once: true });
+        try {
+            // A SQL query names its groups in its FROM (at most 50, settings.ts): one query, never batches.
+            const batches = this.#query.queryLanguage === 'SQL'
+                ? [[...this.#query.logGroups]]
+                : batchLogGroups(this.#query.logGroups);
+            if (this.#query.window.end < this.#query.window.start) {
+                // An empty aggregate window (two runs in one second): nothing to query.
+                return {
+                    queries: [],
+                    statistics: { recordsMatched: 0, recordsScanned: 0, bytesScanned: 0 },
+                    rowsFetched: 0,
+                    truncated: false,
+                    failures: [],
+                };
+            }
+            if (batches.length > 1) {
+                this.#deps.log(`${this.#query.logGroups.length} log groups: ${batches.length} queries of at most ` +
+                    `${MAX_LOG_GROUPS_PER_QUERY} groups, up to ${this.#pool.size} at once.`);
+            }
+            const states = await Promise.all(batches.map((groups, index) => this.#runBatch(index, groups)));
+            if (this.#fatal)
+                throw this.#fatal.error;
+            if (this.#stopped) {
+                throw (this.#abortError ??
+                    new QueryError('Insights queries stopped: the run was cancelled.', {
+                        kind: 'aborted',
+                        query: this.#query.queryString,
+                        logGroups: [...this.#query.logGroups],
+                    }));
+            }
+            const statistics = { recordsMatched: 0, recordsScanned: 0, bytesScanned: 0 };
+            const failures = [];
+            let truncated = this.#truncated;
+            states.forEach((state, index) => {
+                if (state.statistics) {
+                    statistics.recordsMatched += state.statistics.recordsMatched;
+                    statistics.recordsScanned += state.statistics.recordsScanned;
+                    statistics.bytesScanned += state.statistics.bytesScanned;
+                    // One row per record: the batch is complete exactly when it delivered as many rows as its
+                    // whole-window query matched. Counting, rather than flagging parts left unrun or pages left
+                    // unfetched, does not call a run truncated when max-results ran out just as the last new
+                    // row arrived, with only rows already delivered (shared seconds) left behind.
+                    if (this.#shape.records && !state.error && state.delivered < state.statistics.recordsMatched) {
+                        truncated = true;
+                    }
+                }
+                if (state.error) {
+                    failures.push({ batch: index, logGroups: batches[index] ?? [], error: state.error });
+                }
+            });
+            const queries = this.#runs
+                .sort((a, b) => a.batch - b.batch || a.order - b.order)
+                .map((entry) => entry.run);
+            return { queries, statistics, rowsFetched: this.#rowsFetched, truncated, failures };
+        }
+        finally {
+            outer?.removeEventListener('abort', onAbort);
+        }
+    }
+    /** One batch: its whole-window query, then the parts of any split, until done or failed. */
+    async #runBatch(batch, logGroups) {
+        const state = { delivered: 0 };
+        const merge = new SplitSecondMerge();
+        const runPart = async (part, whole) => {
+            // Parts left when max-results has run out are not queried (the counts tell whether rows are missing).
+            if (this.#skipPart(state, whole))
+                return;
+            let release;
+            try {
+                release = await this.#pool.acquire(this.#controller.signal);
+            }
+            catch {
+                return; // aborted while waiting: run() reports it
+            }
+            let parts = [];
+            try {
+                if (this.#skipPart(state, whole))
+                    return;
+                parts = await this.#queryPart(batch, logGroups, part, whole, merge, state);
+            }
+            catch (error) {
+                if (this.#stopped) {
+                    this.#abortError ??= asError(error);
+                    return;
+                }
+                this.#partFailed(batch, part, whole, state, error);
+            }
+            finally {
+                release();
+            }
+            // Released before the parts queue up: a batch never holds a place while waiting for another.
+            await Promise.all(parts.map((child) => runPart(child, false)));
+        };
+        await runPart({ ...this.#query.window, sharedStart: false, sharedEnd: false }, true);
+        return state;
+    }
+    /** The batch failed, or there is nothing more to fetch: a part is not (or no longer) to be queried. */
+    #skipPart(state, whole) {
+        return state.error !== undefined || this.#stopped || (!whole && this.#remaining === 0);
+    }
+    /** A query of the batch failed: the batch's first error is what it reports. */
+    #partFailed(batch, part, whole, state, error) {
+        state.error ??= asError(error);
+        if (!whole) {
+            this.#deps.log(`Batch ${batch + 1}: the part ${isoSecond(part.start)} – ${isoSecond(part.end)} failed; the batch is ` +
+                `incomplete: ${state.error.message}`);
+        }
+    }
+    /**
+     * Runs one query over `part`, and either delivers its rows or, when they are capped and the
+     * window can be split, returns the parts to query instead (delivering nothing).
+     */
+    async #queryPart(batch, logGroups, part, whole, merge, state) {
+        const limit = this.#limitFor(part);
+        const insights = {
+            logGroups,
+            queryString: this.#query.queryString,
+            queryLanguage: this.#query.queryLanguage,
+            window: { start: part.start, end: part.end },
+        };
+        if (limit !== undefined)
+            insights.limit = limit;
+        let completed;
+        try {
+            completed = await completeQuery(insights, this.#queryDeps);
+        }
+        catch (error) {
+            if (this.#lowerLimit(error, limit))
+                return this.#queryPart(batch, logGroups, part, whole, merge, state);
+            throw error;
+        }
+        const { queryId, statistics } = completed;
+        this.#runs.push({ batch, order: this.#order++, run: { queryId, logGroups, statistics } });
+        if (whole)
+            state.statistics = statistics;
+        const parts = this.#shape.records ? this.#splitIfCapped(part, completed, limit) : undefined;
+        if (parts)
+            return parts;
+        let returned = 0;
+        const take = (rows) => {
+            returned += rows.length;
+            this.#deliver(merge.filter(part, rows), state);
+        };
+        take(completed.rows);
+        // Delivered: not held while the later pages (up to 10,000 rows each) are fetched.
+        completed.rows = [];
+        const fetched = await fetchPages(insights, completed, this.#queryDeps, {
+            wantMore: () => this.#remaining > 0,
+            onPage: take,
+        });
+        merge.finish(part);
+        if (fetched.nextToken !== undefined && !this.#shape.records)
+            this.#truncated = true;
+        this.#logComplete(completed, returned, fetched);
+        return [];
+    }
+    /** StartQuery's `limit` for a query over `part`; undefined: pass none. */
+    #limitFor(part) {
+        // Asking for no more rows than max-results still takes saves transfer — but only where every row
+        // is new: a part's rows in its shared seconds may be the neighbour's again and dropped by the
+        // merge, so a part cut to the budget could come back short of new rows. Parts ask for the
+        // service's maximum, and the budget is applied to what the merge lets through.
+        if (this.#maxLimit === undefined)
+            return undefined;
+        if (part.sharedStart || part.sharedEnd)
+            return this.#maxLimit;
+        return Math.max(1, Math.min(this.#maxLimit, this.#remaining));
+    }
+    /**
+     * When StartQuery refused `limit` and accepts a smaller one: that maximum is used from now on, and
+     * the query is to be run again (true).
+     */
+    #lowerLimit(error, limit) {
+        if (!(error instanceof QueryError) || error.kind !== 'limit' || limit === undefined)
+            return false;
+        const accepted = error.acceptedLimit ?? DEFAULT_QUERY_ROWS;
+        if (!(accepted >= 1 && accepted < limit))
+            return false;
+        this.#maxLimit = Math.min(this.#maxLimit ?? accepted, accepted);
+        this.#deps.log(`${error.message}. Using limit ${accepted} from now on.`);
+        return true;
+    }
+    /**
+     * For a record query: the parts to query instead when `part`'s query returns fewer rows than are
+     * wanted and the window can be split; undefined when its rows are to be delivered (saying so when
+     * they are truncated).
+     */
+    #splitIfCapped(part, completed, limit) {
+        const { queryId, statistics } = completed;
+        const matched = statistics.recordsMatched;
+        const range = `${isoSecond(part.start)} – ${isoSecond(part.end)}`;
+        // What this one query can return: all of it is in hand when the service does not page; when it
+        // pages, rows up to the limit passed (the service's default 10,000 without one).
+        const capacity = completed.nextToken
+            ? Math.min(matched, limit ?? DEFAULT_QUERY_ROWS)
+            : completed.rows.length;
+        // Rows wanted: all of them — or, where every row is new (no shared second), no more than
+        // max-results still takes. A part's capped rows may be mostly its neighbour's again, so
+        // "capacity ≥ what max-results takes" does not mean it would deliver that many.
+        const wanted = part.sharedStart || part.sharedEnd ? matched : Math.min(matched, this.#remaining);
+        if (capacity >= wanted)
+            return undefined;
+        const reason = this.#cannotSplit(part, completed.rows);
+        if (reason !== undefined) {
+            this.#deps.log(`Insights query ${queryId}: ${matched} records matched in ${range}, ${capacity} rows returned; ` +
+                `not split (${reason}), so the result is truncated.`);
+            return undefined;
+        }
+        const parts = splitPart(part, partsNeeded(matched, capacity));
+        if (this.#shape.newestFirst)
+            parts.reverse();
+        this.#deps.log(`Insights query ${queryId}: ${matched} records matched in ${range}, but one query returns ` +
+            `${capacity} rows here: fetching them in ${parts.length} parts.`);
+        return parts;
+    }
+    /** The last line about a query whose rows were delivered. */
+    #logComplete(completed, returned, fetched) {
+        this.#deps.log(`Insights query ${completed.queryId} complete in ${seconds(this.#deps.now() - completed.startedAt)}: ` +
+            `${returned} rows${fetched.pages > 1 ? ` in ${fetched.pages} pages` : ''}` +
+            `${fetched.nextToken === undefined ? '' : ' (max-results reached; more exist)'}; ` +
+            describeStatistics(completed.statistics));
+    }
+    /** Why a part whose rows were capped cannot be split, or undefined when it can. */
+    #cannotSplit(part, rows) {
+        if (!this.#shape.splittable) {
+            if (!this.#shape.records)
+                return 'the query does not return records';
+            if (this.#shape.userLimit)
+                return 'the query has its own limit command';
+            return 'the rows carry no @timestamp, which merging split parts needs';
+        }
+        if (!canSplit(part))
+            return `${part.end - part.start + 1} seconds cannot be split further`;
+        // Merging the parts at their shared seconds needs each row's second.
+        if (rows.length === 0 || !rows.every((row) => rowSecond(row) !== undefined)) {
+            return 'the rows carry no @timestamp, which merging split parts needs';
+        }
+        return undefined;
+    }
+    /** Hands rows to onRows, up to maxRows in total. */
+    #deliver(rows, state) {
+        // After a cancel or a failed consumer, nothing more is handed on.
+        if (rows.length === 0 || this.#stopped)
+            return;
+        const count = Math.min(rows.length, this.#remaining);
+        if (count < rows.length)
+            this.#truncated = true;
+        if (count === 0)
+            return;
+        this.#remaining -= count;
+        this.#rowsFetched += count;
+        state.delivered += count;
+        try {
+            this.#deps.onRows(count === rows.length ? rows : rows.slice(0, count));
+        }
+        catch (error) {
+            // The consumer failed: nothing more can be reported, so every query is stopped.
+            this.#fatal ??= { error };
+            this.#controller.abort(error);
+            throw error;
+        }
+    }
+}
+function asError(error) {
+    return error instanceof Error ? error : new Error(String(error));
+}
+
+;// CONCATENATED MODULE: ./src/insights/query-rewrite.ts
+
+/** What the run sends for `queryString` over `window`, given its shape. */
+function queryToRun(queryString, shape, window) {
+    if (shape.language !== 'CWLI')
+        return queryString;
+    if (!shape.records)
+        return boundByTimestamp(queryString, window);
+    if (!shape.returnsTimestamp)
+        return withTimestamp(queryString);
+    return queryString;
+}
+/**
+ * The StartQuery range for `window`. An aggregate window is [start.000, end.000). Logs Insights QL
+ * cuts it exactly with the filter above, so [start, end] only has to cover it. SQL and PPL have no
+ * documented way to compare `@timestamp` with a number, so they are not rewritten: their range is
+ * [start, end − 1], every whole second in exactly one window as StartQuery documents both ends
+ * inclusive. Should the service read the end second as the instant `end.000`, the records after
+ * (end − 1).000 in that second are not counted; the summary says so. Empty when end = start.
+ */
+function queryWindow(shape, window) {
+    if (shape.records || shape.language === 'CWLI')
+        return window;
+    return { start: window.start, end: window.end - 1 };
+}
+/** `filter toMillis(@timestamp) >= start·1000 and toMillis(@timestamp) < end·1000` first. */
+function boundByTimestamp(queryString, window) {
+    const bound = `filter toMillis(@timestamp) >= ${window.start * 1000} and toMillis(@timestamp) < ${window.end * 1000}`;
+    return insertFirst(queryString, bound);
+}
+/** The query with `@timestamp` among the columns it returns. */
+function withTimestamp(queryString) {
+    const commands = splitCommands(queryString, 'CWLI');
+    const display = commands.filter((command) => command.name === 'display').at(-1);
+    if (display) {
+        // After the last item (before any trailing comment, which the masked text has blanked).
+        const items = listItems(queryString, display, 'display');
+        if (items.length === 0)
+            return queryString;
+        return `${queryString.slice(0, display.end)}, @timestamp${queryString.slice(display.end)}`;
+    }
+    return insertFirst(queryString, 'fields @timestamp');
+}
+/** `command | query`, after a leading SOURCE command (which must come first, CWL_QuerySyntax-Source). */
+function insertFirst(queryString, command) {
+    const commands = splitCommands(queryString, 'CWLI');
+    const first = commands[0];
+    if (!first)
+        return command;
+    const at = first.name === 'source' ? commands[1] : first;
+    if (!at)
+        return `${queryString} | ${command}`;
+    // On its own line: a `#` comment on the line before cannot swallow it.
+    return `${queryString.slice(0, at.start)}${command}\n| ${queryString.slice(at.start)}`;
+}
+
+;// CONCATENATED MODULE: ./src/steps/baseline.ts
+
+
+
+
+
+/** Rows of the baseline query: one per status value. */
+const MAX_STATUS_ROWS = 10_000;
+async function addBaseline(report, decision, settings, logs, deps) {
+    const offsetSeconds = settings.baselineSeconds;
+    if (decision.kind !== 'alert' || offsetSeconds === undefined)
+        return;
+    const window = baselineWindow(report.window, offsetSeconds);
+    const tally = new BaselineTally(settings.statusField);
+    await deps.runner.group(`Baseline ${isoSecond(window.start)} – ${isoSecond(window.end)}`, async () => {
+        try {
+            const result = await runBatchedQuery({
+                logGroups: settings.logGroups,
+                queryString: boundByTimestamp(baselineQuery(settings.statusField), window),
+                queryLanguage: 'CWLI',
+                window,
+                maxRows: MAX_STATUS_ROWS,
+            }, {
+                client: logs.client,
+                now: deps.now,
+                sleep: deps.sleep,
+                log: deps.runner.info,
+                timeoutMs: settings.queryTimeoutMs,
+                onRows: (rows) => {
+                    for (const row of rows)
+                        tally.add(row);
+                },
+                ...(deps.signal ? { signal: deps.signal } : {}),
+            });
+            report.helperQueries = [
+                ...(report.helperQueries ?? []),
+                ...result.queries.map((query) => ({ ...query, purpose: 'baseline' })),
+            ];
+            const failed = result.failures[0];
+            if (failed)
+                throw failed.error;
+            report.baseline = { offsetSeconds, window, ...tally.build() };
+            deps.runner.info(`Baseline: ${report.baseline.critical} 5xx, ${report.baseline.warning} 4xx of ${report.baseline.requests} requests.`);
+        }
+        catch (error) {
+            if (deps.signal?.aborted)
+                throw error;
+            report.baseline = { offsetSeconds, window, error: (0,errors/* errorMessage */.g)(error) };
+            deps.runner.warning(`The baseline (the same window ${baselineName(offsetSeconds)}) could not be counted: ${(0,errors/* errorMessage */.g)(error)}. The alert goes out without it.`, { title: 'insights-watch: baseline not counted' });
+        }
+    });
 }
 
 ;// CONCATENATED MODULE: ./src/insights/window.ts
@@ -64467,7 +65918,7 @@ function seenAfterRun(plan, outcome, memorySeconds) {
 }
 
 // EXTERNAL MODULE: ./node_modules/@aws-sdk/credential-providers/dist-cjs/index.js
-var dist_cjs = __nccwpck_require__(9719);
+var credential_providers_dist_cjs = __nccwpck_require__(9719);
 ;// CONCATENATED MODULE: ./src/aws/credentials.ts
 
 
@@ -64516,7 +65967,7 @@ async function assumeRoleWithOidc(settings, roleArn, deps) {
     }
     deps.setSecret(token);
     try {
-        return await (0,dist_cjs/* fromWebToken */.G7)({
+        return await (0,credential_providers_dist_cjs/* fromWebToken */.G7)({
             roleArn,
             webIdentityToken: token,
             roleSessionName: settings.roleSessionName,
@@ -64544,7 +65995,7 @@ function clientConfig(settings, deps) {
 }
 async function fromDefaultChain(settings, deps) {
     try {
-        return await (0,dist_cjs/* fromNodeProviderChain */.br)({ clientConfig: clientConfig(settings, deps) })();
+        return await (0,credential_providers_dist_cjs/* fromNodeProviderChain */.br)({ clientConfig: clientConfig(settings, deps) })();
     }
     catch (error) {
         throw new CredentialsError(`No AWS credentials found: ${(0,errors/* errorMessage */.g)(error)}. Set "role-to-assume" to an IAM role that trusts GitHub's OIDC provider ` +
@@ -65473,8 +66924,6 @@ function withIncident(delivery, incident, settings) {
     return joined;
 }
 
-// EXTERNAL MODULE: ./node_modules/@aws-sdk/client-cloudwatch-logs/dist-cjs/index.js
-var client_cloudwatch_logs_dist_cjs = __nccwpck_require__(303);
 ;// CONCATENATED MODULE: ./src/aws/service-clock.ts
 
 /**
@@ -65587,7 +67036,7 @@ class ServiceClock {
  * corrects its signing clock before StartQuery.
  */
 async function probeServiceClock(client, signal) {
-    const command = new client_cloudwatch_logs_dist_cjs/* GetQueryResultsCommand */.sAK({ queryId: 'service-clock-probe' });
+    const command = new dist_cjs/* GetQueryResultsCommand */.sAK({ queryId: 'service-clock-probe' });
     command.middlewareStack.add((next) => (args) => {
         const request = args.request;
         request.method = 'GET';
@@ -65642,7 +67091,7 @@ function dateHeader(response) {
 
 
 async function connectToLogs(settings, credentials, deps) {
-    const client = new client_cloudwatch_logs_dist_cjs/* CloudWatchLogsClient */.TFr({
+    const client = new dist_cjs/* CloudWatchLogsClient */.TFr({
         region: settings.region,
         credentials,
         // Behind a proxy, agents of its own (client.destroy() ends them); the clock probe's connection,
@@ -66281,6 +67730,7 @@ function announceNoCheckpoint(plan, lost, settings, runner) {
 
 
 
+
 /**
  * GitHub rejects a step summary over 1 MiB ("Step isolation and limits", workflow-commands docs) and
  * shows nothing of it. What this module adds stays under the limit minus room for whatever the step
@@ -66324,6 +67774,11 @@ function addJobSummary(report, summary, notification) {
         cut.push(...addSamples(report, summary, budget));
     addClosing(report, summary, cut);
 }
+/** Bold and log text in the summary's HTML. */
+const HTML_STYLE = {
+    bold: (text) => `<b>${text}</b>`,
+    route: (text) => `<code>${fitEscaped(text, summary_MAX_CELL, escapeMarkdownHtml)}</code>`,
+};
 /** The parts every summary has; their size is bounded by the caps above. */
 function addOverview(report, summary, notification) {
     summary.addHeading(`insights-watch: ${summary_cell(report.monitorName)}`, 2);
@@ -66341,6 +67796,11 @@ function addOverview(report, summary, notification) {
     if (notification)
         summary.addRaw(`<p>${fitEscaped(notification, summary_MAX_CELL, escapeMarkdownHtml)}</p>`, true);
     summary.addTable(runRows(report));
+    if (report.rates)
+        summary.addRaw(`<p>${rateLines(report.rates, HTML_STYLE).join('<br>\n')}</p>`, true);
+    const baseline = baselineLine(report, HTML_STYLE);
+    if (baseline)
+        summary.addRaw(`<p>${baseline}</p>`, true);
     if (report.webhooks && showWebhooks(report.webhooks)) {
         summary.addHeading('Slack webhooks', 3);
         summary.addTable(webhookRows(report.webhooks));
@@ -66496,31 +67956,37 @@ function runRows(report) {
                 : 'nothing: no checkpoint to continue from') + shortenedRecheckNote(report)),
     ];
 }
+/** What the action's own queries are for, in the cost table. */
+const HELPER_PURPOSES = {
+    requests: 'requests, for rate-thresholds',
+    baseline: 'baseline',
+};
 /**
  * Each query's scan and its estimated cost at `price-per-gb`, then the run's total: what a monitor
  * costs is bytes scanned, and overlap, splits and batches each add to it.
  */
 function costRows(report, pricePerGb) {
     const header = ['Query', 'Log groups', 'Records scanned', 'Bytes scanned', 'Estimated cost'].map((label) => ({ data: label, header: true }));
-    const shown = report.queries.slice(0, MAX_QUERY_IDS);
+    const queries = [...report.queries, ...(report.helperQueries ?? [])];
+    const shown = queries.slice(0, MAX_QUERY_IDS);
     const rows = shown.map((query) => [
-        summary_cell(query.queryId),
+        `${summary_cell(query.queryId)}${'purpose' in query ? ` (${HELPER_PURPOSES[query.purpose]})` : ''}`,
         count(query.logGroups.length),
         count(query.statistics.recordsScanned),
         formatBytes(query.statistics.bytesScanned),
         formatDollars(scanCost(query.statistics.bytesScanned, pricePerGb)),
     ]);
-    if (report.queries.length > shown.length) {
-        rows.push([`and ${count(report.queries.length - shown.length)} more`, '', '', '', ''].map(orDash));
+    if (queries.length > shown.length) {
+        rows.push([`and ${count(queries.length - shown.length)} more`, '', '', '', ''].map(orDash));
     }
     // Billed per query run, split parts included: the sum of the queries' scans, which can pass the
     // "Bytes scanned" above (each batch's whole window once).
-    const bytes = report.queries.reduce((sum, query) => sum + query.statistics.bytesScanned, 0);
-    const records = report.queries.reduce((sum, query) => sum + query.statistics.recordsScanned, 0);
+    const bytes = queries.reduce((sum, query) => sum + query.statistics.bytesScanned, 0);
+    const records = queries.reduce((sum, query) => sum + query.statistics.recordsScanned, 0);
     const price = `at $${pricePerGb} per GB (<code>price-per-gb</code>)`;
     rows.push([
         {
-            data: `Total (${count(report.queries.length)} ${report.queries.length === 1 ? 'query' : 'queries'})`,
+            data: `Total (${count(queries.length)} ${queries.length === 1 ? 'query' : 'queries'})`,
             header: true,
         },
         '',
@@ -66989,1030 +68455,6 @@ function keepSample(samples, entry, max) {
         samples.pop();
 }
 
-;// CONCATENATED MODULE: ./src/insights/query-errors.ts
-/**
- * How one Insights query fails: the kinds of QueryError, what a StartQuery error from AWS means for
- * the user (malformed query, unknown log group, refused limit, …), and the message for throttling
- * that outlasted query-timeout.
- */
-
-
-
-class QueryError extends Error {
-    kind;
-    queryId;
-    /** The last status GetQueryResults reported, when there was one. */
-    status;
-    query;
-    logGroups;
-    /** For kind 'limit': the largest `limit` the service said it accepts. */
-    acceptedLimit;
-    constructor(message, details) {
-        super(message, details.cause === undefined ? undefined : { cause: details.cause });
-        this.name = 'QueryError';
-        this.kind = details.kind;
-        this.query = details.query;
-        this.logGroups = details.logGroups;
-        if (details.queryId !== undefined)
-            this.queryId = details.queryId;
-        if (details.status !== undefined)
-            this.status = details.status;
-        if (details.acceptedLimit !== undefined)
-            this.acceptedLimit = details.acceptedLimit;
-    }
-}
-function failer(query) {
-    return (message, details) => new QueryError(message, { ...details, query: query.queryString, logGroups: query.logGroups });
-}
-/**
- * The first `count` log groups by name, and how many more there are: up to 10 by default, so a
- * 50-group batch does not swamp a Slack error message.
- */
-function describeGroups(groups, count = 10) {
-    const shown = groups.slice(0, count).join(', ');
-    return groups.length > count ? `${shown} and ${groups.length - count} more` : shown;
-}
-/** query-timeout as the user wrote it: `5m`, or milliseconds when it is not whole seconds. */
-function timeoutText(ms) {
-    return ms % 1000 === 0 ? formatDuration(ms / 1000) : `${ms} ms`;
-}
-/**
- * A request stayed throttled until its next wait would have passed query-timeout: `attempts` throttling
- * errors in a row, over the time since the query was first started (`since`).
- */
-function throttledError(fail, deps, throttling, ids = {}) {
-    const { action, error, attempts, since } = throttling;
-    const code = errorCode(error) ?? 'throttled';
-    const why = code === 'LimitExceededException' && action === 'StartQuery'
-        ? "the account's concurrent Insights queries (100 per account and region, dashboards and scheduled " +
-            'queries included) stayed in use'
-        : `the account's ${action} request rate (about 5 a second) stayed exceeded`;
-    return fail(`${action} was throttled (${code}: ${(0,errors/* errorMessage */.g)(error)}) ${attempts} times over ` +
-        `${seconds(deps.now() - since)}, beyond the AWS SDK's own retries: ${why}. Gave up before the ` +
-        `query-timeout (${timeoutText(deps.timeoutMs)}) ran out. Raise the query-timeout input, or run this ` +
-        `monitor when fewer queries run in the account.`, { kind: 'throttled', ...ids, cause: error });
-}
-/**
- * Why GetQueryResults failed for good: it stayed throttled until its next wait would have passed
- * query-timeout (`attempts` throttling errors in a row), or the AWS SDK's own retries did not get past
- * the error. `page` is set when it was a page after the Complete response.
- */
-function resultsError(error, request, query, deps) {
-    const fail = failer(query);
-    const { queryId, status, attempts, since, page } = request;
-    if (isThrottlingError(error)) {
-        return throttledError(fail, deps, { action: 'GetQueryResults', error, attempts, since }, { queryId, status });
-    }
-    return fail(`GetQueryResults failed for ${page === undefined ? '' : `page ${page} of `}Insights query ${queryId} ` +
-        `(log groups: ${describeGroups(query.logGroups)}): ${(0,errors/* errorMessage */.g)(error)}`, { kind: 'results', queryId, status, cause: error });
-}
-/** What a StartQuery error that is not throttling means for the user, as a QueryError. */
-function startError(error, query, groups, fail) {
-    const name = error?.name;
-    if (query.limit !== undefined &&
-        (name === 'InvalidParameterException' || name === 'ValidationException') &&
-        /\blimit\b/i.test((0,errors/* errorMessage */.g)(error))) {
-        return limitRefused(error, query.limit, fail);
-    }
-    if (name === 'MalformedQueryException')
-        return malformed(error, query, fail);
-    if (name === 'ResourceNotFoundException') {
-        return fail(`StartQuery could not find the log groups: ${(0,errors/* errorMessage */.g)(error)}. Check the names in log-group-names ` +
-            `and that aws-region is the region they are in (log groups: ${groups}).`, { kind: 'not-found', cause: error });
-    }
-    return fail(`StartQuery failed for log groups ${groups}: ${(0,errors/* errorMessage */.g)(error)}`, {
-        kind: 'start',
-        cause: error,
-    });
-}
-function limitRefused(error, limit, fail) {
-    // The 100,000 maximum came in 2026-05 (service model EventsLimitStartQuery); a service without it
-    // answers a validation error such as "Value '100000' at 'limit' failed to satisfy constraint:
-    // Member must have value less than or equal to 10000".
-    const named = /(?:less than or equal to|between 1 and)\s+([\d,]+)/i.exec((0,errors/* errorMessage */.g)(error))?.[1];
-    const acceptedLimit = named === undefined ? undefined : Number(named.replace(/,/g, ''));
-    return fail(`StartQuery refused limit ${limit}: ${(0,errors/* errorMessage */.g)(error)}`, {
-        kind: 'limit',
-        cause: error,
-        acceptedLimit: acceptedLimit !== undefined && Number.isInteger(acceptedLimit) ? acceptedLimit : undefined,
-    });
-}
-function malformed(error, query, fail) {
-    // queryCompileError is documented as "Reserved" but, when present, says where the error is.
-    const compile = error.queryCompileError;
-    const where = compile?.location?.startCharOffset;
-    const detail = compile?.message && compile.message !== (0,errors/* errorMessage */.g)(error)
-        ? ` (${compile.message}${where === undefined ? '' : ` at character ${where}`})`
-        : '';
-    return fail(`The query is malformed: ${(0,errors/* errorMessage */.g)(error)}${detail}\nQuery: ${query.queryString}`, {
-        kind: 'malformed',
-        cause: error,
-    });
-}
-
-;// CONCATENATED MODULE: ./src/insights/pages.ts
-/**
- * The pages of a Complete query's result after the first: GetQueryResults with nextToken, spaced
- * under the request quota and retried while throttled, each page's rows handed on as it arrives.
- */
-
-
-
-
-/** Result pages are fetched back to back; at least this far apart keeps them under 5 TPS too. */
-const MIN_PAGE_INTERVAL_MS = 200;
-/**
- * Fetches the pages after the Complete response, while `wantMore()` says so, handing each page's rows
- * to `onPage` and keeping none. Results come in pages of up to 10,000 rows via nextToken
- * (GetQueryResults doc, in SDKs from 2026-04); older services return everything in one response with
- * no token, and then there is nothing to fetch.
- */
-async function fetchPages(query, completed, deps, handler) {
-    const pager = new Pager(query, completed, deps);
-    let nextToken = completed.nextToken;
-    let pages = 1;
-    while (nextToken && handler.wantMore()) {
-        const page = await pager.fetch(nextToken, pages + 1);
-        // Throttled: waited, and asks again while more is wanted.
-        if (page === undefined)
-            continue;
-        pages += 1;
-        const rows = page.results ?? [];
-        if (page.nextToken === nextToken && rows.length === 0) {
-            // An empty page handing back the same token would otherwise be fetched forever.
-            deps.log(`Insights query ${completed.queryId}: page ${pages} was empty and repeated its nextToken; stopped paging.`);
-            nextToken = undefined;
-            break;
-        }
-        nextToken = page.nextToken;
-        handler.onPage(rows);
-    }
-    return nextToken ? { pages, nextToken } : { pages };
-}
-/** GetQueryResults for the pages of one query, at most one per MIN_PAGE_INTERVAL_MS. */
-class Pager {
-    #query;
-    #completed;
-    #deps;
-    #limits;
-    #fail;
-    #retry;
-    #lastRequestAt;
-    constructor(query, completed, deps) {
-        this.#query = query;
-        this.#completed = completed;
-        this.#deps = deps;
-        this.#limits = deps.limits ?? createRequestLimits(deps);
-        this.#fail = failer(query);
-        this.#retry = new ThrottleRetry(deps, completed.deadline, deps.random ?? Math.random);
-        this.#lastRequestAt = deps.now();
-    }
-    /**
-     * Page number `page`, from `nextToken`; undefined when it was throttled and waited its backoff (ask
-     * again). Throws a QueryError when it fails otherwise, stays throttled or the run is cancelled.
-     */
-    async fetch(nextToken, page) {
-        const { client, signal } = this.#deps;
-        const { queryId } = this.#completed;
-        await this.#pause(Math.max(0, this.#lastRequestAt + MIN_PAGE_INTERVAL_MS - this.#deps.now()));
-        if (!signal?.aborted)
-            await this.#limits.getQueryResults.take();
-        if (signal?.aborted) {
-            throw this.#fail(`Insights query ${queryId}: fetching its results stopped: the run was cancelled.`, {
-                kind: 'aborted',
-                queryId,
-                status: 'Complete',
-            });
-        }
-        this.#lastRequestAt = this.#deps.now();
-        try {
-            return await this.#retry.send(() => client.send(new client_cloudwatch_logs_dist_cjs/* GetQueryResultsCommand */.sAK({ queryId, nextToken })));
-        }
-        catch (error) {
-            const backoff = this.#retry.retryAfter(error);
-            if (backoff === undefined) {
-                const { startedAt } = this.#completed;
-                const request = {
-                    queryId,
-                    status: 'Complete',
-                    attempts: this.#retry.throttled,
-                    since: startedAt,
-                    page,
-                };
-                throw resultsError(error, request, this.#query, this.#deps);
-            }
-            this.#deps.log(`Insights query ${queryId}: page ${page} throttled (${errorCode(error)}); retrying in ${seconds(backoff)}.`);
-            await this.#pause(backoff);
-            return undefined;
-        }
-    }
-    /** Sleeps, but wakes as soon as the signal aborts. */
-    #pause(ms) {
-        return pauseUnlessAborted(this.#deps.sleep, ms, this.#deps.signal);
-    }
-}
-
-;// CONCATENATED MODULE: ./src/insights/poll.ts
-/**
- * Starting one CloudWatch Logs Insights query and polling it until it is Complete: StartQuery
- * (backing off while throttled), then GetQueryResults until the query leaves Scheduled/Running, and
- * StopQuery when it runs out of query-timeout, polling fails or the run is cancelled.
- */
-
-
-
-
-
-/** Milliseconds before the first poll: most small queries finish within a few hundred. */
-const FIRST_POLL_DELAY_MS = 100;
-/** Each poll waits this much longer than the one before, up to the cap. */
-const POLL_BACKOFF = 1.5;
-/**
- * Polls never wait longer than this. With the growth above a query makes at most 4 polls in its
- * first second and 1 a second after, under GetQueryResults' 5 TPS quota (per account; gogama/incite
- * `RPSQuotaLimits`, incite issue #14 — not on an official page retrieved).
- */
-const MAX_POLL_DELAY_MS = 1000;
-const PENDING = new Set(['Scheduled', 'Running']);
-/**
- * Starts the query (backing off while throttled) and polls it until it is Complete. Throws a
- * QueryError when it fails, ends otherwise, outlives query-timeout (stopped with StopQuery) or the
- * signal aborts (stopped too).
- */
-async function completeQuery(query, deps) {
-    const limits = deps.limits ?? createRequestLimits(deps);
-    const random = deps.random ?? Math.random;
-    const groups = describeGroups(query.logGroups);
-    if (deps.signal?.aborted)
-        throw notStarted(query, groups);
-    const startedAt = deps.now();
-    const deadline = startedAt + deps.timeoutMs;
-    const queryId = await startWithBackoff(query, deps, limits, random, deadline);
-    deps.log(`Insights query ${queryId} started: ${query.queryLanguage} over ${groups}, ` +
-        `${isoSecond(query.window.start)} to ${isoSecond(query.window.end)}` +
-        (query.limit === undefined ? '' : ` (limit ${query.limit})`));
-    return new QueryPoll(query, deps, { queryId, startedAt, deadline, limits, random }).untilComplete();
-}
-/** One-line statistics for the log. */
-function describeStatistics(statistics) {
-    return (`${statistics.recordsMatched} records matched, ${statistics.recordsScanned} scanned, ` +
-        `${formatBytes(statistics.bytesScanned)} scanned`);
-}
-/** A started query, polled until it leaves Scheduled/Running; stopped when it cannot be seen through. */
-class QueryPoll {
-    #query;
-    #deps;
-    #started;
-    #groups;
-    #fail;
-    #retry;
-    /** The last status GetQueryResults reported. */
-    #status;
-    constructor(query, deps, started) {
-        this.#query = query;
-        this.#deps = deps;
-        this.#started = started;
-        this.#groups = describeGroups(query.logGroups);
-        this.#fail = failer(query);
-        this.#retry = new ThrottleRetry(deps, started.deadline, started.random);
-    }
-    // Poll until the query leaves Scheduled/Running. Rows returned while Running are partial
-    // (GetQueryResults doc: "If the value of the Status field in the output is Running, this
-    // operation returns only partial results"), so only the Complete response's rows are kept.
-    async untilComplete() {
-        const { queryId, startedAt, deadline } = this.#started;
-        let delay = FIRST_POLL_DELAY_MS;
-        for (;;) {
-            const response = await this.#poll(delay);
-            const elapsed = this.#deps.now() - startedAt;
-            if (response.status !== this.#status) {
-                this.#status = response.status;
-                this.#deps.log(`Insights query ${queryId}: ${this.#status ?? 'no status'} after ${seconds(elapsed)}`);
-            }
-            const status = this.#status;
-            if (status === 'Complete')
-                return this.#completed(response);
-            if (status === undefined || !PENDING.has(status)) {
-                throw this.#fail(`Insights query ${queryId} ended with status ${status ?? '(none)'} (log groups: ${this.#groups})`, { kind: 'status', queryId, status });
-            }
-            if (this.#deps.now() >= deadline) {
-                await this.#stop('query-timeout ran out');
-                throw this.#fail(`Insights query ${queryId} was stopped after ${seconds(elapsed)}, still ${status}: it ran out of the ` +
-                    `query-timeout (${timeoutText(this.#deps.timeoutMs)}). Raise the query-timeout input, or narrow the query ` +
-                    `or the log groups (log groups: ${this.#groups}).`, { kind: 'timeout', queryId, status });
-            }
-            delay = Math.min(delay * POLL_BACKOFF, MAX_POLL_DELAY_MS);
-        }
-    }
-    /** Waits `delay` (never past the deadline), then polls once, polling again while throttled. */
-    async #poll(delay) {
-        const { queryId, deadline, limits } = this.#started;
-        let wait = delay;
-        for (;;) {
-            await pause(this.#deps, Math.min(wait, Math.max(0, deadline - this.#deps.now())));
-            await this.#stopIfAborted();
-            await limits.getQueryResults.take();
-            await this.#stopIfAborted();
-            try {
-                return await this.#retry.send(() => this.#deps.client.send(new client_cloudwatch_logs_dist_cjs/* GetQueryResultsCommand */.sAK({ queryId })));
-            }
-            catch (error) {
-                wait = await this.#retryAfter(error);
-            }
-        }
-    }
-    /** After a failed poll: the wait before polling again while throttled; otherwise stops the query and throws. */
-    async #retryAfter(error) {
-        const { queryId, startedAt } = this.#started;
-        const backoff = this.#retry.retryAfter(error);
-        if (backoff !== undefined) {
-            // Beyond the SDK's own retries: wait with jitter, as long as query-timeout allows.
-            this.#deps.log(`Insights query ${queryId}: GetQueryResults throttled (${errorCode(error)}); polling again in ${seconds(backoff)}.`);
-            return backoff;
-        }
-        // Stopped either way: the AWS SDK has retried already (and so has this, while throttled); left
-        // running, the query would hold one of the account's concurrent-query slots for up to 60 minutes.
-        await this.#stop(isThrottlingError(error) ? 'GetQueryResults stayed throttled' : 'GetQueryResults failed');
-        const request = { queryId, status: this.#status, attempts: this.#retry.throttled, since: startedAt };
-        throw resultsError(error, request, this.#query, this.#deps);
-    }
-    async #stopIfAborted() {
-        if (!this.#deps.signal?.aborted)
-            return;
-        const { queryId } = this.#started;
-        await this.#stop('the run was cancelled');
-        throw this.#fail(`Insights query ${queryId} was stopped: the run was cancelled (log groups: ${this.#groups}).`, {
-            kind: 'aborted',
-            queryId,
-            status: this.#status,
-        });
-    }
-    #completed(response) {
-        const { queryId, startedAt, deadline } = this.#started;
-        const completed = {
-            queryId,
-            statistics: toStatistics(response.statistics),
-            rows: response.results ?? [],
-            startedAt,
-            deadline,
-        };
-        if (response.nextToken)
-            completed.nextToken = response.nextToken;
-        return completed;
-    }
-    /** Stops the query, logging (not throwing) when that fails: the error that caused it matters more. */
-    async #stop(why) {
-        const { queryId } = this.#started;
-        try {
-            await this.#deps.client.send(new client_cloudwatch_logs_dist_cjs/* StopQueryCommand */.MN0({ queryId }));
-            this.#deps.log(`Insights query ${queryId} stopped (${why}).`);
-        }
-        catch (error) {
-            // StopQuery errors when the query ended meanwhile ("the specified query is not running",
-            // StopQuery API doc).
-            this.#deps.log(`Insights query ${queryId}: StopQuery failed (${why}): ${(0,errors/* errorMessage */.g)(error)}`);
-        }
-    }
-}
-function notStarted(query, groups) {
-    return failer(query)(`Insights query not started: the run was cancelled (log groups: ${groups}).`, {
-        kind: 'aborted',
-    });
-}
-/**
- * StartQuery, retried with full-jitter backoff while the service throttles it, for as long as
- * query-timeout allows counting from the first attempt. The SDK's standard retry strategy has already
- * made its own attempts (3 by default) for each call that reaches here.
- */
-async function startWithBackoff(query, deps, limits, random, deadline) {
-    const groups = describeGroups(query.logGroups);
-    const fail = failer(query);
-    const startedAt = deps.now();
-    const retry = new ThrottleRetry(deps, deadline, random);
-    for (;;) {
-        await limits.startQuery.take();
-        if (deps.signal?.aborted)
-            throw notStarted(query, groups);
-        let error;
-        try {
-            const started = await deps.client.send(new client_cloudwatch_logs_dist_cjs/* StartQueryCommand */.qbV(startQueryInput(query)));
-            if (started.queryId)
-                return started.queryId;
-            error = new Error('StartQuery returned no queryId');
-        }
-        catch (thrown) {
-            error = thrown;
-        }
-        if (!isThrottlingError(error))
-            throw startError(error, query, groups, fail);
-        const backoff = retry.retryAfter(error);
-        if (backoff === undefined) {
-            throw throttledError(fail, deps, {
-                action: 'StartQuery',
-                error,
-                attempts: retry.throttled,
-                since: startedAt,
-            });
-        }
-        deps.log(`StartQuery throttled (${errorCode(error)}: ${(0,errors/* errorMessage */.g)(error)}) for ${groups}; ` +
-            `trying again in ${seconds(backoff)} (attempt ${retry.throttled + 1}).`);
-        await pause(deps, backoff);
-    }
-}
-function startQueryInput(query) {
-    const input = {
-        startTime: query.window.start,
-        endTime: query.window.end,
-        queryString: query.queryString,
-        queryLanguage: query.queryLanguage,
-    };
-    // logGroupNames takes names only; logGroupIdentifiers takes names or ARNs (and ARNs are needed
-    // for cross-account queries) — StartQuery API doc. SQL takes neither: its FROM names the groups
-    // (checked against log-group-names in settings.ts): "The exception is queries using the OpenSearch
-    // Service SQL query language, where you specify the log group names inside the querystring instead
-    // of here" (StartQuery, logGroupNames).
-    const sql = query.queryLanguage === 'SQL';
-    if (!sql && query.logGroups.some((group) => group.startsWith('arn:'))) {
-        input.logGroupIdentifiers = query.logGroups;
-    }
-    else if (!sql) {
-        input.logGroupNames = query.logGroups;
-    }
-    if (query.limit !== undefined)
-        input.limit = query.limit;
-    return input;
-}
-function toStatistics(statistics) {
-    return {
-        recordsMatched: statistics?.recordsMatched ?? 0,
-        recordsScanned: statistics?.recordsScanned ?? 0,
-        bytesScanned: statistics?.bytesScanned ?? 0,
-    };
-}
-/** Sleeps, but wakes as soon as the signal aborts, so a cancelled run stops its query at once. */
-function pause(deps, ms) {
-    return pauseUnlessAborted(deps.sleep, ms, deps.signal);
-}
-
-;// CONCATENATED MODULE: ./src/insights/split.ts
-
-// The query's shape is read in query-shape.ts; re-exported for the modules that split by it.
-
-/** Never more parts from one split than this, however large matched/capacity is. */
-const MAX_PARTS_PER_SPLIT = 128;
-/**
- * How many parts a window whose query matched `matched` records but could return only `capacity`
- * rows is cut into: 2^d, the fewest levels d of halving after which parts of average size fit. Each
- * level that is queried scans the whole window again (billed per GB scanned), so the levels that
- * would overflow on average are not queried; a part that still overflows (the records are not spread
- * evenly) is split again by the same rule.
- */
-function partsNeeded(matched, capacity) {
-    if (capacity <= 0 || !Number.isFinite(matched / capacity))
-        return 2;
-    let parts = 2;
-    while (parts * capacity < matched && parts < MAX_PARTS_PER_SPLIT)
-        parts *= 2;
-    return parts;
-}
-/**
- * Cuts [start, end] into `parts` windows [t0, t1], [t1, t2], … [t(k-1), tk], t0 = start, tk = end,
- * each boundary second shared by the two windows either side of it (see the header). Needs
- * end − start ≥ 1 per part, so a window of width w = end − start yields at most w parts; a window of
- * one or two seconds (w ≤ 1) cannot be split: under the instant reading no query can cover the inside
- * of second S without also covering all of [S.000, (S+1).000].
- */
-function splitWindow(window, parts) {
-    const width = window.end - window.start;
-    const count = Math.max(1, Math.min(Math.floor(parts), width));
-    const bounds = Array.from({ length: count + 1 }, (_, i) => window.start + Math.floor((i * width) / count));
-    return Array.from({ length: count }, (_, i) => ({
-        start: bounds[i],
-        end: bounds[i + 1],
-    }));
-}
-/** A window can be split when it is at least three seconds (two boundaries apart) wide. */
-function canSplit(window) {
-    return window.end - window.start >= 2;
-}
-/**
- * The epoch second of a row's `@timestamp` ("2026-01-15 12:00:00.000", UTC: how GetQueryResults
- * returns it; ISO 8601 also read), or undefined when the row has none.
- */
-function rowSecond(row) {
-    const value = row.find((field) => field.field === '@timestamp')?.value;
-    return value === undefined ? undefined : timestampSecond(value.trim());
-}
-/** The parts of a part, inheriting its shared ends. */
-function splitPart(part, parts) {
-    const windows = splitWindow(part, parts);
-    return windows.map((window, index) => ({
-        ...window,
-        sharedStart: index === 0 ? part.sharedStart : true,
-        sharedEnd: index === windows.length - 1 ? part.sharedEnd : true,
-    }));
-}
-/** Which side of a split second a part is on. */
-const BEFORE = 0;
-const AFTER = 1;
-/**
- * The multiset union at split seconds, for one batch of log groups (rows of different log groups
- * are different records even when they look the same). Parts may finish in any order and
- * concurrently: a part's row in a shared second is delivered only while its side has returned more
- * copies of that row than the other side has — so each row is delivered max(before, after) times.
- * Only rows in shared seconds are remembered, and only until both sides are done.
- */
-class SplitSecondMerge {
-    #shared = new Map();
-    /** The rows of `part` to deliver: all of them, less the copies the neighbouring part delivered. */
-    filter(part, rows) {
-        if (!part.sharedStart && !part.sharedEnd)
-            return rows;
-        let kept;
-        for (let index = 0; index < rows.length; index++) {
-            const row = rows[index];
-            const deliver = this.#admit(part, row);
-            if (!deliver && kept === undefined)
-                kept = rows.slice(0, index);
-            else if (deliver && kept !== undefined)
-                kept.push(row);
-        }
-        return kept ?? rows;
-    }
-    /** The part has returned all its rows: its side of its shared seconds is complete. */
-    finish(part) {
-        if (part.sharedStart)
-            this.#finishSide(part.start);
-        if (part.sharedEnd)
-            this.#finishSide(part.end);
-    }
-    /** Seconds whose counts are still held (for tests: memory is released as parts finish). */
-    get heldSeconds() {
-        return this.#shared.size;
-    }
-    #admit(part, row) {
-        const second = rowSecond(row);
-        let side;
-        // A row with no readable @timestamp cannot be placed; splitting is only chosen when the query
-        // returns @timestamp, so this does not happen. Such rows are merged as if in the shared second:
-        // an extra copy of a line is worse in an alert than a missing duplicate.
-        if (second === undefined)
-            side = part.sharedStart ? AFTER : BEFORE;
-        else if (part.sharedStart && second === part.start)
-            side = AFTER;
-        else if (part.sharedEnd && second === part.end)
-            side = BEFORE;
-        else
-            return true;
-        const at = second ?? (side === AFTER ? part.start : part.end);
-        let shared = this.#shared.get(at);
-        if (!shared) {
-            shared = { counts: [new Map(), new Map()], finished: 0 };
-            this.#shared.set(at, shared);
-        }
-        const key = rowKey(row);
-        const mine = (shared.counts[side]?.get(key) ?? 0) + 1;
-        shared.counts[side]?.set(key, mine);
-        return mine > (shared.counts[1 - side]?.get(key) ?? 0);
-    }
-    #finishSide(second) {
-        const shared = this.#shared.get(second);
-        if (!shared) {
-            this.#shared.set(second, { counts: [new Map(), new Map()], finished: 1 });
-            return;
-        }
-        shared.finished += 1;
-        if (shared.finished >= 2)
-            this.#shared.delete(second);
-    }
-}
-/** Rows from the same query list the same fields in the same order; field and value make the key. */
-function rowKey(row) {
-    return JSON.stringify(row.map((field) => [field.field ?? '', field.value ?? '']));
-}
-
-;// CONCATENATED MODULE: ./src/insights/batches.ts
-/**
- * The whole query of a run: any number of log groups, in batches of 50 run a few at a time, each
- * batch's window split into parts when one query cannot return all its rows, and rows handed on as
- * they arrive.
- */
-
-
-
-
-
-
-/** StartQuery takes at most 50 log groups (service model, since 2022-11). */
-const MAX_LOG_GROUPS_PER_QUERY = 50;
-/**
- * Queries running at once by default. The account allows 100 concurrent Insights queries, shared
- * with dashboards, scheduled queries and other users (StartQuery API doc); a monitor should take few
- * of them.
- */
-const DEFAULT_CONCURRENCY = 4;
-/**
- * StartQuery's largest `limit` (service model `EventsLimitStartQuery`, 2026-05: "The maximum limit is
- * 100,000 … paginating with the nextToken"; Logs Insights QL only). A service that still caps at
- * 10,000 refuses it; the run then uses the maximum it names.
- */
-const MAX_QUERY_LIMIT = 100_000;
-/**
- * Rows a query returns without a `limit` (CWL_QuerySyntax-Limit: "If you omit limit, the query
- * defaults to returning up to 10,000 log events"), and the `limit` maximum before 2026-05.
- */
-const DEFAULT_QUERY_ROWS = 10_000;
-/** Splits log groups into StartQuery-sized batches. */
-function batchLogGroups(logGroups) {
-    const batches = [];
-    for (let i = 0; i < logGroups.length; i += MAX_LOG_GROUPS_PER_QUERY) {
-        batches.push(logGroups.slice(i, i + MAX_LOG_GROUPS_PER_QUERY));
-    }
-    return batches;
-}
-/**
- * Runs the query over every batch of log groups, at most `concurrency` queries at once, and hands the
- * rows to `onRows` as they arrive. A batch that fails is reported in `failures` while the others
- * complete; an aborted signal stops every query (StopQuery) and throws; an error thrown by `onRows`
- * stops every query and is rethrown.
- */
-async function runBatchedQuery(query, deps) {
-    return new BatchedRun(query, deps).run();
-}
-class BatchedRun {
-    #query;
-    #deps;
-    #shape;
-    #controller = new AbortController();
-    #queryDeps;
-    #pool;
-    /** Rows onRows may still take. */
-    #remaining;
-    #rowsFetched = 0;
-    /**
-     * Rows were left unfetched in a way only this run knows: new rows cut by max-results, or (for
-     * queries whose rows are not records) pages left. For record queries the rest is counted at the end.
-     */
-    #truncated = false;
-    /** The largest StartQuery `limit` to pass; undefined: pass none. Lowered when the service refuses one. */
-    #maxLimit;
-    #runs = [];
-    #order = 0;
-    #fatal;
-    #abortError;
-    constructor(query, deps) {
-        this.#query = query;
-        this.#deps = deps;
-        this.#shape = query.shape ?? analyseQuery(query.queryString, query.queryLanguage);
-        this.#maxLimit = this.#shape.passLimit ? MAX_QUERY_LIMIT : undefined;
-        this.#remaining = Math.max(0, query.maxRows);
-        this.#pool = new Pool(deps.concurrency ?? DEFAULT_CONCURRENCY);
-        this.#queryDeps = {
-            client: deps.client,
-            now: deps.now,
-            sleep: deps.sleep,
-            log: deps.log,
-            timeoutMs: deps.timeoutMs,
-            signal: this.#controller.signal,
-            // One set of limits for every query of the run: the quotas are per account, not per query.
-            limits: deps.limits ?? createRequestLimits(deps),
-        };
-        if (deps.random)
-            this.#queryDeps.random = deps.random;
-    }
-    get #stopped() {
-        return this.#controller.signal.aborted;
-    }
-    async run() {
-        const outer = this.#deps.signal;
-        const onAbort = () => this.#controller.abort(outer?.reason);
-        if (outer?.aborted)
-            onAbort();
-        else
-            outer?.addEventListener('abort', onAbort, { once: true });
-        try {
-            // A SQL query names its groups in its FROM (at most 50, settings.ts): one query, never batches.
-            const batches = this.#query.queryLanguage === 'SQL'
-                ? [[...this.#query.logGroups]]
-                : batchLogGroups(this.#query.logGroups);
-            if (this.#query.window.end < this.#query.window.start) {
-                // An empty aggregate window (two runs in one second): nothing to query.
-                return {
-                    queries: [],
-                    statistics: { recordsMatched: 0, recordsScanned: 0, bytesScanned: 0 },
-                    rowsFetched: 0,
-                    truncated: false,
-                    failures: [],
-                };
-            }
-            if (batches.length > 1) {
-                this.#deps.log(`${this.#query.logGroups.length} log groups: ${batches.length} queries of at most ` +
-                    `${MAX_LOG_GROUPS_PER_QUERY} groups, up to ${this.#pool.size} at once.`);
-            }
-            const states = await Promise.all(batches.map((groups, index) => this.#runBatch(index, groups)));
-            if (this.#fatal)
-                throw this.#fatal.error;
-            if (this.#stopped) {
-                throw (this.#abortError ??
-                    new QueryError('Insights queries stopped: the run was cancelled.', {
-                        kind: 'aborted',
-                        query: this.#query.queryString,
-                        logGroups: [...this.#query.logGroups],
-                    }));
-            }
-            const statistics = { recordsMatched: 0, recordsScanned: 0, bytesScanned: 0 };
-            const failures = [];
-            let truncated = this.#truncated;
-            states.forEach((state, index) => {
-                if (state.statistics) {
-                    statistics.recordsMatched += state.statistics.recordsMatched;
-                    statistics.recordsScanned += state.statistics.recordsScanned;
-                    statistics.bytesScanned += state.statistics.bytesScanned;
-                    // One row per record: the batch is complete exactly when it delivered as many rows as its
-                    // whole-window query matched. Counting, rather than flagging parts left unrun or pages left
-                    // unfetched, does not call a run truncated when max-results ran out just as the last new
-                    // row arrived, with only rows already delivered (shared seconds) left behind.
-                    if (this.#shape.records && !state.error && state.delivered < state.statistics.recordsMatched) {
-                        truncated = true;
-                    }
-                }
-                if (state.error) {
-                    failures.push({ batch: index, logGroups: batches[index] ?? [], error: state.error });
-                }
-            });
-            const queries = this.#runs
-                .sort((a, b) => a.batch - b.batch || a.order - b.order)
-                .map((entry) => entry.run);
-            return { queries, statistics, rowsFetched: this.#rowsFetched, truncated, failures };
-        }
-        finally {
-            outer?.removeEventListener('abort', onAbort);
-        }
-    }
-    /** One batch: its whole-window query, then the parts of any split, until done or failed. */
-    async #runBatch(batch, logGroups) {
-        const state = { delivered: 0 };
-        const merge = new SplitSecondMerge();
-        const runPart = async (part, whole) => {
-            // Parts left when max-results has run out are not queried (the counts tell whether rows are missing).
-            if (this.#skipPart(state, whole))
-                return;
-            let release;
-            try {
-                release = await this.#pool.acquire(this.#controller.signal);
-            }
-            catch {
-                return; // aborted while waiting: run() reports it
-            }
-            let parts = [];
-            try {
-                if (this.#skipPart(state, whole))
-                    return;
-                parts = await this.#queryPart(batch, logGroups, part, whole, merge, state);
-            }
-            catch (error) {
-                if (this.#stopped) {
-                    this.#abortError ??= asError(error);
-                    return;
-                }
-                this.#partFailed(batch, part, whole, state, error);
-            }
-            finally {
-                release();
-            }
-            // Released before the parts queue up: a batch never holds a place while waiting for another.
-            await Promise.all(parts.map((child) => runPart(child, false)));
-        };
-        await runPart({ ...this.#query.window, sharedStart: false, sharedEnd: false }, true);
-        return state;
-    }
-    /** The batch failed, or there is nothing more to fetch: a part is not (or no longer) to be queried. */
-    #skipPart(state, whole) {
-        return state.error !== undefined || this.#stopped || (!whole && this.#remaining === 0);
-    }
-    /** A query of the batch failed: the batch's first error is what it reports. */
-    #partFailed(batch, part, whole, state, error) {
-        state.error ??= asError(error);
-        if (!whole) {
-            this.#deps.log(`Batch ${batch + 1}: the part ${isoSecond(part.start)} – ${isoSecond(part.end)} failed; the batch is ` +
-                `incomplete: ${state.error.message}`);
-        }
-    }
-    /**
-     * Runs one query over `part`, and either delivers its rows or, when they are capped and the
-     * window can be split, returns the parts to query instead (delivering nothing).
-     */
-    async #queryPart(batch, logGroups, part, whole, merge, state) {
-        const limit = this.#limitFor(part);
-        const insights = {
-            logGroups,
-            queryString: this.#query.queryString,
-            queryLanguage: this.#query.queryLanguage,
-            window: { start: part.start, end: part.end },
-        };
-        if (limit !== undefined)
-            insights.limit = limit;
-        let completed;
-        try {
-            completed = await completeQuery(insights, this.#queryDeps);
-        }
-        catch (error) {
-            if (this.#lowerLimit(error, limit))
-                return this.#queryPart(batch, logGroups, part, whole, merge, state);
-            throw error;
-        }
-        const { queryId, statistics } = completed;
-        this.#runs.push({ batch, order: this.#order++, run: { queryId, logGroups, statistics } });
-        if (whole)
-            state.statistics = statistics;
-        const parts = this.#shape.records ? this.#splitIfCapped(part, completed, limit) : undefined;
-        if (parts)
-            return parts;
-        let returned = 0;
-        const take = (rows) => {
-            returned += rows.length;
-            this.#deliver(merge.filter(part, rows), state);
-        };
-        take(completed.rows);
-        // Delivered: not held while the later pages (up to 10,000 rows each) are fetched.
-        completed.rows = [];
-        const fetched = await fetchPages(insights, completed, this.#queryDeps, {
-            wantMore: () => this.#remaining > 0,
-            onPage: take,
-        });
-        merge.finish(part);
-        if (fetched.nextToken !== undefined && !this.#shape.records)
-            this.#truncated = true;
-        this.#logComplete(completed, returned, fetched);
-        return [];
-    }
-    /** StartQuery's `limit` for a query over `part`; undefined: pass none. */
-    #limitFor(part) {
-        // Asking for no more rows than max-results still takes saves transfer — but only where every row
-        // is new: a part's rows in its shared seconds may be the neighbour's again and dropped by the
-        // merge, so a part cut to the budget could come back short of new rows. Parts ask for the
-        // service's maximum, and the budget is applied to what the merge lets through.
-        if (this.#maxLimit === undefined)
-            return undefined;
-        if (part.sharedStart || part.sharedEnd)
-            return this.#maxLimit;
-        return Math.max(1, Math.min(this.#maxLimit, this.#remaining));
-    }
-    /**
-     * When StartQuery refused `limit` and accepts a smaller one: that maximum is used from now on, and
-     * the query is to be run again (true).
-     */
-    #lowerLimit(error, limit) {
-        if (!(error instanceof QueryError) || error.kind !== 'limit' || limit === undefined)
-            return false;
-        const accepted = error.acceptedLimit ?? DEFAULT_QUERY_ROWS;
-        if (!(accepted >= 1 && accepted < limit))
-            return false;
-        this.#maxLimit = Math.min(this.#maxLimit ?? accepted, accepted);
-        this.#deps.log(`${error.message}. Using limit ${accepted} from now on.`);
-        return true;
-    }
-    /**
-     * For a record query: the parts to query instead when `part`'s query returns fewer rows than are
-     * wanted and the window can be split; undefined when its rows are to be delivered (saying so when
-     * they are truncated).
-     */
-    #splitIfCapped(part, completed, limit) {
-        const { queryId, statistics } = completed;
-        const matched = statistics.recordsMatched;
-        const range = `${isoSecond(part.start)} – ${isoSecond(part.end)}`;
-        // What this one query can return: all of it is in hand when the service does not page; when it
-        // pages, rows up to the limit passed (the service's default 10,000 without one).
-        const capacity = completed.nextToken
-            ? Math.min(matched, limit ?? DEFAULT_QUERY_ROWS)
-            : completed.rows.length;
-        // Rows wanted: all of them — or, where every row is new (no shared second), no more than
-        // max-results still takes. A part's capped rows may be mostly its neighbour's again, so
-        // "capacity ≥ what max-results takes" does not mean it would deliver that many.
-        const wanted = part.sharedStart || part.sharedEnd ? matched : Math.min(matched, this.#remaining);
-        if (capacity >= wanted)
-            return undefined;
-        const reason = this.#cannotSplit(part, completed.rows);
-        if (reason !== undefined) {
-            this.#deps.log(`Insights query ${queryId}: ${matched} records matched in ${range}, ${capacity} rows returned; ` +
-                `not split (${reason}), so the result is truncated.`);
-            return undefined;
-        }
-        const parts = splitPart(part, partsNeeded(matched, capacity));
-        if (this.#shape.newestFirst)
-            parts.reverse();
-        this.#deps.log(`Insights query ${queryId}: ${matched} records matched in ${range}, but one query returns ` +
-            `${capacity} rows here: fetching them in ${parts.length} parts.`);
-        return parts;
-    }
-    /** The last line about a query whose rows were delivered. */
-    #logComplete(completed, returned, fetched) {
-        this.#deps.log(`Insights query ${completed.queryId} complete in ${seconds(this.#deps.now() - completed.startedAt)}: ` +
-            `${returned} rows${fetched.pages > 1 ? ` in ${fetched.pages} pages` : ''}` +
-            `${fetched.nextToken === undefined ? '' : ' (max-results reached; more exist)'}; ` +
-            describeStatistics(completed.statistics));
-    }
-    /** Why a part whose rows were capped cannot be split, or undefined when it can. */
-    #cannotSplit(part, rows) {
-        if (!this.#shape.splittable) {
-            if (!this.#shape.records)
-                return 'the query does not return records';
-            if (this.#shape.userLimit)
-                return 'the query has its own limit command';
-            return 'the rows carry no @timestamp, which merging split parts needs';
-        }
-        if (!canSplit(part))
-            return `${part.end - part.start + 1} seconds cannot be split further`;
-        // Merging the parts at their shared seconds needs each row's second.
-        if (rows.length === 0 || !rows.every((row) => rowSecond(row) !== undefined)) {
-            return 'the rows carry no @timestamp, which merging split parts needs';
-        }
-        return undefined;
-    }
-    /** Hands rows to onRows, up to maxRows in total. */
-    #deliver(rows, state) {
-        // After a cancel or a failed consumer, nothing more is handed on.
-        if (rows.length === 0 || this.#stopped)
-            return;
-        const count = Math.min(rows.length, this.#remaining);
-        if (count < rows.length)
-            this.#truncated = true;
-        if (count === 0)
-            return;
-        this.#remaining -= count;
-        this.#rowsFetched += count;
-        state.delivered += count;
-        try {
-            this.#deps.onRows(count === rows.length ? rows : rows.slice(0, count));
-        }
-        catch (error) {
-            // The consumer failed: nothing more can be reported, so every query is stopped.
-            this.#fatal ??= { error };
-            this.#controller.abort(error);
-            throw error;
-        }
-    }
-}
-function asError(error) {
-    return error instanceof Error ? error : new Error(String(error));
-}
-
-;// CONCATENATED MODULE: ./src/insights/query-rewrite.ts
-
-/** What the run sends for `queryString` over `window`, given its shape. */
-function queryToRun(queryString, shape, window) {
-    if (shape.language !== 'CWLI')
-        return queryString;
-    if (!shape.records)
-        return boundByTimestamp(queryString, window);
-    if (!shape.returnsTimestamp)
-        return withTimestamp(queryString);
-    return queryString;
-}
-/**
- * The StartQuery range for `window`. An aggregate window is [start.000, end.000). Logs Insights QL
- * cuts it exactly with the filter above, so [start, end] only has to cover it. SQL and PPL have no
- * documented way to compare `@timestamp` with a number, so they are not rewritten: their range is
- * [start, end − 1], every whole second in exactly one window as StartQuery documents both ends
- * inclusive. Should the service read the end second as the instant `end.000`, the records after
- * (end − 1).000 in that second are not counted; the summary says so. Empty when end = start.
- */
-function queryWindow(shape, window) {
-    if (shape.records || shape.language === 'CWLI')
-        return window;
-    return { start: window.start, end: window.end - 1 };
-}
-/** `filter toMillis(@timestamp) >= start·1000 and toMillis(@timestamp) < end·1000` first. */
-function boundByTimestamp(queryString, window) {
-    const bound = `filter toMillis(@timestamp) >= ${window.start * 1000} and toMillis(@timestamp) < ${window.end * 1000}`;
-    return insertFirst(queryString, bound);
-}
-/** The query with `@timestamp` among the columns it returns. */
-function withTimestamp(queryString) {
-    const commands = splitCommands(queryString, 'CWLI');
-    const display = commands.filter((command) => command.name === 'display').at(-1);
-    if (display) {
-        // After the last item (before any trailing comment, which the masked text has blanked).
-        const items = listItems(queryString, display, 'display');
-        if (items.length === 0)
-            return queryString;
-        return `${queryString.slice(0, display.end)}, @timestamp${queryString.slice(display.end)}`;
-    }
-    return insertFirst(queryString, 'fields @timestamp');
-}
-/** `command | query`, after a leading SOURCE command (which must come first, CWL_QuerySyntax-Source). */
-function insertFirst(queryString, command) {
-    const commands = splitCommands(queryString, 'CWLI');
-    const first = commands[0];
-    if (!first)
-        return command;
-    const at = first.name === 'source' ? commands[1] : first;
-    if (!at)
-        return `${queryString} | ${command}`;
-    // On its own line: a `#` comment on the line before cannot swallow it.
-    return `${queryString.slice(0, at.start)}${command}\n| ${queryString.slice(at.start)}`;
-}
-
 ;// CONCATENATED MODULE: ./src/intake.ts
 
 /**
@@ -68030,7 +68472,7 @@ class RowIntake {
         this.options = options;
     }
     take(rows) {
-        const { reported, digest, resultsFile, aggregate, signatures } = this.sinks;
+        const { reported, digest, resultsFile, aggregate, signatures, matches } = this.sinks;
         const { statusField, fallbackSecond } = this.options;
         for (const row of rows) {
             this.matched += 1;
@@ -68040,6 +68482,7 @@ class RowIntake {
                 continue;
             }
             const entry = toEntry(row, statusField);
+            matches?.add(entry);
             if (!reported.isNew(entry, fallbackSecond))
                 continue;
             digest.add(entry);
@@ -68064,52 +68507,46 @@ class RowIntake {
 
 
 
+
 async function runQuery(settings, plan, logs, deps) {
-    const { window, shape, previous } = plan;
-    // A checkpoint saved by a record query carries fingerprints; an aggregate run has no use for them.
-    const reported = new ReportedEntries(shape.records ? previous?.reported : undefined);
-    const digest = new DigestBuilder(settings);
-    const aggregate = shape.records ? undefined : new AggregateBuilder(shape, settings.statusField);
-    const resultsFile = new ResultsFile(resultsFilePath(deps.env));
-    // An aggregate's rows are groups, not entries: they have no signature.
-    const signatures = settings.signatures && shape.records
-        ? new SignatureTally(settings.signatures.fields, window.end)
-        : undefined;
-    const intake = new RowIntake({
-        reported,
-        digest,
-        resultsFile,
-        ...(aggregate ? { aggregate } : {}),
-        ...(signatures ? { signatures } : {}),
-    }, { statusField: settings.statusField, fallbackSecond: window.end });
+    const { window, shape } = plan;
+    const sinks = intakeSinks(settings, plan, deps);
+    const { reported, digest, aggregate, resultsFile, signatures, matches } = sinks;
+    const intake = new RowIntake(sinks, { statusField: settings.statusField, fallbackSecond: window.end });
+    const queryDeps = {
+        client: logs.client,
+        now: deps.now,
+        sleep: deps.sleep,
+        timeoutMs: settings.queryTimeoutMs,
+        ...(deps.signal ? { signal: deps.signal } : {}),
+    };
     let result;
+    let requests;
     try {
-        result = await deps.runner.group(`Query ${isoSecond(window.start)} – ${isoSecond(window.end)}`, () => runBatchedQuery({
-            logGroups: settings.logGroups,
-            // Read again from the query run, which may carry @timestamp where the user's did not.
-            queryString: queryToRun(settings.query, shape, window),
-            queryLanguage: settings.queryLanguage,
-            window: queryWindow(shape, window),
-            maxRows: settings.maxResults,
-        }, {
-            client: logs.client,
-            now: deps.now,
-            sleep: deps.sleep,
-            log: deps.runner.info,
-            timeoutMs: settings.queryTimeoutMs,
-            onRows: (rows) => intake.take(rows),
-            ...(deps.signal ? { signal: deps.signal } : {}),
-        }));
+        ;
+        [result, requests] = await deps.runner.group(`Query ${isoSecond(window.start)} – ${isoSecond(window.end)}`, () => Promise.all([
+            runBatchedQuery({
+                logGroups: settings.logGroups,
+                // Read again from the query run, which may carry @timestamp where the user's did not.
+                queryString: queryToRun(settings.query, shape, window),
+                queryLanguage: settings.queryLanguage,
+                window: queryWindow(shape, window),
+                maxRows: settings.maxResults,
+            }, { ...queryDeps, log: deps.runner.info, onRows: (rows) => intake.take(rows) }),
+            settings.rates ? countRequests(settings, plan, queryDeps, deps) : undefined,
+        ]));
     }
     finally {
-        logs.client.destroy();
         resultsFile.close();
     }
+    if (requests && matches)
+        requests.matched = matches.build();
     const found = aggregate ? aggregate.build(result.statistics, !result.truncated) : digest.build();
     return {
         ...(signatures ? { signatures: { found: signatures.build(), untracked: signatures.untracked } } : {}),
+        ...(requests ? { requests } : {}),
         ...result,
-        complete: result.failures.length === 0,
+        complete: result.failures.length === 0 && (requests?.failures.length ?? 0) === 0,
         found,
         reported,
         alreadyReported: aggregate ? 0 : intake.matched - found.total,
@@ -68118,12 +68555,67 @@ async function runQuery(settings, plan, logs, deps) {
         resultsFile: resultsFile.path,
     };
 }
+/** Where each row of the query goes: what the intake fills, one sink per thing the run reports. */
+function intakeSinks(settings, plan, deps) {
+    const { window, shape, previous } = plan;
+    return {
+        // A checkpoint saved by a record query carries fingerprints; an aggregate run has no use for them.
+        reported: new ReportedEntries(shape.records ? previous?.reported : undefined),
+        digest: new DigestBuilder(settings),
+        aggregate: shape.records ? undefined : new AggregateBuilder(shape, settings.statusField),
+        resultsFile: new ResultsFile(resultsFilePath(deps.env)),
+        // An aggregate's rows are groups, not entries: they have no signature.
+        signatures: settings.signatures && shape.records
+            ? new SignatureTally(settings.signatures.fields, window.end)
+            : undefined,
+        // Every entry of the window, reported before or not, is a match of its rate.
+        matches: settings.rates && shape.records ? new MatchTally(settings.rates.routeFields, window) : undefined,
+    };
+}
+/** Rows of the request count query kept at most: one per route, far more than an API has. */
+const MAX_ROUTE_ROWS = 10_000;
+/**
+ * `rate-thresholds`: every request of the window, per route, by one aggregate query per batch of log
+ * groups, run alongside the main query; cut by `@timestamp` to the window exactly.
+ */
+async function countRequests(settings, plan, queryDeps, deps) {
+    const routeFields = settings.rates?.routeFields ?? [];
+    const tally = new RequestTally(routeFields);
+    const result = await runBatchedQuery({
+        logGroups: settings.logGroups,
+        queryString: boundByTimestamp(requestCountQuery(routeFields), plan.window),
+        queryLanguage: 'CWLI',
+        window: plan.window,
+        maxRows: MAX_ROUTE_ROWS,
+    }, {
+        ...queryDeps,
+        log: (line) => deps.runner.info(`Requests: ${line}`),
+        onRows: (rows) => {
+            for (const row of rows)
+                tally.add(row);
+        },
+    });
+    return {
+        counts: tally.build(result.statistics.recordsMatched, !result.truncated),
+        queries: result.queries,
+        failures: result.failures,
+    };
+}
 /** Why an incomplete run fails the step, naming each failed batch; undefined when every batch was checked. */
 function incompleteQueryError(outcome, settings) {
     if (outcome.complete)
         return undefined;
-    const failed = outcome.failures.map((failure) => `batch ${failure.batch + 1} (${describeGroups(failure.logGroups, 3)}): ${failure.error.message}`);
-    return new Error(`${failed.length} of ${Math.ceil(settings.logGroups.length / MAX_LOG_GROUPS_PER_QUERY)} query batches failed; the others were reported. ${failed.join(' ')}`);
+    const describe = (failure) => `batch ${failure.batch + 1} (${describeGroups(failure.logGroups, 3)}): ${failure.error.message}`;
+    const batches = Math.ceil(settings.logGroups.length / MAX_LOG_GROUPS_PER_QUERY);
+    const said = [];
+    if (outcome.failures.length > 0) {
+        said.push(`${outcome.failures.length} of ${batches} query batches failed; the others were reported. ${outcome.failures.map(describe).join(' ')}`);
+    }
+    const countFailures = outcome.requests?.failures ?? [];
+    if (countFailures.length > 0) {
+        said.push(`${countFailures.length} of ${batches} request count queries (rate-thresholds) failed, so the window's rates were not judged; the next run checks the window again. ${countFailures.map(describe).join(' ')}`);
+    }
+    return new Error(said.join(' '));
 }
 
 ;// CONCATENATED MODULE: ./src/steps/publish.ts
@@ -68166,6 +68658,7 @@ function settleOutcome(report, run, settings, runner) {
 
 
 
+
 function buildReport(settings, plan, outcome, context, runner) {
     const { window } = plan;
     const report = {
@@ -68203,6 +68696,11 @@ function buildReport(settings, plan, outcome, context, runner) {
     else if (settings.signatures) {
         runner.info('new-signatures: skipped, an aggregate query has no entries to take signatures of.');
     }
+    if (settings.rates && outcome.requests) {
+        report.rates = ratesOf(settings.rates, outcome, outcome.requests);
+        runner.info(ratesLine(report.rates));
+        report.helperQueries = outcome.requests.queries.map((query) => ({ ...query, purpose: 'requests' }));
+    }
     const runUrl = workflowRunUrl(context.env);
     if (runUrl)
         report.runUrl = runUrl;
@@ -68213,6 +68711,31 @@ function buildReport(settings, plan, outcome, context, runner) {
             : ''));
     return report;
 }
+/** The window's rates: a record query's matches in the window, or an aggregate's matching records. */
+function ratesOf(rates, outcome, requests) {
+    const { found } = outcome;
+    const matched = requests.matched ?? {
+        all: { total: found.total, critical: found.critical, warning: found.warning },
+        routes: new Map(),
+    };
+    const check = checkRates(matched, requests.counts, rates);
+    const partial = [];
+    if (requests.failures.length > 0)
+        partial.push('a request count query failed');
+    if (outcome.failures.length > 0)
+        partial.push('a batch of the query failed');
+    if (outcome.truncated)
+        partial.push('rows past max-results were not fetched');
+    if (partial.length > 0)
+        check.partial = partial.join('; ');
+    return check;
+}
+function ratesLine(check) {
+    const said = check.breaches.length > 0
+        ? `reached: ${check.breaches.slice(0, 5).map(describeBreach).join('; ')}`
+        : describeUnmetRates(check);
+    return `rate-thresholds: ${count(check.requests)} requests in the window; ${said}.`;
+}
 function signaturesLine(findings) {
     if (findings.baseline)
         return `new-signatures: no signatures remembered yet; the ${count(findings.seen)} found in this window are the baseline, none is called new.`;
@@ -68221,12 +68744,7 @@ function signaturesLine(findings) {
 }
 
 ;// CONCATENATED MODULE: ./src/main.ts
-/**
- * One run, as design.md's flow: settings → credentials and checkpoint → the service's clock → window →
- * query → report → alert decision → Slack → checkpoint saved → summary and outputs. Each step is a
- * function in src/steps/; this module only says their order and what each hands the next.
- * Any failure fails the step with a message that says what to do; nothing fails quietly.
- */
+
 
 
 
@@ -68269,14 +68787,21 @@ async function run(given) {
         await session?.release();
     }
 }
-async function watch(settings, deps, session) {
+/** The window planned, queried, reported and judged: every step that needs CloudWatch Logs. */
+async function checkWindow(settings, read, logs, deps) {
     const { runner } = deps;
-    const { credentials, read } = await credentialsAndCheckpoint(settings, deps, session);
-    const logs = await connectToLogs(settings, credentials, deps);
     const plan = planRun(settings, read, logs.clock.now(), runner);
     const outcome = await runQuery(settings, plan, logs, deps);
     const report = buildReport(settings, plan, outcome, { clock: logs.skewAfterQueries(), env: deps.env }, runner);
     const decision = decideRunAlert(report, plan, outcome, logs.clock.now(), settings);
+    await addBaseline(report, decision, settings, logs, deps);
+    return { plan, outcome, report, decision };
+}
+async function watch(settings, deps, session) {
+    const { runner } = deps;
+    const { credentials, read } = await credentialsAndCheckpoint(settings, deps, session);
+    const logs = await connectToLogs(settings, credentials, deps);
+    const { plan, outcome, report, decision } = await checkWindow(settings, read, logs, deps).finally(() => logs.client.destroy());
     const posted = await runner.group('Slack', () => notify(report, decision, settings, deps, plan.previous?.missedByWebhook));
     const nowSeconds = Math.floor(logs.clock.now() / 1000);
     const incident = await tellIncident(report, decision, plan.previous?.incident, settings, deps, nowSeconds);

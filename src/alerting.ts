@@ -1,7 +1,20 @@
 import { formatDuration, isoSecond } from './format.js'
 import type { Window } from './insights/window.js'
-import type { Thresholds } from './settings.js'
 import type { WindowSignature } from './signatures.js'
+
+/**
+ * Alert only at this many new entries in a window: overall, or per severity. A window alerts when any
+ * threshold that is set is met.
+ */
+export interface Thresholds {
+  total?: number
+  /** 5xx entries. */
+  critical?: number
+  /** 4xx entries. */
+  warning?: number
+  /** Entries without a 4xx or 5xx status (a query that returns no status field, say). */
+  other?: number
+}
 
 /** New entries by severity. */
 export interface Counts {
@@ -11,6 +24,24 @@ export interface Counts {
   /** 4xx. */
   warning: number
 }
+
+/**
+ * What `rate-thresholds` said of a window (rates.ts): the shares that reached their threshold, among
+ * every request, above the `min-requests` floor.
+ */
+export interface RateVerdict {
+  /** A share reached its threshold, overall or on a route. */
+  fired: boolean
+  /** A 5xx share did. */
+  critical: boolean
+  /** A 5xx rate threshold is set: then 5xx below it are no news of their own. */
+  criticalSet: boolean
+  /** Why no share fired, for the summary. */
+  unmet: string
+}
+
+/** A window's new entries, and what its rates said when `rate-thresholds` is set. */
+export type WindowCounts = Counts & { rates?: RateVerdict }
 
 /**
  * What the monitor remembers between runs about its alerts (kept in the checkpoint). An alerting
@@ -101,7 +132,7 @@ const NO_PENDING = { total: 0, critical: 0, warning: 0, windows: 0 }
  * `gap`: a stretch before this window that no run checked; it does not count as clean.
  */
 export function decideAlert(
-  counts: Counts,
+  counts: WindowCounts,
   previous: AlertState | undefined,
   nowSeconds: number,
   window: Window,
@@ -135,7 +166,7 @@ function isOpen(state: AlertState | undefined): state is OpenEpisode {
  * threshold when it so far alerted only for 4xx.
  */
 function alertInEpisode(
-  counts: Counts,
+  counts: WindowCounts,
   open: OpenEpisode,
   nowSeconds: number,
   window: Window,
@@ -257,12 +288,14 @@ function alertState(now: number, failingSince: number, failingUntil: number, cri
 }
 
 /**
- * An alerting window's 5xx are news of their own: they meet the 5xx threshold, or, without one, the
- * window alerted with 5xx in it (the `mention` goes out for them either way).
+ * An alerting window's 5xx are news of their own: they meet the 5xx threshold or 5xx rate, or, without
+ * either, the window alerted with 5xx in it (the `mention` goes out for them either way).
  */
-function meetsCritical(counts: Counts, thresholds: Thresholds): boolean {
+function meetsCritical(counts: WindowCounts, thresholds: Thresholds): boolean {
   if (counts.critical === 0) return false
-  return thresholds.critical === undefined || counts.critical >= thresholds.critical
+  if (counts.rates?.critical) return true
+  if (thresholds.critical !== undefined) return counts.critical >= thresholds.critical
+  return counts.rates?.criticalSet !== true
 }
 
 /**
@@ -305,8 +338,12 @@ export function alertOnNewSignatures(
   }
 }
 
-/** Undefined when a threshold is met; otherwise which thresholds were not, for the summary. */
-export function unmetThresholds(counts: Counts, thresholds: Thresholds): string | undefined {
+/**
+ * Undefined when a threshold is met, absolute or rate (either can fire); otherwise which were not,
+ * for the summary.
+ */
+export function unmetThresholds(counts: WindowCounts, thresholds: Thresholds): string | undefined {
+  if (counts.rates?.fired) return undefined
   const checks: Array<[number | undefined, number, string]> = [
     [thresholds.total, counts.total, 'matches'],
     [thresholds.critical, counts.critical, '5xx'],
@@ -319,6 +356,7 @@ export function unmetThresholds(counts: Counts, thresholds: Thresholds): string 
     if (count >= threshold) return undefined
     unmet.push(`${count} ${label} of ${threshold}`)
   }
+  if (counts.rates) unmet.push(counts.rates.unmet)
   return unmet.join(', ')
 }
 

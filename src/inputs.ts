@@ -63,7 +63,12 @@ const TABLE = {
    * without a 4xx/5xx status keep alerting at the first one: the monitor cannot tell what they are,
    * and a custom query without a status field must not go silent.
    */
-  thresholds: { default: '5xx=1, 4xx=50, other=1', required: false },
+  // Its default (DEFAULT_THRESHOLDS) applies only without rate-thresholds: see settings.ts.
+  thresholds: { required: false },
+  // Error rates, and the same window a week earlier.
+  'rate-thresholds': { required: false },
+  'min-requests': { default: '100', required: false },
+  baseline: { default: '7d', required: false },
   mention: { required: false },
 
   // When an episode of alerts reminds and resolves.

@@ -4,6 +4,7 @@ import type { ReportedEntries } from './dedup.js'
 import type { DigestBuilder } from './digest.js'
 import { toEntry } from './entries.js'
 import type { ResultsFile } from './outputs.js'
+import type { MatchTally } from './rates.js'
 import type { SignatureTally } from './signatures.js'
 
 export interface IntakeSinks {
@@ -15,9 +16,11 @@ export interface IntakeSinks {
    * For an aggregate query: its rows are groups, not entries, so they go to the table whole, with no
    * fingerprints (its windows do not overlap, so nothing is seen twice).
    */
-  aggregate?: AggregateBuilder
+  aggregate?: AggregateBuilder | undefined
   /** `new-signatures`, on a record query: each new entry's signature counted. */
-  signatures?: Pick<SignatureTally, 'add'>
+  signatures?: Pick<SignatureTally, 'add'> | undefined
+  /** `rate-thresholds`, on a record query: every entry of the window counted, new or not. */
+  matches?: Pick<MatchTally, 'add'> | undefined
 }
 
 /**
@@ -39,7 +42,7 @@ export class RowIntake {
   ) {}
 
   take(rows: readonly (readonly ResultField[])[]): void {
-    const { reported, digest, resultsFile, aggregate, signatures } = this.sinks
+    const { reported, digest, resultsFile, aggregate, signatures, matches } = this.sinks
     const { statusField, fallbackSecond } = this.options
     for (const row of rows) {
       this.matched += 1
@@ -49,6 +52,7 @@ export class RowIntake {
         continue
       }
       const entry = toEntry(row, statusField)
+      matches?.add(entry)
       if (!reported.isNew(entry, fallbackSecond)) continue
       digest.add(entry)
       signatures?.add(entry)

@@ -4,21 +4,25 @@
  * function in src/steps/; this module only says their order and what each hands the next.
  * Any failure fails the step with a message that says what to do; nothing fails quietly.
  */
+import type { AlertDecision } from './alerting.js'
 import { errorMessage } from './errors.js'
 import { endFailureEpisode, recordFailure } from './failure-notices.js'
+import type { Report } from './report.js'
 import { type RunDeps, realDeps, type StepDeps, withRunner } from './run-deps.js'
 import { actionsRunner } from './runner.js'
 import { readSettings, type Settings } from './settings.js'
+import type { StateRead } from './state/load.js'
 import { StateSession } from './state/session.js'
 import { decideRunAlert } from './steps/alert.js'
+import { addBaseline } from './steps/baseline.js'
 import { ongoingFailure, saveCheckpointAfterRun } from './steps/checkpoint.js'
 import { credentialsAndCheckpoint } from './steps/credentials-and-checkpoint.js'
 import { tellIncident, withIncident } from './steps/incident.js'
-import { connectToLogs } from './steps/logs-connection.js'
+import { connectToLogs, type LogsConnection } from './steps/logs-connection.js'
 import { notify, SlackDeliveryError } from './steps/notify.js'
-import { planRun } from './steps/plan.js'
+import { planRun, type RunPlan } from './steps/plan.js'
 import { publishRun, settleOutcome } from './steps/publish.js'
-import { runQuery } from './steps/query.js'
+import { type QueryOutcome, runQuery } from './steps/query.js'
 import { buildReport } from './steps/report.js'
 
 export async function run(given?: RunDeps): Promise<void> {
@@ -46,10 +50,14 @@ export async function run(given?: RunDeps): Promise<void> {
   }
 }
 
-async function watch(settings: Settings, deps: StepDeps, session: StateSession): Promise<void> {
+/** The window planned, queried, reported and judged: every step that needs CloudWatch Logs. */
+async function checkWindow(
+  settings: Settings,
+  read: StateRead,
+  logs: LogsConnection,
+  deps: StepDeps,
+): Promise<{ plan: RunPlan; outcome: QueryOutcome; report: Report; decision: AlertDecision }> {
   const { runner } = deps
-  const { credentials, read } = await credentialsAndCheckpoint(settings, deps, session)
-  const logs = await connectToLogs(settings, credentials, deps)
   const plan = planRun(settings, read, logs.clock.now(), runner)
   const outcome = await runQuery(settings, plan, logs, deps)
   const report = buildReport(
@@ -60,6 +68,17 @@ async function watch(settings: Settings, deps: StepDeps, session: StateSession):
     runner,
   )
   const decision = decideRunAlert(report, plan, outcome, logs.clock.now(), settings)
+  await addBaseline(report, decision, settings, logs, deps)
+  return { plan, outcome, report, decision }
+}
+
+async function watch(settings: Settings, deps: StepDeps, session: StateSession): Promise<void> {
+  const { runner } = deps
+  const { credentials, read } = await credentialsAndCheckpoint(settings, deps, session)
+  const logs = await connectToLogs(settings, credentials, deps)
+  const { plan, outcome, report, decision } = await checkWindow(settings, read, logs, deps).finally(() =>
+    logs.client.destroy(),
+  )
   const posted = await runner.group('Slack', () =>
     notify(report, decision, settings, deps, plan.previous?.missedByWebhook),
   )

@@ -3,8 +3,19 @@ import type { Digest } from './digest.js'
 import type { QueryLanguage, QueryRun, QueryStatistics } from './insights/types.js'
 import type { Window } from './insights/window.js'
 import type { WebhookStatus } from './notify/missed-deliveries.js'
+import type { RateCheck } from './rates.js'
 import type { SignatureFindings } from './signatures.js'
 import type { NoCheckpointNotice } from './state/no-checkpoint.js'
+
+/** A query the action wrote itself, and what it was for. */
+export interface HelperQuery extends QueryRun {
+  purpose: 'requests' | 'baseline'
+}
+
+/** The same window `offsetSeconds` earlier: its requests, 5xx and 4xx (baseline.ts). */
+type Baseline =
+  | { offsetSeconds: number; window: Window; requests: number; critical: number; warning: number }
+  | { offsetSeconds: number; window: Window; error: string }
 
 /** Everything the Slack message and the job summary show about one run. */
 export interface Report {
@@ -46,6 +57,12 @@ export interface Report {
   consoleUrl: string
   /** `new-signatures` on a record query: this window's signatures against the seen set. */
   signatures?: SignatureFindings
+  /** `rate-thresholds`: the window's error rates among all its requests, overall and per route. */
+  rates?: RateCheck
+  /** `baseline`: the same window a while earlier, for an alert; or why it could not be counted. */
+  baseline?: Baseline
+  /** The queries the action wrote besides the main one (request counts, baseline), for the cost. */
+  helperQueries?: HelperQuery[]
   /** Each Slack webhook's delivery this run and what it has missed, once posted. */
   webhooks?: WebhookStatus[]
 }

@@ -3,26 +3,14 @@
  * takes a `Settings` and never reads an input itself.
  */
 
+import type { Thresholds } from './alerting.js'
 import { SettingsError } from './errors.js'
 import { DURATION_UNITS, formatDuration } from './format.js'
 import { INPUTS, type InputName } from './inputs.js'
 import { checkQuery } from './insights/query-check.js'
 import type { QueryLanguage } from './insights/types.js'
+import { type RateSettings, routeFieldsOf } from './rates.js'
 import type { SignatureSettings } from './signatures.js'
-
-/**
- * Alert only at this many new entries in a window: overall, or per severity. A window alerts when any
- * threshold that is set is met.
- */
-export interface Thresholds {
-  total?: number
-  /** 5xx entries. */
-  critical?: number
-  /** 4xx entries. */
-  warning?: number
-  /** Entries without a 4xx or 5xx status (a query that returns no status field, say). */
-  other?: number
-}
 
 /** Where the checkpoint lives between runs (the `state` input). */
 type StateSetting = { kind: 'actions-cache' } | { kind: 'file'; path: string } | { kind: 'none' }
@@ -62,7 +50,12 @@ export interface Settings {
   groupBy: string[]
   /** Sample entries shown in the message. */
   maxSamples: number
+  /** Absolute thresholds; empty (none set) when only `rate-thresholds` is. */
   thresholds: Thresholds
+  /** `rate-thresholds`: error rates among all requests, with a traffic floor; absent when not set. */
+  rates?: RateSettings
+  /** `baseline`: how far back the same window is compared (7 days); absent with `baseline: none`. */
+  baselineSeconds?: number
   /** Slack mention syntax (`<!here>`, `<@U012AB3CD>`) added when a critical alert fires; '' for none. */
   mention: string
   /**
@@ -158,7 +151,7 @@ export function readSettings({ getInput, setSecret, env }: SettingsSources): Set
     statusField: input('status-field'),
     groupBy: parseList(input('group-by')),
     maxSamples: parseInteger('max-samples', input('max-samples'), 0, MAX_SAMPLES),
-    thresholds: parseThresholds(input('thresholds')),
+    ...readThresholds(input, given),
     mention: parseMention(input('mention')),
     realertSeconds: parseDuration('realert', input('realert'), { min: 0 }),
     resolveAfterSeconds: parseDuration('resolve-after', input('resolve-after'), { min: 0 }),
@@ -171,6 +164,9 @@ export function readSettings({ getInput, setSecret, env }: SettingsSources): Set
   }
   const signatures = readSignatureSettings(input)
   if (signatures) settings.signatures = signatures
+  const baseline = input('baseline')
+  if (baseline.toLowerCase() !== 'none')
+    settings.baselineSeconds = parseDuration('baseline', baseline, { min: 3600 })
   if (roleToAssume) settings.roleToAssume = parseRoleArn(roleToAssume)
   if (settings.queryLanguage !== 'CWLI' && !given('query')) {
     // The default query is Logs Insights QL: a SQL or PPL monitor must bring its own.
@@ -345,6 +341,51 @@ function parseThresholds(text: string): Thresholds {
   }
   if (Object.keys(thresholds).length === 0) throw new SettingsError('thresholds', `is empty; ${accepted}.`)
   return thresholds
+}
+
+/**
+ * The default thresholds, when `rate-thresholds` is not set. With it, only the absolute thresholds the
+ * workflow gives apply: one 5xx in a million requests must not alert a monitor that asked for rates.
+ */
+const DEFAULT_THRESHOLDS = '5xx=1, 4xx=50, other=1'
+
+function readThresholds(
+  input: (name: InputName) => string,
+  given: (name: InputName) => string,
+): Pick<Settings, 'thresholds' | 'rates'> {
+  const minRequests = parseInteger('min-requests', input('min-requests'), 1, 1_000_000_000)
+  const rateText = input('rate-thresholds')
+  const absolute = given('thresholds')
+  if (rateText === '') return { thresholds: parseThresholds(absolute || DEFAULT_THRESHOLDS) }
+  const rates: RateSettings = {
+    thresholds: parseRateThresholds(rateText),
+    minRequests,
+    routeFields: routeFieldsOf(parseList(input('group-by'))),
+  }
+  return { thresholds: absolute ? parseThresholds(absolute) : {}, rates }
+}
+
+/** `5xx=1%, 4xx=10%` (and `other=…`, `total=…`): shares from 0.0001% to 100%, as fractions. */
+function parseRateThresholds(text: string): Thresholds {
+  const accepted =
+    'use percentages per severity like 5xx=1%, 4xx=10% (also other=N% for entries without a 4xx/5xx status, total=N% for all)'
+  const rates: Thresholds = {}
+  for (const item of parseList(text)) {
+    const match = /^([^=\s]+)\s*=\s*(\d{1,3}(?:\.\d{1,4})?)\s*%$/.exec(item)
+    const key = match ? THRESHOLD_KEYS[(match[1] as string).toLowerCase()] : undefined
+    if (!match || !key)
+      throw new SettingsError('rate-thresholds', `"${item}" is not a rate threshold; ${accepted}.`)
+    if (rates[key] !== undefined) throw new SettingsError('rate-thresholds', `${match[1]} is given twice.`)
+    const percent = Number(match[2])
+    if (percent <= 0 || percent > 100)
+      throw new SettingsError(
+        'rate-thresholds',
+        `${match[2]}% is out of range; use a share above 0% and at most 100%.`,
+      )
+    rates[key] = percent / 100
+  }
+  if (Object.keys(rates).length === 0) throw new SettingsError('rate-thresholds', `is empty; ${accepted}.`)
+  return rates
 }
 
 /** One or more Slack mentions: `<!here>`, `<!channel>`, `<!everyone>`, `<@U…>`, `<!subteam^S…>`. */

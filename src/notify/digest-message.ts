@@ -32,6 +32,7 @@ import {
   windowText,
 } from './blocks.js'
 import { escapeSlack, escapeSlackPlainText, fitEscaped, truncate } from './escape.js'
+import { baselineLine, type LineStyle, rateLines } from './rate-lines.js'
 
 /**
  * The payload cap is ours: Slack has rejected block-heavy messages well below the documented limits
@@ -113,6 +114,9 @@ export function buildSlackMessage(report: Report, options: SlackMessageOptions =
   return message
 }
 
+/** Bold and log text in mrkdwn. */
+const SLACK_STYLE: LineStyle = { bold: (text) => `*${text}*`, route: (text) => code(text, MAX_PATH) }
+
 /** The blocks every message of the run has, samples aside: header, overview, notices, breakdowns, table. */
 function topBlocks(report: Report, options: SlackMessageOptions): SlackBlock[] {
   const { digest } = report
@@ -121,6 +125,9 @@ function topBlocks(report: Report, options: SlackMessageOptions): SlackBlock[] {
   const fresh = report.signatures?.new ?? []
   if (fresh.length > 0) blocks.push(section(newSignaturesText(fresh)))
   blocks.push(section(overviewText(report)))
+  if (report.rates) blocks.push(section(rateLines(report.rates, SLACK_STYLE).join('\n')))
+  const baseline = baselineLine(report, SLACK_STYLE)
+  if (baseline) blocks.push(section(baseline))
   if (options.sinceLastAlert) blocks.push(section(sinceLastAlertText(options.sinceLastAlert)))
   if (report.gap) blocks.push(section(gapText(report, report.gap)))
   if (report.noCheckpoint) blocks.push(section(`⚠️ ${escapeSlack(noCheckpointText(report.noCheckpoint))}`))

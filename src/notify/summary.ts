@@ -4,12 +4,13 @@ import type { AggregateTable, Breakdown } from '../digest.js'
 import { ACCESS_LOG_FIELDS, type Entry, fieldValue, firstValue } from '../entries.js'
 import { count, formatBytes, formatDollars, formatDuration, isoSecond, scanCost } from '../format.js'
 import type { Window } from '../insights/window.js'
-import type { Report } from '../report.js'
+import type { HelperQuery, Report } from '../report.js'
 import type { SignatureFindings } from '../signatures.js'
 import { noCheckpointText } from '../state/no-checkpoint.js'
 import { escapeMarkdownHtml, fitEscaped, truncate } from './escape.js'
 import type { WebhookStatus } from './missed-deliveries.js'
 import { describeMissed } from './missed-deliveries.js'
+import { baselineLine, type LineStyle, rateLines } from './rate-lines.js'
 
 /** `core.summary`: passed in so tests read the buffer instead of writing `GITHUB_STEP_SUMMARY`. */
 export type Summary = typeof summary
@@ -61,6 +62,12 @@ export function addJobSummary(report: Report, summary: Summary, notification?: s
   addClosing(report, summary, cut)
 }
 
+/** Bold and log text in the summary's HTML. */
+const HTML_STYLE: LineStyle = {
+  bold: (text) => `<b>${text}</b>`,
+  route: (text) => `<code>${fitEscaped(text, MAX_CELL, escapeMarkdownHtml)}</code>`,
+}
+
 /** The parts every summary has; their size is bounded by the caps above. */
 function addOverview(report: Report, summary: Summary, notification: string | undefined): void {
   summary.addHeading(`insights-watch: ${cell(report.monitorName)}`, 2)
@@ -77,6 +84,9 @@ function addOverview(report: Report, summary: Summary, notification: string | un
   // Slack's error text may be echoed in the note: it is escaped like log text.
   if (notification) summary.addRaw(`<p>${fitEscaped(notification, MAX_CELL, escapeMarkdownHtml)}</p>`, true)
   summary.addTable(runRows(report))
+  if (report.rates) summary.addRaw(`<p>${rateLines(report.rates, HTML_STYLE).join('<br>\n')}</p>`, true)
+  const baseline = baselineLine(report, HTML_STYLE)
+  if (baseline) summary.addRaw(`<p>${baseline}</p>`, true)
   if (report.webhooks && showWebhooks(report.webhooks)) {
     summary.addHeading('Slack webhooks', 3)
     summary.addTable(webhookRows(report.webhooks))
@@ -267,6 +277,12 @@ function runRows(report: Report): Row[] {
   ]
 }
 
+/** What the action's own queries are for, in the cost table. */
+const HELPER_PURPOSES: Record<HelperQuery['purpose'], string> = {
+  requests: 'requests, for rate-thresholds',
+  baseline: 'baseline',
+}
+
 /**
  * Each query's scan and its estimated cost at `price-per-gb`, then the run's total: what a monitor
  * costs is bytes scanned, and overlap, splits and batches each add to it.
@@ -275,28 +291,29 @@ function costRows(report: Report, pricePerGb: number): Row[] {
   const header: Row = ['Query', 'Log groups', 'Records scanned', 'Bytes scanned', 'Estimated cost'].map(
     (label) => ({ data: label, header: true }),
   )
-  const shown = report.queries.slice(0, MAX_QUERY_IDS)
+  const queries = [...report.queries, ...(report.helperQueries ?? [])]
+  const shown = queries.slice(0, MAX_QUERY_IDS)
   const rows = shown.map(
     (query): Row => [
-      cell(query.queryId),
+      `${cell(query.queryId)}${'purpose' in query ? ` (${HELPER_PURPOSES[(query as HelperQuery).purpose]})` : ''}`,
       count(query.logGroups.length),
       count(query.statistics.recordsScanned),
       formatBytes(query.statistics.bytesScanned),
       formatDollars(scanCost(query.statistics.bytesScanned, pricePerGb)),
     ],
   )
-  if (report.queries.length > shown.length) {
-    rows.push([`and ${count(report.queries.length - shown.length)} more`, '', '', '', ''].map(orDash) as Row)
+  if (queries.length > shown.length) {
+    rows.push([`and ${count(queries.length - shown.length)} more`, '', '', '', ''].map(orDash) as Row)
   }
   // Billed per query run, split parts included: the sum of the queries' scans, which can pass the
   // "Bytes scanned" above (each batch's whole window once).
-  const bytes = report.queries.reduce((sum, query) => sum + query.statistics.bytesScanned, 0)
-  const records = report.queries.reduce((sum, query) => sum + query.statistics.recordsScanned, 0)
+  const bytes = queries.reduce((sum, query) => sum + query.statistics.bytesScanned, 0)
+  const records = queries.reduce((sum, query) => sum + query.statistics.recordsScanned, 0)
   const price = `at $${pricePerGb} per GB (<code>price-per-gb</code>)`
   rows.push(
     [
       {
-        data: `Total (${count(report.queries.length)} ${report.queries.length === 1 ? 'query' : 'queries'})`,
+        data: `Total (${count(queries.length)} ${queries.length === 1 ? 'query' : 'queries'})`,
         header: true,
       },
       '',

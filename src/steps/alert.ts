@@ -1,5 +1,6 @@
 /** Step 6: whether this run alerts, stays quiet, or resolves an episode; and the alert memory after it. */
 import { type AlertDecision, alertOnNewSignatures, decideAlert } from '../alerting.js'
+import { rateVerdict } from '../rates.js'
 import type { Report } from '../report.js'
 import type { Settings } from '../settings.js'
 import { alertingSignatures } from '../signatures.js'
@@ -14,14 +15,8 @@ export function decideRunAlert(
   settings: Settings,
 ): AlertDecision {
   const previous = plan.previous?.alert
-  const thresholds = decideAlert(
-    report.digest,
-    previous,
-    Math.floor(nowMs / 1000),
-    plan.window,
-    settings,
-    plan.gap,
-  )
+  const counts = report.rates ? { ...report.digest, rates: rateVerdict(report.rates) } : report.digest
+  const thresholds = decideAlert(counts, previous, Math.floor(nowMs / 1000), plan.window, settings, plan.gap)
   // Without new-signatures (or on an aggregate query) report.signatures is absent: nothing changes.
   const decision = settings.signatures
     ? alertOnNewSignatures(

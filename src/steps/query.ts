@@ -8,9 +8,17 @@ import { type Digest, DigestBuilder } from '../digest.js'
 import { isoSecond } from '../format.js'
 import { type BatchedResult, MAX_LOG_GROUPS_PER_QUERY, runBatchedQuery } from '../insights/batches.js'
 import { describeGroups } from '../insights/query-errors.js'
-import { queryToRun, queryWindow } from '../insights/query-rewrite.js'
-import { RowIntake } from '../intake.js'
+import { boundByTimestamp, queryToRun, queryWindow } from '../insights/query-rewrite.js'
+import type { QueryRun } from '../insights/types.js'
+import { type IntakeSinks, RowIntake } from '../intake.js'
 import { ResultsFile, resultsFilePath } from '../outputs.js'
+import {
+  type MatchCounts,
+  MatchTally,
+  type RequestCounts,
+  RequestTally,
+  requestCountQuery,
+} from '../rates.js'
 import type { StepDeps } from '../run-deps.js'
 import type { Settings } from '../settings.js'
 import { SignatureTally, type WindowSignature } from '../signatures.js'
@@ -37,6 +45,18 @@ export interface QueryOutcome extends BatchedResult {
    * and last time; `untracked`, entries whose signature the bounded tally could not keep.
    */
   signatures?: { found: WindowSignature[]; untracked: number }
+  /** `rate-thresholds`: the window's requests, counted alongside, and its matches (record queries). */
+  requests?: RequestsCounted
+}
+
+/** The request count query's answer (rates.ts), and the matches of a record query to set against it. */
+interface RequestsCounted {
+  counts: RequestCounts
+  /** Each batch's count query, for the cost. */
+  queries: QueryRun[]
+  failures: BatchedResult['failures']
+  /** The record query's entries in the window, new or not; undefined for an aggregate query. */
+  matched?: MatchCounts
 }
 
 export async function runQuery(
@@ -45,59 +65,48 @@ export async function runQuery(
   logs: LogsConnection,
   deps: StepDeps,
 ): Promise<QueryOutcome> {
-  const { window, shape, previous } = plan
-  // A checkpoint saved by a record query carries fingerprints; an aggregate run has no use for them.
-  const reported = new ReportedEntries(shape.records ? previous?.reported : undefined)
-  const digest = new DigestBuilder(settings)
-  const aggregate = shape.records ? undefined : new AggregateBuilder(shape, settings.statusField)
-  const resultsFile = new ResultsFile(resultsFilePath(deps.env))
-  // An aggregate's rows are groups, not entries: they have no signature.
-  const signatures =
-    settings.signatures && shape.records
-      ? new SignatureTally(settings.signatures.fields, window.end)
-      : undefined
-  const intake = new RowIntake(
-    {
-      reported,
-      digest,
-      resultsFile,
-      ...(aggregate ? { aggregate } : {}),
-      ...(signatures ? { signatures } : {}),
-    },
-    { statusField: settings.statusField, fallbackSecond: window.end },
-  )
+  const { window, shape } = plan
+  const sinks = intakeSinks(settings, plan, deps)
+  const { reported, digest, aggregate, resultsFile, signatures, matches } = sinks
+  const intake = new RowIntake(sinks, { statusField: settings.statusField, fallbackSecond: window.end })
+  const queryDeps = {
+    client: logs.client,
+    now: deps.now,
+    sleep: deps.sleep,
+    timeoutMs: settings.queryTimeoutMs,
+    ...(deps.signal ? { signal: deps.signal } : {}),
+  }
   let result: BatchedResult
+  let requests: RequestsCounted | undefined
   try {
-    result = await deps.runner.group(`Query ${isoSecond(window.start)} – ${isoSecond(window.end)}`, () =>
-      runBatchedQuery(
-        {
-          logGroups: settings.logGroups,
-          // Read again from the query run, which may carry @timestamp where the user's did not.
-          queryString: queryToRun(settings.query, shape, window),
-          queryLanguage: settings.queryLanguage,
-          window: queryWindow(shape, window),
-          maxRows: settings.maxResults,
-        },
-        {
-          client: logs.client,
-          now: deps.now,
-          sleep: deps.sleep,
-          log: deps.runner.info,
-          timeoutMs: settings.queryTimeoutMs,
-          onRows: (rows) => intake.take(rows),
-          ...(deps.signal ? { signal: deps.signal } : {}),
-        },
-      ),
+    ;[result, requests] = await deps.runner.group(
+      `Query ${isoSecond(window.start)} – ${isoSecond(window.end)}`,
+      () =>
+        Promise.all([
+          runBatchedQuery(
+            {
+              logGroups: settings.logGroups,
+              // Read again from the query run, which may carry @timestamp where the user's did not.
+              queryString: queryToRun(settings.query, shape, window),
+              queryLanguage: settings.queryLanguage,
+              window: queryWindow(shape, window),
+              maxRows: settings.maxResults,
+            },
+            { ...queryDeps, log: deps.runner.info, onRows: (rows) => intake.take(rows) },
+          ),
+          settings.rates ? countRequests(settings, plan, queryDeps, deps) : undefined,
+        ]),
     )
   } finally {
-    logs.client.destroy()
     resultsFile.close()
   }
+  if (requests && matches) requests.matched = matches.build()
   const found = aggregate ? aggregate.build(result.statistics, !result.truncated) : digest.build()
   return {
     ...(signatures ? { signatures: { found: signatures.build(), untracked: signatures.untracked } } : {}),
+    ...(requests ? { requests } : {}),
     ...result,
-    complete: result.failures.length === 0,
+    complete: result.failures.length === 0 && (requests?.failures.length ?? 0) === 0,
     found,
     reported,
     alreadyReported: aggregate ? 0 : intake.matched - found.total,
@@ -108,14 +117,80 @@ export async function runQuery(
   }
 }
 
+/** Where each row of the query goes: what the intake fills, one sink per thing the run reports. */
+function intakeSinks(settings: Settings, plan: RunPlan, deps: StepDeps) {
+  const { window, shape, previous } = plan
+  return {
+    // A checkpoint saved by a record query carries fingerprints; an aggregate run has no use for them.
+    reported: new ReportedEntries(shape.records ? previous?.reported : undefined),
+    digest: new DigestBuilder(settings),
+    aggregate: shape.records ? undefined : new AggregateBuilder(shape, settings.statusField),
+    resultsFile: new ResultsFile(resultsFilePath(deps.env)),
+    // An aggregate's rows are groups, not entries: they have no signature.
+    signatures:
+      settings.signatures && shape.records
+        ? new SignatureTally(settings.signatures.fields, window.end)
+        : undefined,
+    // Every entry of the window, reported before or not, is a match of its rate.
+    matches: settings.rates && shape.records ? new MatchTally(settings.rates.routeFields, window) : undefined,
+  } satisfies Record<keyof IntakeSinks, unknown>
+}
+
+/** Rows of the request count query kept at most: one per route, far more than an API has. */
+const MAX_ROUTE_ROWS = 10_000
+
+/**
+ * `rate-thresholds`: every request of the window, per route, by one aggregate query per batch of log
+ * groups, run alongside the main query; cut by `@timestamp` to the window exactly.
+ */
+async function countRequests(
+  settings: Settings,
+  plan: RunPlan,
+  queryDeps: Omit<Parameters<typeof runBatchedQuery>[1], 'onRows' | 'log'>,
+  deps: StepDeps,
+): Promise<RequestsCounted> {
+  const routeFields = settings.rates?.routeFields ?? []
+  const tally = new RequestTally(routeFields)
+  const result = await runBatchedQuery(
+    {
+      logGroups: settings.logGroups,
+      queryString: boundByTimestamp(requestCountQuery(routeFields), plan.window),
+      queryLanguage: 'CWLI',
+      window: plan.window,
+      maxRows: MAX_ROUTE_ROWS,
+    },
+    {
+      ...queryDeps,
+      log: (line) => deps.runner.info(`Requests: ${line}`),
+      onRows: (rows) => {
+        for (const row of rows) tally.add(row)
+      },
+    },
+  )
+  return {
+    counts: tally.build(result.statistics.recordsMatched, !result.truncated),
+    queries: result.queries,
+    failures: result.failures,
+  }
+}
+
 /** Why an incomplete run fails the step, naming each failed batch; undefined when every batch was checked. */
 export function incompleteQueryError(outcome: QueryOutcome, settings: Settings): Error | undefined {
   if (outcome.complete) return undefined
-  const failed = outcome.failures.map(
-    (failure) =>
-      `batch ${failure.batch + 1} (${describeGroups(failure.logGroups, 3)}): ${failure.error.message}`,
-  )
-  return new Error(
-    `${failed.length} of ${Math.ceil(settings.logGroups.length / MAX_LOG_GROUPS_PER_QUERY)} query batches failed; the others were reported. ${failed.join(' ')}`,
-  )
+  const describe = (failure: BatchedResult['failures'][number]): string =>
+    `batch ${failure.batch + 1} (${describeGroups(failure.logGroups, 3)}): ${failure.error.message}`
+  const batches = Math.ceil(settings.logGroups.length / MAX_LOG_GROUPS_PER_QUERY)
+  const said: string[] = []
+  if (outcome.failures.length > 0) {
+    said.push(
+      `${outcome.failures.length} of ${batches} query batches failed; the others were reported. ${outcome.failures.map(describe).join(' ')}`,
+    )
+  }
+  const countFailures = outcome.requests?.failures ?? []
+  if (countFailures.length > 0) {
+    said.push(
+      `${countFailures.length} of ${batches} request count queries (rate-thresholds) failed, so the window's rates were not judged; the next run checks the window again. ${countFailures.map(describe).join(' ')}`,
+    )
+  }
+  return new Error(said.join(' '))
 }

@@ -2,6 +2,13 @@
 import type { ClockReading } from '../aws/service-clock.js'
 import { count } from '../format.js'
 import { monitorConsoleUrl, workflowRunUrl } from '../notify/console-link.js'
+import {
+  checkRates,
+  describeBreach,
+  describeUnmetRates,
+  type RateCheck,
+  type RateSettings,
+} from '../rates.js'
 import type { Report } from '../report.js'
 import type { Runner } from '../runner.js'
 import type { Settings } from '../settings.js'
@@ -51,6 +58,11 @@ export function buildReport(
   } else if (settings.signatures) {
     runner.info('new-signatures: skipped, an aggregate query has no entries to take signatures of.')
   }
+  if (settings.rates && outcome.requests) {
+    report.rates = ratesOf(settings.rates, outcome, outcome.requests)
+    runner.info(ratesLine(report.rates))
+    report.helperQueries = outcome.requests.queries.map((query) => ({ ...query, purpose: 'requests' }))
+  }
   const runUrl = workflowRunUrl(context.env)
   if (runUrl) report.runUrl = runUrl
   runner.info(
@@ -61,6 +73,34 @@ export function buildReport(
         : ''),
   )
   return report
+}
+
+/** The window's rates: a record query's matches in the window, or an aggregate's matching records. */
+function ratesOf(
+  rates: RateSettings,
+  outcome: QueryOutcome,
+  requests: NonNullable<QueryOutcome['requests']>,
+): RateCheck {
+  const { found } = outcome
+  const matched = requests.matched ?? {
+    all: { total: found.total, critical: found.critical, warning: found.warning },
+    routes: new Map(),
+  }
+  const check = checkRates(matched, requests.counts, rates)
+  const partial: string[] = []
+  if (requests.failures.length > 0) partial.push('a request count query failed')
+  if (outcome.failures.length > 0) partial.push('a batch of the query failed')
+  if (outcome.truncated) partial.push('rows past max-results were not fetched')
+  if (partial.length > 0) check.partial = partial.join('; ')
+  return check
+}
+
+function ratesLine(check: RateCheck): string {
+  const said =
+    check.breaches.length > 0
+      ? `reached: ${check.breaches.slice(0, 5).map(describeBreach).join('; ')}`
+      : describeUnmetRates(check)
+  return `rate-thresholds: ${count(check.requests)} requests in the window; ${said}.`
 }
 
 function signaturesLine(findings: SignatureFindings): string {

@@ -93,9 +93,10 @@ describe('a scheduled run with OIDC', () => {
     const sts = emulator.calls.filter((call) => call.service === 'sts')
     expect(oidc).toHaveLength(1)
     expect(sts.map((call) => [call.action, call.status])).toEqual([['AssumeRoleWithWebIdentity', 200]])
-    // Every Logs call was signed with the temporary key STS issued, not with any static key.
+    // Every Logs call was signed with the temporary key STS issued, not with any static key. The
+    // window's query, then, since it alerted, the baseline: the same window a week earlier.
     const starts = logsCalls('StartQuery')
-    expect(starts).toHaveLength(1)
+    expect(starts).toHaveLength(2)
     for (const call of logsCalls()) {
       expect(call.accessKeyId).toBeDefined()
       expect(call.accessKeyId).not.toBe(emulator.defaultCredentials.accessKeyId)
@@ -110,6 +111,12 @@ describe('a scheduled run with OIDC', () => {
       new Date(body.startTime * 1000).toISOString().replace('.000Z', 'Z'),
     )
     expect(run.outputs['window-end']).toBe(new Date(body.endTime * 1000).toISOString().replace('.000Z', 'Z'))
+    const baseline = starts[1]?.body as { startTime: number; endTime: number; queryString: string }
+    expect([baseline.startTime, baseline.endTime]).toEqual([
+      body.startTime - 7 * 86_400,
+      body.endTime - 7 * 86_400,
+    ])
+    expect(baseline.queryString).toMatch(/\| stats count\(\*\) as requests by status$/)
 
     // Exactly one message per webhook, whatever the number of matches.
     expect(emulator.slackPosts('alerts')).toHaveLength(1)
@@ -214,7 +221,9 @@ describe('a run with the default credential chain', () => {
     expect(run.exitCode, run.stdout).toBe(0)
     expect(run.summary).toContain('<h3>Bytes scanned and cost</h3>')
     expect(run.summary).toContain(`<td>${run.outputs['query-ids']}</td>`)
-    expect(run.summary).toMatch(/<th>Total \(1 query\)<\/th>.*\$[0-9.]+ at \$0\.0076 per GB/)
+    // The window's query and, as it alerted, the baseline's: both billed.
+    expect(run.summary).toMatch(/<td>[^<]+ \(baseline\)<\/td>/)
+    expect(run.summary).toMatch(/<th>Total \(2 queries\)<\/th>.*\$[0-9.]+ at \$0\.0076 per GB/)
   })
 })
 

@@ -209,7 +209,11 @@ describe('OpenSearch SQL', () => {
     expect(ids.size).toBe(20_000)
     expect(resultsFields(run)).toHaveLength(20_000)
     // The log groups are in the query's FROM, never StartQuery's parameters; no limit over 10,000.
-    const starts = emulator.calls.filter((call) => call.action === 'StartQuery')
+    // (The alert's baseline, a week earlier, is the action's own Logs Insights QL query.)
+    const starts = emulator.calls.filter(
+      (call) =>
+        call.action === 'StartQuery' && (call.body as { queryLanguage?: string }).queryLanguage === 'SQL',
+    )
     expect(starts.length).toBeGreaterThan(1)
     for (const call of starts) {
       const body = call.body as Record<string, unknown>
@@ -245,9 +249,14 @@ describe('OpenSearch SQL', () => {
     expect(sum(runs.map((run) => Number(run.outputs['critical-count'])))).toBe(seeded.critical)
     expect(runs[1]?.summary).toContain('records counted from the <code>n</code> column')
     expect(runs[1]?.summary).toContain('should the service read the end second as an instant')
+    // The SQL queries' windows (an alert's baseline a week earlier is a query of the action's own).
     const starts = emulator.calls
-      .filter((call) => call.action === 'StartQuery')
+      .filter(
+        (call) =>
+          call.action === 'StartQuery' && (call.body as { queryLanguage?: string }).queryLanguage === 'SQL',
+      )
       .map((call) => call.body as { startTime: number; endTime: number })
+    expect(starts.length).toBe(runs.length)
     for (let i = 1; i < starts.length; i++)
       expect(starts[i]?.startTime).toBe((starts[i - 1]?.endTime ?? 0) + 1)
   })

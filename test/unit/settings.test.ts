@@ -55,6 +55,8 @@ describe('readSettings', () => {
       // The quiet defaults (issue 12): 4xx alert at 50 a window, 5xx and status-less entries at 1;
       // a quiet period of an hour per episode; resolved after 15 minutes clean.
       thresholds: { critical: 1, warning: 50, other: 1 },
+      // Issue 15: no rates unless asked for; an alert compares with the same window a week earlier.
+      baselineSeconds: 7 * 86_400,
       mention: '',
       realertSeconds: 3600,
       reopenWithinSeconds: 3600,
@@ -371,5 +373,61 @@ describe('new-signatures and its inputs', () => {
     expect(errorFor({ ...minimal, 'new-signatures': 'true', 'signature-fields': ' , ' }).message).toMatch(
       /^Input "signature-fields": is empty, and new-signatures is true/,
     )
+  })
+})
+
+describe('rate-thresholds, min-requests and baseline', () => {
+  it('reads percentages as shares, with the routes from group-by, and drops the default absolute thresholds', () => {
+    const { settings } = settingsFrom({ ...minimal, 'rate-thresholds': '5xx=1%, 4xx=12.5%' })
+    expect(settings.rates).toEqual({
+      thresholds: { critical: 0.01, warning: 0.125 },
+      minRequests: 100,
+      routeFields: ['httpMethod', 'resourcePath', 'routeKey'],
+    })
+    // One 5xx in a million requests must not alert a monitor that asked for rates.
+    expect(settings.thresholds).toEqual({})
+  })
+
+  it('keeps absolute thresholds the workflow sets beside the rates', () => {
+    const { settings } = settingsFrom({
+      ...minimal,
+      'rate-thresholds': '5xx=0.5%',
+      thresholds: '5xx=10',
+      'min-requests': '1000',
+    })
+    expect(settings.thresholds).toEqual({ critical: 10 })
+    expect(settings.rates?.minRequests).toBe(1000)
+  })
+
+  it('names no route without a path field in group-by', () => {
+    expect(
+      settingsFrom({ ...minimal, 'rate-thresholds': '5xx=1%', 'group-by': 'status, httpMethod' }).settings
+        .rates?.routeFields,
+    ).toEqual([])
+    expect(
+      settingsFrom({ ...minimal, 'rate-thresholds': '5xx=1%', 'group-by': 'routeKey, status' }).settings.rates
+        ?.routeFields,
+    ).toEqual(['routeKey'])
+  })
+
+  it('takes baseline as a duration, or none', () => {
+    expect(settingsFrom({ ...minimal, baseline: '1d' }).settings.baselineSeconds).toBe(86_400)
+    expect(settingsFrom({ ...minimal, baseline: 'none' }).settings.baselineSeconds).toBeUndefined()
+  })
+
+  it.each([
+    [
+      { 'rate-thresholds': '5xx=1' },
+      /^Input "rate-thresholds": "5xx=1" is not a rate threshold; use percentages/,
+    ],
+    [{ 'rate-thresholds': '5xx=0%' }, /^Input "rate-thresholds": 0% is out of range/],
+    [{ 'rate-thresholds': '5xx=150%' }, /^Input "rate-thresholds": 150% is out of range/],
+    [{ 'rate-thresholds': '5xx=1%, 5xx=2%' }, /^Input "rate-thresholds": 5xx is given twice/],
+    [{ 'rate-thresholds': ' , ' }, /^Input "rate-thresholds": is empty/],
+    [{ 'min-requests': '0' }, /^Input "min-requests": 0 is out of range/],
+    [{ baseline: 'week' }, /^Input "baseline": "week" is not a duration/],
+    [{ baseline: '10m' }, /^Input "baseline": "10m" is out of range/],
+  ])('refuses %o naming the input and the fix', (inputs, message) => {
+    expect(errorFor({ ...minimal, ...inputs }).message).toMatch(message)
   })
 })
