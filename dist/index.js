@@ -60738,15 +60738,12 @@ function checkRates(matched, requests, settings) {
     check.breaches.push(...routeBreaches);
     return check;
 }
-/** `2.5%`, `0.05%`, `31%`: enough digits to tell a rate from its threshold. */
+/** `2.5%`, `0.085%`, `31%`: two significant digits below 10%, enough to tell a rate from its threshold. */
 function formatRate(rate) {
     const percent = rate * 100;
-    if (percent === 0)
-        return '0%';
     if (percent >= 10)
         return `${Math.round(percent * 10) / 10}%`;
-    const digits = percent >= 1 ? 2 : Math.max(2, 1 - Math.floor(Math.log10(percent)));
-    return `${Number(percent.toPrecision(digits))}%`;
+    return `${Number(percent.toPrecision(2))}%`;
 }
 /** `5xx 3.1% (310 of 10,000 requests)`, with the route first when there is one. */
 function describeBreach(breach) {
@@ -60968,7 +60965,8 @@ function topBlocks(report, options) {
     if (fresh.length > 0)
         blocks.push(section(newSignaturesText(fresh)));
     blocks.push(section(overviewText(report)));
-    if (report.rates)
+    // Rates are told with entries or a breach; a notice about the monitor (no checkpoint, a gap) has neither.
+    if (report.rates && (digest.total > 0 || report.rates.breaches.length > 0))
         blocks.push(section(rateLines(report.rates, SLACK_STYLE).join('\n')));
     const baseline = baselineLine(report, SLACK_STYLE);
     if (baseline)
@@ -65797,6 +65795,84 @@ async function addBaseline(report, decision, settings, logs, deps) {
     });
 }
 
+;// CONCATENATED MODULE: ./src/dedup.ts
+
+/**
+ * The entries reported so far in the stretch that runs check twice (the overlap). An entry the
+ * previous run reported is not new; the same line seen twice in one result counts twice, so
+ * identical lines are told apart by their occurrence number (`<fingerprint>#2`, …).
+ *
+ * Kept by the second of the entry's timestamp: identical lines share their timestamp, so their
+ * occurrences are counted within one second, and rows arrive sorted by time, so the second of the
+ * row before is usually the one needed next.
+ */
+class ReportedEntries {
+    bySecond = new Map();
+    /** Occurrences of lines without a readable @timestamp, which have no second of their own. */
+    seenWithoutTime = new Map();
+    last;
+    constructor(previous = {}) {
+        for (const [second, fingerprints] of Object.entries(previous)) {
+            this.bySecond.set(Number(second), { ids: new Set(fingerprints), seen: new Map() });
+        }
+    }
+    /**
+     * True for an entry no earlier run reported; it is then remembered. Entries without a readable
+     * @timestamp are kept under `fallbackSecond` (the window's end), so they last one overlap.
+     */
+    isNew(entry, fallbackSecond) {
+        const base = fingerprint(entry);
+        const timestamp = entrySecond(entry);
+        if (timestamp === undefined) {
+            const id = occurrenceId(this.seenWithoutTime, base);
+            // Without a timestamp an entry could sit under any second: look in all (only an overlap's worth).
+            for (const { ids } of this.bySecond.values())
+                if (ids.has(id))
+                    return false;
+            this.second(fallbackSecond).ids.add(id);
+            return true;
+        }
+        const second = this.second(timestamp);
+        const id = occurrenceId(second.seen, base);
+        if (second.ids.has(id))
+            return false;
+        second.ids.add(id);
+        return true;
+    }
+    /** The entries not reported before, remembering them (isNew over a list). */
+    *keepNew(entries, fallbackSecond) {
+        for (const entry of entries)
+            if (this.isNew(entry, fallbackSecond))
+                yield entry;
+    }
+    /** The fingerprints a run must keep: those at or after `from`, the next run's earliest second. */
+    since(from) {
+        const kept = {};
+        for (const [at, { ids }] of [...this.bySecond].sort(([a], [b]) => a - b)) {
+            if (at >= from && ids.size > 0)
+                kept[String(at)] = [...ids];
+        }
+        return kept;
+    }
+    second(at) {
+        if (this.last?.at === at)
+            return this.last.second;
+        let second = this.bySecond.get(at);
+        if (!second) {
+            second = { ids: new Set(), seen: new Map() };
+            this.bySecond.set(at, second);
+        }
+        this.last = { at, second };
+        return second;
+    }
+}
+/** `base` the first time it is met, then `base#2`, `base#3`, …: the nth identical line of its second. */
+function occurrenceId(seen, base) {
+    const occurrence = (seen.get(base) ?? 0) + 1;
+    seen.set(base, occurrence);
+    return occurrence === 1 ? base : `${base}#${occurrence}`;
+}
+
 ;// CONCATENATED MODULE: ./src/insights/window.ts
 /**
  * The window for a run: from the checkpoint (the last second the previous run checked), less
@@ -65858,6 +65934,7 @@ function nextCheckpoint(previous, window) {
 
 
 
+
 /** The run's failing episode, still going on: a batch of log groups unchecked, or a webhook failing. */
 function ongoingFailure(plan, outcome, delivery) {
     return !outcome.complete || delivery.error ? plan.loaded?.failure : undefined;
@@ -65886,7 +65963,7 @@ function checkpointAfterRun({ plan, outcome, decision, delivery, incident }, { n
         version: STATE_VERSION,
         checked,
         // An aggregate's next window starts at `checked` and is never compared with fingerprints.
-        reported: shape.records ? outcome.reported.since(checked - overlapSeconds) : {},
+        reported: shape.records ? reportedAfterRun(plan, outcome, decision).since(checked - overlapSeconds) : {},
         savedAt: new Date(nowMs).toISOString(),
         alert: decision.state,
     };
@@ -65902,6 +65979,15 @@ function checkpointAfterRun({ plan, outcome, decision, delivery, incident }, { n
     if (signatures)
         checkpoint.signatures = signatures;
     return checkpoint;
+}
+/**
+ * The fingerprints the next run leaves out. An incomplete run whose decision was withheld (nothing
+ * posted, nothing held for the next alert: steps/alert.ts) told no one of what it found, so its new
+ * entries stay unreported: the next run checks the window again and judges them with the rest.
+ */
+function reportedAfterRun(plan, outcome, decision) {
+    const told = outcome.complete || decision.kind === 'alert' || decision.kind === 'quiet';
+    return told ? outcome.reported : new ReportedEntries(plan.previous?.reported);
 }
 /**
  * The seen set after the run: every signature of this window at its last-seen time, also when a batch
@@ -68297,84 +68383,6 @@ class AggregateBuilder {
     get rows() {
         return this.#rowsSeen;
     }
-}
-
-;// CONCATENATED MODULE: ./src/dedup.ts
-
-/**
- * The entries reported so far in the stretch that runs check twice (the overlap). An entry the
- * previous run reported is not new; the same line seen twice in one result counts twice, so
- * identical lines are told apart by their occurrence number (`<fingerprint>#2`, …).
- *
- * Kept by the second of the entry's timestamp: identical lines share their timestamp, so their
- * occurrences are counted within one second, and rows arrive sorted by time, so the second of the
- * row before is usually the one needed next.
- */
-class ReportedEntries {
-    bySecond = new Map();
-    /** Occurrences of lines without a readable @timestamp, which have no second of their own. */
-    seenWithoutTime = new Map();
-    last;
-    constructor(previous = {}) {
-        for (const [second, fingerprints] of Object.entries(previous)) {
-            this.bySecond.set(Number(second), { ids: new Set(fingerprints), seen: new Map() });
-        }
-    }
-    /**
-     * True for an entry no earlier run reported; it is then remembered. Entries without a readable
-     * @timestamp are kept under `fallbackSecond` (the window's end), so they last one overlap.
-     */
-    isNew(entry, fallbackSecond) {
-        const base = fingerprint(entry);
-        const timestamp = entrySecond(entry);
-        if (timestamp === undefined) {
-            const id = occurrenceId(this.seenWithoutTime, base);
-            // Without a timestamp an entry could sit under any second: look in all (only an overlap's worth).
-            for (const { ids } of this.bySecond.values())
-                if (ids.has(id))
-                    return false;
-            this.second(fallbackSecond).ids.add(id);
-            return true;
-        }
-        const second = this.second(timestamp);
-        const id = occurrenceId(second.seen, base);
-        if (second.ids.has(id))
-            return false;
-        second.ids.add(id);
-        return true;
-    }
-    /** The entries not reported before, remembering them (isNew over a list). */
-    *keepNew(entries, fallbackSecond) {
-        for (const entry of entries)
-            if (this.isNew(entry, fallbackSecond))
-                yield entry;
-    }
-    /** The fingerprints a run must keep: those at or after `from`, the next run's earliest second. */
-    since(from) {
-        const kept = {};
-        for (const [at, { ids }] of [...this.bySecond].sort(([a], [b]) => a - b)) {
-            if (at >= from && ids.size > 0)
-                kept[String(at)] = [...ids];
-        }
-        return kept;
-    }
-    second(at) {
-        if (this.last?.at === at)
-            return this.last.second;
-        let second = this.bySecond.get(at);
-        if (!second) {
-            second = { ids: new Set(), seen: new Map() };
-            this.bySecond.set(at, second);
-        }
-        this.last = { at, second };
-        return second;
-    }
-}
-/** `base` the first time it is met, then `base#2`, `base#3`, …: the nth identical line of its second. */
-function occurrenceId(seen, base) {
-    const occurrence = (seen.get(base) ?? 0) + 1;
-    seen.set(base, occurrence);
-    return occurrence === 1 ? base : `${base}#${occurrence}`;
 }
 
 ;// CONCATENATED MODULE: ./src/digest.ts

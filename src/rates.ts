@@ -228,13 +228,11 @@ export function checkRates(matched: MatchCounts, requests: RequestCounts, settin
   return check
 }
 
-/** `2.5%`, `0.05%`, `31%`: enough digits to tell a rate from its threshold. */
+/** `2.5%`, `0.085%`, `31%`: two significant digits below 10%, enough to tell a rate from its threshold. */
 export function formatRate(rate: number): string {
   const percent = rate * 100
-  if (percent === 0) return '0%'
   if (percent >= 10) return `${Math.round(percent * 10) / 10}%`
-  const digits = percent >= 1 ? 2 : Math.max(2, 1 - Math.floor(Math.log10(percent)))
-  return `${Number(percent.toPrecision(digits))}%`
+  return `${Number(percent.toPrecision(2))}%`
 }
 
 /** `5xx 3.1% (310 of 10,000 requests)`, with the route first when there is one. */

@@ -125,7 +125,9 @@ function topBlocks(report: Report, options: SlackMessageOptions): SlackBlock[] {
   const fresh = report.signatures?.new ?? []
   if (fresh.length > 0) blocks.push(section(newSignaturesText(fresh)))
   blocks.push(section(overviewText(report)))
-  if (report.rates) blocks.push(section(rateLines(report.rates, SLACK_STYLE).join('\n')))
+  // Rates are told with entries or a breach; a notice about the monitor (no checkpoint, a gap) has neither.
+  if (report.rates && (digest.total > 0 || report.rates.breaches.length > 0))
+    blocks.push(section(rateLines(report.rates, SLACK_STYLE).join('\n')))
   const baseline = baselineLine(report, SLACK_STYLE)
   if (baseline) blocks.push(section(baseline))
   if (options.sinceLastAlert) blocks.push(section(sinceLastAlertText(options.sinceLastAlert)))

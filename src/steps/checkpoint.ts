@@ -3,6 +3,7 @@
  * with the alert memory, the fingerprints of what was reported, and what each webhook missed.
  */
 import type { AlertDecision } from '../alerting.js'
+import { ReportedEntries } from '../dedup.js'
 import { nextCheckpoint } from '../insights/window.js'
 import { rememberSignatures, type SeenSignatures } from '../signatures.js'
 import { type Checkpoint, type FailureRecord, STATE_VERSION } from '../state/checkpoint.js'
@@ -63,7 +64,7 @@ function checkpointAfterRun(
     version: STATE_VERSION,
     checked,
     // An aggregate's next window starts at `checked` and is never compared with fingerprints.
-    reported: shape.records ? outcome.reported.since(checked - overlapSeconds) : {},
+    reported: shape.records ? reportedAfterRun(plan, outcome, decision).since(checked - overlapSeconds) : {},
     savedAt: new Date(nowMs).toISOString(),
     alert: decision.state,
   }
@@ -76,6 +77,16 @@ function checkpointAfterRun(
   const signatures = seenAfterRun(plan, outcome, signatureMemorySeconds)
   if (signatures) checkpoint.signatures = signatures
   return checkpoint
+}
+
+/**
+ * The fingerprints the next run leaves out. An incomplete run whose decision was withheld (nothing
+ * posted, nothing held for the next alert: steps/alert.ts) told no one of what it found, so its new
+ * entries stay unreported: the next run checks the window again and judges them with the rest.
+ */
+function reportedAfterRun(plan: RunPlan, outcome: QueryOutcome, decision: AlertDecision): ReportedEntries {
+  const told = outcome.complete || decision.kind === 'alert' || decision.kind === 'quiet'
+  return told ? outcome.reported : new ReportedEntries(plan.previous?.reported)
 }
 
 /**

@@ -179,6 +179,46 @@ describe('rate-thresholds', () => {
   }, 120_000)
 })
 
+describe('rate-thresholds when its request count fails', () => {
+  it('fails the step naming the count query, keeps the checkpoint, and the next run judges the window', async () => {
+    await start('insights-watch-rates-failing-')
+    const inputs = {
+      'log-group-names': GROUP,
+      'aws-region': 'eu-west-1',
+      state: `file:${timeline.stateFile}`,
+      'slack-webhook-url': emulator.slackWebhookUrl('alerts'),
+      'rate-thresholds': '5xx=1%',
+      baseline: 'none',
+    }
+    const first = await timeline.runAt(0, inputs)
+    expect(first.exitCode, first.stdout).toBe(0)
+    logTraffic(30 * SECOND, 90 * SECOND, [{ method: 'GET', path: '/v2/items', requests: 150, errors: 30 }])
+
+    emulator.failNextQuery('Failed', 'as requests by httpMethod')
+    const failing = await timeline.runAt(5 * MINUTE, inputs)
+    expect(failing.exitCode).toBe(1)
+    expect(failing.stdout).toContain('1 of 1 request count queries (rate-thresholds) failed')
+    const failedStart = emulator.calls.filter((call) => call.action === 'StartQuery').at(-1)?.body as {
+      startTime: number
+    }
+
+    // The window is checked again, the count with it: 30 of 150 requests is 20%.
+    const queriesBefore = startQueries().length
+    const again = await timeline.runAt(10 * MINUTE, inputs)
+    expect(again.exitCode, again.stdout).toBe(0)
+    const restarted = startQueries()[queriesBefore]?.body as { startTime: number }
+    expect(restarted.startTime).toBe(failedStart.startTime)
+    // The alert, then the notice that the monitor runs again.
+    const texts = delivered('alerts').map((post) => JSON.stringify(post.body))
+    expect(texts.filter((text) => text.includes('📈'))).toHaveLength(1)
+    expect(texts.at(-2)).toContain('📈 *Error rate:* 5xx 20% (30 of 150 requests, threshold 1%)')
+    // The failed run posted nothing of its entries, so they are this alert's, not dropped as reported.
+    expect(again.outputs['match-count']).toBe('30')
+    expect(texts.at(-2)).toContain('30 matching entries (30 5xx, 0 4xx)')
+    expect(texts.at(-1)).toContain('running again')
+  }, 120_000)
+})
+
 describe('baseline', () => {
   it("shows the same window a week earlier with the emulator's numbers for it: 3× last week", async () => {
     await start('insights-watch-baseline-')
@@ -221,10 +261,35 @@ describe('baseline', () => {
     )
     expect(alert.summary).toContain('(baseline)')
 
+    expect(alert.stdout).toContain('Baseline: 10 5xx, 0 4xx of 1000 requests.')
+
     // A run that does not alert does not query last week.
     const queriesAfterAlert = startQueries().length
     const quiet = await timeline.runAt(10 * MINUTE, inputs)
     expect(quiet.exitCode, quiet.stdout).toBe(0)
     expect(startQueries().length - queriesAfterAlert).toBe(1)
+  }, 120_000)
+
+  it('when the baseline query fails, the alert goes out all the same and says so', async () => {
+    await start('insights-watch-baseline-failing-')
+    const inputs = {
+      'log-group-names': GROUP,
+      'aws-region': 'eu-west-1',
+      state: `file:${timeline.stateFile}`,
+      'slack-webhook-url': emulator.slackWebhookUrl('alerts'),
+    }
+    const first = await timeline.runAt(0, inputs)
+    expect(first.exitCode, first.stdout).toBe(0)
+    const before = delivered('alerts').length
+    logTraffic(30 * SECOND, 90 * SECOND, [{ method: 'GET', path: '/v2/items', requests: 100, errors: 5 }])
+    emulator.failNextQuery('Failed', 'as requests by status')
+    const run = await timeline.runAt(5 * MINUTE, inputs)
+    expect(run.exitCode, run.stdout).toBe(0)
+    expect(run.stdout).toMatch(
+      /::warning title=insights-watch%3A baseline not counted::The baseline \(the same window last week\) could not be counted: Insights query \S+ ended with status Failed/,
+    )
+    expect(delivered('alerts')).toHaveLength(before + 1)
+    expect(messageText(delivered('alerts').at(-1))).toMatch(/📅 \*Against last week:\* not counted: `[^`]+`/)
+    expect(run.outputs['match-count']).toBe('5')
   }, 120_000)
 })

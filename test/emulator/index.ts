@@ -122,8 +122,12 @@ export interface Emulator {
     events: Array<{ timestamp: number; message: string; ingestionTime?: number; logStream?: string }>,
   ): void
   inject(fault: Fault): void
-  /** The next StartQuery succeeds, and the query ends with this status instead of Complete. */
-  failNextQuery(status: 'Failed' | 'Cancelled' | 'Timeout' | 'Unknown'): void
+  /**
+   * The next StartQuery succeeds, and the query ends with this status instead of Complete; with
+   * `queryContains`, the next one whose query string contains it (the action's own request count
+   * or baseline query, say).
+   */
+  failNextQuery(status: 'Failed' | 'Cancelled' | 'Timeout' | 'Unknown', queryContains?: string): void
   /** Finalized Actions cache entries (what GitHub would list), oldest reservation first. */
   cacheEntries(): CacheEntryInfo[]
   /** Slack's Web API (bot tokens): channels, tokens, messages with their threads and edits, the preview. */
@@ -432,7 +436,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     },
     putLogEvents: (logGroup, events) => logs.seed(logGroup, events),
     inject: (fault) => faults.add(fault),
-    failNextQuery: (status: QueryStatus) => logs.failNextQuery(status),
+    failNextQuery: (status: QueryStatus, queryContains?: string) => logs.failNextQuery(status, queryContains),
     cacheEntries: () => cache.entries(),
     slackApi: {
       url: `${url}/api/`,

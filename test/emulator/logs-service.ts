@@ -134,7 +134,7 @@ export class LogsService {
   readonly #groups = new Map<string, LogGroup>()
   readonly #queries = new Map<string, Query>()
   readonly #active = new Set<Query>()
-  readonly #forcedEndStatuses: QueryStatus[] = []
+  readonly #forcedEndStatuses: Array<{ status: QueryStatus; queryContains?: string }> = []
   #eventSeq = 0
 
   constructor(private readonly options: LogsOptions) {}
@@ -175,8 +175,8 @@ export class LogsService {
     }
   }
 
-  failNextQuery(status: QueryStatus): void {
-    this.#forcedEndStatuses.push(status)
+  failNextQuery(status: QueryStatus, queryContains?: string): void {
+    this.#forcedEndStatuses.push(queryContains === undefined ? { status } : { status, queryContains })
   }
 
   #append(group: LogGroup, stream: string, timestamp: number, message: string, ingestionTime: number): void {
@@ -493,6 +493,7 @@ export class LogsService {
     }
     const limits = [limit as number | undefined, compiled.limit].filter((n): n is number => n !== undefined)
     return this.#enqueue({
+      queryString,
       language: 'CWLI',
       groups,
       startTime,
@@ -544,6 +545,7 @@ export class LogsService {
       (n): n is number => n !== undefined,
     )
     return this.#enqueue({
+      queryString,
       language: 'SQL',
       groups,
       startTime,
@@ -580,6 +582,7 @@ export class LogsService {
     }
     const compiled = compile(queryString, compilePplQuery)
     return this.#enqueue({
+      queryString,
       language: 'PPL',
       groups,
       startTime,
@@ -596,6 +599,7 @@ export class LogsService {
     endTime: number
     compiled: CompiledQuery
     rowCap: number
+    queryString: string
   }): Record<string, unknown> {
     const now = this.options.now()
     if (this.#runningCount(now) >= this.options.maxConcurrentQueries) {
@@ -615,11 +619,20 @@ export class LogsService {
       toMs: this.options.endSecond === 'whole' ? (spec.endTime + 1) * 1000 : spec.endTime * 1000 + 1,
       compiled: spec.compiled,
       rowCap: spec.rowCap,
-      endStatus: this.#forcedEndStatuses.shift() ?? 'Complete',
+      endStatus: this.#forcedEndStatus(spec.queryString),
     }
     this.#queries.set(query.id, query)
     this.#active.add(query)
     return { queryId: query.id }
+  }
+
+  /** The first forced end status meant for this query (any query, or one whose text has a string). */
+  #forcedEndStatus(queryString: string): QueryStatus {
+    const index = this.#forcedEndStatuses.findIndex(
+      (forced) => forced.queryContains === undefined || queryString.includes(forced.queryContains),
+    )
+    if (index < 0) return 'Complete'
+    return this.#forcedEndStatuses.splice(index, 1)[0]?.status ?? 'Complete'
   }
 
   /** Events inside the query's time range that had been ingested by `ingestedBy`, oldest first. */

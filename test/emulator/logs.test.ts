@@ -426,6 +426,18 @@ describe('CloudWatch Logs: query lifecycle', () => {
       expect(next.final.results).toHaveLength(1)
     },
   )
+
+  it('ends only the next query whose text holds a given string, when asked to', async () => {
+    const { emulator, client, clock } = await setup({ queryLatencyMs: 500 })
+    emulator.putLogEvents(GROUP, [{ timestamp: T0 - 1000, message: 'x' }])
+    emulator.failNextQuery('Failed', 'stats count(*)')
+    const other = await poll(client, clock, await start(client))
+    expect(other.final.status).toBe('Complete')
+    const counted = await poll(client, clock, await start(client, { queryString: 'stats count(*) as n' }))
+    expect(counted.final.status).toBe('Failed')
+    const again = await poll(client, clock, await start(client, { queryString: 'stats count(*) as n' }))
+    expect(again.final.status).toBe('Complete')
+  })
 })
 
 describe('CloudWatch Logs: PutLogEvents rules', () => {
