@@ -22,6 +22,7 @@ import { node24Path } from '../test/support/node24.js'
 import { distEntry, distFreshness } from '../test/support/run-action.js'
 import { bundle, exec, type ProcessRun, root, runProcess, type Sample, sample, tail } from './lib.js'
 import { overlapExtraBytes } from './overlap.js'
+import { rateAndBaselineBytes, rateQueries } from './rates.js'
 
 const REGION = 'eu-west-1'
 const GROUP = '/aws/apigateway/prod-access'
@@ -568,6 +569,11 @@ async function main(): Promise<void> {
   log('6. what overlap costs in bytes scanned (two runs five minutes apart, overlap 2m and 0s)')
   const overlap = await overlapExtraBytes()
 
+  log(
+    '7. what rate-thresholds and baseline add: StartQuery calls, Slack posts, bytes scanned (120 log groups)',
+  )
+  const rates = { queries: await rateQueries(), bytes: await rateAndBaselineBytes() }
+
   // ── rows ──
   const rows: Row[] = []
   const coldRow = (label: string, ours: Sample, reference: Sample, bar?: number): Row => {
@@ -742,13 +748,44 @@ async function main(): Promise<void> {
       pass: slackOk(slack.ours),
     },
   )
-  rows.push({
-    scenario: 'overlap 2m on a 5-minute schedule: extra bytes scanned, ratio to the main query',
-    ours: `+${Math.round(overlap.ratio * 100)}% (${overlap.withOverlap.toLocaleString('en-US')} against ${overlap.without.toLocaleString('en-US')} bytes)`,
+  /** `+40% (17,281 against 12,320 bytes)`: a run's bytes scanned with something, against without it. */
+  const extraBytes = (withIt: number, without: number) =>
+    `+${Math.round((withIt / without - 1) * 100)}% (${withIt.toLocaleString('en-US')} against ${without.toLocaleString('en-US')} bytes)`
+  const infoRow = (scenario: string, ours: string): Row => ({
+    scenario,
+    ours,
     reference: '—',
     ratio: '',
     bar: '(info)',
   })
+  const { withRates, without, logGroups, batches } = rates.queries
+  const ratesRow: Row = {
+    scenario: `rate-thresholds, ${logGroups} log groups (${batches} batches), alerting: StartQuery calls and Slack posts`,
+    ours: `${withRates.startQueries} StartQuery, ${withRates.posts} post (without: ${without.startQueries}, ${without.posts})`,
+    reference: '—',
+    ratio: '',
+    bar: '≤ 1 extra StartQuery per batch, 0 extra posts',
+    // Both runs must have posted, or "no extra post" says nothing.
+    pass:
+      withRates.startQueries - without.startQueries <= batches &&
+      without.posts > 0 &&
+      withRates.posts === without.posts,
+  }
+  rows.push(
+    infoRow(
+      'overlap 2m on a 5-minute schedule: extra bytes scanned, ratio to the main query',
+      extraBytes(overlap.withOverlap, overlap.without),
+    ),
+    ratesRow,
+    infoRow(
+      'rate-thresholds: extra bytes scanned (the request count), ratio to the main query',
+      extraBytes(rates.bytes.main + rates.bytes.requests, rates.bytes.main),
+    ),
+    infoRow(
+      'baseline 7d on an alerting run: extra bytes scanned (last week), ratio to the main query',
+      extraBytes(rates.bytes.main + rates.bytes.baseline, rates.bytes.main),
+    ),
+  )
   const seen = signaturesStateSize()
   rows.push({
     scenario: `new-signatures: checkpoint holding ${MAX_SIGNATURES.toLocaleString('en-US')} signatures (its bound)`,
@@ -820,6 +857,11 @@ async function main(): Promise<void> {
         ...big,
       },
       slackTwoWebhooks40Errors: { ...slack, oldLambda: oldLambdaPosts },
+      overlapBytes: overlap,
+      rateThresholdsAndBaseline: {
+        ...rates,
+        note: 'second of two runs 5 minutes apart; bytes scanned summed by kind over the batches',
+      },
     },
     pass: {
       coldStartDefault: cold.ours.default.toFirstAwsRequest.median <= BARS.coldStartMs,
@@ -832,6 +874,7 @@ async function main(): Promise<void> {
       matches100kNotTruncated: all(big.ours.truncated ?? [], (t) => t === 'false'),
       matches100kRss: big.ours.maxRssMb.median <= BARS.matches100kRssMb,
       slackOnePerWebhook: onePerHook(postsPerRun) && slackOk(slack.ours),
+      rateQueriesPerBatch: ratesRow.pass ?? false,
     },
     table: rows,
     markdown: markdownTable(rows),
