@@ -77,6 +77,23 @@ function logTraffic(fromMs: number, toMs: number, traffic: readonly Traffic[]): 
   emulator.putLogEvents(GROUP, events)
 }
 
+/**
+ * The monitor's inputs (one log group, the file state, the `alerts` webhook, and `extra`), after its
+ * first run at 0, which finds no checkpoint and so starts the timeline.
+ */
+async function firstRun(extra: Record<string, string>): Promise<Record<string, string>> {
+  const inputs = {
+    'log-group-names': GROUP,
+    'aws-region': 'eu-west-1',
+    state: `file:${timeline.stateFile}`,
+    'slack-webhook-url': emulator.slackWebhookUrl('alerts'),
+    ...extra,
+  }
+  const first = await timeline.runAt(0, inputs)
+  expect(first.exitCode, first.stdout).toBe(0)
+  return inputs
+}
+
 const delivered = (name: string) => emulator.slackPosts(name).filter((post) => post.status === 200)
 const startQueries = () => emulator.calls.filter((call) => call.action === 'StartQuery')
 
@@ -88,16 +105,10 @@ function messageText(post: { body: unknown } | undefined): string {
 describe('rate-thresholds', () => {
   it('1,000,000 requests at 0.5% 5xx stay quiet at 5xx=1%; a burst to 3% on one route alerts once, naming it', async () => {
     await start('insights-watch-rates-')
-    const inputs = {
-      'log-group-names': GROUP,
-      'aws-region': 'eu-west-1',
-      state: `file:${timeline.stateFile}`,
-      'slack-webhook-url': emulator.slackWebhookUrl('alerts'),
+    const inputs = await firstRun({
       'rate-thresholds': '5xx=1%',
       baseline: 'none',
-    }
-    const first = await timeline.runAt(0, inputs)
-    expect(first.exitCode, first.stdout).toBe(0)
+    })
     const noticesBefore = delivered('alerts').length
 
     // A million requests in one window, 0.5% of them 502 on both routes (before the next overlap).
@@ -182,16 +193,10 @@ describe('rate-thresholds', () => {
 describe('rate-thresholds when its request count fails', () => {
   it('fails the step naming the count query, keeps the checkpoint, and the next run judges the window', async () => {
     await start('insights-watch-rates-failing-')
-    const inputs = {
-      'log-group-names': GROUP,
-      'aws-region': 'eu-west-1',
-      state: `file:${timeline.stateFile}`,
-      'slack-webhook-url': emulator.slackWebhookUrl('alerts'),
+    const inputs = await firstRun({
       'rate-thresholds': '5xx=1%',
       baseline: 'none',
-    }
-    const first = await timeline.runAt(0, inputs)
-    expect(first.exitCode, first.stdout).toBe(0)
+    })
     logTraffic(30 * SECOND, 90 * SECOND, [{ method: 'GET', path: '/v2/items', requests: 150, errors: 30 }])
 
     emulator.failNextQuery('Failed', 'as requests by httpMethod')
@@ -222,14 +227,7 @@ describe('rate-thresholds when its request count fails', () => {
 describe('baseline', () => {
   it("shows the same window a week earlier with the emulator's numbers for it: 3× last week", async () => {
     await start('insights-watch-baseline-')
-    const inputs = {
-      'log-group-names': GROUP,
-      'aws-region': 'eu-west-1',
-      state: `file:${timeline.stateFile}`,
-      'slack-webhook-url': emulator.slackWebhookUrl('alerts'),
-    }
-    const first = await timeline.runAt(0, inputs)
-    expect(first.exitCode, first.stdout).toBe(0)
+    const inputs = await firstRun({})
     const before = delivered('alerts').length
 
     // The next run checks [0 − overlap 2m, 5m − query-delay 1m): the same stretch a week earlier holds
@@ -272,14 +270,7 @@ describe('baseline', () => {
 
   it('when the baseline query fails, the alert goes out all the same and says so', async () => {
     await start('insights-watch-baseline-failing-')
-    const inputs = {
-      'log-group-names': GROUP,
-      'aws-region': 'eu-west-1',
-      state: `file:${timeline.stateFile}`,
-      'slack-webhook-url': emulator.slackWebhookUrl('alerts'),
-    }
-    const first = await timeline.runAt(0, inputs)
-    expect(first.exitCode, first.stdout).toBe(0)
+    const inputs = await firstRun({})
     const before = delivered('alerts').length
     logTraffic(30 * SECOND, 90 * SECOND, [{ method: 'GET', path: '/v2/items', requests: 100, errors: 5 }])
     emulator.failNextQuery('Failed', 'as requests by status')
