@@ -60773,7 +60773,6 @@ function rateVerdict(check) {
 
 ;// CONCATENATED MODULE: ./src/baseline.ts
 
-
 /** The query over the earlier window; the caller bounds it by `@timestamp` (query-rewrite.ts). */
 function baselineQuery(statusField) {
     return `stats count(*) as requests by ${fieldName(statusField)}`;
@@ -60781,31 +60780,6 @@ function baselineQuery(statusField) {
 /** The same window `offsetSeconds` earlier. */
 function baselineWindow(window, offsetSeconds) {
     return { start: window.start - offsetSeconds, end: window.end - offsetSeconds };
-}
-/** Adds up the rows of `baselineQuery`: every row's requests, and by its status the 5xx and 4xx. */
-class BaselineTally {
-    statusField;
-    #counts = { requests: 0, critical: 0, warning: 0 };
-    constructor(statusField) {
-        this.statusField = statusField;
-    }
-    add(row) {
-        const entry = toEntry(row, this.statusField);
-        const requests = Number(entry.fields.requests);
-        if (!Number.isSafeInteger(requests) || requests < 0)
-            return;
-        this.#counts.requests += requests;
-        if (entry.status === undefined)
-            return;
-        const severity = severityOf(entry.status);
-        if (severity === 'critical')
-            this.#counts.critical += requests;
-        if (severity === 'warning')
-            this.#counts.warning += requests;
-    }
-    build() {
-        return { ...this.#counts };
-    }
 }
 /** How `now` compares with `then`: `3×`, `0.5×`; undefined when there was nothing then. */
 function timesThen(now, then) {
@@ -64716,6 +64690,260 @@ function decideRunAlert(report, plan, outcome, nowMs, settings) {
     return { kind: 'none', state: previous ?? { pending: { total: 0, critical: 0, warning: 0, windows: 0 } } };
 }
 
+;// CONCATENATED MODULE: ./src/aggregate.ts
+
+/** Rows kept for the message and the summary; the results file has them all. */
+const MAX_TABLE_ROWS = 1_000;
+class AggregateBuilder {
+    shape;
+    statusField;
+    #columns = [];
+    #columnIndex = new Map();
+    #rows = [];
+    #rowsSeen = 0;
+    #countSum = 0;
+    /** Every row so far had a whole, non-negative number in the count column. */
+    #countable;
+    #critical = 0;
+    #warning = 0;
+    #worst = 'none';
+    constructor(shape, statusField) {
+        this.shape = shape;
+        this.statusField = statusField;
+        this.#countable = shape.countColumn !== undefined;
+    }
+    add(row) {
+        this.#rowsSeen += 1;
+        const values = [];
+        let count;
+        let status;
+        for (const { field, value } of row) {
+            if (field === undefined || value === undefined || field === '@ptr')
+                continue;
+            values[this.#column(field)] = value;
+            if (field === this.shape.countColumn && /^\d+$/.test(value.trim()))
+                count = Number(value.trim());
+            if (field === this.statusField && /^\d{3}$/.test(value.trim()))
+                status = Number(value.trim());
+        }
+        if (this.#rows.length < MAX_TABLE_ROWS)
+            this.#rows.push(values);
+        if (count === undefined)
+            this.#countable = false;
+        else
+            this.#countSum += count;
+        if (status !== undefined)
+            this.#addStatus(status, count ?? 1);
+    }
+    /** The index of a field's column, adding the column the first time the field is seen. */
+    #column(field) {
+        let index = this.#columnIndex.get(field);
+        if (index === undefined) {
+            index = this.#columns.length;
+            this.#columns.push(field);
+            this.#columnIndex.set(field, index);
+        }
+        return index;
+    }
+    /** A row's status, weighing `weight` records (its count, or 1 without one). */
+    #addStatus(status, weight) {
+        const severity = severityOf(status);
+        this.#worst = worse(this.#worst, severity);
+        if (severity === 'critical')
+            this.#critical += weight;
+        if (severity === 'warning')
+            this.#warning += weight;
+    }
+    /**
+     * The digest: `statistics` are the whole-window totals; `complete` is false when rows were left
+     * unfetched, and then the count column cannot be trusted to add up.
+     */
+    build(statistics, complete) {
+        const byColumn = this.#countable && complete && this.#rowsSeen > 0;
+        const total = byColumn ? this.#countSum : statistics.recordsMatched;
+        const table = {
+            columns: [...this.#columns],
+            rows: this.#rows.map((row) => [...row]),
+            rowCount: this.#rowsSeen,
+            countedBy: byColumn ? 'count-column' : 'records-matched',
+        };
+        if (byColumn && this.shape.countColumn !== undefined)
+            table.countColumn = this.shape.countColumn;
+        // Severity counts are weighted by the count column; without one they are rows, which would not
+        // be records, so only the worst severity is kept.
+        const weighted = byColumn;
+        return {
+            total,
+            critical: weighted ? this.#critical : 0,
+            warning: weighted ? this.#warning : 0,
+            worst: total === 0 ? 'none' : this.#worst,
+            breakdowns: [],
+            samples: [],
+            table,
+        };
+    }
+    /** Rows taken so far. */
+    get rows() {
+        return this.#rowsSeen;
+    }
+}
+
+;// CONCATENATED MODULE: ./src/dedup.ts
+
+/**
+ * The entries reported so far in the stretch that runs check twice (the overlap). An entry the
+ * previous run reported is not new; the same line seen twice in one result counts twice, so
+ * identical lines are told apart by their occurrence number (`<fingerprint>#2`, …).
+ *
+ * Kept by the second of the entry's timestamp: identical lines share their timestamp, so their
+ * occurrences are counted within one second, and rows arrive sorted by time, so the second of the
+ * row before is usually the one needed next.
+ */
+class ReportedEntries {
+    bySecond = new Map();
+    /** Occurrences of lines without a readable @timestamp, which have no second of their own. */
+    seenWithoutTime = new Map();
+    last;
+    constructor(previous = {}) {
+        for (const [second, fingerprints] of Object.entries(previous)) {
+            this.bySecond.set(Number(second), { ids: new Set(fingerprints), seen: new Map() });
+        }
+    }
+    /**
+     * True for an entry no earlier run reported; it is then remembered. Entries without a readable
+     * @timestamp are kept under `fallbackSecond` (the window's end), so they last one overlap.
+     */
+    isNew(entry, fallbackSecond) {
+        const base = fingerprint(entry);
+        const timestamp = entrySecond(entry);
+        if (timestamp === undefined) {
+            const id = occurrenceId(this.seenWithoutTime, base);
+            // Without a timestamp an entry could sit under any second: look in all (only an overlap's worth).
+            for (const { ids } of this.bySecond.values())
+                if (ids.has(id))
+                    return false;
+            this.second(fallbackSecond).ids.add(id);
+            return true;
+        }
+        const second = this.second(timestamp);
+        const id = occurrenceId(second.seen, base);
+        if (second.ids.has(id))
+            return false;
+        second.ids.add(id);
+        return true;
+    }
+    /** The entries not reported before, remembering them (isNew over a list). */
+    *keepNew(entries, fallbackSecond) {
+        for (const entry of entries)
+            if (this.isNew(entry, fallbackSecond))
+                yield entry;
+    }
+    /** The fingerprints a run must keep: those at or after `from`, the next run's earliest second. */
+    since(from) {
+        const kept = {};
+        for (const [at, { ids }] of [...this.bySecond].sort(([a], [b]) => a - b)) {
+            if (at >= from && ids.size > 0)
+                kept[String(at)] = [...ids];
+        }
+        return kept;
+    }
+    second(at) {
+        if (this.last?.at === at)
+            return this.last.second;
+        let second = this.bySecond.get(at);
+        if (!second) {
+            second = { ids: new Set(), seen: new Map() };
+            this.bySecond.set(at, second);
+        }
+        this.last = { at, second };
+        return second;
+    }
+}
+/** `base` the first time it is met, then `base#2`, `base#3`, …: the nth identical line of its second. */
+function occurrenceId(seen, base) {
+    const occurrence = (seen.get(base) ?? 0) + 1;
+    seen.set(base, occurrence);
+    return occurrence === 1 ? base : `${base}#${occurrence}`;
+}
+
+;// CONCATENATED MODULE: ./src/digest.ts
+
+/**
+ * Counts, breaks down and samples entries one at a time, as the query's pages arrive, so that no
+ * list of every entry is ever held.
+ */
+class DigestBuilder {
+    settings;
+    counts;
+    digest = {
+        total: 0,
+        critical: 0,
+        warning: 0,
+        worst: 'none',
+        breakdowns: [],
+        samples: [],
+    };
+    constructor(settings) {
+        this.settings = settings;
+        this.counts = new Map(settings.groupBy.map((field) => [field, new Map()]));
+    }
+    add(entry) {
+        const { digest } = this;
+        digest.total += 1;
+        if (entry.severity === 'critical')
+            digest.critical += 1;
+        if (entry.severity === 'warning')
+            digest.warning += 1;
+        digest.worst = worse(digest.worst, entry.severity);
+        for (const [field, byValue] of this.counts) {
+            const value = fieldValue(entry, field);
+            if (value !== undefined)
+                byValue.set(value, (byValue.get(value) ?? 0) + 1);
+        }
+        keepSample(digest.samples, entry, this.settings.maxSamples);
+    }
+    build() {
+        const breakdowns = [];
+        for (const [field, byValue] of this.counts) {
+            if (byValue.size === 0)
+                continue;
+            const sorted = [...byValue].map(([value, count]) => ({ value, count }));
+            sorted.sort((a, b) => b.count - a.count || digest_compareText(a.value, b.value));
+            breakdowns.push({ field, counts: sorted });
+        }
+        return { ...this.digest, breakdowns, samples: [...this.digest.samples] };
+    }
+}
+/** The digest of a list of entries (DigestBuilder in one call). */
+function buildDigest(entries, settings) {
+    const builder = new DigestBuilder(settings);
+    for (const entry of entries)
+        builder.add(entry);
+    return builder.build();
+}
+const sampleRank = { critical: 0, warning: 1, none: 2 };
+function compareSamples(a, b) {
+    return (sampleRank[a.severity] - sampleRank[b.severity] ||
+        digest_compareText(b.fields['@timestamp'] ?? '', a.fields['@timestamp'] ?? ''));
+}
+/** Code-unit order: stable and fast on long values (localeCompare is slow on long shared prefixes). */
+function digest_compareText(a, b) {
+    return a < b ? -1 : a > b ? 1 : 0;
+}
+/** Keeps the best `max` samples without holding every entry: insert in order, drop the last. */
+function keepSample(samples, entry, max) {
+    if (max <= 0)
+        return;
+    if (samples.length === max && compareSamples(entry, samples[max - 1]) >= 0)
+        return;
+    let index = samples.findIndex((kept) => compareSamples(entry, kept) < 0);
+    if (index === -1)
+        index = samples.length;
+    samples.splice(index, 0, entry);
+    if (samples.length > max)
+        samples.pop();
+}
+
 // EXTERNAL MODULE: ./node_modules/@aws-sdk/client-cloudwatch-logs/dist-cjs/index.js
 var dist_cjs = __nccwpck_require__(303);
 ;// CONCATENATED MODULE: ./src/insights/query-errors.ts
@@ -65742,7 +65970,259 @@ function insertFirst(queryString, command) {
     return `${queryString.slice(0, at.start)}${command}\n| ${queryString.slice(at.start)}`;
 }
 
+;// CONCATENATED MODULE: ./src/intake.ts
+
+/**
+ * The step between the query and the report: each result row becomes an entry, and an entry no run
+ * has reported goes to the digest and the results file at once. Nothing holds an entry afterwards
+ * (the digest keeps its few samples), so a 10,000-row page is garbage as soon as it is read.
+ */
+class RowIntake {
+    sinks;
+    options;
+    /** Rows the query returned, new or not. */
+    matched = 0;
+    constructor(sinks, options) {
+        this.sinks = sinks;
+        this.options = options;
+    }
+    take(rows) {
+        const { reported, digest, resultsFile, aggregate, signatures, matches } = this.sinks;
+        const { statusField, fallbackSecond } = this.options;
+        for (const row of rows) {
+            this.matched += 1;
+            if (aggregate) {
+                aggregate.add(row);
+                resultsFile.add(toEntry(row, statusField));
+                continue;
+            }
+            const entry = toEntry(row, statusField);
+            matches?.add(entry);
+            if (!reported.isNew(entry, fallbackSecond))
+                continue;
+            digest.add(entry);
+            signatures?.add(entry);
+            resultsFile.add(entry);
+        }
+    }
+}
+
+;// CONCATENATED MODULE: ./src/outputs.ts
+
+
+
+
+function stepOutputs(report, run) {
+    const incident = run.incident ?? { state: 'none' };
+    return {
+        // Past max-results the count stays exact: the rows not fetched are counted from the statistics.
+        'match-count': String(report.digest.total + run.unfetched),
+        'critical-count': String(report.digest.critical),
+        'window-start': isoSecond(report.window.start),
+        'window-end': isoSecond(report.window.end),
+        'query-ids': report.queries.map((query) => query.queryId).join(','),
+        notified: String(run.notified),
+        truncated: String(report.truncated),
+        'incident-id': incident.id ?? '',
+        'incident-state': incident.state,
+        'slack-ts': incident.slackTs ?? '',
+        'issue-number': incident.issueNumber === undefined ? '' : String(incident.issueNumber),
+        'results-file': run.resultsFile,
+    };
+}
+/** Where the results file goes: under RUNNER_TEMP, which the runner empties after the job. */
+function resultsFilePath(env) {
+    const attempt = env.GITHUB_RUN_ATTEMPT ? `-${env.GITHUB_RUN_ATTEMPT}` : '';
+    const name = `insights-watch-${env.GITHUB_RUN_ID ?? process.pid}${attempt}-${env.GITHUB_ACTION ?? 'results'}.jsonl`;
+    return (0,external_node_path_.join)(env.RUNNER_TEMP || (0,external_node_os_.tmpdir)(), name);
+}
+/** How much text the results file gathers before it writes: about a hundred entries. */
+const WRITE_CHUNK_CHARS = 64 * 1024;
+/**
+ * The results file: one JSON line per entry reported, with the fields the query returned as they came
+ * and the severity and status read from them. Each entry is written as it arrives, in chunks, so a
+ * large result is never one string in memory and no entry outlives its row; synchronous, so it can
+ * be fed from a row callback.
+ */
+class ResultsFile {
+    path;
+    fd;
+    pending = '';
+    constructor(path) {
+        this.path = path;
+        this.fd = (0,external_node_fs_.openSync)(path, 'w');
+    }
+    add(entry) {
+        this.pending += `${JSON.stringify({ severity: entry.severity, status: entry.status ?? null, fields: entry.fields })}\n`;
+        if (this.pending.length >= WRITE_CHUNK_CHARS)
+            this.flush();
+    }
+    close() {
+        this.flush();
+        (0,external_node_fs_.closeSync)(this.fd);
+    }
+    flush() {
+        if (this.pending === '')
+            return;
+        (0,external_node_fs_.writeSync)(this.fd, this.pending);
+        this.pending = '';
+    }
+}
+
+;// CONCATENATED MODULE: ./src/steps/query.ts
+/**
+ * Step 4: the query over the window, in batches of log groups, each row taken in as it comes: new
+ * entries to the digest and the results file, entries an earlier run reported left out.
+ */
+
+
+
+
+
+
+
+
+
+
+
+async function runQuery(settings, plan, logs, deps) {
+    const { window, shape } = plan;
+    const sinks = intakeSinks(settings, plan, deps);
+    const { reported, digest, aggregate, resultsFile, signatures, matches } = sinks;
+    const intake = new RowIntake(sinks, { statusField: settings.statusField, fallbackSecond: window.end });
+    let result;
+    let requests;
+    try {
+        ;
+        [result, requests] = await deps.runner.group(`Query ${isoSecond(window.start)} – ${isoSecond(window.end)}`, () => Promise.all([
+            runBatchedQuery({
+                logGroups: settings.logGroups,
+                // Read again from the query run, which may carry @timestamp where the user's did not.
+                queryString: queryToRun(settings.query, shape, window),
+                queryLanguage: settings.queryLanguage,
+                window: queryWindow(shape, window),
+                maxRows: settings.maxResults,
+            }, {
+                ...queryDepsOf(settings, logs, deps),
+                log: deps.runner.info,
+                onRows: (rows) => intake.take(rows),
+            }),
+            settings.rates ? countRequests(settings, plan, logs, deps) : undefined,
+        ]));
+    }
+    finally {
+        resultsFile.close();
+    }
+    if (requests && matches)
+        requests.matched = matches.build();
+    const found = aggregate ? aggregate.build(result.statistics, !result.truncated) : digest.build();
+    return {
+        ...(signatures ? { signatures: { found: signatures.build(), untracked: signatures.untracked } } : {}),
+        ...(requests ? { requests } : {}),
+        ...result,
+        complete: result.failures.length === 0 && (requests?.failures.length ?? 0) === 0,
+        found,
+        reported,
+        alreadyReported: aggregate ? 0 : intake.matched - found.total,
+        // (An aggregate's total already counts records, fetched or not.)
+        unfetched: result.truncated && !aggregate ? Math.max(0, result.statistics.recordsMatched - result.rowsFetched) : 0,
+        resultsFile: resultsFile.path,
+    };
+}
+/** Where each row of the query goes: what the intake fills, one sink per thing the run reports. */
+function intakeSinks(settings, plan, deps) {
+    const { window, shape, previous } = plan;
+    return {
+        // A checkpoint saved by a record query carries fingerprints; an aggregate run has no use for them.
+        reported: new ReportedEntries(shape.records ? previous?.reported : undefined),
+        digest: new DigestBuilder(settings),
+        aggregate: shape.records ? undefined : new AggregateBuilder(shape, settings.statusField),
+        resultsFile: new ResultsFile(resultsFilePath(deps.env)),
+        // An aggregate's rows are groups, not entries: they have no signature.
+        signatures: settings.signatures && shape.records
+            ? new SignatureTally(settings.signatures.fields, window.end)
+            : undefined,
+        // Every entry of the window, reported before or not, is a match of its rate.
+        matches: settings.rates && shape.records ? new MatchTally(settings.rates.routeFields, window) : undefined,
+    };
+}
+/** Rows of the request count query kept at most: one per route, far more than an API has. */
+const MAX_ROUTE_ROWS = 10_000;
+/**
+ * `rate-thresholds`: every request of the window, per route, by one aggregate query per batch of log
+ * groups, run alongside the main query; cut by `@timestamp` to the window exactly.
+ */
+async function countRequests(settings, plan, logs, deps) {
+    const routeFields = settings.rates?.routeFields ?? [];
+    const tally = new RequestTally(routeFields);
+    const result = await runOwnQuery({
+        queryString: requestCountQuery(routeFields),
+        window: plan.window,
+        maxRows: MAX_ROUTE_ROWS,
+        label: 'Requests',
+    }, (row) => tally.add(row), settings, logs, deps);
+    return {
+        counts: tally.build(result.statistics.recordsMatched, !result.truncated),
+        queries: result.queries,
+        failures: result.failures,
+    };
+}
+/** What every query of the run hands runBatchedQuery: the client, the clock, the timeout, cancellation. */
+function queryDepsOf(settings, logs, deps) {
+    return {
+        client: logs.client,
+        now: deps.now,
+        sleep: deps.sleep,
+        timeoutMs: settings.queryTimeoutMs,
+        ...(deps.signal ? { signal: deps.signal } : {}),
+    };
+}
+/**
+ * One of the queries the action writes itself (the request count, the baseline): Logs Insights QL,
+ * whatever `query-language` is, over every log group in batches, cut to `window` by `@timestamp`
+ * exactly as an aggregate query is (query-rewrite.ts); each row handed to `take`, each log line
+ * prefixed with `label`.
+ */
+function runOwnQuery(own, take, settings, logs, deps) {
+    return runBatchedQuery({
+        logGroups: settings.logGroups,
+        queryString: boundByTimestamp(own.queryString, own.window),
+        queryLanguage: 'CWLI',
+        window: own.window,
+        maxRows: own.maxRows,
+    }, {
+        ...queryDepsOf(settings, logs, deps),
+        log: (line) => deps.runner.info(`${own.label}: ${line}`),
+        onRows: (rows) => {
+            for (const row of rows)
+                take(row);
+        },
+    });
+}
+/** Why an incomplete run fails the step, naming each failed batch; undefined when every batch was checked. */
+function incompleteQueryError(outcome, settings) {
+    if (outcome.complete)
+        return undefined;
+    const describe = (failure) => `batch ${failure.batch + 1} (${describeGroups(failure.logGroups, 3)}): ${failure.error.message}`;
+    const batches = Math.ceil(settings.logGroups.length / MAX_LOG_GROUPS_PER_QUERY);
+    const said = [];
+    if (outcome.failures.length > 0) {
+        said.push(`${outcome.failures.length} of ${batches} query batches failed; the others were reported. ${outcome.failures.map(describe).join(' ')}`);
+    }
+    const countFailures = outcome.requests?.failures ?? [];
+    if (countFailures.length > 0) {
+        said.push(`${countFailures.length} of ${batches} request count queries (rate-thresholds) failed, so the window's rates were not judged; the next run checks the window again. ${countFailures.map(describe).join(' ')}`);
+    }
+    return new Error(said.join(' '));
+}
+
 ;// CONCATENATED MODULE: ./src/steps/baseline.ts
+/**
+ * Step 6b: for an alerting run, the same window a week earlier (`baseline`), counted by one aggregate
+ * query per batch of log groups, onto the report. It only adds context: when it fails, the alert goes
+ * out all the same and says the baseline could not be counted.
+ */
+
 
 
 
@@ -65755,27 +66235,12 @@ async function addBaseline(report, decision, settings, logs, deps) {
     if (decision.kind !== 'alert' || offsetSeconds === undefined)
         return;
     const window = baselineWindow(report.window, offsetSeconds);
-    const tally = new BaselineTally(settings.statusField);
+    const queryString = baselineQuery(settings.statusField);
+    // Its rows are counts by status: an aggregate's digest adds them up and sorts them by severity.
+    const counted = new AggregateBuilder(analyseQuery(queryString, 'CWLI'), settings.statusField);
     await deps.runner.group(`Baseline ${isoSecond(window.start)} – ${isoSecond(window.end)}`, async () => {
         try {
-            const result = await runBatchedQuery({
-                logGroups: settings.logGroups,
-                queryString: boundByTimestamp(baselineQuery(settings.statusField), window),
-                queryLanguage: 'CWLI',
-                window,
-                maxRows: MAX_STATUS_ROWS,
-            }, {
-                client: logs.client,
-                now: deps.now,
-                sleep: deps.sleep,
-                log: deps.runner.info,
-                timeoutMs: settings.queryTimeoutMs,
-                onRows: (rows) => {
-                    for (const row of rows)
-                        tally.add(row);
-                },
-                ...(deps.signal ? { signal: deps.signal } : {}),
-            });
+            const result = await runOwnQuery({ queryString, window, maxRows: MAX_STATUS_ROWS, label: 'Baseline' }, (row) => counted.add(row), settings, logs, deps);
             report.helperQueries = [
                 ...(report.helperQueries ?? []),
                 ...result.queries.map((query) => ({ ...query, purpose: 'baseline' })),
@@ -65783,7 +66248,8 @@ async function addBaseline(report, decision, settings, logs, deps) {
             const failed = result.failures[0];
             if (failed)
                 throw failed.error;
-            report.baseline = { offsetSeconds, window, ...tally.build() };
+            const { total: requests, critical, warning } = counted.build(result.statistics, !result.truncated);
+            report.baseline = { offsetSeconds, window, requests, critical, warning };
             deps.runner.info(`Baseline: ${report.baseline.critical} 5xx, ${report.baseline.warning} 4xx of ${report.baseline.requests} requests.`);
         }
         catch (error) {
@@ -65793,84 +66259,6 @@ async function addBaseline(report, decision, settings, logs, deps) {
             deps.runner.warning(`The baseline (the same window ${baselineName(offsetSeconds)}) could not be counted: ${(0,errors/* errorMessage */.g)(error)}. The alert goes out without it.`, { title: 'insights-watch: baseline not counted' });
         }
     });
-}
-
-;// CONCATENATED MODULE: ./src/dedup.ts
-
-/**
- * The entries reported so far in the stretch that runs check twice (the overlap). An entry the
- * previous run reported is not new; the same line seen twice in one result counts twice, so
- * identical lines are told apart by their occurrence number (`<fingerprint>#2`, …).
- *
- * Kept by the second of the entry's timestamp: identical lines share their timestamp, so their
- * occurrences are counted within one second, and rows arrive sorted by time, so the second of the
- * row before is usually the one needed next.
- */
-class ReportedEntries {
-    bySecond = new Map();
-    /** Occurrences of lines without a readable @timestamp, which have no second of their own. */
-    seenWithoutTime = new Map();
-    last;
-    constructor(previous = {}) {
-        for (const [second, fingerprints] of Object.entries(previous)) {
-            this.bySecond.set(Number(second), { ids: new Set(fingerprints), seen: new Map() });
-        }
-    }
-    /**
-     * True for an entry no earlier run reported; it is then remembered. Entries without a readable
-     * @timestamp are kept under `fallbackSecond` (the window's end), so they last one overlap.
-     */
-    isNew(entry, fallbackSecond) {
-        const base = fingerprint(entry);
-        const timestamp = entrySecond(entry);
-        if (timestamp === undefined) {
-            const id = occurrenceId(this.seenWithoutTime, base);
-            // Without a timestamp an entry could sit under any second: look in all (only an overlap's worth).
-            for (const { ids } of this.bySecond.values())
-                if (ids.has(id))
-                    return false;
-            this.second(fallbackSecond).ids.add(id);
-            return true;
-        }
-        const second = this.second(timestamp);
-        const id = occurrenceId(second.seen, base);
-        if (second.ids.has(id))
-            return false;
-        second.ids.add(id);
-        return true;
-    }
-    /** The entries not reported before, remembering them (isNew over a list). */
-    *keepNew(entries, fallbackSecond) {
-        for (const entry of entries)
-            if (this.isNew(entry, fallbackSecond))
-                yield entry;
-    }
-    /** The fingerprints a run must keep: those at or after `from`, the next run's earliest second. */
-    since(from) {
-        const kept = {};
-        for (const [at, { ids }] of [...this.bySecond].sort(([a], [b]) => a - b)) {
-            if (at >= from && ids.size > 0)
-                kept[String(at)] = [...ids];
-        }
-        return kept;
-    }
-    second(at) {
-        if (this.last?.at === at)
-            return this.last.second;
-        let second = this.bySecond.get(at);
-        if (!second) {
-            second = { ids: new Set(), seen: new Map() };
-            this.bySecond.set(at, second);
-        }
-        this.last = { at, second };
-        return second;
-    }
-}
-/** `base` the first time it is met, then `base#2`, `base#3`, …: the nth identical line of its second. */
-function occurrenceId(seen, base) {
-    const occurrence = (seen.get(base) ?? 0) + 1;
-    seen.set(base, occurrence);
-    return occurrence === 1 ? base : `${base}#${occurrence}`;
 }
 
 ;// CONCATENATED MODULE: ./src/insights/window.ts
@@ -68053,10 +68441,18 @@ const HELPER_PURPOSES = {
  */
 function costRows(report, pricePerGb) {
     const header = ['Query', 'Log groups', 'Records scanned', 'Bytes scanned', 'Estimated cost'].map((label) => ({ data: label, header: true }));
-    const queries = [...report.queries, ...(report.helperQueries ?? [])];
-    const shown = queries.slice(0, MAX_QUERY_IDS);
-    const rows = shown.map((query) => [
-        `${summary_cell(query.queryId)}${'purpose' in query ? ` (${HELPER_PURPOSES[query.purpose]})` : ''}`,
+    // The action's own queries named by what they are for.
+    const labelled = [
+        ...report.queries.map((query) => ({ query, label: summary_cell(query.queryId) })),
+        ...(report.helperQueries ?? []).map((query) => ({
+            query,
+            label: `${summary_cell(query.queryId)} (${HELPER_PURPOSES[query.purpose]})`,
+        })),
+    ];
+    const queries = labelled.map(({ query }) => query);
+    const shown = labelled.slice(0, MAX_QUERY_IDS);
+    const rows = shown.map(({ query, label }) => [
+        label,
         count(query.logGroups.length),
         count(query.statistics.recordsScanned),
         formatBytes(query.statistics.bytesScanned),
@@ -68223,407 +68619,6 @@ class Budget {
         this.remaining -= amount;
         return true;
     }
-}
-
-;// CONCATENATED MODULE: ./src/outputs.ts
-
-
-
-
-function stepOutputs(report, run) {
-    const incident = run.incident ?? { state: 'none' };
-    return {
-        // Past max-results the count stays exact: the rows not fetched are counted from the statistics.
-        'match-count': String(report.digest.total + run.unfetched),
-        'critical-count': String(report.digest.critical),
-        'window-start': isoSecond(report.window.start),
-        'window-end': isoSecond(report.window.end),
-        'query-ids': report.queries.map((query) => query.queryId).join(','),
-        notified: String(run.notified),
-        truncated: String(report.truncated),
-        'incident-id': incident.id ?? '',
-        'incident-state': incident.state,
-        'slack-ts': incident.slackTs ?? '',
-        'issue-number': incident.issueNumber === undefined ? '' : String(incident.issueNumber),
-        'results-file': run.resultsFile,
-    };
-}
-/** Where the results file goes: under RUNNER_TEMP, which the runner empties after the job. */
-function resultsFilePath(env) {
-    const attempt = env.GITHUB_RUN_ATTEMPT ? `-${env.GITHUB_RUN_ATTEMPT}` : '';
-    const name = `insights-watch-${env.GITHUB_RUN_ID ?? process.pid}${attempt}-${env.GITHUB_ACTION ?? 'results'}.jsonl`;
-    return (0,external_node_path_.join)(env.RUNNER_TEMP || (0,external_node_os_.tmpdir)(), name);
-}
-/** How much text the results file gathers before it writes: about a hundred entries. */
-const WRITE_CHUNK_CHARS = 64 * 1024;
-/**
- * The results file: one JSON line per entry reported, with the fields the query returned as they came
- * and the severity and status read from them. Each entry is written as it arrives, in chunks, so a
- * large result is never one string in memory and no entry outlives its row; synchronous, so it can
- * be fed from a row callback.
- */
-class ResultsFile {
-    path;
-    fd;
-    pending = '';
-    constructor(path) {
-        this.path = path;
-        this.fd = (0,external_node_fs_.openSync)(path, 'w');
-    }
-    add(entry) {
-        this.pending += `${JSON.stringify({ severity: entry.severity, status: entry.status ?? null, fields: entry.fields })}\n`;
-        if (this.pending.length >= WRITE_CHUNK_CHARS)
-            this.flush();
-    }
-    close() {
-        this.flush();
-        (0,external_node_fs_.closeSync)(this.fd);
-    }
-    flush() {
-        if (this.pending === '')
-            return;
-        (0,external_node_fs_.writeSync)(this.fd, this.pending);
-        this.pending = '';
-    }
-}
-
-;// CONCATENATED MODULE: ./src/aggregate.ts
-
-/** Rows kept for the message and the summary; the results file has them all. */
-const MAX_TABLE_ROWS = 1_000;
-class AggregateBuilder {
-    shape;
-    statusField;
-    #columns = [];
-    #columnIndex = new Map();
-    #rows = [];
-    #rowsSeen = 0;
-    #countSum = 0;
-    /** Every row so far had a whole, non-negative number in the count column. */
-    #countable;
-    #critical = 0;
-    #warning = 0;
-    #worst = 'none';
-    constructor(shape, statusField) {
-        this.shape = shape;
-        this.statusField = statusField;
-        this.#countable = shape.countColumn !== undefined;
-    }
-    add(row) {
-        this.#rowsSeen += 1;
-        const values = [];
-        let count;
-        let status;
-        for (const { field, value } of row) {
-            if (field === undefined || value === undefined || field === '@ptr')
-                continue;
-            values[this.#column(field)] = value;
-            if (field === this.shape.countColumn && /^\d+$/.test(value.trim()))
-                count = Number(value.trim());
-            if (field === this.statusField && /^\d{3}$/.test(value.trim()))
-                status = Number(value.trim());
-        }
-        if (this.#rows.length < MAX_TABLE_ROWS)
-            this.#rows.push(values);
-        if (count === undefined)
-            this.#countable = false;
-        else
-            this.#countSum += count;
-        if (status !== undefined)
-            this.#addStatus(status, count ?? 1);
-    }
-    /** The index of a field's column, adding the column the first time the field is seen. */
-    #column(field) {
-        let index = this.#columnIndex.get(field);
-        if (index === undefined) {
-            index = this.#columns.length;
-            this.#columns.push(field);
-            this.#columnIndex.set(field, index);
-        }
-        return index;
-    }
-    /** A row's status, weighing `weight` records (its count, or 1 without one). */
-    #addStatus(status, weight) {
-        const severity = severityOf(status);
-        this.#worst = worse(this.#worst, severity);
-        if (severity === 'critical')
-            this.#critical += weight;
-        if (severity === 'warning')
-            this.#warning += weight;
-    }
-    /**
-     * The digest: `statistics` are the whole-window totals; `complete` is false when rows were left
-     * unfetched, and then the count column cannot be trusted to add up.
-     */
-    build(statistics, complete) {
-        const byColumn = this.#countable && complete && this.#rowsSeen > 0;
-        const total = byColumn ? this.#countSum : statistics.recordsMatched;
-        const table = {
-            columns: [...this.#columns],
-            rows: this.#rows.map((row) => [...row]),
-            rowCount: this.#rowsSeen,
-            countedBy: byColumn ? 'count-column' : 'records-matched',
-        };
-        if (byColumn && this.shape.countColumn !== undefined)
-            table.countColumn = this.shape.countColumn;
-        // Severity counts are weighted by the count column; without one they are rows, which would not
-        // be records, so only the worst severity is kept.
-        const weighted = byColumn;
-        return {
-            total,
-            critical: weighted ? this.#critical : 0,
-            warning: weighted ? this.#warning : 0,
-            worst: total === 0 ? 'none' : this.#worst,
-            breakdowns: [],
-            samples: [],
-            table,
-        };
-    }
-    /** Rows taken so far. */
-    get rows() {
-        return this.#rowsSeen;
-    }
-}
-
-;// CONCATENATED MODULE: ./src/digest.ts
-
-/**
- * Counts, breaks down and samples entries one at a time, as the query's pages arrive, so that no
- * list of every entry is ever held.
- */
-class DigestBuilder {
-    settings;
-    counts;
-    digest = {
-        total: 0,
-        critical: 0,
-        warning: 0,
-        worst: 'none',
-        breakdowns: [],
-        samples: [],
-    };
-    constructor(settings) {
-        this.settings = settings;
-        this.counts = new Map(settings.groupBy.map((field) => [field, new Map()]));
-    }
-    add(entry) {
-        const { digest } = this;
-        digest.total += 1;
-        if (entry.severity === 'critical')
-            digest.critical += 1;
-        if (entry.severity === 'warning')
-            digest.warning += 1;
-        digest.worst = worse(digest.worst, entry.severity);
-        for (const [field, byValue] of this.counts) {
-            const value = fieldValue(entry, field);
-            if (value !== undefined)
-                byValue.set(value, (byValue.get(value) ?? 0) + 1);
-        }
-        keepSample(digest.samples, entry, this.settings.maxSamples);
-    }
-    build() {
-        const breakdowns = [];
-        for (const [field, byValue] of this.counts) {
-            if (byValue.size === 0)
-                continue;
-            const sorted = [...byValue].map(([value, count]) => ({ value, count }));
-            sorted.sort((a, b) => b.count - a.count || digest_compareText(a.value, b.value));
-            breakdowns.push({ field, counts: sorted });
-        }
-        return { ...this.digest, breakdowns, samples: [...this.digest.samples] };
-    }
-}
-/** The digest of a list of entries (DigestBuilder in one call). */
-function buildDigest(entries, settings) {
-    const builder = new DigestBuilder(settings);
-    for (const entry of entries)
-        builder.add(entry);
-    return builder.build();
-}
-const sampleRank = { critical: 0, warning: 1, none: 2 };
-function compareSamples(a, b) {
-    return (sampleRank[a.severity] - sampleRank[b.severity] ||
-        digest_compareText(b.fields['@timestamp'] ?? '', a.fields['@timestamp'] ?? ''));
-}
-/** Code-unit order: stable and fast on long values (localeCompare is slow on long shared prefixes). */
-function digest_compareText(a, b) {
-    return a < b ? -1 : a > b ? 1 : 0;
-}
-/** Keeps the best `max` samples without holding every entry: insert in order, drop the last. */
-function keepSample(samples, entry, max) {
-    if (max <= 0)
-        return;
-    if (samples.length === max && compareSamples(entry, samples[max - 1]) >= 0)
-        return;
-    let index = samples.findIndex((kept) => compareSamples(entry, kept) < 0);
-    if (index === -1)
-        index = samples.length;
-    samples.splice(index, 0, entry);
-    if (samples.length > max)
-        samples.pop();
-}
-
-;// CONCATENATED MODULE: ./src/intake.ts
-
-/**
- * The step between the query and the report: each result row becomes an entry, and an entry no run
- * has reported goes to the digest and the results file at once. Nothing holds an entry afterwards
- * (the digest keeps its few samples), so a 10,000-row page is garbage as soon as it is read.
- */
-class RowIntake {
-    sinks;
-    options;
-    /** Rows the query returned, new or not. */
-    matched = 0;
-    constructor(sinks, options) {
-        this.sinks = sinks;
-        this.options = options;
-    }
-    take(rows) {
-        const { reported, digest, resultsFile, aggregate, signatures, matches } = this.sinks;
-        const { statusField, fallbackSecond } = this.options;
-        for (const row of rows) {
-            this.matched += 1;
-            if (aggregate) {
-                aggregate.add(row);
-                resultsFile.add(toEntry(row, statusField));
-                continue;
-            }
-            const entry = toEntry(row, statusField);
-            matches?.add(entry);
-            if (!reported.isNew(entry, fallbackSecond))
-                continue;
-            digest.add(entry);
-            signatures?.add(entry);
-            resultsFile.add(entry);
-        }
-    }
-}
-
-;// CONCATENATED MODULE: ./src/steps/query.ts
-/**
- * Step 4: the query over the window, in batches of log groups, each row taken in as it comes: new
- * entries to the digest and the results file, entries an earlier run reported left out.
- */
-
-
-
-
-
-
-
-
-
-
-
-async function runQuery(settings, plan, logs, deps) {
-    const { window, shape } = plan;
-    const sinks = intakeSinks(settings, plan, deps);
-    const { reported, digest, aggregate, resultsFile, signatures, matches } = sinks;
-    const intake = new RowIntake(sinks, { statusField: settings.statusField, fallbackSecond: window.end });
-    const queryDeps = {
-        client: logs.client,
-        now: deps.now,
-        sleep: deps.sleep,
-        timeoutMs: settings.queryTimeoutMs,
-        ...(deps.signal ? { signal: deps.signal } : {}),
-    };
-    let result;
-    let requests;
-    try {
-        ;
-        [result, requests] = await deps.runner.group(`Query ${isoSecond(window.start)} – ${isoSecond(window.end)}`, () => Promise.all([
-            runBatchedQuery({
-                logGroups: settings.logGroups,
-                // Read again from the query run, which may carry @timestamp where the user's did not.
-                queryString: queryToRun(settings.query, shape, window),
-                queryLanguage: settings.queryLanguage,
-                window: queryWindow(shape, window),
-                maxRows: settings.maxResults,
-            }, { ...queryDeps, log: deps.runner.info, onRows: (rows) => intake.take(rows) }),
-            settings.rates ? countRequests(settings, plan, queryDeps, deps) : undefined,
-        ]));
-    }
-    finally {
-        resultsFile.close();
-    }
-    if (requests && matches)
-        requests.matched = matches.build();
-    const found = aggregate ? aggregate.build(result.statistics, !result.truncated) : digest.build();
-    return {
-        ...(signatures ? { signatures: { found: signatures.build(), untracked: signatures.untracked } } : {}),
-        ...(requests ? { requests } : {}),
-        ...result,
-        complete: result.failures.length === 0 && (requests?.failures.length ?? 0) === 0,
-        found,
-        reported,
-        alreadyReported: aggregate ? 0 : intake.matched - found.total,
-        // (An aggregate's total already counts records, fetched or not.)
-        unfetched: result.truncated && !aggregate ? Math.max(0, result.statistics.recordsMatched - result.rowsFetched) : 0,
-        resultsFile: resultsFile.path,
-    };
-}
-/** Where each row of the query goes: what the intake fills, one sink per thing the run reports. */
-function intakeSinks(settings, plan, deps) {
-    const { window, shape, previous } = plan;
-    return {
-        // A checkpoint saved by a record query carries fingerprints; an aggregate run has no use for them.
-        reported: new ReportedEntries(shape.records ? previous?.reported : undefined),
-        digest: new DigestBuilder(settings),
-        aggregate: shape.records ? undefined : new AggregateBuilder(shape, settings.statusField),
-        resultsFile: new ResultsFile(resultsFilePath(deps.env)),
-        // An aggregate's rows are groups, not entries: they have no signature.
-        signatures: settings.signatures && shape.records
-            ? new SignatureTally(settings.signatures.fields, window.end)
-            : undefined,
-        // Every entry of the window, reported before or not, is a match of its rate.
-        matches: settings.rates && shape.records ? new MatchTally(settings.rates.routeFields, window) : undefined,
-    };
-}
-/** Rows of the request count query kept at most: one per route, far more than an API has. */
-const MAX_ROUTE_ROWS = 10_000;
-/**
- * `rate-thresholds`: every request of the window, per route, by one aggregate query per batch of log
- * groups, run alongside the main query; cut by `@timestamp` to the window exactly.
- */
-async function countRequests(settings, plan, queryDeps, deps) {
-    const routeFields = settings.rates?.routeFields ?? [];
-    const tally = new RequestTally(routeFields);
-    const result = await runBatchedQuery({
-        logGroups: settings.logGroups,
-        queryString: boundByTimestamp(requestCountQuery(routeFields), plan.window),
-        queryLanguage: 'CWLI',
-        window: plan.window,
-        maxRows: MAX_ROUTE_ROWS,
-    }, {
-        ...queryDeps,
-        log: (line) => deps.runner.info(`Requests: ${line}`),
-        onRows: (rows) => {
-            for (const row of rows)
-                tally.add(row);
-        },
-    });
-    return {
-        counts: tally.build(result.statistics.recordsMatched, !result.truncated),
-        queries: result.queries,
-        failures: result.failures,
-    };
-}
-/** Why an incomplete run fails the step, naming each failed batch; undefined when every batch was checked. */
-function incompleteQueryError(outcome, settings) {
-    if (outcome.complete)
-        return undefined;
-    const describe = (failure) => `batch ${failure.batch + 1} (${describeGroups(failure.logGroups, 3)}): ${failure.error.message}`;
-    const batches = Math.ceil(settings.logGroups.length / MAX_LOG_GROUPS_PER_QUERY);
-    const said = [];
-    if (outcome.failures.length > 0) {
-        said.push(`${outcome.failures.length} of ${batches} query batches failed; the others were reported. ${outcome.failures.map(describe).join(' ')}`);
-    }
-    const countFailures = outcome.requests?.failures ?? [];
-    if (countFailures.length > 0) {
-        said.push(`${countFailures.length} of ${batches} request count queries (rate-thresholds) failed, so the window's rates were not judged; the next run checks the window again. ${countFailures.map(describe).join(' ')}`);
-    }
-    return new Error(said.join(' '));
 }
 
 ;// CONCATENATED MODULE: ./src/steps/publish.ts

@@ -2,10 +2,8 @@
  * The baseline (`baseline`): for an alerting window, the same window a while earlier (a week by
  * default), so the reader sees "3× last week" at a glance instead of guessing whether 30 5xx is a lot
  * for this API at this hour. One aggregate query counts that window's requests by status; its 5xx and
- * 4xx are read from `status-field` as the action reads severity everywhere else.
+ * 4xx are read from `status-field` as an aggregate query's are (aggregate.ts).
  */
-import type { ResultField } from '@aws-sdk/client-cloudwatch-logs'
-import { severityOf, toEntry } from './entries.js'
 import type { Window } from './insights/window.js'
 import { fieldName } from './rates.js'
 
@@ -17,34 +15,6 @@ export function baselineQuery(statusField: string): string {
 /** The same window `offsetSeconds` earlier. */
 export function baselineWindow(window: Window, offsetSeconds: number): Window {
   return { start: window.start - offsetSeconds, end: window.end - offsetSeconds }
-}
-
-export interface BaselineCounts {
-  requests: number
-  critical: number
-  warning: number
-}
-
-/** Adds up the rows of `baselineQuery`: every row's requests, and by its status the 5xx and 4xx. */
-export class BaselineTally {
-  readonly #counts: BaselineCounts = { requests: 0, critical: 0, warning: 0 }
-
-  constructor(private readonly statusField: string) {}
-
-  add(row: readonly ResultField[]): void {
-    const entry = toEntry(row, this.statusField)
-    const requests = Number(entry.fields.requests)
-    if (!Number.isSafeInteger(requests) || requests < 0) return
-    this.#counts.requests += requests
-    if (entry.status === undefined) return
-    const severity = severityOf(entry.status)
-    if (severity === 'critical') this.#counts.critical += requests
-    if (severity === 'warning') this.#counts.warning += requests
-  }
-
-  build(): BaselineCounts {
-    return { ...this.#counts }
-  }
 }
 
 /** How `now` compares with `then`: `3×`, `0.5×`; undefined when there was nothing then. */

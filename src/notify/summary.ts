@@ -291,11 +291,19 @@ function costRows(report: Report, pricePerGb: number): Row[] {
   const header: Row = ['Query', 'Log groups', 'Records scanned', 'Bytes scanned', 'Estimated cost'].map(
     (label) => ({ data: label, header: true }),
   )
-  const queries = [...report.queries, ...(report.helperQueries ?? [])]
-  const shown = queries.slice(0, MAX_QUERY_IDS)
+  // The action's own queries named by what they are for.
+  const labelled = [
+    ...report.queries.map((query) => ({ query, label: cell(query.queryId) })),
+    ...(report.helperQueries ?? []).map((query) => ({
+      query,
+      label: `${cell(query.queryId)} (${HELPER_PURPOSES[query.purpose]})`,
+    })),
+  ]
+  const queries = labelled.map(({ query }) => query)
+  const shown = labelled.slice(0, MAX_QUERY_IDS)
   const rows = shown.map(
-    (query): Row => [
-      `${cell(query.queryId)}${'purpose' in query ? ` (${HELPER_PURPOSES[(query as HelperQuery).purpose]})` : ''}`,
+    ({ query, label }): Row => [
+      label,
       count(query.logGroups.length),
       count(query.statistics.recordsScanned),
       formatBytes(query.statistics.bytesScanned),

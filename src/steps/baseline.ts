@@ -3,16 +3,18 @@
  * query per batch of log groups, onto the report. It only adds context: when it fails, the alert goes
  * out all the same and says the baseline could not be counted.
  */
+
+import { AggregateBuilder } from '../aggregate.js'
 import type { AlertDecision } from '../alerting.js'
-import { BaselineTally, baselineName, baselineQuery, baselineWindow } from '../baseline.js'
+import { baselineName, baselineQuery, baselineWindow } from '../baseline.js'
 import { errorMessage } from '../errors.js'
 import { isoSecond } from '../format.js'
-import { runBatchedQuery } from '../insights/batches.js'
-import { boundByTimestamp } from '../insights/query-rewrite.js'
+import { analyseQuery } from '../insights/query-shape.js'
 import type { Report } from '../report.js'
 import type { StepDeps } from '../run-deps.js'
 import type { Settings } from '../settings.js'
 import type { LogsConnection } from './logs-connection.js'
+import { runOwnQuery } from './query.js'
 
 /** Rows of the baseline query: one per status value. */
 const MAX_STATUS_ROWS = 10_000
@@ -27,28 +29,17 @@ export async function addBaseline(
   const offsetSeconds = settings.baselineSeconds
   if (decision.kind !== 'alert' || offsetSeconds === undefined) return
   const window = baselineWindow(report.window, offsetSeconds)
-  const tally = new BaselineTally(settings.statusField)
+  const queryString = baselineQuery(settings.statusField)
+  // Its rows are counts by status: an aggregate's digest adds them up and sorts them by severity.
+  const counted = new AggregateBuilder(analyseQuery(queryString, 'CWLI'), settings.statusField)
   await deps.runner.group(`Baseline ${isoSecond(window.start)} – ${isoSecond(window.end)}`, async () => {
     try {
-      const result = await runBatchedQuery(
-        {
-          logGroups: settings.logGroups,
-          queryString: boundByTimestamp(baselineQuery(settings.statusField), window),
-          queryLanguage: 'CWLI',
-          window,
-          maxRows: MAX_STATUS_ROWS,
-        },
-        {
-          client: logs.client,
-          now: deps.now,
-          sleep: deps.sleep,
-          log: deps.runner.info,
-          timeoutMs: settings.queryTimeoutMs,
-          onRows: (rows) => {
-            for (const row of rows) tally.add(row)
-          },
-          ...(deps.signal ? { signal: deps.signal } : {}),
-        },
+      const result = await runOwnQuery(
+        { queryString, window, maxRows: MAX_STATUS_ROWS, label: 'Baseline' },
+        (row) => counted.add(row),
+        settings,
+        logs,
+        deps,
       )
       report.helperQueries = [
         ...(report.helperQueries ?? []),
@@ -56,7 +47,8 @@ export async function addBaseline(
       ]
       const failed = result.failures[0]
       if (failed) throw failed.error
-      report.baseline = { offsetSeconds, window, ...tally.build() }
+      const { total: requests, critical, warning } = counted.build(result.statistics, !result.truncated)
+      report.baseline = { offsetSeconds, window, requests, critical, warning }
       deps.runner.info(
         `Baseline: ${report.baseline.critical} 5xx, ${report.baseline.warning} 4xx of ${report.baseline.requests} requests.`,
       )

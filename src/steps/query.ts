@@ -9,7 +9,8 @@ import { isoSecond } from '../format.js'
 import { type BatchedResult, MAX_LOG_GROUPS_PER_QUERY, runBatchedQuery } from '../insights/batches.js'
 import { describeGroups } from '../insights/query-errors.js'
 import { boundByTimestamp, queryToRun, queryWindow } from '../insights/query-rewrite.js'
-import type { QueryRun } from '../insights/types.js'
+import type { QueryRun, ResultField } from '../insights/types.js'
+import type { Window } from '../insights/window.js'
 import { type IntakeSinks, RowIntake } from '../intake.js'
 import { ResultsFile, resultsFilePath } from '../outputs.js'
 import {
@@ -69,13 +70,6 @@ export async function runQuery(
   const sinks = intakeSinks(settings, plan, deps)
   const { reported, digest, aggregate, resultsFile, signatures, matches } = sinks
   const intake = new RowIntake(sinks, { statusField: settings.statusField, fallbackSecond: window.end })
-  const queryDeps = {
-    client: logs.client,
-    now: deps.now,
-    sleep: deps.sleep,
-    timeoutMs: settings.queryTimeoutMs,
-    ...(deps.signal ? { signal: deps.signal } : {}),
-  }
   let result: BatchedResult
   let requests: RequestsCounted | undefined
   try {
@@ -92,9 +86,13 @@ export async function runQuery(
               window: queryWindow(shape, window),
               maxRows: settings.maxResults,
             },
-            { ...queryDeps, log: deps.runner.info, onRows: (rows) => intake.take(rows) },
+            {
+              ...queryDepsOf(settings, logs, deps),
+              log: deps.runner.info,
+              onRows: (rows) => intake.take(rows),
+            },
           ),
-          settings.rates ? countRequests(settings, plan, queryDeps, deps) : undefined,
+          settings.rates ? countRequests(settings, plan, logs, deps) : undefined,
         ]),
     )
   } finally {
@@ -146,32 +144,70 @@ const MAX_ROUTE_ROWS = 10_000
 async function countRequests(
   settings: Settings,
   plan: RunPlan,
-  queryDeps: Omit<Parameters<typeof runBatchedQuery>[1], 'onRows' | 'log'>,
+  logs: LogsConnection,
   deps: StepDeps,
 ): Promise<RequestsCounted> {
   const routeFields = settings.rates?.routeFields ?? []
   const tally = new RequestTally(routeFields)
-  const result = await runBatchedQuery(
+  const result = await runOwnQuery(
     {
-      logGroups: settings.logGroups,
-      queryString: boundByTimestamp(requestCountQuery(routeFields), plan.window),
-      queryLanguage: 'CWLI',
+      queryString: requestCountQuery(routeFields),
       window: plan.window,
       maxRows: MAX_ROUTE_ROWS,
+      label: 'Requests',
     },
-    {
-      ...queryDeps,
-      log: (line) => deps.runner.info(`Requests: ${line}`),
-      onRows: (rows) => {
-        for (const row of rows) tally.add(row)
-      },
-    },
+    (row) => tally.add(row),
+    settings,
+    logs,
+    deps,
   )
   return {
     counts: tally.build(result.statistics.recordsMatched, !result.truncated),
     queries: result.queries,
     failures: result.failures,
   }
+}
+
+/** What every query of the run hands runBatchedQuery: the client, the clock, the timeout, cancellation. */
+function queryDepsOf(settings: Settings, logs: LogsConnection, deps: StepDeps) {
+  return {
+    client: logs.client,
+    now: deps.now,
+    sleep: deps.sleep,
+    timeoutMs: settings.queryTimeoutMs,
+    ...(deps.signal ? { signal: deps.signal } : {}),
+  }
+}
+
+/**
+ * One of the queries the action writes itself (the request count, the baseline): Logs Insights QL,
+ * whatever `query-language` is, over every log group in batches, cut to `window` by `@timestamp`
+ * exactly as an aggregate query is (query-rewrite.ts); each row handed to `take`, each log line
+ * prefixed with `label`.
+ */
+export function runOwnQuery(
+  own: { queryString: string; window: Window; maxRows: number; label: string },
+  take: (row: ResultField[]) => void,
+  settings: Settings,
+  logs: LogsConnection,
+  deps: StepDeps,
+): Promise<BatchedResult> {
+  return runBatchedQuery(
+    {
+      logGroups: settings.logGroups,
+      queryString: boundByTimestamp(own.queryString, own.window),
+      queryLanguage: 'CWLI',
+      window: own.window,
+      maxRows: own.maxRows,
+    },
+    {
+      ...queryDepsOf(settings, logs, deps),
+      log: (line) => deps.runner.info(`${own.label}: ${line}`),
+      onRows: (rows) => {
+        for (const row of rows) take(row)
+      },
+    },
+  )
 }
 
 /** Why an incomplete run fails the step, naming each failed batch; undefined when every batch was checked. */
