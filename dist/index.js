@@ -63195,7 +63195,10 @@ async function postToChannels(message, what, settings, deps) {
  */
 const TABLE = {
     // Where the logs are, and the AWS role that reads them.
-    'log-group-names': { required: true },
+    // One of log-group-names, log-group-prefixes or rules is needed (settings.ts).
+    'log-group-names': { required: false },
+    'log-group-prefixes': { required: false },
+    'source-accounts': { required: false },
     // Absent: AWS_REGION, then AWS_DEFAULT_REGION (settings.ts).
     'aws-region': { required: false },
     'role-to-assume': { required: false },
@@ -63261,6 +63264,10 @@ const TABLE = {
     // The job summary's cost, and trying it out.
     'price-per-gb': { default: '0.005', required: false },
     'dry-run': { default: 'false', required: false },
+    // Many monitors in one step, and trying them over the past.
+    rules: { required: false },
+    backtest: { required: false },
+    'pr-comment': { default: 'true', required: false },
 };
 const INPUTS = TABLE;
 /** The default `query`: Logs Insights QL, every 4xx/5xx access-log entry, newest first. */
@@ -63706,8 +63713,9 @@ function readSettings({ getInput, setSecret, env }) {
         setSecret(new URL(url).pathname);
     }
     const logGroups = [...new Set(parseList(input('log-group-names')).map(parseLogGroup))];
-    if (logGroups.length === 0) {
-        throw new errors/* SettingsError */.G('log-group-names', 'is required: give one or more log group names or ARNs.');
+    const logGroupPrefixes = parseLogGroupPrefixes(input('log-group-prefixes'));
+    if (logGroups.length === 0 && logGroupPrefixes.length === 0) {
+        throw new errors/* SettingsError */.G('log-group-names', 'is required: give one or more log group names or ARNs, or name prefixes in log-group-prefixes.');
     }
     const query = input('query');
     if (query.length > MAX_QUERY_LENGTH) {
@@ -63716,6 +63724,8 @@ function readSettings({ getInput, setSecret, env }) {
     const roleToAssume = input('role-to-assume');
     const settings = {
         logGroups,
+        logGroupPrefixes,
+        sourceAccounts: parseSourceAccounts(input('source-accounts'), logGroupPrefixes),
         region: parseRegion(input('aws-region') || env.AWS_REGION || env.AWS_DEFAULT_REGION || ''),
         roleSessionName: parseSessionName(input('role-session-name') || defaultSessionName(env)),
         roleDurationSeconds: parseInteger('role-duration-seconds', input('role-duration-seconds'), 900, 43_200),
@@ -63744,8 +63754,12 @@ function readSettings({ getInput, setSecret, env }) {
         failOnMatch: parseBoolean('fail-on-match', input('fail-on-match')),
         dryRun: parseBoolean('dry-run', input('dry-run')),
         pricePerGb: parsePrice(input('price-per-gb')),
+        prComment: parseBoolean('pr-comment', input('pr-comment')),
         ...incident,
     };
+    const backtest = input('backtest');
+    if (backtest)
+        settings.backtestSeconds = parseDuration('backtest', backtest, { min: 3600, max: 14 * 86_400 });
     const signatures = readSignatureSettings(input);
     if (signatures)
         settings.signatures = signatures;
@@ -64028,6 +64042,38 @@ function parseQueryLanguage(text) {
     if (upper === 'CWLI' || upper === 'SQL' || upper === 'PPL')
         return upper;
     throw new errors/* SettingsError */.G('query-language', `"${text}" is not a query language; use CWLI, SQL or PPL.`);
+}
+/** SOURCE's `namePrefix` takes at most five prefixes (SOURCE command doc). */
+const MAX_PREFIXES = 5;
+/** SOURCE's `accountIdentifiers` takes at most twenty accounts (SOURCE command doc). */
+const MAX_SOURCE_ACCOUNTS = 20;
+function parseLogGroupPrefixes(text) {
+    const prefixes = [...new Set(parseList(text))];
+    if (prefixes.length > MAX_PREFIXES) {
+        throw new errors/* SettingsError */.G('log-group-prefixes', `has ${prefixes.length} prefixes; Logs Insights' SOURCE takes at most ${MAX_PREFIXES}: use shorter prefixes that cover more groups, or split the monitor into rules.`);
+    }
+    for (const prefix of prefixes) {
+        if (!/^[.\-_/#A-Za-z0-9]{1,512}$/.test(prefix)) {
+            throw new errors/* SettingsError */.G('log-group-prefixes', `"${prefix}" is not a log group name prefix; use the start of a name (letters, digits and . - _ / #), like /aws/apigateway/.`);
+        }
+    }
+    return prefixes;
+}
+function parseSourceAccounts(text, prefixes) {
+    const accounts = [...new Set(parseList(text))];
+    if (accounts.length === 0)
+        return accounts;
+    if (prefixes.length === 0) {
+        throw new errors/* SettingsError */.G('source-accounts', "is set without log-group-prefixes: it picks the accounts the prefixes are looked up in; give log-group-prefixes, or name other accounts' groups by ARN in log-group-names.");
+    }
+    if (accounts.length > MAX_SOURCE_ACCOUNTS) {
+        throw new errors/* SettingsError */.G('source-accounts', `has ${accounts.length} accounts; Logs Insights' SOURCE takes at most ${MAX_SOURCE_ACCOUNTS}. Leave it empty to query every linked account.`);
+    }
+    for (const account of accounts) {
+        if (!/^\d{12}$/.test(account))
+            throw new errors/* SettingsError */.G('source-accounts', `"${account}" is not an AWS account id; use 12 digits.`);
+    }
+    return accounts;
 }
 /** A log group name (StartQuery's pattern, 1–512 characters) or a log group ARN. */
 function parseLogGroup(text) {

@@ -14,7 +14,10 @@ export interface InputSpec {
 
 const TABLE = {
   // Where the logs are, and the AWS role that reads them.
-  'log-group-names': { required: true },
+  // One of log-group-names, log-group-prefixes or rules is needed (settings.ts).
+  'log-group-names': { required: false },
+  'log-group-prefixes': { required: false },
+  'source-accounts': { required: false },
   // Absent: AWS_REGION, then AWS_DEFAULT_REGION (settings.ts).
   'aws-region': { required: false },
   'role-to-assume': { required: false },
@@ -89,6 +92,11 @@ const TABLE = {
   // The job summary's cost, and trying it out.
   'price-per-gb': { default: '0.005', required: false },
   'dry-run': { default: 'false', required: false },
+
+  // Many monitors in one step, and trying them over the past.
+  rules: { required: false },
+  backtest: { required: false },
+  'pr-comment': { default: 'true', required: false },
 } as const satisfies Record<string, InputSpec>
 
 /** The name of an input of action.yml. */

@@ -18,6 +18,13 @@ type StateSetting = { kind: 'actions-cache' } | { kind: 'file'; path: string } |
 export interface Settings {
   /** Log group names or ARNs (an ARN's trailing `:*` removed), without duplicates. */
   logGroups: string[]
+  /**
+   * `log-group-prefixes`: name prefixes (at most 5) queried through `SOURCE logGroups(namePrefix: …)`;
+   * empty when the groups are named one by one.
+   */
+  logGroupPrefixes: string[]
+  /** `source-accounts`: SOURCE's `accountIdentifiers` (12-digit ids); empty = every linked account. */
+  sourceAccounts: string[]
   region: string
   /** IAM role assumed with the workflow's OIDC token; absent = the default credential chain. */
   roleToAssume?: string
@@ -82,6 +89,10 @@ export interface Settings {
   reopenWithinSeconds: number
   /** `github-issue`: each incident recorded as an issue of `repository` (owner/name). */
   githubIssue?: { token: string; repository: string }
+  /** `backtest`: the past period replayed instead of watching; absent = watch. */
+  backtestSeconds?: number
+  /** `pr-comment`: a backtest on a pull_request run is posted as one PR comment. */
+  prComment: boolean
 }
 
 export interface SettingsSources {
@@ -116,8 +127,12 @@ export function readSettings({ getInput, setSecret, env }: SettingsSources): Set
   }
 
   const logGroups = [...new Set(parseList(input('log-group-names')).map(parseLogGroup))]
-  if (logGroups.length === 0) {
-    throw new SettingsError('log-group-names', 'is required: give one or more log group names or ARNs.')
+  const logGroupPrefixes = parseLogGroupPrefixes(input('log-group-prefixes'))
+  if (logGroups.length === 0 && logGroupPrefixes.length === 0) {
+    throw new SettingsError(
+      'log-group-names',
+      'is required: give one or more log group names or ARNs, or name prefixes in log-group-prefixes.',
+    )
   }
 
   const query = input('query')
@@ -131,6 +146,8 @@ export function readSettings({ getInput, setSecret, env }: SettingsSources): Set
   const roleToAssume = input('role-to-assume')
   const settings: Settings = {
     logGroups,
+    logGroupPrefixes,
+    sourceAccounts: parseSourceAccounts(input('source-accounts'), logGroupPrefixes),
     region: parseRegion(input('aws-region') || env.AWS_REGION || env.AWS_DEFAULT_REGION || ''),
     roleSessionName: parseSessionName(input('role-session-name') || defaultSessionName(env)),
     roleDurationSeconds: parseInteger('role-duration-seconds', input('role-duration-seconds'), 900, 43_200),
@@ -160,8 +177,12 @@ export function readSettings({ getInput, setSecret, env }: SettingsSources): Set
     failOnMatch: parseBoolean('fail-on-match', input('fail-on-match')),
     dryRun: parseBoolean('dry-run', input('dry-run')),
     pricePerGb: parsePrice(input('price-per-gb')),
+    prComment: parseBoolean('pr-comment', input('pr-comment')),
     ...incident,
   }
+  const backtest = input('backtest')
+  if (backtest)
+    settings.backtestSeconds = parseDuration('backtest', backtest, { min: 3600, max: 14 * 86_400 })
   const signatures = readSignatureSettings(input)
   if (signatures) settings.signatures = signatures
   const baseline = input('baseline')
@@ -511,6 +532,52 @@ function parseQueryLanguage(text: string): QueryLanguage {
   const upper = text.toUpperCase()
   if (upper === 'CWLI' || upper === 'SQL' || upper === 'PPL') return upper
   throw new SettingsError('query-language', `"${text}" is not a query language; use CWLI, SQL or PPL.`)
+}
+
+/** SOURCE's `namePrefix` takes at most five prefixes (SOURCE command doc). */
+const MAX_PREFIXES = 5
+/** SOURCE's `accountIdentifiers` takes at most twenty accounts (SOURCE command doc). */
+const MAX_SOURCE_ACCOUNTS = 20
+
+function parseLogGroupPrefixes(text: string): string[] {
+  const prefixes = [...new Set(parseList(text))]
+  if (prefixes.length > MAX_PREFIXES) {
+    throw new SettingsError(
+      'log-group-prefixes',
+      `has ${prefixes.length} prefixes; Logs Insights' SOURCE takes at most ${MAX_PREFIXES}: use shorter prefixes that cover more groups, or split the monitor into rules.`,
+    )
+  }
+  for (const prefix of prefixes) {
+    if (!/^[.\-_/#A-Za-z0-9]{1,512}$/.test(prefix)) {
+      throw new SettingsError(
+        'log-group-prefixes',
+        `"${prefix}" is not a log group name prefix; use the start of a name (letters, digits and . - _ / #), like /aws/apigateway/.`,
+      )
+    }
+  }
+  return prefixes
+}
+
+function parseSourceAccounts(text: string, prefixes: readonly string[]): string[] {
+  const accounts = [...new Set(parseList(text))]
+  if (accounts.length === 0) return accounts
+  if (prefixes.length === 0) {
+    throw new SettingsError(
+      'source-accounts',
+      "is set without log-group-prefixes: it picks the accounts the prefixes are looked up in; give log-group-prefixes, or name other accounts' groups by ARN in log-group-names.",
+    )
+  }
+  if (accounts.length > MAX_SOURCE_ACCOUNTS) {
+    throw new SettingsError(
+      'source-accounts',
+      `has ${accounts.length} accounts; Logs Insights' SOURCE takes at most ${MAX_SOURCE_ACCOUNTS}. Leave it empty to query every linked account.`,
+    )
+  }
+  for (const account of accounts) {
+    if (!/^\d{12}$/.test(account))
+      throw new SettingsError('source-accounts', `"${account}" is not an AWS account id; use 12 digits.`)
+  }
+  return accounts
 }
 
 /** A log group name (StartQuery's pattern, 1–512 characters) or a log group ARN. */

@@ -34,6 +34,8 @@ describe('readSettings', () => {
     })
     expect(settings).toEqual({
       logGroups: ['/aws/apigateway/prod-access'],
+      logGroupPrefixes: [],
+      sourceAccounts: [],
       region: 'eu-west-1',
       roleSessionName: 'insights-watch-42',
       roleDurationSeconds: 900,
@@ -61,6 +63,7 @@ describe('readSettings', () => {
       realertSeconds: 3600,
       reopenWithinSeconds: 3600,
       pricePerGb: 0.005,
+      prComment: true,
       resolveAfterSeconds: 900,
       notifyResolved: true,
       notifyOnError: true,
