@@ -4,26 +4,20 @@
  * function in src/steps/; this module only says their order and what each hands the next.
  * Any failure fails the step with a message that says what to do; nothing fails quietly.
  */
-import type { AlertDecision } from './alerting.js'
 import { errorMessage } from './errors.js'
-import { endFailureEpisode, recordFailure } from './failure-notices.js'
-import type { Report } from './report.js'
+import { recordFailure } from './failure-notices.js'
+import { settingsOfRules } from './rules/rule-settings.js'
+import { readRulesFile } from './rules/rules-file.js'
 import { type RunDeps, realDeps, type StepDeps, withRunner } from './run-deps.js'
 import { actionsRunner } from './runner.js'
 import { readSettings, type Settings } from './settings.js'
-import type { StateRead } from './state/load.js'
 import { StateSession } from './state/session.js'
-import { decideRunAlert } from './steps/alert.js'
-import { addBaseline } from './steps/baseline.js'
-import { ongoingFailure, saveCheckpointAfterRun } from './steps/checkpoint.js'
 import { credentialsAndCheckpoint } from './steps/credentials-and-checkpoint.js'
-import { tellIncident, withIncident } from './steps/incident.js'
-import { connectToLogs, type LogsConnection } from './steps/logs-connection.js'
-import { notify, SlackDeliveryError } from './steps/notify.js'
-import { planRun, type RunPlan } from './steps/plan.js'
+import { connectToLogs } from './steps/logs-connection.js'
+import { checkWindow, tellAndSave } from './steps/monitor.js'
+import { SlackDeliveryError } from './steps/notify.js'
 import { publishRun, settleOutcome } from './steps/publish.js'
-import { type QueryOutcome, runQuery } from './steps/query.js'
-import { buildReport } from './steps/report.js'
+import { watchRules } from './steps/rules.js'
 
 export async function run(given?: RunDeps): Promise<void> {
   let deps: StepDeps | undefined
@@ -32,7 +26,15 @@ export async function run(given?: RunDeps): Promise<void> {
   try {
     deps = given ? withRunner(given) : await realDeps()
     const { runner } = deps
-    settings = readSettings({ getInput: runner.getInput, setSecret: runner.setSecret, env: deps.env })
+    const sources = { getInput: runner.getInput, setSecret: runner.setSecret, env: deps.env }
+    const rulesFile = runner.getInput('rules').trim()
+    if (rulesFile) {
+      // Every rule read and checked before any network call; a rule's own failures are its own.
+      const rules = settingsOfRules(readRulesFile(rulesFile, deps.env), sources)
+      await watchRules(rulesFile, rules, deps)
+      return
+    }
+    settings = readSettings(sources)
     session = new StateSession(settings, deps)
     await watch(settings, deps, session)
   } catch (error) {
@@ -50,53 +52,13 @@ export async function run(given?: RunDeps): Promise<void> {
   }
 }
 
-/** The window planned, queried, reported and judged: every step that needs CloudWatch Logs. */
-async function checkWindow(
-  settings: Settings,
-  read: StateRead,
-  logs: LogsConnection,
-  deps: StepDeps,
-): Promise<{ plan: RunPlan; outcome: QueryOutcome; report: Report; decision: AlertDecision }> {
-  const { runner } = deps
-  const plan = planRun(settings, read, logs.clock.now(), runner)
-  const outcome = await runQuery(settings, plan, logs, deps)
-  const report = buildReport(
-    settings,
-    plan,
-    outcome,
-    { clock: logs.skewAfterQueries(), env: deps.env },
-    runner,
-  )
-  const decision = decideRunAlert(report, plan, outcome, logs.clock.now(), settings)
-  await addBaseline(report, decision, settings, logs, deps)
-  return { plan, outcome, report, decision }
-}
-
 async function watch(settings: Settings, deps: StepDeps, session: StateSession): Promise<void> {
   const { runner } = deps
   const { credentials, read } = await credentialsAndCheckpoint(settings, deps, session)
   const logs = await connectToLogs(settings, credentials, deps)
-  const { plan, outcome, report, decision } = await checkWindow(settings, read, logs, deps).finally(() =>
-    logs.client.destroy(),
-  )
-  const posted = await runner.group('Slack', () =>
-    notify(report, decision, settings, deps, plan.previous?.missedByWebhook),
-  )
-  const nowSeconds = Math.floor(logs.clock.now() / 1000)
-  const incident = await tellIncident(report, decision, plan.previous?.incident, settings, deps, nowSeconds)
-  const delivery = withIncident(posted, incident, settings)
-  const failure = plan.loaded?.failure
-  if (failure && !ongoingFailure(plan, outcome, delivery) && !delivery.error)
-    await runner.group('Running again', () => endFailureEpisode(failure, settings, deps))
-  const stateNote = await saveCheckpointAfterRun(
-    { plan, outcome, decision, delivery, incident },
-    {
-      dryRun: settings.dryRun,
-      nowMs: logs.clock.now(),
-      signatureMemorySeconds: settings.signatures?.memorySeconds,
-    },
-    session,
-  )
-  await publishRun(report, { outcome, delivery, stateNote, incident }, runner)
-  settleOutcome(report, { outcome, delivery, decision, incident }, settings, runner)
+  const checked = await checkWindow(settings, read, logs, deps).finally(() => logs.client.destroy())
+  const told = await tellAndSave(settings, checked, () => logs.clock.now(), deps, session)
+  const { report, outcome, decision } = checked
+  await publishRun(report, { outcome, ...told }, runner)
+  settleOutcome(report, { outcome, decision, ...told }, settings, runner)
 }

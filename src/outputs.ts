@@ -6,7 +6,7 @@ import { isoSecond } from './format.js'
 import type { Report } from './report.js'
 
 /** The step outputs, by their names in action.yml. */
-interface StepOutputs {
+export interface StepOutputs {
   'match-count': string
   'critical-count': string
   'window-start': string
@@ -53,9 +53,11 @@ export function stepOutputs(
 }
 
 /** Where the results file goes: under RUNNER_TEMP, which the runner empties after the job. */
-export function resultsFilePath(env: Record<string, string | undefined>): string {
+export function resultsFilePath(env: Record<string, string | undefined>, rule?: string): string {
   const attempt = env.GITHUB_RUN_ATTEMPT ? `-${env.GITHUB_RUN_ATTEMPT}` : ''
-  const name = `insights-watch-${env.GITHUB_RUN_ID ?? process.pid}${attempt}-${env.GITHUB_ACTION ?? 'results'}.jsonl`
+  // The rules of one step each write their own (steps/rules.ts joins them).
+  const ruleKey = rule ? `-${rule}` : ''
+  const name = `insights-watch-${env.GITHUB_RUN_ID ?? process.pid}${attempt}-${env.GITHUB_ACTION ?? 'results'}${ruleKey}.jsonl`
   return join(env.RUNNER_TEMP || tmpdir(), name)
 }
 

@@ -93,6 +93,8 @@ export interface Settings {
   backtestSeconds?: number
   /** `pr-comment`: a backtest on a pull_request run is posted as one PR comment. */
   prComment: boolean
+  /** A rule of a rules file (rules/rule-settings.ts): its key, for the files it writes; absent otherwise. */
+  ruleKey?: string
 }
 
 export interface SettingsSources {

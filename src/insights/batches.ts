@@ -68,6 +68,8 @@ export interface BatchedDeps extends Omit<QueryDeps, 'signal'> {
   signal?: AbortSignal
   /** Queries of ≤ 50 groups running at once; default 4. */
   concurrency?: number
+  /** A cap shared with other queries (the rules of one step); `concurrency` is then ignored. */
+  pool?: Pool
   /** Called with each batch's rows as they are fetched, never the same record twice, at most maxRows in total. */
   onRows: (rows: ResultField[][]) => void
 }
@@ -154,7 +156,7 @@ class BatchedRun {
     this.#shape = query.shape ?? analyseQuery(query.queryString, query.queryLanguage)
     this.#maxLimit = this.#shape.passLimit ? MAX_QUERY_LIMIT : undefined
     this.#remaining = Math.max(0, query.maxRows)
-    this.#pool = new Pool(deps.concurrency ?? DEFAULT_CONCURRENCY)
+    this.#pool = deps.pool ?? new Pool(deps.concurrency ?? DEFAULT_CONCURRENCY)
     this.#queryDeps = {
       client: deps.client,
       now: deps.now,

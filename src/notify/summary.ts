@@ -44,12 +44,21 @@ type Row = Parameters<Summary['addTable']>[0][number]
  * The run as a person reviews it later: what was checked, what was found, whether Slack was told
  * (`notification`), the query, breakdowns, samples. Every piece of log text is escaped, since `core.summary` writes its arguments as raw HTML.
  */
-export function addJobSummary(report: Report, summary: Summary, notification?: string): void {
+export function addJobSummary(
+  report: Report,
+  summary: Summary,
+  notification?: string,
+  /** The most this run's section may take, when it shares the summary with other rules'. */
+  limitBytes?: number,
+): void {
   const { digest } = report
+  const before = bytes(summary.stringify())
   addOverview(report, summary, notification)
 
   // Breakdowns and samples get what is left, less room for the closing note and link.
-  const budget = new Budget(SUMMARY_LIMIT_BYTES - ROOM_FOR_OTHERS_BYTES - 1024 - bytes(summary.stringify()))
+  const left = SUMMARY_LIMIT_BYTES - ROOM_FOR_OTHERS_BYTES - 1024 - bytes(summary.stringify())
+  const share = limitBytes === undefined ? left : limitBytes - (bytes(summary.stringify()) - before) - 1024
+  const budget = new Budget(Math.max(0, Math.min(left, share)))
   // What the budget or the caps left out, in the order the note names them.
   const cut: string[] = []
   if (report.signatures) cut.push(...addNewSignatures(report.signatures, summary, budget))
@@ -475,4 +484,43 @@ class Budget {
     this.remaining -= amount
     return true
   }
+}
+
+/** One rule of a rules file, as the overview table at the top of the summary shows it. */
+export interface RuleOverview {
+  name: string
+  window?: Window
+  matches?: number
+  critical?: number
+  /** What the rule did, in words (log text may be in it: escaped here). */
+  outcome: string
+}
+
+/** The table at the top of a rules run's summary: one row per rule, in the file's order. */
+export function addRulesOverview(file: string, rules: readonly RuleOverview[], summary: Summary): void {
+  const failed = rules.filter((rule) => rule.outcome.startsWith('failed')).length
+  summary.addHeading(`insights-watch: ${count(rules.length)} rules from ${cell(file)}`, 2)
+  if (failed > 0) summary.addRaw(`<p>❌ <b>${count(failed)}</b> failed: see their sections.</p>`, true)
+  summary.addTable([
+    [
+      { data: 'Rule', header: true },
+      { data: 'Window', header: true },
+      { data: 'Matches', header: true },
+      { data: '5xx', header: true },
+      { data: 'Outcome', header: true },
+    ],
+    ...rules.map((rule) => [
+      cell(rule.name),
+      rule.window ? `${isoSecond(rule.window.start)} – ${isoSecond(rule.window.end)}` : '—',
+      rule.matches === undefined ? '—' : count(rule.matches),
+      rule.critical === undefined ? '—' : count(rule.critical),
+      orDash(cell(rule.outcome)),
+    ]),
+  ])
+}
+
+/** Why a rule failed; with `heading`, for a rule that failed before it had a report (and a section). */
+export function addRuleFailure(name: string, failure: string, heading: boolean, summary: Summary): void {
+  if (heading) summary.addHeading(`insights-watch: ${cell(name)}`, 2)
+  summary.addRaw(`<p>❌ <b>Failed:</b> ${fitEscaped(failure, MAX_NOTICE, escapeMarkdownHtml)}</p>`, true)
 }

@@ -30,10 +30,15 @@ export async function openStateStore(
       // Loaded only when used: @actions/cache and the Azure SDK it brings are most of the bundle.
       const { createActionsCacheStore, runKeyFor } = await import('./actions-cache.js')
       return createActionsCacheStore({
-        keyPrefix: stateKeyPrefix(settings.monitorName),
+        keyPrefix: `insights-watch-${monitorKey(settings.monitorName)}-`,
         // A new key every run: cache entries are immutable, and the newest is restored by prefix.
         runKey: runKeyFor(env, now()),
-        directory: join(env.RUNNER_TEMP || tmpdir(), 'insights-watch-state'),
+        // A directory per monitor: the rules of one step restore their entries side by side.
+        directory: join(
+          env.RUNNER_TEMP || tmpdir(),
+          'insights-watch-state',
+          monitorKey(settings.monitorName),
+        ),
         log,
       })
     }
@@ -41,15 +46,16 @@ export async function openStateStore(
 }
 
 /**
- * `insights-watch-<monitor>-<hash>-`: the cache is already scoped to the repository; the monitor name
- * (slugged for reading, hashed so `a b` and `a-b` differ) keeps two monitors in one repository apart.
+ * `<monitor>-<hash>`, in the state's key (`insights-watch-<monitor>-<hash>-…`) and, for a rule, its
+ * `file:` name: the cache is already scoped to the repository; the monitor name (slugged for reading,
+ * hashed so `a b` and `a-b` differ) keeps two monitors in one repository apart.
  */
-function stateKeyPrefix(monitorName: string): string {
+export function monitorKey(monitorName: string): string {
   const slug = monitorName
     .toLowerCase()
     .replace(/[^a-z0-9]+/g, '-')
     .replace(/^-|-$/g, '')
     .slice(0, 60)
   const hash = createHash('sha256').update(monitorName).digest('hex').slice(0, 8)
-  return `insights-watch-${slug || 'monitor'}-${hash}-`
+  return `${slug || 'monitor'}-${hash}`
 }

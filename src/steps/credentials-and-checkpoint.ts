@@ -15,15 +15,7 @@ export async function credentialsAndCheckpoint(
   session: StateSession,
 ): Promise<{ credentials: CredentialProvider; read: StateRead }> {
   return deps.runner.group('Credentials and checkpoint', async () => {
-    const credentials = () =>
-      resolveCredentials(settings, {
-        env: deps.env,
-        getIDToken: deps.runner.getIDToken,
-        setSecret: deps.runner.setSecret,
-        log: deps.runner.info,
-        now: deps.now,
-        ...(deps.proxyAgents ? { proxyAgents: deps.proxyAgents } : {}),
-      })
+    const credentials = () => credentialsFor(settings, deps)
     // Both wait on the network (STS, the Actions cache) and neither needs the other, so they overlap,
     // except when the default chain (which may read files by relative path or run credential_process)
     // would meet the Actions-cache store while it has changed the working directory.
@@ -39,13 +31,25 @@ export async function credentialsAndCheckpoint(
   })
 }
 
+/** The AWS credentials: the role assumed with the OIDC token, or the default chain. */
+export function credentialsFor(settings: Settings, deps: StepDeps): Promise<CredentialProvider> {
+  return resolveCredentials(settings, {
+    env: deps.env,
+    getIDToken: deps.runner.getIDToken,
+    setSecret: deps.runner.setSecret,
+    log: deps.runner.info,
+    now: deps.now,
+    ...(deps.proxyAgents ? { proxyAgents: deps.proxyAgents } : {}),
+  })
+}
+
 /**
  * The state the previous run saved. A store that could not be read fails the run: taken for "no
  * checkpoint", the run would check only `interval` and save a fresh checkpoint over everything due
  * since the last one. The session then holds the error, so the failure path saves nothing either (a
  * failure record would, in the Actions cache, become the newest entry and hide the real checkpoint).
  */
-async function loadCheckpoint(session: StateSession, deps: StepDeps): Promise<StateRead> {
+export async function loadCheckpoint(session: StateSession, deps: StepDeps): Promise<StateRead> {
   const store = await session.open()
   deps.runner.info(`Checkpoint: ${store.description}.`)
   const read = await session.load(WITHOUT_STATE)

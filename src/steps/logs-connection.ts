@@ -2,6 +2,7 @@
 import { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs'
 import type { CredentialProvider } from '../aws/credentials.js'
 import { type ClockReading, describeSkew, probeServiceClock, ServiceClock } from '../aws/service-clock.js'
+import { createRequestLimits, Pool, type RequestLimits } from '../insights/throttle.js'
 import type { StepDeps } from '../run-deps.js'
 import type { Settings } from '../settings.js'
 
@@ -14,12 +15,18 @@ export interface LogsConnection {
    * answers (warned once either way); undefined when they agreed.
    */
   skewAfterQueries(): ClockReading | undefined
+  /** StartQuery's and GetQueryResults' request rates: per account, so one set for every query made here. */
+  limits: RequestLimits
+  /** With rules: one cap on the queries of every rule running at once; absent: each query's own. */
+  pool?: Pool
 }
 
 export async function connectToLogs(
   settings: Settings,
   credentials: CredentialProvider,
   deps: StepDeps,
+  /** Queries at once across every monitor using this connection (the rules of a step). */
+  sharedConcurrency?: number,
 ): Promise<LogsConnection> {
   const client = new CloudWatchLogsClient({
     region: settings.region,
@@ -47,5 +54,7 @@ export async function connectToLogs(
     clock,
     // Without a Date before planning, the queries' answers may still show the runner's clock was off.
     skewAfterQueries: () => (skewBeforePlan || warnOfSkew() ? clock.reading() : undefined),
+    limits: createRequestLimits(deps),
+    ...(sharedConcurrency ? { pool: new Pool(sharedConcurrency) } : {}),
   }
 }

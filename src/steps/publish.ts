@@ -4,8 +4,8 @@
  */
 import type { AlertDecision } from '../alerting.js'
 import { isoSecond } from '../format.js'
-import { addJobSummary } from '../notify/summary.js'
-import { stepOutputs } from '../outputs.js'
+import { addJobSummary, type Summary } from '../notify/summary.js'
+import { type StepOutputs, stepOutputs } from '../outputs.js'
 import type { Report } from '../report.js'
 import type { Runner } from '../runner.js'
 import type { Settings } from '../settings.js'
@@ -23,17 +23,31 @@ export async function publishRun(
   },
   runner: Pick<Runner, 'summary' | 'setOutput'>,
 ): Promise<void> {
-  const { outcome, delivery } = run
-  if (delivery.webhooks) report.webhooks = delivery.webhooks
-  addJobSummary(report, runner.summary, `${delivery.note} ${run.stateNote}`)
+  addRunSummary(report, run, runner.summary)
   await runner.summary.write()
-  const outputs = stepOutputs(report, {
-    resultsFile: outcome.resultsFile,
-    notified: delivery.notified,
-    unfetched: outcome.unfetched,
+  for (const [name, value] of Object.entries(runOutputs(report, run))) runner.setOutput(name, value)
+}
+
+type PublishedRun = Parameters<typeof publishRun>[1]
+
+/** The run's section of the job summary; `limitBytes` caps it when it shares the summary (rules). */
+export function addRunSummary(
+  report: Report,
+  run: PublishedRun,
+  summary: Summary,
+  limitBytes?: number,
+): void {
+  if (run.delivery.webhooks) report.webhooks = run.delivery.webhooks
+  addJobSummary(report, summary, `${run.delivery.note} ${run.stateNote}`, limitBytes)
+}
+
+export function runOutputs(report: Report, run: PublishedRun): StepOutputs {
+  return stepOutputs(report, {
+    resultsFile: run.outcome.resultsFile,
+    notified: run.delivery.notified,
+    unfetched: run.outcome.unfetched,
     ...(run.incident ? { incident: run.incident.outputs } : {}),
   })
-  for (const [name, value] of Object.entries(outputs)) runner.setOutput(name, value)
 }
 
 /** Fails the step (thrown) when the run could not do its whole job; `fail-on-match` fails it on an alert. */

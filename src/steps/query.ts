@@ -123,7 +123,7 @@ function intakeSinks(settings: Settings, plan: RunPlan, deps: StepDeps) {
     reported: new ReportedEntries(shape.records ? previous?.reported : undefined),
     digest: new DigestBuilder(settings),
     aggregate: shape.records ? undefined : new AggregateBuilder(shape, settings.statusField),
-    resultsFile: new ResultsFile(resultsFilePath(deps.env)),
+    resultsFile: new ResultsFile(resultsFilePath(deps.env, settings.ruleKey)),
     // An aggregate's rows are groups, not entries: they have no signature.
     signatures:
       settings.signatures && shape.records
@@ -175,6 +175,8 @@ function queryDepsOf(settings: Settings, logs: LogsConnection, deps: StepDeps) {
     now: deps.now,
     sleep: deps.sleep,
     timeoutMs: settings.queryTimeoutMs,
+    limits: logs.limits,
+    ...(logs.pool ? { pool: logs.pool } : {}),
     ...(deps.signal ? { signal: deps.signal } : {}),
   }
 }
