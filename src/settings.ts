@@ -95,6 +95,8 @@ export interface Settings {
   prComment: boolean
   /** A rule of a rules file (rules/rule-settings.ts): its key, for the files it writes; absent otherwise. */
   ruleKey?: string
+  /** `github-token` (masked), for the backtest's PR comment: read with `backtest` and `pr-comment`; absent when none is there. */
+  githubToken?: string
 }
 
 export interface SettingsSources {
@@ -185,6 +187,9 @@ export function readSettings({ getInput, setSecret, env }: SettingsSources): Set
   const backtest = input('backtest')
   if (backtest)
     settings.backtestSeconds = parseDuration('backtest', backtest, { min: 3600, max: 14 * 86_400 })
+  // No token is no error here: a backtest outside a pull_request run posts nothing (the poster says so).
+  const githubToken = settings.prComment && backtest ? readGithubToken(input, setSecret, env) : ''
+  if (githubToken) settings.githubToken = githubToken
   const signatures = readSignatureSettings(input)
   if (signatures) settings.signatures = signatures
   const baseline = input('baseline')
@@ -292,16 +297,13 @@ function readGithubIssue(
   setSecret: (value: string) => void,
   env: Record<string, string | undefined>,
 ): { token: string; repository: string } {
-  // The runner expands action.yml's `${{ github.token }}`; outside Actions the default arrives as written.
-  const given = input('github-token')
-  const token = given && !given.startsWith('${{') ? given : (env.GITHUB_TOKEN ?? '')
+  const token = readGithubToken(input, setSecret, env)
   if (!token) {
     throw new SettingsError(
       'github-token',
       'is empty, and github-issue is true: pass a token with issues: write, or leave github-token unset on a runner (the workflow token is used).',
     )
   }
-  setSecret(token)
   const repository = env.GITHUB_REPOSITORY ?? ''
   if (!/^[^/\s]+\/[^/\s]+$/.test(repository)) {
     throw new SettingsError(
@@ -310,6 +312,19 @@ function readGithubIssue(
     )
   }
   return { token, repository }
+}
+
+/** `github-token`, masked; else GITHUB_TOKEN; '' when neither is there. */
+function readGithubToken(
+  input: (name: InputName) => string,
+  setSecret: (value: string) => void,
+  env: Record<string, string | undefined>,
+): string {
+  // The runner expands action.yml's `${{ github.token }}`; outside Actions the default arrives as written.
+  const given = input('github-token')
+  const token = given && !given.startsWith('${{') ? given : (env.GITHUB_TOKEN ?? '')
+  if (token) setSecret(token)
+  return token
 }
 
 /**

@@ -4,14 +4,18 @@ import { type CallIdentity, headerValue, type Reply, type WireRequest } from './
 /**
  * GitHub's REST API for issues, under a base path (`GITHUB_API_URL=<url>/github`, as a GitHub
  * Enterprise Server's `/api/v3`), as octokit (`@actions/github`'s `getOctokit`) calls it: create and
- * get an issue, update it (title, body, state, state_reason, labels), comment, list comments (paged
- * with a Link header), set and add labels. A token is `Authorization: token …` or `Bearer …`.
+ * get an issue, update it (title, body, state, state_reason, labels), comment, edit a comment, list
+ * comments (paged with a Link header), set and add labels. Pull requests share the issues' numbers
+ * and take the same comment calls (their conversation is an issue's). A token is
+ * `Authorization: token …` or `Bearer …`.
  *
  * Answers as GitHub's: 401 `Requires authentication` / `Bad credentials`; 404 `Not Found` for a
- * repository the token cannot see or an issue that is not there; 403 `Resource not accessible by
- * integration` for a write with a token without `issues: write` (the read-only token); 410 `Issues are
- * disabled for this repo` and `This issue was deleted`; 422 `Validation Failed` with GitHub's field
- * errors (a missing title, a title over 256 characters, a body or comment over 65,536, a label over 50).
+ * repository the token cannot see, an issue or a comment that is not there; 403 `Resource not
+ * accessible by integration` for a write the token has no permission for (an issue's needs
+ * `issues: write`; a pull request's, `issues: write` or `pull-requests: write`, as GitHub documents
+ * for the comment calls); 410 `Issues are disabled for this repo` (pull requests go on) and `This
+ * issue was deleted`; 422 `Validation Failed` with GitHub's field errors (a missing title, a title over
+ * 256 characters, a body or comment over 65,536, a label over 50).
  */
 
 export const GITHUB_PREFIX = '/github'
@@ -20,11 +24,19 @@ export interface GitHubComment {
   id: number
   body: string
   at: number
+  /** Last edited (`at` until it is). */
+  updatedAt: number
+  /** Its author's login: `github-actions[bot]` for the API's tokens, or a person's (`addComment`). */
+  user: string
 }
+
+/** What a token may write: GITHUB_TOKEN's `issues` and `pull-requests` permissions. */
+type Permission = 'issues' | 'pull-requests'
 
 type GitHubIssueEvent =
   | { at: number; action: 'opened'; labels: string[] }
   | { at: number; action: 'commented'; commentId: number }
+  | { at: number; action: 'comment edited'; commentId: number }
   | { at: number; action: 'labels'; labels: string[] }
   | { at: number; action: 'edited' }
   | { at: number; action: 'closed'; stateReason: string }
@@ -45,6 +57,8 @@ export interface GitHubIssueRecord {
   closedAt: number | null
   /** Deleted by the test (`deleteIssue`): 410 "This issue was deleted" from then on. */
   deleted: boolean
+  /** A pull request (`addPullRequest`): its conversation's comments are an issue's. */
+  pullRequest: boolean
   /** What happened to it, in order. */
   events: GitHubIssueEvent[]
 }
@@ -91,6 +105,12 @@ const ROUTES: Route[] = [
     write: false,
   },
   {
+    method: 'PATCH',
+    pattern: /^\/repos\/([^/]+)\/([^/]+)\/issues\/comments\/(\d+)$/,
+    action: 'issues.updateComment',
+    write: true,
+  },
+  {
     method: 'PUT',
     pattern: /^\/repos\/([^/]+)\/([^/]+)\/issues\/(\d+)\/labels$/,
     action: 'issues.setLabels',
@@ -108,6 +128,7 @@ const DOCS = 'https://docs.github.com/rest'
 const MAX_TITLE = 256
 const MAX_BODY = 65_536
 const MAX_LABEL = 50
+const BOT = 'github-actions[bot]'
 
 class GitHubError extends Error {
   constructor(
@@ -173,9 +194,17 @@ function parseBody(request: WireRequest): unknown {
 }
 
 export class GitHubService {
+  /** A token with `issues: write` and `pull-requests: write`. */
   readonly token = 'ghs_emulatorIssuesWrite000000000000000'
   /** A token without `issues: write` (a workflow whose `permissions:` leave issues out): reads only. */
   readonly readOnlyToken = 'ghs_emulatorReadOnly00000000000000000'
+  /** A token with `pull-requests: write` only: a pull request's comments, not an issue's. */
+  readonly pullRequestsToken = 'ghs_emulatorPullRequestsWrite00000000'
+  readonly #permissions = new Map<string, readonly Permission[]>([
+    [this.token, ['issues', 'pull-requests']],
+    [this.readOnlyToken, []],
+    [this.pullRequestsToken, ['pull-requests']],
+  ])
   readonly repository = 'acme/api'
   readonly #repositories = new Map<string, Repository>()
   #nextId = 1000
@@ -205,6 +234,27 @@ export class GitHubService {
 
   issue(issueNumber: number, repository = this.repository): GitHubIssueRecord | undefined {
     return this.issues(repository).find((i) => i.number === issueNumber)
+  }
+
+  /** A pull request opened by someone: it takes the next issue number. */
+  addPullRequest(options: { title?: string; repository?: string } = {}): number {
+    const repository = this.#repositories.get((options.repository ?? this.repository).toLowerCase())
+    if (!repository) throw new Error(`The emulator has no repository ${options.repository}`)
+    const pull = this.#create(repository, { title: options.title ?? 'A change', body: '' })
+    pull.pullRequest = true
+    return pull.number
+  }
+
+  /** A comment by a person (`user`), as the web page would post it. */
+  addComment(
+    issueNumber: number,
+    body: string,
+    options: { user?: string; repository?: string } = {},
+  ): number {
+    const issue = this.issue(issueNumber, options.repository)
+    if (!issue)
+      throw new Error(`The emulator has no issue #${issueNumber} in ${options.repository ?? this.repository}`)
+    return this.#comment(issue, { body }, options.user ?? 'octocat').id
   }
 
   /** Someone deleted the issue on GitHub. */
@@ -246,20 +296,29 @@ export class GitHubService {
   }
 
   #handle(request: WireRequest): Reply {
-    const write = this.#authenticate(request)
+    const permissions = this.#authenticate(request)
     const found = routeOf(request)
     if (!found) throw new GitHubError(404, 'Not Found')
     const { route, match } = found
     const repository = this.#repositories.get(`${match[1]}/${match[2]}`.toLowerCase())
     if (!repository) throw new GitHubError(404, 'Not Found')
-    if (route.write && !write) throw new GitHubError(403, 'Resource not accessible by integration')
     const body = parseBody(request)
     const input = isObject(body) ? body : {}
     if (route.action === 'repos.get') return json(200, this.#repositoryJson(request, repository))
-    if (!repository.hasIssues) throw new GitHubError(410, 'Issues are disabled for this repo')
-    if (route.action === 'issues.create')
+    if (route.action === 'issues.create') {
+      this.#mayWrite(permissions, false)
+      if (!repository.hasIssues) throw new GitHubError(410, 'Issues are disabled for this repo')
       return json(201, this.#issueJson(request, this.#create(repository, input)))
+    }
+    if (route.action === 'issues.updateComment') {
+      // A comment's id is the repository's, not its issue's.
+      const [issue, comment] = this.#existingComment(repository, Number(match[3]))
+      this.#mayWrite(permissions, issue.pullRequest)
+      this.#editComment(issue, comment, input)
+      return json(200, this.#commentJson(request, issue, comment))
+    }
     const issue = this.#existing(repository, Number(match[3]))
+    if (route.write) this.#mayWrite(permissions, issue.pullRequest)
     switch (route.action) {
       case 'issues.get':
         return json(200, this.#issueJson(request, issue))
@@ -279,21 +338,42 @@ export class GitHubService {
     }
   }
 
-  /** Whether the token may write issues; throws 401 for none or an unknown one. */
-  #authenticate(request: WireRequest): boolean {
+  /** What the token may write; throws 401 for none or an unknown one. */
+  #authenticate(request: WireRequest): readonly Permission[] {
     const header = headerValue(request.headers, 'authorization') ?? ''
     const token = /^(?:token|bearer)\s+(\S+)$/i.exec(header)?.[1]
     if (!token) throw new GitHubError(401, 'Requires authentication')
-    if (token === this.token) return true
-    if (token === this.readOnlyToken) return false
-    throw new GitHubError(401, 'Bad credentials')
+    const permissions = this.#permissions.get(token)
+    if (!permissions) throw new GitHubError(401, 'Bad credentials')
+    return permissions
+  }
+
+  /** An issue's writes need `issues: write`; a pull request's either permission (GitHub's docs). */
+  #mayWrite(permissions: readonly Permission[], pullRequest: boolean): void {
+    if (permissions.includes('issues') || (pullRequest && permissions.includes('pull-requests'))) return
+    throw new GitHubError(403, 'Resource not accessible by integration')
   }
 
   #existing(repository: Repository, issueNumber: number): GitHubIssueRecord {
     const issue = repository.issues.find((i) => i.number === issueNumber)
     if (!issue) throw new GitHubError(404, 'Not Found')
     if (issue.deleted) throw new GitHubError(410, 'This issue was deleted')
+    // Turning issues off leaves pull requests, and their conversations, as they were.
+    if (!repository.hasIssues && !issue.pullRequest)
+      throw new GitHubError(410, 'Issues are disabled for this repo')
     return issue
+  }
+
+  /** A comment by its id; a deleted issue's comments are gone with it. */
+  #existingComment(repository: Repository, commentId: number): [GitHubIssueRecord, GitHubComment] {
+    for (const issue of repository.issues) {
+      const comment = issue.comments.find((c) => c.id === commentId)
+      if (!comment || issue.deleted) continue
+      if (!repository.hasIssues && !issue.pullRequest)
+        throw new GitHubError(410, 'Issues are disabled for this repo')
+      return [issue, comment]
+    }
+    throw new GitHubError(404, 'Not Found')
   }
 
   #create(repository: Repository, input: Record<string, unknown>): GitHubIssueRecord {
@@ -320,6 +400,7 @@ export class GitHubService {
       updatedAt: at,
       closedAt: null,
       deleted: false,
+      pullRequest: false,
       events: [{ at, action: 'opened', labels: [...labels] }],
     }
     repository.nextNumber += 1
@@ -372,19 +453,20 @@ export class GitHubService {
     }
   }
 
-  #comment(issue: GitHubIssueRecord, input: Record<string, unknown>): GitHubComment {
-    if (typeof input.body !== 'string' || input.body === '') {
-      throw new GitHubError(422, 'Validation Failed', [
-        { resource: 'IssueComment', code: 'missing_field', field: 'body' },
-      ])
-    }
-    checkLength('IssueComment', 'body', input.body, MAX_BODY)
+  #comment(issue: GitHubIssueRecord, input: Record<string, unknown>, user = BOT): GitHubComment {
+    const body = commentBody(input)
     const at = this.now()
-    const comment: GitHubComment = { id: this.#nextId++, body: input.body, at }
+    const comment: GitHubComment = { id: this.#nextId++, body, at, updatedAt: at, user }
     issue.comments.push(comment)
     issue.updatedAt = at
     issue.events.push({ at, action: 'commented', commentId: comment.id })
     return comment
+  }
+
+  #editComment(issue: GitHubIssueRecord, comment: GitHubComment, input: Record<string, unknown>): void {
+    comment.body = commentBody(input)
+    comment.updatedAt = this.now()
+    issue.events.push({ at: comment.updatedAt, action: 'comment edited', commentId: comment.id })
   }
 
   #setLabels(issue: GitHubIssueRecord, input: Record<string, unknown>, add: boolean): void {
@@ -440,8 +522,16 @@ export class GitHubService {
       url,
       repository_url: `${this.#apiBase(request)}/repos/${issue.repository}`,
       comments_url: `${url}/comments`,
-      html_url: `https://github.com/${issue.repository}/issues/${issue.number}`,
+      html_url: htmlUrl(issue),
       number: issue.number,
+      ...(issue.pullRequest
+        ? {
+            pull_request: {
+              url: `${this.#apiBase(request)}/repos/${issue.repository}/pulls/${issue.number}`,
+              html_url: htmlUrl(issue),
+            },
+          }
+        : {}),
       state: issue.state,
       state_reason: issue.stateReason,
       title: issue.title,
@@ -469,12 +559,12 @@ export class GitHubService {
       id: comment.id,
       node_id: `IC_emulator${comment.id}`,
       url: `${this.#apiBase(request)}/repos/${issue.repository}/issues/comments/${comment.id}`,
-      html_url: `https://github.com/${issue.repository}/issues/${issue.number}#issuecomment-${comment.id}`,
+      html_url: `${htmlUrl(issue)}#issuecomment-${comment.id}`,
       issue_url: issueUrl,
       body: comment.body,
-      user: { login: 'github-actions[bot]', type: 'Bot' },
+      user: { login: comment.user, type: comment.user.endsWith('[bot]') ? 'Bot' : 'User' },
       created_at: new Date(comment.at).toISOString().replace(/\.\d{3}Z$/, 'Z'),
-      updated_at: new Date(comment.at).toISOString().replace(/\.\d{3}Z$/, 'Z'),
+      updated_at: new Date(comment.updatedAt).toISOString().replace(/\.\d{3}Z$/, 'Z'),
       author_association: 'NONE',
     }
   }
@@ -507,6 +597,22 @@ function labelNames(labels: unknown): string[] {
     }
   }
   return [...new Set(names as string[])]
+}
+
+/** A comment's `body`: required, not empty, at most 65,536 characters. */
+function commentBody(input: Record<string, unknown>): string {
+  if (typeof input.body !== 'string' || input.body === '') {
+    throw new GitHubError(422, 'Validation Failed', [
+      { resource: 'IssueComment', code: 'missing_field', field: 'body' },
+    ])
+  }
+  checkLength('IssueComment', 'body', input.body, MAX_BODY)
+  return input.body
+}
+
+/** An issue's page, or a pull request's (`/pull/<n>`). */
+function htmlUrl(issue: GitHubIssueRecord): string {
+  return `https://github.com/${issue.repository}/${issue.pullRequest ? 'pull' : 'issues'}/${issue.number}`
 }
 
 function checkLength(resource: string, field: string, value: string, max: number): void {

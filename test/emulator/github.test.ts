@@ -4,9 +4,11 @@ import { type Emulator, startEmulator } from './index.js'
 import { fakeClock, rejection, T0 } from './test-helpers.js'
 
 let emulator: Emulator
+let clock: ReturnType<typeof fakeClock>
 
 beforeEach(async () => {
-  emulator = await startEmulator({ now: fakeClock().now })
+  clock = fakeClock()
+  emulator = await startEmulator({ now: clock.now })
 })
 
 afterEach(async () => {
@@ -215,5 +217,142 @@ describe('refusals, as GitHub answers them', () => {
     expect((limited.response as { headers: Record<string, string> }).headers['retry-after']).toBe('60')
     expect(emulator.github.issues()).toEqual([])
     expect(emulator.calls.filter((c) => c.service === 'github').map((c) => c.at)).toEqual([T0, T0])
+  })
+})
+
+describe('pull request comments', () => {
+  it('a pull request takes the next issue number and its conversation takes issue comments', async () => {
+    await octokit().rest.issues.create({ ...repo, title: 'an issue' })
+    const pull = emulator.github.addPullRequest({ title: 'Tighten the 5xx rule' })
+    expect(pull).toBe(2)
+    const { data: asIssue } = await octokit().rest.issues.get({ ...repo, issue_number: pull })
+    expect(asIssue.html_url).toBe('https://github.com/acme/api/pull/2')
+    expect(asIssue.pull_request?.html_url).toBe('https://github.com/acme/api/pull/2')
+    const { data: created } = await octokit().rest.issues.createComment({
+      ...repo,
+      issue_number: pull,
+      body: 'first',
+    })
+    expect(created).toMatchObject({
+      body: 'first',
+      html_url: `https://github.com/acme/api/pull/2#issuecomment-${created.id}`,
+      user: { login: 'github-actions[bot]', type: 'Bot' },
+    })
+  })
+
+  it('edits a comment in place by its id (PATCH …/issues/comments/<id>)', async () => {
+    const pull = emulator.github.addPullRequest()
+    const { data: created } = await octokit().rest.issues.createComment({
+      ...repo,
+      issue_number: pull,
+      body: 'v1',
+    })
+    clock.advance(60_000)
+    const { data: edited, status: editedStatus } = await octokit().rest.issues.updateComment({
+      ...repo,
+      comment_id: created.id,
+      body: 'v2',
+    })
+    expect(editedStatus).toBe(200)
+    expect(edited).toMatchObject({
+      id: created.id,
+      body: 'v2',
+      created_at: '2026-01-15T12:00:00Z',
+      updated_at: '2026-01-15T12:01:00Z',
+    })
+    const record = emulator.github.issue(pull)
+    expect(record?.comments.map((c) => c.body)).toEqual(['v2'])
+    expect(record?.events.map((e) => e.action)).toEqual(['opened', 'commented', 'comment edited'])
+    expect(emulator.calls.filter((c) => c.service === 'github').map((c) => [c.action, c.status])).toEqual([
+      ['issues.createComment', 201],
+      ['issues.updateComment', 200],
+    ])
+    expect(
+      await status(octokit().rest.issues.updateComment({ ...repo, comment_id: 999_999, body: 'x' })),
+    ).toMatchObject({ status: 404 })
+    expect(
+      await status(octokit().rest.issues.updateComment({ ...repo, comment_id: created.id, body: '' })),
+    ).toMatchObject({ status: 422 })
+    expect(
+      await status(
+        octokit().rest.issues.updateComment({ ...repo, comment_id: created.id, body: 'x'.repeat(65_537) }),
+      ),
+    ).toMatchObject({ status: 422, message: expect.stringContaining('body is too long (maximum is 65536') })
+  })
+
+  it('pages 150 comments by 100, with GitHub’s Link rels, per_page capped at 100', async () => {
+    const pull = emulator.github.addPullRequest()
+    for (let i = 1; i <= 150; i++)
+      emulator.github.addComment(pull, `comment ${i}`, { user: `person${i % 7}` })
+    const first = await octokit().rest.issues.listComments({ ...repo, issue_number: pull, per_page: 100 })
+    expect(first.data).toHaveLength(100)
+    expect(first.data[0]?.user).toMatchObject({ login: 'person1', type: 'User' })
+    expect(first.headers.link).toMatch(/[?&]page=2>; rel="next", <[^>]*[?&]page=2>; rel="last"$/)
+    const second = await octokit().rest.issues.listComments({
+      ...repo,
+      issue_number: pull,
+      per_page: 100,
+      page: 2,
+    })
+    expect(second.data.map((c) => c.body)).toEqual(Array.from({ length: 50 }, (_, i) => `comment ${i + 101}`))
+    expect(second.headers.link).toContain('rel="prev"')
+    expect(second.headers.link).not.toContain('rel="next"')
+    const capped = await octokit().rest.issues.listComments({ ...repo, issue_number: pull, per_page: 500 })
+    expect(capped.data).toHaveLength(100)
+    const beyond = await octokit().rest.issues.listComments({
+      ...repo,
+      issue_number: pull,
+      per_page: 100,
+      page: 3,
+    })
+    expect(beyond.data).toEqual([])
+  })
+
+  it('pull-requests: write comments on a pull request, not on an issue; the read-only token on neither', async () => {
+    await octokit().rest.issues.create({ ...repo, title: 'an issue' })
+    const pull = emulator.github.addPullRequest()
+    const pulls = octokit(emulator.github.pullRequestsToken)
+    const { data: comment } = await pulls.rest.issues.createComment({
+      ...repo,
+      issue_number: pull,
+      body: 'ok',
+    })
+    await pulls.rest.issues.updateComment({ ...repo, comment_id: comment.id, body: 'ok, edited' })
+    expect(
+      await status(pulls.rest.issues.createComment({ ...repo, issue_number: 1, body: 'x' })),
+    ).toMatchObject({
+      status: 403,
+      message: expect.stringContaining('Resource not accessible by integration'),
+    })
+    const readOnly = octokit(emulator.github.readOnlyToken)
+    await expect(readOnly.rest.issues.listComments({ ...repo, issue_number: pull })).resolves.toMatchObject({
+      status: 200,
+    })
+    for (const write of [
+      readOnly.rest.issues.createComment({ ...repo, issue_number: pull, body: 'x' }),
+      readOnly.rest.issues.updateComment({ ...repo, comment_id: comment.id, body: 'x' }),
+    ]) {
+      expect(await status(write)).toMatchObject({ status: 403 })
+    }
+    expect(emulator.github.issue(pull)?.comments.map((c) => c.body)).toEqual(['ok, edited'])
+  })
+
+  it('issues turned off leave pull requests’ conversations working', async () => {
+    emulator.github.addRepository('acme/wiki', { hasIssues: false })
+    const pull = emulator.github.addPullRequest({ repository: 'acme/wiki' })
+    const wiki = { owner: 'acme', repo: 'wiki' }
+    const { data } = await octokit().rest.issues.createComment({ ...wiki, issue_number: pull, body: 'x' })
+    await octokit().rest.issues.updateComment({ ...wiki, comment_id: data.id, body: 'y' })
+    expect(emulator.github.issue(pull, 'acme/wiki')?.comments.map((c) => c.body)).toEqual(['y'])
+  })
+
+  it('faults on issues.updateComment', async () => {
+    const pull = emulator.github.addPullRequest()
+    const { data } = await octokit().rest.issues.createComment({ ...repo, issue_number: pull, body: 'v1' })
+    emulator.inject({ service: 'github', action: 'issues.updateComment', status: 502 })
+    expect(
+      await status(octokit().rest.issues.updateComment({ ...repo, comment_id: data.id, body: 'v2' })),
+    ).toMatchObject({ status: 502 })
+    expect(emulator.github.issue(pull)?.comments.map((c) => c.body)).toEqual(['v1'])
   })
 })

@@ -180,12 +180,18 @@ interface GitHubApi {
   apiUrl: string
   /** `acme/api`: `GITHUB_REPOSITORY`. */
   repository: string
-  /** A token with `issues: write`. */
+  /** A token with `issues: write` and `pull-requests: write`. */
   token: string
-  /** A token without it: reads work, writes answer 403 "Resource not accessible by integration". */
+  /** A token without them: reads work, writes answer 403 "Resource not accessible by integration". */
   readOnlyToken: string
+  /** A token with `pull-requests: write` only: a pull request's comments, not an issue's. */
+  pullRequestsToken: string
   /** Another repository; `hasIssues: false` answers 410 "Issues are disabled for this repo". */
   addRepository(fullName: string, options?: { hasIssues?: boolean }): void
+  /** A pull request someone opened: the next issue number, its comments an issue's. */
+  addPullRequest(options?: { title?: string; repository?: string }): number
+  /** A comment by a person (`user`, default `octocat`) on an issue or pull request; its id. */
+  addComment(issueNumber: number, body: string, options?: { user?: string; repository?: string }): number
   /** A repository's issues (default `repository`), by number, with comments, labels and events. */
   issues(repository?: string): GitHubIssueRecord[]
   issue(issueNumber: number, repository?: string): GitHubIssueRecord | undefined
@@ -457,7 +463,10 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
       repository: github.repository,
       token: github.token,
       readOnlyToken: github.readOnlyToken,
+      pullRequestsToken: github.pullRequestsToken,
       addRepository: (fullName, repositoryOptions) => github.addRepository(fullName, repositoryOptions),
+      addPullRequest: (pullOptions) => github.addPullRequest(pullOptions),
+      addComment: (issueNumber, body, commentOptions) => github.addComment(issueNumber, body, commentOptions),
       issues: (repository) => github.issues(repository),
       issue: (issueNumber, repository) => github.issue(issueNumber, repository),
       deleteIssue: (issueNumber, repository) => github.deleteIssue(issueNumber, repository),

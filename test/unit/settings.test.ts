@@ -325,6 +325,33 @@ describe('readSettings: the incident card and record', () => {
   })
 })
 
+describe('readSettings: github-token for the backtest’s pull request comment', () => {
+  const env = { GITHUB_REPOSITORY: 'acme/api', GITHUB_TOKEN: 'ghs_fromenv' }
+
+  it('is read (and masked) with backtest and pr-comment, the same way github-issue reads it', () => {
+    const given = settingsFrom({ ...minimal, backtest: '7d', 'github-token': 'ghp_given' }, env)
+    expect(given.settings.githubToken).toBe('ghp_given')
+    expect(given.secrets).toContain('ghp_given')
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: action.yml's expression, as written there
+    const fallback = settingsFrom({ ...minimal, backtest: '7d', 'github-token': '${{ github.token }}' }, env)
+    expect(fallback.settings.githubToken).toBe('ghs_fromenv')
+    expect(fallback.secrets).toContain('ghs_fromenv')
+  })
+
+  it('is not read without a backtest, or with pr-comment: false; none is no error (nothing may be posted)', () => {
+    expect(
+      settingsFrom({ ...minimal, 'github-token': 'ghp_given' }, env).settings.githubToken,
+    ).toBeUndefined()
+    const off = settingsFrom(
+      { ...minimal, backtest: '7d', 'pr-comment': 'false', 'github-token': 'ghp_x' },
+      env,
+    )
+    expect(off.settings.githubToken).toBeUndefined()
+    expect(off.secrets).not.toContain('ghp_x')
+    expect(settingsFrom({ ...minimal, backtest: '7d' }, {}).settings.githubToken).toBeUndefined()
+  })
+})
+
 describe('readSettings: price-per-gb', () => {
   it('reads a decimal price and refuses anything else, naming the input', () => {
     expect(settingsFrom({ ...minimal, 'price-per-gb': '0.0076' }).settings.pricePerGb).toBe(0.0076)

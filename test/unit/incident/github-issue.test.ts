@@ -1,8 +1,8 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
+import { GitHubApiError } from '../../../src/github/api.js'
 import {
   createGitHubIssues,
   type GitHubIssueDeps,
-  GitHubIssueError,
   GitHubIssueGoneError,
   type GitHubIssues,
   type NewIssue,
@@ -33,12 +33,12 @@ function issues(
 }
 
 /** The error a call ends with, checked never to carry the token. */
-async function failure(promise: Promise<unknown>, token = emulator.github.token): Promise<GitHubIssueError> {
+async function failure(promise: Promise<unknown>, token = emulator.github.token): Promise<GitHubApiError> {
   const error = await rejection(promise)
-  expect(error).toBeInstanceOf(GitHubIssueError)
+  expect(error).toBeInstanceOf(GitHubApiError)
   expect(error.message).not.toContain(token)
   for (const line of logs) expect(line).not.toContain(token)
-  return error as unknown as GitHubIssueError
+  return error as unknown as GitHubApiError
 }
 
 const PERMISSION =
