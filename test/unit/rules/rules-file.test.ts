@@ -1,4 +1,5 @@
 import { spawnSync } from 'node:child_process'
+import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { settingsOfRules } from '../../../src/rules/rule-settings.js'
@@ -163,5 +164,24 @@ describe('schema/insights-watch-rules.schema.json', () => {
     })
     expect(check.stderr).toBe('')
     expect(check.status).toBe(0)
+  })
+})
+
+describe('docs/insights-watch.example.yml', () => {
+  it('is a valid rules file: three rules, each as its keys say', () => {
+    const text = readFileSync(join(import.meta.dirname, '../../../docs/insights-watch.example.yml'), 'utf8')
+    const { settings } = rules(
+      text,
+      {},
+      {
+        SLACK_ALERTS_WEBHOOK: 'https://hooks.slack.com/services/T000/B000/alerts',
+        SLACK_PAYMENTS_WEBHOOK: HOOK,
+        SLACK_CHECKOUT_WEBHOOK: 'https://hooks.slack.com/services/T000/B000/checkout',
+      },
+    )
+    expect(settings.map((rule) => rule.monitorName)).toEqual(['payments', 'checkout', 'search (aggregate)'])
+    expect(settings[0]?.slackWebhookUrls).toEqual([HOOK, 'https://hooks.slack.com/services/T000/B000/alerts'])
+    expect(settings[0]?.rates?.thresholds).toEqual({ critical: 0.005, warning: 0.1 })
+    expect(settings[2]?.thresholds).toEqual({ total: 10 })
   })
 })
