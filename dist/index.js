@@ -59560,7 +59560,7 @@ function keepYoungGenerationSmall() {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
 /* harmony import */ var _heap_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(8604);
-/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(1553);
+/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(3180);
 
 
 (0,_heap_js__WEBPACK_IMPORTED_MODULE_0__/* .keepYoungGenerationSmall */ .D)();
@@ -59571,7 +59571,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 1553:
+/***/ 3180:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -63762,6 +63762,10 @@ function readSettings({ getInput, setSecret, env }) {
     const backtest = input('backtest');
     if (backtest)
         settings.backtestSeconds = parseDuration('backtest', backtest, { min: 3600, max: 14 * 86_400 });
+    // No token is no error here: a backtest outside a pull_request run posts nothing (the poster says so).
+    const githubToken = settings.prComment && backtest ? readGithubToken(input, setSecret, env) : '';
+    if (githubToken)
+        settings.githubToken = githubToken;
     const signatures = readSignatureSettings(input);
     if (signatures)
         settings.signatures = signatures;
@@ -63838,18 +63842,24 @@ function parseBotToken(token, channels) {
     return token;
 }
 function readGithubIssue(input, setSecret, env) {
-    // The runner expands action.yml's `${{ github.token }}`; outside Actions the default arrives as written.
-    const given = input('github-token');
-    const token = given && !given.startsWith('${{') ? given : (env.GITHUB_TOKEN ?? '');
+    const token = readGithubToken(input, setSecret, env);
     if (!token) {
         throw new errors/* SettingsError */.G('github-token', 'is empty, and github-issue is true: pass a token with issues: write, or leave github-token unset on a runner (the workflow token is used).');
     }
-    setSecret(token);
     const repository = env.GITHUB_REPOSITORY ?? '';
     if (!/^[^/\s]+\/[^/\s]+$/.test(repository)) {
         throw new errors/* SettingsError */.G('github-issue', 'is true, but GITHUB_REPOSITORY (owner/name, set by the runner) is not: the issue has no repository to go to.');
     }
     return { token, repository };
+}
+/** `github-token`, masked; else GITHUB_TOKEN; '' when neither is there. */
+function readGithubToken(input, setSecret, env) {
+    // The runner expands action.yml's `${{ github.token }}`; outside Actions the default arrives as written.
+    const given = input('github-token');
+    const token = given && !given.startsWith('${{') ? given : (env.GITHUB_TOKEN ?? '');
+    if (token)
+        setSecret(token);
+    return token;
 }
 /**
  * How late a scheduled run may start and still check the whole overlap again. GitHub documents that
@@ -64550,7 +64560,7 @@ function rulesSchema(describe = () => undefined) {
         $schema: 'http://json-schema.org/draft-07/schema#',
         $id: 'https://github.com/insights-watch/insights-watch/schema/insights-watch-rules.schema.json',
         title: 'insights-watch rules file',
-        description: 'Monitors that one insights-watch step runs together. Every key of a rule is the action input of the same name; the inputs given to the action, then `defaults`, are what a rule inherits.',
+        description: 'Monitors that one insights-watch step runs together. Every key of a rule is the action input of the same name. A rule takes its own value, else the one in `defaults`, else the input given to the action, else the default of that input.',
         type: 'object',
         properties: {
             defaults: {
@@ -65959,7 +65969,9 @@ function locate(node, path, key) {
 /** The schema's finding in words that say what to write instead. */
 function explain(error, path) {
     const key = path[path.length - 1] ?? '';
-    const where = path.length <= 1 ? 'the file' : key;
+    // `rate-thresholds.5xx` inside a rule or defaults; the top-level key itself otherwise.
+    const inner = path[0] === 'rules' ? path.slice(2) : path.slice(1);
+    const where = path.length === 0 ? 'the file' : inner.length > 0 ? inner.join('.') : key;
     switch (error.keyword) {
         case 'false':
             return unknownKey(key, path.length <= 1);
@@ -68653,37 +68665,27 @@ function buildResolvedReply(incident, resolveAfterSeconds) {
     return slackMessage(`✅ ${headline}`, { color: COLORS.resolved, fallback: headline, blocks });
 }
 
-;// CONCATENATED MODULE: ./src/incident/github-issue.ts
+;// CONCATENATED MODULE: ./src/github/api.ts
 
 /** A call GitHub did not take; `status` is its HTTP status (0: no answer). */
-class GitHubIssueError extends Error {
+class GitHubApiError extends Error {
     status;
-    name = 'GitHubIssueError';
+    name = 'GitHubApiError';
     constructor(message, status) {
         super(message);
         this.status = status;
     }
 }
-/** The issue was deleted (410 "This issue was deleted"): the caller opens a new one. */
-class GitHubIssueGoneError extends GitHubIssueError {
-    issueNumber;
-    name = 'GitHubIssueGoneError';
-    constructor(message, issueNumber) {
-        super(message, 410);
-        this.issueNumber = issueNumber;
-    }
-}
 const DEFAULT_API_URL = 'https://api.github.com';
 /** A hung connection must not hold the job until the runner's own timeout. */
-const github_issue_REQUEST_TIMEOUT_MS = 30_000;
-const github_issue_MAX_TEXT_IN_ERROR = 300;
-const PERMISSION_FIX = "github-issue: true uses the workflow's GITHUB_TOKEN, which needs `permissions: issues: write` in the workflow or the job (a `permissions:` block that does not name issues leaves the token without it).";
+const api_REQUEST_TIMEOUT_MS = 30_000;
+const api_MAX_TEXT_IN_ERROR = 300;
 /** The client; loads `@actions/github` on first use. Throws when GITHUB_REPOSITORY is not `owner/name`. */
-async function createGitHubIssues(token, deps) {
+async function openGitHubApi(token, deps, feature) {
     const repository = deps.env.GITHUB_REPOSITORY?.trim() ?? '';
     const [owner, repo, ...rest] = repository.split('/');
     if (!owner || !repo || rest.length > 0) {
-        throw new GitHubIssueError(`github-issue: true needs GITHUB_REPOSITORY (owner/name), which a GitHub Actions runner sets; it is ${repository ? `"${repository}"` : 'not set'} here.`, 0);
+        throw new GitHubApiError(`${feature.input} needs GITHUB_REPOSITORY (owner/name), which a GitHub Actions runner sets; it is ${repository ? `"${repository}"` : 'not set'} here.`, 0);
     }
     const baseUrl = (deps.env.GITHUB_API_URL?.trim() || DEFAULT_API_URL).replace(/\/+$/, '');
     const { getOctokit } = await __nccwpck_require__.e(/* import() */ 542).then(__nccwpck_require__.bind(__nccwpck_require__, 542));
@@ -68694,63 +68696,23 @@ async function createGitHubIssues(token, deps) {
         log: {
             debug: () => { },
             info: () => { },
-            warn: (message) => deps.log(`GitHub: ${github_issue_scrub(message, token)}`),
-            error: (message) => deps.log(`GitHub: ${github_issue_scrub(message, token)}`),
+            warn: (message) => deps.log(`GitHub: ${api_scrub(message, token)}`),
+            error: (message) => deps.log(`GitHub: ${api_scrub(message, token)}`),
         },
-    });
-    const issues = octokit.rest.issues;
-    const call = async (target, run) => {
-        try {
-            return await run();
-        }
-        catch (error) {
-            throw github_issue_describe(error, target, repository, deps.signal, token);
-        }
-    };
-    const comment = (issueNumber, body) => call({ what: `a comment on issue #${issueNumber}`, issueNumber }, async () => {
-        await issues.createComment({ owner, repo, issue_number: issueNumber, body });
     });
     return {
+        octokit,
+        owner,
+        repo,
         repository,
-        openIssue: (issue) => call({ what: 'a new issue' }, async () => {
-            const { data } = await issues.create({
-                owner,
-                repo,
-                title: issue.title,
-                body: issue.body,
-                labels: [...issue.labels],
-            });
-            if (!Number.isInteger(data.number)) {
-                throw new GitHubIssueError(`GitHub answered the new issue in ${repository} without its number.`, 0);
+        call: async (target, run) => {
+            try {
+                return await run();
             }
-            return data.number;
-        }),
-        comment,
-        setLabels: (issueNumber, labels) => call({ what: `the labels of issue #${issueNumber}`, issueNumber }, async () => {
-            await issues.setLabels({ owner, repo, issue_number: issueNumber, labels: [...labels] });
-        }),
-        closeIssue: async (issueNumber, body) => {
-            if (body !== undefined && body !== '')
-                await comment(issueNumber, body);
-            await call({ what: `closing issue #${issueNumber}`, issueNumber }, async () => {
-                await issues.update({
-                    owner,
-                    repo,
-                    issue_number: issueNumber,
-                    state: 'closed',
-                    state_reason: 'completed',
-                });
-            });
+            catch (error) {
+                throw api_describe(error, { target, repository, feature, token, signal: deps.signal });
+            }
         },
-        reopenIssue: (issueNumber) => call({ what: `reopening issue #${issueNumber}`, issueNumber }, async () => {
-            await issues.update({
-                owner,
-                repo,
-                issue_number: issueNumber,
-                state: 'open',
-                state_reason: 'reopened',
-            });
-        }),
     };
 }
 /**
@@ -68760,7 +68722,7 @@ async function createGitHubIssues(token, deps) {
 function octokitFetch(deps) {
     const transport = apiHttpFetch(deps.proxyAgents?.());
     return async (url, init = {}) => {
-        const signals = [AbortSignal.timeout(github_issue_REQUEST_TIMEOUT_MS), deps.signal, init.signal ?? undefined].filter((s) => s instanceof AbortSignal);
+        const signals = [AbortSignal.timeout(api_REQUEST_TIMEOUT_MS), deps.signal, init.signal ?? undefined].filter((s) => s instanceof AbortSignal);
         const answer = await transport(url, {
             method: init.method ?? 'GET',
             headers: init.headers,
@@ -68777,66 +68739,61 @@ function octokitFetch(deps) {
         return response;
     };
 }
-function github_issue_describe(error, target, repository, signal, token) {
-    if (error instanceof GitHubIssueError)
+function api_describe(error, context) {
+    const { target, repository, feature, token, signal } = context;
+    if (error instanceof GitHubApiError)
         return error;
     if (signal?.aborted) {
-        return new GitHubIssueError(`GitHub: the job was cancelled before ${target.what} in ${repository} went through.`, 0);
+        return new GitHubApiError(`GitHub: the job was cancelled before ${target.what} in ${repository} went through.`, 0);
     }
     const e = (typeof error === 'object' && error !== null ? error : {});
     const status = typeof e.status === 'number' ? e.status : 0;
-    const text = github_issue_scrub(githubText(e), token);
+    const text = api_scrub(githubText(e), token);
+    const said = `${status}${text ? ` ${text}` : ''}`;
+    if ((status === 403 || status === 429) && isRateLimit(e, text)) {
+        const after = e.response?.headers?.['retry-after'];
+        return new GitHubApiError(`GitHub's rate limit stopped ${target.what} in ${repository} (${said})${after ? `; it asks to wait ${after} s` : ''}. ${feature.nextTry}`, status);
+    }
+    if (status === 0 || status >= 500)
+        return unanswered(e, context, status, said);
     const answer = {
         status,
         text,
-        refused: `GitHub refused ${target.what} in ${repository} (${status}${text ? ` ${text}` : ''}).`,
+        refused: `GitHub refused ${target.what} in ${repository} (${said}).`,
+        repository,
     };
-    if ((status === 403 || status === 429) && isRateLimit(e, text)) {
-        const after = e.response?.headers?.['retry-after'];
-        return new GitHubIssueError(`GitHub's rate limit stopped ${target.what} in ${repository} (${status}${text ? ` ${text}` : ''})${after ? `; it asks to wait ${after} s` : ''}. The next run tries again.`, status);
-    }
-    if (status === 0 || status >= 500)
-        return unanswered(e, target, repository, status, text, token);
-    return refusal(answer, target, repository);
+    return feature.refusal?.(answer, target) ?? refusal(answer, target, feature);
 }
 /** A 4xx: what it means for the workflow, and what to change. */
-function refusal(answer, target, repository) {
-    const { status, text, refused } = answer;
+function refusal(answer, target, feature) {
+    const { status, refused } = answer;
     switch (status) {
         case 401:
-            return new GitHubIssueError(`${refused} The token was not accepted. ${PERMISSION_FIX}`, status);
+            return new GitHubApiError(`${refused} The token was not accepted. ${feature.permissionFix}`, status);
         case 403:
-            return new GitHubIssueError(`${refused} ${PERMISSION_FIX}`, status);
+            return new GitHubApiError(`${refused} ${feature.permissionFix}`, status);
         case 404: {
-            const issue = target.issueNumber === undefined ? '' : `, or issue #${target.issueNumber} is not in it`;
-            return new GitHubIssueError(`${refused} The token cannot see the repository${issue}. ${PERMISSION_FIX}`, status);
+            const subject = target.subject === undefined ? '' : `, or ${target.subject} is not in it`;
+            return new GitHubApiError(`${refused} The token cannot see the repository${subject}. ${feature.permissionFix}`, status);
         }
-        case 410:
-            return goneOrDisabled(refused, text, target, repository);
         case 422:
-            return new GitHubIssueError(`${refused} GitHub did not accept what was sent.`, status);
+            return new GitHubApiError(`${refused} GitHub did not accept what was sent.`, status);
         default:
-            return new GitHubIssueError(refused, status);
+            return new GitHubApiError(refused, status);
     }
-}
-/** 410: the issue was deleted, or the repository has issues turned off. */
-function goneOrDisabled(refused, text, target, repository) {
-    if (target.issueNumber !== undefined && /deleted/i.test(text)) {
-        return new GitHubIssueGoneError(`GitHub: issue #${target.issueNumber} in ${repository} was deleted (410).`, target.issueNumber);
-    }
-    return new GitHubIssueError(`${refused} Issues are turned off in ${repository}: turn them on (Settings, General, Features, Issues), or set github-issue: false.`, 410);
 }
 /** A server error, no answer in time, or no connection. */
-function unanswered(e, target, repository, status, text, token) {
+function unanswered(e, context, status, said) {
+    const { target, repository, token } = context;
     if (status >= 500 && e.response) {
-        return new GitHubIssueError(`GitHub failed ${target.what} in ${repository} (${status}${text ? ` ${text}` : ''}); the trouble is on GitHub's side.`, status);
+        return new GitHubApiError(`GitHub failed ${target.what} in ${repository} (${said}); the trouble is on GitHub's side.`, status);
     }
     const name = String(e.name ?? '');
     const timedOut = name === 'TimeoutError' || name === 'AbortError';
     const what = timedOut
-        ? `no answer within ${github_issue_REQUEST_TIMEOUT_MS / 1000} s`
-        : `a network error: ${github_issue_oneLine(github_issue_scrub(String(e.message ?? ''), token))}`;
-    return new GitHubIssueError(`GitHub: ${target.what} in ${repository} got ${what}.`, 0);
+        ? `no answer within ${api_REQUEST_TIMEOUT_MS / 1000} s`
+        : `a network error: ${api_oneLine(api_scrub(String(e.message ?? ''), token))}`;
+    return new GitHubApiError(`GitHub: ${target.what} in ${repository} got ${what}.`, 0);
 }
 function isRateLimit(e, text) {
     const headers = e.response?.headers ?? {};
@@ -68853,16 +68810,96 @@ function githubText(e) {
                 .map((item) => (typeof item === 'string' ? item : JSON.stringify(item)))
                 .join(', ')
             : '';
-        return github_issue_oneLine(errors ? `${data.message}: ${errors}` : data.message);
+        return api_oneLine(errors ? `${data.message}: ${errors}` : data.message);
     }
-    return typeof data === 'string' ? github_issue_oneLine(data) : '';
+    return typeof data === 'string' ? api_oneLine(data) : '';
 }
-function github_issue_scrub(text, token) {
+function api_scrub(text, token) {
     return token ? text.split(token).join('[token]') : text;
 }
-function github_issue_oneLine(text) {
+function api_oneLine(text) {
     const line = text.replace(/\s+/g, ' ').trim();
-    return line.length > github_issue_MAX_TEXT_IN_ERROR ? `${line.slice(0, github_issue_MAX_TEXT_IN_ERROR)}…` : line;
+    return line.length > api_MAX_TEXT_IN_ERROR ? `${line.slice(0, api_MAX_TEXT_IN_ERROR)}…` : line;
+}
+
+;// CONCATENATED MODULE: ./src/incident/github-issue.ts
+
+/** The issue was deleted (410 "This issue was deleted"): the caller opens a new one. */
+class GitHubIssueGoneError extends GitHubApiError {
+    issueNumber;
+    name = 'GitHubIssueGoneError';
+    constructor(message, issueNumber) {
+        super(message, 410);
+        this.issueNumber = issueNumber;
+    }
+}
+const ISSUES = {
+    input: 'github-issue: true',
+    permissionFix: "github-issue: true uses the workflow's GITHUB_TOKEN, which needs `permissions: issues: write` in the workflow or the job (a `permissions:` block that does not name issues leaves the token without it).",
+    nextTry: 'The next run tries again.',
+    refusal: (answer, target) => (answer.status === 410 ? goneOrDisabled(answer, target) : undefined),
+};
+/** An issue call's target: its 404 may mean the issue is not there. */
+function onIssue(what, issueNumber) {
+    return { what: `${what} issue #${issueNumber}`, subject: `issue #${issueNumber}`, issueNumber };
+}
+/** The client; loads `@actions/github` on first use. Throws when GITHUB_REPOSITORY is not `owner/name`. */
+async function createGitHubIssues(token, deps) {
+    const { octokit, owner, repo, repository, call } = await openGitHubApi(token, deps, ISSUES);
+    const issues = octokit.rest.issues;
+    const comment = (issueNumber, body) => call(onIssue('a comment on', issueNumber), async () => {
+        await issues.createComment({ owner, repo, issue_number: issueNumber, body });
+    });
+    return {
+        repository,
+        openIssue: (issue) => call({ what: 'a new issue' }, async () => {
+            const { data } = await issues.create({
+                owner,
+                repo,
+                title: issue.title,
+                body: issue.body,
+                labels: [...issue.labels],
+            });
+            if (!Number.isInteger(data.number)) {
+                throw new GitHubApiError(`GitHub answered the new issue in ${repository} without its number.`, 0);
+            }
+            return data.number;
+        }),
+        comment,
+        setLabels: (issueNumber, labels) => call(onIssue('the labels of', issueNumber), async () => {
+            await issues.setLabels({ owner, repo, issue_number: issueNumber, labels: [...labels] });
+        }),
+        closeIssue: async (issueNumber, body) => {
+            if (body !== undefined && body !== '')
+                await comment(issueNumber, body);
+            await call(onIssue('closing', issueNumber), async () => {
+                await issues.update({
+                    owner,
+                    repo,
+                    issue_number: issueNumber,
+                    state: 'closed',
+                    state_reason: 'completed',
+                });
+            });
+        },
+        reopenIssue: (issueNumber) => call(onIssue('reopening', issueNumber), async () => {
+            await issues.update({
+                owner,
+                repo,
+                issue_number: issueNumber,
+                state: 'open',
+                state_reason: 'reopened',
+            });
+        }),
+    };
+}
+/** 410: the issue was deleted, or the repository has issues turned off. */
+function goneOrDisabled(answer, target) {
+    const { refused, text, repository } = answer;
+    if (target.issueNumber !== undefined && /deleted/i.test(text)) {
+        return new GitHubIssueGoneError(`GitHub: issue #${target.issueNumber} in ${repository} was deleted (410).`, target.issueNumber);
+    }
+    return new GitHubApiError(`${refused} Issues are turned off in ${repository}: turn them on (Settings, General, Features, Issues), or set github-issue: false.`, 410);
 }
 
 ;// CONCATENATED MODULE: ./src/incident/issue-text.ts

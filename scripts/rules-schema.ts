@@ -16,7 +16,11 @@ export function renderSchema(): string {
   const action = parse(readFileSync(join(root, 'action.yml'), 'utf8')) as {
     inputs: Record<string, { description?: string }>
   }
-  return `${JSON.stringify(rulesSchema((input) => action.inputs[input]?.description?.trim()), null, 2)}\n`
+  return `${JSON.stringify(
+    rulesSchema((input) => action.inputs[input]?.description?.trim()),
+    null,
+    2,
+  )}\n`
 }
 
 if (process.argv[1] && import.meta.url.endsWith(process.argv[1].split('/').pop() ?? '')) {

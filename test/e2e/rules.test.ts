@@ -215,7 +215,9 @@ describe('rules: many monitors in one step', () => {
       readFileSync(path, 'utf8')
         .split('\n')
         .findIndex((line) => line.includes('5xx: many')) + 1
-    expect(run.stdout).toContain(`::error::Input "rules": ${path}:${lineOf17}: rule "svc-17": 5xx:`)
+    expect(run.stdout).toContain(
+      `::error::Input "rules": ${path}:${lineOf17}: rule "svc-17": thresholds.5xx: expected`,
+    )
     expect(emulator.calls).toEqual([])
     expect(emulator.requests).toEqual([])
 
