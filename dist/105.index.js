@@ -326,7 +326,7 @@ __exportStar(__webpack_require__(6850), exports);
 __exportStar(__webpack_require__(7783), exports);
 __exportStar(__webpack_require__(8324), exports);
 __exportStar(__webpack_require__(2199), exports);
-__exportStar(__webpack_require__(495), exports);
+__exportStar(__webpack_require__(2876), exports);
 __exportStar(__webpack_require__(6286), exports);
 __exportStar(__webpack_require__(1710), exports);
 __exportStar(__webpack_require__(5710), exports);
@@ -360,7 +360,7 @@ Object.defineProperty(exports, "__esModule", ({ value: true }));
 
 /***/ }),
 
-/***/ 495:
+/***/ 2876:
 /***/ ((__unused_webpack_module, exports) => {
 
 

@@ -6,8 +6,6 @@
  */
 import { errorMessage } from './errors.js'
 import { recordFailure } from './failure-notices.js'
-import { settingsOfRules } from './rules/rule-settings.js'
-import { readRulesFile } from './rules/rules-file.js'
 import { type RunDeps, realDeps, type StepDeps, withRunner } from './run-deps.js'
 import { actionsRunner } from './runner.js'
 import { readSettings, type Settings } from './settings.js'
@@ -17,7 +15,6 @@ import { connectToLogs } from './steps/logs-connection.js'
 import { checkWindow, tellAndSave } from './steps/monitor.js'
 import { SlackDeliveryError } from './steps/notify.js'
 import { publishRun, settleOutcome } from './steps/publish.js'
-import { watchRules } from './steps/rules.js'
 
 export async function run(given?: RunDeps): Promise<void> {
   let deps: StepDeps | undefined
@@ -29,9 +26,9 @@ export async function run(given?: RunDeps): Promise<void> {
     const sources = { getInput: runner.getInput, setSecret: runner.setSecret, env: deps.env }
     const rulesFile = runner.getInput('rules').trim()
     if (rulesFile) {
-      // Every rule read and checked before any network call; a rule's own failures are its own.
-      const rules = settingsOfRules(readRulesFile(rulesFile, deps.env), sources)
-      await watchRules(rulesFile, rules, deps)
+      // Loaded only with rules: the YAML parser and the schema validator would slow every cold start.
+      const { watchRulesFile } = await import('./steps/rules.js')
+      await watchRulesFile(rulesFile, sources, deps)
       return
     }
     settings = readSettings(sources)

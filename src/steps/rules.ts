@@ -13,8 +13,10 @@ import { recordFailure } from '../failure-notices.js'
 import { addRuleFailure, addRulesOverview, type RuleOverview } from '../notify/summary.js'
 import { resultsFilePath } from '../outputs.js'
 import { RuleLog } from '../rules/rule-log.js'
+import { settingsOfRules } from '../rules/rule-settings.js'
+import { readRulesFile } from '../rules/rules-file.js'
 import type { StepDeps } from '../run-deps.js'
-import type { Settings } from '../settings.js'
+import type { Settings, SettingsSources } from '../settings.js'
 import { StateSession } from '../state/session.js'
 import { credentialsFor, loadCheckpoint } from './credentials-and-checkpoint.js'
 import { connectToLogs } from './logs-connection.js'
@@ -41,7 +43,12 @@ interface RuleRun {
   failure?: string
 }
 
-export async function watchRules(file: string, rules: readonly Settings[], deps: StepDeps): Promise<void> {
+/** The rules file read and every rule checked (before any network call), then the rules watched. */
+export async function watchRulesFile(file: string, sources: SettingsSources, deps: StepDeps): Promise<void> {
+  await watchRules(file, settingsOfRules(readRulesFile(file, deps.env), sources), deps)
+}
+
+async function watchRules(file: string, rules: readonly Settings[], deps: StepDeps): Promise<void> {
   const { runner } = deps
   // Region, role, state backend and dry-run are step-wide (a rule cannot set them): the same in each.
   const stepWide = rules[0] as Settings

@@ -98,6 +98,33 @@ const delivered = () =>
   )
 const startQueries = () => emulator.calls.filter((call) => call.action === 'StartQuery')
 
+/** The most queries running at once among `calls`: from StartQuery to the answer that says Complete. */
+function mostAtOnce(calls: typeof emulator.calls): number {
+  const started = new Map<string, number>()
+  const events: Array<[number, number]> = []
+  for (const call of calls) {
+    const response = call.response as { queryId?: string; status?: string } | undefined
+    if (call.action === 'StartQuery' && response?.queryId) started.set(response.queryId, call.at)
+    const queryId = (call.body as { queryId?: string } | undefined)?.queryId
+    if (
+      call.action === 'GetQueryResults' &&
+      response?.status === 'Complete' &&
+      queryId &&
+      started.has(queryId)
+    ) {
+      events.push([started.get(queryId) as number, 1], [call.at, -1])
+      started.delete(queryId)
+    }
+  }
+  let running = 0
+  let most = 0
+  for (const [, change] of events.sort((a, b) => a[0] - b[0] || a[1] - b[1])) {
+    running += change
+    most = Math.max(most, running)
+  }
+  return most
+}
+
 function messageText(post: { body: unknown }): string {
   return JSON.stringify(post.body)
 }
@@ -121,8 +148,12 @@ describe('rules: many monitors in one step', () => {
     const second = await timeline.runAt(5 * MINUTE, inputs(path), env())
     expect(second.exitCode, second.stdout).toBe(0)
 
-    // One StartQuery per rule (four groups each: one batch), all in this one step.
+    // One StartQuery per rule (four groups each: one batch), all in this one step, side by side but
+    // never more than the step's cap of 10 at once.
     expect(startQueries().length - queriesBefore).toBe(RULES)
+    const secondCalls = emulator.calls.filter((call) => call.at >= timeline.t0 + 5 * MINUTE)
+    expect(mostAtOnce(secondCalls)).toBeGreaterThan(1)
+    expect(mostAtOnce(secondCalls)).toBeLessThanOrEqual(10)
     expect(JSON.parse(second.outputs['alerting-rules'] ?? '')).toEqual([
       'svc-03',
       'svc-07',
