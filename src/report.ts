@@ -1,5 +1,6 @@
 import type { ClockReading } from './aws/service-clock.js'
 import type { Digest } from './digest.js'
+import type { LogGroupSource } from './insights/source.js'
 import type { QueryLanguage, QueryRun, QueryStatistics } from './insights/types.js'
 import type { Window } from './insights/window.js'
 import type { WebhookStatus } from './notify/missed-deliveries.js'
@@ -21,7 +22,10 @@ type Baseline =
 export interface Report {
   monitorName: string
   window: Window
+  /** The named groups, then one label per prefix (source.ts). */
   logGroups: string[]
+  /** log-group-prefixes and source-accounts, when the run selected groups by prefix. */
+  source?: LogGroupSource
   query: string
   queryLanguage: QueryLanguage
   queries: QueryRun[]

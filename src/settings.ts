@@ -8,6 +8,7 @@ import { SettingsError } from './errors.js'
 import { DURATION_UNITS, formatDuration } from './format.js'
 import { INPUTS, type InputName } from './inputs.js'
 import { checkQuery } from './insights/query-check.js'
+import { hasSourceCommand, type LogGroupSource, sourceLabels, sourceSelects } from './insights/source.js'
 import type { QueryLanguage } from './insights/types.js'
 import { type RateSettings, routeFieldsOf } from './rates.js'
 import type { SignatureSettings } from './signatures.js'
@@ -197,8 +198,28 @@ export function readSettings({ getInput, setSecret, env }: SettingsSources): Set
     )
   }
   checkQuery(settings.query, settings.queryLanguage, settings.logGroups)
+  checkLogGroupSource(settings)
   checkCatchUpRoom(settings)
   return settings
+}
+
+/** What `log-group-prefixes` and `source-accounts` select; undefined without prefixes. */
+export function logGroupSource(
+  settings: Pick<Settings, 'logGroupPrefixes' | 'sourceAccounts'>,
+): LogGroupSource | undefined {
+  if (settings.logGroupPrefixes.length === 0) return undefined
+  return { prefixes: settings.logGroupPrefixes, accounts: settings.sourceAccounts }
+}
+
+/**
+ * Every log group a run checks, as shown in the summary, Slack and the console link's note: the names
+ * in log-group-names, then one label per prefix.
+ */
+export function shownLogGroups(
+  settings: Pick<Settings, 'logGroups' | 'logGroupPrefixes' | 'sourceAccounts'>,
+): string[] {
+  const source = logGroupSource(settings)
+  return source ? [...settings.logGroups, ...sourceLabels(source)] : settings.logGroups
 }
 
 /** A price per GB: a plain decimal number of US dollars, as AWS's price list writes it. */
@@ -556,6 +577,36 @@ function parseLogGroupPrefixes(text: string): string[] {
     }
   }
   return prefixes
+}
+
+/**
+ * Prefixes go into a SOURCE command, which only Logs Insights QL has; and a group both named and
+ * matched by a prefix would be queried twice and each of its entries reported twice.
+ */
+function checkLogGroupSource(settings: Settings): void {
+  const source = logGroupSource(settings)
+  if (!source) return
+  if (settings.queryLanguage !== 'CWLI') {
+    throw new SettingsError(
+      'log-group-prefixes',
+      `selects log groups with Logs Insights' SOURCE command, which only Logs Insights QL has, and query-language is ${settings.queryLanguage}; name the log groups in log-group-names, or write the query in Logs Insights QL (query-language: CWLI).`,
+    )
+  }
+  if (hasSourceCommand(settings.query)) {
+    throw new SettingsError(
+      'query',
+      'starts with its own SOURCE command, and log-group-prefixes gives the action one too (a query has at most one); remove the SOURCE command from the query and keep the prefixes in log-group-prefixes and source-accounts.',
+    )
+  }
+  for (const group of settings.logGroups) {
+    const prefix = source.prefixes.find((p) => sourceSelects({ ...source, prefixes: [p] }, group))
+    if (prefix !== undefined) {
+      throw new SettingsError(
+        'log-group-names',
+        `names ${group}, which the prefix ${prefix} in log-group-prefixes already selects: it would be queried and each of its entries reported twice. Remove ${group} from log-group-names (the prefix covers it), or narrow the prefix.`,
+      )
+    }
+  }
 }
 
 function parseSourceAccounts(text: string, prefixes: readonly string[]): string[] {

@@ -12,6 +12,7 @@ import type {
   StopQueryCommand,
   StopQueryCommandOutput,
 } from '@aws-sdk/client-cloudwatch-logs'
+import type { LogGroupSource } from './source.js'
 import type { RequestLimits } from './throttle.js'
 import type { Window } from './window.js'
 
@@ -27,16 +28,24 @@ export interface QueryStatistics {
   bytesScanned: number
 }
 
-/** One Insights query the run made (one per batch of at most 50 log groups). */
+/** One Insights query the run made (one per batch of at most 50 log groups, one for the prefixes). */
 export interface QueryRun {
   queryId: string
+  /** The groups it covered as shown: names or ARNs, or a prefix query's labels (source.ts). */
   logGroups: string[]
   statistics: QueryStatistics
+  /** Set for the query that selected its groups by prefix. */
+  source?: LogGroupSource
 }
 
 export interface InsightsQuery {
-  /** At most 50 (StartQuery's limit): names, or ARNs. */
+  /** At most 50 (StartQuery's limit): names, or ARNs; empty when `source` selects the groups. */
   logGroups: string[]
+  /**
+   * Groups selected by the SOURCE command that starts `queryString`: StartQuery then gets no log
+   * group parameter.
+   */
+  source?: LogGroupSource
   queryString: string
   queryLanguage: QueryLanguage
   window: Window

@@ -6,7 +6,7 @@ import { AggregateBuilder } from '../aggregate.js'
 import { ReportedEntries } from '../dedup.js'
 import { type Digest, DigestBuilder } from '../digest.js'
 import { isoSecond } from '../format.js'
-import { type BatchedResult, MAX_LOG_GROUPS_PER_QUERY, runBatchedQuery } from '../insights/batches.js'
+import { type BatchedResult, batchCount, runBatchedQuery } from '../insights/batches.js'
 import { describeGroups } from '../insights/query-errors.js'
 import { boundByTimestamp, queryToRun, queryWindow } from '../insights/query-rewrite.js'
 import type { QueryRun, ResultField } from '../insights/types.js'
@@ -21,7 +21,7 @@ import {
   requestCountQuery,
 } from '../rates.js'
 import type { StepDeps } from '../run-deps.js'
-import type { Settings } from '../settings.js'
+import { logGroupSource, type Settings } from '../settings.js'
 import { SignatureTally, type WindowSignature } from '../signatures.js'
 import type { LogsConnection } from './logs-connection.js'
 import type { RunPlan } from './plan.js'
@@ -80,6 +80,7 @@ export async function runQuery(
           runBatchedQuery(
             {
               logGroups: settings.logGroups,
+              ...sourceOf(settings),
               // Read again from the query run, which may carry @timestamp where the user's did not.
               queryString: queryToRun(settings.query, shape, window),
               queryLanguage: settings.queryLanguage,
@@ -168,6 +169,12 @@ async function countRequests(
   }
 }
 
+/** `{ source }` when log-group-prefixes selects groups, else nothing. */
+function sourceOf(settings: Settings) {
+  const source = logGroupSource(settings)
+  return source ? { source } : {}
+}
+
 /** What every query of the run hands runBatchedQuery: the client, the clock, the timeout, cancellation. */
 function queryDepsOf(settings: Settings, logs: LogsConnection, deps: StepDeps) {
   return {
@@ -195,6 +202,7 @@ export function runOwnQuery(
   return runBatchedQuery(
     {
       logGroups: settings.logGroups,
+      ...sourceOf(settings),
       queryString: boundByTimestamp(own.queryString, own.window),
       queryLanguage: 'CWLI',
       window: own.window,
@@ -215,7 +223,7 @@ export function incompleteQueryError(outcome: QueryOutcome, settings: Settings):
   if (outcome.complete) return undefined
   const describe = (failure: BatchedResult['failures'][number]): string =>
     `batch ${failure.batch + 1} (${describeGroups(failure.logGroups, 3)}): ${failure.error.message}`
-  const batches = Math.ceil(settings.logGroups.length / MAX_LOG_GROUPS_PER_QUERY)
+  const batches = batchCount({ ...settings, ...sourceOf(settings) })
   const said: string[] = []
   if (outcome.failures.length > 0) {
     said.push(
