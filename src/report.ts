@@ -1,7 +1,6 @@
 import type { ClockReading } from './aws/service-clock.js'
 import type { Digest } from './digest.js'
-import type { LogGroupSource } from './insights/source.js'
-import type { QueryLanguage, QueryRun, QueryStatistics } from './insights/types.js'
+import type { LogGroupSource, QueryLanguage, QueryRun, QueryStatistics } from './insights/types.js'
 import type { Window } from './insights/window.js'
 import type { WebhookStatus } from './notify/missed-deliveries.js'
 import type { RateCheck } from './rates.js'

@@ -8,8 +8,8 @@ import { SettingsError } from './errors.js'
 import { DURATION_UNITS, formatDuration } from './format.js'
 import { INPUTS, type InputName } from './inputs.js'
 import { checkQuery } from './insights/query-check.js'
-import { hasSourceCommand, type LogGroupSource, sourceLabels, sourceSelects } from './insights/source.js'
-import type { QueryLanguage } from './insights/types.js'
+import { hasSourceCommand, sourceLabels, sourceSelects } from './insights/source.js'
+import type { LogGroupSource, QueryLanguage } from './insights/types.js'
 import { type RateSettings, routeFieldsOf } from './rates.js'
 import type { SignatureSettings } from './signatures.js'
 
@@ -197,8 +197,9 @@ export function readSettings({ getInput, setSecret, env }: SettingsSources): Set
       `is ${settings.queryLanguage}, but no query is set and the default query is Logs Insights QL; write the ${settings.queryLanguage} query in the query input, or leave query-language at CWLI.`,
     )
   }
-  checkQuery(settings.query, settings.queryLanguage, settings.logGroups)
+  // Before checkQuery: a SQL query's FROM is checked against log-group-names, which prefixes leave empty.
   checkLogGroupSource(settings)
+  checkQuery(settings.query, settings.queryLanguage, settings.logGroups)
   checkCatchUpRoom(settings)
   return settings
 }

@@ -8,7 +8,7 @@ import { isoSecond, seconds } from '../format.js'
 import { fetchPages, type PagesFetched } from './pages.js'
 import { completeQuery, describeStatistics } from './poll.js'
 import { QueryError } from './query-errors.js'
-import { type LogGroupSource, shownGroups, withSource } from './source.js'
+import { shownGroups, withSource } from './source.js'
 import {
   analyseQuery,
   canSplit,
@@ -23,6 +23,7 @@ import { createRequestLimits, Pool } from './throttle.js'
 import type {
   CompletedQuery,
   InsightsQuery,
+  LogGroupSource,
   QueryDeps,
   QueryLanguage,
   QueryRun,

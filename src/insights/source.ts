@@ -6,14 +6,7 @@
  */
 
 import { splitCommands } from './query-shape.js'
-
-/** What `log-group-prefixes` and `source-accounts` select. */
-export interface LogGroupSource {
-  /** 1 to 5 name prefixes. */
-  prefixes: readonly string[]
-  /** Up to 20 account ids; empty: the monitoring account and every linked source account. */
-  accounts: readonly string[]
-}
+import type { LogGroupSource } from './types.js'
 
 /** `SOURCE logGroups(namePrefix: ['a', 'b'], accountIdentifiers: ['111122223333'])`. */
 export function sourceCommand(source: LogGroupSource): string {

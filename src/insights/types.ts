@@ -12,7 +12,6 @@ import type {
   StopQueryCommand,
   StopQueryCommandOutput,
 } from '@aws-sdk/client-cloudwatch-logs'
-import type { LogGroupSource } from './source.js'
 import type { RequestLimits } from './throttle.js'
 import type { Window } from './window.js'
 
@@ -20,6 +19,17 @@ export type { ResultField }
 
 /** The language of the `query` input, as StartQuery names it. */
 export type QueryLanguage = 'CWLI' | 'SQL' | 'PPL'
+
+/**
+ * Log groups selected by name prefix (`log-group-prefixes`, `source-accounts`), through a SOURCE
+ * command at the start of the query string (source.ts).
+ */
+export interface LogGroupSource {
+  /** 1 to 5 name prefixes. */
+  prefixes: readonly string[]
+  /** Up to 20 account ids; empty: the monitoring account and every linked source account. */
+  accounts: readonly string[]
+}
 
 /** Statistics GetQueryResults reports for the whole result, even when rows are capped. */
 export interface QueryStatistics {

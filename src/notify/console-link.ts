@@ -1,5 +1,5 @@
-import { type LogGroupSource, sourceLabels } from '../insights/source.js'
-import type { QueryLanguage } from '../insights/types.js'
+import { sourceLabels } from '../insights/source.js'
+import type { LogGroupSource, QueryLanguage } from '../insights/types.js'
 
 /**
  * A link that opens the CloudWatch Logs Insights console on the query a run made: same query text,

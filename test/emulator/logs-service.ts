@@ -425,7 +425,7 @@ export class LogsService {
     if (given.length !== 1) {
       throw new AwsError(
         'InvalidParameterException',
-        'Exactly one of logGroupName, logGroupNames, logGroupIdentifiers or a SOURCE command in the query string must be specified',
+        'Exactly one of logGroupName, logGroupNames or logGroupIdentifiers must be specified (or, in Logs Insights QL, a SOURCE command at the start of the query string)',
       )
     }
     const member = given[0] as 'logGroupName' | 'logGroupNames' | 'logGroupIdentifiers'

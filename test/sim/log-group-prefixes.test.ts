@@ -154,4 +154,52 @@ describe('log-group-prefixes and source-accounts', () => {
       expect(run.summary).toContain(`/aws/apigateway/&#42; (prefix, accounts ${ACCOUNT_A}, ${ACCOUNT_B})`)
     }
   }, 120_000)
+
+  it("selects by prefix in the action's own queries too: the request count and the baseline", async () => {
+    const clock = new SimClock(START)
+    const emulator = await startEmulator({ now: clock.now, region: REGION, queryLatencyMs: 100 })
+    const dir = freshDirectory(workspace.base(), 'own-')
+    for (const account of [ACCOUNT_A, ACCOUNT_B]) {
+      emulator.putLogEvents(arn(account, '/aws/apigateway/api-1'), entriesOf('/aws/apigateway/api-1'))
+    }
+    clock.advanceTo(START + 10 * MINUTE)
+    let result: Awaited<ReturnType<typeof runInProcess>>
+    try {
+      result = await runInProcess({
+        clock,
+        inputs: {
+          'log-group-prefixes': '/aws/apigateway/',
+          'source-accounts': ACCOUNT_A,
+          'aws-region': REGION,
+          state: 'none',
+          interval: '10m',
+          'rate-thresholds': '5xx=1%',
+          'min-requests': '1',
+          baseline: '1h',
+        },
+        env: simRunnerEnv(emulator, '8200000'),
+        runnerTemp: freshDirectory(dir, 'run-'),
+        summaryFile: workspace.summaryFile(),
+      })
+    } finally {
+      await emulator.stop()
+    }
+    if (result.failed) throw new Error(`the run failed:\n${result.log}`)
+    const starts = emulator.calls
+      .filter((call) => call.service === 'logs' && call.action === 'StartQuery')
+      .map((call) => call.body as Record<string, unknown>)
+    // The query, the request count (rate-thresholds) and, for the alert, the baseline an hour earlier.
+    expect(starts).toHaveLength(3)
+    for (const body of starts) {
+      expect(String(body.queryString)).toMatch(
+        new RegExp(
+          `^SOURCE logGroups\\(namePrefix: \\['/aws/apigateway/'\\], accountIdentifiers: \\['${ACCOUNT_A}'\\]\\)\\n\\| `,
+        ),
+      )
+      expect(body).not.toHaveProperty('logGroupNames')
+    }
+    expect(starts.some((body) => String(body.queryString).includes('stats count(*)'))).toBe(true)
+    // Account A's group only: its 500 and 404 of four requests.
+    expect(result.outputs['match-count']).toBe('2')
+  }, 60_000)
 })
