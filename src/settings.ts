@@ -586,7 +586,15 @@ function parseLogGroupPrefixes(text: string): string[] {
  */
 function checkLogGroupSource(settings: Settings): void {
   const source = logGroupSource(settings)
-  if (!source) return
+  if (!source) {
+    if (settings.queryLanguage === 'CWLI' && hasSourceCommand(settings.query)) {
+      throw new SettingsError(
+        'query',
+        'starts with a SOURCE command, which StartQuery does not take beside the log groups in log-group-names; remove it and give its prefixes in log-group-prefixes (and its accounts in source-accounts): the action writes the SOURCE command itself.',
+      )
+    }
+    return
+  }
   if (settings.queryLanguage !== 'CWLI') {
     throw new SettingsError(
       'log-group-prefixes',

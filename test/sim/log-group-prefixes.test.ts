@@ -125,6 +125,8 @@ describe('log-group-prefixes and source-accounts', () => {
       // The first run's digest, with every match of the window counted once.
       const posts = emulator.slackPosts(WEBHOOK).map((post) => post.raw)
       expect(posts[0]).toContain('*402* matching entries')
+      // (Slack's text writes `*` as `∗`, which cannot start bold.)
+      expect(posts[0]).toContain(`/aws/apigateway/∗ (prefix, accounts ${ACCOUNT_A}, ${ACCOUNT_B})`)
     } finally {
       await emulator.stop()
     }
@@ -200,6 +202,42 @@ describe('log-group-prefixes and source-accounts', () => {
     }
     expect(starts.some((body) => String(body.queryString).includes('stats count(*)'))).toBe(true)
     // Account A's group only: its 500 and 404 of four requests.
+    expect(result.outputs['match-count']).toBe('2')
+  }, 60_000)
+
+  it('fails the step naming the prefixes when the prefix query fails, and still reports the named groups', async () => {
+    const clock = new SimClock(START)
+    const emulator = await startEmulator({ now: clock.now, region: REGION, queryLatencyMs: 100 })
+    const dir = freshDirectory(workspace.base(), 'failed-')
+    emulator.putLogEvents(arn(ACCOUNT_A, '/aws/apigateway/api-1'), entriesOf('/aws/apigateway/api-1'))
+    emulator.putLogEvents(NAMED, entriesOf(NAMED))
+    emulator.failNextQuery('Failed', 'SOURCE logGroups')
+    clock.advanceTo(START + 10 * MINUTE)
+    let result: Awaited<ReturnType<typeof runInProcess>>
+    try {
+      result = await runInProcess({
+        clock,
+        inputs: {
+          'log-group-names': NAMED,
+          'log-group-prefixes': '/aws/apigateway/',
+          'source-accounts': ACCOUNT_A,
+          'aws-region': REGION,
+          state: 'none',
+          interval: '10m',
+          baseline: 'none',
+        },
+        env: simRunnerEnv(emulator, '8300000'),
+        runnerTemp: freshDirectory(dir, 'run-'),
+        summaryFile: workspace.summaryFile(),
+      })
+    } finally {
+      await emulator.stop()
+    }
+    expect(result.failed).toBe(true)
+    expect(result.log).toContain(
+      `1 of 2 query batches failed; the others were reported. batch 2 (/aws/apigateway/* (prefix, account ${ACCOUNT_A}))`,
+    )
+    // The named group's two matches are still reported.
     expect(result.outputs['match-count']).toBe('2')
   }, 60_000)
 })

@@ -488,4 +488,10 @@ describe('readSettings: log-group-prefixes', () => {
     expect(error.input).toBe('query')
     expect(error.message).toContain('remove the SOURCE command')
   })
+
+  it('refuses a query with a SOURCE command beside log-group-names, pointing to log-group-prefixes', () => {
+    const error = errorFor({ ...minimal, query: "SOURCE logGroups(namePrefix: ['/x']) | fields @timestamp" })
+    expect(error.input).toBe('query')
+    expect(error.message).toContain('give its prefixes in log-group-prefixes')
+  })
 })
