@@ -21,7 +21,7 @@ type Baseline =
 export interface Report {
   monitorName: string
   window: Window
-  /** The named groups, then one label per prefix (source.ts). */
+  /** One label per prefix (source.ts), then the named groups. */
   logGroups: string[]
   /** log-group-prefixes and source-accounts, when the run selected groups by prefix. */
   source?: LogGroupSource

@@ -213,14 +213,15 @@ export function logGroupSource(
 }
 
 /**
- * Every log group a run checks, as shown in the summary, Slack and the console link's note: the names
- * in log-group-names, then one label per prefix.
+ * Every log group a run checks, as shown in the summary and Slack: one label per prefix, then the
+ * names in log-group-names.
  */
 export function shownLogGroups(
   settings: Pick<Settings, 'logGroups' | 'logGroupPrefixes' | 'sourceAccounts'>,
 ): string[] {
   const source = logGroupSource(settings)
-  return source ? [...settings.logGroups, ...sourceLabels(source)] : settings.logGroups
+  // Prefixes first: a long list of names is cut short where it is shown, and they cover the most.
+  return source ? [...sourceLabels(source), ...settings.logGroups] : settings.logGroups
 }
 
 /** A price per GB: a plain decimal number of US dollars, as AWS's price list writes it. */

@@ -152,6 +152,7 @@ describe('log-group-prefixes and source-accounts', () => {
       expect(run.startQueries.filter((body) => body !== source)).toEqual([
         expect.objectContaining({ logGroupNames: [NAMED] }),
       ])
+      expect(run.summary).toContain('<th>Log groups (1 named, 2 prefixes)</th>')
       // (The summary escapes `*`.)
       expect(run.summary).toContain(`/aws/apigateway/&#42; (prefix, accounts ${ACCOUNT_A}, ${ACCOUNT_B})`)
     }
