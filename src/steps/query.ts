@@ -200,6 +200,7 @@ export async function warnFilterIndexSkips(
   try {
     found = await unanalyzedGroups(client, query.queryId, source, deps.signal)
   } catch (error) {
+    if (deps.signal?.aborted) throw error
     deps.runner.warning(
       `${FILTER_INDEX_CAVEAT}. Whether it skipped any of the groups log-group-prefixes selects could not be checked: ListLogGroupsForQuery or DescribeLogGroups failed (${errorMessage(error)}); the role needs logs:ListLogGroupsForQuery and logs:DescribeLogGroups (in the monitoring account) for the check.`,
       { title },
