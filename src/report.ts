@@ -1,6 +1,6 @@
 import type { ClockReading } from './aws/service-clock.js'
 import type { Digest } from './digest.js'
-import type { QueryLanguage, QueryRun, QueryStatistics } from './insights/types.js'
+import type { LogGroupSource, QueryLanguage, QueryRun, QueryStatistics } from './insights/types.js'
 import type { Window } from './insights/window.js'
 import type { WebhookStatus } from './notify/missed-deliveries.js'
 import type { RateCheck } from './rates.js'
@@ -21,7 +21,10 @@ type Baseline =
 export interface Report {
   monitorName: string
   window: Window
+  /** One label per prefix (source.ts), then the named groups. */
   logGroups: string[]
+  /** log-group-prefixes and source-accounts, when the run selected groups by prefix. */
+  source?: LogGroupSource
   query: string
   queryLanguage: QueryLanguage
   queries: QueryRun[]

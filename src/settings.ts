@@ -8,7 +8,8 @@ import { SettingsError } from './errors.js'
 import { DURATION_UNITS, formatDuration } from './format.js'
 import { INPUTS, type InputName } from './inputs.js'
 import { checkQuery } from './insights/query-check.js'
-import type { QueryLanguage } from './insights/types.js'
+import { hasSourceCommand, sourceLabels, sourceSelects } from './insights/source.js'
+import type { LogGroupSource, QueryLanguage } from './insights/types.js'
 import { type RateSettings, routeFieldsOf } from './rates.js'
 import type { SignatureSettings } from './signatures.js'
 
@@ -203,9 +204,31 @@ export function readSettings({ getInput, setSecret, env }: SettingsSources): Set
       `is ${settings.queryLanguage}, but no query is set and the default query is Logs Insights QL; write the ${settings.queryLanguage} query in the query input, or leave query-language at CWLI.`,
     )
   }
+  // Before checkQuery: a SQL query's FROM is checked against log-group-names, which prefixes leave empty.
+  checkLogGroupSource(settings)
   checkQuery(settings.query, settings.queryLanguage, settings.logGroups)
   checkCatchUpRoom(settings)
   return settings
+}
+
+/** What `log-group-prefixes` and `source-accounts` select; undefined without prefixes. */
+export function logGroupSource(
+  settings: Pick<Settings, 'logGroupPrefixes' | 'sourceAccounts'>,
+): LogGroupSource | undefined {
+  if (settings.logGroupPrefixes.length === 0) return undefined
+  return { prefixes: settings.logGroupPrefixes, accounts: settings.sourceAccounts }
+}
+
+/**
+ * Every log group a run checks, as shown in the summary and Slack: one label per prefix, then the
+ * names in log-group-names.
+ */
+export function shownLogGroups(
+  settings: Pick<Settings, 'logGroups' | 'logGroupPrefixes' | 'sourceAccounts'>,
+): string[] {
+  const source = logGroupSource(settings)
+  // Prefixes first: a long list of names is cut short where it is shown, and they cover the most.
+  return source ? [...sourceLabels(source), ...settings.logGroups] : settings.logGroups
 }
 
 /** A price per GB: a plain decimal number of US dollars, as AWS's price list writes it. */
@@ -573,6 +596,44 @@ function parseLogGroupPrefixes(text: string): string[] {
     }
   }
   return prefixes
+}
+
+/**
+ * Prefixes go into a SOURCE command, which only Logs Insights QL has; and a group both named and
+ * matched by a prefix would be queried twice and each of its entries reported twice.
+ */
+function checkLogGroupSource(settings: Settings): void {
+  const source = logGroupSource(settings)
+  if (!source) {
+    if (settings.queryLanguage === 'CWLI' && hasSourceCommand(settings.query)) {
+      throw new SettingsError(
+        'query',
+        'starts with a SOURCE command, which StartQuery does not take beside the log groups in log-group-names; remove it and give its prefixes in log-group-prefixes (and its accounts in source-accounts): the action writes the SOURCE command itself.',
+      )
+    }
+    return
+  }
+  if (settings.queryLanguage !== 'CWLI') {
+    throw new SettingsError(
+      'log-group-prefixes',
+      `selects log groups with Logs Insights' SOURCE command, which only Logs Insights QL has, and query-language is ${settings.queryLanguage}; name the log groups in log-group-names, or write the query in Logs Insights QL (query-language: CWLI).`,
+    )
+  }
+  if (hasSourceCommand(settings.query)) {
+    throw new SettingsError(
+      'query',
+      'starts with its own SOURCE command, and log-group-prefixes gives the action one too (a query has at most one); remove the SOURCE command from the query and keep the prefixes in log-group-prefixes and source-accounts.',
+    )
+  }
+  for (const group of settings.logGroups) {
+    const prefix = source.prefixes.find((p) => sourceSelects({ ...source, prefixes: [p] }, group))
+    if (prefix !== undefined) {
+      throw new SettingsError(
+        'log-group-names',
+        `names ${group}, which the prefix ${prefix} in log-group-prefixes already selects: it would be queried and each of its entries reported twice. Remove ${group} from log-group-names (the prefix covers it), or narrow the prefix.`,
+      )
+    }
+  }
 }
 
 function parseSourceAccounts(text: string, prefixes: readonly string[]): string[] {

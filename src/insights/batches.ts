@@ -8,6 +8,7 @@ import { isoSecond, seconds } from '../format.js'
 import { fetchPages, type PagesFetched } from './pages.js'
 import { completeQuery, describeStatistics } from './poll.js'
 import { QueryError } from './query-errors.js'
+import { shownGroups, withSource } from './source.js'
 import {
   analyseQuery,
   canSplit,
@@ -22,6 +23,7 @@ import { createRequestLimits, Pool } from './throttle.js'
 import type {
   CompletedQuery,
   InsightsQuery,
+  LogGroupSource,
   QueryDeps,
   QueryLanguage,
   QueryRun,
@@ -55,6 +57,11 @@ const DEFAULT_QUERY_ROWS = 10_000
 
 export interface BatchedQuery {
   logGroups: readonly string[]
+  /**
+   * Groups selected by name prefix: one more query, after the batches, that starts with a SOURCE
+   * command and names no group (source.ts).
+   */
+  source?: LogGroupSource
   queryString: string
   queryLanguage: QueryLanguage
   /** The shape of the query as the user wrote it; read from `queryString` when not given. */
@@ -75,8 +82,12 @@ export interface BatchedDeps extends Omit<QueryDeps, 'signal'> {
 }
 
 interface BatchFailure {
-  /** 0-based index in the order of log-group-names: batch i holds groups 50·i to 50·i + 49. */
+  /**
+   * 0-based index in the order of log-group-names: batch i holds groups 50·i to 50·i + 49; the
+   * prefix query comes after the last of them.
+   */
   batch: number
+  /** Its groups as shown: names or ARNs, or the prefixes' labels. */
   logGroups: string[]
   /** A QueryError (kind, queryId, status) for query failures. */
   error: Error
@@ -109,6 +120,23 @@ export function batchLogGroups(logGroups: readonly string[]): string[][] {
     batches.push(logGroups.slice(i, i + MAX_LOG_GROUPS_PER_QUERY))
   }
   return batches
+}
+
+/** The queries a run of `query` makes over the whole window: one per batch, and one for a source. */
+export function batchCount(
+  query: Pick<BatchedQuery, 'logGroups' | 'source'> & { queryLanguage?: QueryLanguage },
+): number {
+  const named =
+    query.queryLanguage === 'SQL'
+      ? Math.min(1, query.logGroups.length)
+      : Math.ceil(query.logGroups.length / MAX_LOG_GROUPS_PER_QUERY)
+  return named + (query.source ? 1 : 0)
+}
+
+/** One whole-window query: up to 50 named groups, or the groups a SOURCE command selects. */
+interface Batch {
+  logGroups: string[]
+  source?: LogGroupSource
 }
 
 /**
@@ -181,10 +209,12 @@ class BatchedRun {
     else outer?.addEventListener('abort', onAbort, { once: true })
     try {
       // A SQL query names its groups in its FROM (at most 50, settings.ts): one query, never batches.
-      const batches =
+      const named =
         this.#query.queryLanguage === 'SQL'
           ? [[...this.#query.logGroups]]
           : batchLogGroups(this.#query.logGroups)
+      const batches: Batch[] = named.map((logGroups) => ({ logGroups }))
+      if (this.#query.source) batches.push({ logGroups: [], source: this.#query.source })
       if (this.#query.window.end < this.#query.window.start) {
         // An empty aggregate window (two runs in one second): nothing to query.
         return {
@@ -195,13 +225,14 @@ class BatchedRun {
           failures: [],
         }
       }
-      if (batches.length > 1) {
+      if (named.length > 1) {
         this.#deps.log(
-          `${this.#query.logGroups.length} log groups: ${batches.length} queries of at most ` +
-            `${MAX_LOG_GROUPS_PER_QUERY} groups, up to ${this.#pool.size} at once.`,
+          `${this.#query.logGroups.length} log groups: ${named.length} queries of at most ` +
+            `${MAX_LOG_GROUPS_PER_QUERY} groups, up to ${this.#pool.size} at once` +
+            `${this.#query.source ? ', and one query by prefix' : ''}.`,
         )
       }
-      const states = await Promise.all(batches.map((groups, index) => this.#runBatch(index, groups)))
+      const states = await Promise.all(batches.map((batch, index) => this.#runBatch(index, batch)))
 
       if (this.#fatal) throw this.#fatal.error
       if (this.#stopped) {
@@ -232,7 +263,8 @@ class BatchedRun {
           }
         }
         if (state.error) {
-          failures.push({ batch: index, logGroups: batches[index] ?? [], error: state.error })
+          const batch = batches[index]
+          failures.push({ batch: index, logGroups: batch ? shownGroups(batch) : [], error: state.error })
         }
       })
       const queries = this.#runs
@@ -245,7 +277,7 @@ class BatchedRun {
   }
 
   /** One batch: its whole-window query, then the parts of any split, until done or failed. */
-  async #runBatch(batch: number, logGroups: string[]): Promise<BatchState> {
+  async #runBatch(batch: number, groups: Batch): Promise<BatchState> {
     const state: BatchState = { delivered: 0 }
     const merge = new SplitSecondMerge()
     const runPart = async (part: Part, whole: boolean): Promise<void> => {
@@ -260,7 +292,7 @@ class BatchedRun {
       let parts: Part[] = []
       try {
         if (this.#skipPart(state, whole)) return
-        parts = await this.#queryPart(batch, logGroups, part, whole, merge, state)
+        parts = await this.#queryPart(batch, groups, part, whole, merge, state)
       } catch (error) {
         if (this.#stopped) {
           this.#abortError ??= asError(error)
@@ -299,31 +331,35 @@ class BatchedRun {
    */
   async #queryPart(
     batch: number,
-    logGroups: string[],
+    groups: Batch,
     part: Part,
     whole: boolean,
     merge: SplitSecondMerge,
     state: BatchState,
   ): Promise<Part[]> {
     const limit = this.#limitFor(part)
+    const { source } = groups
     const insights: InsightsQuery = {
-      logGroups,
-      queryString: this.#query.queryString,
+      logGroups: groups.logGroups,
+      queryString: source ? withSource(this.#query.queryString, source) : this.#query.queryString,
       queryLanguage: this.#query.queryLanguage,
       window: { start: part.start, end: part.end },
     }
+    if (source) insights.source = source
     if (limit !== undefined) insights.limit = limit
 
     let completed: CompletedQuery
     try {
       completed = await completeQuery(insights, this.#queryDeps)
     } catch (error) {
-      if (this.#lowerLimit(error, limit)) return this.#queryPart(batch, logGroups, part, whole, merge, state)
+      if (this.#lowerLimit(error, limit)) return this.#queryPart(batch, groups, part, whole, merge, state)
       throw error
     }
 
     const { queryId, statistics } = completed
-    this.#runs.push({ batch, order: this.#order++, run: { queryId, logGroups, statistics } })
+    const run: QueryRun = { queryId, logGroups: shownGroups(groups), statistics }
+    if (source) run.source = source
+    this.#runs.push({ batch, order: this.#order++, run })
     if (whole) state.statistics = statistics
     const parts = this.#shape.records ? this.#splitIfCapped(part, completed, limit) : undefined
     if (parts) return parts

@@ -24,6 +24,7 @@ import {
   throttledError,
   timeoutText,
 } from './query-errors.js'
+import { shownGroups } from './source.js'
 import {
   createRequestLimits,
   errorCode,
@@ -64,7 +65,7 @@ interface StartedQuery {
 export async function completeQuery(query: InsightsQuery, deps: QueryDeps): Promise<CompletedQuery> {
   const limits = deps.limits ?? createRequestLimits(deps)
   const random = deps.random ?? Math.random
-  const groups = describeGroups(query.logGroups)
+  const groups = describeGroups(shownGroups(query))
 
   if (deps.signal?.aborted) throw notStarted(query, groups)
 
@@ -102,7 +103,7 @@ class QueryPoll {
     this.#query = query
     this.#deps = deps
     this.#started = started
-    this.#groups = describeGroups(query.logGroups)
+    this.#groups = describeGroups(shownGroups(query))
     this.#fail = failer(query)
     this.#retry = new ThrottleRetry(deps, started.deadline, started.random)
   }
@@ -235,7 +236,7 @@ async function startWithBackoff(
   random: () => number,
   deadline: number,
 ): Promise<string> {
-  const groups = describeGroups(query.logGroups)
+  const groups = describeGroups(shownGroups(query))
   const fail = failer(query)
   const startedAt = deps.now()
   const retry = new ThrottleRetry(deps, deadline, random)
@@ -280,10 +281,11 @@ function startQueryInput(query: InsightsQuery): StartQueryCommandInput {
   // (checked against log-group-names in settings.ts): "The exception is queries using the OpenSearch
   // Service SQL query language, where you specify the log group names inside the querystring instead
   // of here" (StartQuery, logGroupNames).
-  const sql = query.queryLanguage === 'SQL'
-  if (!sql && query.logGroups.some((group) => group.startsWith('arn:'))) {
+  // A SOURCE command in the query string selects the groups instead, with no log group parameter.
+  const named = query.queryLanguage !== 'SQL' && !query.source
+  if (named && query.logGroups.some((group) => group.startsWith('arn:'))) {
     input.logGroupIdentifiers = query.logGroups
-  } else if (!sql) {
+  } else if (named) {
     input.logGroupNames = query.logGroups
   }
   if (query.limit !== undefined) input.limit = query.limit

@@ -6,6 +6,7 @@
 
 import { errorMessage } from '../errors.js'
 import { formatDuration, seconds } from '../format.js'
+import { shownGroups } from './source.js'
 import { errorCode, isThrottlingError } from './throttle.js'
 import type { InsightsQuery, QueryDeps } from './types.js'
 
@@ -73,7 +74,7 @@ export type Fail = (
 
 export function failer(query: InsightsQuery): Fail {
   return (message, details) =>
-    new QueryError(message, { ...details, query: query.queryString, logGroups: query.logGroups })
+    new QueryError(message, { ...details, query: query.queryString, logGroups: shownGroups(query) })
 }
 
 /**
@@ -139,7 +140,7 @@ export function resultsError(
   }
   return fail(
     `GetQueryResults failed for ${page === undefined ? '' : `page ${page} of `}Insights query ${queryId} ` +
-      `(log groups: ${describeGroups(query.logGroups)}): ${errorMessage(error)}`,
+      `(log groups: ${describeGroups(shownGroups(query))}): ${errorMessage(error)}`,
     { kind: 'results', queryId, status, cause: error },
   )
 }

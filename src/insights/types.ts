@@ -20,6 +20,17 @@ export type { ResultField }
 /** The language of the `query` input, as StartQuery names it. */
 export type QueryLanguage = 'CWLI' | 'SQL' | 'PPL'
 
+/**
+ * Log groups selected by name prefix (`log-group-prefixes`, `source-accounts`), through a SOURCE
+ * command at the start of the query string (source.ts).
+ */
+export interface LogGroupSource {
+  /** 1 to 5 name prefixes. */
+  prefixes: readonly string[]
+  /** Up to 20 account ids; empty: the monitoring account and every linked source account. */
+  accounts: readonly string[]
+}
+
 /** Statistics GetQueryResults reports for the whole result, even when rows are capped. */
 export interface QueryStatistics {
   recordsMatched: number
@@ -27,16 +38,24 @@ export interface QueryStatistics {
   bytesScanned: number
 }
 
-/** One Insights query the run made (one per batch of at most 50 log groups). */
+/** One Insights query the run made (one per batch of at most 50 log groups, one for the prefixes). */
 export interface QueryRun {
   queryId: string
+  /** The groups it covered as shown: names or ARNs, or a prefix query's labels (source.ts). */
   logGroups: string[]
   statistics: QueryStatistics
+  /** Set for the query that selected its groups by prefix. */
+  source?: LogGroupSource
 }
 
 export interface InsightsQuery {
-  /** At most 50 (StartQuery's limit): names, or ARNs. */
+  /** At most 50 (StartQuery's limit): names, or ARNs; empty when `source` selects the groups. */
   logGroups: string[]
+  /**
+   * Groups selected by the SOURCE command that starts `queryString`: StartQuery then gets no log
+   * group parameter.
+   */
+  source?: LogGroupSource
   queryString: string
   queryLanguage: QueryLanguage
   window: Window

@@ -1,4 +1,5 @@
-import type { QueryLanguage } from '../insights/types.js'
+import { sourceLabels } from '../insights/source.js'
+import type { LogGroupSource, QueryLanguage } from '../insights/types.js'
 
 /**
  * A link that opens the CloudWatch Logs Insights console on the query a run made: same query text,
@@ -21,20 +22,32 @@ export interface ConsoleLinkInput {
   window: { start: number; end: number }
   /** Omitted means Logs Insights QL, the only language before StartQuery gained `queryLanguage`. */
   queryLanguage?: QueryLanguage
+  /**
+   * Groups the run selected by prefix. The console takes no SOURCE command (it is API and CLI only)
+   * and its URL has no documented prefix selection, so they are named in a comment on the query's
+   * first line, for the person to select.
+   */
+  source?: LogGroupSource
 }
 
 /** The console on the monitor's own query and log groups, over `window`. */
 export function monitorConsoleUrl(
-  monitor: Omit<ConsoleLinkInput, 'window'>,
+  monitor: Omit<ConsoleLinkInput, 'window' | 'source'> & {
+    logGroupPrefixes?: readonly string[]
+    sourceAccounts?: readonly string[]
+  },
   window: ConsoleLinkInput['window'],
 ): string {
-  const { region, logGroups, query, queryLanguage } = monitor
+  const { region, logGroups, query, queryLanguage, logGroupPrefixes = [], sourceAccounts = [] } = monitor
   return logsInsightsConsoleUrl({
     region,
     logGroups,
     query,
     window,
     ...(queryLanguage ? { queryLanguage } : {}),
+    ...(logGroupPrefixes.length > 0
+      ? { source: { prefixes: logGroupPrefixes, accounts: sourceAccounts } }
+      : {}),
   })
 }
 
@@ -85,13 +98,18 @@ export function logsInsightsConsoleUrl(input: ConsoleLinkInput): string {
     ['timeType', jsurlString('ABSOLUTE')],
     // UTC so the times read the same for everyone on the channel and match the digest's times.
     ['tz', jsurlString('UTC')],
-    ['editorString', jsurlString(input.query)],
+    ['editorString', jsurlString(input.source ? withPrefixNote(input.query, input.source) : input.query)],
     ['source', jsurlArray(input.logGroups.map((group) => jsurlString(logGroupSource(group))))],
     // Always set (console links since StartQuery gained `queryLanguage` carry it): left out, the console
     // might open on whichever language tab the person used last (inference, not verified).
     ['lang', jsurlString(input.queryLanguage ?? 'CWLI')],
   ])
   return `https://${consoleHost(region)}/cloudwatch/home?region=${region}${FRAGMENT_PREFIX}${detail}`
+}
+
+/** The query with a first-line comment naming the prefixes the run also checked. */
+function withPrefixNote(query: string, source: LogGroupSource): string {
+  return `# The run also selected, by prefix (select them above): ${sourceLabels(source).join('; ')}\n${query}`
 }
 
 /**

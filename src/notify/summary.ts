@@ -244,6 +244,16 @@ function truncatedNote(report: Report): string {
   return `<b>Partial result:</b> ${all}only the first ${count(fetched)} were fetched (<code>max-results</code>, or the rows one query returns when its window could not be split).${unfetched} Breakdowns and samples cover the fetched ones.`
 }
 
+/** `Log groups (3)`; with prefixes, how many are named and how many prefixes (whose groups are not counted). */
+function groupsLabel(report: Report): string {
+  const prefixes = report.source?.prefixes.length ?? 0
+  if (prefixes > 0) {
+    const named = report.logGroups.length - prefixes
+    return `Log groups (${named > 0 ? `${count(named)} named, ` : ''}${count(prefixes)} ${prefixes === 1 ? 'prefix' : 'prefixes'})`
+  }
+  return report.logGroups.length === 1 ? 'Log group' : `Log groups (${count(report.logGroups.length)})`
+}
+
 function runRows(report: Report): Row[] {
   const { window, digest, statistics } = report
   const groups = report.logGroups.slice(0, MAX_LOG_GROUPS).map((group) => cell(group))
@@ -259,10 +269,7 @@ function runRows(report: Report): Row[] {
       'Window end (UTC)',
       `${isoSecond(window.end)} (${formatDuration(Math.max(0, window.end - window.start))})`,
     ),
-    row(
-      report.logGroups.length === 1 ? 'Log group' : `Log groups (${count(report.logGroups.length)})`,
-      groups.join('<br>'),
-    ),
+    row(groupsLabel(report), groups.join('<br>')),
     row(
       report.queries.length === 1 ? 'Query id' : `Query ids (${count(report.queries.length)})`,
       ids.join('<br>'),
@@ -313,7 +320,8 @@ function costRows(report: Report, pricePerGb: number): Row[] {
   const rows = shown.map(
     ({ query, label }): Row => [
       label,
-      count(query.logGroups.length),
+      // A prefix query's groups are not known by number: it is shown by its prefixes.
+      query.source ? query.logGroups.map((group) => cell(group)).join('<br>') : count(query.logGroups.length),
       count(query.statistics.recordsScanned),
       formatBytes(query.statistics.bytesScanned),
       formatDollars(scanCost(query.statistics.bytesScanned, pricePerGb)),

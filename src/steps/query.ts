@@ -5,11 +5,14 @@
 import { AggregateBuilder } from '../aggregate.js'
 import { ReportedEntries } from '../dedup.js'
 import { type Digest, DigestBuilder } from '../digest.js'
-import { isoSecond } from '../format.js'
-import { type BatchedResult, MAX_LOG_GROUPS_PER_QUERY, runBatchedQuery } from '../insights/batches.js'
+import { errorMessage } from '../errors.js'
+import { count, isoSecond } from '../format.js'
+import { type BatchedResult, batchCount, runBatchedQuery } from '../insights/batches.js'
 import { describeGroups } from '../insights/query-errors.js'
 import { boundByTimestamp, queryToRun, queryWindow } from '../insights/query-rewrite.js'
+import { usesFilterIndex } from '../insights/source.js'
 import type { QueryRun, ResultField } from '../insights/types.js'
+import { type GroupListClient, type Unanalyzed, unanalyzedGroups } from '../insights/unanalyzed.js'
 import type { Window } from '../insights/window.js'
 import { type IntakeSinks, RowIntake } from '../intake.js'
 import { ResultsFile, resultsFilePath } from '../outputs.js'
@@ -21,7 +24,8 @@ import {
   requestCountQuery,
 } from '../rates.js'
 import type { StepDeps } from '../run-deps.js'
-import type { Settings } from '../settings.js'
+import type { Runner } from '../runner.js'
+import { logGroupSource, type Settings } from '../settings.js'
 import { SignatureTally, type WindowSignature } from '../signatures.js'
 import type { LogsConnection } from './logs-connection.js'
 import type { RunPlan } from './plan.js'
@@ -80,6 +84,7 @@ export async function runQuery(
           runBatchedQuery(
             {
               logGroups: settings.logGroups,
+              ...sourceOf(settings),
               // Read again from the query run, which may carry @timestamp where the user's did not.
               queryString: queryToRun(settings.query, shape, window),
               queryLanguage: settings.queryLanguage,
@@ -99,6 +104,7 @@ export async function runQuery(
     resultsFile.close()
   }
   if (requests && matches) requests.matched = matches.build()
+  await warnFilterIndexSkips(settings, result.queries, logs.client, deps)
   const found = aggregate ? aggregate.build(result.statistics, !result.truncated) : digest.build()
   return {
     ...(signatures ? { signatures: { found: signatures.build(), untracked: signatures.untracked } } : {}),
@@ -168,6 +174,60 @@ async function countRequests(
   }
 }
 
+/** Log groups named in a filterIndex warning at most; the rest are counted. */
+const SHOWN_SKIPPED_GROUPS = 5
+
+const FILTER_INDEX_CAVEAT =
+  'filterIndex skips a log group that has no field index on its field, and says nothing about it (it also skips an indexed group with no event carrying the field, which loses nothing)'
+
+/**
+ * A query with `filterIndex` over groups chosen by prefix: the groups it did not analyze, named in a
+ * warning (ListLogGroupsForQuery against DescribeLogGroups). Two more kinds of call, so only then.
+ */
+export async function warnFilterIndexSkips(
+  settings: Pick<Settings, 'query' | 'logGroupPrefixes' | 'sourceAccounts'>,
+  queries: readonly QueryRun[],
+  client: GroupListClient,
+  deps: { runner: Pick<Runner, 'info' | 'warning'>; signal?: AbortSignal | undefined },
+): Promise<void> {
+  const source = logGroupSource(settings)
+  if (!source || !usesFilterIndex(settings.query)) return
+  // The whole-window query comes first; a split's parts analyze the same groups.
+  const query = queries.find((run) => run.source)
+  if (!query) return // the prefix query failed, and says so itself
+  const title = 'insights-watch: log groups skipped by filterIndex'
+  let found: Unanalyzed
+  try {
+    found = await unanalyzedGroups(client, query.queryId, source, deps.signal)
+  } catch (error) {
+    if (deps.signal?.aborted) throw error
+    deps.runner.warning(
+      `${FILTER_INDEX_CAVEAT}. Whether it skipped any of the groups log-group-prefixes selects could not be checked: ListLogGroupsForQuery or DescribeLogGroups failed (${errorMessage(error)}); the role needs logs:ListLogGroupsForQuery and logs:DescribeLogGroups (in the monitoring account) for the check.`,
+      { title },
+    )
+    return
+  }
+  const selected = `${count(found.selected)}${found.complete ? '' : ' (listed at most)'}`
+  if (found.skipped.length === 0) {
+    deps.runner.info(
+      `filterIndex: Insights query ${query.queryId} analyzed every one of the ${selected} log groups log-group-prefixes selects.`,
+    )
+    return
+  }
+  const shown = found.skipped.slice(0, SHOWN_SKIPPED_GROUPS)
+  const more = found.skipped.length - shown.length
+  deps.runner.warning(
+    `${count(found.skipped.length)} of the ${selected} log groups log-group-prefixes selects were not analyzed by Insights query ${query.queryId}: ${shown.join(', ')}${more > 0 ? ` and ${count(more)} more` : ''}. ${FILTER_INDEX_CAVEAT}: entries of an unindexed group are not in this report. Create a field index on the field in those groups, or use filter instead of filterIndex.`,
+    { title },
+  )
+}
+
+/** `{ source }` when log-group-prefixes selects groups, else nothing. */
+function sourceOf(settings: Settings) {
+  const source = logGroupSource(settings)
+  return source ? { source } : {}
+}
+
 /** What every query of the run hands runBatchedQuery: the client, the clock, the timeout, cancellation. */
 function queryDepsOf(settings: Settings, logs: LogsConnection, deps: StepDeps) {
   return {
@@ -197,6 +257,7 @@ export function runOwnQuery(
   return runBatchedQuery(
     {
       logGroups: settings.logGroups,
+      ...sourceOf(settings),
       queryString: boundByTimestamp(own.queryString, own.window),
       queryLanguage: 'CWLI',
       window: own.window,
@@ -217,7 +278,7 @@ export function incompleteQueryError(outcome: QueryOutcome, settings: Settings):
   if (outcome.complete) return undefined
   const describe = (failure: BatchedResult['failures'][number]): string =>
     `batch ${failure.batch + 1} (${describeGroups(failure.logGroups, 3)}): ${failure.error.message}`
-  const batches = Math.ceil(settings.logGroups.length / MAX_LOG_GROUPS_PER_QUERY)
+  const batches = batchCount({ ...settings, ...sourceOf(settings) })
   const said: string[] = []
   if (outcome.failures.length > 0) {
     said.push(

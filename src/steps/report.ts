@@ -11,7 +11,7 @@ import {
 } from '../rates.js'
 import type { Report } from '../report.js'
 import type { Runner } from '../runner.js'
-import type { Settings } from '../settings.js'
+import { logGroupSource, type Settings, shownLogGroups } from '../settings.js'
 import { findNewSignatures, type SignatureFindings } from '../signatures.js'
 import type { RunPlan } from './plan.js'
 import type { QueryOutcome } from './query.js'
@@ -27,7 +27,7 @@ export function buildReport(
   const report: Report = {
     monitorName: settings.monitorName,
     window,
-    logGroups: settings.logGroups,
+    logGroups: shownLogGroups(settings),
     query: settings.query,
     queryLanguage: settings.queryLanguage,
     queries: outcome.queries,
@@ -40,6 +40,8 @@ export function buildReport(
     maxCatchUpSeconds: settings.maxCatchUpSeconds,
     pricePerGb: settings.pricePerGb,
   }
+  const source = logGroupSource(settings)
+  if (source) report.source = source
   if (plan.gap) report.gap = plan.gap
   // With a batch of log groups unchecked, the failure notice speaks for the run, not a digest.
   if (plan.noCheckpoint && outcome.complete) report.noCheckpoint = plan.noCheckpoint

@@ -115,8 +115,12 @@ export interface Emulator {
    * unlike `calls`, also those no service answers (the action's clock probe, `GET /`).
    */
   requests: ReceivedRequest[]
-  createLogGroup(name: string): void
-  /** Direct seeding: creates the group and stream if needed; ingestionTime defaults to now(). */
+  /**
+   * A name: a group in the caller's account (the cross-account monitoring account). An ARN
+   * (`arn:aws:logs:<region>:<account>:log-group:<name>`): a group in that account, a linked source account.
+   */
+  createLogGroup(nameOrArn: string): void
+  /** Direct seeding: creates the group (a name or an ARN, as createLogGroup) and stream if needed; ingestionTime defaults to now(). */
   putLogEvents(
     logGroup: string,
     events: Array<{ timestamp: number; message: string; ingestionTime?: number; logStream?: string }>,

@@ -13,6 +13,14 @@ import {
   type ResultField,
 } from './query-language.js'
 import { parseAuthorization, SigV4Error, verifySignature } from './sigv4.js'
+import {
+  MAX_SOURCE_ACCOUNTS,
+  MAX_SOURCE_GROUPS,
+  MAX_SOURCE_PREFIXES,
+  type SourceSelection,
+  splitSource,
+  startsWithSource,
+} from './source-command.js'
 import { compileSqlQuery, SQL_MAX_ROWS } from './sql-language.js'
 
 export type QueryStatus =
@@ -67,6 +75,9 @@ const SCHEDULED_SHARE = 0.3
 
 interface LogGroup {
   name: string
+  /** The caller's (the monitoring account) or a linked source account's. */
+  accountId: string
+  /** Without the `:*` DescribeLogGroups' `arn` carries (its `logGroupArn`). */
   arn: string
   creationTime: number
   streams: Map<string, { name: string; creationTime: number }>
@@ -131,6 +142,7 @@ function requireString(input: Record<string, unknown>, member: string): string {
 }
 
 export class LogsService {
+  /** By `account:name`: the same name can exist in several accounts. */
   readonly #groups = new Map<string, LogGroup>()
   readonly #queries = new Map<string, Query>()
   readonly #active = new Set<Query>()
@@ -141,32 +153,49 @@ export class LogsService {
 
   // ── direct seeding (the test-facing API) ────────────────────────────────────────────────────
 
-  createLogGroup(name: string): LogGroup {
+  /**
+   * A log group in the caller's account (by name), or in another account (by ARN): every other account
+   * is a source account linked to the caller's, the cross-account observability monitoring account.
+   */
+  createLogGroup(nameOrArn: string): LogGroup {
+    const { accountId, name } = this.#address(nameOrArn)
     if (!GROUP_NAME.test(name)) {
       throw new AwsError(
         'InvalidParameterException',
         `1 validation error detected: Value '${name}' at 'logGroupName' failed to satisfy constraint: Member must satisfy regular expression pattern: [\\.\\-_/#A-Za-z0-9]+`,
       )
     }
-    if (this.#groups.has(name))
+    if (this.#groups.has(`${accountId}:${name}`))
       throw new AwsError('ResourceAlreadyExistsException', 'The specified log group already exists')
     const group: LogGroup = {
       name,
-      arn: `arn:aws:logs:${this.options.region}:${this.options.accountId}:log-group:${name}`,
+      accountId,
+      arn: `arn:aws:logs:${this.options.region}:${accountId}:log-group:${name}`,
       creationTime: this.options.now(),
       streams: new Map(),
       events: [],
       sorted: true,
     }
-    this.#groups.set(name, group)
+    this.#groups.set(`${accountId}:${name}`, group)
     return group
+  }
+
+  /** A seeding address: a name in the caller's account, or an ARN in this region. */
+  #address(nameOrArn: string): { accountId: string; name: string } {
+    if (!nameOrArn.startsWith('arn:')) return { accountId: this.options.accountId, name: nameOrArn }
+    const arn = /^arn:aws[\w-]*:logs:([^:]+):(\d{12}):log-group:([^:]+)$/.exec(nameOrArn)
+    if (!arn || arn[1] !== this.options.region) {
+      throw new AwsError('InvalidParameterException', `Invalid log group ARN '${nameOrArn}' for this region`)
+    }
+    return { accountId: arn[2] as string, name: arn[3] as string }
   }
 
   seed(
     groupName: string,
     events: Array<{ timestamp: number; message: string; ingestionTime?: number; logStream?: string }>,
   ): void {
-    const group = this.#groups.get(groupName) ?? this.createLogGroup(groupName)
+    const { accountId, name } = this.#address(groupName)
+    const group = this.#groups.get(`${accountId}:${name}`) ?? this.createLogGroup(groupName)
     const now = this.options.now()
     for (const event of events) {
       const stream = event.logStream ?? 'emulator'
@@ -184,7 +213,7 @@ export class LogsService {
     const last = group.events[group.events.length - 1]
     if (last && last.timestamp > timestamp) group.sorted = false
     group.events.push(
-      new StoredEvent(group.name, this.options.accountId, stream, timestamp, ingestionTime, message, seq),
+      new StoredEvent(group.name, group.accountId, stream, timestamp, ingestionTime, message, seq),
     )
   }
 
@@ -228,6 +257,10 @@ export class LogsService {
           return jsonReply(this.#getQueryResults(input))
         case 'StopQuery':
           return jsonReply(this.#stopQuery(input))
+        case 'ListLogGroupsForQuery':
+          return jsonReply(this.#listLogGroupsForQuery(input))
+        case 'DescribeLogGroups':
+          return jsonReply(this.#describeLogGroups(input))
         default:
           throw new AwsError(
             'UnknownOperationException',
@@ -284,7 +317,8 @@ export class LogsService {
   }
 
   #group(name: string): LogGroup {
-    const group = this.#groups.get(name)
+    // Writes go to the caller's own groups.
+    const group = this.#groups.get(`${this.options.accountId}:${name}`)
     if (!group) throw new AwsError('ResourceNotFoundException', 'The specified log group does not exist.')
     return group
   }
@@ -373,14 +407,25 @@ export class LogsService {
     return this.#active.size
   }
 
-  #resolveGroups(input: Record<string, unknown>): LogGroup[] {
+  #resolveGroups(input: Record<string, unknown>, source?: SourceSelection): LogGroup[] {
     const given = (['logGroupName', 'logGroupNames', 'logGroupIdentifiers'] as const).filter(
       (member) => input[member] !== undefined,
     )
+    // "exactly one of logGroupName, logGroupNames, logGroupIdentifiers, or a SOURCE command in the
+    // query string" (StartQuery doc, reference §1.1).
+    if (source) {
+      if (given.length > 0) {
+        throw new AwsError(
+          'InvalidParameterException',
+          `${given.join(', ')} must not be given with a SOURCE command in the query string: specify exactly one of logGroupName, logGroupNames, logGroupIdentifiers or a SOURCE command`,
+        )
+      }
+      return this.#groupsBySource(source)
+    }
     if (given.length !== 1) {
       throw new AwsError(
         'InvalidParameterException',
-        'Exactly one of logGroupName, logGroupNames or logGroupIdentifiers must be specified',
+        'Exactly one of logGroupName, logGroupNames or logGroupIdentifiers must be specified (or, in Logs Insights QL, a SOURCE command at the start of the query string)',
       )
     }
     const member = given[0] as 'logGroupName' | 'logGroupNames' | 'logGroupIdentifiers'
@@ -398,11 +443,44 @@ export class LogsService {
     return this.#groupsByIdentifier(list as string[], member)
   }
 
+  /**
+   * The groups SOURCE selects: names starting with a prefix, in the given accounts, or in the caller's
+   * and every linked account when none is given.
+   */
+  #groupsBySource(source: SourceSelection): LogGroup[] {
+    // CHOICE: InvalidParameterException for the documented limits; the doc names no exception type.
+    if (source.prefixes.length > MAX_SOURCE_PREFIXES) {
+      throw new AwsError(
+        'InvalidParameterException',
+        `SOURCE namePrefix takes at most ${MAX_SOURCE_PREFIXES} prefixes; got ${source.prefixes.length}`,
+      )
+    }
+    if (source.accounts.length > MAX_SOURCE_ACCOUNTS) {
+      throw new AwsError(
+        'InvalidParameterException',
+        `SOURCE accountIdentifiers takes at most ${MAX_SOURCE_ACCOUNTS} accounts; got ${source.accounts.length}`,
+      )
+    }
+    const accounts = new Set(source.accounts)
+    const groups = [...this.#groups.values()].filter(
+      (group) =>
+        (accounts.size === 0 || accounts.has(group.accountId)) &&
+        source.prefixes.some((prefix) => group.name.startsWith(prefix)),
+    )
+    if (groups.length > MAX_SOURCE_GROUPS) {
+      throw new AwsError(
+        'InvalidParameterException',
+        `The SOURCE command matched ${groups.length} log groups, more than ${MAX_SOURCE_GROUPS}: reduce the number of log groups with longer prefixes or fewer accounts`,
+      )
+    }
+    return groups
+  }
+
   /** Log groups by name, or by ARN where `member` takes ARNs (logGroupIdentifiers, SQL's FROM). */
   #groupsByIdentifier(list: readonly string[], member: string): LogGroup[] {
     const groups = new Map<string, LogGroup>()
     for (const identifier of list) {
-      let name = identifier
+      const name = identifier
       if (identifier.startsWith('arn:')) {
         if (member === 'logGroupName' || member === 'logGroupNames') {
           throw new AwsError(
@@ -415,22 +493,25 @@ export class LogsService {
         if (!arn) {
           throw new AwsError('InvalidParameterException', `Invalid log group identifier '${identifier}'`)
         }
-        if (arn[1] !== this.options.region || arn[2] !== this.options.accountId) {
+        // A linked source account's group is named by its ARN (cross-account observability).
+        const group = arn[1] === this.options.region ? this.#groups.get(`${arn[2]}:${arn[3]}`) : undefined
+        if (!group) {
           throw new AwsError(
             'ResourceNotFoundException',
             `Log group '${arn[3]}' does not exist for account ID '${arn[2]}'`,
           )
         }
-        name = arn[3] ?? ''
+        groups.set(group.arn, group)
+        continue
       }
-      const group = this.#groups.get(name)
+      const group = this.#groups.get(`${this.options.accountId}:${name}`)
       if (!group) {
         throw new AwsError(
           'ResourceNotFoundException',
           `Log group '${name}' does not exist for account ID '${this.options.accountId}'`,
         )
       }
-      groups.set(name, group)
+      groups.set(group.arn, group)
     }
     return [...groups.values()]
   }
@@ -472,7 +553,11 @@ export class LogsService {
         `queryLanguage ${String(language)} is outside the emulator: it runs Logs Insights QL (CWLI) and subsets of OpenSearch SQL (SQL) and PPL (PPL)`,
       )
     }
-    const groups = this.#resolveGroups(input)
+    const split = startsWithSource(queryString) ? compile(queryString, splitSource) : undefined
+    const groups = this.#resolveGroups(input, split?.source)
+    // The query after SOURCE is what the engine runs; compile errors point into the whole string.
+    const body = split ? split.rest : queryString
+    const offset = split ? split.restOffset : 0
     // The 100,000 maximum came with GetQueryResults paging (2026-05); before, 10,000 was the cap.
     const maxLimit = this.options.nextToken ? 100_000 : 10_000
     const limit = input.limit
@@ -485,11 +570,11 @@ export class LogsService {
         `1 validation error detected: Value '${String(limit)}' at 'limit' failed to satisfy constraint: Member must have value between 1 and ${maxLimit}`,
       )
     }
-    let compiled = compile(queryString)
+    let compiled = compile(body, compileQuery, offset)
     if (typeof limit === 'number' && compiled.limit === undefined) {
       // The engine stops at the 10,000-row default when the query has no `limit` command; StartQuery's
       // `limit` parameter replaces that default, so the engine gets it as a trailing command.
-      compiled = compile(`${queryString}\n| limit ${limit}`)
+      compiled = compile(`${body}\n| limit ${limit}`, compileQuery, offset)
     }
     const limits = [limit as number | undefined, compiled.limit].filter((n): n is number => n !== undefined)
     return this.#enqueue({
@@ -730,6 +815,66 @@ export class LogsService {
     return { success: true }
   }
 
+  /**
+   * The log groups a query analyzed (ListLogGroupsForQuery doc: "names and ARNs"; CHOICE: ARNs, which
+   * name the account too), in pages of `maxResults` (50 to 500; CHOICE: 50 when not given).
+   */
+  #listLogGroupsForQuery(input: Record<string, unknown>): Record<string, unknown> {
+    const query = this.#query(input)
+    const size = pageSize(input.maxResults, { min: 50, max: 500, member: 'maxResults' })
+    const arns = query.groups.map((group) => group.arn)
+    return page(arns, input.nextToken, size, `groups:${query.id}`, 'logGroupIdentifiers')
+  }
+
+  /**
+   * DescribeLogGroups by `logGroupNamePrefix`, across accounts with `includeLinkedAccounts` (and
+   * `accountIdentifiers`, at most 20; none: the caller's and every linked account), sorted by name,
+   * in pages of `limit` (1 to 50, default 50). The other filters are outside the emulator.
+   */
+  #describeLogGroups(input: Record<string, unknown>): Record<string, unknown> {
+    for (const member of ['logGroupNamePattern', 'logGroupClass', 'logGroupIdentifiers']) {
+      if (input[member] !== undefined) {
+        throw new AwsError('InvalidParameterException', `DescribeLogGroups ${member} is outside the emulator`)
+      }
+    }
+    const prefix = input.logGroupNamePrefix === undefined ? '' : requireString(input, 'logGroupNamePrefix')
+    const accounts = input.accountIdentifiers ?? []
+    if (!Array.isArray(accounts) || !accounts.every((a) => typeof a === 'string' && /^\d{12}$/.test(a))) {
+      throw new AwsError(
+        'InvalidParameterException',
+        'accountIdentifiers must be a list of 12-digit account ids',
+      )
+    }
+    if (accounts.length > MAX_SOURCE_ACCOUNTS) {
+      throw new AwsError(
+        'InvalidParameterException',
+        `1 validation error detected: Value at 'accountIdentifiers' failed to satisfy constraint: Member must have length less than or equal to ${MAX_SOURCE_ACCOUNTS}`,
+      )
+    }
+    const linked = input.includeLinkedAccounts === true
+    const wanted = new Set<string>(accounts)
+    const size = pageSize(input.limit, { min: 1, max: 50, member: 'limit' })
+    const groups = [...this.#groups.values()]
+      .filter((group) =>
+        linked
+          ? wanted.size === 0 || wanted.has(group.accountId)
+          : group.accountId === this.options.accountId,
+      )
+      .filter((group) => group.name.startsWith(prefix))
+      .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : a.accountId < b.accountId ? -1 : 1))
+      .map((group) => ({
+        logGroupName: group.name,
+        creationTime: group.creationTime,
+        arn: `${group.arn}:*`,
+        logGroupArn: group.arn,
+        storedBytes: 0,
+        metricFilterCount: 0,
+        logGroupClass: 'STANDARD',
+      }))
+    const key = `describe:${prefix}:${linked}:${[...wanted].join(',')}`
+    return page(groups, input.nextToken, size, key, 'logGroups')
+  }
+
   #query(input: Record<string, unknown>): Query {
     const id = requireString(input, 'queryId')
     const query = this.#queries.get(id)
@@ -742,15 +887,19 @@ export class LogsService {
 function compile<Q = CompiledQuery>(
   queryString: string,
   compiler: (queryString: string) => Q = compileQuery as (queryString: string) => Q,
+  /** Where `queryString` starts in the string StartQuery got. */
+  offset = 0,
 ): Q {
   try {
     return compiler(queryString)
   } catch (error) {
     if (!(error instanceof MalformedQueryError)) throw error
     const malformed = new AwsError('MalformedQueryException', error.message)
-    malformed.queryCompileError = error.location
-      ? { location: error.location, message: error.message }
-      : { message: error.message }
+    const location = error.location && {
+      startCharOffset: error.location.startCharOffset + offset,
+      endCharOffset: error.location.endCharOffset + offset,
+    }
+    malformed.queryCompileError = location ? { location, message: error.message } : { message: error.message }
     throw malformed
   }
 }
@@ -780,6 +929,32 @@ function statistics(output: QueryOutput | undefined, query: Query, share: number
     estimatedBytesSkipped: 0,
     logGroupsScanned: query.groups.length,
   }
+}
+
+/** A page size given as `member`, checked against its range; 50 when not given. */
+function pageSize(value: unknown, range: { min: number; max: number; member: string }): number {
+  if (value === undefined) return 50
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < range.min || value > range.max) {
+    throw new AwsError(
+      'InvalidParameterException',
+      `1 validation error detected: Value '${String(value)}' at '${range.member}' failed to satisfy constraint: Member must have value between ${range.min} and ${range.max}`,
+    )
+  }
+  return value
+}
+
+/** One page of `items` under `member`, from the offset `token` holds (tokens are bound to `key`). */
+function page(
+  items: readonly unknown[],
+  token: unknown,
+  size: number,
+  key: string,
+  member: string,
+): Record<string, unknown> {
+  const offset = token === undefined ? 0 : decodeNextToken(token, key)
+  const result: Record<string, unknown> = { [member]: items.slice(offset, offset + size) }
+  if (offset + size < items.length) result.nextToken = encodeNextToken(key, offset + size)
+  return result
 }
 
 function encodeNextToken(queryId: string, offset: number): string {

@@ -461,3 +461,64 @@ describe('rate-thresholds, min-requests and baseline', () => {
     expect(errorFor({ ...minimal, ...inputs }).message).toMatch(message)
   })
 })
+
+describe('readSettings: log-group-prefixes', () => {
+  const A = '111122223333'
+  const prefixes = { 'aws-region': 'eu-west-1', 'log-group-prefixes': '/aws/apigateway/' }
+
+  it('takes prefixes alone, without log-group-names', () => {
+    const { settings } = settingsFrom({ ...prefixes, 'source-accounts': A })
+    expect(settings).toMatchObject({
+      logGroups: [],
+      logGroupPrefixes: ['/aws/apigateway/'],
+      sourceAccounts: [A],
+    })
+  })
+
+  it.each(['SQL', 'PPL'])(
+    'refuses prefixes with query-language %s: SOURCE is Logs Insights QL only',
+    (language) => {
+      const error = errorFor({
+        ...prefixes,
+        'query-language': language,
+        query: language === 'SQL' ? 'SELECT `@timestamp` FROM `x`' : 'fields `@timestamp`',
+      })
+      expect(error.input).toBe('log-group-prefixes')
+      expect(error.message).toContain(`query-language is ${language}`)
+      expect(error.message).toContain('query-language: CWLI')
+    },
+  )
+
+  it('refuses a named group a prefix already selects, naming both', () => {
+    const error = errorFor({ ...prefixes, 'log-group-names': '/other/x\n/aws/apigateway/prod' })
+    expect(error.input).toBe('log-group-names')
+    expect(error.message).toContain(
+      '/aws/apigateway/prod, which the prefix /aws/apigateway/ in log-group-prefixes already selects',
+    )
+    expect(error.message).toContain('reported twice')
+  })
+
+  it("takes a named group of an account the prefixes' source-accounts leave out", () => {
+    const other = 'arn:aws:logs:eu-west-1:999988887777:log-group:/aws/apigateway/prod'
+    const { settings } = settingsFrom({ ...prefixes, 'source-accounts': A, 'log-group-names': other })
+    expect(settings.logGroups).toEqual([other])
+    const inside = errorFor({
+      ...prefixes,
+      'source-accounts': A,
+      'log-group-names': `arn:aws:logs:eu-west-1:${A}:log-group:/aws/apigateway/prod`,
+    })
+    expect(inside.input).toBe('log-group-names')
+  })
+
+  it('refuses a query with its own SOURCE command beside prefixes', () => {
+    const error = errorFor({ ...prefixes, query: "SOURCE logGroups(namePrefix: ['/x']) | fields @timestamp" })
+    expect(error.input).toBe('query')
+    expect(error.message).toContain('remove the SOURCE command')
+  })
+
+  it('refuses a query with a SOURCE command beside log-group-names, pointing to log-group-prefixes', () => {
+    const error = errorFor({ ...minimal, query: "SOURCE logGroups(namePrefix: ['/x']) | fields @timestamp" })
+    expect(error.input).toBe('query')
+    expect(error.message).toContain('give its prefixes in log-group-prefixes')
+  })
+})
