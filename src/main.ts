@@ -2,7 +2,8 @@
  * One run, as design.md's flow: settings → credentials and checkpoint → the service's clock → window →
  * query → report → alert decision → Slack → checkpoint saved → summary and outputs. Each step is a
  * function in src/steps/; this module only says their order and what each hands the next.
- * Any failure fails the step with a message that says what to do; nothing fails quietly.
+ * Any failure fails the step with a message that says what to do; nothing fails quietly. With
+ * `backtest`, backtest() replaces watch(): credentials → the Logs connection → the replay → summary.
  */
 import type { AlertDecision } from './alerting.js'
 import { errorMessage } from './errors.js'
@@ -14,9 +15,10 @@ import { readSettings, type Settings } from './settings.js'
 import type { StateRead } from './state/load.js'
 import { StateSession } from './state/session.js'
 import { decideRunAlert } from './steps/alert.js'
+import { publishBacktests, refuseUnreplayable, runBacktest } from './steps/backtest.js'
 import { addBaseline } from './steps/baseline.js'
 import { ongoingFailure, saveCheckpointAfterRun } from './steps/checkpoint.js'
-import { credentialsAndCheckpoint } from './steps/credentials-and-checkpoint.js'
+import { credentialsAndCheckpoint, credentialsOnly } from './steps/credentials-and-checkpoint.js'
 import { tellIncident, withIncident } from './steps/incident.js'
 import { connectToLogs, type LogsConnection } from './steps/logs-connection.js'
 import { notify, SlackDeliveryError } from './steps/notify.js'
@@ -33,6 +35,8 @@ export async function run(given?: RunDeps): Promise<void> {
     deps = given ? withRunner(given) : await realDeps()
     const { runner } = deps
     settings = readSettings({ getInput: runner.getInput, setSecret: runner.setSecret, env: deps.env })
+    // A backtest never opens the state: no session, so no failure record is saved either.
+    if (settings.backtestSeconds !== undefined) return await backtest(settings, deps)
     session = new StateSession(settings, deps)
     await watch(settings, deps, session)
   } catch (error) {
@@ -48,6 +52,17 @@ export async function run(given?: RunDeps): Promise<void> {
     // A `file:` state's lock, held from load to the last save (the failure record included).
     await session?.release()
   }
+}
+
+/** `backtest`: the past period replayed in memory instead of watching; only the job summary is written. */
+async function backtest(settings: Settings, deps: StepDeps): Promise<void> {
+  refuseUnreplayable(settings)
+  const credentials = await credentialsOnly(settings, deps)
+  const logs = await connectToLogs(settings, credentials, deps)
+  const result = await runBacktest(settings, logs, deps, logs.clock.now()).finally(() =>
+    logs.client.destroy(),
+  )
+  await publishBacktests([{ name: settings.monitorName, result }], deps.runner)
 }
 
 /** The window planned, queried, reported and judged: every step that needs CloudWatch Logs. */
