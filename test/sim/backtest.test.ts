@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
-import { startEmulator } from '../emulator/index.js'
+import { type Call, startEmulator } from '../emulator/index.js'
 import { random } from '../support/access-logs.js'
 import { freshDirectory, runInProcess, SimClock, simRunnerEnv, simWorkspace } from './in-process.js'
 import { MINUTE } from './scenario.js'
@@ -86,7 +86,16 @@ function week(): Line[] {
   // Day 6: a big 5xx burst (the busiest window), and its 4xx tail.
   lines.push(...burst(at(6, 18, 0, 5), 300, SECOND, 503, { path: '/checkout' }))
   lines.push(...burst(at(6, 18, 6, 0), 20, 3 * SECOND, 400, { path: '/checkout' }))
-  return [...lines, ...background(lines)].sort((a, b) => a.at - b.at)
+  return [...lines, ...background(lines), ...traffic()].sort((a, b) => a.at - b.at)
+}
+
+/** The API's good requests, evenly all week: what a scheduled run mostly scans (and pays for). */
+function traffic(): Line[] {
+  const rand = random(20260302)
+  const lines: Line[] = []
+  for (let t = START; t < START + 7 * DAY; t += 20 * SECOND)
+    lines.push({ at: t + Math.floor(rand() * 20_000), status: 200, lag: Math.floor(rand() * 30_000) })
+  return lines
 }
 
 /**
@@ -126,6 +135,25 @@ function figure(summary: string, label: string): number {
   const match = new RegExp(`<th>${label}</th><td>([\\d,]+)`).exec(summary)
   if (!match?.[1]) throw new Error(`no "${label}" in the backtest's summary:\n${summary}`)
   return Number(match[1].replace(/,/g, ''))
+}
+
+/** `118 B`, `1.2 kB` (format.ts's decimal units) in the backtest's summary, by its label. */
+function bytesFigure(summary: string, label: string): number {
+  const match = new RegExp(`<th>${label}</th><td>([\\d.]+) (B|kB|MB|GB)<`).exec(summary)
+  if (!match?.[1] || !match[2]) throw new Error(`no "${label}" in the backtest's summary:\n${summary}`)
+  return Number(match[1]) * 1000 ** ['B', 'kB', 'MB', 'GB'].indexOf(match[2])
+}
+
+/** Bytes the completed queries among `calls` scanned, each query once. */
+function bytesScanned(calls: readonly Call[]): number {
+  const byQuery = new Map<string, number>()
+  for (const call of calls) {
+    const response = call.response as { status?: string; statistics?: { bytesScanned?: number } } | undefined
+    const queryId = (call.body as { queryId?: string } | undefined)?.queryId
+    if (call.action !== 'GetQueryResults' || response?.status !== 'Complete' || !queryId) continue
+    byQuery.set(queryId, response.statistics?.bytesScanned ?? 0)
+  }
+  return [...byQuery.values()].reduce((sum, bytes) => sum + bytes, 0)
 }
 
 describe('backtest: 7d against the 2,016 scheduled runs it replays', () => {
@@ -183,6 +211,7 @@ describe('backtest: 7d against the 2,016 scheduled runs it replays', () => {
         }
       }
       const scheduledMs = performance.now() - began
+      const scheduledBytesPerRun = bytesScanned(emulator.calls) / RUNS
 
       // The backtest, at the end of the week: one query, no post, the state left as it was.
       clock.advance(30 * SECOND)
@@ -212,12 +241,14 @@ describe('backtest: 7d against the 2,016 scheduled runs it replays', () => {
         posts: scheduled.alert + scheduled['resolved notice'],
         quiet,
       }
+      const estimate = bytesFigure(backtest.summary, 'Per scheduled run \\(estimate\\)')
       console.log(
         [
           'backtest: 7d against 2,016 scheduled runs',
           `  log lines        ${lines.length}`,
           `  scheduled runs   ${made.alerts} alerts, ${made.resolved} resolved, ${made.posts} posts (+ ${scheduled['no-checkpoint notice']} no-checkpoint notice), ${quiet} held by realert; ${(scheduledMs / 1000).toFixed(1)} s`,
           `  backtest         ${replayed.alerts} alerts, ${replayed.resolved} resolved, ${replayed.posts} posts, ${replayed.quiet} held; ${starts.length} StartQuery; ${backtestMs.toFixed(0)} ms`,
+          `  bytes per run    scheduled ${scheduledBytesPerRun.toFixed(0)} (mean), backtest's estimate ${estimate}`,
         ].join('\n'),
       )
 
@@ -229,6 +260,9 @@ describe('backtest: 7d against the 2,016 scheduled runs it replays', () => {
       expect(made.quiet).toBeGreaterThan(0)
 
       expect(starts.length, 'one query for the period, not one per run').toBe(1)
+      // The cost per month rests on this estimate: within 10% of what the scheduled runs scanned (the
+      // good requests, spread evenly, are most of it, as on a real API).
+      expect(Math.abs(estimate - scheduledBytesPerRun) / scheduledBytesPerRun).toBeLessThan(0.1)
       expect(emulator.slackPosts(WEBHOOK).length, 'the backtest posts nothing').toBe(postsBefore)
       expect(readFileSync(stateFile, 'utf8'), 'the backtest leaves the state alone').toBe(stateBefore)
       expect(backtest.summary).toContain('2,016 scheduled runs')
