@@ -49,15 +49,20 @@ export function boundByTimestamp(queryString: string, window: Window): string {
 
 /** The query with `@timestamp` among the columns it returns. */
 export function withTimestamp(queryString: string): string {
+  return withField(queryString, '@timestamp')
+}
+
+/** The query (Logs Insights QL) with `field` among the columns it returns; what it matches is unchanged. */
+export function withField(queryString: string, field: string): string {
   const commands = splitCommands(queryString, 'CWLI')
   const display = commands.filter((command) => command.name === 'display').at(-1)
   if (display) {
     // After the last item (before any trailing comment, which the masked text has blanked).
     const items = listItems(queryString, display, 'display')
     if (items.length === 0) return queryString
-    return `${queryString.slice(0, display.end)}, @timestamp${queryString.slice(display.end)}`
+    return `${queryString.slice(0, display.end)}, ${field}${queryString.slice(display.end)}`
   }
-  return insertFirst(queryString, 'fields @timestamp')
+  return insertFirst(queryString, `fields ${field}`)
 }
 
 /** `command | query`, after a leading SOURCE command (which must come first, CWL_QuerySyntax-Source). */

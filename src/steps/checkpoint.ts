@@ -50,7 +50,8 @@ export async function saveCheckpointAfterRun(
   return saved.note
 }
 
-function checkpointAfterRun(
+/** The checkpoint a run leaves (pure): also what the backtest carries from one replayed run to the next. */
+export function checkpointAfterRun(
   { plan, outcome, decision, delivery, incident }: Parameters<typeof saveCheckpointAfterRun>[0],
   { nowMs, signatureMemorySeconds }: Parameters<typeof saveCheckpointAfterRun>[1],
 ): Checkpoint {

@@ -1,9 +1,25 @@
-/** Step 1: AWS credentials and the previous run's checkpoint, side by side. */
+/** Step 1: AWS credentials and the previous run's checkpoint, side by side (credentials alone for a backtest). */
 import { type CredentialProvider, resolveCredentials } from '../aws/credentials.js'
 import type { StepDeps } from '../run-deps.js'
 import type { Settings } from '../settings.js'
 import type { StateRead } from '../state/load.js'
 import type { StateSession } from '../state/session.js'
+
+/** AWS credentials alone: a backtest neither reads nor writes the state. */
+export function credentialsOnly(settings: Settings, deps: StepDeps): Promise<CredentialProvider> {
+  return deps.runner.group('Credentials', () => credentialsOf(settings, deps))
+}
+
+function credentialsOf(settings: Settings, deps: StepDeps): Promise<CredentialProvider> {
+  return resolveCredentials(settings, {
+    env: deps.env,
+    getIDToken: deps.runner.getIDToken,
+    setSecret: deps.runner.setSecret,
+    log: deps.runner.info,
+    now: deps.now,
+    ...(deps.proxyAgents ? { proxyAgents: deps.proxyAgents } : {}),
+  })
+}
 
 /** What the run does without a readable state, said in the warning. */
 const WITHOUT_STATE =
@@ -15,7 +31,7 @@ export async function credentialsAndCheckpoint(
   session: StateSession,
 ): Promise<{ credentials: CredentialProvider; read: StateRead }> {
   return deps.runner.group('Credentials and checkpoint', async () => {
-    const credentials = () => credentialsFor(settings, deps)
+    const credentials = () => credentialsOf(settings, deps)
     // Both wait on the network (STS, the Actions cache) and neither needs the other, so they overlap,
     // except when the default chain (which may read files by relative path or run credential_process)
     // would meet the Actions-cache store while it has changed the working directory.
@@ -28,18 +44,6 @@ export async function credentialsAndCheckpoint(
     if (resolved.status === 'rejected') throw resolved.reason
     if (read.status === 'rejected') throw read.reason
     return { credentials: resolved.value, read: read.value }
-  })
-}
-
-/** The AWS credentials: the role assumed with the OIDC token, or the default chain. */
-export function credentialsFor(settings: Settings, deps: StepDeps): Promise<CredentialProvider> {
-  return resolveCredentials(settings, {
-    env: deps.env,
-    getIDToken: deps.runner.getIDToken,
-    setSecret: deps.runner.setSecret,
-    log: deps.runner.info,
-    now: deps.now,
-    ...(deps.proxyAgents ? { proxyAgents: deps.proxyAgents } : {}),
   })
 }
 

@@ -71,9 +71,8 @@ export async function runQuery(
   deps: StepDeps,
 ): Promise<QueryOutcome> {
   const { window, shape } = plan
-  const sinks = intakeSinks(settings, plan, deps)
-  const { reported, digest, aggregate, resultsFile, signatures, matches } = sinks
-  const intake = new RowIntake(sinks, { statusField: settings.statusField, fallbackSecond: window.end })
+  const sinks = intakeSinks(settings, plan, new ResultsFile(resultsFilePath(deps.env, settings.ruleKey)))
+  const intake = windowIntake(settings, plan, sinks)
   let result: BatchedResult
   let requests: RequestsCounted | undefined
   try {
@@ -101,10 +100,49 @@ export async function runQuery(
         ]),
     )
   } finally {
-    resultsFile.close()
+    sinks.resultsFile.close()
   }
-  if (requests && matches) requests.matched = matches.build()
   await warnFilterIndexSkips(settings, result.queries, logs.client, deps)
+  return outcomeOf(result, sinks, intake, requests)
+}
+
+/**
+ * A window's rows fetched already (the backtest's one query over its whole period) taken in as
+ * runQuery takes a query's: the same dedup against the plan's checkpoint, the same digest and
+ * signatures, so a replayed run finds what the scheduled run would have. No results file, no rates.
+ */
+export function takeFetchedRows(
+  settings: Settings,
+  plan: RunPlan,
+  rows: readonly (readonly ResultField[])[],
+): QueryOutcome {
+  const sinks = intakeSinks(settings, plan, { add: () => {}, close: () => {}, path: '' })
+  const intake = windowIntake(settings, plan, sinks)
+  intake.take(rows)
+  const statistics = { recordsMatched: rows.length, recordsScanned: 0, bytesScanned: 0 }
+  return outcomeOf(
+    { queries: [], statistics, rowsFetched: rows.length, truncated: false, failures: [] },
+    sinks,
+    intake,
+    undefined,
+  )
+}
+
+type Sinks = ReturnType<typeof intakeSinks>
+
+function windowIntake(settings: Settings, plan: RunPlan, sinks: Sinks): RowIntake {
+  return new RowIntake(sinks, { statusField: settings.statusField, fallbackSecond: plan.window.end })
+}
+
+/** The run's outcome once every row was taken in. */
+function outcomeOf(
+  result: BatchedResult,
+  sinks: Sinks,
+  intake: RowIntake,
+  requests: RequestsCounted | undefined,
+): QueryOutcome {
+  const { reported, digest, aggregate, resultsFile, signatures, matches } = sinks
+  if (requests && matches) requests.matched = matches.build()
   const found = aggregate ? aggregate.build(result.statistics, !result.truncated) : digest.build()
   return {
     ...(signatures ? { signatures: { found: signatures.build(), untracked: signatures.untracked } } : {}),
@@ -122,14 +160,18 @@ export async function runQuery(
 }
 
 /** Where each row of the query goes: what the intake fills, one sink per thing the run reports. */
-function intakeSinks(settings: Settings, plan: RunPlan, deps: StepDeps) {
+function intakeSinks(
+  settings: Settings,
+  plan: RunPlan,
+  resultsFile: Pick<ResultsFile, 'add' | 'close' | 'path'>,
+) {
   const { window, shape, previous } = plan
   return {
     // A checkpoint saved by a record query carries fingerprints; an aggregate run has no use for them.
     reported: new ReportedEntries(shape.records ? previous?.reported : undefined),
     digest: new DigestBuilder(settings),
     aggregate: shape.records ? undefined : new AggregateBuilder(shape, settings.statusField),
-    resultsFile: new ResultsFile(resultsFilePath(deps.env, settings.ruleKey)),
+    resultsFile,
     // An aggregate's rows are groups, not entries: they have no signature.
     signatures:
       settings.signatures && shape.records
@@ -229,7 +271,7 @@ function sourceOf(settings: Settings) {
 }
 
 /** What every query of the run hands runBatchedQuery: the client, the clock, the timeout, cancellation. */
-function queryDepsOf(settings: Settings, logs: LogsConnection, deps: StepDeps) {
+export function queryDepsOf(settings: Settings, logs: LogsConnection, deps: StepDeps) {
   return {
     client: logs.client,
     now: deps.now,

@@ -18,7 +18,7 @@ import { readRulesFile } from '../rules/rules-file.js'
 import type { StepDeps } from '../run-deps.js'
 import type { Settings, SettingsSources } from '../settings.js'
 import { StateSession } from '../state/session.js'
-import { credentialsFor, loadCheckpoint } from './credentials-and-checkpoint.js'
+import { credentialsOnly, loadCheckpoint } from './credentials-and-checkpoint.js'
 import { connectToLogs } from './logs-connection.js'
 import { type CheckedWindow, checkWindow, type ToldAndSaved, tellAndSave } from './monitor.js'
 import { SlackDeliveryError } from './notify.js'
@@ -55,7 +55,7 @@ async function watchRules(file: string, rules: readonly Settings[], deps: StepDe
   runner.info(`${rules.length} rules from ${file}: ${rules.map((rule) => rule.monitorName).join(', ')}.`)
   let runs: RuleRun[]
   try {
-    const credentials = await runner.group('Credentials', () => credentialsFor(stepWide, deps))
+    const credentials = await credentialsOnly(stepWide, deps)
     const logs = await connectToLogs(stepWide, credentials, deps, RULES_QUERY_CONCURRENCY)
     runner.info(
       `Running the ${rules.length} rules side by side, up to ${RULES_QUERY_CONCURRENCY} queries at once.`,
