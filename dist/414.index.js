@@ -2,7 +2,7 @@ export const id = 414;
 export const ids = [414];
 export const modules = {
 
-/***/ 9414:
+/***/ 99414:
 /***/ ((__unused_webpack_module, __webpack_exports__, __webpack_require__) => {
 
 
@@ -15,21 +15,21 @@ __webpack_require__.d(__webpack_exports__, {
 // UNUSED EXPORTS: STATE_FILE, savedAtOfKey
 
 // EXTERNAL MODULE: external "node:fs/promises"
-var promises_ = __webpack_require__(1455);
+var promises_ = __webpack_require__(51455);
 // EXTERNAL MODULE: external "node:path"
-var external_node_path_ = __webpack_require__(6760);
+var external_node_path_ = __webpack_require__(76760);
 // EXTERNAL MODULE: ./node_modules/@actions/cache/lib/cache.js + 1 modules
-var cache = __webpack_require__(8682);
+var cache = __webpack_require__(38682);
 // EXTERNAL MODULE: ./src/errors.ts
-var errors = __webpack_require__(3916);
+var errors = __webpack_require__(83916);
 // EXTERNAL MODULE: ./node_modules/@actions/cache/lib/internal/cacheHttpClient.js + 309 modules
-var cacheHttpClient = __webpack_require__(4222);
+var cacheHttpClient = __webpack_require__(11841);
 // EXTERNAL MODULE: ./node_modules/@actions/cache/lib/internal/cacheUtils.js + 18 modules
-var cacheUtils = __webpack_require__(6378);
+var cacheUtils = __webpack_require__(26378);
 // EXTERNAL MODULE: ./node_modules/@actions/cache/lib/internal/config.js
-var config = __webpack_require__(5253);
+var config = __webpack_require__(65253);
 // EXTERNAL MODULE: ./node_modules/@actions/cache/lib/internal/shared/cacheTwirpClient.js + 5 modules
-var cacheTwirpClient = __webpack_require__(9513);
+var cacheTwirpClient = __webpack_require__(99513);
 ;// CONCATENATED MODULE: ./src/state/cache-lookup.ts
 /**
  * Which Actions cache entry a restore would find, asked of the cache service directly, so that "no

@@ -2,7 +2,7 @@ export const id = 976;
 export const ids = [976];
 export const modules = {
 
-/***/ 3976:
+/***/ 53976:
 /***/ ((__unused_webpack_module, __webpack_exports__, __webpack_require__) => {
 
 
@@ -12,13 +12,13 @@ __webpack_require__.d(__webpack_exports__, {
 });
 
 // EXTERNAL MODULE: external "node:fs"
-var external_node_fs_ = __webpack_require__(3024);
+var external_node_fs_ = __webpack_require__(73024);
 // EXTERNAL MODULE: ./src/errors.ts
-var errors = __webpack_require__(3916);
+var errors = __webpack_require__(83916);
 // EXTERNAL MODULE: ./src/failure-notices.ts
-var failure_notices = __webpack_require__(3957);
+var failure_notices = __webpack_require__(73957);
 // EXTERNAL MODULE: ./src/notify/summary.ts
-var notify_summary = __webpack_require__(4121);
+var notify_summary = __webpack_require__(94121);
 // EXTERNAL MODULE: ./src/outputs.ts
 var outputs = __webpack_require__(7729);
 ;// CONCATENATED MODULE: ./src/rules/rule-log.ts
@@ -64,11 +64,11 @@ class RuleLog {
 }
 
 // EXTERNAL MODULE: external "node:path"
-var external_node_path_ = __webpack_require__(6760);
+var external_node_path_ = __webpack_require__(76760);
 // EXTERNAL MODULE: ./src/settings.ts + 1 modules
 var src_settings = __webpack_require__(8287);
 // EXTERNAL MODULE: ./src/state/open.ts + 2 modules
-var state_open = __webpack_require__(4865);
+var state_open = __webpack_require__(14865);
 ;// CONCATENATED MODULE: ./src/rules/rule-schema.ts
 /** Every input a rule (or the rules file's `defaults`) may set, and how its value is written. */
 const RULE_INPUTS = {
@@ -199,11 +199,11 @@ function rulesSchema(describe = () => undefined) {
 }
 
 // EXTERNAL MODULE: ./node_modules/@cfworker/json-schema/dist/esm/validator.js + 6 modules
-var validator = __webpack_require__(207);
+var validator = __webpack_require__(60207);
 // EXTERNAL MODULE: ./node_modules/yaml/dist/index.js
-var dist = __webpack_require__(8815);
+var dist = __webpack_require__(38815);
 // EXTERNAL MODULE: ./src/inputs.ts
-var inputs = __webpack_require__(6041);
+var inputs = __webpack_require__(16041);
 ;// CONCATENATED MODULE: ./src/rules/rules-file.ts
 /**
  * The rules file (`rules` input): read, parsed as YAML, validated against the schema (rule-schema.ts),
@@ -486,17 +486,19 @@ function ruleStatePath(path, name) {
 }
 
 // EXTERNAL MODULE: ./src/state/session.ts + 2 modules
-var state_session = __webpack_require__(2679);
+var state_session = __webpack_require__(52679);
+// EXTERNAL MODULE: ./src/steps/backtest.ts + 4 modules
+var backtest = __webpack_require__(80192);
 // EXTERNAL MODULE: ./src/steps/credentials-and-checkpoint.ts + 1 modules
-var credentials_and_checkpoint = __webpack_require__(3622);
+var credentials_and_checkpoint = __webpack_require__(93622);
 // EXTERNAL MODULE: ./src/steps/logs-connection.ts
-var logs_connection = __webpack_require__(7813);
-// EXTERNAL MODULE: ./src/steps/monitor.ts + 11 modules
-var monitor = __webpack_require__(6616);
+var logs_connection = __webpack_require__(87813);
+// EXTERNAL MODULE: ./src/steps/monitor.ts + 5 modules
+var monitor = __webpack_require__(7842);
 // EXTERNAL MODULE: ./src/steps/notify.ts + 3 modules
-var notify = __webpack_require__(1704);
+var notify = __webpack_require__(91704);
 // EXTERNAL MODULE: ./src/steps/publish.ts
-var publish = __webpack_require__(1360);
+var publish = __webpack_require__(91360);
 ;// CONCATENATED MODULE: ./src/steps/rules.ts
 /**
  * Every rule of a rules file in one step: the credentials and the CloudWatch Logs connection made
@@ -506,6 +508,7 @@ var publish = __webpack_require__(1360);
  * checkpoints saved, and the step fails at the end naming it. Then one job summary (an overview
  * table, a section per rule) and the step's outputs, the rules' together.
  */
+
 
 
 
@@ -530,7 +533,11 @@ const RULES_QUERY_CONCURRENCY = 10;
 const RULE_SECTIONS_BYTES = 1024 * 1024 - 128 * 1024;
 /** The rules file read and every rule checked (before any network call), then the rules watched. */
 async function watchRulesFile(file, sources, deps) {
-    await watchRules(file, settingsOfRules(readRulesFile(file, deps.env), sources), deps);
+    const rules = settingsOfRules(readRulesFile(file, deps.env), sources);
+    // `backtest` is step-wide: every rule replays its past instead of watching.
+    if (rules[0].backtestSeconds !== undefined)
+        return (0,backtest/* backtestMonitors */.tc)(file, rules, deps, RULES_QUERY_CONCURRENCY);
+    await watchRules(file, rules, deps);
 }
 async function watchRules(file, rules, deps) {
     const { runner } = deps;
@@ -539,7 +546,7 @@ async function watchRules(file, rules, deps) {
     runner.info(`${rules.length} rules from ${file}: ${rules.map((rule) => rule.monitorName).join(', ')}.`);
     let runs;
     try {
-        const credentials = await runner.group('Credentials', () => (0,credentials_and_checkpoint/* credentialsFor */.Og)(stepWide, deps));
+        const credentials = await (0,credentials_and_checkpoint/* credentialsOnly */.Hq)(stepWide, deps);
         const logs = await (0,logs_connection/* connectToLogs */.h)(stepWide, credentials, deps, RULES_QUERY_CONCURRENCY);
         runner.info(`Running the ${rules.length} rules side by side, up to ${RULES_QUERY_CONCURRENCY} queries at once.`);
         let done = 0;

@@ -1,28 +1,28 @@
 import { createRequire as __WEBPACK_EXTERNAL_createRequire } from "module";
 /******/ var __webpack_modules__ = ({
 
-/***/ 303:
+/***/ 70303:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 var __webpack_unused_export__;
 const { awsEndpointFunctions, emitWarningIfUnsupportedVersion: emitWarningIfUnsupportedVersion$1, createDefaultUserAgentProvider, getDefaultSocketTimeout, NODE_APP_ID_CONFIG_OPTIONS, getAwsRegionExtensionConfiguration, resolveAwsRegionExtensionConfiguration, resolveUserAgentConfig, resolveHostHeaderConfig, getUserAgentPlugin, getHostHeaderPlugin, getLoggerPlugin, getRecursionDetectionPlugin } = __nccwpck_require__(5152);
-const { getHttpAuthSchemeEndpointRuleSetPlugin, DefaultIdentityProviderConfig, getHttpSigningPlugin, createPaginator } = __nccwpck_require__(402);
-const { normalizeProvider, getSmithyContext, ServiceException, NoOpLogger, emitWarningIfUnsupportedVersion, loadConfigsForDefaultMode, getDefaultExtensionConfiguration, resolveDefaultRuntimeConfig, Client, makeBuilder, createAggregatedClient } = __nccwpck_require__(2658);
-const { Command: $Command } = __nccwpck_require__(2658);
+const { getHttpAuthSchemeEndpointRuleSetPlugin, DefaultIdentityProviderConfig, getHttpSigningPlugin, createPaginator } = __nccwpck_require__(90402);
+const { normalizeProvider, getSmithyContext, ServiceException, NoOpLogger, emitWarningIfUnsupportedVersion, loadConfigsForDefaultMode, getDefaultExtensionConfiguration, resolveDefaultRuntimeConfig, Client, makeBuilder, createAggregatedClient } = __nccwpck_require__(92658);
+const { Command: $Command } = __nccwpck_require__(92658);
 __webpack_unused_export__ = $Command;
 __webpack_unused_export__ = Client;
-const { resolveDefaultsModeConfig, loadConfig, NODE_USE_FIPS_ENDPOINT_CONFIG_OPTIONS, NODE_USE_DUALSTACK_ENDPOINT_CONFIG_OPTIONS, NODE_REGION_CONFIG_OPTIONS, NODE_REGION_CONFIG_FILE_OPTIONS, resolveRegionConfig } = __nccwpck_require__(7291);
-const { BinaryDecisionDiagram, EndpointCache, decideEndpoint, customEndpointFunctions, resolveEndpointConfig, getEndpointPlugin } = __nccwpck_require__(2085);
-const { eventStreamSerdeProvider, resolveEventStreamSerdeConfig } = __nccwpck_require__(6579);
-const { parseUrl, getHttpHandlerExtensionConfiguration, resolveHttpHandlerRuntimeConfig, getContentLengthPlugin } = __nccwpck_require__(3422);
-const { DEFAULT_RETRY_MODE, NODE_RETRY_MODE_CONFIG_OPTIONS, NODE_MAX_ATTEMPT_CONFIG_OPTIONS, resolveRetryConfig, getRetryPlugin } = __nccwpck_require__(3609);
-const { TypeRegistry, getSchemaSerdePlugin } = __nccwpck_require__(6890);
-const { resolveAwsSdkSigV4Config, AwsSdkSigV4Signer, NODE_AUTH_SCHEME_PREFERENCE_OPTIONS } = __nccwpck_require__(7523);
+const { resolveDefaultsModeConfig, loadConfig, NODE_USE_FIPS_ENDPOINT_CONFIG_OPTIONS, NODE_USE_DUALSTACK_ENDPOINT_CONFIG_OPTIONS, NODE_REGION_CONFIG_OPTIONS, NODE_REGION_CONFIG_FILE_OPTIONS, resolveRegionConfig } = __nccwpck_require__(47291);
+const { BinaryDecisionDiagram, EndpointCache, decideEndpoint, customEndpointFunctions, resolveEndpointConfig, getEndpointPlugin } = __nccwpck_require__(62085);
+const { eventStreamSerdeProvider, resolveEventStreamSerdeConfig } = __nccwpck_require__(56579);
+const { parseUrl, getHttpHandlerExtensionConfiguration, resolveHttpHandlerRuntimeConfig, getContentLengthPlugin } = __nccwpck_require__(93422);
+const { DEFAULT_RETRY_MODE, NODE_RETRY_MODE_CONFIG_OPTIONS, NODE_MAX_ATTEMPT_CONFIG_OPTIONS, resolveRetryConfig, getRetryPlugin } = __nccwpck_require__(23609);
+const { TypeRegistry, getSchemaSerdePlugin } = __nccwpck_require__(26890);
+const { resolveAwsSdkSigV4Config, AwsSdkSigV4Signer, NODE_AUTH_SCHEME_PREFERENCE_OPTIONS } = __nccwpck_require__(97523);
 const { defaultProvider } = __nccwpck_require__(5861);
-const { toUtf8, fromUtf8, toBase64, fromBase64, calculateBodyLength } = __nccwpck_require__(2430);
-const { streamCollector, NodeHttpHandler } = __nccwpck_require__(1279);
-const { AwsJson1_1Protocol } = __nccwpck_require__(7288);
-const { Sha256 } = __nccwpck_require__(9542);
+const { toUtf8, fromUtf8, toBase64, fromBase64, calculateBodyLength } = __nccwpck_require__(92430);
+const { streamCollector, NodeHttpHandler } = __nccwpck_require__(61279);
+const { AwsJson1_1Protocol } = __nccwpck_require__(37288);
+const { Sha256 } = __nccwpck_require__(99542);
 
 const defaultCloudWatchLogsHttpAuthSchemeParametersProvider = async (config, context, input) => {
     return {
@@ -4807,7 +4807,7 @@ __webpack_unused_export__ = DescribeIndexPoliciesCommand;
 __webpack_unused_export__ = DescribeIndexPoliciesRequest$;
 __webpack_unused_export__ = DescribeIndexPoliciesResponse$;
 __webpack_unused_export__ = DescribeLogGroups$;
-__webpack_unused_export__ = DescribeLogGroupsCommand;
+exports.VlF = DescribeLogGroupsCommand;
 __webpack_unused_export__ = DescribeLogGroupsRequest$;
 __webpack_unused_export__ = DescribeLogGroupsResponse$;
 __webpack_unused_export__ = DescribeLogStreams$;
@@ -4988,7 +4988,7 @@ __webpack_unused_export__ = ListLogAnomalyDetectorsResponse$;
 __webpack_unused_export__ = ListLogGroups$;
 __webpack_unused_export__ = ListLogGroupsCommand;
 __webpack_unused_export__ = ListLogGroupsForQuery$;
-__webpack_unused_export__ = ListLogGroupsForQueryCommand;
+exports.dwq = ListLogGroupsForQueryCommand;
 __webpack_unused_export__ = ListLogGroupsForQueryRequest$;
 __webpack_unused_export__ = ListLogGroupsForQueryResponse$;
 __webpack_unused_export__ = ListLogGroupsRequest$;
@@ -5287,19 +5287,19 @@ __webpack_unused_export__ = paginateListSourcesForS3TableIntegration;
 /***/ 5152:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
-const { HttpRequest, parseUrl } = __nccwpck_require__(3422);
-const { InvokeStore } = __nccwpck_require__(9320);
-const { normalizeProvider } = __nccwpck_require__(402);
-const { RETRY_MODES } = __nccwpck_require__(3609);
-const { platform, release } = __nccwpck_require__(8161);
+const { HttpRequest, parseUrl } = __nccwpck_require__(93422);
+const { InvokeStore } = __nccwpck_require__(29320);
+const { normalizeProvider } = __nccwpck_require__(90402);
+const { RETRY_MODES } = __nccwpck_require__(23609);
+const { platform, release } = __nccwpck_require__(48161);
 const { versions, env } = __nccwpck_require__(1708);
-const { isValidHostLabel, isIpAddress, customEndpointFunctions } = __nccwpck_require__(2085);
-const { EndpointError, resolveEndpoint } = __nccwpck_require__(2085);
+const { isValidHostLabel, isIpAddress, customEndpointFunctions } = __nccwpck_require__(62085);
+const { EndpointError, resolveEndpoint } = __nccwpck_require__(62085);
 exports.EndpointError = EndpointError;
 exports.isIpAddress = isIpAddress;
 exports.resolveEndpoint = resolveEndpoint;
-const { loadConfig, NODE_REGION_CONFIG_OPTIONS, NODE_REGION_CONFIG_FILE_OPTIONS } = __nccwpck_require__(7291);
-const { REGION_ENV_NAME, REGION_INI_NAME, resolveRegionConfig } = __nccwpck_require__(7291);
+const { loadConfig, NODE_REGION_CONFIG_OPTIONS, NODE_REGION_CONFIG_FILE_OPTIONS } = __nccwpck_require__(47291);
+const { REGION_ENV_NAME, REGION_INI_NAME, resolveRegionConfig } = __nccwpck_require__(47291);
 exports.NODE_REGION_CONFIG_FILE_OPTIONS = NODE_REGION_CONFIG_FILE_OPTIONS;
 exports.NODE_REGION_CONFIG_OPTIONS = NODE_REGION_CONFIG_OPTIONS;
 exports.REGION_ENV_NAME = REGION_ENV_NAME;
@@ -6305,15 +6305,15 @@ exports.userAgentMiddleware = userAgentMiddleware;
 
 /***/ }),
 
-/***/ 7523:
+/***/ 97523:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
-const { ProviderError, booleanSelector, SelectorType, loadConfig } = __nccwpck_require__(7291);
+const { ProviderError, booleanSelector, SelectorType, loadConfig } = __nccwpck_require__(47291);
 const { setCredentialFeature } = __nccwpck_require__(5152);
-const { normalizeProvider, memoizeIdentityProvider, isIdentityExpired, doesIdentityRequireRefresh } = __nccwpck_require__(402);
-const { SignatureV4 } = __nccwpck_require__(5118);
-const { HttpResponse, HttpRequest } = __nccwpck_require__(3422);
-const { SMITHY_CONTEXT_KEY } = __nccwpck_require__(690);
+const { normalizeProvider, memoizeIdentityProvider, isIdentityExpired, doesIdentityRequireRefresh } = __nccwpck_require__(90402);
+const { SignatureV4 } = __nccwpck_require__(75118);
+const { HttpResponse, HttpRequest } = __nccwpck_require__(93422);
+const { SMITHY_CONTEXT_KEY } = __nccwpck_require__(90690);
 
 const getDateHeader = (response) => HttpResponse.isInstance(response) ? (response.headers?.date ?? response.headers?.Date) : undefined;
 const getAgeHeader = (response) => HttpResponse.isInstance(response) ? (response.headers?.age ?? response.headers?.Age) : undefined;
@@ -6673,14 +6673,14 @@ exports.validateSigningProperties = validateSigningProperties;
 
 /***/ }),
 
-/***/ 7288:
+/***/ 37288:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
-const { SmithyRpcV2CborProtocol, loadSmithyRpcV2CborErrorCode } = __nccwpck_require__(4645);
-const { TypeRegistry, NormalizedSchema, deref } = __nccwpck_require__(6890);
-const { decorateServiceException, getValueFromTextNode } = __nccwpck_require__(2658);
-const { RpcProtocol, JsonCodec2, loadJsonRpcErrorCode, HttpBindingProtocol, HttpInterceptingShapeSerializer, HttpInterceptingShapeDeserializer, loadRestJsonErrorCode, SmithyRpcV2JsonProtocol, loadSmithyRpcV2JsonErrorCode, FromStringShapeDeserializer, determineTimestampFormat, extendedEncodeURIComponent, collectBody } = __nccwpck_require__(3422);
-const { JsonCodec, JsonShapeDeserializer, JsonShapeDeserializer2, JsonShapeSerializer, JsonShapeSerializer2, parseJsonBody, parseJsonErrorBody } = __nccwpck_require__(3422);
+const { SmithyRpcV2CborProtocol, loadSmithyRpcV2CborErrorCode } = __nccwpck_require__(64645);
+const { TypeRegistry, NormalizedSchema, deref } = __nccwpck_require__(26890);
+const { decorateServiceException, getValueFromTextNode } = __nccwpck_require__(92658);
+const { RpcProtocol, JsonCodec2, loadJsonRpcErrorCode, HttpBindingProtocol, HttpInterceptingShapeSerializer, HttpInterceptingShapeDeserializer, loadRestJsonErrorCode, SmithyRpcV2JsonProtocol, loadSmithyRpcV2JsonErrorCode, FromStringShapeDeserializer, determineTimestampFormat, extendedEncodeURIComponent, collectBody } = __nccwpck_require__(93422);
+const { JsonCodec, JsonShapeDeserializer, JsonShapeDeserializer2, JsonShapeSerializer, JsonShapeSerializer2, parseJsonBody, parseJsonErrorBody } = __nccwpck_require__(93422);
 exports.JsonCodec = JsonCodec;
 exports.JsonCodec2 = JsonCodec2;
 exports.JsonShapeDeserializer = JsonShapeDeserializer;
@@ -6691,8 +6691,8 @@ exports.loadJsonRpcErrorCode = loadJsonRpcErrorCode;
 exports.loadRestJsonErrorCode = loadRestJsonErrorCode;
 exports.parseJsonBody = parseJsonBody;
 exports.parseJsonErrorBody = parseJsonErrorBody;
-const { parseXML, XmlNode, XmlText } = __nccwpck_require__(4274);
-const { toUtf8, toBase64, generateIdempotencyToken, NumericValue, dateToUtcString, fromBase64, expectUnion } = __nccwpck_require__(2430);
+const { parseXML, XmlNode, XmlText } = __nccwpck_require__(94274);
+const { toUtf8, toBase64, generateIdempotencyToken, NumericValue, dateToUtcString, fromBase64, expectUnion } = __nccwpck_require__(92430);
 
 class ProtocolLib {
     queryCompat;
@@ -8184,10 +8184,10 @@ exports.parseXmlErrorBody = parseXmlErrorBody;
 
 /***/ }),
 
-/***/ 5081:
+/***/ 45081:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
-const { CredentialsProviderError } = __nccwpck_require__(7291);
+const { CredentialsProviderError } = __nccwpck_require__(47291);
 
 function resolveLogins(logins) {
     return Promise.all(Object.keys(logins).reduce((arr, name) => {
@@ -8208,7 +8208,7 @@ function resolveLogins(logins) {
 function fromCognitoIdentity(parameters) {
     return async (awsIdentityProperties) => {
         parameters.logger?.debug("@aws-sdk/credential-provider-cognito-identity - fromCognitoIdentity");
-        const { GetCredentialsForIdentityCommand, CognitoIdentityClient } = __nccwpck_require__(361);
+        const { GetCredentialsForIdentityCommand, CognitoIdentityClient } = __nccwpck_require__(80361);
         const fromConfigs = (property) => parameters.clientConfig?.[property] ??
             parameters.parentClientConfig?.[property] ??
             awsIdentityProperties?.callerClientConfig?.[property];
@@ -8346,7 +8346,7 @@ function fromCognitoIdentityPool({ accountId, cache = localStorage(), client, cl
         ? `aws:cognito-identity-credentials:${identityPoolId}:${userIdentifier}`
         : undefined;
     let provider = async (awsIdentityProperties) => {
-        const { GetIdCommand, CognitoIdentityClient } = __nccwpck_require__(361);
+        const { GetIdCommand, CognitoIdentityClient } = __nccwpck_require__(80361);
         const fromConfigs = (property) => clientConfig?.[property] ??
             parentClientConfig?.[property] ??
             awsIdentityProperties?.callerClientConfig?.[property];
@@ -8393,10 +8393,10 @@ exports.fromCognitoIdentityPool = fromCognitoIdentityPool;
 
 /***/ }),
 
-/***/ 361:
+/***/ 80361:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
-const { CognitoIdentityClient, GetCredentialsForIdentityCommand, GetIdCommand } = __nccwpck_require__(364);
+const { CognitoIdentityClient, GetCredentialsForIdentityCommand, GetIdCommand } = __nccwpck_require__(20364);
 exports.CognitoIdentityClient = CognitoIdentityClient;
 exports.GetCredentialsForIdentityCommand = GetCredentialsForIdentityCommand;
 exports.GetIdCommand = GetIdCommand;
@@ -8404,11 +8404,11 @@ exports.GetIdCommand = GetIdCommand;
 
 /***/ }),
 
-/***/ 5606:
+/***/ 55606:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 const { setCredentialFeature } = __nccwpck_require__(5152);
-const { CredentialsProviderError } = __nccwpck_require__(7291);
+const { CredentialsProviderError } = __nccwpck_require__(47291);
 
 const ENV_KEY = "AWS_ACCESS_KEY_ID";
 const ENV_SECRET = "AWS_SECRET_ACCESS_KEY";
@@ -8450,15 +8450,15 @@ exports.fromEnv = fromEnv;
 
 /***/ }),
 
-/***/ 8605:
+/***/ 98605:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 const { setCredentialFeature } = __nccwpck_require__(5152);
-const { CredentialsProviderError } = __nccwpck_require__(7291);
-const { NodeHttpHandler } = __nccwpck_require__(1279);
-const fs = __nccwpck_require__(1455);
-const { HttpRequest } = __nccwpck_require__(3422);
-const { sdkStreamMixin, parseRfc3339DateTime } = __nccwpck_require__(2430);
+const { CredentialsProviderError } = __nccwpck_require__(47291);
+const { NodeHttpHandler } = __nccwpck_require__(61279);
+const fs = __nccwpck_require__(51455);
+const { HttpRequest } = __nccwpck_require__(93422);
+const { sdkStreamMixin, parseRfc3339DateTime } = __nccwpck_require__(92430);
 
 const ECS_CONTAINER_HOST = "169.254.170.2";
 const EKS_CONTAINER_HOST_IPv4 = "169.254.170.23";
@@ -8636,28 +8636,28 @@ exports.fromHttp = fromHttp;
 
 /***/ }),
 
-/***/ 5869:
+/***/ 75869:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
-const { CredentialsProviderError, chain, getProfileName, parseKnownFiles } = __nccwpck_require__(7291);
+const { CredentialsProviderError, chain, getProfileName, parseKnownFiles } = __nccwpck_require__(47291);
 const { setCredentialFeature } = __nccwpck_require__(5152);
 
 const resolveCredentialSource = (credentialSource, profileName, logger) => {
     const sourceProvidersMap = {
         EcsContainer: async (options) => {
-            const { fromHttp } = __nccwpck_require__(8605);
-            const { fromContainerMetadata } = __nccwpck_require__(566);
+            const { fromHttp } = __nccwpck_require__(98605);
+            const { fromContainerMetadata } = __nccwpck_require__(40566);
             logger?.debug("@aws-sdk/credential-provider-ini - credential_source is EcsContainer");
             return async () => chain(fromHttp(options ?? {}), fromContainerMetadata(options))().then(setNamedProvider);
         },
         Ec2InstanceMetadata: async (options) => {
             logger?.debug("@aws-sdk/credential-provider-ini - credential_source is Ec2InstanceMetadata");
-            const { fromInstanceMetadata } = __nccwpck_require__(566);
+            const { fromInstanceMetadata } = __nccwpck_require__(40566);
             return async () => fromInstanceMetadata(options)().then(setNamedProvider);
         },
         Environment: async (options) => {
             logger?.debug("@aws-sdk/credential-provider-ini - credential_source is Environment");
-            const { fromEnv } = __nccwpck_require__(5606);
+            const { fromEnv } = __nccwpck_require__(55606);
             return async () => fromEnv(options)().then(setNamedProvider);
         },
     };
@@ -8752,7 +8752,7 @@ const isLoginProfile = (data) => {
     return Boolean(data && data.login_session);
 };
 const resolveLoginCredentials = async (profileName, options, callerClientConfig) => {
-    const { fromLoginCredentials } = __nccwpck_require__(4072);
+    const { fromLoginCredentials } = __nccwpck_require__(84072);
     const credentials = await fromLoginCredentials({
         ...options,
         profile: profileName,
@@ -8762,7 +8762,7 @@ const resolveLoginCredentials = async (profileName, options, callerClientConfig)
 
 const isProcessProfile = (arg) => Boolean(arg) && typeof arg === "object" && typeof arg.credential_process === "string";
 const resolveProcessCredentials = async (options, profile) => {
-    const { fromProcess } = __nccwpck_require__(5360);
+    const { fromProcess } = __nccwpck_require__(75360);
     const credentials = await fromProcess({
         ...options,
         profile,
@@ -8771,7 +8771,7 @@ const resolveProcessCredentials = async (options, profile) => {
 };
 
 const resolveSsoCredentials = async (profile, profileData, options = {}, callerClientConfig) => {
-    const { fromSSO } = __nccwpck_require__(998);
+    const { fromSSO } = __nccwpck_require__(60998);
     return fromSSO({
         profile,
         logger: options.logger,
@@ -8819,7 +8819,7 @@ const isWebIdentityProfile = (arg) => Boolean(arg) &&
     typeof arg.role_arn === "string" &&
     ["undefined", "string"].indexOf(typeof arg.role_session_name) > -1;
 const resolveWebIdentityCredentials = async (profile, options, callerClientConfig) => {
-    const { fromTokenFile } = __nccwpck_require__(9956);
+    const { fromTokenFile } = __nccwpck_require__(29956);
     const credentials = await fromTokenFile({
         webIdentityTokenFile: profile.web_identity_token_file,
         roleArn: profile.role_arn,
@@ -8872,16 +8872,16 @@ exports.fromIni = fromIni;
 
 /***/ }),
 
-/***/ 4072:
+/***/ 84072:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 const { setCredentialFeature } = __nccwpck_require__(5152);
-const { CredentialsProviderError, parseKnownFiles, getProfileName } = __nccwpck_require__(7291);
-const { HttpRequest } = __nccwpck_require__(3422);
-const { createHash, createPrivateKey, createPublicKey, sign } = __nccwpck_require__(7598);
-const { promises } = __nccwpck_require__(3024);
-const { homedir } = __nccwpck_require__(8161);
-const { dirname, join } = __nccwpck_require__(6760);
+const { CredentialsProviderError, parseKnownFiles, getProfileName } = __nccwpck_require__(47291);
+const { HttpRequest } = __nccwpck_require__(93422);
+const { createHash, createPrivateKey, createPublicKey, sign } = __nccwpck_require__(77598);
+const { promises } = __nccwpck_require__(73024);
+const { homedir } = __nccwpck_require__(48161);
+const { dirname, join } = __nccwpck_require__(76760);
 
 class LoginCredentialsFetcher {
     profileData;
@@ -8932,7 +8932,7 @@ class LoginCredentialsFetcher {
         if (freshExpiry - Date.now() > LoginCredentialsFetcher.REFRESH_THRESHOLD) {
             return this.toCredentials(freshToken.accessToken);
         }
-        const { SigninClient, CreateOAuth2TokenCommand } = __nccwpck_require__(9762);
+        const { SigninClient, CreateOAuth2TokenCommand } = __nccwpck_require__(99762);
         const { logger, userAgentAppId } = this.callerClientConfig ?? {};
         const isH2 = (requestHandler) => {
             return requestHandler?.metadata?.handlerProtocol === "h2";
@@ -9176,15 +9176,15 @@ exports.fromLoginCredentials = fromLoginCredentials;
 /***/ 5861:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
-const { ENV_KEY, ENV_SECRET, fromEnv } = __nccwpck_require__(5606);
-const { chain, CredentialsProviderError, ENV_PROFILE } = __nccwpck_require__(7291);
+const { ENV_KEY, ENV_SECRET, fromEnv } = __nccwpck_require__(55606);
+const { chain, CredentialsProviderError, ENV_PROFILE } = __nccwpck_require__(47291);
 
 const ENV_IMDS_DISABLED = "AWS_EC2_METADATA_DISABLED";
 const remoteProvider = async (init) => {
-    const { ENV_CMDS_FULL_URI, ENV_CMDS_RELATIVE_URI, fromContainerMetadata, fromInstanceMetadata } = __nccwpck_require__(566);
+    const { ENV_CMDS_FULL_URI, ENV_CMDS_RELATIVE_URI, fromContainerMetadata, fromInstanceMetadata } = __nccwpck_require__(40566);
     if (process.env[ENV_CMDS_RELATIVE_URI] || process.env[ENV_CMDS_FULL_URI]) {
         init.logger?.debug("@aws-sdk/credential-provider-node - remoteProvider::fromHttp/fromContainerMetadata");
-        const { fromHttp } = __nccwpck_require__(8605);
+        const { fromHttp } = __nccwpck_require__(98605);
         return chain(fromHttp(init), fromContainerMetadata(init));
     }
     if (process.env[ENV_IMDS_DISABLED] && process.env[ENV_IMDS_DISABLED] !== "false") {
@@ -9307,22 +9307,22 @@ const defaultProvider = (init = {}) => memoizeChain([
         if (!ssoStartUrl && !ssoAccountId && !ssoRegion && !ssoRoleName && !ssoSession) {
             throw new CredentialsProviderError("Skipping SSO provider in default chain (inputs do not include SSO fields).", { logger: init.logger });
         }
-        const { fromSSO } = __nccwpck_require__(998);
+        const { fromSSO } = __nccwpck_require__(60998);
         return fromSSO(init)(awsIdentityProperties);
     },
     async (awsIdentityProperties) => {
         init.logger?.debug("@aws-sdk/credential-provider-node - defaultProvider::fromIni");
-        const { fromIni } = __nccwpck_require__(5869);
+        const { fromIni } = __nccwpck_require__(75869);
         return fromIni(init)(awsIdentityProperties);
     },
     async (awsIdentityProperties) => {
         init.logger?.debug("@aws-sdk/credential-provider-node - defaultProvider::fromProcess");
-        const { fromProcess } = __nccwpck_require__(5360);
+        const { fromProcess } = __nccwpck_require__(75360);
         return fromProcess(init)(awsIdentityProperties);
     },
     async (awsIdentityProperties) => {
         init.logger?.debug("@aws-sdk/credential-provider-node - defaultProvider::fromTokenFile");
-        const { fromTokenFile } = __nccwpck_require__(9956);
+        const { fromTokenFile } = __nccwpck_require__(29956);
         return fromTokenFile(init)(awsIdentityProperties);
     },
     async () => {
@@ -9346,12 +9346,12 @@ exports.defaultProvider = defaultProvider;
 
 /***/ }),
 
-/***/ 5360:
+/***/ 75360:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
-const { externalDataInterceptor, CredentialsProviderError, parseKnownFiles, getProfileName } = __nccwpck_require__(7291);
-const { exec } = __nccwpck_require__(1421);
-const { promisify } = __nccwpck_require__(7975);
+const { externalDataInterceptor, CredentialsProviderError, parseKnownFiles, getProfileName } = __nccwpck_require__(47291);
+const { exec } = __nccwpck_require__(31421);
+const { promisify } = __nccwpck_require__(57975);
 const { setCredentialFeature } = __nccwpck_require__(5152);
 
 const getValidatedProcessCredentials = (profileName, data, profiles) => {
@@ -9429,12 +9429,12 @@ exports.fromProcess = fromProcess;
 
 /***/ }),
 
-/***/ 998:
+/***/ 60998:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
-const { CredentialsProviderError, getSSOTokenFromFile, getProfileName, parseKnownFiles, loadSsoSessionData } = __nccwpck_require__(7291);
+const { CredentialsProviderError, getSSOTokenFromFile, getProfileName, parseKnownFiles, loadSsoSessionData } = __nccwpck_require__(47291);
 const { setCredentialFeature } = __nccwpck_require__(5152);
-const { fromSso } = __nccwpck_require__(5433);
+const { fromSso } = __nccwpck_require__(75433);
 
 const isSsoProfile = (arg) => arg &&
     (typeof arg.sso_start_url === "string" ||
@@ -9488,7 +9488,7 @@ const resolveSSOCredentials = async ({ ssoStartUrl, ssoSession, ssoAccountId, ss
         });
     }
     const { accessToken } = token;
-    const { SSOClient, GetRoleCredentialsCommand } = __nccwpck_require__(3707);
+    const { SSOClient, GetRoleCredentialsCommand } = __nccwpck_require__(23707);
     const sso = ssoClient ||
         new SSOClient(Object.assign({}, clientConfig ?? {}, {
             logger: clientConfig?.logger ?? callerClientConfig?.logger ?? parentClientConfig?.logger,
@@ -9628,22 +9628,22 @@ exports.validateSsoProfile = validateSsoProfile;
 
 /***/ }),
 
-/***/ 3707:
+/***/ 23707:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
-const { GetRoleCredentialsCommand, SSOClient } = __nccwpck_require__(2579);
+const { GetRoleCredentialsCommand, SSOClient } = __nccwpck_require__(32579);
 exports.GetRoleCredentialsCommand = GetRoleCredentialsCommand;
 exports.SSOClient = SSOClient;
 
 
 /***/ }),
 
-/***/ 9956:
+/***/ 29956:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 const { setCredentialFeature } = __nccwpck_require__(5152);
-const { CredentialsProviderError, externalDataInterceptor } = __nccwpck_require__(7291);
-const { readFileSync } = __nccwpck_require__(3024);
+const { CredentialsProviderError, externalDataInterceptor } = __nccwpck_require__(47291);
+const { readFileSync } = __nccwpck_require__(73024);
 
 const fromWebToken = (init) => async (awsIdentityProperties) => {
     init.logger?.debug("@aws-sdk/credential-provider-web-identity - fromWebToken");
@@ -9703,12 +9703,12 @@ exports.fromWebToken = fromWebToken;
 
 /***/ }),
 
-/***/ 9719:
+/***/ 29719:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 var __webpack_unused_export__;
-const { ProviderError, CredentialsProviderError, loadConfig, NODE_REGION_CONFIG_FILE_OPTIONS } = __nccwpck_require__(7291);
-const { normalizeProvider } = __nccwpck_require__(402);
+const { ProviderError, CredentialsProviderError, loadConfig, NODE_REGION_CONFIG_FILE_OPTIONS } = __nccwpck_require__(47291);
+const { normalizeProvider } = __nccwpck_require__(90402);
 
 const createCredentialChain = (...credentialProviders) => {
     let expireAfter = -1;
@@ -9752,14 +9752,14 @@ const propertyProviderChain = (...providers) => async (awsIdentityProperties) =>
 
 const fromCognitoIdentity = (options) => {
     return async (args) => {
-        const { fromCognitoIdentity: _fromCognitoIdentity } = __nccwpck_require__(5081);
+        const { fromCognitoIdentity: _fromCognitoIdentity } = __nccwpck_require__(45081);
         return _fromCognitoIdentity(options)(args);
     };
 };
 
 const fromCognitoIdentityPool = (options) => {
     return async (args) => {
-        const { fromCognitoIdentityPool: _fromCognitoIdentityPool } = __nccwpck_require__(5081);
+        const { fromCognitoIdentityPool: _fromCognitoIdentityPool } = __nccwpck_require__(45081);
         return _fromCognitoIdentityPool(options)(args);
     };
 };
@@ -9767,28 +9767,28 @@ const fromCognitoIdentityPool = (options) => {
 const fromContainerMetadata = (init) => {
     return async (props) => {
         init?.logger?.debug("@smithy/credential-provider-imds", "fromContainerMetadata");
-        const { fromContainerMetadata: _fromContainerMetadata } = __nccwpck_require__(566);
+        const { fromContainerMetadata: _fromContainerMetadata } = __nccwpck_require__(40566);
         return _fromContainerMetadata(init)();
     };
 };
 
 const fromEnv = (init) => {
     return async (args) => {
-        const { fromEnv: _fromEnv } = __nccwpck_require__(5606);
+        const { fromEnv: _fromEnv } = __nccwpck_require__(55606);
         return _fromEnv(init)(args);
     };
 };
 
 const fromHttp = (options = {}) => {
     return async (args) => {
-        const { fromHttp: _fromHttp } = __nccwpck_require__(8605);
+        const { fromHttp: _fromHttp } = __nccwpck_require__(98605);
         return _fromHttp(options)(args);
     };
 };
 
 const fromIni = (init = {}) => {
     return async (args) => {
-        const { fromIni: _fromIni } = __nccwpck_require__(5869);
+        const { fromIni: _fromIni } = __nccwpck_require__(75869);
         return _fromIni({ ...init })(args);
     };
 };
@@ -9797,14 +9797,14 @@ const fromInstanceMetadata = (init) => {
     return async (props) => {
         init?.logger?.debug("@smithy/credential-provider-imds", "fromInstanceMetadata");
         const { setCredentialFeature } = __nccwpck_require__(5152);
-        const { fromInstanceMetadata: _fromInstanceMetadata } = __nccwpck_require__(566);
+        const { fromInstanceMetadata: _fromInstanceMetadata } = __nccwpck_require__(40566);
         return _fromInstanceMetadata(init)().then((creds) => setCredentialFeature(creds, "CREDENTIALS_IMDS", "0"));
     };
 };
 
 const fromLoginCredentials = (init) => {
     return async (args) => {
-        const { fromLoginCredentials: _fromLoginCredentials } = __nccwpck_require__(4072);
+        const { fromLoginCredentials: _fromLoginCredentials } = __nccwpck_require__(84072);
         return _fromLoginCredentials({ ...init })(args);
     };
 };
@@ -9822,14 +9822,14 @@ const fromNodeProviderChain = (init = {}) => {
 
 const fromProcess = (init) => {
     return async (args) => {
-        const { fromProcess: _fromProcess } = __nccwpck_require__(5360);
+        const { fromProcess: _fromProcess } = __nccwpck_require__(75360);
         return _fromProcess(init)(args);
     };
 };
 
 const fromSSO = (init = {}) => {
     return async (args) => {
-        const { fromSSO: _fromSSO } = __nccwpck_require__(998);
+        const { fromSSO: _fromSSO } = __nccwpck_require__(60998);
         return _fromSSO({ ...init })(args);
     };
 };
@@ -9852,7 +9852,7 @@ const fromTemporaryCredentials$1 = (options, credentialDefaultProvider, regionPr
             }
             params.TokenCode = await options.mfaCodeProvider(params?.SerialNumber);
         }
-        const { AssumeRoleCommand, STSClient } = __nccwpck_require__(7366);
+        const { AssumeRoleCommand, STSClient } = __nccwpck_require__(17366);
         if (!stsClient) {
             const defaultCredentialsOrError = typeof credentialDefaultProvider === "function" ? credentialDefaultProvider() : undefined;
             const credentialSources = [
@@ -9963,14 +9963,14 @@ const fromTemporaryCredentials = (options) => {
 
 const fromTokenFile = (init = {}) => {
     return async (args) => {
-        const { fromTokenFile: _fromTokenFile } = __nccwpck_require__(9956);
+        const { fromTokenFile: _fromTokenFile } = __nccwpck_require__(29956);
         return _fromTokenFile({ ...init })(args);
     };
 };
 
 const fromWebToken = (init) => {
     return async (args) => {
-        const { fromWebToken: _fromWebToken } = __nccwpck_require__(9956);
+        const { fromWebToken: _fromWebToken } = __nccwpck_require__(29956);
         return _fromWebToken({ ...init })(args);
     };
 };
@@ -9995,7 +9995,7 @@ __webpack_unused_export__ = propertyProviderChain;
 
 /***/ }),
 
-/***/ 7366:
+/***/ 17366:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 const { AssumeRoleCommand, STSClient } = __nccwpck_require__(1136);
@@ -10005,25 +10005,25 @@ exports.STSClient = STSClient;
 
 /***/ }),
 
-/***/ 364:
+/***/ 20364:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 const { awsEndpointFunctions, emitWarningIfUnsupportedVersion: emitWarningIfUnsupportedVersion$1, createDefaultUserAgentProvider, getDefaultSocketTimeout, NODE_APP_ID_CONFIG_OPTIONS, getAwsRegionExtensionConfiguration, resolveAwsRegionExtensionConfiguration, resolveUserAgentConfig, resolveHostHeaderConfig, getUserAgentPlugin, getHostHeaderPlugin, getLoggerPlugin, getRecursionDetectionPlugin } = __nccwpck_require__(5152);
-const { NoAuthSigner, getHttpAuthSchemeEndpointRuleSetPlugin, DefaultIdentityProviderConfig, getHttpSigningPlugin } = __nccwpck_require__(402);
-const { normalizeProvider, getSmithyContext, ServiceException, NoOpLogger, emitWarningIfUnsupportedVersion, loadConfigsForDefaultMode, getDefaultExtensionConfiguration, resolveDefaultRuntimeConfig, Client, makeBuilder, createAggregatedClient } = __nccwpck_require__(2658);
-const { Command: $Command } = __nccwpck_require__(2658);
+const { NoAuthSigner, getHttpAuthSchemeEndpointRuleSetPlugin, DefaultIdentityProviderConfig, getHttpSigningPlugin } = __nccwpck_require__(90402);
+const { normalizeProvider, getSmithyContext, ServiceException, NoOpLogger, emitWarningIfUnsupportedVersion, loadConfigsForDefaultMode, getDefaultExtensionConfiguration, resolveDefaultRuntimeConfig, Client, makeBuilder, createAggregatedClient } = __nccwpck_require__(92658);
+const { Command: $Command } = __nccwpck_require__(92658);
 exports.$Command = $Command;
 exports.__Client = Client;
-const { resolveDefaultsModeConfig, loadConfig, NODE_USE_FIPS_ENDPOINT_CONFIG_OPTIONS, NODE_USE_DUALSTACK_ENDPOINT_CONFIG_OPTIONS, NODE_REGION_CONFIG_OPTIONS, NODE_REGION_CONFIG_FILE_OPTIONS, resolveRegionConfig } = __nccwpck_require__(7291);
-const { BinaryDecisionDiagram, EndpointCache, decideEndpoint, customEndpointFunctions, resolveEndpointConfig, getEndpointPlugin } = __nccwpck_require__(2085);
-const { parseUrl, getHttpHandlerExtensionConfiguration, resolveHttpHandlerRuntimeConfig, getContentLengthPlugin } = __nccwpck_require__(3422);
-const { DEFAULT_RETRY_MODE, NODE_RETRY_MODE_CONFIG_OPTIONS, NODE_MAX_ATTEMPT_CONFIG_OPTIONS, resolveRetryConfig, getRetryPlugin } = __nccwpck_require__(3609);
-const { TypeRegistry, getSchemaSerdePlugin } = __nccwpck_require__(6890);
-const { resolveAwsSdkSigV4Config, AwsSdkSigV4Signer, NODE_AUTH_SCHEME_PREFERENCE_OPTIONS } = __nccwpck_require__(7523);
-const { toUtf8, fromUtf8, toBase64, fromBase64, calculateBodyLength } = __nccwpck_require__(2430);
-const { streamCollector, NodeHttpHandler } = __nccwpck_require__(1279);
-const { AwsJson1_1Protocol } = __nccwpck_require__(7288);
-const { Sha256 } = __nccwpck_require__(9542);
+const { resolveDefaultsModeConfig, loadConfig, NODE_USE_FIPS_ENDPOINT_CONFIG_OPTIONS, NODE_USE_DUALSTACK_ENDPOINT_CONFIG_OPTIONS, NODE_REGION_CONFIG_OPTIONS, NODE_REGION_CONFIG_FILE_OPTIONS, resolveRegionConfig } = __nccwpck_require__(47291);
+const { BinaryDecisionDiagram, EndpointCache, decideEndpoint, customEndpointFunctions, resolveEndpointConfig, getEndpointPlugin } = __nccwpck_require__(62085);
+const { parseUrl, getHttpHandlerExtensionConfiguration, resolveHttpHandlerRuntimeConfig, getContentLengthPlugin } = __nccwpck_require__(93422);
+const { DEFAULT_RETRY_MODE, NODE_RETRY_MODE_CONFIG_OPTIONS, NODE_MAX_ATTEMPT_CONFIG_OPTIONS, resolveRetryConfig, getRetryPlugin } = __nccwpck_require__(23609);
+const { TypeRegistry, getSchemaSerdePlugin } = __nccwpck_require__(26890);
+const { resolveAwsSdkSigV4Config, AwsSdkSigV4Signer, NODE_AUTH_SCHEME_PREFERENCE_OPTIONS } = __nccwpck_require__(97523);
+const { toUtf8, fromUtf8, toBase64, fromBase64, calculateBodyLength } = __nccwpck_require__(92430);
+const { streamCollector, NodeHttpHandler } = __nccwpck_require__(61279);
+const { AwsJson1_1Protocol } = __nccwpck_require__(37288);
+const { Sha256 } = __nccwpck_require__(99542);
 
 const defaultCognitoIdentityHttpAuthSchemeParametersProvider = async (config, context, input) => {
     return {
@@ -10639,25 +10639,25 @@ exports.errorTypeRegistries = errorTypeRegistries;
 
 /***/ }),
 
-/***/ 9762:
+/***/ 99762:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 const { awsEndpointFunctions, emitWarningIfUnsupportedVersion: emitWarningIfUnsupportedVersion$1, createDefaultUserAgentProvider, getDefaultSocketTimeout, NODE_APP_ID_CONFIG_OPTIONS, getAwsRegionExtensionConfiguration, resolveAwsRegionExtensionConfiguration, resolveUserAgentConfig, resolveHostHeaderConfig, getUserAgentPlugin, getHostHeaderPlugin, getLoggerPlugin, getRecursionDetectionPlugin } = __nccwpck_require__(5152);
-const { NoAuthSigner, getHttpAuthSchemeEndpointRuleSetPlugin, DefaultIdentityProviderConfig, getHttpSigningPlugin } = __nccwpck_require__(402);
-const { normalizeProvider, getSmithyContext, ServiceException, NoOpLogger, emitWarningIfUnsupportedVersion, loadConfigsForDefaultMode, getDefaultExtensionConfiguration, resolveDefaultRuntimeConfig, Client, makeBuilder, createAggregatedClient } = __nccwpck_require__(2658);
-const { Command: $Command } = __nccwpck_require__(2658);
+const { NoAuthSigner, getHttpAuthSchemeEndpointRuleSetPlugin, DefaultIdentityProviderConfig, getHttpSigningPlugin } = __nccwpck_require__(90402);
+const { normalizeProvider, getSmithyContext, ServiceException, NoOpLogger, emitWarningIfUnsupportedVersion, loadConfigsForDefaultMode, getDefaultExtensionConfiguration, resolveDefaultRuntimeConfig, Client, makeBuilder, createAggregatedClient } = __nccwpck_require__(92658);
+const { Command: $Command } = __nccwpck_require__(92658);
 exports.$Command = $Command;
 exports.__Client = Client;
-const { resolveDefaultsModeConfig, loadConfig, NODE_USE_FIPS_ENDPOINT_CONFIG_OPTIONS, NODE_USE_DUALSTACK_ENDPOINT_CONFIG_OPTIONS, NODE_REGION_CONFIG_OPTIONS, NODE_REGION_CONFIG_FILE_OPTIONS, resolveRegionConfig } = __nccwpck_require__(7291);
-const { BinaryDecisionDiagram, EndpointCache, decideEndpoint, customEndpointFunctions, resolveEndpointConfig, getEndpointPlugin } = __nccwpck_require__(2085);
-const { parseUrl, getHttpHandlerExtensionConfiguration, resolveHttpHandlerRuntimeConfig, getContentLengthPlugin } = __nccwpck_require__(3422);
-const { DEFAULT_RETRY_MODE, NODE_RETRY_MODE_CONFIG_OPTIONS, NODE_MAX_ATTEMPT_CONFIG_OPTIONS, resolveRetryConfig, getRetryPlugin } = __nccwpck_require__(3609);
-const { TypeRegistry, getSchemaSerdePlugin } = __nccwpck_require__(6890);
-const { resolveAwsSdkSigV4Config, AwsSdkSigV4Signer, NODE_AUTH_SCHEME_PREFERENCE_OPTIONS } = __nccwpck_require__(7523);
-const { toUtf8, fromUtf8, toBase64, fromBase64, calculateBodyLength } = __nccwpck_require__(2430);
-const { streamCollector, NodeHttpHandler } = __nccwpck_require__(1279);
-const { AwsRestJsonProtocol } = __nccwpck_require__(7288);
-const { Sha256 } = __nccwpck_require__(9542);
+const { resolveDefaultsModeConfig, loadConfig, NODE_USE_FIPS_ENDPOINT_CONFIG_OPTIONS, NODE_USE_DUALSTACK_ENDPOINT_CONFIG_OPTIONS, NODE_REGION_CONFIG_OPTIONS, NODE_REGION_CONFIG_FILE_OPTIONS, resolveRegionConfig } = __nccwpck_require__(47291);
+const { BinaryDecisionDiagram, EndpointCache, decideEndpoint, customEndpointFunctions, resolveEndpointConfig, getEndpointPlugin } = __nccwpck_require__(62085);
+const { parseUrl, getHttpHandlerExtensionConfiguration, resolveHttpHandlerRuntimeConfig, getContentLengthPlugin } = __nccwpck_require__(93422);
+const { DEFAULT_RETRY_MODE, NODE_RETRY_MODE_CONFIG_OPTIONS, NODE_MAX_ATTEMPT_CONFIG_OPTIONS, resolveRetryConfig, getRetryPlugin } = __nccwpck_require__(23609);
+const { TypeRegistry, getSchemaSerdePlugin } = __nccwpck_require__(26890);
+const { resolveAwsSdkSigV4Config, AwsSdkSigV4Signer, NODE_AUTH_SCHEME_PREFERENCE_OPTIONS } = __nccwpck_require__(97523);
+const { toUtf8, fromUtf8, toBase64, fromBase64, calculateBodyLength } = __nccwpck_require__(92430);
+const { streamCollector, NodeHttpHandler } = __nccwpck_require__(61279);
+const { AwsRestJsonProtocol } = __nccwpck_require__(37288);
+const { Sha256 } = __nccwpck_require__(99542);
 
 const defaultSigninHttpAuthSchemeParametersProvider = async (config, context, input) => {
     return {
@@ -11249,25 +11249,25 @@ exports.errorTypeRegistries = errorTypeRegistries;
 
 /***/ }),
 
-/***/ 9443:
+/***/ 89443:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 const { awsEndpointFunctions, emitWarningIfUnsupportedVersion: emitWarningIfUnsupportedVersion$1, createDefaultUserAgentProvider, getDefaultSocketTimeout, NODE_APP_ID_CONFIG_OPTIONS, getAwsRegionExtensionConfiguration, resolveAwsRegionExtensionConfiguration, resolveUserAgentConfig, resolveHostHeaderConfig, getUserAgentPlugin, getHostHeaderPlugin, getLoggerPlugin, getRecursionDetectionPlugin } = __nccwpck_require__(5152);
-const { NoAuthSigner, getHttpAuthSchemeEndpointRuleSetPlugin, DefaultIdentityProviderConfig, getHttpSigningPlugin } = __nccwpck_require__(402);
-const { normalizeProvider, getSmithyContext, ServiceException, NoOpLogger, emitWarningIfUnsupportedVersion, loadConfigsForDefaultMode, getDefaultExtensionConfiguration, resolveDefaultRuntimeConfig, Client, makeBuilder, createAggregatedClient } = __nccwpck_require__(2658);
-const { Command: $Command } = __nccwpck_require__(2658);
+const { NoAuthSigner, getHttpAuthSchemeEndpointRuleSetPlugin, DefaultIdentityProviderConfig, getHttpSigningPlugin } = __nccwpck_require__(90402);
+const { normalizeProvider, getSmithyContext, ServiceException, NoOpLogger, emitWarningIfUnsupportedVersion, loadConfigsForDefaultMode, getDefaultExtensionConfiguration, resolveDefaultRuntimeConfig, Client, makeBuilder, createAggregatedClient } = __nccwpck_require__(92658);
+const { Command: $Command } = __nccwpck_require__(92658);
 exports.$Command = $Command;
 exports.__Client = Client;
-const { resolveDefaultsModeConfig, loadConfig, NODE_USE_FIPS_ENDPOINT_CONFIG_OPTIONS, NODE_USE_DUALSTACK_ENDPOINT_CONFIG_OPTIONS, NODE_REGION_CONFIG_OPTIONS, NODE_REGION_CONFIG_FILE_OPTIONS, resolveRegionConfig } = __nccwpck_require__(7291);
-const { BinaryDecisionDiagram, EndpointCache, decideEndpoint, customEndpointFunctions, resolveEndpointConfig, getEndpointPlugin } = __nccwpck_require__(2085);
-const { parseUrl, getHttpHandlerExtensionConfiguration, resolveHttpHandlerRuntimeConfig, getContentLengthPlugin } = __nccwpck_require__(3422);
-const { DEFAULT_RETRY_MODE, NODE_RETRY_MODE_CONFIG_OPTIONS, NODE_MAX_ATTEMPT_CONFIG_OPTIONS, resolveRetryConfig, getRetryPlugin } = __nccwpck_require__(3609);
-const { TypeRegistry, getSchemaSerdePlugin } = __nccwpck_require__(6890);
-const { resolveAwsSdkSigV4Config, AwsSdkSigV4Signer, NODE_AUTH_SCHEME_PREFERENCE_OPTIONS } = __nccwpck_require__(7523);
-const { toUtf8, fromUtf8, toBase64, fromBase64, calculateBodyLength } = __nccwpck_require__(2430);
-const { streamCollector, NodeHttpHandler } = __nccwpck_require__(1279);
-const { AwsRestJsonProtocol } = __nccwpck_require__(7288);
-const { Sha256 } = __nccwpck_require__(9542);
+const { resolveDefaultsModeConfig, loadConfig, NODE_USE_FIPS_ENDPOINT_CONFIG_OPTIONS, NODE_USE_DUALSTACK_ENDPOINT_CONFIG_OPTIONS, NODE_REGION_CONFIG_OPTIONS, NODE_REGION_CONFIG_FILE_OPTIONS, resolveRegionConfig } = __nccwpck_require__(47291);
+const { BinaryDecisionDiagram, EndpointCache, decideEndpoint, customEndpointFunctions, resolveEndpointConfig, getEndpointPlugin } = __nccwpck_require__(62085);
+const { parseUrl, getHttpHandlerExtensionConfiguration, resolveHttpHandlerRuntimeConfig, getContentLengthPlugin } = __nccwpck_require__(93422);
+const { DEFAULT_RETRY_MODE, NODE_RETRY_MODE_CONFIG_OPTIONS, NODE_MAX_ATTEMPT_CONFIG_OPTIONS, resolveRetryConfig, getRetryPlugin } = __nccwpck_require__(23609);
+const { TypeRegistry, getSchemaSerdePlugin } = __nccwpck_require__(26890);
+const { resolveAwsSdkSigV4Config, AwsSdkSigV4Signer, NODE_AUTH_SCHEME_PREFERENCE_OPTIONS } = __nccwpck_require__(97523);
+const { toUtf8, fromUtf8, toBase64, fromBase64, calculateBodyLength } = __nccwpck_require__(92430);
+const { streamCollector, NodeHttpHandler } = __nccwpck_require__(61279);
+const { AwsRestJsonProtocol } = __nccwpck_require__(37288);
+const { Sha256 } = __nccwpck_require__(99542);
 
 const defaultSSOOIDCHttpAuthSchemeParametersProvider = async (config, context, input) => {
     return {
@@ -11943,25 +11943,25 @@ exports.errorTypeRegistries = errorTypeRegistries;
 
 /***/ }),
 
-/***/ 2579:
+/***/ 32579:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 const { awsEndpointFunctions, emitWarningIfUnsupportedVersion: emitWarningIfUnsupportedVersion$1, createDefaultUserAgentProvider, getDefaultSocketTimeout, NODE_APP_ID_CONFIG_OPTIONS, getAwsRegionExtensionConfiguration, resolveAwsRegionExtensionConfiguration, resolveUserAgentConfig, resolveHostHeaderConfig, getUserAgentPlugin, getHostHeaderPlugin, getLoggerPlugin, getRecursionDetectionPlugin } = __nccwpck_require__(5152);
-const { NoAuthSigner, getHttpAuthSchemeEndpointRuleSetPlugin, DefaultIdentityProviderConfig, getHttpSigningPlugin } = __nccwpck_require__(402);
-const { normalizeProvider, getSmithyContext, ServiceException, NoOpLogger, emitWarningIfUnsupportedVersion, loadConfigsForDefaultMode, getDefaultExtensionConfiguration, resolveDefaultRuntimeConfig, Client, makeBuilder, createAggregatedClient } = __nccwpck_require__(2658);
-const { Command: $Command } = __nccwpck_require__(2658);
+const { NoAuthSigner, getHttpAuthSchemeEndpointRuleSetPlugin, DefaultIdentityProviderConfig, getHttpSigningPlugin } = __nccwpck_require__(90402);
+const { normalizeProvider, getSmithyContext, ServiceException, NoOpLogger, emitWarningIfUnsupportedVersion, loadConfigsForDefaultMode, getDefaultExtensionConfiguration, resolveDefaultRuntimeConfig, Client, makeBuilder, createAggregatedClient } = __nccwpck_require__(92658);
+const { Command: $Command } = __nccwpck_require__(92658);
 exports.$Command = $Command;
 exports.__Client = Client;
-const { resolveDefaultsModeConfig, loadConfig, NODE_USE_FIPS_ENDPOINT_CONFIG_OPTIONS, NODE_USE_DUALSTACK_ENDPOINT_CONFIG_OPTIONS, NODE_REGION_CONFIG_OPTIONS, NODE_REGION_CONFIG_FILE_OPTIONS, resolveRegionConfig } = __nccwpck_require__(7291);
-const { BinaryDecisionDiagram, EndpointCache, decideEndpoint, customEndpointFunctions, resolveEndpointConfig, getEndpointPlugin } = __nccwpck_require__(2085);
-const { parseUrl, getHttpHandlerExtensionConfiguration, resolveHttpHandlerRuntimeConfig, getContentLengthPlugin } = __nccwpck_require__(3422);
-const { DEFAULT_RETRY_MODE, NODE_RETRY_MODE_CONFIG_OPTIONS, NODE_MAX_ATTEMPT_CONFIG_OPTIONS, resolveRetryConfig, getRetryPlugin } = __nccwpck_require__(3609);
-const { TypeRegistry, getSchemaSerdePlugin } = __nccwpck_require__(6890);
-const { resolveAwsSdkSigV4Config, AwsSdkSigV4Signer, NODE_AUTH_SCHEME_PREFERENCE_OPTIONS } = __nccwpck_require__(7523);
-const { toUtf8, fromUtf8, toBase64, fromBase64, calculateBodyLength } = __nccwpck_require__(2430);
-const { streamCollector, NodeHttpHandler } = __nccwpck_require__(1279);
-const { AwsRestJsonProtocol } = __nccwpck_require__(7288);
-const { Sha256 } = __nccwpck_require__(9542);
+const { resolveDefaultsModeConfig, loadConfig, NODE_USE_FIPS_ENDPOINT_CONFIG_OPTIONS, NODE_USE_DUALSTACK_ENDPOINT_CONFIG_OPTIONS, NODE_REGION_CONFIG_OPTIONS, NODE_REGION_CONFIG_FILE_OPTIONS, resolveRegionConfig } = __nccwpck_require__(47291);
+const { BinaryDecisionDiagram, EndpointCache, decideEndpoint, customEndpointFunctions, resolveEndpointConfig, getEndpointPlugin } = __nccwpck_require__(62085);
+const { parseUrl, getHttpHandlerExtensionConfiguration, resolveHttpHandlerRuntimeConfig, getContentLengthPlugin } = __nccwpck_require__(93422);
+const { DEFAULT_RETRY_MODE, NODE_RETRY_MODE_CONFIG_OPTIONS, NODE_MAX_ATTEMPT_CONFIG_OPTIONS, resolveRetryConfig, getRetryPlugin } = __nccwpck_require__(23609);
+const { TypeRegistry, getSchemaSerdePlugin } = __nccwpck_require__(26890);
+const { resolveAwsSdkSigV4Config, AwsSdkSigV4Signer, NODE_AUTH_SCHEME_PREFERENCE_OPTIONS } = __nccwpck_require__(97523);
+const { toUtf8, fromUtf8, toBase64, fromBase64, calculateBodyLength } = __nccwpck_require__(92430);
+const { streamCollector, NodeHttpHandler } = __nccwpck_require__(61279);
+const { AwsRestJsonProtocol } = __nccwpck_require__(37288);
+const { Sha256 } = __nccwpck_require__(99542);
 
 const defaultSSOHttpAuthSchemeParametersProvider = async (config, context, input) => {
     return {
@@ -12428,22 +12428,22 @@ exports.errorTypeRegistries = errorTypeRegistries;
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 const { awsEndpointFunctions, emitWarningIfUnsupportedVersion: emitWarningIfUnsupportedVersion$1, createDefaultUserAgentProvider, getDefaultSocketTimeout, NODE_APP_ID_CONFIG_OPTIONS, getAwsRegionExtensionConfiguration, resolveAwsRegionExtensionConfiguration, resolveUserAgentConfig, resolveHostHeaderConfig, getUserAgentPlugin, getHostHeaderPlugin, getLoggerPlugin, getRecursionDetectionPlugin, setCredentialFeature, stsRegionDefaultResolver } = __nccwpck_require__(5152);
-const { NoAuthSigner, getHttpAuthSchemeEndpointRuleSetPlugin, DefaultIdentityProviderConfig, getHttpSigningPlugin } = __nccwpck_require__(402);
-const { normalizeProvider, getSmithyContext, ServiceException, NoOpLogger, emitWarningIfUnsupportedVersion, loadConfigsForDefaultMode, getDefaultExtensionConfiguration, resolveDefaultRuntimeConfig, Client, makeBuilder, createAggregatedClient } = __nccwpck_require__(2658);
-const { Command: $Command } = __nccwpck_require__(2658);
+const { NoAuthSigner, getHttpAuthSchemeEndpointRuleSetPlugin, DefaultIdentityProviderConfig, getHttpSigningPlugin } = __nccwpck_require__(90402);
+const { normalizeProvider, getSmithyContext, ServiceException, NoOpLogger, emitWarningIfUnsupportedVersion, loadConfigsForDefaultMode, getDefaultExtensionConfiguration, resolveDefaultRuntimeConfig, Client, makeBuilder, createAggregatedClient } = __nccwpck_require__(92658);
+const { Command: $Command } = __nccwpck_require__(92658);
 exports.$Command = $Command;
 exports.__Client = Client;
-const { resolveDefaultsModeConfig, loadConfig, NODE_USE_FIPS_ENDPOINT_CONFIG_OPTIONS, NODE_USE_DUALSTACK_ENDPOINT_CONFIG_OPTIONS, NODE_REGION_CONFIG_OPTIONS, NODE_REGION_CONFIG_FILE_OPTIONS, resolveRegionConfig } = __nccwpck_require__(7291);
-const { BinaryDecisionDiagram, EndpointCache, decideEndpoint, customEndpointFunctions, resolveParams, resolveEndpointConfig, getEndpointPlugin } = __nccwpck_require__(2085);
-const { parseUrl, getHttpHandlerExtensionConfiguration, resolveHttpHandlerRuntimeConfig, getContentLengthPlugin } = __nccwpck_require__(3422);
-const { DEFAULT_RETRY_MODE, NODE_RETRY_MODE_CONFIG_OPTIONS, NODE_MAX_ATTEMPT_CONFIG_OPTIONS, resolveRetryConfig, getRetryPlugin } = __nccwpck_require__(3609);
-const { TypeRegistry, getSchemaSerdePlugin } = __nccwpck_require__(6890);
-const { resolveAwsSdkSigV4Config, resolveAwsSdkSigV4AConfig, AwsSdkSigV4Signer, AwsSdkSigV4ASigner, NODE_SIGV4A_CONFIG_OPTIONS, NODE_AUTH_SCHEME_PREFERENCE_OPTIONS } = __nccwpck_require__(7523);
+const { resolveDefaultsModeConfig, loadConfig, NODE_USE_FIPS_ENDPOINT_CONFIG_OPTIONS, NODE_USE_DUALSTACK_ENDPOINT_CONFIG_OPTIONS, NODE_REGION_CONFIG_OPTIONS, NODE_REGION_CONFIG_FILE_OPTIONS, resolveRegionConfig } = __nccwpck_require__(47291);
+const { BinaryDecisionDiagram, EndpointCache, decideEndpoint, customEndpointFunctions, resolveParams, resolveEndpointConfig, getEndpointPlugin } = __nccwpck_require__(62085);
+const { parseUrl, getHttpHandlerExtensionConfiguration, resolveHttpHandlerRuntimeConfig, getContentLengthPlugin } = __nccwpck_require__(93422);
+const { DEFAULT_RETRY_MODE, NODE_RETRY_MODE_CONFIG_OPTIONS, NODE_MAX_ATTEMPT_CONFIG_OPTIONS, resolveRetryConfig, getRetryPlugin } = __nccwpck_require__(23609);
+const { TypeRegistry, getSchemaSerdePlugin } = __nccwpck_require__(26890);
+const { resolveAwsSdkSigV4Config, resolveAwsSdkSigV4AConfig, AwsSdkSigV4Signer, AwsSdkSigV4ASigner, NODE_SIGV4A_CONFIG_OPTIONS, NODE_AUTH_SCHEME_PREFERENCE_OPTIONS } = __nccwpck_require__(97523);
 const { SignatureV4MultiRegion } = __nccwpck_require__(5785);
-const { toUtf8, fromUtf8, toBase64, fromBase64, calculateBodyLength } = __nccwpck_require__(2430);
-const { streamCollector, NodeHttpHandler } = __nccwpck_require__(1279);
-const { AwsQueryProtocol } = __nccwpck_require__(7288);
-const { Sha256 } = __nccwpck_require__(9542);
+const { toUtf8, fromUtf8, toBase64, fromBase64, calculateBodyLength } = __nccwpck_require__(92430);
+const { streamCollector, NodeHttpHandler } = __nccwpck_require__(61279);
+const { AwsQueryProtocol } = __nccwpck_require__(37288);
+const { Sha256 } = __nccwpck_require__(99542);
 
 const q = "ref";
 const a = -1, b = true, c = "isSet", d = "PartitionResult", e = "booleanEquals", f = "stringEquals", g = "getAttr", h = "us-east-1", i = "sigv4", j = "sts", k = "https://sts.{Region}.{PartitionResult#dnsSuffix}", l = { [q]: "Endpoint" }, m = { [q]: "Region" }, n = { [q]: d }, o = {}, p = [m];
@@ -13324,7 +13324,7 @@ exports.getDefaultRoleAssumerWithWebIdentity = getDefaultRoleAssumerWithWebIdent
 /***/ 5785:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
-const { SignatureV4, signatureV4aContainer } = __nccwpck_require__(5118);
+const { SignatureV4, signatureV4aContainer } = __nccwpck_require__(75118);
 
 const signatureV4CrtContainer = {
     CrtSignerV4: null,
@@ -13483,13 +13483,13 @@ exports.signatureV4CrtContainer = signatureV4CrtContainer;
 
 /***/ }),
 
-/***/ 5433:
+/***/ 75433:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 const { setTokenFeature } = __nccwpck_require__(5152);
-const { getBearerTokenEnvKey } = __nccwpck_require__(7523);
-const { TokenProviderError, getSSOTokenFilepath, parseKnownFiles, getProfileName, loadSsoSessionData, getSSOTokenFromFile, memoize, chain } = __nccwpck_require__(7291);
-const { promises } = __nccwpck_require__(3024);
+const { getBearerTokenEnvKey } = __nccwpck_require__(97523);
+const { TokenProviderError, getSSOTokenFilepath, parseKnownFiles, getProfileName, loadSsoSessionData, getSSOTokenFromFile, memoize, chain } = __nccwpck_require__(47291);
+const { promises } = __nccwpck_require__(73024);
 
 const fromEnvSigningName = ({ logger, signingName } = {}) => async () => {
     logger?.debug?.("@aws-sdk/token-providers - fromEnvSigningName");
@@ -13509,7 +13509,7 @@ const EXPIRE_WINDOW_MS = 5 * 60 * 1000;
 const REFRESH_MESSAGE = `To refresh this SSO session run 'aws sso login' with the corresponding profile.`;
 
 const getSsoOidcClient = async (ssoRegion, init = {}, callerClientConfig) => {
-    const { SSOOIDCClient } = __nccwpck_require__(9443);
+    const { SSOOIDCClient } = __nccwpck_require__(89443);
     const coalesce = (prop) => init.clientConfig?.[prop] ?? init.parentClientConfig?.[prop] ?? callerClientConfig?.[prop];
     const ssoOidcClient = new SSOOIDCClient(Object.assign({}, init.clientConfig ?? {}, {
         region: ssoRegion ?? init.clientConfig?.region,
@@ -13520,7 +13520,7 @@ const getSsoOidcClient = async (ssoRegion, init = {}, callerClientConfig) => {
 };
 
 const getNewSsoOidcToken = async (ssoToken, ssoRegion, init = {}, callerClientConfig) => {
-    const { CreateTokenCommand } = __nccwpck_require__(9443);
+    const { CreateTokenCommand } = __nccwpck_require__(89443);
     const ssoOidcClient = await getSsoOidcClient(ssoRegion, init, callerClientConfig);
     return ssoOidcClient.send(new CreateTokenCommand({
         clientId: ssoToken.clientId,
@@ -13666,7 +13666,7 @@ exports.nodeProvider = nodeProvider;
 
 /***/ }),
 
-/***/ 4274:
+/***/ 94274:
 /***/ ((__unused_webpack_module, exports) => {
 
 const ATTR_ESCAPE_RE = /[&<>"]/g;
@@ -14045,7 +14045,7 @@ exports.parseXML = parseXML;
 
 /***/ }),
 
-/***/ 9320:
+/***/ 29320:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
@@ -14113,7 +14113,7 @@ class InvokeStoreMulti extends InvokeStoreBase {
     als;
     static async create() {
         const instance = new InvokeStoreMulti();
-        const asyncHooks = await Promise.resolve(/* import() */).then(__nccwpck_require__.t.bind(__nccwpck_require__, 6698, 23));
+        const asyncHooks = await Promise.resolve(/* import() */).then(__nccwpck_require__.t.bind(__nccwpck_require__, 16698, 23));
         instance.als = new asyncHooks.AsyncLocalStorage();
         return instance;
     }
@@ -14183,7 +14183,7 @@ exports.InvokeStoreBase = InvokeStoreBase;
 
 /***/ }),
 
-/***/ 3894:
+/***/ 23894:
 /***/ (function(__unused_webpack_module, exports, __nccwpck_require__) {
 
 
@@ -14222,9 +14222,9 @@ var __importStar = (this && this.__importStar) || (function () {
 })();
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.IncomingWebhook = void 0;
-const p_retry_1 = __importStar(__nccwpck_require__(2103));
-const errors_1 = __nccwpck_require__(4916);
-const instrument_1 = __nccwpck_require__(5530);
+const p_retry_1 = __importStar(__nccwpck_require__(12103));
+const errors_1 = __nccwpck_require__(74916);
+const instrument_1 = __nccwpck_require__(25530);
 /**
  * A client for Slack's Incoming Webhooks
  */
@@ -14327,7 +14327,7 @@ exports.IncomingWebhook = IncomingWebhook;
 
 /***/ }),
 
-/***/ 572:
+/***/ 40572:
 /***/ (function(__unused_webpack_module, exports, __nccwpck_require__) {
 
 
@@ -14366,9 +14366,9 @@ var __importStar = (this && this.__importStar) || (function () {
 })();
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.WebhookTrigger = void 0;
-const p_retry_1 = __importStar(__nccwpck_require__(2103));
-const errors_1 = __nccwpck_require__(4916);
-const instrument_1 = __nccwpck_require__(5530);
+const p_retry_1 = __importStar(__nccwpck_require__(12103));
+const errors_1 = __nccwpck_require__(74916);
+const instrument_1 = __nccwpck_require__(25530);
 /**
  * A client for Slack's Workflow Builder webhook triggers
  * @see {@link https://slack.com/help/articles/360041352714-Build-a-workflow--Create-a-workflow-that-starts-outside-of-Slack}
@@ -14462,7 +14462,7 @@ exports.WebhookTrigger = WebhookTrigger;
 
 /***/ }),
 
-/***/ 4916:
+/***/ 74916:
 /***/ ((__unused_webpack_module, exports) => {
 
 
@@ -14529,7 +14529,7 @@ exports.WebhookTriggerHTTPError = WebhookTriggerHTTPError;
 
 /***/ }),
 
-/***/ 4443:
+/***/ 54443:
 /***/ (function(__unused_webpack_module, exports, __nccwpck_require__) {
 
 
@@ -14539,26 +14539,26 @@ var __importDefault = (this && this.__importDefault) || function (mod) {
 };
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.WebhookTrigger = exports.retryPolicies = exports.addAppMetadata = exports.IncomingWebhook = exports.WebhookTriggerRequestError = exports.WebhookTriggerHTTPError = exports.SlackWebhookError = exports.IncomingWebhookRequestError = exports.IncomingWebhookHTTPError = exports.ErrorCode = void 0;
-var errors_1 = __nccwpck_require__(4916);
+var errors_1 = __nccwpck_require__(74916);
 Object.defineProperty(exports, "ErrorCode", ({ enumerable: true, get: function () { return errors_1.ErrorCode; } }));
 Object.defineProperty(exports, "IncomingWebhookHTTPError", ({ enumerable: true, get: function () { return errors_1.IncomingWebhookHTTPError; } }));
 Object.defineProperty(exports, "IncomingWebhookRequestError", ({ enumerable: true, get: function () { return errors_1.IncomingWebhookRequestError; } }));
 Object.defineProperty(exports, "SlackWebhookError", ({ enumerable: true, get: function () { return errors_1.SlackWebhookError; } }));
 Object.defineProperty(exports, "WebhookTriggerHTTPError", ({ enumerable: true, get: function () { return errors_1.WebhookTriggerHTTPError; } }));
 Object.defineProperty(exports, "WebhookTriggerRequestError", ({ enumerable: true, get: function () { return errors_1.WebhookTriggerRequestError; } }));
-var IncomingWebhook_1 = __nccwpck_require__(3894);
+var IncomingWebhook_1 = __nccwpck_require__(23894);
 Object.defineProperty(exports, "IncomingWebhook", ({ enumerable: true, get: function () { return IncomingWebhook_1.IncomingWebhook; } }));
-var instrument_1 = __nccwpck_require__(5530);
+var instrument_1 = __nccwpck_require__(25530);
 Object.defineProperty(exports, "addAppMetadata", ({ enumerable: true, get: function () { return instrument_1.addAppMetadata; } }));
 var retry_policies_1 = __nccwpck_require__(4516);
 Object.defineProperty(exports, "retryPolicies", ({ enumerable: true, get: function () { return __importDefault(retry_policies_1).default; } }));
-var WebhookTrigger_1 = __nccwpck_require__(572);
+var WebhookTrigger_1 = __nccwpck_require__(40572);
 Object.defineProperty(exports, "WebhookTrigger", ({ enumerable: true, get: function () { return WebhookTrigger_1.WebhookTrigger; } }));
 //# sourceMappingURL=index.js.map
 
 /***/ }),
 
-/***/ 5530:
+/***/ 25530:
 /***/ (function(__unused_webpack_module, exports, __nccwpck_require__) {
 
 
@@ -14598,7 +14598,7 @@ var __importStar = (this && this.__importStar) || (function () {
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.addAppMetadata = addAppMetadata;
 exports.getUserAgent = getUserAgent;
-const os = __importStar(__nccwpck_require__(8161));
+const os = __importStar(__nccwpck_require__(48161));
 const packageJson = __nccwpck_require__(2732);
 /**
  * Replaces occurrences of '/' with ':' in a string, since '/' is meaningful inside User-Agent strings as a separator.
@@ -14672,15 +14672,15 @@ exports["default"] = policies;
 
 /***/ }),
 
-/***/ 402:
+/***/ 90402:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
-const { getSmithyContext, hasOwn } = __nccwpck_require__(4534);
+const { getSmithyContext, hasOwn } = __nccwpck_require__(34534);
 exports.getSmithyContext = getSmithyContext;
-const { HttpRequest } = __nccwpck_require__(3422);
-const { requestBuilder } = __nccwpck_require__(3422);
+const { HttpRequest } = __nccwpck_require__(93422);
+const { requestBuilder } = __nccwpck_require__(93422);
 exports.requestBuilder = requestBuilder;
-const { HttpApiKeyAuthLocation } = __nccwpck_require__(690);
+const { HttpApiKeyAuthLocation } = __nccwpck_require__(90690);
 
 const resolveAuthOptions = (candidateAuthOptions, authSchemePreference) => {
     if (!authSchemePreference || authSchemePreference.length === 0) {
@@ -15025,13 +15025,13 @@ exports.setFeature = setFeature;
 
 /***/ }),
 
-/***/ 4645:
+/***/ 64645:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
-const { nv, NumericValue, calculateBodyLength, generateIdempotencyToken, fromBase64, _parseEpochTimestamp } = __nccwpck_require__(2430);
-const { hasOwn } = __nccwpck_require__(4534);
-const { HttpRequest, collectBody, SerdeContext, AbstractRpcV2Protocol } = __nccwpck_require__(3422);
-const { NormalizedSchema, TypeRegistry } = __nccwpck_require__(6890);
+const { nv, NumericValue, calculateBodyLength, generateIdempotencyToken, fromBase64, _parseEpochTimestamp } = __nccwpck_require__(92430);
+const { hasOwn } = __nccwpck_require__(34534);
+const { HttpRequest, collectBody, SerdeContext, AbstractRpcV2Protocol } = __nccwpck_require__(93422);
+const { NormalizedSchema, TypeRegistry } = __nccwpck_require__(26890);
 
 const majorUint64 = 0;
 const majorNegativeInt64 = 1;
@@ -17574,14 +17574,14 @@ exports.tagSymbol = tagSymbol;
 
 /***/ }),
 
-/***/ 9542:
+/***/ 99542:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
-const { createReadStream } = __nccwpck_require__(3024);
-const { Writable } = __nccwpck_require__(7075);
-const { toUint8Array, concatBytes } = __nccwpck_require__(2430);
-const { createHash, createHmac } = __nccwpck_require__(7598);
-const zlib = __nccwpck_require__(8522);
+const { createReadStream } = __nccwpck_require__(73024);
+const { Writable } = __nccwpck_require__(57075);
+const { toUint8Array, concatBytes } = __nccwpck_require__(92430);
+const { createHash, createHmac } = __nccwpck_require__(77598);
+const zlib = __nccwpck_require__(38522);
 
 async function blobReader(blob, onChunk, chunkSize = 1024 * 1024) {
     const size = blob.size;
@@ -18158,16 +18158,16 @@ exports.readableStreamHasher = readableStreamHasher;
 
 /***/ }),
 
-/***/ 2658:
+/***/ 92658:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
-const { hasOwn } = __nccwpck_require__(4534);
-const { getSmithyContext, normalizeProvider } = __nccwpck_require__(4534);
+const { hasOwn } = __nccwpck_require__(34534);
+const { getSmithyContext, normalizeProvider } = __nccwpck_require__(34534);
 exports.getSmithyContext = getSmithyContext;
 exports.normalizeProvider = normalizeProvider;
-const { SMITHY_CONTEXT_KEY, AlgorithmId } = __nccwpck_require__(690);
+const { SMITHY_CONTEXT_KEY, AlgorithmId } = __nccwpck_require__(90690);
 exports.AlgorithmId = AlgorithmId;
-const { NormalizedSchema } = __nccwpck_require__(6890);
+const { NormalizedSchema } = __nccwpck_require__(26890);
 
 const getAllAliases = (name, aliases) => {
     const _aliases = [];
@@ -19398,16 +19398,16 @@ exports.withBaseException = withBaseException;
 
 /***/ }),
 
-/***/ 7291:
+/***/ 47291:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
-const { homedir } = __nccwpck_require__(8161);
-const { sep, join } = __nccwpck_require__(6760);
-const { createHash } = __nccwpck_require__(7598);
-const { readFile: readFile$1 } = __nccwpck_require__(1455);
-const { IniSectionType } = __nccwpck_require__(690);
-const { normalizeProvider } = __nccwpck_require__(2658);
-const { isValidHostLabel } = __nccwpck_require__(4534);
+const { homedir } = __nccwpck_require__(48161);
+const { sep, join } = __nccwpck_require__(76760);
+const { createHash } = __nccwpck_require__(77598);
+const { readFile: readFile$1 } = __nccwpck_require__(51455);
+const { IniSectionType } = __nccwpck_require__(90690);
+const { normalizeProvider } = __nccwpck_require__(92658);
+const { isValidHostLabel } = __nccwpck_require__(34534);
 
 class ProviderError extends Error {
     name = "ProviderError";
@@ -19946,7 +19946,7 @@ const resolveImdsEndpoint = () => {
     return { hostname: "169.254.169.254" };
 };
 const imdsRequest = async (options) => {
-    const { request } = __nccwpck_require__(7067);
+    const { request } = __nccwpck_require__(37067);
     return new Promise((resolve, reject) => {
         const req = request({
             hostname: options.hostname,
@@ -20192,15 +20192,15 @@ exports.resolveRegionConfig = resolveRegionConfig;
 
 /***/ }),
 
-/***/ 2085:
+/***/ 62085:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
-const { CONFIG_PREFIX_SEPARATOR, booleanSelector, SelectorType, loadConfig } = __nccwpck_require__(7291);
-const { toEndpointV1, getSmithyContext, normalizeProvider, isValidHostLabel, hasOwn } = __nccwpck_require__(4534);
+const { CONFIG_PREFIX_SEPARATOR, booleanSelector, SelectorType, loadConfig } = __nccwpck_require__(47291);
+const { toEndpointV1, getSmithyContext, normalizeProvider, isValidHostLabel, hasOwn } = __nccwpck_require__(34534);
 exports.isValidHostLabel = isValidHostLabel;
 exports.middlewareEndpointToEndpointV1 = toEndpointV1;
 exports.toEndpointV1 = toEndpointV1;
-const { EndpointURLScheme } = __nccwpck_require__(690);
+const { EndpointURLScheme } = __nccwpck_require__(90690);
 
 const ENV_ENDPOINT_URL = "AWS_ENDPOINT_URL";
 const CONFIG_ENDPOINT_URL = "endpoint_url";
@@ -21083,14 +21083,14 @@ exports.resolveParams = resolveParams;
 
 /***/ }),
 
-/***/ 6579:
+/***/ 56579:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
-const { Crc32 } = __nccwpck_require__(9542);
-const { hasOwn } = __nccwpck_require__(4534);
-const { toHex, fromHex, toUtf8, fromUtf8 } = __nccwpck_require__(2430);
-const { Readable } = __nccwpck_require__(7075);
-const { TypeRegistry } = __nccwpck_require__(6890);
+const { Crc32 } = __nccwpck_require__(99542);
+const { hasOwn } = __nccwpck_require__(34534);
+const { toHex, fromHex, toUtf8, fromUtf8 } = __nccwpck_require__(92430);
+const { Readable } = __nccwpck_require__(57075);
+const { TypeRegistry } = __nccwpck_require__(26890);
 
 class Int64 {
     bytes;
@@ -22033,19 +22033,19 @@ exports.universalEventStreamSerdeProvider = eventStreamSerdeProvider$1;
 
 /***/ }),
 
-/***/ 3422:
+/***/ 93422:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
-const { Uint8ArrayBlobAdapter, writeKey, sdkStreamMixin, splitEvery, splitHeader, NumericValue, toUtf8, fromBase64, LazyJsonString, _parseEpochTimestamp, _parseRfc7231DateTime, _parseRfc3339DateTimeWithOffset, fromUtf8, generateIdempotencyToken, toBase64, dateToUtcString, quoteHeader, parseEpochTimestamp, parseRfc7231DateTime, parseRfc3339DateTimeWithOffset } = __nccwpck_require__(2430);
-const { HttpRequest, HttpResponse, hasOwn, isValidHostname, getSmithyContext } = __nccwpck_require__(4534);
-const { parseQueryString, parseUrl } = __nccwpck_require__(4534);
+const { Uint8ArrayBlobAdapter, writeKey, sdkStreamMixin, splitEvery, splitHeader, NumericValue, toUtf8, fromBase64, LazyJsonString, _parseEpochTimestamp, _parseRfc7231DateTime, _parseRfc3339DateTimeWithOffset, fromUtf8, generateIdempotencyToken, toBase64, dateToUtcString, quoteHeader, parseEpochTimestamp, parseRfc7231DateTime, parseRfc3339DateTimeWithOffset } = __nccwpck_require__(92430);
+const { HttpRequest, HttpResponse, hasOwn, isValidHostname, getSmithyContext } = __nccwpck_require__(34534);
+const { parseQueryString, parseUrl } = __nccwpck_require__(34534);
 exports.HttpRequest = HttpRequest;
 exports.HttpResponse = HttpResponse;
 exports.isValidHostname = isValidHostname;
 exports.parseQueryString = parseQueryString;
 exports.parseUrl = parseUrl;
-const { NormalizedSchema, translateTraits, TypeRegistry, deref } = __nccwpck_require__(6890);
-const { FieldPosition } = __nccwpck_require__(690);
+const { NormalizedSchema, translateTraits, TypeRegistry, deref } = __nccwpck_require__(26890);
+const { FieldPosition } = __nccwpck_require__(90690);
 
 const collectBody = async (streamBody = new Uint8Array(), context) => {
     if (streamBody instanceof Uint8Array) {
@@ -22448,7 +22448,7 @@ class HttpProtocol extends SerdeContext {
         });
     }
     async loadEventStreamCapability() {
-        const { EventStreamSerde, eventStreamSerdeProvider } = __nccwpck_require__(6579);
+        const { EventStreamSerde, eventStreamSerdeProvider } = __nccwpck_require__(56579);
         const marshaller = this.resolveEventStreamMarshaller(eventStreamSerdeProvider);
         return new EventStreamSerde({
             marshaller,
@@ -25136,15 +25136,15 @@ exports.resolvedPath = resolvedPath;
 
 /***/ }),
 
-/***/ 3609:
+/***/ 23609:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
-const { Readable } = __nccwpck_require__(7075);
-const { NoOpLogger, normalizeProvider } = __nccwpck_require__(2658);
-const { HttpResponse, HttpRequest } = __nccwpck_require__(3422);
-const { parseRfc7231DateTime, v4 } = __nccwpck_require__(2430);
-const { SMITHY_CONTEXT_KEY } = __nccwpck_require__(690);
-const { hasOwn } = __nccwpck_require__(4534);
+const { Readable } = __nccwpck_require__(57075);
+const { NoOpLogger, normalizeProvider } = __nccwpck_require__(92658);
+const { HttpResponse, HttpRequest } = __nccwpck_require__(93422);
+const { parseRfc7231DateTime, v4 } = __nccwpck_require__(92430);
+const { SMITHY_CONTEXT_KEY } = __nccwpck_require__(90690);
+const { hasOwn } = __nccwpck_require__(34534);
 
 const isStreamingPayload = (request) => request?.body instanceof Readable ||
     (typeof ReadableStream !== "undefined" && request?.body instanceof ReadableStream);
@@ -26031,10 +26031,10 @@ exports.retryMiddlewareOptions = retryMiddlewareOptions;
 
 /***/ }),
 
-/***/ 6890:
+/***/ 26890:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
-const { getSmithyContext, HttpResponse, toEndpointV1 } = __nccwpck_require__(4534);
+const { getSmithyContext, HttpResponse, toEndpointV1 } = __nccwpck_require__(34534);
 
 const deref = (schemaRef) => {
     if (typeof schemaRef === "function") {
@@ -26747,15 +26747,15 @@ exports.translateTraits = translateTraits;
 
 /***/ }),
 
-/***/ 2430:
+/***/ 92430:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
-const { createHmac, createHash, getRandomValues } = __nccwpck_require__(7598);
-const { hasOwn, HttpResponse } = __nccwpck_require__(4534);
+const { createHmac, createHash, getRandomValues } = __nccwpck_require__(77598);
+const { hasOwn, HttpResponse } = __nccwpck_require__(34534);
 exports.hasOwn = hasOwn;
-const { ReadStream, lstatSync, fstatSync } = __nccwpck_require__(3024);
-const { toEndpointV1 } = __nccwpck_require__(2085);
-const { Readable, Writable, PassThrough } = __nccwpck_require__(7075);
+const { ReadStream, lstatSync, fstatSync } = __nccwpck_require__(73024);
+const { toEndpointV1 } = __nccwpck_require__(62085);
+const { Readable, Writable, PassThrough } = __nccwpck_require__(57075);
 
 const isArrayBuffer = (arg) => (typeof ArrayBuffer === "function" && arg instanceof ArrayBuffer) ||
     Object.prototype.toString.call(arg) === "[object ArrayBuffer]";
@@ -28530,10 +28530,10 @@ exports.writeKey = writeKey;
 
 /***/ }),
 
-/***/ 4534:
+/***/ 34534:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
-const { SMITHY_CONTEXT_KEY } = __nccwpck_require__(690);
+const { SMITHY_CONTEXT_KEY } = __nccwpck_require__(90690);
 
 const getSmithyContext = (context) => context[SMITHY_CONTEXT_KEY] || (context[SMITHY_CONTEXT_KEY] = {});
 
@@ -28729,12 +28729,12 @@ exports.toEndpointV1 = toEndpointV1;
 
 /***/ }),
 
-/***/ 566:
+/***/ 40566:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
-const { ProviderError, CredentialsProviderError, loadConfig } = __nccwpck_require__(7291);
-const node_http = __nccwpck_require__(7067);
-const { parseUrl } = __nccwpck_require__(3422);
+const { ProviderError, CredentialsProviderError, loadConfig } = __nccwpck_require__(47291);
+const node_http = __nccwpck_require__(37067);
+const { parseUrl } = __nccwpck_require__(93422);
 
 const isImdsCredentials = (arg) => Boolean(arg) &&
     typeof arg === "object" &&
@@ -29106,16 +29106,16 @@ exports.providerConfigFromInit = providerConfigFromInit;
 
 /***/ }),
 
-/***/ 1279:
+/***/ 61279:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
-const { hasOwn } = __nccwpck_require__(2430);
-const { streamCollector } = __nccwpck_require__(2430);
+const { hasOwn } = __nccwpck_require__(92430);
+const { streamCollector } = __nccwpck_require__(92430);
 exports.streamCollector = streamCollector;
-const { buildQueryString, HttpResponse } = __nccwpck_require__(3422);
-const node_https = __nccwpck_require__(4708);
-const { Readable } = __nccwpck_require__(7075);
-const http2 = __nccwpck_require__(2467);
+const { buildQueryString, HttpResponse } = __nccwpck_require__(93422);
+const node_https = __nccwpck_require__(44708);
+const { Readable } = __nccwpck_require__(57075);
+const http2 = __nccwpck_require__(32467);
 
 function buildAbortError(abortSignal) {
     const reason = abortSignal && typeof abortSignal === "object" && "reason" in abortSignal
@@ -29569,7 +29569,7 @@ or increase socketAcquisitionWarningTimeout=(millis) in the NodeHttpHandler conf
             socketAcquisitionWarningTimeout,
             throwOnRequestTimeout,
             httpAgentProvider: () => (httpAgentPromise ??= (async () => {
-                const node_http = __nccwpck_require__(7067);
+                const node_http = __nccwpck_require__(37067);
                 const { Agent, request } = node_http.default ?? node_http;
                 hRequest = request;
                 hAgent = Agent;
@@ -30027,12 +30027,12 @@ exports.NodeHttpHandler = NodeHttpHandler;
 
 /***/ }),
 
-/***/ 5118:
+/***/ 75118:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
-const { hasOwn, fromUtf8, fromHex, toHex, toUint8Array, writeKey, isArrayBuffer } = __nccwpck_require__(2430);
-const { normalizeProvider } = __nccwpck_require__(2658);
-const { escapeUri, HttpRequest } = __nccwpck_require__(3422);
+const { hasOwn, fromUtf8, fromHex, toHex, toUint8Array, writeKey, isArrayBuffer } = __nccwpck_require__(92430);
+const { normalizeProvider } = __nccwpck_require__(92658);
+const { escapeUri, HttpRequest } = __nccwpck_require__(93422);
 
 class HeaderFormatter {
     format(headers) {
@@ -30631,7 +30631,7 @@ exports.signatureV4aContainer = signatureV4aContainer;
 
 /***/ }),
 
-/***/ 690:
+/***/ 90690:
 /***/ ((__unused_webpack_module, exports) => {
 
 var HttpAuthLocation;
@@ -30754,7 +30754,7 @@ function(e,t){for(var r=0;r<t.length;r++){var i=t[r];i.enumerable=i.enumerable||
 
 /***/ }),
 
-/***/ 2103:
+/***/ 12103:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
@@ -30849,14 +30849,14 @@ module.exports.AbortError = AbortError;
 /***/ 5546:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
-module.exports = __nccwpck_require__(7084);
+module.exports = __nccwpck_require__(67084);
 
 /***/ }),
 
-/***/ 7084:
+/***/ 67084:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
-var RetryOperation = __nccwpck_require__(9538);
+var RetryOperation = __nccwpck_require__(39538);
 
 exports.operation = function(options) {
   var timeouts = exports.timeouts(options);
@@ -30960,7 +30960,7 @@ exports.wrap = function(obj, options, methods) {
 
 /***/ }),
 
-/***/ 9538:
+/***/ 39538:
 /***/ ((module) => {
 
 function RetryOperation(timeouts, options) {
@@ -31129,26 +31129,26 @@ RetryOperation.prototype.mainError = function() {
 
 /***/ }),
 
-/***/ 770:
+/***/ 20770:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
-module.exports = __nccwpck_require__(218);
+module.exports = __nccwpck_require__(20218);
 
 
 /***/ }),
 
-/***/ 218:
+/***/ 20218:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 
-var net = __nccwpck_require__(9278);
-var tls = __nccwpck_require__(4756);
-var http = __nccwpck_require__(8611);
-var https = __nccwpck_require__(5692);
-var events = __nccwpck_require__(4434);
-var assert = __nccwpck_require__(2613);
-var util = __nccwpck_require__(9023);
+var net = __nccwpck_require__(69278);
+var tls = __nccwpck_require__(64756);
+var http = __nccwpck_require__(58611);
+var https = __nccwpck_require__(65692);
+var events = __nccwpck_require__(24434);
+var assert = __nccwpck_require__(42613);
+var util = __nccwpck_require__(39023);
 
 
 exports.httpOverHttp = httpOverHttp;
@@ -31408,33 +31408,33 @@ exports.debug = debug; // for test
 
 /***/ }),
 
-/***/ 6752:
+/***/ 46752:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const Client = __nccwpck_require__(3701)
-const Dispatcher = __nccwpck_require__(883)
-const Pool = __nccwpck_require__(628)
+const Client = __nccwpck_require__(23701)
+const Dispatcher = __nccwpck_require__(30883)
+const Pool = __nccwpck_require__(30628)
 const BalancedPool = __nccwpck_require__(837)
-const Agent = __nccwpck_require__(7405)
-const ProxyAgent = __nccwpck_require__(6672)
-const EnvHttpProxyAgent = __nccwpck_require__(3137)
-const RetryAgent = __nccwpck_require__(50)
-const errors = __nccwpck_require__(8707)
+const Agent = __nccwpck_require__(57405)
+const ProxyAgent = __nccwpck_require__(76672)
+const EnvHttpProxyAgent = __nccwpck_require__(53137)
+const RetryAgent = __nccwpck_require__(30050)
+const errors = __nccwpck_require__(68707)
 const util = __nccwpck_require__(3440)
 const { InvalidArgumentError } = errors
-const api = __nccwpck_require__(6615)
-const buildConnector = __nccwpck_require__(9136)
-const MockClient = __nccwpck_require__(7365)
-const MockAgent = __nccwpck_require__(7501)
-const MockPool = __nccwpck_require__(4004)
-const mockErrors = __nccwpck_require__(2429)
-const RetryHandler = __nccwpck_require__(7816)
-const { getGlobalDispatcher, setGlobalDispatcher } = __nccwpck_require__(2581)
-const DecoratorHandler = __nccwpck_require__(8155)
+const api = __nccwpck_require__(56615)
+const buildConnector = __nccwpck_require__(59136)
+const MockClient = __nccwpck_require__(47365)
+const MockAgent = __nccwpck_require__(47501)
+const MockPool = __nccwpck_require__(94004)
+const mockErrors = __nccwpck_require__(52429)
+const RetryHandler = __nccwpck_require__(17816)
+const { getGlobalDispatcher, setGlobalDispatcher } = __nccwpck_require__(32581)
+const DecoratorHandler = __nccwpck_require__(58155)
 const RedirectHandler = __nccwpck_require__(8754)
-const createRedirectInterceptor = __nccwpck_require__(5092)
+const createRedirectInterceptor = __nccwpck_require__(25092)
 
 Object.assign(Dispatcher.prototype, api)
 
@@ -31452,10 +31452,10 @@ module.exports.DecoratorHandler = DecoratorHandler
 module.exports.RedirectHandler = RedirectHandler
 module.exports.createRedirectInterceptor = createRedirectInterceptor
 module.exports.interceptors = {
-  redirect: __nccwpck_require__(1514),
-  retry: __nccwpck_require__(2026),
-  dump: __nccwpck_require__(8060),
-  dns: __nccwpck_require__(379)
+  redirect: __nccwpck_require__(21514),
+  retry: __nccwpck_require__(92026),
+  dump: __nccwpck_require__(88060),
+  dns: __nccwpck_require__(70379)
 }
 
 module.exports.buildConnector = buildConnector
@@ -31517,7 +31517,7 @@ function makeDispatcher (fn) {
 module.exports.setGlobalDispatcher = setGlobalDispatcher
 module.exports.getGlobalDispatcher = getGlobalDispatcher
 
-const fetchImpl = (__nccwpck_require__(4398).fetch)
+const fetchImpl = (__nccwpck_require__(54398).fetch)
 module.exports.fetch = async function fetch (init, options = undefined) {
   try {
     return await fetchImpl(init, options)
@@ -31529,39 +31529,39 @@ module.exports.fetch = async function fetch (init, options = undefined) {
     throw err
   }
 }
-module.exports.Headers = __nccwpck_require__(660).Headers
-module.exports.Response = __nccwpck_require__(9051).Response
+module.exports.Headers = __nccwpck_require__(60660).Headers
+module.exports.Response = __nccwpck_require__(99051).Response
 module.exports.Request = __nccwpck_require__(9967).Request
-module.exports.FormData = __nccwpck_require__(5910).FormData
+module.exports.FormData = __nccwpck_require__(35910).FormData
 module.exports.File = globalThis.File ?? (__nccwpck_require__(4573).File)
-module.exports.FileReader = __nccwpck_require__(8355).FileReader
+module.exports.FileReader = __nccwpck_require__(48355).FileReader
 
-const { setGlobalOrigin, getGlobalOrigin } = __nccwpck_require__(1059)
+const { setGlobalOrigin, getGlobalOrigin } = __nccwpck_require__(51059)
 
 module.exports.setGlobalOrigin = setGlobalOrigin
 module.exports.getGlobalOrigin = getGlobalOrigin
 
 const { CacheStorage } = __nccwpck_require__(3245)
-const { kConstruct } = __nccwpck_require__(109)
+const { kConstruct } = __nccwpck_require__(20109)
 
 // Cache & CacheStorage are tightly coupled with fetch. Even if it may run
 // in an older version of Node, it doesn't have any use without fetch.
 module.exports.caches = new CacheStorage(kConstruct)
 
-const { deleteCookie, getCookies, getSetCookies, setCookie } = __nccwpck_require__(9061)
+const { deleteCookie, getCookies, getSetCookies, setCookie } = __nccwpck_require__(79061)
 
 module.exports.deleteCookie = deleteCookie
 module.exports.getCookies = getCookies
 module.exports.getSetCookies = getSetCookies
 module.exports.setCookie = setCookie
 
-const { parseMIMEType, serializeAMimeType } = __nccwpck_require__(1900)
+const { parseMIMEType, serializeAMimeType } = __nccwpck_require__(51900)
 
 module.exports.parseMIMEType = parseMIMEType
 module.exports.serializeAMimeType = serializeAMimeType
 
-const { CloseEvent, ErrorEvent, MessageEvent } = __nccwpck_require__(5188)
-module.exports.WebSocket = __nccwpck_require__(3726).WebSocket
+const { CloseEvent, ErrorEvent, MessageEvent } = __nccwpck_require__(15188)
+module.exports.WebSocket = __nccwpck_require__(13726).WebSocket
 module.exports.CloseEvent = CloseEvent
 module.exports.ErrorEvent = ErrorEvent
 module.exports.MessageEvent = MessageEvent
@@ -31577,18 +31577,18 @@ module.exports.MockPool = MockPool
 module.exports.MockAgent = MockAgent
 module.exports.mockErrors = mockErrors
 
-const { EventSource } = __nccwpck_require__(1238)
+const { EventSource } = __nccwpck_require__(21238)
 
 module.exports.EventSource = EventSource
 
 
 /***/ }),
 
-/***/ 158:
+/***/ 80158:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 const { addAbortListener } = __nccwpck_require__(3440)
-const { RequestAbortedError } = __nccwpck_require__(8707)
+const { RequestAbortedError } = __nccwpck_require__(68707)
 
 const kListener = Symbol('kListener')
 const kSignal = Symbol('kSignal')
@@ -31648,16 +31648,16 @@ module.exports = {
 
 /***/ }),
 
-/***/ 2279:
+/***/ 34660:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const assert = __nccwpck_require__(4589)
-const { AsyncResource } = __nccwpck_require__(6698)
-const { InvalidArgumentError, SocketError } = __nccwpck_require__(8707)
+const assert = __nccwpck_require__(34589)
+const { AsyncResource } = __nccwpck_require__(16698)
+const { InvalidArgumentError, SocketError } = __nccwpck_require__(68707)
 const util = __nccwpck_require__(3440)
-const { addSignal, removeSignal } = __nccwpck_require__(158)
+const { addSignal, removeSignal } = __nccwpck_require__(80158)
 
 class ConnectHandler extends AsyncResource {
   constructor (opts, callback) {
@@ -31763,7 +31763,7 @@ module.exports = connect
 
 /***/ }),
 
-/***/ 6862:
+/***/ 76862:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
@@ -31772,16 +31772,16 @@ const {
   Readable,
   Duplex,
   PassThrough
-} = __nccwpck_require__(7075)
+} = __nccwpck_require__(57075)
 const {
   InvalidArgumentError,
   InvalidReturnValueError,
   RequestAbortedError
-} = __nccwpck_require__(8707)
+} = __nccwpck_require__(68707)
 const util = __nccwpck_require__(3440)
-const { AsyncResource } = __nccwpck_require__(6698)
-const { addSignal, removeSignal } = __nccwpck_require__(158)
-const assert = __nccwpck_require__(4589)
+const { AsyncResource } = __nccwpck_require__(16698)
+const { addSignal, removeSignal } = __nccwpck_require__(80158)
+const assert = __nccwpck_require__(34589)
 
 const kResume = Symbol('resume')
 
@@ -32021,17 +32021,17 @@ module.exports = pipeline
 
 /***/ }),
 
-/***/ 4043:
+/***/ 14043:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const assert = __nccwpck_require__(4589)
-const { Readable } = __nccwpck_require__(9927)
-const { InvalidArgumentError, RequestAbortedError } = __nccwpck_require__(8707)
+const assert = __nccwpck_require__(34589)
+const { Readable } = __nccwpck_require__(49927)
+const { InvalidArgumentError, RequestAbortedError } = __nccwpck_require__(68707)
 const util = __nccwpck_require__(3440)
-const { getResolveErrorBodyCallback } = __nccwpck_require__(7655)
-const { AsyncResource } = __nccwpck_require__(6698)
+const { getResolveErrorBodyCallback } = __nccwpck_require__(87655)
+const { AsyncResource } = __nccwpck_require__(16698)
 
 class RequestHandler extends AsyncResource {
   constructor (opts, callback) {
@@ -32247,13 +32247,13 @@ module.exports.RequestHandler = RequestHandler
 
 
 
-const assert = __nccwpck_require__(4589)
-const { finished, PassThrough } = __nccwpck_require__(7075)
-const { InvalidArgumentError, InvalidReturnValueError } = __nccwpck_require__(8707)
+const assert = __nccwpck_require__(34589)
+const { finished, PassThrough } = __nccwpck_require__(57075)
+const { InvalidArgumentError, InvalidReturnValueError } = __nccwpck_require__(68707)
 const util = __nccwpck_require__(3440)
-const { getResolveErrorBodyCallback } = __nccwpck_require__(7655)
-const { AsyncResource } = __nccwpck_require__(6698)
-const { addSignal, removeSignal } = __nccwpck_require__(158)
+const { getResolveErrorBodyCallback } = __nccwpck_require__(87655)
+const { AsyncResource } = __nccwpck_require__(16698)
+const { addSignal, removeSignal } = __nccwpck_require__(80158)
 
 class StreamHandler extends AsyncResource {
   constructor (opts, factory, callback) {
@@ -32469,16 +32469,16 @@ module.exports = stream
 
 /***/ }),
 
-/***/ 1882:
+/***/ 61882:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const { InvalidArgumentError, SocketError } = __nccwpck_require__(8707)
-const { AsyncResource } = __nccwpck_require__(6698)
+const { InvalidArgumentError, SocketError } = __nccwpck_require__(68707)
+const { AsyncResource } = __nccwpck_require__(16698)
 const util = __nccwpck_require__(3440)
-const { addSignal, removeSignal } = __nccwpck_require__(158)
-const assert = __nccwpck_require__(4589)
+const { addSignal, removeSignal } = __nccwpck_require__(80158)
+const assert = __nccwpck_require__(34589)
 
 class UpgradeHandler extends AsyncResource {
   constructor (opts, callback) {
@@ -32584,30 +32584,30 @@ module.exports = upgrade
 
 /***/ }),
 
-/***/ 6615:
+/***/ 56615:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-module.exports.request = __nccwpck_require__(4043)
+module.exports.request = __nccwpck_require__(14043)
 module.exports.stream = __nccwpck_require__(3560)
-module.exports.pipeline = __nccwpck_require__(6862)
-module.exports.upgrade = __nccwpck_require__(1882)
-module.exports.connect = __nccwpck_require__(2279)
+module.exports.pipeline = __nccwpck_require__(76862)
+module.exports.upgrade = __nccwpck_require__(61882)
+module.exports.connect = __nccwpck_require__(34660)
 
 
 /***/ }),
 
-/***/ 9927:
+/***/ 49927:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 // Ported from https://github.com/nodejs/undici/pull/907
 
 
 
-const assert = __nccwpck_require__(4589)
-const { Readable } = __nccwpck_require__(7075)
-const { RequestAbortedError, NotSupportedError, InvalidArgumentError, AbortError } = __nccwpck_require__(8707)
+const assert = __nccwpck_require__(34589)
+const { Readable } = __nccwpck_require__(57075)
+const { RequestAbortedError, NotSupportedError, InvalidArgumentError, AbortError } = __nccwpck_require__(68707)
 const util = __nccwpck_require__(3440)
 const { ReadableStreamFrom } = __nccwpck_require__(3440)
 
@@ -32990,15 +32990,15 @@ module.exports = { Readable: BodyReadable, chunksDecode }
 
 /***/ }),
 
-/***/ 7655:
+/***/ 87655:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
-const assert = __nccwpck_require__(4589)
+const assert = __nccwpck_require__(34589)
 const {
   ResponseStatusCodeError
-} = __nccwpck_require__(8707)
+} = __nccwpck_require__(68707)
 
-const { chunksDecode } = __nccwpck_require__(9927)
+const { chunksDecode } = __nccwpck_require__(49927)
 const CHUNK_LIMIT = 128 * 1024
 
 async function getResolveErrorBodyCallback ({ callback, body, contentType, statusCode, statusMessage, headers }) {
@@ -33090,16 +33090,16 @@ module.exports = {
 
 /***/ }),
 
-/***/ 9136:
+/***/ 59136:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const net = __nccwpck_require__(7030)
-const assert = __nccwpck_require__(4589)
+const net = __nccwpck_require__(77030)
+const assert = __nccwpck_require__(34589)
 const util = __nccwpck_require__(3440)
-const { InvalidArgumentError, ConnectTimeoutError } = __nccwpck_require__(8707)
-const timers = __nccwpck_require__(6603)
+const { InvalidArgumentError, ConnectTimeoutError } = __nccwpck_require__(68707)
+const timers = __nccwpck_require__(96603)
 
 function noop () {}
 
@@ -33184,7 +33184,7 @@ function buildConnector ({ allowH2, maxCachedSessions, socketPath, timeout, sess
     let socket
     if (protocol === 'https:') {
       if (!tls) {
-        tls = __nccwpck_require__(1692)
+        tls = __nccwpck_require__(41692)
       }
       servername = servername || options.servername || util.getServerName(host) || null
 
@@ -33337,7 +33337,7 @@ module.exports = buildConnector
 
 /***/ }),
 
-/***/ 735:
+/***/ 10735:
 /***/ ((module) => {
 
 
@@ -33462,12 +33462,12 @@ module.exports = {
 
 /***/ }),
 
-/***/ 2414:
+/***/ 42414:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
-const diagnosticsChannel = __nccwpck_require__(3053)
-const util = __nccwpck_require__(7975)
+const diagnosticsChannel = __nccwpck_require__(53053)
+const util = __nccwpck_require__(57975)
 
 const undiciDebugLog = util.debuglog('undici')
 const fetchDebuglog = util.debuglog('fetch')
@@ -33671,7 +33671,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 8707:
+/***/ 68707:
 /***/ ((module) => {
 
 
@@ -34103,7 +34103,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 4655:
+/***/ 44655:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
@@ -34111,8 +34111,8 @@ module.exports = {
 const {
   InvalidArgumentError,
   NotSupportedError
-} = __nccwpck_require__(8707)
-const assert = __nccwpck_require__(4589)
+} = __nccwpck_require__(68707)
+const assert = __nccwpck_require__(34589)
 const {
   isValidHTTPToken,
   isValidHeaderValue,
@@ -34127,8 +34127,8 @@ const {
   getServerName,
   normalizedMethodRecords
 } = __nccwpck_require__(3440)
-const { channels } = __nccwpck_require__(2414)
-const { headerNameLowerCasedRecord } = __nccwpck_require__(735)
+const { channels } = __nccwpck_require__(42414)
+const { headerNameLowerCasedRecord } = __nccwpck_require__(10735)
 
 // Verifies that a given path is valid does not contain control chars \x00 to \x20
 const invalidPathRegex = /[^\u0021-\u00ff]/
@@ -34592,7 +34592,7 @@ module.exports = Request
 
 /***/ }),
 
-/***/ 6443:
+/***/ 36443:
 /***/ ((module) => {
 
 module.exports = {
@@ -34666,7 +34666,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 7752:
+/***/ 67752:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
@@ -34674,7 +34674,7 @@ module.exports = {
 const {
   wellknownHeaderNames,
   headerNameLowerCasedRecord
-} = __nccwpck_require__(735)
+} = __nccwpck_require__(10735)
 
 class TstNode {
   /** @type {any} */
@@ -34830,18 +34830,18 @@ module.exports = {
 
 
 
-const assert = __nccwpck_require__(4589)
-const { kDestroyed, kBodyUsed, kListeners, kBody } = __nccwpck_require__(6443)
-const { IncomingMessage } = __nccwpck_require__(7067)
-const stream = __nccwpck_require__(7075)
-const net = __nccwpck_require__(7030)
+const assert = __nccwpck_require__(34589)
+const { kDestroyed, kBodyUsed, kListeners, kBody } = __nccwpck_require__(36443)
+const { IncomingMessage } = __nccwpck_require__(37067)
+const stream = __nccwpck_require__(57075)
+const net = __nccwpck_require__(77030)
 const { Blob } = __nccwpck_require__(4573)
-const nodeUtil = __nccwpck_require__(7975)
-const { stringify } = __nccwpck_require__(1792)
-const { EventEmitter: EE } = __nccwpck_require__(8474)
-const { InvalidArgumentError } = __nccwpck_require__(8707)
-const { headerNameLowerCasedRecord } = __nccwpck_require__(735)
-const { tree } = __nccwpck_require__(7752)
+const nodeUtil = __nccwpck_require__(57975)
+const { stringify } = __nccwpck_require__(41792)
+const { EventEmitter: EE } = __nccwpck_require__(78474)
+const { InvalidArgumentError } = __nccwpck_require__(68707)
+const { headerNameLowerCasedRecord } = __nccwpck_require__(10735)
+const { tree } = __nccwpck_require__(67752)
 
 const [nodeMajor, nodeMinor] = process.versions.node.split('.').map(v => Number(v))
 
@@ -35551,18 +35551,18 @@ module.exports = {
 
 /***/ }),
 
-/***/ 7405:
+/***/ 57405:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const { InvalidArgumentError } = __nccwpck_require__(8707)
-const { kClients, kRunning, kClose, kDestroy, kDispatch, kInterceptors } = __nccwpck_require__(6443)
-const DispatcherBase = __nccwpck_require__(1841)
-const Pool = __nccwpck_require__(628)
-const Client = __nccwpck_require__(3701)
+const { InvalidArgumentError } = __nccwpck_require__(68707)
+const { kClients, kRunning, kClose, kDestroy, kDispatch, kInterceptors } = __nccwpck_require__(36443)
+const DispatcherBase = __nccwpck_require__(21841)
+const Pool = __nccwpck_require__(30628)
+const Client = __nccwpck_require__(23701)
 const util = __nccwpck_require__(3440)
-const createRedirectInterceptor = __nccwpck_require__(5092)
+const createRedirectInterceptor = __nccwpck_require__(25092)
 
 const kOnConnect = Symbol('onConnect')
 const kOnDisconnect = Symbol('onDisconnect')
@@ -35699,7 +35699,7 @@ module.exports = Agent
 const {
   BalancedPoolMissingUpstreamError,
   InvalidArgumentError
-} = __nccwpck_require__(8707)
+} = __nccwpck_require__(68707)
 const {
   PoolBase,
   kClients,
@@ -35707,9 +35707,9 @@ const {
   kAddClient,
   kRemoveClient,
   kGetDispatcher
-} = __nccwpck_require__(2128)
-const Pool = __nccwpck_require__(628)
-const { kUrl, kInterceptors } = __nccwpck_require__(6443)
+} = __nccwpck_require__(42128)
+const Pool = __nccwpck_require__(30628)
+const { kUrl, kInterceptors } = __nccwpck_require__(36443)
 const { parseOrigin } = __nccwpck_require__(3440)
 const kFactory = Symbol('factory')
 
@@ -35914,10 +35914,10 @@ module.exports = BalancedPool
 
 /* global WebAssembly */
 
-const assert = __nccwpck_require__(4589)
+const assert = __nccwpck_require__(34589)
 const util = __nccwpck_require__(3440)
-const { channels } = __nccwpck_require__(2414)
-const timers = __nccwpck_require__(6603)
+const { channels } = __nccwpck_require__(42414)
+const timers = __nccwpck_require__(96603)
 const {
   RequestContentLengthMismatchError,
   ResponseContentLengthMismatchError,
@@ -35930,7 +35930,7 @@ const {
   BodyTimeoutError,
   HTTPParserError,
   ResponseExceededMaxSizeError
-} = __nccwpck_require__(8707)
+} = __nccwpck_require__(68707)
 const {
   kUrl,
   kReset,
@@ -35963,9 +35963,9 @@ const {
   kOnError,
   kResume,
   kHTTPContext
-} = __nccwpck_require__(6443)
+} = __nccwpck_require__(36443)
 
-const constants = __nccwpck_require__(2824)
+const constants = __nccwpck_require__(52824)
 const EMPTY_BUF = Buffer.alloc(0)
 const FastBuffer = Buffer[Symbol.species]
 const addListener = util.addListener
@@ -35977,11 +35977,11 @@ const kSocketUsed = Symbol('kSocketUsed')
 let extractBody
 
 async function lazyllhttp () {
-  const llhttpWasmData = process.env.JEST_WORKER_ID ? __nccwpck_require__(3870) : undefined
+  const llhttpWasmData = process.env.JEST_WORKER_ID ? __nccwpck_require__(63870) : undefined
 
   let mod
   try {
-    mod = await WebAssembly.compile(__nccwpck_require__(3434))
+    mod = await WebAssembly.compile(__nccwpck_require__(53434))
   } catch (e) {
     /* istanbul ignore next */
 
@@ -35989,7 +35989,7 @@ async function lazyllhttp () {
     // being enabled, but the occurring of this other error
     // * https://github.com/emscripten-core/emscripten/issues/11495
     // got me to remove that check to avoid breaking Node 12.
-    mod = await WebAssembly.compile(llhttpWasmData || __nccwpck_require__(3870))
+    mod = await WebAssembly.compile(llhttpWasmData || __nccwpck_require__(63870))
   }
 
   return await WebAssembly.instantiate(mod, {
@@ -36904,7 +36904,7 @@ function writeH1 (client, request) {
 
   if (util.isFormDataLike(body)) {
     if (!extractBody) {
-      extractBody = (__nccwpck_require__(4492).extractBody)
+      extractBody = (__nccwpck_require__(84492).extractBody)
     }
 
     const [bodyStream, contentType] = extractBody(body)
@@ -37427,21 +37427,21 @@ module.exports = connectH1
 
 /***/ }),
 
-/***/ 8788:
+/***/ 88788:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const assert = __nccwpck_require__(4589)
-const { errorMonitor } = __nccwpck_require__(8474)
-const { pipeline } = __nccwpck_require__(7075)
+const assert = __nccwpck_require__(34589)
+const { errorMonitor } = __nccwpck_require__(78474)
+const { pipeline } = __nccwpck_require__(57075)
 const util = __nccwpck_require__(3440)
 const {
   RequestContentLengthMismatchError,
   RequestAbortedError,
   SocketError,
   InformationalError
-} = __nccwpck_require__(8707)
+} = __nccwpck_require__(68707)
 const {
   kUrl,
   kReset,
@@ -37460,7 +37460,7 @@ const {
   kResume,
   kSize,
   kHTTPContext
-} = __nccwpck_require__(6443)
+} = __nccwpck_require__(36443)
 
 const kOpenStreams = Symbol('open streams')
 
@@ -37472,7 +37472,7 @@ let h2ExperimentalWarned = false
 /** @type {import('http2')} */
 let http2
 try {
-  http2 = __nccwpck_require__(2467)
+  http2 = __nccwpck_require__(32467)
 } catch {
   // @ts-ignore
   http2 = { constants: {} }
@@ -37866,7 +37866,7 @@ function writeH2 (client, request) {
   let contentLength = util.bodyLength(body)
 
   if (util.isFormDataLike(body)) {
-    extractBody ??= (__nccwpck_require__(4492).extractBody)
+    extractBody ??= (__nccwpck_require__(84492).extractBody)
 
     const [bodyStream, contentType] = extractBody(body)
     headers['content-type'] = contentType
@@ -38226,26 +38226,26 @@ module.exports = connectH2
 
 /***/ }),
 
-/***/ 3701:
+/***/ 23701:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 // @ts-check
 
 
 
-const assert = __nccwpck_require__(4589)
-const net = __nccwpck_require__(7030)
-const http = __nccwpck_require__(7067)
+const assert = __nccwpck_require__(34589)
+const net = __nccwpck_require__(77030)
+const http = __nccwpck_require__(37067)
 const util = __nccwpck_require__(3440)
-const { channels } = __nccwpck_require__(2414)
-const Request = __nccwpck_require__(4655)
-const DispatcherBase = __nccwpck_require__(1841)
+const { channels } = __nccwpck_require__(42414)
+const Request = __nccwpck_require__(44655)
+const DispatcherBase = __nccwpck_require__(21841)
 const {
   InvalidArgumentError,
   InformationalError,
   ClientDestroyedError
-} = __nccwpck_require__(8707)
-const buildConnector = __nccwpck_require__(9136)
+} = __nccwpck_require__(68707)
+const buildConnector = __nccwpck_require__(59136)
 const {
   kUrl,
   kServerName,
@@ -38287,9 +38287,9 @@ const {
   kHTTPContext,
   kMaxConcurrentStreams,
   kResume
-} = __nccwpck_require__(6443)
+} = __nccwpck_require__(36443)
 const connectH1 = __nccwpck_require__(637)
-const connectH2 = __nccwpck_require__(8788)
+const connectH2 = __nccwpck_require__(88788)
 let deprecatedInterceptorWarned = false
 
 const kClosedResolve = Symbol('kClosedResolve')
@@ -38597,7 +38597,7 @@ class Client extends DispatcherBase {
   }
 }
 
-const createRedirectInterceptor = __nccwpck_require__(5092)
+const createRedirectInterceptor = __nccwpck_require__(25092)
 
 function onError (client, err) {
   if (
@@ -38857,19 +38857,19 @@ module.exports = Client
 
 /***/ }),
 
-/***/ 1841:
+/***/ 21841:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
 const buffer = __nccwpck_require__(4573)
-const Dispatcher = __nccwpck_require__(883)
+const Dispatcher = __nccwpck_require__(30883)
 const {
   ClientDestroyedError,
   ClientClosedError,
   InvalidArgumentError
-} = __nccwpck_require__(8707)
-const { kDestroy, kClose, kClosed, kDestroyed, kDispatch, kInterceptors } = __nccwpck_require__(6443)
+} = __nccwpck_require__(68707)
+const { kDestroy, kClose, kClosed, kDestroyed, kDispatch, kInterceptors } = __nccwpck_require__(36443)
 
 const kOnDestroyed = Symbol('onDestroyed')
 const kOnClosed = Symbol('onClosed')
@@ -39072,11 +39072,11 @@ module.exports = DispatcherBase
 
 /***/ }),
 
-/***/ 883:
+/***/ 30883:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
-const EventEmitter = __nccwpck_require__(8474)
+const EventEmitter = __nccwpck_require__(78474)
 
 class Dispatcher extends EventEmitter {
   dispatch () {
@@ -39144,15 +39144,15 @@ module.exports = Dispatcher
 
 /***/ }),
 
-/***/ 3137:
+/***/ 53137:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const DispatcherBase = __nccwpck_require__(1841)
-const { kClose, kDestroy, kClosed, kDestroyed, kDispatch, kNoProxyAgent, kHttpProxyAgent, kHttpsProxyAgent } = __nccwpck_require__(6443)
-const ProxyAgent = __nccwpck_require__(6672)
-const Agent = __nccwpck_require__(7405)
+const DispatcherBase = __nccwpck_require__(21841)
+const { kClose, kDestroy, kClosed, kDestroyed, kDispatch, kNoProxyAgent, kHttpProxyAgent, kHttpsProxyAgent } = __nccwpck_require__(36443)
+const ProxyAgent = __nccwpck_require__(76672)
+const Agent = __nccwpck_require__(57405)
 
 const DEFAULT_PORTS = {
   'http:': 80,
@@ -39311,7 +39311,7 @@ module.exports = EnvHttpProxyAgent
 
 /***/ }),
 
-/***/ 4660:
+/***/ 64660:
 /***/ ((module) => {
 
 /* eslint-disable */
@@ -39435,15 +39435,15 @@ module.exports = class FixedQueue {
 
 /***/ }),
 
-/***/ 2128:
+/***/ 42128:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const DispatcherBase = __nccwpck_require__(1841)
-const FixedQueue = __nccwpck_require__(4660)
-const { kConnected, kSize, kRunning, kPending, kQueued, kBusy, kFree, kUrl, kClose, kDestroy, kDispatch } = __nccwpck_require__(6443)
-const PoolStats = __nccwpck_require__(3246)
+const DispatcherBase = __nccwpck_require__(21841)
+const FixedQueue = __nccwpck_require__(64660)
+const { kConnected, kSize, kRunning, kPending, kQueued, kBusy, kFree, kUrl, kClose, kDestroy, kDispatch } = __nccwpck_require__(36443)
+const PoolStats = __nccwpck_require__(43246)
 
 const kClients = Symbol('clients')
 const kNeedDrain = Symbol('needDrain')
@@ -39636,10 +39636,10 @@ module.exports = {
 
 /***/ }),
 
-/***/ 3246:
+/***/ 43246:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
-const { kFree, kConnected, kPending, kQueued, kRunning, kSize } = __nccwpck_require__(6443)
+const { kFree, kConnected, kPending, kQueued, kRunning, kSize } = __nccwpck_require__(36443)
 const kPool = Symbol('pool')
 
 class PoolStats {
@@ -39677,7 +39677,7 @@ module.exports = PoolStats
 
 /***/ }),
 
-/***/ 628:
+/***/ 30628:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
@@ -39688,14 +39688,14 @@ const {
   kNeedDrain,
   kAddClient,
   kGetDispatcher
-} = __nccwpck_require__(2128)
-const Client = __nccwpck_require__(3701)
+} = __nccwpck_require__(42128)
+const Client = __nccwpck_require__(23701)
 const {
   InvalidArgumentError
-} = __nccwpck_require__(8707)
+} = __nccwpck_require__(68707)
 const util = __nccwpck_require__(3440)
-const { kUrl, kInterceptors } = __nccwpck_require__(6443)
-const buildConnector = __nccwpck_require__(9136)
+const { kUrl, kInterceptors } = __nccwpck_require__(36443)
+const buildConnector = __nccwpck_require__(59136)
 
 const kOptions = Symbol('options')
 const kConnections = Symbol('connections')
@@ -39791,19 +39791,19 @@ module.exports = Pool
 
 /***/ }),
 
-/***/ 6672:
+/***/ 76672:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const { kProxy, kClose, kDestroy, kDispatch, kInterceptors } = __nccwpck_require__(6443)
-const { URL } = __nccwpck_require__(3136)
-const Agent = __nccwpck_require__(7405)
-const Pool = __nccwpck_require__(628)
-const DispatcherBase = __nccwpck_require__(1841)
-const { InvalidArgumentError, RequestAbortedError, SecureProxyConnectionError } = __nccwpck_require__(8707)
-const buildConnector = __nccwpck_require__(9136)
-const Client = __nccwpck_require__(3701)
+const { kProxy, kClose, kDestroy, kDispatch, kInterceptors } = __nccwpck_require__(36443)
+const { URL } = __nccwpck_require__(73136)
+const Agent = __nccwpck_require__(57405)
+const Pool = __nccwpck_require__(30628)
+const DispatcherBase = __nccwpck_require__(21841)
+const { InvalidArgumentError, RequestAbortedError, SecureProxyConnectionError } = __nccwpck_require__(68707)
+const buildConnector = __nccwpck_require__(59136)
+const Client = __nccwpck_require__(23701)
 
 const kAgent = Symbol('proxy agent')
 const kClient = Symbol('proxy client')
@@ -40072,13 +40072,13 @@ module.exports = ProxyAgent
 
 /***/ }),
 
-/***/ 50:
+/***/ 30050:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const Dispatcher = __nccwpck_require__(883)
-const RetryHandler = __nccwpck_require__(7816)
+const Dispatcher = __nccwpck_require__(30883)
+const RetryHandler = __nccwpck_require__(17816)
 
 class RetryAgent extends Dispatcher {
   #agent = null
@@ -40114,7 +40114,7 @@ module.exports = RetryAgent
 
 /***/ }),
 
-/***/ 2581:
+/***/ 32581:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
@@ -40122,8 +40122,8 @@ module.exports = RetryAgent
 // We include a version number for the Dispatcher API. In case of breaking changes,
 // this version number must be increased to avoid conflicts.
 const globalDispatcher = Symbol.for('undici.globalDispatcher.1')
-const { InvalidArgumentError } = __nccwpck_require__(8707)
-const Agent = __nccwpck_require__(7405)
+const { InvalidArgumentError } = __nccwpck_require__(68707)
+const Agent = __nccwpck_require__(57405)
 
 if (getGlobalDispatcher() === undefined) {
   setGlobalDispatcher(new Agent())
@@ -40153,7 +40153,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 8155:
+/***/ 58155:
 /***/ ((module) => {
 
 
@@ -40210,10 +40210,10 @@ module.exports = class DecoratorHandler {
 
 
 const util = __nccwpck_require__(3440)
-const { kBodyUsed } = __nccwpck_require__(6443)
-const assert = __nccwpck_require__(4589)
-const { InvalidArgumentError } = __nccwpck_require__(8707)
-const EE = __nccwpck_require__(8474)
+const { kBodyUsed } = __nccwpck_require__(36443)
+const assert = __nccwpck_require__(34589)
+const { InvalidArgumentError } = __nccwpck_require__(68707)
+const EE = __nccwpck_require__(78474)
 
 const redirectableStatusCodes = [300, 301, 302, 303, 307, 308]
 
@@ -40443,14 +40443,14 @@ module.exports = RedirectHandler
 
 /***/ }),
 
-/***/ 7816:
+/***/ 17816:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
-const assert = __nccwpck_require__(4589)
+const assert = __nccwpck_require__(34589)
 
-const { kRetryHandlerDefaultRetry } = __nccwpck_require__(6443)
-const { RequestRetryError } = __nccwpck_require__(8707)
+const { kRetryHandlerDefaultRetry } = __nccwpck_require__(36443)
+const { RequestRetryError } = __nccwpck_require__(68707)
 const {
   isDisturbed,
   parseHeaders,
@@ -40887,14 +40887,14 @@ module.exports = RetryHandler
 
 /***/ }),
 
-/***/ 379:
+/***/ 70379:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
-const { isIP } = __nccwpck_require__(7030)
-const { lookup } = __nccwpck_require__(610)
-const DecoratorHandler = __nccwpck_require__(8155)
-const { InvalidArgumentError, InformationalError } = __nccwpck_require__(8707)
+const { isIP } = __nccwpck_require__(77030)
+const { lookup } = __nccwpck_require__(40610)
+const DecoratorHandler = __nccwpck_require__(58155)
+const { InvalidArgumentError, InformationalError } = __nccwpck_require__(68707)
 const maxInt = Math.pow(2, 31) - 1
 
 class DNSInstance {
@@ -41269,14 +41269,14 @@ module.exports = interceptorOpts => {
 
 /***/ }),
 
-/***/ 8060:
+/***/ 88060:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
 const util = __nccwpck_require__(3440)
-const { InvalidArgumentError, RequestAbortedError } = __nccwpck_require__(8707)
-const DecoratorHandler = __nccwpck_require__(8155)
+const { InvalidArgumentError, RequestAbortedError } = __nccwpck_require__(68707)
+const DecoratorHandler = __nccwpck_require__(58155)
 
 class DumpHandler extends DecoratorHandler {
   #maxSize = 1024 * 1024
@@ -41399,7 +41399,7 @@ module.exports = createDumpInterceptor
 
 /***/ }),
 
-/***/ 5092:
+/***/ 25092:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
@@ -41427,7 +41427,7 @@ module.exports = createRedirectInterceptor
 
 /***/ }),
 
-/***/ 1514:
+/***/ 21514:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
@@ -41458,11 +41458,11 @@ module.exports = opts => {
 
 /***/ }),
 
-/***/ 2026:
+/***/ 92026:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
-const RetryHandler = __nccwpck_require__(7816)
+const RetryHandler = __nccwpck_require__(17816)
 
 module.exports = globalOpts => {
   return dispatch => {
@@ -41484,13 +41484,13 @@ module.exports = globalOpts => {
 
 /***/ }),
 
-/***/ 2824:
+/***/ 52824:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.SPECIAL_HEADERS = exports.HEADER_STATE = exports.MINOR = exports.MAJOR = exports.CONNECTION_TOKEN_CHARS = exports.HEADER_CHARS = exports.TOKEN = exports.STRICT_TOKEN = exports.HEX = exports.URL_CHAR = exports.STRICT_URL_CHAR = exports.USERINFO_CHARS = exports.MARK = exports.ALPHANUM = exports.NUM = exports.HEX_MAP = exports.NUM_MAP = exports.ALPHA = exports.FINISH = exports.H_METHOD_MAP = exports.METHOD_MAP = exports.METHODS_RTSP = exports.METHODS_ICE = exports.METHODS_HTTP = exports.METHODS = exports.LENIENT_FLAGS = exports.FLAGS = exports.TYPE = exports.ERROR = void 0;
-const utils_1 = __nccwpck_require__(172);
+const utils_1 = __nccwpck_require__(50172);
 // C headers
 var ERROR;
 (function (ERROR) {
@@ -41768,7 +41768,7 @@ exports.SPECIAL_HEADERS = {
 
 /***/ }),
 
-/***/ 3870:
+/***/ 63870:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
@@ -41780,7 +41780,7 @@ module.exports = Buffer.from('AGFzbQEAAAABJwdgAX8Bf2ADf39/AX9gAX8AYAJ/fwBgBH9/f3
 
 /***/ }),
 
-/***/ 3434:
+/***/ 53434:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
@@ -41792,7 +41792,7 @@ module.exports = Buffer.from('AGFzbQEAAAABJwdgAX8Bf2ADf39/AX9gAX8AYAJ/fwBgBH9/f3
 
 /***/ }),
 
-/***/ 172:
+/***/ 50172:
 /***/ ((__unused_webpack_module, exports) => {
 
 
@@ -41813,13 +41813,13 @@ exports.enumToMap = enumToMap;
 
 /***/ }),
 
-/***/ 7501:
+/***/ 47501:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const { kClients } = __nccwpck_require__(6443)
-const Agent = __nccwpck_require__(7405)
+const { kClients } = __nccwpck_require__(36443)
+const Agent = __nccwpck_require__(57405)
 const {
   kAgent,
   kMockAgentSet,
@@ -41830,14 +41830,14 @@ const {
   kGetNetConnect,
   kOptions,
   kFactory
-} = __nccwpck_require__(1117)
-const MockClient = __nccwpck_require__(7365)
-const MockPool = __nccwpck_require__(4004)
-const { matchValue, buildMockOptions } = __nccwpck_require__(3397)
-const { InvalidArgumentError, UndiciError } = __nccwpck_require__(8707)
-const Dispatcher = __nccwpck_require__(883)
-const Pluralizer = __nccwpck_require__(1529)
-const PendingInterceptorsFormatter = __nccwpck_require__(6142)
+} = __nccwpck_require__(91117)
+const MockClient = __nccwpck_require__(47365)
+const MockPool = __nccwpck_require__(94004)
+const { matchValue, buildMockOptions } = __nccwpck_require__(53397)
+const { InvalidArgumentError, UndiciError } = __nccwpck_require__(68707)
+const Dispatcher = __nccwpck_require__(30883)
+const Pluralizer = __nccwpck_require__(91529)
+const PendingInterceptorsFormatter = __nccwpck_require__(56142)
 
 class MockAgent extends Dispatcher {
   constructor (opts) {
@@ -41980,14 +41980,14 @@ module.exports = MockAgent
 
 /***/ }),
 
-/***/ 7365:
+/***/ 47365:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const { promisify } = __nccwpck_require__(7975)
-const Client = __nccwpck_require__(3701)
-const { buildMockDispatch } = __nccwpck_require__(3397)
+const { promisify } = __nccwpck_require__(57975)
+const Client = __nccwpck_require__(23701)
+const { buildMockDispatch } = __nccwpck_require__(53397)
 const {
   kDispatches,
   kMockAgent,
@@ -41996,10 +41996,10 @@ const {
   kOrigin,
   kOriginalDispatch,
   kConnected
-} = __nccwpck_require__(1117)
-const { MockInterceptor } = __nccwpck_require__(1511)
-const Symbols = __nccwpck_require__(6443)
-const { InvalidArgumentError } = __nccwpck_require__(8707)
+} = __nccwpck_require__(91117)
+const { MockInterceptor } = __nccwpck_require__(31511)
+const Symbols = __nccwpck_require__(36443)
+const { InvalidArgumentError } = __nccwpck_require__(68707)
 
 /**
  * MockClient provides an API that extends the Client to influence the mockDispatches.
@@ -42046,12 +42046,12 @@ module.exports = MockClient
 
 /***/ }),
 
-/***/ 2429:
+/***/ 52429:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const { UndiciError } = __nccwpck_require__(8707)
+const { UndiciError } = __nccwpck_require__(68707)
 
 const kMockNotMatchedError = Symbol.for('undici.error.UND_MOCK_ERR_MOCK_NOT_MATCHED')
 
@@ -42081,12 +42081,12 @@ module.exports = {
 
 /***/ }),
 
-/***/ 1511:
+/***/ 31511:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const { getResponseData, buildKey, addMockDispatch } = __nccwpck_require__(3397)
+const { getResponseData, buildKey, addMockDispatch } = __nccwpck_require__(53397)
 const {
   kDispatches,
   kDispatchKey,
@@ -42094,8 +42094,8 @@ const {
   kDefaultTrailers,
   kContentLength,
   kMockDispatch
-} = __nccwpck_require__(1117)
-const { InvalidArgumentError } = __nccwpck_require__(8707)
+} = __nccwpck_require__(91117)
+const { InvalidArgumentError } = __nccwpck_require__(68707)
 const { buildURL } = __nccwpck_require__(3440)
 
 /**
@@ -42295,14 +42295,14 @@ module.exports.MockScope = MockScope
 
 /***/ }),
 
-/***/ 4004:
+/***/ 94004:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const { promisify } = __nccwpck_require__(7975)
-const Pool = __nccwpck_require__(628)
-const { buildMockDispatch } = __nccwpck_require__(3397)
+const { promisify } = __nccwpck_require__(57975)
+const Pool = __nccwpck_require__(30628)
+const { buildMockDispatch } = __nccwpck_require__(53397)
 const {
   kDispatches,
   kMockAgent,
@@ -42311,10 +42311,10 @@ const {
   kOrigin,
   kOriginalDispatch,
   kConnected
-} = __nccwpck_require__(1117)
-const { MockInterceptor } = __nccwpck_require__(1511)
-const Symbols = __nccwpck_require__(6443)
-const { InvalidArgumentError } = __nccwpck_require__(8707)
+} = __nccwpck_require__(91117)
+const { MockInterceptor } = __nccwpck_require__(31511)
+const Symbols = __nccwpck_require__(36443)
+const { InvalidArgumentError } = __nccwpck_require__(68707)
 
 /**
  * MockPool provides an API that extends the Pool to influence the mockDispatches.
@@ -42361,7 +42361,7 @@ module.exports = MockPool
 
 /***/ }),
 
-/***/ 1117:
+/***/ 91117:
 /***/ ((module) => {
 
 
@@ -42391,26 +42391,26 @@ module.exports = {
 
 /***/ }),
 
-/***/ 3397:
+/***/ 53397:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const { MockNotMatchedError } = __nccwpck_require__(2429)
+const { MockNotMatchedError } = __nccwpck_require__(52429)
 const {
   kDispatches,
   kMockAgent,
   kOriginalDispatch,
   kOrigin,
   kGetNetConnect
-} = __nccwpck_require__(1117)
+} = __nccwpck_require__(91117)
 const { buildURL } = __nccwpck_require__(3440)
-const { STATUS_CODES } = __nccwpck_require__(7067)
+const { STATUS_CODES } = __nccwpck_require__(37067)
 const {
   types: {
     isPromise
   }
-} = __nccwpck_require__(7975)
+} = __nccwpck_require__(57975)
 
 function matchValue (match, value) {
   if (typeof match === 'string') {
@@ -42765,13 +42765,13 @@ module.exports = {
 
 /***/ }),
 
-/***/ 6142:
+/***/ 56142:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const { Transform } = __nccwpck_require__(7075)
-const { Console } = __nccwpck_require__(7540)
+const { Transform } = __nccwpck_require__(57075)
+const { Console } = __nccwpck_require__(37540)
 
 const PERSISTENT = process.versions.icu ? '✅' : 'Y '
 const NOT_PERSISTENT = process.versions.icu ? '❌' : 'N '
@@ -42815,7 +42815,7 @@ module.exports = class PendingInterceptorsFormatter {
 
 /***/ }),
 
-/***/ 1529:
+/***/ 91529:
 /***/ ((module) => {
 
 
@@ -42851,7 +42851,7 @@ module.exports = class Pluralizer {
 
 /***/ }),
 
-/***/ 6603:
+/***/ 96603:
 /***/ ((module) => {
 
 
@@ -43281,21 +43281,21 @@ module.exports = {
 
 /***/ }),
 
-/***/ 9634:
+/***/ 89634:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const { kConstruct } = __nccwpck_require__(109)
-const { urlEquals, getFieldValues } = __nccwpck_require__(6798)
+const { kConstruct } = __nccwpck_require__(20109)
+const { urlEquals, getFieldValues } = __nccwpck_require__(76798)
 const { kEnumerableProperty, isDisturbed } = __nccwpck_require__(3440)
-const { webidl } = __nccwpck_require__(5893)
-const { Response, cloneResponse, fromInnerResponse } = __nccwpck_require__(9051)
+const { webidl } = __nccwpck_require__(45893)
+const { Response, cloneResponse, fromInnerResponse } = __nccwpck_require__(99051)
 const { Request, fromInnerRequest } = __nccwpck_require__(9967)
-const { kState } = __nccwpck_require__(3627)
-const { fetching } = __nccwpck_require__(4398)
-const { urlIsHttpHttpsScheme, createDeferredPromise, readAllBytes } = __nccwpck_require__(3168)
-const assert = __nccwpck_require__(4589)
+const { kState } = __nccwpck_require__(93627)
+const { fetching } = __nccwpck_require__(54398)
+const { urlIsHttpHttpsScheme, createDeferredPromise, readAllBytes } = __nccwpck_require__(73168)
+const assert = __nccwpck_require__(34589)
 
 /**
  * @see https://w3c.github.io/ServiceWorker/#dfn-cache-batch-operation
@@ -44152,9 +44152,9 @@ module.exports = {
 
 
 
-const { kConstruct } = __nccwpck_require__(109)
-const { Cache } = __nccwpck_require__(9634)
-const { webidl } = __nccwpck_require__(5893)
+const { kConstruct } = __nccwpck_require__(20109)
+const { Cache } = __nccwpck_require__(89634)
+const { webidl } = __nccwpck_require__(45893)
 const { kEnumerableProperty } = __nccwpck_require__(3440)
 
 class CacheStorage {
@@ -44306,26 +44306,26 @@ module.exports = {
 
 /***/ }),
 
-/***/ 109:
+/***/ 20109:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
 module.exports = {
-  kConstruct: (__nccwpck_require__(6443).kConstruct)
+  kConstruct: (__nccwpck_require__(36443).kConstruct)
 }
 
 
 /***/ }),
 
-/***/ 6798:
+/***/ 76798:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const assert = __nccwpck_require__(4589)
-const { URLSerializer } = __nccwpck_require__(1900)
-const { isValidHeaderName } = __nccwpck_require__(3168)
+const assert = __nccwpck_require__(34589)
+const { URLSerializer } = __nccwpck_require__(51900)
+const { isValidHeaderName } = __nccwpck_require__(73168)
 
 /**
  * @see https://url.spec.whatwg.org/#concept-url-equals
@@ -44370,7 +44370,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 1276:
+/***/ 71276:
 /***/ ((module) => {
 
 
@@ -44389,15 +44389,15 @@ module.exports = {
 
 /***/ }),
 
-/***/ 9061:
+/***/ 79061:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const { parseSetCookie } = __nccwpck_require__(1978)
-const { stringify } = __nccwpck_require__(7797)
-const { webidl } = __nccwpck_require__(5893)
-const { Headers } = __nccwpck_require__(660)
+const { parseSetCookie } = __nccwpck_require__(11978)
+const { stringify } = __nccwpck_require__(57797)
+const { webidl } = __nccwpck_require__(45893)
+const { Headers } = __nccwpck_require__(60660)
 
 /**
  * @typedef {Object} Cookie
@@ -44580,15 +44580,15 @@ module.exports = {
 
 /***/ }),
 
-/***/ 1978:
+/***/ 11978:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const { maxNameValuePairSize, maxAttributeValueSize } = __nccwpck_require__(1276)
-const { isCTLExcludingHtab } = __nccwpck_require__(7797)
-const { collectASequenceOfCodePointsFast } = __nccwpck_require__(1900)
-const assert = __nccwpck_require__(4589)
+const { maxNameValuePairSize, maxAttributeValueSize } = __nccwpck_require__(71276)
+const { isCTLExcludingHtab } = __nccwpck_require__(57797)
+const { collectASequenceOfCodePointsFast } = __nccwpck_require__(51900)
+const assert = __nccwpck_require__(34589)
 
 /**
  * @description Parses the field-value attributes of a set-cookie header string.
@@ -44897,7 +44897,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 7797:
+/***/ 57797:
 /***/ ((module) => {
 
 
@@ -45256,13 +45256,13 @@ module.exports = {
 
 /***/ }),
 
-/***/ 4031:
+/***/ 24031:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 const buffer = __nccwpck_require__(4573)
-const { Transform } = __nccwpck_require__(7075)
-const { isASCIINumber, isValidLastEventId } = __nccwpck_require__(4811)
+const { Transform } = __nccwpck_require__(57075)
+const { isASCIINumber, isValidLastEventId } = __nccwpck_require__(94811)
 
 /**
  * @type {number[]} BOM
@@ -45837,23 +45837,23 @@ module.exports = {
 
 /***/ }),
 
-/***/ 1238:
+/***/ 21238:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const { pipeline } = __nccwpck_require__(7075)
-const { fetching } = __nccwpck_require__(4398)
+const { pipeline } = __nccwpck_require__(57075)
+const { fetching } = __nccwpck_require__(54398)
 const { makeRequest } = __nccwpck_require__(9967)
-const { webidl } = __nccwpck_require__(5893)
-const { EventSourceStream } = __nccwpck_require__(4031)
-const { parseMIMEType } = __nccwpck_require__(1900)
-const { createFastMessageEvent } = __nccwpck_require__(5188)
-const { isNetworkError } = __nccwpck_require__(9051)
-const { delay } = __nccwpck_require__(4811)
+const { webidl } = __nccwpck_require__(45893)
+const { EventSourceStream } = __nccwpck_require__(24031)
+const { parseMIMEType } = __nccwpck_require__(51900)
+const { createFastMessageEvent } = __nccwpck_require__(15188)
+const { isNetworkError } = __nccwpck_require__(99051)
+const { delay } = __nccwpck_require__(94811)
 const { kEnumerableProperty } = __nccwpck_require__(3440)
-const { environmentSettingsObject } = __nccwpck_require__(3168)
-const { getGlobalDispatcher } = __nccwpck_require__(2581)
+const { environmentSettingsObject } = __nccwpck_require__(73168)
+const { getGlobalDispatcher } = __nccwpck_require__(32581)
 
 let experimentalWarned = false
 
@@ -46327,7 +46327,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 4811:
+/***/ 94811:
 /***/ ((module) => {
 
 
@@ -46371,7 +46371,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 4492:
+/***/ 84492:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
@@ -46386,20 +46386,20 @@ const {
   fullyReadBody,
   extractMimeType,
   utf8DecodeBytes
-} = __nccwpck_require__(3168)
-const { FormData } = __nccwpck_require__(5910)
-const { kState } = __nccwpck_require__(3627)
-const { webidl } = __nccwpck_require__(5893)
+} = __nccwpck_require__(73168)
+const { FormData } = __nccwpck_require__(35910)
+const { kState } = __nccwpck_require__(93627)
+const { webidl } = __nccwpck_require__(45893)
 const { Blob } = __nccwpck_require__(4573)
-const assert = __nccwpck_require__(4589)
-const { isErrored, isDisturbed } = __nccwpck_require__(7075)
-const { isArrayBuffer } = __nccwpck_require__(3429)
-const { serializeAMimeType } = __nccwpck_require__(1900)
-const { multipartFormDataParser } = __nccwpck_require__(116)
+const assert = __nccwpck_require__(34589)
+const { isErrored, isDisturbed } = __nccwpck_require__(57075)
+const { isArrayBuffer } = __nccwpck_require__(73429)
+const { serializeAMimeType } = __nccwpck_require__(51900)
+const { multipartFormDataParser } = __nccwpck_require__(50116)
 let random
 
 try {
-  const crypto = __nccwpck_require__(7598)
+  const crypto = __nccwpck_require__(77598)
   random = (max) => crypto.randomInt(0, max)
 } catch {
   random = (max) => Math.floor(Math.random(max))
@@ -47038,12 +47038,12 @@ module.exports = {
 
 /***/ }),
 
-/***/ 1900:
+/***/ 51900:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const assert = __nccwpck_require__(4589)
+const assert = __nccwpck_require__(34589)
 
 const encoder = new TextEncoder()
 
@@ -47789,12 +47789,12 @@ module.exports = {
 
 /***/ }),
 
-/***/ 6653:
+/***/ 66653:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const { kConnected, kSize } = __nccwpck_require__(6443)
+const { kConnected, kSize } = __nccwpck_require__(36443)
 
 class CompatWeakRef {
   constructor (value) {
@@ -47842,14 +47842,14 @@ module.exports = function () {
 
 /***/ }),
 
-/***/ 7114:
+/***/ 27114:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
 const { Blob, File } = __nccwpck_require__(4573)
-const { kState } = __nccwpck_require__(3627)
-const { webidl } = __nccwpck_require__(5893)
+const { kState } = __nccwpck_require__(93627)
+const { webidl } = __nccwpck_require__(45893)
 
 // TODO(@KhafraDev): remove
 class FileLike {
@@ -47975,17 +47975,17 @@ module.exports = { FileLike, isFileLike }
 
 /***/ }),
 
-/***/ 116:
+/***/ 50116:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
 const { isUSVString, bufferToLowerCasedHeaderName } = __nccwpck_require__(3440)
-const { utf8DecodeBytes } = __nccwpck_require__(3168)
-const { HTTP_TOKEN_CODEPOINTS, isomorphicDecode } = __nccwpck_require__(1900)
-const { isFileLike } = __nccwpck_require__(7114)
-const { makeEntry } = __nccwpck_require__(5910)
-const assert = __nccwpck_require__(4589)
+const { utf8DecodeBytes } = __nccwpck_require__(73168)
+const { HTTP_TOKEN_CODEPOINTS, isomorphicDecode } = __nccwpck_require__(51900)
+const { isFileLike } = __nccwpck_require__(27114)
+const { makeEntry } = __nccwpck_require__(35910)
+const assert = __nccwpck_require__(34589)
 const { File: NodeFile } = __nccwpck_require__(4573)
 
 const File = globalThis.File ?? NodeFile
@@ -48456,18 +48456,18 @@ module.exports = {
 
 /***/ }),
 
-/***/ 5910:
+/***/ 35910:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const { isBlobLike, iteratorMixin } = __nccwpck_require__(3168)
-const { kState } = __nccwpck_require__(3627)
+const { isBlobLike, iteratorMixin } = __nccwpck_require__(73168)
+const { kState } = __nccwpck_require__(93627)
 const { kEnumerableProperty } = __nccwpck_require__(3440)
-const { FileLike, isFileLike } = __nccwpck_require__(7114)
-const { webidl } = __nccwpck_require__(5893)
+const { FileLike, isFileLike } = __nccwpck_require__(27114)
+const { webidl } = __nccwpck_require__(45893)
 const { File: NativeFile } = __nccwpck_require__(4573)
-const nodeUtil = __nccwpck_require__(7975)
+const nodeUtil = __nccwpck_require__(57975)
 
 /** @type {globalThis['File']} */
 const File = globalThis.File ?? NativeFile
@@ -48715,7 +48715,7 @@ module.exports = { FormData, makeEntry }
 
 /***/ }),
 
-/***/ 1059:
+/***/ 51059:
 /***/ ((module) => {
 
 
@@ -48762,23 +48762,23 @@ module.exports = {
 
 /***/ }),
 
-/***/ 660:
+/***/ 60660:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 // https://github.com/Ethan-Arrowood/undici-fetch
 
 
 
-const { kConstruct } = __nccwpck_require__(6443)
+const { kConstruct } = __nccwpck_require__(36443)
 const { kEnumerableProperty } = __nccwpck_require__(3440)
 const {
   iteratorMixin,
   isValidHeaderName,
   isValidHeaderValue
-} = __nccwpck_require__(3168)
-const { webidl } = __nccwpck_require__(5893)
-const assert = __nccwpck_require__(4589)
-const util = __nccwpck_require__(7975)
+} = __nccwpck_require__(73168)
+const { webidl } = __nccwpck_require__(45893)
+const assert = __nccwpck_require__(34589)
+const util = __nccwpck_require__(57975)
 
 const kHeadersMap = Symbol('headers map')
 const kHeadersSortedMap = Symbol('headers map sorted')
@@ -49456,7 +49456,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 4398:
+/***/ 54398:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 // https://github.com/Ethan-Arrowood/undici-fetch
@@ -49469,10 +49469,10 @@ const {
   filterResponse,
   makeResponse,
   fromInnerResponse
-} = __nccwpck_require__(9051)
-const { HeadersList } = __nccwpck_require__(660)
+} = __nccwpck_require__(99051)
+const { HeadersList } = __nccwpck_require__(60660)
 const { Request, cloneRequest } = __nccwpck_require__(9967)
-const zlib = __nccwpck_require__(8522)
+const zlib = __nccwpck_require__(38522)
 const {
   bytesMatch,
   makePolicyContainer,
@@ -49507,10 +49507,10 @@ const {
   buildContentRange,
   createInflate,
   extractMimeType
-} = __nccwpck_require__(3168)
-const { kState, kDispatcher } = __nccwpck_require__(3627)
-const assert = __nccwpck_require__(4589)
-const { safelyExtractBody, extractBody } = __nccwpck_require__(4492)
+} = __nccwpck_require__(73168)
+const { kState, kDispatcher } = __nccwpck_require__(93627)
+const assert = __nccwpck_require__(34589)
+const { safelyExtractBody, extractBody } = __nccwpck_require__(84492)
 const {
   redirectStatusSet,
   nullBodyStatus,
@@ -49518,13 +49518,13 @@ const {
   requestBodyHeader,
   subresourceSet
 } = __nccwpck_require__(4495)
-const EE = __nccwpck_require__(8474)
-const { Readable, pipeline, finished } = __nccwpck_require__(7075)
+const EE = __nccwpck_require__(78474)
+const { Readable, pipeline, finished } = __nccwpck_require__(57075)
 const { addAbortListener, isErrored, isReadable, bufferToLowerCasedHeaderName } = __nccwpck_require__(3440)
-const { dataURLProcessor, serializeAMimeType, minimizeSupportedMimeType } = __nccwpck_require__(1900)
-const { getGlobalDispatcher } = __nccwpck_require__(2581)
-const { webidl } = __nccwpck_require__(5893)
-const { STATUS_CODES } = __nccwpck_require__(7067)
+const { dataURLProcessor, serializeAMimeType, minimizeSupportedMimeType } = __nccwpck_require__(51900)
+const { getGlobalDispatcher } = __nccwpck_require__(32581)
+const { webidl } = __nccwpck_require__(45893)
+const { STATUS_CODES } = __nccwpck_require__(37067)
 const GET_OR_HEAD = ['GET', 'HEAD']
 
 const defaultUserAgent = typeof __UNDICI_IS_NODE__ !== 'undefined' || typeof esbuildDetection !== 'undefined'
@@ -51740,16 +51740,16 @@ module.exports = {
 
 
 
-const { extractBody, mixinBody, cloneBody, bodyUnusable } = __nccwpck_require__(4492)
-const { Headers, fill: fillHeaders, HeadersList, setHeadersGuard, getHeadersGuard, setHeadersList, getHeadersList } = __nccwpck_require__(660)
-const { FinalizationRegistry } = __nccwpck_require__(6653)()
+const { extractBody, mixinBody, cloneBody, bodyUnusable } = __nccwpck_require__(84492)
+const { Headers, fill: fillHeaders, HeadersList, setHeadersGuard, getHeadersGuard, setHeadersList, getHeadersList } = __nccwpck_require__(60660)
+const { FinalizationRegistry } = __nccwpck_require__(66653)()
 const util = __nccwpck_require__(3440)
-const nodeUtil = __nccwpck_require__(7975)
+const nodeUtil = __nccwpck_require__(57975)
 const {
   isValidHTTPToken,
   sameOrigin,
   environmentSettingsObject
-} = __nccwpck_require__(3168)
+} = __nccwpck_require__(73168)
 const {
   forbiddenMethodsSet,
   corsSafeListedMethodsSet,
@@ -51761,12 +51761,12 @@ const {
   requestDuplex
 } = __nccwpck_require__(4495)
 const { kEnumerableProperty, normalizedMethodRecordsBase, normalizedMethodRecords } = util
-const { kHeaders, kSignal, kState, kDispatcher } = __nccwpck_require__(3627)
-const { webidl } = __nccwpck_require__(5893)
-const { URLSerializer } = __nccwpck_require__(1900)
-const { kConstruct } = __nccwpck_require__(6443)
-const assert = __nccwpck_require__(4589)
-const { getMaxListeners, setMaxListeners, getEventListeners, defaultMaxListeners } = __nccwpck_require__(8474)
+const { kHeaders, kSignal, kState, kDispatcher } = __nccwpck_require__(93627)
+const { webidl } = __nccwpck_require__(45893)
+const { URLSerializer } = __nccwpck_require__(51900)
+const { kConstruct } = __nccwpck_require__(36443)
+const assert = __nccwpck_require__(34589)
+const { getMaxListeners, setMaxListeners, getEventListeners, defaultMaxListeners } = __nccwpck_require__(78474)
 
 const kAbortController = Symbol('abortController')
 
@@ -52777,15 +52777,15 @@ module.exports = { Request, makeRequest, fromInnerRequest, cloneRequest }
 
 /***/ }),
 
-/***/ 9051:
+/***/ 99051:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const { Headers, HeadersList, fill, getHeadersGuard, setHeadersGuard, setHeadersList } = __nccwpck_require__(660)
-const { extractBody, cloneBody, mixinBody, hasFinalizationRegistry, streamRegistry, bodyUnusable } = __nccwpck_require__(4492)
+const { Headers, HeadersList, fill, getHeadersGuard, setHeadersGuard, setHeadersList } = __nccwpck_require__(60660)
+const { extractBody, cloneBody, mixinBody, hasFinalizationRegistry, streamRegistry, bodyUnusable } = __nccwpck_require__(84492)
 const util = __nccwpck_require__(3440)
-const nodeUtil = __nccwpck_require__(7975)
+const nodeUtil = __nccwpck_require__(57975)
 const { kEnumerableProperty } = util
 const {
   isValidReasonPhrase,
@@ -52796,18 +52796,18 @@ const {
   isErrorLike,
   isomorphicEncode,
   environmentSettingsObject: relevantRealm
-} = __nccwpck_require__(3168)
+} = __nccwpck_require__(73168)
 const {
   redirectStatusSet,
   nullBodyStatus
 } = __nccwpck_require__(4495)
-const { kState, kHeaders } = __nccwpck_require__(3627)
-const { webidl } = __nccwpck_require__(5893)
-const { FormData } = __nccwpck_require__(5910)
-const { URLSerializer } = __nccwpck_require__(1900)
-const { kConstruct } = __nccwpck_require__(6443)
-const assert = __nccwpck_require__(4589)
-const { types } = __nccwpck_require__(7975)
+const { kState, kHeaders } = __nccwpck_require__(93627)
+const { webidl } = __nccwpck_require__(45893)
+const { FormData } = __nccwpck_require__(35910)
+const { URLSerializer } = __nccwpck_require__(51900)
+const { kConstruct } = __nccwpck_require__(36443)
+const assert = __nccwpck_require__(34589)
+const { types } = __nccwpck_require__(57975)
 
 const textEncoder = new TextEncoder('utf-8')
 
@@ -53394,7 +53394,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 3627:
+/***/ 93627:
 /***/ ((module) => {
 
 
@@ -53410,21 +53410,21 @@ module.exports = {
 
 /***/ }),
 
-/***/ 3168:
+/***/ 73168:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const { Transform } = __nccwpck_require__(7075)
-const zlib = __nccwpck_require__(8522)
+const { Transform } = __nccwpck_require__(57075)
+const zlib = __nccwpck_require__(38522)
 const { redirectStatusSet, referrerPolicySet: referrerPolicyTokens, badPortsSet } = __nccwpck_require__(4495)
-const { getGlobalOrigin } = __nccwpck_require__(1059)
-const { collectASequenceOfCodePoints, collectAnHTTPQuotedString, removeChars, parseMIMEType } = __nccwpck_require__(1900)
+const { getGlobalOrigin } = __nccwpck_require__(51059)
+const { collectASequenceOfCodePoints, collectAnHTTPQuotedString, removeChars, parseMIMEType } = __nccwpck_require__(51900)
 const { performance } = __nccwpck_require__(643)
 const { isBlobLike, ReadableStreamFrom, isValidHTTPToken, normalizedMethodRecordsBase } = __nccwpck_require__(3440)
-const assert = __nccwpck_require__(4589)
-const { isUint8Array } = __nccwpck_require__(3429)
-const { webidl } = __nccwpck_require__(5893)
+const assert = __nccwpck_require__(34589)
+const { isUint8Array } = __nccwpck_require__(73429)
+const { webidl } = __nccwpck_require__(45893)
 
 let supportedHashes = []
 
@@ -53432,7 +53432,7 @@ let supportedHashes = []
 /** @type {import('crypto')} */
 let crypto
 try {
-  crypto = __nccwpck_require__(7598)
+  crypto = __nccwpck_require__(77598)
   const possibleRelevantHashes = ['sha256', 'sha384', 'sha512']
   supportedHashes = crypto.getHashes().filter((hash) => possibleRelevantHashes.includes(hash))
 /* c8 ignore next 3 */
@@ -55049,13 +55049,13 @@ module.exports = {
 
 /***/ }),
 
-/***/ 5893:
+/***/ 45893:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const { types, inspect } = __nccwpck_require__(7975)
-const { markAsUncloneable } = __nccwpck_require__(5919)
+const { types, inspect } = __nccwpck_require__(57975)
+const { markAsUncloneable } = __nccwpck_require__(75919)
 const { toUSVString } = __nccwpck_require__(3440)
 
 /** @type {import('../../../types/webidl').Webidl} */
@@ -55751,7 +55751,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 2607:
+/***/ 22607:
 /***/ ((module) => {
 
 
@@ -56048,7 +56048,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 8355:
+/***/ 48355:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
@@ -56057,15 +56057,15 @@ const {
   staticPropertyDescriptors,
   readOperation,
   fireAProgressEvent
-} = __nccwpck_require__(3610)
+} = __nccwpck_require__(53610)
 const {
   kState,
   kError,
   kResult,
   kEvents,
   kAborted
-} = __nccwpck_require__(961)
-const { webidl } = __nccwpck_require__(5893)
+} = __nccwpck_require__(20961)
+const { webidl } = __nccwpck_require__(45893)
 const { kEnumerableProperty } = __nccwpck_require__(3440)
 
 class FileReader extends EventTarget {
@@ -56399,12 +56399,12 @@ module.exports = {
 
 /***/ }),
 
-/***/ 8573:
+/***/ 88573:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const { webidl } = __nccwpck_require__(5893)
+const { webidl } = __nccwpck_require__(45893)
 
 const kState = Symbol('ProgressEvent state')
 
@@ -56484,7 +56484,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 961:
+/***/ 20961:
 /***/ ((module) => {
 
 
@@ -56501,7 +56501,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 3610:
+/***/ 53610:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
@@ -56512,12 +56512,12 @@ const {
   kResult,
   kAborted,
   kLastProgressEventFired
-} = __nccwpck_require__(961)
-const { ProgressEvent } = __nccwpck_require__(8573)
-const { getEncoding } = __nccwpck_require__(2607)
-const { serializeAMimeType, parseMIMEType } = __nccwpck_require__(1900)
-const { types } = __nccwpck_require__(7975)
-const { StringDecoder } = __nccwpck_require__(3193)
+} = __nccwpck_require__(20961)
+const { ProgressEvent } = __nccwpck_require__(88573)
+const { getEncoding } = __nccwpck_require__(22607)
+const { serializeAMimeType, parseMIMEType } = __nccwpck_require__(51900)
+const { types } = __nccwpck_require__(57975)
+const { StringDecoder } = __nccwpck_require__(13193)
 const { btoa } = __nccwpck_require__(4573)
 
 /** @type {PropertyDescriptor} */
@@ -56899,32 +56899,32 @@ module.exports = {
 
 /***/ }),
 
-/***/ 6897:
+/***/ 86897:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const { uid, states, sentCloseFrameState, emptyBuffer, opcodes } = __nccwpck_require__(736)
+const { uid, states, sentCloseFrameState, emptyBuffer, opcodes } = __nccwpck_require__(20736)
 const {
   kReadyState,
   kSentClose,
   kByteParser,
   kReceivedClose,
   kResponse
-} = __nccwpck_require__(1216)
-const { fireEvent, failWebsocketConnection, isClosing, isClosed, isEstablished, parseExtensions } = __nccwpck_require__(8625)
-const { channels } = __nccwpck_require__(2414)
-const { CloseEvent } = __nccwpck_require__(5188)
+} = __nccwpck_require__(61216)
+const { fireEvent, failWebsocketConnection, isClosing, isClosed, isEstablished, parseExtensions } = __nccwpck_require__(98625)
+const { channels } = __nccwpck_require__(42414)
+const { CloseEvent } = __nccwpck_require__(15188)
 const { makeRequest } = __nccwpck_require__(9967)
-const { fetching } = __nccwpck_require__(4398)
-const { Headers, getHeadersList } = __nccwpck_require__(660)
-const { getDecodeSplit } = __nccwpck_require__(3168)
+const { fetching } = __nccwpck_require__(54398)
+const { Headers, getHeadersList } = __nccwpck_require__(60660)
+const { getDecodeSplit } = __nccwpck_require__(73168)
 const { WebsocketFrameSend } = __nccwpck_require__(3264)
 
 /** @type {import('crypto')} */
 let crypto
 try {
-  crypto = __nccwpck_require__(7598)
+  crypto = __nccwpck_require__(77598)
 /* c8 ignore next 3 */
 } catch {
 
@@ -57277,7 +57277,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 736:
+/***/ 20736:
 /***/ ((module) => {
 
 
@@ -57350,15 +57350,15 @@ module.exports = {
 
 /***/ }),
 
-/***/ 5188:
+/***/ 15188:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const { webidl } = __nccwpck_require__(5893)
+const { webidl } = __nccwpck_require__(45893)
 const { kEnumerableProperty } = __nccwpck_require__(3440)
-const { kConstruct } = __nccwpck_require__(6443)
-const { MessagePort } = __nccwpck_require__(5919)
+const { kConstruct } = __nccwpck_require__(36443)
+const { MessagePort } = __nccwpck_require__(75919)
 
 /**
  * @see https://html.spec.whatwg.org/multipage/comms.html#messageevent
@@ -57691,7 +57691,7 @@ module.exports = {
 
 
 
-const { maxUnsigned16Bit } = __nccwpck_require__(736)
+const { maxUnsigned16Bit } = __nccwpck_require__(20736)
 
 const BUFFER_SIZE = 16386
 
@@ -57701,7 +57701,7 @@ let buffer = null
 let bufIdx = BUFFER_SIZE
 
 try {
-  crypto = __nccwpck_require__(7598)
+  crypto = __nccwpck_require__(77598)
 /* c8 ignore next 3 */
 } catch {
   crypto = {
@@ -57789,14 +57789,14 @@ module.exports = {
 
 /***/ }),
 
-/***/ 9469:
+/***/ 19469:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const { createInflateRaw, Z_DEFAULT_WINDOWBITS } = __nccwpck_require__(8522)
-const { isValidClientWindowBits } = __nccwpck_require__(8625)
-const { MessageSizeExceededError } = __nccwpck_require__(8707)
+const { createInflateRaw, Z_DEFAULT_WINDOWBITS } = __nccwpck_require__(38522)
+const { isValidClientWindowBits } = __nccwpck_require__(98625)
+const { MessageSizeExceededError } = __nccwpck_require__(68707)
 
 const tail = Buffer.from([0x00, 0x00, 0xff, 0xff])
 const kBuffer = Symbol('kBuffer')
@@ -57901,16 +57901,16 @@ module.exports = { PerMessageDeflate }
 
 /***/ }),
 
-/***/ 1652:
+/***/ 81652:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const { Writable } = __nccwpck_require__(7075)
-const assert = __nccwpck_require__(4589)
-const { parserStates, opcodes, states, emptyBuffer, sentCloseFrameState } = __nccwpck_require__(736)
-const { kReadyState, kSentClose, kResponse, kReceivedClose } = __nccwpck_require__(1216)
-const { channels } = __nccwpck_require__(2414)
+const { Writable } = __nccwpck_require__(57075)
+const assert = __nccwpck_require__(34589)
+const { parserStates, opcodes, states, emptyBuffer, sentCloseFrameState } = __nccwpck_require__(20736)
+const { kReadyState, kSentClose, kResponse, kReceivedClose } = __nccwpck_require__(61216)
+const { channels } = __nccwpck_require__(42414)
 const {
   isValidStatusCode,
   isValidOpcode,
@@ -57920,11 +57920,11 @@ const {
   isControlFrame,
   isTextBinaryFrame,
   isContinuationFrame
-} = __nccwpck_require__(8625)
+} = __nccwpck_require__(98625)
 const { WebsocketFrameSend } = __nccwpck_require__(3264)
-const { closeWebSocketConnection } = __nccwpck_require__(6897)
-const { PerMessageDeflate } = __nccwpck_require__(9469)
-const { MessageSizeExceededError } = __nccwpck_require__(8707)
+const { closeWebSocketConnection } = __nccwpck_require__(86897)
+const { PerMessageDeflate } = __nccwpck_require__(19469)
+const { MessageSizeExceededError } = __nccwpck_require__(68707)
 
 function failWebsocketConnectionWithCode (ws, code, reason) {
   closeWebSocketConnection(ws, code, reason, Buffer.byteLength(reason))
@@ -58435,14 +58435,14 @@ module.exports = {
 
 /***/ }),
 
-/***/ 3900:
+/***/ 13900:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
 const { WebsocketFrameSend } = __nccwpck_require__(3264)
-const { opcodes, sendHints } = __nccwpck_require__(736)
-const FixedQueue = __nccwpck_require__(4660)
+const { opcodes, sendHints } = __nccwpck_require__(20736)
+const FixedQueue = __nccwpck_require__(64660)
 
 /** @type {typeof Uint8Array} */
 const FastBuffer = Buffer[Symbol.species]
@@ -58546,7 +58546,7 @@ module.exports = { SendQueue }
 
 /***/ }),
 
-/***/ 1216:
+/***/ 61216:
 /***/ ((module) => {
 
 
@@ -58565,16 +58565,16 @@ module.exports = {
 
 /***/ }),
 
-/***/ 8625:
+/***/ 98625:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const { kReadyState, kController, kResponse, kBinaryType, kWebSocketURL } = __nccwpck_require__(1216)
-const { states, opcodes } = __nccwpck_require__(736)
-const { ErrorEvent, createFastMessageEvent } = __nccwpck_require__(5188)
+const { kReadyState, kController, kResponse, kBinaryType, kWebSocketURL } = __nccwpck_require__(61216)
+const { states, opcodes } = __nccwpck_require__(20736)
+const { ErrorEvent, createFastMessageEvent } = __nccwpck_require__(15188)
 const { isUtf8 } = __nccwpck_require__(4573)
-const { collectASequenceOfCodePointsFast, removeHTTPWhitespace } = __nccwpck_require__(1900)
+const { collectASequenceOfCodePointsFast, removeHTTPWhitespace } = __nccwpck_require__(51900)
 
 /* globals Blob */
 
@@ -58894,15 +58894,15 @@ module.exports = {
 
 /***/ }),
 
-/***/ 3726:
+/***/ 13726:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const { webidl } = __nccwpck_require__(5893)
-const { URLSerializer } = __nccwpck_require__(1900)
-const { environmentSettingsObject } = __nccwpck_require__(3168)
-const { staticPropertyDescriptors, states, sentCloseFrameState, sendHints } = __nccwpck_require__(736)
+const { webidl } = __nccwpck_require__(45893)
+const { URLSerializer } = __nccwpck_require__(51900)
+const { environmentSettingsObject } = __nccwpck_require__(73168)
+const { staticPropertyDescriptors, states, sentCloseFrameState, sendHints } = __nccwpck_require__(20736)
 const {
   kWebSocketURL,
   kReadyState,
@@ -58911,21 +58911,21 @@ const {
   kResponse,
   kSentClose,
   kByteParser
-} = __nccwpck_require__(1216)
+} = __nccwpck_require__(61216)
 const {
   isConnecting,
   isEstablished,
   isClosing,
   isValidSubprotocol,
   fireEvent
-} = __nccwpck_require__(8625)
-const { establishWebSocketConnection, closeWebSocketConnection } = __nccwpck_require__(6897)
-const { ByteParser } = __nccwpck_require__(1652)
+} = __nccwpck_require__(98625)
+const { establishWebSocketConnection, closeWebSocketConnection } = __nccwpck_require__(86897)
+const { ByteParser } = __nccwpck_require__(81652)
 const { kEnumerableProperty, isBlobLike } = __nccwpck_require__(3440)
-const { getGlobalDispatcher } = __nccwpck_require__(2581)
-const { types } = __nccwpck_require__(7975)
-const { ErrorEvent, CloseEvent } = __nccwpck_require__(5188)
-const { SendQueue } = __nccwpck_require__(3900)
+const { getGlobalDispatcher } = __nccwpck_require__(32581)
+const { types } = __nccwpck_require__(57975)
+const { ErrorEvent, CloseEvent } = __nccwpck_require__(15188)
+const { SendQueue } = __nccwpck_require__(13900)
 
 // https://websockets.spec.whatwg.org/#interface-definition
 class WebSocket extends EventTarget {
@@ -59502,7 +59502,7 @@ module.exports = {
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
 /* harmony export */   v: () => (/* binding */ AggregateBuilder)
 /* harmony export */ });
-/* harmony import */ var _entries_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(8323);
+/* harmony import */ var _entries_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(18323);
 
 /** Rows kept for the message and the summary; the results file has them all. */
 const MAX_TABLE_ROWS = 1_000;
@@ -59612,7 +59612,7 @@ class AggregateBuilder {
 /* harmony export */   hC: () => (/* binding */ decideAlert)
 /* harmony export */ });
 /* unused harmony export unmetThresholds */
-/* harmony import */ var _format_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(6264);
+/* harmony import */ var _format_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(16264);
 
 const NO_PENDING = { total: 0, critical: 0, warning: 0, windows: 0 };
 /**
@@ -59813,7 +59813,7 @@ function addCounts(a, b) {
 
 /***/ }),
 
-/***/ 3305:
+/***/ 43305:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
@@ -59822,7 +59822,7 @@ function addCounts(a, b) {
 /* harmony export */   mp: () => (/* binding */ describeSkew)
 /* harmony export */ });
 /* unused harmony exports SKEW_TOLERANCE_MS, formatOffset */
-/* harmony import */ var _aws_sdk_client_cloudwatch_logs__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(303);
+/* harmony import */ var _aws_sdk_client_cloudwatch_logs__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(70303);
 
 /**
  * CloudWatch Logs' clock, read from the `Date` header of its responses.
@@ -59987,7 +59987,7 @@ function dateHeader(response) {
 
 /***/ }),
 
-/***/ 9860:
+/***/ 89860:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
@@ -59996,7 +59996,7 @@ function dateHeader(response) {
 /* harmony export */   ql: () => (/* binding */ timesThen),
 /* harmony export */   sS: () => (/* binding */ baselineQuery)
 /* harmony export */ });
-/* harmony import */ var _rates_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(2672);
+/* harmony import */ var _rates_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(42672);
 
 /** The query over the earlier window; the caller bounds it by `@timestamp` (query-rewrite.ts). */
 function baselineQuery(statusField) {
@@ -60034,7 +60034,7 @@ function baselineName(offsetSeconds) {
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
 /* harmony export */   U: () => (/* binding */ ReportedEntries)
 /* harmony export */ });
-/* harmony import */ var _entries_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(8323);
+/* harmony import */ var _entries_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(18323);
 
 /**
  * The entries reported so far in the stretch that runs check twice (the overlap). An entry the
@@ -60115,7 +60115,7 @@ function occurrenceId(seen, base) {
 
 /***/ }),
 
-/***/ 8323:
+/***/ 18323:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
@@ -60129,7 +60129,7 @@ function occurrenceId(seen, base) {
 /* harmony export */   t1: () => (/* binding */ timestampSecond),
 /* harmony export */   xJ: () => (/* binding */ severityOf)
 /* harmony export */ });
-/* harmony import */ var node_crypto__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(7598);
+/* harmony import */ var node_crypto__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(77598);
 /* harmony import */ var node_crypto__WEBPACK_IMPORTED_MODULE_0___default = /*#__PURE__*/__nccwpck_require__.n(node_crypto__WEBPACK_IMPORTED_MODULE_0__);
 
 /** Turns a GetQueryResults row (a list of field/value pairs) into an Entry. */
@@ -60303,7 +60303,7 @@ function parseStatus(text) {
 
 /***/ }),
 
-/***/ 3916:
+/***/ 83916:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
@@ -60327,7 +60327,7 @@ class SettingsError extends Error {
 
 /***/ }),
 
-/***/ 3957:
+/***/ 73957:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
@@ -60335,14 +60335,14 @@ class SettingsError extends Error {
 /* harmony export */   fL: () => (/* binding */ endFailureEpisode),
 /* harmony export */   wD: () => (/* binding */ reminderSeconds)
 /* harmony export */ });
-/* harmony import */ var _errors_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(3916);
-/* harmony import */ var _format_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(6264);
-/* harmony import */ var _notify_console_link_js__WEBPACK_IMPORTED_MODULE_7__ = __nccwpck_require__(3997);
-/* harmony import */ var _notify_monitor_notices_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(7235);
-/* harmony import */ var _notify_slack_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(7569);
-/* harmony import */ var _notify_slack_bot_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(7149);
-/* harmony import */ var _run_deps_js__WEBPACK_IMPORTED_MODULE_5__ = __nccwpck_require__(5988);
-/* harmony import */ var _state_checkpoint_js__WEBPACK_IMPORTED_MODULE_6__ = __nccwpck_require__(1743);
+/* harmony import */ var _errors_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(83916);
+/* harmony import */ var _format_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(16264);
+/* harmony import */ var _notify_console_link_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(3997);
+/* harmony import */ var _notify_monitor_notices_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(57235);
+/* harmony import */ var _notify_slack_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(47569);
+/* harmony import */ var _notify_slack_bot_js__WEBPACK_IMPORTED_MODULE_5__ = __nccwpck_require__(37149);
+/* harmony import */ var _run_deps_js__WEBPACK_IMPORTED_MODULE_6__ = __nccwpck_require__(55988);
+/* harmony import */ var _state_checkpoint_js__WEBPACK_IMPORTED_MODULE_7__ = __nccwpck_require__(41743);
 /**
  * `notify-on-error`: a monitor that cannot run says so in Slack once per failing episode, reminds
  * while it keeps failing, and says when it runs again; the failed runs are counted in the state.
@@ -60386,7 +60386,7 @@ async function recordFailure(settings, reason, deps, session) {
         return;
     }
     const notice = { monitorName: settings.monitorName, reason };
-    const runUrl = (0,_notify_console_link_js__WEBPACK_IMPORTED_MODULE_7__/* .workflowRunUrl */ .CX)(deps.env);
+    const runUrl = (0,_notify_console_link_js__WEBPACK_IMPORTED_MODULE_2__/* .workflowRunUrl */ .CX)(deps.env);
     if (runUrl)
         notice.runUrl = runUrl;
     if (failure.runs > 1) {
@@ -60399,7 +60399,7 @@ async function recordFailure(settings, reason, deps, session) {
     const saved = save ? await save({ ...failure, notifiedAt: now }) : false;
     if (save && !saved)
         notice.noMemory = 'unsaved';
-    const posted = await postNotice((0,_notify_monitor_notices_js__WEBPACK_IMPORTED_MODULE_2__/* .buildFailureMessage */ .EG)(notice), 'that the monitor failed', settings, deps);
+    const posted = await postNotice((0,_notify_monitor_notices_js__WEBPACK_IMPORTED_MODULE_3__/* .buildFailureMessage */ .EG)(notice), 'that the monitor failed', settings, deps);
     // Not delivered: the next run must not take Slack for told.
     if (save && saved && !posted)
         await save(failure);
@@ -60441,11 +60441,11 @@ async function saveFailure(session, state, failure, deps) {
     const savedAt = new Date(deps.now()).toISOString();
     const next = state
         ? { ...state, savedAt, failure }
-        : { version: _state_checkpoint_js__WEBPACK_IMPORTED_MODULE_6__/* .STATE_VERSION */ .nd, savedAt, failure };
+        : { version: _state_checkpoint_js__WEBPACK_IMPORTED_MODULE_7__/* .STATE_VERSION */ .nd, savedAt, failure };
     const { description } = await session.open();
     try {
         await session.save(next);
-        deps.runner.info(`Failure recorded in ${description}: ${(0,_state_checkpoint_js__WEBPACK_IMPORTED_MODULE_6__/* .describeFailure */ .Ic)(failure)}.`);
+        deps.runner.info(`Failure recorded in ${description}: ${(0,_state_checkpoint_js__WEBPACK_IMPORTED_MODULE_7__/* .describeFailure */ .Ic)(failure)}.`);
         return true;
     }
     catch (error) {
@@ -60466,7 +60466,7 @@ function reminderSeconds(settings) {
  * when Slack was told of the episode, one message says the monitor is running again.
  */
 async function endFailureEpisode(failure, settings, deps) {
-    deps.runner.info(`The monitor is running again after failed runs: ${(0,_state_checkpoint_js__WEBPACK_IMPORTED_MODULE_6__/* .describeFailure */ .Ic)(failure)}.`);
+    deps.runner.info(`The monitor is running again after failed runs: ${(0,_state_checkpoint_js__WEBPACK_IMPORTED_MODULE_7__/* .describeFailure */ .Ic)(failure)}.`);
     if (failure.notifiedAt === undefined || !settings.notifyOnError || !hasSlack(settings))
         return;
     const notice = {
@@ -60475,10 +60475,10 @@ async function endFailureEpisode(failure, settings, deps) {
         recoveredAt: Math.floor(deps.now() / 1000),
         failedRuns: failure.runs,
     };
-    const runUrl = (0,_notify_console_link_js__WEBPACK_IMPORTED_MODULE_7__/* .workflowRunUrl */ .CX)(deps.env);
+    const runUrl = (0,_notify_console_link_js__WEBPACK_IMPORTED_MODULE_2__/* .workflowRunUrl */ .CX)(deps.env);
     if (runUrl)
         notice.runUrl = runUrl;
-    await postNotice((0,_notify_monitor_notices_js__WEBPACK_IMPORTED_MODULE_2__/* .buildRecoveredMessage */ .Dy)(notice), 'that the monitor is running again', settings, deps);
+    await postNotice((0,_notify_monitor_notices_js__WEBPACK_IMPORTED_MODULE_3__/* .buildRecoveredMessage */ .Dy)(notice), 'that the monitor is running again', settings, deps);
 }
 /**
  * A notice about the monitor itself (`notify-on-error`): printed on a dry run; a post that fails is a
@@ -60487,12 +60487,12 @@ async function endFailureEpisode(failure, settings, deps) {
  * every run of the cron instead of once per episode.
  */
 async function postNotice(message, what, settings, deps) {
-    const slackDeps = (0,_run_deps_js__WEBPACK_IMPORTED_MODULE_5__/* .webhookDeps */ .Ep)(deps);
+    const slackDeps = (0,_run_deps_js__WEBPACK_IMPORTED_MODULE_6__/* .webhookDeps */ .Ep)(deps);
     if (settings.dryRun) {
-        await (0,_notify_slack_js__WEBPACK_IMPORTED_MODULE_3__/* .deliver */ .cK)(message, settings, slackDeps);
+        await (0,_notify_slack_js__WEBPACK_IMPORTED_MODULE_4__/* .deliver */ .cK)(message, settings, slackDeps);
         return false;
     }
-    const outcomes = await (0,_notify_slack_js__WEBPACK_IMPORTED_MODULE_3__/* .postEach */ .sS)(message, settings.slackWebhookUrls, slackDeps);
+    const outcomes = await (0,_notify_slack_js__WEBPACK_IMPORTED_MODULE_4__/* .postEach */ .sS)(message, settings.slackWebhookUrls, slackDeps);
     const failed = outcomes.filter((outcome) => outcome.error);
     for (const outcome of failed) {
         // A webhook listed twice failed once: warn once.
@@ -60522,7 +60522,7 @@ async function postToChannels(message, what, settings, deps) {
     const { channels, token } = settings.incidentCard;
     let told = 0;
     try {
-        const bot = await (0,_notify_slack_bot_js__WEBPACK_IMPORTED_MODULE_4__/* .createSlackBot */ .KS)(token, (0,_run_deps_js__WEBPACK_IMPORTED_MODULE_5__/* .apiClientDeps */ .U6)(deps));
+        const bot = await (0,_notify_slack_bot_js__WEBPACK_IMPORTED_MODULE_5__/* .createSlackBot */ .KS)(token, (0,_run_deps_js__WEBPACK_IMPORTED_MODULE_6__/* .apiClientDeps */ .U6)(deps));
         for (const channel of channels) {
             try {
                 await bot.postMessage(channel, message);
@@ -60542,7 +60542,7 @@ async function postToChannels(message, what, settings, deps) {
 
 /***/ }),
 
-/***/ 6264:
+/***/ 16264:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
@@ -60632,6 +60632,173 @@ function scanCost(bytes, pricePerGb) {
 
 /***/ }),
 
+/***/ 28943:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   I: () => (/* binding */ openGitHubApi),
+/* harmony export */   O: () => (/* binding */ GitHubApiError)
+/* harmony export */ });
+/* harmony import */ var _notify_http_transport_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(56565);
+
+/** A call GitHub did not take; `status` is its HTTP status (0: no answer). */
+class GitHubApiError extends Error {
+    status;
+    name = 'GitHubApiError';
+    constructor(message, status) {
+        super(message);
+        this.status = status;
+    }
+}
+const DEFAULT_API_URL = 'https://api.github.com';
+/** A hung connection must not hold the job until the runner's own timeout. */
+const REQUEST_TIMEOUT_MS = 30_000;
+const MAX_TEXT_IN_ERROR = 300;
+/** The client; loads `@actions/github` on first use. Throws when GITHUB_REPOSITORY is not `owner/name`. */
+async function openGitHubApi(token, deps, feature) {
+    const repository = deps.env.GITHUB_REPOSITORY?.trim() ?? '';
+    const [owner, repo, ...rest] = repository.split('/');
+    if (!owner || !repo || rest.length > 0) {
+        throw new GitHubApiError(`${feature.input} needs GITHUB_REPOSITORY (owner/name), which a GitHub Actions runner sets; it is ${repository ? `"${repository}"` : 'not set'} here.`, 0);
+    }
+    const baseUrl = (deps.env.GITHUB_API_URL?.trim() || DEFAULT_API_URL).replace(/\/+$/, '');
+    const { getOctokit } = await __nccwpck_require__.e(/* import() */ 542).then(__nccwpck_require__.bind(__nccwpck_require__, 30542));
+    const octokit = getOctokit(token, {
+        baseUrl,
+        userAgent: 'insights-watch',
+        request: { fetch: octokitFetch(deps) },
+        log: {
+            debug: () => { },
+            info: () => { },
+            warn: (message) => deps.log(`GitHub: ${scrub(message, token)}`),
+            error: (message) => deps.log(`GitHub: ${scrub(message, token)}`),
+        },
+    });
+    return {
+        octokit,
+        owner,
+        repo,
+        repository,
+        call: async (target, run) => {
+            try {
+                return await run();
+            }
+            catch (error) {
+                throw describe(error, { target, repository, feature, token, signal: deps.signal });
+            }
+        },
+    };
+}
+/**
+ * octokit's `fetch`: node:http(s) over the proxy agents when set, each request bounded in time and
+ * aborted with the job, answered as a WHATWG Response (octokit iterates its headers).
+ */
+function octokitFetch(deps) {
+    const transport = (0,_notify_http_transport_js__WEBPACK_IMPORTED_MODULE_0__/* .apiHttpFetch */ .HJ)(deps.proxyAgents?.());
+    return async (url, init = {}) => {
+        const signals = [AbortSignal.timeout(REQUEST_TIMEOUT_MS), deps.signal, init.signal ?? undefined].filter((s) => s instanceof AbortSignal);
+        const answer = await transport(url, {
+            method: init.method ?? 'GET',
+            headers: init.headers,
+            ...(typeof init.body === 'string' ? { body: init.body } : {}),
+            signal: AbortSignal.any(signals),
+        });
+        const nullBody = answer.status === 204 || answer.status === 205 || answer.status === 304;
+        const response = new Response(nullBody ? null : await answer.arrayBuffer(), {
+            status: answer.status,
+            statusText: answer.statusText,
+            headers: [...answer.headers.entries()],
+        });
+        Object.defineProperty(response, 'url', { value: answer.url });
+        return response;
+    };
+}
+function describe(error, context) {
+    const { target, repository, feature, token, signal } = context;
+    if (error instanceof GitHubApiError)
+        return error;
+    if (signal?.aborted) {
+        return new GitHubApiError(`GitHub: the job was cancelled before ${target.what} in ${repository} went through.`, 0);
+    }
+    const e = (typeof error === 'object' && error !== null ? error : {});
+    const status = typeof e.status === 'number' ? e.status : 0;
+    const text = scrub(githubText(e), token);
+    const said = `${status}${text ? ` ${text}` : ''}`;
+    if ((status === 403 || status === 429) && isRateLimit(e, text)) {
+        const after = e.response?.headers?.['retry-after'];
+        return new GitHubApiError(`GitHub's rate limit stopped ${target.what} in ${repository} (${said})${after ? `; it asks to wait ${after} s` : ''}. ${feature.nextTry}`, status);
+    }
+    if (status === 0 || status >= 500)
+        return unanswered(e, context, status, said);
+    const answer = {
+        status,
+        text,
+        refused: `GitHub refused ${target.what} in ${repository} (${said}).`,
+        repository,
+    };
+    return feature.refusal?.(answer, target) ?? refusal(answer, target, feature);
+}
+/** A 4xx: what it means for the workflow, and what to change. */
+function refusal(answer, target, feature) {
+    const { status, refused } = answer;
+    switch (status) {
+        case 401:
+            return new GitHubApiError(`${refused} The token was not accepted. ${feature.permissionFix}`, status);
+        case 403:
+            return new GitHubApiError(`${refused} ${feature.permissionFix}`, status);
+        case 404: {
+            const subject = target.subject === undefined ? '' : `, or ${target.subject} is not in it`;
+            return new GitHubApiError(`${refused} The token cannot see the repository${subject}. ${feature.permissionFix}`, status);
+        }
+        case 422:
+            return new GitHubApiError(`${refused} GitHub did not accept what was sent.`, status);
+        default:
+            return new GitHubApiError(refused, status);
+    }
+}
+/** A server error, no answer in time, or no connection. */
+function unanswered(e, context, status, said) {
+    const { target, repository, token } = context;
+    if (status >= 500 && e.response) {
+        return new GitHubApiError(`GitHub failed ${target.what} in ${repository} (${said}); the trouble is on GitHub's side.`, status);
+    }
+    const name = String(e.name ?? '');
+    const timedOut = name === 'TimeoutError' || name === 'AbortError';
+    const what = timedOut
+        ? `no answer within ${REQUEST_TIMEOUT_MS / 1000} s`
+        : `a network error: ${oneLine(scrub(String(e.message ?? ''), token))}`;
+    return new GitHubApiError(`GitHub: ${target.what} in ${repository} got ${what}.`, 0);
+}
+function isRateLimit(e, text) {
+    const headers = e.response?.headers ?? {};
+    return (headers['retry-after'] !== undefined ||
+        headers['x-ratelimit-remaining'] === '0' ||
+        /rate limit/i.test(text));
+}
+/** GitHub's `message`, and the field errors of a 422, in one line. */
+function githubText(e) {
+    const data = e.response?.data;
+    if (typeof data === 'object' && data !== null && 'message' in data && typeof data.message === 'string') {
+        const errors = 'errors' in data && Array.isArray(data.errors)
+            ? data.errors
+                .map((item) => (typeof item === 'string' ? item : JSON.stringify(item)))
+                .join(', ')
+            : '';
+        return oneLine(errors ? `${data.message}: ${errors}` : data.message);
+    }
+    return typeof data === 'string' ? oneLine(data) : '';
+}
+function scrub(text, token) {
+    return token ? text.split(token).join('[token]') : text;
+}
+function oneLine(text) {
+    const line = text.replace(/\s+/g, ' ').trim();
+    return line.length > MAX_TEXT_IN_ERROR ? `${line.slice(0, MAX_TEXT_IN_ERROR)}…` : line;
+}
+
+
+/***/ }),
+
 /***/ 8604:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
@@ -60667,16 +60834,16 @@ function keepYoungGenerationSmall() {
 
 /***/ }),
 
-/***/ 3362:
+/***/ 53362:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
 /* harmony export */   w: () => (/* binding */ parseIncident),
 /* harmony export */   x: () => (/* binding */ advanceIncident)
 /* harmony export */ });
-/* harmony import */ var node_crypto__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(7598);
+/* harmony import */ var node_crypto__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(77598);
 /* harmony import */ var node_crypto__WEBPACK_IMPORTED_MODULE_0___default = /*#__PURE__*/__nccwpck_require__.n(node_crypto__WEBPACK_IMPORTED_MODULE_0__);
-/* harmony import */ var _entries_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(8323);
+/* harmony import */ var _entries_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(18323);
 
 
 /** Values kept per top list: the checkpoint stays small however many distinct routes the logs hold. */
@@ -60973,12 +61140,12 @@ function isRecord(value) {
 
 /***/ }),
 
-/***/ 9407:
+/***/ 79407:
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
 /* harmony import */ var _heap_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(8604);
-/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(1730);
+/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(41730);
 
 
 (0,_heap_js__WEBPACK_IMPORTED_MODULE_0__/* .keepYoungGenerationSmall */ .D)();
@@ -60989,7 +61156,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 6041:
+/***/ 16041:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
@@ -61086,7 +61253,981 @@ const DEFAULT_QUERY = TABLE.query.default;
 
 /***/ }),
 
-/***/ 3621:
+/***/ 17334:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+
+// EXPORTS
+__nccwpck_require__.d(__webpack_exports__, {
+  Em: () => (/* binding */ MAX_LOG_GROUPS_PER_QUERY),
+  oW: () => (/* binding */ batchCount),
+  lY: () => (/* binding */ runBatchedQuery)
+});
+
+// UNUSED EXPORTS: DEFAULT_CONCURRENCY, batchLogGroups
+
+// EXTERNAL MODULE: ./src/format.ts
+var format = __nccwpck_require__(16264);
+// EXTERNAL MODULE: ./node_modules/@aws-sdk/client-cloudwatch-logs/dist-cjs/index.js
+var dist_cjs = __nccwpck_require__(70303);
+// EXTERNAL MODULE: ./src/insights/query-errors.ts
+var query_errors = __nccwpck_require__(78353);
+// EXTERNAL MODULE: ./src/insights/throttle.ts
+var throttle = __nccwpck_require__(79413);
+;// CONCATENATED MODULE: ./src/insights/pages.ts
+/**
+ * The pages of a Complete query's result after the first: GetQueryResults with nextToken, spaced
+ * under the request quota and retried while throttled, each page's rows handed on as it arrives.
+ */
+
+
+
+
+/** Result pages are fetched back to back; at least this far apart keeps them under 5 TPS too. */
+const MIN_PAGE_INTERVAL_MS = 200;
+/**
+ * Fetches the pages after the Complete response, while `wantMore()` says so, handing each page's rows
+ * to `onPage` and keeping none. Results come in pages of up to 10,000 rows via nextToken
+ * (GetQueryResults doc, in SDKs from 2026-04); older services return everything in one response with
+ * no token, and then there is nothing to fetch.
+ */
+async function fetchPages(query, completed, deps, handler) {
+    const pager = new Pager(query, completed, deps);
+    let nextToken = completed.nextToken;
+    let pages = 1;
+    while (nextToken && handler.wantMore()) {
+        const page = await pager.fetch(nextToken, pages + 1);
+        // Throttled: waited, and asks again while more is wanted.
+        if (page === undefined)
+            continue;
+        pages += 1;
+        const rows = page.results ?? [];
+        if (page.nextToken === nextToken && rows.length === 0) {
+            // An empty page handing back the same token would otherwise be fetched forever.
+            deps.log(`Insights query ${completed.queryId}: page ${pages} was empty and repeated its nextToken; stopped paging.`);
+            nextToken = undefined;
+            break;
+        }
+        nextToken = page.nextToken;
+        handler.onPage(rows);
+    }
+    return nextToken ? { pages, nextToken } : { pages };
+}
+/** GetQueryResults for the pages of one query, at most one per MIN_PAGE_INTERVAL_MS. */
+class Pager {
+    #query;
+    #completed;
+    #deps;
+    #limits;
+    #fail;
+    #retry;
+    #lastRequestAt;
+    constructor(query, completed, deps) {
+        this.#query = query;
+        this.#completed = completed;
+        this.#deps = deps;
+        this.#limits = deps.limits ?? (0,throttle/* createRequestLimits */.il)(deps);
+        this.#fail = (0,query_errors/* failer */.gw)(query);
+        this.#retry = new throttle/* ThrottleRetry */.z3(deps, completed.deadline, deps.random ?? Math.random);
+        this.#lastRequestAt = deps.now();
+    }
+    /**
+     * Page number `page`, from `nextToken`; undefined when it was throttled and waited its backoff (ask
+     * again). Throws a QueryError when it fails otherwise, stays throttled or the run is cancelled.
+     */
+    async fetch(nextToken, page) {
+        const { client, signal } = this.#deps;
+        const { queryId } = this.#completed;
+        await this.#pause(Math.max(0, this.#lastRequestAt + MIN_PAGE_INTERVAL_MS - this.#deps.now()));
+        if (!signal?.aborted)
+            await this.#limits.getQueryResults.take();
+        if (signal?.aborted) {
+            throw this.#fail(`Insights query ${queryId}: fetching its results stopped: the run was cancelled.`, {
+                kind: 'aborted',
+                queryId,
+                status: 'Complete',
+            });
+        }
+        this.#lastRequestAt = this.#deps.now();
+        try {
+            return await this.#retry.send(() => client.send(new dist_cjs/* GetQueryResultsCommand */.sAK({ queryId, nextToken })));
+        }
+        catch (error) {
+            const backoff = this.#retry.retryAfter(error);
+            if (backoff === undefined) {
+                const { startedAt } = this.#completed;
+                const request = {
+                    queryId,
+                    status: 'Complete',
+                    attempts: this.#retry.throttled,
+                    since: startedAt,
+                    page,
+                };
+                throw (0,query_errors/* resultsError */.bt)(error, request, this.#query, this.#deps);
+            }
+            this.#deps.log(`Insights query ${queryId}: page ${page} throttled (${(0,throttle/* errorCode */.CA)(error)}); retrying in ${(0,format/* seconds */.YA)(backoff)}.`);
+            await this.#pause(backoff);
+            return undefined;
+        }
+    }
+    /** Sleeps, but wakes as soon as the signal aborts. */
+    #pause(ms) {
+        return (0,throttle/* pauseUnlessAborted */.u1)(this.#deps.sleep, ms, this.#deps.signal);
+    }
+}
+
+// EXTERNAL MODULE: ./src/errors.ts
+var errors = __nccwpck_require__(83916);
+// EXTERNAL MODULE: ./src/insights/source.ts
+var insights_source = __nccwpck_require__(4908);
+;// CONCATENATED MODULE: ./src/insights/poll.ts
+/**
+ * Starting one CloudWatch Logs Insights query and polling it until it is Complete: StartQuery
+ * (backing off while throttled), then GetQueryResults until the query leaves Scheduled/Running, and
+ * StopQuery when it runs out of query-timeout, polling fails or the run is cancelled.
+ */
+
+
+
+
+
+
+/** Milliseconds before the first poll: most small queries finish within a few hundred. */
+const FIRST_POLL_DELAY_MS = 100;
+/** Each poll waits this much longer than the one before, up to the cap. */
+const POLL_BACKOFF = 1.5;
+/**
+ * Polls never wait longer than this. With the growth above a query makes at most 4 polls in its
+ * first second and 1 a second after, under GetQueryResults' 5 TPS quota (per account; gogama/incite
+ * `RPSQuotaLimits`, incite issue #14 — not on an official page retrieved).
+ */
+const MAX_POLL_DELAY_MS = 1000;
+const PENDING = new Set(['Scheduled', 'Running']);
+/**
+ * Starts the query (backing off while throttled) and polls it until it is Complete. Throws a
+ * QueryError when it fails, ends otherwise, outlives query-timeout (stopped with StopQuery) or the
+ * signal aborts (stopped too).
+ */
+async function completeQuery(query, deps) {
+    const limits = deps.limits ?? (0,throttle/* createRequestLimits */.il)(deps);
+    const random = deps.random ?? Math.random;
+    const groups = (0,query_errors/* describeGroups */.iq)((0,insights_source/* shownGroups */.sS)(query));
+    if (deps.signal?.aborted)
+        throw notStarted(query, groups);
+    const startedAt = deps.now();
+    const deadline = startedAt + deps.timeoutMs;
+    const queryId = await startWithBackoff(query, deps, limits, random, deadline);
+    deps.log(`Insights query ${queryId} started: ${query.queryLanguage} over ${groups}, ` +
+        `${(0,format/* isoSecond */.u$)(query.window.start)} to ${(0,format/* isoSecond */.u$)(query.window.end)}` +
+        (query.limit === undefined ? '' : ` (limit ${query.limit})`));
+    return new QueryPoll(query, deps, { queryId, startedAt, deadline, limits, random }).untilComplete();
+}
+/** One-line statistics for the log. */
+function describeStatistics(statistics) {
+    return (`${statistics.recordsMatched} records matched, ${statistics.recordsScanned} scanned, ` +
+        `${(0,format/* formatBytes */.z3)(statistics.bytesScanned)} scanned`);
+}
+/** A started query, polled until it leaves Scheduled/Running; stopped when it cannot be seen through. */
+class QueryPoll {
+    #query;
+    #deps;
+    #started;
+    #groups;
+    #fail;
+    #retry;
+    /** The last status GetQueryResults reported. */
+    #status;
+    constructor(query, deps, started) {
+        this.#query = query;
+        this.#deps = deps;
+        this.#started = started;
+        this.#groups = (0,query_errors/* describeGroups */.iq)((0,insights_source/* shownGroups */.sS)(query));
+        this.#fail = (0,query_errors/* failer */.gw)(query);
+        this.#retry = new throttle/* ThrottleRetry */.z3(deps, started.deadline, started.random);
+    }
+    // Poll until the query leaves Scheduled/Running. Rows returned while Running are partial
+    // (GetQueryResults doc: "If the value of the Status field in the output is Running, this
+    // operation returns only partial results"), so only the Complete response's rows are kept.
+    async untilComplete() {
+        const { queryId, startedAt, deadline } = this.#started;
+        let delay = FIRST_POLL_DELAY_MS;
+        for (;;) {
+            const response = await this.#poll(delay);
+            const elapsed = this.#deps.now() - startedAt;
+            if (response.status !== this.#status) {
+                this.#status = response.status;
+                this.#deps.log(`Insights query ${queryId}: ${this.#status ?? 'no status'} after ${(0,format/* seconds */.YA)(elapsed)}`);
+            }
+            const status = this.#status;
+            if (status === 'Complete')
+                return this.#completed(response);
+            if (status === undefined || !PENDING.has(status)) {
+                throw this.#fail(`Insights query ${queryId} ended with status ${status ?? '(none)'} (log groups: ${this.#groups})`, { kind: 'status', queryId, status });
+            }
+            if (this.#deps.now() >= deadline) {
+                await this.#stop('query-timeout ran out');
+                throw this.#fail(`Insights query ${queryId} was stopped after ${(0,format/* seconds */.YA)(elapsed)}, still ${status}: it ran out of the ` +
+                    `query-timeout (${(0,query_errors/* timeoutText */.bY)(this.#deps.timeoutMs)}). Raise the query-timeout input, or narrow the query ` +
+                    `or the log groups (log groups: ${this.#groups}).`, { kind: 'timeout', queryId, status });
+            }
+            delay = Math.min(delay * POLL_BACKOFF, MAX_POLL_DELAY_MS);
+        }
+    }
+    /** Waits `delay` (never past the deadline), then polls once, polling again while throttled. */
+    async #poll(delay) {
+        const { queryId, deadline, limits } = this.#started;
+        let wait = delay;
+        for (;;) {
+            await pause(this.#deps, Math.min(wait, Math.max(0, deadline - this.#deps.now())));
+            await this.#stopIfAborted();
+            await limits.getQueryResults.take();
+            await this.#stopIfAborted();
+            try {
+                return await this.#retry.send(() => this.#deps.client.send(new dist_cjs/* GetQueryResultsCommand */.sAK({ queryId })));
+            }
+            catch (error) {
+                wait = await this.#retryAfter(error);
+            }
+        }
+    }
+    /** After a failed poll: the wait before polling again while throttled; otherwise stops the query and throws. */
+    async #retryAfter(error) {
+        const { queryId, startedAt } = this.#started;
+        const backoff = this.#retry.retryAfter(error);
+        if (backoff !== undefined) {
+            // Beyond the SDK's own retries: wait with jitter, as long as query-timeout allows.
+            this.#deps.log(`Insights query ${queryId}: GetQueryResults throttled (${(0,throttle/* errorCode */.CA)(error)}); polling again in ${(0,format/* seconds */.YA)(backoff)}.`);
+            return backoff;
+        }
+        // Stopped either way: the AWS SDK has retried already (and so has this, while throttled); left
+        // running, the query would hold one of the account's concurrent-query slots for up to 60 minutes.
+        await this.#stop((0,throttle/* isThrottlingError */.Qb)(error) ? 'GetQueryResults stayed throttled' : 'GetQueryResults failed');
+        const request = { queryId, status: this.#status, attempts: this.#retry.throttled, since: startedAt };
+        throw (0,query_errors/* resultsError */.bt)(error, request, this.#query, this.#deps);
+    }
+    async #stopIfAborted() {
+        if (!this.#deps.signal?.aborted)
+            return;
+        const { queryId } = this.#started;
+        await this.#stop('the run was cancelled');
+        throw this.#fail(`Insights query ${queryId} was stopped: the run was cancelled (log groups: ${this.#groups}).`, {
+            kind: 'aborted',
+            queryId,
+            status: this.#status,
+        });
+    }
+    #completed(response) {
+        const { queryId, startedAt, deadline } = this.#started;
+        const completed = {
+            queryId,
+            statistics: toStatistics(response.statistics),
+            rows: response.results ?? [],
+            startedAt,
+            deadline,
+        };
+        if (response.nextToken)
+            completed.nextToken = response.nextToken;
+        return completed;
+    }
+    /** Stops the query, logging (not throwing) when that fails: the error that caused it matters more. */
+    async #stop(why) {
+        const { queryId } = this.#started;
+        try {
+            await this.#deps.client.send(new dist_cjs/* StopQueryCommand */.MN0({ queryId }));
+            this.#deps.log(`Insights query ${queryId} stopped (${why}).`);
+        }
+        catch (error) {
+            // StopQuery errors when the query ended meanwhile ("the specified query is not running",
+            // StopQuery API doc).
+            this.#deps.log(`Insights query ${queryId}: StopQuery failed (${why}): ${(0,errors/* errorMessage */.g)(error)}`);
+        }
+    }
+}
+function notStarted(query, groups) {
+    return (0,query_errors/* failer */.gw)(query)(`Insights query not started: the run was cancelled (log groups: ${groups}).`, {
+        kind: 'aborted',
+    });
+}
+/**
+ * StartQuery, retried with full-jitter backoff while the service throttles it, for as long as
+ * query-timeout allows counting from the first attempt. The SDK's standard retry strategy has already
+ * made its own attempts (3 by default) for each call that reaches here.
+ */
+async function startWithBackoff(query, deps, limits, random, deadline) {
+    const groups = (0,query_errors/* describeGroups */.iq)((0,insights_source/* shownGroups */.sS)(query));
+    const fail = (0,query_errors/* failer */.gw)(query);
+    const startedAt = deps.now();
+    const retry = new throttle/* ThrottleRetry */.z3(deps, deadline, random);
+    for (;;) {
+        await limits.startQuery.take();
+        if (deps.signal?.aborted)
+            throw notStarted(query, groups);
+        let error;
+        try {
+            const started = await deps.client.send(new dist_cjs/* StartQueryCommand */.qbV(startQueryInput(query)));
+            if (started.queryId)
+                return started.queryId;
+            error = new Error('StartQuery returned no queryId');
+        }
+        catch (thrown) {
+            error = thrown;
+        }
+        if (!(0,throttle/* isThrottlingError */.Qb)(error))
+            throw (0,query_errors/* startError */.h5)(error, query, groups, fail);
+        const backoff = retry.retryAfter(error);
+        if (backoff === undefined) {
+            throw (0,query_errors/* throttledError */.Hm)(fail, deps, {
+                action: 'StartQuery',
+                error,
+                attempts: retry.throttled,
+                since: startedAt,
+            });
+        }
+        deps.log(`StartQuery throttled (${(0,throttle/* errorCode */.CA)(error)}: ${(0,errors/* errorMessage */.g)(error)}) for ${groups}; ` +
+            `trying again in ${(0,format/* seconds */.YA)(backoff)} (attempt ${retry.throttled + 1}).`);
+        await pause(deps, backoff);
+    }
+}
+function startQueryInput(query) {
+    const input = {
+        startTime: query.window.start,
+        endTime: query.window.end,
+        queryString: query.queryString,
+        queryLanguage: query.queryLanguage,
+    };
+    // logGroupNames takes names only; logGroupIdentifiers takes names or ARNs (and ARNs are needed
+    // for cross-account queries) — StartQuery API doc. SQL takes neither: its FROM names the groups
+    // (checked against log-group-names in settings.ts): "The exception is queries using the OpenSearch
+    // Service SQL query language, where you specify the log group names inside the querystring instead
+    // of here" (StartQuery, logGroupNames).
+    // A SOURCE command in the query string selects the groups instead, with no log group parameter.
+    const named = query.queryLanguage !== 'SQL' && !query.source;
+    if (named && query.logGroups.some((group) => group.startsWith('arn:'))) {
+        input.logGroupIdentifiers = query.logGroups;
+    }
+    else if (named) {
+        input.logGroupNames = query.logGroups;
+    }
+    if (query.limit !== undefined)
+        input.limit = query.limit;
+    return input;
+}
+function toStatistics(statistics) {
+    return {
+        recordsMatched: statistics?.recordsMatched ?? 0,
+        recordsScanned: statistics?.recordsScanned ?? 0,
+        bytesScanned: statistics?.bytesScanned ?? 0,
+    };
+}
+/** Sleeps, but wakes as soon as the signal aborts, so a cancelled run stops its query at once. */
+function pause(deps, ms) {
+    return (0,throttle/* pauseUnlessAborted */.u1)(deps.sleep, ms, deps.signal);
+}
+
+// EXTERNAL MODULE: ./src/insights/split.ts
+var split = __nccwpck_require__(58961);
+;// CONCATENATED MODULE: ./src/insights/batches.ts
+/**
+ * The whole query of a run: any number of log groups, in batches of 50 run a few at a time, each
+ * batch's window split into parts when one query cannot return all its rows, and rows handed on as
+ * they arrive.
+ */
+
+
+
+
+
+
+
+/** StartQuery takes at most 50 log groups (service model, since 2022-11). */
+const MAX_LOG_GROUPS_PER_QUERY = 50;
+/**
+ * Queries running at once by default. The account allows 100 concurrent Insights queries, shared
+ * with dashboards, scheduled queries and other users (StartQuery API doc); a monitor should take few
+ * of them.
+ */
+const DEFAULT_CONCURRENCY = 4;
+/**
+ * StartQuery's largest `limit` (service model `EventsLimitStartQuery`, 2026-05: "The maximum limit is
+ * 100,000 … paginating with the nextToken"; Logs Insights QL only). A service that still caps at
+ * 10,000 refuses it; the run then uses the maximum it names.
+ */
+const MAX_QUERY_LIMIT = 100_000;
+/**
+ * Rows a query returns without a `limit` (CWL_QuerySyntax-Limit: "If you omit limit, the query
+ * defaults to returning up to 10,000 log events"), and the `limit` maximum before 2026-05.
+ */
+const DEFAULT_QUERY_ROWS = 10_000;
+/** Splits log groups into StartQuery-sized batches. */
+function batchLogGroups(logGroups) {
+    const batches = [];
+    for (let i = 0; i < logGroups.length; i += MAX_LOG_GROUPS_PER_QUERY) {
+        batches.push(logGroups.slice(i, i + MAX_LOG_GROUPS_PER_QUERY));
+    }
+    return batches;
+}
+/** The queries a run of `query` makes over the whole window: one per batch, and one for a source. */
+function batchCount(query) {
+    const named = query.queryLanguage === 'SQL'
+        ? Math.min(1, query.logGroups.length)
+        : Math.ceil(query.logGroups.length / MAX_LOG_GROUPS_PER_QUERY);
+    return named + (query.source ? 1 : 0);
+}
+/**
+ * Runs the query over every batch of log groups, at most `concurrency` queries at once, and hands the
+ * rows to `onRows` as they arrive. A batch that fails is reported in `failures` while the others
+ * complete; an aborted signal stops every query (StopQuery) and throws; an error thrown by `onRows`
+ * stops every query and is rethrown.
+ */
+async function runBatchedQuery(query, deps) {
+    return new BatchedRun(query, deps).run();
+}
+class BatchedRun {
+    #query;
+    #deps;
+    #shape;
+    #controller = new AbortController();
+    #queryDeps;
+    #pool;
+    /** Rows onRows may still take. */
+    #remaining;
+    #rowsFetched = 0;
+    /**
+     * Rows were left unfetched in a way only this run knows: new rows cut by max-results, or (for
+     * queries whose rows are not records) pages left. For record queries the rest is counted at the end.
+     */
+    #truncated = false;
+    /** The largest StartQuery `limit` to pass; undefined: pass none. Lowered when the service refuses one. */
+    #maxLimit;
+    #runs = [];
+    #order = 0;
+    #fatal;
+    #abortError;
+    constructor(query, deps) {
+        this.#query = query;
+        this.#deps = deps;
+        this.#shape = query.shape ?? (0,split/* analyseQuery */.E8)(query.queryString, query.queryLanguage);
+        this.#maxLimit = this.#shape.passLimit ? MAX_QUERY_LIMIT : undefined;
+        this.#remaining = Math.max(0, query.maxRows);
+        this.#pool = deps.pool ?? new throttle/* Pool */.bC(deps.concurrency ?? DEFAULT_CONCURRENCY);
+        this.#queryDeps = {
+            client: deps.client,
+            now: deps.now,
+            sleep: deps.sleep,
+            log: deps.log,
+            timeoutMs: deps.timeoutMs,
+            signal: this.#controller.signal,
+            // One set of limits for every query of the run: the quotas are per account, not per query.
+            limits: deps.limits ?? (0,throttle/* createRequestLimits */.il)(deps),
+        };
+        if (deps.random)
+            this.#queryDeps.random = deps.random;
+    }
+    get #stopped() {
+        return this.#controller.signal.aborted;
+    }
+    async run() {
+        const outer = this.#deps.signal;
+        const onAbort = () => this.#controller.abort(outer?.reason);
+        if (outer?.aborted)
+            onAbort();
+        else
+            outer?.addEventListener('abort', onAbort, { once: true });
+        try {
+            // A SQL query names its groups in its FROM (at most 50, settings.ts): one query, never batches.
+            const named = this.#query.queryLanguage === 'SQL'
+                ? [[...this.#query.logGroups]]
+                : batchLogGroups(this.#query.logGroups);
+            const batches = named.map((logGroups) => ({ logGroups }));
+            if (this.#query.source)
+                batches.push({ logGroups: [], source: this.#query.source });
+            if (this.#query.window.end < this.#query.window.start) {
+                // An empty aggregate window (two runs in one second): nothing to query.
+                return {
+                    queries: [],
+                    statistics: { recordsMatched: 0, recordsScanned: 0, bytesScanned: 0 },
+                    rowsFetched: 0,
+                    truncated: false,
+                    failures: [],
+                };
+            }
+            if (named.length > 1) {
+                this.#deps.log(`${this.#query.logGroups.length} log groups: ${named.length} queries of at most ` +
+                    `${MAX_LOG_GROUPS_PER_QUERY} groups, up to ${this.#pool.size} at once` +
+                    `${this.#query.source ? ', and one query by prefix' : ''}.`);
+            }
+            const states = await Promise.all(batches.map((batch, index) => this.#runBatch(index, batch)));
+            if (this.#fatal)
+                throw this.#fatal.error;
+            if (this.#stopped) {
+                throw (this.#abortError ??
+                    new query_errors/* QueryError */.lr('Insights queries stopped: the run was cancelled.', {
+                        kind: 'aborted',
+                        query: this.#query.queryString,
+                        logGroups: [...this.#query.logGroups],
+                    }));
+            }
+            const statistics = { recordsMatched: 0, recordsScanned: 0, bytesScanned: 0 };
+            const failures = [];
+            let truncated = this.#truncated;
+            states.forEach((state, index) => {
+                if (state.statistics) {
+                    statistics.recordsMatched += state.statistics.recordsMatched;
+                    statistics.recordsScanned += state.statistics.recordsScanned;
+                    statistics.bytesScanned += state.statistics.bytesScanned;
+                    // One row per record: the batch is complete exactly when it delivered as many rows as its
+                    // whole-window query matched. Counting, rather than flagging parts left unrun or pages left
+                    // unfetched, does not call a run truncated when max-results ran out just as the last new
+                    // row arrived, with only rows already delivered (shared seconds) left behind.
+                    if (this.#shape.records && !state.error && state.delivered < state.statistics.recordsMatched) {
+                        truncated = true;
+                    }
+                }
+                if (state.error) {
+                    const batch = batches[index];
+                    failures.push({ batch: index, logGroups: batch ? (0,insights_source/* shownGroups */.sS)(batch) : [], error: state.error });
+                }
+            });
+            const queries = this.#runs
+                .sort((a, b) => a.batch - b.batch || a.order - b.order)
+                .map((entry) => entry.run);
+            return { queries, statistics, rowsFetched: this.#rowsFetched, truncated, failures };
+        }
+        finally {
+            outer?.removeEventListener('abort', onAbort);
+        }
+    }
+    /** One batch: its whole-window query, then the parts of any split, until done or failed. */
+    async #runBatch(batch, groups) {
+        const state = { delivered: 0 };
+        const merge = new split/* SplitSecondMerge */.vH();
+        const runPart = async (part, whole) => {
+            // Parts left when max-results has run out are not queried (the counts tell whether rows are missing).
+            if (this.#skipPart(state, whole))
+                return;
+            let release;
+            try {
+                release = await this.#pool.acquire(this.#controller.signal);
+            }
+            catch {
+                return; // aborted while waiting: run() reports it
+            }
+            let parts = [];
+            try {
+                if (this.#skipPart(state, whole))
+                    return;
+                parts = await this.#queryPart(batch, groups, part, whole, merge, state);
+            }
+            catch (error) {
+                if (this.#stopped) {
+                    this.#abortError ??= asError(error);
+                    return;
+                }
+                this.#partFailed(batch, part, whole, state, error);
+            }
+            finally {
+                release();
+            }
+            // Released before the parts queue up: a batch never holds a place while waiting for another.
+            await Promise.all(parts.map((child) => runPart(child, false)));
+        };
+        await runPart({ ...this.#query.window, sharedStart: false, sharedEnd: false }, true);
+        return state;
+    }
+    /** The batch failed, or there is nothing more to fetch: a part is not (or no longer) to be queried. */
+    #skipPart(state, whole) {
+        return state.error !== undefined || this.#stopped || (!whole && this.#remaining === 0);
+    }
+    /** A query of the batch failed: the batch's first error is what it reports. */
+    #partFailed(batch, part, whole, state, error) {
+        state.error ??= asError(error);
+        if (!whole) {
+            this.#deps.log(`Batch ${batch + 1}: the part ${(0,format/* isoSecond */.u$)(part.start)} – ${(0,format/* isoSecond */.u$)(part.end)} failed; the batch is ` +
+                `incomplete: ${state.error.message}`);
+        }
+    }
+    /**
+     * Runs one query over `part`, and either delivers its rows or, when they are capped and the
+     * window can be split, returns the parts to query instead (delivering nothing).
+     */
+    async #queryPart(batch, groups, part, whole, merge, state) {
+        const limit = this.#limitFor(part);
+        const { source } = groups;
+        const insights = {
+            logGroups: groups.logGroups,
+            queryString: source ? (0,insights_source/* withSource */.g5)(this.#query.queryString, source) : this.#query.queryString,
+            queryLanguage: this.#query.queryLanguage,
+            window: { start: part.start, end: part.end },
+        };
+        if (source)
+            insights.source = source;
+        if (limit !== undefined)
+            insights.limit = limit;
+        let completed;
+        try {
+            completed = await completeQuery(insights, this.#queryDeps);
+        }
+        catch (error) {
+            if (this.#lowerLimit(error, limit))
+                return this.#queryPart(batch, groups, part, whole, merge, state);
+            throw error;
+        }
+        const { queryId, statistics } = completed;
+        const run = { queryId, logGroups: (0,insights_source/* shownGroups */.sS)(groups), statistics };
+        if (source)
+            run.source = source;
+        this.#runs.push({ batch, order: this.#order++, run });
+        if (whole)
+            state.statistics = statistics;
+        const parts = this.#shape.records ? this.#splitIfCapped(part, completed, limit) : undefined;
+        if (parts)
+            return parts;
+        let returned = 0;
+        const take = (rows) => {
+            returned += rows.length;
+            this.#deliver(merge.filter(part, rows), state);
+        };
+        take(completed.rows);
+        // Delivered: not held while the later pages (up to 10,000 rows each) are fetched.
+        completed.rows = [];
+        const fetched = await fetchPages(insights, completed, this.#queryDeps, {
+            wantMore: () => this.#remaining > 0,
+            onPage: take,
+        });
+        merge.finish(part);
+        if (fetched.nextToken !== undefined && !this.#shape.records)
+            this.#truncated = true;
+        this.#logComplete(completed, returned, fetched);
+        return [];
+    }
+    /** StartQuery's `limit` for a query over `part`; undefined: pass none. */
+    #limitFor(part) {
+        // Asking for no more rows than max-results still takes saves transfer — but only where every row
+        // is new: a part's rows in its shared seconds may be the neighbour's again and dropped by the
+        // merge, so a part cut to the budget could come back short of new rows. Parts ask for the
+        // service's maximum, and the budget is applied to what the merge lets through.
+        if (this.#maxLimit === undefined)
+            return undefined;
+        if (part.sharedStart || part.sharedEnd)
+            return this.#maxLimit;
+        return Math.max(1, Math.min(this.#maxLimit, this.#remaining));
+    }
+    /**
+     * When StartQuery refused `limit` and accepts a smaller one: that maximum is used from now on, and
+     * the query is to be run again (true).
+     */
+    #lowerLimit(error, limit) {
+        if (!(error instanceof query_errors/* QueryError */.lr) || error.kind !== 'limit' || limit === undefined)
+            return false;
+        const accepted = error.acceptedLimit ?? DEFAULT_QUERY_ROWS;
+        if (!(accepted >= 1 && accepted < limit))
+            return false;
+        this.#maxLimit = Math.min(this.#maxLimit ?? accepted, accepted);
+        this.#deps.log(`${error.message}. Using limit ${accepted} from now on.`);
+        return true;
+    }
+    /**
+     * For a record query: the parts to query instead when `part`'s query returns fewer rows than are
+     * wanted and the window can be split; undefined when its rows are to be delivered (saying so when
+     * they are truncated).
+     */
+    #splitIfCapped(part, completed, limit) {
+        const { queryId, statistics } = completed;
+        const matched = statistics.recordsMatched;
+        const range = `${(0,format/* isoSecond */.u$)(part.start)} – ${(0,format/* isoSecond */.u$)(part.end)}`;
+        // What this one query can return: all of it is in hand when the service does not page; when it
+        // pages, rows up to the limit passed (the service's default 10,000 without one).
+        const capacity = completed.nextToken
+            ? Math.min(matched, limit ?? DEFAULT_QUERY_ROWS)
+            : completed.rows.length;
+        // Rows wanted: all of them — or, where every row is new (no shared second), no more than
+        // max-results still takes. A part's capped rows may be mostly its neighbour's again, so
+        // "capacity ≥ what max-results takes" does not mean it would deliver that many.
+        const wanted = part.sharedStart || part.sharedEnd ? matched : Math.min(matched, this.#remaining);
+        if (capacity >= wanted)
+            return undefined;
+        const reason = this.#cannotSplit(part, completed.rows);
+        if (reason !== undefined) {
+            this.#deps.log(`Insights query ${queryId}: ${matched} records matched in ${range}, ${capacity} rows returned; ` +
+                `not split (${reason}), so the result is truncated.`);
+            return undefined;
+        }
+        const parts = (0,split/* splitPart */._r)(part, (0,split/* partsNeeded */.WQ)(matched, capacity));
+        if (this.#shape.newestFirst)
+            parts.reverse();
+        this.#deps.log(`Insights query ${queryId}: ${matched} records matched in ${range}, but one query returns ` +
+            `${capacity} rows here: fetching them in ${parts.length} parts.`);
+        return parts;
+    }
+    /** The last line about a query whose rows were delivered. */
+    #logComplete(completed, returned, fetched) {
+        this.#deps.log(`Insights query ${completed.queryId} complete in ${(0,format/* seconds */.YA)(this.#deps.now() - completed.startedAt)}: ` +
+            `${returned} rows${fetched.pages > 1 ? ` in ${fetched.pages} pages` : ''}` +
+            `${fetched.nextToken === undefined ? '' : ' (max-results reached; more exist)'}; ` +
+            describeStatistics(completed.statistics));
+    }
+    /** Why a part whose rows were capped cannot be split, or undefined when it can. */
+    #cannotSplit(part, rows) {
+        if (!this.#shape.splittable) {
+            if (!this.#shape.records)
+                return 'the query does not return records';
+            if (this.#shape.userLimit)
+                return 'the query has its own limit command';
+            return 'the rows carry no @timestamp, which merging split parts needs';
+        }
+        if (!(0,split/* canSplit */.zy)(part))
+            return `${part.end - part.start + 1} seconds cannot be split further`;
+        // Merging the parts at their shared seconds needs each row's second.
+        if (rows.length === 0 || !rows.every((row) => (0,split/* rowSecond */.v_)(row) !== undefined)) {
+            return 'the rows carry no @timestamp, which merging split parts needs';
+        }
+        return undefined;
+    }
+    /** Hands rows to onRows, up to maxRows in total. */
+    #deliver(rows, state) {
+        // After a cancel or a failed consumer, nothing more is handed on.
+        if (rows.length === 0 || this.#stopped)
+            return;
+        const count = Math.min(rows.length, this.#remaining);
+        if (count < rows.length)
+            this.#truncated = true;
+        if (count === 0)
+            return;
+        this.#remaining -= count;
+        this.#rowsFetched += count;
+        state.delivered += count;
+        try {
+            this.#deps.onRows(count === rows.length ? rows : rows.slice(0, count));
+        }
+        catch (error) {
+            // The consumer failed: nothing more can be reported, so every query is stopped.
+            this.#fatal ??= { error };
+            this.#controller.abort(error);
+            throw error;
+        }
+    }
+}
+function asError(error) {
+    return error instanceof Error ? error : new Error(String(error));
+}
+
+
+/***/ }),
+
+/***/ 78353:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   Hm: () => (/* binding */ throttledError),
+/* harmony export */   bY: () => (/* binding */ timeoutText),
+/* harmony export */   bt: () => (/* binding */ resultsError),
+/* harmony export */   gw: () => (/* binding */ failer),
+/* harmony export */   h5: () => (/* binding */ startError),
+/* harmony export */   iq: () => (/* binding */ describeGroups),
+/* harmony export */   lr: () => (/* binding */ QueryError)
+/* harmony export */ });
+/* harmony import */ var _errors_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(83916);
+/* harmony import */ var _format_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(16264);
+/* harmony import */ var _source_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(4908);
+/* harmony import */ var _throttle_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(79413);
+/**
+ * How one Insights query fails: the kinds of QueryError, what a StartQuery error from AWS means for
+ * the user (malformed query, unknown log group, refused limit, …), and the message for throttling
+ * that outlasted query-timeout.
+ */
+
+
+
+
+class QueryError extends Error {
+    kind;
+    queryId;
+    /** The last status GetQueryResults reported, when there was one. */
+    status;
+    query;
+    logGroups;
+    /** For kind 'limit': the largest `limit` the service said it accepts. */
+    acceptedLimit;
+    constructor(message, details) {
+        super(message, details.cause === undefined ? undefined : { cause: details.cause });
+        this.name = 'QueryError';
+        this.kind = details.kind;
+        this.query = details.query;
+        this.logGroups = details.logGroups;
+        if (details.queryId !== undefined)
+            this.queryId = details.queryId;
+        if (details.status !== undefined)
+            this.status = details.status;
+        if (details.acceptedLimit !== undefined)
+            this.acceptedLimit = details.acceptedLimit;
+    }
+}
+function failer(query) {
+    return (message, details) => new QueryError(message, { ...details, query: query.queryString, logGroups: (0,_source_js__WEBPACK_IMPORTED_MODULE_2__/* .shownGroups */ .sS)(query) });
+}
+/**
+ * The first `count` log groups by name, and how many more there are: up to 10 by default, so a
+ * 50-group batch does not swamp a Slack error message.
+ */
+function describeGroups(groups, count = 10) {
+    const shown = groups.slice(0, count).join(', ');
+    return groups.length > count ? `${shown} and ${groups.length - count} more` : shown;
+}
+/** query-timeout as the user wrote it: `5m`, or milliseconds when it is not whole seconds. */
+function timeoutText(ms) {
+    return ms % 1000 === 0 ? (0,_format_js__WEBPACK_IMPORTED_MODULE_1__/* .formatDuration */ .a3)(ms / 1000) : `${ms} ms`;
+}
+/**
+ * A request stayed throttled until its next wait would have passed query-timeout: `attempts` throttling
+ * errors in a row, over the time since the query was first started (`since`).
+ */
+function throttledError(fail, deps, throttling, ids = {}) {
+    const { action, error, attempts, since } = throttling;
+    const code = (0,_throttle_js__WEBPACK_IMPORTED_MODULE_3__/* .errorCode */ .CA)(error) ?? 'throttled';
+    const why = code === 'LimitExceededException' && action === 'StartQuery'
+        ? "the account's concurrent Insights queries (100 per account and region, dashboards and scheduled " +
+            'queries included) stayed in use'
+        : `the account's ${action} request rate (about 5 a second) stayed exceeded`;
+    return fail(`${action} was throttled (${code}: ${(0,_errors_js__WEBPACK_IMPORTED_MODULE_0__/* .errorMessage */ .g)(error)}) ${attempts} times over ` +
+        `${(0,_format_js__WEBPACK_IMPORTED_MODULE_1__/* .seconds */ .YA)(deps.now() - since)}, beyond the AWS SDK's own retries: ${why}. Gave up before the ` +
+        `query-timeout (${timeoutText(deps.timeoutMs)}) ran out. Raise the query-timeout input, or run this ` +
+        `monitor when fewer queries run in the account.`, { kind: 'throttled', ...ids, cause: error });
+}
+/**
+ * Why GetQueryResults failed for good: it stayed throttled until its next wait would have passed
+ * query-timeout (`attempts` throttling errors in a row), or the AWS SDK's own retries did not get past
+ * the error. `page` is set when it was a page after the Complete response.
+ */
+function resultsError(error, request, query, deps) {
+    const fail = failer(query);
+    const { queryId, status, attempts, since, page } = request;
+    if ((0,_throttle_js__WEBPACK_IMPORTED_MODULE_3__/* .isThrottlingError */ .Qb)(error)) {
+        return throttledError(fail, deps, { action: 'GetQueryResults', error, attempts, since }, { queryId, status });
+    }
+    return fail(`GetQueryResults failed for ${page === undefined ? '' : `page ${page} of `}Insights query ${queryId} ` +
+        `(log groups: ${describeGroups((0,_source_js__WEBPACK_IMPORTED_MODULE_2__/* .shownGroups */ .sS)(query))}): ${(0,_errors_js__WEBPACK_IMPORTED_MODULE_0__/* .errorMessage */ .g)(error)}`, { kind: 'results', queryId, status, cause: error });
+}
+/** What a StartQuery error that is not throttling means for the user, as a QueryError. */
+function startError(error, query, groups, fail) {
+    const name = error?.name;
+    if (query.limit !== undefined &&
+        (name === 'InvalidParameterException' || name === 'ValidationException') &&
+        /\blimit\b/i.test((0,_errors_js__WEBPACK_IMPORTED_MODULE_0__/* .errorMessage */ .g)(error))) {
+        return limitRefused(error, query.limit, fail);
+    }
+    if (name === 'MalformedQueryException')
+        return malformed(error, query, fail);
+    if (name === 'ResourceNotFoundException') {
+        return fail(`StartQuery could not find the log groups: ${(0,_errors_js__WEBPACK_IMPORTED_MODULE_0__/* .errorMessage */ .g)(error)}. Check the names in log-group-names ` +
+            `and that aws-region is the region they are in (log groups: ${groups}).`, { kind: 'not-found', cause: error });
+    }
+    return fail(`StartQuery failed for log groups ${groups}: ${(0,_errors_js__WEBPACK_IMPORTED_MODULE_0__/* .errorMessage */ .g)(error)}`, {
+        kind: 'start',
+        cause: error,
+    });
+}
+function limitRefused(error, limit, fail) {
+    // The 100,000 maximum came in 2026-05 (service model EventsLimitStartQuery); a service without it
+    // answers a validation error such as "Value '100000' at 'limit' failed to satisfy constraint:
+    // Member must have value less than or equal to 10000".
+    const named = /(?:less than or equal to|between 1 and)\s+([\d,]+)/i.exec((0,_errors_js__WEBPACK_IMPORTED_MODULE_0__/* .errorMessage */ .g)(error))?.[1];
+    const acceptedLimit = named === undefined ? undefined : Number(named.replace(/,/g, ''));
+    return fail(`StartQuery refused limit ${limit}: ${(0,_errors_js__WEBPACK_IMPORTED_MODULE_0__/* .errorMessage */ .g)(error)}`, {
+        kind: 'limit',
+        cause: error,
+        acceptedLimit: acceptedLimit !== undefined && Number.isInteger(acceptedLimit) ? acceptedLimit : undefined,
+    });
+}
+function malformed(error, query, fail) {
+    // queryCompileError is documented as "Reserved" but, when present, says where the error is.
+    const compile = error.queryCompileError;
+    const where = compile?.location?.startCharOffset;
+    const detail = compile?.message && compile.message !== (0,_errors_js__WEBPACK_IMPORTED_MODULE_0__/* .errorMessage */ .g)(error)
+        ? ` (${compile.message}${where === undefined ? '' : ` at character ${where}`})`
+        : '';
+    return fail(`The query is malformed: ${(0,_errors_js__WEBPACK_IMPORTED_MODULE_0__/* .errorMessage */ .g)(error)}${detail}\nQuery: ${query.queryString}`, {
+        kind: 'malformed',
+        cause: error,
+    });
+}
+
+
+/***/ }),
+
+/***/ 73420:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   Kj: () => (/* binding */ boundByTimestamp),
+/* harmony export */   ZH: () => (/* binding */ withField),
+/* harmony export */   tn: () => (/* binding */ queryWindow),
+/* harmony export */   zk: () => (/* binding */ queryToRun)
+/* harmony export */ });
+/* unused harmony export withTimestamp */
+/* harmony import */ var _query_shape_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(83621);
+
+/** What the run sends for `queryString` over `window`, given its shape. */
+function queryToRun(queryString, shape, window) {
+    if (shape.language !== 'CWLI')
+        return queryString;
+    if (!shape.records)
+        return boundByTimestamp(queryString, window);
+    if (!shape.returnsTimestamp)
+        return withTimestamp(queryString);
+    return queryString;
+}
+/**
+ * The StartQuery range for `window`. An aggregate window is [start.000, end.000). Logs Insights QL
+ * cuts it exactly with the filter above, so [start, end] only has to cover it. SQL and PPL have no
+ * documented way to compare `@timestamp` with a number, so they are not rewritten: their range is
+ * [start, end − 1], every whole second in exactly one window as StartQuery documents both ends
+ * inclusive. Should the service read the end second as the instant `end.000`, the records after
+ * (end − 1).000 in that second are not counted; the summary says so. Empty when end = start.
+ */
+function queryWindow(shape, window) {
+    if (shape.records || shape.language === 'CWLI')
+        return window;
+    return { start: window.start, end: window.end - 1 };
+}
+/** `filter toMillis(@timestamp) >= start·1000 and toMillis(@timestamp) < end·1000` first. */
+function boundByTimestamp(queryString, window) {
+    const bound = `filter toMillis(@timestamp) >= ${window.start * 1000} and toMillis(@timestamp) < ${window.end * 1000}`;
+    return insertFirst(queryString, bound);
+}
+/** The query with `@timestamp` among the columns it returns. */
+function withTimestamp(queryString) {
+    return withField(queryString, '@timestamp');
+}
+/** The query (Logs Insights QL) with `field` among the columns it returns; what it matches is unchanged. */
+function withField(queryString, field) {
+    const commands = (0,_query_shape_js__WEBPACK_IMPORTED_MODULE_0__/* .splitCommands */ .tK)(queryString, 'CWLI');
+    const display = commands.filter((command) => command.name === 'display').at(-1);
+    if (display) {
+        // After the last item (before any trailing comment, which the masked text has blanked).
+        const items = (0,_query_shape_js__WEBPACK_IMPORTED_MODULE_0__/* .listItems */ .Dw)(queryString, display, 'display');
+        if (items.length === 0)
+            return queryString;
+        return `${queryString.slice(0, display.end)}, ${field}${queryString.slice(display.end)}`;
+    }
+    return insertFirst(queryString, `fields ${field}`);
+}
+/** `command | query`, after a leading SOURCE command (which must come first, CWL_QuerySyntax-Source). */
+function insertFirst(queryString, command) {
+    const commands = (0,_query_shape_js__WEBPACK_IMPORTED_MODULE_0__/* .splitCommands */ .tK)(queryString, 'CWLI');
+    const first = commands[0];
+    if (!first)
+        return command;
+    const at = first.name === 'source' ? commands[1] : first;
+    if (!at)
+        return `${queryString} | ${command}`;
+    // On its own line: a `#` comment on the line before cannot swallow it.
+    return `${queryString.slice(0, at.start)}${command}\n| ${queryString.slice(at.start)}`;
+}
+
+
+/***/ }),
+
+/***/ 83621:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
@@ -61441,7 +62582,232 @@ function skipQuoted(text, start, quote) {
 
 /***/ }),
 
-/***/ 9413:
+/***/ 4908:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   Df: () => (/* binding */ sourceSelects),
+/* harmony export */   T$: () => (/* binding */ usesFilterIndex),
+/* harmony export */   XQ: () => (/* binding */ sourceLabels),
+/* harmony export */   g5: () => (/* binding */ withSource),
+/* harmony export */   rU: () => (/* binding */ hasSourceCommand),
+/* harmony export */   sS: () => (/* binding */ shownGroups)
+/* harmony export */ });
+/* unused harmony export sourceCommand */
+/* harmony import */ var _query_shape_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(83621);
+/**
+ * Log groups chosen by name prefix: Logs Insights' `SOURCE logGroups(namePrefix: […],
+ * accountIdentifiers: […])` command (CWL_QuerySyntax-Source), at the start of one query that StartQuery
+ * gets without any log group parameter ("exactly one of logGroupName, logGroupNames,
+ * logGroupIdentifiers, or a SOURCE command in the query string"). Logs Insights QL only.
+ */
+
+/** `SOURCE logGroups(namePrefix: ['a', 'b'], accountIdentifiers: ['111122223333'])`. */
+function sourceCommand(source) {
+    const list = (items) => `[${items.map(quote).join(', ')}]`;
+    const accounts = source.accounts.length > 0 ? `, accountIdentifiers: ${list(source.accounts)}` : '';
+    return `SOURCE logGroups(namePrefix: ${list(source.prefixes)}${accounts})`;
+}
+/** The query as it runs over `source`: SOURCE first ("SOURCE must be the first command"), then the query. */
+function withSource(queryString, source) {
+    // On its own line: the query's first line may end in a `#` comment, which must not swallow the pipe.
+    return `${sourceCommand(source)}\n| ${queryString}`;
+}
+/**
+ * Single-quoted, `\` and `'` escaped. Settings only let `[.\-_/#A-Za-z0-9]` through, so this never
+ * escapes anything today; it is here so no later input can end the string early.
+ */
+function quote(text) {
+    return `'${text.replace(/[\\']/g, (c) => `\\${c}`)}'`;
+}
+/**
+ * How the groups a source selects are shown wherever log groups are listed (summary, Slack, errors,
+ * cost table): one line per prefix, `/aws/apigateway/* (prefix, accounts 111122223333, 222233334444)`.
+ */
+function sourceLabels(source) {
+    const accounts = source.accounts.length > 0
+        ? `${source.accounts.length === 1 ? 'account' : 'accounts'} ${source.accounts.join(', ')}`
+        : 'every linked account';
+    return source.prefixes.map((prefix) => `${prefix}* (prefix, ${accounts})`);
+}
+/** The log groups one query covers, as shown: its named groups, or its source's labels. */
+function shownGroups(query) {
+    return query.source ? sourceLabels(query.source) : [...query.logGroups];
+}
+/** True when a Logs Insights QL query starts with its own SOURCE command. */
+function hasSourceCommand(queryString) {
+    return (0,_query_shape_js__WEBPACK_IMPORTED_MODULE_0__/* .splitCommands */ .tK)(queryString, 'CWLI')[0]?.name === 'source';
+}
+/** True when a Logs Insights QL query uses `filterIndex`, which skips log groups without that field index. */
+function usesFilterIndex(queryString) {
+    return (0,_query_shape_js__WEBPACK_IMPORTED_MODULE_0__/* .splitCommands */ .tK)(queryString, 'CWLI').some((command) => command.name === 'filterindex');
+}
+/** True when the log group (a name, or an ARN) is one `source` already selects. */
+function sourceSelects(source, group) {
+    const arn = /^arn:[^:]+:logs:[^:]*:(\d{12}):log-group:(.+)$/.exec(group);
+    const name = arn ? arn[2] : group;
+    // A name alone is in the caller's account, whose id settings cannot know: it may be one of them.
+    const inAccounts = !arn || source.accounts.length === 0 || source.accounts.includes(arn[1]);
+    return inAccounts && source.prefixes.some((prefix) => name.startsWith(prefix));
+}
+
+
+/***/ }),
+
+/***/ 58961:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   E8: () => (/* reexport safe */ _query_shape_js__WEBPACK_IMPORTED_MODULE_1__.E8),
+/* harmony export */   WQ: () => (/* binding */ partsNeeded),
+/* harmony export */   _r: () => (/* binding */ splitPart),
+/* harmony export */   vH: () => (/* binding */ SplitSecondMerge),
+/* harmony export */   v_: () => (/* binding */ rowSecond),
+/* harmony export */   zy: () => (/* binding */ canSplit)
+/* harmony export */ });
+/* unused harmony exports MAX_PARTS_PER_SPLIT, splitWindow */
+/* harmony import */ var _entries_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(18323);
+/* harmony import */ var _query_shape_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(83621);
+
+// The query's shape is read in query-shape.ts; re-exported for the modules that split by it.
+
+/** Never more parts from one split than this, however large matched/capacity is. */
+const MAX_PARTS_PER_SPLIT = 128;
+/**
+ * How many parts a window whose query matched `matched` records but could return only `capacity`
+ * rows is cut into: 2^d, the fewest levels d of halving after which parts of average size fit. Each
+ * level that is queried scans the whole window again (billed per GB scanned), so the levels that
+ * would overflow on average are not queried; a part that still overflows (the records are not spread
+ * evenly) is split again by the same rule.
+ */
+function partsNeeded(matched, capacity) {
+    if (capacity <= 0 || !Number.isFinite(matched / capacity))
+        return 2;
+    let parts = 2;
+    while (parts * capacity < matched && parts < MAX_PARTS_PER_SPLIT)
+        parts *= 2;
+    return parts;
+}
+/**
+ * Cuts [start, end] into `parts` windows [t0, t1], [t1, t2], … [t(k-1), tk], t0 = start, tk = end,
+ * each boundary second shared by the two windows either side of it (see the header). Needs
+ * end − start ≥ 1 per part, so a window of width w = end − start yields at most w parts; a window of
+ * one or two seconds (w ≤ 1) cannot be split: under the instant reading no query can cover the inside
+ * of second S without also covering all of [S.000, (S+1).000].
+ */
+function splitWindow(window, parts) {
+    const width = window.end - window.start;
+    const count = Math.max(1, Math.min(Math.floor(parts), width));
+    const bounds = Array.from({ length: count + 1 }, (_, i) => window.start + Math.floor((i * width) / count));
+    return Array.from({ length: count }, (_, i) => ({
+        start: bounds[i],
+        end: bounds[i + 1],
+    }));
+}
+/** A window can be split when it is at least three seconds (two boundaries apart) wide. */
+function canSplit(window) {
+    return window.end - window.start >= 2;
+}
+/**
+ * The epoch second of a row's `@timestamp` ("2026-01-15 12:00:00.000", UTC: how GetQueryResults
+ * returns it; ISO 8601 also read), or undefined when the row has none.
+ */
+function rowSecond(row) {
+    const value = row.find((field) => field.field === '@timestamp')?.value;
+    return value === undefined ? undefined : (0,_entries_js__WEBPACK_IMPORTED_MODULE_0__/* .timestampSecond */ .t1)(value.trim());
+}
+/** The parts of a part, inheriting its shared ends. */
+function splitPart(part, parts) {
+    const windows = splitWindow(part, parts);
+    return windows.map((window, index) => ({
+        ...window,
+        sharedStart: index === 0 ? part.sharedStart : true,
+        sharedEnd: index === windows.length - 1 ? part.sharedEnd : true,
+    }));
+}
+/** Which side of a split second a part is on. */
+const BEFORE = 0;
+const AFTER = 1;
+/**
+ * The multiset union at split seconds, for one batch of log groups (rows of different log groups
+ * are different records even when they look the same). Parts may finish in any order and
+ * concurrently: a part's row in a shared second is delivered only while its side has returned more
+ * copies of that row than the other side has — so each row is delivered max(before, after) times.
+ * Only rows in shared seconds are remembered, and only until both sides are done.
+ */
+class SplitSecondMerge {
+    #shared = new Map();
+    /** The rows of `part` to deliver: all of them, less the copies the neighbouring part delivered. */
+    filter(part, rows) {
+        if (!part.sharedStart && !part.sharedEnd)
+            return rows;
+        let kept;
+        for (let index = 0; index < rows.length; index++) {
+            const row = rows[index];
+            const deliver = this.#admit(part, row);
+            if (!deliver && kept === undefined)
+                kept = rows.slice(0, index);
+            else if (deliver && kept !== undefined)
+                kept.push(row);
+        }
+        return kept ?? rows;
+    }
+    /** The part has returned all its rows: its side of its shared seconds is complete. */
+    finish(part) {
+        if (part.sharedStart)
+            this.#finishSide(part.start);
+        if (part.sharedEnd)
+            this.#finishSide(part.end);
+    }
+    /** Seconds whose counts are still held (for tests: memory is released as parts finish). */
+    get heldSeconds() {
+        return this.#shared.size;
+    }
+    #admit(part, row) {
+        const second = rowSecond(row);
+        let side;
+        // A row with no readable @timestamp cannot be placed; splitting is only chosen when the query
+        // returns @timestamp, so this does not happen. Such rows are merged as if in the shared second:
+        // an extra copy of a line is worse in an alert than a missing duplicate.
+        if (second === undefined)
+            side = part.sharedStart ? AFTER : BEFORE;
+        else if (part.sharedStart && second === part.start)
+            side = AFTER;
+        else if (part.sharedEnd && second === part.end)
+            side = BEFORE;
+        else
+            return true;
+        const at = second ?? (side === AFTER ? part.start : part.end);
+        let shared = this.#shared.get(at);
+        if (!shared) {
+            shared = { counts: [new Map(), new Map()], finished: 0 };
+            this.#shared.set(at, shared);
+        }
+        const key = rowKey(row);
+        const mine = (shared.counts[side]?.get(key) ?? 0) + 1;
+        shared.counts[side]?.set(key, mine);
+        return mine > (shared.counts[1 - side]?.get(key) ?? 0);
+    }
+    #finishSide(second) {
+        const shared = this.#shared.get(second);
+        if (!shared) {
+            this.#shared.set(second, { counts: [new Map(), new Map()], finished: 1 });
+            return;
+        }
+        shared.finished += 1;
+        if (shared.finished >= 2)
+            this.#shared.delete(second);
+    }
+}
+/** Rows from the same query list the same fields in the same order; field and value make the key. */
+function rowKey(row) {
+    return JSON.stringify(row.map((field) => [field.field ?? '', field.value ?? '']));
+}
+
+
+/***/ }),
+
+/***/ 79413:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
@@ -61709,29 +63075,98 @@ class Pool {
 
 /***/ }),
 
-/***/ 1730:
+/***/ 24701:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   A: () => (/* binding */ planWindow),
+/* harmony export */   Q: () => (/* binding */ nextCheckpoint)
+/* harmony export */ });
+/**
+ * The window for a run: from the checkpoint (the last second the previous run checked), less
+ * `overlap`, to `now − query-delay`. Without a checkpoint, the last `interval` up to `now − query-delay`.
+ * A run never reaches further back than `max-catch-up` from now: what no run checked before that is a
+ * gap; overlap it cannot check again is a shortened re-check.
+ */
+function planWindow(nowMs, checkpoint, settings) {
+    const nowSecond = Math.floor(nowMs / 1000);
+    const end = nowSecond - settings.queryDelaySeconds;
+    if (checkpoint === undefined) {
+        return { window: { start: end - settings.intervalSeconds, end }, rechecked: 0, firstRun: true };
+    }
+    if (typeof checkpoint === 'object')
+        return planAfterLoss(nowSecond, end, checkpoint, settings);
+    const earliest = nowSecond - settings.maxCatchUpSeconds;
+    // The checkpoint's own second is always checked again: under the instant reading of StartQuery's
+    // end, entries later within that second were not covered by the previous run.
+    let start = checkpoint - settings.overlapSeconds;
+    const plan = { window: { start, end }, rechecked: 0, firstRun: false };
+    if (start < earliest) {
+        // Only what lies after the last second checked is missing; the overlap before it was checked once
+        // and merely loses its second look for late logs. Calling that a gap would be false: with overlap
+        // close to max-catch-up, every slightly late run would report one.
+        if (checkpoint < earliest)
+            plan.gap = { start: checkpoint, end: earliest - 1 };
+        const overlapEnd = Math.min(checkpoint - 1, earliest - 1);
+        if (overlapEnd >= start)
+            plan.shortenedRecheck = { start, end: overlapEnd };
+        start = earliest;
+    }
+    // Only if the clock went backwards is the checkpoint ahead of `end`; check `end` again rather than nothing.
+    start = Math.min(start, end);
+    plan.window = { start, end };
+    plan.rechecked = Math.max(0, Math.min(checkpoint, end) - start + 1);
+    return plan;
+}
+/**
+ * After a lost checkpoint: back to `max-catch-up` from now (or to `neededFrom`, when the store can
+ * tell and it is later: nothing before it is due), never less than `interval`. What lies before
+ * that and after `neededFrom` is named, never silently skipped.
+ */
+function planAfterLoss(nowSecond, end, lost, settings) {
+    const earliest = nowSecond - settings.maxCatchUpSeconds;
+    const start = Math.min(Math.max(earliest, lost.neededFrom ?? earliest), end - settings.intervalSeconds);
+    const plan = { window: { start, end }, rechecked: 0, firstRun: false };
+    if (lost.neededFrom === undefined)
+        plan.uncovered = { end: start - 1 };
+    else if (lost.neededFrom < start)
+        plan.uncovered = { start: lost.neededFrom, end: start - 1 };
+    return plan;
+}
+/** The checkpoint after a run that checked `window`: never moves backwards. */
+function nextCheckpoint(previous, window) {
+    return previous === undefined ? window.end : Math.max(previous, window.end);
+}
+
+
+/***/ }),
+
+/***/ 41730:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
 /* harmony export */   e: () => (/* binding */ run)
 /* harmony export */ });
-/* harmony import */ var _errors_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(3916);
-/* harmony import */ var _failure_notices_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(3957);
-/* harmony import */ var _run_deps_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(5988);
-/* harmony import */ var _runner_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(8422);
+/* harmony import */ var _errors_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(83916);
+/* harmony import */ var _failure_notices_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(73957);
+/* harmony import */ var _run_deps_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(55988);
+/* harmony import */ var _runner_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(38422);
 /* harmony import */ var _settings_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(8287);
-/* harmony import */ var _state_session_js__WEBPACK_IMPORTED_MODULE_5__ = __nccwpck_require__(2679);
-/* harmony import */ var _steps_credentials_and_checkpoint_js__WEBPACK_IMPORTED_MODULE_6__ = __nccwpck_require__(3622);
-/* harmony import */ var _steps_logs_connection_js__WEBPACK_IMPORTED_MODULE_7__ = __nccwpck_require__(7813);
-/* harmony import */ var _steps_monitor_js__WEBPACK_IMPORTED_MODULE_8__ = __nccwpck_require__(6616);
-/* harmony import */ var _steps_notify_js__WEBPACK_IMPORTED_MODULE_9__ = __nccwpck_require__(1704);
-/* harmony import */ var _steps_publish_js__WEBPACK_IMPORTED_MODULE_10__ = __nccwpck_require__(1360);
+/* harmony import */ var _state_session_js__WEBPACK_IMPORTED_MODULE_5__ = __nccwpck_require__(52679);
+/* harmony import */ var _steps_backtest_js__WEBPACK_IMPORTED_MODULE_6__ = __nccwpck_require__(80192);
+/* harmony import */ var _steps_credentials_and_checkpoint_js__WEBPACK_IMPORTED_MODULE_7__ = __nccwpck_require__(93622);
+/* harmony import */ var _steps_logs_connection_js__WEBPACK_IMPORTED_MODULE_8__ = __nccwpck_require__(87813);
+/* harmony import */ var _steps_monitor_js__WEBPACK_IMPORTED_MODULE_9__ = __nccwpck_require__(7842);
+/* harmony import */ var _steps_notify_js__WEBPACK_IMPORTED_MODULE_10__ = __nccwpck_require__(91704);
+/* harmony import */ var _steps_publish_js__WEBPACK_IMPORTED_MODULE_11__ = __nccwpck_require__(91360);
 /**
  * One run, as design.md's flow: settings → credentials and checkpoint → the service's clock → window →
  * query → report → alert decision → Slack → checkpoint saved → summary and outputs. Each step is a
  * function in src/steps/; this module only says their order and what each hands the next.
- * Any failure fails the step with a message that says what to do; nothing fails quietly.
+ * Any failure fails the step with a message that says what to do; nothing fails quietly. With
+ * `backtest`, backtest() replaces watch(): credentials → the Logs connection → the replay → summary.
  */
+
 
 
 
@@ -61754,11 +63189,14 @@ async function run(given) {
         const rulesFile = runner.getInput('rules').trim();
         if (rulesFile) {
             // Loaded only with rules: the YAML parser and the schema validator would slow every cold start.
-            const { watchRulesFile } = await Promise.all(/* import() */[__nccwpck_require__.e(133), __nccwpck_require__.e(976)]).then(__nccwpck_require__.bind(__nccwpck_require__, 3976));
+            const { watchRulesFile } = await Promise.all(/* import() */[__nccwpck_require__.e(133), __nccwpck_require__.e(976)]).then(__nccwpck_require__.bind(__nccwpck_require__, 53976));
             await watchRulesFile(rulesFile, sources, deps);
             return;
         }
         settings = (0,_settings_js__WEBPACK_IMPORTED_MODULE_4__/* .readSettings */ .sb)(sources);
+        // A backtest never opens the state: no session, so no failure record is saved either.
+        if (settings.backtestSeconds !== undefined)
+            return await (0,_steps_backtest_js__WEBPACK_IMPORTED_MODULE_6__/* .backtestMonitors */ .tc)(settings.monitorName, [settings], deps);
         session = new _state_session_js__WEBPACK_IMPORTED_MODULE_5__/* .StateSession */ .i(settings, deps);
         await watch(settings, deps, session);
     }
@@ -61768,7 +63206,7 @@ async function run(given) {
         const runner = deps?.runner ?? given?.runner ?? _runner_js__WEBPACK_IMPORTED_MODULE_3__/* .actionsRunner */ .A;
         runner.setFailed(message);
         // Not when Slack itself refused the message, nor when the job was cancelled on purpose.
-        if (settings && deps && session && !deps.signal?.aborted && !(error instanceof _steps_notify_js__WEBPACK_IMPORTED_MODULE_9__/* .SlackDeliveryError */ .l)) {
+        if (settings && deps && session && !deps.signal?.aborted && !(error instanceof _steps_notify_js__WEBPACK_IMPORTED_MODULE_10__/* .SlackDeliveryError */ .l)) {
             await (0,_failure_notices_js__WEBPACK_IMPORTED_MODULE_1__/* .recordFailure */ .C5)(settings, message, deps, session);
         }
     }
@@ -61779,26 +63217,26 @@ async function run(given) {
 }
 async function watch(settings, deps, session) {
     const { runner } = deps;
-    const { credentials, read } = await (0,_steps_credentials_and_checkpoint_js__WEBPACK_IMPORTED_MODULE_6__/* .credentialsAndCheckpoint */ .q_)(settings, deps, session);
-    const logs = await (0,_steps_logs_connection_js__WEBPACK_IMPORTED_MODULE_7__/* .connectToLogs */ .h)(settings, credentials, deps);
-    const checked = await (0,_steps_monitor_js__WEBPACK_IMPORTED_MODULE_8__/* .checkWindow */ .p)(settings, read, logs, deps).finally(() => logs.client.destroy());
-    const told = await (0,_steps_monitor_js__WEBPACK_IMPORTED_MODULE_8__/* .tellAndSave */ .M)(settings, checked, () => logs.clock.now(), deps, session);
+    const { credentials, read } = await (0,_steps_credentials_and_checkpoint_js__WEBPACK_IMPORTED_MODULE_7__/* .credentialsAndCheckpoint */ .q_)(settings, deps, session);
+    const logs = await (0,_steps_logs_connection_js__WEBPACK_IMPORTED_MODULE_8__/* .connectToLogs */ .h)(settings, credentials, deps);
+    const checked = await (0,_steps_monitor_js__WEBPACK_IMPORTED_MODULE_9__/* .checkWindow */ .p)(settings, read, logs, deps).finally(() => logs.client.destroy());
+    const told = await (0,_steps_monitor_js__WEBPACK_IMPORTED_MODULE_9__/* .tellAndSave */ .M)(settings, checked, () => logs.clock.now(), deps, session);
     const { report, outcome, decision } = checked;
-    await (0,_steps_publish_js__WEBPACK_IMPORTED_MODULE_10__/* .publishRun */ .ZM)(report, { outcome, ...told }, runner);
-    (0,_steps_publish_js__WEBPACK_IMPORTED_MODULE_10__/* .settleOutcome */ .m1)(report, { outcome, decision, ...told }, settings, runner);
+    await (0,_steps_publish_js__WEBPACK_IMPORTED_MODULE_11__/* .publishRun */ .ZM)(report, { outcome, ...told }, runner);
+    (0,_steps_publish_js__WEBPACK_IMPORTED_MODULE_11__/* .settleOutcome */ .m1)(report, { outcome, decision, ...told }, settings, runner);
 }
 
 
 /***/ }),
 
-/***/ 7943:
+/***/ 37943:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
 /* harmony export */   i: () => (/* binding */ proxyFor),
 /* harmony export */   r: () => (/* binding */ withoutCredentials)
 /* harmony export */ });
-/* harmony import */ var _actions_http_client_lib_proxy__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(9783);
+/* harmony import */ var _actions_http_client_lib_proxy__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(19783);
 
 /**
  * The proxy a request to `target` goes through, or undefined to go direct. These are
@@ -61824,7 +63262,7 @@ function withoutCredentials(proxy) {
 
 /***/ }),
 
-/***/ 1775:
+/***/ 71775:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
@@ -61850,7 +63288,7 @@ function withoutCredentials(proxy) {
 /* harmony export */   zB: () => (/* binding */ MAX_NAME),
 /* harmony export */   zK: () => (/* binding */ MAX_HEADER_TEXT)
 /* harmony export */ });
-/* harmony import */ var _format_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(6264);
+/* harmony import */ var _format_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(16264);
 /* harmony import */ var _escape_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(3242);
 
 
@@ -61966,15 +63404,20 @@ function plural(n, one, many) {
 /* harmony export */   hb: () => (/* binding */ monitorConsoleUrl)
 /* harmony export */ });
 /* unused harmony export logsInsightsConsoleUrl */
+/* harmony import */ var _insights_source_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(4908);
+
 /** The console on the monitor's own query and log groups, over `window`. */
 function monitorConsoleUrl(monitor, window) {
-    const { region, logGroups, query, queryLanguage } = monitor;
+    const { region, logGroups, query, queryLanguage, logGroupPrefixes = [], sourceAccounts = [] } = monitor;
     return logsInsightsConsoleUrl({
         region,
         logGroups,
         query,
         window,
         ...(queryLanguage ? { queryLanguage } : {}),
+        ...(logGroupPrefixes.length > 0
+            ? { source: { prefixes: logGroupPrefixes, accounts: sourceAccounts } }
+            : {}),
     });
 }
 /**
@@ -62023,13 +63466,17 @@ function logsInsightsConsoleUrl(input) {
         ['timeType', jsurlString('ABSOLUTE')],
         // UTC so the times read the same for everyone on the channel and match the digest's times.
         ['tz', jsurlString('UTC')],
-        ['editorString', jsurlString(input.query)],
+        ['editorString', jsurlString(input.source ? withPrefixNote(input.query, input.source) : input.query)],
         ['source', jsurlArray(input.logGroups.map((group) => jsurlString(logGroupSource(group))))],
         // Always set (console links since StartQuery gained `queryLanguage` carry it): left out, the console
         // might open on whichever language tab the person used last (inference, not verified).
         ['lang', jsurlString(input.queryLanguage ?? 'CWLI')],
     ]);
     return `https://${consoleHost(region)}/cloudwatch/home?region=${region}${FRAGMENT_PREFIX}${detail}`;
+}
+/** The query with a first-line comment naming the prefixes the run also checked. */
+function withPrefixNote(query, source) {
+    return `# The run also selected, by prefix (select them above): ${(0,_insights_source_js__WEBPACK_IMPORTED_MODULE_0__/* .sourceLabels */ .XQ)(source).join('; ')}\n${query}`;
 }
 /**
  * The console host of a region's partition, always with the region in front, as Grafana's
@@ -62103,7 +63550,7 @@ function workflowRunUrl(env) {
 
 /***/ }),
 
-/***/ 2695:
+/***/ 82695:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
@@ -62112,12 +63559,12 @@ function workflowRunUrl(env) {
 /* harmony export */   jk: () => (/* binding */ footerBlock),
 /* harmony export */   yY: () => (/* binding */ buildSlackMessage)
 /* harmony export */ });
-/* harmony import */ var _entries_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(8323);
-/* harmony import */ var _format_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(6264);
-/* harmony import */ var _state_no_checkpoint_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(6641);
-/* harmony import */ var _blocks_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(1775);
+/* harmony import */ var _entries_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(18323);
+/* harmony import */ var _format_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(16264);
+/* harmony import */ var _state_no_checkpoint_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(46641);
+/* harmony import */ var _blocks_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(71775);
 /* harmony import */ var _escape_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(3242);
-/* harmony import */ var _rate_lines_js__WEBPACK_IMPORTED_MODULE_5__ = __nccwpck_require__(3573);
+/* harmony import */ var _rate_lines_js__WEBPACK_IMPORTED_MODULE_5__ = __nccwpck_require__(83573);
 
 
 
@@ -62467,7 +63914,7 @@ function footerBlock(report, options) {
 /* harmony export */   q3: () => (/* binding */ httpUrl),
 /* harmony export */   xv: () => (/* binding */ truncate)
 /* harmony export */ });
-/* harmony import */ var _format_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(6264);
+/* harmony import */ var _format_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(16264);
 
 /**
  * Escaping of log text for the two places a person reads it: Slack mrkdwn and the job summary.
@@ -62636,7 +64083,7 @@ function httpUrl(text) {
 
 /***/ }),
 
-/***/ 6565:
+/***/ 56565:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
@@ -62644,9 +64091,9 @@ function httpUrl(text) {
 /* harmony export */   Xq: () => (/* binding */ nodeHttpFetch),
 /* harmony export */   p3: () => (/* binding */ nodeHttpFetchWith)
 /* harmony export */ });
-/* harmony import */ var node_http__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(7067);
+/* harmony import */ var node_http__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(37067);
 /* harmony import */ var node_http__WEBPACK_IMPORTED_MODULE_0___default = /*#__PURE__*/__nccwpck_require__.n(node_http__WEBPACK_IMPORTED_MODULE_0__);
-/* harmony import */ var node_https__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(4708);
+/* harmony import */ var node_https__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(44708);
 /* harmony import */ var node_https__WEBPACK_IMPORTED_MODULE_1___default = /*#__PURE__*/__nccwpck_require__.n(node_https__WEBPACK_IMPORTED_MODULE_1__);
 
 
@@ -62735,7 +64182,7 @@ function fetchResponse(message, body, url) {
 
 /***/ }),
 
-/***/ 5657:
+/***/ 85657:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
@@ -62745,9 +64192,9 @@ function fetchResponse(message, body, url) {
 /* harmony export */   rJ: () => (/* binding */ describeMissed),
 /* harmony export */   zn: () => (/* binding */ webhookKey)
 /* harmony export */ });
-/* harmony import */ var node_crypto__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(7598);
+/* harmony import */ var node_crypto__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(77598);
 /* harmony import */ var node_crypto__WEBPACK_IMPORTED_MODULE_0___default = /*#__PURE__*/__nccwpck_require__.n(node_crypto__WEBPACK_IMPORTED_MODULE_0__);
-/* harmony import */ var _format_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(6264);
+/* harmony import */ var _format_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(16264);
 /** What a Slack webhook missed while it failed, as the checkpoint keeps it (see webhook-ledger.ts). */
 
 
@@ -62813,7 +64260,7 @@ function isRecord(value) {
 
 /***/ }),
 
-/***/ 7235:
+/***/ 57235:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
@@ -62821,9 +64268,9 @@ function isRecord(value) {
 /* harmony export */   Dy: () => (/* binding */ buildRecoveredMessage),
 /* harmony export */   EG: () => (/* binding */ buildFailureMessage)
 /* harmony export */ });
-/* harmony import */ var _format_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(6264);
-/* harmony import */ var _blocks_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(1775);
-/* harmony import */ var _digest_message_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(2695);
+/* harmony import */ var _format_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(16264);
+/* harmony import */ var _blocks_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(71775);
+/* harmony import */ var _digest_message_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(82695);
 /* harmony import */ var _escape_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(3242);
 
 
@@ -62905,16 +64352,16 @@ function buildRecoveredMessage(recovered) {
 
 /***/ }),
 
-/***/ 3573:
+/***/ 83573:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
 /* harmony export */   G: () => (/* binding */ baselineLine),
 /* harmony export */   O: () => (/* binding */ rateLines)
 /* harmony export */ });
-/* harmony import */ var _baseline_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(9860);
-/* harmony import */ var _format_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(6264);
-/* harmony import */ var _rates_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(2672);
+/* harmony import */ var _baseline_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(89860);
+/* harmony import */ var _format_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(16264);
+/* harmony import */ var _rates_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(42672);
 
 
 
@@ -62981,7 +64428,7 @@ function baselineLine(report, style) {
 
 /***/ }),
 
-/***/ 7149:
+/***/ 37149:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
@@ -62989,9 +64436,9 @@ function baselineLine(report, style) {
 /* harmony export */   z$: () => (/* binding */ SlackMessageNotFoundError)
 /* harmony export */ });
 /* unused harmony export SlackBotError */
-/* harmony import */ var _format_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(6264);
-/* harmony import */ var _insights_throttle_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(9413);
-/* harmony import */ var _http_transport_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(6565);
+/* harmony import */ var _format_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(16264);
+/* harmony import */ var _insights_throttle_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(79413);
+/* harmony import */ var _http_transport_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(56565);
 
 
 
@@ -63052,7 +64499,7 @@ const TOKEN_FIX = "Put the app's Bot User OAuth Token (it starts with xoxb-, on 
 /** The client; loads `@slack/web-api` on first use. */
 async function createSlackBot(token, deps) {
     const apiUrl = webApiUrl(deps.env);
-    const { WebClient } = await __nccwpck_require__.e(/* import() */ 105).then(__nccwpck_require__.t.bind(__nccwpck_require__, 5105, 23));
+    const { WebClient } = await __nccwpck_require__.e(/* import() */ 105).then(__nccwpck_require__.t.bind(__nccwpck_require__, 85105, 23));
     const seen = { status: 0 };
     const client = new WebClient(token, {
         slackApiUrl: apiUrl,
@@ -63325,7 +64772,7 @@ function oneLine(text) {
 
 /***/ }),
 
-/***/ 7569:
+/***/ 47569:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
@@ -63336,10 +64783,10 @@ function oneLine(text) {
 /* harmony export */   sS: () => (/* binding */ postEach)
 /* harmony export */ });
 /* unused harmony exports postToSlack, formatDryRun */
-/* harmony import */ var _slack_webhook__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(4443);
+/* harmony import */ var _slack_webhook__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(54443);
 /* harmony import */ var _slack_webhook__WEBPACK_IMPORTED_MODULE_0___default = /*#__PURE__*/__nccwpck_require__.n(_slack_webhook__WEBPACK_IMPORTED_MODULE_0__);
-/* harmony import */ var _insights_throttle_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(9413);
-/* harmony import */ var _http_transport_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(6565);
+/* harmony import */ var _insights_throttle_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(79413);
+/* harmony import */ var _http_transport_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(56565);
 
 
 
@@ -63607,7 +65054,7 @@ function formatDryRun(message, webhookCount) {
 
 /***/ }),
 
-/***/ 4121:
+/***/ 94121:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
@@ -63615,13 +65062,13 @@ function formatDryRun(message, webhookCount) {
 /* harmony export */   _g: () => (/* binding */ addRuleFailure),
 /* harmony export */   jF: () => (/* binding */ addJobSummary)
 /* harmony export */ });
-/* harmony import */ var _aws_service_clock_js__WEBPACK_IMPORTED_MODULE_6__ = __nccwpck_require__(3305);
-/* harmony import */ var _entries_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(8323);
-/* harmony import */ var _format_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(6264);
-/* harmony import */ var _state_no_checkpoint_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(6641);
+/* harmony import */ var _aws_service_clock_js__WEBPACK_IMPORTED_MODULE_6__ = __nccwpck_require__(43305);
+/* harmony import */ var _entries_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(18323);
+/* harmony import */ var _format_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(16264);
+/* harmony import */ var _state_no_checkpoint_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(46641);
 /* harmony import */ var _escape_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(3242);
-/* harmony import */ var _missed_deliveries_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(5657);
-/* harmony import */ var _rate_lines_js__WEBPACK_IMPORTED_MODULE_5__ = __nccwpck_require__(3573);
+/* harmony import */ var _missed_deliveries_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(85657);
+/* harmony import */ var _rate_lines_js__WEBPACK_IMPORTED_MODULE_5__ = __nccwpck_require__(83573);
 
 
 
@@ -63832,6 +65279,15 @@ function truncatedNote(report) {
     const unfetched = matched > fetched ? ` ${(0,_format_js__WEBPACK_IMPORTED_MODULE_1__/* .count */ .U9)(matched - fetched)} were not fetched; the match count includes them.` : '';
     return `<b>Partial result:</b> ${all}only the first ${(0,_format_js__WEBPACK_IMPORTED_MODULE_1__/* .count */ .U9)(fetched)} were fetched (<code>max-results</code>, or the rows one query returns when its window could not be split).${unfetched} Breakdowns and samples cover the fetched ones.`;
 }
+/** `Log groups (3)`; with prefixes, how many are named and how many prefixes (whose groups are not counted). */
+function groupsLabel(report) {
+    const prefixes = report.source?.prefixes.length ?? 0;
+    if (prefixes > 0) {
+        const named = report.logGroups.length - prefixes;
+        return `Log groups (${named > 0 ? `${(0,_format_js__WEBPACK_IMPORTED_MODULE_1__/* .count */ .U9)(named)} named, ` : ''}${(0,_format_js__WEBPACK_IMPORTED_MODULE_1__/* .count */ .U9)(prefixes)} ${prefixes === 1 ? 'prefix' : 'prefixes'})`;
+    }
+    return report.logGroups.length === 1 ? 'Log group' : `Log groups (${(0,_format_js__WEBPACK_IMPORTED_MODULE_1__/* .count */ .U9)(report.logGroups.length)})`;
+}
 function runRows(report) {
     const { window, digest, statistics } = report;
     const groups = report.logGroups.slice(0, MAX_LOG_GROUPS).map((group) => cell(group));
@@ -63845,7 +65301,7 @@ function runRows(report) {
     return [
         row('Window start (UTC)', (0,_format_js__WEBPACK_IMPORTED_MODULE_1__/* .isoSecond */ .u$)(window.start)),
         row('Window end (UTC)', `${(0,_format_js__WEBPACK_IMPORTED_MODULE_1__/* .isoSecond */ .u$)(window.end)} (${(0,_format_js__WEBPACK_IMPORTED_MODULE_1__/* .formatDuration */ .a3)(Math.max(0, window.end - window.start))})`),
-        row(report.logGroups.length === 1 ? 'Log group' : `Log groups (${(0,_format_js__WEBPACK_IMPORTED_MODULE_1__/* .count */ .U9)(report.logGroups.length)})`, groups.join('<br>')),
+        row(groupsLabel(report), groups.join('<br>')),
         row(report.queries.length === 1 ? 'Query id' : `Query ids (${(0,_format_js__WEBPACK_IMPORTED_MODULE_1__/* .count */ .U9)(report.queries.length)})`, ids.join('<br>')),
         row('Matching entries', `${(0,_format_js__WEBPACK_IMPORTED_MODULE_1__/* .count */ .U9)(digest.total)} (5xx: ${(0,_format_js__WEBPACK_IMPORTED_MODULE_1__/* .count */ .U9)(digest.critical)}, 4xx: ${(0,_format_js__WEBPACK_IMPORTED_MODULE_1__/* .count */ .U9)(digest.warning)})`),
         row('Records matched', (0,_format_js__WEBPACK_IMPORTED_MODULE_1__/* .count */ .U9)(statistics.recordsMatched)),
@@ -63882,7 +65338,8 @@ function costRows(report, pricePerGb) {
     const shown = labelled.slice(0, MAX_QUERY_IDS);
     const rows = shown.map(({ query, label }) => [
         label,
-        (0,_format_js__WEBPACK_IMPORTED_MODULE_1__/* .count */ .U9)(query.logGroups.length),
+        // A prefix query's groups are not known by number: it is shown by its prefixes.
+        query.source ? query.logGroups.map((group) => cell(group)).join('<br>') : (0,_format_js__WEBPACK_IMPORTED_MODULE_1__/* .count */ .U9)(query.logGroups.length),
         (0,_format_js__WEBPACK_IMPORTED_MODULE_1__/* .count */ .U9)(query.statistics.recordsScanned),
         (0,_format_js__WEBPACK_IMPORTED_MODULE_1__/* .formatBytes */ .z3)(query.statistics.bytesScanned),
         (0,_format_js__WEBPACK_IMPORTED_MODULE_1__/* .formatDollars */ .nT)((0,_format_js__WEBPACK_IMPORTED_MODULE_1__/* .scanCost */ .h)(query.statistics.bytesScanned, pricePerGb)),
@@ -64090,13 +65547,13 @@ function addRuleFailure(name, failure, heading, summary) {
 /* harmony export */   tH: () => (/* binding */ stepOutputs),
 /* harmony export */   zq: () => (/* binding */ ResultsFile)
 /* harmony export */ });
-/* harmony import */ var node_fs__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(3024);
+/* harmony import */ var node_fs__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(73024);
 /* harmony import */ var node_fs__WEBPACK_IMPORTED_MODULE_0___default = /*#__PURE__*/__nccwpck_require__.n(node_fs__WEBPACK_IMPORTED_MODULE_0__);
-/* harmony import */ var node_os__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(8161);
+/* harmony import */ var node_os__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(48161);
 /* harmony import */ var node_os__WEBPACK_IMPORTED_MODULE_1___default = /*#__PURE__*/__nccwpck_require__.n(node_os__WEBPACK_IMPORTED_MODULE_1__);
-/* harmony import */ var node_path__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(6760);
+/* harmony import */ var node_path__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(76760);
 /* harmony import */ var node_path__WEBPACK_IMPORTED_MODULE_2___default = /*#__PURE__*/__nccwpck_require__.n(node_path__WEBPACK_IMPORTED_MODULE_2__);
-/* harmony import */ var _format_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(6264);
+/* harmony import */ var _format_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(16264);
 
 
 
@@ -64163,7 +65620,7 @@ class ResultsFile {
 
 /***/ }),
 
-/***/ 2672:
+/***/ 42672:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
@@ -64179,9 +65636,9 @@ class ResultsFile {
 /* harmony export */   wm: () => (/* binding */ checkRates)
 /* harmony export */ });
 /* harmony import */ var _alerting_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(7209);
-/* harmony import */ var _entries_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(8323);
-/* harmony import */ var _format_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(6264);
-/* harmony import */ var _signatures_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(8600);
+/* harmony import */ var _entries_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(18323);
+/* harmony import */ var _format_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(16264);
+/* harmony import */ var _signatures_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(78600);
 
 
 
@@ -64366,7 +65823,7 @@ function rateVerdict(check) {
 
 /***/ }),
 
-/***/ 5988:
+/***/ 55988:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -64379,9 +65836,9 @@ __nccwpck_require__.d(__webpack_exports__, {
 });
 
 // EXTERNAL MODULE: ./src/insights/throttle.ts
-var throttle = __nccwpck_require__(9413);
+var throttle = __nccwpck_require__(79413);
 // EXTERNAL MODULE: ./src/net/proxy-route.ts
-var proxy_route = __nccwpck_require__(7943);
+var proxy_route = __nccwpck_require__(37943);
 ;// CONCATENATED MODULE: ./src/net/proxy.ts
 
 /** The variable that names the proxy for a scheme, lowercase first as http-client reads it. */
@@ -64417,7 +65874,7 @@ async function proxyAgents(deps) {
     const noProxy = ['no_proxy', 'NO_PROXY'].find((name) => process.env[name]);
     deps.log(`Proxy: ${routes.join('; ')}; ${noProxy ? `${noProxy}: ${process.env[noProxy]}` : 'no NO_PROXY'}; loopback hosts direct.`);
     // Loaded only behind a proxy: the agents and their dependencies are a chunk of their own.
-    const { ProxyRoutingAgent } = await Promise.all(/* import() */[__nccwpck_require__.e(878), __nccwpck_require__.e(423)]).then(__nccwpck_require__.bind(__nccwpck_require__, 3423));
+    const { ProxyRoutingAgent } = await Promise.all(/* import() */[__nccwpck_require__.e(878), __nccwpck_require__.e(423)]).then(__nccwpck_require__.bind(__nccwpck_require__, 53423));
     return () => ({
         httpAgent: new ProxyRoutingAgent({ secure: false }),
         httpsAgent: new ProxyRoutingAgent({ secure: true }),
@@ -64472,9 +65929,9 @@ function safeDecode(text) {
 }
 
 // EXTERNAL MODULE: ./src/notify/http-transport.ts
-var http_transport = __nccwpck_require__(6565);
+var http_transport = __nccwpck_require__(56565);
 // EXTERNAL MODULE: ./src/runner.ts + 1 modules
-var src_runner = __nccwpck_require__(8422);
+var src_runner = __nccwpck_require__(38422);
 ;// CONCATENATED MODULE: ./src/run-deps.ts
 
 
@@ -64546,7 +66003,7 @@ function cancellationSignal(runner) {
 
 /***/ }),
 
-/***/ 8422:
+/***/ 38422:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -64556,7 +66013,7 @@ __nccwpck_require__.d(__webpack_exports__, {
 });
 
 // EXTERNAL MODULE: ./node_modules/@actions/core/lib/core.js + 7 modules
-var core = __nccwpck_require__(3838);
+var core = __nccwpck_require__(33838);
 ;// CONCATENATED MODULE: ./src/workflow-log.ts
 /**
  * Every line the action prints to the workflow log, made unable to act as a workflow command.
@@ -64639,20 +66096,22 @@ const actionsRunner = {
 
 // EXPORTS
 __nccwpck_require__.d(__webpack_exports__, {
+  tw: () => (/* binding */ logGroupSource),
   E1: () => (/* binding */ parseList),
-  sb: () => (/* binding */ readSettings)
+  sb: () => (/* binding */ readSettings),
+  Sq: () => (/* binding */ shownLogGroups)
 });
 
 // UNUSED EXPORTS: CRON_LATENESS_ALLOWANCE_SECONDS, parseDuration
 
 // EXTERNAL MODULE: ./src/errors.ts
-var errors = __nccwpck_require__(3916);
+var errors = __nccwpck_require__(83916);
 // EXTERNAL MODULE: ./src/format.ts
-var format = __nccwpck_require__(6264);
+var format = __nccwpck_require__(16264);
 // EXTERNAL MODULE: ./src/inputs.ts
-var inputs = __nccwpck_require__(6041);
+var inputs = __nccwpck_require__(16041);
 // EXTERNAL MODULE: ./src/insights/query-shape.ts
-var query_shape = __nccwpck_require__(3621);
+var query_shape = __nccwpck_require__(83621);
 ;// CONCATENATED MODULE: ./src/insights/query-check.ts
 /**
  * Query checks made in settings, before any network call: a query the action cannot report exactly
@@ -64719,13 +66178,16 @@ function sqlLogGroups(query) {
     return [...new Set(groups)];
 }
 
+// EXTERNAL MODULE: ./src/insights/source.ts
+var insights_source = __nccwpck_require__(4908);
 // EXTERNAL MODULE: ./src/rates.ts
-var src_rates = __nccwpck_require__(2672);
+var src_rates = __nccwpck_require__(42672);
 ;// CONCATENATED MODULE: ./src/settings.ts
 /**
  * Every input, read, parsed and validated once, before any network call. The rest of the code
  * takes a `Settings` and never reads an input itself.
  */
+
 
 
 
@@ -64815,9 +66277,26 @@ function readSettings({ getInput, setSecret, env }) {
         // The default query is Logs Insights QL: a SQL or PPL monitor must bring its own.
         throw new errors/* SettingsError */.G('query-language', `is ${settings.queryLanguage}, but no query is set and the default query is Logs Insights QL; write the ${settings.queryLanguage} query in the query input, or leave query-language at CWLI.`);
     }
+    // Before checkQuery: a SQL query's FROM is checked against log-group-names, which prefixes leave empty.
+    checkLogGroupSource(settings);
     checkQuery(settings.query, settings.queryLanguage, settings.logGroups);
     checkCatchUpRoom(settings);
     return settings;
+}
+/** What `log-group-prefixes` and `source-accounts` select; undefined without prefixes. */
+function logGroupSource(settings) {
+    if (settings.logGroupPrefixes.length === 0)
+        return undefined;
+    return { prefixes: settings.logGroupPrefixes, accounts: settings.sourceAccounts };
+}
+/**
+ * Every log group a run checks, as shown in the summary and Slack: one label per prefix, then the
+ * names in log-group-names.
+ */
+function shownLogGroups(settings) {
+    const source = logGroupSource(settings);
+    // Prefixes first: a long list of names is cut short where it is shown, and they cover the most.
+    return source ? [...(0,insights_source/* sourceLabels */.XQ)(source), ...settings.logGroups] : settings.logGroups;
 }
 /** A price per GB: a plain decimal number of US dollars, as AWS's price list writes it. */
 function parsePrice(text) {
@@ -65108,6 +66587,31 @@ function parseLogGroupPrefixes(text) {
     }
     return prefixes;
 }
+/**
+ * Prefixes go into a SOURCE command, which only Logs Insights QL has; and a group both named and
+ * matched by a prefix would be queried twice and each of its entries reported twice.
+ */
+function checkLogGroupSource(settings) {
+    const source = logGroupSource(settings);
+    if (!source) {
+        if (settings.queryLanguage === 'CWLI' && (0,insights_source/* hasSourceCommand */.rU)(settings.query)) {
+            throw new errors/* SettingsError */.G('query', 'starts with a SOURCE command, which StartQuery does not take beside the log groups in log-group-names; remove it and give its prefixes in log-group-prefixes (and its accounts in source-accounts): the action writes the SOURCE command itself.');
+        }
+        return;
+    }
+    if (settings.queryLanguage !== 'CWLI') {
+        throw new errors/* SettingsError */.G('log-group-prefixes', `selects log groups with Logs Insights' SOURCE command, which only Logs Insights QL has, and query-language is ${settings.queryLanguage}; name the log groups in log-group-names, or write the query in Logs Insights QL (query-language: CWLI).`);
+    }
+    if ((0,insights_source/* hasSourceCommand */.rU)(settings.query)) {
+        throw new errors/* SettingsError */.G('query', 'starts with its own SOURCE command, and log-group-prefixes gives the action one too (a query has at most one); remove the SOURCE command from the query and keep the prefixes in log-group-prefixes and source-accounts.');
+    }
+    for (const group of settings.logGroups) {
+        const prefix = source.prefixes.find((p) => (0,insights_source/* sourceSelects */.Df)({ ...source, prefixes: [p] }, group));
+        if (prefix !== undefined) {
+            throw new errors/* SettingsError */.G('log-group-names', `names ${group}, which the prefix ${prefix} in log-group-prefixes already selects: it would be queried and each of its entries reported twice. Remove ${group} from log-group-names (the prefix covers it), or narrow the prefix.`);
+        }
+    }
+}
 function parseSourceAccounts(text, prefixes) {
     const accounts = [...new Set(parseList(text))];
     if (accounts.length === 0)
@@ -65168,7 +66672,7 @@ function defaultMonitorName(env) {
 
 /***/ }),
 
-/***/ 8600:
+/***/ 78600:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
@@ -65180,7 +66684,7 @@ function defaultMonitorName(env) {
 /* harmony export */   zH: () => (/* binding */ SignatureTally)
 /* harmony export */ });
 /* unused harmony export MAX_SIGNATURES */
-/* harmony import */ var _entries_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(8323);
+/* harmony import */ var _entries_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(18323);
 
 /**
  * Error signatures (`new-signatures`): what kind of error an entry is, made of the values of
@@ -65319,7 +66823,7 @@ function compareText(a, b) {
 
 /***/ }),
 
-/***/ 1743:
+/***/ 41743:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
@@ -65328,9 +66832,9 @@ function compareText(a, b) {
 /* harmony export */   nd: () => (/* binding */ STATE_VERSION),
 /* harmony export */   tf: () => (/* binding */ serializeCheckpoint)
 /* harmony export */ });
-/* harmony import */ var _format_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(6264);
-/* harmony import */ var _incident_incident_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(3362);
-/* harmony import */ var _notify_missed_deliveries_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(5657);
+/* harmony import */ var _format_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(16264);
+/* harmony import */ var _incident_incident_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(53362);
+/* harmony import */ var _notify_missed_deliveries_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(85657);
 
 
 
@@ -65512,13 +67016,13 @@ function describeFailure(failure) {
 
 /***/ }),
 
-/***/ 6641:
+/***/ 46641:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
 /* harmony export */   Z: () => (/* binding */ noCheckpointText)
 /* harmony export */ });
-/* harmony import */ var _format_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(6264);
+/* harmony import */ var _format_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(16264);
 
 /** The notice as plain text (unescaped: `reason` names files and cache keys). */
 function noCheckpointText(notice) {
@@ -65543,7 +67047,7 @@ function noCheckpointText(notice) {
 
 /***/ }),
 
-/***/ 4865:
+/***/ 14865:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -65554,15 +67058,15 @@ __nccwpck_require__.d(__webpack_exports__, {
 });
 
 // EXTERNAL MODULE: external "node:crypto"
-var external_node_crypto_ = __nccwpck_require__(7598);
+var external_node_crypto_ = __nccwpck_require__(77598);
 // EXTERNAL MODULE: external "node:os"
-var external_node_os_ = __nccwpck_require__(8161);
+var external_node_os_ = __nccwpck_require__(48161);
 // EXTERNAL MODULE: external "node:path"
-var external_node_path_ = __nccwpck_require__(6760);
+var external_node_path_ = __nccwpck_require__(76760);
 // EXTERNAL MODULE: external "node:fs/promises"
-var promises_ = __nccwpck_require__(1455);
+var promises_ = __nccwpck_require__(51455);
 // EXTERNAL MODULE: external "node:fs"
-var external_node_fs_ = __nccwpck_require__(3024);
+var external_node_fs_ = __nccwpck_require__(73024);
 ;// CONCATENATED MODULE: ./src/state/file-lock.ts
 
 
@@ -65868,7 +67372,7 @@ async function openStateStore(settings, env, now, log) {
             });
         case 'actions-cache': {
             // Loaded only when used: @actions/cache and the Azure SDK it brings are most of the bundle.
-            const { createActionsCacheStore, runKeyFor } = await Promise.all(/* import() */[__nccwpck_require__.e(878), __nccwpck_require__.e(682), __nccwpck_require__.e(414)]).then(__nccwpck_require__.bind(__nccwpck_require__, 9414));
+            const { createActionsCacheStore, runKeyFor } = await Promise.all(/* import() */[__nccwpck_require__.e(878), __nccwpck_require__.e(682), __nccwpck_require__.e(414)]).then(__nccwpck_require__.bind(__nccwpck_require__, 99414));
             return createActionsCacheStore({
                 keyPrefix: `insights-watch-${monitorKey(settings.monitorName)}-`,
                 // A new key every run: cache entries are immutable, and the newest is restored by prefix.
@@ -65898,7 +67402,7 @@ function monitorKey(monitorName) {
 
 /***/ }),
 
-/***/ 2679:
+/***/ 52679:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -65908,11 +67412,11 @@ __nccwpck_require__.d(__webpack_exports__, {
 });
 
 // EXTERNAL MODULE: ./src/errors.ts
-var errors = __nccwpck_require__(3916);
+var errors = __nccwpck_require__(83916);
 // EXTERNAL MODULE: ./src/format.ts
-var format = __nccwpck_require__(6264);
+var format = __nccwpck_require__(16264);
 // EXTERNAL MODULE: ./src/state/checkpoint.ts
-var state_checkpoint = __nccwpck_require__(1743);
+var state_checkpoint = __nccwpck_require__(41743);
 ;// CONCATENATED MODULE: ./src/state/load.ts
 
 
@@ -65962,7 +67466,7 @@ async function loadState(store, unusable, log) {
 }
 
 // EXTERNAL MODULE: ./src/signatures.ts
-var src_signatures = __nccwpck_require__(8600);
+var src_signatures = __nccwpck_require__(78600);
 ;// CONCATENATED MODULE: ./src/state/merge.ts
 
 /**
@@ -66088,7 +67592,7 @@ function maxDefined(a, b) {
 }
 
 // EXTERNAL MODULE: ./src/state/open.ts + 2 modules
-var state_open = __nccwpck_require__(4865);
+var state_open = __nccwpck_require__(14865);
 ;// CONCATENATED MODULE: ./src/state/session.ts
 /**
  * The run's hold on its state, from the first read to the last save: the store `state` names, opened
@@ -66182,21 +67686,888 @@ class StateSession {
 
 /***/ }),
 
-/***/ 3622:
+/***/ 90049:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   C: () => (/* binding */ decideRunAlert)
+/* harmony export */ });
+/* harmony import */ var _alerting_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(7209);
+/* harmony import */ var _rates_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(42672);
+/* harmony import */ var _signatures_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(78600);
+/** Step 6: whether this run alerts, stays quiet, or resolves an episode; and the alert memory after it. */
+
+
+
+function decideRunAlert(report, plan, outcome, nowMs, settings) {
+    const previous = plan.previous?.alert;
+    const counts = report.rates ? { ...report.digest, rates: (0,_rates_js__WEBPACK_IMPORTED_MODULE_1__/* .rateVerdict */ .O8)(report.rates) } : report.digest;
+    const thresholds = (0,_alerting_js__WEBPACK_IMPORTED_MODULE_0__/* .decideAlert */ .hC)(counts, previous, Math.floor(nowMs / 1000), plan.window, settings, plan.gap);
+    // Without new-signatures (or on an aggregate query) report.signatures is absent: nothing changes.
+    const decision = settings.signatures
+        ? (0,_alerting_js__WEBPACK_IMPORTED_MODULE_0__/* .alertOnNewSignatures */ .XR)(thresholds, (0,_signatures_js__WEBPACK_IMPORTED_MODULE_2__/* .alertingSignatures */ .oV)(report.signatures, settings.signatures.threshold), previous, settings.realertSeconds)
+        : thresholds;
+    // With a batch of log groups unchecked, "nothing found" proves nothing: no resolved notice, no
+    // clean window towards one, and the alert memory stays as it was until a run sees every group again.
+    if (outcome.complete || decision.kind === 'alert' || decision.kind === 'quiet')
+        return decision;
+    return { kind: 'none', state: previous ?? { pending: { total: 0, critical: 0, warning: 0, windows: 0 } } };
+}
+
+
+/***/ }),
+
+/***/ 80192:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+
+// EXPORTS
+__nccwpck_require__.d(__webpack_exports__, {
+  tc: () => (/* binding */ backtestMonitors)
+});
+
+// UNUSED EXPORTS: refuseUnreplayable, replaySchedule, runBacktest
+
+;// CONCATENATED MODULE: ./src/backtest.ts
+/** The schedule replayed: a run at each five-minute mark, as the README's workflow runs the action. */
+const SCHEDULE_SECONDS = 300;
+/** Runs a month at that schedule (30 days): what the cost per month is counted on. */
+const RUNS_PER_MONTH = (30 * 86_400) / SCHEDULE_SECONDS;
+/**
+ * The replayed runs' times (epoch seconds): each five-minute mark after `now − period` up to `now`, so
+ * a 7-day period at any moment has 2,016 of them.
+ */
+function scheduleMarks(nowMs, periodSeconds) {
+    const now = Math.floor(nowMs / 1000);
+    const last = Math.floor(now / SCHEDULE_SECONDS) * SCHEDULE_SECONDS;
+    const first = (Math.floor((now - periodSeconds) / SCHEDULE_SECONDS) + 1) * SCHEDULE_SECONDS;
+    const marks = [];
+    for (let mark = first; mark <= last; mark += SCHEDULE_SECONDS)
+        marks.push(mark);
+    return marks;
+}
+/**
+ * Bytes a scheduled run scans, estimated from the one query's bytes over `fetched`: pro rata of a
+ * run's mean window (overlap included). Exact only if the logs were spread evenly over the period.
+ */
+function bytesPerRun(bytesScanned, fetched, meanWindowSeconds) {
+    const periodSeconds = fetched.end - fetched.start + 1;
+    return periodSeconds > 0 ? (bytesScanned * meanWindowSeconds) / periodSeconds : 0;
+}
+
+// EXTERNAL MODULE: ./src/errors.ts
+var errors = __nccwpck_require__(83916);
+// EXTERNAL MODULE: ./src/format.ts
+var format = __nccwpck_require__(16264);
+// EXTERNAL MODULE: ./src/insights/batches.ts + 2 modules
+var insights_batches = __nccwpck_require__(17334);
+// EXTERNAL MODULE: ./src/insights/query-errors.ts
+var query_errors = __nccwpck_require__(78353);
+// EXTERNAL MODULE: ./src/insights/query-rewrite.ts
+var query_rewrite = __nccwpck_require__(73420);
+// EXTERNAL MODULE: ./src/insights/query-shape.ts
+var query_shape = __nccwpck_require__(83621);
+// EXTERNAL MODULE: ./src/insights/split.ts
+var split = __nccwpck_require__(58961);
+// EXTERNAL MODULE: ./src/notify/escape.ts
+var notify_escape = __nccwpck_require__(3242);
+;// CONCATENATED MODULE: ./src/notify/backtest-text.ts
+/**
+ * A backtest told to people: GitHub-flavoured markdown (for a pull-request comment) and the job
+ * summary's HTML. Both are made of the same cells, escaped once with escapeMarkdownHtml, whose numeric
+ * references read the same in a markdown table and in HTML: a route of `a|b`, a backtick or
+ * `<script>` in the logs stays text in either.
+ */
+
+
+
+function replayed(list) {
+    return list.filter((entry) => 'result' in entry);
+}
+/** With more than one monitor (rules), a table of them all comes first: one row each. */
+function overviewRows(list) {
+    return list.map((entry) => {
+        if (!('result' in entry))
+            return [backtest_text_text(entry.name), '—', '—', '—', '—', `not replayed: ${backtest_text_text(entry.error)}`];
+        const { result } = entry;
+        const busiest = result.busiest[0];
+        return [
+            backtest_text_text(entry.name),
+            (0,format/* count */.U9)(result.alerts),
+            (0,format/* count */.U9)(result.resolved),
+            (0,format/* count */.U9)(result.posts),
+            (0,format/* formatDollars */.nT)(result.costPerMonth),
+            busiest ? `${(0,format/* isoSecond */.u$)(busiest.window.start)} (${(0,format/* count */.U9)(busiest.total)})` : '—',
+        ];
+    });
+}
+const OVERVIEW_HEADER = ['rule', 'alerts', 'resolved', 'Slack posts', 'cost per month', 'busiest window'];
+function totalsLine(list) {
+    const done = replayed(list);
+    const sum = (pick) => done.reduce((total, { result }) => total + pick(result), 0);
+    return `${(0,format/* count */.U9)(list.length)} rules: ${(0,format/* count */.U9)(sum((r) => r.alerts))} alerts, ${(0,format/* count */.U9)(sum((r) => r.resolved))} resolved notices, ${(0,format/* count */.U9)(sum((r) => r.posts))} Slack posts, ${(0,format/* formatDollars */.nT)(sum((r) => r.costPerMonth))} a month (estimate)${done.length < list.length ? `; ${(0,format/* count */.U9)(list.length - done.length)} not replayed` : ''}.`;
+}
+/** A cell of log text or a name, escaped and capped (escaped text, so up to six times the source). */
+const MAX_CELL = 600;
+const TITLE = 'insights-watch backtest';
+function backtest_text_text(value) {
+    return (0,notify_escape/* fitEscaped */.Px)(value, MAX_CELL, notify_escape/* escapeMarkdownHtml */.cK);
+}
+/** The figures of one monitor, label and escaped value. */
+function figures(result) {
+    const messages = result.alerts + result.resolved;
+    return [
+        ['Alerts', (0,format/* count */.U9)(result.alerts)],
+        ['Resolved notices', (0,format/* count */.U9)(result.resolved)],
+        ['Alerting windows held back by realert', (0,format/* count */.U9)(result.quiet)],
+        [
+            'Slack posts',
+            `${(0,format/* count */.U9)(result.posts)} (${(0,format/* count */.U9)(messages)} ${messages === 1 ? 'message' : 'messages'} × ${(0,format/* count */.U9)(result.destinations)} ${result.destinations === 1 ? 'destination' : 'destinations'})`,
+        ],
+        [
+            'GB scanned by this backtest',
+            `${gigabytes(result.bytesScanned)} (${(0,format/* count */.U9)(result.queries)} ${result.queries === 1 ? 'query' : 'queries'}, ${(0,format/* count */.U9)(result.rowsFetched)} entries)`,
+        ],
+        ['Per scheduled run (estimate)', (0,format/* formatBytes */.z3)(result.bytesPerRunEstimate)],
+        [
+            'Cost per month (estimate)',
+            `${(0,format/* formatDollars */.nT)(result.costPerMonth)} (${(0,format/* count */.U9)(RUNS_PER_MONTH)} runs at $${result.pricePerGb}/GB)`,
+        ],
+    ];
+}
+function gigabytes(bytes) {
+    return bytes === 0 ? '0 GB' : `${Number((bytes / 1e9).toPrecision(2))} GB`;
+}
+function intro(result) {
+    const { period } = result;
+    return `Replayed ${(0,format/* count */.U9)(result.runs)} scheduled runs (one every ${(0,format/* formatDuration */.a3)(SCHEDULE_SECONDS)}) over ${(0,format/* isoSecond */.u$)(period.start)} – ${(0,format/* isoSecond */.u$)(period.end)} (${(0,format/* formatDuration */.a3)(period.end - period.start)}), dry: nothing was posted and no checkpoint moved.`;
+}
+/** A busy window's cells: when, matches, 5xx, 4xx, and what most of them were (log text, escaped). */
+function busyCells(busy) {
+    const most = busy.top.map(({ field, value, count: n }) => `${backtest_text_text(field)} ${backtest_text_text(value)} (${(0,format/* count */.U9)(n)})`);
+    return [
+        `${(0,format/* isoSecond */.u$)(busy.window.start)} – ${(0,format/* isoSecond */.u$)(busy.window.end)}`,
+        (0,format/* count */.U9)(busy.total),
+        (0,format/* count */.U9)(busy.critical),
+        (0,format/* count */.U9)(busy.warning),
+        most.join(', ') || '—',
+    ];
+}
+/** The backtests as one markdown body: a table per monitor, its busiest windows, its notes. */
+function backtestMarkdown(list) {
+    const lines = [`## ${TITLE}`, ''];
+    const many = list.length > 1;
+    if (many) {
+        lines.push(totalsLine(list), '', `| ${OVERVIEW_HEADER.join(' | ')} |`, '| --- | ---: | ---: | ---: | ---: | --- |');
+        for (const row of overviewRows(list))
+            lines.push(`| ${row.join(' | ')} |`);
+        lines.push('');
+    }
+    for (const entry of list) {
+        if (!('result' in entry)) {
+            if (!many)
+                lines.push(`### ${backtest_text_text(entry.name)}`, '', `Not replayed: ${backtest_text_text(entry.error)}`, '');
+            continue;
+        }
+        const { name, result } = entry;
+        // Many rules: each rule's details fold away under its name.
+        if (many)
+            lines.push('<details>', `<summary>${backtest_text_text(name)}</summary>`, '');
+        else
+            lines.push(`### ${backtest_text_text(name)}`, '');
+        lines.push(intro(result), '', '| | |', '| --- | ---: |');
+        for (const [label, value] of figures(result))
+            lines.push(`| ${label} | ${value} |`);
+        lines.push('');
+        if (result.busiest.length > 0) {
+            lines.push('Busiest windows:', '', '| window | matches | 5xx | 4xx | most |', '| --- | ---: | ---: | ---: | --- |');
+            for (const busy of result.busiest)
+                lines.push(`| ${busyCells(busy).join(' | ')} |`);
+            lines.push('');
+        }
+        else
+            lines.push('No window had a match.', '');
+        for (const note of result.notes)
+            lines.push(`- ${backtest_text_text(note)}`);
+        lines.push('');
+        if (many)
+            lines.push('</details>', '');
+    }
+    return `${lines.join('\n').trimEnd()}\n`;
+}
+/** The backtests in the job summary (HTML through core.summary, which escapes nothing itself). */
+function addBacktestSummary(list, summary) {
+    summary.addHeading(TITLE, 2);
+    if (list.length > 1) {
+        summary.addRaw(`<p>${totalsLine(list)}</p>`, true);
+        summary.addTable([OVERVIEW_HEADER.map((data) => ({ data, header: true })), ...overviewRows(list)]);
+    }
+    for (const entry of list) {
+        if (!('result' in entry)) {
+            summary.addHeading(backtest_text_text(entry.name), 3);
+            summary.addRaw(`<p>Not replayed: ${backtest_text_text(entry.error)}</p>`, true);
+            continue;
+        }
+        const { name, result } = entry;
+        summary.addHeading(backtest_text_text(name), 3);
+        summary.addRaw(`<p>${intro(result)}</p>`, true);
+        summary.addTable(figures(result).map(([label, value]) => [{ data: label, header: true }, value]));
+        if (result.busiest.length > 0) {
+            summary.addRaw('<p><b>Busiest windows</b></p>', true);
+            summary.addTable([
+                ['window', 'matches', '5xx', '4xx', 'most'].map((data) => ({ data, header: true })),
+                ...result.busiest.map((busy) => busyCells(busy)),
+            ]);
+        }
+        summary.addRaw(`<ul>${result.notes.map((note) => `<li>${backtest_text_text(note)}</li>`).join('')}</ul>`, true);
+    }
+}
+
+// EXTERNAL MODULE: ./src/steps/alert.ts
+var steps_alert = __nccwpck_require__(90049);
+// EXTERNAL MODULE: ./src/steps/checkpoint.ts
+var steps_checkpoint = __nccwpck_require__(20389);
+// EXTERNAL MODULE: ./src/steps/credentials-and-checkpoint.ts + 1 modules
+var credentials_and_checkpoint = __nccwpck_require__(93622);
+// EXTERNAL MODULE: ./src/steps/logs-connection.ts
+var logs_connection = __nccwpck_require__(87813);
+// EXTERNAL MODULE: ./src/steps/plan.ts
+var steps_plan = __nccwpck_require__(44272);
+// EXTERNAL MODULE: external "node:fs/promises"
+var promises_ = __nccwpck_require__(51455);
+// EXTERNAL MODULE: ./src/github/api.ts
+var github_api = __nccwpck_require__(28943);
+;// CONCATENATED MODULE: ./src/github/pr-comment.ts
+
+/**
+ * The backtest's comment on a pull request: one comment per key (a rules file), found again by a
+ * hidden marker on its first line and edited in place on later pushes, so the conversation gets one
+ * comment that stays current rather than one per push.
+ *
+ * The body is the caller's markdown (made of log text, escaped by the caller); this module adds only
+ * the marker (the key percent-encoded, so no key can end the HTML comment) and, when the body is over
+ * GitHub's limit, a note of our own words saying where it was cut.
+ */
+/** GitHub refuses a comment body over 65,536 characters (422 "body is too long"). */
+const GITHUB_COMMENT_LIMIT = 65_536;
+/**
+ * Where a long body is cut: below the limit by a margin, since GitHub's count may not be JavaScript's
+ * (UTF-16 units) for every character.
+ */
+const CUT_AT = 65_000;
+const PER_PAGE = 100;
+/** The hidden first line that tells this key's comment from every other. */
+function commentMarker(key) {
+    // `-` too: `--` has no place inside an HTML comment, and `>` (encoded) cannot close it early.
+    return `<!-- insights-watch backtest ${encodeURIComponent(key).replaceAll('-', '%2D')} -->`;
+}
+/**
+ * The comment as posted: the marker, then the body, cut below GitHub's limit when it is over: at a line
+ * end (a table row or an HTML line stays whole), an open code fence or `<details>`/`<table>` closed,
+ * then a note that it was cut and where the whole of it is.
+ */
+function commentText(key, body, runUrl) {
+    const marker = `${commentMarker(key)}\n`;
+    const room = CUT_AT - marker.length;
+    if (body.length <= room)
+        return { text: marker + body, cut: false };
+    const note = cutNote(runUrl);
+    let end = room - note.length;
+    for (;;) {
+        if (end <= 0)
+            return { text: marker + note.trimStart(), cut: true };
+        const kept = body.slice(0, cutPoint(body, end));
+        const text = kept + closers(kept) + note;
+        if (text.length <= room)
+            return { text: marker + text, cut: true };
+        end -= text.length - room;
+    }
+}
+function cutNote(runUrl) {
+    const where = runUrl ? `the job summary of [the workflow run](${runUrl})` : "the workflow run's job summary";
+    return `\n\n---\n**This comment was cut** to fit GitHub's limit of ${GITHUB_COMMENT_LIMIT.toLocaleString('en-US')} characters; the whole backtest is in ${where}.\n`;
+}
+/** Where to cut at or before `end`: a line end, or, in a line longer than half the room, not in a tag, entity or character. */
+function cutPoint(body, end) {
+    const lineEnd = body.lastIndexOf('\n', end);
+    if (lineEnd >= end / 2)
+        return lineEnd;
+    let at = end;
+    const code = body.charCodeAt(at - 1);
+    if (code >= 0xd800 && code <= 0xdbff)
+        at -= 1;
+    const tag = body.lastIndexOf('<', at - 1);
+    if (tag > body.lastIndexOf('>', at - 1))
+        at = tag;
+    const entity = body.lastIndexOf('&', at - 1);
+    if (entity >= 0 && entity > at - 12 && !body.slice(entity, at).includes(';'))
+        at = entity;
+    return at;
+}
+const FENCE = /^ {0,3}(`{3,}|~{3,})/;
+const BLOCK_TAG = /<(\/?)(details|table|pre)\b[^>]*>/gi;
+/** What closes the code fence and the `<details>`, `<table>` and `<pre>` left open by the cut. */
+function closers(kept) {
+    let fence;
+    const open = [];
+    for (const line of kept.split('\n')) {
+        const mark = FENCE.exec(line)?.[1];
+        if (mark && (fence === undefined || (mark[0] === fence[0] && mark.length >= fence.length))) {
+            fence = fence === undefined ? mark : undefined;
+            continue;
+        }
+        if (fence !== undefined)
+            continue;
+        for (const [, closing, name = ''] of line.matchAll(BLOCK_TAG)) {
+            const tag = name.toLowerCase();
+            if (!closing)
+                open.push(tag);
+            else if (open.at(-1) === tag)
+                open.pop();
+        }
+    }
+    const endFence = fence === undefined ? '' : `\n${fence}`;
+    return (endFence +
+        open
+            .reverse()
+            .map((tag) => `\n</${tag}>`)
+            .join(''));
+}
+/**
+ * Creates this key's comment on the pull request, or edits the one an earlier run made: every page of
+ * the conversation is read (hundreds of comments happen), and the first comment that starts with the
+ * marker is ours (a person quoting it starts with `>`, or without the hidden line).
+ */
+async function upsertPullRequestComment(api, pullNumber, comment) {
+    const { octokit, owner, repo } = api;
+    const { text, cut } = commentText(comment.key, comment.body, comment.runUrl);
+    const marker = `${commentMarker(comment.key)}\n`;
+    const onPull = { subject: `pull request #${pullNumber}` };
+    const existing = await api.call({ what: `the comments of pull request #${pullNumber}`, ...onPull }, async () => {
+        const pages = octokit.paginate.iterator(octokit.rest.issues.listComments, {
+            owner,
+            repo,
+            issue_number: pullNumber,
+            per_page: PER_PAGE,
+        });
+        for await (const { data } of pages) {
+            const ours = data.find((c) => c.body?.startsWith(marker));
+            if (ours)
+                return ours.id;
+        }
+        return undefined;
+    });
+    if (existing !== undefined) {
+        try {
+            const { data } = await api.call({
+                what: `editing comment ${existing} on pull request #${pullNumber}`,
+                subject: `comment ${existing}`,
+            }, () => octokit.rest.issues.updateComment({ owner, repo, comment_id: existing, body: text }));
+            return { action: 'updated', url: data.html_url, id: data.id, cut };
+        }
+        catch (error) {
+            // Deleted by someone since it was listed: a new one takes its place.
+            if (!(error instanceof github_api/* GitHubApiError */.O && error.status === 404))
+                throw error;
+        }
+    }
+    const { data } = await api.call({ what: `a comment on pull request #${pullNumber}`, ...onPull }, () => octokit.rest.issues.createComment({ owner, repo, issue_number: pullNumber, body: text }));
+    return { action: 'created', url: data.html_url, id: data.id, cut };
+}
+
+// EXTERNAL MODULE: ./src/notify/console-link.ts
+var console_link = __nccwpck_require__(3997);
+// EXTERNAL MODULE: ./src/run-deps.ts + 1 modules
+var run_deps = __nccwpck_require__(55988);
+;// CONCATENATED MODULE: ./src/steps/pr-comment.ts
+
+
+
+
+
+
+const PR_EVENTS = new Set(['pull_request', 'pull_request_target']);
+const PR_COMMENT = {
+    input: 'pr-comment',
+    permissionFix: "pr-comment uses github-token (the workflow's GITHUB_TOKEN by default), which needs `permissions: pull-requests: write` in the workflow or the job (a `permissions:` block that does not name pull-requests leaves the token without it); or set pr-comment: false.",
+    nextTry: 'Re-run the job, or push again, to post it.',
+};
+async function postPullRequestComment(request, settings, deps) {
+    const skip = (reason) => {
+        deps.runner.info(`No pull request comment: ${reason}`);
+        return { posted: false, reason };
+    };
+    if (!settings.prComment)
+        return skip('pr-comment is false.');
+    const event = deps.env.GITHUB_EVENT_NAME?.trim() ?? '';
+    if (!PR_EVENTS.has(event)) {
+        return skip(`this run's event is ${event ? `"${event}"` : 'not set (not a GitHub Actions run)'}, not pull_request or pull_request_target; the backtest is in the job summary.`);
+    }
+    const pull = await pullRequestOf(deps.env, event);
+    if (!settings.githubToken) {
+        throw new github_api/* GitHubApiError */.O(`The backtest's pull request comment: github-token is empty and GITHUB_TOKEN is not set; leave github-token at its default (\${{ github.token }}) or pass a token with pull-requests: write, or set pr-comment: false.`, 0);
+    }
+    try {
+        const api = await (0,github_api/* openGitHubApi */.I)(settings.githubToken, (0,run_deps/* apiClientDeps */.U6)(deps), PR_COMMENT);
+        const runUrl = linkable((0,console_link/* workflowRunUrl */.CX)(deps.env));
+        const posted = await upsertPullRequestComment(api, pull.number, {
+            ...request,
+            ...(runUrl ? { runUrl } : {}),
+        });
+        const cut = posted.cut ? ' (cut to fit GitHub’s limit; the job summary has all of it)' : '';
+        deps.runner.info(`Pull request #${pull.number}: backtest comment ${posted.action}${cut}: ${posted.url}`);
+        return { posted: true, action: posted.action, pullRequest: pull.number, url: posted.url, cut: posted.cut };
+    }
+    catch (error) {
+        const status = error instanceof github_api/* GitHubApiError */.O ? error.status : 0;
+        const fork = status === 403 && event === 'pull_request' && pull.fromFork ? FORK_NOTE : '';
+        throw new github_api/* GitHubApiError */.O(`The backtest's pull request comment: ${(0,errors/* errorMessage */.g)(error)}${fork}`, status);
+    }
+}
+/** Why the permission alone will not do on a fork's pull request. */
+const FORK_NOTE = " This pull request comes from a fork: on `pull_request`, GitHub gives a fork's run a read-only token whatever `permissions:` says, so no comment can be posted from it; the backtest is in the job summary.";
+/** The pull request's number from the event's payload (GITHUB_EVENT_PATH), and whether it comes from a fork. */
+async function pullRequestOf(env, event) {
+    const path = env.GITHUB_EVENT_PATH?.trim();
+    const fail = (what) => new github_api/* GitHubApiError */.O(`The backtest's pull request comment: this ${event} run's event payload ${what}; the runner writes it at GITHUB_EVENT_PATH. Run it as a GitHub Actions ${event} job, or set pr-comment: false.`, 0);
+    if (!path)
+        throw fail('is not there (GITHUB_EVENT_PATH is not set)');
+    let payload;
+    try {
+        payload = JSON.parse(await (0,promises_.readFile)(path, 'utf8'));
+    }
+    catch (error) {
+        throw fail(`could not be read (${(0,errors/* errorMessage */.g)(error)})`);
+    }
+    const pull = field(payload, 'pull_request');
+    const number = field(pull, 'number');
+    if (typeof number !== 'number' || !Number.isInteger(number) || number < 1) {
+        throw fail('has no pull_request.number');
+    }
+    const head = field(field(field(pull, 'head'), 'repo'), 'full_name');
+    const base = field(field(field(pull, 'base'), 'repo'), 'full_name');
+    return { number, fromFork: typeof head === 'string' && typeof base === 'string' && head !== base };
+}
+function field(value, name) {
+    return typeof value === 'object' && value !== null ? value[name] : undefined;
+}
+/** The run's URL as a markdown link target: an http(s) URL, nothing that could end the link. */
+function linkable(url) {
+    if (!url)
+        return undefined;
+    try {
+        const parsed = new URL(url);
+        if (parsed.protocol !== 'https:' && parsed.protocol !== 'http:')
+            return undefined;
+        return parsed.href.replaceAll('(', '%28').replaceAll(')', '%29');
+    }
+    catch {
+        return undefined;
+    }
+}
+
+// EXTERNAL MODULE: ./src/steps/query.ts + 3 modules
+var query = __nccwpck_require__(11685);
+// EXTERNAL MODULE: ./src/steps/report.ts
+var steps_report = __nccwpck_require__(77177);
+;// CONCATENATED MODULE: ./src/steps/backtest.ts
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+/** Replayed runs say nothing each: 2,016 "Found 0 new entries" lines would bury the result. */
+const SILENT = { info: () => { }, warning: () => { } };
+const BUSIEST = 5;
+const INGESTION = '@ingestionTime';
+/** Throws, naming `backtest`, for a monitor whose query the backtest cannot replay from one fetch. */
+function refuseUnreplayable(settings) {
+    if ((0,query_shape/* analyseQuery */.E8)(settings.query, settings.queryLanguage).records)
+        return;
+    const runs = (0,format/* count */.U9)(Math.floor((settings.backtestSeconds ?? 0) / SCHEDULE_SECONDS));
+    throw new errors/* SettingsError */.G('backtest', `replays record queries only (one row per log event), and this monitor's query aggregates (stats, GROUP BY or an aggregate function, PPL stats, dedup, …). Each window's counts come from the service, so they cannot be cut from one fetch of the period, and replaying them exactly would take one query per scheduled run (${runs} here). Backtest a record query with the same filter instead (e.g. "fields @timestamp, @message | filter status >= 400"), or remove backtest from this monitor.`);
+}
+async function runBacktest(settings, logs, deps, nowMs) {
+    refuseUnreplayable(settings);
+    const periodSeconds = settings.backtestSeconds;
+    if (periodSeconds === undefined)
+        throw new errors/* SettingsError */.G('backtest', 'is not set: there is no period to replay.');
+    const { runner } = deps;
+    const marks = scheduleMarks(nowMs, periodSeconds);
+    const fetched = stretchChecked(settings, marks);
+    const { rows, result, ingestion, untimed } = await fetchPeriod(settings, fetched, logs, deps);
+    runner.info(`Backtest: ${(0,format/* count */.U9)(rows.length)} matching entries fetched by ${(0,format/* count */.U9)(result.queries.length)} ${result.queries.length === 1 ? 'query' : 'queries'}; replaying ${(0,format/* count */.U9)(marks.length)} scheduled runs (every ${(0,format/* formatDuration */.a3)(SCHEDULE_SECONDS)}) in memory.`);
+    const replay = replaySchedule(settings, marks, rows);
+    const bytesScanned = result.queries.reduce((sum, query) => sum + query.statistics.bytesScanned, 0);
+    const perRun = bytesPerRun(result.statistics.bytesScanned, fetched, replay.meanWindowSeconds);
+    const destinations = settings.slackWebhookUrls.length + (settings.incidentCard?.channels.length ?? 0);
+    const backtest = {
+        period: { start: Math.floor(nowMs / 1000) - periodSeconds, end: Math.floor(nowMs / 1000) },
+        runs: marks.length,
+        alerts: replay.alerts,
+        resolved: replay.resolved,
+        quiet: replay.quiet,
+        destinations,
+        posts: (replay.alerts + replay.resolved) * destinations,
+        busiest: replay.busiest,
+        queries: result.queries.length,
+        bytesScanned,
+        rowsFetched: result.rowsFetched,
+        bytesPerRunEstimate: perRun,
+        pricePerGb: settings.pricePerGb,
+        costPerMonth: (0,format/* scanCost */.h)(perRun * RUNS_PER_MONTH, settings.pricePerGb),
+        notes: notesOf(settings, {
+            result,
+            ingestion,
+            untimed,
+            destinations,
+            meanWindow: replay.meanWindowSeconds,
+        }),
+    };
+    runner.info(`Backtest of ${settings.monitorName}: ${(0,format/* count */.U9)(backtest.alerts)} alerts, ${(0,format/* count */.U9)(backtest.resolved)} resolved notices, ${(0,format/* count */.U9)(backtest.posts)} Slack posts over ${(0,format/* count */.U9)(backtest.runs)} runs; the backtest scanned ${(0,format/* formatBytes */.z3)(bytesScanned)}; a scheduled run scans about ${(0,format/* formatBytes */.z3)(perRun)} (${(0,format/* formatDollars */.nT)(backtest.costPerMonth)} a month).`);
+    return backtest;
+}
+/** From the first replayed window's start (its `interval`, or the next run's overlap) to the last one's end. */
+function stretchChecked(settings, marks) {
+    const first = marks[0] ?? 0;
+    const last = marks.at(-1) ?? first;
+    const back = Math.max(settings.intervalSeconds, settings.overlapSeconds);
+    return { start: first - settings.queryDelaySeconds - back, end: last - settings.queryDelaySeconds };
+}
+/**
+ * The period's matching entries in one batched query (split where a query caps its rows, as a run's
+ * is), oldest first. A Logs Insights QL query also returns @ingestionTime, so each replayed run sees
+ * only what had arrived by its time; the column is taken off again before the rows are replayed.
+ */
+async function fetchPeriod(settings, period, logs, deps) {
+    const shape = (0,query_shape/* analyseQuery */.E8)(settings.query, settings.queryLanguage);
+    const ingestion = shape.language === 'CWLI';
+    const added = ingestion && !settings.query.includes(INGESTION);
+    const base = (0,query_rewrite/* queryToRun */.zk)(settings.query, shape, period);
+    const queryString = added ? (0,query_rewrite/* withField */.ZH)(base, INGESTION) : base;
+    const rows = [];
+    let untimed = 0;
+    const take = (row) => {
+        const second = (0,split/* rowSecond */.v_)(row);
+        if (second === undefined) {
+            untimed += 1;
+            return;
+        }
+        const ingestedText = row.find((field) => field.field === INGESTION)?.value;
+        const fetchedRow = {
+            second,
+            row: added ? row.filter((field) => field.field !== INGESTION) : row,
+        };
+        const ingestedMs = ingestedText === undefined ? Number.NaN : timeMs(ingestedText);
+        if (!Number.isNaN(ingestedMs))
+            fetchedRow.ingestedMs = ingestedMs;
+        rows.push(fetchedRow);
+    };
+    const result = await deps.runner.group(`Backtest query ${(0,format/* isoSecond */.u$)(period.start)} – ${(0,format/* isoSecond */.u$)(period.end)}`, () => (0,insights_batches/* runBatchedQuery */.lY)({
+        logGroups: settings.logGroups,
+        ...(0,query/* sourceOf */.vz)(settings),
+        queryString,
+        queryLanguage: settings.queryLanguage,
+        window: (0,query_rewrite/* queryWindow */.tn)(shape, period),
+        maxRows: settings.maxResults,
+    }, {
+        ...(0,query/* queryDepsOf */.Sm)(settings, logs, deps),
+        log: deps.runner.info,
+        onRows: (batch) => {
+            for (const row of batch)
+                take(row);
+        },
+    }));
+    if (result.failures.length > 0) {
+        const batches = Math.ceil(settings.logGroups.length / insights_batches/* MAX_LOG_GROUPS_PER_QUERY */.Em);
+        const said = result.failures.map((failure) => `batch ${failure.batch + 1} (${(0,query_errors/* describeGroups */.iq)(failure.logGroups, 3)}): ${failure.error.message}`);
+        throw new Error(`The backtest's query failed for ${result.failures.length} of ${batches} batches of log groups, so nothing was replayed (a partial period would undercount). ${said.join(' ')}`);
+    }
+    // Stable: rows of one second keep the service's order, as a run's query hands them over.
+    rows.sort((a, b) => a.second - b.second);
+    return { rows, result, ingestion, untimed };
+}
+/** `2026-01-15 12:00:00.123` (UTC, as Insights returns times) or ISO 8601, as epoch ms; NaN if neither. */
+function timeMs(text) {
+    const trimmed = text.trim();
+    return Date.parse(/[zZ]|[+-]\d\d:?\d\d$/.test(trimmed) ? trimmed : `${trimmed.replace(' ', 'T')}Z`);
+}
+/**
+ * The scheduled runs at `marks` (epoch seconds), one after another, over `rows` (sorted by second):
+ * each run's window planned from the checkpoint the run before would have saved, its entries those
+ * with @timestamp inside the window (the whole-second reading of StartQuery's end) that had arrived
+ * by the run's time, and its decision the one a scheduled run makes. Pure: no query, no post.
+ */
+function replaySchedule(settings, marks, rows) {
+    const replay = { runs: [], alerts: 0, resolved: 0, quiet: 0, busiest: [], meanWindowSeconds: 0 };
+    let checkpoint;
+    const keepsState = settings.state.kind !== 'none';
+    let windowSeconds = 0;
+    for (const at of marks) {
+        const nowMs = at * 1000;
+        const plan = (0,steps_plan/* planRun */.n)(settings, checkpoint ? { state: checkpoint } : {}, nowMs, SILENT);
+        const { window } = plan;
+        const outcome = (0,query/* takeFetchedRows */.ne)(settings, plan, rowsSeen(rows, window, nowMs));
+        const report = (0,steps_report/* buildReport */.F)(settings, plan, outcome, { clock: undefined, env: {} }, SILENT);
+        const decision = (0,steps_alert/* decideRunAlert */.C)(report, plan, outcome, nowMs, settings);
+        // With `state: none` the scheduled runs keep nothing: each is a first run, without alert memory.
+        checkpoint = keepsState
+            ? (0,steps_checkpoint/* checkpointAfterRun */.Qr)({ plan, outcome, decision, delivery: { notified: false, note: '' }, incident: undefined }, { dryRun: true, nowMs, signatureMemorySeconds: settings.signatures?.memorySeconds })
+            : undefined;
+        windowSeconds += window.end - window.start + 1;
+        if (decision.kind === 'alert')
+            replay.alerts += 1;
+        else if (decision.kind === 'resolved')
+            replay.resolved += 1;
+        else if (decision.kind === 'quiet')
+            replay.quiet += 1;
+        const { digest } = report;
+        replay.runs.push({ at, window, decision: decision.kind, found: digest.total });
+        if (digest.total > 0) {
+            rememberBusy(replay.busiest, {
+                window,
+                total: digest.total,
+                critical: digest.critical,
+                warning: digest.warning,
+                top: digest.breakdowns
+                    .slice(0, 3)
+                    .flatMap(({ field, counts: [first] }) => first ? [{ field, value: first.value, count: first.count }] : []),
+            });
+        }
+    }
+    replay.meanWindowSeconds = marks.length > 0 ? windowSeconds / marks.length : 0;
+    return replay;
+}
+/** The rows a run at `nowMs` found in `window`: @timestamp inside it, and arrived by then. */
+function rowsSeen(rows, window, nowMs) {
+    const seen = [];
+    for (let i = firstAtOrAfter(rows, window.start); i < rows.length; i += 1) {
+        const fetched = rows[i];
+        if (fetched.second > window.end)
+            break;
+        if (fetched.ingestedMs === undefined || fetched.ingestedMs <= nowMs)
+            seen.push(fetched.row);
+    }
+    return seen;
+}
+function firstAtOrAfter(rows, second) {
+    let low = 0;
+    let high = rows.length;
+    while (low < high) {
+        const middle = (low + high) >>> 1;
+        if (rows[middle].second < second)
+            low = middle + 1;
+        else
+            high = middle;
+    }
+    return low;
+}
+/** Keeps the BUSIEST windows with the most entries (the earlier one first on a tie). */
+function rememberBusy(busiest, candidate) {
+    const at = busiest.findIndex((busy) => candidate.total > busy.total);
+    if (at === -1) {
+        if (busiest.length < BUSIEST)
+            busiest.push(candidate);
+        return;
+    }
+    busiest.splice(at, 0, candidate);
+    if (busiest.length > BUSIEST)
+        busiest.pop();
+}
+/** What the reader must know about how far the replay is the scheduled runs. */
+function notesOf(settings, facts) {
+    const { result } = facts;
+    const notes = [
+        `Each run is replayed at its five-minute mark; scheduled runs start late by minutes, which can move a re-alert after realert (${(0,format/* formatDuration */.a3)(settings.realertSeconds)}) by one run.`,
+        settings.state.kind === 'none'
+            ? `state: none: like the scheduled runs, no replayed run has a checkpoint, so each checks interval (${(0,format/* formatDuration */.a3)(settings.intervalSeconds)}) and alerts without memory of the run before.`
+            : `The first replayed run has no checkpoint and checks interval (${(0,format/* formatDuration */.a3)(settings.intervalSeconds)}); its "no checkpoint found" notice is not counted as a post.`,
+        `Cost per month is an estimate: the backtest query's bytes pro rata of a run's mean window (${(0,format/* formatDuration */.a3)(Math.round(facts.meanWindow))}, overlap included) to the period, × ${(0,format/* count */.U9)(RUNS_PER_MONTH)} runs at price-per-gb $${settings.pricePerGb}.`,
+    ];
+    if (!facts.ingestion) {
+        notes.push(`${settings.queryLanguage} has no @ingestionTime column the backtest can add: each entry is taken as arrived in time for the first run whose window holds it (a late log counts one run earlier than it did).`);
+    }
+    if ((0,query_shape/* analyseQuery */.E8)(settings.query, settings.queryLanguage).userLimit) {
+        notes.push("The query's own row limit applied to the whole period here, not to each window as in a scheduled run: the counts may be low.");
+    }
+    if (result.truncated) {
+        notes.push(`Only ${(0,format/* count */.U9)(result.rowsFetched)} of ${(0,format/* count */.U9)(result.statistics.recordsMatched)} matching entries were fetched (max-results): the counts are low. Raise max-results for the backtest.`);
+    }
+    if (facts.untimed > 0)
+        notes.push(`${(0,format/* count */.U9)(facts.untimed)} entries had no readable @timestamp: no window holds them, so they were left out.`);
+    if (settings.rates) {
+        notes.push("rate-thresholds were not replayed: a window's request count is an aggregate query of its own. Only thresholds were judged (none, unless set).");
+    }
+    if (settings.incidentCard)
+        notes.push("Bot-token mode: posts count each alert and resolved notice once per channel; the card's edits and thread replies are not counted.");
+    if (facts.destinations === 0)
+        notes.push('No slack-webhook-url or slack-channel is set: the alerts would have been in the job summary only.');
+    return notes;
+}
+/** The backtests in the job summary (one monitor now; each rule of a rules file later). */
+/**
+ * `backtest` for a single monitor or every rule of a rules file (`key`: the file, or the monitor's
+ * name): one connection, the rules replayed side by side under `concurrency`, one job summary, and on a
+ * pull request one comment (steps/pr-comment.ts). A single monitor whose query cannot be replayed is
+ * refused before any network call; a rule's is shown as not replayed while the others are. A failed
+ * replay or comment fails the step at the end, after the summary.
+ */
+async function backtestMonitors(key, monitors, deps, concurrency) {
+    const { runner } = deps;
+    const stepWide = monitors[0];
+    if (monitors.length === 1)
+        refuseUnreplayable(stepWide);
+    const credentials = await (0,credentials_and_checkpoint/* credentialsOnly */.Hq)(stepWide, deps);
+    const logs = await (0,logs_connection/* connectToLogs */.h)(stepWide, credentials, deps, concurrency);
+    const failures = [];
+    const list = await Promise.all(monitors.map(async (settings) => {
+        const name = settings.monitorName;
+        try {
+            refuseUnreplayable(settings);
+        }
+        catch (error) {
+            return { name, error: (0,errors/* errorMessage */.g)(error).replace(/^Input "backtest": /, '') };
+        }
+        try {
+            return { name, result: await runBacktest(settings, logs, deps, logs.clock.now()) };
+        }
+        catch (error) {
+            if (monitors.length === 1)
+                throw error;
+            failures.push(`rule "${name}": ${(0,errors/* errorMessage */.g)(error)}`);
+            return { name, error: `failed: ${(0,errors/* errorMessage */.g)(error)}` };
+        }
+    })).finally(() => logs.client.destroy());
+    addBacktestSummary(list, runner.summary);
+    await runner.summary.write();
+    try {
+        await postPullRequestComment({ body: backtestMarkdown(list), key }, stepWide, deps);
+    }
+    catch (error) {
+        failures.push((0,errors/* errorMessage */.g)(error));
+    }
+    if (failures.length > 0)
+        runner.setFailed(`The backtest did not complete: ${failures.join('; ')}`);
+}
+
+
+/***/ }),
+
+/***/ 20389:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   Qr: () => (/* binding */ checkpointAfterRun),
+/* harmony export */   T1: () => (/* binding */ saveCheckpointAfterRun),
+/* harmony export */   kz: () => (/* binding */ ongoingFailure)
+/* harmony export */ });
+/* harmony import */ var _dedup_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(495);
+/* harmony import */ var _insights_window_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(24701);
+/* harmony import */ var _signatures_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(78600);
+/* harmony import */ var _state_checkpoint_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(41743);
+
+
+
+
+/** The run's failing episode, still going on: a batch of log groups unchecked, or a webhook failing. */
+function ongoingFailure(plan, outcome, delivery) {
+    return !outcome.complete || delivery.error ? plan.loaded?.failure : undefined;
+}
+/**
+ * Saved once a webhook has the message (one that failed is remembered in missedByWebhook); when none
+ * took it, or the job was cancelled while posting, the next run reports the entries again. Answers
+ * what happened, for the job summary.
+ */
+async function saveCheckpointAfterRun(run, options, session) {
+    if (options.dryRun)
+        return 'dry-run: the checkpoint was left where it was.';
+    if (run.delivery.keepCheckpoint)
+        return 'The checkpoint was not moved: the next run checks this window again.';
+    const saved = await session.saveCheckpoint(checkpointAfterRun(run, options));
+    return saved.note;
+}
+/** The checkpoint a run leaves (pure): also what the backtest carries from one replayed run to the next. */
+function checkpointAfterRun({ plan, outcome, decision, delivery, incident }, { nowMs, signatureMemorySeconds }) {
+    const { window, previous, overlapSeconds, shape } = plan;
+    // When a batch of log groups failed, the checkpoint stays where it was (its entries were not seen),
+    // and the fingerprints of what was reported keep the next run from repeating it.
+    const checked = outcome.complete
+        ? (0,_insights_window_js__WEBPACK_IMPORTED_MODULE_3__/* .nextCheckpoint */ .Q)(previous?.checked, window)
+        : (previous?.checked ?? (shape.records ? window.start - 1 + overlapSeconds : window.start));
+    const checkpoint = {
+        version: _state_checkpoint_js__WEBPACK_IMPORTED_MODULE_2__/* .STATE_VERSION */ .nd,
+        checked,
+        // An aggregate's next window starts at `checked` and is never compared with fingerprints.
+        reported: shape.records ? reportedAfterRun(plan, outcome, decision).since(checked - overlapSeconds) : {},
+        savedAt: new Date(nowMs).toISOString(),
+        alert: decision.state,
+    };
+    const failure = ongoingFailure(plan, outcome, delivery);
+    if (failure)
+        checkpoint.failure = failure;
+    if (delivery.missedByWebhook && Object.keys(delivery.missedByWebhook).length > 0)
+        checkpoint.missedByWebhook = delivery.missedByWebhook;
+    // Kept only while bot-token mode or github-issue is on (tellIncident answers undefined otherwise).
+    if (incident?.incident)
+        checkpoint.incident = incident.incident;
+    const signatures = seenAfterRun(plan, outcome, signatureMemorySeconds);
+    if (signatures)
+        checkpoint.signatures = signatures;
+    return checkpoint;
+}
+/**
+ * The fingerprints the next run leaves out. An incomplete run whose decision was withheld (nothing
+ * posted, nothing held for the next alert: steps/alert.ts) told no one of what it found, so its new
+ * entries stay unreported: the next run checks the window again and judges them with the rest.
+ */
+function reportedAfterRun(plan, outcome, decision) {
+    const told = outcome.complete || decision.kind === 'alert' || decision.kind === 'quiet';
+    return told ? outcome.reported : new _dedup_js__WEBPACK_IMPORTED_MODULE_0__/* .ReportedEntries */ .U(plan.previous?.reported);
+}
+/**
+ * The seen set after the run: every signature of this window at its last-seen time, also when a batch
+ * of log groups failed (what the run saw must not be forgotten, or it would be called new again). An
+ * aggregate run has none and keeps the set as it was; with new-signatures off it is dropped.
+ */
+function seenAfterRun(plan, outcome, memorySeconds) {
+    if (memorySeconds === undefined)
+        return undefined;
+    const previous = plan.previous?.signatures;
+    if (!outcome.signatures)
+        return previous;
+    return (0,_signatures_js__WEBPACK_IMPORTED_MODULE_1__/* .rememberSignatures */ .vf)(previous, outcome.signatures.found, plan.window.end, memorySeconds);
+}
+
+
+/***/ }),
+
+/***/ 93622:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
 // EXPORTS
 __nccwpck_require__.d(__webpack_exports__, {
   q_: () => (/* binding */ credentialsAndCheckpoint),
-  Og: () => (/* binding */ credentialsFor),
+  Hq: () => (/* binding */ credentialsOnly),
   xR: () => (/* binding */ loadCheckpoint)
 });
 
 // EXTERNAL MODULE: ./node_modules/@aws-sdk/credential-providers/dist-cjs/index.js
-var dist_cjs = __nccwpck_require__(9719);
+var dist_cjs = __nccwpck_require__(29719);
 // EXTERNAL MODULE: ./src/errors.ts
-var errors = __nccwpck_require__(3916);
+var errors = __nccwpck_require__(83916);
 ;// CONCATENATED MODULE: ./src/aws/credentials.ts
 
 
@@ -66317,13 +68688,27 @@ function tokenClaims(token) {
 }
 
 ;// CONCATENATED MODULE: ./src/steps/credentials-and-checkpoint.ts
-/** Step 1: AWS credentials and the previous run's checkpoint, side by side. */
+/** Step 1: AWS credentials and the previous run's checkpoint, side by side (credentials alone for a backtest). */
 
+/** AWS credentials alone: a backtest neither reads nor writes the state. */
+function credentialsOnly(settings, deps) {
+    return deps.runner.group('Credentials', () => credentialsOf(settings, deps));
+}
+function credentialsOf(settings, deps) {
+    return resolveCredentials(settings, {
+        env: deps.env,
+        getIDToken: deps.runner.getIDToken,
+        setSecret: deps.runner.setSecret,
+        log: deps.runner.info,
+        now: deps.now,
+        ...(deps.proxyAgents ? { proxyAgents: deps.proxyAgents } : {}),
+    });
+}
 /** What the run does without a readable state, said in the warning. */
 const WITHOUT_STATE = 'This run fails rather than start without it and save a new checkpoint over it; the next run tries again.';
 async function credentialsAndCheckpoint(settings, deps, session) {
     return deps.runner.group('Credentials and checkpoint', async () => {
-        const credentials = () => credentialsFor(settings, deps);
+        const credentials = () => credentialsOf(settings, deps);
         // Both wait on the network (STS, the Actions cache) and neither needs the other, so they overlap,
         // except when the default chain (which may read files by relative path or run credential_process)
         // would meet the Actions-cache store while it has changed the working directory.
@@ -66338,17 +68723,6 @@ async function credentialsAndCheckpoint(settings, deps, session) {
         if (read.status === 'rejected')
             throw read.reason;
         return { credentials: resolved.value, read: read.value };
-    });
-}
-/** The AWS credentials: the role assumed with the OIDC token, or the default chain. */
-function credentialsFor(settings, deps) {
-    return resolveCredentials(settings, {
-        env: deps.env,
-        getIDToken: deps.runner.getIDToken,
-        setSecret: deps.runner.setSecret,
-        log: deps.runner.info,
-        now: deps.now,
-        ...(deps.proxyAgents ? { proxyAgents: deps.proxyAgents } : {}),
     });
 }
 /**
@@ -66369,15 +68743,15 @@ async function loadCheckpoint(session, deps) {
 
 /***/ }),
 
-/***/ 7813:
+/***/ 87813:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
 /* harmony export */   h: () => (/* binding */ connectToLogs)
 /* harmony export */ });
-/* harmony import */ var _aws_sdk_client_cloudwatch_logs__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(303);
-/* harmony import */ var _aws_service_clock_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(3305);
-/* harmony import */ var _insights_throttle_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(9413);
+/* harmony import */ var _aws_sdk_client_cloudwatch_logs__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(70303);
+/* harmony import */ var _aws_service_clock_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(43305);
+/* harmony import */ var _insights_throttle_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(79413);
 /** Step 2: the CloudWatch Logs client, and the service's clock read before the window is planned. */
 
 
@@ -66418,7 +68792,7 @@ sharedConcurrency) {
 
 /***/ }),
 
-/***/ 6616:
+/***/ 7842:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -66429,45 +68803,21 @@ __nccwpck_require__.d(__webpack_exports__, {
 });
 
 // EXTERNAL MODULE: ./src/failure-notices.ts
-var failure_notices = __nccwpck_require__(3957);
-// EXTERNAL MODULE: ./src/alerting.ts
-var alerting = __nccwpck_require__(7209);
-// EXTERNAL MODULE: ./src/rates.ts
-var src_rates = __nccwpck_require__(2672);
-// EXTERNAL MODULE: ./src/signatures.ts
-var signatures = __nccwpck_require__(8600);
-;// CONCATENATED MODULE: ./src/steps/alert.ts
-/** Step 6: whether this run alerts, stays quiet, or resolves an episode; and the alert memory after it. */
-
-
-
-function decideRunAlert(report, plan, outcome, nowMs, settings) {
-    const previous = plan.previous?.alert;
-    const counts = report.rates ? { ...report.digest, rates: (0,src_rates/* rateVerdict */.O8)(report.rates) } : report.digest;
-    const thresholds = (0,alerting/* decideAlert */.hC)(counts, previous, Math.floor(nowMs / 1000), plan.window, settings, plan.gap);
-    // Without new-signatures (or on an aggregate query) report.signatures is absent: nothing changes.
-    const decision = settings.signatures
-        ? (0,alerting/* alertOnNewSignatures */.XR)(thresholds, (0,signatures/* alertingSignatures */.oV)(report.signatures, settings.signatures.threshold), previous, settings.realertSeconds)
-        : thresholds;
-    // With a batch of log groups unchecked, "nothing found" proves nothing: no resolved notice, no
-    // clean window towards one, and the alert memory stays as it was until a run sees every group again.
-    if (outcome.complete || decision.kind === 'alert' || decision.kind === 'quiet')
-        return decision;
-    return { kind: 'none', state: previous ?? { pending: { total: 0, critical: 0, warning: 0, windows: 0 } } };
-}
-
+var failure_notices = __nccwpck_require__(73957);
+// EXTERNAL MODULE: ./src/steps/alert.ts
+var steps_alert = __nccwpck_require__(90049);
 // EXTERNAL MODULE: ./src/aggregate.ts
 var aggregate = __nccwpck_require__(920);
 // EXTERNAL MODULE: ./src/baseline.ts
-var baseline = __nccwpck_require__(9860);
+var baseline = __nccwpck_require__(89860);
 // EXTERNAL MODULE: ./src/errors.ts
-var errors = __nccwpck_require__(3916);
+var errors = __nccwpck_require__(83916);
 // EXTERNAL MODULE: ./src/format.ts
-var format = __nccwpck_require__(6264);
+var format = __nccwpck_require__(16264);
 // EXTERNAL MODULE: ./src/insights/query-shape.ts
-var query_shape = __nccwpck_require__(3621);
-// EXTERNAL MODULE: ./src/steps/query.ts + 8 modules
-var query = __nccwpck_require__(1930);
+var query_shape = __nccwpck_require__(83621);
+// EXTERNAL MODULE: ./src/steps/query.ts + 3 modules
+var query = __nccwpck_require__(11685);
 ;// CONCATENATED MODULE: ./src/steps/baseline.ts
 /**
  * Step 6b: for an alerting run, the same window a week earlier (`baseline`), counted by one aggregate
@@ -66513,144 +68863,12 @@ async function addBaseline(report, decision, settings, logs, deps) {
     });
 }
 
-// EXTERNAL MODULE: ./src/dedup.ts
-var dedup = __nccwpck_require__(495);
-;// CONCATENATED MODULE: ./src/insights/window.ts
-/**
- * The window for a run: from the checkpoint (the last second the previous run checked), less
- * `overlap`, to `now − query-delay`. Without a checkpoint, the last `interval` up to `now − query-delay`.
- * A run never reaches further back than `max-catch-up` from now: what no run checked before that is a
- * gap; overlap it cannot check again is a shortened re-check.
- */
-function planWindow(nowMs, checkpoint, settings) {
-    const nowSecond = Math.floor(nowMs / 1000);
-    const end = nowSecond - settings.queryDelaySeconds;
-    if (checkpoint === undefined) {
-        return { window: { start: end - settings.intervalSeconds, end }, rechecked: 0, firstRun: true };
-    }
-    if (typeof checkpoint === 'object')
-        return planAfterLoss(nowSecond, end, checkpoint, settings);
-    const earliest = nowSecond - settings.maxCatchUpSeconds;
-    // The checkpoint's own second is always checked again: under the instant reading of StartQuery's
-    // end, entries later within that second were not covered by the previous run.
-    let start = checkpoint - settings.overlapSeconds;
-    const plan = { window: { start, end }, rechecked: 0, firstRun: false };
-    if (start < earliest) {
-        // Only what lies after the last second checked is missing; the overlap before it was checked once
-        // and merely loses its second look for late logs. Calling that a gap would be false: with overlap
-        // close to max-catch-up, every slightly late run would report one.
-        if (checkpoint < earliest)
-            plan.gap = { start: checkpoint, end: earliest - 1 };
-        const overlapEnd = Math.min(checkpoint - 1, earliest - 1);
-        if (overlapEnd >= start)
-            plan.shortenedRecheck = { start, end: overlapEnd };
-        start = earliest;
-    }
-    // Only if the clock went backwards is the checkpoint ahead of `end`; check `end` again rather than nothing.
-    start = Math.min(start, end);
-    plan.window = { start, end };
-    plan.rechecked = Math.max(0, Math.min(checkpoint, end) - start + 1);
-    return plan;
-}
-/**
- * After a lost checkpoint: back to `max-catch-up` from now (or to `neededFrom`, when the store can
- * tell and it is later: nothing before it is due), never less than `interval`. What lies before
- * that and after `neededFrom` is named, never silently skipped.
- */
-function planAfterLoss(nowSecond, end, lost, settings) {
-    const earliest = nowSecond - settings.maxCatchUpSeconds;
-    const start = Math.min(Math.max(earliest, lost.neededFrom ?? earliest), end - settings.intervalSeconds);
-    const plan = { window: { start, end }, rechecked: 0, firstRun: false };
-    if (lost.neededFrom === undefined)
-        plan.uncovered = { end: start - 1 };
-    else if (lost.neededFrom < start)
-        plan.uncovered = { start: lost.neededFrom, end: start - 1 };
-    return plan;
-}
-/** The checkpoint after a run that checked `window`: never moves backwards. */
-function nextCheckpoint(previous, window) {
-    return previous === undefined ? window.end : Math.max(previous, window.end);
-}
-
-// EXTERNAL MODULE: ./src/state/checkpoint.ts
-var state_checkpoint = __nccwpck_require__(1743);
-;// CONCATENATED MODULE: ./src/steps/checkpoint.ts
-
-
-
-
-/** The run's failing episode, still going on: a batch of log groups unchecked, or a webhook failing. */
-function ongoingFailure(plan, outcome, delivery) {
-    return !outcome.complete || delivery.error ? plan.loaded?.failure : undefined;
-}
-/**
- * Saved once a webhook has the message (one that failed is remembered in missedByWebhook); when none
- * took it, or the job was cancelled while posting, the next run reports the entries again. Answers
- * what happened, for the job summary.
- */
-async function saveCheckpointAfterRun(run, options, session) {
-    if (options.dryRun)
-        return 'dry-run: the checkpoint was left where it was.';
-    if (run.delivery.keepCheckpoint)
-        return 'The checkpoint was not moved: the next run checks this window again.';
-    const saved = await session.saveCheckpoint(checkpointAfterRun(run, options));
-    return saved.note;
-}
-function checkpointAfterRun({ plan, outcome, decision, delivery, incident }, { nowMs, signatureMemorySeconds }) {
-    const { window, previous, overlapSeconds, shape } = plan;
-    // When a batch of log groups failed, the checkpoint stays where it was (its entries were not seen),
-    // and the fingerprints of what was reported keep the next run from repeating it.
-    const checked = outcome.complete
-        ? nextCheckpoint(previous?.checked, window)
-        : (previous?.checked ?? (shape.records ? window.start - 1 + overlapSeconds : window.start));
-    const checkpoint = {
-        version: state_checkpoint/* STATE_VERSION */.nd,
-        checked,
-        // An aggregate's next window starts at `checked` and is never compared with fingerprints.
-        reported: shape.records ? reportedAfterRun(plan, outcome, decision).since(checked - overlapSeconds) : {},
-        savedAt: new Date(nowMs).toISOString(),
-        alert: decision.state,
-    };
-    const failure = ongoingFailure(plan, outcome, delivery);
-    if (failure)
-        checkpoint.failure = failure;
-    if (delivery.missedByWebhook && Object.keys(delivery.missedByWebhook).length > 0)
-        checkpoint.missedByWebhook = delivery.missedByWebhook;
-    // Kept only while bot-token mode or github-issue is on (tellIncident answers undefined otherwise).
-    if (incident?.incident)
-        checkpoint.incident = incident.incident;
-    const signatures = seenAfterRun(plan, outcome, signatureMemorySeconds);
-    if (signatures)
-        checkpoint.signatures = signatures;
-    return checkpoint;
-}
-/**
- * The fingerprints the next run leaves out. An incomplete run whose decision was withheld (nothing
- * posted, nothing held for the next alert: steps/alert.ts) told no one of what it found, so its new
- * entries stay unreported: the next run checks the window again and judges them with the rest.
- */
-function reportedAfterRun(plan, outcome, decision) {
-    const told = outcome.complete || decision.kind === 'alert' || decision.kind === 'quiet';
-    return told ? outcome.reported : new dedup/* ReportedEntries */.U(plan.previous?.reported);
-}
-/**
- * The seen set after the run: every signature of this window at its last-seen time, also when a batch
- * of log groups failed (what the run saw must not be forgotten, or it would be called new again). An
- * aggregate run has none and keeps the set as it was; with new-signatures off it is dropped.
- */
-function seenAfterRun(plan, outcome, memorySeconds) {
-    if (memorySeconds === undefined)
-        return undefined;
-    const previous = plan.previous?.signatures;
-    if (!outcome.signatures)
-        return previous;
-    return (0,signatures/* rememberSignatures */.vf)(previous, outcome.signatures.found, plan.window.end, memorySeconds);
-}
-
+// EXTERNAL MODULE: ./src/steps/checkpoint.ts
+var checkpoint = __nccwpck_require__(20389);
 // EXTERNAL MODULE: ./src/notify/blocks.ts
-var notify_blocks = __nccwpck_require__(1775);
+var notify_blocks = __nccwpck_require__(71775);
 // EXTERNAL MODULE: ./src/notify/digest-message.ts
-var digest_message = __nccwpck_require__(2695);
+var digest_message = __nccwpck_require__(82695);
 // EXTERNAL MODULE: ./src/notify/escape.ts
 var notify_escape = __nccwpck_require__(3242);
 ;// CONCATENATED MODULE: ./src/incident/card.ts
@@ -66839,169 +69057,12 @@ function buildResolvedReply(incident, resolveAfterSeconds) {
     return notify_blocks/* slackMessage */.y$(`✅ ${headline}`, { color: notify_blocks/* COLORS */.lm.resolved, fallback: headline, blocks });
 }
 
-// EXTERNAL MODULE: ./src/notify/http-transport.ts
-var http_transport = __nccwpck_require__(6565);
-;// CONCATENATED MODULE: ./src/github/api.ts
-
-/** A call GitHub did not take; `status` is its HTTP status (0: no answer). */
-class GitHubApiError extends Error {
-    status;
-    name = 'GitHubApiError';
-    constructor(message, status) {
-        super(message);
-        this.status = status;
-    }
-}
-const DEFAULT_API_URL = 'https://api.github.com';
-/** A hung connection must not hold the job until the runner's own timeout. */
-const REQUEST_TIMEOUT_MS = 30_000;
-const MAX_TEXT_IN_ERROR = 300;
-/** The client; loads `@actions/github` on first use. Throws when GITHUB_REPOSITORY is not `owner/name`. */
-async function openGitHubApi(token, deps, feature) {
-    const repository = deps.env.GITHUB_REPOSITORY?.trim() ?? '';
-    const [owner, repo, ...rest] = repository.split('/');
-    if (!owner || !repo || rest.length > 0) {
-        throw new GitHubApiError(`${feature.input} needs GITHUB_REPOSITORY (owner/name), which a GitHub Actions runner sets; it is ${repository ? `"${repository}"` : 'not set'} here.`, 0);
-    }
-    const baseUrl = (deps.env.GITHUB_API_URL?.trim() || DEFAULT_API_URL).replace(/\/+$/, '');
-    const { getOctokit } = await __nccwpck_require__.e(/* import() */ 542).then(__nccwpck_require__.bind(__nccwpck_require__, 542));
-    const octokit = getOctokit(token, {
-        baseUrl,
-        userAgent: 'insights-watch',
-        request: { fetch: octokitFetch(deps) },
-        log: {
-            debug: () => { },
-            info: () => { },
-            warn: (message) => deps.log(`GitHub: ${scrub(message, token)}`),
-            error: (message) => deps.log(`GitHub: ${scrub(message, token)}`),
-        },
-    });
-    return {
-        octokit,
-        owner,
-        repo,
-        repository,
-        call: async (target, run) => {
-            try {
-                return await run();
-            }
-            catch (error) {
-                throw describe(error, { target, repository, feature, token, signal: deps.signal });
-            }
-        },
-    };
-}
-/**
- * octokit's `fetch`: node:http(s) over the proxy agents when set, each request bounded in time and
- * aborted with the job, answered as a WHATWG Response (octokit iterates its headers).
- */
-function octokitFetch(deps) {
-    const transport = (0,http_transport/* apiHttpFetch */.HJ)(deps.proxyAgents?.());
-    return async (url, init = {}) => {
-        const signals = [AbortSignal.timeout(REQUEST_TIMEOUT_MS), deps.signal, init.signal ?? undefined].filter((s) => s instanceof AbortSignal);
-        const answer = await transport(url, {
-            method: init.method ?? 'GET',
-            headers: init.headers,
-            ...(typeof init.body === 'string' ? { body: init.body } : {}),
-            signal: AbortSignal.any(signals),
-        });
-        const nullBody = answer.status === 204 || answer.status === 205 || answer.status === 304;
-        const response = new Response(nullBody ? null : await answer.arrayBuffer(), {
-            status: answer.status,
-            statusText: answer.statusText,
-            headers: [...answer.headers.entries()],
-        });
-        Object.defineProperty(response, 'url', { value: answer.url });
-        return response;
-    };
-}
-function describe(error, context) {
-    const { target, repository, feature, token, signal } = context;
-    if (error instanceof GitHubApiError)
-        return error;
-    if (signal?.aborted) {
-        return new GitHubApiError(`GitHub: the job was cancelled before ${target.what} in ${repository} went through.`, 0);
-    }
-    const e = (typeof error === 'object' && error !== null ? error : {});
-    const status = typeof e.status === 'number' ? e.status : 0;
-    const text = scrub(githubText(e), token);
-    const said = `${status}${text ? ` ${text}` : ''}`;
-    if ((status === 403 || status === 429) && isRateLimit(e, text)) {
-        const after = e.response?.headers?.['retry-after'];
-        return new GitHubApiError(`GitHub's rate limit stopped ${target.what} in ${repository} (${said})${after ? `; it asks to wait ${after} s` : ''}. ${feature.nextTry}`, status);
-    }
-    if (status === 0 || status >= 500)
-        return unanswered(e, context, status, said);
-    const answer = {
-        status,
-        text,
-        refused: `GitHub refused ${target.what} in ${repository} (${said}).`,
-        repository,
-    };
-    return feature.refusal?.(answer, target) ?? refusal(answer, target, feature);
-}
-/** A 4xx: what it means for the workflow, and what to change. */
-function refusal(answer, target, feature) {
-    const { status, refused } = answer;
-    switch (status) {
-        case 401:
-            return new GitHubApiError(`${refused} The token was not accepted. ${feature.permissionFix}`, status);
-        case 403:
-            return new GitHubApiError(`${refused} ${feature.permissionFix}`, status);
-        case 404: {
-            const subject = target.subject === undefined ? '' : `, or ${target.subject} is not in it`;
-            return new GitHubApiError(`${refused} The token cannot see the repository${subject}. ${feature.permissionFix}`, status);
-        }
-        case 422:
-            return new GitHubApiError(`${refused} GitHub did not accept what was sent.`, status);
-        default:
-            return new GitHubApiError(refused, status);
-    }
-}
-/** A server error, no answer in time, or no connection. */
-function unanswered(e, context, status, said) {
-    const { target, repository, token } = context;
-    if (status >= 500 && e.response) {
-        return new GitHubApiError(`GitHub failed ${target.what} in ${repository} (${said}); the trouble is on GitHub's side.`, status);
-    }
-    const name = String(e.name ?? '');
-    const timedOut = name === 'TimeoutError' || name === 'AbortError';
-    const what = timedOut
-        ? `no answer within ${REQUEST_TIMEOUT_MS / 1000} s`
-        : `a network error: ${oneLine(scrub(String(e.message ?? ''), token))}`;
-    return new GitHubApiError(`GitHub: ${target.what} in ${repository} got ${what}.`, 0);
-}
-function isRateLimit(e, text) {
-    const headers = e.response?.headers ?? {};
-    return (headers['retry-after'] !== undefined ||
-        headers['x-ratelimit-remaining'] === '0' ||
-        /rate limit/i.test(text));
-}
-/** GitHub's `message`, and the field errors of a 422, in one line. */
-function githubText(e) {
-    const data = e.response?.data;
-    if (typeof data === 'object' && data !== null && 'message' in data && typeof data.message === 'string') {
-        const errors = 'errors' in data && Array.isArray(data.errors)
-            ? data.errors
-                .map((item) => (typeof item === 'string' ? item : JSON.stringify(item)))
-                .join(', ')
-            : '';
-        return oneLine(errors ? `${data.message}: ${errors}` : data.message);
-    }
-    return typeof data === 'string' ? oneLine(data) : '';
-}
-function scrub(text, token) {
-    return token ? text.split(token).join('[token]') : text;
-}
-function oneLine(text) {
-    const line = text.replace(/\s+/g, ' ').trim();
-    return line.length > MAX_TEXT_IN_ERROR ? `${line.slice(0, MAX_TEXT_IN_ERROR)}…` : line;
-}
-
+// EXTERNAL MODULE: ./src/github/api.ts
+var api = __nccwpck_require__(28943);
 ;// CONCATENATED MODULE: ./src/incident/github-issue.ts
 
 /** The issue was deleted (410 "This issue was deleted"): the caller opens a new one. */
-class GitHubIssueGoneError extends GitHubApiError {
+class GitHubIssueGoneError extends api/* GitHubApiError */.O {
     issueNumber;
     name = 'GitHubIssueGoneError';
     constructor(message, issueNumber) {
@@ -67021,7 +69082,7 @@ function onIssue(what, issueNumber) {
 }
 /** The client; loads `@actions/github` on first use. Throws when GITHUB_REPOSITORY is not `owner/name`. */
 async function createGitHubIssues(token, deps) {
-    const { octokit, owner, repo, repository, call } = await openGitHubApi(token, deps, ISSUES);
+    const { octokit, owner, repo, repository, call } = await (0,api/* openGitHubApi */.I)(token, deps, ISSUES);
     const issues = octokit.rest.issues;
     const comment = (issueNumber, body) => call(onIssue('a comment on', issueNumber), async () => {
         await issues.createComment({ owner, repo, issue_number: issueNumber, body });
@@ -67037,7 +69098,7 @@ async function createGitHubIssues(token, deps) {
                 labels: [...issue.labels],
             });
             if (!Number.isInteger(data.number)) {
-                throw new GitHubApiError(`GitHub answered the new issue in ${repository} without its number.`, 0);
+                throw new api/* GitHubApiError */.O(`GitHub answered the new issue in ${repository} without its number.`, 0);
             }
             return data.number;
         }),
@@ -67075,13 +69136,13 @@ function goneOrDisabled(answer, target) {
     if (target.issueNumber !== undefined && /deleted/i.test(text)) {
         return new GitHubIssueGoneError(`GitHub: issue #${target.issueNumber} in ${repository} was deleted (410).`, target.issueNumber);
     }
-    return new GitHubApiError(`${refused} Issues are turned off in ${repository}: turn them on (Settings, General, Features, Issues), or set github-issue: false.`, 410);
+    return new api/* GitHubApiError */.O(`${refused} Issues are turned off in ${repository}: turn them on (Settings, General, Features, Issues), or set github-issue: false.`, 410);
 }
 
 // EXTERNAL MODULE: ./src/incident/incident.ts
-var incident_incident = __nccwpck_require__(3362);
+var incident_incident = __nccwpck_require__(53362);
 // EXTERNAL MODULE: ./src/entries.ts
-var entries = __nccwpck_require__(8323);
+var entries = __nccwpck_require__(18323);
 ;// CONCATENATED MODULE: ./src/incident/issue-text.ts
 
 
@@ -67327,9 +69388,9 @@ function cutText(text, max) {
 // EXTERNAL MODULE: ./src/notify/console-link.ts
 var console_link = __nccwpck_require__(3997);
 // EXTERNAL MODULE: ./src/notify/slack-bot.ts
-var slack_bot = __nccwpck_require__(7149);
+var slack_bot = __nccwpck_require__(37149);
 // EXTERNAL MODULE: ./src/run-deps.ts + 1 modules
-var run_deps = __nccwpck_require__(5988);
+var run_deps = __nccwpck_require__(55988);
 ;// CONCATENATED MODULE: ./src/steps/incident.ts
 
 
@@ -67531,177 +69592,11 @@ function withIncident(delivery, incident, settings) {
 }
 
 // EXTERNAL MODULE: ./src/steps/notify.ts + 3 modules
-var notify = __nccwpck_require__(1704);
-// EXTERNAL MODULE: ./src/state/no-checkpoint.ts
-var no_checkpoint = __nccwpck_require__(6641);
-;// CONCATENATED MODULE: ./src/steps/plan.ts
-/**
- * Step 3: the window this run checks, from the checkpoint (or its absence) on the service's clock,
- * and what the query's shape changes about it. Gaps and lost checkpoints are said here, as warnings.
- */
-
-
-
-
-
-function planRun(settings, read, nowMs, runner) {
-    const loaded = 'error' in read ? undefined : read.state;
-    // A state with only a failure record: the monitor never completed a run, so there is no checkpoint.
-    const previous = loaded && 'checked' in loaded ? loaded : undefined;
-    // An aggregate query runs over windows that do not overlap: its rows cannot be fingerprinted, so a
-    // second look at the same stretch would count it twice (query-rewrite.ts bounds each one exactly).
-    // Instead of re-checking `overlap` for late logs, its window ends `overlap` further back, so a log
-    // up to query-delay + overlap late is counted, as a record query reports it.
-    const shape = (0,query_shape/* analyseQuery */.E8)(settings.query, settings.queryLanguage);
-    const overlapSeconds = shape.records ? settings.overlapSeconds : 0;
-    const queryDelaySeconds = settings.queryDelaySeconds + (shape.records ? 0 : settings.overlapSeconds);
-    const lost = previous ? undefined : lostCheckpoint(read, settings);
-    const plan = planWindow(nowMs, previous?.checked ?? lost?.plan, {
-        ...settings,
-        overlapSeconds,
-        queryDelaySeconds,
-    });
-    const noCheckpoint = previous ? undefined : announceNoCheckpoint(plan, lost, settings, runner);
-    warnOfSkippedTime(plan, settings, runner);
-    return { ...plan, shape, loaded, previous, overlapSeconds, noCheckpoint };
-}
-function warnOfSkippedTime(plan, settings, runner) {
-    if (plan.gap) {
-        runner.warning(`Not checked: ${(0,format/* isoSecond */.u$)(plan.gap.start)} – ${(0,format/* isoSecond */.u$)(plan.gap.end)}. The previous run ended more than max-catch-up (${(0,format/* formatDuration */.a3)(settings.maxCatchUpSeconds)}) ago, so this run starts ${(0,format/* formatDuration */.a3)(settings.maxCatchUpSeconds)} back. Query that stretch by hand if it matters.`, { title: 'insights-watch: part of the timeline was skipped' });
-    }
-    else if (plan.shortenedRecheck) {
-        // Not a gap: the previous run checked this stretch once; only the second look for late logs is lost.
-        runner.info(`Re-check shortened: ${(0,format/* isoSecond */.u$)(plan.shortenedRecheck.start)} – ${(0,format/* isoSecond */.u$)(plan.shortenedRecheck.end)} of the overlap is older than max-catch-up (${(0,format/* formatDuration */.a3)(settings.maxCatchUpSeconds)}); the previous run checked it once, but it is not checked again for logs that arrived late.`);
-    }
-}
-/**
- * No checkpoint, but signs that the monitor ran before: a lost or unusable state, or only a failure
- * record (its runs never completed). Where it can be told, `neededFrom` is the first second those
- * runs could not have checked: the run saving the lost state started at `savedAt`, so it checked at
- * most up to `savedAt − query-delay`, and the run after it would have re-checked `overlap` before that.
- */
-function lostCheckpoint(read, settings) {
-    if (settings.state.kind === 'none' || 'error' in read)
-        return undefined;
-    if (read.lost) {
-        const plan = { lost: true };
-        if (read.lost.savedAt !== undefined)
-            plan.neededFrom = read.lost.savedAt - settings.queryDelaySeconds - settings.overlapSeconds;
-        return { plan, reason: read.lost.reason };
-    }
-    const failure = read.state?.failure;
-    if (failure) {
-        // The first failing run would have checked the interval before `since − query-delay`.
-        return {
-            plan: { lost: true, neededFrom: failure.since - settings.queryDelaySeconds - settings.intervalSeconds },
-            reason: `none of its runs completed a check (${(0,state_checkpoint/* describeFailure */.Ic)(failure)})`,
-        };
-    }
-    return undefined;
-}
-/** "No checkpoint found", as a warning here and in the summary and Slack; not with `state: none`. */
-function announceNoCheckpoint(plan, lost, settings, runner) {
-    if (settings.state.kind === 'none')
-        return undefined;
-    const notice = { before: plan.window.start };
-    if (lost) {
-        notice.lost = { reason: lost.reason, maxCatchUpSeconds: settings.maxCatchUpSeconds };
-        if (plan.uncovered)
-            notice.lost.uncovered = plan.uncovered;
-    }
-    runner.warning((0,no_checkpoint/* noCheckpointText */.Z)(notice), { title: 'insights-watch: no checkpoint found' });
-    return notice;
-}
-
-;// CONCATENATED MODULE: ./src/steps/report.ts
-
-
-
-
-function buildReport(settings, plan, outcome, context, runner) {
-    const { window } = plan;
-    const report = {
-        monitorName: settings.monitorName,
-        window,
-        logGroups: settings.logGroups,
-        query: settings.query,
-        queryLanguage: settings.queryLanguage,
-        queries: outcome.queries,
-        statistics: outcome.statistics,
-        digest: outcome.found,
-        truncated: outcome.truncated,
-        rechecked: plan.shape.records ? plan.rechecked : 0,
-        alreadyReported: outcome.alreadyReported,
-        consoleUrl: (0,console_link/* monitorConsoleUrl */.hb)(settings, window),
-        maxCatchUpSeconds: settings.maxCatchUpSeconds,
-        pricePerGb: settings.pricePerGb,
-    };
-    if (plan.gap)
-        report.gap = plan.gap;
-    // With a batch of log groups unchecked, the failure notice speaks for the run, not a digest.
-    if (plan.noCheckpoint && outcome.complete)
-        report.noCheckpoint = plan.noCheckpoint;
-    if (plan.shortenedRecheck)
-        report.shortenedRecheck = plan.shortenedRecheck;
-    if (context.clock)
-        report.clock = context.clock;
-    if (plan.previous)
-        report.previousCheckpoint = plan.previous.checked;
-    if (settings.signatures && outcome.signatures) {
-        const { found, untracked } = outcome.signatures;
-        report.signatures = (0,signatures/* findNewSignatures */.Jt)(found, plan.previous?.signatures, settings.signatures.memorySeconds, untracked);
-        runner.info(signaturesLine(report.signatures));
-    }
-    else if (settings.signatures) {
-        runner.info('new-signatures: skipped, an aggregate query has no entries to take signatures of.');
-    }
-    if (settings.rates && outcome.requests) {
-        report.rates = ratesOf(settings.rates, outcome, outcome.requests);
-        runner.info(ratesLine(report.rates));
-        report.helperQueries = outcome.requests.queries.map((query) => ({ ...query, purpose: 'requests' }));
-    }
-    const runUrl = (0,console_link/* workflowRunUrl */.CX)(context.env);
-    if (runUrl)
-        report.runUrl = runUrl;
-    runner.info(`Found ${report.digest.total} new matching entries (${report.digest.critical} 5xx, ${report.digest.warning} 4xx)` +
-        (report.alreadyReported > 0 ? `; ${report.alreadyReported} in the overlap were reported before` : '') +
-        (report.truncated
-            ? `; truncated: ${outcome.statistics.recordsMatched} matched, ${outcome.rowsFetched} fetched`
-            : ''));
-    return report;
-}
-/** The window's rates: a record query's matches in the window, or an aggregate's matching records. */
-function ratesOf(rates, outcome, requests) {
-    const { found } = outcome;
-    const matched = requests.matched ?? {
-        all: { total: found.total, critical: found.critical, warning: found.warning },
-        routes: new Map(),
-    };
-    const check = (0,src_rates/* checkRates */.wm)(matched, requests.counts, rates);
-    const partial = [];
-    if (requests.failures.length > 0)
-        partial.push('a request count query failed');
-    if (outcome.failures.length > 0)
-        partial.push('a batch of the query failed');
-    if (outcome.truncated)
-        partial.push('rows past max-results were not fetched');
-    if (partial.length > 0)
-        check.partial = partial.join('; ');
-    return check;
-}
-function ratesLine(check) {
-    const said = check.breaches.length > 0
-        ? `reached: ${check.breaches.slice(0, 5).map(src_rates/* describeBreach */.DR).join('; ')}`
-        : (0,src_rates/* describeUnmetRates */.GF)(check);
-    return `rate-thresholds: ${(0,format/* count */.U9)(check.requests)} requests in the window; ${said}.`;
-}
-function signaturesLine(findings) {
-    if (findings.baseline)
-        return `new-signatures: no signatures remembered yet; the ${(0,format/* count */.U9)(findings.seen)} found in this window are the baseline, none is called new.`;
-    const names = findings.new.slice(0, 5).map((item) => `${item.signature} (${(0,format/* count */.U9)(item.count)})`);
-    return `new-signatures: ${(0,format/* count */.U9)(findings.seen)} signatures in this window, ${(0,format/* count */.U9)(findings.new.length)} new${names.length > 0 ? `: ${names.join(', ')}` : ''}.`;
-}
-
+var notify = __nccwpck_require__(91704);
+// EXTERNAL MODULE: ./src/steps/plan.ts
+var steps_plan = __nccwpck_require__(44272);
+// EXTERNAL MODULE: ./src/steps/report.ts
+var steps_report = __nccwpck_require__(77177);
 ;// CONCATENATED MODULE: ./src/steps/monitor.ts
 
 
@@ -67715,10 +69610,10 @@ function signaturesLine(findings) {
 /** The window planned, queried, reported and judged: every step that needs CloudWatch Logs. */
 async function checkWindow(settings, read, logs, deps) {
     const { runner } = deps;
-    const plan = planRun(settings, read, logs.clock.now(), runner);
+    const plan = (0,steps_plan/* planRun */.n)(settings, read, logs.clock.now(), runner);
     const outcome = await (0,query/* runQuery */.GB)(settings, plan, logs, deps);
-    const report = buildReport(settings, plan, outcome, { clock: logs.skewAfterQueries(), env: deps.env }, runner);
-    const decision = decideRunAlert(report, plan, outcome, logs.clock.now(), settings);
+    const report = (0,steps_report/* buildReport */.F)(settings, plan, outcome, { clock: logs.skewAfterQueries(), env: deps.env }, runner);
+    const decision = (0,steps_alert/* decideRunAlert */.C)(report, plan, outcome, logs.clock.now(), settings);
     await addBaseline(report, decision, settings, logs, deps);
     return { plan, outcome, report, decision };
 }
@@ -67729,9 +69624,9 @@ async function tellAndSave(settings, { plan, outcome, report, decision }, nowMs,
     const incident = await tellIncident(report, decision, plan.previous?.incident, settings, deps, Math.floor(nowMs() / 1000));
     const delivery = withIncident(posted, incident, settings);
     const failure = plan.loaded?.failure;
-    if (failure && !ongoingFailure(plan, outcome, delivery) && !delivery.error)
+    if (failure && !(0,checkpoint/* ongoingFailure */.kz)(plan, outcome, delivery) && !delivery.error)
         await runner.group('Running again', () => (0,failure_notices/* endFailureEpisode */.fL)(failure, settings, deps));
-    const stateNote = await saveCheckpointAfterRun({ plan, outcome, decision, delivery, incident }, {
+    const stateNote = await (0,checkpoint/* saveCheckpointAfterRun */.T1)({ plan, outcome, decision, delivery, incident }, {
         dryRun: settings.dryRun,
         nowMs: nowMs(),
         signatureMemorySeconds: settings.signatures?.memorySeconds,
@@ -67742,7 +69637,7 @@ async function tellAndSave(settings, { plan, outcome, report, decision }, nowMs,
 
 /***/ }),
 
-/***/ 1704:
+/***/ 91704:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -67755,9 +69650,9 @@ __nccwpck_require__.d(__webpack_exports__, {
 // EXTERNAL MODULE: ./src/alerting.ts
 var alerting = __nccwpck_require__(7209);
 // EXTERNAL MODULE: ./src/failure-notices.ts
-var failure_notices = __nccwpck_require__(3957);
+var failure_notices = __nccwpck_require__(73957);
 // EXTERNAL MODULE: ./src/format.ts
-var format = __nccwpck_require__(6264);
+var format = __nccwpck_require__(16264);
 ;// CONCATENATED MODULE: ./src/notify/alert-note.ts
 
 /**
@@ -67811,13 +69706,13 @@ function newSignatureNote(alerted, settings) {
 // EXTERNAL MODULE: ./src/notify/console-link.ts
 var console_link = __nccwpck_require__(3997);
 // EXTERNAL MODULE: ./src/notify/digest-message.ts
-var digest_message = __nccwpck_require__(2695);
+var digest_message = __nccwpck_require__(82695);
 // EXTERNAL MODULE: ./src/notify/monitor-notices.ts
-var monitor_notices = __nccwpck_require__(7235);
+var monitor_notices = __nccwpck_require__(57235);
 // EXTERNAL MODULE: ./src/notify/slack.ts
-var slack = __nccwpck_require__(7569);
+var slack = __nccwpck_require__(47569);
 // EXTERNAL MODULE: ./src/notify/blocks.ts
-var notify_blocks = __nccwpck_require__(1775);
+var notify_blocks = __nccwpck_require__(71775);
 // EXTERNAL MODULE: ./src/notify/escape.ts
 var notify_escape = __nccwpck_require__(3242);
 ;// CONCATENATED MODULE: ./src/notify/catch-up-message.ts
@@ -67898,7 +69793,7 @@ function problemCode(problem) {
 }
 
 // EXTERNAL MODULE: ./src/notify/missed-deliveries.ts
-var missed_deliveries = __nccwpck_require__(5657);
+var missed_deliveries = __nccwpck_require__(85657);
 ;// CONCATENATED MODULE: ./src/notify/webhook-ledger.ts
 
 
@@ -68195,7 +70090,7 @@ function distinctWebhooks(urls, log) {
 }
 
 // EXTERNAL MODULE: ./src/run-deps.ts + 1 modules
-var run_deps = __nccwpck_require__(5988);
+var run_deps = __nccwpck_require__(55988);
 ;// CONCATENATED MODULE: ./src/steps/notify.ts
 /**
  * Step 7: Slack. Which message the decision calls for (an alert, a resolved notice, a gap or
@@ -68302,7 +70197,99 @@ function ledgerContext(settings, deps) {
 
 /***/ }),
 
-/***/ 1360:
+/***/ 44272:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   n: () => (/* binding */ planRun)
+/* harmony export */ });
+/* harmony import */ var _format_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(16264);
+/* harmony import */ var _insights_query_shape_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(83621);
+/* harmony import */ var _insights_window_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(24701);
+/* harmony import */ var _state_checkpoint_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(41743);
+/* harmony import */ var _state_no_checkpoint_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(46641);
+/**
+ * Step 3: the window this run checks, from the checkpoint (or its absence) on the service's clock,
+ * and what the query's shape changes about it. Gaps and lost checkpoints are said here, as warnings.
+ */
+
+
+
+
+
+function planRun(settings, read, nowMs, runner) {
+    const loaded = 'error' in read ? undefined : read.state;
+    // A state with only a failure record: the monitor never completed a run, so there is no checkpoint.
+    const previous = loaded && 'checked' in loaded ? loaded : undefined;
+    // An aggregate query runs over windows that do not overlap: its rows cannot be fingerprinted, so a
+    // second look at the same stretch would count it twice (query-rewrite.ts bounds each one exactly).
+    // Instead of re-checking `overlap` for late logs, its window ends `overlap` further back, so a log
+    // up to query-delay + overlap late is counted, as a record query reports it.
+    const shape = (0,_insights_query_shape_js__WEBPACK_IMPORTED_MODULE_1__/* .analyseQuery */ .E8)(settings.query, settings.queryLanguage);
+    const overlapSeconds = shape.records ? settings.overlapSeconds : 0;
+    const queryDelaySeconds = settings.queryDelaySeconds + (shape.records ? 0 : settings.overlapSeconds);
+    const lost = previous ? undefined : lostCheckpoint(read, settings);
+    const plan = (0,_insights_window_js__WEBPACK_IMPORTED_MODULE_4__/* .planWindow */ .A)(nowMs, previous?.checked ?? lost?.plan, {
+        ...settings,
+        overlapSeconds,
+        queryDelaySeconds,
+    });
+    const noCheckpoint = previous ? undefined : announceNoCheckpoint(plan, lost, settings, runner);
+    warnOfSkippedTime(plan, settings, runner);
+    return { ...plan, shape, loaded, previous, overlapSeconds, noCheckpoint };
+}
+function warnOfSkippedTime(plan, settings, runner) {
+    if (plan.gap) {
+        runner.warning(`Not checked: ${(0,_format_js__WEBPACK_IMPORTED_MODULE_0__/* .isoSecond */ .u$)(plan.gap.start)} – ${(0,_format_js__WEBPACK_IMPORTED_MODULE_0__/* .isoSecond */ .u$)(plan.gap.end)}. The previous run ended more than max-catch-up (${(0,_format_js__WEBPACK_IMPORTED_MODULE_0__/* .formatDuration */ .a3)(settings.maxCatchUpSeconds)}) ago, so this run starts ${(0,_format_js__WEBPACK_IMPORTED_MODULE_0__/* .formatDuration */ .a3)(settings.maxCatchUpSeconds)} back. Query that stretch by hand if it matters.`, { title: 'insights-watch: part of the timeline was skipped' });
+    }
+    else if (plan.shortenedRecheck) {
+        // Not a gap: the previous run checked this stretch once; only the second look for late logs is lost.
+        runner.info(`Re-check shortened: ${(0,_format_js__WEBPACK_IMPORTED_MODULE_0__/* .isoSecond */ .u$)(plan.shortenedRecheck.start)} – ${(0,_format_js__WEBPACK_IMPORTED_MODULE_0__/* .isoSecond */ .u$)(plan.shortenedRecheck.end)} of the overlap is older than max-catch-up (${(0,_format_js__WEBPACK_IMPORTED_MODULE_0__/* .formatDuration */ .a3)(settings.maxCatchUpSeconds)}); the previous run checked it once, but it is not checked again for logs that arrived late.`);
+    }
+}
+/**
+ * No checkpoint, but signs that the monitor ran before: a lost or unusable state, or only a failure
+ * record (its runs never completed). Where it can be told, `neededFrom` is the first second those
+ * runs could not have checked: the run saving the lost state started at `savedAt`, so it checked at
+ * most up to `savedAt − query-delay`, and the run after it would have re-checked `overlap` before that.
+ */
+function lostCheckpoint(read, settings) {
+    if (settings.state.kind === 'none' || 'error' in read)
+        return undefined;
+    if (read.lost) {
+        const plan = { lost: true };
+        if (read.lost.savedAt !== undefined)
+            plan.neededFrom = read.lost.savedAt - settings.queryDelaySeconds - settings.overlapSeconds;
+        return { plan, reason: read.lost.reason };
+    }
+    const failure = read.state?.failure;
+    if (failure) {
+        // The first failing run would have checked the interval before `since − query-delay`.
+        return {
+            plan: { lost: true, neededFrom: failure.since - settings.queryDelaySeconds - settings.intervalSeconds },
+            reason: `none of its runs completed a check (${(0,_state_checkpoint_js__WEBPACK_IMPORTED_MODULE_2__/* .describeFailure */ .Ic)(failure)})`,
+        };
+    }
+    return undefined;
+}
+/** "No checkpoint found", as a warning here and in the summary and Slack; not with `state: none`. */
+function announceNoCheckpoint(plan, lost, settings, runner) {
+    if (settings.state.kind === 'none')
+        return undefined;
+    const notice = { before: plan.window.start };
+    if (lost) {
+        notice.lost = { reason: lost.reason, maxCatchUpSeconds: settings.maxCatchUpSeconds };
+        if (plan.uncovered)
+            notice.lost.uncovered = plan.uncovered;
+    }
+    runner.warning((0,_state_no_checkpoint_js__WEBPACK_IMPORTED_MODULE_3__/* .noCheckpointText */ .Z)(notice), { title: 'insights-watch: no checkpoint found' });
+    return notice;
+}
+
+
+/***/ }),
+
+/***/ 91360:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
@@ -68311,11 +70298,11 @@ function ledgerContext(settings, deps) {
 /* harmony export */   ZM: () => (/* binding */ publishRun),
 /* harmony export */   m1: () => (/* binding */ settleOutcome)
 /* harmony export */ });
-/* harmony import */ var _format_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(6264);
-/* harmony import */ var _notify_summary_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(4121);
+/* harmony import */ var _format_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(16264);
+/* harmony import */ var _notify_summary_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(94121);
 /* harmony import */ var _outputs_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(7729);
-/* harmony import */ var _notify_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(1704);
-/* harmony import */ var _query_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(1930);
+/* harmony import */ var _notify_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(91704);
+/* harmony import */ var _query_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(11685);
 
 
 
@@ -68359,23 +70346,28 @@ function settleOutcome(report, run, settings, runner) {
 
 /***/ }),
 
-/***/ 1930:
+/***/ 11685:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
 // EXPORTS
 __nccwpck_require__.d(__webpack_exports__, {
   zC: () => (/* binding */ incompleteQueryError),
+  Sm: () => (/* binding */ queryDepsOf),
   kO: () => (/* binding */ runOwnQuery),
-  GB: () => (/* binding */ runQuery)
+  GB: () => (/* binding */ runQuery),
+  vz: () => (/* binding */ sourceOf),
+  ne: () => (/* binding */ takeFetchedRows)
 });
+
+// UNUSED EXPORTS: warnFilterIndexSkips
 
 // EXTERNAL MODULE: ./src/aggregate.ts
 var aggregate = __nccwpck_require__(920);
 // EXTERNAL MODULE: ./src/dedup.ts
 var dedup = __nccwpck_require__(495);
 // EXTERNAL MODULE: ./src/entries.ts
-var entries = __nccwpck_require__(8323);
+var entries = __nccwpck_require__(18323);
 ;// CONCATENATED MODULE: ./src/digest.ts
 
 /**
@@ -68454,1038 +70446,84 @@ function keepSample(samples, entry, max) {
         samples.pop();
 }
 
-// EXTERNAL MODULE: ./src/format.ts
-var format = __nccwpck_require__(6264);
-// EXTERNAL MODULE: ./node_modules/@aws-sdk/client-cloudwatch-logs/dist-cjs/index.js
-var dist_cjs = __nccwpck_require__(303);
 // EXTERNAL MODULE: ./src/errors.ts
-var errors = __nccwpck_require__(3916);
-// EXTERNAL MODULE: ./src/insights/throttle.ts
-var throttle = __nccwpck_require__(9413);
-;// CONCATENATED MODULE: ./src/insights/query-errors.ts
+var errors = __nccwpck_require__(83916);
+// EXTERNAL MODULE: ./src/format.ts
+var format = __nccwpck_require__(16264);
+// EXTERNAL MODULE: ./src/insights/batches.ts + 2 modules
+var insights_batches = __nccwpck_require__(17334);
+// EXTERNAL MODULE: ./src/insights/query-errors.ts
+var query_errors = __nccwpck_require__(78353);
+// EXTERNAL MODULE: ./src/insights/query-rewrite.ts
+var query_rewrite = __nccwpck_require__(73420);
+// EXTERNAL MODULE: ./src/insights/source.ts
+var insights_source = __nccwpck_require__(4908);
+// EXTERNAL MODULE: ./node_modules/@aws-sdk/client-cloudwatch-logs/dist-cjs/index.js
+var dist_cjs = __nccwpck_require__(70303);
+;// CONCATENATED MODULE: ./src/insights/unanalyzed.ts
 /**
- * How one Insights query fails: the kinds of QueryError, what a StartQuery error from AWS means for
- * the user (malformed query, unknown log group, refused limit, …), and the message for throttling
- * that outlasted query-timeout.
+ * Which log groups a prefix query did not analyze. `filterIndex` "returns nothing from groups that have
+ * no index on that field" and says nothing about it: the groups ListLogGroupsForQuery names as analyzed
+ * ("useful for queries that use log group name prefixes or the filterIndex command") are set against
+ * the groups DescribeLogGroups lists under the same prefixes and accounts.
  */
 
-
-
-class QueryError extends Error {
-    kind;
-    queryId;
-    /** The last status GetQueryResults reported, when there was one. */
-    status;
-    query;
-    logGroups;
-    /** For kind 'limit': the largest `limit` the service said it accepts. */
-    acceptedLimit;
-    constructor(message, details) {
-        super(message, details.cause === undefined ? undefined : { cause: details.cause });
-        this.name = 'QueryError';
-        this.kind = details.kind;
-        this.query = details.query;
-        this.logGroups = details.logGroups;
-        if (details.queryId !== undefined)
-            this.queryId = details.queryId;
-        if (details.status !== undefined)
-            this.status = details.status;
-        if (details.acceptedLimit !== undefined)
-            this.acceptedLimit = details.acceptedLimit;
-    }
-}
-function failer(query) {
-    return (message, details) => new QueryError(message, { ...details, query: query.queryString, logGroups: query.logGroups });
-}
 /**
- * The first `count` log groups by name, and how many more there are: up to 10 by default, so a
- * 50-group batch does not swamp a Slack error message.
+ * Groups listed at most: DescribeLogGroups pages hold 50, and a monitor should not spend minutes of
+ * a shared request quota on a warning. Past it, the count is a lower bound.
  */
-function describeGroups(groups, count = 10) {
-    const shown = groups.slice(0, count).join(', ');
-    return groups.length > count ? `${shown} and ${groups.length - count} more` : shown;
-}
-/** query-timeout as the user wrote it: `5m`, or milliseconds when it is not whole seconds. */
-function timeoutText(ms) {
-    return ms % 1000 === 0 ? (0,format/* formatDuration */.a3)(ms / 1000) : `${ms} ms`;
-}
-/**
- * A request stayed throttled until its next wait would have passed query-timeout: `attempts` throttling
- * errors in a row, over the time since the query was first started (`since`).
- */
-function throttledError(fail, deps, throttling, ids = {}) {
-    const { action, error, attempts, since } = throttling;
-    const code = (0,throttle/* errorCode */.CA)(error) ?? 'throttled';
-    const why = code === 'LimitExceededException' && action === 'StartQuery'
-        ? "the account's concurrent Insights queries (100 per account and region, dashboards and scheduled " +
-            'queries included) stayed in use'
-        : `the account's ${action} request rate (about 5 a second) stayed exceeded`;
-    return fail(`${action} was throttled (${code}: ${(0,errors/* errorMessage */.g)(error)}) ${attempts} times over ` +
-        `${(0,format/* seconds */.YA)(deps.now() - since)}, beyond the AWS SDK's own retries: ${why}. Gave up before the ` +
-        `query-timeout (${timeoutText(deps.timeoutMs)}) ran out. Raise the query-timeout input, or run this ` +
-        `monitor when fewer queries run in the account.`, { kind: 'throttled', ...ids, cause: error });
-}
-/**
- * Why GetQueryResults failed for good: it stayed throttled until its next wait would have passed
- * query-timeout (`attempts` throttling errors in a row), or the AWS SDK's own retries did not get past
- * the error. `page` is set when it was a page after the Complete response.
- */
-function resultsError(error, request, query, deps) {
-    const fail = failer(query);
-    const { queryId, status, attempts, since, page } = request;
-    if ((0,throttle/* isThrottlingError */.Qb)(error)) {
-        return throttledError(fail, deps, { action: 'GetQueryResults', error, attempts, since }, { queryId, status });
+const MAX_LISTED_GROUPS = 2_000;
+async function unanalyzedGroups(client, queryId, source, signal) {
+    const options = signal ? { abortSignal: signal } : {};
+    const analyzed = await analyzedGroups(client, queryId, options);
+    const found = { selected: 0, skipped: [], complete: true };
+    for (const prefix of source.prefixes) {
+        let next;
+        do {
+            const page = await client.send(describeCommand(source, prefix, next), options);
+            for (const group of page.logGroups ?? []) {
+                const key = groupKey(group.logGroupArn ?? group.arn ?? group.logGroupName ?? '');
+                found.selected += 1;
+                if (!wasAnalyzed(analyzed, key))
+                    found.skipped.push(key);
+                if (found.selected >= MAX_LISTED_GROUPS)
+                    return { ...found, complete: false };
+            }
+            next = page.nextToken;
+        } while (next);
     }
-    return fail(`GetQueryResults failed for ${page === undefined ? '' : `page ${page} of `}Insights query ${queryId} ` +
-        `(log groups: ${describeGroups(query.logGroups)}): ${(0,errors/* errorMessage */.g)(error)}`, { kind: 'results', queryId, status, cause: error });
+    return found;
 }
-/** What a StartQuery error that is not throttling means for the user, as a QueryError. */
-function startError(error, query, groups, fail) {
-    const name = error?.name;
-    if (query.limit !== undefined &&
-        (name === 'InvalidParameterException' || name === 'ValidationException') &&
-        /\blimit\b/i.test((0,errors/* errorMessage */.g)(error))) {
-        return limitRefused(error, query.limit, fail);
-    }
-    if (name === 'MalformedQueryException')
-        return malformed(error, query, fail);
-    if (name === 'ResourceNotFoundException') {
-        return fail(`StartQuery could not find the log groups: ${(0,errors/* errorMessage */.g)(error)}. Check the names in log-group-names ` +
-            `and that aws-region is the region they are in (log groups: ${groups}).`, { kind: 'not-found', cause: error });
-    }
-    return fail(`StartQuery failed for log groups ${groups}: ${(0,errors/* errorMessage */.g)(error)}`, {
-        kind: 'start',
-        cause: error,
+/** One page of the groups under `prefix` in the source's accounts (50, DescribeLogGroups' largest). */
+function describeCommand(source, prefix, nextToken) {
+    return new dist_cjs/* DescribeLogGroupsCommand */.VlF({
+        logGroupNamePrefix: prefix,
+        includeLinkedAccounts: true,
+        ...(source.accounts.length > 0 ? { accountIdentifiers: [...source.accounts] } : {}),
+        limit: 50,
+        ...(nextToken ? { nextToken } : {}),
     });
 }
-function limitRefused(error, limit, fail) {
-    // The 100,000 maximum came in 2026-05 (service model EventsLimitStartQuery); a service without it
-    // answers a validation error such as "Value '100000' at 'limit' failed to satisfy constraint:
-    // Member must have value less than or equal to 10000".
-    const named = /(?:less than or equal to|between 1 and)\s+([\d,]+)/i.exec((0,errors/* errorMessage */.g)(error))?.[1];
-    const acceptedLimit = named === undefined ? undefined : Number(named.replace(/,/g, ''));
-    return fail(`StartQuery refused limit ${limit}: ${(0,errors/* errorMessage */.g)(error)}`, {
-        kind: 'limit',
-        cause: error,
-        acceptedLimit: acceptedLimit !== undefined && Number.isInteger(acceptedLimit) ? acceptedLimit : undefined,
-    });
+/** A plain name from ListLogGroupsForQuery names the group without its account: any account's. */
+function wasAnalyzed(analyzed, key) {
+    return analyzed.has(key) || analyzed.has(`*:${key.slice(key.indexOf(':') + 1)}`);
 }
-function malformed(error, query, fail) {
-    // queryCompileError is documented as "Reserved" but, when present, says where the error is.
-    const compile = error.queryCompileError;
-    const where = compile?.location?.startCharOffset;
-    const detail = compile?.message && compile.message !== (0,errors/* errorMessage */.g)(error)
-        ? ` (${compile.message}${where === undefined ? '' : ` at character ${where}`})`
-        : '';
-    return fail(`The query is malformed: ${(0,errors/* errorMessage */.g)(error)}${detail}\nQuery: ${query.queryString}`, {
-        kind: 'malformed',
-        cause: error,
-    });
+/** Every group ListLogGroupsForQuery names for the query, as `groupKey`s. */
+async function analyzedGroups(client, queryId, options) {
+    const analyzed = new Set();
+    let token;
+    do {
+        const page = await client.send(new dist_cjs/* ListLogGroupsForQueryCommand */.dwq({ queryId, maxResults: 500, ...(token ? { nextToken: token } : {}) }), options);
+        for (const identifier of page.logGroupIdentifiers ?? [])
+            analyzed.add(groupKey(identifier));
+        token = page.nextToken;
+    } while (token);
+    return analyzed;
 }
-
-;// CONCATENATED MODULE: ./src/insights/pages.ts
-/**
- * The pages of a Complete query's result after the first: GetQueryResults with nextToken, spaced
- * under the request quota and retried while throttled, each page's rows handed on as it arrives.
- */
-
-
-
-
-/** Result pages are fetched back to back; at least this far apart keeps them under 5 TPS too. */
-const MIN_PAGE_INTERVAL_MS = 200;
-/**
- * Fetches the pages after the Complete response, while `wantMore()` says so, handing each page's rows
- * to `onPage` and keeping none. Results come in pages of up to 10,000 rows via nextToken
- * (GetQueryResults doc, in SDKs from 2026-04); older services return everything in one response with
- * no token, and then there is nothing to fetch.
- */
-async function fetchPages(query, completed, deps, handler) {
-    const pager = new Pager(query, completed, deps);
-    let nextToken = completed.nextToken;
-    let pages = 1;
-    while (nextToken && handler.wantMore()) {
-        const page = await pager.fetch(nextToken, pages + 1);
-        // Throttled: waited, and asks again while more is wanted.
-        if (page === undefined)
-            continue;
-        pages += 1;
-        const rows = page.results ?? [];
-        if (page.nextToken === nextToken && rows.length === 0) {
-            // An empty page handing back the same token would otherwise be fetched forever.
-            deps.log(`Insights query ${completed.queryId}: page ${pages} was empty and repeated its nextToken; stopped paging.`);
-            nextToken = undefined;
-            break;
-        }
-        nextToken = page.nextToken;
-        handler.onPage(rows);
-    }
-    return nextToken ? { pages, nextToken } : { pages };
-}
-/** GetQueryResults for the pages of one query, at most one per MIN_PAGE_INTERVAL_MS. */
-class Pager {
-    #query;
-    #completed;
-    #deps;
-    #limits;
-    #fail;
-    #retry;
-    #lastRequestAt;
-    constructor(query, completed, deps) {
-        this.#query = query;
-        this.#completed = completed;
-        this.#deps = deps;
-        this.#limits = deps.limits ?? (0,throttle/* createRequestLimits */.il)(deps);
-        this.#fail = failer(query);
-        this.#retry = new throttle/* ThrottleRetry */.z3(deps, completed.deadline, deps.random ?? Math.random);
-        this.#lastRequestAt = deps.now();
-    }
-    /**
-     * Page number `page`, from `nextToken`; undefined when it was throttled and waited its backoff (ask
-     * again). Throws a QueryError when it fails otherwise, stays throttled or the run is cancelled.
-     */
-    async fetch(nextToken, page) {
-        const { client, signal } = this.#deps;
-        const { queryId } = this.#completed;
-        await this.#pause(Math.max(0, this.#lastRequestAt + MIN_PAGE_INTERVAL_MS - this.#deps.now()));
-        if (!signal?.aborted)
-            await this.#limits.getQueryResults.take();
-        if (signal?.aborted) {
-            throw this.#fail(`Insights query ${queryId}: fetching its results stopped: the run was cancelled.`, {
-                kind: 'aborted',
-                queryId,
-                status: 'Complete',
-            });
-        }
-        this.#lastRequestAt = this.#deps.now();
-        try {
-            return await this.#retry.send(() => client.send(new dist_cjs/* GetQueryResultsCommand */.sAK({ queryId, nextToken })));
-        }
-        catch (error) {
-            const backoff = this.#retry.retryAfter(error);
-            if (backoff === undefined) {
-                const { startedAt } = this.#completed;
-                const request = {
-                    queryId,
-                    status: 'Complete',
-                    attempts: this.#retry.throttled,
-                    since: startedAt,
-                    page,
-                };
-                throw resultsError(error, request, this.#query, this.#deps);
-            }
-            this.#deps.log(`Insights query ${queryId}: page ${page} throttled (${(0,throttle/* errorCode */.CA)(error)}); retrying in ${(0,format/* seconds */.YA)(backoff)}.`);
-            await this.#pause(backoff);
-            return undefined;
-        }
-    }
-    /** Sleeps, but wakes as soon as the signal aborts. */
-    #pause(ms) {
-        return (0,throttle/* pauseUnlessAborted */.u1)(this.#deps.sleep, ms, this.#deps.signal);
-    }
-}
-
-;// CONCATENATED MODULE: ./src/insights/poll.ts
-/**
- * Starting one CloudWatch Logs Insights query and polling it until it is Complete: StartQuery
- * (backing off while throttled), then GetQueryResults until the query leaves Scheduled/Running, and
- * StopQuery when it runs out of query-timeout, polling fails or the run is cancelled.
- */
-
-
-
-
-
-/** Milliseconds before the first poll: most small queries finish within a few hundred. */
-const FIRST_POLL_DELAY_MS = 100;
-/** Each poll waits this much longer than the one before, up to the cap. */
-const POLL_BACKOFF = 1.5;
-/**
- * Polls never wait longer than this. With the growth above a query makes at most 4 polls in its
- * first second and 1 a second after, under GetQueryResults' 5 TPS quota (per account; gogama/incite
- * `RPSQuotaLimits`, incite issue #14 — not on an official page retrieved).
- */
-const MAX_POLL_DELAY_MS = 1000;
-const PENDING = new Set(['Scheduled', 'Running']);
-/**
- * Starts the query (backing off while throttled) and polls it until it is Complete. Throws a
- * QueryError when it fails, ends otherwise, outlives query-timeout (stopped with StopQuery) or the
- * signal aborts (stopped too).
- */
-async function completeQuery(query, deps) {
-    const limits = deps.limits ?? (0,throttle/* createRequestLimits */.il)(deps);
-    const random = deps.random ?? Math.random;
-    const groups = describeGroups(query.logGroups);
-    if (deps.signal?.aborted)
-        throw notStarted(query, groups);
-    const startedAt = deps.now();
-    const deadline = startedAt + deps.timeoutMs;
-    const queryId = await startWithBackoff(query, deps, limits, random, deadline);
-    deps.log(`Insights query ${queryId} started: ${query.queryLanguage} over ${groups}, ` +
-        `${(0,format/* isoSecond */.u$)(query.window.start)} to ${(0,format/* isoSecond */.u$)(query.window.end)}` +
-        (query.limit === undefined ? '' : ` (limit ${query.limit})`));
-    return new QueryPoll(query, deps, { queryId, startedAt, deadline, limits, random }).untilComplete();
-}
-/** One-line statistics for the log. */
-function describeStatistics(statistics) {
-    return (`${statistics.recordsMatched} records matched, ${statistics.recordsScanned} scanned, ` +
-        `${(0,format/* formatBytes */.z3)(statistics.bytesScanned)} scanned`);
-}
-/** A started query, polled until it leaves Scheduled/Running; stopped when it cannot be seen through. */
-class QueryPoll {
-    #query;
-    #deps;
-    #started;
-    #groups;
-    #fail;
-    #retry;
-    /** The last status GetQueryResults reported. */
-    #status;
-    constructor(query, deps, started) {
-        this.#query = query;
-        this.#deps = deps;
-        this.#started = started;
-        this.#groups = describeGroups(query.logGroups);
-        this.#fail = failer(query);
-        this.#retry = new throttle/* ThrottleRetry */.z3(deps, started.deadline, started.random);
-    }
-    // Poll until the query leaves Scheduled/Running. Rows returned while Running are partial
-    // (GetQueryResults doc: "If the value of the Status field in the output is Running, this
-    // operation returns only partial results"), so only the Complete response's rows are kept.
-    async untilComplete() {
-        const { queryId, startedAt, deadline } = this.#started;
-        let delay = FIRST_POLL_DELAY_MS;
-        for (;;) {
-            const response = await this.#poll(delay);
-            const elapsed = this.#deps.now() - startedAt;
-            if (response.status !== this.#status) {
-                this.#status = response.status;
-                this.#deps.log(`Insights query ${queryId}: ${this.#status ?? 'no status'} after ${(0,format/* seconds */.YA)(elapsed)}`);
-            }
-            const status = this.#status;
-            if (status === 'Complete')
-                return this.#completed(response);
-            if (status === undefined || !PENDING.has(status)) {
-                throw this.#fail(`Insights query ${queryId} ended with status ${status ?? '(none)'} (log groups: ${this.#groups})`, { kind: 'status', queryId, status });
-            }
-            if (this.#deps.now() >= deadline) {
-                await this.#stop('query-timeout ran out');
-                throw this.#fail(`Insights query ${queryId} was stopped after ${(0,format/* seconds */.YA)(elapsed)}, still ${status}: it ran out of the ` +
-                    `query-timeout (${timeoutText(this.#deps.timeoutMs)}). Raise the query-timeout input, or narrow the query ` +
-                    `or the log groups (log groups: ${this.#groups}).`, { kind: 'timeout', queryId, status });
-            }
-            delay = Math.min(delay * POLL_BACKOFF, MAX_POLL_DELAY_MS);
-        }
-    }
-    /** Waits `delay` (never past the deadline), then polls once, polling again while throttled. */
-    async #poll(delay) {
-        const { queryId, deadline, limits } = this.#started;
-        let wait = delay;
-        for (;;) {
-            await pause(this.#deps, Math.min(wait, Math.max(0, deadline - this.#deps.now())));
-            await this.#stopIfAborted();
-            await limits.getQueryResults.take();
-            await this.#stopIfAborted();
-            try {
-                return await this.#retry.send(() => this.#deps.client.send(new dist_cjs/* GetQueryResultsCommand */.sAK({ queryId })));
-            }
-            catch (error) {
-                wait = await this.#retryAfter(error);
-            }
-        }
-    }
-    /** After a failed poll: the wait before polling again while throttled; otherwise stops the query and throws. */
-    async #retryAfter(error) {
-        const { queryId, startedAt } = this.#started;
-        const backoff = this.#retry.retryAfter(error);
-        if (backoff !== undefined) {
-            // Beyond the SDK's own retries: wait with jitter, as long as query-timeout allows.
-            this.#deps.log(`Insights query ${queryId}: GetQueryResults throttled (${(0,throttle/* errorCode */.CA)(error)}); polling again in ${(0,format/* seconds */.YA)(backoff)}.`);
-            return backoff;
-        }
-        // Stopped either way: the AWS SDK has retried already (and so has this, while throttled); left
-        // running, the query would hold one of the account's concurrent-query slots for up to 60 minutes.
-        await this.#stop((0,throttle/* isThrottlingError */.Qb)(error) ? 'GetQueryResults stayed throttled' : 'GetQueryResults failed');
-        const request = { queryId, status: this.#status, attempts: this.#retry.throttled, since: startedAt };
-        throw resultsError(error, request, this.#query, this.#deps);
-    }
-    async #stopIfAborted() {
-        if (!this.#deps.signal?.aborted)
-            return;
-        const { queryId } = this.#started;
-        await this.#stop('the run was cancelled');
-        throw this.#fail(`Insights query ${queryId} was stopped: the run was cancelled (log groups: ${this.#groups}).`, {
-            kind: 'aborted',
-            queryId,
-            status: this.#status,
-        });
-    }
-    #completed(response) {
-        const { queryId, startedAt, deadline } = this.#started;
-        const completed = {
-            queryId,
-            statistics: toStatistics(response.statistics),
-            rows: response.results ?? [],
-            startedAt,
-            deadline,
-        };
-        if (response.nextToken)
-            completed.nextToken = response.nextToken;
-        return completed;
-    }
-    /** Stops the query, logging (not throwing) when that fails: the error that caused it matters more. */
-    async #stop(why) {
-        const { queryId } = this.#started;
-        try {
-            await this.#deps.client.send(new dist_cjs/* StopQueryCommand */.MN0({ queryId }));
-            this.#deps.log(`Insights query ${queryId} stopped (${why}).`);
-        }
-        catch (error) {
-            // StopQuery errors when the query ended meanwhile ("the specified query is not running",
-            // StopQuery API doc).
-            this.#deps.log(`Insights query ${queryId}: StopQuery failed (${why}): ${(0,errors/* errorMessage */.g)(error)}`);
-        }
-    }
-}
-function notStarted(query, groups) {
-    return failer(query)(`Insights query not started: the run was cancelled (log groups: ${groups}).`, {
-        kind: 'aborted',
-    });
-}
-/**
- * StartQuery, retried with full-jitter backoff while the service throttles it, for as long as
- * query-timeout allows counting from the first attempt. The SDK's standard retry strategy has already
- * made its own attempts (3 by default) for each call that reaches here.
- */
-async function startWithBackoff(query, deps, limits, random, deadline) {
-    const groups = describeGroups(query.logGroups);
-    const fail = failer(query);
-    const startedAt = deps.now();
-    const retry = new throttle/* ThrottleRetry */.z3(deps, deadline, random);
-    for (;;) {
-        await limits.startQuery.take();
-        if (deps.signal?.aborted)
-            throw notStarted(query, groups);
-        let error;
-        try {
-            const started = await deps.client.send(new dist_cjs/* StartQueryCommand */.qbV(startQueryInput(query)));
-            if (started.queryId)
-                return started.queryId;
-            error = new Error('StartQuery returned no queryId');
-        }
-        catch (thrown) {
-            error = thrown;
-        }
-        if (!(0,throttle/* isThrottlingError */.Qb)(error))
-            throw startError(error, query, groups, fail);
-        const backoff = retry.retryAfter(error);
-        if (backoff === undefined) {
-            throw throttledError(fail, deps, {
-                action: 'StartQuery',
-                error,
-                attempts: retry.throttled,
-                since: startedAt,
-            });
-        }
-        deps.log(`StartQuery throttled (${(0,throttle/* errorCode */.CA)(error)}: ${(0,errors/* errorMessage */.g)(error)}) for ${groups}; ` +
-            `trying again in ${(0,format/* seconds */.YA)(backoff)} (attempt ${retry.throttled + 1}).`);
-        await pause(deps, backoff);
-    }
-}
-function startQueryInput(query) {
-    const input = {
-        startTime: query.window.start,
-        endTime: query.window.end,
-        queryString: query.queryString,
-        queryLanguage: query.queryLanguage,
-    };
-    // logGroupNames takes names only; logGroupIdentifiers takes names or ARNs (and ARNs are needed
-    // for cross-account queries) — StartQuery API doc. SQL takes neither: its FROM names the groups
-    // (checked against log-group-names in settings.ts): "The exception is queries using the OpenSearch
-    // Service SQL query language, where you specify the log group names inside the querystring instead
-    // of here" (StartQuery, logGroupNames).
-    const sql = query.queryLanguage === 'SQL';
-    if (!sql && query.logGroups.some((group) => group.startsWith('arn:'))) {
-        input.logGroupIdentifiers = query.logGroups;
-    }
-    else if (!sql) {
-        input.logGroupNames = query.logGroups;
-    }
-    if (query.limit !== undefined)
-        input.limit = query.limit;
-    return input;
-}
-function toStatistics(statistics) {
-    return {
-        recordsMatched: statistics?.recordsMatched ?? 0,
-        recordsScanned: statistics?.recordsScanned ?? 0,
-        bytesScanned: statistics?.bytesScanned ?? 0,
-    };
-}
-/** Sleeps, but wakes as soon as the signal aborts, so a cancelled run stops its query at once. */
-function pause(deps, ms) {
-    return (0,throttle/* pauseUnlessAborted */.u1)(deps.sleep, ms, deps.signal);
-}
-
-// EXTERNAL MODULE: ./src/insights/query-shape.ts
-var query_shape = __nccwpck_require__(3621);
-;// CONCATENATED MODULE: ./src/insights/split.ts
-
-// The query's shape is read in query-shape.ts; re-exported for the modules that split by it.
-
-/** Never more parts from one split than this, however large matched/capacity is. */
-const MAX_PARTS_PER_SPLIT = 128;
-/**
- * How many parts a window whose query matched `matched` records but could return only `capacity`
- * rows is cut into: 2^d, the fewest levels d of halving after which parts of average size fit. Each
- * level that is queried scans the whole window again (billed per GB scanned), so the levels that
- * would overflow on average are not queried; a part that still overflows (the records are not spread
- * evenly) is split again by the same rule.
- */
-function partsNeeded(matched, capacity) {
-    if (capacity <= 0 || !Number.isFinite(matched / capacity))
-        return 2;
-    let parts = 2;
-    while (parts * capacity < matched && parts < MAX_PARTS_PER_SPLIT)
-        parts *= 2;
-    return parts;
-}
-/**
- * Cuts [start, end] into `parts` windows [t0, t1], [t1, t2], … [t(k-1), tk], t0 = start, tk = end,
- * each boundary second shared by the two windows either side of it (see the header). Needs
- * end − start ≥ 1 per part, so a window of width w = end − start yields at most w parts; a window of
- * one or two seconds (w ≤ 1) cannot be split: under the instant reading no query can cover the inside
- * of second S without also covering all of [S.000, (S+1).000].
- */
-function splitWindow(window, parts) {
-    const width = window.end - window.start;
-    const count = Math.max(1, Math.min(Math.floor(parts), width));
-    const bounds = Array.from({ length: count + 1 }, (_, i) => window.start + Math.floor((i * width) / count));
-    return Array.from({ length: count }, (_, i) => ({
-        start: bounds[i],
-        end: bounds[i + 1],
-    }));
-}
-/** A window can be split when it is at least three seconds (two boundaries apart) wide. */
-function canSplit(window) {
-    return window.end - window.start >= 2;
-}
-/**
- * The epoch second of a row's `@timestamp` ("2026-01-15 12:00:00.000", UTC: how GetQueryResults
- * returns it; ISO 8601 also read), or undefined when the row has none.
- */
-function rowSecond(row) {
-    const value = row.find((field) => field.field === '@timestamp')?.value;
-    return value === undefined ? undefined : (0,entries/* timestampSecond */.t1)(value.trim());
-}
-/** The parts of a part, inheriting its shared ends. */
-function splitPart(part, parts) {
-    const windows = splitWindow(part, parts);
-    return windows.map((window, index) => ({
-        ...window,
-        sharedStart: index === 0 ? part.sharedStart : true,
-        sharedEnd: index === windows.length - 1 ? part.sharedEnd : true,
-    }));
-}
-/** Which side of a split second a part is on. */
-const BEFORE = 0;
-const AFTER = 1;
-/**
- * The multiset union at split seconds, for one batch of log groups (rows of different log groups
- * are different records even when they look the same). Parts may finish in any order and
- * concurrently: a part's row in a shared second is delivered only while its side has returned more
- * copies of that row than the other side has — so each row is delivered max(before, after) times.
- * Only rows in shared seconds are remembered, and only until both sides are done.
- */
-class SplitSecondMerge {
-    #shared = new Map();
-    /** The rows of `part` to deliver: all of them, less the copies the neighbouring part delivered. */
-    filter(part, rows) {
-        if (!part.sharedStart && !part.sharedEnd)
-            return rows;
-        let kept;
-        for (let index = 0; index < rows.length; index++) {
-            const row = rows[index];
-            const deliver = this.#admit(part, row);
-            if (!deliver && kept === undefined)
-                kept = rows.slice(0, index);
-            else if (deliver && kept !== undefined)
-                kept.push(row);
-        }
-        return kept ?? rows;
-    }
-    /** The part has returned all its rows: its side of its shared seconds is complete. */
-    finish(part) {
-        if (part.sharedStart)
-            this.#finishSide(part.start);
-        if (part.sharedEnd)
-            this.#finishSide(part.end);
-    }
-    /** Seconds whose counts are still held (for tests: memory is released as parts finish). */
-    get heldSeconds() {
-        return this.#shared.size;
-    }
-    #admit(part, row) {
-        const second = rowSecond(row);
-        let side;
-        // A row with no readable @timestamp cannot be placed; splitting is only chosen when the query
-        // returns @timestamp, so this does not happen. Such rows are merged as if in the shared second:
-        // an extra copy of a line is worse in an alert than a missing duplicate.
-        if (second === undefined)
-            side = part.sharedStart ? AFTER : BEFORE;
-        else if (part.sharedStart && second === part.start)
-            side = AFTER;
-        else if (part.sharedEnd && second === part.end)
-            side = BEFORE;
-        else
-            return true;
-        const at = second ?? (side === AFTER ? part.start : part.end);
-        let shared = this.#shared.get(at);
-        if (!shared) {
-            shared = { counts: [new Map(), new Map()], finished: 0 };
-            this.#shared.set(at, shared);
-        }
-        const key = rowKey(row);
-        const mine = (shared.counts[side]?.get(key) ?? 0) + 1;
-        shared.counts[side]?.set(key, mine);
-        return mine > (shared.counts[1 - side]?.get(key) ?? 0);
-    }
-    #finishSide(second) {
-        const shared = this.#shared.get(second);
-        if (!shared) {
-            this.#shared.set(second, { counts: [new Map(), new Map()], finished: 1 });
-            return;
-        }
-        shared.finished += 1;
-        if (shared.finished >= 2)
-            this.#shared.delete(second);
-    }
-}
-/** Rows from the same query list the same fields in the same order; field and value make the key. */
-function rowKey(row) {
-    return JSON.stringify(row.map((field) => [field.field ?? '', field.value ?? '']));
-}
-
-;// CONCATENATED MODULE: ./src/insights/batches.ts
-/**
- * The whole query of a run: any number of log groups, in batches of 50 run a few at a time, each
- * batch's window split into parts when one query cannot return all its rows, and rows handed on as
- * they arrive.
- */
-
-
-
-
-
-
-/** StartQuery takes at most 50 log groups (service model, since 2022-11). */
-const MAX_LOG_GROUPS_PER_QUERY = 50;
-/**
- * Queries running at once by default. The account allows 100 concurrent Insights queries, shared
- * with dashboards, scheduled queries and other users (StartQuery API doc); a monitor should take few
- * of them.
- */
-const DEFAULT_CONCURRENCY = 4;
-/**
- * StartQuery's largest `limit` (service model `EventsLimitStartQuery`, 2026-05: "The maximum limit is
- * 100,000 … paginating with the nextToken"; Logs Insights QL only). A service that still caps at
- * 10,000 refuses it; the run then uses the maximum it names.
- */
-const MAX_QUERY_LIMIT = 100_000;
-/**
- * Rows a query returns without a `limit` (CWL_QuerySyntax-Limit: "If you omit limit, the query
- * defaults to returning up to 10,000 log events"), and the `limit` maximum before 2026-05.
- */
-const DEFAULT_QUERY_ROWS = 10_000;
-/** Splits log groups into StartQuery-sized batches. */
-function batchLogGroups(logGroups) {
-    const batches = [];
-    for (let i = 0; i < logGroups.length; i += MAX_LOG_GROUPS_PER_QUERY) {
-        batches.push(logGroups.slice(i, i + MAX_LOG_GROUPS_PER_QUERY));
-    }
-    return batches;
-}
-/**
- * Runs the query over every batch of log groups, at most `concurrency` queries at once, and hands the
- * rows to `onRows` as they arrive. A batch that fails is reported in `failures` while the others
- * complete; an aborted signal stops every query (StopQuery) and throws; an error thrown by `onRows`
- * stops every query and is rethrown.
- */
-async function runBatchedQuery(query, deps) {
-    return new BatchedRun(query, deps).run();
-}
-class BatchedRun {
-    #query;
-    #deps;
-    #shape;
-    #controller = new AbortController();
-    #queryDeps;
-    #pool;
-    /** Rows onRows may still take. */
-    #remaining;
-    #rowsFetched = 0;
-    /**
-     * Rows were left unfetched in a way only this run knows: new rows cut by max-results, or (for
-     * queries whose rows are not records) pages left. For record queries the rest is counted at the end.
-     */
-    #truncated = false;
-    /** The largest StartQuery `limit` to pass; undefined: pass none. Lowered when the service refuses one. */
-    #maxLimit;
-    #runs = [];
-    #order = 0;
-    #fatal;
-    #abortError;
-    constructor(query, deps) {
-        this.#query = query;
-        this.#deps = deps;
-        this.#shape = query.shape ?? (0,query_shape/* analyseQuery */.E8)(query.queryString, query.queryLanguage);
-        this.#maxLimit = this.#shape.passLimit ? MAX_QUERY_LIMIT : undefined;
-        this.#remaining = Math.max(0, query.maxRows);
-        this.#pool = deps.pool ?? new throttle/* Pool */.bC(deps.concurrency ?? DEFAULT_CONCURRENCY);
-        this.#queryDeps = {
-            client: deps.client,
-            now: deps.now,
-            sleep: deps.sleep,
-            log: deps.log,
-            timeoutMs: deps.timeoutMs,
-            signal: this.#controller.signal,
-            // One set of limits for every query of the run: the quotas are per account, not per query.
-            limits: deps.limits ?? (0,throttle/* createRequestLimits */.il)(deps),
-        };
-        if (deps.random)
-            this.#queryDeps.random = deps.random;
-    }
-    get #stopped() {
-        return this.#controller.signal.aborted;
-    }
-    async run() {
-        const outer = this.#deps.signal;
-        const onAbort = () => this.#controller.abort(outer?.reason);
-        if (outer?.aborted)
-            onAbort();
-        else
-            outer?.addEventListener('abort', onAbort, { once: true });
-        try {
-            // A SQL query names its groups in its FROM (at most 50, settings.ts): one query, never batches.
-            const batches = this.#query.queryLanguage === 'SQL'
-                ? [[...this.#query.logGroups]]
-                : batchLogGroups(this.#query.logGroups);
-            if (this.#query.window.end < this.#query.window.start) {
-                // An empty aggregate window (two runs in one second): nothing to query.
-                return {
-                    queries: [],
-                    statistics: { recordsMatched: 0, recordsScanned: 0, bytesScanned: 0 },
-                    rowsFetched: 0,
-                    truncated: false,
-                    failures: [],
-                };
-            }
-            if (batches.length > 1) {
-                this.#deps.log(`${this.#query.logGroups.length} log groups: ${batches.length} queries of at most ` +
-                    `${MAX_LOG_GROUPS_PER_QUERY} groups, up to ${this.#pool.size} at once.`);
-            }
-            const states = await Promise.all(batches.map((groups, index) => this.#runBatch(index, groups)));
-            if (this.#fatal)
-                throw this.#fatal.error;
-            if (this.#stopped) {
-                throw (this.#abortError ??
-                    new QueryError('Insights queries stopped: the run was cancelled.', {
-                        kind: 'aborted',
-                        query: this.#query.queryString,
-                        logGroups: [...this.#query.logGroups],
-                    }));
-            }
-            const statistics = { recordsMatched: 0, recordsScanned: 0, bytesScanned: 0 };
-            const failures = [];
-            let truncated = this.#truncated;
-            states.forEach((state, index) => {
-                if (state.statistics) {
-                    statistics.recordsMatched += state.statistics.recordsMatched;
-                    statistics.recordsScanned += state.statistics.recordsScanned;
-                    statistics.bytesScanned += state.statistics.bytesScanned;
-                    // One row per record: the batch is complete exactly when it delivered as many rows as its
-                    // whole-window query matched. Counting, rather than flagging parts left unrun or pages left
-                    // unfetched, does not call a run truncated when max-results ran out just as the last new
-                    // row arrived, with only rows already delivered (shared seconds) left behind.
-                    if (this.#shape.records && !state.error && state.delivered < state.statistics.recordsMatched) {
-                        truncated = true;
-                    }
-                }
-                if (state.error) {
-                    failures.push({ batch: index, logGroups: batches[index] ?? [], error: state.error });
-                }
-            });
-            const queries = this.#runs
-                .sort((a, b) => a.batch - b.batch || a.order - b.order)
-                .map((entry) => entry.run);
-            return { queries, statistics, rowsFetched: this.#rowsFetched, truncated, failures };
-        }
-        finally {
-            outer?.removeEventListener('abort', onAbort);
-        }
-    }
-    /** One batch: its whole-window query, then the parts of any split, until done or failed. */
-    async #runBatch(batch, logGroups) {
-        const state = { delivered: 0 };
-        const merge = new SplitSecondMerge();
-        const runPart = async (part, whole) => {
-            // Parts left when max-results has run out are not queried (the counts tell whether rows are missing).
-            if (this.#skipPart(state, whole))
-                return;
-            let release;
-            try {
-                release = await this.#pool.acquire(this.#controller.signal);
-            }
-            catch {
-                return; // aborted while waiting: run() reports it
-            }
-            let parts = [];
-            try {
-                if (this.#skipPart(state, whole))
-                    return;
-                parts = await this.#queryPart(batch, logGroups, part, whole, merge, state);
-            }
-            catch (error) {
-                if (this.#stopped) {
-                    this.#abortError ??= asError(error);
-                    return;
-                }
-                this.#partFailed(batch, part, whole, state, error);
-            }
-            finally {
-                release();
-            }
-            // Released before the parts queue up: a batch never holds a place while waiting for another.
-            await Promise.all(parts.map((child) => runPart(child, false)));
-        };
-        await runPart({ ...this.#query.window, sharedStart: false, sharedEnd: false }, true);
-        return state;
-    }
-    /** The batch failed, or there is nothing more to fetch: a part is not (or no longer) to be queried. */
-    #skipPart(state, whole) {
-        return state.error !== undefined || this.#stopped || (!whole && this.#remaining === 0);
-    }
-    /** A query of the batch failed: the batch's first error is what it reports. */
-    #partFailed(batch, part, whole, state, error) {
-        state.error ??= asError(error);
-        if (!whole) {
-            this.#deps.log(`Batch ${batch + 1}: the part ${(0,format/* isoSecond */.u$)(part.start)} – ${(0,format/* isoSecond */.u$)(part.end)} failed; the batch is ` +
-                `incomplete: ${state.error.message}`);
-        }
-    }
-    /**
-     * Runs one query over `part`, and either delivers its rows or, when they are capped and the
-     * window can be split, returns the parts to query instead (delivering nothing).
-     */
-    async #queryPart(batch, logGroups, part, whole, merge, state) {
-        const limit = this.#limitFor(part);
-        const insights = {
-            logGroups,
-            queryString: this.#query.queryString,
-            queryLanguage: this.#query.queryLanguage,
-            window: { start: part.start, end: part.end },
-        };
-        if (limit !== undefined)
-            insights.limit = limit;
-        let completed;
-        try {
-            completed = await completeQuery(insights, this.#queryDeps);
-        }
-        catch (error) {
-            if (this.#lowerLimit(error, limit))
-                return this.#queryPart(batch, logGroups, part, whole, merge, state);
-            throw error;
-        }
-        const { queryId, statistics } = completed;
-        this.#runs.push({ batch, order: this.#order++, run: { queryId, logGroups, statistics } });
-        if (whole)
-            state.statistics = statistics;
-        const parts = this.#shape.records ? this.#splitIfCapped(part, completed, limit) : undefined;
-        if (parts)
-            return parts;
-        let returned = 0;
-        const take = (rows) => {
-            returned += rows.length;
-            this.#deliver(merge.filter(part, rows), state);
-        };
-        take(completed.rows);
-        // Delivered: not held while the later pages (up to 10,000 rows each) are fetched.
-        completed.rows = [];
-        const fetched = await fetchPages(insights, completed, this.#queryDeps, {
-            wantMore: () => this.#remaining > 0,
-            onPage: take,
-        });
-        merge.finish(part);
-        if (fetched.nextToken !== undefined && !this.#shape.records)
-            this.#truncated = true;
-        this.#logComplete(completed, returned, fetched);
-        return [];
-    }
-    /** StartQuery's `limit` for a query over `part`; undefined: pass none. */
-    #limitFor(part) {
-        // Asking for no more rows than max-results still takes saves transfer — but only where every row
-        // is new: a part's rows in its shared seconds may be the neighbour's again and dropped by the
-        // merge, so a part cut to the budget could come back short of new rows. Parts ask for the
-        // service's maximum, and the budget is applied to what the merge lets through.
-        if (this.#maxLimit === undefined)
-            return undefined;
-        if (part.sharedStart || part.sharedEnd)
-            return this.#maxLimit;
-        return Math.max(1, Math.min(this.#maxLimit, this.#remaining));
-    }
-    /**
-     * When StartQuery refused `limit` and accepts a smaller one: that maximum is used from now on, and
-     * the query is to be run again (true).
-     */
-    #lowerLimit(error, limit) {
-        if (!(error instanceof QueryError) || error.kind !== 'limit' || limit === undefined)
-            return false;
-        const accepted = error.acceptedLimit ?? DEFAULT_QUERY_ROWS;
-        if (!(accepted >= 1 && accepted < limit))
-            return false;
-        this.#maxLimit = Math.min(this.#maxLimit ?? accepted, accepted);
-        this.#deps.log(`${error.message}. Using limit ${accepted} from now on.`);
-        return true;
-    }
-    /**
-     * For a record query: the parts to query instead when `part`'s query returns fewer rows than are
-     * wanted and the window can be split; undefined when its rows are to be delivered (saying so when
-     * they are truncated).
-     */
-    #splitIfCapped(part, completed, limit) {
-        const { queryId, statistics } = completed;
-        const matched = statistics.recordsMatched;
-        const range = `${(0,format/* isoSecond */.u$)(part.start)} – ${(0,format/* isoSecond */.u$)(part.end)}`;
-        // What this one query can return: all of it is in hand when the service does not page; when it
-        // pages, rows up to the limit passed (the service's default 10,000 without one).
-        const capacity = completed.nextToken
-            ? Math.min(matched, limit ?? DEFAULT_QUERY_ROWS)
-            : completed.rows.length;
-        // Rows wanted: all of them — or, where every row is new (no shared second), no more than
-        // max-results still takes. A part's capped rows may be mostly its neighbour's again, so
-        // "capacity ≥ what max-results takes" does not mean it would deliver that many.
-        const wanted = part.sharedStart || part.sharedEnd ? matched : Math.min(matched, this.#remaining);
-        if (capacity >= wanted)
-            return undefined;
-        const reason = this.#cannotSplit(part, completed.rows);
-        if (reason !== undefined) {
-            this.#deps.log(`Insights query ${queryId}: ${matched} records matched in ${range}, ${capacity} rows returned; ` +
-                `not split (${reason}), so the result is truncated.`);
-            return undefined;
-        }
-        const parts = splitPart(part, partsNeeded(matched, capacity));
-        if (this.#shape.newestFirst)
-            parts.reverse();
-        this.#deps.log(`Insights query ${queryId}: ${matched} records matched in ${range}, but one query returns ` +
-            `${capacity} rows here: fetching them in ${parts.length} parts.`);
-        return parts;
-    }
-    /** The last line about a query whose rows were delivered. */
-    #logComplete(completed, returned, fetched) {
-        this.#deps.log(`Insights query ${completed.queryId} complete in ${(0,format/* seconds */.YA)(this.#deps.now() - completed.startedAt)}: ` +
-            `${returned} rows${fetched.pages > 1 ? ` in ${fetched.pages} pages` : ''}` +
-            `${fetched.nextToken === undefined ? '' : ' (max-results reached; more exist)'}; ` +
-            describeStatistics(completed.statistics));
-    }
-    /** Why a part whose rows were capped cannot be split, or undefined when it can. */
-    #cannotSplit(part, rows) {
-        if (!this.#shape.splittable) {
-            if (!this.#shape.records)
-                return 'the query does not return records';
-            if (this.#shape.userLimit)
-                return 'the query has its own limit command';
-            return 'the rows carry no @timestamp, which merging split parts needs';
-        }
-        if (!canSplit(part))
-            return `${part.end - part.start + 1} seconds cannot be split further`;
-        // Merging the parts at their shared seconds needs each row's second.
-        if (rows.length === 0 || !rows.every((row) => rowSecond(row) !== undefined)) {
-            return 'the rows carry no @timestamp, which merging split parts needs';
-        }
-        return undefined;
-    }
-    /** Hands rows to onRows, up to maxRows in total. */
-    #deliver(rows, state) {
-        // After a cancel or a failed consumer, nothing more is handed on.
-        if (rows.length === 0 || this.#stopped)
-            return;
-        const count = Math.min(rows.length, this.#remaining);
-        if (count < rows.length)
-            this.#truncated = true;
-        if (count === 0)
-            return;
-        this.#remaining -= count;
-        this.#rowsFetched += count;
-        state.delivered += count;
-        try {
-            this.#deps.onRows(count === rows.length ? rows : rows.slice(0, count));
-        }
-        catch (error) {
-            // The consumer failed: nothing more can be reported, so every query is stopped.
-            this.#fatal ??= { error };
-            this.#controller.abort(error);
-            throw error;
-        }
-    }
-}
-function asError(error) {
-    return error instanceof Error ? error : new Error(String(error));
-}
-
-;// CONCATENATED MODULE: ./src/insights/query-rewrite.ts
-
-/** What the run sends for `queryString` over `window`, given its shape. */
-function queryToRun(queryString, shape, window) {
-    if (shape.language !== 'CWLI')
-        return queryString;
-    if (!shape.records)
-        return boundByTimestamp(queryString, window);
-    if (!shape.returnsTimestamp)
-        return withTimestamp(queryString);
-    return queryString;
-}
-/**
- * The StartQuery range for `window`. An aggregate window is [start.000, end.000). Logs Insights QL
- * cuts it exactly with the filter above, so [start, end] only has to cover it. SQL and PPL have no
- * documented way to compare `@timestamp` with a number, so they are not rewritten: their range is
- * [start, end − 1], every whole second in exactly one window as StartQuery documents both ends
- * inclusive. Should the service read the end second as the instant `end.000`, the records after
- * (end − 1).000 in that second are not counted; the summary says so. Empty when end = start.
- */
-function queryWindow(shape, window) {
-    if (shape.records || shape.language === 'CWLI')
-        return window;
-    return { start: window.start, end: window.end - 1 };
-}
-/** `filter toMillis(@timestamp) >= start·1000 and toMillis(@timestamp) < end·1000` first. */
-function boundByTimestamp(queryString, window) {
-    const bound = `filter toMillis(@timestamp) >= ${window.start * 1000} and toMillis(@timestamp) < ${window.end * 1000}`;
-    return insertFirst(queryString, bound);
-}
-/** The query with `@timestamp` among the columns it returns. */
-function withTimestamp(queryString) {
-    const commands = (0,query_shape/* splitCommands */.tK)(queryString, 'CWLI');
-    const display = commands.filter((command) => command.name === 'display').at(-1);
-    if (display) {
-        // After the last item (before any trailing comment, which the masked text has blanked).
-        const items = (0,query_shape/* listItems */.Dw)(queryString, display, 'display');
-        if (items.length === 0)
-            return queryString;
-        return `${queryString.slice(0, display.end)}, @timestamp${queryString.slice(display.end)}`;
-    }
-    return insertFirst(queryString, 'fields @timestamp');
-}
-/** `command | query`, after a leading SOURCE command (which must come first, CWL_QuerySyntax-Source). */
-function insertFirst(queryString, command) {
-    const commands = (0,query_shape/* splitCommands */.tK)(queryString, 'CWLI');
-    const first = commands[0];
-    if (!first)
-        return command;
-    const at = first.name === 'source' ? commands[1] : first;
-    if (!at)
-        return `${queryString} | ${command}`;
-    // On its own line: a `#` comment on the line before cannot swallow it.
-    return `${queryString.slice(0, at.start)}${command}\n| ${queryString.slice(at.start)}`;
+/** `account:name` from an ARN (with or without `:*`), `*:name` from a name. */
+function groupKey(identifier) {
+    const arn = /^arn:[^:]+:logs:[^:]*:(\d{12}):log-group:([^:]+)(?::\*)?$/.exec(identifier);
+    return arn ? `${arn[1]}:${arn[2]}` : `*:${identifier}`;
 }
 
 ;// CONCATENATED MODULE: ./src/intake.ts
@@ -69528,9 +70566,11 @@ class RowIntake {
 // EXTERNAL MODULE: ./src/outputs.ts
 var outputs = __nccwpck_require__(7729);
 // EXTERNAL MODULE: ./src/rates.ts
-var rates = __nccwpck_require__(2672);
+var rates = __nccwpck_require__(42672);
+// EXTERNAL MODULE: ./src/settings.ts + 1 modules
+var src_settings = __nccwpck_require__(8287);
 // EXTERNAL MODULE: ./src/signatures.ts
-var signatures = __nccwpck_require__(8600);
+var signatures = __nccwpck_require__(78600);
 ;// CONCATENATED MODULE: ./src/steps/query.ts
 /**
  * Step 4: the query over the window, in batches of log groups, each row taken in as it comes: new
@@ -69547,22 +70587,26 @@ var signatures = __nccwpck_require__(8600);
 
 
 
+
+
+
+
 async function runQuery(settings, plan, logs, deps) {
     const { window, shape } = plan;
-    const sinks = intakeSinks(settings, plan, deps);
-    const { reported, digest, aggregate, resultsFile, signatures, matches } = sinks;
-    const intake = new RowIntake(sinks, { statusField: settings.statusField, fallbackSecond: window.end });
+    const sinks = intakeSinks(settings, plan, new outputs/* ResultsFile */.zq((0,outputs/* resultsFilePath */.Yh)(deps.env, settings.ruleKey)));
+    const intake = windowIntake(settings, plan, sinks);
     let result;
     let requests;
     try {
         ;
         [result, requests] = await deps.runner.group(`Query ${(0,format/* isoSecond */.u$)(window.start)} – ${(0,format/* isoSecond */.u$)(window.end)}`, () => Promise.all([
-            runBatchedQuery({
+            (0,insights_batches/* runBatchedQuery */.lY)({
                 logGroups: settings.logGroups,
+                ...sourceOf(settings),
                 // Read again from the query run, which may carry @timestamp where the user's did not.
-                queryString: queryToRun(settings.query, shape, window),
+                queryString: (0,query_rewrite/* queryToRun */.zk)(settings.query, shape, window),
                 queryLanguage: settings.queryLanguage,
-                window: queryWindow(shape, window),
+                window: (0,query_rewrite/* queryWindow */.tn)(shape, window),
                 maxRows: settings.maxResults,
             }, {
                 ...queryDepsOf(settings, logs, deps),
@@ -69573,8 +70617,29 @@ async function runQuery(settings, plan, logs, deps) {
         ]));
     }
     finally {
-        resultsFile.close();
+        sinks.resultsFile.close();
     }
+    await warnFilterIndexSkips(settings, result.queries, logs.client, deps);
+    return outcomeOf(result, sinks, intake, requests);
+}
+/**
+ * A window's rows fetched already (the backtest's one query over its whole period) taken in as
+ * runQuery takes a query's: the same dedup against the plan's checkpoint, the same digest and
+ * signatures, so a replayed run finds what the scheduled run would have. No results file, no rates.
+ */
+function takeFetchedRows(settings, plan, rows) {
+    const sinks = intakeSinks(settings, plan, { add: () => { }, close: () => { }, path: '' });
+    const intake = windowIntake(settings, plan, sinks);
+    intake.take(rows);
+    const statistics = { recordsMatched: rows.length, recordsScanned: 0, bytesScanned: 0 };
+    return outcomeOf({ queries: [], statistics, rowsFetched: rows.length, truncated: false, failures: [] }, sinks, intake, undefined);
+}
+function windowIntake(settings, plan, sinks) {
+    return new RowIntake(sinks, { statusField: settings.statusField, fallbackSecond: plan.window.end });
+}
+/** The run's outcome once every row was taken in. */
+function outcomeOf(result, sinks, intake, requests) {
+    const { reported, digest, aggregate, resultsFile, signatures, matches } = sinks;
     if (requests && matches)
         requests.matched = matches.build();
     const found = aggregate ? aggregate.build(result.statistics, !result.truncated) : digest.build();
@@ -69592,14 +70657,14 @@ async function runQuery(settings, plan, logs, deps) {
     };
 }
 /** Where each row of the query goes: what the intake fills, one sink per thing the run reports. */
-function intakeSinks(settings, plan, deps) {
+function intakeSinks(settings, plan, resultsFile) {
     const { window, shape, previous } = plan;
     return {
         // A checkpoint saved by a record query carries fingerprints; an aggregate run has no use for them.
         reported: new dedup/* ReportedEntries */.U(shape.records ? previous?.reported : undefined),
         digest: new DigestBuilder(settings),
         aggregate: shape.records ? undefined : new aggregate/* AggregateBuilder */.v(shape, settings.statusField),
-        resultsFile: new outputs/* ResultsFile */.zq((0,outputs/* resultsFilePath */.Yh)(deps.env, settings.ruleKey)),
+        resultsFile,
         // An aggregate's rows are groups, not entries: they have no signature.
         signatures: settings.signatures && shape.records
             ? new signatures/* SignatureTally */.zH(settings.signatures.fields, window.end)
@@ -69629,6 +70694,46 @@ async function countRequests(settings, plan, logs, deps) {
         failures: result.failures,
     };
 }
+/** Log groups named in a filterIndex warning at most; the rest are counted. */
+const SHOWN_SKIPPED_GROUPS = 5;
+const FILTER_INDEX_CAVEAT = 'filterIndex skips a log group that has no field index on its field, and says nothing about it (it also skips an indexed group with no event carrying the field, which loses nothing)';
+/**
+ * A query with `filterIndex` over groups chosen by prefix: the groups it did not analyze, named in a
+ * warning (ListLogGroupsForQuery against DescribeLogGroups). Two more kinds of call, so only then.
+ */
+async function warnFilterIndexSkips(settings, queries, client, deps) {
+    const source = (0,src_settings/* logGroupSource */.tw)(settings);
+    if (!source || !(0,insights_source/* usesFilterIndex */.T$)(settings.query))
+        return;
+    // The whole-window query comes first; a split's parts analyze the same groups.
+    const query = queries.find((run) => run.source);
+    if (!query)
+        return; // the prefix query failed, and says so itself
+    const title = 'insights-watch: log groups skipped by filterIndex';
+    let found;
+    try {
+        found = await unanalyzedGroups(client, query.queryId, source, deps.signal);
+    }
+    catch (error) {
+        if (deps.signal?.aborted)
+            throw error;
+        deps.runner.warning(`${FILTER_INDEX_CAVEAT}. Whether it skipped any of the groups log-group-prefixes selects could not be checked: ListLogGroupsForQuery or DescribeLogGroups failed (${(0,errors/* errorMessage */.g)(error)}); the role needs logs:ListLogGroupsForQuery and logs:DescribeLogGroups (in the monitoring account) for the check.`, { title });
+        return;
+    }
+    const selected = `${(0,format/* count */.U9)(found.selected)}${found.complete ? '' : ' (listed at most)'}`;
+    if (found.skipped.length === 0) {
+        deps.runner.info(`filterIndex: Insights query ${query.queryId} analyzed every one of the ${selected} log groups log-group-prefixes selects.`);
+        return;
+    }
+    const shown = found.skipped.slice(0, SHOWN_SKIPPED_GROUPS);
+    const more = found.skipped.length - shown.length;
+    deps.runner.warning(`${(0,format/* count */.U9)(found.skipped.length)} of the ${selected} log groups log-group-prefixes selects were not analyzed by Insights query ${query.queryId}: ${shown.join(', ')}${more > 0 ? ` and ${(0,format/* count */.U9)(more)} more` : ''}. ${FILTER_INDEX_CAVEAT}: entries of an unindexed group are not in this report. Create a field index on the field in those groups, or use filter instead of filterIndex.`, { title });
+}
+/** `{ source }` when log-group-prefixes selects groups, else nothing. */
+function sourceOf(settings) {
+    const source = (0,src_settings/* logGroupSource */.tw)(settings);
+    return source ? { source } : {};
+}
 /** What every query of the run hands runBatchedQuery: the client, the clock, the timeout, cancellation. */
 function queryDepsOf(settings, logs, deps) {
     return {
@@ -69648,9 +70753,10 @@ function queryDepsOf(settings, logs, deps) {
  * prefixed with `label`.
  */
 function runOwnQuery(own, take, settings, logs, deps) {
-    return runBatchedQuery({
+    return (0,insights_batches/* runBatchedQuery */.lY)({
         logGroups: settings.logGroups,
-        queryString: boundByTimestamp(own.queryString, own.window),
+        ...sourceOf(settings),
+        queryString: (0,query_rewrite/* boundByTimestamp */.Kj)(own.queryString, own.window),
         queryLanguage: 'CWLI',
         window: own.window,
         maxRows: own.maxRows,
@@ -69667,8 +70773,8 @@ function runOwnQuery(own, take, settings, logs, deps) {
 function incompleteQueryError(outcome, settings) {
     if (outcome.complete)
         return undefined;
-    const describe = (failure) => `batch ${failure.batch + 1} (${describeGroups(failure.logGroups, 3)}): ${failure.error.message}`;
-    const batches = Math.ceil(settings.logGroups.length / MAX_LOG_GROUPS_PER_QUERY);
+    const describe = (failure) => `batch ${failure.batch + 1} (${(0,query_errors/* describeGroups */.iq)(failure.logGroups, 3)}): ${failure.error.message}`;
+    const batches = (0,insights_batches/* batchCount */.oW)({ ...settings, ...sourceOf(settings) });
     const said = [];
     if (outcome.failures.length > 0) {
         said.push(`${outcome.failures.length} of ${batches} query batches failed; the others were reported. ${outcome.failures.map(describe).join(' ')}`);
@@ -69683,70 +70789,176 @@ function incompleteQueryError(outcome, settings) {
 
 /***/ }),
 
-/***/ 2613:
+/***/ 77177:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   F: () => (/* binding */ buildReport)
+/* harmony export */ });
+/* harmony import */ var _format_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(16264);
+/* harmony import */ var _notify_console_link_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(3997);
+/* harmony import */ var _rates_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(42672);
+/* harmony import */ var _settings_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(8287);
+/* harmony import */ var _signatures_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(78600);
+
+
+
+
+
+function buildReport(settings, plan, outcome, context, runner) {
+    const { window } = plan;
+    const report = {
+        monitorName: settings.monitorName,
+        window,
+        logGroups: (0,_settings_js__WEBPACK_IMPORTED_MODULE_3__/* .shownLogGroups */ .Sq)(settings),
+        query: settings.query,
+        queryLanguage: settings.queryLanguage,
+        queries: outcome.queries,
+        statistics: outcome.statistics,
+        digest: outcome.found,
+        truncated: outcome.truncated,
+        rechecked: plan.shape.records ? plan.rechecked : 0,
+        alreadyReported: outcome.alreadyReported,
+        consoleUrl: (0,_notify_console_link_js__WEBPACK_IMPORTED_MODULE_1__/* .monitorConsoleUrl */ .hb)(settings, window),
+        maxCatchUpSeconds: settings.maxCatchUpSeconds,
+        pricePerGb: settings.pricePerGb,
+    };
+    const source = (0,_settings_js__WEBPACK_IMPORTED_MODULE_3__/* .logGroupSource */ .tw)(settings);
+    if (source)
+        report.source = source;
+    if (plan.gap)
+        report.gap = plan.gap;
+    // With a batch of log groups unchecked, the failure notice speaks for the run, not a digest.
+    if (plan.noCheckpoint && outcome.complete)
+        report.noCheckpoint = plan.noCheckpoint;
+    if (plan.shortenedRecheck)
+        report.shortenedRecheck = plan.shortenedRecheck;
+    if (context.clock)
+        report.clock = context.clock;
+    if (plan.previous)
+        report.previousCheckpoint = plan.previous.checked;
+    if (settings.signatures && outcome.signatures) {
+        const { found, untracked } = outcome.signatures;
+        report.signatures = (0,_signatures_js__WEBPACK_IMPORTED_MODULE_4__/* .findNewSignatures */ .Jt)(found, plan.previous?.signatures, settings.signatures.memorySeconds, untracked);
+        runner.info(signaturesLine(report.signatures));
+    }
+    else if (settings.signatures) {
+        runner.info('new-signatures: skipped, an aggregate query has no entries to take signatures of.');
+    }
+    if (settings.rates && outcome.requests) {
+        report.rates = ratesOf(settings.rates, outcome, outcome.requests);
+        runner.info(ratesLine(report.rates));
+        report.helperQueries = outcome.requests.queries.map((query) => ({ ...query, purpose: 'requests' }));
+    }
+    const runUrl = (0,_notify_console_link_js__WEBPACK_IMPORTED_MODULE_1__/* .workflowRunUrl */ .CX)(context.env);
+    if (runUrl)
+        report.runUrl = runUrl;
+    runner.info(`Found ${report.digest.total} new matching entries (${report.digest.critical} 5xx, ${report.digest.warning} 4xx)` +
+        (report.alreadyReported > 0 ? `; ${report.alreadyReported} in the overlap were reported before` : '') +
+        (report.truncated
+            ? `; truncated: ${outcome.statistics.recordsMatched} matched, ${outcome.rowsFetched} fetched`
+            : ''));
+    return report;
+}
+/** The window's rates: a record query's matches in the window, or an aggregate's matching records. */
+function ratesOf(rates, outcome, requests) {
+    const { found } = outcome;
+    const matched = requests.matched ?? {
+        all: { total: found.total, critical: found.critical, warning: found.warning },
+        routes: new Map(),
+    };
+    const check = (0,_rates_js__WEBPACK_IMPORTED_MODULE_2__/* .checkRates */ .wm)(matched, requests.counts, rates);
+    const partial = [];
+    if (requests.failures.length > 0)
+        partial.push('a request count query failed');
+    if (outcome.failures.length > 0)
+        partial.push('a batch of the query failed');
+    if (outcome.truncated)
+        partial.push('rows past max-results were not fetched');
+    if (partial.length > 0)
+        check.partial = partial.join('; ');
+    return check;
+}
+function ratesLine(check) {
+    const said = check.breaches.length > 0
+        ? `reached: ${check.breaches.slice(0, 5).map(_rates_js__WEBPACK_IMPORTED_MODULE_2__/* .describeBreach */ .DR).join('; ')}`
+        : (0,_rates_js__WEBPACK_IMPORTED_MODULE_2__/* .describeUnmetRates */ .GF)(check);
+    return `rate-thresholds: ${(0,_format_js__WEBPACK_IMPORTED_MODULE_0__/* .count */ .U9)(check.requests)} requests in the window; ${said}.`;
+}
+function signaturesLine(findings) {
+    if (findings.baseline)
+        return `new-signatures: no signatures remembered yet; the ${(0,_format_js__WEBPACK_IMPORTED_MODULE_0__/* .count */ .U9)(findings.seen)} found in this window are the baseline, none is called new.`;
+    const names = findings.new.slice(0, 5).map((item) => `${item.signature} (${(0,_format_js__WEBPACK_IMPORTED_MODULE_0__/* .count */ .U9)(item.count)})`);
+    return `new-signatures: ${(0,_format_js__WEBPACK_IMPORTED_MODULE_0__/* .count */ .U9)(findings.seen)} signatures in this window, ${(0,_format_js__WEBPACK_IMPORTED_MODULE_0__/* .count */ .U9)(findings.new.length)} new${names.length > 0 ? `: ${names.join(', ')}` : ''}.`;
+}
+
+
+/***/ }),
+
+/***/ 42613:
 /***/ ((module) => {
 
 module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("assert");
 
 /***/ }),
 
-/***/ 181:
+/***/ 20181:
 /***/ ((module) => {
 
 module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("buffer");
 
 /***/ }),
 
-/***/ 6982:
+/***/ 76982:
 /***/ ((module) => {
 
 module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("crypto");
 
 /***/ }),
 
-/***/ 4434:
+/***/ 24434:
 /***/ ((module) => {
 
 module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("events");
 
 /***/ }),
 
-/***/ 9896:
+/***/ 79896:
 /***/ ((module) => {
 
 module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("fs");
 
 /***/ }),
 
-/***/ 8611:
+/***/ 58611:
 /***/ ((module) => {
 
 module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("http");
 
 /***/ }),
 
-/***/ 5692:
+/***/ 65692:
 /***/ ((module) => {
 
 module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("https");
 
 /***/ }),
 
-/***/ 9278:
+/***/ 69278:
 /***/ ((module) => {
 
 module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("net");
 
 /***/ }),
 
-/***/ 4589:
+/***/ 34589:
 /***/ ((module) => {
 
 module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:assert");
 
 /***/ }),
 
-/***/ 6698:
+/***/ 16698:
 /***/ ((module) => {
 
 module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:async_hooks");
@@ -69760,105 +70972,105 @@ module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:buffer"
 
 /***/ }),
 
-/***/ 1421:
+/***/ 31421:
 /***/ ((module) => {
 
 module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:child_process");
 
 /***/ }),
 
-/***/ 7540:
+/***/ 37540:
 /***/ ((module) => {
 
 module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:console");
 
 /***/ }),
 
-/***/ 7598:
+/***/ 77598:
 /***/ ((module) => {
 
 module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:crypto");
 
 /***/ }),
 
-/***/ 3053:
+/***/ 53053:
 /***/ ((module) => {
 
 module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:diagnostics_channel");
 
 /***/ }),
 
-/***/ 610:
+/***/ 40610:
 /***/ ((module) => {
 
 module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:dns");
 
 /***/ }),
 
-/***/ 8474:
+/***/ 78474:
 /***/ ((module) => {
 
 module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:events");
 
 /***/ }),
 
-/***/ 3024:
+/***/ 73024:
 /***/ ((module) => {
 
 module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:fs");
 
 /***/ }),
 
-/***/ 1455:
+/***/ 51455:
 /***/ ((module) => {
 
 module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:fs/promises");
 
 /***/ }),
 
-/***/ 7067:
+/***/ 37067:
 /***/ ((module) => {
 
 module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:http");
 
 /***/ }),
 
-/***/ 2467:
+/***/ 32467:
 /***/ ((module) => {
 
 module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:http2");
 
 /***/ }),
 
-/***/ 4708:
+/***/ 44708:
 /***/ ((module) => {
 
 module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:https");
 
 /***/ }),
 
-/***/ 8995:
+/***/ 98995:
 /***/ ((module) => {
 
 module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:module");
 
 /***/ }),
 
-/***/ 7030:
+/***/ 77030:
 /***/ ((module) => {
 
 module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:net");
 
 /***/ }),
 
-/***/ 8161:
+/***/ 48161:
 /***/ ((module) => {
 
 module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:os");
 
 /***/ }),
 
-/***/ 6760:
+/***/ 76760:
 /***/ ((module) => {
 
 module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:path");
@@ -69879,70 +71091,70 @@ module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:process
 
 /***/ }),
 
-/***/ 1792:
+/***/ 41792:
 /***/ ((module) => {
 
 module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:querystring");
 
 /***/ }),
 
-/***/ 7075:
+/***/ 57075:
 /***/ ((module) => {
 
 module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:stream");
 
 /***/ }),
 
-/***/ 1692:
+/***/ 41692:
 /***/ ((module) => {
 
 module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:tls");
 
 /***/ }),
 
-/***/ 3136:
+/***/ 73136:
 /***/ ((module) => {
 
 module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:url");
 
 /***/ }),
 
-/***/ 7975:
+/***/ 57975:
 /***/ ((module) => {
 
 module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:util");
 
 /***/ }),
 
-/***/ 3429:
+/***/ 73429:
 /***/ ((module) => {
 
 module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:util/types");
 
 /***/ }),
 
-/***/ 5919:
+/***/ 75919:
 /***/ ((module) => {
 
 module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:worker_threads");
 
 /***/ }),
 
-/***/ 8522:
+/***/ 38522:
 /***/ ((module) => {
 
 module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:zlib");
 
 /***/ }),
 
-/***/ 857:
+/***/ 70857:
 /***/ ((module) => {
 
 module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("os");
 
 /***/ }),
 
-/***/ 6928:
+/***/ 16928:
 /***/ ((module) => {
 
 module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("path");
@@ -69963,42 +71175,42 @@ module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("stream");
 
 /***/ }),
 
-/***/ 3193:
+/***/ 13193:
 /***/ ((module) => {
 
 module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("string_decoder");
 
 /***/ }),
 
-/***/ 4756:
+/***/ 64756:
 /***/ ((module) => {
 
 module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("tls");
 
 /***/ }),
 
-/***/ 2018:
+/***/ 52018:
 /***/ ((module) => {
 
 module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("tty");
 
 /***/ }),
 
-/***/ 7016:
+/***/ 87016:
 /***/ ((module) => {
 
 module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("url");
 
 /***/ }),
 
-/***/ 9023:
+/***/ 39023:
 /***/ ((module) => {
 
 module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("util");
 
 /***/ }),
 
-/***/ 3838:
+/***/ 33838:
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -70021,7 +71233,7 @@ __nccwpck_require__.d(__webpack_exports__, {
 // UNUSED EXPORTS: ExitCode, addPath, endGroup, exportVariable, getBooleanInput, getMultilineInput, getState, markdownSummary, notice, platform, saveState, setCommandEcho, startGroup, toPlatformPath, toPosixPath, toWin32Path
 
 // EXTERNAL MODULE: external "os"
-var external_os_ = __nccwpck_require__(857);
+var external_os_ = __nccwpck_require__(70857);
 ;// CONCATENATED MODULE: ./node_modules/@actions/core/lib/utils.js
 // We use any as a valid input type
 /* eslint-disable @typescript-eslint/no-explicit-any */
@@ -70151,9 +71363,9 @@ function escapeProperty(s) {
 }
 //# sourceMappingURL=command.js.map
 // EXTERNAL MODULE: external "crypto"
-var external_crypto_ = __nccwpck_require__(6982);
+var external_crypto_ = __nccwpck_require__(76982);
 // EXTERNAL MODULE: external "fs"
-var external_fs_ = __nccwpck_require__(9896);
+var external_fs_ = __nccwpck_require__(79896);
 ;// CONCATENATED MODULE: ./node_modules/@actions/core/lib/file-command.js
 // For internal use, subject to change.
 // We use any as a valid input type
@@ -70190,11 +71402,11 @@ function file_command_prepareKeyValueMessage(key, value) {
 }
 //# sourceMappingURL=file-command.js.map
 // EXTERNAL MODULE: external "path"
-var external_path_ = __nccwpck_require__(6928);
+var external_path_ = __nccwpck_require__(16928);
 // EXTERNAL MODULE: ./node_modules/@actions/http-client/lib/index.js
-var lib = __nccwpck_require__(2779);
+var lib = __nccwpck_require__(22779);
 // EXTERNAL MODULE: ./node_modules/@actions/http-client/lib/auth.js
-var auth = __nccwpck_require__(2145);
+var auth = __nccwpck_require__(92145);
 ;// CONCATENATED MODULE: ./node_modules/@actions/core/lib/oidc-utils.js
 var __awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
     function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
@@ -70585,7 +71797,7 @@ function toPlatformPath(pth) {
 }
 //# sourceMappingURL=path-utils.js.map
 // EXTERNAL MODULE: ./node_modules/@actions/exec/lib/exec.js + 3 modules
-var lib_exec = __nccwpck_require__(7187);
+var lib_exec = __nccwpck_require__(27187);
 ;// CONCATENATED MODULE: ./node_modules/@actions/core/lib/platform.js
 var platform_awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
     function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
@@ -70972,7 +72184,7 @@ function getIDToken(aud) {
 
 /***/ }),
 
-/***/ 7187:
+/***/ 27187:
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -70984,17 +72196,17 @@ __nccwpck_require__.d(__webpack_exports__, {
 // UNUSED EXPORTS: getExecOutput
 
 // EXTERNAL MODULE: external "string_decoder"
-var external_string_decoder_ = __nccwpck_require__(3193);
+var external_string_decoder_ = __nccwpck_require__(13193);
 // EXTERNAL MODULE: external "os"
-var external_os_ = __nccwpck_require__(857);
+var external_os_ = __nccwpck_require__(70857);
 // EXTERNAL MODULE: external "events"
-var external_events_ = __nccwpck_require__(4434);
+var external_events_ = __nccwpck_require__(24434);
 ;// CONCATENATED MODULE: external "child_process"
 const external_child_process_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("child_process");
 // EXTERNAL MODULE: external "path"
-var external_path_ = __nccwpck_require__(6928);
+var external_path_ = __nccwpck_require__(16928);
 // EXTERNAL MODULE: ./node_modules/@actions/io/lib/io.js
-var io = __nccwpck_require__(8701);
+var io = __nccwpck_require__(88701);
 // EXTERNAL MODULE: ./node_modules/@actions/io/lib/io-util.js
 var io_util = __nccwpck_require__(90);
 ;// CONCATENATED MODULE: external "timers"
@@ -71670,7 +72882,7 @@ function getExecOutput(commandLine, args, options) {
 
 /***/ }),
 
-/***/ 2145:
+/***/ 92145:
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
@@ -71755,7 +72967,7 @@ class PersonalAccessTokenCredentialHandler {
 
 /***/ }),
 
-/***/ 2779:
+/***/ 22779:
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
 
 var https__WEBPACK_IMPORTED_MODULE_1___namespace_cache;
@@ -71766,11 +72978,11 @@ var http__WEBPACK_IMPORTED_MODULE_0___namespace_cache;
 /* harmony export */   Qq: () => (/* binding */ HttpClient)
 /* harmony export */ });
 /* unused harmony exports Headers, MediaTypes, getProxyUrl, HttpClientResponse, isHttps */
-/* harmony import */ var http__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(8611);
-/* harmony import */ var https__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(5692);
-/* harmony import */ var _proxy_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(9783);
-/* harmony import */ var tunnel__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(770);
-/* harmony import */ var undici__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(6752);
+/* harmony import */ var http__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(58611);
+/* harmony import */ var https__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(65692);
+/* harmony import */ var _proxy_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(19783);
+/* harmony import */ var tunnel__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(20770);
+/* harmony import */ var undici__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(46752);
 /* eslint-disable @typescript-eslint/no-explicit-any */
 var __awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
     function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
@@ -72470,7 +73682,7 @@ const lowercaseKeys = (obj) => Object.keys(obj).reduce((c, k) => ((c[k.toLowerCa
 
 /***/ }),
 
-/***/ 9783:
+/***/ 19783:
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
@@ -72582,8 +73794,8 @@ class DecodedURL extends URL {
 /* harmony export */   vr: () => (/* binding */ tryGetExecutablePath)
 /* harmony export */ });
 /* unused harmony exports chmod, copyFile, lstat, open, readdir, rename, rmdir, stat, symlink, unlink, readlink, UV_FS_O_EXLOCK, READONLY, isDirectory, getCmdPath */
-/* harmony import */ var fs__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(9896);
-/* harmony import */ var path__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(6928);
+/* harmony import */ var fs__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(79896);
+/* harmony import */ var path__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(16928);
 var __awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
     function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
     return new (P || (P = Promise))(function (resolve, reject) {
@@ -72766,7 +73978,7 @@ function getCmdPath() {
 
 /***/ }),
 
-/***/ 8701:
+/***/ 88701:
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
@@ -72775,8 +73987,8 @@ function getCmdPath() {
 /* harmony export */   Yz: () => (/* binding */ rmRF)
 /* harmony export */ });
 /* unused harmony exports cp, mv, findInPath */
-/* harmony import */ var assert__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(2613);
-/* harmony import */ var path__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(6928);
+/* harmony import */ var assert__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(42613);
+/* harmony import */ var path__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(16928);
 /* harmony import */ var _io_util_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(90);
 var __awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
     function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
@@ -73327,6 +74539,6 @@ module.exports = /*#__PURE__*/JSON.parse('{"name":"@slack/webhook","version":"8.
 /******/ // startup
 /******/ // Load entry module and return exports
 /******/ // This entry module used 'module' so it can't be inlined
-/******/ var __webpack_exports__ = __nccwpck_require__(9407);
+/******/ var __webpack_exports__ = __nccwpck_require__(79407);
 /******/ __webpack_exports__ = await __webpack_exports__;
 /******/ 

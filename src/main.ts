@@ -11,8 +11,8 @@ import { type RunDeps, realDeps, type StepDeps, withRunner } from './run-deps.js
 import { actionsRunner } from './runner.js'
 import { readSettings, type Settings } from './settings.js'
 import { StateSession } from './state/session.js'
-import { publishBacktests, refuseUnreplayable, runBacktest } from './steps/backtest.js'
-import { credentialsAndCheckpoint, credentialsOnly } from './steps/credentials-and-checkpoint.js'
+import { backtestMonitors } from './steps/backtest.js'
+import { credentialsAndCheckpoint } from './steps/credentials-and-checkpoint.js'
 import { connectToLogs } from './steps/logs-connection.js'
 import { checkWindow, tellAndSave } from './steps/monitor.js'
 import { SlackDeliveryError } from './steps/notify.js'
@@ -35,7 +35,8 @@ export async function run(given?: RunDeps): Promise<void> {
     }
     settings = readSettings(sources)
     // A backtest never opens the state: no session, so no failure record is saved either.
-    if (settings.backtestSeconds !== undefined) return await backtest(settings, deps)
+    if (settings.backtestSeconds !== undefined)
+      return await backtestMonitors(settings.monitorName, [settings], deps)
     session = new StateSession(settings, deps)
     await watch(settings, deps, session)
   } catch (error) {
@@ -51,17 +52,6 @@ export async function run(given?: RunDeps): Promise<void> {
     // A `file:` state's lock, held from load to the last save (the failure record included).
     await session?.release()
   }
-}
-
-/** `backtest`: the past period replayed in memory instead of watching; only the job summary is written. */
-async function backtest(settings: Settings, deps: StepDeps): Promise<void> {
-  refuseUnreplayable(settings)
-  const credentials = await credentialsOnly(settings, deps)
-  const logs = await connectToLogs(settings, credentials, deps)
-  const result = await runBacktest(settings, logs, deps, logs.clock.now()).finally(() =>
-    logs.client.destroy(),
-  )
-  await publishBacktests([{ name: settings.monitorName, result }], deps.runner)
 }
 
 async function watch(settings: Settings, deps: StepDeps, session: StateSession): Promise<void> {

@@ -9,10 +9,43 @@ import { count, formatBytes, formatDollars, formatDuration, isoSecond } from '..
 import { escapeMarkdownHtml, fitEscaped } from './escape.js'
 import type { Summary } from './summary.js'
 
-/** One monitor's backtest and the name it is shown under (a rule's name, or `monitor-name`). */
-export interface NamedBacktest {
-  name: string
-  result: BacktestResult
+/**
+ * One monitor's backtest and the name it is shown under (a rule's name, or `monitor-name`); or, for a
+ * rule of a rules file, why it was not replayed (an aggregate query, a failed query).
+ */
+export type NamedBacktest = { name: string; result: BacktestResult } | { name: string; error: string }
+
+type Replayed = Extract<NamedBacktest, { result: BacktestResult }>
+
+function replayed(list: readonly NamedBacktest[]): Replayed[] {
+  return list.filter((entry): entry is Replayed => 'result' in entry)
+}
+
+/** With more than one monitor (rules), a table of them all comes first: one row each. */
+function overviewRows(list: readonly NamedBacktest[]): string[][] {
+  return list.map((entry) => {
+    if (!('result' in entry))
+      return [text(entry.name), '—', '—', '—', '—', `not replayed: ${text(entry.error)}`]
+    const { result } = entry
+    const busiest = result.busiest[0]
+    return [
+      text(entry.name),
+      count(result.alerts),
+      count(result.resolved),
+      count(result.posts),
+      formatDollars(result.costPerMonth),
+      busiest ? `${isoSecond(busiest.window.start)} (${count(busiest.total)})` : '—',
+    ]
+  })
+}
+
+const OVERVIEW_HEADER = ['rule', 'alerts', 'resolved', 'Slack posts', 'cost per month', 'busiest window']
+
+function totalsLine(list: readonly NamedBacktest[]): string {
+  const done = replayed(list)
+  const sum = (pick: (result: BacktestResult) => number) =>
+    done.reduce((total, { result }) => total + pick(result), 0)
+  return `${count(list.length)} rules: ${count(sum((r) => r.alerts))} alerts, ${count(sum((r) => r.resolved))} resolved notices, ${count(sum((r) => r.posts))} Slack posts, ${formatDollars(sum((r) => r.costPerMonth))} a month (estimate)${done.length < list.length ? `; ${count(list.length - done.length)} not replayed` : ''}.`
 }
 
 /** A cell of log text or a name, escaped and capped (escaped text, so up to six times the source). */
@@ -71,8 +104,27 @@ function busyCells(busy: BusyWindow): [string, string, string, string, string] {
 /** The backtests as one markdown body: a table per monitor, its busiest windows, its notes. */
 export function backtestMarkdown(list: readonly NamedBacktest[]): string {
   const lines = [`## ${TITLE}`, '']
-  for (const { name, result } of list) {
-    lines.push(`### ${text(name)}`, '', intro(result), '', '| | |', '| --- | ---: |')
+  const many = list.length > 1
+  if (many) {
+    lines.push(
+      totalsLine(list),
+      '',
+      `| ${OVERVIEW_HEADER.join(' | ')} |`,
+      '| --- | ---: | ---: | ---: | ---: | --- |',
+    )
+    for (const row of overviewRows(list)) lines.push(`| ${row.join(' | ')} |`)
+    lines.push('')
+  }
+  for (const entry of list) {
+    if (!('result' in entry)) {
+      if (!many) lines.push(`### ${text(entry.name)}`, '', `Not replayed: ${text(entry.error)}`, '')
+      continue
+    }
+    const { name, result } = entry
+    // Many rules: each rule's details fold away under its name.
+    if (many) lines.push('<details>', `<summary>${text(name)}</summary>`, '')
+    else lines.push(`### ${text(name)}`, '')
+    lines.push(intro(result), '', '| | |', '| --- | ---: |')
     for (const [label, value] of figures(result)) lines.push(`| ${label} | ${value} |`)
     lines.push('')
     if (result.busiest.length > 0) {
@@ -87,6 +139,7 @@ export function backtestMarkdown(list: readonly NamedBacktest[]): string {
     } else lines.push('No window had a match.', '')
     for (const note of result.notes) lines.push(`- ${text(note)}`)
     lines.push('')
+    if (many) lines.push('</details>', '')
   }
   return `${lines.join('\n').trimEnd()}\n`
 }
@@ -94,7 +147,17 @@ export function backtestMarkdown(list: readonly NamedBacktest[]): string {
 /** The backtests in the job summary (HTML through core.summary, which escapes nothing itself). */
 export function addBacktestSummary(list: readonly NamedBacktest[], summary: Summary): void {
   summary.addHeading(TITLE, 2)
-  for (const { name, result } of list) {
+  if (list.length > 1) {
+    summary.addRaw(`<p>${totalsLine(list)}</p>`, true)
+    summary.addTable([OVERVIEW_HEADER.map((data) => ({ data, header: true })), ...overviewRows(list)])
+  }
+  for (const entry of list) {
+    if (!('result' in entry)) {
+      summary.addHeading(text(entry.name), 3)
+      summary.addRaw(`<p>Not replayed: ${text(entry.error)}</p>`, true)
+      continue
+    }
+    const { name, result } = entry
     summary.addHeading(text(name), 3)
     summary.addRaw(`<p>${intro(result)}</p>`, true)
     summary.addTable(figures(result).map(([label, value]) => [{ data: label, header: true }, value]))

@@ -21,7 +21,7 @@ import {
   SCHEDULE_SECONDS,
   scheduleMarks,
 } from '../backtest.js'
-import { SettingsError } from '../errors.js'
+import { errorMessage, SettingsError } from '../errors.js'
 import { count, formatBytes, formatDollars, formatDuration, isoSecond, scanCost } from '../format.js'
 import { type BatchedResult, MAX_LOG_GROUPS_PER_QUERY, runBatchedQuery } from '../insights/batches.js'
 import { describeGroups } from '../insights/query-errors.js'
@@ -30,16 +30,17 @@ import { analyseQuery } from '../insights/query-shape.js'
 import { rowSecond } from '../insights/split.js'
 import type { ResultField } from '../insights/types.js'
 import type { Window } from '../insights/window.js'
-import { addBacktestSummary, type NamedBacktest } from '../notify/backtest-text.js'
+import { addBacktestSummary, backtestMarkdown, type NamedBacktest } from '../notify/backtest-text.js'
 import type { StepDeps } from '../run-deps.js'
-import type { Runner } from '../runner.js'
 import type { Settings } from '../settings.js'
 import type { Checkpoint } from '../state/checkpoint.js'
 import { decideRunAlert } from './alert.js'
 import { checkpointAfterRun } from './checkpoint.js'
-import type { LogsConnection } from './logs-connection.js'
+import { credentialsOnly } from './credentials-and-checkpoint.js'
+import { connectToLogs, type LogsConnection } from './logs-connection.js'
 import { planRun } from './plan.js'
-import { queryDepsOf, takeFetchedRows } from './query.js'
+import { postPullRequestComment } from './pr-comment.js'
+import { queryDepsOf, sourceOf, takeFetchedRows } from './query.js'
 import { buildReport } from './report.js'
 
 /** Replayed runs say nothing each: 2,016 "Found 0 new entries" lines would bury the result. */
@@ -172,6 +173,7 @@ async function fetchPeriod(
       runBatchedQuery(
         {
           logGroups: settings.logGroups,
+          ...sourceOf(settings),
           queryString,
           queryLanguage: settings.queryLanguage,
           window: queryWindow(shape, period),
@@ -360,10 +362,48 @@ function notesOf(
 }
 
 /** The backtests in the job summary (one monitor now; each rule of a rules file later). */
-export async function publishBacktests(
-  list: readonly NamedBacktest[],
-  runner: Pick<Runner, 'summary'>,
+/**
+ * `backtest` for a single monitor or every rule of a rules file (`key`: the file, or the monitor's
+ * name): one connection, the rules replayed side by side under `concurrency`, one job summary, and on a
+ * pull request one comment (steps/pr-comment.ts). A single monitor whose query cannot be replayed is
+ * refused before any network call; a rule's is shown as not replayed while the others are. A failed
+ * replay or comment fails the step at the end, after the summary.
+ */
+export async function backtestMonitors(
+  key: string,
+  monitors: readonly Settings[],
+  deps: StepDeps,
+  concurrency?: number,
 ): Promise<void> {
+  const { runner } = deps
+  const stepWide = monitors[0] as Settings
+  if (monitors.length === 1) refuseUnreplayable(stepWide)
+  const credentials = await credentialsOnly(stepWide, deps)
+  const logs = await connectToLogs(stepWide, credentials, deps, concurrency)
+  const failures: string[] = []
+  const list = await Promise.all(
+    monitors.map(async (settings): Promise<NamedBacktest> => {
+      const name = settings.monitorName
+      try {
+        refuseUnreplayable(settings)
+      } catch (error) {
+        return { name, error: errorMessage(error).replace(/^Input "backtest": /, '') }
+      }
+      try {
+        return { name, result: await runBacktest(settings, logs, deps, logs.clock.now()) }
+      } catch (error) {
+        if (monitors.length === 1) throw error
+        failures.push(`rule "${name}": ${errorMessage(error)}`)
+        return { name, error: `failed: ${errorMessage(error)}` }
+      }
+    }),
+  ).finally(() => logs.client.destroy())
   addBacktestSummary(list, runner.summary)
   await runner.summary.write()
+  try {
+    await postPullRequestComment({ body: backtestMarkdown(list), key }, stepWide, deps)
+  } catch (error) {
+    failures.push(errorMessage(error))
+  }
+  if (failures.length > 0) runner.setFailed(`The backtest did not complete: ${failures.join('; ')}`)
 }

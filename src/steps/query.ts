@@ -265,7 +265,7 @@ export async function warnFilterIndexSkips(
 }
 
 /** `{ source }` when log-group-prefixes selects groups, else nothing. */
-function sourceOf(settings: Settings) {
+export function sourceOf(settings: Settings) {
   const source = logGroupSource(settings)
   return source ? { source } : {}
 }

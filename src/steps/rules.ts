@@ -18,6 +18,7 @@ import { readRulesFile } from '../rules/rules-file.js'
 import type { StepDeps } from '../run-deps.js'
 import type { Settings, SettingsSources } from '../settings.js'
 import { StateSession } from '../state/session.js'
+import { backtestMonitors } from './backtest.js'
 import { credentialsOnly, loadCheckpoint } from './credentials-and-checkpoint.js'
 import { connectToLogs } from './logs-connection.js'
 import { type CheckedWindow, checkWindow, type ToldAndSaved, tellAndSave } from './monitor.js'
@@ -45,7 +46,11 @@ interface RuleRun {
 
 /** The rules file read and every rule checked (before any network call), then the rules watched. */
 export async function watchRulesFile(file: string, sources: SettingsSources, deps: StepDeps): Promise<void> {
-  await watchRules(file, settingsOfRules(readRulesFile(file, deps.env), sources), deps)
+  const rules = settingsOfRules(readRulesFile(file, deps.env), sources)
+  // `backtest` is step-wide: every rule replays its past instead of watching.
+  if ((rules[0] as Settings).backtestSeconds !== undefined)
+    return backtestMonitors(file, rules, deps, RULES_QUERY_CONCURRENCY)
+  await watchRules(file, rules, deps)
 }
 
 async function watchRules(file: string, rules: readonly Settings[], deps: StepDeps): Promise<void> {
