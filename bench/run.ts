@@ -7,7 +7,7 @@
  * scenario against a fresh emulator. Times come from one clock: Date.now() in this process, which is
  * also the emulator's clock (`calls[].at`). Figures are medians of BENCH_REPS runs (default 5;
  * BENCH_REPS_DIGEST, default 11, for the 10,000-row digest; BENCH_REPS_100K, default 3, for the
- * 100,000-match run).
+ * 100,000-match run; the rules file against 30 separate runs, about 2 minutes, runs once).
  */
 import { execFileSync } from 'node:child_process'
 import { readFileSync, writeFileSync } from 'node:fs'
@@ -23,6 +23,7 @@ import { distEntry, distFreshness } from '../test/support/run-action.js'
 import { bundle, exec, type ProcessRun, root, runProcess, type Sample, sample, tail } from './lib.js'
 import { overlapExtraBytes } from './overlap.js'
 import { rateAndBaselineBytes, rateQueries } from './rates.js'
+import { rulesAgainstSeparateRuns } from './rules.js'
 
 const REGION = 'eu-west-1'
 const GROUP = '/aws/apigateway/prod-access'
@@ -588,6 +589,11 @@ async function main(): Promise<void> {
   )
   const rates = { queries: await rateQueries(), bytes: await rateAndBaselineBytes() }
 
+  log(
+    `8. a rules file: 30 monitors in one step against 30 separate runs, ${QUERY_LATENCY_MS} ms queries (1 run each)`,
+  )
+  const rules = await rulesAgainstSeparateRuns(QUERY_LATENCY_MS)
+
   // ── rows ──
   const rows: Row[] = []
   const coldRow = (label: string, ours: Sample, reference: Sample, bar?: number): Row => {
@@ -807,6 +813,37 @@ async function main(): Promise<void> {
       extraBytes(rates.bytes.main + rates.bytes.baseline, rates.bytes.main),
     ),
   )
+  const { oneStep, separate, perMonth } = rules
+  const usd = (value: number) => `$${value.toLocaleString('en-US', { minimumFractionDigits: 2 })}`
+  const billedRow: Row = {
+    scenario: '  Actions minutes billed per 5-minute tick (each job rounded up to a whole minute)',
+    ours: `${oneStep.billedMinutes} against ${separate.billedMinutes} (a month: ${perMonth.oneStep.minutes.toLocaleString('en-US')} against ${perMonth.separate.minutes.toLocaleString('en-US')}, ${usd(perMonth.oneStep.usd)} against ${usd(perMonth.separate.usd)} at $${perMonth.usdPerMinute}/min)`,
+    reference: '—',
+    ratio: '',
+    bar: '≤ 1/10 of the separate runs’',
+    pass: oneStep.billedMinutes * 10 <= separate.billedMinutes,
+  }
+  const sameWorkRow: Row = {
+    scenario: '  StartQuery calls, Slack posts, match-count',
+    ours: `${oneStep.startQueries}, ${oneStep.posts}, ${oneStep.matches} against ${separate.startQueries}, ${separate.posts}, ${separate.matches}`,
+    reference: '—',
+    ratio: '',
+    bar: 'equal (the same queries and alerts)',
+    // Posts must have happened, or "equal" says nothing about the alerts.
+    pass:
+      oneStep.startQueries === separate.startQueries &&
+      oneStep.posts === separate.posts &&
+      oneStep.posts > 0 &&
+      oneStep.matches === separate.matches,
+  }
+  rows.push(
+    infoRow(
+      `rules file, ${rules.rules} rules over ${rules.logGroups} log groups (${rules.alertingRules} alerting): wall time of one step against ${rules.rules} separate runs`,
+      `${ms(oneStep.wallMs)} against ${ms(separate.sumMs)} summed (longest ${ms(separate.maxMs)})`,
+    ),
+    billedRow,
+    sameWorkRow,
+  )
   const seen = signaturesStateSize()
   rows.push({
     scenario: `new-signatures: checkpoint holding ${MAX_SIGNATURES.toLocaleString('en-US')} signatures (its bound)`,
@@ -864,6 +901,7 @@ async function main(): Promise<void> {
         peakRssMb: BARS.matches100kRssMb,
       },
       slackPostsPerWebhook: BARS.postsPerWebhook,
+      rulesFile: { billedMinutes: '≤ 1/10 of 30 separate runs', startQueriesPostsMatches: 'equal' },
     },
     scenarios: {
       coldStart: {
@@ -883,6 +921,10 @@ async function main(): Promise<void> {
         ...rates,
         note: 'second of two runs 5 minutes apart; bytes scanned summed by kind over the batches',
       },
+      rulesAgainstSeparateRuns: {
+        ...rules,
+        note: "second of two runs 5 minutes apart (the first on an emulator answering at once); the 30 separate runs one after another, each alone as on a runner of its own; billed minutes from the action's wall time, ceil(wall / 60 s) per job",
+      },
     },
     pass: {
       coldStartDefault: cold.ours.default.toFirstAwsRequest.median <= BARS.coldStartMs,
@@ -896,6 +938,8 @@ async function main(): Promise<void> {
       matches100kRss: big.ours.maxRssMb.median <= BARS.matches100kRssMb,
       slackOnePerWebhook: onePerHook(postsPerRun) && slackOk(slack.ours),
       rateQueriesPerBatch: ratesRow.pass ?? false,
+      rulesBilledMinutes: billedRow.pass ?? false,
+      rulesSameWork: sameWorkRow.pass ?? false,
     },
     table: rows,
     markdown: markdownTable(rows),
@@ -920,6 +964,9 @@ async function main(): Promise<void> {
         ', ',
       )}; CPU ${ms(digest.cpuMs.median)} (results file included); RSS before the work ${mb(digest.rssBeforeMb.median)}` +
       (digest.viaTsx ? `; through tsx: ${ms(digest.viaTsx.totalMs)}, ${mb(digest.viaTsx.maxRssMb)}` : ''),
+  )
+  console.log(
+    `rules file, ${rules.rules} rules: the queries took ${ms(oneStep.queriesMs)} of the step's ${ms(oneStep.wallMs)} (first StartQuery → last Complete; ${rules.rules} queries of ${QUERY_LATENCY_MS} ms, 10 at once); separate runs: ${ms(Math.min(...separate.wallMs))}–${ms(separate.maxMs)} each`,
   )
   const loadAfter = results.machine.loadAverage.after[0] ?? 0
   if (Math.max(loadBefore[0] ?? 0, loadAfter) > cpus().length) {

@@ -32,12 +32,13 @@ export interface SecondRun {
 
 /**
  * One access-log line every 2 s, a 502 once a minute (3% 5xx), from 20 minutes before `t0` (the first
- * run) to 5 minutes after it (the second).
+ * run) to 5 minutes after it (the second). `errorStatus` replaces the 502 (a 404: matches that stay
+ * below the 4xx threshold).
  */
-function steadyTraffic(t0: number) {
+export function steadyTraffic(t0: number, errorStatus = '502') {
   const events = []
   for (let at = -20 * MINUTE; at < 5 * MINUTE; at += 2000) {
-    const status = at % 60_000 === 0 ? '502' : '200'
+    const status = at % 60_000 === 0 ? errorStatus : '200'
     const message = JSON.stringify({
       requestId: `r${at}`,
       httpMethod: 'GET',

@@ -22,12 +22,19 @@ export interface Timeline {
   runAt(atMs: number, inputs: Record<string, string>, env?: Record<string, string>): Promise<ActionRun>
 }
 
-/** Starts an emulator whose clock is real time plus the timeline's offset. Stop it with `emulator.stop()`. */
-export async function startTimeline(options: Omit<EmulatorOptions, 'now'> = {}): Promise<Timeline> {
-  const t0 = Math.floor((Date.now() - 120 * MINUTE) / 1000) * 1000
+/**
+ * Starts an emulator whose clock is real time plus the timeline's offset. Stop it with `emulator.stop()`.
+ * `t0` continues another timeline's on this emulator (the bench's first runs on a fast one, the
+ * measured runs on a slow one).
+ */
+export async function startTimeline(
+  options: Omit<EmulatorOptions, 'now'> & { t0?: number } = {},
+): Promise<Timeline> {
+  const { t0: given, ...emulatorOptions } = options
+  const t0 = given ?? Math.floor((Date.now() - 120 * MINUTE) / 1000) * 1000
   /** How far the action's and the emulator's clocks are shifted from real time: 0 until the first run. */
   let offset = 0
-  const emulator = await startEmulator({ ...options, now: () => Date.now() + offset })
+  const emulator = await startEmulator({ ...emulatorOptions, now: () => Date.now() + offset })
   return {
     emulator,
     t0,
