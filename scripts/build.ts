@@ -10,10 +10,17 @@
  * (sourcemap-register.cjs, 40 kB, and work at every start), they were half of dist/ and of what a
  * runner downloads, and ncc's output is not minified: a stack trace names the functions, and the line
  * in dist/index.js sits under a `// CONCATENATED MODULE: ./src/<file>.ts` comment.
+ *
+ * The lazily loaded chunks (dist/<id>.index.js: @actions/cache with the Azure SDK, @slack/web-api,
+ * @actions/github, the rules file's YAML parser) are then reprinted without comments and whitespace
+ * (esbuild, `minifyWhitespace` only: names and code stay as they are, so a stack trace still names
+ * its functions). The Azure SDK is mostly doc comments: what a runner downloads for `uses:` drops by
+ * a seventh. dist/index.js, where our own code runs first, stays as ncc wrote it.
  */
 import { execFileSync } from 'node:child_process'
-import { rmSync } from 'node:fs'
+import { readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { join, resolve } from 'node:path'
+import { transformSync } from 'esbuild'
 import { writeBuildInputsRecord } from './build-inputs.js'
 
 const root = resolve(import.meta.dirname, '..')
@@ -24,4 +31,9 @@ execFileSync(process.execPath, [ncc, 'build', 'src/index.ts', '-o', 'dist', '--l
   cwd: root,
   stdio: 'inherit',
 })
+for (const chunk of readdirSync(join(root, 'dist')).filter((name) => /^\d+\.index\.js$/.test(name))) {
+  const path = join(root, 'dist', chunk)
+  const { code } = transformSync(readFileSync(path, 'utf8'), { loader: 'js', minifyWhitespace: true })
+  writeFileSync(path, code)
+}
 writeBuildInputsRecord(root)

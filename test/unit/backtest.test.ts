@@ -212,15 +212,20 @@ describe('the backtest told in markdown (the PR comment) and the job summary', (
     const markdown = backtestMarkdown([
       { name: 'api-errors', result: result() },
       { name: 'checkout 5xx', result: result({ alerts: 2, resolved: 1, posts: 6, busiest: [] }) },
+      { name: 'totals', error: 'replays record queries only' },
     ])
-    expect(markdown).toContain('### api-errors')
+    // Rules: the totals and one row per rule first, then each rule's details folded under its name.
+    expect(markdown).toContain('3 rules: 19 alerts, 14 resolved notices, 66 Slack posts, $0.15 a month (estimate); 1 not replayed.')
+    expect(markdown).toContain('| api-errors | 17 | 13 | 60 | $0.076 | 2026-02-28T23:53:00Z (236) |')
+    expect(markdown).toContain('| totals | — | — | — | — | not replayed: replays record queries only |')
+    expect(markdown).toContain('<details>\n<summary>api-errors</summary>')
     expect(markdown).toContain('| Alerts | 17 |')
     expect(markdown).toContain('| Resolved notices | 13 |')
     expect(markdown).toContain('| Slack posts | 60 (30 messages × 2 destinations) |')
     expect(markdown).toContain('| GB scanned by this backtest | 2.5 GB (1 query, 2,072 entries) |')
     expect(markdown).toContain('| Cost per month (estimate) | $0.076 (8,640 runs at $0.005/GB) |')
     expect(markdown).toContain('2026-02-28T23:53:00Z – 2026-02-28T23:59:00Z | 236 | 236 | 0 |')
-    expect(markdown).toContain('### checkout 5xx')
+    expect(markdown).toContain('<summary>checkout 5xx</summary>')
     expect(markdown).toContain('| Alerts | 2 |')
     expect(markdown).toContain('No window had a match.')
   })
