@@ -11,7 +11,6 @@ import { type RunDeps, realDeps, type StepDeps, withRunner } from './run-deps.js
 import { actionsRunner } from './runner.js'
 import { readSettings, type Settings } from './settings.js'
 import { StateSession } from './state/session.js'
-import { backtestMonitors } from './steps/backtest.js'
 import { credentialsAndCheckpoint } from './steps/credentials-and-checkpoint.js'
 import { connectToLogs } from './steps/logs-connection.js'
 import { checkWindow, tellAndSave } from './steps/monitor.js'
@@ -35,8 +34,11 @@ export async function run(given?: RunDeps): Promise<void> {
     }
     settings = readSettings(sources)
     // A backtest never opens the state: no session, so no failure record is saved either.
-    if (settings.backtestSeconds !== undefined)
+    if (settings.backtestSeconds !== undefined) {
+      // Loaded only for a backtest, like the rules: a scheduled run's cold start does not pay for it.
+      const { backtestMonitors } = await import('./steps/backtest.js')
       return await backtestMonitors(settings.monitorName, [settings], deps)
+    }
     session = new StateSession(settings, deps)
     await watch(settings, deps, session)
   } catch (error) {
