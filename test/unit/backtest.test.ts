@@ -215,7 +215,9 @@ describe('the backtest told in markdown (the PR comment) and the job summary', (
       { name: 'totals', error: 'replays record queries only' },
     ])
     // Rules: the totals and one row per rule first, then each rule's details folded under its name.
-    expect(markdown).toContain('3 rules: 19 alerts, 14 resolved notices, 66 Slack posts, $0.15 a month (estimate); 1 not replayed.')
+    expect(markdown).toContain(
+      '3 rules: 19 alerts, 14 resolved notices, 66 Slack posts, $0.15 a month (estimate); 1 not replayed.',
+    )
     expect(markdown).toContain('| api-errors | 17 | 13 | 60 | $0.076 | 2026-02-28T23:53:00Z (236) |')
     expect(markdown).toContain('| totals | — | — | — | — | not replayed: replays record queries only |')
     expect(markdown).toContain('<details>\n<summary>api-errors</summary>')
