@@ -67372,14 +67372,16 @@ async function openStateStore(settings, env, now, log) {
                 log,
             });
         case 'actions-cache': {
+            // A rule's key carries its region too: a matrix of regions over one rules file keeps them apart.
+            const key = settings.ruleKey ?? monitorKey(settings.monitorName);
             // Loaded only when used: @actions/cache and the Azure SDK it brings are most of the bundle.
             const { createActionsCacheStore, runKeyFor } = await Promise.all(/* import() */[__nccwpck_require__.e(878), __nccwpck_require__.e(682), __nccwpck_require__.e(414)]).then(__nccwpck_require__.bind(__nccwpck_require__, 99414));
             return createActionsCacheStore({
-                keyPrefix: `insights-watch-${monitorKey(settings.monitorName)}-`,
+                keyPrefix: `insights-watch-${key}-`,
                 // A new key every run: cache entries are immutable, and the newest is restored by prefix.
                 runKey: runKeyFor(env, now()),
                 // A directory per monitor: the rules of one step restore their entries side by side.
-                directory: (0,external_node_path_.join)(env.RUNNER_TEMP || (0,external_node_os_.tmpdir)(), 'insights-watch-state', monitorKey(settings.monitorName)),
+                directory: (0,external_node_path_.join)(env.RUNNER_TEMP || (0,external_node_os_.tmpdir)(), 'insights-watch-state', key),
                 log,
             });
         }

@@ -61,14 +61,16 @@ function settingsOfRule(doc: RulesDocument, rule: RuleSource, sources: SettingsS
     // `Input "thresholds": …` → `thresholds: …`: in a rules file the input is a key.
     return fail(key, error.message.replace(/^Input "([^"]+)": /, '$1: '))
   }
-  settings.ruleKey = monitorKey(rule.name)
+  // The region in the key: a matrix of regions over one rules file (README, "One job per region")
+  // must not share a rule's checkpoint between regions.
+  settings.ruleKey = monitorKey(`${rule.name} ${settings.region}`)
   if (settings.state.kind === 'file')
-    settings.state = { kind: 'file', path: ruleStatePath(settings.state.path, rule.name) }
+    settings.state = { kind: 'file', path: ruleStatePath(settings.state.path, settings.ruleKey) }
   return settings
 }
 
-/** `state: file:.state/watch.json` → `.state/watch.<rule>-<hash>.json`: one file (and lock) per rule. */
-function ruleStatePath(path: string, name: string): string {
+/** `state: file:.state/watch.json` → `.state/watch.<rule>-<region>-<hash>.json`: one file (and lock) per rule. */
+function ruleStatePath(path: string, ruleKey: string): string {
   const extension = extname(path)
-  return `${path.slice(0, path.length - extension.length)}.${monitorKey(name)}${extension}`
+  return `${path.slice(0, path.length - extension.length)}.${ruleKey}${extension}`
 }

@@ -10,7 +10,7 @@ const LOCK_MARGIN_MS = 2 * 60_000
 
 /** The backend the `state` input names. */
 export async function openStateStore(
-  settings: Pick<Settings, 'state' | 'monitorName' | 'queryTimeoutMs'>,
+  settings: Pick<Settings, 'state' | 'monitorName' | 'queryTimeoutMs' | 'ruleKey'>,
   env: Record<string, string | undefined>,
   now: () => number,
   log: (line: string) => void,
@@ -27,18 +27,16 @@ export async function openStateStore(
         log,
       })
     case 'actions-cache': {
+      // A rule's key carries its region too: a matrix of regions over one rules file keeps them apart.
+      const key = settings.ruleKey ?? monitorKey(settings.monitorName)
       // Loaded only when used: @actions/cache and the Azure SDK it brings are most of the bundle.
       const { createActionsCacheStore, runKeyFor } = await import('./actions-cache.js')
       return createActionsCacheStore({
-        keyPrefix: `insights-watch-${monitorKey(settings.monitorName)}-`,
+        keyPrefix: `insights-watch-${key}-`,
         // A new key every run: cache entries are immutable, and the newest is restored by prefix.
         runKey: runKeyFor(env, now()),
         // A directory per monitor: the rules of one step restore their entries side by side.
-        directory: join(
-          env.RUNNER_TEMP || tmpdir(),
-          'insights-watch-state',
-          monitorKey(settings.monitorName),
-        ),
+        directory: join(env.RUNNER_TEMP || tmpdir(), 'insights-watch-state', key),
         log,
       })
     }

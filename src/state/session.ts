@@ -32,7 +32,10 @@ export class StateSession {
   #read: StateRead | undefined
 
   constructor(
-    private readonly settings: Pick<Settings, 'state' | 'monitorName' | 'queryTimeoutMs' | 'overlapSeconds'>,
+    private readonly settings: Pick<
+      Settings,
+      'state' | 'monitorName' | 'queryTimeoutMs' | 'overlapSeconds' | 'ruleKey'
+    >,
     private readonly deps: SessionDeps,
   ) {}
 

@@ -237,6 +237,32 @@ describe('rules: many monitors in one step', () => {
     expect(delivered().length).toBeGreaterThan(before)
   })
 
+  it('state: actions-cache: each rule restores and saves its own entry, side by side, and repeats nothing', async () => {
+    await start()
+    const path = join(dir, 'four.yml')
+    writeFileSync(
+      path,
+      `rules:\n${[0, 1, 2, 3].map((i) => `  - name: ${ruleName(i)}\n    log-group-names: [${[0, 1, 2, 3].map((k) => groupOf(i, k)).join(', ')}]\n    slack-webhook-secrets: HOOK_EDGE\n`).join('')}`,
+    )
+    const cache = { rules: path, 'aws-region': 'eu-west-1', state: 'actions-cache' }
+    const first = await timeline.runAt(0, cache, env())
+    expect(first.exitCode, first.stdout).toBe(0)
+    logErrors(1, 2 * MINUTE, [502])
+    logErrors(2, 2 * MINUTE, [503, 503])
+    const second = await timeline.runAt(5 * MINUTE, cache, env())
+    expect(second.exitCode, second.stdout).toBe(0)
+    // Every rule found its own checkpoint: no "no checkpoint" notice this time, and the right rules alert.
+    expect(second.summary).not.toContain('No checkpoint found')
+    expect(JSON.parse(second.outputs['alerting-rules'] ?? '')).toEqual(['svc-01', 'svc-02'])
+    const third = await timeline.runAt(10 * MINUTE, cache, env())
+    expect(third.outputs['match-count']).toBe('0')
+    // One entry per rule and run, each under its rule's own key (name and region).
+    const keys = emulator.cacheEntries().map((entry) => entry.key)
+    expect(keys).toHaveLength(12)
+    for (let i = 0; i < 4; i += 1)
+      expect(keys.filter((key) => key.startsWith(`insights-watch-${ruleName(i)}-eu-west-1-`))).toHaveLength(3)
+  })
+
   it('a malformed rules file: an error naming the file, the line and the rule, before any network call', async () => {
     await start()
     const path = rulesFile({ 17: '    thresholds: { 5xx: many }' })

@@ -78,10 +78,19 @@ describe('rules file', () => {
       },
     )
     const paths = settings.map((rule) => (rule.state.kind === 'file' ? rule.state.path : ''))
-    expect(paths[0]).toMatch(/^\/var\/state\/watch\.a-b-[0-9a-f]{8}\.json$/)
-    expect(paths[1]).toMatch(/^\/var\/state\/watch\.a-b-[0-9a-f]{8}\.json$/)
+    expect(paths[0]).toMatch(/^\/var\/state\/watch\.a-b-eu-west-1-[0-9a-f]{8}\.json$/)
+    expect(paths[1]).toMatch(/^\/var\/state\/watch\.a-b-eu-west-1-[0-9a-f]{8}\.json$/)
     expect(paths[0]).not.toBe(paths[1])
     expect(settings[0]?.ruleKey).not.toBe(settings[1]?.ruleKey)
+  })
+
+  it('keys a rule by its region too: one rules file in a matrix of regions shares no checkpoint', () => {
+    const text = 'rules:\n  - name: payments\n    log-group-names: /a\n'
+    const keys = ['eu-west-1', 'us-east-1'].map(
+      (region) => rules(text, { 'aws-region': region }).settings[0]?.ruleKey,
+    )
+    expect(keys[0]).toMatch(/^payments-eu-west-1-/)
+    expect(keys[1]).toMatch(/^payments-us-east-1-/)
   })
 
   it('YAML anchors and merge keys share settings between rules', () => {
