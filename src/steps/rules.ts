@@ -47,6 +47,10 @@ interface RuleRun {
 /** The rules file read and every rule checked (before any network call), then the rules watched. */
 export async function watchRulesFile(file: string, sources: SettingsSources, deps: StepDeps): Promise<void> {
   const rules = settingsOfRules(readRulesFile(file, deps.env), sources)
+  if (sources.getInput('monitor-name').trim())
+    deps.runner.info(
+      'monitor-name is not used with rules: each rule is named, and its checkpoint keyed, by its name.',
+    )
   // `backtest` is step-wide: every rule replays its past instead of watching.
   if ((rules[0] as Settings).backtestSeconds !== undefined)
     return backtestMonitors(file, rules, deps, RULES_QUERY_CONCURRENCY)
