@@ -5,7 +5,8 @@
  * rules told Slack, and the step outputs; then `backtest: 1h` of the same file.
  */
 import { execFileSync } from 'node:child_process'
-import { mkdirSync, writeFileSync } from 'node:fs'
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
 import { join, relative, resolve } from 'node:path'
 import { startEmulator } from '../test/emulator/index.js'
 import { accessLogs } from '../test/support/access-logs.js'
@@ -45,13 +46,17 @@ const emulator = await startEmulator({ region: 'eu-west-1', queryLatencyMs: 800 
 try {
   const now = Date.now()
   const hourAgo = now - 3_600_000
+  // Each event reached Insights two seconds after it happened, as it would have live: the backtest
+  // replays what each scheduled run could have seen by its time.
+  const arrived = (events: Array<{ timestamp: number; message: string }>) =>
+    events.map((event) => ({ ...event, ingestionTime: event.timestamp + 2000 }))
   emulator.putLogEvents(
     '/aws/apigateway/shop-rest-access',
-    accessLogs({ from: hourAgo, to: now, format: 'rest', seed: 11 }),
+    arrived(accessLogs({ from: hourAgo, to: now - 5000, format: 'rest', seed: 11 })),
   )
   emulator.putLogEvents(
     '/aws/apigateway/shop-http-access',
-    accessLogs({ from: hourAgo, to: now, format: 'http', seed: 23, meanGapMs: 3000 }),
+    arrived(accessLogs({ from: hourAgo, to: now - 5000, format: 'http', seed: 23, meanGapMs: 3000 })),
   )
   emulator.createLogGroup('/aws/apigateway/search-access')
   mkdirSync(outDir, { recursive: true })
@@ -69,7 +74,9 @@ try {
         SLACK_SEARCH_WEBHOOK: emulator.slackWebhookUrl('search'),
       },
     })
-  const watched = await run({ state: 'none' })
+  // A fresh state directory each demo: the first run of each rule, as on the day the file is added.
+  const state = `file:${join(mkdtempSync(join(tmpdir(), 'insights-watch-demo-rules-')), 'state.json')}`
+  const watched = await run({ state })
   writeFileSync(join(outDir, 'rules-action.log'), watched.stdout + watched.stderr)
   writeFileSync(join(outDir, 'rules-job-summary.html'), watched.summary)
 
@@ -85,7 +92,9 @@ try {
   for (const name of ['match-count', 'critical-count', 'alerting-rules', 'failed-rules'])
     console.log(`${name.padEnd(15)} ${watched.outputs[name]}`)
 
-  const backtest = await run({ backtest: '1h', state: 'none' })
+  const backtest = await run({ backtest: '1h', state })
+  writeFileSync(join(outDir, 'rules-backtest.log'), backtest.stdout + backtest.stderr)
+  writeFileSync(join(outDir, 'rules-backtest-summary.html'), backtest.summary)
   section('backtest: 1h of the same rules (nothing posted)')
   console.log(renderSummary(backtest.summary).split('\n').slice(0, 10).join('\n'))
 

@@ -45,7 +45,21 @@ function totalsLine(list: readonly NamedBacktest[]): string {
   const done = replayed(list)
   const sum = (pick: (result: BacktestResult) => number) =>
     done.reduce((total, { result }) => total + pick(result), 0)
-  return `${count(list.length)} rules: ${count(sum((r) => r.alerts))} alerts, ${count(sum((r) => r.resolved))} resolved notices, ${count(sum((r) => r.posts))} Slack posts, ${formatDollars(sum((r) => r.costPerMonth))} a month (estimate)${done.length < list.length ? `; ${count(list.length - done.length)} not replayed` : ''}.`
+  const counted = (n: number, one: string, many: string) => `${count(n)} ${n === 1 ? one : many}`
+  const skipped = list.length - done.length
+  return `${count(list.length)} rules: ${counted(
+    sum((r) => r.alerts),
+    'alert',
+    'alerts',
+  )}, ${counted(
+    sum((r) => r.resolved),
+    'resolved notice',
+    'resolved notices',
+  )}, ${counted(
+    sum((r) => r.posts),
+    'Slack post',
+    'Slack posts',
+  )}, ${formatDollars(sum((r) => r.costPerMonth))} a month (estimate)${skipped > 0 ? `; ${count(skipped)} not replayed` : ''}.`
 }
 
 /** A cell of log text or a name, escaped and capped (escaped text, so up to six times the source). */
