@@ -20,7 +20,7 @@ import type { Settings, SettingsSources } from '../settings.js'
 import { StateSession } from '../state/session.js'
 import { backtestMonitors } from './backtest.js'
 import { credentialsOnly, loadCheckpoint } from './credentials-and-checkpoint.js'
-import { connectToLogs } from './logs-connection.js'
+import { connectToLogs, type LogsConnection } from './logs-connection.js'
 import { type CheckedWindow, checkWindow, type ToldAndSaved, tellAndSave } from './monitor.js'
 import { SlackDeliveryError } from './notify.js'
 import { addRunSummary, runOutputs, settleOutcome } from './publish.js'
@@ -83,7 +83,10 @@ async function watchRules(file: string, rules: readonly Settings[], deps: StepDe
     // the same failure posted once per rule to what may be one channel.
     const session = new StateSession(stepWide, deps)
     try {
-      if (!deps.signal?.aborted) await recordFailure(stepWide, errorMessage(error), deps, session)
+      if (!deps.signal?.aborted)
+        await recordFailure(stepWide, errorMessage(error), deps, session).catch((recordError: unknown) =>
+          runner.info(`Could not record the failure: ${errorMessage(recordError)}`),
+        )
     } finally {
       await session.release()
     }
@@ -101,11 +104,7 @@ async function watchRules(file: string, rules: readonly Settings[], deps: StepDe
 }
 
 /** One rule, start to end, never thrown: a failure is recorded (failure notice) and returned. */
-async function watchRule(
-  settings: Settings,
-  logs: Parameters<typeof checkWindow>[2],
-  deps: StepDeps,
-): Promise<RuleRun> {
+async function watchRule(settings: Settings, logs: LogsConnection, deps: StepDeps): Promise<RuleRun> {
   const log = new RuleLog(deps.runner, settings.monitorName)
   const ruleDeps: StepDeps = { ...deps, runner: log }
   const session = new StateSession(settings, ruleDeps)

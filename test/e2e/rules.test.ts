@@ -263,6 +263,18 @@ describe('rules: many monitors in one step', () => {
       expect(keys.filter((key) => key.startsWith(`insights-watch-${ruleName(i)}-eu-west-1-`))).toHaveLength(3)
   })
 
+  it('a failure before any rule runs (the role) is told once, through the first rule, not once per rule', async () => {
+    await start()
+    const path = rulesFile()
+    emulator.inject({ service: 'sts', errorType: 'AccessDenied', status: 403, times: 10 })
+    const run = await timeline.runAt(0, { ...inputs(path), 'role-to-assume': emulator.roleArn }, env())
+    expect(run.exitCode).toBe(1)
+    expect(run.stdout).toContain('AccessDenied')
+    // Thirty rules, three webhooks: one failure notice, to the first rule's.
+    expect(delivered()).toHaveLength(1)
+    expect(emulator.slackPosts('hook_payments').filter((post) => post.status === 200)).toHaveLength(1)
+  })
+
   it('a malformed rules file: an error naming the file, the line and the rule, before any network call', async () => {
     await start()
     const path = rulesFile({ 17: '    thresholds: { 5xx: many }' })
