@@ -60124,6 +60124,7 @@ function occurrenceId(seen, base) {
 /* harmony export */   Kb: () => (/* binding */ firstValue),
 /* harmony export */   Rj: () => (/* binding */ fingerprint),
 /* harmony export */   ag: () => (/* binding */ fieldValue),
+/* harmony export */   jH: () => (/* binding */ insightsTimeMs),
 /* harmony export */   nM: () => (/* binding */ entrySecond),
 /* harmony export */   q0: () => (/* binding */ toEntry),
 /* harmony export */   t1: () => (/* binding */ timestampSecond),
@@ -60235,9 +60236,15 @@ function entrySecond(entry) {
     const second = timestampSecond(text);
     if (second !== undefined)
         return second;
-    // Anything else Date.parse reads: ISO 8601 with a zone, or without one (taken as UTC).
-    const ms = Date.parse(/[zZ]|[+-]\d\d:?\d\d$/.test(text) ? text : `${text.replace(' ', 'T')}Z`);
+    const ms = insightsTimeMs(text);
     return Number.isNaN(ms) ? undefined : Math.floor(ms / 1000);
+}
+/**
+ * A time as Insights writes it (`2026-01-15 12:00:00.123`, UTC), or anything else Date.parse reads:
+ * ISO 8601 with a zone, or without one (taken as UTC). Epoch ms; NaN when unreadable.
+ */
+function insightsTimeMs(text) {
+    return Date.parse(/[zZ]|[+-]\d\d:?\d\d$/.test(text) ? text : `${text.replace(' ', 'T')}Z`);
 }
 /** API Gateway access-log field names (REST and HTTP APIs, the AWS console's JSON formats), by role. */
 const ACCESS_LOG_FIELDS = {
@@ -61259,12 +61266,11 @@ const DEFAULT_QUERY = TABLE.query.default;
 
 // EXPORTS
 __nccwpck_require__.d(__webpack_exports__, {
-  Em: () => (/* binding */ MAX_LOG_GROUPS_PER_QUERY),
   oW: () => (/* binding */ batchCount),
   lY: () => (/* binding */ runBatchedQuery)
 });
 
-// UNUSED EXPORTS: DEFAULT_CONCURRENCY, batchLogGroups
+// UNUSED EXPORTS: DEFAULT_CONCURRENCY, MAX_LOG_GROUPS_PER_QUERY, batchLogGroups
 
 // EXTERNAL MODULE: ./src/format.ts
 var format = __nccwpck_require__(16264);
@@ -63148,16 +63154,14 @@ function nextCheckpoint(previous, window) {
 /* harmony export */   e: () => (/* binding */ run)
 /* harmony export */ });
 /* harmony import */ var _errors_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(83916);
-/* harmony import */ var _failure_notices_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(73957);
-/* harmony import */ var _run_deps_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(55988);
-/* harmony import */ var _runner_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(38422);
-/* harmony import */ var _settings_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(8287);
-/* harmony import */ var _state_session_js__WEBPACK_IMPORTED_MODULE_5__ = __nccwpck_require__(52679);
-/* harmony import */ var _steps_credentials_and_checkpoint_js__WEBPACK_IMPORTED_MODULE_6__ = __nccwpck_require__(93622);
-/* harmony import */ var _steps_logs_connection_js__WEBPACK_IMPORTED_MODULE_7__ = __nccwpck_require__(87813);
-/* harmony import */ var _steps_monitor_js__WEBPACK_IMPORTED_MODULE_8__ = __nccwpck_require__(7842);
-/* harmony import */ var _steps_notify_js__WEBPACK_IMPORTED_MODULE_9__ = __nccwpck_require__(91704);
-/* harmony import */ var _steps_publish_js__WEBPACK_IMPORTED_MODULE_10__ = __nccwpck_require__(91360);
+/* harmony import */ var _run_deps_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(55988);
+/* harmony import */ var _runner_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(38422);
+/* harmony import */ var _settings_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(8287);
+/* harmony import */ var _state_session_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(52679);
+/* harmony import */ var _steps_credentials_and_checkpoint_js__WEBPACK_IMPORTED_MODULE_5__ = __nccwpck_require__(93622);
+/* harmony import */ var _steps_logs_connection_js__WEBPACK_IMPORTED_MODULE_6__ = __nccwpck_require__(87813);
+/* harmony import */ var _steps_monitor_js__WEBPACK_IMPORTED_MODULE_7__ = __nccwpck_require__(7842);
+/* harmony import */ var _steps_publish_js__WEBPACK_IMPORTED_MODULE_8__ = __nccwpck_require__(91360);
 /**
  * One run, as design.md's flow: settings → credentials and checkpoint → the service's clock → window →
  * query → report → alert decision → Slack → checkpoint saved → summary and outputs. Each step is a
@@ -63174,14 +63178,12 @@ function nextCheckpoint(previous, window) {
 
 
 
-
-
 async function run(given) {
     let deps;
     let settings;
     let session;
     try {
-        deps = given ? (0,_run_deps_js__WEBPACK_IMPORTED_MODULE_2__/* .withRunner */ .T4)(given) : await (0,_run_deps_js__WEBPACK_IMPORTED_MODULE_2__/* .realDeps */ .bw)();
+        deps = given ? (0,_run_deps_js__WEBPACK_IMPORTED_MODULE_1__/* .withRunner */ .T4)(given) : await (0,_run_deps_js__WEBPACK_IMPORTED_MODULE_1__/* .realDeps */ .bw)();
         const { runner } = deps;
         const sources = { getInput: runner.getInput, setSecret: runner.setSecret, env: deps.env };
         const rulesFile = runner.getInput('rules').trim();
@@ -63191,25 +63193,23 @@ async function run(given) {
             await watchRulesFile(rulesFile, sources, deps);
             return;
         }
-        settings = (0,_settings_js__WEBPACK_IMPORTED_MODULE_4__/* .readSettings */ .sb)(sources);
+        settings = (0,_settings_js__WEBPACK_IMPORTED_MODULE_3__/* .readSettings */ .sb)(sources);
         // A backtest never opens the state: no session, so no failure record is saved either.
         if (settings.backtestSeconds !== undefined) {
             // Loaded only for a backtest, like the rules: a scheduled run's cold start does not pay for it.
             const { backtestMonitors } = await __nccwpck_require__.e(/* import() */ 192).then(__nccwpck_require__.bind(__nccwpck_require__, 80192));
             return await backtestMonitors(settings.monitorName, [settings], deps);
         }
-        session = new _state_session_js__WEBPACK_IMPORTED_MODULE_5__/* .StateSession */ .i(settings, deps);
+        session = new _state_session_js__WEBPACK_IMPORTED_MODULE_4__/* .StateSession */ .i(settings, deps);
         await watch(settings, deps, session);
     }
     catch (error) {
         const message = (0,_errors_js__WEBPACK_IMPORTED_MODULE_0__/* .errorMessage */ .g)(error);
         // Before the deps were made (a bad proxy variable, say), the real runner says it.
-        const runner = deps?.runner ?? given?.runner ?? _runner_js__WEBPACK_IMPORTED_MODULE_3__/* .actionsRunner */ .A;
+        const runner = deps?.runner ?? given?.runner ?? _runner_js__WEBPACK_IMPORTED_MODULE_2__/* .actionsRunner */ .A;
         runner.setFailed(message);
-        // Not when Slack itself refused the message, nor when the job was cancelled on purpose.
-        if (settings && deps && session && !deps.signal?.aborted && !(error instanceof _steps_notify_js__WEBPACK_IMPORTED_MODULE_9__/* .SlackDeliveryError */ .l)) {
-            await (0,_failure_notices_js__WEBPACK_IMPORTED_MODULE_1__/* .recordFailure */ .C5)(settings, message, deps, session);
-        }
+        if (settings && deps && session)
+            await (0,_steps_monitor_js__WEBPACK_IMPORTED_MODULE_7__/* .recordRunFailure */ .hG)(error, settings, deps, session);
     }
     finally {
         // A `file:` state's lock, held from load to the last save (the failure record included).
@@ -63218,13 +63218,13 @@ async function run(given) {
 }
 async function watch(settings, deps, session) {
     const { runner } = deps;
-    const { credentials, read } = await (0,_steps_credentials_and_checkpoint_js__WEBPACK_IMPORTED_MODULE_6__/* .credentialsAndCheckpoint */ .q_)(settings, deps, session);
-    const logs = await (0,_steps_logs_connection_js__WEBPACK_IMPORTED_MODULE_7__/* .connectToLogs */ .h)(settings, credentials, deps);
-    const checked = await (0,_steps_monitor_js__WEBPACK_IMPORTED_MODULE_8__/* .checkWindow */ .p)(settings, read, logs, deps).finally(() => logs.client.destroy());
-    const told = await (0,_steps_monitor_js__WEBPACK_IMPORTED_MODULE_8__/* .tellAndSave */ .M)(settings, checked, () => logs.clock.now(), deps, session);
+    const { credentials, read } = await (0,_steps_credentials_and_checkpoint_js__WEBPACK_IMPORTED_MODULE_5__/* .credentialsAndCheckpoint */ .q_)(settings, deps, session);
+    const logs = await (0,_steps_logs_connection_js__WEBPACK_IMPORTED_MODULE_6__/* .connectToLogs */ .h)(settings, credentials, deps);
+    const checked = await (0,_steps_monitor_js__WEBPACK_IMPORTED_MODULE_7__/* .checkWindow */ .pr)(settings, read, logs, deps).finally(() => logs.client.destroy());
+    const told = await (0,_steps_monitor_js__WEBPACK_IMPORTED_MODULE_7__/* .tellAndSave */ .MM)(settings, checked, () => logs.clock.now(), deps, session);
     const { report, outcome, decision } = checked;
-    await (0,_steps_publish_js__WEBPACK_IMPORTED_MODULE_10__/* .publishRun */ .ZM)(report, { outcome, ...told }, runner);
-    (0,_steps_publish_js__WEBPACK_IMPORTED_MODULE_10__/* .settleOutcome */ .m1)(report, { outcome, decision, ...told }, settings, runner);
+    await (0,_steps_publish_js__WEBPACK_IMPORTED_MODULE_8__/* .publishRun */ .ZM)(report, { outcome, ...told }, runner);
+    (0,_steps_publish_js__WEBPACK_IMPORTED_MODULE_8__/* .settleOutcome */ .m1)(report, { outcome, decision, ...told }, settings, runner);
 }
 
 
@@ -68053,10 +68053,13 @@ sharedConcurrency) {
 
 // EXPORTS
 __nccwpck_require__.d(__webpack_exports__, {
-  p: () => (/* binding */ checkWindow),
-  M: () => (/* binding */ tellAndSave)
+  pr: () => (/* binding */ checkWindow),
+  hG: () => (/* binding */ recordRunFailure),
+  MM: () => (/* binding */ tellAndSave)
 });
 
+// EXTERNAL MODULE: ./src/errors.ts
+var errors = __nccwpck_require__(83916);
 // EXTERNAL MODULE: ./src/failure-notices.ts
 var failure_notices = __nccwpck_require__(73957);
 // EXTERNAL MODULE: ./src/steps/alert.ts
@@ -68065,8 +68068,6 @@ var steps_alert = __nccwpck_require__(90049);
 var aggregate = __nccwpck_require__(920);
 // EXTERNAL MODULE: ./src/baseline.ts
 var baseline = __nccwpck_require__(89860);
-// EXTERNAL MODULE: ./src/errors.ts
-var errors = __nccwpck_require__(83916);
 // EXTERNAL MODULE: ./src/format.ts
 var format = __nccwpck_require__(16264);
 // EXTERNAL MODULE: ./src/insights/query-shape.ts
@@ -68862,6 +68863,7 @@ var steps_report = __nccwpck_require__(77177);
 
 
 
+
 /** The window planned, queried, reported and judged: every step that needs CloudWatch Logs. */
 async function checkWindow(settings, read, logs, deps) {
     const { runner } = deps;
@@ -68887,6 +68889,15 @@ async function tellAndSave(settings, { plan, outcome, report, decision }, nowMs,
         signatureMemorySeconds: settings.signatures?.memorySeconds,
     }, session);
     return { delivery, stateNote, incident };
+}
+/**
+ * A failed run recorded in its state and told to Slack (failure-notices.ts), unless Slack itself
+ * refused the message (it would be refused again) or the job was cancelled on purpose.
+ */
+async function recordRunFailure(error, settings, deps, session) {
+    if (deps.signal?.aborted || error instanceof notify/* SlackDeliveryError */.l)
+        return;
+    await (0,failure_notices/* recordFailure */.C5)(settings, (0,errors/* errorMessage */.g)(error), deps, session);
 }
 
 
@@ -69607,6 +69618,7 @@ function settleOutcome(report, run, settings, runner) {
 
 // EXPORTS
 __nccwpck_require__.d(__webpack_exports__, {
+  MW: () => (/* binding */ describeBatchFailure),
   zC: () => (/* binding */ incompleteQueryError),
   Sm: () => (/* binding */ queryDepsOf),
   kO: () => (/* binding */ runOwnQuery),
@@ -70025,18 +70037,21 @@ function runOwnQuery(own, take, settings, logs, deps) {
     });
 }
 /** Why an incomplete run fails the step, naming each failed batch; undefined when every batch was checked. */
+/** A failed batch in the step's error: its number, its first log groups, and what went wrong. */
+function describeBatchFailure(failure) {
+    return `batch ${failure.batch + 1} (${(0,query_errors/* describeGroups */.iq)(failure.logGroups, 3)}): ${failure.error.message}`;
+}
 function incompleteQueryError(outcome, settings) {
     if (outcome.complete)
         return undefined;
-    const describe = (failure) => `batch ${failure.batch + 1} (${(0,query_errors/* describeGroups */.iq)(failure.logGroups, 3)}): ${failure.error.message}`;
     const batches = (0,insights_batches/* batchCount */.oW)({ ...settings, ...sourceOf(settings) });
     const said = [];
     if (outcome.failures.length > 0) {
-        said.push(`${outcome.failures.length} of ${batches} query batches failed; the others were reported. ${outcome.failures.map(describe).join(' ')}`);
+        said.push(`${outcome.failures.length} of ${batches} query batches failed; the others were reported. ${outcome.failures.map(describeBatchFailure).join(' ')}`);
     }
     const countFailures = outcome.requests?.failures ?? [];
     if (countFailures.length > 0) {
-        said.push(`${countFailures.length} of ${batches} request count queries (rate-thresholds) failed, so the window's rates were not judged; the next run checks the window again. ${countFailures.map(describe).join(' ')}`);
+        said.push(`${countFailures.length} of ${batches} request count queries (rate-thresholds) failed, so the window's rates were not judged; the next run checks the window again. ${countFailures.map(describeBatchFailure).join(' ')}`);
     }
     return new Error(said.join(' '));
 }

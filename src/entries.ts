@@ -118,9 +118,16 @@ export function entrySecond(entry: Entry): number | undefined {
   if (text === undefined) return undefined
   const second = timestampSecond(text)
   if (second !== undefined) return second
-  // Anything else Date.parse reads: ISO 8601 with a zone, or without one (taken as UTC).
-  const ms = Date.parse(/[zZ]|[+-]\d\d:?\d\d$/.test(text) ? text : `${text.replace(' ', 'T')}Z`)
+  const ms = insightsTimeMs(text)
   return Number.isNaN(ms) ? undefined : Math.floor(ms / 1000)
+}
+
+/**
+ * A time as Insights writes it (`2026-01-15 12:00:00.123`, UTC), or anything else Date.parse reads:
+ * ISO 8601 with a zone, or without one (taken as UTC). Epoch ms; NaN when unreadable.
+ */
+export function insightsTimeMs(text: string): number {
+  return Date.parse(/[zZ]|[+-]\d\d:?\d\d$/.test(text) ? text : `${text.replace(' ', 'T')}Z`)
 }
 
 /** API Gateway access-log field names (REST and HTTP APIs, the AWS console's JSON formats), by role. */

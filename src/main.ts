@@ -6,15 +6,13 @@
  * `backtest`, backtest() replaces watch(): credentials → the Logs connection → the replay → summary.
  */
 import { errorMessage } from './errors.js'
-import { recordFailure } from './failure-notices.js'
 import { type RunDeps, realDeps, type StepDeps, withRunner } from './run-deps.js'
 import { actionsRunner } from './runner.js'
 import { readSettings, type Settings } from './settings.js'
 import { StateSession } from './state/session.js'
 import { credentialsAndCheckpoint } from './steps/credentials-and-checkpoint.js'
 import { connectToLogs } from './steps/logs-connection.js'
-import { checkWindow, tellAndSave } from './steps/monitor.js'
-import { SlackDeliveryError } from './steps/notify.js'
+import { checkWindow, recordRunFailure, tellAndSave } from './steps/monitor.js'
 import { publishRun, settleOutcome } from './steps/publish.js'
 
 export async function run(given?: RunDeps): Promise<void> {
@@ -46,10 +44,7 @@ export async function run(given?: RunDeps): Promise<void> {
     // Before the deps were made (a bad proxy variable, say), the real runner says it.
     const runner = deps?.runner ?? given?.runner ?? actionsRunner
     runner.setFailed(message)
-    // Not when Slack itself refused the message, nor when the job was cancelled on purpose.
-    if (settings && deps && session && !deps.signal?.aborted && !(error instanceof SlackDeliveryError)) {
-      await recordFailure(settings, message, deps, session)
-    }
+    if (settings && deps && session) await recordRunFailure(error, settings, deps, session)
   } finally {
     // A `file:` state's lock, held from load to the last save (the failure record included).
     await session?.release()

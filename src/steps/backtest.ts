@@ -21,10 +21,10 @@ import {
   SCHEDULE_SECONDS,
   scheduleMarks,
 } from '../backtest.js'
+import { insightsTimeMs } from '../entries.js'
 import { errorMessage, SettingsError } from '../errors.js'
 import { count, formatBytes, formatDollars, formatDuration, isoSecond, scanCost } from '../format.js'
-import { type BatchedResult, MAX_LOG_GROUPS_PER_QUERY, runBatchedQuery } from '../insights/batches.js'
-import { describeGroups } from '../insights/query-errors.js'
+import { type BatchedResult, batchCount, runBatchedQuery } from '../insights/batches.js'
 import { queryToRun, queryWindow, withField } from '../insights/query-rewrite.js'
 import { analyseQuery } from '../insights/query-shape.js'
 import { rowSecond } from '../insights/split.js'
@@ -40,7 +40,7 @@ import { credentialsOnly } from './credentials-and-checkpoint.js'
 import { connectToLogs, type LogsConnection } from './logs-connection.js'
 import { planRun } from './plan.js'
 import { postPullRequestComment } from './pr-comment.js'
-import { queryDepsOf, sourceOf, takeFetchedRows } from './query.js'
+import { describeBatchFailure, queryDepsOf, sourceOf, takeFetchedRows } from './query.js'
 import { buildReport } from './report.js'
 
 /** Replayed runs say nothing each: 2,016 "Found 0 new entries" lines would bury the result. */
@@ -163,7 +163,7 @@ async function fetchPeriod(
       second,
       row: added ? row.filter((field) => field.field !== INGESTION) : row,
     }
-    const ingestedMs = ingestedText === undefined ? Number.NaN : timeMs(ingestedText)
+    const ingestedMs = ingestedText === undefined ? Number.NaN : insightsTimeMs(ingestedText.trim())
     if (!Number.isNaN(ingestedMs)) fetchedRow.ingestedMs = ingestedMs
     rows.push(fetchedRow)
   }
@@ -189,24 +189,14 @@ async function fetchPeriod(
       ),
   )
   if (result.failures.length > 0) {
-    const batches = Math.ceil(settings.logGroups.length / MAX_LOG_GROUPS_PER_QUERY)
-    const said = result.failures.map(
-      (failure) =>
-        `batch ${failure.batch + 1} (${describeGroups(failure.logGroups, 3)}): ${failure.error.message}`,
-    )
+    const batches = batchCount({ ...settings, ...sourceOf(settings) })
     throw new Error(
-      `The backtest's query failed for ${result.failures.length} of ${batches} batches of log groups, so nothing was replayed (a partial period would undercount). ${said.join(' ')}`,
+      `The backtest's query failed for ${result.failures.length} of ${batches} batches of log groups, so nothing was replayed (a partial period would undercount). ${result.failures.map(describeBatchFailure).join(' ')}`,
     )
   }
   // Stable: rows of one second keep the service's order, as a run's query hands them over.
   rows.sort((a, b) => a.second - b.second)
   return { rows, result, ingestion, untimed }
-}
-
-/** `2026-01-15 12:00:00.123` (UTC, as Insights returns times) or ISO 8601, as epoch ms; NaN if neither. */
-function timeMs(text: string): number {
-  const trimmed = text.trim()
-  return Date.parse(/[zZ]|[+-]\d\d:?\d\d$/.test(trimmed) ? trimmed : `${trimmed.replace(' ', 'T')}Z`)
 }
 
 /** What replaying the schedule over the fetched rows decided. */

@@ -5,7 +5,8 @@
  * these same two functions, so a rule behaves exactly as a monitor of its own.
  */
 import type { AlertDecision } from '../alerting.js'
-import { endFailureEpisode } from '../failure-notices.js'
+import { errorMessage } from '../errors.js'
+import { endFailureEpisode, recordFailure } from '../failure-notices.js'
 import type { Report } from '../report.js'
 import type { StepDeps } from '../run-deps.js'
 import type { Settings } from '../settings.js'
@@ -16,7 +17,7 @@ import { addBaseline } from './baseline.js'
 import { ongoingFailure, saveCheckpointAfterRun } from './checkpoint.js'
 import { type IncidentOutcome, tellIncident, withIncident } from './incident.js'
 import type { LogsConnection } from './logs-connection.js'
-import { type Delivery, notify } from './notify.js'
+import { type Delivery, notify, SlackDeliveryError } from './notify.js'
 import { planRun, type RunPlan } from './plan.js'
 import { type QueryOutcome, runQuery } from './query.js'
 import { buildReport } from './report.js'
@@ -91,4 +92,18 @@ export async function tellAndSave(
     session,
   )
   return { delivery, stateNote, incident }
+}
+
+/**
+ * A failed run recorded in its state and told to Slack (failure-notices.ts), unless Slack itself
+ * refused the message (it would be refused again) or the job was cancelled on purpose.
+ */
+export async function recordRunFailure(
+  error: unknown,
+  settings: Settings,
+  deps: StepDeps,
+  session: StateSession,
+): Promise<void> {
+  if (deps.signal?.aborted || error instanceof SlackDeliveryError) return
+  await recordFailure(settings, errorMessage(error), deps, session)
 }

@@ -316,21 +316,24 @@ export function runOwnQuery(
 }
 
 /** Why an incomplete run fails the step, naming each failed batch; undefined when every batch was checked. */
+/** A failed batch in the step's error: its number, its first log groups, and what went wrong. */
+export function describeBatchFailure(failure: BatchedResult['failures'][number]): string {
+  return `batch ${failure.batch + 1} (${describeGroups(failure.logGroups, 3)}): ${failure.error.message}`
+}
+
 export function incompleteQueryError(outcome: QueryOutcome, settings: Settings): Error | undefined {
   if (outcome.complete) return undefined
-  const describe = (failure: BatchedResult['failures'][number]): string =>
-    `batch ${failure.batch + 1} (${describeGroups(failure.logGroups, 3)}): ${failure.error.message}`
   const batches = batchCount({ ...settings, ...sourceOf(settings) })
   const said: string[] = []
   if (outcome.failures.length > 0) {
     said.push(
-      `${outcome.failures.length} of ${batches} query batches failed; the others were reported. ${outcome.failures.map(describe).join(' ')}`,
+      `${outcome.failures.length} of ${batches} query batches failed; the others were reported. ${outcome.failures.map(describeBatchFailure).join(' ')}`,
     )
   }
   const countFailures = outcome.requests?.failures ?? []
   if (countFailures.length > 0) {
     said.push(
-      `${countFailures.length} of ${batches} request count queries (rate-thresholds) failed, so the window's rates were not judged; the next run checks the window again. ${countFailures.map(describe).join(' ')}`,
+      `${countFailures.length} of ${batches} request count queries (rate-thresholds) failed, so the window's rates were not judged; the next run checks the window again. ${countFailures.map(describeBatchFailure).join(' ')}`,
     )
   }
   return new Error(said.join(' '))

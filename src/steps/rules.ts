@@ -9,7 +9,6 @@
 import { closeSync, openSync, readFileSync, writeSync } from 'node:fs'
 import type { AlertDecision } from '../alerting.js'
 import { errorMessage } from '../errors.js'
-import { recordFailure } from '../failure-notices.js'
 import { addRuleFailure, addRulesOverview, type RuleOverview } from '../notify/summary.js'
 import { resultsFilePath } from '../outputs.js'
 import { RuleLog } from '../rules/rule-log.js'
@@ -21,8 +20,13 @@ import { StateSession } from '../state/session.js'
 import { backtestMonitors } from './backtest.js'
 import { credentialsOnly, loadCheckpoint } from './credentials-and-checkpoint.js'
 import { connectToLogs, type LogsConnection } from './logs-connection.js'
-import { type CheckedWindow, checkWindow, type ToldAndSaved, tellAndSave } from './monitor.js'
-import { SlackDeliveryError } from './notify.js'
+import {
+  type CheckedWindow,
+  checkWindow,
+  recordRunFailure,
+  type ToldAndSaved,
+  tellAndSave,
+} from './monitor.js'
 import { addRunSummary, runOutputs, settleOutcome } from './publish.js'
 
 /**
@@ -83,10 +87,9 @@ async function watchRules(file: string, rules: readonly Settings[], deps: StepDe
     // the same failure posted once per rule to what may be one channel.
     const session = new StateSession(stepWide, deps)
     try {
-      if (!deps.signal?.aborted)
-        await recordFailure(stepWide, errorMessage(error), deps, session).catch((recordError: unknown) =>
-          runner.info(`Could not record the failure: ${errorMessage(recordError)}`),
-        )
+      await recordRunFailure(error, stepWide, deps, session).catch((recordError: unknown) =>
+        runner.info(`Could not record the failure: ${errorMessage(recordError)}`),
+      )
     } finally {
       await session.release()
     }
@@ -120,10 +123,9 @@ async function watchRule(settings: Settings, logs: LogsConnection, deps: StepDep
   } catch (error) {
     run.failure = errorMessage(error)
     log.info(`Failed: ${run.failure}`)
-    if (!deps.signal?.aborted && !(error instanceof SlackDeliveryError))
-      await recordFailure(settings, run.failure, ruleDeps, session).catch((recordError: unknown) =>
-        log.info(`Could not record the failure: ${errorMessage(recordError)}`),
-      )
+    await recordRunFailure(error, settings, ruleDeps, session).catch((recordError: unknown) =>
+      log.info(`Could not record the failure: ${errorMessage(recordError)}`),
+    )
   } finally {
     await session.release()
   }
